@@ -1,0 +1,61 @@
+/**
+ * How the orchestrator starts tasks and reports completions: the only place that talks to the
+ * platform, through the `openwhisk` client exactly as on a real OpenWhisk.
+ *
+ * A task is started with a NON-BLOCKING invocation of the whiskflow task conductor
+ * (`whiskflow/task`), which asks the platform to run the user's action and is re-activated with its
+ * result to fire the completion event. Actions that report completion themselves (annotation
+ * `whiskflow-report: self`, see lib/report) are invoked directly with the task context as
+ * `__whiskflow` parameter.
+ */
+import type { JsonObject } from '../../model/json';
+import type { TaskContext } from './events';
+import { withThrottleRetry } from './throttle';
+
+export const TASK_CONDUCTOR = 'whiskflow/task';
+export const TIMER_ACTION = 'whiskflow/timer';
+/** Parameter of the first conductor activation that carries the task; see actions/task.ts. */
+export const TASK_PARAM = '__whiskflow_task';
+/** Parameter under which self-reporting actions receive their task context. */
+export const SELF_REPORT_PARAM = '__whiskflow';
+
+export interface TaskStart {
+  context: TaskContext;
+  /** Fully qualified action name, `/namespace/[pkg/]name`. */
+  action: string;
+  params: JsonObject;
+  /** Wait before running the action (retry backoff); the conductor waits, not the orchestrator. */
+  delayMs: number;
+  selfReporting: boolean;
+}
+
+export interface TaskInvoker {
+  /** Starts the task without waiting for it; resolves with the activation id the platform assigned. */
+  start(task: TaskStart): Promise<string>;
+  /** Arranges for a `task.failed` timeout event for this attempt after `timeoutMs`. */
+  scheduleTimeout(context: TaskContext, timeoutMs: number): Promise<string>;
+}
+
+/** The subset of the `openwhisk` client the invoker uses (kept small so that tests can fake it). */
+export interface ActionsClient {
+  actions: { invoke(options: { name: string; params?: JsonObject; blocking?: boolean }): Promise<{ activationId: string }> };
+}
+
+export class OpenWhiskTaskInvoker implements TaskInvoker {
+  constructor(private readonly client: ActionsClient, private readonly deadline: () => number) {}
+
+  async start(task: TaskStart): Promise<string> {
+    const invocation = task.selfReporting
+      ? { name: task.action, params: { ...task.params, [SELF_REPORT_PARAM]: task.context as unknown as JsonObject } }
+      : { name: TASK_CONDUCTOR, params: { [TASK_PARAM]: { context: task.context, action: task.action, params: task.params, delayMs: task.delayMs } as unknown as JsonObject } };
+    const response = await withThrottleRetry(`invoke ${invocation.name}`, () => this.client.actions.invoke({ ...invocation, blocking: false }), { deadline: this.deadline() });
+    return response.activationId;
+  }
+
+  async scheduleTimeout(context: TaskContext, timeoutMs: number): Promise<string> {
+    const response = await withThrottleRetry(`invoke ${TIMER_ACTION}`, () => this.client.actions.invoke({
+      name: TIMER_ACTION, blocking: false, params: { [TASK_PARAM]: context as unknown as JsonObject, timeoutMs },
+    }), { deadline: this.deadline() });
+    return response.activationId;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The events of a run, as typed values. On the wire they are CloudEvents (see `cloudevent.ts`); in
+ * the engine they are this discriminated union, keyed by `type`.
+ *
+ * Event ids are derived from what the event is about (run, task key, stage visit), not random, so
+ * that an event emitted twice (a retried write, a redelivered message) carries the same id and the
+ * transition can recognise it.
+ */
+import type { Json } from '../model/json';
+
+export const EVENT_TYPES = {
+  runStarted: 'dev.whiskflow.run.started',
+  taskCompleted: 'dev.whiskflow.task.completed',
+  taskFailed: 'dev.whiskflow.task.failed',
+  taskTimedOut: 'dev.whiskflow.task.timed-out',
+  stageCompleted: 'dev.whiskflow.stage.completed',
+  runFinished: 'dev.whiskflow.run.finished',
+} as const;
+
+export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
+
+/** What went wrong in a task: an error name (matched by `retry.errors` and `catch.errors`) and a cause. */
+export interface TaskError {
+  /** e.g. the action's `error` field, `whiskflow.Timeout`, `whiskflow.NoChoiceMatched`. */
+  error: string;
+  cause?: string;
+}
+
+/** A run's failure: the task error plus where it happened. */
+export interface RunError extends TaskError {
+  stageId?: string;
+  taskKey?: string;
+  /** The OpenWhisk activation that failed, when there was one. */
+  activationId?: string;
+}
+
+interface EventCommon {
+  id: string;
+  /** ISO 8601; the transition takes "now" from here, which keeps it pure. */
+  time: string;
+}
+
+export interface RunStartedEvent extends EventCommon {
+  type: typeof EVENT_TYPES.runStarted;
+  data: { runId: string; workflow: string; input: Json };
+}
+
+export interface TaskCompletedEvent extends EventCommon {
+  type: typeof EVENT_TYPES.taskCompleted;
+  data: { runId: string; stageId: string; taskKey: string; result: Json; activationId?: string };
+}
+
+export interface TaskFailedEvent extends EventCommon {
+  type: typeof EVENT_TYPES.taskFailed;
+  data: { runId: string; stageId: string; taskKey: string; error: TaskError; activationId?: string };
+}
+
+/** Delivered by the interpreter when a `schedule-timeout` effect comes due. */
+export interface TaskTimedOutEvent extends EventCommon {
+  type: typeof EVENT_TYPES.taskTimedOut;
+  data: { runId: string; stageId: string; taskKey: string; timeoutMs: number };
+}
+
+export interface StageCompletedEvent extends EventCommon {
+  type: typeof EVENT_TYPES.stageCompleted;
+  data: { runId: string; stageId: string; seq: number; status: 'succeeded' | 'failed'; output?: Json; error?: RunError };
+}
+
+export interface RunFinishedEvent extends EventCommon {
+  type: typeof EVENT_TYPES.runFinished;
+  data: { runId: string; status: 'succeeded' | 'failed'; result?: Json; error?: RunError };
+}
+
+export type WhiskflowEvent =
+  | RunStartedEvent
+  | TaskCompletedEvent
+  | TaskFailedEvent
+  | TaskTimedOutEvent
+  | StageCompletedEvent
+  | RunFinishedEvent;
+
+/** Events that report on a task (what an action's completion turns into). */
+export type TaskEvent = TaskCompletedEvent | TaskFailedEvent | TaskTimedOutEvent;

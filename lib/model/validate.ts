@@ -1,0 +1,149 @@
+/**
+ * Validation of a workflow document (already parsed from YAML/JSON) in two passes:
+ * 1. shape, against the published JSON Schema `schemas/workflow.schema.json` (ajv);
+ * 2. references, which a schema cannot express: unique stage ids, `next`/`catch`/`default` naming a
+ *    stage of the same scope, `reduce.from` naming a preceding map or parallel stage.
+ * The first problem found is thrown as `InvalidWorkflowError(path, value, expected)` with a JSON
+ * path such as `$.stages[2].next`.
+ */
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { InvalidWorkflowError } from '../errors';
+import workflowSchema from '../../schemas/workflow.schema.json';
+
+/** The wire format as the schema guarantees it; `parse.ts` turns it into the typed model. */
+export interface WireWorkflow {
+  name: string;
+  version?: string;
+  description?: string;
+  stages: WireStage[];
+}
+
+export interface WireStage {
+  id: string;
+  kind: 'task' | 'map' | 'reduce' | 'choice' | 'parallel' | 'succeed' | 'fail';
+  next?: string;
+  end?: boolean;
+  action?: string;
+  params?: Record<string, unknown>;
+  input?: string;
+  resultPath?: string | null;
+  output?: string;
+  retry?: { maxAttempts?: number; backoff?: { initialMs?: number; multiplier?: number; maxMs?: number }; errors?: string[] };
+  timeout?: number;
+  catch?: { errors?: string[]; next: string; resultPath?: string | null }[];
+  items?: string;
+  concurrency?: number;
+  from?: string;
+  rules?: { when: Record<string, unknown>; next: string }[];
+  default?: string;
+  branches?: { stages: WireStage[] }[];
+  error?: string;
+  cause?: string;
+}
+
+let compiledSchema: ValidateFunction | undefined;
+
+function schemaValidator(): ValidateFunction {
+  // Compiled once per process: ajv compilation costs far more than validation.
+  compiledSchema ??= new Ajv({ discriminator: true, allowUnionTypes: true, verbose: true }).compile(workflowSchema);
+  return compiledSchema;
+}
+
+/** Check `document` against the schema and the reference rules; returns it typed as the wire format. */
+export function validateWorkflowDocument(document: unknown): WireWorkflow {
+  const validate = schemaValidator();
+  if (!validate(document)) throw toInvalidWorkflowError(validate.errors ?? []);
+  const workflow = document as WireWorkflow;
+  checkReferences(workflow);
+  return workflow;
+}
+
+/** `/stages/2/next` → `$.stages[2].next`. */
+export function toJsonPath(instancePath: string): string {
+  const parts = instancePath.split('/').slice(1).map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return parts.reduce((path, part) => (/^[0-9]+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), '$');
+}
+
+function toInvalidWorkflowError(errors: ErrorObject[]): InvalidWorkflowError {
+  const first = errors[0];
+  if (!first) return new InvalidWorkflowError('$', undefined, 'a valid workflow');
+  // A failed `oneOf` also reports every alternative's complaint first; when the oneOf has a
+  // description (conditions, result paths), it says what was expected better than any alternative.
+  const alternatives = errors.find((error) => error.keyword === 'oneOf' && error.instancePath === first.instancePath);
+  const described = alternatives?.parentSchema as { description?: string } | undefined;
+  if (alternatives && described?.description) {
+    return new InvalidWorkflowError(toJsonPath(first.instancePath), alternatives.data, described.description);
+  }
+  const path = toJsonPath(first.instancePath);
+  switch (first.keyword) {
+    case 'required':
+      return new InvalidWorkflowError(`${path}.${String(first.params.missingProperty)}`, undefined, 'a required field');
+    case 'additionalProperties': {
+      const field = String(first.params.additionalProperty);
+      const allowed = Object.keys((first.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      return new InvalidWorkflowError(`${path}.${field}`, (first.data as Record<string, unknown>)[field], `no such field (allowed: ${allowed.join(', ')})`);
+    }
+    case 'discriminator':
+      return new InvalidWorkflowError(`${path}.kind`, first.params.tagValue, 'a stage kind: task, map, reduce, choice, parallel, succeed or fail');
+    case 'pattern':
+      return new InvalidWorkflowError(path, first.data, describePattern(first));
+    default:
+      return new InvalidWorkflowError(path, first.data, first.message ?? first.keyword);
+  }
+}
+
+function describePattern(error: ErrorObject): string {
+  const pattern = String(error.params.pattern);
+  if (pattern.startsWith('^\\$')) return 'a data path such as `$`, `$.a.b` or `$.a[0]`';
+  if (pattern === '^[A-Za-z][A-Za-z0-9_-]*$') return 'an id of letters, digits, `_` and `-`, starting with a letter';
+  return `text matching ${pattern}`;
+}
+
+interface ScopeEntry {
+  stage: WireStage;
+  path: string;
+}
+
+function checkReferences(workflow: WireWorkflow): void {
+  const seen = new Map<string, string>();
+  checkScope(workflow.stages, '$.stages', seen);
+}
+
+/** A scope is one list of stages (the top level, or one parallel branch); jumps stay inside it. */
+function checkScope(stages: WireStage[], listPath: string, seen: Map<string, string>): void {
+  const scope: ScopeEntry[] = stages.map((stage, index) => ({ stage, path: `${listPath}[${index}]` }));
+  for (const { stage, path } of scope) {
+    const earlier = seen.get(stage.id);
+    if (earlier !== undefined) throw new InvalidWorkflowError(`${path}.id`, stage.id, `a stage id not used before (already used at ${earlier})`);
+    seen.set(stage.id, path);
+  }
+  const ids = new Set(stages.map((stage) => stage.id));
+  const mustExist = (target: string, where: string): void => {
+    if (!ids.has(target)) {
+      throw new InvalidWorkflowError(where, target, `the id of a stage in the same list (one of ${[...ids].join(', ')})`);
+    }
+  };
+  scope.forEach(({ stage, path }, index) => {
+    if (stage.next !== undefined) mustExist(stage.next, `${path}.next`);
+    stage.catch?.forEach((rule, ruleIndex) => mustExist(rule.next, `${path}.catch[${ruleIndex}].next`));
+    stage.rules?.forEach((rule, ruleIndex) => mustExist(rule.next, `${path}.rules[${ruleIndex}].next`));
+    if (stage.default !== undefined) mustExist(stage.default, `${path}.default`);
+    if (stage.kind === 'reduce') checkReduceSource(stage, path, scope.slice(0, index));
+    stage.branches?.forEach((branch, branchIndex) => checkScope(branch.stages, `${path}.branches[${branchIndex}].stages`, seen));
+  });
+}
+
+function checkReduceSource(stage: WireStage, path: string, before: ScopeEntry[]): void {
+  const expected = 'a map or parallel stage listed before this reduce, in the same list';
+  if (stage.from === undefined) {
+    const previous = before[before.length - 1];
+    if (!previous || (previous.stage.kind !== 'map' && previous.stage.kind !== 'parallel')) {
+      throw new InvalidWorkflowError(`${path}.from`, previous?.stage.id, `${expected} (name it with \`from\`)`);
+    }
+    return;
+  }
+  const source = before.find((entry) => entry.stage.id === stage.from);
+  if (!source || (source.stage.kind !== 'map' && source.stage.kind !== 'parallel')) {
+    throw new InvalidWorkflowError(`${path}.from`, stage.from, expected);
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The typed workflow model: what `parseWorkflow` returns once a file has passed the JSON Schema and
+ * the reference checks. It is plain data (no classes), so it can be stored, sent to an action and
+ * compared in tests.
+ *
+ * These are the user-facing types; the wire format (YAML/JSON, see `schemas/workflow.schema.json`)
+ * differs in small ways that `parse.ts` converts in one place: choice conditions are written as
+ * `{ path, gt: 3 }` and become `{ kind: 'gt', path, value: 3 }`; defaults are filled in.
+ *
+ * Data flow through a stage (like Amazon States Language, but only `$.a.b` paths, see `path.ts`):
+ * 1. `input` selects what part of the data the stage works on (default `$`, all of it).
+ * 2. The action receives that selection as its parameters, with the stage's static `params` as
+ *    defaults underneath (as OpenWhisk merges invocation parameters over default parameters). A
+ *    selection that is not an object is passed as `{ value: <selection> }`.
+ * 3. `resultPath` says where the result goes in the data: `$` (default) replaces the data, `$.a.b`
+ *    writes at `a.b` keeping the rest, `null` discards the result.
+ * 4. `output` selects what the next stage receives (default `$`).
+ */
+import type { Json, JsonObject } from './json';
+
+/** A data path such as `$`, `$.order.items` or `$.chunks[0]` (see `path.ts`). */
+export type DataPath = string;
+
+export interface Workflow {
+  /** Name the runs of this workflow are filed under. */
+  name: string;
+  /** Author-given version; when absent, `compile` derives one from the content. */
+  version?: string;
+  description?: string;
+  /** Stages of the top-level scope, run in order unless a stage's `next` names another. */
+  stages: Stage[];
+}
+
+export type Stage = TaskStage | MapStage | ReduceStage | ChoiceStage | ParallelStage | SucceedStage | FailStage;
+export type StageKind = Stage['kind'];
+
+/** Fields every stage has. */
+export interface StageCommon {
+  /** Unique in the whole workflow (branches included): letters, digits, `_` and `-`. */
+  id: string;
+  /** The stage to run after this one; by default the next stage in the same list, or the end. */
+  next?: string;
+  /** When true, this stage ends its scope (the run, or its parallel branch) even if stages follow. */
+  end?: boolean;
+}
+
+/** Retry policy of a task. */
+export interface RetryPolicy {
+  /**
+   * Attempts in total, the first included.
+   * @default 1 (no retry when `retry` is absent); 3 when `retry` is given without it
+   */
+  maxAttempts: number;
+  backoff: Backoff;
+  /** Error names to retry; absent means every error. */
+  errors?: string[];
+}
+
+/** Delay before attempt k+1 is `min(initialMs * multiplier^(k-1), maxMs)`. */
+export interface Backoff {
+  /** @default 1000 */
+  initialMs: number;
+  /** @default 2 */
+  multiplier: number;
+  /** @default 60000 */
+  maxMs: number;
+}
+
+/** Route a failed stage to another stage instead of failing the run. */
+export interface CatchRule {
+  /** Error names this rule handles; absent means every error. */
+  errors?: string[];
+  /** Stage to continue at, in the same scope. */
+  next: string;
+  /**
+   * Where the error (`{ error, cause, stageId, activationId }`) goes in the data.
+   * @default '$.error'
+   */
+  resultPath: DataPath | null;
+}
+
+/** Options shared by everything that invokes an action. */
+export interface InvocationOptions {
+  /** OpenWhisk action name: `name`, `pkg/name` or `/namespace/pkg/name`. */
+  action: string;
+  /** Default parameters under the selected input. */
+  params?: JsonObject;
+  retry?: RetryPolicy;
+  /** Milliseconds after which an attempt counts as failed with error `whiskflow.Timeout`. */
+  timeoutMs?: number;
+}
+
+/** Where results go and what is passed on. */
+export interface DataSelection {
+  /** @default '$' */
+  input: DataPath;
+  /** @default '$' */
+  resultPath: DataPath | null;
+  /** @default '$' */
+  output: DataPath;
+}
+
+export interface TaskStage extends StageCommon, InvocationOptions, DataSelection {
+  kind: 'task';
+  catch?: CatchRule[];
+}
+
+/** One task per element of the array at `items`, joined into an array of results in input order. */
+export interface MapStage extends StageCommon, InvocationOptions, DataSelection {
+  kind: 'map';
+  /** Path (relative to the selected input) of the array to fan out over. */
+  items: DataPath;
+  /** At most this many elements run at once; absent means all at once. */
+  concurrency?: number;
+  catch?: CatchRule[];
+}
+
+/**
+ * A task that receives `{ results: [...] }`, the results of the map or parallel stage `from`, in
+ * input order, under its static params. Its `input` path is not used.
+ */
+export interface ReduceStage extends StageCommon, InvocationOptions, Omit<DataSelection, 'input'> {
+  kind: 'reduce';
+  /** A map or parallel stage of the same scope; by default the stage just before this one. */
+  from: string;
+  catch?: CatchRule[];
+}
+
+/** Branch on the data: the first rule whose condition holds wins, else `default`. */
+export interface ChoiceStage extends StageCommon {
+  kind: 'choice';
+  rules: ChoiceRule[];
+  /** Stage to run when no rule holds; without it, the run fails with `whiskflow.NoChoiceMatched`. */
+  default?: string;
+}
+
+export interface ChoiceRule {
+  when: Condition;
+  next: string;
+}
+
+/** Conditions on the data; comparisons need both sides to be numbers, or both strings. */
+export type Condition =
+  | { kind: 'equals'; path: DataPath; value: Json }
+  | { kind: 'lt' | 'le' | 'gt' | 'ge'; path: DataPath; value: number | string }
+  | { kind: 'exists'; path: DataPath; value: boolean }
+  /** Glob: `*` matches any run of characters, everything else literally (no user regex, no ReDoS). */
+  | { kind: 'matches'; path: DataPath; value: string }
+  | { kind: 'and'; conditions: Condition[] }
+  | { kind: 'or'; conditions: Condition[] }
+  | { kind: 'not'; condition: Condition };
+export type ConditionKind = Condition['kind'];
+
+/** Static branches that run at once on the same input; results are joined in branch order. */
+export interface ParallelStage extends StageCommon, DataSelection {
+  kind: 'parallel';
+  branches: Branch[];
+  catch?: CatchRule[];
+}
+
+export interface Branch {
+  stages: Stage[];
+}
+
+/** Ends its scope successfully; the data (after `output`) is the scope's result. */
+export interface SucceedStage extends StageCommon {
+  kind: 'succeed';
+  output: DataPath;
+}
+
+/** Fails its scope with an error name and a cause (routed to a parallel stage's `catch` if in a branch). */
+export interface FailStage extends StageCommon {
+  kind: 'fail';
+  error: string;
+  cause?: string;
+}
+
+/** Defaults applied when a file leaves fields out. */
+export const DEFAULTS = {
+  retryMaxAttempts: 3,
+  backoff: { initialMs: 1000, multiplier: 2, maxMs: 60_000 } satisfies Backoff,
+  catchResultPath: '$.error',
+  path: '$',
+} as const;

@@ -1,0 +1,52 @@
+/**
+ * Error texts of the real OpenWhisk controller (org.apache.openwhisk.http.Messages), so that clients
+ * and users see the same words as on a real deployment.
+ */
+export const Messages = {
+  resourceDoesNotExist: 'The requested resource does not exist.',
+  resourceDoesntExist: (value: string) => `The requested resource '${value}' does not exist.`,
+  entityExists: 'resource already exists',
+  conflictMessage: 'Concurrent modification to resource detected.',
+  conformanceMessage: 'Resource by this name exists but is not in this collection.',
+  authenticationInvalid: 'The supplied authentication is invalid.',
+  notAuthorizedtoOperateOnResource: 'The supplied authentication is not authorized to access this resource.',
+  tooManyRequests: (count: number, allowed: number) => `Too many requests in the last minute (count: ${count}, allowed: ${allowed}).`,
+  tooManyConcurrentRequests: (count: number, allowed: number) =>
+    `Too many concurrent requests in flight (count: ${count}, allowed: ${allowed}).`,
+  malformed: (detail: string) => `The request content was malformed:\n${detail}`,
+  entityNameIllegal: 'The name of the entity contains illegal characters.',
+  namespaceIllegal: 'The namespace contains illegal characters.',
+  entityNameTooLong: (field: string, length: number, allowed: number) => `${field} longer than allowed: ${length} > ${allowed}.`,
+  activationIdIllegal: 'The activation id is not valid.',
+  entityTooBig: (field: string, size: number, allowed: number) => `${field} larger than allowed: ${size} > ${allowed} bytes.`,
+  sequenceIsTooLong: 'Too many actions in the sequence.',
+  sequenceNoComponent: 'No component specified for the sequence.',
+  sequenceIsCyclic: 'Sequence may not refer to itself.',
+  sequenceComponentNotFound: 'Sequence component does not exist.',
+  sequenceActivationFailure: 'Sequence failed.',
+  bindingDoesNotExist: 'Binding references a package that does not exist.',
+  packageCannotBecomeBinding: 'Resource is a package and cannot be converted into a binding.',
+  bindingCannotReferenceBinding: 'Cannot bind to another package binding.',
+  requestedBindingIsNotValid: 'Cannot bind to a resource that is not a package.',
+  notAllowedOnBinding: 'Operation not permitted on package binding.',
+  packageNotEmpty: (count: number) =>
+    `Package not empty (contains ${count} ${count === 1 ? 'entity' : 'entities'}). Set force param or delete package contents.`,
+  triggerWithInactiveRule: (rule: string, action: string) => `Rule '${rule}' is inactive, action '${action}' was not activated.`,
+  compositionIsTooLong: 'Too many actions in the composition.',
+  compositionActivationFailure: 'Activation failure during composition.',
+  compositionComponentInvalid: (value: unknown) => `Failed to parse action name from json value ${JSON.stringify(value)} during composition.`,
+  compositionComponentNotFound: (name: string) => `Failed to resolve action with name '${name}' during composition.`,
+  compositionComponentNotAccessible: (name: string) => `Failed entitlement check for action with name '${name}' during composition.`,
+  docsNotAllowedWithCount: "The parameter 'docs' is not permitted with 'count'.",
+  badNameFilter: (value: string) => `Parameter may be a 'simple' name or 'package-name/simple' name: ${value}`,
+  badEpoch: (value: string) => `Parameter is not a valid value for epoch seconds: ${value}`,
+  listLimitOutOfRange: (collection: string, value: number, max: number) => `The value '${value}' is not in the range of 0 to ${max} for ${collection}.`,
+  listSkipOutOfRange: (collection: string, value: number) => `The value '${value}' is not greater than or equal to 0 for ${collection}.`,
+  argumentNotInteger: (collection: string, value: string) => `The value '${value}' is not an integer for ${collection}.`,
+  timedoutActivation: (timeoutMs: number, init: boolean) =>
+    `The action exceeded its time limits of ${timeoutMs} milliseconds${init ? ' during initialization.' : '.'}`,
+  actionRemovedWhileInvoking: 'Action could not be found or may have been deleted.',
+  methodNotAllowed: 'HTTP method not allowed, supported methods: ',
+  unsupportedKind: (kind: string, supported: string[]) => `kind '${kind}' is not supported by the local platform (supported: ${supported.join(', ')}).`,
+  systemOverloaded: 'System is overloaded, try again later.',
+} as const;

@@ -1,0 +1,143 @@
+/**
+ * Activation records. pouchdb-server writes ~250 single documents/s but thousands/s through
+ * `_bulk_docs`, so records are written behind: kept in memory (where reads and lists are served from)
+ * and flushed in batches every few milliseconds, and on close. Records evicted from memory (beyond
+ * `cacheSize`) stay readable by id from CouchDB.
+ */
+import nano from 'nano';
+import { ActivationRecord } from '../activation-record';
+import { readAllDocs, statusCodeOf, storeError } from './couch';
+
+export interface ActivationStoreOptions {
+  /** Records kept in memory for reads and lists. @default 10000 */
+  cacheSize?: number;
+  /** Delay before a batch is written. @default 5 */
+  flushDelayMs?: number;
+  /** Largest `_bulk_docs` batch. @default 500 */
+  batchSize?: number;
+  /** Reports write failures (records stay queued and are retried). */
+  onError?: (error: Error) => void;
+}
+
+export interface ActivationQuery {
+  /** Filter on the simple name or `pkg/name` of the activated entity. */
+  name?: string;
+  since?: number;
+  upto?: number;
+}
+
+export class ActivationStore {
+  /** Per namespace, in insertion order: the memory window of recent records. */
+  private readonly recent = new Map<string, Map<string, ActivationRecord>>();
+  private recentCount = 0;
+  private pending: ActivationRecord[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private readonly cacheSize: number;
+  private readonly flushDelayMs: number;
+  private readonly batchSize: number;
+
+  private constructor(private readonly db: nano.DocumentScope<Record<string, unknown>>, private readonly options: ActivationStoreOptions) {
+    this.cacheSize = options.cacheSize ?? 10_000;
+    this.flushDelayMs = options.flushDelayMs ?? 5;
+    this.batchSize = options.batchSize ?? 500;
+  }
+
+  static async open(db: nano.DocumentScope<Record<string, unknown>>, options: ActivationStoreOptions = {}): Promise<ActivationStore> {
+    const store = new ActivationStore(db, options);
+    const docs = (await readAllDocs(db)) as unknown as (ActivationRecord & { _id?: string; _rev?: string })[];
+    docs.sort((a, b) => a.start - b.start);
+    for (const doc of docs.slice(-store.cacheSize)) {
+      const { _id, _rev, ...record } = doc;
+      store.remember(record);
+    }
+    return store;
+  }
+
+  add(record: ActivationRecord): void {
+    this.remember(record);
+    this.pending.push(record);
+    this.scheduleFlush();
+  }
+
+  async get(namespace: string, activationId: string): Promise<ActivationRecord | undefined> {
+    const cached = this.recent.get(namespace)?.get(activationId);
+    if (cached) return cached;
+    try {
+      const { _id, _rev, ...record } = (await this.db.get(`${namespace}/${activationId}`)) as unknown as ActivationRecord & { _id: string; _rev: string };
+      return record;
+    } catch (error) {
+      if (statusCodeOf(error) === 404) return undefined;
+      throw storeError(error, `reading activation ${activationId}`);
+    }
+  }
+
+  /** Records of a namespace matching `query`, newest start first. */
+  list(namespace: string, query: ActivationQuery, matchesName: (record: ActivationRecord, name: string) => boolean): ActivationRecord[] {
+    const records = [...(this.recent.get(namespace)?.values() ?? [])].filter((record) =>
+      (query.since === undefined || record.start >= query.since)
+      && (query.upto === undefined || record.start <= query.upto)
+      && (query.name === undefined || matchesName(record, query.name)));
+    return records.sort((a, b) => b.start - a.start);
+  }
+
+  /** Writes every queued record; resolves when CouchDB has them all (rejects if a batch failed). */
+  flush(): Promise<void> {
+    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = undefined; }
+    // One writer at a time: a flush requested during another waits for it, then writes what is left.
+    const run = (this.flushing ?? Promise.resolve()).catch(() => undefined).then(async () => {
+      while (this.pending.length > 0) await this.writeBatch(this.pending.splice(0, this.batchSize));
+    });
+    const tracked = run.finally(() => { if (this.flushing === tracked) this.flushing = undefined; });
+    tracked.catch(() => undefined);
+    this.flushing = tracked;
+    return run;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush().catch(() => { if (this.pending.length > 0) this.scheduleFlush(); });
+    }, this.flushDelayMs);
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  private async writeBatch(batch: ActivationRecord[]): Promise<void> {
+    try {
+      const results = await this.db.bulk({ docs: batch.map((record) => ({ ...record, _id: `${record.namespace}/${record.activationId}` })) });
+      // A conflict means the record is already stored (a retried batch): nothing to redo.
+      const failed = batch.filter((_record, index) => { const result = results[index]; return result?.error !== undefined && result.error !== 'conflict'; });
+      if (failed.length > 0) throw new Error(`${failed.length} activation records were rejected by CouchDB`);
+    } catch (error) {
+      this.pending.unshift(...batch);
+      this.options.onError?.(storeError(error, 'writing activations'));
+      // Retry later instead of spinning; close() gives up after its own attempts.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      throw error;
+    }
+  }
+
+  private remember(record: ActivationRecord): void {
+    let byId = this.recent.get(record.namespace);
+    if (!byId) { byId = new Map(); this.recent.set(record.namespace, byId); }
+    byId.set(record.activationId, record);
+    this.recentCount += 1;
+    if (this.recentCount > this.cacheSize) this.evictOldest();
+  }
+
+  private evictOldest(): void {
+    let oldest: { namespace: string; id: string; start: number } | undefined;
+    for (const [namespace, byId] of this.recent) {
+      const first = byId.values().next();
+      if (!first.done && (!oldest || first.value.start < oldest.start)) oldest = { namespace, id: first.value.activationId, start: first.value.start };
+    }
+    if (oldest) {
+      this.recent.get(oldest.namespace)?.delete(oldest.id);
+      this.recentCount -= 1;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Talks to one container's action proxy over a keep-alive connection, so that a warm activation
+ * costs one request on an open socket instead of a TCP handshake.
+ */
+import * as http from 'node:http';
+import type { ProxyHttpResponse } from './proxy-response';
+
+export class ProxyClient {
+  private readonly agent: http.Agent;
+
+  constructor(private readonly port: number, maxSockets: number) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets, scheduling: 'lifo' });
+  }
+
+  post(route: '/init' | '/run', body: string): Promise<ProxyHttpResponse> {
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method: 'POST',
+          path: route,
+          agent: this.agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Firing a trigger: every active rule on it invokes its action (non-blocking) with the trigger's
+ * parameters under the event, and one trigger activation records, per rule, a JSON log line
+ * (statusCode, success, activationId, action, rule), as the controller's trigger API does.
+ * Used by the REST API and by the built-in alarms feed.
+ */
+import { ActivationRecord, responseOf } from './activation-record';
+import { statusOf } from './api-error';
+import { RuleEntity, TriggerEntity, paramsToObject } from './entities';
+import { newActivationId, Invoker } from './invoker';
+import { Messages } from './messages';
+import { QualifiedName, pathOf } from './names';
+import { ActivationStore } from './persistence/activation-store';
+import { EntityStore } from './persistence/entity-store';
+import type { Identity } from './persistence/subject-store';
+import { Resolver } from './resolver';
+import { Throttles } from './throttles';
+
+export interface TriggerFireDeps {
+  entities: EntityStore;
+  resolver: Resolver;
+  invoker: Invoker;
+  activations: ActivationStore;
+  throttles: Throttles;
+}
+
+/** Rules of a trigger, from the rule entities (the trigger's `rules` map is derived from them). */
+export function rulesOfTrigger(entities: EntityStore, trigger: QualifiedName): RuleEntity[] {
+  return entities.list('rule', `${trigger.namespace}/`)
+    .map((entity) => entity.doc as RuleEntity)
+    .filter((rule) => rule.trigger.path === trigger.namespace && rule.trigger.name === trigger.name);
+}
+
+/**
+ * Fires `trigger` as `caller`. Returns the trigger activation id, or undefined when no rule is active
+ * (the API answers 204 then and records nothing). Throws 404 for a missing trigger, 429 when throttled.
+ */
+export function fireTrigger(deps: TriggerFireDeps, caller: Identity, trigger: QualifiedName, event: Record<string, unknown>): string | undefined {
+  const entity: TriggerEntity = deps.resolver.entityOfType(pathOf(trigger), 'trigger');
+  const rules = rulesOfTrigger(deps.entities, trigger);
+  if (!rules.some((rule) => rule.status === 'active')) return undefined;
+  deps.throttles.admitFire(caller.namespace);
+  const start = Date.now();
+  const payload = { ...paramsToObject(entity.parameters), ...event };
+  const logs = rules.map((rule) => JSON.stringify(activateRule(deps, caller, rule, payload)));
+  const activationId = newActivationId();
+  const record: ActivationRecord = {
+    namespace: caller.namespace,
+    name: entity.name,
+    version: entity.version,
+    subject: caller.subject,
+    activationId,
+    start,
+    end: Date.now(),
+    duration: Date.now() - start,
+    response: responseOf('success', payload),
+    logs,
+    annotations: [],
+    publish: false,
+  };
+  deps.activations.add(record);
+  return activationId;
+}
+
+function activateRule(deps: TriggerFireDeps, caller: Identity, rule: RuleEntity, payload: Record<string, unknown>): Record<string, unknown> {
+  const ruleName = `${caller.namespace}/${rule.name}`;
+  const actionName = `${rule.action.path}/${rule.action.name}`;
+  if (rule.status !== 'active') {
+    return { statusCode: 1, success: false, error: Messages.triggerWithInactiveRule(ruleName, actionName), action: actionName, rule: ruleName };
+  }
+  try {
+    const [namespace, pkg] = rule.action.path.split('/');
+    const target = deps.resolver.resolveAction(caller, { namespace: namespace ?? caller.namespace, ...(pkg ? { pkg } : {}), name: rule.action.name });
+    deps.throttles.admitInvocation(caller.namespace);
+    const { activationId } = deps.invoker.invoke({ caller, target, payload });
+    return { statusCode: 0, success: true, activationId, action: actionName, rule: ruleName };
+  } catch (error) {
+    return {
+      statusCode: statusOf(error),
+      success: false,
+      error: (error as Error).message,
+      action: actionName,
+      rule: ruleName,
+    };
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * RunStore on IBM Cloudant through `@ibm-cloud/cloudant`, with IAM (API key) or legacy
+ * (username/password) credentials. Same create-only/CAS semantics as CouchDB: Cloudant answers 409.
+ */
+import { BasicAuthenticator, CloudantV1, IamAuthenticator } from '@ibm-cloud/cloudant';
+import { StoreConflictError, WhiskflowError } from '../errors';
+import { prefixEnd, type CreateOutcome, type ListOptions, type ListedDoc, type RunStore, type StoredDoc } from './run-store';
+
+export interface CloudantStoreOptions {
+  /** Service URL, e.g. `https://<account>.cloudantnosqldb.appdomain.cloud`. */
+  url: string;
+  dbname: string;
+  /** IAM API key; preferred over username/password when both are given. */
+  iamApiKey?: string;
+  username?: string;
+  password?: string;
+}
+
+type CloudantDocument = CloudantV1.Document;
+
+export class CloudantRunStore implements RunStore {
+  readonly description: string;
+  private readonly client: CloudantV1;
+
+  constructor(private readonly options: CloudantStoreOptions) {
+    const authenticator = options.iamApiKey
+      ? new IamAuthenticator({ apikey: options.iamApiKey })
+      : new BasicAuthenticator({ username: options.username ?? '', password: options.password ?? '' });
+    this.client = new CloudantV1({ authenticator, serviceUrl: options.url });
+    this.description = `cloudant ${new URL(options.url).host}/${options.dbname}`;
+  }
+
+  async ensureReady(): Promise<void> {
+    try {
+      await this.client.putDatabase({ db: this.options.dbname });
+    } catch (error) {
+      const status = statusOf(error);
+      if (status !== 412 && status !== 409) throw this.unavailable('create database', error);
+    }
+  }
+
+  async createOnly<T extends object>(id: string, body: T): Promise<CreateOutcome> {
+    try {
+      await this.client.putDocument({ db: this.options.dbname, docId: id, document: body as CloudantDocument });
+      return 'created';
+    } catch (error) {
+      if (statusOf(error) === 409) return 'exists';
+      throw this.unavailable(`create ${id}`, error);
+    }
+  }
+
+  async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {
+    try {
+      return (await this.client.getDocument({ db: this.options.dbname, docId: id })).result as unknown as StoredDoc<T>;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.unavailable(`read ${id}`, error);
+    }
+  }
+
+  async replace<T extends object>(doc: StoredDoc<T>): Promise<string> {
+    try {
+      const response = await this.client.putDocument({ db: this.options.dbname, docId: doc._id, document: doc as unknown as CloudantDocument });
+      return response.result.rev ?? '';
+    } catch (error) {
+      if (statusOf(error) === 409) throw new StoreConflictError(doc._id, doc._rev);
+      throw this.unavailable(`update ${doc._id}`, error);
+    }
+  }
+
+  async upsert<T extends object>(id: string, body: T): Promise<string> {
+    for (;;) {
+      const current = await this.get<T>(id);
+      try {
+        return await this.replace({ ...body, _id: id, ...(current ? { _rev: current._rev } : {}) } as StoredDoc<T>);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'STORE_CONFLICT') throw error;
+      }
+    }
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const current = await this.get(id);
+    if (!current) return false;
+    try {
+      await this.client.deleteDocument({ db: this.options.dbname, docId: id, rev: current._rev });
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw this.unavailable(`delete ${id}`, error);
+    }
+  }
+
+  async listByPrefix<T extends object>(prefix: string, options: ListOptions = {}): Promise<ListedDoc<T>[]> {
+    try {
+      const response = await this.client.postAllDocs({
+        db: this.options.dbname,
+        ...(options.descending ? { startKey: prefixEnd(prefix), endKey: prefix, descending: true } : { startKey: prefix, endKey: prefixEnd(prefix) }),
+        includeDocs: options.includeDocs === true,
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        ...(options.skip ? { skip: options.skip } : {}),
+      });
+      return response.result.rows.map((row) => ({ id: row.id ?? "", ...(row.doc ? { doc: row.doc as unknown as StoredDoc<T> } : {}) }));
+    } catch (error) {
+      throw this.unavailable(`list ${prefix}`, error);
+    }
+  }
+
+  private unavailable(operation: string, error: unknown): WhiskflowError {
+    const status = statusOf(error);
+    return new WhiskflowError('STORE_UNAVAILABLE', `${this.description}: ${operation} failed${status ? ` with HTTP ${status}` : ''}`,
+      { store: this.description, operation, status }, status === undefined || status >= 500 || status === 429);
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown; statusCode?: unknown } | null);
+  const value = status?.status ?? status?.statusCode;
+  return typeof value === 'number' ? value : undefined;
+}

@@ -1,0 +1,67 @@
+/**
+ * Store settings as they travel: in the environment (CLI), and as a package parameter of the
+ * deployed `whiskflow` package (actions). One shape for both so that what the CLI deploys is what
+ * the orchestrator action later reads.
+ */
+import { InvalidInputError } from '../errors';
+import { CloudantRunStore } from './cloudant';
+import { CouchDbRunStore } from './couchdb';
+import { MemoryRunStore } from './memory';
+import type { RunStore } from './run-store';
+
+export const DEFAULT_DBNAME = 'whiskflow';
+export const DEFAULT_COUCHDB_URL = 'http://127.0.0.1:5984';
+
+export type StoreConfig =
+  | { kind: 'couchdb'; url: string; dbname: string }
+  | { kind: 'cloudant'; url: string; dbname: string; iamApiKey?: string; username?: string; password?: string }
+  | { kind: 'memory' };
+
+export function createRunStore(config: StoreConfig): RunStore {
+  switch (config.kind) {
+    case 'couchdb':
+      return new CouchDbRunStore({ url: config.url, dbname: config.dbname });
+    case 'cloudant':
+      return new CloudantRunStore(config);
+    case 'memory':
+      return new MemoryRunStore();
+    default: {
+      const unknownKind: never = config;
+      throw new InvalidInputError(`unknown store kind ${JSON.stringify((unknownKind as { kind?: unknown }).kind)}`, { expected: 'couchdb | cloudant | memory' });
+    }
+  }
+}
+
+/**
+ * Reads store settings from environment variables: `CLOUDANT_URL` (+ `CLOUDANT_APIKEY` or
+ * `CLOUDANT_USERNAME`/`CLOUDANT_PASSWORD`) selects Cloudant; otherwise `COUCHDB_URL` (default the
+ * local platform's embedded CouchDB). `WHISKFLOW_DB` names the database.
+ */
+export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreConfig {
+  const dbname = env.WHISKFLOW_DB || DEFAULT_DBNAME;
+  if (env.CLOUDANT_URL) {
+    return {
+      kind: 'cloudant', url: env.CLOUDANT_URL, dbname,
+      ...(env.CLOUDANT_APIKEY ? { iamApiKey: env.CLOUDANT_APIKEY } : {}),
+      ...(env.CLOUDANT_USERNAME ? { username: env.CLOUDANT_USERNAME } : {}),
+      ...(env.CLOUDANT_PASSWORD ? { password: env.CLOUDANT_PASSWORD } : {}),
+    };
+  }
+  return { kind: 'couchdb', url: env.COUCHDB_URL || DEFAULT_COUCHDB_URL, dbname };
+}
+
+/** Validates a store config that arrived as an action parameter (untrusted JSON). */
+export function parseStoreConfig(value: unknown): StoreConfig {
+  if (typeof value !== 'object' || value === null) throw new InvalidInputError('store settings missing: deploy the workflow with `whiskflow deploy` first', { got: typeof value });
+  const config = value as Record<string, unknown>;
+  const text = (key: string): string | undefined => (typeof config[key] === 'string' ? (config[key] as string) : undefined);
+  const dbname = text('dbname') ?? DEFAULT_DBNAME;
+  if (config.kind === 'memory') return { kind: 'memory' };
+  const url = text('url');
+  if (!url) throw new InvalidInputError('store settings need a url', { kind: config.kind });
+  if (config.kind === 'cloudant') {
+    const iamApiKey = text('iamApiKey'); const username = text('username'); const password = text('password');
+    return { kind: 'cloudant', url, dbname, ...(iamApiKey ? { iamApiKey } : {}), ...(username ? { username } : {}), ...(password ? { password } : {}) };
+  }
+  return { kind: 'couchdb', url, dbname };
+}

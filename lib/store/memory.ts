@@ -1,0 +1,66 @@
+/**
+ * In-memory RunStore with CouchDB's conflict semantics, for unit tests and single-process use.
+ * Revisions are `<n>-mem`, enough to detect lost updates the way CouchDB does.
+ */
+import { StoreConflictError } from '../errors';
+import type { CreateOutcome, ListOptions, ListedDoc, RunStore, StoredDoc } from './run-store';
+
+export class MemoryRunStore implements RunStore {
+  readonly description = 'memory';
+  private readonly docs = new Map<string, { rev: number; body: string }>();
+
+  async ensureReady(): Promise<void> {}
+
+  async createOnly<T extends object>(id: string, body: T): Promise<CreateOutcome> {
+    await Promise.resolve(); // yield like real I/O so that concurrent callers interleave
+    if (this.docs.has(id)) return 'exists';
+    this.docs.set(id, { rev: 1, body: JSON.stringify(body) });
+    return 'created';
+  }
+
+  async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {
+    await Promise.resolve();
+    const entry = this.docs.get(id);
+    if (!entry) return undefined;
+    return { ...(JSON.parse(entry.body) as T), _id: id, _rev: `${entry.rev}-mem` };
+  }
+
+  async replace<T extends object>(doc: StoredDoc<T>): Promise<string> {
+    await Promise.resolve();
+    const entry = this.docs.get(doc._id);
+    if (!entry || `${entry.rev}-mem` !== doc._rev) throw new StoreConflictError(doc._id, doc._rev);
+    const { _id, _rev, ...body } = doc;
+    entry.rev += 1;
+    entry.body = JSON.stringify(body);
+    return `${entry.rev}-mem`;
+  }
+
+  async upsert<T extends object>(id: string, body: T): Promise<string> {
+    await Promise.resolve();
+    const entry = this.docs.get(id);
+    const rev = (entry?.rev ?? 0) + 1;
+    this.docs.set(id, { rev, body: JSON.stringify(body) });
+    return `${rev}-mem`;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    await Promise.resolve();
+    return this.docs.delete(id);
+  }
+
+  async listByPrefix<T extends object>(prefix: string, options: ListOptions = {}): Promise<ListedDoc<T>[]> {
+    await Promise.resolve();
+    let ids = [...this.docs.keys()].filter((id) => id.startsWith(prefix)).sort();
+    if (options.descending) ids.reverse();
+    ids = ids.slice(options.skip ?? 0, options.limit === undefined ? undefined : (options.skip ?? 0) + options.limit);
+    const rows: ListedDoc<T>[] = [];
+    for (const id of ids) {
+      if (!options.includeDocs) rows.push({ id });
+      else {
+        const doc = await this.get<T>(id);
+        if (doc) rows.push({ id, doc });
+      }
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The documents one workflow run leaves in the store, and their ids.
+ *
+ * Ids are built so that everything of one stage sorts together (`_all_docs` key ranges) and so that
+ * each exactly-once decision has one fixed id that only one writer can create:
+ * - `run/<runId>`                               the run head (status, input, output, error)
+ * - `stage/<runId>/<seq>`                       claim of the seq-th transition: which stage runs, on what data
+ * - `invoke/<runId>/<seq>/<index>/<attempt>`    claim of one task attempt, then its activation id
+ * - `result/<runId>/<seq>/<index>`              the first final outcome of task `index` of that stage
+ * - `workflow/<name>`                           a deployed definition
+ * Numbers are zero-padded so that string order is numeric order.
+ */
+import type { Json } from '../model/json';
+import type { Workflow } from '../model/workflow';
+
+export type RunStatus = 'running' | 'succeeded' | 'failed';
+
+/** What went wrong, in a shape users can act on: which stage, which activation, why. */
+export interface RunFailure {
+  /** Error name, e.g. `whiskflow.InvalidInput`, `whiskflow.Timeout` or the action's error name. */
+  error: string;
+  cause: string;
+  stageId?: string;
+  /** Activation that failed (task conductor or orchestrator activation). */
+  activationId?: string;
+}
+
+export interface RunDoc {
+  type: 'run';
+  runId: string;
+  workflow: string;
+  input: Json;
+  status: RunStatus;
+  startedAt: number;
+  endedAt?: number;
+  output?: Json;
+  failure?: RunFailure;
+  /** Orchestrator activation that started the run. */
+  startedBy?: string;
+}
+
+/** Deployed definition plus what deploy learnt about the actions it names. */
+export interface WorkflowDoc {
+  type: 'workflow';
+  name: string;
+  definition: Workflow;
+  /** Trigger the run's events go to. */
+  trigger: string;
+  /** Actions that report their own completion (annotation `whiskflow-report: self`). */
+  selfReporting: string[];
+  deployedAt: number;
+}
+
+/** A transition: the `seq`-th stage entered by the run (or its end, `stageId` = END_STAGE). */
+export interface StageDoc {
+  type: 'stage';
+  runId: string;
+  seq: number;
+  stageId: string;
+  /** The run's data when the stage was entered. */
+  data: Json;
+  /** Tasks the stage waits for; 0 for choice/succeed/fail/end. */
+  taskCount: number;
+  /** Tasks started at once (map concurrency); the rest start as earlier ones complete. */
+  window: number;
+  startedAt: number;
+  claimedBy?: string;
+  /** Present when this transition ends the run. */
+  end?: { status: 'succeeded' | 'failed'; output?: Json; failure?: RunFailure };
+}
+
+export interface InvokeDoc {
+  type: 'invoke';
+  runId: string;
+  seq: number;
+  index: number;
+  attempt: number;
+  claimedAt: number;
+  claimedBy?: string;
+  /** Set once the invoke was accepted; absent while (or if) the claimer is still invoking. */
+  activationId?: string;
+  invokedAt?: number;
+}
+
+export interface ResultDoc {
+  type: 'result';
+  runId: string;
+  seq: number;
+  index: number;
+  attempt: number;
+  ok: boolean;
+  result?: Json;
+  failure?: RunFailure;
+  /** Activation that reported the outcome. */
+  activationId?: string;
+  completedAt: number;
+}
+
+export const END_STAGE = '$end';
+
+const pad = (value: number, width: number): string => String(value).padStart(width, '0');
+
+export const docIds = {
+  workflow: (name: string) => `workflow/${name}`,
+  run: (runId: string) => `run/${runId}`,
+  runsPrefix: () => 'run/',
+  stage: (runId: string, seq: number) => `stage/${runId}/${pad(seq, 4)}`,
+  stagesPrefix: (runId: string) => `stage/${runId}/`,
+  invoke: (runId: string, seq: number, index: number, attempt: number) => `invoke/${runId}/${pad(seq, 4)}/${pad(index, 6)}/${pad(attempt, 3)}`,
+  invokesPrefix: (runId: string, seq?: number) => (seq === undefined ? `invoke/${runId}/` : `invoke/${runId}/${pad(seq, 4)}/`),
+  result: (runId: string, seq: number, index: number) => `result/${runId}/${pad(seq, 4)}/${pad(index, 6)}`,
+  resultsPrefix: (runId: string, seq?: number) => (seq === undefined ? `result/${runId}/` : `result/${runId}/${pad(seq, 4)}/`),
+};
+
+/** Run ids sort by start time (base-36 milliseconds) and stay unique across processes. */
+export function newRunId(now = Date.now()): string {
+  return `${now.toString(36).padStart(9, '0')}-${Math.random().toString(36).slice(2, 8)}`;
+}

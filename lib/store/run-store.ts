@@ -1,0 +1,55 @@
+/**
+ * The one interface the native orchestrator uses to keep run state.
+ *
+ * It is deliberately the subset of CouchDB's document model that exactly-once transitions need:
+ * a create-only write (PUT of a fixed id without `_rev`: exactly one writer wins, the others get a
+ * conflict), a compare-and-swap replace (PUT with the `_rev` that was read), reads, and listings of a
+ * key range (`_all_docs` with start/end keys). CouchDB (nano), Cloudant and an in-memory map implement
+ * it; the embedded pouchdb-server is CouchDB as far as this interface is concerned.
+ */
+
+/** A stored document: CouchDB's `_id` and `_rev` next to the body. */
+export type StoredDoc<T> = T & { _id: string; _rev: string };
+
+/** Outcome of a create-only write: `created` for the single winner, `exists` for everyone else. */
+export type CreateOutcome = 'created' | 'exists';
+
+export interface ListOptions {
+  /** Load document bodies too (`include_docs=true`); ids only otherwise. */
+  includeDocs?: boolean;
+  limit?: number;
+  /** Rows to skip from the start of the range. */
+  skip?: number;
+  /** Newest (highest key) first. */
+  descending?: boolean;
+}
+
+export interface ListedDoc<T> {
+  id: string;
+  doc?: StoredDoc<T>;
+}
+
+export interface RunStore {
+  /** Human-readable description without credentials, for logs and errors. */
+  readonly description: string;
+  /** Creates the database when it is missing; safe to call many times. */
+  ensureReady(): Promise<void>;
+  /** Writes `body` under `id` only if no document has that id yet. */
+  createOnly<T extends object>(id: string, body: T): Promise<CreateOutcome>;
+  get<T extends object>(id: string): Promise<StoredDoc<T> | undefined>;
+  /**
+   * Replaces a document read earlier; throws `StoreConflictError` when someone else changed it
+   * since (its `_rev` no longer matches). Returns the new revision.
+   */
+  replace<T extends object>(doc: StoredDoc<T>): Promise<string>;
+  /** Writes a document whatever its current revision (last writer wins); for definitions, not run state. */
+  upsert<T extends object>(id: string, body: T): Promise<string>;
+  remove(id: string): Promise<boolean>;
+  /** Documents whose id starts with `prefix`, in id order. */
+  listByPrefix<T extends object>(prefix: string, options?: ListOptions): Promise<ListedDoc<T>[]>;
+}
+
+/** Upper bound of a key range that holds every id starting with `prefix`. */
+export function prefixEnd(prefix: string): string {
+  return `${prefix}\ufff0`;
+}
