@@ -105,18 +105,24 @@ interface ScopeEntry {
 }
 
 function checkReferences(workflow: WireWorkflow): void {
-  const seen = new Map<string, string>();
-  checkScope(workflow.stages, '$.stages', seen);
+  checkUniqueIds(workflow.stages, '$.stages', new Map());
+  checkScope(workflow.stages, '$.stages');
 }
 
-/** A scope is one list of stages (the top level, or one parallel branch); jumps stay inside it. */
-function checkScope(stages: WireStage[], listPath: string, seen: Map<string, string>): void {
-  const scope: ScopeEntry[] = stages.map((stage, index) => ({ stage, path: `${listPath}[${index}]` }));
-  for (const { stage, path } of scope) {
+/** Ids are unique across the whole workflow (task keys and threads name stages by id alone). */
+function checkUniqueIds(stages: WireStage[], listPath: string, seen: Map<string, string>): void {
+  stages.forEach((stage, index) => {
+    const path = `${listPath}[${index}]`;
     const earlier = seen.get(stage.id);
     if (earlier !== undefined) throw new InvalidWorkflowError(`${path}.id`, stage.id, `a stage id not used before (already used at ${earlier})`);
     seen.set(stage.id, path);
-  }
+    stage.branches?.forEach((branch, branchIndex) => checkUniqueIds(branch.stages, `${path}.branches[${branchIndex}].stages`, seen));
+  });
+}
+
+/** A scope is one list of stages (the top level, or one parallel branch); jumps stay inside it. */
+function checkScope(stages: WireStage[], listPath: string): void {
+  const scope: ScopeEntry[] = stages.map((stage, index) => ({ stage, path: `${listPath}[${index}]` }));
   const ids = new Set(stages.map((stage) => stage.id));
   const mustExist = (target: string, where: string): void => {
     if (!ids.has(target)) {
@@ -129,7 +135,7 @@ function checkScope(stages: WireStage[], listPath: string, seen: Map<string, str
     stage.rules?.forEach((rule, ruleIndex) => mustExist(rule.next, `${path}.rules[${ruleIndex}].next`));
     if (stage.default !== undefined) mustExist(stage.default, `${path}.default`);
     if (stage.kind === 'reduce') checkReduceSource(stage, path, scope.slice(0, index));
-    stage.branches?.forEach((branch, branchIndex) => checkScope(branch.stages, `${path}.branches[${branchIndex}].stages`, seen));
+    stage.branches?.forEach((branch, branchIndex) => checkScope(branch.stages, `${path}.branches[${branchIndex}].stages`));
   });
 }
 

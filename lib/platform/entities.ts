@@ -46,6 +46,8 @@ export interface RuleEntity extends EntityBase {
   action: { path: string; name: string };
 }
 
+export interface EntityDocs { action: ActionEntity; package: PackageEntity; trigger: TriggerEntity; rule: RuleEntity }
+
 export type Entity =
   | { type: 'action'; doc: ActionEntity }
   | { type: 'package'; doc: PackageEntity }

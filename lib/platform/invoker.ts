@@ -79,6 +79,11 @@ export class Invoker {
     return { activationId, completion };
   }
 
+  /** Drops warm containers of an action after it changed or was deleted. */
+  forget(fqn: string): Promise<void> {
+    return this.deps.runtime.evict(fqn);
+  }
+
   private styleOf(target: ResolvedAction): ActionStyle {
     if (isSequence(target.action.exec)) return 'sequence';
     if (this.deps.builtins.has(target.fqn)) return 'builtin';

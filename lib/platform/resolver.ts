@@ -5,7 +5,7 @@
  * parameters the binding's own parameters override.
  */
 import { forbidden, notFound, conflict } from './api-error';
-import { ActionEntity, Entity, EntityType, PackageEntity, paramsToObject } from './entities';
+import { ActionEntity, EntityDocs, EntityType, PackageEntity, paramsToObject } from './entities';
 import { Messages } from './messages';
 import { QualifiedName, fqnOf, pathOf } from './names';
 import { EntityStore } from './persistence/entity-store';
@@ -31,11 +31,11 @@ export class Resolver {
   constructor(private readonly entities: EntityStore) {}
 
   /** The entity of `type` at `id`; 404 when absent, 409 when the name belongs to another collection. */
-  entityOfType<T extends EntityType>(id: string, type: T): Extract<Entity, { type: T }>['doc'] {
+  entityOfType<T extends EntityType>(id: string, type: T): EntityDocs[T] {
     const entity = this.entities.get(id);
     if (!entity) throw notFound(id);
     if (entity.type !== type) throw conflict(Messages.conformanceMessage, { id, type: entity.type });
-    return entity.doc as Extract<Entity, { type: T }>['doc'];
+    return entity.doc as EntityDocs[T];
   }
 
   resolvePackage(identity: Identity, location: QualifiedName): ResolvedPackage {

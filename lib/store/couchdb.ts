@@ -18,7 +18,7 @@ export class CouchDbRunStore implements RunStore {
   private readonly db: nano.DocumentScope<object>;
 
   constructor(private readonly options: CouchDbStoreOptions) {
-    this.server = nano({ url: options.url, requestDefaults: { agent: undefined } } as nano.Configuration);
+    this.server = nano(options.url);
     this.db = this.server.db.use(options.dbname);
     this.description = `couchdb ${redactUrl(options.url)}/${options.dbname}`;
   }

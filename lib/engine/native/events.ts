@@ -11,6 +11,7 @@ import { randomUUID } from 'crypto';
 import { InvalidInputError } from '../../errors';
 import { isJsonObject, type Json, type JsonObject } from '../../model/json';
 import { newRunId } from '../../store/run-documents';
+import type { Workflow } from '../../model/workflow';
 
 export const EVENT_TYPES = {
   runStarted: 'dev.whiskflow.run.started',
@@ -32,7 +33,7 @@ export interface TaskContext {
 }
 
 export type OrchestratorEvent =
-  | { type: 'run.started'; eventId: string; workflow: string; runId: string; input: Json }
+  | { type: 'run.started'; eventId: string; workflow: string; runId: string; input: Json; definition?: Workflow }
   | { type: 'task.completed'; eventId: string; task: TaskContext; result: Json; activationId?: string }
   | { type: 'task.failed'; eventId: string; task: TaskContext; error: Json; activationId?: string };
 

@@ -45,7 +45,7 @@ export class OpenWhiskTaskInvoker implements TaskInvoker {
   constructor(private readonly client: ActionsClient, private readonly deadline: () => number) {}
 
   async start(task: TaskStart): Promise<string> {
-    const invocation = task.selfReporting
+    const invocation: { name: string; params: JsonObject } = task.selfReporting
       ? { name: task.action, params: { ...task.params, [SELF_REPORT_PARAM]: task.context as unknown as JsonObject } }
       : { name: TASK_CONDUCTOR, params: { [TASK_PARAM]: { context: task.context, action: task.action, params: task.params, delayMs: task.delayMs } as unknown as JsonObject } };
     const response = await withThrottleRetry(`invoke ${invocation.name}`, () => this.client.actions.invoke({ ...invocation, blocking: false }), { deadline: this.deadline() });

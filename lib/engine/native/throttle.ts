@@ -1,5 +1,5 @@
 /**
- * Calls to the platform that survive throttling: 429 (and the transient 502/503/504 and connection
+ * Calls to the platform that survive throttling: 429 (and the transient 503/504 and connection
  * resets) are retried with capped exponential backoff plus jitter until a deadline. OpenWhisk's 429
  * carries no Retry-After, so the backoff grows towards the one-minute window of its rate limit.
  */
@@ -13,7 +13,8 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const TRANSIENT_STATUS = new Set([429, 502, 503, 504]);
+// Not 502: OpenWhisk uses it for an application error of a blocking invoke, which a retry repeats.
+const TRANSIENT_STATUS = new Set([429, 503, 504]);
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET']);
 
 export function isTransient(error: unknown): boolean {

@@ -335,4 +335,3 @@ function isLifecycleEvent(value: unknown): value is LifecycleEvent {
 function assertNever(value: never): never {
   throw new Error(`unhandled lifecycle event ${String(value)}`);
 }
-

@@ -10,6 +10,7 @@ import { EntityStore } from '../persistence/entity-store';
 import { Identity, SubjectStore } from '../persistence/subject-store';
 import { Resolver } from '../resolver';
 import { Throttles } from '../throttles';
+import { TriggerFireDeps } from '../trigger-fire';
 import { badRequest } from '../api-error';
 import { Messages } from '../messages';
 
@@ -41,6 +42,7 @@ export interface ApiServices {
   throttles: Throttles;
   limits: SystemLimits;
   builtins: Map<string, BuiltinHandler>;
+  fire: TriggerFireDeps;
   /** Clock and feature flags for building entities. */
   buildOptions: () => BuildOptions;
 }

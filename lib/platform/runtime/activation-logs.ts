@@ -4,7 +4,8 @@
  * on stderr. Lines written after a stream's sentinel (say, by a timer that outlived the activation)
  * stay for the next activation, as they would in the Docker log.
  */
-import { isSentinel, LineSplitter, type LogEntry, type LogStream } from './log-lines';
+import { LineSplitter, type LogEntry, type LogStream } from './log-lines';
+import { ACTIVATION_SENTINEL } from './messages';
 
 interface BufferedLine {
   entry: LogEntry;
@@ -15,6 +16,8 @@ export class ContainerLog {
   private readonly lines: BufferedLine[] = [];
   private readonly splitters: Record<LogStream, LineSplitter> = { stdout: new LineSplitter(), stderr: new LineSplitter() };
   private bufferedBytes = 0;
+  /** Sentinels not yet taken, per stream: counted as they arrive so that checks stay O(1). */
+  private readonly sentinels: Record<LogStream, number> = { stdout: 0, stderr: 0 };
   private listener: (() => void) | undefined;
 
   /**
@@ -36,16 +39,7 @@ export class ContainerLog {
 
   /** True once both streams have written a sentinel not yet taken. */
   hasActivationEnd(): boolean {
-    let stdout = false;
-    let stderr = false;
-    for (const line of this.lines) {
-      if (line.sentinel) {
-        if (line.entry.stream === 'stdout') stdout = true;
-        else stderr = true;
-        if (stdout && stderr) return true;
-      }
-    }
-    return false;
+    return this.sentinels.stdout > 0 && this.sentinels.stderr > 0;
   }
 
   /** Calls `listener` whenever lines arrive (one listener at a time: activations take turns). */
@@ -83,24 +77,40 @@ export class ContainerLog {
   private append(stream: LogStream, lines: string[]): void {
     if (lines.length === 0) return;
     const time = this.now();
-    for (const message of lines) {
-      const sentinel = isSentinel(message);
-      if (!sentinel) {
-        // Keep one line past the bound so that the taker still sees that the limit was exceeded.
-        if (this.bufferedBytes > this.maxBufferedBytes) continue;
-        this.bufferedBytes += Buffer.byteLength(message, 'utf8');
+    for (const line of lines) {
+      // An action that wrote without a final newline glues its text to the sentinel: keep both.
+      const message = endsWithSentinel(line) ? line.slice(0, -ACTIVATION_SENTINEL.length) : line;
+      if (message !== line && message !== '') this.appendMessage(time, stream, message);
+      if (message !== line) {
+        this.sentinels[stream] += 1;
+        this.lines.push({ entry: { time, stream, message: ACTIVATION_SENTINEL }, sentinel: true });
+      } else {
+        this.appendMessage(time, stream, message);
       }
-      this.lines.push({ entry: { time, stream, message }, sentinel });
     }
     this.listener?.();
+  }
+
+  private appendMessage(time: string, stream: LogStream, message: string): void {
+    // Keep one line past the bound so that the taker still sees that the limit was exceeded.
+    if (this.bufferedBytes > this.maxBufferedBytes) return;
+    this.bufferedBytes += Buffer.byteLength(message, 'utf8');
+    this.lines.push({ entry: { time, stream, message }, sentinel: false });
   }
 
   private replaceLines(rest: BufferedLine[]): void {
     this.lines.length = 0;
     this.bufferedBytes = 0;
+    this.sentinels.stdout = 0;
+    this.sentinels.stderr = 0;
     for (const line of rest) {
       this.lines.push(line);
-      if (!line.sentinel) this.bufferedBytes += Buffer.byteLength(line.entry.message, 'utf8');
+      if (line.sentinel) this.sentinels[line.entry.stream] += 1;
+      else this.bufferedBytes += Buffer.byteLength(line.entry.message, 'utf8');
     }
   }
+}
+
+function endsWithSentinel(line: string): boolean {
+  return line.endsWith(ACTIVATION_SENTINEL);
 }

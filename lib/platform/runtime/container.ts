@@ -76,6 +76,7 @@ export class Container {
   private client: ProxyClient | undefined;
   private outOfMemory = false;
   private exitDescription = '';
+  private onClosed: (() => void) | undefined;
 
   constructor(private readonly settings: ContainerSettings) {
     const { action } = settings;
@@ -88,7 +89,9 @@ export class Container {
     this.collectLogs = this.logLimitBytes > 0 && action.limits.concurrency <= 1;
     this.log = new ContainerLog(this.logLimitBytes);
     this.workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'whiskflow-container-'));
-    this.child = spawn(settings.nodePath, [`--max-old-space-size=${action.limits.memory}`, settings.proxyPath], {
+    // The heap limit stands in for the container's memory limit (V8 heap only: buffers and native memory are not bounded).
+    const heapFlags = action.limits.memory > 0 ? [`--max-old-space-size=${Math.floor(action.limits.memory)}`] : [];
+    this.child = spawn(settings.nodePath, [...heapFlags, settings.proxyPath], {
       cwd: this.workDir,
       env: this.childEnvironment(),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -168,7 +171,8 @@ export class Container {
       port = await this.waitUntilListening();
     } catch (error) {
       this.kill('SIGKILL');
-      return { ok: false, initTime: Date.now() - startedAt, failure: this.failure('whisk internal error', messages.resourceProvisionError, startedAt, false, [`${new Date().toISOString()} stderr: ${String(error)}`]) };
+      const reason = formatLogLine({ time: new Date().toISOString(), stream: 'stderr', message: String(error) });
+      return { ok: false, initTime: Date.now() - startedAt, failure: this.failure('whisk internal error', messages.resourceProvisionError, startedAt, false, [reason]) };
     }
     this.client = new ProxyClient(port, Math.max(1, this.action.limits.concurrency));
     const body = JSON.stringify({
@@ -246,16 +250,19 @@ export class Container {
   private waitForSentinels(): Promise<boolean> {
     if (this.log.hasActivationEnd()) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const finish = (found: boolean): void => {
+      const finish = (): void => {
         clearTimeout(timer);
         this.log.onLines(undefined);
-        resolve(found);
+        this.onClosed = undefined;
+        resolve(this.log.hasActivationEnd());
       };
-      const timer = setTimeout(() => finish(this.log.hasActivationEnd()), LOG_WAIT_MS);
+      const timer = setTimeout(finish, LOG_WAIT_MS);
       this.log.onLines(() => {
-        if (this.log.hasActivationEnd()) finish(true);
+        if (this.log.hasActivationEnd()) finish();
       });
-      void this.closed.then(() => finish(this.log.hasActivationEnd()));
+      // A field rather than `closed.then(...)`: a warm container serves many activations, and each
+      // would otherwise leave a callback on the promise until the container exits.
+      this.onClosed = finish;
     });
   }
 
@@ -263,10 +270,13 @@ export class Container {
     const { stdout, stderr } = this.child;
     stdout?.setEncoding('utf8');
     stderr?.setEncoding('utf8');
-    stdout?.on('data', (chunk: string) => this.log.push('stdout', chunk));
+    // Streams are always drained (a full pipe would block the action), but only buffered when collected.
+    stdout?.on('data', (chunk: string) => {
+      if (this.collectLogs) this.log.push('stdout', chunk);
+    });
     stderr?.on('data', (chunk: string) => {
       if (chunk.includes(OUT_OF_MEMORY_MARKER)) this.outOfMemory = true;
-      this.log.push('stderr', chunk);
+      if (this.collectLogs) this.log.push('stderr', chunk);
     });
     return new Promise((resolve) => {
       const finish = (description: string): void => {
@@ -277,6 +287,7 @@ export class Container {
         this.client?.close();
         fs.rm(this.workDir, { recursive: true, force: true }, () => undefined);
         resolve();
+        this.onClosed?.();
         this.settings.onExit(this);
       };
       this.child.once('close', (code, signal) => finish(signal ? `signal ${signal}` : `exit code ${String(code)}`));
@@ -285,6 +296,11 @@ export class Container {
         if (this.child.pid === undefined) finish(error.message);
       });
     });
+  }
+
+  /** Kills the child at once, synchronously: for the platform's own exit, when nothing can be awaited. */
+  killNow(): void {
+    this.kill('SIGKILL');
   }
 
   private kill(signal: NodeJS.Signals): void {

@@ -30,6 +30,11 @@ export interface NodeRuntimeOptions {
    * @default whiskflow's own node_modules
    */
   moduleSearchPath?: string;
+  /**
+   * The compiled action proxy the containers run.
+   * @default dist/lib/platform/runtime/proxy.js (see proxy-path.ts)
+   */
+  proxyPath?: string;
 }
 
 export const DEFAULT_MAX_CONTAINERS = 16;
@@ -40,7 +45,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): ActionRunti
     maxContainers: Math.max(1, options.maxContainers ?? DEFAULT_MAX_CONTAINERS),
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     nodePath: options.nodePath ?? process.execPath,
-    proxyPath: resolveProxyPath(),
+    proxyPath: options.proxyPath ?? resolveProxyPath(),
     moduleSearchPath: options.moduleSearchPath ?? resolveActionNodePath(),
   });
 }

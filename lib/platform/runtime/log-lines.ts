@@ -3,7 +3,7 @@
  * when it was read, formatted `f"$time%-30s $stream: $log"` (apache/openwhisk
  * `DockerToActivationLogStore.LogLine.toFormattedString`) and cut at the activation's log limit.
  */
-import { ACTIVATION_SENTINEL, truncateLogs } from './messages';
+import { truncateLogs } from './messages';
 
 export type LogStream = 'stdout' | 'stderr';
 
@@ -19,10 +19,6 @@ const TIMESTAMP_WIDTH = 30;
 
 export function formatLogLine(entry: LogEntry): string {
   return `${entry.time.padEnd(TIMESTAMP_WIDTH)} ${entry.stream}: ${stripLineEnd(entry.message)}`;
-}
-
-export function isSentinel(line: string): boolean {
-  return line === ACTIVATION_SENTINEL;
 }
 
 /**

@@ -19,6 +19,7 @@ export interface PoolSettings {
 
 interface PendingRun {
   action: RunnableAction;
+  key: string;
   request: RunRequest;
   requestedAt: number;
   resolve: (outcome: RunOutcome) => void;
@@ -32,17 +33,24 @@ export class ContainerPool implements ActionRuntime {
   private createdCount = 0;
   private shuttingDown = false;
 
-  constructor(private readonly settings: PoolSettings) {}
+  /** Kills the containers when the platform process exits without a shutdown (an uncaught error, process.exit). */
+  private readonly killOnExit = (): void => {
+    for (const container of this.containers) container.killNow();
+  };
+
+  constructor(private readonly settings: PoolSettings) {
+    process.on('exit', this.killOnExit);
+  }
 
   run(action: RunnableAction, request: RunRequest): Promise<RunOutcome> {
     return new Promise((resolve) => {
-      const pending: PendingRun = { action, request, requestedAt: Date.now(), resolve };
+      const pending: PendingRun = { action, key: containerKey(action), request, requestedAt: Date.now(), resolve };
       if (this.shuttingDown) {
         resolve(internalErrorOutcome(pending));
         return;
       }
-      // Earlier arrivals go first: only bypass the queue when nobody is waiting.
-      if (this.queue.length > 0 || !this.tryPlace(pending)) this.queue.push(pending);
+      this.queue.push(pending);
+      this.drain();
     });
   }
 
@@ -68,6 +76,7 @@ export class ContainerPool implements ActionRuntime {
 
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    process.off('exit', this.killOnExit);
     for (const pending of this.queue.splice(0)) pending.resolve(internalErrorOutcome(pending));
     await Promise.all([...this.containers].map((container) => this.destroy(container)));
     await Promise.all([...this.stopping]);
@@ -75,7 +84,7 @@ export class ContainerPool implements ActionRuntime {
 
   /** Hands `pending` to a container if one is free or can be made; false when it must wait. */
   private tryPlace(pending: PendingRun): boolean {
-    const key = containerKey(pending.action);
+    const key = pending.key;
     // The wait ends when a container is chosen; starting a new one is part of the cold start.
     const waitTime = Date.now() - pending.requestedAt;
     let container = this.warmContainerFor(key);
@@ -171,12 +180,33 @@ export class ContainerPool implements ActionRuntime {
     this.drain();
   }
 
+  /**
+   * Places waiting runs in arrival order. Once one cannot be placed, no container can be created
+   * (the pool is full and none is idle), so later runs can only take free slots of their own
+   * action's containers: the scan then skips the others cheaply instead of trying each.
+   */
   private drain(): void {
+    let keysWithRoom: Set<string> | undefined;
     for (let index = 0; index < this.queue.length && !this.shuttingDown; ) {
       const pending = this.queue[index];
-      if (pending !== undefined && this.tryPlace(pending)) this.queue.splice(index, 1);
-      else index += 1;
+      if (pending === undefined) break;
+      if (keysWithRoom !== undefined && !keysWithRoom.has(pending.key)) {
+        index += 1;
+      } else if (this.tryPlace(pending)) {
+        this.queue.splice(index, 1);
+        if (keysWithRoom !== undefined) keysWithRoom = this.keysWithRoom();
+      } else {
+        keysWithRoom = this.keysWithRoom();
+        if (keysWithRoom.size === 0) return;
+        index += 1;
+      }
     }
+  }
+
+  private keysWithRoom(): Set<string> {
+    const keys = new Set<string>();
+    for (const container of this.containers) if (container.hasCapacity()) keys.add(container.key);
+    return keys;
   }
 
   private destroy(container: Container): Promise<void> {

@@ -7,11 +7,13 @@
  * to stdout and stderr so that the invoker can cut the logs.
  *
  * Started by container.ts with an IPC channel: it reports its port over it, and exits when the
- * channel closes, so a container never outlives the platform (even one killed with SIGKILL).
+ * platform process dies (even when killed with SIGKILL, see parent-watchdog.ts).
  */
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { InitFailure, loadActionHandler, type ActionHandler, type InitMessage } from './action-loader';
 import { ACTIVATION_SENTINEL } from './messages';
+import { exitWhenParentDies } from './parent-watchdog';
 import { WORK_DIR_ENV } from './proxy-environment';
 import { serializeError } from './serialize-error';
 
@@ -25,7 +27,10 @@ interface Reply {
   response: unknown;
 }
 
-const workDir = process.env[WORK_DIR_ENV] ?? process.cwd();
+/** The platform process, read at once: if it dies before the watchdog starts, ppid is already another. */
+const parentPid = process.ppid;
+const ownWorkDir = process.env[WORK_DIR_ENV];
+const workDir = ownWorkDir ?? process.cwd();
 delete process.env[WORK_DIR_ENV];
 // With intra-container concurrency the proxy accepts runs while others are in flight.
 const ignoreRunStatus = (process.env['__OW_ALLOW_CONCURRENT'] ?? '').toLowerCase() === 'true';
@@ -189,8 +194,14 @@ server.keepAliveTimeout = 0;
 server.requestTimeout = 0;
 
 process.on('disconnect', () => process.exit(0));
+// The platform removes the work dir after a normal stop; when the platform died first, this does.
+process.on('exit', () => {
+  if (ownWorkDir !== undefined) fs.rmSync(ownWorkDir, { recursive: true, force: true });
+});
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   process.send?.({ type: 'listening', port });
+  // After the port is out, so that the watchdog's start does not delay the cold start.
+  setImmediate(() => exitWhenParentDies(parentPid, ownWorkDir));
 });

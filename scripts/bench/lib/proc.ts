@@ -73,16 +73,29 @@ export function descendants(pid: number): number[] {
   return found;
 }
 
-/** CPU ms used so far by the live descendants of `pid` plus those already reaped by `pid`. */
-export function childrenCpuMs(pid: number): number | undefined {
+export interface ChildrenCpu {
+  /** Live descendants whose command line matches `separate`, e.g. the embedded CouchDB. */
+  separatedMs: number;
+  /** Every other live descendant plus the children already reaped by `pid` (exited containers). */
+  otherMs: number;
+}
+
+/**
+ * CPU ms used so far by the descendants of `pid`, split by command line. Reaped children cannot be
+ * told apart any more, so they count as `other`: keep `separate` for processes that outlive the run.
+ */
+export function childrenCpuMs(pid: number, separate: RegExp): ChildrenCpu | undefined {
   const own = readCpu(pid);
   if (!own) return undefined;
-  let live = 0;
+  const result: ChildrenCpu = { separatedMs: 0, otherMs: own.reapedChildrenMs };
   for (const child of descendants(pid)) {
     const cpu = readCpu(child);
-    if (cpu) live += cpu.selfMs + cpu.reapedChildrenMs;
+    if (!cpu) continue;
+    const used = cpu.selfMs + cpu.reapedChildrenMs;
+    if (separate.test(commandLine(child))) result.separatedMs += used;
+    else result.otherMs += used;
   }
-  return own.reapedChildrenMs + live;
+  return result;
 }
 
 /** Resident set size in bytes, from /proc/<pid>/status VmRSS (the stat field needs the page size). */

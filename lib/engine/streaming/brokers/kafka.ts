@@ -83,7 +83,7 @@ export class KafkaEventStream implements EventStream {
     this.assertOpen('subscribe');
     await this.ensureTopic(options.topic);
     const sessionTimeout = options.sessionTimeoutMs ?? STREAM_DEFAULTS.sessionTimeoutMs;
-    const consumer = this.kafka.consumer({
+    const newConsumer = (): Consumer => this.kafka.consumer({
       groupId: options.group,
       sessionTimeout,
       // A joining member waits at most this long for the others to rejoin; a stuck member is then dropped.
@@ -93,13 +93,14 @@ export class KafkaEventStream implements EventStream {
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 30 },
     });
-    const subscription = new KafkaSubscription(consumer, options, () => this.subscriptions.delete(subscription));
+    const subscription = new KafkaSubscription(newConsumer, options, this.address, this.concurrency,
+      () => this.subscriptions.delete(subscription));
     this.subscriptions.add(subscription);
     try {
-      await subscription.start(this.concurrency);
+      await subscription.start();
     } catch (error) {
       this.subscriptions.delete(subscription);
-      await consumer.disconnect().catch(() => undefined);
+      await subscription.close().catch(() => undefined);
       throw new StreamUnavailableError('kafka', `subscribe to '${options.topic}' as group '${options.group}'`, this.address, error);
     }
     return subscription;
@@ -162,33 +163,48 @@ export class KafkaEventStream implements EventStream {
   }
 }
 
+/**
+ * One group member. kafkajs restarts its consumer after retriable failures only; a broker restart
+ * can also end in a non-retriable crash (e.g. "Failed to find group coordinator" while the broker is
+ * down), after which kafkajs leaves the consumer stopped. This class then builds a new consumer and
+ * joins again, until closed, so a subscription survives any broker outage.
+ */
 class KafkaSubscription implements Subscription {
+  private consumer: Consumer | undefined;
   private assigned: readonly number[] = [];
   private failures = 0;
+  private restarts = 0;
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly consumer: Consumer,
+    private readonly newConsumer: () => Consumer,
     private readonly options: SubscribeOptions,
+    private readonly address: string,
+    private readonly partitionsConsumedConcurrently: number,
     private readonly onClosed: () => void,
   ) {}
 
-  async start(partitionsConsumedConcurrently: number): Promise<void> {
+  async start(): Promise<void> {
     const { topic } = this.options;
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+    const consumer = this.newConsumer();
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.restarts = 0;
       this.assigned = [...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
       this.options.onAssignment?.(this.assigned);
     });
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.options.onError?.(ensureError(event.payload.error));
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.options.onError?.(new StreamUnavailableError('kafka', `consume '${topic}' as '${this.options.consumer}'`,
+        this.address, event.payload.error));
+      if (!event.payload.restart && consumer === this.consumer) void this.restart();
     });
-    await this.consumer.connect();
+    await consumer.connect();
     // A new group starts at the beginning: events produced before the first engine started count too.
-    await this.consumer.subscribe({ topic, fromBeginning: true });
-    await this.consumer.run({
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently,
+      partitionsConsumedConcurrently: this.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.handleBatch(payload),
     });
   }
@@ -199,12 +215,31 @@ class KafkaSubscription implements Subscription {
 
   close(): Promise<void> {
     if (!this.closing) {
-      this.closing = this.consumer.disconnect().finally(() => {
+      const consumer = this.consumer;
+      this.consumer = undefined;
+      this.closing = (consumer ? consumer.disconnect() : Promise.resolve()).finally(() => {
         this.assigned = [];
         this.onClosed();
       });
     }
     return this.closing;
+  }
+
+  /** Replaces a consumer kafkajs gave up on; retries with backoff until it runs or we are closed. */
+  private async restart(): Promise<void> {
+    this.assigned = [];
+    while (!this.closing) {
+      this.restarts += 1;
+      await sleep(backoffMs(this.restarts));
+      if (this.closing) return;
+      await this.consumer?.disconnect().catch(() => undefined);
+      try {
+        await this.start();
+        return;
+      } catch (error) {
+        this.options.onError?.(new StreamUnavailableError('kafka', `rejoin group '${this.options.group}'`, this.address, error));
+      }
+    }
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
@@ -228,8 +263,8 @@ class KafkaSubscription implements Subscription {
       this.failures += 1;
       this.options.onError?.(ensureError(error));
       // Rewind so the same batch comes again; nothing of it was committed.
-      await sleep(Math.min(MAX_RETRY_BACKOFF_MS, 100 * 2 ** Math.min(this.failures - 1, 6)));
-      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first.offset });
+      await sleep(backoffMs(this.failures));
+      this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: first.offset });
       return;
     }
     this.failures = 0;
@@ -258,6 +293,10 @@ function forwardLog(logger: StreamLogger | undefined, entry: LogEntry): void {
   const context = { kafka: entry.namespace, ...details };
   if (entry.level === KafkaLogLevel.ERROR) logger.error(context, message);
   else logger.warn(context, message);
+}
+
+function backoffMs(attempt: number): number {
+  return Math.min(MAX_RETRY_BACKOFF_MS, 100 * 2 ** Math.min(Math.max(attempt - 1, 0), 6));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -276,7 +276,7 @@ class RedisSubscription implements Subscription {
           topic: this.options.topic,
           partition,
           events,
-          heartbeat: () => this.rebalance(),
+          heartbeat: () => this.renewLeases(),
         });
       } catch (error) {
         // Leave the entries pending and read them again before anything newer.
@@ -302,6 +302,21 @@ class RedisSubscription implements Subscription {
       if (result === -1) return false;
     }
     return true;
+  }
+
+  /**
+   * Heartbeat from inside a handler: keeps this consumer's membership and leases alive but moves no
+   * partition, since the batch in progress belongs to one of them.
+   */
+  private async renewLeases(): Promise<void> {
+    this.nextHeartbeatAt = Date.now() + Math.floor(this.sessionTimeoutMs / 4);
+    await this.commands.eval(HEARTBEAT, 1, this.membersKey(), this.options.consumer, this.sessionTimeoutMs);
+    for (const partition of [...this.owned]) {
+      // Retaking a lease that expired but that nobody took is safe: nobody else claimed its entries.
+      // A lease another consumer holds now stays theirs; the ack after this batch then fails and the
+      // loop drops the partition.
+      await this.commands.eval(ACQUIRE_LEASE, 1, this.leaseKey(partition), this.options.consumer, this.sessionTimeoutMs);
+    }
   }
 
   /** Heartbeat, then take, keep or give up partitions to match the group's current assignment. */

@@ -1,0 +1,45 @@
+/** `whiskflow deploy <workflow>`: installs/updates the orchestrator and the workflow's trigger, rule and feeds. */
+import type { Command } from 'commander';
+import type { JsonObject } from '../../model/json';
+import { deployRuntime, deployWorkflow, type FeedOptions } from '../../triggers/manager';
+import { connect } from './connection';
+import { readInput, readWorkflow } from './workflow-file';
+
+interface DeployFlags {
+  cron?: string;
+  cronInput?: string;
+  changesDb?: string;
+  changesUrl?: string;
+  changesFilter?: string;
+  changesFeed?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('deploy <workflow>')
+    .description('deploy (or update) a workflow: its definition, trigger whiskflow-<name>, rule and feeds')
+    .option('--cron <expression>', 'also start a run on this cron schedule (alarms feed)')
+    .option('--cron-input <json|file>', 'input of cron-started runs')
+    .option('--changes-db <dbname>', 'also start a run for each change of this CouchDB database')
+    .option('--changes-url <url>', 'CouchDB/Cloudant URL of --changes-db (default: the store\'s CouchDB)')
+    .option('--changes-filter <ddoc/filter>', 'filter function of the changes feed')
+    .option('--changes-feed <action>', 'feed action (on IBM Cloud: /whisk.system/cloudant/changes)')
+    .action(async (file: string, flags: DeployFlags) => {
+      const connection = connect();
+      const workflow = readWorkflow(file);
+      const feeds: FeedOptions = {};
+      if (flags.cron) {
+        feeds.cron = flags.cron;
+        if (flags.cronInput) feeds.cronInput = readInput(flags.cronInput) as JsonObject;
+      }
+      if (flags.changesDb) {
+        const url = flags.changesUrl ?? ('url' in connection.storeConfig ? connection.storeConfig.url : undefined);
+        feeds.changes = { dbname: flags.changesDb, ...(url ? { url } : {}), ...(flags.changesFilter ? { filter: flags.changesFilter } : {}), ...(flags.changesFeed ? { feed: flags.changesFeed } : {}) };
+      }
+      await connection.store.ensureReady();
+      await deployRuntime(connection.client, connection.storeConfig, connection.bundlesDir);
+      const deployed = await deployWorkflow(connection.client, connection.store, workflow, feeds);
+      console.log(`ok: deployed workflow ${deployed.workflow} (trigger ${deployed.trigger}, rule ${deployed.rule}${deployed.feeds.length ? `, feeds ${deployed.feeds.join(', ')}` : ''})`);
+      console.log(`run it: whiskflow run ${deployed.workflow} --input '{...}' --wait   or   wsk trigger fire ${deployed.trigger} -p input '{...}'`);
+    });
+}

@@ -1,0 +1,74 @@
+/**
+ * `whiskflow local`: runs the local OpenWhisk-compatible platform in the foreground until SIGINT/SIGTERM.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import * as path from 'node:path';
+import { loadConfig, redact } from '../../config';
+import { startPlatform } from '../../platform';
+
+export interface LocalCommandOptions {
+  port: number;
+  couchPort: number;
+  dataDir: string;
+  writeWskprops?: string | boolean;
+  stockLimits?: boolean;
+}
+
+export function register(program: Command): void {
+  const config = loadConfig();
+  program
+    .command('local')
+    .description('run the local OpenWhisk-compatible platform (REST API, Node.js runtime, CouchDB) until interrupted')
+    .option('--port <port>', 'port of the OpenWhisk REST API', portNumber, config.localPort)
+    .option('--couch-port <port>', 'port of the embedded CouchDB (0: any free port)', portNumber, config.localCouchPort)
+    .option('--data-dir <dir>', 'directory for the platform\'s data', config.localDataDir)
+    .option('--write-wskprops [path]', 'write APIHOST and AUTH for wsk to ~/.wskprops or the given file')
+    .option('--stock-limits', 'use the stock OpenWhisk throttles (120 invokes/min, 100 concurrent, 60 fires/min)')
+    .action(async (options: LocalCommandOptions) => {
+      await runLocal(options, config.couchdbUrl);
+    });
+}
+
+async function runLocal(options: LocalCommandOptions, couchUrl: string | undefined): Promise<void> {
+  const platform = await startPlatform({
+    port: options.port,
+    couchPort: options.couchPort,
+    dataDir: options.dataDir,
+    stockLimits: options.stockLimits === true,
+    ...(couchUrl ? { couchUrl } : {}),
+    log: (message) => console.error(`whiskflow local: ${message}`),
+  });
+  console.log(`apihost: ${platform.apihost}`);
+  console.log(`auth: ${platform.auth}`);
+  console.log(`namespace: ${platform.namespace}`);
+  console.log(`couchdb: ${String(redact(platform.couchUrl))}`);
+  if (options.writeWskprops) {
+    const file = typeof options.writeWskprops === 'string' ? path.resolve(options.writeWskprops) : path.join(homedir(), '.wskprops');
+    writeFileSync(file, `APIHOST=${platform.apihost}\nAUTH=${platform.auth}\nNAMESPACE=${platform.namespace}\n`, { mode: 0o600 });
+    console.log(`wrote ${file}`);
+  }
+  console.log('ready (Ctrl-C to stop)');
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      console.error(`whiskflow local: ${signal}, stopping`);
+      platform.stop().then(resolve, (error: unknown) => {
+        console.error(`whiskflow local: stop failed: ${String(error)}`);
+        resolve();
+      });
+    };
+    const onInt = () => shutdown('SIGINT');
+    const onTerm = () => shutdown('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number 0..65535');
+  return port;
+}

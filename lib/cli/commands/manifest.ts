@@ -1,0 +1,21 @@
+/** `whiskflow manifest <workflow>`: writes a wskdeploy manifest that deploys the same entities. */
+import type { Command } from 'commander';
+import { writeFileSync } from 'fs';
+import { manifestYaml } from '../../triggers/manifest';
+import { readWorkflow } from './workflow-file';
+
+export function register(program: Command): void {
+  program
+    .command('manifest <workflow>')
+    .description('write a wskdeploy manifest deploying the orchestrator and this workflow\'s trigger and rule')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .option('--bundles <path>', 'path of the action bundles relative to the manifest', 'dist/actions')
+    .option('--cron <expression>', 'also start runs on this schedule')
+    .action((file: string, flags: { output?: string; bundles: string; cron?: string }) => {
+      const text = manifestYaml(readWorkflow(file), { bundlesPath: flags.bundles, ...(flags.cron ? { feeds: { cron: flags.cron } } : {}) });
+      if (flags.output) {
+        writeFileSync(flags.output, text);
+        console.log(`ok: wrote ${flags.output}`);
+      } else process.stdout.write(text);
+    });
+}

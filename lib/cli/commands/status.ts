@@ -1,0 +1,27 @@
+/** `whiskflow status <runId>`: the run's status, current stage, output or failure. */
+import type { Command } from 'commander';
+import { describeRun } from '../../engine/native/run-view';
+import { connect } from './connection';
+
+export function register(program: Command): void {
+  program
+    .command('status <runId>')
+    .description('show the status of a run')
+    .option('--json', 'print the run document as JSON')
+    .action(async (runId: string, flags: { json?: boolean }) => {
+      const view = await describeRun(connect().store, runId, false);
+      if (!view) {
+        console.error(`run ${runId} not found`);
+        process.exitCode = 1;
+        return;
+      }
+      if (flags.json) return void console.log(JSON.stringify(view.run, null, 2));
+      const { run } = view;
+      console.log(`run ${run.runId} of ${run.workflow}: ${run.status}`);
+      console.log(`started ${new Date(run.startedAt).toISOString()}${run.endedAt ? `, ended ${new Date(run.endedAt).toISOString()} (${run.endedAt - run.startedAt} ms)` : ''}`);
+      const current = view.stages.at(-1);
+      if (run.status === 'running' && current) console.log(`stage ${current.stageId}: ${current.completed}/${current.taskCount} tasks done`);
+      if (run.output !== undefined) console.log(`output: ${JSON.stringify(run.output)}`);
+      if (run.failure) console.log(`failure: ${run.failure.error} in stage ${run.failure.stageId ?? '-'} (activation ${run.failure.activationId ?? '-'}): ${run.failure.cause}`);
+    });
+}

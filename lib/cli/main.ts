@@ -1,0 +1,21 @@
+/**
+ * The `whiskflow` command line: a thin registry of commands. Each command lives in
+ * `lib/cli/commands/<verb>.ts` and exports `register(program)`; it parses flags, calls `lib/`, prints.
+ */
+import { Command } from 'commander';
+import { register as registerLocal } from './commands/local';
+
+/** Every command of the CLI; add new ones here. */
+const COMMANDS: ((program: Command) => void)[] = [registerLocal];
+
+export function createProgram(): Command {
+  const program = new Command('whiskflow')
+    .description('Event-driven orchestration of serverless functions on Apache OpenWhisk')
+    .showHelpAfterError();
+  for (const registerCommand of COMMANDS) registerCommand(program);
+  return program;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  await createProgram().parseAsync(argv);
+}

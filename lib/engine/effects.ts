@@ -1,0 +1,48 @@
+/**
+ * What the transition asks an interpreter to do. Effects are data: the native interpreter performs
+ * them with the `openwhisk` client and triggers, the streaming one with its broker; tests read them.
+ */
+import type { RunError, TaskTimedOutEvent, WhiskflowEvent } from '../events/types';
+import type { Json, JsonObject } from '../model/json';
+
+/** Invoke `action` non-blocking with `params`; report the outcome as a task event for `taskKey`. */
+export interface InvokeEffect {
+  kind: 'invoke';
+  runId: string;
+  stageId: string;
+  taskKey: string;
+  action: string;
+  params: JsonObject;
+  /** Per-attempt limit; the matching `schedule-timeout` effect is issued alongside. */
+  timeoutMs?: number;
+}
+
+/** After `ms`, deliver `event` (a `task.timed-out`); it is ignored if the task finished meanwhile. */
+export interface ScheduleTimeoutEffect {
+  kind: 'schedule-timeout';
+  taskKey: string;
+  ms: number;
+  event: TaskTimedOutEvent;
+}
+
+/** After `ms` (retry backoff), perform `then`: the retry's invoke and, with a timeout, its timer. */
+export interface RetryAfterEffect {
+  kind: 'retry-after';
+  taskKey: string;
+  ms: number;
+  then: (InvokeEffect | ScheduleTimeoutEffect)[];
+}
+
+/** Publish an event (observers, the streaming engine's topics). */
+export interface EmitEffect {
+  kind: 'emit';
+  event: WhiskflowEvent;
+}
+
+/** The run is over; record it and notify whoever waits for the run. */
+export type FinishEffect =
+  | { kind: 'finish'; runId: string; status: 'succeeded'; result: Json }
+  | { kind: 'finish'; runId: string; status: 'failed'; error: RunError };
+
+export type Effect = InvokeEffect | ScheduleTimeoutEffect | RetryAfterEffect | EmitEffect | FinishEffect;
+export type EffectKind = Effect['kind'];

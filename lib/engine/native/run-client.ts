@@ -1,0 +1,49 @@
+/**
+ * Starting a run from outside (CLI, demo, tests) and following it: fire the workflow's trigger with
+ * a `dev.whiskflow.run.started` event whose run id is chosen here, then read the store.
+ */
+import { WhiskflowError } from '../../errors';
+import type { Json } from '../../model/json';
+import { newRunId, type RunDoc } from '../../store/run-documents';
+import type { RunStore } from '../../store/run-store';
+import { workflowTrigger } from '../../triggers/names';
+import { runStartedEvent, toPayload } from './events';
+import { describeRun, type RunView } from './run-view';
+import { sleep, withThrottleRetry } from './throttle';
+import type { TriggersClient } from '../../report';
+
+export async function requestRun(client: TriggersClient, workflow: string, input: Json): Promise<{ runId: string; triggerActivationId?: string }> {
+  const runId = newRunId();
+  const fired = await withThrottleRetry(`fire ${workflowTrigger(workflow)}`,
+    () => client.triggers.invoke({ name: workflowTrigger(workflow), params: toPayload(runStartedEvent(workflow, runId, input)) }),
+    { deadline: Date.now() + 120_000 });
+  if (!fired?.activationId) {
+    // OpenWhisk answers 204 without an activation when the trigger has no active rule.
+    throw new WhiskflowError('ENTITY_NOT_FOUND', `trigger ${workflowTrigger(workflow)} has no active rule: deploy the workflow first (whiskflow deploy)`, { workflow });
+  }
+  return { runId, triggerActivationId: fired.activationId };
+}
+
+export interface WaitOptions {
+  /** Give up after this long (ms). @default 300000 */
+  timeoutMs?: number;
+  /** @default 250 */
+  pollMs?: number;
+  onProgress?: (view: RunView) => void;
+}
+
+/** Polls the store until the run ends; returns its final head. */
+export async function waitForRun(store: RunStore, runId: string, options: WaitOptions = {}): Promise<RunDoc> {
+  const giveUpAt = Date.now() + (options.timeoutMs ?? 300_000);
+  for (;;) {
+    const view = await describeRun(store, runId, false);
+    if (view) {
+      options.onProgress?.(view);
+      if (view.run.status !== 'running') return view.run;
+    }
+    if (Date.now() > giveUpAt) {
+      throw new WhiskflowError('TIMEOUT', `run ${runId} ${view ? 'is still running' : 'has not started'} after ${options.timeoutMs ?? 300_000} ms`, { runId }, true);
+    }
+    await sleep(options.pollMs ?? 250);
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The Condition Engine: consumes run events (run starts, task completions, its own timers) from the
+ * completion topic, keyed by run id, applies them to each run's context with the pure `apply-input`
+ * and produces orchestration events ("invoke this task", "run finished") to the orchestration topic.
+ *
+ * Per batch (one partition, in order), the order of writes is what makes a crash harmless:
+ * 1. apply every event to its run's context (pure; duplicates change nothing);
+ * 2. produce the outputs: deterministic ids, so producing them again after a crash is deduplicated
+ *    by the Rule Engine;
+ * 3. write run heads (`run/<runId>`, idempotent) and checkpoint the contexts (compare-and-swap);
+ * 4. only then resolve, which lets the broker acknowledge the batch.
+ * A crash anywhere before 4 redelivers the batch to whichever engine owns the partition next, which
+ * applies it to the last checkpoint and so reaches the same outputs: nothing is missed, and nothing
+ * fires twice downstream. Several engines share the partitions through one consumer group.
+ */
+import { hostname } from 'node:os';
+import { ensureError, hasErrorCode } from '../../errors';
+import { EVENT_TYPES } from '../../events/types';
+import { claim } from '../../store/claims';
+import { docIds, type RunDoc } from '../../store/run-documents';
+import type { RunStore } from '../../store/run-store';
+import { applyInput, applyStart, type Applied } from './apply-input';
+import type { EventBatch, EventStream, StreamRecord, Subscription } from './brokers';
+import { ContextStore, type StoredContext } from './context-store';
+import type { EngineLogger } from './logger';
+import { silentLogger } from './logger';
+import { parseConditionInput, timerFired, toStreamJson, type ConditionInput } from './orchestration-events';
+import { recordRunFinished, recordRunStarted } from './run-records';
+import type { StreamRunContext, Timer } from './run-context';
+import { TimerWheel } from './timer-wheel';
+import { DEFAULT_GROUPS, DEFAULT_TOPICS, type StreamTopics } from './topics';
+import type { StreamTrigger } from './triggers';
+import type { WorkflowSource } from './workflow-source';
+
+export interface ConditionEngineOptions {
+  stream: EventStream;
+  store: RunStore;
+  workflows: WorkflowSource;
+  topics?: StreamTopics;
+  /** @default 'whiskflow-condition-engine' */
+  group?: string;
+  /** Unique within the group. @default `<host>-<pid>-condition` */
+  consumer?: string;
+  triggers?: readonly StreamTrigger[];
+  logger?: EngineLogger;
+  /** How often due timers are checked. @default 50 */
+  timerResolutionMs?: number;
+  sessionTimeoutMs?: number;
+  now?: () => number;
+}
+
+interface RunWork {
+  runId: string;
+  previous: StoredContext | undefined;
+  context: StreamRunContext | undefined;
+  changed: boolean;
+}
+
+/** At most this many checkpointed contexts are kept in memory; the rest are read back when needed. */
+const CACHE_LIMIT = 10_000;
+
+export class ConditionEngine {
+  private readonly contexts: ContextStore;
+  private readonly topics: StreamTopics;
+  private readonly logger: EngineLogger;
+  private readonly wheel: TimerWheel;
+  /** Last checkpoint of each run this engine handled, in least-recently-used order. */
+  private readonly cache = new Map<string, StoredContext>();
+  private subscription: Subscription | undefined;
+  private owned: readonly number[] = [];
+  /** Counts for tests and benchmarks. */
+  readonly stats = { events: 0, batches: 0, outputs: 0, duplicates: 0, invalid: 0 };
+
+  constructor(private readonly options: ConditionEngineOptions) {
+    this.contexts = new ContextStore(options.store);
+    this.topics = options.topics ?? DEFAULT_TOPICS;
+    this.logger = options.logger ?? silentLogger;
+    this.wheel = new TimerWheel(
+      (runId, timer) => this.fireTimer(runId, timer),
+      (error) => this.logger.warn({ err: ensureError(error).message }, 'timer event not produced; retrying'),
+      options.now,
+    );
+  }
+
+  async start(): Promise<void> {
+    this.subscription = await this.options.stream.subscribe({
+      topic: this.topics.completions,
+      group: this.options.group ?? DEFAULT_GROUPS.conditionEngine,
+      consumer: this.options.consumer ?? `${hostname()}-${process.pid}-condition`,
+      handler: (batch) => this.handleBatch(batch),
+      onAssignment: (partitions) => this.onAssignment(partitions),
+      onError: (error) => this.logger.warn({ err: error.message }, 'condition engine batch will be delivered again'),
+      ...(this.options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.options.sessionTimeoutMs } : {}),
+    });
+    this.wheel.start(this.options.timerResolutionMs);
+  }
+
+  /** Stops after the batch in progress (which is still checkpointed) and leaves the group. */
+  async stop(): Promise<void> {
+    this.wheel.stop();
+    await this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  /** Fires due timers now (tests drive time with an injected clock instead of waiting). */
+  tickTimers(): void {
+    this.wheel.tick();
+  }
+
+  pendingTimers(): number {
+    return this.wheel.size();
+  }
+
+  private async handleBatch(batch: EventBatch): Promise<void> {
+    this.stats.batches += 1;
+    const byRun = this.groupByRun(batch);
+    const work = await Promise.all([...byRun].map(([runId, inputs]) => this.applyRun(runId, inputs, batch.partition)));
+    const changed = work.filter((item) => item.changed);
+    if (changed.length === 0) return;
+
+    const outputs = work.flatMap((item) => (item as RunWork & { outputs?: StreamRecord[] }).outputs ?? []);
+    if (outputs.length > 0) await this.options.stream.produceBatch(this.topics.orchestration, outputs);
+    this.stats.outputs += outputs.length;
+    await batch.heartbeat();
+
+    try {
+      const saved = await Promise.all(changed.map(async (item) => {
+        const context = item.context as StreamRunContext;
+        await this.recordRun(item.previous, context);
+        return this.contexts.save(context, item.previous);
+      }));
+      for (const stored of saved) this.remember(stored);
+    } catch (error) {
+      // Another engine advanced one of these runs (a rebalance): forget what we knew and let the
+      // batch come again, to be applied to the newer checkpoint.
+      for (const item of changed) this.cache.delete(item.runId);
+      if (hasErrorCode(error, 'STORE_CONFLICT')) this.logger.warn({ partition: batch.partition }, 'run context changed by another engine; batch will be applied again');
+      throw error;
+    }
+  }
+
+  private groupByRun(batch: EventBatch): Map<string, ConditionInput[]> {
+    const byRun = new Map<string, ConditionInput[]>();
+    for (const delivered of batch.events) {
+      this.stats.events += 1;
+      let input: ConditionInput;
+      try {
+        input = parseConditionInput(delivered.event);
+      } catch (error) {
+        // A malformed event can never become valid: skip it rather than block the partition.
+        this.stats.invalid += 1;
+        this.logger.warn({ id: delivered.id, err: ensureError(error).message }, 'skipping an event that is not a whiskflow event');
+        continue;
+      }
+      const inputs = byRun.get(input.data.runId) ?? [];
+      inputs.push(input);
+      byRun.set(input.data.runId, inputs);
+    }
+    return byRun;
+  }
+
+  /** Applies one run's inputs in order; pure apart from loading the run's checkpoint. */
+  private async applyRun(runId: string, inputs: readonly ConditionInput[], partition: number): Promise<RunWork & { outputs: StreamRecord[] }> {
+    const previous = this.cache.get(runId) ?? (await this.contexts.load(runId));
+    let context: StreamRunContext | undefined = previous ? withoutDocFields(previous) : undefined;
+    const outputs: StreamRecord[] = [];
+    let changed = false;
+    for (const input of inputs) {
+      const applied = await this.applyOne(context, input, partition);
+      if (applied.kind === 'unchanged') {
+        this.stats.duplicates += 1;
+        continue;
+      }
+      changed = true;
+      context = applied.context;
+      for (const event of applied.outputs) outputs.push({ key: runId, event: toStreamJson(event) });
+    }
+    return { runId, previous, context, changed, outputs };
+  }
+
+  private async applyOne(context: StreamRunContext | undefined, input: ConditionInput, partition: number): Promise<Applied> {
+    const options = { completionTopic: this.topics.completions };
+    if (context) return applyInput(context, input, options);
+    if (input.type !== EVENT_TYPES.runStarted) return { kind: 'unchanged', reason: `run ${input.data.runId} is unknown` };
+    const workflow = await this.options.workflows.compiled(input.data.workflow);
+    if (!workflow) {
+      await this.recordUnknownWorkflow(input.data.runId, input.data.workflow, input.data.input, input.time);
+      return { kind: 'unchanged', reason: `workflow ${input.data.workflow} is unknown` };
+    }
+    const triggers = (this.options.triggers ?? []).filter((trigger) => trigger.workflow === workflow.name);
+    return applyStart(undefined, input, { workflow, triggers, partition }, options);
+  }
+
+  private async recordRun(previous: StoredContext | undefined, context: StreamRunContext): Promise<void> {
+    if (!previous) await recordRunStarted(this.options.store, context.state);
+    if (context.state.status !== 'running' && (previous?.state.status ?? 'running') === 'running') {
+      await recordRunFinished(this.options.store, context.state);
+    }
+  }
+
+  /** A start for a workflow nobody knows ends at once, visibly, instead of being dropped. */
+  private async recordUnknownWorkflow(runId: string, workflow: string, input: RunDoc['input'], time: string): Promise<void> {
+    this.logger.warn({ runId, workflow }, 'run.started names a workflow this engine does not know');
+    await claim<RunDoc>(this.options.store, docIds.run(runId), {
+      type: 'run', runId, workflow, input, status: 'failed', startedAt: Date.parse(time), endedAt: Date.parse(time),
+      failure: { error: 'whiskflow.UnknownWorkflow', cause: `workflow '${workflow}' is neither given to the engine (--workflow) nor deployed` },
+    });
+  }
+
+  private remember(stored: StoredContext): void {
+    this.cache.delete(stored.runId);
+    this.cache.set(stored.runId, stored);
+    if (this.cache.size > CACHE_LIMIT) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.wheel.sync(stored.runId, stored.timers);
+  }
+
+  /** New partitions may carry runs another engine checkpointed: forget the cache, re-arm their timers. */
+  private onAssignment(partitions: readonly number[]): void {
+    this.owned = partitions;
+    this.cache.clear();
+    this.wheel.clear();
+    if (partitions.length === 0) return;
+    this.contexts.withTimers(partitions).then((contexts) => {
+      // A batch handled meanwhile synced a newer checkpoint of its runs: keep that one.
+      for (const context of contexts) this.wheel.syncIfUnknown(context.runId, context.timers);
+    }).catch((error: unknown) => this.logger.error({ err: ensureError(error).message }, 'could not load the timers of newly assigned runs'));
+  }
+
+  private async fireTimer(runId: string, timer: Timer): Promise<void> {
+    const now = new Date((this.options.now ?? Date.now)()).toISOString();
+    const event = timerFired({ runId, timerId: timer.id, time: now });
+    await this.options.stream.produce(this.topics.completions, runId, [toStreamJson(event)]);
+  }
+}
+
+function withoutDocFields(stored: StoredContext): StreamRunContext {
+  const { _id, _rev, ...context } = stored;
+  return context;
+}

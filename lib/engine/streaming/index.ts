@@ -1,0 +1,85 @@
+/**
+ * Entry point of the streaming interpreter: both engines in one process (what `whiskflow engine`
+ * runs), or each on its own. Everything else in this room is reachable from here.
+ */
+import type { RunStore } from '../../store/run-store';
+import type { EventStream } from './brokers';
+import { ConditionEngine, type ConditionEngineOptions } from './condition-engine';
+import type { EngineLogger } from './logger';
+import { RuleEngine, type RuleEngineOptions } from './rule-engine';
+import type { StreamTaskInvoker } from './task-invoker';
+import type { StreamTopics } from './topics';
+import type { StreamTrigger } from './triggers';
+import type { WorkflowSource } from './workflow-source';
+
+export { ConditionEngine } from './condition-engine';
+export { RuleEngine } from './rule-engine';
+export { MemoryBroker, MemoryEventStream } from './memory-event-stream';
+export { OpenWhiskStreamInvoker, type StreamTaskInvoker } from './task-invoker';
+export { WorkflowCatalog, type WorkflowSource } from './workflow-source';
+export { startStreamRun } from './start-run';
+export { reportingAction, reportToStream, streamTaskOf, STREAM_TASK_PARAM, STREAM_URL_PARAM } from './report';
+export { DEFAULT_GROUPS, DEFAULT_TOPICS, type StreamTopics } from './topics';
+export type { StreamTrigger } from './triggers';
+
+export interface StreamingEnginesOptions {
+  stream: EventStream;
+  store: RunStore;
+  workflows: WorkflowSource;
+  invoker: StreamTaskInvoker;
+  topics?: StreamTopics;
+  triggers?: readonly StreamTrigger[];
+  /** Names this process in both consumer groups. */
+  consumer?: string;
+  logger?: EngineLogger;
+  selfReporting?: RuleEngineOptions['selfReporting'];
+  onRunFinished?: RuleEngineOptions['onRunFinished'];
+  condition?: Partial<ConditionEngineOptions>;
+  rule?: Partial<RuleEngineOptions>;
+}
+
+export interface StreamingEngines {
+  condition: ConditionEngine;
+  rule: RuleEngine;
+  /** Stops both (each after its batch in progress); the stream stays open, it is the caller's. */
+  stop(): Promise<void>;
+}
+
+export async function startStreamingEngines(options: StreamingEnginesOptions): Promise<StreamingEngines> {
+  const shared = {
+    stream: options.stream,
+    store: options.store,
+    ...(options.topics ? { topics: options.topics } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
+  const condition = new ConditionEngine({
+    ...shared,
+    workflows: options.workflows,
+    ...(options.triggers ? { triggers: options.triggers } : {}),
+    ...(options.consumer ? { consumer: `${options.consumer}-condition` } : {}),
+    ...options.condition,
+  });
+  const rule = new RuleEngine({
+    ...shared,
+    invoker: options.invoker,
+    ...(options.selfReporting ? { selfReporting: options.selfReporting } : {}),
+    ...(options.onRunFinished ? { onRunFinished: options.onRunFinished } : {}),
+    ...(options.consumer ? { consumer: `${options.consumer}-rule` } : {}),
+    ...options.rule,
+  });
+  await options.store.ensureReady();
+  await condition.start();
+  try {
+    await rule.start();
+  } catch (error) {
+    await condition.stop();
+    throw error;
+  }
+  return {
+    condition,
+    rule,
+    async stop() {
+      await Promise.allSettled([rule.stop(), condition.stop()]);
+    },
+  };
+}

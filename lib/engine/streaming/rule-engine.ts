@@ -1,0 +1,147 @@
+/**
+ * The Rule Engine: consumes orchestration events and starts each task with a non-blocking
+ * invocation through the `openwhisk` client. Invoke events carry deterministic ids and may arrive
+ * more than once (a Condition Engine re-applied a batch after a crash, a redelivery): a create-only
+ * claim per task attempt (invoke-claims.ts) lets exactly one delivery invoke.
+ *
+ * How a task's completion gets back to the stream:
+ * - unmodified actions (default): the engine watches the activation by id (activation-watcher.ts)
+ *   and produces `task.completed` / `task.failed` from its record;
+ * - self-reporting TS/JS actions (`selfReporting(action)` true): the invocation carries
+ *   `__whiskflow_stream` (run, stage, task key, completion topic) and the action produces its own
+ *   completion with `reportingAction` (report.ts).
+ */
+import { hostname } from 'node:os';
+import { ensureError } from '../../errors';
+import { EVENT_TYPES, type RunFinishedEvent } from '../../events/types';
+import type { EventBatch, EventStream, Subscription } from './brokers';
+import { ActivationWatcher } from './activation-watcher';
+import { InvokeClaims } from './invoke-claims';
+import type { EngineLogger } from './logger';
+import { silentLogger } from './logger';
+import { STREAM_EVENT_TYPES, parseOrchestrationEvent, type TaskInvokeEvent } from './orchestration-events';
+import { STREAM_TASK_PARAM, type StreamTaskContext } from './report';
+import type { StreamTaskInvoker } from './task-invoker';
+import { DEFAULT_GROUPS, DEFAULT_TOPICS, type StreamTopics } from './topics';
+import type { RunStore } from '../../store/run-store';
+import type { JsonObject } from '../../model/json';
+
+export interface RuleEngineOptions {
+  stream: EventStream;
+  store: RunStore;
+  invoker: StreamTaskInvoker;
+  topics?: StreamTopics;
+  /** @default 'whiskflow-rule-engine' */
+  group?: string;
+  /** @default `<host>-<pid>-rule` */
+  consumer?: string;
+  /** Actions that produce their own completion (see report.ts); others are watched. */
+  selfReporting?: (action: string) => boolean;
+  /** A claim this old without an activation id is taken over (its engine died mid-invoke). @default 60000 */
+  leaseMs?: number;
+  /** @default 200 */
+  pollIntervalMs?: number;
+  /** Invocations started at once within a batch. @default 16 */
+  concurrency?: number;
+  logger?: EngineLogger;
+  /** Called for every `run.finished` that passes by (e.g. the CLI prints it). */
+  onRunFinished?: (event: RunFinishedEvent) => void;
+  now?: () => number;
+}
+
+export class RuleEngine {
+  private readonly topics: StreamTopics;
+  private readonly logger: EngineLogger;
+  private readonly claims: InvokeClaims;
+  private readonly watcher: ActivationWatcher;
+  private readonly consumer: string;
+  private subscription: Subscription | undefined;
+  readonly stats = { invoked: 0, duplicates: 0 };
+
+  constructor(private readonly options: RuleEngineOptions) {
+    this.topics = options.topics ?? DEFAULT_TOPICS;
+    this.logger = options.logger ?? silentLogger;
+    this.consumer = options.consumer ?? `${hostname()}-${process.pid}-rule`;
+    this.claims = new InvokeClaims(options.store, options.leaseMs ?? 60_000, options.now);
+    this.watcher = new ActivationWatcher(options.invoker, options.stream, this.claims, this.logger, {
+      pollIntervalMs: options.pollIntervalMs ?? 200,
+      concurrency: options.concurrency ?? 16,
+    });
+  }
+
+  async start(): Promise<void> {
+    // Activations a previous engine started but never saw finish.
+    for (const doc of await this.claims.unreported()) {
+      this.watcher.watch({ runId: doc.runId, taskKey: doc.taskKey, completionTopic: doc.completionTopic, activationId: doc.activationId as string });
+    }
+    this.subscription = await this.options.stream.subscribe({
+      topic: this.topics.orchestration,
+      group: this.options.group ?? DEFAULT_GROUPS.ruleEngine,
+      consumer: this.consumer,
+      handler: (batch) => this.handleBatch(batch),
+      onError: (error) => this.logger.warn({ err: error.message }, 'rule engine batch will be delivered again'),
+    });
+    this.watcher.start();
+  }
+
+  async stop(): Promise<void> {
+    this.watcher.stop();
+    await this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  /** Reads watched activations once now (tests use it instead of waiting for the poll interval). */
+  pollActivations(): Promise<void> {
+    return this.watcher.pollOnce();
+  }
+
+  watching(): number {
+    return this.watcher.size();
+  }
+
+  private async handleBatch(batch: EventBatch): Promise<void> {
+    const invokes: TaskInvokeEvent[] = [];
+    for (const delivered of batch.events) {
+      let event;
+      try {
+        event = parseOrchestrationEvent(delivered.event);
+      } catch (error) {
+        this.logger.warn({ id: delivered.id, err: ensureError(error).message }, 'skipping an event that is not an orchestration event');
+        continue;
+      }
+      if (event.type === STREAM_EVENT_TYPES.taskInvoke) invokes.push(event);
+      else if (event.type === EVENT_TYPES.runFinished) this.options.onRunFinished?.(event);
+    }
+    const concurrency = this.options.concurrency ?? 16;
+    for (let start = 0; start < invokes.length; start += concurrency) {
+      await Promise.all(invokes.slice(start, start + concurrency).map((event) => this.startTask(event)));
+    }
+  }
+
+  private async startTask(event: TaskInvokeEvent): Promise<void> {
+    const { data } = event;
+    const selfReporting = this.options.selfReporting?.(data.action) ?? false;
+    const outcome = await this.claims.claim({
+      type: 'stream-invoke', runId: data.runId, stageId: data.stageId, taskKey: data.taskKey, action: data.action,
+      completionTopic: data.completionTopic, report: selfReporting ? 'self' : 'poll',
+      claimedAt: (this.options.now ?? Date.now)(), claimedBy: this.consumer,
+    });
+    if (outcome.kind === 'taken') {
+      this.stats.duplicates += 1;
+      return;
+    }
+    const task: StreamTaskContext = { runId: data.runId, stageId: data.stageId, taskKey: data.taskKey, completionTopic: data.completionTopic };
+    const params: JsonObject = selfReporting ? { ...data.params, [STREAM_TASK_PARAM]: task as unknown as JsonObject } : data.params;
+    let activationId: string;
+    try {
+      activationId = await this.options.invoker.invoke(data.action, params);
+    } catch (error) {
+      // Not started: free the claim so that the redelivery of this batch tries again.
+      await this.claims.release(outcome.doc);
+      throw error;
+    }
+    this.stats.invoked += 1;
+    await this.claims.invoked(outcome.doc, activationId);
+    if (!selfReporting) this.watcher.watch({ ...task, activationId });
+  }
+}

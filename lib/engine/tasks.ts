@@ -1,0 +1,109 @@
+/**
+ * What a task event does to a run: a completion fills its slot (any attempt may fill it, first one
+ * wins); a failure or timeout of the *current* attempt retries with backoff or fails the stage.
+ * Events for slots already filled, stale attempts or stages no longer waiting change nothing.
+ */
+import { hasArrived, recordArrival } from '../conditions/join';
+import type { RunError, TaskEvent } from '../events/types';
+import { EVENT_TYPES } from '../events/types';
+import { parseTaskKey, type TaskKey } from '../events/task-key';
+import { stepOf, type FanOutStep, type InvokeStep } from '../model/compile';
+import type { Json } from '../model/json';
+import { startAttempt } from './attempts';
+import type { Draft } from './draft';
+import { retryDelayMs, shouldRetry } from './retry';
+import type { FanOutWait, TaskRecord, TaskWait, Thread } from './run-state';
+import { completeParkedStep, startElement, threadAt } from './steps';
+
+/** A task event reduced to what happened. */
+export type TaskOutcome =
+  | { kind: 'completed'; result: Json; activationId?: string }
+  | { kind: 'failed'; error: RunError; activationId?: string };
+
+export const TIMEOUT_ERROR = 'whiskflow.Timeout';
+
+export function taskOutcomeOf(event: TaskEvent): TaskOutcome {
+  switch (event.type) {
+    case EVENT_TYPES.taskCompleted:
+      return withActivation({ kind: 'completed', result: event.data.result }, event.data.activationId);
+    case EVENT_TYPES.taskFailed: {
+      const error: RunError = { ...event.data.error, stageId: event.data.stageId, taskKey: event.data.taskKey };
+      if (event.data.activationId !== undefined) error.activationId = event.data.activationId;
+      return withActivation({ kind: 'failed', error }, event.data.activationId);
+    }
+    case EVENT_TYPES.taskTimedOut:
+      return {
+        kind: 'failed',
+        error: { error: TIMEOUT_ERROR, cause: `no result within ${event.data.timeoutMs} ms`, stageId: event.data.stageId, taskKey: event.data.taskKey },
+      };
+    default:
+      return unknownEvent(event);
+  }
+}
+
+export function applyTaskEvent(draft: Draft, event: TaskEvent): void {
+  const key = parseTaskKey(event.data.taskKey);
+  const parked = threadAt(draft, key.stageId, key.seq);
+  if (!parked) return;
+  const outcome = taskOutcomeOf(event);
+  const step = stepOf(draft.workflow, parked.stageId);
+  if (parked.wait.kind === 'task' && step.kind === 'invoke') return onTask(draft, parked, parked.wait, step, key, outcome, event);
+  if (parked.wait.kind === 'fan-out' && step.kind === 'fan-out') return onElement(draft, parked, parked.wait, step, key, outcome, event);
+}
+
+function onTask(draft: Draft, parked: Thread, wait: TaskWait, step: InvokeStep, key: TaskKey, outcome: TaskOutcome, event: TaskEvent): void {
+  if (key.index !== 0 || key.attempt > wait.attempt) return;
+  if (outcome.kind === 'completed') {
+    recordTask(draft, event, 'succeeded', outcome);
+    return completeParkedStep(draft, parked, { status: 'succeeded', result: outcome.result });
+  }
+  if (key.attempt !== wait.attempt) return;
+  recordTask(draft, event, event.type === EVENT_TYPES.taskTimedOut ? 'timed-out' : 'failed', outcome);
+  if (shouldRetry(step.retry, key.attempt, outcome.error.error) && step.retry) {
+    wait.attempt = key.attempt + 1;
+    return startAttempt(draft, step, { ...key, attempt: wait.attempt }, wait.params, retryDelayMs(step.retry, key.attempt));
+  }
+  completeParkedStep(draft, parked, { status: 'failed', error: outcome.error });
+}
+
+function onElement(draft: Draft, parked: Thread, wait: FanOutWait, step: FanOutStep, key: TaskKey, outcome: TaskOutcome, event: TaskEvent): void {
+  const current = wait.attempts[String(key.index)];
+  if (current === undefined || key.attempt > current || hasArrived(wait.join, key.index)) return;
+  if (outcome.kind === 'completed') {
+    recordTask(draft, event, 'succeeded', outcome);
+    const verdict = recordArrival(wait.join, key.index, outcome.result);
+    wait.join = verdict.context;
+    // Sliding window: element i's resolution starts element i+concurrency, so each element starts
+    // exactly once and at most `concurrency` run at a time, whatever order completions arrive in.
+    startElement(draft, step, key.seq, key.index + wait.concurrency, 1, 0);
+    if (verdict.kind === 'complete') completeParkedStep(draft, parked, { status: 'succeeded', result: verdict.results });
+    return;
+  }
+  if (key.attempt !== current) return;
+  recordTask(draft, event, event.type === EVENT_TYPES.taskTimedOut ? 'timed-out' : 'failed', outcome);
+  if (shouldRetry(step.retry, key.attempt, outcome.error.error) && step.retry) {
+    return startElement(draft, step, key.seq, key.index, key.attempt + 1, retryDelayMs(step.retry, key.attempt));
+  }
+  // Fail fast, as a map in Amazon States Language does: elements still running are ignored.
+  const error: RunError = { ...outcome.error, cause: `element ${key.index}: ${outcome.error.cause ?? outcome.error.error}` };
+  completeParkedStep(draft, parked, { status: 'failed', error });
+}
+
+function recordTask(draft: Draft, event: TaskEvent, status: TaskRecord['status'], outcome: TaskOutcome): void {
+  const started = draft.state.tasks[event.data.taskKey];
+  if (!started) return;
+  // Replaced, not changed in place: the record is shared with the caller's state (see Draft).
+  const record: TaskRecord = { ...started, status, endedAt: event.time };
+  if (outcome.activationId !== undefined) record.activationId = outcome.activationId;
+  if (outcome.kind === 'failed') record.error = outcome.error;
+  draft.state.tasks[event.data.taskKey] = record;
+}
+
+function withActivation<T extends TaskOutcome>(outcome: T, activationId: string | undefined): T {
+  if (activationId !== undefined) outcome.activationId = activationId;
+  return outcome;
+}
+
+function unknownEvent(event: never): never {
+  throw new Error(`not a task event: ${JSON.stringify(event)}`);
+}

@@ -1,0 +1,146 @@
+/**
+ * The REST API over node:http. Kept free of framework overhead because every blocking invoke passes
+ * through here: authenticate (cached), read and parse the body, route to a resource handler, answer
+ * JSON. Failures become OpenWhisk's `{ error, code }` bodies with the matching status.
+ */
+import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { ensureError } from '../../errors';
+import { malformed, notFound, statusOf, tooLarge, unauthorized } from '../api-error';
+import { DEFAULT_NAMESPACE, checkEntityName } from '../names';
+import type { Identity } from '../persistence/subject-store';
+import { handleActions } from '../api/actions';
+import { handleActivations } from '../api/activations';
+import { ApiRequest, ApiResponse, ApiServices, ResourceHandler } from '../api/context';
+import { apiInfo } from '../api/info';
+import { describeNamespace, listNamespaces } from '../api/namespaces';
+import { handlePackages } from '../api/packages';
+import { handleRules } from '../api/rules';
+import { handleTriggers } from '../api/triggers';
+
+const COLLECTIONS: Record<string, ResourceHandler> = {
+  actions: handleActions,
+  packages: handlePackages,
+  triggers: handleTriggers,
+  rules: handleRules,
+  activations: handleActivations,
+};
+
+export interface ApiServerOptions {
+  services: ApiServices;
+  /** Largest request body read at all (code uploads); payload limits are checked per resource. */
+  maxRequestBytes?: number;
+  apiHost: () => string;
+  log: (message: string) => void;
+}
+
+export function createApiServer(options: ApiServerOptions): Server {
+  const maxRequestBytes = options.maxRequestBytes ?? 50 * 1024 * 1024;
+  const authCache = new Map<string, Identity>();
+  const transactionPrefix = randomBytes(8).toString('hex');
+  let transactionCounter = 0;
+
+  const authenticate = (header: string | undefined): Identity => {
+    if (!header) throw unauthorized();
+    const cached = authCache.get(header);
+    if (cached) return cached;
+    const match = /^Basic\s+(\S+)$/i.exec(header);
+    if (!match) throw unauthorized();
+    const identity = options.services.subjects.authenticate(Buffer.from(match[1]!, 'base64').toString('utf8'));
+    if (!identity) throw unauthorized();
+    if (authCache.size > 1000) authCache.clear();
+    authCache.set(header, identity);
+    return identity;
+  };
+
+  const route = async (incoming: IncomingMessage, url: URL, body: Buffer): Promise<ApiResponse> => {
+    const segments = url.pathname.split('/').slice(1).map(decodeSegment);
+    if (incoming.method === 'GET' && (url.pathname === '/' || url.pathname === '/api/v1' || url.pathname === '/api/v1/')) {
+      return { status: 200, body: apiInfo(options.services.limits, options.apiHost()) };
+    }
+    if (segments[0] !== 'api' || segments[1] !== 'v1' || segments[2] !== 'namespaces') throw notFound(url.pathname);
+    const caller = authenticate(incoming.headers.authorization);
+    const nsSegment = segments[3];
+    const parsedBody = parseBody(body);
+    const base = { method: incoming.method ?? 'GET', query: url.searchParams, bodySize: body.length, body: parsedBody, caller, rest: [] as string[] };
+    if (nsSegment === undefined || (nsSegment === '' && segments.length === 4)) return listNamespaces({ ...base, namespace: caller.namespace });
+    const namespace = nsSegment === DEFAULT_NAMESPACE ? caller.namespace : checkEntityName(nsSegment, 'namespace');
+    const collection = segments[4];
+    if (collection === undefined || collection === '') return describeNamespace({ ...base, namespace }, options.services);
+    const handler = Object.prototype.hasOwnProperty.call(COLLECTIONS, collection) ? COLLECTIONS[collection] : undefined;
+    if (!handler) throw notFound(url.pathname);
+    const rest = segments.slice(5);
+    // A trailing slash on an entity path (`actions/hello/`) means the entity itself.
+    if (rest.length > 1 && rest[rest.length - 1] === '' && collection !== 'actions') rest.pop();
+    const request: ApiRequest = { ...base, namespace, rest };
+    return handler(request, options.services);
+  };
+
+  const respond = (response: ServerResponse, status: number, body: unknown): void => {
+    if (body === undefined) {
+      response.writeHead(status, { 'content-length': '0' });
+      response.end();
+      return;
+    }
+    const text = JSON.stringify(body);
+    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    response.end(text);
+  };
+
+  const server = createServer((incoming, response) => {
+    const transactionId = `${transactionPrefix}${(transactionCounter++).toString(16).padStart(16, '0')}`;
+    const fail = (error: unknown) => {
+      const status = statusOf(error);
+      const message = status === 500 ? 'There was an error processing your request.' : ensureError(error).message;
+      if (status >= 500) options.log(`request ${incoming.method} ${incoming.url?.split('?')[0]} failed (${transactionId}): ${ensureError(error).stack ?? String(error)}`);
+      if (!response.headersSent) respond(response, status, { error: message, code: transactionId });
+    };
+    const declared = Number(incoming.headers['content-length'] ?? 0);
+    if (declared > maxRequestBytes) {
+      fail(tooLarge('Request', declared, maxRequestBytes));
+      incoming.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let rejected = false;
+    incoming.on('data', (chunk: Buffer) => {
+      if (rejected) return;
+      size += chunk.length;
+      if (size > maxRequestBytes) { rejected = true; fail(tooLarge('Request', size, maxRequestBytes)); return; }
+      chunks.push(chunk);
+    });
+    incoming.on('end', () => {
+      if (rejected) return;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      let url: URL;
+      try {
+        url = new URL(incoming.url ?? '/', 'http://localhost');
+      } catch {
+        fail(notFound());
+        return;
+      }
+      route(incoming, url, body).then((result) => respond(response, result.status, result.body), fail);
+    });
+    incoming.on('error', fail);
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw malformed(`invalid percent-encoding in path segment '${segment}'`);
+  }
+}
+
+function parseBody(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch (error) {
+    throw malformed(ensureError(error).message);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The local OpenWhisk-compatible platform: the REST API (controller) on loopback, the Node.js action
+ * runtime, the built-in alarms package, and CouchDB persistence (embedded pouchdb-server unless a real
+ * CouchDB is given). Official clients (`openwhisk` npm, wsk, wskdeploy) work against it unchanged.
+ */
+import { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { ensureError } from '../errors';
+import { startEmbeddedCouch } from '../store/embedded-couch';
+import { BuildOptions } from './entities';
+import { BuiltinHandler, Invoker } from './invoker';
+import { LimitOverrides, SystemLimits, resolveLimits } from './limits';
+import { ApiServices } from './api/context';
+import { AlarmsPackage, installAlarmsPackage } from './builtins/alarms-package';
+import { createApiServer } from './http/server';
+import { ActivationStore } from './persistence/activation-store';
+import { DEFAULT_DB_PREFIX, openDatabases } from './persistence/couch';
+import { EntityStore } from './persistence/entity-store';
+import { GUEST_AUTH, SYSTEM_AUTH, SYSTEM_NAMESPACE, SubjectStore } from './persistence/subject-store';
+import { Resolver } from './resolver';
+import { createNodeRuntime, NodeRuntimeOptions } from './runtime';
+import type { ActionRuntime, RuntimeStats } from './runtime/types';
+import { Throttles } from './throttles';
+import { TriggerFireDeps } from './trigger-fire';
+
+export interface PlatformOptions {
+  /** API port; 0 picks a free one. @default 3233 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Directory for the embedded CouchDB's files. @default '.whiskflow' */
+  dataDir?: string;
+  /** Port of the embedded CouchDB; 0 picks a free one. @default 0 */
+  couchPort?: number;
+  /** A running CouchDB to use instead of the embedded one (e.g. `COUCHDB_URL`). */
+  couchUrl?: string;
+  /** Database name prefix, so that several platforms can share one CouchDB. @default 'whisk_local_' */
+  dbPrefix?: string;
+  /** Use the stock OpenWhisk throttles (120 invokes/min, 100 concurrent, 60 fires/min). @default false */
+  stockLimits?: boolean;
+  /** Overrides of individual limits (throttles, blocking wait, sequence length, payload size). */
+  limits?: LimitOverrides;
+  /** Options of the Node.js runtime, or a runtime to use instead (tests). */
+  runtime?: NodeRuntimeOptions | { instance: ActionRuntime };
+  /**
+   * The real controller's `require-api-key-annotation` flag: when true, new actions get
+   * `provide-api-key: false` and only actions annotated true see `__OW_API_KEY`. @default false
+   */
+  requireApiKeyAnnotation?: boolean;
+  /** Activation records kept in memory for lists. @default 10000 */
+  activationCacheSize?: number;
+  /** Further namespaces and their `uuid:key` credentials (guest and whisk.system always exist). */
+  subjects?: { namespace: string; auth: string }[];
+  /** Where operational messages go (never credentials). @default nothing */
+  log?: (message: string) => void;
+}
+
+/** The runtime's container statistics, plus the activation records not yet written to CouchDB. */
+export interface PlatformStats extends RuntimeStats {
+  pendingActivationWrites: number;
+}
+
+export interface Platform {
+  /** `http://127.0.0.1:<port>` */
+  apihost: string;
+  /** `uuid:key` of the default namespace. */
+  auth: string;
+  namespace: string;
+  couchUrl: string;
+  limits: SystemLimits;
+  stats(): PlatformStats;
+  /** Stops accepting requests, stops alarms and containers, writes pending records, stops CouchDB. */
+  stop(): Promise<void>;
+}
+
+export { GUEST_AUTH, SYSTEM_AUTH };
+export const GUEST_NAMESPACE = 'guest';
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const log = options.log ?? (() => undefined);
+  const limits = resolveLimits(options.stockLimits === true, options.limits);
+  const couch = await startEmbeddedCouch({
+    dataDir: path.resolve(options.dataDir ?? '.whiskflow'),
+    port: options.couchPort ?? 0,
+    ...(options.couchUrl ? { externalUrl: options.couchUrl } : {}),
+  });
+  const cleanups: (() => Promise<void>)[] = [() => couch.stop()];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try { await cleanup(); } catch (error) { log(`stopping the platform: ${ensureError(error).message}`); }
+    }
+  };
+  try {
+    const databases = await openDatabases(couch.url, options.dbPrefix ?? DEFAULT_DB_PREFIX);
+    const subjects = await SubjectStore.open(databases.subjects, [
+      { namespace: GUEST_NAMESPACE, auth: GUEST_AUTH },
+      { namespace: SYSTEM_NAMESPACE, auth: SYSTEM_AUTH },
+      ...(options.subjects ?? []),
+    ]);
+    const entities = await EntityStore.open(databases.whisks);
+    const activations = await ActivationStore.open(databases.activations, {
+      ...(options.activationCacheSize ? { cacheSize: options.activationCacheSize } : {}),
+      onError: (error) => log(`writing activation records: ${error.message}`),
+    });
+    cleanups.push(() => activations.flush());
+    const runtimeOption = options.runtime;
+    const runtime = runtimeOption && 'instance' in runtimeOption ? runtimeOption.instance : createNodeRuntime(runtimeOption ?? {});
+    cleanups.push(() => runtime.shutdown());
+
+    let apiHost = '';
+    const resolver = new Resolver(entities);
+    const throttles = new Throttles(limits.throttles);
+    const builtins = new Map<string, BuiltinHandler>();
+    const invoker = new Invoker({
+      runtime, activations, resolver, throttles, limits, builtins,
+      apiHost: () => apiHost,
+      requireApiKeyAnnotation: options.requireApiKeyAnnotation === true,
+    });
+    const fire: TriggerFireDeps = { entities, resolver, invoker, activations, throttles };
+    const alarms: AlarmsPackage = await installAlarmsPackage({ entities, subjects, subjectsDb: databases.subjects, fire, builtins, log });
+    cleanups.push(() => alarms.stop());
+
+    const buildOptions = (): BuildOptions => ({ now: Date.now(), limits, requireApiKeyAnnotation: options.requireApiKeyAnnotation === true });
+    const services: ApiServices = { entities, activations, subjects, resolver, invoker, throttles, limits, builtins, fire, buildOptions };
+    const server = createApiServer({ services, apiHost: () => apiHost, log });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 3233, options.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
+    });
+    const port = (server.address() as AddressInfo).port;
+    apiHost = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
+    cleanups.push(() => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }));
+
+    let stopping: Promise<void> | undefined;
+    return {
+      apihost: apiHost,
+      auth: GUEST_AUTH,
+      namespace: GUEST_NAMESPACE,
+      couchUrl: couch.url,
+      limits,
+      stats: () => ({ ...runtime.stats(), pendingActivationWrites: activations.pendingCount }),
+      stop: () => { stopping ??= cleanUp(); return stopping; },
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Completion reporting: fire the workflow's trigger with a `dev.whiskflow.task.completed` or
+ * `.task.failed` CloudEvent for one task attempt.
+ *
+ * Used by the task conductor (actions/task.ts) for unmodified user actions, and by TS/JS actions
+ * that report themselves: annotate such an action `whiskflow-report: self`, and the orchestrator
+ * invokes it directly with its task context in the `__whiskflow` parameter:
+ *
+ *   import { reportTaskOutcome } from 'whiskflow/lib/report';
+ *   export async function main(params) {
+ *     const result = { sum: params.numbers.reduce((a, b) => a + b, 0) };
+ *     await reportTaskOutcome(params, { result });
+ *     return result;
+ *   }
+ *
+ * Firing is retried while the platform answers 429/503, so a throttled platform delays the event
+ * but does not lose it; a duplicate fire is harmless (the orchestrator records each attempt once).
+ */
+import openwhisk from 'openwhisk';
+import { InvalidInputError } from '../errors';
+import { parseTaskContext, taskOutcomeEvent, toPayload, type TaskContext } from '../engine/native/events';
+import { SELF_REPORT_PARAM } from '../engine/native/invoker';
+import { withThrottleRetry } from '../engine/native/throttle';
+import type { Json, JsonObject } from '../model/json';
+
+export type TaskOutcome = { result: Json } | { error: Json };
+
+/** The subset of the `openwhisk` client used to fire triggers. */
+export interface TriggersClient {
+  triggers: { invoke(options: { name: string; params?: JsonObject }): Promise<{ activationId?: string }> };
+}
+
+export interface ReportOptions {
+  /** Defaults to a client from `__OW_API_HOST` / `__OW_API_KEY`, as inside any action. */
+  client?: TriggersClient;
+  /** Activation reporting the outcome; defaults to `__OW_ACTIVATION_ID`. */
+  activationId?: string;
+  /** Give up retrying a throttled fire at this epoch ms; defaults to `__OW_DEADLINE` minus 2 s. */
+  deadline?: number;
+}
+
+/** Fires the completion event of the task whose context is `context`; returns the trigger activation id. */
+export async function fireTaskOutcome(context: TaskContext, outcome: TaskOutcome, options: ReportOptions = {}): Promise<string | undefined> {
+  const client = options.client ?? (openwhisk({ ignore_certs: true }) as unknown as TriggersClient);
+  const activationId = options.activationId ?? process.env.__OW_ACTIVATION_ID;
+  const payload = toPayload(taskOutcomeEvent(context, outcome, activationId));
+  const deadline = options.deadline ?? (Number(process.env.__OW_DEADLINE) || Date.now() + 60_000) - 2_000;
+  const fired = await withThrottleRetry(`fire ${context.trigger}`, () => client.triggers.invoke({ name: context.trigger, params: payload }), { deadline });
+  return fired?.activationId;
+}
+
+/** For self-reporting actions: reads the task context from the action's parameters and fires. */
+export async function reportTaskOutcome(params: Record<string, unknown>, outcome: TaskOutcome, options: ReportOptions = {}): Promise<string | undefined> {
+  const context = params[SELF_REPORT_PARAM];
+  if (context === undefined) {
+    throw new InvalidInputError(`no '${SELF_REPORT_PARAM}' parameter: this action was not started by whiskflow with report mode 'self'`, {});
+  }
+  return fireTaskOutcome(parseTaskContext(context), outcome, options);
+}

@@ -1,0 +1,238 @@
+/**
+ * Deploys and removes what a workflow needs on OpenWhisk, through the `openwhisk` client only, so the
+ * same code works on `whiskflow local` and on a real OpenWhisk. Every operation is an update
+ * (PUT ?overwrite=true) or a delete that tolerates 404, so repeating deploy/undeploy is safe.
+ *
+ * Per installation: package `whiskflow` with the orchestrator and the changes feed action (parameter
+ * `whiskflowStore`: where run state lives), the task conductor and the timer.
+ * Per workflow: the definition in the store (`workflow/<name>`), trigger + rule `whiskflow-<name>`
+ * (events and start requests → orchestrator), optionally an alarms trigger (`cron`) and a CouchDB
+ * changes trigger, each with a rule to the orchestrator.
+ */
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { InvalidWorkflowError, hasErrorCode } from '../errors';
+import type { JsonObject } from '../model/json';
+import type { Workflow } from '../model/workflow';
+import type { StoreConfig } from '../store/config';
+import { docIds, type WorkflowDoc } from '../store/run-documents';
+import type { RunStore } from '../store/run-store';
+import {
+  CHANGES_FEED_ACTION, ORCHESTRATOR_ACTION, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, WORKFLOW_PARAM,
+  changesRule, changesTrigger, cronRule, cronTrigger, workflowRule, workflowTrigger,
+} from './names';
+import { withThrottleRetry } from '../engine/native/throttle';
+
+type KeyValue = { key: string; value: unknown };
+
+/** The part of the `openwhisk` client the manager uses. */
+export interface ManagementClient {
+  packages: { update(options: { name: string; package?: object }): Promise<unknown>; delete(options: { name: string }): Promise<unknown> };
+  actions: {
+    update(options: { name: string; action?: object }): Promise<unknown>;
+    get(options: { name: string }): Promise<{ annotations?: KeyValue[] }>;
+    delete(options: { name: string }): Promise<unknown>;
+  };
+  triggers: {
+    update(options: { name: string; trigger?: object }): Promise<unknown>;
+    get(options: { name: string }): Promise<{ annotations?: KeyValue[] }>;
+    delete(options: { name: string }): Promise<unknown>;
+  };
+  rules: { update(options: { name: string; action: string; trigger: string }): Promise<unknown>; delete(options: { name: string }): Promise<unknown> };
+  feeds: { create(options: { name: string; trigger: string; params?: object }): Promise<unknown>; delete(options: { name: string; trigger: string }): Promise<unknown> };
+}
+
+/** Parameters of OpenWhisk's cloudant `changes` feed (apache/openwhisk-package-cloudant). */
+export interface ChangesFeedOptions {
+  dbname: string;
+  /** `https://host` or host name; one of url/host is required. */
+  url?: string;
+  host?: string;
+  username?: string;
+  password?: string;
+  iamApiKey?: string;
+  filter?: string;
+  query_params?: JsonObject;
+  /** Feed action; on a real OpenWhisk `/whisk.system/cloudant/changes`. @default whiskflow/changes */
+  feed?: string;
+}
+
+export interface FeedOptions {
+  /** Start a run on this cron schedule (alarms package `alarm` feed). */
+  cron?: string;
+  /** Input of cron-started runs (`trigger_payload`). */
+  cronInput?: JsonObject;
+  /** Start a run for each change of a CouchDB/Cloudant database. */
+  changes?: ChangesFeedOptions;
+}
+
+export interface DeployedWorkflow {
+  workflow: string;
+  trigger: string;
+  rule: string;
+  feeds: string[];
+}
+
+const deadline = () => Date.now() + 120_000;
+const retry = <T>(what: string, call: () => Promise<T>) => withThrottleRetry(what, call, { deadline: deadline() });
+
+/** Installs or updates the whiskflow package and its actions from the webpack bundles. */
+export async function deployRuntime(client: ManagementClient, storeConfig: StoreConfig, bundlesDir: string): Promise<string[]> {
+  await retry(`update package ${PACKAGE}`, () => client.packages.update({
+    name: PACKAGE,
+    package: { parameters: [], annotations: [{ key: 'description', value: 'whiskflow native orchestrator' }] },
+  }));
+  const deployed: string[] = [];
+  for (const action of RUNTIME_ACTIONS) {
+    const code = readFileSync(join(bundlesDir, action.bundle), 'utf8');
+    const annotations: KeyValue[] = [
+      ...Object.entries(action.annotations).map(([key, value]) => ({ key, value })),
+      // These actions call back into OpenWhisk (invoke, fire), so they need the API key.
+      { key: 'provide-api-key', value: true },
+    ];
+    await retry(`update action ${action.name}`, () => client.actions.update({
+      name: action.name,
+      action: {
+        exec: { kind: 'nodejs:20', code }, annotations, limits: { timeout: action.timeoutMs },
+        // Only the actions that read run state get the store settings (they may hold credentials);
+        // package-wide defaults would also reach the task conductor and leak into task results.
+        parameters: action.usesStore ? [{ key: STORE_PARAM, value: storeConfig }] : [],
+      },
+    }));
+    deployed.push(action.name);
+  }
+  return deployed;
+}
+
+/** What the native engine can run; checked at deploy so that a run never finds out halfway. */
+export function checkSupported(workflow: Workflow): void {
+  workflow.stages.forEach((stage, index) => {
+    if (stage.kind !== 'parallel') return;
+    stage.branches.forEach((branch, branchIndex) => {
+      if (branch.stages.length !== 1 || branch.stages[0]?.kind !== 'task') {
+        throw new InvalidWorkflowError(`$.stages[${index}].branches[${branchIndex}].stages`, branch.stages.map((s) => s.kind), 'a single task stage per branch (the native engine does not run nested stage lists yet)');
+      }
+    });
+  });
+}
+
+/** Names of the actions a workflow invokes, as written in the workflow. */
+export function actionsOf(workflow: Workflow): string[] {
+  const names = new Set<string>();
+  const visit = (stages: Workflow['stages']) => stages.forEach((stage) => {
+    if ('action' in stage) names.add(stage.action);
+    if (stage.kind === 'parallel') stage.branches.forEach((branch) => visit(branch.stages));
+  });
+  visit(workflow.stages);
+  return [...names];
+}
+
+export async function deployWorkflow(client: ManagementClient, store: RunStore, workflow: Workflow, feeds: FeedOptions = {}): Promise<DeployedWorkflow> {
+  checkSupported(workflow);
+  const trigger = workflowTrigger(workflow.name);
+  const doc: WorkflowDoc = {
+    type: 'workflow', name: workflow.name, definition: workflow, trigger,
+    selfReporting: await selfReportingActions(client, actionsOf(workflow)), deployedAt: Date.now(),
+  };
+  await store.ensureReady();
+  await store.upsert(docIds.workflow(workflow.name), doc);
+
+  const triggerBody = (extra: KeyValue[] = []) => ({
+    parameters: [{ key: WORKFLOW_PARAM, value: workflow.name }],
+    annotations: [{ key: 'whiskflow-workflow', value: workflow.name }, ...extra],
+  });
+  await retry(`update trigger ${trigger}`, () => client.triggers.update({ name: trigger, trigger: triggerBody() }));
+  await retry(`update rule ${workflowRule(workflow.name)}`, () => client.rules.update({ name: workflowRule(workflow.name), trigger, action: ORCHESTRATOR_ACTION }));
+  const feedTriggers: string[] = [];
+
+  if (feeds.cron) {
+    const name = cronTrigger(workflow.name);
+    await recreateFeedTrigger(client, name, '/whisk.system/alarms/alarm', triggerBody([{ key: 'feed', value: '/whisk.system/alarms/alarm' }]), {
+      cron: feeds.cron, ...(feeds.cronInput ? { trigger_payload: { input: feeds.cronInput } } : {}),
+    });
+    await retry(`update rule ${cronRule(workflow.name)}`, () => client.rules.update({ name: cronRule(workflow.name), trigger: name, action: ORCHESTRATOR_ACTION }));
+    feedTriggers.push(name);
+  }
+  if (feeds.changes) {
+    const name = changesTrigger(workflow.name);
+    const { feed = CHANGES_FEED_ACTION, ...params } = feeds.changes;
+    await recreateFeedTrigger(client, name, feed, triggerBody([{ key: 'feed', value: feed }]), params as JsonObject);
+    await retry(`update rule ${changesRule(workflow.name)}`, () => client.rules.update({ name: changesRule(workflow.name), trigger: name, action: ORCHESTRATOR_ACTION }));
+    feedTriggers.push(name);
+  }
+  return { workflow: workflow.name, trigger, rule: workflowRule(workflow.name), feeds: feedTriggers };
+}
+
+/** Removes what `deployWorkflow` created (feeds first, as `wsk trigger delete` does); keeps past runs. */
+export async function undeployWorkflow(client: ManagementClient, store: RunStore, workflow: string): Promise<string[]> {
+  const removed: string[] = [];
+  const gone = async (what: string, call: () => Promise<unknown>) => {
+    try {
+      await retry(what, call);
+      removed.push(what);
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+  };
+  for (const [rule, trigger] of [
+    [cronRule(workflow), cronTrigger(workflow)],
+    [changesRule(workflow), changesTrigger(workflow)],
+    [workflowRule(workflow), workflowTrigger(workflow)],
+  ] as const) {
+    await gone(`rule ${rule}`, () => client.rules.delete({ name: rule }));
+    const existing = await getIfExists(() => client.triggers.get({ name: trigger }));
+    if (!existing) continue;
+    const feed = existing.annotations?.find((a) => a.key === 'feed')?.value;
+    // As `wsk trigger delete` does: tell the feed first, so that it stops firing a deleted trigger.
+    if (typeof feed === 'string') await gone(`feed of ${trigger}`, () => client.feeds.delete({ name: feed, trigger }));
+    await gone(`trigger ${trigger}`, () => client.triggers.delete({ name: trigger }));
+  }
+  if (await store.remove(docIds.workflow(workflow))) removed.push(`definition ${workflow}`);
+  return removed;
+}
+
+async function recreateFeedTrigger(client: ManagementClient, name: string, feed: string, body: object, params: JsonObject): Promise<void> {
+  // A feed keeps state outside the trigger (the alarm, the followed database): delete then create
+  // so that an update of its parameters replaces the old registration instead of adding one.
+  try {
+    await client.feeds.delete({ name: feed, trigger: name });
+  } catch (error) {
+    if (statusOf(error) === undefined) throw error;
+  }
+  await retry(`update trigger ${name}`, () => client.triggers.update({ name, trigger: body }));
+  try {
+    await retry(`create feed ${feed} for ${name}`, () => client.feeds.create({ name: feed, trigger: name, params }));
+  } catch (error) {
+    // As wsk does: a trigger whose feed could not be created is deleted again.
+    await client.triggers.delete({ name }).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function getIfExists<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await retry('get', call);
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+async function selfReportingActions(client: ManagementClient, actions: string[]): Promise<string[]> {
+  const selfReporting: string[] = [];
+  for (const name of actions) {
+    try {
+      const action = await retry(`get action ${name}`, () => client.actions.get({ name }));
+      if (action.annotations?.some((a) => a.key === 'whiskflow-report' && a.value === 'self')) selfReporting.push(name);
+    } catch (error) {
+      // Not deployed yet: the user may deploy their actions after the workflow; it is then conductor-run.
+      if (statusOf(error) !== 404 && !hasErrorCode(error, 'ENTITY_NOT_FOUND')) throw error;
+    }
+  }
+  return selfReporting;
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}

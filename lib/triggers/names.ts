@@ -1,0 +1,31 @@
+/**
+ * Names of everything whiskflow deploys, in one place so that deploy, undeploy, the manifest
+ * writer and the CLI agree. Workflow-specific entities start with `whiskflow-<workflow>`.
+ */
+export const PACKAGE = 'whiskflow';
+export const ORCHESTRATOR_ACTION = `${PACKAGE}/orchestrator`;
+export const TASK_ACTION = `${PACKAGE}/task`;
+export const TIMER_ACTION = `${PACKAGE}/timer`;
+export const CHANGES_FEED_ACTION = `${PACKAGE}/changes`;
+
+/** Bundles (dist/actions/<file>.js) deployed into the package, with their OpenWhisk settings. */
+export const RUNTIME_ACTIONS = [
+  // The orchestrator may wait out throttling (429) with backoff: give it the longest stock limit.
+  { name: ORCHESTRATOR_ACTION, bundle: 'orchestrator.js', timeoutMs: 300_000, annotations: {}, usesStore: true },
+  // A conductor: the platform runs the user's action between its two activations.
+  { name: TASK_ACTION, bundle: 'task.js', timeoutMs: 300_000, annotations: { conductor: true }, usesStore: false },
+  { name: TIMER_ACTION, bundle: 'timer.js', timeoutMs: 300_000, annotations: {}, usesStore: false },
+  { name: CHANGES_FEED_ACTION, bundle: 'feeds/changes.js', timeoutMs: 60_000, annotations: { feed: true }, usesStore: true },
+] as const;
+
+/** Parameter names the deployed entities carry (orchestrator/feed → store settings, trigger → workflow). */
+export const STORE_PARAM = 'whiskflowStore';
+export const WORKFLOW_PARAM = 'whiskflowWorkflow';
+
+export const workflowTrigger = (workflow: string) => `whiskflow-${workflow}`;
+// Triggers and rules share one name space per namespace in OpenWhisk, hence the `-rule` suffix.
+export const workflowRule = (workflow: string) => `whiskflow-${workflow}-rule`;
+export const cronTrigger = (workflow: string) => `whiskflow-${workflow}-cron`;
+export const cronRule = (workflow: string) => `whiskflow-${workflow}-cron-rule`;
+export const changesTrigger = (workflow: string) => `whiskflow-${workflow}-changes`;
+export const changesRule = (workflow: string) => `whiskflow-${workflow}-changes-rule`;

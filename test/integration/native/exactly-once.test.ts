@@ -1,0 +1,105 @@
+/**
+ * Exactly-once under load, against the real embedded CouchDB (pouchdb-server): a map stage of
+ * N = 1,000 tasks whose completions arrive concurrently, each delivered twice, plus a retried
+ * orchestrator activation of the start event. Every next stage must start exactly once and the
+ * join must see every result exactly once. The orchestrator library is driven directly (a
+ * recording invoker instead of the platform) so that the store's conflict handling is what is tested.
+ */
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { handleEvent, type OrchestratorContext, type RunHead } from '../../../lib/engine/native/orchestrator';
+import type { OrchestratorEvent } from '../../../lib/engine/native/events';
+import { parseWorkflow } from '../../../lib/model/parse';
+import { startEmbeddedCouch, type EmbeddedCouch } from '../../../lib/store/embedded-couch';
+import { CouchDbRunStore } from '../../../lib/store/couchdb';
+import { docIds, type ResultDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
+import { RecordingInvoker } from '../../unit/native/recording-invoker';
+
+jest.setTimeout(300_000);
+
+const N = 1_000;
+const workflow = parseWorkflow(`
+name: fan-in
+stages:
+  - id: fan-out
+    kind: map
+    action: work
+    items: $.items
+  - id: total
+    kind: reduce
+    action: add
+`);
+
+/** Runs `tasks` with at most `limit` in flight (a 2-core machine; pouchdb serves one request at a time). */
+async function withConcurrency<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < tasks.length) {
+      const index = next++;
+      results[index] = await tasks[index]!();
+    }
+  }));
+  return results;
+}
+
+describe('exactly-once transitions on the embedded CouchDB', () => {
+  let couch: EmbeddedCouch;
+  let dataDir: string;
+  let store: CouchDbRunStore;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'whiskflow-exactly-once-'));
+    couch = await startEmbeddedCouch({ dataDir, port: 0 });
+    store = new CouchDbRunStore({ url: couch.url, dbname: 'whiskflow_exactly_once' });
+    await store.ensureReady();
+    const doc: WorkflowDoc = { type: 'workflow', name: workflow.name, definition: workflow, trigger: 'whiskflow-fan-in', selfReporting: [], deployedAt: 0 };
+    await store.upsert(docIds.workflow(workflow.name), doc);
+  });
+
+  afterAll(async () => {
+    await couch?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it(`starts each of ${N} tasks once, joins each result once and starts the reduce once`, async () => {
+    const invoker = new RecordingInvoker();
+    // Several orchestrator activations (different ids), as the platform would run them side by side.
+    const contexts: OrchestratorContext[] = Array.from({ length: 4 }, (_, i) => ({ store, invoker, namespace: 'guest', activationId: `orchestrator-${i}` }));
+    const start: OrchestratorEvent = { type: 'run.started', eventId: 'start', workflow: 'fan-in', runId: 'load-run', input: { items: Array.from({ length: N }, (_, i) => i) } };
+    // The start event delivered twice at once: a retried orchestrator activation.
+    await Promise.all([handleEvent(contexts[0]!, start), handleEvent(contexts[1]!, start)]);
+    const fanOut = invoker.ofSeq(0);
+    expect(fanOut).toHaveLength(N);
+    expect(new Set(fanOut.map((s) => s.context.index)).size).toBe(N);
+
+    // Every completion twice, interleaved, spread over the activations.
+    const deliveries = fanOut.flatMap((task, i) => [task, task].map((t, copy) => () => handleEvent(contexts[(i + copy) % contexts.length]!, {
+      type: 'task.completed', eventId: `done-${t.context.index}`, task: t.context, result: { value: t.params.value as number }, activationId: `a-${t.context.index}-${copy}`,
+    })));
+    const shuffled = deliveries.map((delivery, i) => ({ delivery, key: (i * 7919) % deliveries.length })).sort((a, b) => a.key - b.key).map((x) => x.delivery);
+    const outcomes = await withConcurrency(shuffled, 50);
+    expect(outcomes.filter((o) => o.outcome === 'recorded')).toHaveLength(N);
+    expect(outcomes.filter((o) => o.outcome === 'duplicate')).toHaveLength(N);
+
+    const reduce = invoker.ofSeq(1);
+    expect(reduce).toHaveLength(1);
+    const joined = reduce[0]!.params.results as { value: number }[];
+    expect(joined).toHaveLength(N);
+    expect(joined.map((r) => r.value)).toEqual(Array.from({ length: N }, (_, i) => i));
+
+    const results = await store.listByPrefix<ResultDoc>(docIds.resultsPrefix('load-run', 0));
+    expect(results).toHaveLength(N);
+    const stages = await store.listByPrefix(docIds.stagesPrefix('load-run'));
+    expect(stages.map((row) => row.id)).toEqual([docIds.stage('load-run', 0), docIds.stage('load-run', 1)]);
+
+    // The reduce completes, twice: the run ends once with the sum.
+    const total = N * (N - 1) / 2;
+    await Promise.all([0, 1].map((copy) => handleEvent(contexts[copy]!, { type: 'task.completed', eventId: 'sum', task: reduce[0]!.context, result: { total } })));
+    const run = (await store.get<RunHead>(docIds.run('load-run')))!;
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toEqual({ total });
+    expect(invoker.starts).toHaveLength(N + 1);
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * The container pool with real containers: intra-container concurrency, the machine-wide container
+ * cap (eviction and queueing), idle expiry, shutdown, and no orphans when the platform dies.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createNodeRuntime, type ActionRuntime, type RunOutcome } from '../../../../lib/platform/runtime';
+import { compileRuntime, type CompiledRuntime } from './compiled-runtime';
+import { eventually, isProcessAlive, nodeAction, runRequest } from './fixtures';
+
+/** Waits until `expect` activations are inside the same container at once, then answers. */
+const BARRIER_ACTION = `
+let inFlight = 0;
+let peak = 0;
+async function main(params) {
+  inFlight += 1;
+  peak = Math.max(peak, inFlight);
+  console.log('not collected with concurrency');
+  while (inFlight < params.expect) await new Promise((resolve) => setTimeout(resolve, 5));
+  const seen = peak;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  inFlight -= 1;
+  return { pid: process.pid, peak: seen };
+}`;
+const SLEEP_ACTION = 'function main(p) { return new Promise((resolve) => setTimeout(() => resolve({ pid: process.pid }), p.ms || 0)); }';
+
+// Containers are real processes; on a loaded 2-core machine a test can take seconds (jest's
+// per-project testTimeout is not applied to projects, so set it here).
+jest.setTimeout(60_000);
+
+let compiled: CompiledRuntime;
+const runtimes: ActionRuntime[] = [];
+
+function newRuntime(options: { maxContainers?: number; idleTimeoutMs?: number } = {}): ActionRuntime {
+  const runtime = createNodeRuntime({ proxyPath: compiled.proxyPath, ...options });
+  runtimes.push(runtime);
+  return runtime;
+}
+
+beforeAll(() => {
+  compiled = compileRuntime();
+});
+
+afterAll(async () => {
+  await Promise.all(runtimes.map((runtime) => runtime.shutdown()));
+  compiled.remove();
+});
+
+describe('intra-container concurrency', () => {
+  it('runs up to limits.concurrency activations at once in one container, and skips their logs', async () => {
+    const runtime = newRuntime();
+    const action = nodeAction(BARRIER_ACTION, { limits: { concurrency: 3 } });
+    const outcomes = await Promise.all([1, 2, 3].map(() => runtime.run(action, runRequest(action, { expect: 3 }))));
+    expect(outcomes.map((o) => o.status)).toEqual(['success', 'success', 'success']);
+    expect(new Set(outcomes.map((o) => o.containerId)).size).toBe(1);
+    expect(outcomes.filter((o) => o.cold)).toHaveLength(1);
+    for (const outcome of outcomes) expect(outcome.logs).toEqual([]);
+  });
+
+  it('never puts more than limits.concurrency activations into one container', async () => {
+    const runtime = newRuntime();
+    const action = nodeAction(BARRIER_ACTION, { limits: { concurrency: 2 } });
+    const outcomes = await Promise.all([1, 2, 3, 4].map(() => runtime.run(action, runRequest(action, { expect: 2 }))));
+    const perContainer = new Map<string, number>();
+    for (const outcome of outcomes) perContainer.set(outcome.containerId, (perContainer.get(outcome.containerId) ?? 0) + 1);
+    expect([...perContainer.values()]).toEqual([2, 2]);
+    expect(outcomes.map((o) => o.result['peak'])).toEqual([2, 2, 2, 2]);
+  });
+
+  it('gives each activation its own container when concurrency is 1', async () => {
+    const runtime = newRuntime();
+    const action = nodeAction(SLEEP_ACTION);
+    const outcomes = await Promise.all([1, 2].map(() => runtime.run(action, runRequest(action, { ms: 200 }))));
+    expect(outcomes.map((o) => o.cold)).toEqual([true, true]);
+    expect(outcomes[0]?.result['pid']).not.toBe(outcomes[1]?.result['pid']);
+  });
+});
+
+describe('the machine-wide container cap', () => {
+  it('evicts an idle container of another action to make room', async () => {
+    const runtime = newRuntime({ maxContainers: 1 });
+    const first = nodeAction(SLEEP_ACTION);
+    const second = nodeAction(SLEEP_ACTION);
+    const before = await runtime.run(first, runRequest(first));
+    const after = await runtime.run(second, runRequest(second));
+    expect(after).toMatchObject({ status: 'success', cold: true });
+    expect(runtime.stats().containers).toBe(1);
+    await eventually(() => !isProcessAlive(before.result['pid'] as number), 'the evicted container has exited');
+  });
+
+  it('queues requests while every container is busy, then runs them in order', async () => {
+    const runtime = newRuntime({ maxContainers: 1 });
+    const busy = nodeAction(SLEEP_ACTION);
+    const other = nodeAction(SLEEP_ACTION);
+    const running = runtime.run(busy, runRequest(busy, { ms: 400 }));
+    const queuedOther = runtime.run(other, runRequest(other));
+    const queuedSame = runtime.run(busy, runRequest(busy));
+    expect(runtime.stats()).toMatchObject({ containers: 1, busy: 1, queued: 2 });
+
+    const [first, second, third] = await Promise.all([running, queuedOther, queuedSame]);
+    expect(first).toMatchObject({ status: 'success', cold: true });
+    // The request for the other action came first: it evicted the busy action's container once idle.
+    expect(second).toMatchObject({ status: 'success', cold: true });
+    expect(second?.start).toBeGreaterThanOrEqual(first?.end ?? Infinity);
+    expect(second?.waitTime).toBeGreaterThan(0);
+    expect(third).toMatchObject({ status: 'success', cold: true });
+    expect(third?.start).toBeGreaterThanOrEqual(second?.end ?? Infinity);
+    expect(runtime.stats()).toMatchObject({ containers: 1, busy: 0, queued: 0 });
+  });
+
+  it('lets queued requests of the same action reuse the container warm', async () => {
+    const runtime = newRuntime({ maxContainers: 1 });
+    const action = nodeAction(SLEEP_ACTION);
+    const outcomes = await Promise.all([50, 0, 0].map((ms) => runtime.run(action, runRequest(action, { ms }))));
+    expect(outcomes.map((o) => o.cold)).toEqual([true, false, false]);
+    expect(new Set(outcomes.map((o) => o.containerId)).size).toBe(1);
+  });
+});
+
+describe('container lifetime', () => {
+  it('stops containers that stay idle past idleTimeoutMs', async () => {
+    const runtime = newRuntime({ idleTimeoutMs: 200 });
+    const action = nodeAction(SLEEP_ACTION);
+    const outcome = await runtime.run(action, runRequest(action));
+    await eventually(() => runtime.stats().containers === 0, 'the idle container is stopped');
+    await eventually(() => !isProcessAlive(outcome.result['pid'] as number), 'its process has exited');
+  });
+
+  it('stops every container on shutdown and answers queued and later requests with an internal error', async () => {
+    const runtime = newRuntime({ maxContainers: 1 });
+    const hanging = nodeAction(SLEEP_ACTION);
+    const pid = (await runtime.run(hanging, runRequest(hanging))).result['pid'] as number;
+    // Warm, so this run is inside the container (not starting one) when the platform shuts down.
+    const running = runtime.run(hanging, runRequest(hanging, { ms: 60_000 }));
+    const other = nodeAction(SLEEP_ACTION);
+    const queued = runtime.run(other, runRequest(other));
+    expect(runtime.stats()).toMatchObject({ containers: 1, busy: 1, queued: 1 });
+    // One turn of the event loop lets the pool hand the run to the (already initialized) container.
+    await new Promise((resolve) => setImmediate(resolve));
+    await runtime.shutdown();
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(await queued).toMatchObject({ status: 'whisk internal error', result: { error: 'Failed to provision resources to run the action.' } });
+    expect(await running).toMatchObject({
+      status: 'action developer error',
+      result: { error: 'The action did not produce a valid response and exited unexpectedly.' },
+    });
+    expect(await runtime.run(other, runRequest(other))).toMatchObject({ status: 'whisk internal error' });
+    expect(runtime.stats()).toEqual({ containers: 0, busy: 0, queued: 0, memoryByContainer: {} });
+  });
+
+  it('leaves no container behind when the platform process is killed, even one stuck in a loop', async () => {
+    const repoModules = path.resolve(__dirname, '..', '..', '..', '..', 'node_modules');
+    const script = `
+      const { createNodeRuntime } = require(${JSON.stringify(compiled.indexPath)});
+      const runtime = createNodeRuntime({ moduleSearchPath: ${JSON.stringify(repoModules)} });
+      const action = { fqn: '/guest/orphan', revision: '1', namespace: 'guest', kind: 'nodejs:20', binary: false, main: 'main',
+        code: 'function main() { setTimeout(() => { for (;;) {} }, 100); return { pid: process.pid, home: process.env.HOME }; }', limits: { timeout: 10000, memory: 256, logs: 10, concurrency: 1 } };
+      runtime.run(action, { activationId: 'a', params: {}, namespace: 'guest', actionName: '/guest/orphan', deadline: Date.now() + 10000, apiHost: 'http://127.0.0.1:1' })
+        .then((outcome) => console.log(JSON.stringify(outcome.result)));
+      setInterval(() => {}, 1000);`;
+    const platform = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const result = await new Promise<RunOutcome['result']>((resolve, reject) => {
+      platform.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString('utf8')) as RunOutcome['result']));
+      platform.once('exit', (code) => reject(new Error(`platform process exited early (${String(code)})`)));
+    });
+    const containerPid = result['pid'] as number;
+    expect(isProcessAlive(containerPid)).toBe(true);
+    // Let the container enter its endless loop, where it cannot see the IPC channel close.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    platform.kill('SIGKILL');
+    await eventually(() => !isProcessAlive(containerPid), 'the orphaned container has exited');
+    // Its work directory (HOME) goes with it, though the platform was not there to remove it.
+    expect(result['home']).toEqual(expect.stringContaining('whiskflow-container-'));
+    expect(fs.existsSync(result['home'] as string)).toBe(false);
+  });
+});

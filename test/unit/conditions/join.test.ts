@@ -1,0 +1,34 @@
+import { emptyJoin, recordArrival, type JoinContext } from '../../../lib/conditions/join';
+
+describe('join condition', () => {
+  it('fires exactly once, when the last slot arrives, with results in slot order', () => {
+    let context: JoinContext = emptyJoin(3);
+    const verdicts: string[] = [];
+    for (const [slot, result] of [[2, 'c'], [0, 'a'], [2, 'c-again'], [1, 'b'], [1, 'b-again']] as const) {
+      const verdict = recordArrival(context, slot, result);
+      verdicts.push(verdict.kind);
+      if (verdict.kind === 'complete') expect(verdict.results).toEqual(['a', 'b', 'c']);
+      context = verdict.context;
+    }
+    expect(verdicts).toEqual(['waiting', 'waiting', 'duplicate', 'complete', 'duplicate']);
+  });
+
+  it('returns a new context and leaves the old one as it was', () => {
+    const before = emptyJoin(2);
+    const verdict = recordArrival(before, 0, 1);
+    expect(before.arrived).toEqual({});
+    expect(verdict.context.arrived).toEqual({ '0': 1 });
+    expect(verdict.kind === 'waiting' && verdict.missing).toBe(1);
+  });
+
+  it('keeps the first result of a slot', () => {
+    const first = recordArrival(emptyJoin(2), 0, 'first').context;
+    const again = recordArrival(first, 0, 'second');
+    expect(again.kind).toBe('duplicate');
+    expect(again.context.arrived['0']).toBe('first');
+  });
+
+  it.each([-1, 3, 1.5])('rejects slot %s outside the join', (slot) => {
+    expect(() => recordArrival(emptyJoin(3), slot, null)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,198 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { handleEvent, type OrchestratorContext, type RunHead } from '../../../lib/engine/native/orchestrator';
+import type { OrchestratorEvent } from '../../../lib/engine/native/events';
+import type { TaskStart } from '../../../lib/engine/native/invoker';
+import type { Json } from '../../../lib/model/json';
+import { parseWorkflow } from '../../../lib/model/parse';
+import type { Workflow } from '../../../lib/model/workflow';
+import { MemoryRunStore } from '../../../lib/store/memory';
+import { docIds, type WorkflowDoc } from '../../../lib/store/run-documents';
+import { RecordingInvoker } from './recording-invoker';
+
+const mapReduce = parseWorkflow(readFileSync(join(__dirname, '../../../examples/map-reduce/workflow.yaml'), 'utf8'));
+const mapReduceInput = JSON.parse(readFileSync(join(__dirname, '../../../examples/map-reduce/input.json'), 'utf8')) as Json;
+
+async function setUp(workflow: Workflow) {
+  const store = new MemoryRunStore();
+  const invoker = new RecordingInvoker();
+  const doc: WorkflowDoc = { type: 'workflow', name: workflow.name, definition: workflow, trigger: `whiskflow-${workflow.name}`, selfReporting: [], deployedAt: 0 };
+  await store.upsert(docIds.workflow(workflow.name), doc);
+  const ctx: OrchestratorContext = { store, invoker, namespace: 'guest', activationId: 'orchestrator-1' };
+  const start = (input: Json, runId = 'run-1') => handleEvent(ctx, { type: 'run.started', eventId: 'e0', workflow: workflow.name, runId, input });
+  const complete = (task: TaskStart, result: Json): Promise<unknown> =>
+    handleEvent(ctx, { type: 'task.completed', eventId: `c-${task.context.index}`, task: task.context, result, activationId: `done-${task.context.seq}-${task.context.index}` });
+  const fail = (task: TaskStart, error: Json): Promise<unknown> =>
+    handleEvent(ctx, { type: 'task.failed', eventId: `f-${task.context.index}`, task: task.context, error, activationId: `failed-${task.context.seq}-${task.context.index}-${task.context.attempt}` });
+  const run = async (runId = 'run-1') => (await store.get<RunHead>(docIds.run(runId)))!;
+  return { store, invoker, ctx, start, complete, fail, run };
+}
+
+const sumOf = (params: Record<string, unknown>) => (params.numbers as number[]).reduce((a, b) => a + b, 0);
+
+describe('native orchestrator on the map-reduce example', () => {
+  it('fans out 5 sums, reduces them once, branches on the total and ends with the result', async () => {
+    const t = await setUp(mapReduce);
+    await t.start(mapReduceInput);
+    const sums = t.invoker.ofSeq(0);
+    expect(sums.map((s) => s.action)).toEqual(Array(5).fill('/guest/mapreduce/sum'));
+    expect(sums.map((s) => s.params)).toEqual((mapReduceInput as { chunks: Json[] }).chunks);
+
+    await Promise.all(sums.map((s) => t.complete(s, { sum: sumOf(s.params) })));
+    const reduce = t.invoker.ofSeq(1);
+    expect(reduce).toHaveLength(1);
+    expect(reduce[0]!.action).toBe('/guest/mapreduce/sumall');
+    expect(reduce[0]!.params).toEqual({ results: [{ sum: 10 }, { sum: 26 }, { sum: 42 }, { sum: 58 }, { sum: 74 }] });
+
+    await t.complete(reduce[0]!, { total: 210, parts: 5 });
+    // seq 2 is the choice; it enters `large` at seq 3 on the same data.
+    const label = t.invoker.ofSeq(3);
+    expect(label).toHaveLength(1);
+    expect(label[0]!.params).toEqual({ label: 'large', total: 210, parts: 5 });
+    expect((await t.run()).status).toBe('running');
+
+    await t.complete(label[0]!, { label: 'large', total: 210, parts: 5 });
+    const run = await t.run();
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toEqual({ label: 'large', total: 210, parts: 5 });
+  });
+
+  it('takes the default branch when no rule holds', async () => {
+    const t = await setUp(mapReduce);
+    await t.start({ chunks: [{ numbers: [1] }] });
+    await t.complete(t.invoker.ofSeq(0)[0]!, { sum: 1 });
+    await t.complete(t.invoker.ofSeq(1)[0]!, { total: 1, parts: 1 });
+    expect(t.invoker.ofSeq(3)[0]!.params).toMatchObject({ label: 'small' });
+  });
+
+  it('ignores duplicated completions and repeated start events', async () => {
+    const t = await setUp(mapReduce);
+    await t.start(mapReduceInput);
+    await t.start(mapReduceInput); // the same run id again: nothing new starts
+    expect(t.invoker.ofSeq(0)).toHaveLength(5);
+    const sums = t.invoker.ofSeq(0);
+    await Promise.all([...sums, ...sums, ...sums].map((s) => t.complete(s, { sum: sumOf(s.params) })));
+    expect(t.invoker.ofSeq(1)).toHaveLength(1);
+    expect(t.invoker.ofSeq(1)[0]!.params.results).toHaveLength(5);
+  });
+
+  it('ends the run failed with the cause and the orchestrator activation when the input does not fit', async () => {
+    const t = await setUp(mapReduce);
+    await t.start({ chunks: 'not an array' });
+    const run = await t.run();
+    expect(run.status).toBe('failed');
+    expect(run.failure).toMatchObject({ error: 'whiskflow.InvalidInput', stageId: 'partial-sums', activationId: 'orchestrator-1' });
+    expect(run.failure!.cause).toContain('not an array');
+    expect(t.invoker.starts).toHaveLength(0);
+  });
+
+  it('retries a failing task with backoff, then fails the run with the cause and the failing activation', async () => {
+    const t = await setUp(mapReduce);
+    await t.start({ chunks: [{ numbers: [1] }, { numbers: [2] }] });
+    let attempt = t.invoker.ofSeq(0)[1]!;
+    await t.fail(attempt, 'boom');
+    const second = t.invoker.starts.at(-1)!;
+    expect(second.context).toMatchObject({ index: 1, attempt: 2 });
+    expect(second.delayMs).toBe(200);
+    await t.fail(second, 'boom');
+    attempt = t.invoker.starts.at(-1)!;
+    expect(attempt.context.attempt).toBe(3);
+    expect(attempt.delayMs).toBe(400);
+    await t.fail(attempt, 'boom');
+    await t.fail(attempt, 'boom'); // duplicate of the last failure
+    expect(t.invoker.starts.filter((s) => s.context.index === 1)).toHaveLength(3);
+    const run = await t.run();
+    expect(run.status).toBe('failed');
+    expect(run.failure).toMatchObject({ error: 'boom', stageId: 'partial-sums', activationId: 'failed-0-1-3' });
+    // The other task's late success changes nothing.
+    await t.complete(t.invoker.ofSeq(0)[0]!, { sum: 1 });
+    expect((await t.run()).status).toBe('failed');
+    expect(t.invoker.ofSeq(1)).toHaveLength(0);
+  });
+
+  it('starts element i + concurrency when element i completes', async () => {
+    const workflow = parseWorkflow(`
+name: bounded
+stages:
+  - id: each
+    kind: map
+    action: work
+    items: $.items
+    concurrency: 2
+`);
+    const t = await setUp(workflow);
+    await t.start({ items: [0, 1, 2, 3, 4] });
+    expect(t.invoker.starts.map((s) => s.context.index)).toEqual([0, 1]);
+    await t.complete(t.invoker.starts[1]!, { v: 1 });
+    expect(t.invoker.starts.map((s) => s.context.index)).toEqual([0, 1, 3]);
+    await t.complete(t.invoker.starts[1]!, { v: 1 }); // duplicate: no second start of 3
+    await t.complete(t.invoker.starts[0]!, { v: 0 });
+    expect(t.invoker.starts.map((s) => s.context.index)).toEqual([0, 1, 3, 2]);
+    expect(t.invoker.starts[0]!.params).toEqual({ value: 0 });
+    for (const index of [2, 3]) await t.complete(t.invoker.starts.find((s) => s.context.index === index)!, { v: index });
+    await t.complete(t.invoker.starts.find((s) => s.context.index === 4)!, { v: 4 });
+    const run = await t.run();
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toEqual([{ v: 0 }, { v: 1 }, { v: 2 }, { v: 3 }, { v: 4 }]);
+  });
+
+  it('routes a final failure to a catch stage with the error in the data', async () => {
+    const workflow = parseWorkflow(`
+name: caught
+stages:
+  - id: risky
+    kind: task
+    action: risky
+    catch:
+      - next: recover
+  - id: done
+    kind: succeed
+  - id: recover
+    kind: task
+    action: recover
+`);
+    const t = await setUp(workflow);
+    await t.start({ x: 1 });
+    await t.fail(t.invoker.starts[0]!, { name: 'Oops', message: 'bad' });
+    const recover = t.invoker.starts[1]!;
+    expect(recover.action).toBe('/guest/recover');
+    expect(recover.params).toMatchObject({ x: 1, error: { error: 'Oops', stageId: 'risky' } });
+  });
+
+  it('schedules a timeout for tasks that have one and ignores it once the task completed', async () => {
+    const workflow = parseWorkflow(`
+name: timed
+stages:
+  - id: slow
+    kind: task
+    action: slow
+    timeout: 5000
+`);
+    const t = await setUp(workflow);
+    await t.start({});
+    expect(t.invoker.timeouts).toEqual([{ context: t.invoker.starts[0]!.context, timeoutMs: 5000 }]);
+    await t.complete(t.invoker.starts[0]!, { ok: true });
+    await t.fail(t.invoker.starts[0]!, 'whiskflow.Timeout');
+    expect((await t.run()).status).toBe('succeeded');
+    expect(t.invoker.starts).toHaveLength(1);
+  });
+});
+
+describe('native orchestrator with a stale invocation claim', () => {
+  it('takes over a claim whose claimer died before invoking, exactly once', async () => {
+    const workflow = parseWorkflow('name: one\nstages:\n  - { id: only, kind: task, action: a }\n');
+    const t = await setUp(workflow);
+    // Simulate a crashed first activation: the run and its stage exist, the invoke claim has no activation id.
+    let clock = 1_000;
+    const ctx = { ...t.ctx, now: () => clock, claimLeaseMs: 100 };
+    const failing = { ...ctx, invoker: { start: async () => { throw new Error('crash'); }, scheduleTimeout: async () => 'x' } };
+    const event: OrchestratorEvent = { type: 'run.started', eventId: 'e', workflow: 'one', runId: 'r', input: {} };
+    await expect(handleEvent(failing, event)).rejects.toThrow('crash');
+    expect(t.invoker.starts).toHaveLength(0);
+    await handleEvent(ctx, event); // retried within the lease: the claim still counts as alive
+    expect(t.invoker.starts).toHaveLength(0);
+    clock += 1_000;
+    await Promise.all([handleEvent(ctx, event), handleEvent(ctx, event)]);
+    expect(t.invoker.starts).toHaveLength(1);
+  });
+});

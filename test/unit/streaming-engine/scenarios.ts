@@ -1,0 +1,131 @@
+/**
+ * The streaming interpreter's end-to-end scenarios, written once and run on every backend: the
+ * in-memory broker (unit), Redis and Kafka (integration). Each test uses topics of its own.
+ */
+import { randomUUID } from 'node:crypto';
+import { startStreamRun, type StreamingEngines } from '../../../lib/engine/streaming';
+import type { EventStream } from '../../../lib/engine/streaming/brokers';
+import type { RunState } from '../../../lib/engine/run-state';
+import { parseWorkflow } from '../../../lib/model/parse';
+import { MemoryRunStore } from '../../../lib/store/memory';
+import { DuplicatingStream, DyingStore } from './faults';
+import { FakePlatform, mapReduceActions } from './fake-platform';
+import { engines, finishedRun, fixtureWorkflow } from './harness';
+
+export interface Backend {
+  /** A new connection to the backend, as one engine process would open. */
+  connect(): EventStream;
+  /** Ends a process without acknowledging what it has in flight. */
+  kill(stream: EventStream, running: StreamingEngines): Promise<void>;
+}
+
+const chunks = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]];
+const expectedOutput = { sum: 55, order: [3, 7, 11, 15, 19] };
+
+const slowWorkflow = parseWorkflow(`
+name: slow
+stages:
+  - id: never
+    kind: task
+    action: never
+    timeout: 300
+`);
+
+export function streamingScenarios(backend: Backend): void {
+  const streams: EventStream[] = [];
+  const running: StreamingEngines[] = [];
+  const connect = (): EventStream => {
+    const stream = backend.connect();
+    streams.push(stream);
+    return stream;
+  };
+  const topics = (): { completions: string; orchestration: string } => {
+    const suffix = randomUUID().slice(0, 8);
+    return { completions: `completions-${suffix}`, orchestration: `orchestration-${suffix}` };
+  };
+
+  afterEach(async () => {
+    await Promise.allSettled(running.splice(0).map((engine) => engine.stop()));
+    await Promise.allSettled(streams.splice(0).map((stream) => stream.close()));
+  });
+
+  it('completes a fan-out/fan-in run; the join sees each result once, in input order', async () => {
+    const store = new MemoryRunStore();
+    const platform = new FakePlatform(mapReduceActions());
+    const stream = connect();
+    const where = topics();
+    running.push(await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'one', topics: where }));
+
+    const runId = await startStreamRun(stream, { workflow: 'mapreduce', input: { chunks }, topic: where.completions });
+    const head = await finishedRun(store, runId);
+
+    expect(head).toMatchObject({ status: 'succeeded', output: expectedOutput, engine: 'stream' });
+    expect(platform.count('sum')).toBe(5);
+    expect(platform.count('sumall')).toBe(1);
+  });
+
+  it('applies duplicated completion and orchestration events once', async () => {
+    const store = new MemoryRunStore();
+    const platform = new FakePlatform(mapReduceActions());
+    const stream = new DuplicatingStream(connect());
+    const where = topics();
+    running.push(await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'dup', topics: where }));
+
+    const runId = await startStreamRun(stream, { workflow: 'mapreduce', input: { chunks }, topic: where.completions });
+    const head = await finishedRun(store, runId);
+
+    expect(head).toMatchObject({ status: 'succeeded', output: expectedOutput });
+    expect(platform.count('sum')).toBe(5);
+    expect(platform.count('sumall')).toBe(1);
+    const reduceParams = platform.invocations.find((invocation) => invocation.action === 'sumall')?.params;
+    expect(reduceParams?.results).toEqual([{ sum: 3 }, { sum: 7 }, { sum: 11 }, { sum: 15 }, { sum: 19 }]);
+  });
+
+  it.each([
+    { moment: 'mid-join, before its checkpoint', when: 'before' as const, trips: (done: number) => done > 0 && done < 5 },
+    // The join's outputs (invoke sumall) are produced, the checkpoint is lost: B produces them again.
+    { moment: 'after the join fired, before its checkpoint', when: 'before' as const, trips: (done: number) => done === 5 },
+    { moment: 'right after the join fired and was checkpointed, before the ack', when: 'after' as const, trips: (done: number) => done === 5 },
+  ])('resumes a run whose engine dies $moment: each stage starts once, the run ends right', async ({ when, trips }) => {
+    const shared = new MemoryRunStore();
+    const platform = new FakePlatform(mapReduceActions());
+    const where = topics();
+    const dying = new DyingStore(shared, (_id, body) => {
+      const tasks = Object.values((body as { state: RunState }).state.tasks);
+      return trips(tasks.filter((task) => task.stageId === 'sum' && task.status === 'succeeded').length);
+    }, when);
+    const streamA = connect();
+    const a = await engines({ stream: streamA, store: dying, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'a', topics: where });
+    running.push(a);
+    const runId = await startStreamRun(streamA, { workflow: 'mapreduce', input: { chunks }, topic: where.completions });
+    await waitFor(() => dying.tripped);
+    await backend.kill(streamA, a);
+
+    const streamB = connect();
+    running.push(await engines({ stream: streamB, store: shared, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'b', topics: where }));
+    const head = await finishedRun(shared, runId);
+
+    expect(head).toMatchObject({ status: 'succeeded', output: expectedOutput });
+    expect(platform.count('sum')).toBe(5);
+    expect(platform.count('sumall')).toBe(1);
+  });
+
+  it('fails a task that never reports once its timeout passes', async () => {
+    const store = new MemoryRunStore();
+    const platform = new FakePlatform({ never: () => 'hang' });
+    const stream = connect();
+    const where = topics();
+    running.push(await engines({ stream, store, platform, workflows: [slowWorkflow], consumer: 'slow', topics: where }));
+
+    const runId = await startStreamRun(stream, { workflow: 'slow', input: {}, topic: where.completions });
+    const head = await finishedRun(store, runId);
+
+    expect(head.status).toBe('failed');
+    expect(head.failure).toMatchObject({ error: 'whiskflow.Timeout', stageId: 'never' });
+    expect(platform.count('never')).toBe(1);
+  });
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
