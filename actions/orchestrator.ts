@@ -14,12 +14,13 @@ import type { JsonObject } from '../lib/model/json';
 import { toWorkflow } from '../lib/model/parse';
 import type { OrchestratorEvent } from '../lib/engine/native/events';
 import { createRunStore, parseStoreConfig } from '../lib/store/config';
+import type { RunStore } from '../lib/store/run-store';
 import { toActionError } from '../lib/engine/native/action-error';
 
 export async function main(params: JsonObject): Promise<JsonObject> {
   try {
     const { whiskflowStore, whiskflowWorkflow, whiskflowDefinition, ...eventParams } = params;
-    const store = createRunStore(parseStoreConfig(whiskflowStore));
+    const store = storeFor(whiskflowStore);
     const deadline = Number(process.env.__OW_DEADLINE) || Date.now() + 60_000;
     const client = openwhisk({ ignore_certs: true }) as unknown as ActionsClient;
     const workflow = typeof whiskflowWorkflow === 'string' ? whiskflowWorkflow : '';
@@ -33,6 +34,14 @@ export async function main(params: JsonObject): Promise<JsonObject> {
   } catch (error) {
     return toActionError(error);
   }
+}
+
+/** One store per configuration for the life of the container, so that its caches survive activations. */
+const stores = new Map<string, RunStore>();
+function storeFor(settings: unknown): RunStore {
+  const config = parseStoreConfig(settings);
+  const key = JSON.stringify(config);
+  return stores.get(key) ?? stores.set(key, createRunStore(config)).get(key)!;
 }
 
 /** A definition on the trigger (wskdeploy deployments) is validated like a workflow file. */

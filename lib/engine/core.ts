@@ -23,7 +23,7 @@ export {
   type ResultDoc,
 } from './fan-in';
 export type { Effect, EmitEffect, FinishEffect, InvokeEffect, RetryAfterEffect, ScheduleTimeoutEffect } from './effects';
-export type { RunState, RunStatus, TaskRecord, Thread } from './run-state';
+export { recordActivationId, type RunState, type RunStatus, type TaskRecord, type Thread } from './run-state';
 export { TIMEOUT_ERROR } from './tasks';
 export * from '../events/types';
 export * as events from '../events/build';

@@ -98,3 +98,13 @@ export function createRunState(args: { runId: string; workflow: { name: string; 
     seenEventIds: [],
   };
 }
+
+/**
+ * The state with the activation id an invoke was given (non-blocking invokes answer 202 with it),
+ * so a running task can be looked up before it completes. Unknown task keys leave the state as is.
+ */
+export function recordActivationId(state: RunState, taskKey: string, activationId: string): RunState {
+  const record = state.tasks[taskKey];
+  if (!record || record.activationId === activationId) return state;
+  return { ...state, tasks: { ...state.tasks, [taskKey]: { ...record, activationId } } };
+}

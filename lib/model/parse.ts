@@ -29,7 +29,8 @@ export function parseWorkflow(text: string): Workflow {
   } catch (thrown) {
     if (thrown instanceof YAMLParseError) {
       const [line, column] = thrown.linePos?.[0] ? [thrown.linePos[0].line, thrown.linePos[0].col] : [0, 0];
-      throw new InvalidWorkflowError('$', undefined, `YAML or JSON text (line ${line}, column ${column}: ${thrown.code})`);
+      const reason = thrown.message.split('\n')[0] ?? thrown.code;
+      throw new InvalidWorkflowError('$', undefined, `YAML or JSON text (line ${line}, column ${column}: ${reason})`);
     }
     throw thrown;
   }

@@ -130,6 +130,7 @@ function checkScope(stages: WireStage[], listPath: string): void {
     }
   };
   scope.forEach(({ stage, path }, index) => {
+    if (stage.next !== undefined && stage.end === true) throw new InvalidWorkflowError(`${path}.end`, true, 'either `next` or `end: true`, not both');
     if (stage.next !== undefined) mustExist(stage.next, `${path}.next`);
     stage.catch?.forEach((rule, ruleIndex) => mustExist(rule.next, `${path}.catch[${ruleIndex}].next`));
     stage.rules?.forEach((rule, ruleIndex) => mustExist(rule.next, `${path}.rules[${ruleIndex}].next`));

@@ -13,14 +13,14 @@
  *     return result;
  *   }
  *
- * Firing is retried while the platform answers 429/503, so a throttled platform delays the event
- * but does not lose it; a duplicate fire is harmless (the orchestrator records each attempt once).
+ * Delivery survives throttling (see deliver.ts): a throttled platform delays the event but does not
+ * lose it; a duplicate is harmless (the orchestrator records each attempt once).
  */
 import openwhisk from 'openwhisk';
 import { InvalidInputError } from '../errors';
 import { parseTaskContext, taskOutcomeEvent, toPayload, type TaskContext } from '../engine/native/events';
 import { SELF_REPORT_PARAM } from '../engine/native/invoker';
-import { withThrottleRetry } from '../engine/native/throttle';
+import { deliverEvent, type DeliveryClient } from './deliver';
 import type { Json, JsonObject } from '../model/json';
 
 export type TaskOutcome = { result: Json } | { error: Json };
@@ -29,10 +29,11 @@ export type TaskOutcome = { result: Json } | { error: Json };
 export interface TriggersClient {
   triggers: { invoke(options: { name: string; params?: JsonObject }): Promise<{ activationId?: string }> };
 }
+export type { DeliveryClient } from './deliver';
 
 export interface ReportOptions {
   /** Defaults to a client from `__OW_API_HOST` / `__OW_API_KEY`, as inside any action. */
-  client?: TriggersClient;
+  client?: DeliveryClient;
   /** Activation reporting the outcome; defaults to `__OW_ACTIVATION_ID`. */
   activationId?: string;
   /** Give up retrying a throttled fire at this epoch ms; defaults to `__OW_DEADLINE` minus 2 s. */
@@ -41,12 +42,12 @@ export interface ReportOptions {
 
 /** Fires the completion event of the task whose context is `context`; returns the trigger activation id. */
 export async function fireTaskOutcome(context: TaskContext, outcome: TaskOutcome, options: ReportOptions = {}): Promise<string | undefined> {
-  const client = options.client ?? (openwhisk({ ignore_certs: true }) as unknown as TriggersClient);
+  const client = options.client ?? (openwhisk({ ignore_certs: true }) as unknown as DeliveryClient);
   const activationId = options.activationId ?? process.env.__OW_ACTIVATION_ID;
   const payload = toPayload(taskOutcomeEvent(context, outcome, activationId));
   const deadline = options.deadline ?? (Number(process.env.__OW_DEADLINE) || Date.now() + 60_000) - 2_000;
-  const fired = await withThrottleRetry(`fire ${context.trigger}`, () => client.triggers.invoke({ name: context.trigger, params: payload }), { deadline });
-  return fired?.activationId;
+  const delivery = await deliverEvent(client, context.trigger, context.workflow, payload, deadline);
+  return delivery.triggerActivationId;
 }
 
 /** For self-reporting actions: reads the task context from the action's parameters and fires. */

@@ -4,7 +4,7 @@
  */
 import { BasicAuthenticator, CloudantV1, IamAuthenticator } from '@ibm-cloud/cloudant';
 import { StoreConflictError, WhiskflowError } from '../errors';
-import { prefixEnd, type CreateOutcome, type ListOptions, type ListedDoc, type RunStore, type StoredDoc } from './run-store';
+import { prefixEnd, withoutMeta, type CreateOutcome, type ListOptions, type ListedDoc, type RunStore, type StoredDoc } from './run-store';
 
 export interface CloudantStoreOptions {
   /** Service URL, e.g. `https://<account>.cloudantnosqldb.appdomain.cloud`. */
@@ -41,7 +41,7 @@ export class CloudantRunStore implements RunStore {
 
   async createOnly<T extends object>(id: string, body: T): Promise<CreateOutcome> {
     try {
-      await this.client.putDocument({ db: this.options.dbname, docId: id, document: body as CloudantDocument });
+      await this.client.putDocument({ db: this.options.dbname, docId: id, document: withoutMeta(body) as CloudantDocument });
       return 'created';
     } catch (error) {
       if (statusOf(error) === 409) return 'exists';

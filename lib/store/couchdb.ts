@@ -4,7 +4,7 @@
  */
 import nano from 'nano';
 import { StoreConflictError, WhiskflowError } from '../errors';
-import { prefixEnd, type CreateOutcome, type ListOptions, type ListedDoc, type RunStore, type StoredDoc } from './run-store';
+import { prefixEnd, withoutMeta, type CreateOutcome, type ListOptions, type ListedDoc, type RunStore, type StoredDoc } from './run-store';
 
 export interface CouchDbStoreOptions {
   /** Server URL, credentials may be embedded (`http://user:pass@host:5984`). */
@@ -35,7 +35,7 @@ export class CouchDbRunStore implements RunStore {
 
   async createOnly<T extends object>(id: string, body: T): Promise<CreateOutcome> {
     try {
-      await this.db.insert({ ...body, _id: id });
+      await this.db.insert({ ...withoutMeta(body), _id: id });
       return 'created';
     } catch (error) {
       if (statusOf(error) === 409) return 'exists';

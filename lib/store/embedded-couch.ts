@@ -41,11 +41,17 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
   const port = options.port && options.port > 0 ? options.port : await findFreePort();
   // pouchdb-server writes config.json and log.txt into its working directory: keep them in the data dir.
   const logFile = openSync(path.join(couchDir, 'pouchdb-server.out'), 'a');
-  const child = spawn(process.execPath, [POUCHDB_SERVER_BIN, '--port', String(port), '--host', '127.0.0.1',
-    '--dir', couchDir, '--config', path.join(couchDir, 'config.json'), '--no-stdout-logs'], {
+  const args = ['--port', String(port), '--host', '127.0.0.1', '--dir', couchDir, '--config', path.join(couchDir, 'config.json'), '--no-stdout-logs'];
+  // The server exits when its parent goes away (the IPC channel closes), even if the parent was killed
+  // without a chance to stop it: a crashed test run must not leave database servers behind.
+  const guard = `process.on('disconnect', () => process.exit(0)); process.argv.splice(1, 0, ${JSON.stringify(POUCHDB_SERVER_BIN)}); require(${JSON.stringify(POUCHDB_SERVER_BIN)});`;
+  const child = spawn(process.execPath, ['-e', guard, '--', ...args], {
     cwd: couchDir,
-    stdio: ['ignore', logFile, logFile],
+    stdio: ['ignore', logFile, logFile, 'ipc'],
   });
+  // The channel exists only to signal the parent's death; it must not keep the parent alive.
+  child.unref();
+  child.channel?.unref();
   closeSync(logFile);
   const url = `http://127.0.0.1:${port}`;
   try {

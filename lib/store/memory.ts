@@ -3,7 +3,7 @@
  * Revisions are `<n>-mem`, enough to detect lost updates the way CouchDB does.
  */
 import { StoreConflictError } from '../errors';
-import type { CreateOutcome, ListOptions, ListedDoc, RunStore, StoredDoc } from './run-store';
+import { withoutMeta, type CreateOutcome, type ListOptions, type ListedDoc, type RunStore, type StoredDoc } from './run-store';
 
 export class MemoryRunStore implements RunStore {
   readonly description = 'memory';
@@ -14,7 +14,7 @@ export class MemoryRunStore implements RunStore {
   async createOnly<T extends object>(id: string, body: T): Promise<CreateOutcome> {
     await Promise.resolve(); // yield like real I/O so that concurrent callers interleave
     if (this.docs.has(id)) return 'exists';
-    this.docs.set(id, { rev: 1, body: JSON.stringify(body) });
+    this.docs.set(id, { rev: 1, body: JSON.stringify(withoutMeta(body)) });
     return 'created';
   }
 

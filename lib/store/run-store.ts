@@ -34,7 +34,10 @@ export interface RunStore {
   readonly description: string;
   /** Creates the database when it is missing; safe to call many times. */
   ensureReady(): Promise<void>;
-  /** Writes `body` under `id` only if no document has that id yet. */
+  /**
+   * Writes `body` under `id` only if no document has that id yet. `_id`/`_rev` in `body` are
+   * ignored (a copy of another document must not turn the create into an update).
+   */
   createOnly<T extends object>(id: string, body: T): Promise<CreateOutcome>;
   get<T extends object>(id: string): Promise<StoredDoc<T> | undefined>;
   /**
@@ -52,4 +55,10 @@ export interface RunStore {
 /** Upper bound of a key range that holds every id starting with `prefix`. */
 export function prefixEnd(prefix: string): string {
   return `${prefix}\ufff0`;
+}
+
+/** The body of a document without CouchDB's `_id` and `_rev`. */
+export function withoutMeta<T extends object>(doc: T): Omit<T, '_id' | '_rev'> {
+  const { _id: _ignoredId, _rev: _ignoredRev, ...body } = doc as T & { _id?: unknown; _rev?: unknown };
+  return body;
 }

@@ -394,7 +394,9 @@ function printSummary(report: BenchReport): void {
   const r = report.results as Record<string, Record<string, unknown> | undefined>;
   const baseline = r.httpBaseline as Partial<HttpBaseline> | undefined;
   if (baseline?.roundTripMs) {
-    console.log(`baseline: trivial keep-alive HTTP round trip p50 ${baseline.roundTripMs.p50} ms, server CPU ${baseline.serverCpuMsPerRequest} ms/request; load average ${os.loadavg()[0]?.toFixed(1)}`);
+    console.log(`baseline (trivial server in another process): bare http.request p50 ${baseline.roundTripMs.p50} ms, `
+      + `openwhisk client p50 ${baseline.openwhiskClientRoundTripMs?.p50} ms, server CPU ${baseline.serverCpuMsPerRequest} ms/request; `
+      + `load average ${os.loadavg()[0]?.toFixed(1)}`);
   }
   const warm = r.warmBlocking as Partial<Awaited<ReturnType<typeof warmBlocking>>> | undefined;
   if (warm?.clientLatencyMs && warm.cpuMsPerActivation) {

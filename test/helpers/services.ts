@@ -13,6 +13,9 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+// The real process: inside a Jest environment the global `process` is a copy, and listeners added to
+// it never hear the worker's exit or signals.
+import hostProcess from 'node:process';
 import { ServiceMissingError, ensureError } from '../../lib/errors';
 
 const run = promisify(execFile);
@@ -70,7 +73,22 @@ export async function requireKafka(): Promise<KafkaTestService> {
 
 type Kind = 'redis' | 'kafka';
 
+/** Attempts with a fresh port: another process may take a "free" port before the server binds it. */
+const START_ATTEMPTS = 3;
+
 async function startOwned(kind: Kind, label: string, urlFor: (port: number) => string): Promise<TestService> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt += 1) {
+    try {
+      return await startOwnedOnce(kind, label, urlFor);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+async function startOwnedOnce(kind: Kind, label: string, urlFor: (port: number) => string): Promise<TestService> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), `whiskflow-${kind}-`));
   const pidFile = join(dir, `${kind}.pid`);
@@ -85,16 +103,16 @@ async function startOwned(kind: Kind, label: string, urlFor: (port: number) => s
   const stopProcess = (crash: boolean): Promise<unknown> =>
     run('bash', [join(SCRIPTS, `stop-${kind}.sh`), dir, ...(crash ? ['--kill'] : [])], { timeout: 60_000 });
 
-  // If Jest exits without calling stop() (a crash, a timeout), don't leave a broker behind.
-  const killOnExit = (): void => killFromPidFile(pidFile);
-  process.once('exit', killOnExit);
+  // If Jest exits without calling stop() (a crash, a hung hook), don't leave a broker behind.
+  runningPidFiles.add(pidFile);
+  installExitCleanup();
 
   try {
     await start();
   } catch (error) {
     await stopProcess(true).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
-    process.removeListener('exit', killOnExit);
+    runningPidFiles.delete(pidFile);
     throw error;
   }
   let stopped = false;
@@ -111,7 +129,7 @@ async function startOwned(kind: Kind, label: string, urlFor: (port: number) => s
       if (stopped) return;
       stopped = true;
       await stopProcess(false).catch(() => killFromPidFile(pidFile));
-      process.removeListener('exit', killOnExit);
+      runningPidFiles.delete(pidFile);
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -131,6 +149,31 @@ function externalService(url: string, host: string, port: number): TestService {
       // Not ours to stop.
     },
   };
+}
+
+/** Pid files of servers this process started and has not stopped yet. */
+const runningPidFiles = new Set<string>();
+let exitCleanupInstalled = false;
+
+/**
+ * Kills leftover servers when this process ends: on a normal exit, and on SIGTERM / SIGINT (how Jest
+ * ends a worker that does not exit by itself), after which the signal is raised again so the
+ * process still ends the way it was told to.
+ */
+function installExitCleanup(): void {
+  if (exitCleanupInstalled) return;
+  exitCleanupInstalled = true;
+  const killAll = (): void => {
+    for (const pidFile of runningPidFiles) killFromPidFile(pidFile);
+    runningPidFiles.clear();
+  };
+  hostProcess.once('exit', killAll);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    hostProcess.once(signal, () => {
+      killAll();
+      hostProcess.kill(hostProcess.pid, signal);
+    });
+  }
 }
 
 function killFromPidFile(pidFile: string): void {

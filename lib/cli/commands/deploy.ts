@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import type { JsonObject } from '../../model/json';
 import { deployRuntime, deployWorkflow, type FeedOptions } from '../../triggers/manager';
 import { connect } from './connection';
+import { resolve } from 'path';
+import { InvalidInputError } from '../../errors';
+import { deployActionFile } from '../../triggers/action-file';
 import { readInput, readWorkflow } from './workflow-file';
 
 interface DeployFlags {
@@ -12,6 +15,8 @@ interface DeployFlags {
   changesUrl?: string;
   changesFilter?: string;
   changesFeed?: string;
+  actions?: string;
+  package?: string;
 }
 
 export function register(program: Command): void {
@@ -24,6 +29,8 @@ export function register(program: Command): void {
     .option('--changes-url <url>', 'CouchDB/Cloudant URL of --changes-db (default: the store\'s CouchDB)')
     .option('--changes-filter <ddoc/filter>', 'filter function of the changes feed')
     .option('--changes-feed <action>', 'feed action (on IBM Cloud: /whisk.system/cloudant/changes)')
+    .option('--actions <file>', 'also deploy every exported function of this JS file as an action ...')
+    .option('--package <name>', '... in this package (with --actions)')
     .action(async (file: string, flags: DeployFlags) => {
       const connection = connect();
       const workflow = readWorkflow(file);
@@ -38,6 +45,11 @@ export function register(program: Command): void {
       }
       await connection.store.ensureReady();
       await deployRuntime(connection.client, connection.storeConfig, connection.bundlesDir);
+      if (flags.actions) {
+        if (!flags.package) throw new InvalidInputError('--actions needs --package <name>', {});
+        const names = await deployActionFile(connection.client, { file: resolve(flags.actions), packageName: flags.package });
+        console.log(`ok: deployed actions ${names.join(', ')}`);
+      }
       const deployed = await deployWorkflow(connection.client, connection.store, workflow, feeds);
       console.log(`ok: deployed workflow ${deployed.workflow} (trigger ${deployed.trigger}, rule ${deployed.rule}${deployed.feeds.length ? `, feeds ${deployed.feeds.join(', ')}` : ''})`);
       console.log(`run it: whiskflow run ${deployed.workflow} --input '{...}' --wait   or   wsk trigger fire ${deployed.trigger} -p input '{...}'`);

@@ -56,6 +56,34 @@ export interface RunHead extends RunDoc {
 }
 
 const DEFAULT_LEASE_MS = 60_000;
+const START_PARALLELISM = 8;
+
+/**
+ * Transition documents never change once claimed, so a warm orchestrator container keeps the ones
+ * it has read: most completion events of a wide stage then cost one read less.
+ */
+const stageCaches = new WeakMap<RunStore, Map<string, StoredDoc<StageDoc>>>();
+const STAGE_CACHE_SIZE = 1_000;
+
+async function readStage(ctx: OrchestratorContext, runId: string, seq: number): Promise<StoredDoc<StageDoc> | undefined> {
+  const id = docIds.stage(runId, seq);
+  const cache = stageCaches.get(ctx.store) ?? stageCaches.set(ctx.store, new Map()).get(ctx.store)!;
+  const cached = cache.get(id);
+  if (cached) return cached;
+  const doc = await ctx.store.get<StageDoc>(id);
+  if (doc) {
+    if (cache.size >= STAGE_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    cache.set(id, doc);
+  }
+  return doc;
+}
+
+async function forEachLimited(count: number, limit: number, work: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, async () => {
+    while (next < count) await work(next++);
+  }));
+}
 
 export async function handleEvent(ctx: OrchestratorContext, event: OrchestratorEvent): Promise<EventOutcome> {
   switch (event.type) {
@@ -135,7 +163,7 @@ async function loadTaskStage(ctx: OrchestratorContext, task: TaskContext): Promi
   const run = await ctx.store.get<RunHead>(docIds.run(task.runId));
   if (!run) return { ignored: `run ${task.runId} not found` };
   if (run.status !== 'running') return { ignored: `run ${task.runId} is ${run.status}` };
-  const stage = await ctx.store.get<StageDoc>(docIds.stage(task.runId, task.seq));
+  const stage = await readStage(ctx, task.runId, task.seq);
   if (!stage || stage.stageId !== task.stageId || task.index < 0 || task.index >= stage.taskCount) {
     return { ignored: `no task ${task.seq}/${task.index} in stage ${task.stageId}` };
   }
@@ -207,7 +235,8 @@ async function realize(ctx: OrchestratorContext, run: RunHead, stageDoc: StoredD
     case 'map':
     case 'parallel':
       if (stageDoc.taskCount === 0) return completeStage(ctx, run, stageDoc);
-      for (let index = 0; index < stageDoc.window; index++) await startTask(ctx, run, stageDoc, index, 1, 0);
+      // A few starts in flight at once: each is a handful of store writes plus one invoke.
+      await forEachLimited(stageDoc.window, START_PARALLELISM, (index) => startTask(ctx, run, stageDoc, index, 1, 0).then(() => undefined));
       return;
     default:
       return assertNever(stage);

@@ -9,19 +9,17 @@ import type { RunStore } from '../../store/run-store';
 import { workflowTrigger } from '../../triggers/names';
 import { runStartedEvent, toPayload } from './events';
 import { describeRun, type RunView } from './run-view';
-import { sleep, withThrottleRetry } from './throttle';
-import type { TriggersClient } from '../../report';
+import { sleep } from './throttle';
+import { deliverEvent, type DeliveryClient } from '../../report/deliver';
 
-export async function requestRun(client: TriggersClient, workflow: string, input: Json): Promise<{ runId: string; triggerActivationId?: string }> {
+export async function requestRun(client: DeliveryClient, workflow: string, input: Json): Promise<{ runId: string; triggerActivationId?: string }> {
   const runId = newRunId();
-  const fired = await withThrottleRetry(`fire ${workflowTrigger(workflow)}`,
-    () => client.triggers.invoke({ name: workflowTrigger(workflow), params: toPayload(runStartedEvent(workflow, runId, input)) }),
-    { deadline: Date.now() + 120_000 });
-  if (!fired?.activationId) {
+  const fired = await deliverEvent(client, workflowTrigger(workflow), workflow, toPayload(runStartedEvent(workflow, runId, input)), Date.now() + 120_000);
+  if (!fired.triggerActivationId) {
     // OpenWhisk answers 204 without an activation when the trigger has no active rule.
     throw new WhiskflowError('ENTITY_NOT_FOUND', `trigger ${workflowTrigger(workflow)} has no active rule: deploy the workflow first (whiskflow deploy)`, { workflow });
   }
-  return { runId, triggerActivationId: fired.activationId };
+  return { runId, triggerActivationId: fired.triggerActivationId };
 }
 
 export interface WaitOptions {

@@ -67,11 +67,18 @@ async function putRule(request: ApiRequest, services: ApiServices, qualified: Qu
   };
   const trigger = reference('trigger');
   const action = reference('action');
-  // Both ends must exist: the trigger in the caller's namespace, the action anywhere the caller may invoke.
-  if (trigger.pkg || trigger.namespace !== request.caller.namespace) throw badRequest(Messages.resourceDoesntExist(pathOf(trigger)));
-  const triggerEntity = services.entities.get(pathOf(trigger));
-  if (!triggerEntity || triggerEntity.type !== 'trigger') throw notFound(pathOf(trigger));
-  services.resolver.resolveAction(request.caller, action);
+  // Both ends must exist (checkTriggerAndActionExist): the trigger in the caller's namespace, the action
+  // anywhere the caller may invoke. The controller answers 400 with these texts.
+  const triggerEntity = trigger.pkg ? undefined : services.entities.get(pathOf(trigger));
+  if (trigger.namespace !== request.caller.namespace || !triggerEntity || triggerEntity.type !== 'trigger') {
+    throw badRequest(`trigger /${pathOf(trigger)} does not exist`, { trigger: pathOf(trigger) });
+  }
+  try {
+    services.resolver.resolveAction(request.caller, action);
+  } catch (error) {
+    if ((error as { status?: number }).status === 403) throw error;
+    throw badRequest(`action /${pathOf(action)} does not exist`, { action: pathOf(action) });
+  }
   const candidate = buildRule(body, qualified, previous, { trigger, action }, services.buildOptions());
   const saved = await services.entities.update(id, (current) => {
     if (current && current.type !== 'rule') throw conflict(Messages.conformanceMessage, { id });

@@ -78,15 +78,15 @@ export class ContainerLog {
     if (lines.length === 0) return;
     const time = this.now();
     for (const line of lines) {
-      // An action that wrote without a final newline glues its text to the sentinel: keep both.
-      const message = endsWithSentinel(line) ? line.slice(0, -ACTIVATION_SENTINEL.length) : line;
-      if (message !== line && message !== '') this.appendMessage(time, stream, message);
-      if (message !== line) {
-        this.sentinels[stream] += 1;
-        this.lines.push({ entry: { time, stream, message: ACTIVATION_SENTINEL }, sentinel: true });
-      } else {
-        this.appendMessage(time, stream, message);
+      if (!line.endsWith(ACTIVATION_SENTINEL)) {
+        this.appendMessage(time, stream, line);
+        continue;
       }
+      // An action that wrote without a final newline glues its text to the sentinel: keep both.
+      const before = line.slice(0, -ACTIVATION_SENTINEL.length);
+      if (before !== '') this.appendMessage(time, stream, before);
+      this.sentinels[stream] += 1;
+      this.lines.push({ entry: { time, stream, message: ACTIVATION_SENTINEL }, sentinel: true });
     }
     this.listener?.();
   }
@@ -109,8 +109,4 @@ export class ContainerLog {
       else this.bufferedBytes += Buffer.byteLength(line.entry.message, 'utf8');
     }
   }
-}
-
-function endsWithSentinel(line: string): boolean {
-  return line.endsWith(ACTIVATION_SENTINEL);
 }

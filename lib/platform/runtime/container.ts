@@ -3,26 +3,21 @@
  * then run any number of times. It turns what happens to the process (answers, crashes, running out
  * of memory or time) into the activation outcome the invoker would record, with the logs it wrote.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { ContainerLog } from './activation-logs';
 import { formatLogLine, limitLogEntries, type LogEntry } from './log-lines';
 import * as messages from './messages';
 import { ProxyClient } from './proxy-client';
-import { WORK_DIR_ENV } from './proxy-environment';
+import type { ProxyProcess } from './proxy-process';
 import { interpretInitResponse, interpretRunResponse, type InterpretedResponse } from './proxy-response';
 import type { RunnableAction, RunRequest, RunStatus } from './types';
 
 export interface ContainerSettings {
   id: string;
   action: RunnableAction;
-  /** Node.js executable for the child. */
-  nodePath: string;
-  proxyPath: string;
-  /** NODE_PATH for the child: where actions find preinstalled packages such as `openwhisk`. */
-  moduleSearchPath: string;
+  /** The started proxy to initialize with the action (fresh, or a prewarmed stem cell). */
+  process: ProxyProcess;
+  /** `__OW_API_HOST` while the action initializes (each run then passes its own). */
   apiHost: string;
   /** Called once when the child process has exited and its output has been read. */
   onExit: (container: Container) => void;
@@ -42,8 +37,6 @@ export type InitResult = { ok: true; initTime: number } | { ok: false; failure: 
 
 export type ContainerState = 'starting' | 'ready' | 'stopping' | 'dead';
 
-/** How long a child may take to start listening; a bound on platform trouble, not on the action. */
-const STARTUP_TIMEOUT_MS = 30_000;
 /**
  * How long to wait for the sentinels once the proxy has answered: both arrive on pipes that the
  * event loop may read after the HTTP answer. The invoker has the same kind of bound.
@@ -67,15 +60,13 @@ export class Container {
   /** Settles when the proxy is listening and the action initialized (or failed to). */
   readonly ready: Promise<InitResult>;
 
-  private readonly child: ChildProcess;
-  private readonly workDir: string;
+  private readonly process: ProxyProcess;
   private readonly log: ContainerLog;
   private readonly collectLogs: boolean;
   private readonly logLimitBytes: number;
   private readonly closed: Promise<void>;
   private client: ProxyClient | undefined;
   private outOfMemory = false;
-  private exitDescription = '';
   private onClosed: (() => void) | undefined;
 
   constructor(private readonly settings: ContainerSettings) {
@@ -88,20 +79,13 @@ export class Container {
     // (concurrency > 1) cannot be told apart by sentinels, so their logs are not collected.
     this.collectLogs = this.logLimitBytes > 0 && action.limits.concurrency <= 1;
     this.log = new ContainerLog(this.logLimitBytes);
-    this.workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'whiskflow-container-'));
-    // The heap limit stands in for the container's memory limit (V8 heap only: buffers and native memory are not bounded).
-    const heapFlags = action.limits.memory > 0 ? [`--max-old-space-size=${Math.floor(action.limits.memory)}`] : [];
-    this.child = spawn(settings.nodePath, [...heapFlags, settings.proxyPath], {
-      cwd: this.workDir,
-      env: this.childEnvironment(),
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
+    this.process = settings.process;
     this.closed = this.watchProcess();
     this.ready = this.startAndInit();
   }
 
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.process.pid;
   }
 
   hasCapacity(): boolean {
@@ -110,9 +94,9 @@ export class Container {
 
   /** Resident set size of the child in bytes (0 when unknown: not Linux, or already gone). */
   residentBytes(): number {
-    if (this.child.pid === undefined || this.state === 'dead') return 0;
+    if (this.process.pid === undefined || this.state === 'dead') return 0;
     try {
-      const statm = fs.readFileSync(`/proc/${this.child.pid}/statm`, 'utf8');
+      const statm = fs.readFileSync(`/proc/${this.process.pid}/statm`, 'utf8');
       const residentPages = Number(statm.split(' ')[1]);
       return Number.isFinite(residentPages) ? residentPages * 4096 : 0;
     } catch {
@@ -168,7 +152,7 @@ export class Container {
     const startedAt = Date.now();
     let port: number;
     try {
-      port = await this.waitUntilListening();
+      port = await this.process.port;
     } catch (error) {
       this.kill('SIGKILL');
       const reason = formatLogLine({ time: new Date().toISOString(), stream: 'stderr', message: String(error) });
@@ -176,7 +160,7 @@ export class Container {
     }
     this.client = new ProxyClient(port, Math.max(1, this.action.limits.concurrency));
     const body = JSON.stringify({
-      value: { name: this.action.fqn.split('/').pop() ?? this.action.fqn, main: this.action.main || 'main', code: this.action.code, binary: this.action.binary, env: this.action.env ?? {} },
+      value: { name: this.action.fqn.split('/').pop() ?? this.action.fqn, main: this.action.main || 'main', code: this.action.code, binary: this.action.binary, env: this.initEnvironment() },
     });
     const timeoutMs = this.action.limits.timeout;
     let timedOut = false;
@@ -206,22 +190,6 @@ export class Container {
 
   private failure(status: RunStatus, error: string, start: number, timedOut: boolean, logs: string[]): ContainerResult {
     return { status, result: { error }, logs, start, end: Date.now(), timedOut };
-  }
-
-  private waitUntilListening(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the action proxy did not start within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
-      this.child.once('message', (message: unknown) => {
-        clearTimeout(timer);
-        const port = (message as { port?: unknown } | null)?.port;
-        if (typeof port === 'number' && port > 0) resolve(port);
-        else reject(new Error('the action proxy reported no port'));
-      });
-      void this.closed.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`the action proxy exited before listening (${this.exitDescription})`));
-      });
-    });
   }
 
   /**
@@ -267,34 +235,25 @@ export class Container {
   }
 
   private watchProcess(): Promise<void> {
-    const { stdout, stderr } = this.child;
-    stdout?.setEncoding('utf8');
-    stderr?.setEncoding('utf8');
-    // Streams are always drained (a full pipe would block the action), but only buffered when collected.
-    stdout?.on('data', (chunk: string) => {
-      if (this.collectLogs) this.log.push('stdout', chunk);
-    });
-    stderr?.on('data', (chunk: string) => {
-      if (chunk.includes(OUT_OF_MEMORY_MARKER)) this.outOfMemory = true;
-      if (this.collectLogs) this.log.push('stderr', chunk);
-    });
-    return new Promise((resolve) => {
-      const finish = (description: string): void => {
-        if (this.state === 'dead') return;
-        this.exitDescription = description;
-        this.state = 'dead';
-        this.log.end();
-        this.client?.close();
-        fs.rm(this.workDir, { recursive: true, force: true }, () => undefined);
-        resolve();
-        this.onClosed?.();
-        this.settings.onExit(this);
-      };
-      this.child.once('close', (code, signal) => finish(signal ? `signal ${signal}` : `exit code ${String(code)}`));
-      // 'close' does not follow when spawning itself failed.
-      this.child.once('error', (error) => {
-        if (this.child.pid === undefined) finish(error.message);
-      });
+    let stderrTail = '';
+    // Output is always drained (a full pipe would block the action), but only kept when collected.
+    this.process.adopt(
+      (chunk) => {
+        if (this.collectLogs) this.log.push('stdout', chunk);
+      },
+      (chunk) => {
+        // The tail of the previous chunk too, in case the marker was split between two reads.
+        if ((stderrTail + chunk).includes(OUT_OF_MEMORY_MARKER)) this.outOfMemory = true;
+        stderrTail = chunk.slice(-OUT_OF_MEMORY_MARKER.length);
+        if (this.collectLogs) this.log.push('stderr', chunk);
+      },
+    );
+    return this.process.exited.then(() => {
+      this.state = 'dead';
+      this.log.end();
+      this.client?.close();
+      this.onClosed?.();
+      this.settings.onExit(this);
     });
   }
 
@@ -304,19 +263,18 @@ export class Container {
   }
 
   private kill(signal: NodeJS.Signals): void {
-    if (this.state !== 'dead' && this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    if (this.state !== 'dead') this.process.kill(signal);
   }
 
-  private childEnvironment(): NodeJS.ProcessEnv {
-    // A clean environment, as in an OpenWhisk container: the platform's own variables (credentials
-    // included) must not leak into user code.
+  /**
+   * The init message's `env`, which the proxy copies into its environment: set here rather than
+   * when the process starts, because a prewarmed process is started before its action is known.
+   */
+  private initEnvironment(): Record<string, string> {
     return {
-      PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
-      HOME: this.workDir,
-      NODE_PATH: this.settings.moduleSearchPath,
+      ...this.action.env,
       __OW_API_HOST: this.settings.apiHost,
       __OW_ALLOW_CONCURRENT: this.action.limits.concurrency > 1 ? 'true' : 'false',
-      [WORK_DIR_ENV]: path.join(this.workDir),
     };
   }
 }

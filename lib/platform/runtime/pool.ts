@@ -7,11 +7,14 @@
  */
 import { Container, containerKey, type ContainerResult } from './container';
 import * as messages from './messages';
+import { ProxyProcess } from './proxy-process';
 import type { ActionRuntime, RunnableAction, RunOutcome, RunRequest, RuntimeStats } from './types';
 
 export interface PoolSettings {
   maxContainers: number;
   idleTimeoutMs: number;
+  /** Started, uninitialized processes kept ready for cold starts (not counted in maxContainers). */
+  prewarmCount: number;
   nodePath: string;
   proxyPath: string;
   moduleSearchPath: string;
@@ -25,17 +28,22 @@ interface PendingRun {
   resolve: (outcome: RunOutcome) => void;
 }
 
+/** Stem cells get OpenWhisk's default action memory, so that most cold starts can use them. */
+const STEM_CELL_MEMORY_MB = 256;
+
 export class ContainerPool implements ActionRuntime {
   private readonly containers = new Set<Container>();
   private readonly queue: PendingRun[] = [];
   private readonly idleTimers = new Map<Container, NodeJS.Timeout>();
   private readonly stopping = new Set<Promise<void>>();
+  private readonly stemCells = new Set<ProxyProcess>();
   private createdCount = 0;
   private shuttingDown = false;
 
   /** Kills the containers when the platform process exits without a shutdown (an uncaught error, process.exit). */
   private readonly killOnExit = (): void => {
     for (const container of this.containers) container.killNow();
+    for (const cell of this.stemCells) cell.kill('SIGKILL');
   };
 
   constructor(private readonly settings: PoolSettings) {
@@ -78,8 +86,10 @@ export class ContainerPool implements ActionRuntime {
     this.shuttingDown = true;
     process.off('exit', this.killOnExit);
     for (const pending of this.queue.splice(0)) pending.resolve(internalErrorOutcome(pending));
+    const cells = [...this.stemCells];
+    for (const cell of cells) cell.kill('SIGTERM');
     await Promise.all([...this.containers].map((container) => this.destroy(container)));
-    await Promise.all([...this.stopping]);
+    await Promise.all([...this.stopping, ...cells.map((cell) => cell.exited)]);
   }
 
   /** Hands `pending` to a container if one is free or can be made; false when it must wait. */
@@ -125,18 +135,45 @@ export class ContainerPool implements ActionRuntime {
       const container = new Container({
         id: `wf${process.pid}-${this.createdCount}`,
         action: pending.action,
-        nodePath: this.settings.nodePath,
-        proxyPath: this.settings.proxyPath,
-        moduleSearchPath: this.settings.moduleSearchPath,
+        process: this.takeStemCell(pending.action.limits.memory) ?? this.startProcess(pending.action.limits.memory),
         apiHost: pending.request.apiHost,
         onExit: (exited) => this.forget(exited),
       });
       this.containers.add(container);
+      // Replace the stem cell (or make the first one) after this cold start has been handed out.
+      if (this.settings.prewarmCount > 0) setImmediate(() => this.refillStemCells());
       return container;
     } catch {
       // Could not even spawn (no temp dir, no processes left): a platform failure, not the action's.
       pending.resolve(internalErrorOutcome(pending));
       return undefined;
+    }
+  }
+
+  private startProcess(memoryMb: number): ProxyProcess {
+    const { nodePath, proxyPath, moduleSearchPath } = this.settings;
+    return new ProxyProcess({ nodePath, proxyPath, moduleSearchPath, memoryMb });
+  }
+
+  private takeStemCell(memoryMb: number): ProxyProcess | undefined {
+    for (const cell of this.stemCells) {
+      if (cell.memoryMb === memoryMb && !cell.hasExited) {
+        this.stemCells.delete(cell);
+        return cell;
+      }
+    }
+    return undefined;
+  }
+
+  private refillStemCells(): void {
+    try {
+      while (!this.shuttingDown && this.stemCells.size < this.settings.prewarmCount) {
+        const cell = this.startProcess(STEM_CELL_MEMORY_MB);
+        this.stemCells.add(cell);
+        void cell.exited.then(() => this.stemCells.delete(cell));
+      }
+    } catch {
+      // Prewarming is an optimization: without it, cold starts spawn their own process.
     }
   }
 

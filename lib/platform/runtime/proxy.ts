@@ -32,8 +32,9 @@ const parentPid = process.ppid;
 const ownWorkDir = process.env[WORK_DIR_ENV];
 const workDir = ownWorkDir ?? process.cwd();
 delete process.env[WORK_DIR_ENV];
-// With intra-container concurrency the proxy accepts runs while others are in flight.
-const ignoreRunStatus = (process.env['__OW_ALLOW_CONCURRENT'] ?? '').toLowerCase() === 'true';
+// With intra-container concurrency the proxy accepts runs while others are in flight. Read again
+// after /init, whose env may set it (a prewarmed process starts before its action is known).
+let ignoreRunStatus = allowsConcurrency();
 
 let status: Status = 'ready';
 let handler: ActionHandler | undefined;
@@ -67,6 +68,7 @@ async function initCode(body: Record<string, unknown>): Promise<Reply> {
     return errorReply(403, 'Missing main/no code to execute.');
   }
   applyInitEnv(message.env);
+  ignoreRunStatus = allowsConcurrency();
   try {
     handler = await loadActionHandler({ name: message.name, main: message.main, code: message.code, binary: message.binary === true }, workDir);
     setStatus('ready');
@@ -123,6 +125,10 @@ async function invoke(main: ActionHandler, params: Record<string, unknown>): Pro
   } catch (reason) {
     return { error: reason ? serializeError(reason) : {} };
   }
+}
+
+function allowsConcurrency(): boolean {
+  return (process.env['__OW_ALLOW_CONCURRENT'] ?? '').toLowerCase() === 'true';
 }
 
 function applyInitEnv(env: unknown): void {

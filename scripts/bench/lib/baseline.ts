@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import openwhisk from 'openwhisk';
 import { readCpu } from './proc';
 import { rounded, summarize, type Summary } from './stats';
 
@@ -24,8 +25,11 @@ process.stdin.resume();
 
 export interface HttpBaseline {
   requests: number;
+  /** A bare keep-alive `http.request` round trip. */
   roundTripMs: Summary;
   serverCpuMsPerRequest: number;
+  /** `openwhisk` client `actions.invoke` against the same trivial server: the client library's own cost. */
+  openwhiskClientRoundTripMs: Summary;
 }
 
 export async function measureHttpBaseline(requests: number): Promise<HttpBaseline> {
@@ -54,8 +58,21 @@ export async function measureHttpBaseline(requests: number): Promise<HttpBaselin
       samples.push(performance.now() - started);
     }
     const cpuAfter = readCpu(pid)?.selfMs ?? Number.NaN;
+
+    const ow = openwhisk({ apihost: `http://127.0.0.1:${port}`, api_key: 'baseline:baseline', namespace: 'guest', agent });
+    const clientSamples: number[] = [];
+    for (let i = 0; i < requests + 20; i += 1) {
+      const started = performance.now();
+      await ow.actions.invoke({ name: 'baseline', blocking: true });
+      if (i >= 20) clientSamples.push(performance.now() - started);
+    }
     agent.destroy();
-    return { requests, roundTripMs: rounded(summarize(samples)), serverCpuMsPerRequest: Math.round(((cpuAfter - cpuBefore) / Math.max(1, requests)) * 1000) / 1000 };
+    return {
+      requests,
+      roundTripMs: rounded(summarize(samples)),
+      serverCpuMsPerRequest: Math.round(((cpuAfter - cpuBefore) / Math.max(1, requests)) * 1000) / 1000,
+      openwhiskClientRoundTripMs: rounded(summarize(clientSamples)),
+    };
   } finally {
     child.stdin.end();
     child.kill();

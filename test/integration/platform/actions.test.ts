@@ -7,6 +7,9 @@ import AdmZip from 'adm-zip';
 import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
 import { activationOf, annotation, clientFor, raw } from './support';
 
+// Project-level testTimeout does not reach hooks; starting a platform on a loaded 2-core machine takes a while.
+jest.setTimeout(120_000);
+
 let platform: LocalPlatform;
 let ow: any;
 

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { advance } from '../../../lib/engine/advance';
 import type { Effect, InvokeEffect } from '../../../lib/engine/effects';
 import {
@@ -16,13 +14,11 @@ import type { RunState } from '../../../lib/engine/run-state';
 import { startRun, transition } from '../../../lib/engine/transition';
 import { runStarted, taskCompleted, taskFailed } from '../../../lib/events/build';
 import type { TaskEvent } from '../../../lib/events/types';
-import { compileWorkflow, type CompiledWorkflow } from '../../../lib/model/compile';
+import { compileWorkflow } from '../../../lib/model/compile';
 import type { Json, JsonObject } from '../../../lib/model/json';
 import { parseWorkflow } from '../../../lib/model/parse';
+import { fixture, T0 } from './helpers';
 
-const T0 = '2026-01-01T00:00:00.000Z';
-const fixture = (name: string): CompiledWorkflow =>
-  compileWorkflow(parseWorkflow(readFileSync(join(__dirname, '../../fixtures/workflows', `${name}.yaml`), 'utf8')));
 const doc = (index: number, fields: Partial<ResultDoc> = {}): ResultDoc => ({
   _id: `r:result:m:1:${index}`, kind: 'whiskflow.result', runId: 'r', stageId: 'm', seq: 1, index, taskKey: `m:1:${index}:1`, time: T0, status: 'succeeded', result: index * 10, ...fields,
 });

@@ -53,6 +53,7 @@ describe('parseWorkflow: rejections name the JSON path, the value and what was e
     ['jump out of a branch', {
       name: 'w', stages: [{ id: 'p', kind: 'parallel', branches: [{ stages: [task('a', { next: 'after' })] }] }, task('after')],
     }, '$.stages[0].branches[0].stages[0].next', /same list/],
+    ['next and end together', { name: 'w', stages: [task('a', { next: 'a', end: true })] }, '$.stages[0].end', /not both/],
     ['reduce without a map before it', { name: 'w', stages: [task('a'), { id: 'r', kind: 'reduce', action: 'sum' }] }, '$.stages[1].from', /map or parallel/],
     ['reduce from a later map', {
       name: 'w', stages: [{ id: 'r', kind: 'reduce', action: 'sum', from: 'm' }, { id: 'm', kind: 'map', items: '$', action: 'x' }],

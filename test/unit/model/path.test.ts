@@ -1,6 +1,7 @@
 import { hasErrorCode } from '../../../lib/errors';
 import type { Json } from '../../../lib/model/json';
-import { assignPath, parseDataPath, selectPath } from '../../../lib/model/path';
+import workflowSchema from '../../../schemas/workflow.schema.json';
+import { assignPath, DATA_PATH_PATTERN, parseDataPath, selectPath } from '../../../lib/model/path';
 
 const data: Json = { order: { items: [{ sku: 'a', qty: 2 }, { sku: 'b', qty: 0 }], note: null }, total: 7 };
 
@@ -67,5 +68,11 @@ describe('parseDataPath', () => {
 
   it.each(['a.b', '$.', '$..a', '$.a[x]', '$[-1]', '$.1a'])('rejects %s', (path) => {
     expect(() => parseDataPath(path, 'stages[0].input')).toThrow(/stages\[0\]\.input/);
+  });
+});
+
+describe('the published schema', () => {
+  it('uses the same data path grammar as the engine', () => {
+    expect(workflowSchema.definitions.dataPath.pattern).toBe(DATA_PATH_PATTERN);
   });
 });

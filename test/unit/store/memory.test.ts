@@ -50,3 +50,13 @@ describe('claims', () => {
     expect((await store.get<{ n: number }>('counter'))!.n).toBe(25);
   });
 });
+
+describe('create-only writes of copies', () => {
+  it('ignore the _id and _rev of the document the body was copied from', async () => {
+    const store = new MemoryRunStore();
+    await store.createOnly('a', { n: 1 });
+    const read = (await store.get<{ n: number }>('a'))!;
+    expect(await store.createOnly('b', { ...read, n: 2 })).toBe('created');
+    expect(await store.get('b')).toEqual({ n: 2, _id: 'b', _rev: '1-mem' });
+  });
+});

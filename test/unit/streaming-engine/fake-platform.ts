@@ -20,7 +20,10 @@ export interface Invocation {
 export class FakePlatform implements StreamTaskInvoker {
   readonly invocations: Invocation[] = [];
   private readonly records = new Map<string, ActivationLike>();
+  private readonly held = new Map<string, ActivationLike>();
   private next = 0;
+  /** Invocations this says yes to finish, but their records stay unreadable until `release()`. */
+  hold: (action: string, params: JsonObject) => boolean = () => false;
 
   constructor(private readonly actions: Record<string, FakeAction>) {}
 
@@ -33,7 +36,7 @@ export class FakePlatform implements StreamTaskInvoker {
     const outcome = run(params);
     if (outcome !== 'hang') {
       const success = 'result' in outcome;
-      this.records.set(activationId, {
+      (this.hold(action, params) ? this.held : this.records).set(activationId, {
         activationId,
         end: Date.now(),
         response: success ? { success: true, status: 'success', result: outcome.result } : { success: false, status: 'application error', result: { error: outcome.error } },
@@ -44,6 +47,12 @@ export class FakePlatform implements StreamTaskInvoker {
 
   async activation(activationId: string): Promise<ActivationLike | undefined> {
     return this.records.get(activationId);
+  }
+
+  /** Makes the held activations readable. */
+  release(): void {
+    for (const [id, record] of this.held) this.records.set(id, record);
+    this.held.clear();
   }
 
   /** How many times `action` was invoked. */

@@ -22,6 +22,8 @@ export async function engines(args: {
   consumer: string;
   triggers?: StreamTrigger[];
   topics?: { completions: string; orchestration: string };
+  /** How often due timers are checked; a huge value makes a process that never fires its timers. */
+  timerResolutionMs?: number;
 }): Promise<StreamingEngines> {
   return startStreamingEngines({
     stream: args.stream,
@@ -31,7 +33,9 @@ export async function engines(args: {
     consumer: args.consumer,
     ...(args.triggers ? { triggers: args.triggers } : {}),
     ...(args.topics ? { topics: args.topics } : {}),
-    condition: { timerResolutionMs: 10 },
+    // WHISKFLOW_TEST_ENGINE_LOG=1 prints what the engines warn about (for debugging a scenario).
+    ...(process.env.WHISKFLOW_TEST_ENGINE_LOG ? { logger: consoleLogger(args.consumer) } : {}),
+    condition: { timerResolutionMs: args.timerResolutionMs ?? 10 },
     rule: { pollIntervalMs: 10 },
   });
 }
@@ -44,4 +48,9 @@ export async function finishedRun(store: RunStore, runId: string): Promise<RunDo
     return head !== undefined && head.status !== 'running';
   });
   return head as RunDoc;
+}
+
+function consoleLogger(name: string) {
+  const print = (level: string) => (context: Record<string, unknown>, message: string) => console.log(`[${name}] ${level} ${message} ${JSON.stringify(context)}`);
+  return { info: print('info'), warn: print('warn'), error: print('error') };
 }

@@ -89,6 +89,8 @@ export function streamingScenarios(backend: Backend): void {
   ])('resumes a run whose engine dies $moment: each stage starts once, the run ends right', async ({ when, trips }) => {
     const shared = new MemoryRunStore();
     const platform = new FakePlatform(mapReduceActions());
+    // Holding two sums back makes "some but not all results are in" a state the run must pass through.
+    if (when === 'before' && trips(3)) platform.hold = (action, params) => action === 'sum' && (params.value as number[])[0]! > 5;
     const where = topics();
     const dying = new DyingStore(shared, (_id, body) => {
       const tasks = Object.values((body as { state: RunState }).state.tasks);
@@ -103,6 +105,7 @@ export function streamingScenarios(backend: Backend): void {
 
     const streamB = connect();
     running.push(await engines({ stream: streamB, store: shared, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'b', topics: where }));
+    platform.release();
     const head = await finishedRun(shared, runId);
 
     expect(head).toMatchObject({ status: 'succeeded', output: expectedOutput });
@@ -124,8 +127,29 @@ export function streamingScenarios(backend: Backend): void {
     expect(head.failure).toMatchObject({ error: 'whiskflow.Timeout', stageId: 'never' });
     expect(platform.count('never')).toBe(1);
   });
+
+  it('fires a timeout its dead engine had armed: the successor re-arms timers from the checkpoints', async () => {
+    const store = new MemoryRunStore();
+    const platform = new FakePlatform({ never: () => 'hang' });
+    const where = topics();
+    const streamA = connect();
+    // A checkpoints the timer but never checks its timers, as if it died before the task's deadline.
+    const a = await engines({ stream: streamA, store, platform, workflows: [slowWorkflow], consumer: 'a', topics: where, timerResolutionMs: 3_600_000 });
+    running.push(a);
+    const runId = await startStreamRun(streamA, { workflow: 'slow', input: {}, topic: where.completions });
+    await waitFor(async () => (await store.get(`stream/${runId}`)) !== undefined && platform.count('never') === 1);
+    await backend.kill(streamA, a);
+
+    const streamB = connect();
+    running.push(await engines({ stream: streamB, store, platform, workflows: [slowWorkflow], consumer: 'b', topics: where }));
+    const head = await finishedRun(store, runId);
+
+    expect(head.status).toBe('failed');
+    expect(head.failure).toMatchObject({ error: 'whiskflow.Timeout', stageId: 'never' });
+    expect(platform.count('never')).toBe(1);
+  });
 }
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
 }

@@ -65,11 +65,17 @@ export interface SubscribeOptions {
   readonly group: string;
   /** This consumer's name, unique within the group (e.g. host and pid). */
   readonly consumer: string;
-  /** Called with each batch; the batch is checkpointed only after the promise resolves. */
+  /**
+   * Called with each batch; the batch is checkpointed only after the promise resolves. Never called
+   * twice at once for one partition, but may be for different partitions (Kafka handles up to
+   * `partitionsConsumedConcurrently` partitions at a time; Redis one batch at a time).
+   */
   readonly handler: BatchHandler;
   /**
-   * Called when this consumer's set of partitions changes (after a rebalance), so the engine can load
-   * or drop the state of the runs those partitions carry.
+   * Called with this consumer's partitions after it joins or the group rebalances, so the engine can
+   * load or drop the state of the runs those partitions carry. A consumer that silently lost its
+   * partitions (it stalled past the session timeout) learns it at its next rejoin; until then its
+   * checkpoints fail and its batches are delivered to the new owner too, hence the dedupe.
    */
   readonly onAssignment?: (partitions: readonly number[]) => void;
   /** Called when a handler rejects or the broker fails; the batch will be delivered again. */

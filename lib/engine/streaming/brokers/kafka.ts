@@ -6,16 +6,16 @@
  * - Checkpoints: auto-commit is off; after the handler resolves, the next offset of the batch is
  *   committed for the group. A handler that rejects makes the consumer seek back to the batch's first
  *   offset, so the batch is delivered again (after a short backoff, to not spin on a poison batch).
- * - Liveness: kafkajs heart-beats between batches only, so a handler stuck longer than the session
- *   timeout counts as dead and its partitions move to another consumer, which resumes at the last
- *   commit. Long handlers call `batch.heartbeat()`.
+ * - Liveness: kafkajs heart-beats from its fetch loop, between batches. A consumer whose process died,
+ *   or whose handler is stuck when the group rebalances, loses its partitions to another consumer,
+ *   which resumes at the last commit. Long handlers call `batch.heartbeat()`.
  */
 import { Kafka, logLevel as KafkaLogLevel, Partitioners } from 'kafkajs';
-import type { Admin, Consumer, EachBatchPayload, LogEntry, Producer } from 'kafkajs';
-import { ensureError } from '../../../errors';
-import type { DeliveredEvent, EventStream, StreamRecord, SubscribeOptions, Subscription } from './event-stream';
+import type { Admin, Consumer, LogEntry, Producer } from 'kafkajs';
+import type { EventStream, StreamRecord, SubscribeOptions, Subscription } from './event-stream';
 import { STREAM_DEFAULTS } from './event-stream';
 import { StreamClosedError, StreamUnavailableError } from './errors';
+import { KafkaSubscription } from './kafka-subscription';
 import type { StreamLogger } from './logger';
 
 export interface KafkaEventStreamOptions {
@@ -28,9 +28,6 @@ export interface KafkaEventStreamOptions {
   /** Receives kafkajs's warnings and errors; silent when absent. */
   readonly logger?: StreamLogger;
 }
-
-/** Longest wait before redelivering a batch whose handler rejected. */
-const MAX_RETRY_BACKOFF_MS = 5_000;
 
 export class KafkaEventStream implements EventStream {
   readonly backend = 'kafka' as const;
@@ -163,142 +160,10 @@ export class KafkaEventStream implements EventStream {
   }
 }
 
-/**
- * One group member. kafkajs restarts its consumer after retriable failures only; a broker restart
- * can also end in a non-retriable crash (e.g. "Failed to find group coordinator" while the broker is
- * down), after which kafkajs leaves the consumer stopped. This class then builds a new consumer and
- * joins again, until closed, so a subscription survives any broker outage.
- */
-class KafkaSubscription implements Subscription {
-  private consumer: Consumer | undefined;
-  private assigned: readonly number[] = [];
-  private failures = 0;
-  private restarts = 0;
-  private closing: Promise<void> | undefined;
-
-  constructor(
-    private readonly newConsumer: () => Consumer,
-    private readonly options: SubscribeOptions,
-    private readonly address: string,
-    private readonly partitionsConsumedConcurrently: number,
-    private readonly onClosed: () => void,
-  ) {}
-
-  async start(): Promise<void> {
-    const { topic } = this.options;
-    const consumer = this.newConsumer();
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      this.restarts = 0;
-      this.assigned = [...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
-      this.options.onAssignment?.(this.assigned);
-    });
-    consumer.on(consumer.events.CRASH, (event) => {
-      this.options.onError?.(new StreamUnavailableError('kafka', `consume '${topic}' as '${this.options.consumer}'`,
-        this.address, event.payload.error));
-      if (!event.payload.restart && consumer === this.consumer) void this.restart();
-    });
-    await consumer.connect();
-    // A new group starts at the beginning: events produced before the first engine started count too.
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.handleBatch(payload),
-    });
-  }
-
-  assignedPartitions(): readonly number[] {
-    return this.assigned;
-  }
-
-  close(): Promise<void> {
-    if (!this.closing) {
-      const consumer = this.consumer;
-      this.consumer = undefined;
-      this.closing = (consumer ? consumer.disconnect() : Promise.resolve()).finally(() => {
-        this.assigned = [];
-        this.onClosed();
-      });
-    }
-    return this.closing;
-  }
-
-  /** Replaces a consumer kafkajs gave up on; retries with backoff until it runs or we are closed. */
-  private async restart(): Promise<void> {
-    this.assigned = [];
-    while (!this.closing) {
-      this.restarts += 1;
-      await sleep(backoffMs(this.restarts));
-      if (this.closing) return;
-      await this.consumer?.disconnect().catch(() => undefined);
-      try {
-        await this.start();
-        return;
-      } catch (error) {
-        this.options.onError?.(new StreamUnavailableError('kafka', `rejoin group '${this.options.group}'`, this.address, error));
-      }
-    }
-  }
-
-  private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload;
-    const first = batch.messages[0];
-    const last = batch.messages[batch.messages.length - 1];
-    if (!first || !last || !payload.isRunning() || payload.isStale()) return;
-    const events: DeliveredEvent[] = batch.messages.map((message) => ({
-      id: `${batch.partition}:${message.offset}`,
-      key: message.key?.toString() ?? '',
-      event: parseValue(message.value),
-    }));
-    try {
-      await this.options.handler({
-        topic: batch.topic,
-        partition: batch.partition,
-        events,
-        heartbeat: () => payload.heartbeat(),
-      });
-    } catch (error) {
-      this.failures += 1;
-      this.options.onError?.(ensureError(error));
-      // Rewind so the same batch comes again; nothing of it was committed.
-      await sleep(backoffMs(this.failures));
-      this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: first.offset });
-      return;
-    }
-    this.failures = 0;
-    payload.resolveOffset(last.offset);
-    // Kafka's committed offset is the next one to read, hence + 1.
-    const next = (BigInt(last.offset) + 1n).toString();
-    await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
-    await payload.heartbeat();
-  }
-}
-
-/** Values are JSON; a value that is not (written by another producer) is passed on as its text. */
-function parseValue(value: Buffer | null): unknown {
-  if (value === null) return null;
-  const text = value.toString('utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
 function forwardLog(logger: StreamLogger | undefined, entry: LogEntry): void {
   if (!logger) return;
   const { message, ...details } = entry.log;
   const context = { kafka: entry.namespace, ...details };
   if (entry.level === KafkaLogLevel.ERROR) logger.error(context, message);
   else logger.warn(context, message);
-}
-
-function backoffMs(attempt: number): number {
-  return Math.min(MAX_RETRY_BACKOFF_MS, 100 * 2 ** Math.min(Math.max(attempt - 1, 0), 6));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

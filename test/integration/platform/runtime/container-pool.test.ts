@@ -32,7 +32,7 @@ jest.setTimeout(60_000);
 let compiled: CompiledRuntime;
 const runtimes: ActionRuntime[] = [];
 
-function newRuntime(options: { maxContainers?: number; idleTimeoutMs?: number } = {}): ActionRuntime {
+function newRuntime(options: { maxContainers?: number; idleTimeoutMs?: number; prewarmCount?: number } = {}): ActionRuntime {
   const runtime = createNodeRuntime({ proxyPath: compiled.proxyPath, ...options });
   runtimes.push(runtime);
   return runtime;
@@ -42,8 +42,11 @@ beforeAll(() => {
   compiled = compileRuntime();
 });
 
-afterAll(async () => {
-  await Promise.all(runtimes.map((runtime) => runtime.shutdown()));
+afterEach(async () => {
+  await Promise.all(runtimes.splice(0).map((runtime) => runtime.shutdown()));
+});
+
+afterAll(() => {
   compiled.remove();
 });
 
@@ -115,6 +118,46 @@ describe('the machine-wide container cap', () => {
     const outcomes = await Promise.all([50, 0, 0].map((ms) => runtime.run(action, runRequest(action, { ms }))));
     expect(outcomes.map((o) => o.cold)).toEqual([true, false, false]);
     expect(new Set(outcomes.map((o) => o.containerId)).size).toBe(1);
+  });
+});
+
+describe('prewarmed processes', () => {
+  /** When the action's process started, by the shared wall clock. */
+  const PROCESS_START_ACTION = 'function main() { return { processStartedAt: Date.now() - process.uptime() * 1000 }; }';
+
+  it('serves a later cold start from a process started before the request', async () => {
+    const runtime = newRuntime({ prewarmCount: 1 });
+    const first = nodeAction(PROCESS_START_ACTION);
+    const firstRequestedAt = Date.now();
+    const firstOutcome = await runtime.run(first, runRequest(first));
+    // No stem cell before the first cold start: that one spawned its own process.
+    expect(firstOutcome.result['processStartedAt']).toBeGreaterThanOrEqual(firstRequestedAt - 1);
+
+    const second = nodeAction(PROCESS_START_ACTION);
+    const secondRequestedAt = Date.now();
+    const secondOutcome = await runtime.run(second, runRequest(second));
+    expect(secondOutcome).toMatchObject({ status: 'success', cold: true, initTime: expect.any(Number) });
+    expect(secondOutcome.result['processStartedAt']).toBeLessThan(secondRequestedAt);
+  });
+
+  it('uses no stem cell for an action with another memory limit', async () => {
+    const runtime = newRuntime({ prewarmCount: 1 });
+    const first = nodeAction(PROCESS_START_ACTION);
+    await runtime.run(first, runRequest(first));
+    const bigger = nodeAction(PROCESS_START_ACTION, { limits: { memory: 512 } });
+    const requestedAt = Date.now();
+    const outcome = await runtime.run(bigger, runRequest(bigger));
+    expect(outcome.result['processStartedAt']).toBeGreaterThanOrEqual(requestedAt - 1);
+  });
+
+  it('starts a fresh process for every cold start when prewarming is off', async () => {
+    const runtime = newRuntime({ prewarmCount: 0 });
+    const first = nodeAction(PROCESS_START_ACTION);
+    await runtime.run(first, runRequest(first));
+    const second = nodeAction(PROCESS_START_ACTION);
+    const requestedAt = Date.now();
+    const outcome = await runtime.run(second, runRequest(second));
+    expect(outcome.result['processStartedAt']).toBeGreaterThanOrEqual(requestedAt - 1);
   });
 });
 

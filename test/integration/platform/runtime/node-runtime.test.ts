@@ -261,14 +261,16 @@ describe('zip actions', () => {
 describe('logs', () => {
   it('collects each activation up to its sentinels, line by line, in the invoker format', async () => {
     const action = nodeAction(
-      'function main(p) { console.log("out " + p.n + "\\nsecond line"); console.error("err " + p.n); setTimeout(() => console.log("late " + p.n), 0); return {}; }',
+      'function main(p) { console.log("out " + p.n + "\\nsecond line"); console.error("err " + p.n); setImmediate(() => console.log("late " + p.n)); return {}; }',
     );
     const first = await runtime.run(action, runRequest(action, { n: 1 }));
     const second = await runtime.run(action, runRequest(action, { n: 2 }));
     for (const line of first.logs) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z {7}(stdout|stderr): /);
-    expect(logMessages(first.logs)).toEqual(['stdout: out 1', 'stdout: second line', 'stderr: err 1']);
+    // stdout and stderr are separate pipes, so only the order within each stream is known.
+    const byStream = (logs: string[]): string[] => [...logMessages(logs).filter((l) => l.startsWith('stdout')), ...logMessages(logs).filter((l) => l.startsWith('stderr'))];
+    expect(byStream(first.logs)).toEqual(['stdout: out 1', 'stdout: second line', 'stderr: err 1']);
     // A line written after an activation ended belongs to the next one, as in a Docker log file.
-    expect(logMessages(second.logs)).toEqual(['stdout: late 1', 'stdout: out 2', 'stdout: second line', 'stderr: err 2']);
+    expect(byStream(second.logs)).toEqual(['stdout: late 1', 'stdout: out 2', 'stdout: second line', 'stderr: err 2']);
   });
 
   it('truncates at the log limit with the invoker notice', async () => {
@@ -299,5 +301,19 @@ describe('memory', () => {
     const outcome = await runtime.run(action, runRequest(action, { grow: true }));
     expect(outcome).toMatchObject({ status: 'action developer error', timedOut: false, result: { error: 'The action exhausted its memory and was aborted.' } });
     expect(isProcessAlive(warm.result['pid'] as number)).toBe(false);
+  });
+});
+
+describe('platform failures', () => {
+  it('answers with a whisk internal error when a container cannot be started', async () => {
+    const broken = createNodeRuntime({ proxyPath: compiled.proxyPath, nodePath: '/nonexistent/whiskflow-test/node' });
+    try {
+      const action = nodeAction('function main() { return {}; }');
+      const outcome = await broken.run(action, runRequest(action));
+      expect(outcome).toMatchObject({ status: 'whisk internal error', result: { error: 'Failed to provision resources to run the action.' }, cold: true });
+      expect(broken.stats().containers).toBe(0);
+    } finally {
+      await broken.shutdown();
+    }
   });
 });

@@ -7,6 +7,9 @@ import { createEventStream } from '../../../../lib/engine/streaming/brokers';
 import { requireKafka, type KafkaTestService } from '../../../helpers/services';
 import { streamingScenarios } from '../../../unit/streaming-engine/scenarios';
 
+// Jest's `testTimeout` is a global option, not a project one: set this suite's bound here.
+jest.setTimeout(180_000);
+
 describe('streaming engines on Kafka', () => {
   let kafka: KafkaTestService | undefined;
   beforeAll(async () => {

@@ -7,6 +7,9 @@ import { createEventStream } from '../../../../lib/engine/streaming/brokers';
 import { requireRedis, type TestService } from '../../../helpers/services';
 import { streamingScenarios } from '../../../unit/streaming-engine/scenarios';
 
+// Jest's `testTimeout` is a global option, not a project one: set this suite's bound here.
+jest.setTimeout(120_000);
+
 describe('streaming engines on Redis Streams', () => {
   let redis: TestService | undefined;
   beforeAll(async () => {

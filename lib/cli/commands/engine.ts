@@ -1,0 +1,128 @@
+/**
+ * `whiskflow engine --stream <kafka://…|redis://…>`: runs the streaming Condition Engine and Rule
+ * Engine in one process until SIGINT/SIGTERM. Start more processes with the same flags to share the
+ * work (consumer groups). Runs start when a `run.started` event reaches the completion topic;
+ * `--run <input>` produces one for the `--workflow` given.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import pino from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig } from '../../config';
+import {
+  OpenWhiskStreamInvoker, WorkflowCatalog, startStreamRun, startStreamingEngines, DEFAULT_TOPICS,
+  type StreamTrigger, type StreamTopics,
+} from '../../engine/streaming';
+import { createEventStream, redactStreamUrl } from '../../engine/streaming/stream-connection';
+import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
+import { InvalidInputError } from '../../errors';
+import { MemoryRunStore } from '../../store/memory';
+import { connect } from './connection';
+import { readInput, readWorkflow } from './workflow-file';
+
+export interface EngineCommandOptions {
+  stream: string;
+  workflow: string[];
+  triggers?: string;
+  run?: string;
+  consumer: string;
+  selfReporting: string[];
+  store?: string;
+  topicPrefix?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('engine')
+    .description('run the streaming Condition Engine and Rule Engine (Kafka or Redis Streams) until interrupted')
+    .requiredOption('--stream <url>', 'event stream: kafka://host:port[,host:port] or redis://[user:password@]host:port')
+    .option('--workflow <file>', 'a workflow file this engine runs (repeatable; deployed workflows are found in the store too)', collect, [])
+    .option('--triggers <file>', 'YAML/JSON list of stream triggers (condition + action) added to runs of their workflow')
+    .option('--run [input]', 'start one run of the --workflow with this input (JSON text or file) once the engines are up')
+    .option('--consumer <name>', 'this process\'s name in the consumer groups', `${hostname()}-${process.pid}`)
+    .option('--self-reporting <action>', 'an action that reports its own completion to the stream (repeatable)', collect, [])
+    .option('--store <kind>', '`memory` keeps run state in this process only (one engine); default: the configured CouchDB/Cloudant')
+    .option('--topic-prefix <prefix>', 'prefix of the completion and orchestration topics', '')
+    .action(async (options: EngineCommandOptions) => {
+      await runEngine(options);
+    });
+}
+
+async function runEngine(options: EngineCommandOptions): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ name: 'whiskflow-engine', level: config.logLevel }, pino.destination(2));
+  const connection = connect(options.store === 'memory' ? { storeConfig: { kind: 'memory' } } : {});
+  const store = options.store === 'memory' ? new MemoryRunStore() : connection.store;
+  const workflows = options.workflow.map((file) => readWorkflow(file));
+  const topics: StreamTopics = {
+    completions: `${options.topicPrefix ?? ''}${DEFAULT_TOPICS.completions}`,
+    orchestration: `${options.topicPrefix ?? ''}${DEFAULT_TOPICS.orchestration}`,
+  };
+  const selfReporting = new Set(options.selfReporting);
+  const stream = createEventStream(options.stream, { logger });
+
+  const engines = await startStreamingEngines({
+    stream,
+    store,
+    workflows: new WorkflowCatalog(workflows, store),
+    invoker: new OpenWhiskStreamInvoker(connection.client as unknown as OpenWhiskLike),
+    topics,
+    triggers: options.triggers ? readTriggers(options.triggers) : [],
+    consumer: options.consumer,
+    logger,
+    selfReporting: (action) => selfReporting.has(action),
+    onRunFinished: (event) => {
+      const outcome = event.data.status === 'succeeded' ? JSON.stringify(event.data.result ?? null) : JSON.stringify(event.data.error ?? null);
+      console.log(`run ${event.data.runId} ${event.data.status}: ${outcome}`);
+    },
+  });
+  console.log(`engine ${options.consumer} on ${redactStreamUrl(options.stream)} (${stream.backend}), topics ${topics.completions} → ${topics.orchestration}, store ${store.description}`);
+  console.log(`workflows: ${workflows.map((workflow) => workflow.name).join(', ') || '(deployed ones only)'}`);
+
+  if (options.run !== undefined) {
+    const [workflow] = workflows;
+    if (!workflow || workflows.length !== 1) throw new InvalidInputError('--run needs exactly one --workflow', { workflows: workflows.length });
+    const input = readInput(typeof options.run === 'string' ? options.run : undefined);
+    const runId = await startStreamRun(stream, { workflow: workflow.name, input, topic: topics.completions });
+    console.log(`started run ${runId} of ${workflow.name}`);
+  }
+  console.log('ready (Ctrl-C to stop)');
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      console.error(`whiskflow engine: ${signal}, stopping after the batches in progress`);
+      engines.stop().then(() => stream.close()).then(resolve, (error: unknown) => {
+        console.error(`whiskflow engine: stop failed: ${String(error)}`);
+        resolve();
+      });
+    };
+    const onInt = (): void => shutdown('SIGINT');
+    const onTerm = (): void => shutdown('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** A trigger file: a list of `{ id, workflow, stageIds?, condition, action, onFail? }`. */
+export function readTriggers(file: string): StreamTrigger[] {
+  const document = parseYaml(readFileSync(file, 'utf8')) as unknown;
+  if (!Array.isArray(document)) throw new InvalidArgumentError(`${file}: expected a list of triggers`);
+  return document.map((raw: unknown, index) => {
+    const trigger = raw as Partial<StreamTrigger> | null;
+    const where = `${file}: trigger ${index}`;
+    if (!trigger || typeof trigger.id !== 'string' || !/^[A-Za-z0-9_-]+$/.test(trigger.id)) throw new InvalidArgumentError(`${where}: id must be letters, digits, _ or -`);
+    if (typeof trigger.workflow !== 'string') throw new InvalidArgumentError(`${where}: workflow must name a workflow`);
+    if (!trigger.condition || !['join', 'threshold', 'predicate', 'all-of', 'timeout'].includes(trigger.condition.kind)) {
+      throw new InvalidArgumentError(`${where}: condition.kind must be join, threshold, predicate, all-of or timeout`);
+    }
+    if (!trigger.action || typeof trigger.action.action !== 'string') throw new InvalidArgumentError(`${where}: action.action must name an action`);
+    return trigger as StreamTrigger;
+  });
+}

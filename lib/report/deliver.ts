@@ -1,0 +1,75 @@
+/**
+ * Delivering an event to a workflow's trigger without losing it to throttling.
+ *
+ * A trigger fire can be refused (429: the fire itself is retried with backoff), and it can be
+ * accepted while the rule's invocation of the orchestrator is throttled: OpenWhisk then records the
+ * failure only in the trigger activation's logs (one JSON line per rule) and the event is gone.
+ * So after a fire, the trigger activation is read back and every rule that did not start its action
+ * gets that action invoked directly with the same payload (plus the trigger's workflow parameter).
+ * A duplicate delivery is harmless: the orchestrator records each event once.
+ */
+import type { JsonObject } from '../model/json';
+import { sleep, withThrottleRetry } from '../engine/native/throttle';
+import { WORKFLOW_PARAM } from '../triggers/names';
+
+export interface DeliveryClient {
+  triggers: { invoke(options: { name: string; params?: JsonObject }): Promise<{ activationId?: string }> };
+  actions: { invoke(options: { name: string; params?: JsonObject; blocking?: boolean }): Promise<{ activationId?: string }> };
+  activations: { get(options: { name: string }): Promise<{ logs?: unknown[] }> };
+}
+
+export interface RuleOutcome {
+  success: boolean;
+  statusCode?: number;
+  action?: string;
+  rule?: string;
+  activationId?: string;
+}
+
+export interface Delivery {
+  triggerActivationId?: string;
+  /** Actions invoked directly because their rule's invocation failed. */
+  redelivered: string[];
+}
+
+/** Parses the per-rule lines of a trigger activation's logs; other lines are ignored. */
+export function ruleOutcomes(logs: unknown[] | undefined): RuleOutcome[] {
+  const outcomes: RuleOutcome[] = [];
+  for (const line of logs ?? []) {
+    try {
+      const parsed = JSON.parse(String(line)) as Partial<RuleOutcome>;
+      if (typeof parsed.success === 'boolean') outcomes.push(parsed as RuleOutcome);
+    } catch {
+      // not a rule line
+    }
+  }
+  return outcomes;
+}
+
+export async function deliverEvent(client: DeliveryClient, trigger: string, workflow: string, payload: JsonObject, deadline: number): Promise<Delivery> {
+  const fired = await withThrottleRetry(`fire ${trigger}`, () => client.triggers.invoke({ name: trigger, params: payload }), { deadline });
+  const triggerActivationId = fired?.activationId;
+  if (!triggerActivationId) return { redelivered: [] };
+  const record = await readTriggerActivation(client, triggerActivationId, Math.min(deadline, Date.now() + 10_000));
+  const failed = record ? ruleOutcomes(record.logs).filter((outcome) => !outcome.success && outcome.action) : [];
+  const redelivered: string[] = [];
+  for (const outcome of failed) {
+    const action = `/${String(outcome.action).replace(/^\//, '')}`;
+    await withThrottleRetry(`invoke ${action}`, () => client.actions.invoke({ name: action, blocking: false, params: { [WORKFLOW_PARAM]: workflow, ...payload } }), { deadline });
+    redelivered.push(action);
+  }
+  return { triggerActivationId, redelivered };
+}
+
+/** The trigger activation record; a real OpenWhisk may store it a moment after the fire returns. */
+async function readTriggerActivation(client: DeliveryClient, activationId: string, giveUpAt: number): Promise<{ logs?: unknown[] } | undefined> {
+  for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
+    try {
+      return await withThrottleRetry(`get activation ${activationId}`, () => client.activations.get({ name: activationId }), { deadline: giveUpAt });
+    } catch (error) {
+      const status = (error as { statusCode?: unknown }).statusCode;
+      if (status !== 404 || Date.now() + wait > giveUpAt) return undefined;
+      await sleep(wait);
+    }
+  }
+}

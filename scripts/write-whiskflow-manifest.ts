@@ -1,0 +1,6 @@
+/** Regenerates manifests/whiskflow.yaml (the orchestrator package for wskdeploy) from lib/triggers/manifest.ts. */
+import { writeFileSync } from 'fs';
+import { join } from 'path';
+import { manifestYaml } from '../lib/triggers/manifest';
+
+writeFileSync(join(__dirname, '..', '..', 'manifests', 'whiskflow.yaml'), manifestYaml(undefined, { bundlesPath: '../dist/actions' }));

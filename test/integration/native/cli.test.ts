@@ -1,0 +1,78 @@
+/**
+ * The workflow CLI verbs against the local platform, as the lead wires them into lib/cli/main.ts:
+ * deploy (with the example's actions), run --wait, status, logs, runs, manifest, undeploy.
+ */
+import { Command } from 'commander';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { parse as parseYaml } from 'yaml';
+import { WORKFLOW_COMMANDS } from '../../../lib/cli/commands';
+import { startLocalPlatform, type LocalPlatform } from '../../helpers/local-platform';
+
+jest.setTimeout(180_000);
+
+const ROOT = join(__dirname, '../../..');
+
+describe('whiskflow workflow commands', () => {
+  let platform: LocalPlatform;
+  let tmp: string;
+  const saved = { ...process.env };
+  let output: string[] = [];
+
+  async function cli(...args: string[]): Promise<string> {
+    output = [];
+    const program = new Command('whiskflow').exitOverride();
+    for (const register of WORKFLOW_COMMANDS) register(program);
+    await program.parseAsync(['node', 'whiskflow', ...args]);
+    return output.join('\n');
+  }
+
+  beforeAll(async () => {
+    platform = await startLocalPlatform();
+    tmp = mkdtempSync(join(tmpdir(), 'whiskflow-cli-'));
+    Object.assign(process.env, {
+      WHISK_APIHOST: platform.apihost, WHISK_AUTH: platform.auth, COUCHDB_URL: platform.couchUrl,
+      WHISKFLOW_DB: 'whiskflow', WHISKFLOW_BUNDLES_DIR: join(ROOT, 'dist/actions'),
+    });
+    jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { output.push(parts.join(' ')); });
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { output.push(String(chunk)); return true; });
+  });
+
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    process.env = saved;
+    process.exitCode = undefined;
+    await platform?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('deploys, runs with --wait, shows status, logs and runs, writes a manifest and undeploys', async () => {
+    const example = join(ROOT, 'examples/map-reduce');
+    expect(await cli('deploy', example, '--actions', join(example, 'actions.js'), '--package', 'mapreduce'))
+      .toContain('ok: deployed workflow map-reduce (trigger whiskflow-map-reduce, rule whiskflow-map-reduce-rule)');
+
+    const ran = await cli('run', 'map-reduce', '--input', join(example, 'input.json'), '--wait');
+    const runId = /started run (\S+)/.exec(ran)?.[1];
+    expect(runId).toBeDefined();
+    expect(ran).toContain(`run ${runId} succeeded`);
+    expect(ran).toContain('"total": 210');
+
+    expect(await cli('status', runId!)).toContain(`run ${runId} of map-reduce: succeeded`);
+    const logs = await cli('logs', runId!);
+    expect(logs).toMatch(/\[0\] partial-sums: 5\/5 done, \d+ ms/);
+    expect(logs.match(/task \d: #1 [0-9a-f]{32} -> ok/g)).toHaveLength(7);
+    expect(await cli('runs')).toContain(runId);
+
+    const manifestFile = join(tmp, 'manifest.yaml');
+    await cli('manifest', example, '-o', manifestFile);
+    const manifest = parseYaml(readFileSync(manifestFile, 'utf8'));
+    expect(Object.keys(manifest.packages.whiskflow.actions)).toEqual(['orchestrator', 'task', 'timer', 'changes']);
+    expect(manifest.packages.whiskflow.actions.task.annotations.conductor).toBe(true);
+    expect(manifest.packages.whiskflow.rules['whiskflow-map-reduce-rule']).toEqual({ trigger: 'whiskflow-map-reduce', action: 'whiskflow/orchestrator' });
+    expect(manifest.packages.whiskflow.triggers['whiskflow-map-reduce'].inputs.whiskflowDefinition.value.name).toBe('map-reduce');
+
+    expect(await cli('undeploy', 'map-reduce')).toBe('ok: removed rule whiskflow-map-reduce-rule, trigger whiskflow-map-reduce, definition map-reduce');
+    expect(await cli('undeploy', 'map-reduce')).toBe('nothing to remove');
+  });
+});

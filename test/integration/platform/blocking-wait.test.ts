@@ -1,0 +1,44 @@
+/**
+ * The blocking-invoke bound (the controller's maxWaitForBlockingActivation, 60 s by default) is
+ * configurable: past it a blocking invoke answers 202 with the activation id, and the record appears
+ * once the activation ends. Uses a controllable runtime so that the activation ends when the test says.
+ */
+import { ActionRuntime, RunOutcome } from '../../../lib/platform/runtime/types';
+import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
+import { activationOf, clientFor, raw } from './support';
+
+jest.setTimeout(120_000);
+
+const releases: (() => void)[] = [];
+const heldRuntime: ActionRuntime = {
+  run: (_action, request) => new Promise<RunOutcome>((resolve) => {
+    releases.push(() => {
+      const now = Date.now();
+      resolve({ status: 'success', result: { released: request.params }, logs: [], start: now, end: now, waitTime: 0, cold: false, containerId: 'held', timedOut: false });
+    });
+  }),
+  evict: async () => undefined,
+  stats: () => ({ containers: 0, busy: releases.length, queued: 0, memoryByContainer: {} }),
+  shutdown: async () => { for (const release of releases.splice(0)) release(); },
+};
+
+let platform: LocalPlatform;
+
+beforeAll(async () => {
+  platform = await startLocalPlatform({ runtime: { instance: heldRuntime }, limits: { blockingWaitMs: 300 } });
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+test('a blocking invoke that outlasts the bound answers 202 with the id; the record appears when the run ends', async () => {
+  await raw(platform, 'PUT', '/api/v1/namespaces/_/actions/held', { exec: { kind: 'nodejs:20', code: 'function main() {}' } });
+  const response = await raw(platform, 'POST', '/api/v1/namespaces/_/actions/held?blocking=true', { k: 1 });
+  expect(response.status).toBe(202);
+  expect(Object.keys(response.body)).toEqual(['activationId']);
+  const missing = await raw(platform, 'GET', `/api/v1/namespaces/_/activations/${response.body.activationId}`);
+  expect(missing.status).toBe(404);
+  for (const release of releases.splice(0)) release();
+  const record = await activationOf(clientFor(platform), response.body.activationId);
+  expect(record.response.result).toEqual({ released: { k: 1 } });
+});

@@ -1,0 +1,50 @@
+import { reportTaskOutcome } from '../../../lib/report';
+import type { DeliveryClient } from '../../../lib/report/deliver';
+import type { TaskContext } from '../../../lib/engine/native/events';
+import { parseEvent } from '../../../lib/engine/native/events';
+import type { JsonObject } from '../../../lib/model/json';
+
+const context: TaskContext = { runId: 'r1', workflow: 'wf', seq: 2, index: 7, attempt: 1, trigger: 'whiskflow-wf', stageId: 'each' };
+
+function recordingClient() {
+  const fired: { name: string; params?: JsonObject }[] = [];
+  const client: DeliveryClient = {
+    triggers: { invoke: async (options) => { fired.push(options); return { activationId: 'trigger-1' }; } },
+    actions: { invoke: async () => ({ activationId: 'x' }) },
+    activations: { get: async () => ({ logs: [JSON.stringify({ success: true, action: 'guest/whiskflow/orchestrator' })] }) },
+  };
+  return { client, fired };
+}
+
+describe('reportTaskOutcome (self-reporting actions)', () => {
+  it('fires a task.completed CloudEvent that the orchestrator reads back as the same task and result', async () => {
+    const { client, fired } = recordingClient();
+    await reportTaskOutcome({ numbers: [1, 2], __whiskflow: context }, { result: { sum: 3 } }, { client, activationId: 'self-1', deadline: Date.now() + 5_000 });
+    expect(fired).toHaveLength(1);
+    expect(fired[0]!.name).toBe('whiskflow-wf');
+    const event = parseEvent(fired[0]!.params!, 'wf');
+    expect(event).toMatchObject({ type: 'task.completed', eventId: 'r1/2/7/1', task: context, result: { sum: 3 }, activationId: 'self-1' });
+  });
+
+  it('fires task.failed for an error outcome', async () => {
+    const { client, fired } = recordingClient();
+    await reportTaskOutcome({ __whiskflow: context }, { error: 'no numbers' }, { client, deadline: Date.now() + 5_000 });
+    expect(parseEvent(fired[0]!.params!, 'wf')).toMatchObject({ type: 'task.failed', error: 'no numbers' });
+  });
+
+  it('refuses to report for an action not started by whiskflow', async () => {
+    const { client } = recordingClient();
+    await expect(reportTaskOutcome({}, { result: {} }, { client })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
+
+describe('parseEvent', () => {
+  it('reads a plain payload as a start request, with its input field as the run input', () => {
+    expect(parseEvent({ input: { a: 1 } }, 'wf')).toMatchObject({ type: 'run.started', workflow: 'wf', input: { a: 1 } });
+    expect(parseEvent({ id: 'doc', seq: '1' }, 'wf')).toMatchObject({ type: 'run.started', input: { id: 'doc', seq: '1' } });
+  });
+
+  it('rejects an unknown CloudEvent type', () => {
+    expect(() => parseEvent({ specversion: '1.0', id: 'x', source: '/s', type: 'com.example.other' }, 'wf')).toThrow(/unknown event type/);
+  });
+});

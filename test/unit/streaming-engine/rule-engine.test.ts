@@ -1,0 +1,133 @@
+/**
+ * The Rule Engine alone, on the in-memory broker and store: how it starts tasks and how their
+ * completions get back to the stream.
+ */
+import { MemoryBroker, MemoryEventStream, reportingAction, RuleEngine, STREAM_TASK_PARAM, STREAM_URL_PARAM } from '../../../lib/engine/streaming';
+import { invokeClaimId, type InvokeClaim } from '../../../lib/engine/streaming/invoke-claims';
+import { taskInvoke, toStreamJson } from '../../../lib/engine/streaming/orchestration-events';
+import { EVENT_TYPES } from '../../../lib/events/types';
+import type { JsonObject } from '../../../lib/model/json';
+import { MemoryRunStore } from '../../../lib/store/memory';
+import { FakePlatform, waitUntil } from './fake-platform';
+
+const topics = { completions: 'completions', orchestration: 'orchestration' };
+const invokeEvent = (taskKey: string, action = 'double') =>
+  toStreamJson(taskInvoke({ runId: 'r1', stageId: taskKey.split(':')[0] as string, taskKey, action, params: { n: 2 }, completionTopic: topics.completions, time: '2026-01-01T00:00:00.000Z' }));
+
+describe('RuleEngine', () => {
+  let engine: RuleEngine | undefined;
+  afterEach(async () => {
+    await engine?.stop();
+    engine = undefined;
+  });
+
+  function setup(platform: FakePlatform, options: Partial<ConstructorParameters<typeof RuleEngine>[0]> = {}) {
+    const broker = new MemoryBroker(2);
+    const stream = new MemoryEventStream(broker);
+    const store = new MemoryRunStore();
+    engine = new RuleEngine({ stream, store, invoker: platform, topics, pollIntervalMs: 5, ...options });
+    return { broker, stream, store, engine };
+  }
+
+  it('invokes an unmodified action once and reports its activation as task.completed', async () => {
+    const platform = new FakePlatform({ double: (params) => ({ result: { n: (params.n as number) * 2 } }) });
+    const { broker, stream, store, engine: rule } = setup(platform);
+    await rule.start();
+    await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1'), invokeEvent('a:1:0:1')]);
+
+    await waitUntil(() => broker.events(topics.completions).length === 1 && rule.watching() === 0);
+    expect(platform.invocations).toEqual([{ action: 'double', params: { n: 2 }, activationId: 'activation-000001' }]);
+    expect(broker.events(topics.completions)).toEqual([
+      expect.objectContaining({ id: 'r1/a:1:0:1/completed', type: EVENT_TYPES.taskCompleted, data: expect.objectContaining({ result: { n: 4 }, activationId: 'activation-000001' }) }),
+    ]);
+    await waitUntil(async () => (await store.get<InvokeClaim>(invokeClaimId('r1', 'a:1:0:1')))?.reported === true);
+  });
+
+  it('reports an action error as task.failed', async () => {
+    const platform = new FakePlatform({ double: () => ({ error: 'Nope' }) });
+    const { broker, stream, engine: rule } = setup(platform);
+    await rule.start();
+    await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
+    await waitUntil(() => broker.events(topics.completions).length === 1);
+    expect(broker.events(topics.completions)[0]).toMatchObject({ type: EVENT_TYPES.taskFailed, data: { error: { error: 'Nope' } } });
+  });
+
+  it('passes the task context to a self-reporting action and does not watch it', async () => {
+    const platform = new FakePlatform({ double: () => 'hang' });
+    const { stream, engine: rule } = setup(platform, { selfReporting: (action) => action === 'double' });
+    await rule.start();
+    await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
+    await waitUntil(() => platform.invocations.length === 1);
+    expect(platform.invocations[0]?.params).toEqual({
+      n: 2,
+      [STREAM_TASK_PARAM]: { runId: 'r1', stageId: 'a', taskKey: 'a:1:0:1', completionTopic: topics.completions },
+    });
+    expect(rule.watching()).toBe(0);
+  });
+
+  it('frees the claim when the platform refuses an invoke, so the redelivery invokes', async () => {
+    let refusals = 1;
+    const platform = new FakePlatform({ double: () => ({ result: {} }) });
+    const flaky = Object.assign(Object.create(platform) as FakePlatform, {
+      invoke: async (action: string, params: JsonObject) => {
+        if (refusals-- > 0) throw Object.assign(new Error('too many requests'), { statusCode: 429 });
+        return platform.invoke(action, params);
+      },
+    });
+    const { broker, stream, engine: rule } = setup(flaky);
+    await rule.start();
+    await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
+    await waitUntil(() => broker.events(topics.completions).length === 1);
+    expect(platform.invocations).toHaveLength(1);
+  });
+
+  it('takes over a claim whose engine died between claim and invoke, once the lease is over', async () => {
+    let now = 1_000_000;
+    const platform = new FakePlatform({ double: () => ({ result: {} }) });
+    const { stream, store, engine: rule } = setup(platform, { leaseMs: 60_000, now: () => now });
+    await store.createOnly<InvokeClaim>(invokeClaimId('r1', 'a:1:0:1'), {
+      type: 'stream-invoke', runId: 'r1', stageId: 'a', taskKey: 'a:1:0:1', action: 'double', completionTopic: topics.completions,
+      report: 'poll', claimedAt: now, claimedBy: 'dead-engine',
+    });
+    await rule.start();
+    await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
+    await waitUntil(() => rule.stats.duplicates === 1);
+    expect(platform.invocations).toHaveLength(0);
+
+    now += 60_001;
+    await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
+    await waitUntil(() => platform.invocations.length === 1);
+  });
+});
+
+describe('reportingAction', () => {
+  it('produces the wrapped action\'s result as the task\'s completion and returns it', async () => {
+    const broker = new MemoryBroker(2);
+    const main = reportingAction(async (params) => ({ doubled: (params.n as number) * 2 }), () => new MemoryEventStream(broker));
+    const result = await main({
+      n: 21,
+      [STREAM_TASK_PARAM]: { runId: 'r9', stageId: 's', taskKey: 's:1:0:1', completionTopic: 'completions' },
+      [STREAM_URL_PARAM]: 'memory://',
+    });
+    expect(result).toEqual({ doubled: 42 });
+    expect(broker.events('completions')).toEqual([
+      expect.objectContaining({ id: 'r9/s:1:0:1/completed', type: EVENT_TYPES.taskCompleted, data: expect.objectContaining({ runId: 'r9', result: { doubled: 42 } }) }),
+    ]);
+  });
+
+  it('reports a thrown error as task.failed', async () => {
+    const broker = new MemoryBroker(2);
+    const main = reportingAction(() => {
+      throw new TypeError('bad input');
+    }, () => new MemoryEventStream(broker));
+    await main({ [STREAM_TASK_PARAM]: { runId: 'r9', stageId: 's', taskKey: 's:1:0:1', completionTopic: 'completions' }, [STREAM_URL_PARAM]: 'memory://' });
+    expect(broker.events('completions')[0]).toMatchObject({ type: EVENT_TYPES.taskFailed, data: { error: { error: 'TypeError', cause: 'bad input' } } });
+  });
+
+  it('runs the action as is when no engine started it', async () => {
+    const main = reportingAction((params) => ({ echo: params.x ?? null }), () => {
+      throw new Error('must not connect');
+    });
+    await expect(main({ x: 1 })).resolves.toEqual({ echo: 1 });
+  });
+});
