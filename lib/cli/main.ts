@@ -3,10 +3,11 @@
  * `lib/cli/commands/<verb>.ts` and exports `register(program)`; it parses flags, calls `lib/`, prints.
  */
 import { Command } from 'commander';
+import { WORKFLOW_COMMANDS } from './commands';
 import { register as registerLocal } from './commands/local';
 
-/** Every command of the CLI; add new ones here. */
-const COMMANDS: ((program: Command) => void)[] = [registerLocal];
+/** Every command of the CLI: the local platform, then the workflow commands (lib/cli/commands/index.ts). */
+const COMMANDS: ((program: Command) => void)[] = [registerLocal, ...WORKFLOW_COMMANDS];
 
 export function createProgram(): Command {
   const program = new Command('whiskflow')

@@ -166,7 +166,7 @@ function execOf(body: Body, previous: ActionExec | undefined, limits: SystemLimi
   const given = body.exec;
   if (given === undefined || given === null) {
     if (previous) return previous;
-    throw malformed("'exec' undefined", { field: 'exec' });
+    throw badRequest('exec undefined', { field: 'exec' });
   }
   if (typeof given !== 'object' || Array.isArray(given)) throw malformed('exec must be an object');
   const exec = given as Body;

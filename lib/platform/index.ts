@@ -102,7 +102,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ...(options.activationCacheSize ? { cacheSize: options.activationCacheSize } : {}),
       onError: (error) => log(`writing activation records: ${error.message}`),
     });
-    cleanups.push(() => activations.flush());
+    cleanups.push(() => activations.close());
     const runtimeOption = options.runtime;
     const runtime = runtimeOption && 'instance' in runtimeOption ? runtimeOption.instance : createNodeRuntime(runtimeOption ?? {});
     cleanups.push(() => runtime.shutdown());

@@ -53,7 +53,7 @@ export const STOCK_LIMITS: SystemLimits = {
 export const LOCAL_LIMITS: SystemLimits = {
   ...STOCK_LIMITS,
   action: { ...STOCK_LIMITS.action, concurrency: { min: 1, max: 500, std: 1 } },
-  throttles: { invocationsPerMinute: 60_000, concurrentInvocations: 1_000, firesPerMinute: 60_000 },
+  throttles: { invocationsPerMinute: 100_000, concurrentInvocations: 10_000, firesPerMinute: 100_000 },
 };
 
 export interface LimitOverrides {

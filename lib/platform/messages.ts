@@ -46,6 +46,8 @@ export const Messages = {
   timedoutActivation: (timeoutMs: number, init: boolean) =>
     `The action exceeded its time limits of ${timeoutMs} milliseconds${init ? ' during initialization.' : '.'}`,
   actionRemovedWhileInvoking: 'Action could not be found or may have been deleted.',
+  parametersNotAllowed: 'Request defines parameters that are not allowed (e.g., reserved properties).',
+  invalidTimeout: (maxMs: number) => `Timeout must be number of milliseconds up to ${maxMs}.`,
   methodNotAllowed: 'HTTP method not allowed, supported methods: ',
   unsupportedKind: (kind: string, supported: string[]) => `kind '${kind}' is not supported by the local platform (supported: ${supported.join(', ')}).`,
   systemOverloaded: 'System is overloaded, try again later.',

@@ -71,6 +71,12 @@ export interface DeployedWorkflow {
   trigger: string;
   rule: string;
   feeds: string[];
+  /**
+   * Actions the workflow names that do not exist (yet). A conductor cannot start a missing action
+   * and OpenWhisk then ends the composition without re-activating it, so such a task would never
+   * report: deploy these actions before running (or give the stage a `timeout`).
+   */
+  missingActions: string[];
 }
 
 const deadline = () => Date.now() + 120_000;
@@ -130,9 +136,10 @@ export function actionsOf(workflow: Workflow): string[] {
 export async function deployWorkflow(client: ManagementClient, store: RunStore, workflow: Workflow, feeds: FeedOptions = {}): Promise<DeployedWorkflow> {
   checkSupported(workflow);
   const trigger = workflowTrigger(workflow.name);
+  const inspected = await inspectActions(client, actionsOf(workflow));
   const doc: WorkflowDoc = {
     type: 'workflow', name: workflow.name, definition: workflow, trigger,
-    selfReporting: await selfReportingActions(client, actionsOf(workflow)), deployedAt: Date.now(),
+    selfReporting: inspected.selfReporting, deployedAt: Date.now(),
   };
   await store.ensureReady();
   await store.upsert(docIds.workflow(workflow.name), doc);
@@ -160,7 +167,7 @@ export async function deployWorkflow(client: ManagementClient, store: RunStore, 
     await retry(`update rule ${changesRule(workflow.name)}`, () => client.rules.update({ name: changesRule(workflow.name), trigger: name, action: ORCHESTRATOR_ACTION }));
     feedTriggers.push(name);
   }
-  return { workflow: workflow.name, trigger, rule: workflowRule(workflow.name), feeds: feedTriggers };
+  return { workflow: workflow.name, trigger, rule: workflowRule(workflow.name), feeds: feedTriggers, missingActions: inspected.missing };
 }
 
 /** Removes what `deployWorkflow` created (feeds first, as `wsk trigger delete` does); keeps past runs. */
@@ -218,18 +225,21 @@ async function getIfExists<T>(call: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-async function selfReportingActions(client: ManagementClient, actions: string[]): Promise<string[]> {
+/** Which of the workflow's actions report for themselves (annotation `whiskflow-report: self`), and which are missing. */
+async function inspectActions(client: ManagementClient, actions: string[]): Promise<{ selfReporting: string[]; missing: string[] }> {
   const selfReporting: string[] = [];
+  const missing: string[] = [];
   for (const name of actions) {
     try {
       const action = await retry(`get action ${name}`, () => client.actions.get({ name }));
       if (action.annotations?.some((a) => a.key === 'whiskflow-report' && a.value === 'self')) selfReporting.push(name);
     } catch (error) {
-      // Not deployed yet: the user may deploy their actions after the workflow; it is then conductor-run.
+      // Not deployed yet: the user may deploy their actions after the workflow (reported as missing).
       if (statusOf(error) !== 404 && !hasErrorCode(error, 'ENTITY_NOT_FOUND')) throw error;
+      missing.push(name);
     }
   }
-  return selfReporting;
+  return { selfReporting, missing };
 }
 
 function statusOf(error: unknown): number | undefined {

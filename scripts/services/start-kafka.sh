@@ -108,4 +108,8 @@ until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
   fi
   sleep 0.2
 done
+if [[ -n "${WHISKFLOW_OWNER_PID:-}" ]]; then
+  # Detached from this script's output, so callers waiting for it to finish are not held.
+  nohup "$(dirname "${BASH_SOURCE[0]}")/watch-owner.sh" "$WHISKFLOW_OWNER_PID" "$pid" >/dev/null 2>&1 </dev/null &
+fi
 echo "start-kafka: 127.0.0.1:$port (pid $pid, dir $dir)"

@@ -30,4 +30,8 @@ until [[ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == "PONG" ]]; d
   fi
   sleep 0.1
 done
+if [[ -n "${WHISKFLOW_OWNER_PID:-}" ]]; then
+  # Detached from this script's output, so callers waiting for it to finish are not held.
+  nohup "$(dirname "${BASH_SOURCE[0]}")/watch-owner.sh" "$WHISKFLOW_OWNER_PID" "$(cat "$pidfile")" >/dev/null 2>&1 </dev/null &
+fi
 echo "start-redis: 127.0.0.1:$port (pid $(cat "$pidfile"), dir $dir)"

@@ -13,9 +13,6 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-// The real process: inside a Jest environment the global `process` is a copy, and listeners added to
-// it never hear the worker's exit or signals.
-import hostProcess from 'node:process';
 import { ServiceMissingError, ensureError } from '../../lib/errors';
 
 const run = promisify(execFile);
@@ -94,7 +91,10 @@ async function startOwnedOnce(kind: Kind, label: string, urlFor: (port: number) 
   const pidFile = join(dir, `${kind}.pid`);
   const start = async (): Promise<void> => {
     try {
-      await run('bash', [join(SCRIPTS, `start-${kind}.sh`), String(port), dir], { timeout: 120_000 });
+      // WHISKFLOW_OWNER_PID: the server dies with this process if Jest ends it without stop()
+      // (listeners on `process` inside a Jest environment never hear the worker's exit or signals).
+      await run('bash', [join(SCRIPTS, `start-${kind}.sh`), String(port), dir],
+        { timeout: 120_000, env: { ...process.env, WHISKFLOW_OWNER_PID: String(process.pid) } });
     } catch (thrown) {
       const error = thrown as { stderr?: string };
       throw new ServiceMissingError(label, `could not start on port ${port} (${(error.stderr ?? ensureError(thrown).message).trim()}); ${INSTALL_HINT[kind]}`);
@@ -103,16 +103,12 @@ async function startOwnedOnce(kind: Kind, label: string, urlFor: (port: number) 
   const stopProcess = (crash: boolean): Promise<unknown> =>
     run('bash', [join(SCRIPTS, `stop-${kind}.sh`), dir, ...(crash ? ['--kill'] : [])], { timeout: 60_000 });
 
-  // If Jest exits without calling stop() (a crash, a hung hook), don't leave a broker behind.
-  runningPidFiles.add(pidFile);
-  installExitCleanup();
 
   try {
     await start();
   } catch (error) {
     await stopProcess(true).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
-    runningPidFiles.delete(pidFile);
     throw error;
   }
   let stopped = false;
@@ -129,7 +125,6 @@ async function startOwnedOnce(kind: Kind, label: string, urlFor: (port: number) 
       if (stopped) return;
       stopped = true;
       await stopProcess(false).catch(() => killFromPidFile(pidFile));
-      runningPidFiles.delete(pidFile);
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -149,31 +144,6 @@ function externalService(url: string, host: string, port: number): TestService {
       // Not ours to stop.
     },
   };
-}
-
-/** Pid files of servers this process started and has not stopped yet. */
-const runningPidFiles = new Set<string>();
-let exitCleanupInstalled = false;
-
-/**
- * Kills leftover servers when this process ends: on a normal exit, and on SIGTERM / SIGINT (how Jest
- * ends a worker that does not exit by itself), after which the signal is raised again so the
- * process still ends the way it was told to.
- */
-function installExitCleanup(): void {
-  if (exitCleanupInstalled) return;
-  exitCleanupInstalled = true;
-  const killAll = (): void => {
-    for (const pidFile of runningPidFiles) killFromPidFile(pidFile);
-    runningPidFiles.clear();
-  };
-  hostProcess.once('exit', killAll);
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    hostProcess.once(signal, () => {
-      killAll();
-      hostProcess.kill(hostProcess.pid, signal);
-    });
-  }
 }
 
 function killFromPidFile(pidFile: string): void {

@@ -52,6 +52,9 @@ export function register(program: Command): void {
       }
       const deployed = await deployWorkflow(connection.client, connection.store, workflow, feeds);
       console.log(`ok: deployed workflow ${deployed.workflow} (trigger ${deployed.trigger}, rule ${deployed.rule}${deployed.feeds.length ? `, feeds ${deployed.feeds.join(', ')}` : ''})`);
+      if (deployed.missingActions.length) {
+        console.error(`warning: these actions do not exist yet; deploy them before running: ${deployed.missingActions.join(', ')}`);
+      }
       console.log(`run it: whiskflow run ${deployed.workflow} --input '{...}' --wait   or   wsk trigger fire ${deployed.trigger} -p input '{...}'`);
     });
 }

@@ -256,7 +256,10 @@ async function finishRun(ctx: OrchestratorContext, run: RunHead, end: NonNullabl
 /** With a concurrency bound, the completion of element i starts element i + window. */
 async function startNextInWindow(ctx: OrchestratorContext, run: RunHead, stage: StageDoc, index: number): Promise<void> {
   const following = index + stage.window;
-  if (stage.window > 0 && following < stage.taskCount) await startTask(ctx, run, stage, following, 1, 0);
+  if (stage.window === 0 || following >= stage.taskCount) return;
+  // Once the stage was left (a task failed into a catch stage), its remaining elements are not started.
+  if (await ctx.store.get(docIds.stage(run.runId, stage.seq + 1))) return;
+  await startTask(ctx, run, stage, following, 1, 0);
 }
 
 /**

@@ -49,11 +49,13 @@ export interface ConditionEngineOptions {
   now?: () => number;
 }
 
+/** One run's share of a batch: its checkpoint before, its context after, what to produce. */
 interface RunWork {
   runId: string;
   previous: StoredContext | undefined;
   context: StreamRunContext | undefined;
   changed: boolean;
+  outputs: StreamRecord[];
 }
 
 /** At most this many checkpointed contexts are kept in memory; the rest are read back when needed. */
@@ -118,7 +120,7 @@ export class ConditionEngine {
     const changed = work.filter((item) => item.changed);
     if (changed.length === 0) return;
 
-    const outputs = work.flatMap((item) => (item as RunWork & { outputs?: StreamRecord[] }).outputs ?? []);
+    const outputs = work.flatMap((item) => item.outputs);
     if (outputs.length > 0) await this.options.stream.produceBatch(this.topics.orchestration, outputs);
     this.stats.outputs += outputs.length;
     await batch.heartbeat();
@@ -160,13 +162,24 @@ export class ConditionEngine {
   }
 
   /** Applies one run's inputs in order; pure apart from loading the run's checkpoint. */
-  private async applyRun(runId: string, inputs: readonly ConditionInput[], partition: number): Promise<RunWork & { outputs: StreamRecord[] }> {
+  private async applyRun(runId: string, inputs: readonly ConditionInput[], partition: number): Promise<RunWork> {
     const previous = this.cache.get(runId) ?? (await this.contexts.load(runId));
     let context: StreamRunContext | undefined = previous ? withoutDocFields(previous) : undefined;
     const outputs: StreamRecord[] = [];
     let changed = false;
     for (const input of inputs) {
-      const applied = await this.applyOne(context, input, partition);
+      let applied: Applied;
+      try {
+        applied = await this.applyOne(context, input, partition);
+      } catch (error) {
+        // An event the run's workflow rejects (e.g. a task key that does not parse) is rejected the
+        // same way on every redelivery: skip it, or it would block its partition for ever. Anything
+        // else (the store, a bug) fails the batch, which is then delivered again.
+        if (!hasErrorCode(error, 'INVALID_INPUT') && !hasErrorCode(error, 'INVALID_WORKFLOW')) throw error;
+        this.stats.invalid += 1;
+        this.logger.warn({ runId, eventId: input.id, err: error.message }, 'skipping an event the run cannot apply');
+        continue;
+      }
       if (applied.kind === 'unchanged') {
         this.stats.duplicates += 1;
         continue;

@@ -3,7 +3,8 @@
  */
 import { ActivationRecord } from '../activation-record';
 import { badRequest, conflict, forbidden, malformed, notFound, tooLarge } from '../api-error';
-import { ActionEntity, Entity, buildAction, isSequence, requireObjectBody } from '../entities';
+import { ActionEntity, Entity, annotationValue, buildAction, isSequence, isTruthy, nextVersion, paramsToObject, requireObjectBody } from '../entities';
+import { ResolvedAction } from '../resolver';
 import { Messages } from '../messages';
 import { QualifiedName, checkEntityName, fqnOf, parseQualifiedName, pathOf } from '../names';
 import { ApiRequest, ApiResponse, ApiServices, flag, page, paging } from './context';
@@ -60,16 +61,11 @@ async function putAction(request: ApiRequest, services: ApiServices, qualified: 
     if (current && current.type !== 'action') throw conflict(Messages.conformanceMessage, { id });
     if (current && !overwrite) throw conflict(Messages.entityExists, { id });
     // Rebuild on the entity current under the lock (another writer may have changed it meanwhile).
-    const entity = current ? { ...candidate, version: nextOf(current), updated: candidate.updated } : candidate;
+    const entity = current ? { ...candidate, version: nextVersion(current.doc.version), updated: candidate.updated } : candidate;
     return { entity: { type: 'action', doc: entity } as Entity, result: entity };
   });
   await services.invoker.forget(fqnOf(qualified));
   return { status: 200, body: actionView(saved) };
-}
-
-function nextOf(current: Entity): string {
-  const [major = '0', minor = '0', patch = '0'] = current.doc.version.split('.');
-  return `${major}.${minor}.${Number(patch) + 1}`;
 }
 
 /** Components as fully qualified names; each must exist, be accessible, and not lead back to this action. */
@@ -133,13 +129,38 @@ async function invokeAction(request: ApiRequest, services: ApiServices, qualifie
   if (request.bodySize > services.limits.payloadBytes) throw tooLarge('Request', request.bodySize, services.limits.payloadBytes);
   const payload = request.body === undefined ? {} : request.body;
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw malformed('Object expected');
+  const blocking = flag(request.query, 'blocking');
+  const waitMs = blocking ? blockingWait(request.query, services.limits.blockingWaitMs) : 0;
   const target = services.resolver.resolveAction(request.caller, qualified);
+  checkFinalParameters(target, payload as Record<string, unknown>);
   services.throttles.admitInvocation(request.caller.namespace);
   const invocation = services.invoker.invoke({ caller: request.caller, target, payload: payload as Record<string, unknown> });
-  if (!flag(request.query, 'blocking')) return { status: 202, body: { activationId: invocation.activationId } };
-  const record = await waitAtMost(invocation.completion, services.limits.blockingWaitMs);
-  if (!record) return { status: 202, body: { activationId: invocation.activationId } };
-  return blockingResponse(record, flag(request.query, 'result'));
+  // Like respondWithActivationIdHeader in the controller.
+  const headers = { 'x-openwhisk-activation-id': invocation.activationId };
+  if (!blocking) return { status: 202, body: { activationId: invocation.activationId }, headers };
+  const record = await waitAtMost(invocation.completion, waitMs);
+  if (!record) return { status: 202, body: { activationId: invocation.activationId }, headers };
+  return { ...blockingResponse(record, flag(request.query, 'result')), headers };
+}
+
+/**
+ * An action annotated `final: true` fixes its defined parameters (its own and inherited ones): an invoke
+ * may not override them (the controller's immutableParameters check).
+ */
+function checkFinalParameters(target: ResolvedAction, payload: Record<string, unknown>): void {
+  if (!isTruthy(annotationValue(target.action.annotations, 'final'))) return;
+  const fixed = { ...target.inherited, ...paramsToObject(target.action.parameters) };
+  const overridden = Object.keys(payload).filter((key) => fixed[key] !== undefined && fixed[key] !== null);
+  if (overridden.length > 0) throw badRequest(Messages.parametersNotAllowed, { parameters: overridden });
+}
+
+/** The `timeout` query parameter shortens the blocking wait (the controller's waitOverride). */
+function blockingWait(query: URLSearchParams, maxMs: number): number {
+  const text = query.get('timeout');
+  if (text === null || text === '') return maxMs;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0 || value > maxMs) throw badRequest(Messages.invalidTimeout(maxMs), { timeout: text });
+  return value;
 }
 
 /** Status of a completed blocking invoke, as the controller maps activation outcomes. */

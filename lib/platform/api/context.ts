@@ -31,6 +31,7 @@ export interface ApiResponse {
   status: number;
   /** JSON body; undefined writes an empty body. */
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 export interface ApiServices {

@@ -2,7 +2,7 @@
  * `/namespaces/{ns}/packages/{name}`: packages and package bindings.
  */
 import { badRequest, conflict, forbidden, notFound } from '../api-error';
-import { Entity, PackageEntity, buildPackage, requireObjectBody } from '../entities';
+import { Entity, PackageEntity, buildPackage, nextVersion, requireObjectBody } from '../entities';
 import { Messages } from '../messages';
 import { QualifiedName, checkEntityName, pathOf } from '../names';
 import { ApiRequest, ApiResponse, ApiServices, flag, page, paging } from './context';
@@ -53,15 +53,10 @@ async function putPackage(request: ApiRequest, services: ApiServices, qualified:
   const saved = await services.entities.update(id, (current) => {
     if (current && current.type !== 'package') throw conflict(Messages.conformanceMessage, { id });
     if (current && !overwrite) throw conflict(Messages.entityExists, { id });
-    const entity: PackageEntity = current ? { ...candidate, version: bump(current.doc.version) } : candidate;
+    const entity: PackageEntity = current ? { ...candidate, version: nextVersion(current.doc.version) } : candidate;
     return { entity: { type: 'package', doc: entity } as Entity, result: entity };
   });
   return { status: 200, body: packageView(saved, []) };
-}
-
-function bump(version: string): string {
-  const [major = '0', minor = '0', patch = '0'] = version.split('.');
-  return `${major}.${minor}.${Number(patch) + 1}`;
 }
 
 function getPackage(request: ApiRequest, services: ApiServices, qualified: QualifiedName): ApiResponse {

@@ -76,14 +76,14 @@ export function createApiServer(options: ApiServerOptions): Server {
     return handler(request, options.services);
   };
 
-  const respond = (response: ServerResponse, status: number, body: unknown): void => {
+  const respond = (response: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void => {
     if (body === undefined) {
-      response.writeHead(status, { 'content-length': '0' });
+      response.writeHead(status, { ...headers, 'content-length': '0' });
       response.end();
       return;
     }
     const text = JSON.stringify(body);
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    response.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     response.end(text);
   };
 
@@ -120,7 +120,7 @@ export function createApiServer(options: ApiServerOptions): Server {
         fail(notFound());
         return;
       }
-      route(incoming, url, body).then((result) => respond(response, result.status, result.body), fail);
+      route(incoming, url, body).then((result) => respond(response, result.status, result.body, result.headers), fail);
     });
     incoming.on('error', fail);
   });

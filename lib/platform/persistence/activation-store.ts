@@ -37,6 +37,7 @@ export class ActivationStore {
   private pending: ActivationRecord[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  private closed = false;
   private readonly cacheSize: number;
   private readonly flushDelayMs: number;
   private readonly batchSize: number;
@@ -60,6 +61,7 @@ export class ActivationStore {
 
   add(record: ActivationRecord): void {
     this.remember(record);
+    if (this.closed) return;
     this.pending.push(record);
     // A full batch goes out at once instead of waiting for the timer.
     if (this.pending.length >= this.batchSize && !this.flushing) {
@@ -110,8 +112,24 @@ export class ActivationStore {
     return run;
   }
 
+  /**
+   * Writes everything still queued, then stops writing: records added afterwards stay in memory only.
+   * Call before the database goes away, so that no retry timer outlives it.
+   */
+  async close(): Promise<void> {
+    for (let attempt = 0; attempt < 5 && this.pending.length > 0; attempt++) {
+      try {
+        await this.flush();
+      } catch {
+        // writeBatch re-queued the batch and reported the error; try again.
+      }
+    }
+    this.closed = true;
+    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = undefined; }
+  }
+
   private scheduleFlush(): void {
-    if (this.flushTimer) return;
+    if (this.flushTimer || this.closed) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       this.flush().catch(() => { if (this.pending.length > 0) this.scheduleFlush(); });

@@ -183,6 +183,14 @@ describe('invoke', () => {
     expect(result).toEqual({ fromCallee: { doubled: 42 }, namespace: 'guest', action: '/guest/caller' });
   });
 
+  test('parameters of an action annotated final cannot be overridden by the invoke body', async () => {
+    await ow.actions.create({ name: 'fixed', action: echo, params: { region: 'eu' }, annotations: { final: true } });
+    const refused = await raw(platform, 'POST', '/api/v1/namespaces/_/actions/fixed?blocking=true', { region: 'us' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('Request defines parameters that are not allowed (e.g., reserved properties).');
+    expect(await ow.actions.invoke({ name: 'fixed', blocking: true, result: true, params: { other: 1 } })).toEqual({ got: { region: 'eu', other: 1 } });
+  });
+
   test('invoking a missing action is 404 with the real text', async () => {
     await expect(ow.actions.invoke({ name: 'nobody-home', blocking: true })).rejects.toMatchObject({ statusCode: 404 });
   });

@@ -38,7 +38,21 @@ test('a blocking invoke that outlasts the bound answers 202 with the id; the rec
   expect(Object.keys(response.body)).toEqual(['activationId']);
   const missing = await raw(platform, 'GET', `/api/v1/namespaces/_/activations/${response.body.activationId}`);
   expect(missing.status).toBe(404);
+  expect(response.text).toContain(response.body.activationId);
   for (const release of releases.splice(0)) release();
   const record = await activationOf(clientFor(platform), response.body.activationId);
   expect(record.response.result).toEqual({ released: { k: 1 } });
+});
+
+test('the timeout query parameter shortens the wait, and must be within the bound', async () => {
+  const shortened = await fetch(`${platform.apihost}/api/v1/namespaces/_/actions/held?blocking=true&timeout=50`, {
+    method: 'POST', headers: { authorization: `Basic ${Buffer.from(platform.auth).toString('base64')}`, 'content-type': 'application/json' }, body: '{}',
+  });
+  expect(shortened.status).toBe(202);
+  const body = (await shortened.json()) as { activationId: string };
+  expect(shortened.headers.get('x-openwhisk-activation-id')).toBe(body.activationId);
+  const tooLong = await raw(platform, 'POST', '/api/v1/namespaces/_/actions/held?blocking=true&timeout=999999', {});
+  expect(tooLong.status).toBe(400);
+  expect(tooLong.body.error).toBe('Timeout must be number of milliseconds up to 300.');
+  for (const release of releases.splice(0)) release();
 });

@@ -136,6 +136,22 @@ stages:
     expect(run.output).toEqual([{ v: 0 }, { v: 1 }, { v: 2 }, { v: 3 }, { v: 4 }]);
   });
 
+  it('stops starting the elements of a bounded map once a failure moved the run to its catch stage', async () => {
+    const workflow = parseWorkflow(`
+name: bounded-catch
+stages:
+  - { id: each, kind: map, action: work, items: $.items, concurrency: 2, catch: [ { next: recover } ] }
+  - { id: done, kind: succeed }
+  - { id: recover, kind: task, action: recover }
+`);
+    const t = await setUp(workflow);
+    await t.start({ items: [0, 1, 2, 3, 4] });
+    await t.fail(t.invoker.starts[0]!, 'broken');
+    expect(t.invoker.starts.map((s) => s.action)).toEqual(['/guest/work', '/guest/work', '/guest/recover']);
+    await t.complete(t.invoker.starts[1]!, { v: 1 });
+    expect(t.invoker.starts.map((s) => s.context.index)).toEqual([0, 1, 0]);
+  });
+
   it('routes a final failure to a catch stage with the error in the data', async () => {
     const workflow = parseWorkflow(`
 name: caught

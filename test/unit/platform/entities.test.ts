@@ -48,7 +48,7 @@ describe('buildAction', () => {
     expect(buildAction({ exec: { kind: 'sequence', components: ['/guest/a'] } }, where, undefined, options).annotations).toEqual([{ key: 'exec', value: 'sequence' }]);
     expect(() => buildAction({ exec: { kind: 'sequence', components: [] } }, where, undefined, options)).toThrow('No component specified for the sequence.');
     expect(() => buildAction({ exec: { kind: 'python:3', code } }, where, undefined, options)).toThrow("kind 'python:3'");
-    expect(() => buildAction({}, where, undefined, options)).toThrow("'exec' undefined");
+    expect(() => buildAction({}, where, undefined, options)).toThrow('exec undefined');
   });
 
   test('with require-api-key-annotation, new actions get provide-api-key: false unless they say otherwise', () => {

@@ -2,7 +2,12 @@
  * Both engines over the in-memory broker and store: the whole streaming interpreter without I/O.
  * The same scenarios run against Redis and Kafka in test/integration/streaming/engine/.
  */
-import { MemoryBroker, MemoryEventStream } from '../../../lib/engine/streaming';
+import { MemoryBroker, MemoryEventStream, startStreamRun } from '../../../lib/engine/streaming';
+import { toStructuredJson } from '../../../lib/events/cloudevent';
+import { EVENT_TYPES } from '../../../lib/events/types';
+import { MemoryRunStore } from '../../../lib/store/memory';
+import { FakePlatform, mapReduceActions, waitUntil } from './fake-platform';
+import { engines, finishedRun, fixtureWorkflow } from './harness';
 import { streamingScenarios } from './scenarios';
 
 describe('streaming engines on the in-memory broker', () => {
@@ -13,5 +18,29 @@ describe('streaming engines on the in-memory broker', () => {
       (stream as MemoryEventStream).crash();
       await running.stop();
     },
+  });
+});
+
+describe('the Condition Engine with events it cannot use', () => {
+  it('skips a malformed event and an event its run rejects, and goes on with the run', async () => {
+    const broker = new MemoryBroker(1);
+    const stream = new MemoryEventStream(broker);
+    const store = new MemoryRunStore();
+    const platform = new FakePlatform(mapReduceActions());
+    // Held back so that both bad events are in the partition before the run can finish.
+    platform.hold = () => true;
+    const running = await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'poison' });
+    try {
+      const runId = await startStreamRun(stream, { workflow: 'mapreduce', input: { chunks: [[1], [2]] } });
+      const badKey = { type: EVENT_TYPES.taskCompleted, id: `${runId}/bad`, time: new Date().toISOString(), data: { runId, stageId: 'sum', taskKey: 'not-a-key', result: 1 } };
+      await waitUntil(() => platform.invocations.length === 2);
+      await stream.produce('whiskflow.completions', runId, [{ not: 'an event' }, toStructuredJson(badKey as never)]);
+      platform.release();
+      const head = await finishedRun(store, runId);
+      expect(head).toMatchObject({ status: 'succeeded', output: { sum: 3, order: [1, 2] } });
+      expect(running.condition.stats.invalid).toBe(2);
+    } finally {
+      await running.stop();
+    }
   });
 });

@@ -3,7 +3,7 @@
  * in-memory broker (unit), Redis and Kafka (integration). Each test uses topics of its own.
  */
 import { randomUUID } from 'node:crypto';
-import { startStreamRun, type StreamingEngines } from '../../../lib/engine/streaming';
+import { startStreamRun, type StreamingEngines, type StreamTrigger } from '../../../lib/engine/streaming';
 import type { EventStream } from '../../../lib/engine/streaming/brokers';
 import type { RunState } from '../../../lib/engine/run-state';
 import { parseWorkflow } from '../../../lib/model/parse';
@@ -126,6 +126,30 @@ export function streamingScenarios(backend: Backend): void {
     expect(head.status).toBe('failed');
     expect(head.failure).toMatchObject({ error: 'whiskflow.Timeout', stageId: 'never' });
     expect(platform.count('never')).toBe(1);
+  });
+
+  it('fires a k-of-n stream trigger once, next to the workflow, with the first results', async () => {
+    const store = new MemoryRunStore();
+    const platform = new FakePlatform({ ...mapReduceActions(), preview: () => ({ result: {} }) });
+    // Three sums report at once; the other two only after the trigger has fired.
+    platform.hold = (action, params) => action === 'sum' && (params.value as number[])[0]! > 5;
+    const stream = connect();
+    const where = topics();
+    const trigger: StreamTrigger = {
+      id: 'preview', workflow: 'mapreduce', stageIds: ['sum'],
+      condition: { kind: 'threshold', k: 3, of: 5 },
+      action: { action: 'preview' },
+    };
+    running.push(await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'trig', topics: where, triggers: [trigger] }));
+
+    const runId = await startStreamRun(stream, { workflow: 'mapreduce', input: { chunks }, topic: where.completions });
+    await waitFor(() => platform.count('preview') === 1 && platform.count('sum') === 5);
+    platform.release();
+    const head = await finishedRun(store, runId);
+
+    expect(head).toMatchObject({ status: 'succeeded', output: expectedOutput });
+    expect(platform.count('preview')).toBe(1);
+    expect(platform.invocations.find((invocation) => invocation.action === 'preview')?.params).toEqual({ results: [{ sum: 3 }, { sum: 7 }, { sum: 11 }] });
   });
 
   it('fires a timeout its dead engine had armed: the successor re-arms timers from the checkpoints', async () => {

@@ -38,7 +38,8 @@ describe('triggers manager', () => {
     const whisk = fakeWhisk({ 'pkg/self': { annotations: [{ key: 'whiskflow-report', value: 'self' }] }, 'pkg/plain': {} });
     const store = new MemoryRunStore();
     await deployWorkflow(whisk.client, store, workflow);
-    await deployWorkflow(whisk.client, store, workflow);
+    const again = await deployWorkflow(whisk.client, store, workflow);
+    expect(again.missingActions).toEqual(['other']);
     const doc = (await store.get<WorkflowDoc>(docIds.workflow('wf')))!;
     expect(doc.selfReporting).toEqual(['pkg/self']);
     expect(doc.trigger).toBe('whiskflow-wf');

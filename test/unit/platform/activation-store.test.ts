@@ -1,0 +1,99 @@
+/**
+ * The write-behind activation store: records are readable at once, written in few large `_bulk_docs`
+ * batches, and everything queued is written by close(). Uses an in-memory stand-in for the database.
+ */
+import { ActivationStore } from '../../../lib/platform/persistence/activation-store';
+import { ActivationRecord, responseOf } from '../../../lib/platform/activation-record';
+
+function recordingDb() {
+  const batches: number[] = [];
+  const stored = new Map<string, unknown>();
+  let release: (() => void) | undefined;
+  let holdNext = false;
+  let signalStarted: (() => void) | undefined;
+  const db: any = {
+    list: async () => ({ rows: [] }),
+    get: async (id: string) => { if (!stored.has(id)) throw Object.assign(new Error('missing'), { statusCode: 404 }); return stored.get(id); },
+    bulk: async ({ docs }: { docs: { _id: string }[] }) => {
+      batches.push(docs.length);
+      if (holdNext) {
+        holdNext = false;
+        const held = new Promise<void>((resolve) => { release = resolve; });
+        signalStarted?.();
+        await held;
+      }
+      for (const doc of docs) stored.set(doc._id, doc);
+      return docs.map((doc) => ({ ok: true, id: doc._id, rev: '1-x' }));
+    },
+  };
+  /** Holds the next bulk write; the returned promise resolves once that write has begun. */
+  const hold = () => { holdNext = true; return new Promise<void>((resolve) => { signalStarted = resolve; }); };
+  return { db, batches, stored, hold, release: () => release?.() };
+}
+
+let counter = 0;
+function record(namespace = 'guest', start = Date.now()): ActivationRecord {
+  counter += 1;
+  return {
+    namespace, name: 'a', version: '0.0.1', subject: namespace, activationId: counter.toString(16).padStart(32, '0'), start, end: start, duration: 0,
+    response: responseOf('success', {}), logs: [], annotations: [], publish: false,
+  };
+}
+
+test('records are readable before they are written, and one flush writes them in one batch', async () => {
+  const { db, batches, stored } = recordingDb();
+  const store = await ActivationStore.open(db, { flushDelayMs: 60_000 });
+  const records = Array.from({ length: 10 }, () => record());
+  for (const item of records) store.add(item);
+  expect(await store.get('guest', records[3]!.activationId)).toBe(records[3]);
+  expect(batches).toEqual([]);
+  await store.flush();
+  expect(batches).toEqual([10]);
+  expect(stored.size).toBe(10);
+  await store.close();
+});
+
+test('records arriving during a write wait for the next flush instead of trickling out one by one', async () => {
+  const { db, batches, hold, release } = recordingDb();
+  const store = await ActivationStore.open(db, { flushDelayMs: 60_000 });
+  store.add(record());
+  store.add(record());
+  const started = hold();
+  const first = store.flush();
+  await started;
+  for (let i = 0; i < 5; i++) store.add(record());
+  release();
+  await first;
+  expect(batches).toEqual([2]);
+  expect(store.pendingCount).toBe(5);
+  await store.close();
+  expect(batches).toEqual([2, 5]);
+  expect(store.pendingCount).toBe(0);
+});
+
+test('a full batch is written without waiting for the timer; lists are per namespace, newest first, filtered', async () => {
+  const { db, batches } = recordingDb();
+  const store = await ActivationStore.open(db, { flushDelayMs: 60_000, batchSize: 3 });
+  store.add(record('guest', 1));
+  store.add(record('other', 2));
+  store.add(record('guest', 3));
+  await store.flush();
+  expect(batches[0]).toBe(3);
+  const listed = store.list('guest', {}, () => true);
+  expect(listed.map((item) => item.start)).toEqual([3, 1]);
+  expect(store.list('guest', { since: 2 }, () => true).map((item) => item.start)).toEqual([3]);
+  await store.close();
+});
+
+test('beyond the cache size the oldest records leave memory but stay readable from the database', async () => {
+  const { db } = recordingDb();
+  const store = await ActivationStore.open(db, { flushDelayMs: 60_000, cacheSize: 2 });
+  const oldest = record('guest', 1);
+  store.add(oldest);
+  store.add(record('guest', 2));
+  store.add(record('guest', 3));
+  await store.flush();
+  expect(store.list('guest', {}, () => true)).toHaveLength(2);
+  expect((await store.get('guest', oldest.activationId))?.start).toBe(1);
+  await store.close();
+});
