@@ -41,7 +41,7 @@ export function loadConfig(options: LoadConfigOptions = {}): WhiskflowConfig {
     namespace: nonEmpty(env.WHISKFLOW_NAMESPACE ?? env.__OW_NAMESPACE),
     couchdbUrl: nonEmpty(env.COUCHDB_URL),
     localPort: integer(env.WHISKFLOW_LOCAL_PORT, 3233, 'WHISKFLOW_LOCAL_PORT'),
-    localCouchPort: integer(env.WHISKFLOW_LOCAL_COUCH_PORT, 0, 'WHISKFLOW_LOCAL_COUCH_PORT'),
+    localCouchPort: integer(env.WHISKFLOW_LOCAL_COUCH_PORT, 5984, 'WHISKFLOW_LOCAL_COUCH_PORT'),
     localDataDir: nonEmpty(env.WHISKFLOW_DATA_DIR) ?? '.whiskflow',
     logLevel: nonEmpty(env.WHISKFLOW_LOG_LEVEL) ?? 'info',
   };

@@ -77,7 +77,7 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
       console.log(`run ${event.data.runId} ${event.data.status}: ${outcome}`);
     },
   });
-  console.log(`engine ${options.consumer} on ${redactStreamUrl(options.stream)} (${stream.backend}), topics ${topics.completions} → ${topics.orchestration}, store ${store.description}`);
+  console.log(`engine ${options.consumer} on ${redactStreamUrl(options.stream)}, topics ${topics.completions} → ${topics.orchestration}, store ${store.description}`);
   console.log(`workflows: ${workflows.map((workflow) => workflow.name).join(', ') || '(deployed ones only)'}`);
 
   if (options.run !== undefined) {

@@ -7,6 +7,8 @@ import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, redact } from '../../config';
 import { startPlatform } from '../../platform';
+import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
+import { ChangesProvider } from '../../triggers/changes-provider';
 
 export interface LocalCommandOptions {
   port: number;
@@ -49,13 +51,19 @@ async function runLocal(options: LocalCommandOptions, couchUrl: string | undefin
     writeFileSync(file, `APIHOST=${platform.apihost}\nAUTH=${platform.auth}\nNAMESPACE=${platform.namespace}\n`, { mode: 0o600 });
     console.log(`wrote ${file}`);
   }
+  // The CouchDB changes feed needs a long-running follower; locally it lives next to the platform
+  // (on a real OpenWhisk the cloudant package's provider service plays this role).
+  const store = createRunStore({ kind: 'couchdb', url: platform.couchUrl, dbname: process.env.WHISKFLOW_DB || DEFAULT_DBNAME });
+  await store.ensureReady();
+  const changes = new ChangesProvider({ store, apihost: platform.apihost, log: (message) => console.error(`whiskflow local: changes feed: ${message}`) });
+  changes.start();
   console.log('ready (Ctrl-C to stop)');
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       console.error(`whiskflow local: ${signal}, stopping`);
-      platform.stop().then(resolve, (error: unknown) => {
+      changes.stop().then(() => platform.stop()).then(resolve, (error: unknown) => {
         console.error(`whiskflow local: stop failed: ${String(error)}`);
         resolve();
       });

@@ -26,6 +26,7 @@ import type { EngineLogger } from './logger';
 import { silentLogger } from './logger';
 import { parseConditionInput, timerFired, toStreamJson, type ConditionInput } from './orchestration-events';
 import { recordRunFinished, recordRunStarted } from './run-records';
+import { progressDocs, type ViewDoc } from './run-view-docs';
 import type { StreamRunContext, Timer } from './run-context';
 import { TimerWheel } from './timer-wheel';
 import { DEFAULT_GROUPS, DEFAULT_TOPICS, type StreamTopics } from './topics';
@@ -56,6 +57,8 @@ interface RunWork {
   context: StreamRunContext | undefined;
   changed: boolean;
   outputs: StreamRecord[];
+  /** Stage, invoke and result documents for `whiskflow logs`. */
+  views: ViewDoc[];
 }
 
 /** At most this many checkpointed contexts are kept in memory; the rest are read back when needed. */
@@ -69,7 +72,6 @@ export class ConditionEngine {
   /** Last checkpoint of each run this engine handled, in least-recently-used order. */
   private readonly cache = new Map<string, StoredContext>();
   private subscription: Subscription | undefined;
-  private owned: readonly number[] = [];
   /** Counts for tests and benchmarks. */
   readonly stats = { events: 0, batches: 0, outputs: 0, duplicates: 0, invalid: 0 };
 
@@ -104,13 +106,9 @@ export class ConditionEngine {
     this.subscription = undefined;
   }
 
-  /** Fires due timers now (tests drive time with an injected clock instead of waiting). */
-  tickTimers(): void {
-    this.wheel.tick();
-  }
-
-  pendingTimers(): number {
-    return this.wheel.size();
+  /** Partitions of the completion topic this engine owns right now. */
+  assignedPartitions(): readonly number[] {
+    return this.subscription?.assignedPartitions() ?? [];
   }
 
   private async handleBatch(batch: EventBatch): Promise<void> {
@@ -129,6 +127,7 @@ export class ConditionEngine {
       const saved = await Promise.all(changed.map(async (item) => {
         const context = item.context as StreamRunContext;
         await this.recordRun(item.previous, context);
+        await this.recordViews(item.views);
         return this.contexts.save(context, item.previous);
       }));
       for (const stored of saved) this.remember(stored);
@@ -188,7 +187,10 @@ export class ConditionEngine {
       context = applied.context;
       for (const event of applied.outputs) outputs.push({ key: runId, event: toStreamJson(event) });
     }
-    return { runId, previous, context, changed, outputs };
+    if (!changed || !context) return { runId, previous, context, changed, outputs, views: [] };
+    const progress = progressDocs(previous?.state, context.state, context.viewSeqs ?? {});
+    context = { ...context, viewSeqs: progress.seqs };
+    return { runId, previous, context, changed, outputs, views: progress.docs };
   }
 
   private async applyOne(context: StreamRunContext | undefined, input: ConditionInput, partition: number): Promise<Applied> {
@@ -208,6 +210,14 @@ export class ConditionEngine {
     if (!previous) await recordRunStarted(this.options.store, context.state);
     if (context.state.status !== 'running' && (previous?.state.status ?? 'running') === 'running') {
       await recordRunFinished(this.options.store, context.state);
+    }
+  }
+
+  private async recordViews(views: readonly ViewDoc[]): Promise<void> {
+    // In order: an invoke's activation id (upsert) comes after the invoke was created.
+    for (const view of views) {
+      if (view.write === 'create') await this.options.store.createOnly(view.id, view.body);
+      else await this.options.store.upsert(view.id, view.body);
     }
   }
 
@@ -232,7 +242,6 @@ export class ConditionEngine {
 
   /** New partitions may carry runs another engine checkpointed: forget the cache, re-arm their timers. */
   private onAssignment(partitions: readonly number[]): void {
-    this.owned = partitions;
     this.cache.clear();
     this.wheel.clear();
     if (partitions.length === 0) return;

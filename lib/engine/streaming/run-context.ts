@@ -19,6 +19,8 @@ export interface StreamRunContext {
   triggers: Record<string, TriggerState>;
   /** Partition the run's events arrive on, so an engine that takes the partition over re-arms its timers. */
   partition?: number;
+  /** Numbers of the stage visits in the `logs` documents (see run-view-docs.ts). */
+  viewSeqs?: Record<string, { seq: number; taskCount: number }>;
 }
 
 /** A durable timer: when `due` has passed, the engine feeds `timer.fired` through the run's partition. */

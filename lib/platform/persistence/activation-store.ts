@@ -117,7 +117,9 @@ export class ActivationStore {
    * Call before the database goes away, so that no retry timer outlives it.
    */
   async close(): Promise<void> {
-    for (let attempt = 0; attempt < 5 && this.pending.length > 0; attempt++) {
+    // At least one flush even with nothing queued: it waits for a batch already being written, and
+    // writes that batch again if its write failed.
+    for (let attempt = 0; attempt < 5 && (attempt === 0 || this.pending.length > 0); attempt++) {
       try {
         await this.flush();
       } catch {

@@ -97,3 +97,22 @@ test('beyond the cache size the oldest records leave memory but stay readable fr
   expect((await store.get('guest', oldest.activationId))?.start).toBe(1);
   await store.close();
 });
+
+test('close() waits for a batch that is being written when it is called', async () => {
+  const { db, batches, stored, hold, release } = recordingDb();
+  const store = await ActivationStore.open(db, { flushDelayMs: 60_000 });
+  for (let i = 0; i < 4; i++) store.add(record());
+  const started = hold();
+  void store.flush();
+  await started;
+  // Nothing is queued any more, but the batch is not stored yet.
+  expect(store.pendingCount).toBe(0);
+  const closing = store.close().then(() => 'closed');
+  // close() must still be waiting for the held write once every pending microtask has run.
+  const first = await Promise.race([closing, new Promise((resolve) => setImmediate(() => resolve('still waiting')))]);
+  expect(first).toBe('still waiting');
+  release();
+  await closing;
+  expect(batches).toEqual([4]);
+  expect(stored.size).toBe(4);
+});

@@ -2,7 +2,7 @@ import { loadConfig, redact } from '../../../lib/config';
 
 describe('loadConfig', () => {
   test('reads settings from the given environment with documented defaults', () => {
-    expect(loadConfig({ env: {} })).toEqual({ localPort: 3233, localCouchPort: 0, localDataDir: '.whiskflow', logLevel: 'info' });
+    expect(loadConfig({ env: {} })).toEqual({ localPort: 3233, localCouchPort: 5984, localDataDir: '.whiskflow', logLevel: 'info' });
     const config = loadConfig({ env: { WHISKFLOW_APIHOST: 'http://h:1', __OW_API_KEY: 'u:k', WHISKFLOW_LOCAL_PORT: '4000', COUCHDB_URL: 'http://a:b@c:5984' } });
     expect(config).toMatchObject({ apihost: 'http://h:1', auth: 'u:k', localPort: 4000, couchdbUrl: 'http://a:b@c:5984' });
   });

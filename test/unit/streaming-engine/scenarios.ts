@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { startStreamRun, type StreamingEngines, type StreamTrigger } from '../../../lib/engine/streaming';
 import type { EventStream } from '../../../lib/engine/streaming/brokers';
 import type { RunState } from '../../../lib/engine/run-state';
+import { describeRun } from '../../../lib/engine/native/run-view';
 import { parseWorkflow } from '../../../lib/model/parse';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import { DuplicatingStream, DyingStore } from './faults';
@@ -62,6 +63,36 @@ export function streamingScenarios(backend: Backend): void {
     expect(head).toMatchObject({ status: 'succeeded', output: expectedOutput, engine: 'stream' });
     expect(platform.count('sum')).toBe(5);
     expect(platform.count('sumall')).toBe(1);
+    // What `whiskflow logs` shows: each stage, each task with the activation that ran it.
+    const view = await describeRun(store, runId);
+    expect(view?.stages.map((stage) => [stage.stageId, stage.completed, stage.taskCount])).toEqual([['sum', 5, 5], ['sumall', 1, 1]]);
+    const activations = view?.stages.flatMap((stage) => stage.tasks.map((task) => task.attempts[0]?.activationId)).sort();
+    expect(activations).toEqual(platform.invocations.map((invocation) => invocation.activationId).sort());
+  });
+
+  it('shares runs between two engine processes of one group; every run completes, every task starts once', async () => {
+    const store = new MemoryRunStore();
+    const platform = new FakePlatform(mapReduceActions());
+    const where = topics();
+    const a = await engines({ stream: connect(), store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'share-a', topics: where });
+    running.push(a);
+    const b = await engines({ stream: connect(), store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'share-b', topics: where });
+    running.push(b);
+    // Both members own partitions before any run starts (joining may take a rebalance round).
+    await waitFor(() => a.condition.assignedPartitions().length > 0 && b.condition.assignedPartitions().length > 0
+      && a.condition.assignedPartitions().length + b.condition.assignedPartitions().length === 4);
+
+    const producer = connect();
+    const runIds = await Promise.all(Array.from({ length: 20 }, () => startStreamRun(producer, { workflow: 'mapreduce', input: { chunks }, topic: where.completions })));
+    const heads = await Promise.all(runIds.map((runId) => finishedRun(store, runId)));
+
+    expect(heads.map((head) => head.status)).toEqual(runIds.map(() => 'succeeded'));
+    expect(heads.every((head) => JSON.stringify(head.output) === JSON.stringify(expectedOutput))).toBe(true);
+    expect(platform.count('sum')).toBe(5 * 20);
+    expect(platform.count('sumall')).toBe(20);
+    // With 20 runs over 4 partitions, each member handled some of them.
+    expect(a.condition.stats.events).toBeGreaterThan(0);
+    expect(b.condition.stats.events).toBeGreaterThan(0);
   });
 
   it('applies duplicated completion and orchestration events once', async () => {

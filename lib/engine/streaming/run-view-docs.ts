@@ -1,0 +1,79 @@
+/**
+ * The per-stage and per-task documents `whiskflow logs` reads (lib/store/run-documents.ts: stage,
+ * invoke, result), derived from the run state so that streaming runs show in `logs` like native
+ * ones. Pure: given the state before and after a batch, it returns the documents that appeared or
+ * changed. The writes are create-only (or last-writer-wins for an activation id learnt later), so
+ * re-applying a batch after a crash writes nothing new.
+ *
+ * Native stage documents are numbered by the run's n-th transition (`seq`), task keys by the n-th
+ * visit of one stage; `viewSeqs` maps `<stageId>:<visit>` to that global number (and the stage's
+ * task count), in the order the
+ * stage visits first started a task, and is checkpointed with the run context.
+ */
+import { parseTaskKey } from '../../events/task-key';
+import { docIds, type InvokeDoc, type ResultDoc, type RunFailure, type StageDoc } from '../../store/run-documents';
+import type { RunState, TaskRecord } from '../run-state';
+
+/** Per stage visit: its number and task count (result ids are bucketed by the count). */
+export type ViewSeqs = Record<string, { seq: number; taskCount: number }>;
+
+export interface ViewDoc {
+  id: string;
+  body: StageDoc | InvokeDoc | ResultDoc;
+  /** `create`: only if absent; `upsert`: overwrite (an activation id that became known). */
+  write: 'create' | 'upsert';
+}
+
+export function progressDocs(previous: RunState | undefined, next: RunState, seqs: ViewSeqs): { seqs: ViewSeqs; docs: ViewDoc[] } {
+  const assigned: ViewSeqs = { ...seqs };
+  const docs: ViewDoc[] = [];
+  for (const record of Object.values(next.tasks)) {
+    const before = previous?.tasks[record.taskKey];
+    if (before === record) continue;
+    const key = parseTaskKey(record.taskKey);
+    const visit = `${key.stageId}:${key.seq}`;
+    let numbered = assigned[visit];
+    if (numbered === undefined) {
+      const stage = stageDoc(next, key.stageId, key.seq, Object.keys(assigned).length, record);
+      numbered = { seq: stage.seq, taskCount: stage.taskCount };
+      assigned[visit] = numbered;
+      docs.push({ id: docIds.stage(next.runId, stage.seq), body: stage, write: 'create' });
+    }
+    const { seq, taskCount } = numbered;
+    const invoke: InvokeDoc = { type: 'invoke', runId: next.runId, seq, index: key.index, attempt: key.attempt, claimedAt: Date.parse(record.startedAt) };
+    if (!before) docs.push({ id: docIds.invoke(next.runId, seq, key.index, key.attempt), body: invoke, write: 'create' });
+    if (record.activationId !== undefined && before?.activationId !== record.activationId) {
+      docs.push({ id: docIds.invoke(next.runId, seq, key.index, key.attempt), body: { ...invoke, activationId: record.activationId, invokedAt: invoke.claimedAt }, write: 'upsert' });
+    }
+    if (record.status !== 'started' && (before?.status ?? 'started') === 'started' && isFinal(next, record)) {
+      docs.push({ id: docIds.result(next.runId, seq, key.index, taskCount), body: resultDoc(next.runId, seq, key.index, key.attempt, record), write: 'create' });
+    }
+  }
+  return { seqs: assigned, docs };
+}
+
+/** A failed attempt with a retry already scheduled is not the slot's outcome. */
+function isFinal(state: RunState, record: TaskRecord): boolean {
+  if (record.status === 'succeeded') return true;
+  const key = parseTaskKey(record.taskKey);
+  return state.tasks[`${key.stageId}:${key.seq}:${key.index}:${key.attempt + 1}`] === undefined;
+}
+
+function stageDoc(state: RunState, stageId: string, visit: number, seq: number, first: TaskRecord): StageDoc {
+  const thread = Object.values(state.threads).find((candidate) => candidate.stageId === stageId && candidate.seq === visit);
+  const wait = thread?.wait;
+  const taskCount = wait?.kind === 'fan-out' ? wait.items.length : 1;
+  const window = wait?.kind === 'fan-out' ? Math.min(taskCount, wait.concurrency) : taskCount;
+  return { type: 'stage', runId: state.runId, seq, stageId, data: thread?.data ?? null, taskCount, window, startedAt: Date.parse(first.startedAt), claimedBy: 'stream' };
+}
+
+function resultDoc(runId: string, seq: number, index: number, attempt: number, record: TaskRecord): ResultDoc {
+  const doc: ResultDoc = { type: 'result', runId, seq, index, attempt, ok: record.status === 'succeeded', completedAt: Date.parse(record.endedAt ?? record.startedAt) };
+  if (record.activationId !== undefined) doc.activationId = record.activationId;
+  if (record.error) {
+    const failure: RunFailure = { error: record.error.error, cause: record.error.cause ?? record.error.error, stageId: record.stageId };
+    if (record.activationId !== undefined) failure.activationId = record.activationId;
+    doc.failure = failure;
+  }
+  return doc;
+}

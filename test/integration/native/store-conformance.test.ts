@@ -1,0 +1,84 @@
+/**
+ * The same RunStore contract checked on the in-memory store (used by unit tests) and on the
+ * embedded CouchDB (pouchdb-server), so that unit tests on memory mean something for CouchDB.
+ */
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { CouchDbRunStore } from '../../../lib/store/couchdb';
+import { startEmbeddedCouch, type EmbeddedCouch } from '../../../lib/store/embedded-couch';
+import { MemoryRunStore } from '../../../lib/store/memory';
+import type { RunStore } from '../../../lib/store/run-store';
+import { claim, updateWithRetry } from '../../../lib/store/claims';
+
+jest.setTimeout(120_000);
+
+let couch: EmbeddedCouch;
+let dataDir: string;
+let databases = 0;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'whiskflow-store-'));
+  couch = await startEmbeddedCouch({ dataDir, port: 0 });
+});
+
+afterAll(async () => {
+  await couch?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const stores: [string, () => Promise<RunStore>][] = [
+  ['memory', async () => new MemoryRunStore()],
+  ['couchdb (embedded)', async () => {
+    const store = new CouchDbRunStore({ url: couch.url, dbname: `conformance_${++databases}` });
+    await store.ensureReady();
+    await store.ensureReady(); // idempotent
+    return store;
+  }],
+];
+
+describe.each(stores)('RunStore contract: %s', (_name, open) => {
+  it('lets exactly one of 30 concurrent create-only writers win and keeps its body', async () => {
+    const store = await open();
+    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => store.createOnly('claim', { writer: i })));
+    expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
+    expect((await store.get<{ writer: number }>('claim'))!.writer).toBe(outcomes.indexOf('created'));
+  });
+
+  it('ignores _id/_rev copied into a create-only body', async () => {
+    const store = await open();
+    await store.createOnly('a', { n: 1 });
+    const read = (await store.get<{ n: number }>('a'))!;
+    expect(await store.createOnly('b', { ...read, n: 2 })).toBe('created');
+    expect((await store.get<{ n: number }>('b'))!.n).toBe(2);
+  });
+
+  it('detects lost updates and applies concurrent updates through the CAS loop', async () => {
+    const store = await open();
+    await store.createOnly('counter', { n: 0 });
+    const stale = (await store.get<{ n: number }>('counter'))!;
+    await store.replace({ ...stale, n: 5 });
+    await expect(store.replace({ ...stale, n: 6 })).rejects.toMatchObject({ code: 'STORE_CONFLICT' });
+    await Promise.all(Array.from({ length: 10 }, () => updateWithRetry<{ n: number }>(store, 'counter', (doc) => ({ ...doc, n: doc.n + 1 }))));
+    expect((await store.get<{ n: number }>('counter'))!.n).toBe(15);
+  });
+
+  it('lists by prefix in id order with skip, limit and descending, and removes', async () => {
+    const store = await open();
+    for (const id of ['p/2', 'p/10', 'p/1', 'q/1', 'p']) await store.createOnly(id, { id });
+    expect((await store.listByPrefix('p/')).map((r) => r.id)).toEqual(['p/1', 'p/10', 'p/2']);
+    expect((await store.listByPrefix('p/', { skip: 1, limit: 1 })).map((r) => r.id)).toEqual(['p/10']);
+    expect((await store.listByPrefix('p/', { descending: true, limit: 2 })).map((r) => r.id)).toEqual(['p/2', 'p/10']);
+    expect((await store.listByPrefix<{ id: string }>('q/', { includeDocs: true }))[0]!.doc!.id).toBe('q/1');
+    expect(await store.remove('p/1')).toBe(true);
+    expect(await store.remove('p/1')).toBe(false);
+    expect(await store.get('p/1')).toBeUndefined();
+  });
+
+  it('hands every concurrent claimer the winner\'s document', async () => {
+    const store = await open();
+    const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => claim(store, 'stage/x/0001', { by: i })));
+    expect(claims.filter((c) => c.won)).toHaveLength(1);
+    expect(new Set(claims.map((c) => c.doc.by)).size).toBe(1);
+  });
+});
