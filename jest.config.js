@@ -3,6 +3,9 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }]
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // A global option: Jest ignores testTimeout inside a project entry. Integration suites start real
+  // services (platform, CouchDB, Redis, Kafka) in their hooks.
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',
@@ -15,7 +18,6 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test/integration'],
       transform: { '^.+\\.ts$': tsJest },
-      testTimeout: 120000,
     },
   ],
 };

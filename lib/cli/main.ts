@@ -4,10 +4,11 @@
  */
 import { Command } from 'commander';
 import { WORKFLOW_COMMANDS } from './commands';
+import { register as registerEngine } from './commands/engine';
 import { register as registerLocal } from './commands/local';
 
-/** Every command of the CLI: the local platform, then the workflow commands (lib/cli/commands/index.ts). */
-const COMMANDS: ((program: Command) => void)[] = [registerLocal, ...WORKFLOW_COMMANDS];
+/** Every command of the CLI: the local platform, the workflow commands (lib/cli/commands/index.ts), the streaming engine. */
+const COMMANDS: ((program: Command) => void)[] = [registerLocal, ...WORKFLOW_COMMANDS, registerEngine];
 
 export function createProgram(): Command {
   const program = new Command('whiskflow')

@@ -4,7 +4,7 @@
  */
 import { BasicAuthenticator, CloudantV1, IamAuthenticator } from '@ibm-cloud/cloudant';
 import { StoreConflictError, WhiskflowError } from '../errors';
-import { prefixEnd, withoutMeta, type CreateOutcome, type ListOptions, type ListedDoc, type RunStore, type StoredDoc } from './run-store';
+import { prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type ListOptions, type ListedDoc, type RunStore, type StoredDoc } from './run-store';
 
 export interface CloudantStoreOptions {
   /** Service URL, e.g. `https://<account>.cloudantnosqldb.appdomain.cloud`. */
@@ -69,14 +69,7 @@ export class CloudantRunStore implements RunStore {
   }
 
   async upsert<T extends object>(id: string, body: T): Promise<string> {
-    for (;;) {
-      const current = await this.get<T>(id);
-      try {
-        return await this.replace({ ...body, _id: id, ...(current ? { _rev: current._rev } : {}) } as StoredDoc<T>);
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'STORE_CONFLICT') throw error;
-      }
-    }
+    return upsertByReplace(this, id, body);
   }
 
   async remove(id: string): Promise<boolean> {

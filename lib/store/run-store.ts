@@ -62,3 +62,18 @@ export function withoutMeta<T extends object>(doc: T): Omit<T, '_id' | '_rev'> {
   const { _id: _ignoredId, _rev: _ignoredRev, ...body } = doc as T & { _id?: unknown; _rev?: unknown };
   return body;
 }
+
+/**
+ * Last-writer-wins write built from `get` + `replace`: re-reads and retries while another writer
+ * keeps changing the document. Shared by the stores whose server only offers compare-and-swap.
+ */
+export async function upsertByReplace<T extends object>(store: Pick<RunStore, 'get' | 'replace'>, id: string, body: T): Promise<string> {
+  for (;;) {
+    const current = await store.get<T>(id);
+    try {
+      return await store.replace({ ...body, _id: id, ...(current ? { _rev: current._rev } : {}) } as StoredDoc<T>);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'STORE_CONFLICT') throw error;
+    }
+  }
+}

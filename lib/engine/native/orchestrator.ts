@@ -24,7 +24,7 @@ import {
   type InvokeDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type WorkflowDoc,
 } from '../../store/run-documents';
 import type { RunStore, StoredDoc } from '../../store/run-store';
-import { choose } from './conditions';
+import { chooseNext } from '../../conditions/choice';
 import { applyResult, errorName, mapItems, matchCatch, retryDelay, selectInput, taskParams, toFailure } from './data-flow';
 import type { OrchestratorEvent, TaskContext } from './events';
 import type { TaskInvoker } from './invoker';
@@ -220,7 +220,7 @@ async function realize(ctx: OrchestratorContext, run: RunHead, stageDoc: StoredD
   const next = (stageId: string, data: Json) => enter(ctx, run, propose(ctx, run, stageDoc.seq + 1, stageId, data));
   switch (stage.kind) {
     case 'choice': {
-      const target = choose(stage, stageDoc.data);
+      const target = chooseNext(stage.rules, stageDoc.data, stage.default);
       if (target === undefined) {
         return enter(ctx, run, endProposal({ ...stageDoc, seq: stageDoc.seq + 1 }, { error: 'whiskflow.NoChoiceMatched', cause: `no rule of choice '${stage.id}' holds and it has no default`, stageId: stage.id, activationId: ctx.activationId }));
       }

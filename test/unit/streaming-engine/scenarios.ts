@@ -9,6 +9,7 @@ import type { RunState } from '../../../lib/engine/run-state';
 import { describeRun } from '../../../lib/engine/native/run-view';
 import { parseWorkflow } from '../../../lib/model/parse';
 import { MemoryRunStore } from '../../../lib/store/memory';
+import type { RunStore } from '../../../lib/store/run-store';
 import { DuplicatingStream, DyingStore } from './faults';
 import { FakePlatform, mapReduceActions } from './fake-platform';
 import { engines, finishedRun, fixtureWorkflow } from './harness';
@@ -18,6 +19,8 @@ export interface Backend {
   connect(): EventStream;
   /** Ends a process without acknowledging what it has in flight. */
   kill(stream: EventStream, running: StreamingEngines): Promise<void>;
+  /** A new, empty run store shared by the test's processes. @default an in-memory store */
+  openStore?: () => Promise<RunStore>;
 }
 
 const chunks = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]];
@@ -33,6 +36,7 @@ stages:
 `);
 
 export function streamingScenarios(backend: Backend): void {
+  const openStore = backend.openStore ?? (async () => new MemoryRunStore());
   const streams: EventStream[] = [];
   const running: StreamingEngines[] = [];
   const connect = (): EventStream => {
@@ -51,7 +55,7 @@ export function streamingScenarios(backend: Backend): void {
   });
 
   it('completes a fan-out/fan-in run; the join sees each result once, in input order', async () => {
-    const store = new MemoryRunStore();
+    const store = await openStore();
     const platform = new FakePlatform(mapReduceActions());
     const stream = connect();
     const where = topics();
@@ -71,7 +75,7 @@ export function streamingScenarios(backend: Backend): void {
   });
 
   it('shares runs between two engine processes of one group; every run completes, every task starts once', async () => {
-    const store = new MemoryRunStore();
+    const store = await openStore();
     const platform = new FakePlatform(mapReduceActions());
     const where = topics();
     const a = await engines({ stream: connect(), store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'share-a', topics: where });
@@ -96,7 +100,7 @@ export function streamingScenarios(backend: Backend): void {
   });
 
   it('applies duplicated completion and orchestration events once', async () => {
-    const store = new MemoryRunStore();
+    const store = await openStore();
     const platform = new FakePlatform(mapReduceActions());
     const stream = new DuplicatingStream(connect());
     const where = topics();
@@ -118,7 +122,7 @@ export function streamingScenarios(backend: Backend): void {
     { moment: 'after the join fired, before its checkpoint', when: 'before' as const, trips: (done: number) => done === 5 },
     { moment: 'right after the join fired and was checkpointed, before the ack', when: 'after' as const, trips: (done: number) => done === 5 },
   ])('resumes a run whose engine dies $moment: each stage starts once, the run ends right', async ({ when, trips }) => {
-    const shared = new MemoryRunStore();
+    const shared = await openStore();
     const platform = new FakePlatform(mapReduceActions());
     // Holding two sums back makes "some but not all results are in" a state the run must pass through.
     if (when === 'before' && trips(3)) platform.hold = (action, params) => action === 'sum' && (params.value as number[])[0]! > 5;
@@ -145,7 +149,7 @@ export function streamingScenarios(backend: Backend): void {
   });
 
   it('fails a task that never reports once its timeout passes', async () => {
-    const store = new MemoryRunStore();
+    const store = await openStore();
     const platform = new FakePlatform({ never: () => 'hang' });
     const stream = connect();
     const where = topics();
@@ -160,7 +164,7 @@ export function streamingScenarios(backend: Backend): void {
   });
 
   it('fires a k-of-n stream trigger once, next to the workflow, with the first results', async () => {
-    const store = new MemoryRunStore();
+    const store = await openStore();
     const platform = new FakePlatform({ ...mapReduceActions(), preview: () => ({ result: {} }) });
     // Three sums report at once; the other two only after the trigger has fired.
     platform.hold = (action, params) => action === 'sum' && (params.value as number[])[0]! > 5;
@@ -184,7 +188,7 @@ export function streamingScenarios(backend: Backend): void {
   });
 
   it('fires a timeout its dead engine had armed: the successor re-arms timers from the checkpoints', async () => {
-    const store = new MemoryRunStore();
+    const store = await openStore();
     const platform = new FakePlatform({ never: () => 'hang' });
     const where = topics();
     const streamA = connect();

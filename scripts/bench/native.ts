@@ -1,0 +1,594 @@
+/**
+ * Benchmark of whiskflow's native (reactive) orchestrator on the local platform, side by side with
+ * OpenWhisk's own orchestration in the same run:
+ *
+ * 1. per-transition overhead of N sequential no-op tasks, for (a) a whiskflow workflow of N `task`
+ *    stages, (b) an OpenWhisk `sequence` action of N no-op components, (c) the same sequence as an
+ *    openwhisk-composer composition (a conductor action). Systems are interleaved per size and
+ *    repetition, so that background load hits all three alike; ratios are reported.
+ * 2. fan-out/fan-in: a `map` over n no-op tasks followed by a `reduce`: makespan, join latency (last
+ *    map no-op end → reduce no-op start), orchestrator activations per task, CouchDB requests per task.
+ *
+ *   npx tsc -p tsconfig.build.json && node dist/scripts/bench/native.js [--help]
+ *
+ * Needs the webpack bundles in dist/actions (`npm run build`). Writes bench-results/native.json.
+ * Targets are reported with a pass flag, never asserted.
+ */
+import http from 'node:http';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Command, InvalidArgumentError } from 'commander';
+import openwhisk from 'openwhisk';
+import { startEmbeddedCouch, type EmbeddedCouch } from '../../lib/store/embedded-couch';
+import { createRunStore, type StoreConfig } from '../../lib/store/config';
+import type { RunStore } from '../../lib/store/run-store';
+import { docIds, type RunDoc } from '../../lib/store/run-documents';
+import { toWorkflow } from '../../lib/model/parse';
+import { deployRuntime, deployWorkflow, type ManagementClient } from '../../lib/triggers/manager';
+import { requestRun } from '../../lib/engine/native/run-client';
+import { describeRun } from '../../lib/engine/native/run-view';
+import type { DeliveryClient } from '../../lib/report/deliver';
+import { startChildPlatform, type ChildPlatform } from './lib/child-platform';
+import { childrenCpuMs, commandLine, descendants, readCpu } from './lib/proc';
+import { hostInfo, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
+import { rounded, summarize, type Summary } from './lib/stats';
+import { diffCounts, probeLatency, startCountingProxy, type CouchCounts, type CountingProxy } from './native/couch-proxy';
+
+type Client = ReturnType<typeof openwhisk>;
+type BenchClient = Client & ManagementClient & DeliveryClient;
+type ActivationSummary = { activationId: string; name: string; start: number; end?: number; duration?: number; statusCode?: number };
+
+interface Options {
+  sequenceSizes: number[];
+  repetitions: number;
+  fanoutSizes: number[];
+  fanout10k: boolean;
+  maxContainers?: number;
+  couchProxy: boolean;
+  runTimeoutMs: number;
+  out: string;
+  platformEntry: string;
+  actionsDir: string;
+}
+
+const NOOP = 'bench-noop';
+const MAP_NOOP = 'bench-map-noop';
+const REDUCE_NOOP = 'bench-reduce-noop';
+const NOOP_CODE = 'function main() { return {}; }';
+const ORCHESTRATOR = 'whiskflow/orchestrator';
+const TASK = 'whiskflow/task';
+const FANOUT_WORKFLOW = 'bench-fanout';
+const SYSTEMS = ['whiskflow', 'openwhiskSequence', 'composer'] as const;
+type System = (typeof SYSTEMS)[number];
+
+// ---- helpers --------------------------------------------------------------------------------
+
+function statusCodeOf(thrown: unknown): number | undefined {
+  const code = (thrown as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+const messageOf = (thrown: unknown) => (thrown instanceof Error ? thrown.message : JSON.stringify(thrown));
+
+/** Every activation of `name` that started at or after `since`, through the list API (paged by 200). */
+async function listActivations(ow: Client, name: string, since: number, upto?: number): Promise<ActivationSummary[]> {
+  const found: ActivationSummary[] = [];
+  for (let skip = 0; ; skip += 200) {
+    const page = (await ow.activations.list({ name, since, ...(upto !== undefined ? { upto } : {}), limit: 200, skip })) as unknown as ActivationSummary[];
+    found.push(...page);
+    if (page.length < 200) break;
+  }
+  // Paging while records arrive could repeat one at a page edge.
+  return [...new Map(found.map((record) => [record.activationId, record])).values()];
+}
+
+async function waitForActivation(ow: Client, activationId: string, deadline: number, pollMs: number): Promise<{ start: number; end: number; duration?: number; statusCode?: number; status?: string; logs?: string[] }> {
+  for (;;) {
+    try {
+      const record = await ow.activations.get({ name: activationId });
+      if (typeof record.end === 'number' && record.end > 0) {
+        return { start: record.start, end: record.end, duration: record.duration, logs: record.logs, status: (record.response as { status?: string } | undefined)?.status };
+      }
+    } catch (thrown: unknown) {
+      if (statusCodeOf(thrown) !== 404) throw thrown;
+    }
+    if (Date.now() > deadline) throw new Error(`activation ${activationId} did not finish in time`);
+    await sleep(pollMs);
+  }
+}
+
+/** Polls the run head directly in CouchDB (not through the counting proxy) until the run ends. */
+async function waitForRunEnd(store: RunStore, runId: string, deadline: number, pollMs: number): Promise<RunDoc> {
+  for (;;) {
+    const run = await store.get<RunDoc>(docIds.run(runId));
+    if (run && run.status !== 'running') return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} ${run ? 'still running' : 'not started'} at the deadline`);
+    await sleep(pollMs);
+  }
+}
+
+/** Waits until the platform has no busy or queued containers (stragglers after a run's end). */
+async function settle(platform: ChildPlatform, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  while (Date.now() < deadline) {
+    const stats = await platform.stats();
+    quiet = stats.busy === 0 && stats.queued === 0 ? quiet + 1 : 0;
+    if (quiet >= 3) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+// ---- CPU ------------------------------------------------------------------------------------
+
+interface CpuSample { controllerMs: number; containersMs: number; couchMs: number }
+
+function cpuSample(platformPid: number, couchPid: number | undefined): CpuSample {
+  const children = childrenCpuMs(platformPid, /pouchdb-server/);
+  const couch = couchPid !== undefined ? readCpu(couchPid) : undefined;
+  return {
+    controllerMs: readCpu(platformPid)?.selfMs ?? Number.NaN,
+    containersMs: children?.otherMs ?? Number.NaN,
+    couchMs: couch ? couch.selfMs + couch.reapedChildrenMs : Number.NaN,
+  };
+}
+
+const cpuDiff = (after: CpuSample, before: CpuSample, per: number): CpuSample => ({
+  controllerMs: (after.controllerMs - before.controllerMs) / per,
+  containersMs: (after.containersMs - before.containersMs) / per,
+  couchMs: (after.couchMs - before.couchMs) / per,
+});
+
+// ---- deployment -----------------------------------------------------------------------------
+
+interface ComposerModule {
+  sequence(...components: string[]): { compile(): Record<string, unknown> };
+}
+interface ConductorModule {
+  generate(composition: Record<string, unknown>, debug?: string, kind?: string, timeout?: number, memory?: number, logs?: number): { name: string; action: Record<string, unknown> };
+}
+
+function sequenceWorkflow(size: number) {
+  return toWorkflow({
+    name: `bench-seq-${size}`,
+    stages: Array.from({ length: size }, (_, i) => ({ id: `t${i}`, kind: 'task', action: NOOP })),
+  });
+}
+
+async function deploySequences(ow: BenchClient, store: RunStore, namespace: string, size: number): Promise<{ whiskflow: string; openwhiskSequence: string; composer: string }> {
+  const workflow = sequenceWorkflow(size);
+  const deployed = await deployWorkflow(ow, store, workflow);
+  if (deployed.missingActions.length) throw new Error(`workflow ${workflow.name} names missing actions ${deployed.missingActions.join(', ')}`);
+  const sequenceName = `bench-owseq-${size}`;
+  await ow.actions.update({ name: sequenceName, action: { exec: { kind: 'sequence', components: Array.from({ length: size }, () => `/${namespace}/${NOOP}`) } } as never });
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const composer = require('openwhisk-composer') as ComposerModule;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const conductor = require('openwhisk-composer/conductor') as ConductorModule;
+  const compositionName = `bench-composer-${size}`;
+  const compiled = composer.sequence(...Array.from({ length: size }, () => NOOP)).compile();
+  const generated = conductor.generate({ ...compiled, name: compositionName }, undefined, 'nodejs:20');
+  await ow.actions.update({ name: compositionName, action: generated.action } as never);
+  return { whiskflow: workflow.name, openwhiskSequence: sequenceName, composer: compositionName };
+}
+
+// ---- sequences ------------------------------------------------------------------------------
+
+interface SequenceSample {
+  system: System;
+  size: number;
+  repetition: number;
+  /** Client submit → the system's own end time (run head endedAt / composite activation end). */
+  makespanMs: number;
+  /** The system's own start → end (run head startedAt→endedAt; composite activation start→end). */
+  internalMakespanMs: number;
+  noopActivations: number;
+  noopDurationSumMs: number;
+  /** (makespan − sum of no-op durations) / N */
+  overheadPerTransitionMs: number;
+  internalOverheadPerTransitionMs: number;
+  ok: boolean;
+  id: string;
+}
+
+async function runSequenceOnce(ctx: Context, system: System, names: Record<System, string>, size: number, repetition: number): Promise<SequenceSample> {
+  const { ow, store } = ctx;
+  const deadline = Date.now() + ctx.options.runTimeoutMs + size * 1000;
+  // Activation start times are whole ms; start the window just before the submit.
+  const t0 = Date.now();
+  let end: number;
+  let internalStart: number;
+  let ok: boolean;
+  let id: string;
+  if (system === 'whiskflow') {
+    const { runId } = await requestRun(ow, names.whiskflow, {});
+    const run = await waitForRunEnd(store, runId, deadline, 100);
+    end = run.endedAt ?? Number.NaN;
+    internalStart = run.startedAt;
+    ok = run.status === 'succeeded';
+    id = runId;
+  } else {
+    const { activationId } = await ow.actions.invoke({ name: names[system], blocking: false });
+    const record = await waitForActivation(ow, activationId, deadline, 50);
+    end = record.end;
+    internalStart = record.start;
+    ok = record.status === 'success' || record.status === undefined;
+    id = activationId;
+  }
+  const noops = (await listActivations(ow, NOOP, t0)).filter((record) => record.start <= end);
+  const sum = noops.reduce((total, record) => total + (record.duration ?? ((record.end ?? record.start) - record.start)), 0);
+  const makespanMs = end - t0;
+  const internalMakespanMs = end - internalStart;
+  if (process.env.BENCH_NATIVE_DUMP) {
+    const all = (await ow.activations.list({ since: t0, limit: 200, docs: true })) as unknown as Record<string, unknown>[];
+    console.log(JSON.stringify(all.map((a) => ({ name: a.name, id: a.activationId, start: a.start, end: a.end, duration: a.duration, cause: a.cause, logs: a.logs, ann: a.annotations })).reverse()));
+  }
+  return {
+    system, size, repetition, makespanMs, internalMakespanMs,
+    noopActivations: noops.length, noopDurationSumMs: sum,
+    overheadPerTransitionMs: (makespanMs - sum) / size,
+    internalOverheadPerTransitionMs: (internalMakespanMs - sum) / size,
+    ok: ok && noops.length === size, id,
+  };
+}
+
+async function sequences(ctx: Context) {
+  const samples: SequenceSample[] = [];
+  const errors: string[] = [];
+  const names = new Map<number, Record<System, string>>();
+  for (const size of ctx.options.sequenceSizes) names.set(size, await deploySequences(ctx.ow, ctx.store, ctx.platform.namespace, size));
+  // Untimed warm-up of every system at every size (each composition is its own conductor action).
+  for (const size of ctx.options.sequenceSizes) {
+    for (const system of SYSTEMS) {
+      try {
+        await runSequenceOnce(ctx, system, names.get(size)!, size, -1);
+      } catch (thrown) {
+        errors.push(`warm-up ${system} N=${size}: ${messageOf(thrown)}`);
+      }
+    }
+  }
+  for (let repetition = 0; repetition < ctx.options.repetitions; repetition += 1) {
+    for (const size of ctx.options.sequenceSizes) {
+      // Rotate the order per repetition so that no system always runs right after another.
+      const order = SYSTEMS.map((_, i) => SYSTEMS[(i + repetition) % SYSTEMS.length]!);
+      for (const system of order) {
+        try {
+          const sample = await runSequenceOnce(ctx, system, names.get(size)!, size, repetition);
+          samples.push(sample);
+          console.log(`  N=${size} rep ${repetition} ${system}: makespan ${sample.makespanMs} ms, no-ops ${sample.noopActivations} (${sample.noopDurationSumMs} ms), overhead/transition ${sample.overheadPerTransitionMs.toFixed(2)} ms${sample.ok ? '' : ' NOT OK'}`);
+        } catch (thrown) {
+          errors.push(`${system} N=${size} rep ${repetition}: ${messageOf(thrown)}`);
+          console.log(`  N=${size} rep ${repetition} ${system}: FAILED ${messageOf(thrown)}`);
+        }
+      }
+    }
+  }
+  const bySize = ctx.options.sequenceSizes.map((size) => {
+    const per = (system: System) => {
+      const own = samples.filter((s) => s.size === size && s.system === system && s.ok);
+      return {
+        runs: own.length,
+        overheadPerTransitionMs: rounded(summarize(own.map((s) => s.overheadPerTransitionMs))),
+        internalOverheadPerTransitionMs: rounded(summarize(own.map((s) => s.internalOverheadPerTransitionMs))),
+        makespanMs: rounded(summarize(own.map((s) => s.makespanMs))),
+        noopDurationSumMs: rounded(summarize(own.map((s) => s.noopDurationSumMs))),
+      };
+    };
+    const systems = Object.fromEntries(SYSTEMS.map((system) => [system, per(system)])) as Record<System, ReturnType<typeof per>>;
+    const ratio = (a: Summary, b: Summary) => (b.p50 > 0 ? a.p50 / b.p50 : Number.NaN);
+    // Ratios of medians, and the median of per-repetition ratios (pairs measured back to back).
+    const pairRatios = (other: System) => {
+      const ratios: number[] = [];
+      for (let repetition = 0; repetition < ctx.options.repetitions; repetition += 1) {
+        const a = samples.find((s) => s.size === size && s.repetition === repetition && s.system === 'whiskflow' && s.ok);
+        const b = samples.find((s) => s.size === size && s.repetition === repetition && s.system === other && s.ok);
+        if (a && b && b.overheadPerTransitionMs > 0) ratios.push(a.overheadPerTransitionMs / b.overheadPerTransitionMs);
+      }
+      return rounded(summarize(ratios));
+    };
+    return {
+      size,
+      ...systems,
+      whiskflowOverOpenwhiskSequence: ratio(systems.whiskflow.overheadPerTransitionMs, systems.openwhiskSequence.overheadPerTransitionMs),
+      whiskflowOverComposer: ratio(systems.whiskflow.overheadPerTransitionMs, systems.composer.overheadPerTransitionMs),
+      composerOverOpenwhiskSequence: ratio(systems.composer.overheadPerTransitionMs, systems.openwhiskSequence.overheadPerTransitionMs),
+      pairedRatioWhiskflowOverOpenwhiskSequence: pairRatios('openwhiskSequence'),
+    };
+  });
+  return { bySize, samples: samples.map((s) => rounded(s)), errors };
+}
+
+// ---- fan-out / fan-in -----------------------------------------------------------------------
+
+interface FanoutResult {
+  tasks: number;
+  ok: boolean;
+  status: string;
+  runId: string;
+  makespanMs: number;
+  tasksPerSecond: number;
+  /** Last map no-op activation end → the reduce no-op activation start. */
+  joinLatencyMs: number;
+  /** The same join from the store: last map result written → reduce stage claimed. */
+  storeJoin: { lastMapResultAt?: number; reduceStageStartedAt?: number; lastResultToReduceStageMs?: number; reduceStageToReduceNoopStartMs?: number };
+  mapNoopActivations: number;
+  reduceNoopActivations: number;
+  orchestratorActivations: number;
+  orchestratorActivationsPerTask: number;
+  taskConductorActivations: number;
+  couchRequests: CouchCounts | null;
+  couchRequestsPerTask: { total: number; whiskflowDb: number } | null;
+  cpuMsPerTask: CpuSample;
+  settled: boolean;
+}
+
+async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
+  const { ow, store, proxy } = ctx;
+  const input = { items: Array.from({ length: tasks }, (_, i) => ({ i })) };
+  const deadline = Date.now() + ctx.options.runTimeoutMs + tasks * 300;
+  await settle(ctx.platform);
+  const couchBefore = proxy?.snapshot();
+  const cpuBefore = cpuSample(ctx.platform.pid, ctx.couchPid);
+  const t0 = Date.now();
+  const { runId } = await requestRun(ow, FANOUT_WORKFLOW, input);
+  let lastReport = Date.now();
+  let run: RunDoc | undefined;
+  for (;;) {
+    run = await store.get<RunDoc>(docIds.run(runId));
+    if (run && run.status !== 'running') break;
+    if (Date.now() > deadline) throw new Error(`fan-out of ${tasks}: run ${runId} still running at the deadline`);
+    if (Date.now() - lastReport > 15_000) {
+      lastReport = Date.now();
+      const done = (await ow.activations.list({ name: MAP_NOOP, since: t0, count: true })) as unknown as { activations: number };
+      console.log(`    ... ${done.activations}/${tasks} map tasks done after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+    await sleep(tasks >= 1000 ? 500 : 100);
+  }
+  const settled = await settle(ctx.platform);
+  const cpuAfter = cpuSample(ctx.platform.pid, ctx.couchPid);
+  // The activation store writes records behind (~200 ms batches): let the last batch go out.
+  await sleep(500);
+  const couch = proxy && couchBefore ? diffCounts(proxy.snapshot(), couchBefore) : null;
+  const end = run.endedAt ?? Number.NaN;
+  const [maps, reduces, orchestrations, conductors] = await Promise.all([
+    listActivations(ow, MAP_NOOP, t0), listActivations(ow, REDUCE_NOOP, t0),
+    listActivations(ow, ORCHESTRATOR, t0), listActivations(ow, TASK, t0),
+  ]);
+  const lastMapEnd = Math.max(...maps.map((record) => record.end ?? record.start));
+  const reduceStart = reduces.length ? Math.min(...reduces.map((record) => record.start)) : Number.NaN;
+  const view = await describeRun(store, runId, false);
+  const mapStage = view?.stages.find((stage) => stage.stageId === 'map');
+  const reduceStage = view?.stages.find((stage) => stage.stageId === 'reduce');
+  const totalTasks = tasks + 1;
+  const whiskflowDb = couch?.byDatabase.whiskflow ?? 0;
+  return {
+    tasks,
+    ok: run.status === 'succeeded' && maps.length === tasks && reduces.length === 1,
+    status: run.status,
+    runId,
+    makespanMs: end - t0,
+    tasksPerSecond: (totalTasks * 1000) / (end - t0),
+    joinLatencyMs: reduceStart - lastMapEnd,
+    storeJoin: {
+      ...(mapStage?.endedAt !== undefined ? { lastMapResultAt: mapStage.endedAt } : {}),
+      ...(reduceStage ? { reduceStageStartedAt: reduceStage.startedAt } : {}),
+      ...(mapStage?.endedAt !== undefined && reduceStage ? { lastResultToReduceStageMs: reduceStage.startedAt - mapStage.endedAt } : {}),
+      ...(reduceStage ? { reduceStageToReduceNoopStartMs: reduceStart - reduceStage.startedAt } : {}),
+    },
+    mapNoopActivations: maps.length,
+    reduceNoopActivations: reduces.length,
+    orchestratorActivations: orchestrations.length,
+    orchestratorActivationsPerTask: orchestrations.length / totalTasks,
+    taskConductorActivations: conductors.length,
+    couchRequests: couch,
+    couchRequestsPerTask: couch ? { total: couch.total / totalTasks, whiskflowDb: whiskflowDb / totalTasks } : null,
+    cpuMsPerTask: rounded(cpuDiff(cpuAfter, cpuBefore, totalTasks)),
+    settled,
+  };
+}
+
+async function fanout(ctx: Context) {
+  const workflow = toWorkflow({
+    name: FANOUT_WORKFLOW,
+    stages: [
+      { id: 'map', kind: 'map', action: MAP_NOOP, items: '$.items' },
+      { id: 'reduce', kind: 'reduce', action: REDUCE_NOOP },
+    ],
+  });
+  const deployed = await deployWorkflow(ctx.ow, ctx.store, workflow);
+  if (deployed.missingActions.length) throw new Error(`fan-out workflow names missing actions ${deployed.missingActions.join(', ')}`);
+  const errors: string[] = [];
+  try {
+    await fanoutOnce(ctx, 10);
+  } catch (thrown) {
+    errors.push(`warm-up: ${messageOf(thrown)}`);
+  }
+  const sizes = [...ctx.options.fanoutSizes, ...(ctx.options.fanout10k && !ctx.options.fanoutSizes.includes(10_000) ? [10_000] : [])];
+  const results: FanoutResult[] = [];
+  for (const tasks of sizes) {
+    const started = performance.now();
+    try {
+      const result = await fanoutOnce(ctx, tasks);
+      results.push(result);
+      console.log(`  fan-out ${tasks}: ${result.status}, makespan ${result.makespanMs} ms, join ${result.joinLatencyMs} ms, `
+        + `orchestrator activations/task ${result.orchestratorActivationsPerTask.toFixed(2)}, CouchDB requests/task ${result.couchRequestsPerTask?.total.toFixed(1) ?? 'n/a'} `
+        + `(whiskflow db ${result.couchRequestsPerTask?.whiskflowDb.toFixed(1) ?? 'n/a'})`);
+    } catch (thrown) {
+      errors.push(`fan-out ${tasks}: ${messageOf(thrown)}`);
+      console.log(`  fan-out ${tasks}: FAILED after ${((performance.now() - started) / 1000).toFixed(0)} s: ${messageOf(thrown)}`);
+    }
+  }
+  return { sizes, runs: results.map((result) => rounded(result)), errors };
+}
+
+// ---- main -----------------------------------------------------------------------------------
+
+interface Context {
+  options: Options;
+  ow: BenchClient;
+  store: RunStore;
+  platform: ChildPlatform;
+  proxy?: CountingProxy;
+  couchPid?: number;
+}
+
+async function run(options: Options): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const results: Record<string, unknown> = {};
+  const notes: string[] = [];
+  const dataDir = mkdtempSync(join(os.tmpdir(), 'whiskflow-bench-native-'));
+  let couch: EmbeddedCouch | undefined;
+  let proxy: CountingProxy | undefined;
+  let platform: ChildPlatform | undefined;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  try {
+    couch = await startEmbeddedCouch({ dataDir, port: 0 });
+    const couchPid = descendants(process.pid).find((pid) => /pouchdb-server/.test(commandLine(pid)));
+    if (options.couchProxy) proxy = await startCountingProxy(couch.url);
+    const platformCouch = proxy?.url ?? couch.url;
+    if (proxy) {
+      results.couchProxy = { directGetMedianMs: rounded({ v: await probeLatency(couch.url) }).v, proxiedGetMedianMs: rounded({ v: await probeLatency(proxy.url) }).v };
+    }
+    const largestSequence = Math.max(0, ...options.sequenceSizes);
+    platform = await startChildPlatform(options.platformEntry, {
+      platformOptions: {
+        couchUrl: platformCouch,
+        // The 80-task composer composition needs 80 components and 161 conductor runs; stock is 50.
+        limits: { sequenceMaxLength: Math.max(50, largestSequence + 10) },
+        activationCacheSize: 300_000,
+        ...(options.maxContainers ? { runtime: { maxContainers: options.maxContainers } } : {}),
+      },
+    });
+    console.log(`platform pid ${platform.pid} at ${platform.apihost}; CouchDB ${couch.url}${proxy ? ` behind counting proxy ${proxy.url}` : ''}`);
+    const ow = openwhisk({ apihost: platform.apihost, api_key: platform.auth, namespace: platform.namespace, agent }) as unknown as BenchClient;
+    // The orchestrator's store goes through the proxy (counted); the benchmark's own reads do not.
+    const orchestratorStore: StoreConfig = { kind: 'couchdb', url: platformCouch, dbname: 'whiskflow' };
+    const store = createRunStore({ kind: 'couchdb', url: couch.url, dbname: 'whiskflow' });
+    await store.ensureReady();
+    await deployRuntime(ow, orchestratorStore, options.actionsDir);
+    for (const name of [NOOP, MAP_NOOP, REDUCE_NOOP]) {
+      await ow.actions.update({ name, action: { exec: { kind: 'nodejs:20', code: NOOP_CODE } } } as never);
+    }
+    const ctx: Context = { options, ow, store, platform, ...(proxy ? { proxy } : {}), ...(couchPid ? { couchPid } : {}) };
+
+    const phase = async (name: string, body: () => Promise<unknown>) => {
+      console.log(`- ${name} ...`);
+      const started = performance.now();
+      try {
+        results[name] = await body();
+      } catch (thrown: unknown) {
+        results[name] = { error: messageOf(thrown) };
+        notes.push(`${name} failed: ${messageOf(thrown)}`);
+      }
+      console.log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    };
+    if (options.sequenceSizes.length) await phase('sequences', () => sequences(ctx));
+    if (options.fanoutSizes.length || options.fanout10k) await phase('fanout', () => fanout(ctx));
+  } finally {
+    agent.destroy();
+    await platform?.stop().catch(() => undefined);
+    await proxy?.stop().catch(() => undefined);
+    await couch?.stop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  let bundleBuilt: string | null = null;
+  try { bundleBuilt = statSync(join(options.actionsDir, 'orchestrator.js')).mtime.toISOString(); } catch { /* reported as null */ }
+  const report: BenchReport = {
+    benchmark: 'native',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    host: hostInfo(),
+    options: { ...options, orchestratorBundleBuiltAt: bundleBuilt },
+    results,
+    targets: verdicts(results, options),
+    notes: [
+      'all three sequence systems run on one local platform, interleaved per size and repetition (order rotated); ratios compare medians of the same run',
+      'makespan = client submit → the system\'s own end (whiskflow: run head endedAt; sequence/composer: the composite activation end); per-transition overhead = (makespan − Σ no-op activation durations) / N; internal* variants start at the run head startedAt / composite activation start',
+      'no-op durations come from the activation list API (name filter, since the submit, paged by 200); a sample counts only if exactly N no-op activations ran',
+      'orchestrator activations are counted with the activation list API filtered by name whiskflow/orchestrator since the run request, after the platform went idle',
+      options.couchProxy
+        ? 'CouchDB requests are counted by a counting HTTP proxy started by the benchmark in front of the embedded pouchdb-server and passed to startPlatform as couchUrl (and as the orchestrator\'s store URL); the benchmark\'s own polling goes to CouchDB directly and is not counted. byDatabase.whiskflow = run-state requests; whisk_local_* = the platform\'s entities/activation records'
+        : 'CouchDB requests were not counted (--no-couch-proxy)',
+      `limits.sequenceMaxLength raised to ${Math.max(50, Math.max(0, ...options.sequenceSizes) + 10)} (stock OpenWhisk: 50) so that sequences/compositions of every size run`,
+      `load average (1, 5, 15 min) at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`,
+      ...notes,
+    ],
+  };
+  const path = writeReport(options.out, report);
+  printSummary(report);
+  console.log(`wrote ${path}`);
+}
+
+function verdicts(results: Record<string, unknown>, options: Options): TargetVerdict[] {
+  const verdictsList: TargetVerdict[] = [];
+  const seq = results.sequences as Awaited<ReturnType<typeof sequences>> | undefined;
+  for (const size of seq?.bySize ?? []) {
+    const ratio = size.whiskflowOverOpenwhiskSequence;
+    verdictsList.push(target(`sequence N=${size.size}: whiskflow / OpenWhisk sequence per-transition overhead (p50 ratio)`, '<= 1.5',
+      Number.isFinite(ratio) ? ratio : null, Number.isFinite(ratio) && ratio <= 1.5));
+  }
+  const fan = results.fanout as Awaited<ReturnType<typeof fanout>> | undefined;
+  const runs = fan?.runs ?? [];
+  const tenK = runs.find((r) => r.tasks === 10_000);
+  const ranTenK = options.fanout10k || options.fanoutSizes.includes(10_000);
+  verdictsList.push(target('10,000-task map completes', 'run succeeded', ranTenK ? (tenK ? tenK.status : 'failed/timed out') : 'not run', tenK?.ok === true));
+  const thousand = runs.find((r) => r.tasks === 1000);
+  verdictsList.push(target('join latency at 1,000 tasks', '< 100 ms', thousand ? thousand.joinLatencyMs : 'not run', thousand !== undefined && thousand.joinLatencyMs < 100));
+  return verdictsList;
+}
+
+function printSummary(report: BenchReport): void {
+  const r = report.results as Record<string, unknown>;
+  const seq = r.sequences as Awaited<ReturnType<typeof sequences>> | undefined;
+  if (seq?.bySize) {
+    console.log('per-transition overhead, p50 ms (runs): whiskflow | OpenWhisk sequence | composer | whiskflow/sequence');
+    for (const size of seq.bySize) {
+      console.log(`  N=${size.size}: ${size.whiskflow.overheadPerTransitionMs.p50} (${size.whiskflow.runs}) | ${size.openwhiskSequence.overheadPerTransitionMs.p50} (${size.openwhiskSequence.runs}) | `
+        + `${size.composer.overheadPerTransitionMs.p50} (${size.composer.runs}) | ${size.whiskflowOverOpenwhiskSequence.toFixed(2)}x`);
+    }
+  }
+  const fan = r.fanout as Awaited<ReturnType<typeof fanout>> | undefined;
+  if (fan?.runs) {
+    console.log('fan-out/fan-in: tasks | makespan ms | join ms | orchestrator act/task | CouchDB req/task (whiskflow db)');
+    for (const run of fan.runs) {
+      console.log(`  ${run.tasks} | ${run.makespanMs} | ${run.joinLatencyMs} | ${run.orchestratorActivationsPerTask} | ${run.couchRequestsPerTask?.total ?? 'n/a'} (${run.couchRequestsPerTask?.whiskflowDb ?? 'n/a'})`);
+    }
+  }
+  for (const note of report.notes.slice(7)) console.log(`note: ${note}`);
+  console.log('targets:');
+  printTargets(report.targets);
+}
+
+function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return parsed;
+}
+
+function intList(value: string): number[] {
+  return value.split(',').map((part) => part.trim()).filter(Boolean).map(positiveInt).filter((n) => n > 0);
+}
+
+const program = new Command('bench-native')
+  .description('Benchmark the whiskflow native orchestrator against OpenWhisk sequences and composer, on the local platform')
+  .option('--sequence-sizes <list>', 'sequence lengths (no-op tasks); empty to skip', intList, [5, 10, 20, 40, 80])
+  .option('--repetitions <n>', 'timed runs per system and sequence size (after one untimed warm-up)', positiveInt, 3)
+  .option('--fanout-sizes <list>', 'map sizes for fan-out/fan-in; empty to skip', intList, [10, 100, 1000])
+  .option('--fanout-10k', 'also run a 10,000-task map (several minutes on the embedded CouchDB)', false)
+  .option('--max-containers <n>', "the runtime's container limit (the platform's default when absent)", positiveInt)
+  .option('--no-couch-proxy', 'do not put the counting proxy in front of CouchDB (no request counts)')
+  .option('--run-timeout-ms <ms>', 'base timeout per run (fan-out adds 300 ms per task, sequences 1 s per task)', positiveInt, 60_000)
+  .option('--out <file>', 'JSON report path', 'bench-results/native.json')
+  .option('--platform-entry <file>', 'script that runs the platform in a child process', join(__dirname, 'platform-server.js'))
+  .option('--actions-dir <dir>', 'webpack bundles of the whiskflow actions', join(__dirname, '../../actions'))
+  .action(async (options: Options) => run(options));
+
+program.parseAsync(process.argv).catch((thrown: unknown) => {
+  console.error('bench failed:', thrown instanceof Error ? thrown.message : thrown);
+  process.exitCode = 1;
+});

@@ -1,0 +1,90 @@
+/**
+ * A tiny counting HTTP proxy in front of the embedded CouchDB. The platform (entities, activation
+ * records) and the whiskflow orchestrator's run store are pointed at it, so every request they make
+ * is counted by database and method; the benchmark's own reads go to CouchDB directly and are not.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+
+export interface CouchCounts {
+  total: number;
+  byDatabase: Record<string, number>;
+  /** `<db> <METHOD>` → count. */
+  byDatabaseMethod: Record<string, number>;
+}
+
+export interface CountingProxy {
+  url: string;
+  /** A copy of the counters so far. */
+  snapshot(): CouchCounts;
+  stop(): Promise<void>;
+}
+
+export function diffCounts(after: CouchCounts, before: CouchCounts): CouchCounts {
+  const diff = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(
+    Object.entries(a).map(([key, value]) => [key, value - (b[key] ?? 0)] as const).filter(([, value]) => value !== 0),
+  );
+  return { total: after.total - before.total, byDatabase: diff(after.byDatabase, before.byDatabase), byDatabaseMethod: diff(after.byDatabaseMethod, before.byDatabaseMethod) };
+}
+
+export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
+  const target = new URL(targetUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const counts: CouchCounts = { total: 0, byDatabase: {}, byDatabaseMethod: {} };
+  const server = http.createServer((request, response) => {
+    const path = request.url ?? '/';
+    const first = path.split('?')[0]!.split('/')[1] ?? '';
+    const database = first === '' ? '/' : decodeURIComponent(first);
+    counts.total += 1;
+    counts.byDatabase[database] = (counts.byDatabase[database] ?? 0) + 1;
+    const key = `${database} ${request.method}`;
+    counts.byDatabaseMethod[key] = (counts.byDatabaseMethod[key] ?? 0) + 1;
+    const headers = { ...request.headers, host: target.host };
+    const upstream = http.request({ hostname: target.hostname, port: target.port, method: request.method, path, headers, agent }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
+    upstream.on('error', (error) => {
+      if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: 'proxy', reason: error.message }));
+    });
+    request.pipe(upstream);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    snapshot: () => ({ total: counts.total, byDatabase: { ...counts.byDatabase }, byDatabaseMethod: { ...counts.byDatabaseMethod } }),
+    stop: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+      agent.destroy();
+    }),
+  };
+}
+
+/** Median latency of `GET /` (ms) at `url`, to show what the proxy hop adds. */
+export async function probeLatency(url: string, samples = 200): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const once = () => new Promise<number>((resolve, reject) => {
+    const started = performance.now();
+    http.get(`${url}/`, { agent }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(performance.now() - started));
+    }).on('error', reject);
+  });
+  try {
+    for (let i = 0; i < 10; i += 1) await once();
+    const times: number[] = [];
+    for (let i = 0; i < samples; i += 1) times.push(await once());
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)] ?? Number.NaN;
+  } finally {
+    agent.destroy();
+  }
+}
