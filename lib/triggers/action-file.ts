@@ -20,7 +20,7 @@ export interface ActionFileOptions {
 
 export async function deployActionFile(client: ManagementClient, options: ActionFileOptions): Promise<string[]> {
   const code = readFileSync(options.file, 'utf8');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- reading the export names only
+   
   const exported = require(options.file) as Record<string, unknown>;
   const mains = options.mains ?? Object.keys(exported).filter((name) => typeof exported[name] === 'function');
   const deadline = Date.now() + 120_000;

@@ -15,7 +15,8 @@
  * Targets are reported with a pass flag, never asserted.
  */
 import http from 'node:http';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -39,7 +40,10 @@ import { diffCounts, probeLatency, startCountingProxy, type CouchCounts, type Co
 
 type Client = ReturnType<typeof openwhisk>;
 type BenchClient = Client & ManagementClient & DeliveryClient;
-type ActivationSummary = { activationId: string; name: string; start: number; end?: number; duration?: number; statusCode?: number };
+type ActivationSummary = { activationId: string; name: string; start: number; end?: number; duration?: number; statusCode?: number; annotations?: { key: string; value: unknown }[] };
+
+/** Activations that paid a cold start (the record has an `initTime` annotation). */
+const coldStarts = (records: readonly ActivationSummary[]) => records.filter((record) => record.annotations?.some((annotation) => annotation.key === 'initTime')).length;
 
 interface Options {
   sequenceSizes: number[];
@@ -193,12 +197,17 @@ interface SequenceSample {
   internalOverheadPerTransitionMs: number;
   ok: boolean;
   id: string;
+  couchRequestsPerTransition?: number;
+  whiskflowDbRequestsPerTransition?: number;
+  whiskflowDbMsPerTransition?: number;
+  phases?: Awaited<ReturnType<typeof whiskflowPhases>>;
 }
 
 async function runSequenceOnce(ctx: Context, system: System, names: Record<System, string>, size: number, repetition: number): Promise<SequenceSample> {
   const { ow, store } = ctx;
   const deadline = Date.now() + ctx.options.runTimeoutMs + size * 1000;
   // Activation start times are whole ms; start the window just before the submit.
+  const couchBefore = ctx.proxy?.snapshot();
   const t0 = Date.now();
   let end: number;
   let internalStart: number;
@@ -223,16 +232,53 @@ async function runSequenceOnce(ctx: Context, system: System, names: Record<Syste
   const sum = noops.reduce((total, record) => total + (record.duration ?? ((record.end ?? record.start) - record.start)), 0);
   const makespanMs = end - t0;
   const internalMakespanMs = end - internalStart;
-  if (process.env.BENCH_NATIVE_DUMP) {
-    const all = (await ow.activations.list({ since: t0, limit: 200, docs: true })) as unknown as Record<string, unknown>[];
-    console.log(JSON.stringify(all.map((a) => ({ name: a.name, id: a.activationId, start: a.start, end: a.end, duration: a.duration, cause: a.cause, logs: a.logs, ann: a.annotations })).reverse()));
-  }
+  const couch = ctx.proxy && couchBefore ? diffCounts(ctx.proxy.snapshot(), couchBefore) : undefined;
+  const phases = system === 'whiskflow' ? await whiskflowPhases(ow, t0, end) : undefined;
   return {
     system, size, repetition, makespanMs, internalMakespanMs,
     noopActivations: noops.length, noopDurationSumMs: sum,
     overheadPerTransitionMs: (makespanMs - sum) / size,
     internalOverheadPerTransitionMs: (internalMakespanMs - sum) / size,
     ok: ok && noops.length === size, id,
+    ...(couch ? {
+      couchRequestsPerTransition: couch.total / size,
+      whiskflowDbRequestsPerTransition: (couch.byDatabase.whiskflow ?? 0) / size,
+      whiskflowDbMsPerTransition: (couch.latencyMsByDatabase.whiskflow ?? 0) / size,
+    } : {}),
+    ...(phases ? { phases } : {}),
+  };
+}
+
+/**
+ * Where a whiskflow transition's time goes, from the activation records of one run: medians over
+ * the transitions of (a) the orchestrator activation's duration, (b) orchestrator start → the next
+ * task conductor's start (deciding + invoking), (c) the task composition (conductor, no-op,
+ * conductor), (d) composition end → the next orchestrator start (trigger fire + rule).
+ */
+async function whiskflowPhases(ow: Client, t0: number, end: number) {
+  const [orchestrations, tasks] = await Promise.all([listActivations(ow, ORCHESTRATOR, t0, end), listActivations(ow, TASK, t0, end)]);
+  // The composite conductor record has no `cause`; its two conductor runs have the composite as cause.
+  const compositions = tasks.filter((record) => !(record as { cause?: string }).cause).sort((a, b) => a.start - b.start);
+  const orchestrators = orchestrations.sort((a, b) => a.start - b.start);
+  const orchestratorToTask: number[] = [];
+  const composition: number[] = [];
+  const taskToOrchestrator: number[] = [];
+  for (const task of compositions) {
+    const before = orchestrators.filter((o) => o.start <= task.start).at(-1);
+    if (before) orchestratorToTask.push(task.start - before.start);
+    composition.push((task.end ?? task.start) - task.start);
+    const after = orchestrators.find((o) => o.start >= (task.end ?? task.start));
+    if (after) taskToOrchestrator.push(after.start - (task.end ?? task.start));
+  }
+  const p50 = (values: number[]) => summarize(values).p50;
+  return {
+    orchestratorActivations: orchestrators.length,
+    orchestratorColdStarts: coldStarts(orchestrators),
+    taskConductorColdStarts: coldStarts(tasks),
+    orchestratorDurationMs: p50(orchestrators.map((o) => o.duration ?? 0)),
+    orchestratorStartToTaskStartMs: p50(orchestratorToTask),
+    taskCompositionMs: p50(composition),
+    taskEndToOrchestratorStartMs: p50(taskToOrchestrator),
   };
 }
 
@@ -259,6 +305,7 @@ async function sequences(ctx: Context) {
         try {
           const sample = await runSequenceOnce(ctx, system, names.get(size)!, size, repetition);
           samples.push(sample);
+          writeProgress(ctx, 'sequenceSamples', samples);
           console.log(`  N=${size} rep ${repetition} ${system}: makespan ${sample.makespanMs} ms, no-ops ${sample.noopActivations} (${sample.noopDurationSumMs} ms), overhead/transition ${sample.overheadPerTransitionMs.toFixed(2)} ms${sample.ok ? '' : ' NOT OK'}`);
         } catch (thrown) {
           errors.push(`${system} N=${size} rep ${repetition}: ${messageOf(thrown)}`);
@@ -276,6 +323,17 @@ async function sequences(ctx: Context) {
         internalOverheadPerTransitionMs: rounded(summarize(own.map((s) => s.internalOverheadPerTransitionMs))),
         makespanMs: rounded(summarize(own.map((s) => s.makespanMs))),
         noopDurationSumMs: rounded(summarize(own.map((s) => s.noopDurationSumMs))),
+        couchRequestsPerTransitionP50: summarize(own.map((s) => s.couchRequestsPerTransition ?? Number.NaN)).p50,
+        ...(system === 'whiskflow' ? {
+          whiskflowDbRequestsPerTransitionP50: summarize(own.map((s) => s.whiskflowDbRequestsPerTransition ?? Number.NaN)).p50,
+          whiskflowDbMsPerTransitionP50: summarize(own.map((s) => s.whiskflowDbMsPerTransition ?? Number.NaN)).p50,
+          phasesP50: {
+            orchestratorDurationMs: summarize(own.map((s) => s.phases?.orchestratorDurationMs ?? Number.NaN)).p50,
+            orchestratorStartToTaskStartMs: summarize(own.map((s) => s.phases?.orchestratorStartToTaskStartMs ?? Number.NaN)).p50,
+            taskCompositionMs: summarize(own.map((s) => s.phases?.taskCompositionMs ?? Number.NaN)).p50,
+            taskEndToOrchestratorStartMs: summarize(own.map((s) => s.phases?.taskEndToOrchestratorStartMs ?? Number.NaN)).p50,
+          },
+        } : {}),
       };
     };
     const systems = Object.fromEntries(SYSTEMS.map((system) => [system, per(system)])) as Record<System, ReturnType<typeof per>>;
@@ -299,7 +357,7 @@ async function sequences(ctx: Context) {
       pairedRatioWhiskflowOverOpenwhiskSequence: pairRatios('openwhiskSequence'),
     };
   });
-  return { bySize, samples: samples.map((s) => rounded(s)), errors };
+  return { bySize, samples: samples.map((s) => ({ ...rounded(s), ...(s.phases ? { phases: rounded(s.phases) } : {}) })), errors };
 }
 
 // ---- fan-out / fan-in -----------------------------------------------------------------------
@@ -320,6 +378,8 @@ interface FanoutResult {
   orchestratorActivations: number;
   orchestratorActivationsPerTask: number;
   taskConductorActivations: number;
+  /** Activations that paid a cold start, by action. */
+  coldStarts: Record<string, number>;
   couchRequests: CouchCounts | null;
   couchRequestsPerTask: { total: number; whiskflowDb: number } | null;
   cpuMsPerTask: CpuSample;
@@ -384,6 +444,7 @@ async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
     orchestratorActivations: orchestrations.length,
     orchestratorActivationsPerTask: orchestrations.length / totalTasks,
     taskConductorActivations: conductors.length,
+    coldStarts: { orchestrator: coldStarts(orchestrations), task: coldStarts(conductors), mapNoop: coldStarts(maps), reduceNoop: coldStarts(reduces) },
     couchRequests: couch,
     couchRequestsPerTask: couch ? { total: couch.total / totalTasks, whiskflowDb: whiskflowDb / totalTasks } : null,
     cpuMsPerTask: rounded(cpuDiff(cpuAfter, cpuBefore, totalTasks)),
@@ -414,6 +475,7 @@ async function fanout(ctx: Context) {
     try {
       const result = await fanoutOnce(ctx, tasks);
       results.push(result);
+      writeProgress(ctx, 'fanout', results);
       console.log(`  fan-out ${tasks}: ${result.status}, makespan ${result.makespanMs} ms, join ${result.joinLatencyMs} ms, `
         + `orchestrator activations/task ${result.orchestratorActivationsPerTask.toFixed(2)}, CouchDB requests/task ${result.couchRequestsPerTask?.total.toFixed(1) ?? 'n/a'} `
         + `(whiskflow db ${result.couchRequestsPerTask?.whiskflowDb.toFixed(1) ?? 'n/a'})`);
@@ -423,6 +485,16 @@ async function fanout(ctx: Context) {
     }
   }
   return { sizes, runs: results.map((result) => rounded(result)), errors };
+}
+
+/** Partial results next to the report while a long run goes on (the final report replaces nothing else). */
+function writeProgress(ctx: Context, key: string, value: unknown): void {
+  try {
+    writeFileSync(`${ctx.options.out}.partial`, `${JSON.stringify({ ...readPartial(ctx), [key]: value }, null, 2)}\n`);
+  } catch { /* progress is best effort */ }
+}
+function readPartial(ctx: Context): Record<string, unknown> {
+  try { return JSON.parse(readFileSync(`${ctx.options.out}.partial`, 'utf8')) as Record<string, unknown>; } catch { return {}; }
 }
 
 // ---- main -----------------------------------------------------------------------------------
@@ -445,6 +517,8 @@ async function run(options: Options): Promise<void> {
   let proxy: CountingProxy | undefined;
   let platform: ChildPlatform | undefined;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  mkdirSync(dirname(options.out), { recursive: true });
+  rmSync(`${options.out}.partial`, { force: true });
   try {
     couch = await startEmbeddedCouch({ dataDir, port: 0 });
     const couchPid = descendants(process.pid).find((pid) => /pouchdb-server/.test(commandLine(pid)));
@@ -515,11 +589,13 @@ async function run(options: Options): Promise<void> {
         ? 'CouchDB requests are counted by a counting HTTP proxy started by the benchmark in front of the embedded pouchdb-server and passed to startPlatform as couchUrl (and as the orchestrator\'s store URL); the benchmark\'s own polling goes to CouchDB directly and is not counted. byDatabase.whiskflow = run-state requests; whisk_local_* = the platform\'s entities/activation records'
         : 'CouchDB requests were not counted (--no-couch-proxy)',
       `limits.sequenceMaxLength raised to ${Math.max(50, Math.max(0, ...options.sequenceSizes) + 10)} (stock OpenWhisk: 50) so that sequences/compositions of every size run`,
+      `runtime maxContainers = ${options.maxContainers ?? 'platform default (16)'}: with the default 16, a 100-task fan-out (orchestrator, task conductor and no-op containers competing) evicted and cold-started ~half of all activations (makespan 189 s vs 13.7 s with 48 on the same machine)`,
       `load average (1, 5, 15 min) at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`,
       ...notes,
     ],
   };
   const path = writeReport(options.out, report);
+  rmSync(`${options.out}.partial`, { force: true });
   printSummary(report);
   console.log(`wrote ${path}`);
 }
@@ -559,7 +635,7 @@ function printSummary(report: BenchReport): void {
       console.log(`  ${run.tasks} | ${run.makespanMs} | ${run.joinLatencyMs} | ${run.orchestratorActivationsPerTask} | ${run.couchRequestsPerTask?.total ?? 'n/a'} (${run.couchRequestsPerTask?.whiskflowDb ?? 'n/a'})`);
     }
   }
-  for (const note of report.notes.slice(7)) console.log(`note: ${note}`);
+  for (const note of report.notes.slice(8)) console.log(`note: ${note}`);
   console.log('targets:');
   printTargets(report.targets);
 }
@@ -580,7 +656,7 @@ const program = new Command('bench-native')
   .option('--repetitions <n>', 'timed runs per system and sequence size (after one untimed warm-up)', positiveInt, 3)
   .option('--fanout-sizes <list>', 'map sizes for fan-out/fan-in; empty to skip', intList, [10, 100, 1000])
   .option('--fanout-10k', 'also run a 10,000-task map (several minutes on the embedded CouchDB)', false)
-  .option('--max-containers <n>', "the runtime's container limit (the platform's default when absent)", positiveInt)
+  .option('--max-containers <n>', "the runtime's container limit (platform default 16 thrashes on fan-out: see the report notes)", positiveInt, 48)
   .option('--no-couch-proxy', 'do not put the counting proxy in front of CouchDB (no request counts)')
   .option('--run-timeout-ms <ms>', 'base timeout per run (fan-out adds 300 ms per task, sequences 1 s per task)', positiveInt, 60_000)
   .option('--out <file>', 'JSON report path', 'bench-results/native.json')

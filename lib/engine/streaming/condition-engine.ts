@@ -126,8 +126,9 @@ export class ConditionEngine {
     try {
       const saved = await Promise.all(changed.map(async (item) => {
         const context = item.context as StreamRunContext;
-        await this.recordRun(item.previous, context);
+        // Views before the head: a reader that sees the run finished must also see its last stage.
         await this.recordViews(item.views);
+        await this.recordRun(item.previous, context);
         return this.contexts.save(context, item.previous);
       }));
       for (const stored of saved) this.remember(stored);

@@ -68,7 +68,7 @@ function loadZipAction(message: InitMessage, workDir: string): unknown {
   const moduleDir = path.join(workDir, 'action');
   try {
     // Loaded lazily: only zip actions pay for it, and plain containers start faster.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const AdmZip = require('adm-zip') as typeof import('adm-zip');
     new AdmZip(Buffer.from(message.code, 'base64')).extractAllTo(moduleDir, true);
   } catch {

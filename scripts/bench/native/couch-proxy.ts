@@ -12,6 +12,8 @@ export interface CouchCounts {
   byDatabase: Record<string, number>;
   /** `<db> <METHOD>` → count. */
   byDatabaseMethod: Record<string, number>;
+  /** Sum of request latencies seen at the proxy (request in → response sent), per database, ms. */
+  latencyMsByDatabase: Record<string, number>;
 }
 
 export interface CountingProxy {
@@ -25,13 +27,16 @@ export function diffCounts(after: CouchCounts, before: CouchCounts): CouchCounts
   const diff = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(
     Object.entries(a).map(([key, value]) => [key, value - (b[key] ?? 0)] as const).filter(([, value]) => value !== 0),
   );
-  return { total: after.total - before.total, byDatabase: diff(after.byDatabase, before.byDatabase), byDatabaseMethod: diff(after.byDatabaseMethod, before.byDatabaseMethod) };
+  return {
+    total: after.total - before.total, byDatabase: diff(after.byDatabase, before.byDatabase),
+    byDatabaseMethod: diff(after.byDatabaseMethod, before.byDatabaseMethod), latencyMsByDatabase: diff(after.latencyMsByDatabase, before.latencyMsByDatabase),
+  };
 }
 
 export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
   const target = new URL(targetUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const counts: CouchCounts = { total: 0, byDatabase: {}, byDatabaseMethod: {} };
+  const counts: CouchCounts = { total: 0, byDatabase: {}, byDatabaseMethod: {}, latencyMsByDatabase: {} };
   const server = http.createServer((request, response) => {
     const path = request.url ?? '/';
     const first = path.split('?')[0]!.split('/')[1] ?? '';
@@ -40,6 +45,10 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
     counts.byDatabase[database] = (counts.byDatabase[database] ?? 0) + 1;
     const key = `${database} ${request.method}`;
     counts.byDatabaseMethod[key] = (counts.byDatabaseMethod[key] ?? 0) + 1;
+    const started = performance.now();
+    response.on('finish', () => {
+      counts.latencyMsByDatabase[database] = (counts.latencyMsByDatabase[database] ?? 0) + performance.now() - started;
+    });
     const headers = { ...request.headers, host: target.host };
     const upstream = http.request({ hostname: target.hostname, port: target.port, method: request.method, path, headers, agent }, (answer) => {
       response.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -59,7 +68,9 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
-    snapshot: () => ({ total: counts.total, byDatabase: { ...counts.byDatabase }, byDatabaseMethod: { ...counts.byDatabaseMethod } }),
+    snapshot: () => ({
+      total: counts.total, byDatabase: { ...counts.byDatabase }, byDatabaseMethod: { ...counts.byDatabaseMethod }, latencyMsByDatabase: { ...counts.latencyMsByDatabase },
+    }),
     stop: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

@@ -1,0 +1,36 @@
+// Lint rules that guard what the type checker does not: floating promises (an unawaited store
+// write is lost when an activation ends) and the borders between the project's rooms.
+const tseslint = require('typescript-eslint');
+
+module.exports = tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'bench-results/**', '**/*.js'] },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: __dirname },
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+    },
+  },
+  {
+    // The local platform is a server users may run without whiskflow's orchestrator: it never
+    // reaches into the engines, stores or CLI (they reach it only through the openwhisk client).
+    files: ['lib/platform/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/engine/**', '**/engine', '**/triggers/**', '**/cli/**', '**/report/**', '**/store/run-store', '**/store/couchdb', '**/store/cloudant'], message: 'lib/platform must not import the orchestrator rooms' },
+      ] }],
+    },
+  },
+  {
+    // The pure core: no I/O clients.
+    files: ['lib/model/**/*.ts', 'lib/conditions/**/*.ts', 'lib/events/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['openwhisk', 'nano', '@ibm-cloud/cloudant', 'kafkajs', 'ioredis', 'node:http', 'http', 'node:fs', 'fs'] }],
+    },
+  },
+);
