@@ -250,10 +250,10 @@ async function runSequenceOnce(ctx: Context, system: System, names: Record<Syste
 }
 
 /**
- * Where a whiskflow transition's time goes, from the activation records of one run: medians over
- * the transitions of (a) the orchestrator activation's duration, (b) orchestrator start → the next
- * task conductor's start (deciding + invoking), (c) the task composition (conductor, no-op,
- * conductor), (d) composition end → the next orchestrator start (trigger fire + rule).
+ * Where a whiskflow transition's time goes, from the activation records of one run (medians over
+ * transitions): the orchestrator activation's duration; orchestrator start → the task composition's
+ * start (decide, claim, invoke); task composition start → the next orchestrator start (conductor,
+ * no-op, conductor, trigger fire, rule). The last two add up to one transition.
  */
 async function whiskflowPhases(ow: Client, t0: number, end: number) {
   const [orchestrations, tasks] = await Promise.all([listActivations(ow, ORCHESTRATOR, t0, end), listActivations(ow, TASK, t0, end)]);
@@ -261,14 +261,14 @@ async function whiskflowPhases(ow: Client, t0: number, end: number) {
   const compositions = tasks.filter((record) => !(record as { cause?: string }).cause).sort((a, b) => a.start - b.start);
   const orchestrators = orchestrations.sort((a, b) => a.start - b.start);
   const orchestratorToTask: number[] = [];
+  const taskToNextOrchestrator: number[] = [];
   const composition: number[] = [];
-  const taskToOrchestrator: number[] = [];
   for (const task of compositions) {
     const before = orchestrators.filter((o) => o.start <= task.start).at(-1);
     if (before) orchestratorToTask.push(task.start - before.start);
     composition.push((task.end ?? task.start) - task.start);
-    const after = orchestrators.find((o) => o.start >= (task.end ?? task.start));
-    if (after) taskToOrchestrator.push(after.start - (task.end ?? task.start));
+    const next = before ? orchestrators[orchestrators.indexOf(before) + 1] : undefined;
+    if (next && next.start >= task.start) taskToNextOrchestrator.push(next.start - task.start);
   }
   const p50 = (values: number[]) => summarize(values).p50;
   return {
@@ -277,8 +277,8 @@ async function whiskflowPhases(ow: Client, t0: number, end: number) {
     taskConductorColdStarts: coldStarts(tasks),
     orchestratorDurationMs: p50(orchestrators.map((o) => o.duration ?? 0)),
     orchestratorStartToTaskStartMs: p50(orchestratorToTask),
+    taskStartToNextOrchestratorStartMs: p50(taskToNextOrchestrator),
     taskCompositionMs: p50(composition),
-    taskEndToOrchestratorStartMs: p50(taskToOrchestrator),
   };
 }
 
@@ -314,6 +314,7 @@ async function sequences(ctx: Context) {
       }
     }
   }
+  const p50Of = (own: SequenceSample[], pick: (s: SequenceSample) => number | undefined) => summarize(own.map((s) => pick(s) ?? Number.NaN).filter(Number.isFinite)).p50;
   const bySize = ctx.options.sequenceSizes.map((size) => {
     const per = (system: System) => {
       const own = samples.filter((s) => s.size === size && s.system === system && s.ok);
@@ -323,15 +324,15 @@ async function sequences(ctx: Context) {
         internalOverheadPerTransitionMs: rounded(summarize(own.map((s) => s.internalOverheadPerTransitionMs))),
         makespanMs: rounded(summarize(own.map((s) => s.makespanMs))),
         noopDurationSumMs: rounded(summarize(own.map((s) => s.noopDurationSumMs))),
-        couchRequestsPerTransitionP50: summarize(own.map((s) => s.couchRequestsPerTransition ?? Number.NaN)).p50,
+        couchRequestsPerTransitionP50: p50Of(own, (s) => s.couchRequestsPerTransition),
         ...(system === 'whiskflow' ? {
-          whiskflowDbRequestsPerTransitionP50: summarize(own.map((s) => s.whiskflowDbRequestsPerTransition ?? Number.NaN)).p50,
-          whiskflowDbMsPerTransitionP50: summarize(own.map((s) => s.whiskflowDbMsPerTransition ?? Number.NaN)).p50,
+          whiskflowDbRequestsPerTransitionP50: p50Of(own, (s) => s.whiskflowDbRequestsPerTransition),
+          whiskflowDbMsPerTransitionP50: p50Of(own, (s) => s.whiskflowDbMsPerTransition),
           phasesP50: {
-            orchestratorDurationMs: summarize(own.map((s) => s.phases?.orchestratorDurationMs ?? Number.NaN)).p50,
-            orchestratorStartToTaskStartMs: summarize(own.map((s) => s.phases?.orchestratorStartToTaskStartMs ?? Number.NaN)).p50,
-            taskCompositionMs: summarize(own.map((s) => s.phases?.taskCompositionMs ?? Number.NaN)).p50,
-            taskEndToOrchestratorStartMs: summarize(own.map((s) => s.phases?.taskEndToOrchestratorStartMs ?? Number.NaN)).p50,
+            orchestratorDurationMs: p50Of(own, (s) => s.phases?.orchestratorDurationMs),
+            orchestratorStartToTaskStartMs: p50Of(own, (s) => s.phases?.orchestratorStartToTaskStartMs),
+            taskStartToNextOrchestratorStartMs: p50Of(own, (s) => s.phases?.taskStartToNextOrchestratorStartMs),
+            taskCompositionMs: p50Of(own, (s) => s.phases?.taskCompositionMs),
           },
         } : {}),
       };
@@ -354,6 +355,8 @@ async function sequences(ctx: Context) {
       whiskflowOverOpenwhiskSequence: ratio(systems.whiskflow.overheadPerTransitionMs, systems.openwhiskSequence.overheadPerTransitionMs),
       whiskflowOverComposer: ratio(systems.whiskflow.overheadPerTransitionMs, systems.composer.overheadPerTransitionMs),
       composerOverOpenwhiskSequence: ratio(systems.composer.overheadPerTransitionMs, systems.openwhiskSequence.overheadPerTransitionMs),
+      /** Absolute: how many ms per transition whiskflow adds over the OpenWhisk sequence (p50s). */
+      whiskflowMinusOpenwhiskSequenceMs: systems.whiskflow.overheadPerTransitionMs.p50 - systems.openwhiskSequence.overheadPerTransitionMs.p50,
       pairedRatioWhiskflowOverOpenwhiskSequence: pairRatios('openwhiskSequence'),
     };
   });

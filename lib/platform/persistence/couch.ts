@@ -15,7 +15,10 @@ export const DEFAULT_DB_PREFIX = 'whisk_local_';
 
 export async function openDatabases(couchUrl: string, prefix = DEFAULT_DB_PREFIX): Promise<PlatformDatabases> {
   // Loopback traffic gains nothing from gzip, which costs CPU on both sides of every bulk write.
-  const server = nano({ url: couchUrl, headers: { 'accept-encoding': 'identity' } });
+  // Spelled exactly as nano spells its own default ('Accept-Encoding': 'deflate, gzip'), which it
+  // merges with Object.assign: a lower-case key would be a second header, and the values would be
+  // joined into 'deflate, gzip, identity', so that pouchdb-server still compressed every answer.
+  const server = nano({ url: couchUrl, headers: { 'Accept-Encoding': 'identity' } });
   const names = { subjects: `${prefix}subjects`, whisks: `${prefix}whisks`, activations: `${prefix}activations` };
   for (const name of Object.values(names)) {
     try {
