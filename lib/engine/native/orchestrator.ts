@@ -57,6 +57,12 @@ export interface RunHead extends RunDoc {
 
 const DEFAULT_LEASE_MS = 60_000;
 const START_PARALLELISM = 8;
+/**
+ * In-flight bound of a map without `concurrency`. The activation that opens a stage starts its whole
+ * window itself, so the window must fit in one orchestrator activation's time limit (at a few dozen
+ * starts per second on the embedded CouchDB, 10,000 starts do not); completions start the rest.
+ */
+const DEFAULT_MAP_WINDOW = 1_000;
 
 /**
  * Transition documents never change once claimed, so a warm orchestrator container keeps the ones
@@ -193,7 +199,7 @@ function propose(ctx: OrchestratorContext, run: RunHead, seq: number, stageId: s
         // The run's input does not fit the workflow: end the run with the cause, attributed to this activation.
         return endProposal(base, { error: 'whiskflow.InvalidInput', cause: error.message, stageId, activationId: ctx.activationId });
       }
-      return { ...base, taskCount: count, window: Math.min(count, stage.concurrency ?? count) };
+      return { ...base, taskCount: count, window: Math.min(count, stage.concurrency ?? DEFAULT_MAP_WINDOW) };
     }
     case 'choice':
     case 'succeed':

@@ -58,8 +58,11 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
       if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: 'proxy', reason: error.message }));
     });
+    // No Nagle on either hop: a request written as headers + body would otherwise wait for a delayed ACK (~40 ms).
+    upstream.on('socket', (socket) => socket.setNoDelay(true));
     request.pipe(upstream);
   });
+  server.on('connection', (socket) => socket.setNoDelay(true));
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
