@@ -34,7 +34,7 @@ import { describeRun } from '../../lib/engine/native/run-view';
 import type { DeliveryClient } from '../../lib/report/deliver';
 import { startChildPlatform, type ChildPlatform } from './lib/child-platform';
 import { childrenCpuMs, commandLine, descendants, readCpu } from './lib/proc';
-import { hostInfo, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
+import { hostInfo, messageOf, phaseRunner, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
 import { rounded, summarize, type Summary } from './lib/stats';
 import { diffCounts, probeLatency, startCountingProxy, type CouchCounts, type CountingProxy } from './native/couch-proxy';
 
@@ -77,7 +77,6 @@ function statusCodeOf(thrown: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-const messageOf = (thrown: unknown) => (thrown instanceof Error ? thrown.message : JSON.stringify(thrown));
 
 /** Every activation of `name` that started at or after `since`, through the list API (paged by 200). */
 async function listActivations(ow: Client, name: string, since: number, upto?: number): Promise<ActivationSummary[]> {
@@ -575,17 +574,7 @@ async function run(options: Options): Promise<void> {
     const directStore: StoreConfig = { kind: 'couchdb', url: couch.url, dbname: 'whiskflow' };
     if (proxy && options.sequenceSizes.length) await deployRuntime(ow, directStore, options.actionsDir);
 
-    const phase = async (name: string, body: () => Promise<unknown>) => {
-      console.log(`- ${name} ...`);
-      const started = performance.now();
-      try {
-        results[name] = await body();
-      } catch (thrown: unknown) {
-        results[name] = { error: messageOf(thrown) };
-        notes.push(`${name} failed: ${messageOf(thrown)}`);
-      }
-      console.log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    };
+    const phase = phaseRunner(results, notes);
     if (options.sequenceSizes.length) await phase('sequences', () => sequences(ctx));
     if (options.fanoutSizes.length || options.fanout10k) {
       if (proxy && options.sequenceSizes.length) await deployRuntime(ow, orchestratorStore, options.actionsDir);

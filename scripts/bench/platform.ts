@@ -17,7 +17,7 @@ import openwhisk from 'openwhisk';
 import { startChildPlatform, type ChildPlatform } from './lib/child-platform';
 import { measureHttpBaseline, type HttpBaseline } from './lib/baseline';
 import { childrenCpuMs, commandLine, descendants, readCpu, rssBytes } from './lib/proc';
-import { hostInfo, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
+import { hostInfo, phaseRunner, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
 import { rounded, summarize, type Summary } from './lib/stats';
 
 type Client = ReturnType<typeof openwhisk>;
@@ -321,18 +321,7 @@ async function run(options: Options): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(...options.concurrency, 64) + 16 });
   const ow = openwhisk({ apihost: platform.apihost, api_key: platform.auth, namespace: platform.namespace, agent });
 
-  const phase = async (name: string, body: () => Promise<unknown>) => {
-    console.log(`- ${name} ...`);
-    const started = performance.now();
-    try {
-      results[name] = await body();
-    } catch (thrown: unknown) {
-      const message = thrown instanceof Error ? thrown.message : JSON.stringify(thrown);
-      results[name] = { error: message };
-      notes.push(`${name} failed: ${message}`);
-    }
-    console.log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  };
+  const phase = phaseRunner(results, notes);
 
   try {
     await phase('httpBaseline', () => measureHttpBaseline(options.warmInvokes));

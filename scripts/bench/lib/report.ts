@@ -60,3 +60,26 @@ export function printTargets(targets: readonly TargetVerdict[]): void {
 function jsonSafe(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? null : value;
 }
+
+/** A thrown value as one line for a report. */
+export function messageOf(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.message : JSON.stringify(thrown);
+}
+
+/**
+ * Runs benchmark phases one after another, timing each on stdout. A phase that throws is recorded
+ * as `{ error }` in `results` and noted, so one failed measurement does not lose the others.
+ */
+export function phaseRunner(results: Record<string, unknown>, notes: string[]): (name: string, body: () => Promise<unknown>) => Promise<void> {
+  return async (name, body) => {
+    console.log(`- ${name} ...`);
+    const started = performance.now();
+    try {
+      results[name] = await body();
+    } catch (thrown: unknown) {
+      results[name] = { error: messageOf(thrown) };
+      notes.push(`${name} failed: ${messageOf(thrown)}`);
+    }
+    console.log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  };
+}
