@@ -126,9 +126,12 @@ export class ConditionEngine {
     try {
       const saved = await Promise.all(changed.map(async (item) => {
         const context = item.context as StreamRunContext;
-        // Views before the head: a reader that sees the run finished must also see its last stage.
+        // The head of a new run first, so that `status` finds it while a large first stage's views are
+        // written; views before the finished head: a reader that sees the run finished must also see
+        // its last stage.
+        if (!item.previous) await recordRunStarted(this.options.store, context.state);
         await this.recordViews(item.views);
-        await this.recordRun(item.previous, context);
+        await this.recordRunFinished(item.previous, context);
         return this.contexts.save(context, item.previous);
       }));
       for (const stored of saved) this.remember(stored);
@@ -207,8 +210,7 @@ export class ConditionEngine {
     return applyStart(undefined, input, { workflow, triggers, partition }, options);
   }
 
-  private async recordRun(previous: StoredContext | undefined, context: StreamRunContext): Promise<void> {
-    if (!previous) await recordRunStarted(this.options.store, context.state);
+  private async recordRunFinished(previous: StoredContext | undefined, context: StreamRunContext): Promise<void> {
     if (context.state.status !== 'running' && (previous?.state.status ?? 'running') === 'running') {
       await recordRunFinished(this.options.store, context.state);
     }

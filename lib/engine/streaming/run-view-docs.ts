@@ -27,6 +27,13 @@ export interface ViewDoc {
 export function progressDocs(previous: RunState | undefined, next: RunState, seqs: ViewSeqs): { seqs: ViewSeqs; docs: ViewDoc[] } {
   const assigned: ViewSeqs = { ...seqs };
   const docs: ViewDoc[] = [];
+  // Stages entered without starting a task (choice, succeed, fail, an empty map) get their stage
+  // document too, as natively; within one batch they were entered before the task stage they led to.
+  for (const visit of instantVisits(previous, next)) {
+    const stage: StageDoc = { type: 'stage', runId: next.runId, seq: Object.keys(assigned).length, stageId: visit.stageId, data: null, taskCount: 0, window: 0, startedAt: Date.parse(next.updatedAt), claimedBy: 'stream' };
+    assigned[`${visit.stageId}:${visit.seq}`] = { seq: stage.seq, taskCount: 0 };
+    docs.push({ id: docIds.stage(next.runId, stage.seq), body: stage, write: 'create' });
+  }
   for (const record of Object.values(next.tasks)) {
     const before = previous?.tasks[record.taskKey];
     if (before === record) continue;
@@ -50,6 +57,23 @@ export function progressDocs(previous: RunState | undefined, next: RunState, seq
     }
   }
   return { seqs: assigned, docs };
+}
+
+/** Stage visits new since `previous` that started no task and do not wait (no thread parked there). */
+function instantVisits(previous: RunState | undefined, next: RunState): { stageId: string; seq: number }[] {
+  const fresh: { stageId: string; seq: number }[] = [];
+  for (const [stageId, count] of Object.entries(next.visits)) {
+    for (let seq = (previous?.visits[stageId] ?? 0) + 1; seq <= count; seq += 1) fresh.push({ stageId, seq });
+  }
+  if (fresh.length === 0) return fresh;
+  const withTasks = new Set<string>();
+  for (const record of Object.values(next.tasks)) {
+    if (previous?.tasks[record.taskKey]) continue;
+    const key = parseTaskKey(record.taskKey);
+    withTasks.add(`${key.stageId}:${key.seq}`);
+  }
+  const parked = new Set(Object.values(next.threads).map((thread) => `${thread.stageId}:${thread.seq}`));
+  return fresh.filter((visit) => !withTasks.has(`${visit.stageId}:${visit.seq}`) && !parked.has(`${visit.stageId}:${visit.seq}`));
 }
 
 /** A failed attempt with a retry already scheduled is not the slot's outcome. */

@@ -69,7 +69,7 @@ export function streamingScenarios(backend: Backend): void {
     expect(platform.count('sumall')).toBe(1);
     // What `whiskflow logs` shows: each stage, each task with the activation that ran it.
     const view = await describeRun(store, runId);
-    expect(view?.stages.map((stage) => [stage.stageId, stage.completed, stage.taskCount])).toEqual([['sum', 5, 5], ['sumall', 1, 1]]);
+    expect(view?.stages.map((stage) => [stage.stageId, stage.completed, stage.taskCount])).toEqual([['sum', 5, 5], ['sumall', 1, 1], ['route', 0, 0], ['small', 0, 0]]);
     const activations = view?.stages.flatMap((stage) => stage.tasks.map((task) => task.attempts[0]?.activationId)).sort();
     expect(activations).toEqual(platform.invocations.map((invocation) => invocation.activationId).sort());
   });

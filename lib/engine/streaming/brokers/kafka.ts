@@ -65,14 +65,15 @@ export class KafkaEventStream implements EventStream {
     if (records.length === 0) return;
     await this.ensureTopic(topic);
     const producer = await this.connectedProducer();
-    try {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: records.map((record) => ({ key: record.key, value: JSON.stringify(record.event) })),
-      });
-    } catch (error) {
-      throw new StreamUnavailableError('kafka', `produce to '${topic}'`, this.address, error);
+    // The broker refuses a record batch larger than `message.max.bytes` (1 MiB by default) with
+    // MESSAGE_TOO_LARGE, and records of one key form one batch: a 10,000-task fan-out's invoke events
+    // (one run, one key) must go in several sends. One after another, so their order is kept.
+    for (const chunk of chunksOfBytes(records.map((record) => ({ key: record.key, value: JSON.stringify(record.event) })), MAX_SEND_BYTES)) {
+      try {
+        await producer.send({ topic, acks: -1, messages: chunk });
+      } catch (error) {
+        throw new StreamUnavailableError('kafka', `produce to '${topic}'`, this.address, error);
+      }
     }
   }
 
@@ -166,4 +167,25 @@ function forwardLog(logger: StreamLogger | undefined, entry: LogEntry): void {
   const context = { kafka: entry.namespace, ...details };
   if (entry.level === KafkaLogLevel.ERROR) logger.error(context, message);
   else logger.warn(context, message);
+}
+
+/** Bytes of message keys and values per send, well under the broker's default `message.max.bytes`. */
+const MAX_SEND_BYTES = 512 * 1024;
+
+function chunksOfBytes<T extends { key: string; value: string }>(messages: readonly T[], limit: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = Buffer.byteLength(message.key) + Buffer.byteLength(message.value);
+    if (current.length > 0 && bytes + size > limit) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }

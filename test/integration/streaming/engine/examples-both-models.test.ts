@@ -1,0 +1,85 @@
+/**
+ * Issue 4, "one workflow definition, two execution models": every example under examples/ is deployed
+ * once to the local platform (`whiskflow deploy`: actions, definition in the store, trigger and rule),
+ * then run natively and under the streaming engines on Redis Streams and on Kafka (real servers). The
+ * three runs must end alike: same status and output (checked against an independently computed
+ * expectation), and the same records for `whiskflow status` and `logs` (stages, task counts, an
+ * activation for every task).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseWorkflow } from '../../../../lib/model/parse';
+import type { Json } from '../../../../lib/model/json';
+import { deployWorkflow } from '../../../../lib/triggers/manager';
+import { deployActionFile } from '../../../../lib/triggers/action-file';
+import { requireKafka, requireRedis, type KafkaTestService, type TestService } from '../../../helpers/services';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
+import { comparableRecord, runUnder, startStreamingModel, type Model, type StreamingModel } from './two-models';
+
+// Generous: CI's 2 cores are shared by parallel suites; a run normally ends within seconds.
+jest.setTimeout(300_000);
+
+const MODELS: readonly Model[] = ['native', 'redis', 'kafka'];
+
+/** 80 parallel waits of 10 ms each: the example's shape, a shorter wait. */
+const shortWaits = { waits: Array.from({ length: 80 }, () => ({ ms: 10 })) };
+
+const examples: { dir: string; actions: string; pkg: string; input: Json; expected: Json }[] = [
+  { dir: 'map-reduce', actions: 'map-reduce', pkg: 'mapreduce', input: json('map-reduce/input.json'), expected: { label: 'large', total: 210, parts: 5 } },
+  // A total under 100 takes the choice's default branch.
+  { dir: 'map-reduce', actions: 'map-reduce', pkg: 'mapreduce', input: { chunks: [{ numbers: [1, 2] }, { numbers: [3] }] }, expected: { label: 'small', total: 6, parts: 2 } },
+  { dir: 'parallel-waits', actions: 'parallel-waits', pkg: 'waits', input: shortWaits, expected: { joined: 80, waitedInAll: 800 } },
+  { dir: 'sequence-of-waits', actions: 'parallel-waits', pkg: 'waits', input: { ms: 20 }, expected: { waited: 300, total: 520 } },
+  { dir: 'word-count', actions: 'word-count', pkg: 'wordcount', input: json('word-count/input.json'), expected: wordCountOf('word-count/text.txt') },
+];
+
+function json(path: string): Json {
+  return JSON.parse(readFileSync(join(ROOT, 'examples', path), 'utf8')) as Json;
+}
+
+/** The expected word count, computed here independently of the example's actions. */
+function wordCountOf(path: string): Json {
+  const words = readFileSync(join(ROOT, 'examples', path), 'utf8').toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
+  const totals = new Map<string, number>();
+  for (const word of words) totals.set(word, (totals.get(word) ?? 0) + 1);
+  const top = [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 10);
+  return { words: words.length, distinct: totals.size, top };
+}
+
+describe('examples under the native and the streaming model (Redis, Kafka) on one local platform', () => {
+  let deployed: DeployedPlatform | undefined;
+  let redis: TestService | undefined;
+  let kafka: KafkaTestService | undefined;
+  const streaming: Partial<Record<Model, StreamingModel>> = {};
+
+  beforeAll(async () => {
+    [deployed, redis, kafka] = await Promise.all([startDeployedPlatform(), requireRedis(), requireKafka()]);
+    const { client, store } = deployed;
+    for (const { dir, actions, pkg } of examples) {
+      await deployActionFile(client, { file: join(ROOT, 'examples', actions, 'actions.js'), packageName: pkg });
+      await deployWorkflow(client, store, parseWorkflow(readFileSync(join(ROOT, 'examples', dir, 'workflow.yaml'), 'utf8')));
+    }
+    streaming.redis = await startStreamingModel(deployed, redis.url, 'redis');
+    streaming.kafka = await startStreamingModel(deployed, kafka.url, 'kafka');
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(Object.values(streaming).map((model) => model.stop()));
+    await Promise.allSettled([deployed?.platform.stop(), redis?.stop(), kafka?.stop()]);
+  });
+
+  it.each(examples)('$dir → $expected', async ({ dir, input, expected }) => {
+    const live = deployed as DeployedPlatform;
+    const workflow = parseWorkflow(readFileSync(join(ROOT, 'examples', dir, 'workflow.yaml'), 'utf8')).name;
+    // The three models at once: they share the platform, as they would share a real OpenWhisk.
+    const heads = await Promise.all(MODELS.map((model) => runUnder(model, live, streaming, workflow, input, 240_000)));
+    const records = await Promise.all(heads.map((head) => comparableRecord(live.store, head)));
+
+    for (const [index, head] of heads.entries()) {
+      expect({ model: MODELS[index], failure: head.failure ?? null, output: head.output }).toEqual({ model: MODELS[index], failure: null, output: expected });
+      expect((head as { engine?: string }).engine).toBe(MODELS[index] === 'native' ? undefined : 'stream');
+    }
+    expect({ model: 'redis', record: records[1] }).toEqual({ model: 'redis', record: records[0] });
+    expect({ model: 'kafka', record: records[2] }).toEqual({ model: 'kafka', record: records[0] });
+  });
+});
