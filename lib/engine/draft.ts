@@ -71,14 +71,20 @@ export class Draft {
   readonly effects: Effect[] = [];
   private instantSteps = 0;
 
-  constructor(readonly workflow: CompiledWorkflow, original: RunState, readonly time: string) {
+  /**
+   * `inPlace`: the caller owns `original` alone (it came out of an earlier Draft and nobody else
+   * holds it), so this draft writes into its containers instead of copying them; only the top-level
+   * object is new, so a changed state is still a different object. `original` must not be used
+   * afterwards. See `transitionInPlace`.
+   */
+  constructor(readonly workflow: CompiledWorkflow, original: RunState, readonly time: string, inPlace = false) {
     if (original.workflow.name !== workflow.name || original.workflow.version !== workflow.version) {
       throw new InvalidInputError(
         `run ${original.runId} belongs to ${original.workflow.name}@${original.workflow.version}, not ${workflow.name}@${workflow.version}`,
         { runId: original.runId, expected: original.workflow, got: { name: workflow.name, version: workflow.version } },
       );
     }
-    this.state = copyForWriting(original);
+    this.state = inPlace ? { ...original } : copyForWriting(original);
   }
 
   /** Enter a stage once more: returns its new visit number (1 on first entry). */
