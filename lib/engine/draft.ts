@@ -6,6 +6,7 @@ import { InvalidInputError } from '../errors';
 import type { CompiledWorkflow } from '../model/compile';
 import type { Effect } from './effects';
 import type { RunState, TaskRecord, Wait } from './run-state';
+import { copyJoin } from '../conditions/join';
 
 /**
  * Steps that complete without waiting (choice) may loop; a workflow whose choices only lead to each
@@ -28,8 +29,8 @@ export interface TransitionResult {
 
 /**
  * A copy of `state` that the engine may write to, sharing everything it never writes in place:
- * the engine replaces task records, join contexts, joins and data rather than changing them, and
- * only writes inside threads and their waits, which are copied here. (A deep clone per event made
+ * the engine replaces task records, fork joins and data rather than changing them, and only writes
+ * inside threads, their waits and fan-out joins, which are copied here. (A deep clone per event made
  * a 1,000-element map cost O(n) per completion in copying alone.)
  */
 function copyForWriting(state: RunState): RunState {
@@ -54,7 +55,8 @@ function copyWait(wait: Wait): Wait {
     case 'task':
       return { ...wait };
     case 'fan-out':
-      return { ...wait, attempts: { ...wait.attempts } };
+      // The join too: steps record arrivals into the draft's join in place (see conditions/join.ts).
+      return { ...wait, attempts: { ...wait.attempts }, join: copyJoin(wait.join) };
     case 'fork':
       return { ...wait };
     default:
