@@ -6,31 +6,36 @@
  * Parameters: the trigger fire's payload (a CloudEvent in structured JSON, or a plain start
  * payload), over the trigger's `whiskflowWorkflow` parameter, over the package's `whiskflowStore`.
  */
-import openwhisk from 'openwhisk';
 import { handleEvent } from '../lib/engine/native/orchestrator';
 import { parseEvent } from '../lib/engine/native/events';
 import { OpenWhiskTaskInvoker, type ActionsClient } from '../lib/engine/native/invoker';
+import { platformClient } from '../lib/engine/native/platform-client';
+import { tracedInvoker, tracedStore, withTrace } from '../lib/engine/native/activation-trace';
 import type { JsonObject } from '../lib/model/json';
-import { toWorkflow } from '../lib/model/parse';
 import type { OrchestratorEvent } from '../lib/engine/native/events';
 import { createRunStore, parseStoreConfig } from '../lib/store/config';
 import type { RunStore } from '../lib/store/run-store';
 import { toActionError } from '../lib/engine/native/action-error';
 
 export async function main(params: JsonObject): Promise<JsonObject> {
+  const started = performance.now();
   try {
     const { whiskflowStore, whiskflowWorkflow, whiskflowDefinition, ...eventParams } = params;
-    const store = storeFor(whiskflowStore);
+    // Everything below reads this activation's environment before its first await: with
+    // `limits.concurrency` > 1 another activation's /run may change process.env afterwards.
+    const store = tracedStore(storeFor(whiskflowStore));
     const deadline = Number(process.env.__OW_DEADLINE) || Date.now() + 60_000;
-    const client = openwhisk({ ignore_certs: true }) as unknown as ActionsClient;
+    const client = platformClient<ActionsClient>();
     const workflow = typeof whiskflowWorkflow === 'string' ? whiskflowWorkflow : '';
-    const outcome = await handleEvent({
+    const ctx = {
       store,
-      invoker: new OpenWhiskTaskInvoker(client, () => deadline - 5_000),
+      invoker: tracedInvoker(new OpenWhiskTaskInvoker(client, () => deadline - 5_000)),
       namespace: process.env.__OW_NAMESPACE ?? '_',
       activationId: process.env.__OW_ACTIVATION_ID ?? 'unknown',
-    }, withDefinition(parseEvent(eventParams, workflow), whiskflowDefinition));
-    return { ...outcome };
+    };
+    const event = withDefinition(parseEvent(eventParams, workflow), whiskflowDefinition);
+    const { value: outcome, trace } = await withTrace(() => handleEvent(ctx, event));
+    return { ...outcome, trace: { ...trace, totalMs: Math.round(performance.now() - started) } };
   } catch (error) {
     return toActionError(error);
   }
@@ -46,5 +51,8 @@ function storeFor(settings: unknown): RunStore {
 
 /** A definition on the trigger (wskdeploy deployments) is validated like a workflow file. */
 function withDefinition(event: OrchestratorEvent, definition: unknown): OrchestratorEvent {
-  return event.type === 'run.started' && definition !== undefined ? { ...event, definition: toWorkflow(definition) } : event;
+  if (event.type !== 'run.started' || definition === undefined) return event;
+  // Loaded on first use (~90 ms of schema and YAML code): only wskdeploy deployments need it.
+  const { toWorkflow } = require('../lib/model/parse') as typeof import('../lib/model/parse');
+  return { ...event, definition: toWorkflow(definition) };
 }

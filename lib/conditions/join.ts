@@ -2,7 +2,9 @@
  * The join condition (Triggerflow's `join`, made pure): a context counts distinct arrivals and
  * holds when all `expected` slots have arrived. Arrivals are keyed by slot (element or branch
  * index), so a redelivered completion for a slot already seen is reported as a duplicate and can
- * never fire the join a second time; the context is returned new, never mutated.
+ * never fire the join a second time. `recordArrival` returns a new context and never mutates;
+ * `recordArrivalInPlace` is for a caller that owns its context (an engine's working copy), because
+ * copying a 10,000-slot context on every arrival made a wide join quadratic.
  */
 import type { Json } from '../model/json';
 
@@ -11,6 +13,8 @@ export interface JoinContext {
   expected: number;
   /** Results by slot index (as a string key, so the context stays JSON). */
   arrived: Record<string, Json>;
+  /** How many slots have arrived; absent in contexts stored before it was kept (then counted once). */
+  count?: number;
 }
 
 export type ArrivalVerdict =
@@ -22,11 +26,11 @@ export type ArrivalVerdict =
   | { kind: 'complete'; context: JoinContext; results: Json[] };
 
 export function emptyJoin(expected: number): JoinContext {
-  return { expected, arrived: {} };
+  return { expected, arrived: {}, count: 0 };
 }
 
 export function arrivedCount(context: JoinContext): number {
-  return Object.keys(context.arrived).length;
+  return context.count ?? Object.keys(context.arrived).length;
 }
 
 export function hasArrived(context: JoinContext, slot: number): boolean {
@@ -35,14 +39,37 @@ export function hasArrived(context: JoinContext, slot: number): boolean {
 
 /** Record that `slot` produced `result`. Slots outside `0..expected-1` are a caller bug. */
 export function recordArrival(context: JoinContext, slot: number, result: Json): ArrivalVerdict {
+  checkSlot(context, slot);
+  if (hasArrived(context, slot)) return { kind: 'duplicate', context };
+  return recordArrivalInPlace(copyJoin(context), slot, result);
+}
+
+/** `recordArrival` writing into `context` itself: only for a context nobody else holds. */
+export function recordArrivalInPlace(context: JoinContext, slot: number, result: Json): ArrivalVerdict {
+  checkSlot(context, slot);
+  if (hasArrived(context, slot)) return { kind: 'duplicate', context };
+  const count = arrivedCount(context) + 1;
+  context.arrived[String(slot)] = result;
+  context.count = count;
+  const missing = context.expected - count;
+  if (missing > 0) return { kind: 'waiting', context, missing };
+  return { kind: 'complete', context, results: orderedResults(context) };
+}
+
+/**
+ * A copy that may be written to. A plain loop rather than a spread: slot keys put a wide context's
+ * `arrived` in V8's dictionary mode, where spreading is slow. Contexts are JSON: no inherited keys.
+ */
+export function copyJoin(context: JoinContext): JoinContext {
+  const arrived: Record<string, Json> = {};
+  for (const slot in context.arrived) arrived[slot] = context.arrived[slot] as Json;
+  return { expected: context.expected, arrived, count: arrivedCount(context) };
+}
+
+function checkSlot(context: JoinContext, slot: number): void {
   if (!Number.isInteger(slot) || slot < 0 || slot >= context.expected) {
     throw new RangeError(`join slot ${slot} is outside 0..${context.expected - 1}`);
   }
-  if (hasArrived(context, slot)) return { kind: 'duplicate', context };
-  const next: JoinContext = { expected: context.expected, arrived: { ...context.arrived, [String(slot)]: result } };
-  const missing = next.expected - arrivedCount(next);
-  if (missing > 0) return { kind: 'waiting', context: next, missing };
-  return { kind: 'complete', context: next, results: orderedResults(next) };
 }
 
 /** Results of a complete context in slot order. */

@@ -6,6 +6,7 @@ import { InvalidInputError } from '../errors';
 import type { CompiledWorkflow } from '../model/compile';
 import type { Effect } from './effects';
 import type { RunState, TaskRecord, Wait } from './run-state';
+import { copyJoin } from '../conditions/join';
 
 /**
  * Steps that complete without waiting (choice) may loop; a workflow whose choices only lead to each
@@ -28,8 +29,8 @@ export interface TransitionResult {
 
 /**
  * A copy of `state` that the engine may write to, sharing everything it never writes in place:
- * the engine replaces task records, join contexts, joins and data rather than changing them, and
- * only writes inside threads and their waits, which are copied here. (A deep clone per event made
+ * the engine replaces task records, fork joins and data rather than changing them, and only writes
+ * inside threads, their waits and fan-out joins, which are copied here. (A deep clone per event made
  * a 1,000-element map cost O(n) per completion in copying alone.)
  */
 function copyForWriting(state: RunState): RunState {
@@ -54,7 +55,8 @@ function copyWait(wait: Wait): Wait {
     case 'task':
       return { ...wait };
     case 'fan-out':
-      return { ...wait, attempts: { ...wait.attempts } };
+      // The join too: steps record arrivals into the draft's join in place (see conditions/join.ts).
+      return { ...wait, attempts: { ...wait.attempts }, join: copyJoin(wait.join) };
     case 'fork':
       return { ...wait };
     default:
@@ -71,14 +73,20 @@ export class Draft {
   readonly effects: Effect[] = [];
   private instantSteps = 0;
 
-  constructor(readonly workflow: CompiledWorkflow, original: RunState, readonly time: string) {
+  /**
+   * `inPlace`: the caller owns `original` alone (it came out of an earlier Draft and nobody else
+   * holds it), so this draft writes into its containers instead of copying them; only the top-level
+   * object is new, so a changed state is still a different object. `original` must not be used
+   * afterwards. See `transitionInPlace`.
+   */
+  constructor(readonly workflow: CompiledWorkflow, original: RunState, readonly time: string, inPlace = false) {
     if (original.workflow.name !== workflow.name || original.workflow.version !== workflow.version) {
       throw new InvalidInputError(
         `run ${original.runId} belongs to ${original.workflow.name}@${original.workflow.version}, not ${workflow.name}@${workflow.version}`,
         { runId: original.runId, expected: original.workflow, got: { name: workflow.name, version: workflow.version } },
       );
     }
-    this.state = copyForWriting(original);
+    this.state = inPlace ? { ...original } : copyForWriting(original);
   }
 
   /** Enter a stage once more: returns its new visit number (1 on first entry). */

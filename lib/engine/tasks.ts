@@ -3,7 +3,7 @@
  * wins); a failure or timeout of the *current* attempt retries with backoff or fails the stage.
  * Events for slots already filled, stale attempts or stages no longer waiting change nothing.
  */
-import { hasArrived, recordArrival } from '../conditions/join';
+import { hasArrived, recordArrivalInPlace } from '../conditions/join';
 import type { RunError, TaskEvent } from '../events/types';
 import { EVENT_TYPES } from '../events/types';
 import { parseTaskKey, type TaskKey } from '../events/task-key';
@@ -71,7 +71,8 @@ function onElement(draft: Draft, parked: Thread, wait: FanOutWait, step: FanOutS
   if (current === undefined || key.attempt > current || hasArrived(wait.join, key.index)) return;
   if (outcome.kind === 'completed') {
     recordTask(draft, event, 'succeeded', outcome);
-    const verdict = recordArrival(wait.join, key.index, outcome.result);
+    // The draft owns its fan-out joins (copied with the wait, see draft.ts): no per-arrival copy.
+    const verdict = recordArrivalInPlace(wait.join, key.index, outcome.result);
     wait.join = verdict.context;
     // Sliding window: element i's resolution starts element i+concurrency, so each element starts
     // exactly once and at most `concurrency` run at a time, whatever order completions arrive in.

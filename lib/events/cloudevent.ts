@@ -65,8 +65,11 @@ export function fromCloudEvent(input: CloudEvent<unknown> | Record<string, unkno
   }
 }
 
+/** Built once: the stream engines check the type of every event they consume. */
+const KNOWN_TYPES: ReadonlySet<string> = new Set(Object.values(EVENT_TYPES));
+
 function isEventType(value: unknown): value is EventType {
-  return typeof value === 'string' && (Object.values(EVENT_TYPES) as string[]).includes(value);
+  return typeof value === 'string' && KNOWN_TYPES.has(value);
 }
 
 function safeJson(text: string): unknown {

@@ -16,10 +16,10 @@
  * Delivery survives throttling (see deliver.ts): a throttled platform delays the event but does not
  * lose it; a duplicate is harmless (the orchestrator records each attempt once).
  */
-import openwhisk from 'openwhisk';
 import { InvalidInputError } from '../errors';
 import { parseTaskContext, taskOutcomeEvent, toPayload, type TaskContext } from '../engine/native/events';
 import { SELF_REPORT_PARAM } from '../engine/native/invoker';
+import { platformClient } from '../engine/native/platform-client';
 import { deliverEvent, type DeliveryClient } from './deliver';
 import type { Json, JsonObject } from '../model/json';
 
@@ -42,7 +42,7 @@ export interface ReportOptions {
 
 /** Fires the completion event of the task whose context is `context`; returns the trigger activation id. */
 export async function fireTaskOutcome(context: TaskContext, outcome: TaskOutcome, options: ReportOptions = {}): Promise<string | undefined> {
-  const client = options.client ?? (openwhisk({ ignore_certs: true }) as unknown as DeliveryClient);
+  const client = options.client ?? platformClient<DeliveryClient>();
   const activationId = options.activationId ?? process.env.__OW_ACTIVATION_ID;
   const payload = toPayload(taskOutcomeEvent(context, outcome, activationId));
   const deadline = options.deadline ?? (Number(process.env.__OW_DEADLINE) || Date.now() + 60_000) - 2_000;

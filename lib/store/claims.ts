@@ -7,7 +7,8 @@
  * for the few documents that are changed after creation.
  */
 import { hasErrorCode, StoreConflictError } from '../errors';
-import type { RunStore, StoredDoc } from './run-store';
+import { createOne } from './bulk';
+import { withoutMeta, type RunStore, type StoredDoc } from './run-store';
 
 export interface Claim<T> {
   won: boolean;
@@ -15,11 +16,13 @@ export interface Claim<T> {
 }
 
 export async function claim<T extends object>(store: RunStore, id: string, body: T): Promise<Claim<T>> {
-  const outcome = await store.createOnly(id, body);
+  const outcome = await createOne(store, id, body);
+  // The winner knows what it wrote (and its revision): only losers read the winner's document.
+  if (outcome.outcome === 'created') return { won: true, doc: { ...(withoutMeta(body) as T), _id: id, _rev: outcome.rev } };
   const doc = await store.get<T>(id);
-  // A create that succeeded (or lost to another create) is readable afterwards on CouchDB/pouchdb.
+  // A create that lost to another create is readable afterwards on CouchDB/pouchdb.
   if (!doc) throw new StoreConflictError(id);
-  return { won: outcome === 'created', doc };
+  return { won: false, doc };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { BasicAuthenticator, CloudantV1, IamAuthenticator } from '@ibm-cloud/cloudant';
 import { StoreConflictError, WhiskflowError } from '../errors';
-import { prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type ListOptions, type ListedDoc, type RunStore, type StoredDoc } from './run-store';
+import { prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
 
 export interface CloudantStoreOptions {
   /** Service URL, e.g. `https://<account>.cloudantnosqldb.appdomain.cloud`. */
@@ -27,6 +27,9 @@ export class CloudantRunStore implements RunStore {
       ? new IamAuthenticator({ apikey: options.iamApiKey })
       : new BasicAuthenticator({ username: options.username ?? '', password: options.password ?? '' });
     this.client = new CloudantV1({ authenticator, serviceUrl: options.url });
+    // 429 (Cloudant's rate limit) and 5xx are retried with backoff; a repeated create answers 409,
+    // which callers handle as "someone created it" (see CouchDbRunStore.retrying).
+    this.client.enableRetries({ maxRetries: 3, maxRetryInterval: 4 });
     this.description = `cloudant ${new URL(options.url).host}/${options.dbname}`;
   }
 
@@ -47,6 +50,34 @@ export class CloudantRunStore implements RunStore {
       if (statusOf(error) === 409) return 'exists';
       throw this.unavailable(`create ${id}`, error);
     }
+  }
+
+  async createMany(docs: readonly NewDoc[]): Promise<CreateResult[]> {
+    const rows = await this.bulk(docs.map(({ id, body }) => ({ ...withoutMeta(body), _id: id }) as CloudantDocument), 'create');
+    return rows.map((row, index) => (row.conflict ? { id: row.id ?? docs[index]!.id, outcome: 'exists' } : { id: row.id ?? docs[index]!.id, outcome: 'created', rev: row.rev }));
+  }
+
+  async replaceMany(docs: readonly StoredDoc<object>[]): Promise<ReplaceResult[]> {
+    const rows = await this.bulk(docs.map((doc) => ({ ...doc }) as unknown as CloudantDocument), 'update');
+    return rows.map((row, index) => (row.conflict ? { id: row.id ?? docs[index]!._id, conflict: true } : { id: row.id ?? docs[index]!._id, rev: row.rev }));
+  }
+
+  /** `_bulk_docs` (Cloudant answers per document like CouchDB: `{ok, id, rev}` or `{id, error: "conflict"}`). */
+  private async bulk(docs: CloudantDocument[], what: string): Promise<({ id?: string; conflict: true } | { id?: string; conflict?: false; rev: string })[]> {
+    let rows: CloudantV1.DocumentResult[];
+    try {
+      rows = (await this.client.postBulkDocs({ db: this.options.dbname, bulkDocs: { docs } })).result;
+    } catch (error) {
+      throw this.unavailable(`bulk ${what} of ${docs.length}`, error);
+    }
+    return rows.map((row) => {
+      if (row.error === 'conflict') return { id: row.id, conflict: true as const };
+      if (row.error || !row.rev) {
+        throw new WhiskflowError('STORE_UNAVAILABLE', `${this.description}: bulk ${what} of ${row.id} failed: ${row.error} ${row.reason ?? ''}`.trim(),
+          { store: this.description, operation: `bulk ${what}`, docId: row.id, error: row.error }, false);
+      }
+      return { id: row.id, rev: row.rev };
+    });
   }
 
   async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {

@@ -4,7 +4,6 @@
  * the orchestrator action later reads.
  */
 import { InvalidInputError } from '../errors';
-import { CloudantRunStore } from './cloudant';
 import { CouchDbRunStore } from './couchdb';
 import { MemoryRunStore } from './memory';
 import type { RunStore } from './run-store';
@@ -21,8 +20,12 @@ export function createRunStore(config: StoreConfig): RunStore {
   switch (config.kind) {
     case 'couchdb':
       return new CouchDbRunStore({ url: config.url, dbname: config.dbname });
-    case 'cloudant':
+    case 'cloudant': {
+      // Loaded on first use: the Cloudant SDK takes ~300 ms to load, which every cold start of an
+      // orchestrator container on CouchDB would otherwise pay.
+      const { CloudantRunStore } = require('./cloudant') as typeof import('./cloudant');
       return new CloudantRunStore(config);
+    }
     case 'memory':
       return new MemoryRunStore();
     default: {

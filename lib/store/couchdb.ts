@@ -4,7 +4,7 @@
  */
 import nano from 'nano';
 import { StoreConflictError, WhiskflowError } from '../errors';
-import { prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type ListOptions, type ListedDoc, type RunStore, type StoredDoc } from './run-store';
+import { prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
 
 export interface CouchDbStoreOptions {
   /** Server URL, credentials may be embedded (`http://user:pass@host:5984`). */
@@ -35,7 +35,7 @@ export class CouchDbRunStore implements RunStore {
 
   async createOnly<T extends object>(id: string, body: T): Promise<CreateOutcome> {
     try {
-      await this.db.insert({ ...withoutMeta(body), _id: id });
+      await this.retrying(() => this.db.insert({ ...withoutMeta(body), _id: id }));
       return 'created';
     } catch (error) {
       if (statusOf(error) === 409) return 'exists';
@@ -43,9 +43,37 @@ export class CouchDbRunStore implements RunStore {
     }
   }
 
+  async createMany(docs: readonly NewDoc[]): Promise<CreateResult[]> {
+    const rows = await this.bulk(docs.map(({ id, body }) => ({ ...withoutMeta(body), _id: id })), 'create');
+    return rows.map((row, index) => (row.conflict ? { id: row.id ?? docs[index]!.id, outcome: 'exists' } : { id: row.id ?? docs[index]!.id, outcome: 'created', rev: row.rev }));
+  }
+
+  async replaceMany(docs: readonly StoredDoc<object>[]): Promise<ReplaceResult[]> {
+    const rows = await this.bulk(docs.map((doc) => ({ ...doc })), 'update');
+    return rows.map((row, index) => (row.conflict ? { id: row.id ?? docs[index]!._id, conflict: true } : { id: row.id ?? docs[index]!._id, rev: row.rev }));
+  }
+
+  /** `_bulk_docs`: per document `{ok, id, rev}` or `{id, error: "conflict"}`; any other error fails the call. */
+  private async bulk(docs: object[], what: string): Promise<({ id?: string; conflict: true } | { id?: string; conflict?: false; rev: string })[]> {
+    let response: nano.DocumentBulkResponse[];
+    try {
+      response = await this.retrying(() => this.db.bulk({ docs }));
+    } catch (error) {
+      throw this.unavailable(`bulk ${what} of ${docs.length}`, error);
+    }
+    return response.map((row) => {
+      if (row.error === 'conflict') return { id: row.id, conflict: true as const };
+      if (row.error || !row.rev) {
+        throw new WhiskflowError('STORE_UNAVAILABLE', `${this.description}: bulk ${what} of ${row.id} failed: ${row.error} ${row.reason ?? ''}`.trim(),
+          { store: this.description, operation: `bulk ${what}`, docId: row.id, error: row.error }, false);
+      }
+      return { id: row.id, rev: row.rev };
+    });
+  }
+
   async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {
     try {
-      return (await this.db.get(id)) as unknown as StoredDoc<T>;
+      return (await this.retrying(() => this.db.get(id))) as unknown as StoredDoc<T>;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw this.unavailable(`read ${id}`, error);
@@ -54,7 +82,7 @@ export class CouchDbRunStore implements RunStore {
 
   async replace<T extends object>(doc: StoredDoc<T>): Promise<string> {
     try {
-      return (await this.db.insert(doc)).rev;
+      return (await this.retrying(() => this.db.insert(doc))).rev;
     } catch (error) {
       if (statusOf(error) === 409) throw new StoreConflictError(doc._id, doc._rev);
       throw this.unavailable(`update ${doc._id}`, error);
@@ -69,7 +97,7 @@ export class CouchDbRunStore implements RunStore {
     const current = await this.get(id);
     if (!current) return false;
     try {
-      await this.db.destroy(id, current._rev);
+      await this.retrying(() => this.db.destroy(id, current._rev));
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
@@ -82,15 +110,34 @@ export class CouchDbRunStore implements RunStore {
       ? { startkey: prefixEnd(prefix), endkey: prefix, descending: true }
       : { startkey: prefix, endkey: prefixEnd(prefix) };
     try {
-      const response = await this.db.list({
+      const response = await this.retrying(() => this.db.list({
         ...range,
         include_docs: options.includeDocs === true,
         ...(options.limit !== undefined ? { limit: options.limit } : {}),
         ...(options.skip ? { skip: options.skip } : {}),
-      });
+      }));
       return response.rows.map((row) => ({ id: row.id, ...(row.doc ? { doc: row.doc as unknown as StoredDoc<T> } : {}) }));
     } catch (error) {
       throw this.unavailable(`list ${prefix}`, error);
+    }
+  }
+
+  /**
+   * Sends a request again after a failure on the way (nano reports a failed fetch as HTTP 500) or a
+   * 502/503/504 from a proxy, a few times with a short backoff. Safe for every operation here: reads
+   * and CAS replaces are idempotent, and a create repeated after a create that did land answers
+   * `exists`, which callers already handle as "someone created it" (the orchestrator recognizes its
+   * own claims by their token).
+   */
+  private async retrying<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const status = statusOf(error);
+        if (attempt >= 4 || status === undefined || !TRANSIENT_STATUS.has(status)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt * (0.5 + Math.random())));
+      }
     }
   }
 
@@ -100,6 +147,8 @@ export class CouchDbRunStore implements RunStore {
       { store: this.description, operation, status }, status === undefined || status >= 500 || status === 429);
   }
 }
+
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
 
 function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;

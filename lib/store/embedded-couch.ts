@@ -1,7 +1,8 @@
 /**
- * Starts the embedded CouchDB-compatible server (pouchdb-server) as a child process, unless a real
- * CouchDB is configured. Running it out of process keeps its LevelDB work off the controller's event
- * loop, and makes the local platform talk to its store over the same HTTP protocol as to a real CouchDB.
+ * Starts the embedded CouchDB-compatible server (pouchdb-server's express-pouchdb and PouchDB on
+ * LevelDB) as a child process, unless a real CouchDB is configured. Running it out of process keeps
+ * its LevelDB work off the controller's event loop, and makes the local platform talk to its store
+ * over the same HTTP protocol as to a real CouchDB.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
@@ -28,7 +29,47 @@ export interface EmbeddedCouch {
   stop(): Promise<void>;
 }
 
-const POUCHDB_SERVER_BIN = require.resolve('pouchdb-server/bin/pouchdb-server');
+/**
+ * pouchdb-server's package: the server below loads express-pouchdb and PouchDB from its dependencies,
+ * wherever npm placed them.
+ */
+const POUCHDB_SERVER_PACKAGE = require.resolve('pouchdb-server/package.json');
+
+/**
+ * The parts of express-pouchdb the server mounts. pouchdb-server mounts all of them (`fullCouchDB`):
+ * its validation plugin queries the design documents for `validate_doc_update` functions once per
+ * written document (most of the server's CPU per activation record: 0.7 ms per record with it,
+ * 0.13 ms without, in the platform benchmark), and its size plugin walks the database directory at
+ * every `GET /{db}`. Neither, nor compression, `_config`, logging, Fauxton, replication, sessions
+ * or users, is part of what the platform, the run stores (nano, @ibm-cloud/cloudant) and the changes
+ * provider use. Kept: PouchDB's minimum (databases, documents, `_all_docs`, `_bulk_docs`,
+ * `_bulk_get`, `_changes` incl. longpoll and continuous, attachments, views, revs-diff, compaction)
+ * plus `_find`/`_index`.
+ */
+const EXPRESS_POUCHDB_MODE = {
+  mode: 'minimumForPouchDB',
+  overrideMode: { include: ['routes/find'], exclude: ['compression'] },
+};
+
+/**
+ * The child's program. It exits when its parent goes away (the IPC channel closes), even if the
+ * parent was killed without a chance to stop it: a crashed test run must not leave database servers
+ * behind. SIGTERM exits normally, so that `--cpu-prof` writes its profile.
+ */
+const SERVER_SCRIPT = `
+'use strict';
+process.on('disconnect', () => process.exit(0));
+const settings = JSON.parse(process.argv[process.argv.length - 1]);
+const load = require('node:module').createRequire(settings.packageJson);
+const PouchDB = load('pouchdb-core').plugin(load('pouchdb-adapter-leveldb')).plugin(load('pouchdb-mapreduce'));
+const app = load('express-pouchdb')(PouchDB.defaults({ prefix: settings.dir }), settings.mode);
+const server = require('node:http').createServer(app);
+server.keepAliveTimeout = 65000;
+server.listen(settings.port, settings.host);
+const exit = () => { server.close(); process.exit(0); };
+process.on('SIGTERM', exit);
+process.on('SIGINT', exit);
+`;
 
 export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise<EmbeddedCouch> {
   if (options.externalUrl) {
@@ -36,16 +77,15 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
     await waitUntilAnswering(url, options.startTimeoutMs ?? 5000, undefined);
     return { url, embedded: false, stop: async () => undefined };
   }
-  const couchDir = path.join(options.dataDir, 'couch');
+  const couchDir = path.resolve(options.dataDir, 'couch');
   mkdirSync(couchDir, { recursive: true });
   const port = options.port && options.port > 0 ? options.port : await findFreePort();
-  // pouchdb-server writes config.json and log.txt into its working directory: keep them in the data dir.
   const logFile = openSync(path.join(couchDir, 'pouchdb-server.out'), 'a');
-  const args = ['--port', String(port), '--host', '127.0.0.1', '--dir', couchDir, '--config', path.join(couchDir, 'config.json'), '--no-stdout-logs'];
-  // The server exits when its parent goes away (the IPC channel closes), even if the parent was killed
-  // without a chance to stop it: a crashed test run must not leave database servers behind.
-  const guard = `process.on('disconnect', () => process.exit(0)); process.argv.splice(1, 0, ${JSON.stringify(POUCHDB_SERVER_BIN)}); require(${JSON.stringify(POUCHDB_SERVER_BIN)});`;
-  const child = spawn(process.execPath, ['-e', guard, '--', ...args], {
+  const settings = { packageJson: POUCHDB_SERVER_PACKAGE, dir: couchDir + path.sep, port, host: '127.0.0.1', mode: EXPRESS_POUCHDB_MODE };
+  // For benchmarks: a V8 CPU profile of the server, written when it stops.
+  const profileDir = process.env.WHISKFLOW_COUCH_CPU_PROFILE_DIR;
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const child = spawn(process.execPath, [...profile, '-e', SERVER_SCRIPT, '--', JSON.stringify(settings)], {
     cwd: couchDir,
     stdio: ['ignore', logFile, logFile, 'ipc'],
   });

@@ -3,7 +3,7 @@
  * Revisions are `<n>-mem`, enough to detect lost updates the way CouchDB does.
  */
 import { StoreConflictError } from '../errors';
-import { withoutMeta, type CreateOutcome, type ListOptions, type ListedDoc, type RunStore, type StoredDoc } from './run-store';
+import { withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
 
 export class MemoryRunStore implements RunStore {
   readonly description = 'memory';
@@ -16,6 +16,27 @@ export class MemoryRunStore implements RunStore {
     if (this.docs.has(id)) return 'exists';
     this.docs.set(id, { rev: 1, body: JSON.stringify(withoutMeta(body)) });
     return 'created';
+  }
+
+  /** Like `_bulk_docs`: one round trip, each document created or refused on its own. */
+  async createMany(docs: readonly NewDoc[]): Promise<CreateResult[]> {
+    await Promise.resolve();
+    return docs.map(({ id, body }): CreateResult => {
+      if (this.docs.has(id)) return { id, outcome: 'exists' };
+      this.docs.set(id, { rev: 1, body: JSON.stringify(withoutMeta(body)) });
+      return { id, outcome: 'created', rev: '1-mem' };
+    });
+  }
+
+  async replaceMany(docs: readonly StoredDoc<object>[]): Promise<ReplaceResult[]> {
+    await Promise.resolve();
+    return docs.map((doc): ReplaceResult => {
+      const entry = this.docs.get(doc._id);
+      if (!entry || `${entry.rev}-mem` !== doc._rev) return { id: doc._id, conflict: true };
+      entry.rev += 1;
+      entry.body = JSON.stringify(withoutMeta(doc));
+      return { id: doc._id, rev: `${entry.rev}-mem` };
+    });
   }
 
   async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {

@@ -83,6 +83,8 @@ export interface InvokeDoc {
   attempt: number;
   claimedAt: number;
   claimedBy?: string;
+  /** Identifies the handling that holds the claim (see the orchestrator's `Handling`). */
+  claimToken?: string;
   /** Set once the invoke was accepted; absent while (or if) the claimer is still invoking. */
   activationId?: string;
   invokedAt?: number;

@@ -29,6 +29,18 @@ export interface ListedDoc<T> {
   doc?: StoredDoc<T>;
 }
 
+/** A document to create with a create-only write. */
+export interface NewDoc {
+  id: string;
+  body: object;
+}
+
+/** Per-document outcome of a bulk create: the winner learns its revision, so it can replace without a read. */
+export type CreateResult = { id: string; outcome: 'created'; rev: string } | { id: string; outcome: 'exists' };
+
+/** Per-document outcome of a bulk compare-and-swap replace. */
+export type ReplaceResult = { id: string; rev: string } | { id: string; conflict: true };
+
 export interface RunStore {
   /** Human-readable description without credentials, for logs and errors. */
   readonly description: string;
@@ -50,6 +62,17 @@ export interface RunStore {
   remove(id: string): Promise<boolean>;
   /** Documents whose id starts with `prefix`, in id order. */
   listByPrefix<T extends object>(prefix: string, options?: ListOptions): Promise<ListedDoc<T>[]>;
+  /**
+   * Several create-only writes in one request (CouchDB `_bulk_docs` without `_rev`s): each document
+   * is created, or reported `exists`, exactly as `createOnly` would; the documents are independent
+   * (no all-or-nothing). Optional: `lib/store/bulk.ts` falls back to one `createOnly` per document.
+   */
+  createMany?(docs: readonly NewDoc[]): Promise<CreateResult[]>;
+  /**
+   * Several `replace`s in one request (`_bulk_docs` with the `_rev`s read or created earlier); a
+   * document whose revision moved on is reported as a conflict instead of failing the others.
+   */
+  replaceMany?(docs: readonly StoredDoc<object>[]): Promise<ReplaceResult[]>;
 }
 
 /** Upper bound of a key range that holds every id starting with `prefix`. */

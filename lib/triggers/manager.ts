@@ -82,8 +82,19 @@ export interface DeployedWorkflow {
 const deadline = () => Date.now() + 120_000;
 const retry = <T>(what: string, call: () => Promise<T>) => withThrottleRetry(what, call, { deadline: deadline() });
 
+/**
+ * Limits of the whiskflow actions themselves (orchestrator, task conductor, timer). Unset means the
+ * platform's defaults: stock OpenWhisk allows `concurrency` 1 unless the operator raised
+ * `limits.concurrency.max`, so a higher value is opt-in; it lets a wide fan-out's completion events
+ * share a few warm orchestrator containers instead of queueing for (or cold-starting) one each.
+ */
+export interface RuntimeLimits {
+  concurrency?: number;
+  memoryMb?: number;
+}
+
 /** Installs or updates the whiskflow package and its actions from the webpack bundles. */
-export async function deployRuntime(client: ManagementClient, storeConfig: StoreConfig, bundlesDir: string): Promise<string[]> {
+export async function deployRuntime(client: ManagementClient, storeConfig: StoreConfig, bundlesDir: string, runtimeLimits: RuntimeLimits = {}): Promise<string[]> {
   await retry(`update package ${PACKAGE}`, () => client.packages.update({
     name: PACKAGE,
     package: { parameters: [], annotations: [{ key: 'description', value: 'whiskflow native orchestrator' }] },
@@ -99,7 +110,12 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
     await retry(`update action ${action.name}`, () => client.actions.update({
       name: action.name,
       action: {
-        exec: { kind: 'nodejs:20', code }, annotations, limits: { timeout: action.timeoutMs },
+        exec: { kind: 'nodejs:20', code }, annotations,
+        limits: {
+          timeout: action.timeoutMs,
+          ...(runtimeLimits.concurrency !== undefined ? { concurrency: runtimeLimits.concurrency } : {}),
+          ...(runtimeLimits.memoryMb !== undefined ? { memory: runtimeLimits.memoryMb } : {}),
+        },
         // Only the actions that read run state get the store settings (they may hold credentials);
         // package-wide defaults would also reach the task conductor and leak into task results.
         parameters: action.usesStore ? [{ key: STORE_PARAM, value: storeConfig }] : [],

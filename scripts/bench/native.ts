@@ -51,8 +51,11 @@ interface Options {
   fanoutSizes: number[];
   fanout10k: boolean;
   maxContainers?: number;
+  whiskflowConcurrency: number;
+  whiskflowMemory?: number;
   couchProxy: boolean;
   runTimeoutMs: number;
+  maxRunMs?: number;
   stallMs: number;
   mapConcurrency?: number;
   out: string;
@@ -170,15 +173,29 @@ async function deploySequences(ow: BenchClient, store: RunStore, namespace: stri
   if (deployed.missingActions.length) throw new Error(`workflow ${workflow.name} names missing actions ${deployed.missingActions.join(', ')}`);
   const sequenceName = `bench-owseq-${size}`;
   await ow.actions.update({ name: sequenceName, action: { exec: { kind: 'sequence', components: Array.from({ length: size }, () => `/${namespace}/${NOOP}`) } } as never });
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const composer = require('openwhisk-composer') as ComposerModule;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const conductor = require('openwhisk-composer/conductor') as ConductorModule;
   const compositionName = `bench-composer-${size}`;
   const compiled = composer.sequence(...Array.from({ length: size }, () => NOOP)).compile();
   const generated = conductor.generate({ ...compiled, name: compositionName }, undefined, 'nodejs:20');
   await ow.actions.update({ name: compositionName, action: generated.action } as never);
   return { whiskflow: workflow.name, openwhiskSequence: sequenceName, composer: compositionName };
+}
+
+/**
+ * Installs the whiskflow actions for `storeConfig`, then sets their intra-container concurrency
+ * (`limits.concurrency`; stock OpenWhisk allows only 1, deployments can raise `concurrency.max`).
+ * They spend their time waiting on CouchDB and the controller, so one container can serve many
+ * activations at once instead of the pool starting (and evicting) one container per activation.
+ */
+async function installWhiskflow(ow: BenchClient, storeConfig: StoreConfig, options: Options): Promise<void> {
+  await deployRuntime(ow, storeConfig, options.actionsDir);
+  if (options.whiskflowConcurrency <= 1 && options.whiskflowMemory === undefined) return;
+  for (const name of [ORCHESTRATOR, TASK, 'whiskflow/timer']) {
+    const action = (await ow.actions.get({ name })) as unknown as { exec: object; annotations: object[]; parameters: object[]; limits: Record<string, number> };
+    const limits = { ...action.limits, concurrency: options.whiskflowConcurrency, ...(options.whiskflowMemory ? { memory: options.whiskflowMemory } : {}) };
+    await ow.actions.update({ name, action: { exec: action.exec, annotations: action.annotations, parameters: action.parameters, limits } } as never);
+  }
 }
 
 // ---- sequences ------------------------------------------------------------------------------
@@ -250,6 +267,8 @@ async function runSequenceOnce(ctx: Context, system: System, names: Record<Syste
   };
 }
 
+interface OrchestratorTrace { storeRequests: number; storeMs: number; invokes: number; invokeMs: number; totalMs: number }
+
 /**
  * Where a whiskflow transition's time goes, from the activation records of one run (medians over
  * transitions): the orchestrator activation's duration; orchestrator start → the task composition's
@@ -272,8 +291,19 @@ async function whiskflowPhases(ow: Client, t0: number, end: number) {
     if (next && next.start >= task.start) taskToNextOrchestrator.push(next.start - task.start);
   }
   const p50 = (values: number[]) => summarize(values).p50;
+  // Each orchestrator activation returns its own trace: store round trips and invokes, with their time.
+  const traces = (await Promise.all(orchestrators.map(async (o) => {
+    const record = await ow.activations.get({ name: o.activationId }).catch(() => undefined);
+    return (record?.response?.result as { trace?: OrchestratorTrace } | undefined)?.trace;
+  }))).filter((trace): trace is OrchestratorTrace => trace !== undefined);
   return {
     orchestratorActivations: orchestrators.length,
+    orchestratorTraced: traces.length,
+    orchestratorStoreRequests: p50(traces.map((t) => t.storeRequests)),
+    orchestratorStoreMs: p50(traces.map((t) => t.storeMs)),
+    orchestratorInvokeMs: p50(traces.map((t) => t.invokeMs)),
+    /** In-action time not spent waiting on the store or the platform (event parsing, JSON, bookkeeping). */
+    orchestratorOtherMs: p50(traces.map((t) => t.totalMs - t.storeMs - t.invokeMs)),
     orchestratorColdStarts: coldStarts(orchestrators),
     taskConductorColdStarts: coldStarts(tasks),
     orchestratorDurationMs: p50(orchestrators.map((o) => o.duration ?? 0)),
@@ -331,6 +361,10 @@ async function sequences(ctx: Context) {
           whiskflowDbMsPerTransitionP50: p50Of(own, (s) => s.whiskflowDbMsPerTransition),
           phasesP50: {
             orchestratorDurationMs: p50Of(own, (s) => s.phases?.orchestratorDurationMs),
+            orchestratorStoreRequests: p50Of(own, (s) => s.phases?.orchestratorStoreRequests),
+            orchestratorStoreMs: p50Of(own, (s) => s.phases?.orchestratorStoreMs),
+            orchestratorInvokeMs: p50Of(own, (s) => s.phases?.orchestratorInvokeMs),
+            orchestratorOtherMs: p50Of(own, (s) => s.phases?.orchestratorOtherMs),
             orchestratorStartToTaskStartMs: p50Of(own, (s) => s.phases?.orchestratorStartToTaskStartMs),
             taskStartToNextOrchestratorStartMs: p50Of(own, (s) => s.phases?.taskStartToNextOrchestratorStartMs),
             taskCompositionMs: p50Of(own, (s) => s.phases?.taskCompositionMs),
@@ -393,7 +427,7 @@ interface FanoutResult {
 async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
   const { ow, store, proxy } = ctx;
   const input = { items: Array.from({ length: tasks }, (_, i) => ({ i })) };
-  const deadline = Date.now() + ctx.options.runTimeoutMs + tasks * 300;
+  const deadline = Date.now() + Math.min(ctx.options.runTimeoutMs + tasks * 300, ctx.options.maxRunMs ?? Number.POSITIVE_INFINITY);
   await settle(ctx.platform);
   const couchBefore = proxy?.snapshot();
   const cpuBefore = cpuSample(ctx.platform.pid, ctx.couchPid);
@@ -563,7 +597,7 @@ async function run(options: Options): Promise<void> {
     const orchestratorStore: StoreConfig = { kind: 'couchdb', url: platformCouch, dbname: 'whiskflow' };
     const store = createRunStore({ kind: 'couchdb', url: couch.url, dbname: 'whiskflow' });
     await store.ensureReady();
-    await deployRuntime(ow, orchestratorStore, options.actionsDir);
+    await installWhiskflow(ow, orchestratorStore, options);
     for (const name of [NOOP, MAP_NOOP, REDUCE_NOOP]) {
       await ow.actions.update({ name, action: { exec: { kind: 'nodejs:20', code: NOOP_CODE } } } as never);
     }
@@ -572,12 +606,12 @@ async function run(options: Options): Promise<void> {
     // row: the sequence comparison gives the orchestrator a direct store URL (the platform itself stays
     // behind the proxy, for all three systems alike); the fan-out phase counts through the proxy.
     const directStore: StoreConfig = { kind: 'couchdb', url: couch.url, dbname: 'whiskflow' };
-    if (proxy && options.sequenceSizes.length) await deployRuntime(ow, directStore, options.actionsDir);
+    if (proxy && options.sequenceSizes.length) await installWhiskflow(ow, directStore, options);
 
     const phase = phaseRunner(results, notes);
     if (options.sequenceSizes.length) await phase('sequences', () => sequences(ctx));
     if (options.fanoutSizes.length || options.fanout10k) {
-      if (proxy && options.sequenceSizes.length) await deployRuntime(ow, orchestratorStore, options.actionsDir);
+      if (proxy && options.sequenceSizes.length) await installWhiskflow(ow, orchestratorStore, options);
       await phase('fanout', () => fanout(ctx));
     }
   } finally {
@@ -608,6 +642,7 @@ async function run(options: Options): Promise<void> {
           + 'CouchDB requests are counted by a counting HTTP proxy started by the benchmark in front of the embedded pouchdb-server and passed to startPlatform as couchUrl (and as the orchestrator\'s store URL); the benchmark\'s own polling goes to CouchDB directly and is not counted. byDatabase.whiskflow = run-state requests; whisk_local_* = the platform\'s entities/activation records'
         : 'CouchDB requests were not counted (--no-couch-proxy)',
       `limits.sequenceMaxLength raised to ${Math.max(50, Math.max(0, ...options.sequenceSizes) + 10)} (stock OpenWhisk: 50) so that sequences/compositions of every size run`,
+      `whiskflow actions (orchestrator, task conductor, timer) limits.memory = ${options.whiskflowMemory ?? 'default (256)'} MB, limits.concurrency = ${options.whiskflowConcurrency}${options.whiskflowConcurrency > 1 ? ' (stock OpenWhisk allows 1: a deployment must raise concurrency.max)' : ' (stock)'}`,
       `runtime maxContainers = ${options.maxContainers ?? 'platform default (16)'}: with the default 16, a 100-task fan-out (orchestrator, task conductor and no-op containers competing) evicted and cold-started ~half of all activations (makespan 189 s vs 13.7 s with 48 on the same machine)`,
       `load average (1, 5, 15 min) at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`,
       ...notes,
@@ -648,6 +683,14 @@ function printSummary(report: BenchReport): void {
         + `${size.composer.overheadPerTransitionMs.p50} (${size.composer.runs}) | ${size.whiskflowOverOpenwhiskSequence.toFixed(2)}x`);
     }
   }
+  if (seq?.bySize) {
+    console.log('whiskflow transition phases, p50 ms: orchestrator duration (store requests, store ms, invoke ms, other ms) | orchestrator start → task start | task start → next orchestrator start');
+    for (const size of seq.bySize) {
+      const p = size.whiskflow.phasesP50;
+      if (!p) continue;
+      console.log(`  N=${size.size}: ${p.orchestratorDurationMs} (${p.orchestratorStoreRequests}, ${p.orchestratorStoreMs}, ${p.orchestratorInvokeMs}, ${p.orchestratorOtherMs}) | ${p.orchestratorStartToTaskStartMs} | ${p.taskStartToNextOrchestratorStartMs}`);
+    }
+  }
   const fan = r.fanout as Awaited<ReturnType<typeof fanout>> | undefined;
   if (fan?.runs) {
     console.log('fan-out/fan-in: tasks | makespan ms | join ms | orchestrator act/task | CouchDB req/task (whiskflow db)');
@@ -655,7 +698,7 @@ function printSummary(report: BenchReport): void {
       console.log(`  ${run.tasks} | ${run.makespanMs} | ${run.joinLatencyMs} | ${run.orchestratorActivationsPerTask} | ${run.couchRequestsPerTask?.total ?? 'n/a'} (${run.couchRequestsPerTask?.whiskflowDb ?? 'n/a'})`);
     }
   }
-  for (const note of report.notes.slice(8)) console.log(`note: ${note}`);
+  for (const note of report.notes.slice(9)) console.log(`note: ${note}`);
   console.log('targets:');
   printTargets(report.targets);
 }
@@ -677,8 +720,11 @@ const program = new Command('bench-native')
   .option('--fanout-sizes <list>', 'map sizes for fan-out/fan-in; empty to skip', intList, [10, 100, 1000])
   .option('--fanout-10k', 'also run a 10,000-task map (several minutes on the embedded CouchDB)', false)
   .option('--max-containers <n>', "the runtime's container limit (platform default 16 thrashes on fan-out: see the report notes)", positiveInt, 48)
+  .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, task conductor, timer); 1 = stock OpenWhisk', positiveInt, 1)
+  .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions (stock default 256, max 512)', positiveInt)
   .option('--no-couch-proxy', 'do not put the counting proxy in front of CouchDB (no request counts)')
   .option('--run-timeout-ms <ms>', 'base timeout per run (fan-out adds 300 ms per task, sequences 1 s per task)', positiveInt, 60_000)
+  .option('--max-run-ms <ms>', 'upper bound of a fan-out run (the default bound grows by 300 ms per task)', positiveInt)
   .option('--stall-ms <ms>', 'give up on a fan-out run when no map task completed for this long', positiveInt, 60_000)
   .option('--map-concurrency <k>', 'map `concurrency` (window) of the fan-out workflow; absent = all at once', positiveInt)
   .option('--out <file>', 'JSON report path', 'bench-results/native.json')

@@ -17,6 +17,16 @@ interface DeployFlags {
   changesFeed?: string;
   actions?: string;
   package?: string;
+  concurrency?: number;
+  memory?: number;
+}
+
+function positiveInteger(flag: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidInputError(`${flag} must be a positive integer, got '${value}'`, { flag, value });
+    return parsed;
+  };
 }
 
 export function register(program: Command): void {
@@ -31,6 +41,8 @@ export function register(program: Command): void {
     .option('--changes-feed <action>', 'feed action (on IBM Cloud: /whisk.system/cloudant/changes)')
     .option('--actions <file>', 'also deploy every exported function of this JS file as an action ...')
     .option('--package <name>', '... in this package (with --actions)')
+    .option('--concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, conductor, timer); stock OpenWhisk allows 1 unless raised', positiveInteger('--concurrency'))
+    .option('--memory <MB>', 'limits.memory of the whiskflow actions', positiveInteger('--memory'))
     .action(async (file: string, flags: DeployFlags) => {
       const connection = connect();
       const workflow = readWorkflow(file);
@@ -44,7 +56,10 @@ export function register(program: Command): void {
         feeds.changes = { dbname: flags.changesDb, ...(url ? { url } : {}), ...(flags.changesFilter ? { filter: flags.changesFilter } : {}), ...(flags.changesFeed ? { feed: flags.changesFeed } : {}) };
       }
       await connection.store.ensureReady();
-      await deployRuntime(connection.client, connection.storeConfig, connection.bundlesDir);
+      await deployRuntime(connection.client, connection.storeConfig, connection.bundlesDir, {
+        ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+        ...(flags.memory !== undefined ? { memoryMb: flags.memory } : {}),
+      });
       if (flags.actions) {
         if (!flags.package) throw new InvalidInputError('--actions needs --package <name>', {});
         const names = await deployActionFile(connection.client, { file: resolve(flags.actions), packageName: flags.package });

@@ -16,6 +16,7 @@ export interface LocalCommandOptions {
   dataDir: string;
   writeWskprops?: string | boolean;
   stockLimits?: boolean;
+  userMemory?: number;
 }
 
 export function register(program: Command): void {
@@ -28,6 +29,8 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'directory for the platform\'s data', config.localDataDir)
     .option('--write-wskprops [path]', 'write APIHOST and AUTH for wsk to ~/.wskprops or the given file')
     .option('--stock-limits', 'use the stock OpenWhisk throttles (120 invokes/min, 100 concurrent, 60 fires/min)')
+    .option('--user-memory <mb>', 'memory for action containers, as the sum of their memory limits (default: half the machine\'s, 1024..8192)',
+      positiveInteger, optionalInteger(process.env.WHISKFLOW_LOCAL_USER_MEMORY_MB, 'WHISKFLOW_LOCAL_USER_MEMORY_MB'))
     .action(async (options: LocalCommandOptions) => {
       await runLocal(options, config.couchdbUrl);
     });
@@ -39,6 +42,7 @@ async function runLocal(options: LocalCommandOptions, couchUrl: string | undefin
     couchPort: options.couchPort,
     dataDir: options.dataDir,
     stockLimits: options.stockLimits === true,
+    ...(options.userMemory !== undefined ? { runtime: { userMemoryMb: options.userMemory } } : {}),
     ...(couchUrl ? { couchUrl } : {}),
     log: (message) => console.error(`whiskflow local: ${message}`),
   });
@@ -79,4 +83,18 @@ function portNumber(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number 0..65535');
   return port;
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return parsed;
+}
+
+/** An optional positive integer from the environment; a bad value is an error, not silently ignored. */
+function optionalInteger(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, not '${value}'`);
+  return parsed;
 }

@@ -6,15 +6,21 @@
  * create-only document (see lib/store/run-documents.ts), so any number of concurrent, duplicated or
  * retried events produce each transition, each task start and each join exactly once:
  * - a completion writes `result/<run>/<seq>/<index>`; a duplicate finds it there and changes nothing;
- * - a join is complete when every bucket of results is full (two small `_all_docs` ranges);
+ * - a stage of one task is complete when its result is written; a wider join is complete when every
+ *   bucket of results is full (two small `_all_docs` ranges);
  * - the next stage is entered by whoever creates `stage/<run>/<seq+1>` first; everyone else reads
  *   the winner's decision and only repeats idempotent steps;
  * - a task attempt runs only after its `invoke/...` claim was created.
  * After a claim, losers still "realize" the claimed document (start its tasks, finish the run):
  * those steps are themselves claimed, so a retried activation repairs a crash of the first one
  * without doubling anything.
+ *
+ * Round trips are what a transition costs, so independent create-only writes travel together in one
+ * `_bulk_docs` (lib/store/bulk.ts), a winner never re-reads what it created, and documents that
+ * never change are kept in the warm container (warm-cache.ts). docs/exactly-once.md has the argument.
  */
-import { EntityNotFoundError, InvalidInputError, hasErrorCode } from '../../errors';
+import { randomUUID } from 'node:crypto';
+import { EntityNotFoundError, InvalidInputError, StoreConflictError, hasErrorCode } from '../../errors';
 import type { Json, JsonObject } from '../../model/json';
 import { assignPath } from '../../model/path';
 import type { CatchRule, InvocationOptions, Stage, TaskStage, Workflow } from '../../model/workflow';
@@ -23,11 +29,13 @@ import {
   END_STAGE, bucketSize, docIds,
   type InvokeDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type WorkflowDoc,
 } from '../../store/run-documents';
-import type { RunStore, StoredDoc } from '../../store/run-store';
+import { BULK_CHUNK, createAll, createOne, replaceAll } from '../../store/bulk';
+import type { CreateResult, RunStore, StoredDoc } from '../../store/run-store';
 import { chooseNext } from '../../conditions/choice';
 import { applyResult, errorName, mapItems, matchCatch, retryDelay, selectInput, taskParams, toFailure } from './data-flow';
 import type { OrchestratorEvent, TaskContext } from './events';
 import type { TaskInvoker } from './invoker';
+import { readShared, warmCacheOf } from './warm-cache';
 import { workflowTrigger } from '../../triggers/names';
 
 export interface OrchestratorContext {
@@ -55,43 +63,65 @@ export interface RunHead extends RunDoc {
   selfReporting: string[];
 }
 
-const DEFAULT_LEASE_MS = 60_000;
-const START_PARALLELISM = 8;
+/**
+ * An invoke claim older than this without an activation id is taken over (its claimer died between
+ * claim and invoke). It must outlive the claimer's activation (the orchestrator's 300 s limit): a
+ * claimer still retrying a throttled invoke must not be taken over, or its task would start twice.
+ */
+const DEFAULT_LEASE_MS = 310_000;
+/** Invokes in flight at once when one activation starts many tasks (each is one POST to the platform). */
+const INVOKE_PARALLELISM = 16;
 /**
  * In-flight bound of a map without `concurrency`. The activation that opens a stage starts its whole
- * window itself, so the window must fit in one orchestrator activation's time limit (at a few dozen
- * starts per second on the embedded CouchDB, 10,000 starts do not); completions start the rest.
+ * window itself, so the window must fit in one orchestrator activation's time limit; completions
+ * start the rest.
  */
 const DEFAULT_MAP_WINDOW = 1_000;
 
-/**
- * Transition documents never change once claimed, so a warm orchestrator container keeps the ones
- * it has read: most completion events of a wide stage then cost one read less.
- */
-const stageCaches = new WeakMap<RunStore, Map<string, StoredDoc<StageDoc>>>();
-const STAGE_CACHE_SIZE = 1_000;
+/** One handling of one event: the context plus the token its claims carry. */
+interface Handling extends OrchestratorContext {
+  /**
+   * Unique per handling (activation ids are unique per activation, but tests and retried requests
+   * can share one): a claim with this token is this handling's own, also when the store's answer to
+   * its create was lost and a repeated create answered `exists`.
+   */
+  token: string;
+}
 
-async function readStage(ctx: OrchestratorContext, runId: string, seq: number): Promise<StoredDoc<StageDoc> | undefined> {
+/** An invoke claim this activation holds: created by it, or taken over from a dead claimer. */
+type OwnedClaim = StoredDoc<InvokeDoc>;
+
+const cacheOf = (ctx: Handling) => warmCacheOf(ctx.store);
+
+/** Transition documents never change once claimed: a warm container reads each at most once. */
+async function readStage(ctx: Handling, runId: string, seq: number): Promise<StoredDoc<StageDoc> | undefined> {
   const id = docIds.stage(runId, seq);
-  const cache = stageCaches.get(ctx.store) ?? stageCaches.set(ctx.store, new Map()).get(ctx.store)!;
-  const cached = cache.get(id);
+  const cached = cacheOf(ctx).stages.get(id);
   if (cached) return cached;
-  const doc = await ctx.store.get<StageDoc>(id);
-  if (doc) {
-    if (cache.size >= STAGE_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-    cache.set(id, doc);
-  }
+  const doc = await readShared(cacheOf(ctx), id, () => ctx.store.get<StageDoc>(id));
+  if (doc) cacheOf(ctx).stages.set(id, doc);
   return doc;
 }
 
-async function forEachLimited(count: number, limit: number, work: (index: number) => Promise<void>): Promise<void> {
+/** Runs `work` for every item, at most `limit` at once; after a failure no new item starts, and the first failure is thrown once all in-flight work settled. */
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, async () => {
-    while (next < count) await work(next++);
+  let failure: { error: unknown } | undefined;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   }));
+  if (failure) throw failure.error;
 }
 
-export async function handleEvent(ctx: OrchestratorContext, event: OrchestratorEvent): Promise<EventOutcome> {
+export async function handleEvent(context: OrchestratorContext, event: OrchestratorEvent): Promise<EventOutcome> {
+  const ctx: Handling = { ...context, token: `${context.activationId}/${randomUUID()}` };
   switch (event.type) {
     case 'run.started':
       return startRun(ctx, event);
@@ -106,7 +136,7 @@ export async function handleEvent(ctx: OrchestratorContext, event: OrchestratorE
   }
 }
 
-async function startRun(ctx: OrchestratorContext, event: Extract<OrchestratorEvent, { type: 'run.started' }>): Promise<EventOutcome> {
+async function startRun(ctx: Handling, event: Extract<OrchestratorEvent, { type: 'run.started' }>): Promise<EventOutcome> {
   // Deployed by `whiskflow deploy` (definition in the store) or by wskdeploy (definition on the trigger).
   const deployed: WorkflowDoc | undefined = (await ctx.store.get<WorkflowDoc>(docIds.workflow(event.workflow)))
     ?? (event.definition ? { type: 'workflow', name: event.workflow, definition: event.definition, trigger: workflowTrigger(event.workflow), selfReporting: [], deployedAt: 0 } : undefined);
@@ -117,12 +147,14 @@ async function startRun(ctx: OrchestratorContext, event: Extract<OrchestratorEve
     definition: deployed.definition, trigger: deployed.trigger, selfReporting: deployed.selfReporting,
   };
   const created = await claim(ctx.store, docIds.run(event.runId), head);
+  cacheOf(ctx).runs.set(event.runId, created.doc);
   const firstStage = created.doc.definition.stages[0];
-  await enter(ctx, created.doc, propose(ctx, created.doc, 0, firstStage?.id ?? END_STAGE, created.doc.input));
+  // The first transition depends only on the stored input: every proposer proposes the same tasks.
+  await enter(ctx, created.doc, propose(ctx, created.doc, 0, firstStage?.id ?? END_STAGE, created.doc.input), true);
   return created.won ? { outcome: 'started', runId: event.runId } : { outcome: 'duplicate', runId: event.runId };
 }
 
-async function onTaskCompleted(ctx: OrchestratorContext, event: Extract<OrchestratorEvent, { type: 'task.completed' }>): Promise<EventOutcome> {
+async function onTaskCompleted(ctx: Handling, event: Extract<OrchestratorEvent, { type: 'task.completed' }>): Promise<EventOutcome> {
   const loaded = await loadTaskStage(ctx, event.task);
   if ('ignored' in loaded) return { outcome: 'ignored', runId: event.task.runId, reason: loaded.ignored };
   const { run, stage } = loaded;
@@ -130,46 +162,67 @@ async function onTaskCompleted(ctx: OrchestratorContext, event: Extract<Orchestr
     type: 'result', runId: run.runId, seq: stage.seq, index: event.task.index, attempt: event.task.attempt, ok: true,
     result: event.result, completedAt: now(ctx), ...(event.activationId ? { activationId: event.activationId } : {}),
   };
-  const written = await ctx.store.createOnly(docIds.result(run.runId, stage.seq, event.task.index, stage.taskCount), result);
-  // Even a duplicate goes on: if the activation that wrote the result died before these steps, this
-  // one completes them, and each of them is claimed so nothing happens twice.
-  await startNextInWindow(ctx, run, stage, event.task.index);
-  await joinIfComplete(ctx, run, stage, event.task.index);
+  const resultId = docIds.result(run.runId, stage.seq, event.task.index, stage.taskCount);
+  let written: CreateResult['outcome'];
+  if (stage.taskCount === 1) {
+    written = onlyOutcomeOfAttempt(ctx, run, stage, event.task)
+      ? await recordAndAdvance(ctx, run, stage, resultId, result)
+      : await recordSingle(ctx, run, stage, resultId, result);
+  } else {
+    written = (await createOne(ctx.store, resultId, result)).outcome;
+    // Even a duplicate goes on: if the activation that wrote the result died before these steps, this
+    // one completes them, and each of them is claimed so nothing happens twice.
+    await startNextInWindow(ctx, run, stage, event.task.index);
+    await joinIfComplete(ctx, run, stage, event.task.index);
+  }
   return { outcome: written === 'created' ? 'recorded' : 'duplicate', runId: run.runId };
 }
 
-async function onTaskFailed(ctx: OrchestratorContext, event: Extract<OrchestratorEvent, { type: 'task.failed' }>): Promise<EventOutcome> {
+async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { type: 'task.failed' }>): Promise<EventOutcome> {
   const loaded = await loadTaskStage(ctx, event.task);
   if ('ignored' in loaded) return { outcome: 'ignored', runId: event.task.runId, reason: loaded.ignored };
   const { run, stage } = loaded;
   const { task } = event;
+  const resultId = docIds.result(run.runId, stage.seq, task.index, stage.taskCount);
   // A late timeout or failure of an attempt whose task already has its outcome changes nothing.
-  if (await ctx.store.get(docIds.result(run.runId, stage.seq, task.index, stage.taskCount))) {
-    return { outcome: 'duplicate', runId: run.runId };
-  }
+  if (await ctx.store.get(resultId)) return { outcome: 'duplicate', runId: run.runId };
   const name = errorName(event.error);
   const invocation = invocationOf(stageOf(run.definition, stage.stageId), task.index);
   const delay = retryDelay(invocation.retry, task.attempt, name);
   const activationId = event.activationId ?? (await ctx.store.get<InvokeDoc>(docIds.invoke(run.runId, stage.seq, task.index, task.attempt)))?.activationId;
   if (delay !== undefined) {
-    const started = await startTask(ctx, run, stage, task.index, task.attempt + 1, delay);
-    return { outcome: started ? 'recorded' : 'duplicate', runId: run.runId };
+    const started = await startTasks(ctx, run, stage, [task.index], task.attempt + 1, delay);
+    return { outcome: started > 0 ? 'recorded' : 'duplicate', runId: run.runId };
   }
   const failure = { ...toFailure(event.error, stage.stageId, activationId), error: name };
   const result: ResultDoc = {
     type: 'result', runId: run.runId, seq: stage.seq, index: task.index, attempt: task.attempt, ok: false, failure,
     completedAt: now(ctx), ...(activationId ? { activationId } : {}),
   };
-  const written = await ctx.store.createOnly(docIds.result(run.runId, stage.seq, task.index, stage.taskCount), result);
-  await failStage(ctx, run, stage, failure);
-  return { outcome: written === 'created' ? 'recorded' : 'duplicate', runId: run.runId };
+  const written = await createOne(ctx.store, resultId, result);
+  // What happens next follows the stored outcome, which may be another attempt's success that won
+  // the race (a timeout reported while the attempt itself completed): never this event's failure.
+  const stored = written.outcome === 'created' ? result : await ctx.store.get<ResultDoc>(resultId);
+  if (!stored) throw new StoreConflictError(resultId);
+  if (stage.taskCount === 1) await completeStage(ctx, run, stage, [stored]);
+  else if (!stored.ok) await failStage(ctx, run, stage, stored.failure ?? failure);
+  else await joinIfComplete(ctx, run, stage, task.index);
+  return { outcome: written.outcome === 'created' ? 'recorded' : 'duplicate', runId: run.runId };
 }
 
-async function loadTaskStage(ctx: OrchestratorContext, task: TaskContext): Promise<{ run: StoredDoc<RunHead>; stage: StoredDoc<StageDoc> } | { ignored: string }> {
-  const run = await ctx.store.get<RunHead>(docIds.run(task.runId));
+async function loadTaskStage(ctx: Handling, task: TaskContext): Promise<{ run: RunHead; stage: StoredDoc<StageDoc> } | { ignored: string }> {
+  const cached = cacheOf(ctx).runs.get(task.runId);
+  // On a cold container both documents are read at once; a warm one usually has both.
+  const runId = docIds.run(task.runId);
+  const [read, stage] = await Promise.all([cached ? undefined : readShared(cacheOf(ctx), runId, () => ctx.store.get<RunHead>(runId)), readStage(ctx, task.runId, task.seq)]);
+  const run = cached ?? read;
   if (!run) return { ignored: `run ${task.runId} not found` };
-  if (run.status !== 'running') return { ignored: `run ${task.runId} is ${run.status}` };
-  const stage = await readStage(ctx, task.runId, task.seq);
+  // Only a freshly read head tells the status; a cached one may be older, which costs an ended run
+  // some idempotent work (its transitions are all claimed) but never a start.
+  if (!cached) {
+    if (run.status !== 'running') return { ignored: `run ${task.runId} is ${run.status}` };
+    cacheOf(ctx).runs.set(task.runId, run);
+  }
   if (!stage || stage.stageId !== task.stageId || task.index < 0 || task.index >= stage.taskCount) {
     return { ignored: `no task ${task.seq}/${task.index} in stage ${task.stageId}` };
   }
@@ -177,10 +230,49 @@ async function loadTaskStage(ctx: OrchestratorContext, task: TaskContext): Promi
 }
 
 // ---------------------------------------------------------------------------------------------
+// Single-task stages: the result's create decides, no join listing
+
+/**
+ * Whether a success of `task` can be the only outcome its slot will ever get: its first attempt,
+ * without a timer that could report a timeout for it, started through the conductor (which reports
+ * each attempt once). Then a result already stored for the slot is this very outcome delivered
+ * again, and whoever decided the next transition decided it on the same result.
+ */
+function onlyOutcomeOfAttempt(ctx: Handling, run: RunHead, stage: StageDoc, task: TaskContext): boolean {
+  if (task.attempt !== 1) return false;
+  const invocation = invocationOf(stageOf(run.definition, stage.stageId), task.index);
+  return invocation.timeoutMs === undefined && !isSelfReporting(ctx, run, invocation.action);
+}
+
+/**
+ * The common transition in one request: the result, the claim of the next transition and the claims
+ * of the next stage's first tasks go in one `_bulk_docs` (each document is created or refused on its
+ * own; see onlyOutcomeOfAttempt for why a refused result with a created transition is consistent).
+ */
+async function recordAndAdvance(ctx: Handling, run: RunHead, stage: StageDoc, resultId: string, result: ResultDoc): Promise<CreateResult['outcome']> {
+  const proposal = proposeAfter(ctx, run, stage, [result]);
+  const claims = invokeClaimsFor(ctx, run, proposal);
+  const [written, claimed, ...invokes] = await createAll(ctx.store, [
+    { id: resultId, body: result }, { id: docIds.stage(run.runId, proposal.seq), body: proposal }, ...claims,
+  ]);
+  await carryOut(ctx, run, proposal, claimed!, ownedClaims(claims, invokes));
+  return written!.outcome;
+}
+
+/** A single task's outcome when other outcomes may compete for its slot: the stored one goes on. */
+async function recordSingle(ctx: Handling, run: RunHead, stage: StageDoc, resultId: string, result: ResultDoc): Promise<CreateResult['outcome']> {
+  const written = await createOne(ctx.store, resultId, result);
+  const stored = written.outcome === 'created' ? result : await ctx.store.get<ResultDoc>(resultId);
+  if (!stored) throw new StoreConflictError(resultId);
+  await completeStage(ctx, run, stage, [stored]);
+  return written.outcome;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Transitions
 
 /** What the seq-th transition would be if this activation wins it. */
-function propose(ctx: OrchestratorContext, run: RunHead, seq: number, stageId: string, data: Json): StageDoc {
+function propose(ctx: Handling, run: RunHead, seq: number, stageId: string, data: Json): StageDoc {
   const base = { type: 'stage' as const, runId: run.runId, seq, stageId, data, taskCount: 0, window: 0, startedAt: now(ctx), claimedBy: ctx.activationId };
   if (stageId === END_STAGE) return { ...base, end: { status: 'succeeded', output: data } };
   const stage = stageOf(run.definition, stageId);
@@ -214,42 +306,78 @@ function endProposal(base: StageDoc, failure: RunFailure): StageDoc {
   return { ...base, stageId: END_STAGE, taskCount: 0, window: 0, end: { status: 'failed', failure } };
 }
 
-/** Claims the transition and carries out whatever the stored (winning) document says. */
-async function enter(ctx: OrchestratorContext, run: RunHead, proposal: StageDoc): Promise<void> {
-  const claimed = await claim(ctx.store, docIds.stage(run.runId, proposal.seq), proposal);
-  await realize(ctx, run, claimed.doc);
+/**
+ * The transition after a stage whose results are all in and all succeeded. It depends only on
+ * stored documents (the stage's data and its stored results), so concurrent proposers propose the
+ * same stage with the same tasks: that is what lets them claim those tasks along with the transition.
+ */
+function proposeAfter(ctx: Handling, run: RunHead, stageDoc: StageDoc, results: readonly ResultDoc[]): StageDoc {
+  const stage = stageOf(run.definition, stageDoc.stageId);
+  const values = results.map((result) => result.result ?? null);
+  const joined: Json = stage.kind === 'map' || stage.kind === 'parallel' ? values : values[0] ?? null;
+  const data = stage.kind === 'choice' || stage.kind === 'succeed' || stage.kind === 'fail'
+    ? stageDoc.data
+    : applyResult(stage, stageDoc.data, joined);
+  cacheOf(ctx).results.set(`${run.runId}/${stageDoc.seq}`, { stageId: stage.id, seq: stageDoc.seq, values });
+  return propose(ctx, run, stageDoc.seq + 1, nextStageId(run.definition, stage), data);
 }
 
-async function realize(ctx: OrchestratorContext, run: RunHead, stageDoc: StoredDoc<StageDoc>): Promise<void> {
+/**
+ * Claims the transition and carries out whatever the stored (winning) document says. With
+ * `withTasks`, the claims of the proposed stage's first tasks go in the same request; only for
+ * proposals every proposer makes alike (see proposeAfter), never for failures (whose data differ).
+ */
+async function enter(ctx: Handling, run: RunHead, proposal: StageDoc, withTasks: boolean): Promise<void> {
+  const claims = withTasks ? invokeClaimsFor(ctx, run, proposal) : [];
+  const [claimed, ...invokes] = await createAll(ctx.store, [{ id: docIds.stage(run.runId, proposal.seq), body: proposal }, ...claims]);
+  await carryOut(ctx, run, proposal, claimed!, ownedClaims(claims, invokes));
+}
+
+async function carryOut(ctx: Handling, run: RunHead, proposal: StageDoc, claimed: CreateResult, owned: Map<number, OwnedClaim>): Promise<void> {
+  const id = docIds.stage(run.runId, proposal.seq);
+  // Read afresh, not through a shared read that may have started before the winner's create.
+  const stageDoc = claimed.outcome === 'created' ? { ...proposal, _id: id, _rev: claimed.rev } : cacheOf(ctx).stages.get(id) ?? await ctx.store.get<StageDoc>(id);
+  // A create that lost to another create is readable afterwards.
+  if (!stageDoc) throw new StoreConflictError(id);
+  cacheOf(ctx).stages.set(id, stageDoc);
+  // Claims made for a proposal that lost keep their meaning only if the winner runs the same stage.
+  await realize(ctx, run, stageDoc, stageDoc.stageId === proposal.stageId ? owned : new Map());
+}
+
+async function realize(ctx: Handling, run: RunHead, stageDoc: StoredDoc<StageDoc>, owned: Map<number, OwnedClaim> = new Map()): Promise<void> {
   if (stageDoc.end) return finishRun(ctx, run, stageDoc.end);
   const stage = stageOf(run.definition, stageDoc.stageId);
-  const next = (stageId: string, data: Json) => enter(ctx, run, propose(ctx, run, stageDoc.seq + 1, stageId, data));
+  const next = (stageId: string, data: Json) => enter(ctx, run, propose(ctx, run, stageDoc.seq + 1, stageId, data), true);
   switch (stage.kind) {
     case 'choice': {
       const target = chooseNext(stage.rules, stageDoc.data, stage.default);
       if (target === undefined) {
-        return enter(ctx, run, endProposal({ ...stageDoc, seq: stageDoc.seq + 1 }, { error: 'whiskflow.NoChoiceMatched', cause: `no rule of choice '${stage.id}' holds and it has no default`, stageId: stage.id, activationId: ctx.activationId }));
+        return enter(ctx, run, endProposal({ ...stageDoc, seq: stageDoc.seq + 1 }, { error: 'whiskflow.NoChoiceMatched', cause: `no rule of choice '${stage.id}' holds and it has no default`, stageId: stage.id, activationId: ctx.activationId }), false);
       }
       return next(target, stageDoc.data);
     }
     case 'succeed':
-      return enter(ctx, run, { ...stageDoc, seq: stageDoc.seq + 1, stageId: END_STAGE, end: { status: 'succeeded', output: applyResult({ resultPath: null, output: stage.output }, stageDoc.data, null) } });
+      return enter(ctx, run, { ...stageDoc, seq: stageDoc.seq + 1, stageId: END_STAGE, end: { status: 'succeeded', output: applyResult({ resultPath: null, output: stage.output }, stageDoc.data, null) } }, false);
     case 'fail':
-      return enter(ctx, run, endProposal({ ...stageDoc, seq: stageDoc.seq + 1 }, { error: stage.error, cause: stage.cause ?? stage.error, stageId: stage.id }));
+      return enter(ctx, run, endProposal({ ...stageDoc, seq: stageDoc.seq + 1 }, { error: stage.error, cause: stage.cause ?? stage.error, stageId: stage.id }), false);
     case 'task':
     case 'reduce':
     case 'map':
-    case 'parallel':
-      if (stageDoc.taskCount === 0) return completeStage(ctx, run, stageDoc);
-      // A few starts in flight at once: each is a handful of store writes plus one invoke.
-      await forEachLimited(stageDoc.window, START_PARALLELISM, (index) => startTask(ctx, run, stageDoc, index, 1, 0).then(() => undefined));
+    case 'parallel': {
+      if (stageDoc.taskCount === 0) return completeStage(ctx, run, stageDoc, []);
+      // The window, plus any task this activation already claimed (a proposal that lost may have
+      // claimed tasks beyond the winner's window: they are this activation's to start now).
+      const indexes = new Set(Array.from({ length: stageDoc.window }, (_, index) => index));
+      for (const index of owned.keys()) if (index < stageDoc.taskCount) indexes.add(index);
+      await startTasks(ctx, run, stageDoc, [...indexes], 1, 0, owned);
       return;
+    }
     default:
       return assertNever(stage);
   }
 }
 
-async function finishRun(ctx: OrchestratorContext, run: RunHead, end: NonNullable<StageDoc['end']>): Promise<void> {
+async function finishRun(ctx: Handling, run: RunHead, end: NonNullable<StageDoc['end']>): Promise<void> {
   await updateWithRetry<RunHead>(ctx.store, docIds.run(run.runId), (current) => {
     if (current.status !== 'running') return undefined;
     return {
@@ -260,12 +388,12 @@ async function finishRun(ctx: OrchestratorContext, run: RunHead, end: NonNullabl
 }
 
 /** With a concurrency bound, the completion of element i starts element i + window. */
-async function startNextInWindow(ctx: OrchestratorContext, run: RunHead, stage: StageDoc, index: number): Promise<void> {
+async function startNextInWindow(ctx: Handling, run: RunHead, stage: StageDoc, index: number): Promise<void> {
   const following = index + stage.window;
   if (stage.window === 0 || following >= stage.taskCount) return;
   // Once the stage was left (a task failed into a catch stage), its remaining elements are not started.
-  if (await ctx.store.get(docIds.stage(run.runId, stage.seq + 1))) return;
-  await startTask(ctx, run, stage, following, 1, 0);
+  if (await readStage(ctx, run.runId, stage.seq + 1)) return;
+  await startTasks(ctx, run, stage, [following], 1, 0);
 }
 
 /**
@@ -273,7 +401,7 @@ async function startNextInWindow(ctx: OrchestratorContext, run: RunHead, stage: 
  * all buckets joined? then the stage is complete. Concurrent last writers may both see "complete";
  * the transition claim in `completeStage` lets only one of them decide.
  */
-async function joinIfComplete(ctx: OrchestratorContext, run: RunHead, stageDoc: StageDoc, index: number): Promise<void> {
+async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: StageDoc, index: number): Promise<void> {
   const size = bucketSize(stageDoc.taskCount);
   const bucket = Math.floor(index / size);
   const expected = Math.min(size, stageDoc.taskCount - bucket * size);
@@ -285,62 +413,141 @@ async function joinIfComplete(ctx: OrchestratorContext, run: RunHead, stageDoc: 
   await completeStage(ctx, run, stageDoc);
 }
 
-/** Joins the stage's results in index order and enters what comes next (or fails the stage). */
-async function completeStage(ctx: OrchestratorContext, run: RunHead, stageDoc: StageDoc): Promise<void> {
-  const prefix = docIds.resultsPrefix(run.runId, stageDoc.seq);
-  const rows = await ctx.store.listByPrefix<ResultDoc>(prefix, { includeDocs: true });
-  const results = rows.map((row) => row.doc).filter((doc): doc is StoredDoc<ResultDoc> => doc !== undefined);
+/**
+ * Joins the stage's results in index order and enters what comes next (or fails the stage).
+ * `known`: the stage's complete, stored results when the caller has them (a single-task stage).
+ */
+async function completeStage(ctx: Handling, run: RunHead, stageDoc: StageDoc, known?: readonly ResultDoc[]): Promise<void> {
+  const results = known ?? (await ctx.store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, stageDoc.seq), { includeDocs: true }))
+    .map((row) => row.doc).filter((doc): doc is StoredDoc<ResultDoc> => doc !== undefined);
   const failed = results.find((result) => !result.ok);
   if (failed) return failStage(ctx, run, stageDoc, failed.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown', stageId: stageDoc.stageId });
-  const stage = stageOf(run.definition, stageDoc.stageId);
-  const values = results.map((result) => result.result ?? null);
-  const joined: Json = stage.kind === 'map' || stage.kind === 'parallel' ? values : values[0] ?? null;
-  const data = stage.kind === 'choice' || stage.kind === 'succeed' || stage.kind === 'fail'
-    ? stageDoc.data
-    : applyResult(stage, stageDoc.data, joined);
-  await enter(ctx, run, propose(ctx, run, stageDoc.seq + 1, nextStageId(run.definition, stage), data));
+  await enter(ctx, run, proposeAfter(ctx, run, stageDoc, results), true);
 }
 
-async function failStage(ctx: OrchestratorContext, run: RunHead, stageDoc: StageDoc, failure: RunFailure): Promise<void> {
+async function failStage(ctx: Handling, run: RunHead, stageDoc: StageDoc, failure: RunFailure): Promise<void> {
   const stage = stageOf(run.definition, stageDoc.stageId);
   const rule: CatchRule | undefined = 'catch' in stage ? matchCatch(stage.catch, failure.error) : undefined;
   if (!rule) {
-    return enter(ctx, run, endProposal({ ...stageDoc, seq: stageDoc.seq + 1, startedAt: now(ctx), claimedBy: ctx.activationId }, failure));
+    return enter(ctx, run, endProposal({ ...stageDoc, seq: stageDoc.seq + 1, startedAt: now(ctx), claimedBy: ctx.activationId }, failure), false);
   }
   const data = rule.resultPath === null ? stageDoc.data : assignPath(stageDoc.data, rule.resultPath, failure as unknown as JsonObject);
-  return enter(ctx, run, propose(ctx, run, stageDoc.seq + 1, rule.next, data));
+  return enter(ctx, run, propose(ctx, run, stageDoc.seq + 1, rule.next, data), false);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Tasks
 
-/** Claims attempt `attempt` of task `index` and invokes it; false when someone else had it. */
-async function startTask(ctx: OrchestratorContext, run: RunHead, stageDoc: StageDoc, index: number, attempt: number, delayMs: number): Promise<boolean> {
-  const id = docIds.invoke(run.runId, stageDoc.seq, index, attempt);
-  const claimed = await claim<InvokeDoc>(ctx.store, id, { type: 'invoke', runId: run.runId, seq: stageDoc.seq, index, attempt, claimedAt: now(ctx), claimedBy: ctx.activationId });
-  if (!claimed.won) {
-    const stale = !claimed.doc.activationId && now(ctx) - claimed.doc.claimedAt > (ctx.claimLeaseMs ?? DEFAULT_LEASE_MS);
-    if (!stale) return false;
-    // The claimer died between claim and invoke: take the claim over, compare-and-swap so only one does.
-    try {
-      await ctx.store.replace({ ...claimed.doc, claimedAt: now(ctx), claimedBy: ctx.activationId });
-    } catch (error) {
-      if (hasErrorCode(error, 'STORE_CONFLICT')) return false;
-      throw error;
-    }
-  }
-  const stage = stageOf(run.definition, stageDoc.stageId);
-  const invocation = invocationOf(stage, index);
-  const context: TaskContext = { runId: run.runId, workflow: run.workflow, seq: stageDoc.seq, index, attempt, trigger: run.trigger, stageId: stage.id };
-  const action = qualify(invocation.action, ctx.namespace);
-  const params = await taskParamsFor(ctx, run, stageDoc, stage, index);
-  const activationId = await ctx.invoker.start({ context, action, params, delayMs, selfReporting: run.selfReporting.includes(invocation.action) || run.selfReporting.includes(action) });
-  await updateWithRetry<InvokeDoc>(ctx.store, id, (current) => (current.activationId ? undefined : { ...current, activationId, invokedAt: now(ctx) }));
-  if (invocation.timeoutMs !== undefined) await ctx.invoker.scheduleTimeout(context, invocation.timeoutMs + delayMs);
-  return true;
+function invokeClaim(ctx: Handling, run: RunHead, seq: number, index: number, attempt: number): InvokeDoc {
+  return { type: 'invoke', runId: run.runId, seq, index, attempt, claimedAt: now(ctx), claimedBy: ctx.activationId, claimToken: ctx.token };
 }
 
-async function taskParamsFor(ctx: OrchestratorContext, run: RunHead, stageDoc: StageDoc, stage: Stage, index: number): Promise<JsonObject> {
+/** Claims of the first attempts of a proposed stage's first tasks (at most one request's worth). */
+function invokeClaimsFor(ctx: Handling, run: RunHead, proposal: StageDoc): { id: string; index: number; body: InvokeDoc }[] {
+  if (proposal.end || proposal.taskCount === 0) return [];
+  return Array.from({ length: Math.min(proposal.window, BULK_CHUNK - 1) }, (_, index) => ({
+    id: docIds.invoke(run.runId, proposal.seq, index, 1), index, body: invokeClaim(ctx, run, proposal.seq, index, 1),
+  }));
+}
+
+function ownedClaims(claims: readonly { id: string; index: number; body: InvokeDoc }[], outcomes: readonly CreateResult[]): Map<number, OwnedClaim> {
+  const owned = new Map<number, OwnedClaim>();
+  claims.forEach((claimDoc, position) => {
+    const outcome = outcomes[position];
+    if (outcome?.outcome === 'created') owned.set(claimDoc.index, { ...claimDoc.body, _id: claimDoc.id, _rev: outcome.rev });
+  });
+  return owned;
+}
+
+/**
+ * Claims attempt `attempt` of the tasks `indexes` (in bulk) and invokes those this activation owns;
+ * returns how many it started. `owned`: claims this activation made earlier (with the transition).
+ * Then the activation ids are recorded on the claims (bulk, with the revisions the creates returned).
+ */
+async function startTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, indexes: readonly number[], attempt: number, delayMs: number, owned: Map<number, OwnedClaim> = new Map()): Promise<number> {
+  let started = 0;
+  for (let from = 0; from < indexes.length; from += BULK_CHUNK) {
+    const mine = await claimTasks(ctx, run, stageDoc, indexes.slice(from, from + BULK_CHUNK), attempt, owned);
+    await invokeClaimed(ctx, run, stageDoc, mine, delayMs);
+    started += mine.length;
+  }
+  return started;
+}
+
+async function claimTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, indexes: readonly number[], attempt: number, owned: Map<number, OwnedClaim>): Promise<OwnedClaim[]> {
+  const mine: OwnedClaim[] = [];
+  const toClaim: { id: string; index: number; body: InvokeDoc }[] = [];
+  for (const index of indexes) {
+    const earlier = attempt === 1 ? owned.get(index) : undefined;
+    if (earlier) mine.push(earlier);
+    else toClaim.push({ id: docIds.invoke(run.runId, stageDoc.seq, index, attempt), index, body: invokeClaim(ctx, run, stageDoc.seq, index, attempt) });
+  }
+  const outcomes = await createAll(ctx.store, toClaim);
+  const won = ownedClaims(toClaim, outcomes);
+  mine.push(...won.values());
+  const lost = toClaim.filter((claimDoc) => !won.has(claimDoc.index));
+  // A lost claim is someone else's, unless its claimer died between claim and invoke.
+  await forEachLimited(lost, INVOKE_PARALLELISM, async (claimDoc) => {
+    const taken = await takeOverIfAbandoned(ctx, claimDoc.id);
+    if (taken) mine.push(taken);
+  });
+  return mine;
+}
+
+/**
+ * A claim that lost is still this handling's if it carries its token (the create landed, its answer
+ * did not). A claim without an activation id after the lease is taken over by compare-and-swap, so
+ * that only one taker starts the task.
+ */
+async function takeOverIfAbandoned(ctx: Handling, id: string): Promise<OwnedClaim | undefined> {
+  const current = await ctx.store.get<InvokeDoc>(id);
+  if (!current || current.activationId) return undefined;
+  if (current.claimToken === ctx.token) return current;
+  if (now(ctx) - current.claimedAt <= (ctx.claimLeaseMs ?? DEFAULT_LEASE_MS)) return undefined;
+  const taken = { ...current, claimedAt: now(ctx), claimedBy: ctx.activationId, claimToken: ctx.token };
+  try {
+    return { ...taken, _rev: await ctx.store.replace(taken) };
+  } catch (error) {
+    if (hasErrorCode(error, 'STORE_CONFLICT')) return undefined;
+    throw error;
+  }
+}
+
+/** Invokes the claimed tasks (a few at once), records their activation ids, then arms their timeouts. */
+async function invokeClaimed(ctx: Handling, run: RunHead, stageDoc: StageDoc, claims: readonly OwnedClaim[], delayMs: number): Promise<void> {
+  const stage = stageOf(run.definition, stageDoc.stageId);
+  const invoked: { claim: OwnedClaim; context: TaskContext; timeoutMs?: number }[] = [];
+  try {
+    await forEachLimited(claims, INVOKE_PARALLELISM, async (owned) => {
+      const invocation = invocationOf(stage, owned.index);
+      const context: TaskContext = { runId: run.runId, workflow: run.workflow, seq: stageDoc.seq, index: owned.index, attempt: owned.attempt, trigger: run.trigger, stageId: stage.id };
+      const params = await taskParamsFor(ctx, run, stageDoc, stage, owned.index);
+      const activationId = await ctx.invoker.start({ context, action: qualify(invocation.action, ctx.namespace), params, delayMs, selfReporting: isSelfReporting(ctx, run, invocation.action) });
+      invoked.push({ claim: { ...owned, activationId, invokedAt: now(ctx) }, context, ...(invocation.timeoutMs !== undefined ? { timeoutMs: invocation.timeoutMs } : {}) });
+    });
+  } finally {
+    // Also after a failed invoke: what was started must not look abandoned.
+    await recordActivations(ctx, invoked.map((entry) => entry.claim));
+  }
+  for (const entry of invoked) {
+    if (entry.timeoutMs !== undefined) await ctx.invoker.scheduleTimeout(entry.context, entry.timeoutMs + delayMs);
+  }
+}
+
+/** Writes the activation ids onto the claims with the revisions this activation holds: no read first. */
+async function recordActivations(ctx: Handling, claims: readonly OwnedClaim[]): Promise<void> {
+  const outcomes = await replaceAll(ctx.store, claims);
+  const conflicts = claims.filter((_, position) => 'conflict' in (outcomes[position] ?? { conflict: true }));
+  for (const claimed of conflicts) {
+    await updateWithRetry<InvokeDoc>(ctx.store, claimed._id, (current) => (current.activationId ? undefined : { ...current, activationId: claimed.activationId!, invokedAt: claimed.invokedAt! }));
+  }
+}
+
+function isSelfReporting(ctx: Handling, run: RunHead, action: string): boolean {
+  return run.selfReporting.includes(action) || run.selfReporting.includes(qualify(action, ctx.namespace));
+}
+
+async function taskParamsFor(ctx: Handling, run: RunHead, stageDoc: StageDoc, stage: Stage, index: number): Promise<JsonObject> {
   switch (stage.kind) {
     case 'task':
       return taskParams(stage, selectInput(stage, stageDoc.data));
@@ -360,7 +567,10 @@ async function taskParamsFor(ctx: OrchestratorContext, run: RunHead, stageDoc: S
 }
 
 /** Results of the latest earlier transition into stage `stageId` (what a reduce stage reduces). */
-async function resultsOfStage(ctx: OrchestratorContext, run: RunHead, stageId: string, beforeSeq: number): Promise<Json[]> {
+async function resultsOfStage(ctx: Handling, run: RunHead, stageId: string, beforeSeq: number): Promise<Json[]> {
+  // Usually the stage right before, joined moments ago by this very activation (or container).
+  const joined = cacheOf(ctx).results.get(`${run.runId}/${beforeSeq - 1}`);
+  if (joined && joined.stageId === stageId) return joined.values;
   const stages = await ctx.store.listByPrefix<StageDoc>(docIds.stagesPrefix(run.runId), { includeDocs: true });
   const source = stages.map((row) => row.doc).filter((doc) => doc && doc.stageId === stageId && doc.seq < beforeSeq).pop();
   if (!source) throw new InvalidInputError(`reduce found no results of stage '${stageId}'`, { stageId });
@@ -408,7 +618,7 @@ export function qualify(action: string, namespace: string): string {
   return action.startsWith('/') ? action : `/${namespace}/${action}`;
 }
 
-function now(ctx: OrchestratorContext): number {
+function now(ctx: Handling): number {
   return ctx.now ? ctx.now() : Date.now();
 }
 

@@ -9,15 +9,22 @@
  */
 import { EVENT_TYPES, type RunStartedEvent, type WhiskflowEvent } from '../../events/types';
 import type { CompiledWorkflow } from '../../model/compile';
-import type { Effect } from '../effects';
-import { startRun, transition, type TransitionResult } from '../transition';
-import { STREAM_EVENT_TYPES, taskInvoke, type ConditionInput, type OrchestrationEvent } from './orchestration-events';
+import type { Effect, InvokeEffect } from '../effects';
+import { startRun, transition, transitionInPlace, type TransitionResult } from '../transition';
+import { STREAM_EVENT_TYPES, taskInvoke, type ConditionInput, type OrchestrationEvent, type TaskInvokeEvent } from './orchestration-events';
 import { timerIds, type StreamRunContext, type Timer } from './run-context';
 import { createTriggerStates, evaluateTriggers, triggerDeadlines, type StreamTrigger, type TriggerFiring } from './triggers';
 
 export interface ApplyOptions {
   /** Topic every task reports its completion to (carried in each invoke). */
   completionTopic: string;
+  /**
+   * The context's run state came out of an earlier apply in the same batch and nothing else holds
+   * it (not the checkpoint, not the cache): the transition may write into it rather than copy it,
+   * which keeps a batch of one run's events O(1) per event instead of O(tasks). The given context
+   * must not be used afterwards, and if the apply throws it must be discarded (it may be half-written).
+   */
+  ownsState?: boolean;
 }
 
 export type Applied =
@@ -58,7 +65,9 @@ export function applyInput(context: StreamRunContext, input: ConditionInput, opt
 
 function applyEvent(context: StreamRunContext, event: WhiskflowEvent, options: ApplyOptions): Applied {
   if (context.state.seenEventIds.includes(event.id)) return { kind: 'unchanged', reason: `event ${event.id} was applied already` };
-  const result: TransitionResult = transition(context.workflow, context.state, event);
+  const result: TransitionResult = options.ownsState
+    ? transitionInPlace(context.workflow, context.state, event)
+    : transition(context.workflow, context.state, event);
   const triggered = evaluateTriggers(context.triggers, { kind: 'event', event });
   if (result.state === context.state && triggered.states === context.triggers) {
     return { kind: 'unchanged', reason: `event ${event.id} changes nothing (run ${context.state.status})` };
@@ -66,7 +75,7 @@ function applyEvent(context: StreamRunContext, event: WhiskflowEvent, options: A
   const outputs: OrchestrationEvent[] = [];
   let next: StreamRunContext = { ...context, state: result.state, triggers: triggered.states };
   next = perform(next, result.effects, event.time, options, outputs);
-  next = fire(next, triggered.firings, event.time, options, outputs);
+  if (triggered.firings.length > 0) next = fire(next, triggered.firings, event.time, options, outputs);
   return { kind: 'changed', context: next, outputs };
 }
 
@@ -102,14 +111,20 @@ function applyTimer(context: StreamRunContext, timerId: string, time: string, op
 
 /** Effects become outputs (invoke, emit) or timers (timeout, retry); `finish` drops workflow timers. */
 function perform(context: StreamRunContext, effects: readonly Effect[], time: string, options: ApplyOptions, outputs: OrchestrationEvent[]): StreamRunContext {
+  // Most effects are invokes: copy the timers only for effects that change them.
+  if (effects.every((effect) => effect.kind === 'invoke' || effect.kind === 'emit')) {
+    for (const effect of effects) {
+      if (effect.kind === 'invoke') outputs.push(invokeEvent(effect, time, options));
+      else if (effect.kind === 'emit') outputs.push(effect.event);
+    }
+    return context;
+  }
   const timers: Record<string, Timer> = { ...context.timers };
   for (const effect of effects) {
     switch (effect.kind) {
-      case 'invoke': {
-        const data = { runId: effect.runId, stageId: effect.stageId, taskKey: effect.taskKey, action: effect.action, params: effect.params, completionTopic: options.completionTopic, time };
-        outputs.push(taskInvoke(effect.timeoutMs === undefined ? data : { ...data, timeoutMs: effect.timeoutMs }));
+      case 'invoke':
+        outputs.push(invokeEvent(effect, time, options));
         break;
-      }
       case 'schedule-timeout': {
         const id = timerIds.taskTimeout(effect.taskKey);
         timers[id] = { id, due: later(time, effect.ms), action: { kind: 'deliver', event: effect.event } };
@@ -134,6 +149,11 @@ function perform(context: StreamRunContext, effects: readonly Effect[], time: st
     }
   }
   return { ...context, timers };
+}
+
+function invokeEvent(effect: InvokeEffect, time: string, options: ApplyOptions): TaskInvokeEvent {
+  const data = { runId: effect.runId, stageId: effect.stageId, taskKey: effect.taskKey, action: effect.action, params: effect.params, completionTopic: options.completionTopic, time };
+  return taskInvoke(effect.timeoutMs === undefined ? data : { ...data, timeoutMs: effect.timeoutMs });
 }
 
 /** A decided trigger starts its action as a task of its own (stage id = trigger id). */

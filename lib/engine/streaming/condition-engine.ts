@@ -19,7 +19,7 @@ import { EVENT_TYPES } from '../../events/types';
 import { claim } from '../../store/claims';
 import { docIds, type RunDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
-import { applyInput, applyStart, type Applied } from './apply-input';
+import { applyInput, applyStart, type Applied, type ApplyOptions } from './apply-input';
 import type { EventBatch, EventStream, StreamRecord, Subscription } from './brokers';
 import { ContextStore, type StoredContext } from './context-store';
 import type { EngineLogger } from './logger';
@@ -60,6 +60,18 @@ interface RunWork {
   /** Stage, invoke and result documents for `whiskflow logs`. */
   views: ViewDoc[];
 }
+
+/** What applying a batch's inputs did to one run. */
+interface AppliedRun {
+  context: StreamRunContext | undefined;
+  changed: boolean;
+  outputs: StreamRecord[];
+  duplicates: number;
+  invalid: number;
+}
+
+/** View documents written at the same time (CouchDB requests in flight per batch). */
+const VIEW_WRITES_IN_FLIGHT = 32;
 
 /** At most this many checkpointed contexts are kept in memory; the rest are read back when needed. */
 const CACHE_LIMIT = 10_000;
@@ -124,13 +136,13 @@ export class ConditionEngine {
     await batch.heartbeat();
 
     try {
+      // The heads of new runs first, so that `status` finds a run while a large first stage's views
+      // are written; all views before any finished head: a reader that sees a run finished must also
+      // see its last stage.
+      await Promise.all(changed.filter((item) => !item.previous).map((item) => recordRunStarted(this.options.store, (item.context as StreamRunContext).state)));
+      await this.recordViews(changed.flatMap((item) => item.views));
       const saved = await Promise.all(changed.map(async (item) => {
         const context = item.context as StreamRunContext;
-        // The head of a new run first, so that `status` finds it while a large first stage's views are
-        // written; views before the finished head: a reader that sees the run finished must also see
-        // its last stage.
-        if (!item.previous) await recordRunStarted(this.options.store, context.state);
-        await this.recordViews(item.views);
         await this.recordRunFinished(item.previous, context);
         return this.contexts.save(context, item.previous);
       }));
@@ -167,39 +179,63 @@ export class ConditionEngine {
   /** Applies one run's inputs in order; pure apart from loading the run's checkpoint. */
   private async applyRun(runId: string, inputs: readonly ConditionInput[], partition: number): Promise<RunWork> {
     const previous = this.cache.get(runId) ?? (await this.contexts.load(runId));
+    let applied: AppliedRun;
+    try {
+      applied = await this.applyInputs(runId, previous, inputs, partition, true);
+    } catch (error) {
+      if (!isRejectedInput(error)) throw error;
+      // Applied in place, the rejected event may have left the run's state half-written: start over
+      // from the checkpoint, copying the state per event, and skip what is rejected.
+      applied = await this.applyInputs(runId, previous, inputs, partition, false);
+    }
+    this.stats.duplicates += applied.duplicates;
+    this.stats.invalid += applied.invalid;
+    const { context, changed, outputs } = applied;
+    if (!changed || !context) return { runId, previous, context, changed, outputs, views: [] };
+    const progress = progressDocs(previous?.state, context.state, context.viewSeqs ?? {});
+    return { runId, previous, context: { ...context, viewSeqs: progress.seqs }, changed, outputs, views: progress.docs };
+  }
+
+  /**
+   * Applies `inputs` to the checkpoint `previous`. The first change copies the checkpoint's state;
+   * every later one writes into that copy, which nothing else holds (`inPlace`). In place, an input
+   * the run rejects is thrown rather than skipped, so that the caller can start over copying.
+   */
+  private async applyInputs(runId: string, previous: StoredContext | undefined, inputs: readonly ConditionInput[], partition: number, inPlace: boolean): Promise<AppliedRun> {
     let context: StreamRunContext | undefined = previous ? withoutDocFields(previous) : undefined;
     const outputs: StreamRecord[] = [];
-    let changed = false;
+    const run: AppliedRun = { context, changed: false, outputs, duplicates: 0, invalid: 0 };
+    const options = { completionTopic: this.topics.completions, ownsState: false };
     for (const input of inputs) {
       let applied: Applied;
       try {
-        applied = await this.applyOne(context, input, partition);
+        applied = context ? applyInput(context, input, options) : await this.applyFirst(input, partition, options);
       } catch (error) {
         // An event the run's workflow rejects (e.g. a task key that does not parse) is rejected the
         // same way on every redelivery: skip it, or it would block its partition for ever. Anything
         // else (the store, a bug) fails the batch, which is then delivered again.
-        if (!hasErrorCode(error, 'INVALID_INPUT') && !hasErrorCode(error, 'INVALID_WORKFLOW')) throw error;
-        this.stats.invalid += 1;
-        this.logger.warn({ runId, eventId: input.id, err: error.message }, 'skipping an event the run cannot apply');
+        if (inPlace || !isRejectedInput(error)) throw error;
+        run.invalid += 1;
+        this.logger.warn({ runId, eventId: input.id, err: ensureError(error).message }, 'skipping an event the run cannot apply');
         continue;
       }
       if (applied.kind === 'unchanged') {
-        this.stats.duplicates += 1;
+        run.duplicates += 1;
         continue;
       }
-      changed = true;
+      run.changed = true;
       context = applied.context;
+      // Owned once a transition copied the checkpoint's state (a timer that only left the state as
+      // it was still shares it with the checkpoint, which must stay intact for a redelivery).
+      options.ownsState = inPlace && context.state !== previous?.state;
       for (const event of applied.outputs) outputs.push({ key: runId, event: toStreamJson(event) });
     }
-    if (!changed || !context) return { runId, previous, context, changed, outputs, views: [] };
-    const progress = progressDocs(previous?.state, context.state, context.viewSeqs ?? {});
-    context = { ...context, viewSeqs: progress.seqs };
-    return { runId, previous, context, changed, outputs, views: progress.docs };
+    run.context = context;
+    return run;
   }
 
-  private async applyOne(context: StreamRunContext | undefined, input: ConditionInput, partition: number): Promise<Applied> {
-    const options = { completionTopic: this.topics.completions };
-    if (context) return applyInput(context, input, options);
+  /** The first input of a run this engine has no checkpoint of: only its `run.started` applies. */
+  private async applyFirst(input: ConditionInput, partition: number, options: ApplyOptions): Promise<Applied> {
     if (input.type !== EVENT_TYPES.runStarted) return { kind: 'unchanged', reason: `run ${input.data.runId} is unknown` };
     const workflow = await this.options.workflows.compiled(input.data.workflow);
     if (!workflow) {
@@ -216,12 +252,15 @@ export class ConditionEngine {
     }
   }
 
+  /**
+   * Writes a batch's view documents, `VIEW_WRITES_IN_FLIGHT` at a time: one by one they cost a
+   * CouchDB round trip each (about two per completion), in sequence. Creates first, then upserts:
+   * an invoke's activation id (upsert) comes after the invoke was created.
+   */
   private async recordViews(views: readonly ViewDoc[]): Promise<void> {
-    // In order: an invoke's activation id (upsert) comes after the invoke was created.
-    for (const view of views) {
-      if (view.write === 'create') await this.options.store.createOnly(view.id, view.body);
-      else await this.options.store.upsert(view.id, view.body);
-    }
+    const store = this.options.store;
+    await inParallel(views.filter((view) => view.write === 'create'), VIEW_WRITES_IN_FLIGHT, (view) => store.createOnly(view.id, view.body));
+    await inParallel(views.filter((view) => view.write === 'upsert'), VIEW_WRITES_IN_FLIGHT, (view) => store.upsert(view.id, view.body));
   }
 
   /** A start for a workflow nobody knows ends at once, visibly, instead of being dropped. */
@@ -264,4 +303,28 @@ export class ConditionEngine {
 function withoutDocFields(stored: StoredContext): StreamRunContext {
   const { _id, _rev, ...context } = stored;
   return context;
+}
+
+/** Errors an event earns by its content, the same on every redelivery (unlike the store's or a bug's). */
+function isRejectedInput(error: unknown): boolean {
+  return hasErrorCode(error, 'INVALID_INPUT') || hasErrorCode(error, 'INVALID_WORKFLOW');
+}
+
+/** Calls `write` for every item, at most `limit` at a time; after a failure starts no more and rejects with it once those in flight settled. */
+async function inParallel<T>(items: readonly T[], limit: number, write: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failure) {
+      const item = items[next] as T;
+      next += 1;
+      try {
+        await write(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
 }

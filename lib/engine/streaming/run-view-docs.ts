@@ -10,7 +10,7 @@
  * task count), in the order the
  * stage visits first started a task, and is checkpointed with the run context.
  */
-import { parseTaskKey } from '../../events/task-key';
+import { parseTaskKey, type TaskKey } from '../../events/task-key';
 import { docIds, type InvokeDoc, type ResultDoc, type RunFailure, type StageDoc } from '../../store/run-documents';
 import type { RunState, TaskRecord } from '../run-state';
 
@@ -52,7 +52,7 @@ export function progressDocs(previous: RunState | undefined, next: RunState, seq
     if (record.activationId !== undefined && before?.activationId !== record.activationId) {
       docs.push({ id: docIds.invoke(next.runId, seq, key.index, key.attempt), body: { ...invoke, activationId: record.activationId, invokedAt: invoke.claimedAt }, write: 'upsert' });
     }
-    if (record.status !== 'started' && (before?.status ?? 'started') === 'started' && isFinal(next, record)) {
+    if (record.status !== 'started' && (before?.status ?? 'started') === 'started' && isFinal(next, record, key)) {
       docs.push({ id: docIds.result(next.runId, seq, key.index, taskCount), body: resultDoc(next.runId, seq, key.index, key.attempt, record), write: 'create' });
     }
   }
@@ -77,9 +77,8 @@ function instantVisits(previous: RunState | undefined, next: RunState): { stageI
 }
 
 /** A failed attempt with a retry already scheduled is not the slot's outcome. */
-function isFinal(state: RunState, record: TaskRecord): boolean {
+function isFinal(state: RunState, record: TaskRecord, key: TaskKey): boolean {
   if (record.status === 'succeeded') return true;
-  const key = parseTaskKey(record.taskKey);
   return state.tasks[`${key.stageId}:${key.seq}:${key.index}:${key.attempt + 1}`] === undefined;
 }
 

@@ -68,11 +68,14 @@ export function evaluateTriggers(
   states: Record<string, TriggerState>,
   input: { kind: 'event'; event: WhiskflowEvent } | { kind: 'tick'; time: string },
 ): { states: Record<string, TriggerState>; firings: TriggerFiring[] } {
+  // Most runs have no triggers: skip observing (it parses the task key) for every one of their events.
+  const entries = Object.entries(states);
+  if (entries.length === 0) return { states, firings: [] };
   const observation = input.kind === 'event' ? observe(input.event) : undefined;
   if (input.kind === 'event' && !observation) return { states, firings: [] };
   const next: Record<string, TriggerState> = {};
   const firings: TriggerFiring[] = [];
-  for (const [id, state] of Object.entries(states)) {
+  for (const [id, state] of entries) {
     const { trigger } = state;
     // A trigger never watches the task its own action started.
     const watched = observation === undefined

@@ -2,6 +2,7 @@
  * The Node.js action runtime of the local platform: actions run in separate Node.js processes that
  * speak OpenWhisk's action proxy protocol, managed by a container pool like the invoker's.
  */
+import * as os from 'node:os';
 import { ContainerPool } from './pool';
 import { resolveActionNodePath, resolveProxyPath } from './proxy-path';
 import type { ActionRuntime } from './types';
@@ -11,8 +12,15 @@ export { ACTIVATION_SENTINEL } from './messages';
 
 export interface NodeRuntimeOptions {
   /**
-   * Containers (processes) the machine may hold at once, across all actions.
-   * @default 16 (about 50 MB each when idle; a 2-core machine cannot run more at once anyway)
+   * The invoker's user memory: the sum of the memory limits (MB) of the containers held at once,
+   * across all actions (OpenWhisk's `whisk.container-pool.user-memory`). With the default action
+   * memory of 256 MB, 8192 MB hold 32 containers; a warm Node.js container really uses ~50-60 MB.
+   * @default half the machine's memory, at most 8192 and at least 1024
+   */
+  userMemoryMb?: number;
+  /**
+   * An additional cap on the number of containers (processes), whatever their memory limits.
+   * @default no cap: the memory budget decides
    */
   maxContainers?: number;
   /**
@@ -44,13 +52,18 @@ export interface NodeRuntimeOptions {
   proxyPath?: string;
 }
 
-export const DEFAULT_MAX_CONTAINERS = 16;
+/** Half the machine's memory, between 1 GB and 8 GB, in whole 256 MB containers. */
+export function defaultUserMemoryMb(totalMemoryBytes = os.totalmem()): number {
+  const half = Math.floor(totalMemoryBytes / 2 / (1024 * 1024) / 256) * 256;
+  return Math.min(8192, Math.max(1024, half));
+}
 export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 export const DEFAULT_PREWARM_COUNT = 1;
 
 export function createNodeRuntime(options: NodeRuntimeOptions = {}): ActionRuntime {
   return new ContainerPool({
-    maxContainers: Math.max(1, options.maxContainers ?? DEFAULT_MAX_CONTAINERS),
+    userMemoryMb: Math.max(1, options.userMemoryMb ?? defaultUserMemoryMb()),
+    maxContainers: options.maxContainers === undefined ? Number.POSITIVE_INFINITY : Math.max(1, options.maxContainers),
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     prewarmCount: Math.max(0, options.prewarmCount ?? DEFAULT_PREWARM_COUNT),
     nodePath: options.nodePath ?? process.execPath,

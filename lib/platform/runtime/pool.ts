@@ -1,9 +1,18 @@
 /**
- * The container pool, the invoker's scheduling in one process: warm containers of the same action
- * revision are reused, new ones start cold, each takes at most `limits.concurrency` activations at
- * once, and the machine holds at most `maxContainers`. When the pool is full, idle containers of
- * other actions are evicted (least recently used first); when none is idle, requests wait in
- * arrival order. Idle containers stop after `idleTimeoutMs`.
+ * The container pool, the invoker's scheduling in one process (apache/openwhisk ContainerPool.scala):
+ * containers are sized by their action's memory limit against a user-memory budget; an activation
+ * runs in a warm container of the same action revision when one has a free slot (up to
+ * `limits.concurrency` activations each), else in a new container (a prewarmed process when one
+ * matches) if the budget has room, else in one made room for by stopping the least recently used
+ * idle containers, only as many as the memory needed; otherwise it waits.
+ *
+ * One deliberate difference, so that a burst over a few actions does not thrash: the invoker serves
+ * waiting activations strictly in arrival order, so with a full pool every switch between actions
+ * in its queue evicts a container and cold-starts another. Here a container that frees up first
+ * takes the oldest waiting activation of its own action; waiting activations of an action with no
+ * container at all get one as soon as memory frees up, and when none is idle the least recently
+ * used container of an action that has several (or whose waiting work is younger) is stopped after
+ * its current activation. Idle containers stop after `idleTimeoutMs`.
  */
 import { Container, containerKey, type ContainerResult } from './container';
 import * as messages from './messages';
@@ -11,9 +20,12 @@ import { ProxyProcess } from './proxy-process';
 import type { ActionRuntime, RunnableAction, RunOutcome, RunRequest, RuntimeStats } from './types';
 
 export interface PoolSettings {
+  /** Sum of the memory limits (MB) of the containers held at once, like the invoker's user memory. */
+  userMemoryMb: number;
+  /** A cap on the number of containers as well (Infinity: the memory budget alone decides). */
   maxContainers: number;
   idleTimeoutMs: number;
-  /** Started, uninitialized processes kept ready for cold starts (not counted in maxContainers). */
+  /** Started, uninitialized processes kept ready for cold starts (not counted in the budget). */
   prewarmCount: number;
   nodePath: string;
   proxyPath: string;
@@ -25,6 +37,8 @@ interface PendingRun {
   key: string;
   request: RunRequest;
   requestedAt: number;
+  /** Arrival order across all actions. */
+  sequence: number;
   resolve: (outcome: RunOutcome) => void;
 }
 
@@ -33,7 +47,10 @@ const STEM_CELL_MEMORY_MB = 256;
 
 export class ContainerPool implements ActionRuntime {
   private readonly containers = new Set<Container>();
-  private readonly queue: PendingRun[] = [];
+  /** Waiting runs per pool key, oldest first; `queuedCount` counts them all. */
+  private readonly waiting = new Map<string, PendingRun[]>();
+  private queuedCount = 0;
+  private sequence = 0;
   private readonly idleTimers = new Map<Container, NodeJS.Timeout>();
   private readonly stopping = new Set<Promise<void>>();
   private readonly stemCells = new Set<ProxyProcess>();
@@ -52,12 +69,14 @@ export class ContainerPool implements ActionRuntime {
 
   run(action: RunnableAction, request: RunRequest): Promise<RunOutcome> {
     return new Promise((resolve) => {
-      const pending: PendingRun = { action, key: containerKey(action), request, requestedAt: Date.now(), resolve };
+      const pending: PendingRun = { action, key: containerKey(action), request, requestedAt: Date.now(), sequence: this.sequence++, resolve };
       if (this.shuttingDown) {
         resolve(internalErrorOutcome(pending));
         return;
       }
-      this.queue.push(pending);
+      const queue = this.waiting.get(pending.key);
+      if (queue) queue.push(pending); else this.waiting.set(pending.key, [pending]);
+      this.queuedCount += 1;
       this.drain();
     });
   }
@@ -79,54 +98,138 @@ export class ContainerPool implements ActionRuntime {
       if (container.active > 0) busy += 1;
       memoryByContainer[container.id] = container.residentBytes();
     }
-    return { containers: this.containers.size, busy, queued: this.queue.length, memoryByContainer };
+    return { containers: this.containers.size, busy, queued: this.queuedCount, memoryByContainer };
   }
 
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     process.off('exit', this.killOnExit);
-    for (const pending of this.queue.splice(0)) pending.resolve(internalErrorOutcome(pending));
+    for (const queue of this.waiting.values()) for (const pending of queue) pending.resolve(internalErrorOutcome(pending));
+    this.waiting.clear();
+    this.queuedCount = 0;
     const cells = [...this.stemCells];
     for (const cell of cells) cell.kill('SIGTERM');
     await Promise.all([...this.containers].map((container) => this.destroy(container)));
     await Promise.all([...this.stopping, ...cells.map((cell) => cell.exited)]);
   }
 
-  /** Hands `pending` to a container if one is free or can be made; false when it must wait. */
-  private tryPlace(pending: PendingRun): boolean {
-    const key = pending.key;
-    // The wait ends when a container is chosen; starting a new one is part of the cold start.
-    const waitTime = Date.now() - pending.requestedAt;
-    let container = this.warmContainerFor(key);
-    const cold = container === undefined;
-    if (container === undefined) {
-      if (this.containers.size >= this.settings.maxContainers) {
-        const victim = this.leastRecentlyUsedIdle();
-        if (victim === undefined) return false;
-        void this.destroy(victim);
+  /**
+   * Places waiting runs: first into free slots of their own action's containers, then, oldest first,
+   * into new containers as far as the budget allows (stopping idle containers to make room); runs of
+   * an action without any container may also claim a busy container of another action (see above).
+   */
+  private drain(): void {
+    if (this.shuttingDown || this.queuedCount === 0) return;
+    for (const container of this.containers) {
+      while (container.hasCapacity()) {
+        const pending = this.takeWaiting(container.key);
+        if (pending === undefined) break;
+        this.assign(container, pending, false);
       }
-      container = this.createContainer(pending);
-      if (container === undefined) return true;
     }
-    this.assign(container, pending, cold, waitTime);
+    if (this.queuedCount === 0) return;
+    // Actions without a container first (memory freed for them must not go to another container of
+    // an action that already has some), then oldest first: the head of each action's queue.
+    const heads = [...this.waiting.values()].map((queue) => queue[0]).filter((head): head is PendingRun => head !== undefined)
+      .map((head) => ({ head, served: this.hasContainerFor(head.key) }));
+    heads.sort((a, b) => Number(a.served) - Number(b.served) || a.head.sequence - b.head.sequence);
+    let claimedMb = 0;
+    for (const { head } of heads) {
+      const queue = this.waiting.get(head.key);
+      while (queue !== undefined && queue.length > 0) {
+        const pending = queue[0]!;
+        const memoryMb = pending.action.limits.memory;
+        if (!this.makeRoom(memoryMb)) {
+          if (!this.hasContainerFor(pending.key)) claimedMb = this.claimBusyContainer(pending, memoryMb, claimedMb);
+          break;
+        }
+        this.takeWaiting(pending.key);
+        const container = this.createContainer(pending);
+        if (container === undefined) continue;
+        this.assign(container, pending, true);
+        // The new container takes further runs of its action up to its concurrency.
+        while (container.hasCapacity()) {
+          const next = this.takeWaiting(container.key);
+          if (next === undefined) break;
+          this.assign(container, next, false);
+        }
+      }
+    }
+  }
+
+  private takeWaiting(key: string): PendingRun | undefined {
+    const queue = this.waiting.get(key);
+    const pending = queue?.shift();
+    if (pending === undefined) return undefined;
+    if (queue!.length === 0) this.waiting.delete(key);
+    this.queuedCount -= 1;
+    return pending;
+  }
+
+  private hasContainerFor(key: string): boolean {
+    for (const container of this.containers) if (container.key === key && !container.retired) return true;
+    return false;
+  }
+
+  private memoryInUseMb(): number {
+    let total = 0;
+    for (const container of this.containers) total += container.action.limits.memory;
+    return total;
+  }
+
+  private fits(memoryMb: number): boolean {
+    // An action larger than the whole budget still runs, alone.
+    if (this.containers.size === 0) return true;
+    return this.containers.size < this.settings.maxContainers && this.memoryInUseMb() + memoryMb <= this.settings.userMemoryMb;
+  }
+
+  /**
+   * True when a container of `memoryMb` fits, after stopping least recently used idle containers if
+   * that is enough (as ContainerPool.remove: only as many as needed, none when it would not suffice).
+   */
+  private makeRoom(memoryMb: number): boolean {
+    if (this.fits(memoryMb)) return true;
+    const idle = [...this.containers].filter((container) => container.active === 0 && container.state !== 'starting');
+    idle.sort((a, b) => a.lastUsed - b.lastUsed);
+    const victims: Container[] = [];
+    let freedMb = 0;
+    const enough = (): boolean => this.containers.size - victims.length < this.settings.maxContainers
+      && this.memoryInUseMb() - freedMb + memoryMb <= this.settings.userMemoryMb;
+    for (const container of idle) {
+      if (enough()) break;
+      victims.push(container);
+      freedMb += container.action.limits.memory;
+    }
+    if (!enough() && !(victims.length === this.containers.size)) return false;
+    for (const victim of victims) void this.destroy(victim);
     return true;
   }
 
-  /** The most recently used container with a free slot, so that the others can go idle and expire. */
-  private warmContainerFor(key: string): Container | undefined {
-    let best: Container | undefined;
-    for (const container of this.containers) {
-      if (container.key === key && container.hasCapacity() && (best === undefined || container.lastUsed > best.lastUsed)) best = container;
-    }
-    return best;
-  }
-
-  private leastRecentlyUsedIdle(): Container | undefined {
+  /**
+   * Gives an action that has waiting runs but no container a way in when nothing is idle: the least
+   * recently used busy container of an action that holds several, or whose oldest waiting run came
+   * later than this one, stops after its current activations. Returns the memory claimed so far in
+   * this pass, so that one pass does not claim more than the runs blocked in it need.
+   */
+  private claimBusyContainer(pending: PendingRun, memoryMb: number, claimedMb: number): number {
+    let alreadyFreeing = 0;
+    for (const container of this.containers) if (container.retired && container.state !== 'dead') alreadyFreeing += container.action.limits.memory;
+    const needed = claimedMb + memoryMb;
+    if (alreadyFreeing >= needed) return needed;
+    const perKey = new Map<string, number>();
+    for (const container of this.containers) if (!container.retired) perKey.set(container.key, (perKey.get(container.key) ?? 0) + 1);
     let victim: Container | undefined;
     for (const container of this.containers) {
-      if (container.active === 0 && container.state === 'ready' && (victim === undefined || container.lastUsed < victim.lastUsed)) victim = container;
+      if (container.retired || container.state === 'dead') continue;
+      const oldestWaiting = this.waiting.get(container.key)?.[0];
+      const yields = (perKey.get(container.key) ?? 0) > 1 || oldestWaiting === undefined || oldestWaiting.sequence > pending.sequence;
+      if (yields && (victim === undefined || container.lastUsed < victim.lastUsed)) victim = container;
     }
-    return victim;
+    if (victim !== undefined) {
+      victim.retired = true;
+      if (victim.active === 0) void this.destroy(victim);
+    }
+    return needed;
   }
 
   private createContainer(pending: PendingRun): Container | undefined {
@@ -177,7 +280,9 @@ export class ContainerPool implements ActionRuntime {
     }
   }
 
-  private assign(container: Container, pending: PendingRun, cold: boolean, waitTime: number): void {
+  /** `cold`: this run started the container. The wait ends when a container is chosen. */
+  private assign(container: Container, pending: PendingRun, cold: boolean): void {
+    const waitTime = Date.now() - pending.requestedAt;
     container.active += 1;
     container.lastUsed = Date.now();
     this.clearIdleTimer(container);
@@ -215,35 +320,6 @@ export class ContainerPool implements ActionRuntime {
       else this.startIdleTimer(container);
     }
     this.drain();
-  }
-
-  /**
-   * Places waiting runs in arrival order. Once one cannot be placed, no container can be created
-   * (the pool is full and none is idle), so later runs can only take free slots of their own
-   * action's containers: the scan then skips the others cheaply instead of trying each.
-   */
-  private drain(): void {
-    let keysWithRoom: Set<string> | undefined;
-    for (let index = 0; index < this.queue.length && !this.shuttingDown; ) {
-      const pending = this.queue[index];
-      if (pending === undefined) break;
-      if (keysWithRoom !== undefined && !keysWithRoom.has(pending.key)) {
-        index += 1;
-      } else if (this.tryPlace(pending)) {
-        this.queue.splice(index, 1);
-        if (keysWithRoom !== undefined) keysWithRoom = this.keysWithRoom();
-      } else {
-        keysWithRoom = this.keysWithRoom();
-        if (keysWithRoom.size === 0) return;
-        index += 1;
-      }
-    }
-  }
-
-  private keysWithRoom(): Set<string> {
-    const keys = new Set<string>();
-    for (const container of this.containers) if (container.hasCapacity()) keys.add(container.key);
-    return keys;
   }
 
   private destroy(container: Container): Promise<void> {

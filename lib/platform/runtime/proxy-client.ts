@@ -7,13 +7,19 @@ import type { ProxyHttpResponse } from './proxy-response';
 
 export class ProxyClient {
   private readonly agent: http.Agent;
+  private closed = false;
 
   constructor(private readonly port: number, maxSockets: number) {
     this.agent = new http.Agent({ keepAlive: true, maxSockets, scheduling: 'lifo' });
   }
 
+  /** Rejects when the connection breaks before a whole answer arrived (the process died). */
   post(route: '/init' | '/run', body: string): Promise<ProxyHttpResponse> {
     return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(new Error('the connection to the action proxy is closed'));
+        return;
+      }
       const request = http.request(
         {
           host: '127.0.0.1',
@@ -35,7 +41,9 @@ export class ProxyClient {
     });
   }
 
+  /** Closes every connection; requests in flight reject. */
   close(): void {
+    this.closed = true;
     this.agent.destroy();
   }
 }

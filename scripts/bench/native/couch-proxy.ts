@@ -50,17 +50,32 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
       counts.latencyMsByDatabase[database] = (counts.latencyMsByDatabase[database] ?? 0) + performance.now() - started;
     });
     const headers = { ...request.headers, host: target.host };
-    const upstream = http.request({ hostname: target.hostname, port: target.port, method: request.method, path, headers, agent }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
+    // The body is buffered so that a request can be sent again: pouchdb-server closes idle keep-alive
+    // connections after 5 s, and a request written onto such a socket as it closes fails with
+    // ECONNRESET without having reached the server (Node's documented case for a retry).
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const send = (retriesLeft: number): void => {
+        const upstream = http.request({ hostname: target.hostname, port: target.port, method: request.method, path, headers, agent }, (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        });
+        upstream.on('error', (error: NodeJS.ErrnoException) => {
+          if (upstream.reusedSocket && error.code === 'ECONNRESET' && retriesLeft > 0 && !response.headersSent) {
+            send(retriesLeft - 1);
+            return;
+          }
+          if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ error: 'proxy', reason: error.message }));
+        });
+        // No Nagle on either hop: a request written as headers + body would otherwise wait for a delayed ACK (~40 ms).
+        upstream.on('socket', (socket) => socket.setNoDelay(true));
+        upstream.end(body);
+      };
+      send(3);
     });
-    upstream.on('error', (error) => {
-      if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: 'proxy', reason: error.message }));
-    });
-    // No Nagle on either hop: a request written as headers + body would otherwise wait for a delayed ACK (~40 ms).
-    upstream.on('socket', (socket) => socket.setNoDelay(true));
-    request.pipe(upstream);
   });
   server.on('connection', (socket) => socket.setNoDelay(true));
   server.keepAliveTimeout = 60_000;

@@ -3,6 +3,7 @@
  * deploy (with the example's actions), run --wait, status, logs, runs, manifest, undeploy.
  */
 import { Command } from 'commander';
+import openwhisk from 'openwhisk';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -74,5 +75,17 @@ describe('whiskflow workflow commands', () => {
 
     expect(await cli('undeploy', 'map-reduce')).toBe('ok: removed rule whiskflow-map-reduce-rule, trigger whiskflow-map-reduce, definition map-reduce');
     expect(await cli('undeploy', 'map-reduce')).toBe('nothing to remove');
+  });
+
+  it('deploys the whiskflow actions with the limits asked for, and names a bad limit', async () => {
+    const example = join(ROOT, 'examples/sequence-of-waits');
+    await cli('deploy', example, '--concurrency', '8', '--memory', '512');
+    const ow = openwhisk({ apihost: platform.apihost, api_key: platform.auth });
+    for (const name of ['whiskflow/orchestrator', 'whiskflow/task', 'whiskflow/timer']) {
+      const action = await ow.actions.get({ name });
+      expect(action.limits).toMatchObject({ concurrency: 8, memory: 512 });
+    }
+    await expect(cli('deploy', example, '--concurrency', '0')).rejects.toThrow("--concurrency must be a positive integer, got '0'");
+    await cli('undeploy', 'sequence-of-waits');
   });
 });

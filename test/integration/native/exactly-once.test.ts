@@ -65,8 +65,11 @@ describe('exactly-once transitions on the embedded CouchDB', () => {
 
   it(`starts each of ${N} tasks once, joins each result once and starts the reduce once`, async () => {
     const invoker = new RecordingInvoker();
-    // Several orchestrator activations (different ids), as the platform would run them side by side.
-    const contexts: OrchestratorContext[] = Array.from({ length: 4 }, (_, i) => ({ store, invoker, namespace: 'guest', activationId: `orchestrator-${i}` }));
+    // Several orchestrator activations (different ids), as the platform would run them side by side,
+    // each with its own store client and so its own warm cache, as in separate containers.
+    const contexts: OrchestratorContext[] = Array.from({ length: 4 }, (_, i) => ({
+      store: new CouchDbRunStore({ url: couch.url, dbname: 'whiskflow_exactly_once' }), invoker, namespace: 'guest', activationId: `orchestrator-${i}`,
+    }));
     const start: OrchestratorEvent = { type: 'run.started', eventId: 'start', workflow: 'fan-in', runId: 'load-run', input: { items: Array.from({ length: N }, (_, i) => i) } };
     // The start event delivered twice at once: a retried orchestrator activation.
     await Promise.all([handleEvent(contexts[0]!, start), handleEvent(contexts[1]!, start)]);
@@ -101,5 +104,29 @@ describe('exactly-once transitions on the embedded CouchDB', () => {
     expect(run.status).toBe('succeeded');
     expect(run.output).toEqual({ total });
     expect(invoker.starts).toHaveLength(N + 1);
+  });
+
+  it('starts every task of a sequence once when each completion arrives three times at once in different containers', async () => {
+    const length = 20;
+    const sequence = parseWorkflow(`name: chain\nstages:\n${Array.from({ length }, (_, i) => `  - { id: s${i}, kind: task, action: step, resultPath: $.r${i} }`).join('\n')}\n`);
+    await store.upsert(docIds.workflow('chain'), { type: 'workflow', name: 'chain', definition: sequence, trigger: 'whiskflow-chain', selfReporting: [], deployedAt: 0 } satisfies WorkflowDoc);
+    const invoker = new RecordingInvoker();
+    const contexts: OrchestratorContext[] = Array.from({ length: 3 }, (_, i) => ({
+      store: new CouchDbRunStore({ url: couch.url, dbname: 'whiskflow_exactly_once' }), invoker, namespace: 'guest', activationId: `chain-${i}`,
+    }));
+    const start: OrchestratorEvent = { type: 'run.started', eventId: 'start', workflow: 'chain', runId: 'chain-run', input: {} };
+    await Promise.all(contexts.map((ctx) => handleEvent(ctx, start)));
+    for (let seq = 0; seq < length; seq += 1) {
+      const started = invoker.ofSeq(seq);
+      expect(started).toHaveLength(1);
+      const outcomes = await Promise.all(contexts.map((ctx, copy) => handleEvent(ctx, {
+        type: 'task.completed', eventId: `done-${seq}`, task: started[0]!.context, result: seq, activationId: `a-${seq}-${copy}`,
+      })));
+      expect(outcomes.filter((o) => o.outcome === 'recorded')).toHaveLength(1);
+    }
+    expect(invoker.starts).toHaveLength(length);
+    const run = (await store.get<RunHead>(docIds.run('chain-run')))!;
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toEqual(Object.fromEntries(Array.from({ length }, (_, i) => [`r${i}`, i])));
   });
 });

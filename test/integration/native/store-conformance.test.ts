@@ -8,8 +8,9 @@ import { join } from 'path';
 import { CouchDbRunStore } from '../../../lib/store/couchdb';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../../lib/store/embedded-couch';
 import { MemoryRunStore } from '../../../lib/store/memory';
-import type { RunStore } from '../../../lib/store/run-store';
+import type { RunStore, StoredDoc } from '../../../lib/store/run-store';
 import { claim, updateWithRetry } from '../../../lib/store/claims';
+import { createAll, replaceAll } from '../../../lib/store/bulk';
 
 jest.setTimeout(120_000);
 
@@ -80,5 +81,44 @@ describe.each(stores)('RunStore contract: %s', (_name, open) => {
     const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => claim(store, 'stage/x/0001', { by: i })));
     expect(claims.filter((c) => c.won)).toHaveLength(1);
     expect(new Set(claims.map((c) => c.doc.by)).size).toBe(1);
+  });
+
+  it('creates in bulk with create-only semantics per document, racing single creates', async () => {
+    const store = await open();
+    expect(store.createMany).toBeDefined();
+    await store.createOnly('bulk/taken', { by: 'single' });
+    const [taken, fresh] = await createAll(store, [{ id: 'bulk/taken', body: { by: 'bulk' } }, { id: 'bulk/fresh', body: { by: 'bulk', _id: 'x', _rev: '1-x' } }]);
+    expect(taken).toEqual({ id: 'bulk/taken', outcome: 'exists' });
+    expect(fresh).toMatchObject({ id: 'bulk/fresh', outcome: 'created' });
+    expect((await store.get<{ by: string }>('bulk/taken'))!.by).toBe('single');
+    const stored = (await store.get<{ by: string }>('bulk/fresh'))!;
+    expect(stored.by).toBe('bulk');
+    expect(fresh!.outcome === 'created' && fresh!.rev).toBe(stored._rev);
+    // 10 bulk writers and 10 single writers race for the same 5 ids: each id has exactly one winner.
+    const ids = Array.from({ length: 5 }, (_, i) => `race/${i}`);
+    const bulks = Array.from({ length: 10 }, (_, writer) => createAll(store, ids.map((id) => ({ id, body: { writer } }))));
+    const singles = Array.from({ length: 10 }, (_, writer) => Promise.all(ids.map((id) => store.createOnly(id, { writer: 100 + writer }))));
+    const [bulkOutcomes, singleOutcomes] = await Promise.all([Promise.all(bulks), Promise.all(singles)]);
+    for (const [position, id] of ids.entries()) {
+      const winners = bulkOutcomes.filter((outcomes) => outcomes[position]!.outcome === 'created').length
+        + singleOutcomes.filter((outcomes) => outcomes[position] === 'created').length;
+      expect(winners).toBe(1);
+      const writer = (await store.get<{ writer: number }>(id))!.writer;
+      const bulkWinner = bulkOutcomes.findIndex((outcomes) => outcomes[position]!.outcome === 'created');
+      expect(writer).toBe(bulkWinner >= 0 ? bulkWinner : 100 + singleOutcomes.findIndex((outcomes) => outcomes[position] === 'created'));
+    }
+  });
+
+  it('replaces in bulk with the revisions a bulk create returned, reporting conflicts per document', async () => {
+    const store = await open();
+    const created = await createAll(store, [{ id: 'r/a', body: { n: 0 } }, { id: 'r/b', body: { n: 0 } }]);
+    const revs = created.map((outcome) => (outcome.outcome === 'created' ? outcome.rev : ''));
+    const b = (await store.get<{ n: number }>('r/b'))!;
+    await store.replace({ ...b, n: 5 }); // r/b moves on: the bulk's revision for it is stale
+    const outcomes = await replaceAll(store, [{ _id: 'r/a', _rev: revs[0]!, n: 1 }, { _id: 'r/b', _rev: revs[1]!, n: 1 }] as StoredDoc<{ n: number }>[]);
+    expect(outcomes[0]).toMatchObject({ id: 'r/a', rev: expect.any(String) });
+    expect(outcomes[1]).toEqual({ id: 'r/b', conflict: true });
+    expect((await store.get<{ n: number }>('r/a'))!.n).toBe(1);
+    expect((await store.get<{ n: number }>('r/b'))!.n).toBe(5);
   });
 });

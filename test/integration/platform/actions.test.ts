@@ -4,22 +4,10 @@
  * action that calls back into the platform with the injected `__OW_*` environment.
  */
 import AdmZip from 'adm-zip';
-import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
-import { activationOf, annotation, clientFor, raw } from './support';
+import { activationOf, annotation, clientFor, raw, usePlatform } from './support';
 
-// Project-level testTimeout does not reach hooks; starting a platform on a loaded 2-core machine takes a while.
-jest.setTimeout(120_000);
+const { platform, ow } = usePlatform();
 
-let platform: LocalPlatform;
-let ow: any;
-
-beforeAll(async () => {
-  platform = await startLocalPlatform();
-  ow = clientFor(platform);
-});
-afterAll(async () => {
-  await platform?.stop();
-});
 
 const echo = 'function main(params) { console.log("echo", JSON.stringify(params)); return { got: params }; }';
 

@@ -1,19 +1,13 @@
 /**
  * Activation records: list filters (name, since, upto, limit, skip, docs, count), get, result, logs.
  */
-import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
-import { clientFor, raw } from './support';
+import { clientFor, raw, usePlatform } from './support';
 
-jest.setTimeout(120_000);
-
-let platform: LocalPlatform;
-let ow: any;
+const { platform, ow } = usePlatform();
 const ids: { alpha: string[]; beta: string[]; inPackage: string[] } = { alpha: [], beta: [], inPackage: [] };
 let between = 0;
 
 beforeAll(async () => {
-  platform = await startLocalPlatform();
-  ow = clientFor(platform);
   await ow.actions.create({ name: 'alpha', action: 'function main(p) { console.log("alpha " + p.i); return { i: p.i }; }' });
   await ow.actions.create({ name: 'beta', action: 'function main(p) { console.error("beta"); return { beta: true }; }' });
   await ow.packages.create({ name: 'tools' });
@@ -24,9 +18,6 @@ beforeAll(async () => {
   await new Promise((resolve) => setTimeout(resolve, 5));
   ids.beta.push((await ow.actions.invoke({ name: 'beta', blocking: true })).activationId);
   ids.inPackage.push((await ow.actions.invoke({ name: 'tools/alpha', blocking: true })).activationId);
-});
-afterAll(async () => {
-  await platform?.stop();
 });
 
 test('list answers summaries, newest first', async () => {

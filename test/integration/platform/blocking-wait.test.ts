@@ -4,10 +4,7 @@
  * once the activation ends. Uses a controllable runtime so that the activation ends when the test says.
  */
 import { ActionRuntime, RunOutcome } from '../../../lib/platform/runtime/types';
-import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
-import { activationOf, clientFor, raw } from './support';
-
-jest.setTimeout(120_000);
+import { activationOf, clientFor, raw, usePlatform } from './support';
 
 const releases: (() => void)[] = [];
 const heldRuntime: ActionRuntime = {
@@ -22,14 +19,7 @@ const heldRuntime: ActionRuntime = {
   shutdown: async () => { for (const release of releases.splice(0)) release(); },
 };
 
-let platform: LocalPlatform;
-
-beforeAll(async () => {
-  platform = await startLocalPlatform({ runtime: { instance: heldRuntime }, limits: { blockingWaitMs: 300 } });
-});
-afterAll(async () => {
-  await platform?.stop();
-});
+const { platform } = usePlatform({ runtime: { instance: heldRuntime }, limits: { blockingWaitMs: 300 } });
 
 test('a blocking invoke that outlasts the bound answers 202 with the id; the record appears when the run ends', async () => {
   await raw(platform, 'PUT', '/api/v1/namespaces/_/actions/held', { exec: { kind: 'nodejs:20', code: 'function main() {}' } });

@@ -7,8 +7,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-jest.setTimeout(120_000);
-
 const BIN = join(__dirname, '..', '..', '..', 'bin', 'whiskflow.js');
 let dataDir: string;
 let child: ChildProcess | undefined;

@@ -1,24 +1,14 @@
 /**
  * Sequences and conductor actions (apache/openwhisk docs/conductors.md) on the real runtime.
  */
-import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
-import { annotation, clientFor, raw } from './support';
+import { annotation, clientFor, raw, usePlatform } from './support';
 
-// Project-level testTimeout does not reach hooks; starting a platform on a loaded 2-core machine takes a while.
-jest.setTimeout(120_000);
-
-let platform: LocalPlatform;
-let ow: any;
+const { platform, ow } = usePlatform();
 
 beforeAll(async () => {
-  platform = await startLocalPlatform();
-  ow = clientFor(platform);
   await ow.actions.create({ name: 'triple', action: 'function main({ value }) { return { value: value * 3 }; }' });
   await ow.actions.create({ name: 'increment', action: 'function main({ value }) { return { value: value + 1 }; }' });
   await ow.actions.create({ name: 'fail', action: 'function main() { return { error: "component failed" }; }' });
-});
-afterAll(async () => {
-  await platform?.stop();
 });
 
 const sequence = (components: string[]) => ({ exec: { kind: 'sequence', components } });

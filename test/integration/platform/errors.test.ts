@@ -2,28 +2,19 @@
  * Bad input and refusals answer OpenWhisk's status codes and `{ error, code }` bodies, and never damage
  * what is stored: 401, 403, 404, 409, 400, 413, and 429 under the stock throttles.
  */
-import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
-import { clientFor, raw } from './support';
-
-jest.setTimeout(120_000);
+import { clientFor, raw, usePlatform } from './support';
 
 const SECOND_AUTH = '11111111-2222-4333-8444-555555555555:second-key-for-throttle-tests';
 const THIRD_AUTH = '66666666-7777-4888-8999-000000000000:third-key-for-concurrency-tests';
 
-let platform: LocalPlatform;
-let ow: any;
+const { platform, ow } = usePlatform({
+  stockLimits: true,
+  subjects: [{ namespace: 'second', auth: SECOND_AUTH }, { namespace: 'third', auth: THIRD_AUTH }],
+  runtime: { maxContainers: 2 },
+});
 
 beforeAll(async () => {
-  platform = await startLocalPlatform({
-    stockLimits: true,
-    subjects: [{ namespace: 'second', auth: SECOND_AUTH }, { namespace: 'third', auth: THIRD_AUTH }],
-    runtime: { maxContainers: 2 },
-  });
-  ow = clientFor(platform);
   await ow.actions.create({ name: 'keeper', action: 'function main() { return { kept: true }; }', params: { original: true } });
-});
-afterAll(async () => {
-  await platform?.stop();
 });
 
 const errorBody = { error: expect.any(String), code: expect.any(String) };

@@ -2,23 +2,13 @@
  * Packages, bindings with parameter inheritance, actions inside packages, and the published
  * `/whisk.system/alarms` package, through the official client.
  */
-import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
-import { annotation, clientFor, raw } from './support';
+import { annotation, clientFor, raw, usePlatform } from './support';
 
-// Project-level testTimeout does not reach hooks; starting a platform on a loaded 2-core machine takes a while.
-jest.setTimeout(120_000);
-
-let platform: LocalPlatform;
-let ow: any;
+const { platform, ow } = usePlatform();
 
 beforeAll(async () => {
-  platform = await startLocalPlatform();
-  ow = clientFor(platform);
   await ow.packages.create({ name: 'utils', package: { parameters: [{ key: 'level', value: 'package' }, { key: 'region', value: 'eu' }] } });
   await ow.actions.create({ name: 'utils/show', action: 'function main(p) { return p; }', params: { level: 'action' } });
-});
-afterAll(async () => {
-  await platform?.stop();
 });
 
 test('a package lists its actions; the action lives in namespace guest/utils', async () => {

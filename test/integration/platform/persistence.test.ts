@@ -7,8 +7,6 @@ import { join } from 'node:path';
 import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
 import { clientFor } from './support';
 
-jest.setTimeout(120_000);
-
 let dataDir: string;
 let platform: LocalPlatform | undefined;
 

@@ -3,7 +3,47 @@
  * HTTP for status codes and bodies the client hides, and polling for records written behind.
  */
 import openwhisk from 'openwhisk';
-import { LocalPlatform } from '../../helpers/local-platform';
+import type { PlatformOptions } from '../../../lib/platform';
+import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
+
+/** The platform of a suite and the official client bound to it. */
+export interface SuitePlatform {
+  platform: LocalPlatform;
+  // The client's typings leave out parts of its API (feeds.get, ...) that the suites use.
+  ow: any;
+}
+
+/**
+ * Starts a platform before the suite's first test (in a beforeAll registered here, so before the
+ * suite's own) and stops it after the last. The returned objects stand for the platform and its
+ * client from then on: reading them before the hook ran throws.
+ */
+export function usePlatform(options: PlatformOptions = {}): SuitePlatform {
+  let started: SuitePlatform | undefined;
+  beforeAll(async () => {
+    const platform = await startLocalPlatform(options);
+    started = { platform, ow: clientFor(platform) };
+  });
+  afterAll(async () => {
+    await started?.platform.stop();
+  });
+  const current = (): SuitePlatform => {
+    if (!started) throw new Error('the suite platform is used before its beforeAll hook ran');
+    return started;
+  };
+  return { platform: deferred(() => current().platform), ow: deferred(() => current().ow as object) };
+}
+
+/** An object that forwards every property read to the one `get` returns at that moment. */
+function deferred<T extends object>(get: () => T): T {
+  return new Proxy({} as T, {
+    get: (_target, key) => {
+      const target = get();
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 
 export function clientFor(platform: Pick<LocalPlatform, 'apihost' | 'auth'>, auth = platform.auth): openwhisk.Client {
   return openwhisk({ apihost: platform.apihost, api_key: auth });

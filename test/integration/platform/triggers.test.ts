@@ -2,22 +2,12 @@
  * Triggers, rules and fires, and feeds managed by clients invoking the feed action themselves
  * (`ow.feeds`), with the built-in `/whisk.system/alarms` feed firing a trigger as its owner.
  */
-import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
-import { activationOf, clientFor, eventually, raw } from './support';
+import { activationOf, clientFor, eventually, raw, usePlatform } from './support';
 
-// Project-level testTimeout does not reach hooks; starting a platform on a loaded 2-core machine takes a while.
-jest.setTimeout(120_000);
-
-let platform: LocalPlatform;
-let ow: any;
+const { platform, ow } = usePlatform();
 
 beforeAll(async () => {
-  platform = await startLocalPlatform();
-  ow = clientFor(platform);
   await ow.actions.create({ name: 'record', action: 'function main(p) { return { seen: p }; }' });
-});
-afterAll(async () => {
-  await platform?.stop();
 });
 
 test('firing a trigger without active rules answers 204 and records nothing', async () => {

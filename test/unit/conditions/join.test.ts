@@ -1,4 +1,4 @@
-import { emptyJoin, recordArrival, type JoinContext } from '../../../lib/conditions/join';
+import { emptyJoin, recordArrival, recordArrivalInPlace, type JoinContext } from '../../../lib/conditions/join';
 
 describe('join condition', () => {
   it('fires exactly once, when the last slot arrives, with results in slot order', () => {
@@ -30,5 +30,22 @@ describe('join condition', () => {
 
   it.each([-1, 3, 1.5])('rejects slot %s outside the join', (slot) => {
     expect(() => recordArrival(emptyJoin(3), slot, null)).toThrow(RangeError);
+  });
+
+  it('records in place into a context its caller owns, counting without rescanning', () => {
+    const context = emptyJoin(3);
+    expect(recordArrivalInPlace(context, 1, 'b').context).toBe(context);
+    expect(recordArrivalInPlace(context, 1, 'b-again').kind).toBe('duplicate');
+    expect(context).toEqual({ expected: 3, arrived: { '1': 'b' }, count: 1 });
+    recordArrivalInPlace(context, 0, 'a');
+    const last = recordArrivalInPlace(context, 2, 'c');
+    expect(last.kind === 'complete' && last.results).toEqual(['a', 'b', 'c']);
+  });
+
+  it('counts the slots of a context stored before the count was kept', () => {
+    const stored: JoinContext = { expected: 3, arrived: { '0': 'a', '2': 'c' } };
+    const verdict = recordArrival(stored, 1, 'b');
+    expect(verdict.kind === 'complete' && verdict.results).toEqual(['a', 'b', 'c']);
+    expect(stored).toEqual({ expected: 3, arrived: { '0': 'a', '2': 'c' } });
   });
 });

@@ -7,7 +7,7 @@ import type { Json } from '../../../lib/model/json';
 import { parseWorkflow } from '../../../lib/model/parse';
 import type { Workflow } from '../../../lib/model/workflow';
 import { MemoryRunStore } from '../../../lib/store/memory';
-import { docIds, type WorkflowDoc } from '../../../lib/store/run-documents';
+import { docIds, type InvokeDoc, type ResultDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
 import { RecordingInvoker } from './recording-invoker';
 
 const mapReduce = parseWorkflow(readFileSync(join(__dirname, '../../../examples/map-reduce/workflow.yaml'), 'utf8'));
@@ -210,5 +210,66 @@ describe('native orchestrator with a stale invocation claim', () => {
     clock += 1_000;
     await Promise.all([handleEvent(ctx, event), handleEvent(ctx, event)]);
     expect(t.invoker.starts).toHaveLength(1);
+  });
+});
+
+describe('native orchestrator transitions', () => {
+  const chain = parseWorkflow('name: chain\nstages:\n  - { id: a, kind: task, action: a, resultPath: $.a }\n  - { id: b, kind: task, action: b, resultPath: $.b }\n');
+
+  it('records a first attempt\'s success and claims the next stage and its task in one store request', async () => {
+    const t = await setUp(chain);
+    await t.start({});
+    const requests: string[] = [];
+    for (const method of ['get', 'createOnly', 'createMany', 'replace', 'replaceMany', 'listByPrefix'] as const) {
+      const original = (t.store[method] as (...args: unknown[]) => Promise<unknown>).bind(t.store);
+      (t.store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        requests.push(method === 'createMany' ? `createMany(${(args[0] as { id: string }[]).map((doc) => doc.id.split('/')[0]).join(',')})` : method);
+        return original(...args);
+      };
+    }
+    await t.complete(t.invoker.starts[0]!, 1);
+    // result + transition + invoke claim, then the activation id onto the claim: no reads at all (warm cache).
+    expect(requests).toEqual(['createMany(result,stage,invoke)', 'replaceMany']);
+    expect(t.invoker.starts.map((s) => s.action)).toEqual(['/guest/a', '/guest/b']);
+    const claimDoc = await t.store.get<InvokeDoc>(docIds.invoke('run-1', 1, 0, 1));
+    expect(claimDoc!.activationId).toBe('act-2');
+  });
+
+  it('follows the stored outcome when a timeout and the success of the same attempt race', async () => {
+    const timed = parseWorkflow('name: timed2\nstages:\n  - { id: slow, kind: task, action: slow, timeout: 1000 }\n  - { id: next, kind: task, action: next }\n');
+    for (let round = 0; round < 10; round += 1) {
+      const t = await setUp(timed);
+      await t.start({}, `race-${round}`);
+      const first = t.invoker.starts[0]!;
+      const deliveries = [() => t.complete(first, { ok: true }), () => t.fail(first, 'whiskflow.Timeout')];
+      await Promise.all(round % 2 ? deliveries.reverse().map((d) => d()) : deliveries.map((d) => d()));
+      const stored = await t.store.get<ResultDoc>(docIds.result(`race-${round}`, 0, 0, 1));
+      const run = await t.run(`race-${round}`);
+      // Exactly one outcome counts, and the run went the way of that one.
+      if (stored!.ok) {
+        expect(t.invoker.starts.map((s) => s.action)).toEqual(['/guest/slow', '/guest/next']);
+        expect(run.status).toBe('running');
+      } else {
+        expect(t.invoker.starts).toHaveLength(1);
+        expect(run.status).toBe('failed');
+        expect(run.failure!.error).toBe('whiskflow.Timeout');
+      }
+    }
+  });
+
+  it('starts a task whose claim it created although the store\'s answer to the create was lost', async () => {
+    const t = await setUp(chain);
+    // The first bulk create lands, but its answer is lost; the store's retry then reports `exists` for every document.
+    const createMany = t.store.createMany.bind(t.store);
+    let lose = true;
+    t.store.createMany = async (docs) => {
+      const outcomes = await createMany(docs);
+      if (!lose || !docs.some((doc) => doc.id.startsWith('invoke/'))) return outcomes;
+      lose = false;
+      await createMany(docs);
+      return docs.map((doc) => ({ id: doc.id, outcome: 'exists' as const }));
+    };
+    await t.start({});
+    expect(t.invoker.starts.map((s) => s.action)).toEqual(['/guest/a']);
   });
 });

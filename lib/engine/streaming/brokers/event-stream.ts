@@ -68,7 +68,7 @@ export interface SubscribeOptions {
   /**
    * Called with each batch; the batch is checkpointed only after the promise resolves. Never called
    * twice at once for one partition, but may be for different partitions (Kafka handles up to
-   * `partitionsConsumedConcurrently` partitions at a time; Redis one batch at a time).
+   * `partitionsConsumedConcurrently` partitions at a time; Redis the partitions of one read).
    */
   readonly handler: BatchHandler;
   /**

@@ -11,9 +11,10 @@
  *   which resumes at the last commit. Long handlers call `batch.heartbeat()`.
  */
 import { Kafka, logLevel as KafkaLogLevel, Partitioners } from 'kafkajs';
-import type { Admin, Consumer, LogEntry, Producer } from 'kafkajs';
+import type { Admin, Consumer, LogEntry, Message, Producer } from 'kafkajs';
 import type { EventStream, StreamRecord, SubscribeOptions, Subscription } from './event-stream';
 import { STREAM_DEFAULTS } from './event-stream';
+import { backoffMs, sleep } from './backoff';
 import { StreamClosedError, StreamUnavailableError } from './errors';
 import { KafkaSubscription } from './kafka-subscription';
 import type { StreamLogger } from './logger';
@@ -65,12 +66,12 @@ export class KafkaEventStream implements EventStream {
     if (records.length === 0) return;
     await this.ensureTopic(topic);
     const producer = await this.connectedProducer();
-    // The broker refuses a record batch larger than `message.max.bytes` (1 MiB by default) with
-    // MESSAGE_TOO_LARGE, and records of one key form one batch: a 10,000-task fan-out's invoke events
-    // (one run, one key) must go in several sends. One after another, so their order is kept.
-    for (const chunk of chunksOfBytes(records.map((record) => ({ key: record.key, value: JSON.stringify(record.event) })), MAX_SEND_BYTES)) {
+    // kafkajs sends one record batch per partition and send; the broker refuses a batch larger than
+    // its message.max.bytes (1 MiB by default), which a thousand events for one partition exceed, and
+    // would refuse it again on every redelivery. So send in chunks well under that, in order.
+    for (const messages of chunksOfBytes(records, MAX_SEND_BYTES)) {
       try {
-        await producer.send({ topic, acks: -1, messages: chunk });
+        await producer.send({ topic, acks: -1, messages });
       } catch (error) {
         throw new StreamUnavailableError('kafka', `produce to '${topic}'`, this.address, error);
       }
@@ -150,7 +151,20 @@ export class KafkaEventStream implements EventStream {
     }
     try {
       const admin = await this.admin;
-      await admin.createTopics({ topics: [{ topic, numPartitions: this.partitions }], waitForLeaders: true });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await admin.createTopics({ topics: [{ topic, numPartitions: this.partitions }], waitForLeaders: true });
+          // Created now or before; either way the metadata must know it before anyone produces.
+          await admin.fetchTopicMetadata({ topics: [topic] });
+          return;
+        } catch (error) {
+          // A KRaft broker can answer the metadata request of kafkajs's waitForLeaders before the new
+          // topic reached its metadata cache ("does not host this topic-partition"); kafkajs gives up
+          // on that at once. The topic exists by then, so asking again soon succeeds.
+          if (attempt >= TOPIC_ATTEMPTS || (error as { type?: unknown }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+          await sleep(backoffMs(attempt));
+        }
+      }
     } catch (error) {
       throw new StreamUnavailableError('kafka', `create topic '${topic}'`, this.address, error);
     }
@@ -161,31 +175,36 @@ export class KafkaEventStream implements EventStream {
   }
 }
 
+/** Tries at creating a topic while the broker does not know it yet (about a minute, backoff capped at 5 s). */
+const TOPIC_ATTEMPTS = 20;
+
+/** Bytes of keys and values per send: half the broker's default message.max.bytes, for headers and framing. */
+const MAX_SEND_BYTES = 512 * 1024;
+
+/** The records as Kafka messages, in order, in runs of at most `maxBytes` (a larger single message alone). */
+function chunksOfBytes(records: readonly StreamRecord[], maxBytes: number): Message[][] {
+  const chunks: Message[][] = [];
+  let chunk: Message[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const value = JSON.stringify(record.event);
+    const size = Buffer.byteLength(value) + Buffer.byteLength(record.key);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push({ key: record.key, value });
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 function forwardLog(logger: StreamLogger | undefined, entry: LogEntry): void {
   if (!logger) return;
   const { message, ...details } = entry.log;
   const context = { kafka: entry.namespace, ...details };
   if (entry.level === KafkaLogLevel.ERROR) logger.error(context, message);
   else logger.warn(context, message);
-}
-
-/** Bytes of message keys and values per send, well under the broker's default `message.max.bytes`. */
-const MAX_SEND_BYTES = 512 * 1024;
-
-function chunksOfBytes<T extends { key: string; value: string }>(messages: readonly T[], limit: number): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = Buffer.byteLength(message.key) + Buffer.byteLength(message.value);
-    if (current.length > 0 && bytes + size > limit) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }

@@ -14,7 +14,7 @@ import { assignPartitions } from './partitioning';
 import type { RedisEventStream } from './redis';
 import { entryKeyAndValue, parseAutoClaimReply, parseReadGroupReply } from './redis-replies';
 import type { StreamEntry } from './redis-replies';
-import { ACK_IF_LEASED, ACQUIRE_LEASE, HEARTBEAT, RELEASE_LEASE } from './redis-scripts';
+import { ACK_IF_LEASED, ACQUIRE_LEASE, HEARTBEAT, RELEASE_LEASE, RENEW } from './redis-scripts';
 
 /** Lua's unpack() has a stack limit of a few thousand values, so XACK in chunks. */
 const ACK_CHUNK = 1000;
@@ -27,6 +27,8 @@ export class RedisSubscription implements Subscription {
   /** Partitions whose pending entries (claimed or failed) must be handled before new ones. */
   private readonly replayPending = new Set<number>();
   private nextHeartbeatAt = 0;
+  /** When membership and leases were last renewed (rebalance or a handler's heartbeat). */
+  private lastRenewalAt = 0;
   private failures = 0;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -68,7 +70,7 @@ export class RedisSubscription implements Subscription {
     await this.loop;
     // Leave the group at once, so the others need not wait for our session to time out.
     await Promise.allSettled([
-      ...[...this.owned].map((partition) => this.commands.eval(RELEASE_LEASE, 1, this.leaseKey(partition), this.options.consumer)),
+      ...[...this.owned].map((partition) => RELEASE_LEASE.run(this.commands, [this.leaseKey(partition)], [this.options.consumer])),
       this.commands.zrem(this.membersKey(), this.options.consumer),
     ]);
     this.owned.clear();
@@ -93,15 +95,21 @@ export class RedisSubscription implements Subscription {
           'COUNT', this.maxBatchSize, ...(replaying.length > 0 ? [] : ['BLOCK', blockMs]),
           'STREAMS', ...partitions.map((partition) => this.stream.streamKey(this.options.topic, partition)), ...ids);
         const entriesByStream = parseReadGroupReply(reply);
-        for (const partition of partitions) {
-          if (this.stopping) break;
+        // The partitions of one read are handled side by side, as Kafka does with
+        // partitionsConsumedConcurrently: one partition's round trips (produce, checkpoint, ack)
+        // overlap another's work. Each partition still has one batch at a time, and the next read
+        // waits for all of them.
+        const handled = await Promise.allSettled(partitions.map(async (partition) => {
+          if (this.stopping) return;
           const entries = entriesByStream.get(this.stream.streamKey(this.options.topic, partition)) ?? [];
           if (entries.length === 0) {
             this.replayPending.delete(partition);
-            continue;
+            return;
           }
           await this.handle(partition, entries);
-        }
+        }));
+        const failed = handled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        if (failed) throw failed.reason;
       } catch (error) {
         if (this.stopping) break;
         // Redis lost the group (restarted without its data): recreate it, redelivering what the stream still holds.
@@ -148,9 +156,8 @@ export class RedisSubscription implements Subscription {
   /** XACKs while the lease is ours; false when another consumer owns the partition now. */
   private async ack(partition: number, ids: readonly string[]): Promise<boolean> {
     for (let start = 0; start < ids.length; start += ACK_CHUNK) {
-      const result = await this.commands.eval(ACK_IF_LEASED, 2, this.leaseKey(partition),
-        this.stream.streamKey(this.options.topic, partition), this.options.consumer, this.options.group,
-        ...ids.slice(start, start + ACK_CHUNK));
+      const result = await ACK_IF_LEASED.run(this.commands, [this.leaseKey(partition), this.stream.streamKey(this.options.topic, partition)],
+        [this.options.consumer, this.options.group, ...ids.slice(start, start + ACK_CHUNK)]);
       if (result === -1) return false;
     }
     return true;
@@ -158,35 +165,39 @@ export class RedisSubscription implements Subscription {
 
   /**
    * Heartbeat from inside a handler: keeps this consumer's membership and leases alive but moves no
-   * partition, since the batch in progress belongs to one of them.
+   * partition, since the batch in progress belongs to one of them. Handlers call it once per batch;
+   * like kafkajs's heartbeat it only goes to the server when the last one is older than a tenth of
+   * the session timeout, which keeps the leases far from expiring at a fraction of the round trips.
    */
   private async renewLeases(): Promise<void> {
-    this.nextHeartbeatAt = Date.now() + Math.floor(this.sessionTimeoutMs / 4);
-    await this.commands.eval(HEARTBEAT, 1, this.membersKey(), this.options.consumer, this.sessionTimeoutMs);
-    for (const partition of [...this.owned]) {
-      // Retaking a lease that expired but that nobody took is safe: nobody else claimed its entries.
-      // A lease another consumer holds now stays theirs; the ack after this batch then fails and the
-      // loop drops the partition.
-      await this.commands.eval(ACQUIRE_LEASE, 1, this.leaseKey(partition), this.options.consumer, this.sessionTimeoutMs);
-    }
+    const now = Date.now();
+    if (now < this.lastRenewalAt + this.sessionTimeoutMs / 10) return;
+    this.lastRenewalAt = now;
+    this.nextHeartbeatAt = now + Math.floor(this.sessionTimeoutMs / 4);
+    // Retaking a lease that expired but that nobody took is safe: nobody else claimed its entries.
+    // A lease another consumer holds now stays theirs; the ack after this batch then fails and the
+    // loop drops the partition.
+    await RENEW.run(this.commands, [this.membersKey(), ...[...this.owned].map((partition) => this.leaseKey(partition))],
+      [this.options.consumer, this.sessionTimeoutMs]);
   }
 
   /** Heartbeat, then take, keep or give up partitions to match the group's current assignment. */
   private async rebalance(): Promise<void> {
     this.nextHeartbeatAt = Date.now() + Math.floor(this.sessionTimeoutMs / 4);
-    const members = await this.commands.eval(HEARTBEAT, 1, this.membersKey(), this.options.consumer, this.sessionTimeoutMs);
+    this.lastRenewalAt = Date.now();
+    const members = await HEARTBEAT.run(this.commands, [this.membersKey()], [this.options.consumer, this.sessionTimeoutMs]);
     const live = Array.isArray(members) ? members.filter((member): member is string => typeof member === 'string') : [];
     const wanted = new Set(assignPartitions(this.options.consumer, live, this.partitions));
     const before = this.assignedPartitions().join(',');
     for (const partition of [...this.owned]) {
       if (!wanted.has(partition)) {
         // We are between batches here, so nothing of this partition is in flight.
-        await this.commands.eval(RELEASE_LEASE, 1, this.leaseKey(partition), this.options.consumer);
+        await RELEASE_LEASE.run(this.commands, [this.leaseKey(partition)], [this.options.consumer]);
         this.dropPartition(partition);
       }
     }
     for (const partition of wanted) {
-      const lease = await this.commands.eval(ACQUIRE_LEASE, 1, this.leaseKey(partition), this.options.consumer, this.sessionTimeoutMs);
+      const lease = await ACQUIRE_LEASE.run(this.commands, [this.leaseKey(partition)], [this.options.consumer, this.sessionTimeoutMs]);
       if (lease === 2) {
         await this.claimPending(partition);
         this.owned.add(partition);

@@ -20,6 +20,8 @@
  * still holds the partition's lease (see ACK_IF_LEASED). A handler that rejects leaves the entries
  * pending; they are read again from this consumer's pending list before newer ones.
  *
+ * Producing: one Lua script call (PRODUCE in redis-scripts.ts) appends up to 1,000 entries, in order.
+ *
  * Trimming (MAXLEN policy): each XADD trims its partition stream to about `maxLenPerPartition`
  * entries (`MAXLEN ~`, cheap whole-node trimming). This bounds memory, but a group lagging by more
  * than that loses the oldest entries; trimmed entries still pending are acked and skipped. Size it
@@ -32,7 +34,7 @@ import type { EventStream, StreamRecord, SubscribeOptions, Subscription } from '
 import { STREAM_DEFAULTS } from './event-stream';
 import { StreamClosedError, StreamUnavailableError, redactUrl } from './errors';
 import { partitionForKey } from './partitioning';
-import { ENTRY_FIELDS } from './redis-replies';
+import { PRODUCE } from './redis-scripts';
 import { RedisSubscription } from './redis-subscription';
 
 export interface RedisEventStreamOptions {
@@ -47,6 +49,8 @@ export interface RedisEventStreamOptions {
 }
 
 const DEFAULT_MAX_LEN_PER_PARTITION = 1_000_000;
+/** Entries per produce script call: about a millisecond of server time. */
+const PRODUCE_CHUNK = 1000;
 
 export class RedisEventStream implements EventStream {
   readonly backend = 'redis' as const;
@@ -93,22 +97,27 @@ export class RedisEventStream implements EventStream {
     this.assertOpen('produce');
     if (records.length === 0) return;
     const partitions = await this.partitionCount(topic);
-    // One pipeline: one round trip for the whole batch, and entries keep their order per stream.
-    const pipeline = this.commands.pipeline();
-    const trim = this.maxLen > 0 ? ['MAXLEN', '~', this.maxLen] : [];
-    for (const record of records) {
-      pipeline.xadd(this.streamKey(topic, partitionForKey(record.key, partitions)), ...trim, '*',
-        ENTRY_FIELDS.key, record.key, ENTRY_FIELDS.value, JSON.stringify(record.event));
-    }
-    let results: [Error | null, unknown][] | null;
-    try {
-      results = await pipeline.exec();
-    } catch (error) {
-      throw new StreamUnavailableError('redis', `produce to '${topic}'`, this.address, error);
-    }
-    const failed = results?.find(([error]) => error !== null);
-    if (!results || failed) {
-      throw new StreamUnavailableError('redis', `produce to '${topic}'`, this.address, failed?.[0] ?? 'no reply');
+    // One script call per chunk (see PRODUCE): entries keep their order per stream, and a chunk
+    // bounds how long the script holds the server.
+    for (let start = 0; start < records.length; start += PRODUCE_CHUNK) {
+      const keys: string[] = [];
+      const keyIndex = new Map<number, number>();
+      const args: (string | number)[] = [this.maxLen];
+      for (const record of records.slice(start, start + PRODUCE_CHUNK)) {
+        const partition = partitionForKey(record.key, partitions);
+        let index = keyIndex.get(partition);
+        if (index === undefined) {
+          keys.push(this.streamKey(topic, partition));
+          index = keys.length;
+          keyIndex.set(partition, index);
+        }
+        args.push(index, record.key, JSON.stringify(record.event));
+      }
+      try {
+        await PRODUCE.run(this.commands, keys, args);
+      } catch (error) {
+        throw new StreamUnavailableError('redis', `produce to '${topic}'`, this.address, error);
+      }
     }
   }
 

@@ -103,6 +103,20 @@ describe.each([
     expect(new Set(recording.received.map((delivered) => delivered.partition)).size).toBeGreaterThan(1);
   });
 
+  test('produces one call larger than the broker takes in one request (Kafka: 1 MiB per batch) for one run, in order', async () => {
+    const stream = openStream();
+    const { topic, group } = names('large');
+    // About 1.8 MB for one key, so one partition: one Kafka record batch of it would be refused.
+    const padding = 'x'.repeat(600);
+    const records = Array.from({ length: 3000 }, (_, seq) => ({ key: 'run-big', event: { ...taskEvent('run-big', seq), padding } }));
+    await stream.produceBatch(topic, records);
+
+    const recording = await consumer(stream, topic, group, 'engine-a');
+    await waitUntil('all events received', () => distinctEventIds(recording.received).size === records.length);
+    expect(firstDeliveryOrderByRun(recording.received).get('run-big')).toEqual(Array.from({ length: 3000 }, (_, seq) => seq));
+    expect(recording.received[0]?.event).toEqual(records[0]?.event);
+  });
+
   test('consumers of one group share the partitions and each run stays with one consumer', async () => {
     const stream = openStream();
     const { topic, group } = names('share');

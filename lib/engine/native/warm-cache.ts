@@ -1,0 +1,74 @@
+/**
+ * What a warm orchestrator container remembers between activations. Only documents that never
+ * change once written are kept (a run's definition and input, claimed transitions, the joined
+ * results of a completed stage), so a cached copy can never be stale: a cache only saves reads.
+ */
+import type { Json } from '../../model/json';
+import type { StageDoc } from '../../store/run-documents';
+import type { RunStore, StoredDoc } from '../../store/run-store';
+import type { RunHead } from './orchestrator';
+
+/** A Map that forgets its least recently used entry beyond `capacity`. */
+export class LruMap<V> {
+  private readonly entries = new Map<string, V>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+}
+
+/** The joined results of one completed stage visit, as the reduce stage after it needs them. */
+export interface JoinedResults {
+  stageId: string;
+  seq: number;
+  values: Json[];
+}
+
+export interface WarmCache {
+  /** Run heads as created: definition, trigger, input (the status is not relied upon from here). */
+  runs: LruMap<RunHead>;
+  /** Claimed transitions by document id. */
+  stages: LruMap<StoredDoc<StageDoc>>;
+  /** Joined results by `<runId>/<seq>`; few, since they can be large. */
+  results: LruMap<JoinedResults>;
+  /** Reads in flight by document id: concurrent activations of one container share one read. */
+  reads: Map<string, Promise<unknown>>;
+}
+
+/**
+ * Reads `id` once for all the activations that want it at the same moment: a container that runs
+ * many activations at once (`limits.concurrency`) would otherwise send one read per activation
+ * before the first answer fills the cache.
+ */
+export function readShared<T>(cache: WarmCache, id: string, read: () => Promise<T>): Promise<T> {
+  const pending = cache.reads.get(id) as Promise<T> | undefined;
+  if (pending) return pending;
+  const started = read().finally(() => cache.reads.delete(id));
+  cache.reads.set(id, started);
+  return started;
+}
+
+const caches = new WeakMap<RunStore, WarmCache>();
+
+/** One cache per store (a container talks to one store; tests use one store per run). */
+export function warmCacheOf(store: RunStore): WarmCache {
+  let cache = caches.get(store);
+  if (!cache) {
+    cache = { runs: new LruMap(200), stages: new LruMap(1_000), results: new LruMap(8), reads: new Map() };
+    caches.set(store, cache);
+  }
+  return cache;
+}
