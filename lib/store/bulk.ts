@@ -8,8 +8,24 @@
  * PUT of it would answer 409, and the other documents are written or refused independently. So of
  * any number of concurrent bulk or single creates of one id, exactly one is told it created it.
  */
-import { hasErrorCode } from '../errors';
+import { WhiskflowError, hasErrorCode } from '../errors';
 import type { CreateResult, NewDoc, ReplaceResult, RunStore, StoredDoc } from './run-store';
+
+/** One row of a `_bulk_docs` answer: the document's new revision, or a conflict (its id exists / its `_rev` is stale). */
+export type BulkRow = { id?: string; conflict: true } | { id?: string; conflict?: false; rev: string };
+
+/**
+ * Reads a `_bulk_docs` answer row; CouchDB and Cloudant answer alike (`{ok, id, rev}` or
+ * `{id, error: "conflict"}`). Any other per-document error fails the whole call: the store is unwell.
+ */
+export function bulkRowOutcome(row: { id?: string; rev?: string; error?: string; reason?: string }, store: string, what: string): BulkRow {
+  if (row.error === 'conflict') return { id: row.id, conflict: true };
+  if (row.error || !row.rev) {
+    throw new WhiskflowError('STORE_UNAVAILABLE', `${store}: bulk ${what} of ${row.id} failed: ${row.error} ${row.reason ?? ''}`.trim(),
+      { store, operation: `bulk ${what}`, docId: row.id, error: row.error }, false);
+  }
+  return { id: row.id, rev: row.rev };
+}
 
 /** Largest number of documents sent in one request (bounds the request size and the server's work per request). */
 export const BULK_CHUNK = 500;

@@ -5,6 +5,7 @@
 import { BasicAuthenticator, CloudantV1, IamAuthenticator } from '@ibm-cloud/cloudant';
 import { StoreConflictError, WhiskflowError } from '../errors';
 import { prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
+import { bulkRowOutcome, type BulkRow } from './bulk';
 
 export interface CloudantStoreOptions {
   /** Service URL, e.g. `https://<account>.cloudantnosqldb.appdomain.cloud`. */
@@ -63,21 +64,14 @@ export class CloudantRunStore implements RunStore {
   }
 
   /** `_bulk_docs` (Cloudant answers per document like CouchDB: `{ok, id, rev}` or `{id, error: "conflict"}`). */
-  private async bulk(docs: CloudantDocument[], what: string): Promise<({ id?: string; conflict: true } | { id?: string; conflict?: false; rev: string })[]> {
+  private async bulk(docs: CloudantDocument[], what: string): Promise<BulkRow[]> {
     let rows: CloudantV1.DocumentResult[];
     try {
       rows = (await this.client.postBulkDocs({ db: this.options.dbname, bulkDocs: { docs } })).result;
     } catch (error) {
       throw this.unavailable(`bulk ${what} of ${docs.length}`, error);
     }
-    return rows.map((row) => {
-      if (row.error === 'conflict') return { id: row.id, conflict: true as const };
-      if (row.error || !row.rev) {
-        throw new WhiskflowError('STORE_UNAVAILABLE', `${this.description}: bulk ${what} of ${row.id} failed: ${row.error} ${row.reason ?? ''}`.trim(),
-          { store: this.description, operation: `bulk ${what}`, docId: row.id, error: row.error }, false);
-      }
-      return { id: row.id, rev: row.rev };
-    });
+    return rows.map((row) => bulkRowOutcome(row, this.description, what));
   }
 
   async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {

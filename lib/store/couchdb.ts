@@ -5,6 +5,7 @@
 import nano from 'nano';
 import { StoreConflictError, WhiskflowError } from '../errors';
 import { prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
+import { bulkRowOutcome, type BulkRow } from './bulk';
 
 export interface CouchDbStoreOptions {
   /** Server URL, credentials may be embedded (`http://user:pass@host:5984`). */
@@ -54,21 +55,14 @@ export class CouchDbRunStore implements RunStore {
   }
 
   /** `_bulk_docs`: per document `{ok, id, rev}` or `{id, error: "conflict"}`; any other error fails the call. */
-  private async bulk(docs: object[], what: string): Promise<({ id?: string; conflict: true } | { id?: string; conflict?: false; rev: string })[]> {
+  private async bulk(docs: object[], what: string): Promise<BulkRow[]> {
     let response: nano.DocumentBulkResponse[];
     try {
       response = await this.retrying(() => this.db.bulk({ docs }));
     } catch (error) {
       throw this.unavailable(`bulk ${what} of ${docs.length}`, error);
     }
-    return response.map((row) => {
-      if (row.error === 'conflict') return { id: row.id, conflict: true as const };
-      if (row.error || !row.rev) {
-        throw new WhiskflowError('STORE_UNAVAILABLE', `${this.description}: bulk ${what} of ${row.id} failed: ${row.error} ${row.reason ?? ''}`.trim(),
-          { store: this.description, operation: `bulk ${what}`, docId: row.id, error: row.error }, false);
-      }
-      return { id: row.id, rev: row.rev };
-    });
+    return response.map((row) => bulkRowOutcome(row, this.description, what));
   }
 
   async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {

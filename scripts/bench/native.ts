@@ -32,7 +32,7 @@ import { deployRuntime, deployWorkflow, type ManagementClient } from '../../lib/
 import { requestRun } from '../../lib/engine/native/run-client';
 import { describeRun } from '../../lib/engine/native/run-view';
 import type { DeliveryClient } from '../../lib/report/deliver';
-import { startChildPlatform, type ChildPlatform } from './lib/child-platform';
+import { settle, startChildPlatform, type ChildPlatform } from './lib/child-platform';
 import { childrenCpuMs, commandLine, descendants, readCpu } from './lib/proc';
 import { hostInfo, messageOf, phaseRunner, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
 import { rounded, summarize, type Summary } from './lib/stats';
@@ -118,18 +118,6 @@ async function waitForRunEnd(store: RunStore, runId: string, deadline: number, p
   }
 }
 
-/** Waits until the platform has no busy or queued containers (stragglers after a run's end). */
-async function settle(platform: ChildPlatform, timeoutMs = 30_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  let quiet = 0;
-  while (Date.now() < deadline) {
-    const stats = await platform.stats();
-    quiet = stats.busy === 0 && stats.queued === 0 ? quiet + 1 : 0;
-    if (quiet >= 3) return true;
-    await sleep(100);
-  }
-  return false;
-}
 
 // ---- CPU ------------------------------------------------------------------------------------
 

@@ -9,10 +9,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../scripts/bench/lib/ports';
+
+export { freePort };
 import { ServiceMissingError, ensureError } from '../../lib/errors';
 
 const run = promisify(execFile);
@@ -174,17 +177,3 @@ function assertReachable(label: string, host: string, port: number, hint: string
   });
 }
 
-/** A port free right now on loopback (the OS picks it; the service binds it a moment later). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolvePort(address.port);
-        else reject(new Error('no port assigned'));
-      });
-    });
-  });
-}

@@ -83,3 +83,16 @@ function waitForMessage<T extends PlatformChildMessage['type']>(child: ChildProc
     child.once('exit', onExit);
   });
 }
+
+/** Waits until the platform has no busy or queued containers (stragglers after a run's end); false if it did not within the bound. */
+export async function settle(platform: ChildPlatform, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  while (Date.now() < deadline) {
+    const stats = await platform.stats();
+    quiet = stats.busy === 0 && stats.queued === 0 ? quiet + 1 : 0;
+    if (quiet >= 3) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}

@@ -31,7 +31,7 @@ import type { RunStore } from '../../../lib/store/run-store';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../../lib/store/embedded-couch';
 import { deployRuntime, deployWorkflow, type ManagementClient } from '../../../lib/triggers/manager';
 import type { DeliveryClient } from '../../../lib/report/deliver';
-import { startChildPlatform, type ChildPlatform } from '../lib/child-platform';
+import { settle, startChildPlatform, type ChildPlatform } from '../lib/child-platform';
 import { childrenCpuMs, commandLine, descendants, readCpu } from '../lib/proc';
 import { hostInfo, messageOf, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from '../lib/report';
 import { rounded } from '../lib/stats';
@@ -282,18 +282,6 @@ async function listActivations(ow: Client, since: number): Promise<ActivationSum
   return [...found.values()];
 }
 
-/** Waits until the platform has no busy or queued containers; false if it did not within the bound. */
-async function settle(platform: ChildPlatform, timeoutMs = 30_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  let quiet = 0;
-  while (Date.now() < deadline) {
-    const stats = await platform.stats();
-    quiet = stats.busy === 0 && stats.queued === 0 ? quiet + 1 : 0;
-    if (quiet >= 3) return true;
-    await sleep(100);
-  }
-  return false;
-}
 
 function cpuSample(world: World, system: System): CpuSample {
   const children = childrenCpuMs(world.platform.pid, /pouchdb-server/);

@@ -3,6 +3,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
 import type { Json } from '../../../lib/model/json';
+import { exampleJson, wordCountOf } from '../../helpers/examples';
 import { deployWorkflow } from '../../../lib/triggers/manager';
 import { deployActionFile } from '../../../lib/triggers/action-file';
 import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
@@ -11,24 +12,12 @@ import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-p
 jest.setTimeout(300_000);
 
 const examples: { dir: string; actions: string; pkg: string; input: Json; expected: Json }[] = [
-  { dir: 'map-reduce', actions: 'map-reduce', pkg: 'mapreduce', input: json('map-reduce/input.json'), expected: { label: 'large', total: 210, parts: 5 } },
-  { dir: 'parallel-waits', actions: 'parallel-waits', pkg: 'waits', input: json('parallel-waits/input.json'), expected: { joined: 80, waitedInAll: 8000 } },
+  { dir: 'map-reduce', actions: 'map-reduce', pkg: 'mapreduce', input: exampleJson('map-reduce/input.json'), expected: { label: 'large', total: 210, parts: 5 } },
+  { dir: 'parallel-waits', actions: 'parallel-waits', pkg: 'waits', input: exampleJson('parallel-waits/input.json'), expected: { joined: 80, waitedInAll: 8000 } },
   { dir: 'sequence-of-waits', actions: 'parallel-waits', pkg: 'waits', input: { ms: 100 }, expected: { waited: 300, total: 600 } },
-  { dir: 'word-count', actions: 'word-count', pkg: 'wordcount', input: json('word-count/input.json'), expected: wordCountOf('word-count/text.txt') },
+  { dir: 'word-count', actions: 'word-count', pkg: 'wordcount', input: exampleJson('word-count/input.json'), expected: wordCountOf('word-count/text.txt') },
 ];
 
-function json(path: string): Json {
-  return JSON.parse(readFileSync(join(ROOT, 'examples', path), 'utf8')) as Json;
-}
-
-/** The expected word count, computed here independently of the example's actions. */
-function wordCountOf(path: string): Json {
-  const words = readFileSync(join(ROOT, 'examples', path), 'utf8').toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
-  const totals = new Map<string, number>();
-  for (const word of words) totals.set(word, (totals.get(word) ?? 0) + 1);
-  const top = [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 10);
-  return { words: words.length, distinct: totals.size, top };
-}
 
 describe('examples on the local platform', () => {
   let deployed: DeployedPlatform;
