@@ -1,7 +1,15 @@
-/** `whiskflow run <workflow> [--input file|json] [--wait]`: starts a run by firing the workflow's trigger. */
+/**
+ * `whiskflow run <workflow> [--input file|json] [--wait] [--stream url]`: starts a run by firing the
+ * workflow's trigger (native model), or with `--stream` by producing its `run.started` event to the
+ * stream that `whiskflow engine` consumes (streaming model). Either way the run's records land in the
+ * same store, so `--wait`, `status`, `logs` and `runs` work alike.
+ */
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { requestRun, waitForRun } from '../../engine/native/run-client';
+import { DEFAULT_TOPICS, startStreamRun } from '../../engine/streaming';
+import { createEventStream } from '../../engine/streaming/stream-connection';
+import type { Json } from '../../model/json';
 import { connect } from './connection';
 import { readInput, workflowName } from './workflow-file';
 
@@ -12,9 +20,15 @@ export function register(program: Command): void {
     .option('-i, --input <json|file>', 'run input, inline JSON or a JSON file', '{}')
     .option('-w, --wait', 'wait for the run to end, showing progress, and print its output')
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds', '300')
-    .action(async (nameOrFile: string, flags: { input: string; wait?: boolean; timeout: string }) => {
+    .option('--stream <url>', 'run under the streaming model: kafka://… or redis://… as given to `whiskflow engine`')
+    .option('--topic-prefix <prefix>', 'with --stream: the engine\'s --topic-prefix', '')
+    .action(async (nameOrFile: string, flags: RunFlags) => {
       const connection = connect();
-      const { runId } = await requestRun(connection.client, workflowName(nameOrFile), readInput(flags.input));
+      const workflow = workflowName(nameOrFile);
+      const input = readInput(flags.input);
+      const runId = flags.stream
+        ? await startOnStream(flags.stream, `${flags.topicPrefix}${DEFAULT_TOPICS.completions}`, workflow, input)
+        : (await requestRun(connection.client, workflow, input)).runId;
       console.log(`ok: started run ${runId}`);
       if (!flags.wait) return;
       const bar = new SingleBar({ format: 'tasks [{bar}] {value}/{total} | stage {stage}', hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
@@ -37,4 +51,21 @@ export function register(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+interface RunFlags {
+  input: string;
+  wait?: boolean;
+  timeout: string;
+  stream?: string;
+  topicPrefix: string;
+}
+
+async function startOnStream(url: string, topic: string, workflow: string, input: Json): Promise<string> {
+  const stream = createEventStream(url);
+  try {
+    return await startStreamRun(stream, { workflow, input, topic });
+  } finally {
+    await stream.close();
+  }
 }

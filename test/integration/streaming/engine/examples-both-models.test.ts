@@ -6,10 +6,15 @@
  * expectation), and the same records for `whiskflow status` and `logs` (stages, task counts, an
  * activation for every task).
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
 import { join } from 'node:path';
 import { parseWorkflow } from '../../../../lib/model/parse';
 import type { Json } from '../../../../lib/model/json';
+import { WORKFLOW_COMMANDS } from '../../../../lib/cli/commands';
+import { DEFAULT_TOPICS } from '../../../../lib/engine/streaming';
+import { docIds, type RunDoc } from '../../../../lib/store/run-documents';
 import { exampleJson, wordCountOf } from '../../../helpers/examples';
 import { deployWorkflow } from '../../../../lib/triggers/manager';
 import { deployActionFile } from '../../../../lib/triggers/action-file';
@@ -70,5 +75,34 @@ describe('examples under the native and the streaming model (Redis, Kafka) on on
     }
     expect({ model: 'redis', record: records[1] }).toEqual({ model: 'redis', record: records[0] });
     expect({ model: 'kafka', record: records[2] }).toEqual({ model: 'kafka', record: records[0] });
+  });
+
+  it('`whiskflow run --stream … --wait` starts a run that the streaming engine runs, and waits for it', async () => {
+    const live = deployed as DeployedPlatform;
+    const prefix = `cli-${randomUUID().slice(0, 8)}.`;
+    const model = await startStreamingModel(live, (redis as TestService).url, 'cli', {
+      completions: `${prefix}${DEFAULT_TOPICS.completions}`, orchestration: `${prefix}${DEFAULT_TOPICS.orchestration}`,
+    });
+    const saved = { ...process.env };
+    const output: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { output.push(parts.join(' ')); });
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      Object.assign(process.env, { WHISK_APIHOST: live.platform.apihost, WHISK_AUTH: live.platform.auth, COUCHDB_URL: live.platform.couchUrl, WHISKFLOW_DB: 'whiskflow' });
+      const program = new Command('whiskflow').exitOverride();
+      for (const register of WORKFLOW_COMMANDS) register(program);
+      const input = { chunks: [{ numbers: [1, 2] }, { numbers: [3] }] };
+      await program.parseAsync(['node', 'whiskflow', 'run', 'map-reduce', '--input', JSON.stringify(input), '--stream', (redis as TestService).url, '--topic-prefix', prefix, '--wait', '--timeout', '240']);
+    } finally {
+      log.mockRestore();
+      write.mockRestore();
+      process.env = saved;
+      await model.stop();
+    }
+    const runId = /started run (\S+)/.exec(output.join('\n'))?.[1];
+    expect(output.join('\n')).toContain(`run ${runId} succeeded`);
+    expect(JSON.parse(output.at(-1) ?? 'null')).toEqual({ label: 'small', total: 6, parts: 2 });
+    const head = await live.store.get<RunDoc>(docIds.run(runId as string));
+    expect((head as { engine?: string } | undefined)?.engine).toBe('stream');
   });
 });

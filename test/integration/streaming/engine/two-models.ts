@@ -27,10 +27,11 @@ export interface StreamingModel {
   stop(): Promise<void>;
 }
 
-export async function startStreamingModel(deployed: DeployedPlatform, url: string, name: string): Promise<StreamingModel> {
+/** `topics`: by default private to this model (a fresh suffix), so models on one broker do not meet. */
+export async function startStreamingModel(deployed: DeployedPlatform, url: string, name: string, topicsGiven?: StreamTopics): Promise<StreamingModel> {
   const stream = createEventStream(url, { partitions: 4 });
   const suffix = randomUUID().slice(0, 8);
-  const topics = { completions: `${name}-completions-${suffix}`, orchestration: `${name}-orchestration-${suffix}` };
+  const topics = topicsGiven ?? { completions: `${name}-completions-${suffix}`, orchestration: `${name}-orchestration-${suffix}` };
   const { platform } = deployed;
   try {
     const engines = await startStreamingEngines({
