@@ -48,6 +48,8 @@ export interface FanoutOptions {
   runTimeoutMs: number;
   perTaskMs: number;
   maxContainers: number;
+  /** limits.concurrency of the whiskflow actions (native model); 1 is stock OpenWhisk. */
+  whiskflowConcurrency: number;
   out: string;
 }
 
@@ -121,7 +123,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
     const countedStore: StoreConfig = { kind: 'couchdb', url: proxy.url, dbname: DATABASE };
     const store = createRunStore({ kind: 'couchdb', url: couch.url, dbname: DATABASE });
     await store.ensureReady();
-    await deployRuntime(ow, countedStore, join(repositoryRoot(), 'dist/actions'));
+    await deployRuntime(ow, countedStore, join(repositoryRoot(), 'dist/actions'), { concurrency: options.whiskflowConcurrency });
     for (const system of options.systems) {
       for (const name of [mapAction(system), reduceAction(system)]) await ow.actions.update({ name, action: { exec: { kind: 'nodejs:20', code: NOOP_CODE } } } as never);
       await deployWorkflow(ow, store, toWorkflow({
@@ -204,6 +206,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
       'makespan = submit (trigger fire / run.started produced) → run head endedAt; join latency = last map no-op activation end → reduce no-op activation start (platform activation records)',
       'activations per task = every activation that started in the run window (no-ops, orchestrator, task conductor, timer) / n; CouchDB requests per task = requests through the proxy during the run (whiskflowDb = run state; platformDbs = entities and activation records) / n',
       'cpuMsPerTask: platform = the controller process; containers = action processes; couch = pouchdb-server; engine = the `whiskflow engine` process (streaming only); broker = redis-server / Kafka JVM (streaming only, when started here)',
+      `native: whiskflow actions at limits.concurrency ${options.whiskflowConcurrency}${options.whiskflowConcurrency > 1 ? ' (stock OpenWhisk allows 1: `whiskflow deploy --concurrency`)' : ' (stock)'}`,
       `sizes are interleaved per round, order rotated; each run is bounded by ${options.runTimeoutMs} ms + ${options.perTaskMs} ms per task`,
       `load average (1, 5, 15 min) at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`,
       ...notes,
@@ -366,6 +369,7 @@ if (require.main === module) {
     .option('--run-timeout-ms <ms>', 'base time bound per run', positiveInt, 60_000)
     .option('--per-task-ms <ms>', 'time bound added per task', positiveInt, 300)
     .option('--max-containers <n>', "the runtime's container limit", positiveInt, 48)
+    .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions for the native model (1 = stock OpenWhisk; the native bench completes 10,000 tasks at 32)', positiveInt, 1)
     .option('--out <file>', 'JSON report path', 'bench-results/streaming-fanout.json')
     .action(async (options: FanoutOptions) => {
       const report = await compareFanout(options);
