@@ -7,28 +7,7 @@ import type { Json } from '../../model/json';
 import type { StageDoc } from '../../store/run-documents';
 import type { RunStore, StoredDoc } from '../../store/run-store';
 import type { RunHead } from './orchestrator';
-
-/** A Map that forgets its least recently used entry beyond `capacity`. */
-export class LruMap<V> {
-  private readonly entries = new Map<string, V>();
-
-  constructor(private readonly capacity: number) {}
-
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
-  }
-}
+import { LruMap } from '../lru-map';
 
 /** The joined results of one completed stage visit, as the reduce stage after it needs them. */
 export interface JoinedResults {

@@ -26,6 +26,7 @@ import type { EngineLogger } from './logger';
 import { silentLogger } from './logger';
 import { parseConditionInput, timerFired, toStreamJson, type ConditionInput } from './orchestration-events';
 import { recordRunFinished, recordRunStarted } from './run-records';
+import { LruMap } from '../lru-map';
 import { progressDocs, type ViewDoc } from './run-view-docs';
 import type { StreamRunContext, Timer } from './run-context';
 import { TimerWheel } from './timer-wheel';
@@ -82,7 +83,7 @@ export class ConditionEngine {
   private readonly logger: EngineLogger;
   private readonly wheel: TimerWheel;
   /** Last checkpoint of each run this engine handled, in least-recently-used order. */
-  private readonly cache = new Map<string, StoredContext>();
+  private readonly cache = new LruMap<StoredContext>(CACHE_LIMIT);
   private subscription: Subscription | undefined;
   /** Counts for tests and benchmarks. */
   readonly stats = { events: 0, batches: 0, outputs: 0, duplicates: 0, invalid: 0 };
@@ -273,12 +274,7 @@ export class ConditionEngine {
   }
 
   private remember(stored: StoredContext): void {
-    this.cache.delete(stored.runId);
     this.cache.set(stored.runId, stored);
-    if (this.cache.size > CACHE_LIMIT) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
     this.wheel.sync(stored.runId, stored.timers);
   }
 
