@@ -26,10 +26,10 @@ import { docIds, type RunDoc } from '../../../../lib/store/run-documents';
 import type { RunStore } from '../../../../lib/store/run-store';
 import { deployWorkflow } from '../../../../lib/triggers/manager';
 import type { TestService } from '../../../helpers/services';
-import type { DeployedPlatform } from '../../native/deployed-platform';
+import { startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
 import { startEngineProcess, type EngineProcess } from './engine-process';
 
-export interface FailureWorld {
+interface FailureWorld {
   deployed: DeployedPlatform;
   /** A broker this test run started (so that it may be restarted). */
   service: TestService;
@@ -42,7 +42,27 @@ type ActivationSummary = { activationId: string; name: string; start: number; en
 const ITEMS = Array.from({ length: 12 }, (_, i) => ({ i, ms: 1_000 + 200 * i }));
 const JOINED = { joined: ITEMS.length, order: ITEMS.map((item) => item.i) };
 
-export function failureScenarios(world: () => FailureWorld): void {
+/**
+ * The scenarios on one backend: a broker this suite starts with `requireService` (so that it may be
+ * crashed and restarted), `whiskflow engine` processes and the local platform.
+ */
+export function failureSuite(backend: string, requireService: () => Promise<TestService>): void {
+  describe(`streaming failures end to end on ${backend}`, () => {
+    let deployed: DeployedPlatform | undefined;
+    let service: TestService | undefined;
+
+    beforeAll(async () => {
+      [deployed, service] = await Promise.all([startDeployedPlatform(), requireService()]);
+    }, 150_000);
+    afterAll(async () => {
+      await Promise.allSettled([deployed?.platform.stop(), service?.stop()]);
+    });
+
+    failureScenarios((): FailureWorld => ({ deployed: deployed as DeployedPlatform, service: service as TestService }));
+  });
+}
+
+function failureScenarios(world: () => FailureWorld): void {
   const engines: EngineProcess[] = [];
   const streams: EventStream[] = [];
 
