@@ -50,6 +50,8 @@ export interface FanoutOptions {
   maxContainers: number;
   /** limits.concurrency of the whiskflow actions (native model); 1 is stock OpenWhisk. */
   whiskflowConcurrency: number;
+  /** limits.memory (MB) of the whiskflow actions (native model); absent = the action default (256). */
+  whiskflowMemory?: number;
   out: string;
 }
 
@@ -123,7 +125,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
     const countedStore: StoreConfig = { kind: 'couchdb', url: proxy.url, dbname: DATABASE };
     const store = createRunStore({ kind: 'couchdb', url: couch.url, dbname: DATABASE });
     await store.ensureReady();
-    await deployRuntime(ow, countedStore, join(repositoryRoot(), 'dist/actions'), { concurrency: options.whiskflowConcurrency });
+    await deployRuntime(ow, countedStore, join(repositoryRoot(), 'dist/actions'), { concurrency: options.whiskflowConcurrency, ...(options.whiskflowMemory ? { memoryMb: options.whiskflowMemory } : {}) });
     for (const system of options.systems) {
       for (const name of [mapAction(system), reduceAction(system)]) await ow.actions.update({ name, action: { exec: { kind: 'nodejs:20', code: NOOP_CODE } } } as never);
       await deployWorkflow(ow, store, toWorkflow({
@@ -206,7 +208,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
       'makespan = submit (trigger fire / run.started produced) → run head endedAt; join latency = last map no-op activation end → reduce no-op activation start (platform activation records)',
       'activations per task = every activation that started in the run window (no-ops, orchestrator, task conductor, timer) / n; CouchDB requests per task = requests through the proxy during the run (whiskflowDb = run state; platformDbs = entities and activation records) / n',
       'cpuMsPerTask: platform = the controller process; containers = action processes; couch = pouchdb-server; engine = the `whiskflow engine` process (streaming only); broker = redis-server / Kafka JVM (streaming only, when started here)',
-      `native: whiskflow actions at limits.concurrency ${options.whiskflowConcurrency}${options.whiskflowConcurrency > 1 ? ' (stock OpenWhisk allows 1: `whiskflow deploy --concurrency`)' : ' (stock)'}`,
+      `native: whiskflow actions at limits.concurrency ${options.whiskflowConcurrency}${options.whiskflowConcurrency > 1 ? ' (stock OpenWhisk allows 1: `whiskflow deploy --concurrency`)' : ' (stock)'}, limits.memory ${options.whiskflowMemory ?? 'default (256)'} MB`,
       `sizes are interleaved per round, order rotated; each run is bounded by ${options.runTimeoutMs} ms + ${options.perTaskMs} ms per task`,
       `load average (1, 5, 15 min) at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`,
       ...notes,
@@ -370,6 +372,7 @@ if (require.main === module) {
     .option('--per-task-ms <ms>', 'time bound added per task', positiveInt, 300)
     .option('--max-containers <n>', "the runtime's container limit", positiveInt, 48)
     .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions for the native model (1 = stock OpenWhisk; the native bench completes 10,000 tasks at 32)', positiveInt, 1)
+    .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions for the native model (stock default 256, max 512)', positiveInt)
     .option('--out <file>', 'JSON report path', 'bench-results/streaming-fanout.json')
     .action(async (options: FanoutOptions) => {
       const report = await compareFanout(options);
