@@ -9,7 +9,7 @@
  * any number of concurrent bulk or single creates of one id, exactly one is told it created it.
  */
 import { WhiskflowError, hasErrorCode } from '../errors';
-import type { CreateResult, NewDoc, ReplaceResult, RunStore, StoredDoc } from './run-store';
+import { withoutMeta, type CreateResult, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
 
 /** One row of a `_bulk_docs` answer: the document's new revision, or a conflict (its id exists / its `_rev` is stale). */
 export type BulkRow = { id?: string; conflict: true } | { id?: string; conflict?: false; rev: string };
@@ -64,4 +64,54 @@ export async function replaceAll(store: RunStore, docs: readonly StoredDoc<objec
       throw error;
     }
   }));
+}
+
+/** One row of an `_all_docs?keys=` answer, as nano and the Cloudant SDK type it (loosely). */
+interface RevisionRow {
+  id?: string;
+  key?: string;
+  error?: string;
+  value?: { rev?: string; deleted?: boolean } | null;
+}
+
+/** The revisions of the documents that exist: a missing key answers `error: "not_found"`, a deleted one `value.deleted`. */
+export function liveRevisions(rows: readonly RevisionRow[]): Map<string, string> {
+  const revisions = new Map<string, string>();
+  for (const row of rows) {
+    const id = row.id ?? row.key;
+    if (id && !row.error && row.value?.rev && !row.value.deleted) revisions.set(id, row.value.rev);
+  }
+  return revisions;
+}
+
+/** Bulk rounds before the documents still in conflict fall back to one `upsert` each. */
+const UPSERT_ROUNDS = 3;
+
+/**
+ * Last-writer-wins writes of several documents (for records whose latest version is simply the
+ * truth, like an activation id learnt after the invoke): where the store can list revisions and
+ * write in bulk, three requests per chunk (revisions, creates, replaces) instead of a read and a
+ * write per document. A document another writer changed in between is tried again with its new
+ * revision; after a few rounds the remaining ones go through `upsert` one by one.
+ */
+export async function upsertAll(store: RunStore, docs: readonly NewDoc[]): Promise<void> {
+  if (docs.length === 0) return;
+  if (!store.revisions || !store.createMany || !store.replaceMany) {
+    await Promise.all(docs.map(({ id, body }) => store.upsert(id, body)));
+    return;
+  }
+  const revisionsOf = store.revisions.bind(store);
+  for (let from = 0; from < docs.length; from += BULK_CHUNK) {
+    // The last version of an id wins, as if the upserts had run in order.
+    let pending = [...new Map(docs.slice(from, from + BULK_CHUNK).map((doc) => [doc.id, doc])).values()];
+    for (let round = 0; round < UPSERT_ROUNDS && pending.length > 0; round += 1) {
+      const revisions = await revisionsOf(pending.map((doc) => doc.id));
+      const creates = pending.filter((doc) => !revisions.has(doc.id));
+      const replaces = pending.filter((doc) => revisions.has(doc.id)).map((doc) => ({ ...withoutMeta(doc.body), _id: doc.id, _rev: revisions.get(doc.id) as string }));
+      const [created, replaced] = await Promise.all([createAll(store, creates), replaceAll(store, replaces)]);
+      const lost = new Set([...created.filter((row) => row.outcome === 'exists'), ...replaced.filter((row) => 'conflict' in row)].map((row) => row.id));
+      pending = pending.filter((doc) => lost.has(doc.id));
+    }
+    await Promise.all(pending.map(({ id, body }) => store.upsert(id, body)));
+  }
 }

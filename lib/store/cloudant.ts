@@ -5,7 +5,7 @@
 import { BasicAuthenticator, CloudantV1, IamAuthenticator } from '@ibm-cloud/cloudant';
 import { StoreConflictError, WhiskflowError } from '../errors';
 import { prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
-import { bulkRowOutcome, type BulkRow } from './bulk';
+import { bulkRowOutcome, liveRevisions, type BulkRow } from './bulk';
 
 export interface CloudantStoreOptions {
   /** Service URL, e.g. `https://<account>.cloudantnosqldb.appdomain.cloud`. */
@@ -61,6 +61,15 @@ export class CloudantRunStore implements RunStore {
   async replaceMany(docs: readonly StoredDoc<object>[]): Promise<ReplaceResult[]> {
     const rows = await this.bulk(docs.map((doc) => ({ ...doc }) as unknown as CloudantDocument), 'update');
     return rows.map((row, index) => (row.conflict ? { id: row.id ?? docs[index]!._id, conflict: true } : { id: row.id ?? docs[index]!._id, rev: row.rev }));
+  }
+
+  async revisions(ids: readonly string[]): Promise<Map<string, string>> {
+    try {
+      const response = await this.client.postAllDocs({ db: this.options.dbname, keys: [...ids] });
+      return liveRevisions(response.result.rows);
+    } catch (error) {
+      throw this.unavailable(`revisions of ${ids.length}`, error);
+    }
   }
 
   /** `_bulk_docs` (Cloudant answers per document like CouchDB: `{ok, id, rev}` or `{id, error: "conflict"}`). */

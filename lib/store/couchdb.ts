@@ -5,7 +5,7 @@
 import nano from 'nano';
 import { StoreConflictError, WhiskflowError } from '../errors';
 import { prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
-import { bulkRowOutcome, type BulkRow } from './bulk';
+import { bulkRowOutcome, liveRevisions, type BulkRow } from './bulk';
 
 export interface CouchDbStoreOptions {
   /** Server URL, credentials may be embedded (`http://user:pass@host:5984`). */
@@ -52,6 +52,15 @@ export class CouchDbRunStore implements RunStore {
   async replaceMany(docs: readonly StoredDoc<object>[]): Promise<ReplaceResult[]> {
     const rows = await this.bulk(docs.map((doc) => ({ ...doc })), 'update');
     return rows.map((row, index) => (row.conflict ? { id: row.id ?? docs[index]!._id, conflict: true } : { id: row.id ?? docs[index]!._id, rev: row.rev }));
+  }
+
+  async revisions(ids: readonly string[]): Promise<Map<string, string>> {
+    try {
+      const response = await this.retrying(() => this.db.fetchRevs({ keys: [...ids] }));
+      return liveRevisions(response.rows);
+    } catch (error) {
+      throw this.unavailable(`revisions of ${ids.length}`, error);
+    }
   }
 
   /** `_bulk_docs`: per document `{ok, id, rev}` or `{id, error: "conflict"}`; any other error fails the call. */

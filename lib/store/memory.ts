@@ -39,6 +39,16 @@ export class MemoryRunStore implements RunStore {
     });
   }
 
+  async revisions(ids: readonly string[]): Promise<Map<string, string>> {
+    await Promise.resolve();
+    const revisions = new Map<string, string>();
+    for (const id of ids) {
+      const entry = this.docs.get(id);
+      if (entry) revisions.set(id, `${entry.rev}-mem`);
+    }
+    return revisions;
+  }
+
   async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {
     await Promise.resolve();
     const entry = this.docs.get(id);

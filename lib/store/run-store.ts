@@ -73,6 +73,12 @@ export interface RunStore {
    * document whose revision moved on is reported as a conflict instead of failing the others.
    */
   replaceMany?(docs: readonly StoredDoc<object>[]): Promise<ReplaceResult[]>;
+  /**
+   * The current revision of each of `ids` that exists (deleted documents are absent), in one request
+   * (`_all_docs` with `keys`): with it and `createMany`/`replaceMany`, `upsertAll` writes many
+   * documents in a few requests instead of a read and a write per document.
+   */
+  revisions?(ids: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** Upper bound of a key range that holds every id starting with `prefix`. */

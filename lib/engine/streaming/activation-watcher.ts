@@ -10,10 +10,16 @@ import { taskEventFromActivation } from '../../events/activation';
 import { toStructuredJson } from '../../events/cloudevent';
 import type { EventStream } from './brokers';
 import type { InvokeClaim, InvokeClaims } from './invoke-claims';
+import type { StoredDoc } from '../../store/run-store';
+import type { StreamRecord } from './brokers';
 import type { EngineLogger } from './logger';
 import type { StreamTaskInvoker } from './task-invoker';
 
-type Watched = Pick<InvokeClaim, 'runId' | 'taskKey' | 'completionTopic'> & { activationId: string };
+type Watched = Pick<InvokeClaim, 'runId' | 'taskKey' | 'completionTopic'> & {
+  activationId: string;
+  /** The claim as last written, so that marking it reported needs no read (absent: read it then). */
+  claim?: StoredDoc<InvokeClaim>;
+};
 
 export class ActivationWatcher {
   private readonly watched = new Map<string, Watched>();
@@ -52,32 +58,54 @@ export class ActivationWatcher {
     this.timer = undefined;
   }
 
-  /** Reads every watched activation once and reports the finished ones. */
+  /**
+   * Reads every watched activation once and reports the finished ones: their completion events go
+   * out in one produce per topic and their claims are marked reported in one bulk write per chunk.
+   */
   async pollOnce(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {
       const pending = [...this.watched.values()];
       for (let start = 0; start < pending.length; start += this.options.concurrency) {
-        await Promise.all(pending.slice(start, start + this.options.concurrency).map((task) => this.check(task)));
+        const chunk = pending.slice(start, start + this.options.concurrency);
+        const finished = (await Promise.all(chunk.map((task) => this.check(task)))).filter((item): item is Finished => item !== undefined);
+        await this.report(finished);
       }
     } finally {
       this.polling = false;
     }
   }
 
-  private async check(task: Watched): Promise<void> {
+  /** The completion event of a finished activation; undefined while it runs (or cannot be read). */
+  private async check(task: Watched): Promise<Finished | undefined> {
     let record;
     try {
       record = await this.invoker.activation(task.activationId);
     } catch (error) {
       this.logger.warn({ activationId: task.activationId, err: ensureError(error).message }, 'could not read activation; will try again');
-      return;
+      return undefined;
     }
-    if (!record) return;
-    const event = taskEventFromActivation(task.runId, task.taskKey, record);
-    await this.stream.produce(task.completionTopic, task.runId, [toStructuredJson(event)]);
-    this.watched.delete(task.activationId);
-    await this.claims.reported(task.runId, task.taskKey);
+    if (!record) return undefined;
+    return { task, record: { key: task.runId, event: toStructuredJson(taskEventFromActivation(task.runId, task.taskKey, record)) } };
   }
+
+  private async report(finished: readonly Finished[]): Promise<void> {
+    if (finished.length === 0) return;
+    const byTopic = new Map<string, StreamRecord[]>();
+    for (const { task, record } of finished) byTopic.set(task.completionTopic, [...(byTopic.get(task.completionTopic) ?? []), record]);
+    // Produced before the activations are forgotten: a failed produce leaves them watched for the next poll.
+    for (const [topic, records] of byTopic) await this.stream.produceBatch(topic, records);
+    for (const { task } of finished) this.watched.delete(task.activationId);
+    const known = finished.flatMap(({ task }) => (task.claim ? [task.claim] : []));
+    await Promise.all([
+      this.claims.reportedAll(known),
+      ...finished.filter(({ task }) => !task.claim).map(({ task }) => this.claims.reported(task.runId, task.taskKey)),
+    ]);
+  }
+}
+
+interface Finished {
+  task: Watched;
+  record: StreamRecord;
 }

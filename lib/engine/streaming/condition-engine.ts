@@ -16,6 +16,7 @@
 import { hostname } from 'node:os';
 import { ensureError, hasErrorCode } from '../../errors';
 import { EVENT_TYPES } from '../../events/types';
+import { createAll, upsertAll } from '../../store/bulk';
 import { claim } from '../../store/claims';
 import { docIds, type RunDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
@@ -70,9 +71,6 @@ interface AppliedRun {
   duplicates: number;
   invalid: number;
 }
-
-/** View documents written at the same time (CouchDB requests in flight per batch). */
-const VIEW_WRITES_IN_FLIGHT = 32;
 
 /** At most this many checkpointed contexts are kept in memory; the rest are read back when needed. */
 const CACHE_LIMIT = 10_000;
@@ -254,14 +252,14 @@ export class ConditionEngine {
   }
 
   /**
-   * Writes a batch's view documents, `VIEW_WRITES_IN_FLIGHT` at a time: one by one they cost a
-   * CouchDB round trip each (about two per completion), in sequence. Creates first, then upserts:
-   * an invoke's activation id (upsert) comes after the invoke was created.
+   * Writes a batch's view documents in bulk (`_bulk_docs`): one by one they cost a CouchDB round
+   * trip each, about three per task. Creates first, then upserts: an invoke's activation id
+   * (upsert) comes after the invoke was created.
    */
   private async recordViews(views: readonly ViewDoc[]): Promise<void> {
     const store = this.options.store;
-    await inParallel(views.filter((view) => view.write === 'create'), VIEW_WRITES_IN_FLIGHT, (view) => store.createOnly(view.id, view.body));
-    await inParallel(views.filter((view) => view.write === 'upsert'), VIEW_WRITES_IN_FLIGHT, (view) => store.upsert(view.id, view.body));
+    await createAll(store, views.filter((view) => view.write === 'create').map(({ id, body }) => ({ id, body })));
+    await upsertAll(store, views.filter((view) => view.write === 'upsert').map(({ id, body }) => ({ id, body })));
   }
 
   /** A start for a workflow nobody knows ends at once, visibly, instead of being dropped. */
@@ -304,23 +302,4 @@ function withoutDocFields(stored: StoredContext): StreamRunContext {
 /** Errors an event earns by its content, the same on every redelivery (unlike the store's or a bug's). */
 function isRejectedInput(error: unknown): boolean {
   return hasErrorCode(error, 'INVALID_INPUT') || hasErrorCode(error, 'INVALID_WORKFLOW');
-}
-
-/** Calls `write` for every item, at most `limit` at a time; after a failure starts no more and rejects with it once those in flight settled. */
-async function inParallel<T>(items: readonly T[], limit: number, write: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !failure) {
-      const item = items[next] as T;
-      next += 1;
-      try {
-        await write(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
 }

@@ -5,7 +5,9 @@
  * completion still has to be reported, so a restarted engine resumes watching the activation.
  */
 import { hasErrorCode } from '../../errors';
+import { createAll, replaceAll } from '../../store/bulk';
 import { claim, updateWithRetry } from '../../store/claims';
+import { withoutMeta } from '../../store/run-store';
 import type { RunStore, StoredDoc } from '../../store/run-store';
 
 export interface InvokeClaim {
@@ -42,17 +44,37 @@ export class InvokeClaims {
   async claim(body: InvokeClaim): Promise<ClaimOutcome> {
     const claimed = await claim(this.store, invokeClaimId(body.runId, body.taskKey), body);
     if (claimed.won) return { kind: 'won', doc: claimed.doc };
-    const stale = claimed.doc.activationId === undefined && this.now() - claimed.doc.claimedAt > this.leaseMs;
-    if (!stale) return { kind: 'taken', doc: claimed.doc };
+    return this.takeOverIfStale(claimed.doc, body);
+  }
+
+  /**
+   * `claim` for a batch of tasks: one bulk create-only write (each claim still has exactly one
+   * winner, who learns its revision from the answer); only the claims that already existed are read
+   * back, to see whether their claimer died before invoking.
+   */
+  async claimAll(bodies: readonly InvokeClaim[]): Promise<ClaimOutcome[]> {
+    const created = await createAll(this.store, bodies.map((body) => ({ id: invokeClaimId(body.runId, body.taskKey), body })));
+    return Promise.all(created.map(async (result, index): Promise<ClaimOutcome> => {
+      const body = bodies[index] as InvokeClaim;
+      if (result.outcome === 'created') return { kind: 'won', doc: { ...(withoutMeta(body) as InvokeClaim), _id: result.id, _rev: result.rev } };
+      const claimed = await claim(this.store, result.id, body);
+      return claimed.won ? { kind: 'won', doc: claimed.doc } : this.takeOverIfStale(claimed.doc, body);
+    }));
+  }
+
+  private async takeOverIfStale(current: StoredDoc<InvokeClaim>, body: InvokeClaim): Promise<ClaimOutcome> {
+    const stale = current.activationId === undefined && this.now() - current.claimedAt > this.leaseMs;
+    if (!stale) return { kind: 'taken', doc: current };
     // The claimer died between claim and invoke: take over, compare-and-swap so only one engine does.
+    const takenOver = { ...current, claimedAt: this.now(), claimedBy: body.claimedBy };
     try {
-      const rev = await this.store.replace<InvokeClaim>({ ...claimed.doc, claimedAt: this.now(), claimedBy: body.claimedBy });
-      return { kind: 'won', doc: { ...claimed.doc, claimedAt: this.now(), claimedBy: body.claimedBy, _rev: rev } };
+      return { kind: 'won', doc: { ...takenOver, _rev: await this.store.replace<InvokeClaim>(takenOver) } };
     } catch (error) {
-      if (hasErrorCode(error, 'STORE_CONFLICT')) return { kind: 'taken', doc: claimed.doc };
+      if (hasErrorCode(error, 'STORE_CONFLICT')) return { kind: 'taken', doc: current };
       throw error;
     }
   }
+
 
   /** The invoke failed before the platform accepted it: let a redelivery try again at once. */
   async release(doc: StoredDoc<InvokeClaim>): Promise<void> {
@@ -62,6 +84,28 @@ export class InvokeClaims {
   async invoked(doc: StoredDoc<InvokeClaim>, activationId: string): Promise<StoredDoc<InvokeClaim>> {
     const updated = await updateWithRetry<InvokeClaim>(this.store, doc._id, (current) => (current.activationId ? undefined : { ...current, activationId }));
     return updated ?? { ...doc, activationId };
+  }
+
+  /**
+   * `invoked` for several claims this engine won, in one bulk compare-and-swap with the revisions the
+   * claims returned; a claim changed in between (a takeover) goes through `invoked` on its own.
+   */
+  async invokedAll(started: readonly { doc: StoredDoc<InvokeClaim>; activationId: string }[]): Promise<StoredDoc<InvokeClaim>[]> {
+    const updated = started.map(({ doc, activationId }) => ({ ...doc, activationId }));
+    const results = await replaceAll(this.store, updated);
+    return Promise.all(results.map(async (result, index) => {
+      const doc = updated[index] as StoredDoc<InvokeClaim>;
+      return 'conflict' in result ? this.invoked(doc, doc.activationId as string) : { ...doc, _rev: result.rev };
+    }));
+  }
+
+  /** `reported` for several claims whose last revision is known (what `invokedAll` returned); conflicts fall back to `reported`. */
+  async reportedAll(docs: readonly StoredDoc<InvokeClaim>[]): Promise<void> {
+    const results = await replaceAll(this.store, docs.map((doc) => ({ ...doc, reported: true })));
+    await Promise.all(results.map(async (result, index) => {
+      const doc = docs[index] as StoredDoc<InvokeClaim>;
+      if ('conflict' in result) await this.reported(doc.runId, doc.taskKey);
+    }));
   }
 
   async reported(runId: string, taskKey: string): Promise<void> {

@@ -16,14 +16,14 @@ import { ensureError } from '../../errors';
 import { EVENT_TYPES, type RunFinishedEvent } from '../../events/types';
 import type { EventBatch, EventStream, Subscription } from './brokers';
 import { ActivationWatcher } from './activation-watcher';
-import { InvokeClaims } from './invoke-claims';
+import { InvokeClaims, type InvokeClaim } from './invoke-claims';
 import type { EngineLogger } from './logger';
 import { silentLogger } from './logger';
 import { STREAM_EVENT_TYPES, parseOrchestrationEvent, type TaskInvokeEvent } from './orchestration-events';
 import { STREAM_TASK_PARAM, type StreamTaskContext } from './report';
 import type { StreamTaskInvoker } from './task-invoker';
 import { DEFAULT_GROUPS, DEFAULT_TOPICS, type StreamTopics } from './topics';
-import type { RunStore } from '../../store/run-store';
+import type { RunStore, StoredDoc } from '../../store/run-store';
 import type { JsonObject } from '../../model/json';
 
 export interface RuleEngineOptions {
@@ -72,7 +72,7 @@ export class RuleEngine {
   async start(): Promise<void> {
     // Activations a previous engine started but never saw finish.
     for (const doc of await this.claims.unreported()) {
-      this.watcher.watch({ runId: doc.runId, taskKey: doc.taskKey, completionTopic: doc.completionTopic, activationId: doc.activationId as string });
+      this.watcher.watch({ runId: doc.runId, taskKey: doc.taskKey, completionTopic: doc.completionTopic, activationId: doc.activationId as string, claim: doc });
     }
     this.subscription = await this.options.stream.subscribe({
       topic: this.topics.orchestration,
@@ -112,36 +112,44 @@ export class RuleEngine {
       if (event.type === STREAM_EVENT_TYPES.taskInvoke) invokes.push(event);
       else if (event.type === EVENT_TYPES.runFinished) this.options.onRunFinished?.(event);
     }
+    // Claimed, invoked and recorded a chunk at a time: a crash between claim and invoke leaves at
+    // most one chunk of claims without an activation id (taken over after the lease).
     const concurrency = this.options.concurrency ?? 16;
-    for (let start = 0; start < invokes.length; start += concurrency) {
-      await Promise.all(invokes.slice(start, start + concurrency).map((event) => this.startTask(event)));
-    }
+    for (let start = 0; start < invokes.length; start += concurrency) await this.startTasks(invokes.slice(start, start + concurrency));
   }
 
-  private async startTask(event: TaskInvokeEvent): Promise<void> {
-    const { data } = event;
-    const selfReporting = this.options.selfReporting?.(data.action) ?? false;
-    const outcome = await this.claims.claim({
+  /** Two bulk store writes per chunk (the claims, then their activation ids) around the invokes. */
+  private async startTasks(events: readonly TaskInvokeEvent[]): Promise<void> {
+    const now = (this.options.now ?? Date.now)();
+    const selfReporting = events.map((event) => this.options.selfReporting?.(event.data.action) ?? false);
+    const outcomes = await this.claims.claimAll(events.map(({ data }, index) => ({
       type: 'stream-invoke', runId: data.runId, stageId: data.stageId, taskKey: data.taskKey, action: data.action,
-      completionTopic: data.completionTopic, report: selfReporting ? 'self' : 'poll',
-      claimedAt: (this.options.now ?? Date.now)(), claimedBy: this.consumer,
-    });
-    if (outcome.kind === 'taken') {
-      this.stats.duplicates += 1;
-      return;
+      completionTopic: data.completionTopic, report: selfReporting[index] ? 'self' : 'poll', claimedAt: now, claimedBy: this.consumer,
+    })));
+    const won = outcomes.flatMap((outcome, index) => (outcome.kind === 'won' ? [{ event: events[index] as TaskInvokeEvent, doc: outcome.doc, selfReporting: selfReporting[index] === true }] : []));
+    this.stats.duplicates += outcomes.length - won.length;
+    const invoked = await Promise.allSettled(won.map(({ event, selfReporting }) => this.invoke(event, selfReporting)));
+    const started: { doc: StoredDoc<InvokeClaim>; activationId: string }[] = [];
+    let failure: { error: unknown } | undefined;
+    await Promise.all(invoked.map(async (result, index) => {
+      const { doc } = won[index] as (typeof won)[number];
+      if (result.status === 'fulfilled') started.push({ doc, activationId: result.value });
+      else {
+        failure ??= { error: result.reason };
+        // Not started: free the claim so that the redelivery of this batch tries again.
+        await this.claims.release(doc);
+      }
+    }));
+    this.stats.invoked += started.length;
+    for (const doc of await this.claims.invokedAll(started)) {
+      if (doc.report === 'poll') this.watcher.watch({ runId: doc.runId, taskKey: doc.taskKey, completionTopic: doc.completionTopic, activationId: doc.activationId as string, claim: doc });
     }
+    if (failure) throw failure.error;
+  }
+
+  private invoke({ data }: TaskInvokeEvent, selfReporting: boolean): Promise<string> {
     const task: StreamTaskContext = { runId: data.runId, stageId: data.stageId, taskKey: data.taskKey, completionTopic: data.completionTopic };
     const params: JsonObject = selfReporting ? { ...data.params, [STREAM_TASK_PARAM]: task as unknown as JsonObject } : data.params;
-    let activationId: string;
-    try {
-      activationId = await this.options.invoker.invoke(data.action, params);
-    } catch (error) {
-      // Not started: free the claim so that the redelivery of this batch tries again.
-      await this.claims.release(outcome.doc);
-      throw error;
-    }
-    this.stats.invoked += 1;
-    await this.claims.invoked(outcome.doc, activationId);
-    if (!selfReporting) this.watcher.watch({ ...task, activationId });
+    return this.options.invoker.invoke(data.action, params);
   }
 }

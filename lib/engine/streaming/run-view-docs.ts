@@ -48,9 +48,13 @@ export function progressDocs(previous: RunState | undefined, next: RunState, seq
     }
     const { seq, taskCount } = numbered;
     const invoke: InvokeDoc = { type: 'invoke', runId: next.runId, seq, index: key.index, attempt: key.attempt, claimedAt: Date.parse(record.startedAt) };
-    if (!before) docs.push({ id: docIds.invoke(next.runId, seq, key.index, key.attempt), body: invoke, write: 'create' });
-    if (record.activationId !== undefined && before?.activationId !== record.activationId) {
-      docs.push({ id: docIds.invoke(next.runId, seq, key.index, key.attempt), body: { ...invoke, activationId: record.activationId, invokedAt: invoke.claimedAt }, write: 'upsert' });
+    const invoked: InvokeDoc = record.activationId === undefined ? invoke : { ...invoke, activationId: record.activationId, invokedAt: invoke.claimedAt };
+    // One write per invoke document and batch: the upsert of a task started and invoked within the
+    // batch also creates it (and, on a batch applied again after a crash, still adds the id to the
+    // document the first application created without it).
+    if (!before && record.activationId === undefined) docs.push({ id: docIds.invoke(next.runId, seq, key.index, key.attempt), body: invoked, write: 'create' });
+    else if (record.activationId !== undefined && before?.activationId !== record.activationId) {
+      docs.push({ id: docIds.invoke(next.runId, seq, key.index, key.attempt), body: invoked, write: 'upsert' });
     }
     if (record.status !== 'started' && (before?.status ?? 'started') === 'started' && isFinal(next, record, key)) {
       docs.push({ id: docIds.result(next.runId, seq, key.index, taskCount), body: resultDoc(next.runId, seq, key.index, key.attempt, record), write: 'create' });
