@@ -20,20 +20,34 @@ export function formatTaskKey(key: TaskKey): string {
 }
 
 export function parseTaskKey(text: string): TaskKey {
-  const parts = text.split(':');
-  const [stageId, ...numbers] = parts;
-  const [seq, index, attempt] = numbers.map(Number);
-  if (parts.length !== 4 || !stageId || !isCount(seq, 1) || !isCount(index, 0) || !isCount(attempt, 1)) {
+  // Parsed for every event the engines apply, so without split/map allocations: the three numbers
+  // follow the last three colons.
+  const third = text.lastIndexOf(':');
+  const second = third > 0 ? text.lastIndexOf(':', third - 1) : -1;
+  const first = second > 0 ? text.lastIndexOf(':', second - 1) : -1;
+  const stageId = first > 0 ? text.slice(0, first) : '';
+  const seq = decimal(text, first + 1, second);
+  const index = decimal(text, second + 1, third);
+  const attempt = decimal(text, third + 1, text.length);
+  if (first <= 0 || stageId.includes(':') || seq < 1 || index < 0 || attempt < 1) {
     throw new InvalidInputError(`task key '${text}' is not <stageId>:<seq>:<index>:<attempt>`, { taskKey: text });
   }
   return { stageId, seq, index, attempt };
 }
 
+/** The non-negative integer written in `text[from, to)` in plain decimal digits; -1 if it is not one. */
+function decimal(text: string, from: number, to: number): number {
+  if (from >= to || to - from > 15) return -1;
+  let value = 0;
+  for (let position = from; position < to; position += 1) {
+    const digit = text.charCodeAt(position) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
 /** The slot a task fills, without the attempt: `<stageId>:<seq>:<index>`. */
 export function slotKey(key: TaskKey): string {
   return `${key.stageId}:${key.seq}:${key.index}`;
-}
-
-function isCount(value: number | undefined, minimum: number): value is number {
-  return value !== undefined && Number.isInteger(value) && value >= minimum;
 }

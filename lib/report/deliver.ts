@@ -32,6 +32,13 @@ export interface Delivery {
   redelivered: string[];
 }
 
+/**
+ * The status OpenWhisk's controller logs for a rule that is disabled (ActivationResponse's
+ * ApplicationError, with "Rule '…' is inactive, action '…' was not activated."): someone switched
+ * it off on purpose, so its action must not be invoked behind their back.
+ */
+const INACTIVE_RULE_STATUS = 1;
+
 /** Parses the per-rule lines of a trigger activation's logs; other lines are ignored. */
 export function ruleOutcomes(logs: unknown[] | undefined): RuleOutcome[] {
   const outcomes: RuleOutcome[] = [];
@@ -51,7 +58,7 @@ export async function deliverEvent(client: DeliveryClient, trigger: string, work
   const triggerActivationId = fired?.activationId;
   if (!triggerActivationId) return { redelivered: [] };
   const record = await readTriggerActivation(client, triggerActivationId, Math.min(deadline, Date.now() + 10_000));
-  const failed = record ? ruleOutcomes(record.logs).filter((outcome) => !outcome.success && outcome.action) : [];
+  const failed = record ? ruleOutcomes(record.logs).filter((outcome) => !outcome.success && outcome.action && outcome.statusCode !== INACTIVE_RULE_STATUS) : [];
   const redelivered: string[] = [];
   for (const outcome of failed) {
     const action = `/${String(outcome.action).replace(/^\//, '')}`;

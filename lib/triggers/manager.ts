@@ -18,7 +18,7 @@ import type { StoreConfig } from '../store/config';
 import { docIds, type WorkflowDoc } from '../store/run-documents';
 import type { RunStore } from '../store/run-store';
 import {
-  CHANGES_FEED_ACTION, ORCHESTRATOR_ACTION, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, WORKFLOW_PARAM,
+  CHANGES_FEED_ACTION, ORCHESTRATOR_ACTION, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, SWEEPER_ACTION, SWEEP_RULE, SWEEP_TRIGGER, WORKFLOW_PARAM,
   changesRule, changesTrigger, cronRule, cronTrigger, workflowRule, workflowTrigger,
 } from './names';
 import { withThrottleRetry } from '../engine/native/throttle';
@@ -91,6 +91,18 @@ const retry = <T>(what: string, call: () => Promise<T>) => withThrottleRetry(wha
 export interface RuntimeLimits {
   concurrency?: number;
   memoryMb?: number;
+}
+
+/**
+ * Runs the sweeper (lost completions, lib/engine/native/sweep.ts) on a cron schedule through the
+ * alarms feed: trigger `whiskflow-sweep` and its rule, replaced on every call like a workflow's cron.
+ */
+export async function scheduleSweeper(client: ManagementClient, cron: string, options: { staleAfterMs?: number } = {}): Promise<void> {
+  const feed = '/whisk.system/alarms/alarm';
+  const params: JsonObject = { cron };
+  if (options.staleAfterMs !== undefined) params.trigger_payload = { staleAfterMs: options.staleAfterMs };
+  await recreateFeedTrigger(client, SWEEP_TRIGGER, feed, { annotations: [{ key: 'feed', value: feed }] }, params);
+  await retry(`update rule ${SWEEP_RULE}`, () => client.rules.update({ name: SWEEP_RULE, trigger: SWEEP_TRIGGER, action: SWEEPER_ACTION }));
 }
 
 /** Installs or updates the whiskflow package and its actions from the webpack bundles. */

@@ -7,6 +7,7 @@ export const ORCHESTRATOR_ACTION = `${PACKAGE}/orchestrator`;
 export const TASK_ACTION = `${PACKAGE}/task`;
 export const TIMER_ACTION = `${PACKAGE}/timer`;
 export const CHANGES_FEED_ACTION = `${PACKAGE}/changes`;
+export const SWEEPER_ACTION = `${PACKAGE}/sweeper`;
 
 /** Bundles (dist/actions/<file>.js) deployed into the package, with their OpenWhisk settings. */
 export const RUNTIME_ACTIONS = [
@@ -16,6 +17,8 @@ export const RUNTIME_ACTIONS = [
   { name: TASK_ACTION, bundle: 'task.js', timeoutMs: 300_000, annotations: { conductor: true }, usesStore: false },
   { name: TIMER_ACTION, bundle: 'timer.js', timeoutMs: 300_000, annotations: {}, usesStore: false },
   { name: CHANGES_FEED_ACTION, bundle: 'feeds/changes.js', timeoutMs: 60_000, annotations: { feed: true }, usesStore: true },
+  // Re-fires completions lost with a dead orchestrator activation (lib/engine/native/sweep.ts).
+  { name: SWEEPER_ACTION, bundle: 'sweeper.js', timeoutMs: 300_000, annotations: {}, usesStore: true },
 ] as const;
 
 /** Parameter names the deployed entities carry (orchestrator/feed → store settings, trigger → workflow). */
@@ -29,3 +32,6 @@ export const cronTrigger = (workflow: string) => `whiskflow-${workflow}-cron`;
 export const cronRule = (workflow: string) => `whiskflow-${workflow}-cron-rule`;
 export const changesTrigger = (workflow: string) => `whiskflow-${workflow}-changes`;
 export const changesRule = (workflow: string) => `whiskflow-${workflow}-changes-rule`;
+/** The runtime's alarm that runs the sweeper (one per namespace, not per workflow). */
+export const SWEEP_TRIGGER = 'whiskflow-sweep';
+export const SWEEP_RULE = 'whiskflow-sweep-rule';

@@ -1,7 +1,7 @@
 /** `whiskflow deploy <workflow>`: installs/updates the orchestrator and the workflow's trigger, rule and feeds. */
 import type { Command } from 'commander';
 import type { JsonObject } from '../../model/json';
-import { deployRuntime, deployWorkflow, type FeedOptions } from '../../triggers/manager';
+import { deployRuntime, deployWorkflow, scheduleSweeper, type FeedOptions } from '../../triggers/manager';
 import { connect } from './connection';
 import { resolve } from 'path';
 import { InvalidInputError } from '../../errors';
@@ -19,6 +19,7 @@ interface DeployFlags {
   package?: string;
   concurrency?: number;
   memory?: number;
+  sweepCron?: string;
 }
 
 function positiveInteger(flag: string): (value: string) => number {
@@ -43,6 +44,7 @@ export function register(program: Command): void {
     .option('--package <name>', '... in this package (with --actions)')
     .option('--concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, conductor, timer); stock OpenWhisk allows 1 unless raised', positiveInteger('--concurrency'))
     .option('--memory <MB>', 'limits.memory of the whiskflow actions', positiveInteger('--memory'))
+    .option('--sweep-cron <expression>', 'run whiskflow/sweeper on this schedule (alarms feed): re-delivers completions lost with a dead orchestrator activation')
     .action(async (file: string, flags: DeployFlags) => {
       const connection = connect();
       const workflow = readWorkflow(file);
@@ -60,6 +62,10 @@ export function register(program: Command): void {
         ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
         ...(flags.memory !== undefined ? { memoryMb: flags.memory } : {}),
       });
+      if (flags.sweepCron) {
+        await scheduleSweeper(connection.client, flags.sweepCron);
+        console.log(`ok: whiskflow/sweeper runs on '${flags.sweepCron}' (trigger whiskflow-sweep)`);
+      }
       if (flags.actions) {
         if (!flags.package) throw new InvalidInputError('--actions needs --package <name>', {});
         const names = await deployActionFile(connection.client, { file: resolve(flags.actions), packageName: flags.package });

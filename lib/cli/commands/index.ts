@@ -9,6 +9,7 @@ import { register as manifest } from './manifest';
 import { register as run } from './run';
 import { register as runs } from './runs';
 import { register as status } from './status';
+import { register as sweep } from './sweep';
 import { register as undeploy } from './undeploy';
 
-export const WORKFLOW_COMMANDS: ((program: Command) => void)[] = [deploy, undeploy, run, status, runs, logs, manifest];
+export const WORKFLOW_COMMANDS: ((program: Command) => void)[] = [deploy, undeploy, run, status, runs, logs, manifest, sweep];

@@ -6,6 +6,7 @@
  * (deterministically identified) outputs are deduplicated downstream.
  */
 import { StoreConflictError } from '../../errors';
+import { createOne } from '../../store/bulk';
 import type { RunStore, StoredDoc } from '../../store/run-store';
 import { CONTEXT_PREFIX, contextDocId, type StreamRunContext } from './run-context';
 
@@ -25,11 +26,10 @@ export class ContextStore {
   async save(context: StreamRunContext, previous: StoredContext | undefined): Promise<StoredContext> {
     const id = contextDocId(context.runId);
     if (!previous) {
-      const outcome = await this.store.createOnly(id, context);
-      if (outcome === 'exists') throw new StoreConflictError(id);
-      const created = await this.store.get<StreamRunContext>(id);
-      if (!created) throw new StoreConflictError(id);
-      return created;
+      // The create answers the revision: no read of the whole context back.
+      const created = await createOne(this.store, id, context);
+      if (created.outcome === 'exists') throw new StoreConflictError(id);
+      return { ...context, _id: id, _rev: created.rev };
     }
     const rev = await this.store.replace<StreamRunContext>({ ...context, _id: id, _rev: previous._rev });
     return { ...context, _id: id, _rev: rev };

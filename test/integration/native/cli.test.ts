@@ -64,11 +64,13 @@ describe('whiskflow workflow commands', () => {
     expect(logs).toMatch(/\[0\] partial-sums: 5\/5 done, \d+ ms/);
     expect(logs.match(/task \d: #1 [0-9a-f]{32} -> ok/g)).toHaveLength(7);
     expect(await cli('runs')).toContain(runId);
+    // Nothing is running any more, so there is nothing to sweep.
+    expect(await cli('sweep', '--stale-after', '0')).toContain('checked 0 running run(s): 0 completion(s) re-delivered');
 
     const manifestFile = join(tmp, 'manifest.yaml');
     await cli('manifest', example, '-o', manifestFile);
     const manifest = parseYaml(readFileSync(manifestFile, 'utf8'));
-    expect(Object.keys(manifest.packages.whiskflow.actions)).toEqual(['orchestrator', 'task', 'timer', 'changes']);
+    expect(Object.keys(manifest.packages.whiskflow.actions)).toEqual(['orchestrator', 'task', 'timer', 'changes', 'sweeper']);
     expect(manifest.packages.whiskflow.actions.task.annotations.conductor).toBe(true);
     expect(manifest.packages.whiskflow.rules['whiskflow-map-reduce-rule']).toEqual({ trigger: 'whiskflow-map-reduce', action: 'whiskflow/orchestrator' });
     expect(manifest.packages.whiskflow.triggers['whiskflow-map-reduce'].inputs.whiskflowDefinition.value.name).toBe('map-reduce');

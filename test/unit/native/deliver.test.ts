@@ -35,6 +35,15 @@ describe('deliverEvent', () => {
     expect(calls.some((c) => c.kind === 'invoke')).toBe(false);
   });
 
+  it('leaves the action of a disabled rule alone (the controller logs it with status 1)', async () => {
+    const { client, calls } = fakeClient([
+      JSON.stringify({ statusCode: 1, success: false, error: "Rule 'guest/whiskflow-wf-rule' is inactive, action 'guest/whiskflow/orchestrator' was not activated.", action: 'guest/whiskflow/orchestrator', rule: 'guest/whiskflow-wf-rule' }),
+    ]);
+    const delivery = await deliverEvent(client, 'whiskflow-wf', 'wf', { id: 'e3' }, Date.now() + 5_000);
+    expect(delivery.redelivered).toEqual([]);
+    expect(calls.some((c) => c.kind === 'invoke')).toBe(false);
+  });
+
   it('reads only the JSON rule lines of a trigger activation', () => {
     expect(ruleOutcomes(['not json', '{"success":false,"action":"a"}', '{"other":1}'])).toEqual([{ success: false, action: 'a' }]);
   });

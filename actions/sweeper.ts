@@ -1,0 +1,25 @@
+/**
+ * `whiskflow/sweeper`: re-delivers completions that never reached the orchestrator (its activation
+ * died after the rule started it), so that a stalled run goes on; see lib/engine/native/sweep.ts.
+ * Deployed with every runtime; `whiskflow deploy --sweep-cron <expr>` runs it from an alarms trigger.
+ *
+ * Parameters: the package's `whiskflowStore`; optional `staleAfterMs` (default 120000) and `runIds`.
+ */
+import { toActionError } from '../lib/engine/native/action-error';
+import { platformClient } from '../lib/engine/native/platform-client';
+import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../lib/engine/native/sweep';
+import type { JsonObject } from '../lib/model/json';
+import type { DeliveryClient } from '../lib/report/deliver';
+import { createRunStore, parseStoreConfig } from '../lib/store/config';
+
+export async function main(params: JsonObject): Promise<JsonObject> {
+  try {
+    const store = createRunStore(parseStoreConfig(params.whiskflowStore));
+    const staleAfterMs = typeof params.staleAfterMs === 'number' ? params.staleAfterMs : DEFAULT_STALE_AFTER_MS;
+    const runIds = Array.isArray(params.runIds) ? params.runIds.filter((id): id is string => typeof id === 'string') : undefined;
+    const report = await sweepRuns({ store, client: platformClient<DeliveryClient>(), staleAfterMs }, runIds);
+    return report as unknown as JsonObject;
+  } catch (error) {
+    return toActionError(error);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Recovering completion events that were lost on their way to the orchestrator.
+ *
+ * OpenWhisk delivers a trigger's event to the rule's action at most once: if the orchestrator
+ * activation dies (its container crashes, the invoker is lost) after the rule started it, nothing
+ * fires that event again, and a run whose task did finish waits for ever. The sweep finds such
+ * tasks from the store and the platform's activation records, and fires their completion again:
+ *
+ * - a running run's current stage is its highest `stage/<run>/<seq>` document;
+ * - a task of it is *overdue* when its latest attempt was invoked (the claim carries the activation
+ *   id) more than `staleAfterMs` ago and no `result/…` document exists for it;
+ * - the outcome is read from the activation record: for the task conductor, the user action's
+ *   activation (the composition's second component, apache/openwhisk docs/conductors.md), or the
+ *   composition's own error when the conductor failed before running it; for a self-reporting
+ *   action, its own record. A record that does not exist yet means the task still runs: left alone.
+ *
+ * Firing again is safe whatever happened: the event id names the attempt, and the orchestrator
+ * records each attempt's outcome with a create-only write, so an event that was merely slow, not
+ * lost, becomes a duplicate that changes nothing.
+ */
+import { isJsonObject, type Json } from '../../model/json';
+import { deliverEvent, type DeliveryClient } from '../../report/deliver';
+import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../store/run-documents';
+import type { RunStore } from '../../store/run-store';
+import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
+import { TASK_CONDUCTOR } from './invoker';
+
+/** How long an invoked attempt may go without a recorded outcome before its activation is looked at. */
+export const DEFAULT_STALE_AFTER_MS = 120_000;
+
+export interface SweepOptions {
+  store: RunStore;
+  client: DeliveryClient;
+  /** Tasks invoked more recently than this are not looked at. @default 120000 */
+  staleAfterMs?: number;
+  now?: () => number;
+}
+
+/** One task whose completion the sweep fired again. */
+export interface Redelivery {
+  runId: string;
+  seq: number;
+  index: number;
+  attempt: number;
+  outcome: 'completed' | 'failed';
+  /** The activation the outcome was read from. */
+  activationId: string;
+}
+
+export interface SweepReport {
+  runsChecked: number;
+  redelivered: Redelivery[];
+  /** Overdue tasks whose activation has no record yet (still running, or not stored yet). */
+  stillRunning: number;
+  /** Attempts claimed but never invoked (the orchestrator died in between): reported, not repaired. */
+  neverInvoked: { runId: string; seq: number; index: number; attempt: number }[];
+}
+
+type Outcome = { result: Json } | { error: Json };
+
+/** The parts of an activation record the sweep reads. */
+interface ActivationRecord {
+  name?: string;
+  logs?: unknown[];
+  annotations?: { key: string; value: unknown }[];
+  response?: { success?: boolean; status?: string; result?: unknown };
+}
+
+/** Sweeps every run whose head says `running` (or only `runIds`). */
+export async function sweepRuns(options: SweepOptions, runIds?: readonly string[]): Promise<SweepReport> {
+  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [] };
+  const heads = runIds
+    ? (await Promise.all(runIds.map((runId) => options.store.get<RunDoc>(docIds.run(runId))))).filter((head): head is NonNullable<typeof head> => head !== undefined)
+    : (await options.store.listByPrefix<RunDoc>(docIds.runsPrefix(), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
+  for (const head of heads) {
+    // Streaming runs are the Condition Engine's: their completions are durable in the broker.
+    if (head.status !== 'running' || (head as { engine?: string }).engine === 'stream') continue;
+    report.runsChecked += 1;
+    await sweepRun(options, head, report);
+  }
+  return report;
+}
+
+async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport): Promise<void> {
+  const { store } = options;
+  const [current] = await store.listByPrefix<StageDoc>(docIds.stagesPrefix(run.runId), { includeDocs: true, descending: true, limit: 1 });
+  const stage = current?.doc;
+  if (!stage || stage.end || stage.taskCount === 0) return;
+  const [invokes, results] = await Promise.all([
+    store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true }),
+    store.listByPrefix(docIds.resultsPrefix(run.runId, stage.seq)),
+  ]);
+  const reported = new Set(results.map((row) => Number(row.id.slice(row.id.lastIndexOf('/') + 1))));
+  // Ids sort by index, then attempt: the last claim of an index is its latest attempt.
+  const latest = new Map<number, InvokeDoc>();
+  for (const row of invokes) if (row.doc) latest.set(row.doc.index, row.doc);
+  const staleBefore = (options.now ?? Date.now)() - (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
+  let workflow: WorkflowDoc | undefined;
+  for (const claim of latest.values()) {
+    if (reported.has(claim.index) || (claim.invokedAt ?? claim.claimedAt) > staleBefore) continue;
+    if (!claim.activationId) {
+      report.neverInvoked.push({ runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt });
+      continue;
+    }
+    const outcome = await outcomeOf(options.client, claim.activationId);
+    if (!outcome) {
+      report.stillRunning += 1;
+      continue;
+    }
+    workflow ??= await store.get<WorkflowDoc>(docIds.workflow(run.workflow));
+    if (!workflow) return;
+    const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: claim.seq, index: claim.index, attempt: claim.attempt, trigger: workflow.trigger, stageId: stage.stageId };
+    const payload = toPayload(taskOutcomeEvent(task, outcome.outcome, outcome.activationId));
+    await deliverEvent(options.client, workflow.trigger, run.workflow, payload, Date.now() + 60_000);
+    report.redelivered.push({ runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt, outcome: 'error' in outcome.outcome ? 'failed' : 'completed', activationId: outcome.activationId });
+  }
+}
+
+/** What the task's activation ended with; undefined while it has no record (it still runs). */
+async function outcomeOf(client: DeliveryClient, activationId: string): Promise<{ outcome: Outcome; activationId: string } | undefined> {
+  const record = await activationRecord(client, activationId);
+  if (!record) return undefined;
+  if (isTaskConductor(record)) {
+    // [first conductor run, the user's action, second conductor run]: the action's own record says how it went.
+    const actionId = record.logs?.[1];
+    const action = typeof actionId === 'string' ? await activationRecord(client, actionId) : undefined;
+    if (action) return { outcome: outcomeOfRecord(action), activationId: actionId as string };
+    return { outcome: { error: errorOf(record) ?? 'whiskflow.ConductorFailed' }, activationId };
+  }
+  return { outcome: outcomeOfRecord(record), activationId };
+}
+
+/** A record of the task conductor's composition (OpenWhisk annotates conductor compositions `conductor: true`). */
+function isTaskConductor(record: ActivationRecord): boolean {
+  return record.name === TASK_CONDUCTOR.slice(TASK_CONDUCTOR.lastIndexOf('/') + 1)
+    && record.annotations?.some((annotation) => annotation.key === 'conductor' && annotation.value === true) === true;
+}
+
+/** As the task conductor reads an action's output: an `error` field (or an unsuccessful record) is a failure. */
+function outcomeOfRecord(record: ActivationRecord): Outcome {
+  const error = errorOf(record);
+  if (error !== undefined || record.response?.success === false) return { error: error ?? record.response?.status ?? 'unknown error' };
+  return { result: (record.response?.result ?? {}) as Json };
+}
+
+function errorOf(record: ActivationRecord): Json | undefined {
+  const result = record.response?.result;
+  return isJsonObject(result as Json) && (result as { error?: Json }).error !== undefined ? (result as { error: Json }).error : undefined;
+}
+
+async function activationRecord(client: DeliveryClient, activationId: string): Promise<ActivationRecord | undefined> {
+  try {
+    return (await client.activations.get({ name: activationId })) as ActivationRecord;
+  } catch (error) {
+    if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * A completion event that never reaches the orchestrator (here: its rule is disabled while the task
+ * finishes, as if the orchestrator activation had died) stalls the run; `sweepRuns` reads the
+ * task's outcome from its activation records and fires it again, and the run goes on exactly once.
+ */
+import { join } from 'path';
+import { parseWorkflow } from '../../../lib/model/parse';
+import { deployWorkflow, scheduleSweeper } from '../../../lib/triggers/manager';
+import { deployActionFile } from '../../../lib/triggers/action-file';
+import { SWEEP_TRIGGER, workflowRule } from '../../../lib/triggers/names';
+import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
+import { describeRun } from '../../../lib/engine/native/run-view';
+import { sweepRuns } from '../../../lib/engine/native/sweep';
+import { docIds, type InvokeDoc } from '../../../lib/store/run-documents';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+
+jest.setTimeout(180_000);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const giveUpAt = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('sweeping runs whose completion event was lost', () => {
+  let deployed: DeployedPlatform;
+
+  beforeAll(async () => {
+    deployed = await startDeployedPlatform();
+    await deployActionFile(deployed.client, { file: join(ROOT, 'test/fixtures/actions/test-actions.js'), packageName: 'fixtures' });
+    await deployWorkflow(deployed.client, deployed.store, parseWorkflow(`
+name: lossy
+stages:
+  - id: slow
+    kind: task
+    action: fixtures/wait
+  - id: after
+    kind: task
+    action: fixtures/double
+`));
+  });
+
+  afterAll(async () => {
+    await deployed?.platform.stop();
+  });
+
+  /** Starts a run and lets its first task's completion go nowhere (the rule is off while it finishes). */
+  async function runLosingFirstCompletion(): Promise<string> {
+    const { client, store } = deployed;
+    const { runId } = await requestRun(client, 'lossy', { ms: 1_500, value: 21 });
+    const claim = await until('the task to be invoked', async () => {
+      const [row] = await store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(runId), { includeDocs: true });
+      return row?.doc?.activationId ? row.doc : undefined;
+    });
+    await client.rules.disable({ name: workflowRule('lossy') });
+    try {
+      await until('the task conductor to finish', async () => client.activations.get({ name: claim.activationId! }).catch(() => undefined));
+    } finally {
+      await client.rules.enable({ name: workflowRule('lossy') });
+    }
+    await sleep(500);
+    expect(await store.get(docIds.run(runId))).toMatchObject({ status: 'running' });
+    expect(await store.listByPrefix(docIds.resultsPrefix(runId))).toHaveLength(0);
+    return runId;
+  }
+
+  it('re-delivers the finished task\'s outcome once; the run completes and the next stage starts once', async () => {
+    const { client, store } = deployed;
+    const runId = await runLosingFirstCompletion();
+
+    // Not overdue yet: nothing is fired.
+    const early = await sweepRuns({ store, client, staleAfterMs: 600_000 }, [runId]);
+    expect(early).toMatchObject({ runsChecked: 1, redelivered: [] });
+
+    const report = await sweepRuns({ store, client, staleAfterMs: 0 });
+    expect(report.redelivered).toEqual([expect.objectContaining({ runId, seq: 0, index: 0, attempt: 1, outcome: 'completed' })]);
+    const run = await waitForRun(store, runId, { timeoutMs: 60_000 });
+    expect(run).toMatchObject({ status: 'succeeded', output: { value: 42 } });
+
+    // A second sweep finds nothing to do, and every stage ran its task once.
+    expect((await sweepRuns({ store, client, staleAfterMs: 0 }, [runId])).redelivered).toEqual([]);
+    const view = (await describeRun(store, runId))!;
+    expect(view.stages.map((stage) => [stage.stageId, stage.tasks.map((task) => task.attempts.length)])).toEqual([['slow', [1]], ['after', [1]]]);
+  });
+
+  it('repairs the run by itself when the whiskflow/sweeper action runs from its alarm (deploy --sweep-cron)', async () => {
+    const { client, store } = deployed;
+    const runId = await runLosingFirstCompletion();
+    await scheduleSweeper(client, '* * * * * *', { staleAfterMs: 0 });
+    try {
+      expect(await waitForRun(store, runId, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded', output: { value: 42 } });
+    } finally {
+      await client.feeds.delete({ name: '/whisk.system/alarms/alarm', trigger: SWEEP_TRIGGER }).catch(() => undefined);
+      await client.triggers.delete({ name: SWEEP_TRIGGER }).catch(() => undefined);
+    }
+    const sweeps = await client.activations.list({ name: 'whiskflow/sweeper', limit: 5, docs: true } as never) as unknown as { response: { success: boolean } }[];
+    expect(sweeps.length).toBeGreaterThan(0);
+    expect(sweeps.every((activation) => activation.response.success)).toBe(true);
+  });
+});

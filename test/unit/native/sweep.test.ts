@@ -1,0 +1,86 @@
+/** How the sweep reads a task's outcome from activation records, and which tasks it leaves alone. */
+import { sweepRuns } from '../../../lib/engine/native/sweep';
+import type { DeliveryClient } from '../../../lib/report/deliver';
+import { MemoryRunStore } from '../../../lib/store/memory';
+import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
+
+const NOW = 1_000_000;
+const conductor = (logs: string[], result: object) => ({ name: 'task', logs, annotations: [{ key: 'conductor', value: true }], response: { success: !('error' in result), result } });
+const action = (result: object, success = !('error' in result)) => ({ name: 'user', logs: [], annotations: [], response: { success, status: success ? 'success' : 'application error', result } });
+
+async function seededStore(tasks: { index: number; attempt?: number; activationId?: string; invokedAt?: number; done?: boolean }[], runStatus: RunDoc['status'] = 'running') {
+  const store = new MemoryRunStore();
+  await store.createOnly(docIds.workflow('wf'), { type: 'workflow', name: 'wf', trigger: 'whiskflow-wf', selfReporting: [], deployedAt: 0, definition: { name: 'wf', stages: [] } } as unknown as WorkflowDoc);
+  await store.createOnly(docIds.run('r1'), { type: 'run', runId: 'r1', workflow: 'wf', input: null, status: runStatus, startedAt: 0 } satisfies RunDoc);
+  await store.createOnly(docIds.stage('r1', 0), { type: 'stage', runId: 'r1', seq: 0, stageId: 'm', data: null, taskCount: tasks.length, window: tasks.length, startedAt: 0 } satisfies StageDoc);
+  for (const task of tasks) {
+    const attempt = task.attempt ?? 1;
+    const invoke: InvokeDoc = { type: 'invoke', runId: 'r1', seq: 0, index: task.index, attempt, claimedAt: task.invokedAt ?? 0 };
+    if (task.activationId) Object.assign(invoke, { activationId: task.activationId, invokedAt: task.invokedAt ?? 0 });
+    await store.createOnly(docIds.invoke('r1', 0, task.index, attempt), invoke);
+    if (task.done) await store.createOnly(docIds.result('r1', 0, task.index, tasks.length), { type: 'result', runId: 'r1', seq: 0, index: task.index, attempt, ok: true, completedAt: 0 });
+  }
+  return store;
+}
+
+function fakeClient(records: Record<string, object>) {
+  const fired: { name: string; params: Record<string, unknown> }[] = [];
+  const client: DeliveryClient = {
+    triggers: { invoke: async ({ name, params }) => { fired.push({ name, params: params as Record<string, unknown> }); return {}; } },
+    actions: { invoke: async () => ({}) },
+    activations: {
+      get: async ({ name }) => {
+        const record = records[name];
+        if (!record) throw Object.assign(new Error('not found'), { statusCode: 404 });
+        return record;
+      },
+    },
+  };
+  return { client, fired };
+}
+
+describe('sweepRuns', () => {
+  it('fires the user action\'s outcome from the conductor composition: its result, or its error', async () => {
+    const store = await seededStore([{ index: 0, activationId: 'c0' }, { index: 1, activationId: 'c1' }]);
+    const { client, fired } = fakeClient({
+      c0: conductor(['c0-1', 'a0', 'c0-2'], { reported: 'task.completed' }), a0: action({ sum: 3 }),
+      c1: conductor(['c1-1', 'a1', 'c1-2'], { reported: 'task.failed' }), a1: action({ error: 'bad input' }),
+    });
+    const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
+    expect(report.redelivered.map((item) => [item.index, item.outcome, item.activationId])).toEqual([[0, 'completed', 'a0'], [1, 'failed', 'a1']]);
+    expect(fired.map((fire) => fire.name)).toEqual(['whiskflow-wf', 'whiskflow-wf']);
+    const [completed, failed] = fired.map((fire) => fire.params);
+    expect(completed).toMatchObject({ type: 'dev.whiskflow.task.completed', id: 'r1/0/0/1', data: { result: { sum: 3 }, task: { runId: 'r1', seq: 0, index: 0, attempt: 1, stageId: 'm', trigger: 'whiskflow-wf' } } });
+    expect(failed).toMatchObject({ type: 'dev.whiskflow.task.failed', id: 'r1/0/1/1', data: { error: 'bad input' } });
+  });
+
+  it('fails the attempt with the composition\'s error when the conductor died before running the action; reads a self-reporting action\'s own record', async () => {
+    const store = await seededStore([{ index: 0, activationId: 'c0' }, { index: 1, activationId: 'self1' }]);
+    const { client, fired } = fakeClient({
+      c0: conductor(['c0-1'], { error: 'The action did not produce a valid response and exited unexpectedly.' }),
+      self1: action({ total: 7 }),
+    });
+    const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
+    expect(report.redelivered.map((item) => [item.index, item.outcome])).toEqual([[0, 'failed'], [1, 'completed']]);
+    expect(fired[0]!.params).toMatchObject({ data: { error: 'The action did not produce a valid response and exited unexpectedly.' } });
+    expect(fired[1]!.params).toMatchObject({ data: { result: { total: 7 } } });
+  });
+
+  it('leaves alone what is recorded, recent, still running, older attempts, finished runs; reports claims never invoked', async () => {
+    const store = await seededStore([
+      { index: 0, activationId: 'c0', done: true },
+      { index: 1, activationId: 'c1', invokedAt: NOW - 10 },
+      { index: 2, activationId: 'running' },
+      { index: 3, activationId: 'old-attempt' },
+      { index: 3, attempt: 2, activationId: 'running-retry' },
+      { index: 4 },
+    ]);
+    const { client, fired } = fakeClient({ c0: conductor(['x', 'y', 'z'], {}), c1: conductor(['x', 'y', 'z'], {}), 'old-attempt': conductor(['x', 'y', 'z'], {}) });
+    const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
+    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', seq: 0, index: 4, attempt: 1 }] });
+    expect(fired).toEqual([]);
+
+    const finished = await seededStore([{ index: 0, activationId: 'c0' }], 'succeeded');
+    expect(await sweepRuns({ store: finished, client, staleAfterMs: 0, now: () => NOW })).toMatchObject({ runsChecked: 0, redelivered: [] });
+  });
+});
