@@ -120,13 +120,7 @@ export class ContainerPool implements ActionRuntime {
    */
   private drain(): void {
     if (this.shuttingDown || this.queuedCount === 0) return;
-    for (const container of this.containers) {
-      while (container.hasCapacity()) {
-        const pending = this.takeWaiting(container.key);
-        if (pending === undefined) break;
-        this.assign(container, pending, false);
-      }
-    }
+    for (const container of this.containers) this.fillFrom(container);
     if (this.queuedCount === 0) return;
     // Actions without a container first (memory freed for them must not go to another container of
     // an action that already has some), then oldest first: the head of each action's queue.
@@ -148,12 +142,17 @@ export class ContainerPool implements ActionRuntime {
         if (container === undefined) continue;
         this.assign(container, pending, true);
         // The new container takes further runs of its action up to its concurrency.
-        while (container.hasCapacity()) {
-          const next = this.takeWaiting(container.key);
-          if (next === undefined) break;
-          this.assign(container, next, false);
-        }
+        this.fillFrom(container);
       }
+    }
+  }
+
+  /** Hands `container` waiting runs of its own action while it has free slots. */
+  private fillFrom(container: Container): void {
+    while (container.hasCapacity()) {
+      const pending = this.takeWaiting(container.key);
+      if (pending === undefined) return;
+      this.assign(container, pending, false);
     }
   }
 
