@@ -55,6 +55,10 @@ export interface WorkflowDoc {
   /** Actions that report their own completion (annotation `whiskflow-report: self`). */
   selfReporting: string[];
   deployedAt: number;
+  /** Which engine runs it: absent or `native` (trigger, rule, orchestrator), or `streaming` (`whiskflow engine`). */
+  model?: 'native' | 'streaming';
+  /** Streaming model: where `whiskflow run` produces the run's start (as given to `whiskflow engine`). */
+  stream?: { url: string; topicPrefix: string };
 }
 
 /** A transition: the `seq`-th stage entered by the run (or its end, `stageId` = END_STAGE). */

@@ -198,8 +198,33 @@ export async function deployWorkflow(client: ManagementClient, store: RunStore, 
   return { workflow: workflow.name, trigger, rule: workflowRule(workflow.name), feeds: feedTriggers, missingActions: inspected.missing };
 }
 
+/**
+ * Deploys a workflow for the streaming model: its definition goes to the store (where `whiskflow
+ * engine` finds it) with the stream that `whiskflow run` starts it on; the native trigger, rule and
+ * feeds of an earlier native deployment are removed, so that nothing starts it natively any more.
+ * The tasks are OpenWhisk actions either way (the Rule Engine invokes them).
+ */
+export async function deployStreamingWorkflow(client: ManagementClient, store: RunStore, workflow: Workflow, stream: { url: string; topicPrefix: string }): Promise<DeployedWorkflow> {
+  const inspected = await inspectActions(client, actionsOf(workflow));
+  await store.ensureReady();
+  await removeNativeEntities(client, workflow.name);
+  const doc: WorkflowDoc = {
+    type: 'workflow', name: workflow.name, definition: workflow, trigger: workflowTrigger(workflow.name),
+    selfReporting: inspected.selfReporting, deployedAt: Date.now(), model: 'streaming', stream,
+  };
+  await store.upsert(docIds.workflow(workflow.name), doc);
+  return { workflow: workflow.name, trigger: '', rule: '', feeds: [], missingActions: inspected.missing };
+}
+
 /** Removes what `deployWorkflow` created (feeds first, as `wsk trigger delete` does); keeps past runs. */
 export async function undeployWorkflow(client: ManagementClient, store: RunStore, workflow: string): Promise<string[]> {
+  const removed = await removeNativeEntities(client, workflow);
+  if (await store.remove(docIds.workflow(workflow))) removed.push(`definition ${workflow}`);
+  return removed;
+}
+
+/** The rules, triggers and feeds of a native deployment of `workflow` (what exists of them). */
+async function removeNativeEntities(client: ManagementClient, workflow: string): Promise<string[]> {
   const removed: string[] = [];
   const gone = async (what: string, call: () => Promise<unknown>) => {
     try {
@@ -222,7 +247,6 @@ export async function undeployWorkflow(client: ManagementClient, store: RunStore
     if (typeof feed === 'string') await gone(`feed of ${trigger}`, () => client.feeds.delete({ name: feed, trigger }));
     await gone(`trigger ${trigger}`, () => client.triggers.delete({ name: trigger }));
   }
-  if (await store.remove(docIds.workflow(workflow))) removed.push(`definition ${workflow}`);
   return removed;
 }
 

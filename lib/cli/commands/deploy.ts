@@ -1,7 +1,11 @@
 /** `whiskflow deploy <workflow>`: installs/updates the orchestrator and the workflow's trigger, rule and feeds. */
 import type { Command } from 'commander';
 import type { JsonObject } from '../../model/json';
-import { deployRuntime, deployWorkflow, scheduleSweeper, type FeedOptions } from '../../triggers/manager';
+import { deployRuntime, deployStreamingWorkflow, deployWorkflow, scheduleSweeper, type FeedOptions } from '../../triggers/manager';
+import { parseStreamUrl } from '../../engine/streaming/brokers/stream-url';
+import { redactStreamUrl } from '../../engine/streaming/stream-connection';
+import type { Workflow } from '../../model/workflow';
+import type { Connection } from './connection';
 import { connect } from './connection';
 import { resolve } from 'path';
 import { InvalidInputError } from '../../errors';
@@ -20,6 +24,9 @@ interface DeployFlags {
   concurrency?: number;
   memory?: number;
   sweepCron?: string;
+  model: 'native' | 'streaming';
+  stream?: string;
+  topicPrefix: string;
 }
 
 function positiveInteger(flag: string): (value: string) => number {
@@ -45,9 +52,13 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, conductor, timer); stock OpenWhisk allows 1 unless raised', positiveInteger('--concurrency'))
     .option('--memory <MB>', 'limits.memory of the whiskflow actions', positiveInteger('--memory'))
     .option('--sweep-cron <expression>', 'run whiskflow/sweeper on this schedule (alarms feed): re-delivers completions lost with a dead orchestrator activation')
+    .option('--model <model>', 'execution model: native (trigger, rule, orchestrator actions) or streaming (`whiskflow engine`)', executionModel, 'native')
+    .option('--stream <url>', 'with --model streaming: the engine\'s kafka://… or redis://… URL, where `whiskflow run` starts runs')
+    .option('--topic-prefix <prefix>', 'with --model streaming: the engine\'s --topic-prefix', '')
     .action(async (file: string, flags: DeployFlags) => {
       const connection = connect();
       const workflow = readWorkflow(file);
+      if (flags.model === 'streaming') return deployForStreaming(connection, workflow, flags);
       const feeds: FeedOptions = {};
       if (flags.cron) {
         feeds.cron = flags.cron;
@@ -78,4 +89,28 @@ export function register(program: Command): void {
       }
       console.log(`run it: whiskflow run ${deployed.workflow} --input '{...}' --wait   or   wsk trigger fire ${deployed.trigger} -p input '{...}'`);
     });
+}
+
+function executionModel(value: string): 'native' | 'streaming' {
+  if (value !== 'native' && value !== 'streaming') throw new InvalidInputError(`--model must be 'native' or 'streaming', got '${value}'`, { flag: '--model', value });
+  return value;
+}
+
+/** Native-only flags make no sense for a workflow that `whiskflow engine` runs: refuse them by name. */
+const NATIVE_ONLY_FLAGS = [['cron', '--cron'], ['changesDb', '--changes-db'], ['sweepCron', '--sweep-cron'], ['concurrency', '--concurrency'], ['memory', '--memory']] as const;
+
+async function deployForStreaming(connection: Connection, workflow: Workflow, flags: DeployFlags): Promise<void> {
+  if (!flags.stream) throw new InvalidInputError('--model streaming needs --stream <url> (the kafka://… or redis://… URL given to `whiskflow engine`)', { flag: '--stream' });
+  parseStreamUrl(flags.stream);
+  const nativeOnly = NATIVE_ONLY_FLAGS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
+  if (nativeOnly.length > 0) throw new InvalidInputError(`${nativeOnly.join(', ')} only apply to --model native`, { flags: nativeOnly });
+  if (flags.actions) {
+    if (!flags.package) throw new InvalidInputError('--actions needs --package <name>', {});
+    const names = await deployActionFile(connection.client, { file: resolve(flags.actions), packageName: flags.package });
+    console.log(`ok: deployed actions ${names.join(', ')}`);
+  }
+  const deployed = await deployStreamingWorkflow(connection.client, connection.store, workflow, { url: flags.stream, topicPrefix: flags.topicPrefix });
+  console.log(`ok: deployed workflow ${deployed.workflow} for the streaming model (${redactStreamUrl(flags.stream)}${flags.topicPrefix ? `, topic prefix ${flags.topicPrefix}` : ''})`);
+  if (deployed.missingActions.length) console.error(`warning: these actions do not exist yet; deploy them before running: ${deployed.missingActions.join(', ')}`);
+  console.log(`run it (with \`whiskflow engine --stream ${redactStreamUrl(flags.stream)}\` running): whiskflow run ${deployed.workflow} --input '{...}' --wait`);
 }

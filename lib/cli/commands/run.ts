@@ -1,7 +1,7 @@
 /**
  * `whiskflow run <workflow> [--input file|json] [--wait] [--stream url]`: starts a run by firing the
- * workflow's trigger (native model), or with `--stream` by producing its `run.started` event to the
- * stream that `whiskflow engine` consumes (streaming model). Either way the run's records land in the
+ * workflow's trigger (native model), or, for a workflow deployed with `--model streaming` or with
+ * `--stream`, by producing its `run.started` event to the stream that `whiskflow engine` consumes. Either way the run's records land in the
  * same store, so `--wait`, `status`, `logs` and `runs` work alike.
  */
 import { SingleBar, Presets } from 'cli-progress';
@@ -10,6 +10,7 @@ import { requestRun, waitForRun } from '../../engine/native/run-client';
 import { DEFAULT_TOPICS, startStreamRun } from '../../engine/streaming';
 import { createEventStream } from '../../engine/streaming/stream-connection';
 import type { Json } from '../../model/json';
+import { docIds, type WorkflowDoc } from '../../store/run-documents';
 import { connect } from './connection';
 import { readInput, workflowName } from './workflow-file';
 
@@ -26,8 +27,11 @@ export function register(program: Command): void {
       const connection = connect();
       const workflow = workflowName(nameOrFile);
       const input = readInput(flags.input);
-      const runId = flags.stream
-        ? await startOnStream(flags.stream, `${flags.topicPrefix}${DEFAULT_TOPICS.completions}`, workflow, input)
+      // A workflow deployed with `--model streaming` names its stream; --stream overrides it.
+      const deployedStream = flags.stream ? undefined : (await connection.store.get<WorkflowDoc>(docIds.workflow(workflow)))?.stream;
+      const stream = flags.stream ? { url: flags.stream, topicPrefix: flags.topicPrefix } : deployedStream;
+      const runId = stream
+        ? await startOnStream(stream.url, `${stream.topicPrefix}${DEFAULT_TOPICS.completions}`, workflow, input)
         : (await requestRun(connection.client, workflow, input)).runId;
       console.log(`ok: started run ${runId}`);
       if (!flags.wait) return;

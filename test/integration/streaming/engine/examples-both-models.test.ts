@@ -7,7 +7,8 @@
  * activation for every task).
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { parseWorkflow } from '../../../../lib/model/parse';
@@ -104,5 +105,52 @@ describe('examples under the native and the streaming model (Redis, Kafka) on on
     expect(JSON.parse(output.at(-1) ?? 'null')).toEqual({ label: 'small', total: 6, parts: 2 });
     const head = await live.store.get<RunDoc>(docIds.run(runId as string));
     expect((head as { engine?: string } | undefined)?.engine).toBe('stream');
+  });
+
+  it('`whiskflow deploy --model streaming` selects the streaming model: `whiskflow run` then starts runs on the engine\'s stream', async () => {
+    const live = deployed as DeployedPlatform;
+    const prefix = `deploy-${randomUUID().slice(0, 8)}.`;
+    const dir = mkdtempSync(join(tmpdir(), 'whiskflow-streamed-'));
+    const file = join(dir, 'workflow.yaml');
+    writeFileSync(file, readFileSync(join(ROOT, 'examples/map-reduce/workflow.yaml'), 'utf8').replace(/^name: map-reduce$/m, 'name: map-reduce-streamed'));
+    const model = await startStreamingModel(live, (redis as TestService).url, 'deploy', {
+      completions: `${prefix}${DEFAULT_TOPICS.completions}`, orchestration: `${prefix}${DEFAULT_TOPICS.orchestration}`,
+    });
+    const saved = { ...process.env };
+    const output: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { output.push(parts.join(' ')); });
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const cli = async (...args: string[]) => {
+      const program = new Command('whiskflow').exitOverride();
+      for (const register of WORKFLOW_COMMANDS) register(program);
+      await program.parseAsync(['node', 'whiskflow', ...args]);
+    };
+    try {
+      Object.assign(process.env, {
+        WHISK_APIHOST: live.platform.apihost, WHISK_AUTH: live.platform.auth, COUCHDB_URL: live.platform.couchUrl, WHISKFLOW_DB: 'whiskflow',
+        WHISKFLOW_BUNDLES_DIR: join(ROOT, 'dist/actions'),
+      });
+      // Deployed natively first: the streaming deployment takes its trigger and rule away.
+      await cli('deploy', file);
+      await expect(cli('deploy', file, '--model', 'streaming')).rejects.toThrow(/--model streaming needs --stream/);
+      await expect(cli('deploy', file, '--model', 'streaming', '--stream', (redis as TestService).url, '--cron', '* * * * *')).rejects.toThrow(/--cron only apply to --model native/);
+      await expect(cli('deploy', file, '--model', 'batch')).rejects.toThrow(/--model must be 'native' or 'streaming'/);
+      await cli('deploy', file, '--model', 'streaming', '--stream', (redis as TestService).url, '--topic-prefix', prefix);
+      await expect(live.client.triggers.get({ name: 'whiskflow-map-reduce-streamed' })).rejects.toMatchObject({ statusCode: 404 });
+      await cli('run', 'map-reduce-streamed', '--input', JSON.stringify({ chunks: [{ numbers: [4, 5] }] }), '--wait', '--timeout', '240');
+    } finally {
+      log.mockRestore();
+      write.mockRestore();
+      process.env = saved;
+      await model.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const text = output.join('\n');
+    expect(text).toContain('ok: deployed workflow map-reduce-streamed for the streaming model');
+    const runId = /started run (\S+)/.exec(text)?.[1];
+    expect(text).toContain(`run ${runId} succeeded`);
+    expect(JSON.parse(output.at(-1) ?? 'null')).toEqual({ label: 'small', total: 9, parts: 1 });
+    const head = await live.store.get<RunDoc>(docIds.run(runId as string));
+    expect(head).toMatchObject({ workflow: 'map-reduce-streamed', engine: 'stream' });
   });
 });
