@@ -15,6 +15,7 @@ import type { JsonObject } from '../lib/model/json';
 import type { OrchestratorEvent } from '../lib/engine/native/events';
 import { createRunStore, parseStoreConfig } from '../lib/store/config';
 import type { RunStore } from '../lib/store/run-store';
+import { GroupCommitStore } from '../lib/store/group-commit';
 import { toActionError } from '../lib/engine/native/action-error';
 
 export async function main(params: JsonObject): Promise<JsonObject> {
@@ -41,12 +42,16 @@ export async function main(params: JsonObject): Promise<JsonObject> {
   }
 }
 
-/** One store per configuration for the life of the container, so that its caches survive activations. */
+/**
+ * One store per configuration for the life of the container, so that its caches survive activations.
+ * Group commit: the activations a container runs at once share their creates and listings
+ * (lib/store/group-commit.ts), which cuts the store's request count on wide fan-ins.
+ */
 const stores = new Map<string, RunStore>();
 function storeFor(settings: unknown): RunStore {
   const config = parseStoreConfig(settings);
   const key = JSON.stringify(config);
-  return stores.get(key) ?? stores.set(key, createRunStore(config)).get(key)!;
+  return stores.get(key) ?? stores.set(key, new GroupCommitStore(createRunStore(config))).get(key)!;
 }
 
 /** A definition on the trigger (wskdeploy deployments) is validated like a workflow file. */

@@ -51,6 +51,7 @@ interface Options {
   fanoutSizes: number[];
   fanout10k: boolean;
   maxContainers?: number;
+  containerNice: number;
   whiskflowConcurrency: number;
   whiskflowMemory?: number;
   couchProxy: boolean;
@@ -118,6 +119,24 @@ async function waitForRunEnd(store: RunStore, runId: string, deadline: number, p
   }
 }
 
+
+/**
+ * The reporting half of one task: the conductor run that follows the user action in the same
+ * composition (both records have the composite activation as `cause`) fires the trigger; the
+ * orchestrator activation it starts writes the result.
+ */
+function reportingPath(noop: ActivationSummary, conductors: readonly ActivationSummary[], lastResultAt: number | undefined): FanoutResult['lastMapTask'] {
+  const cause = (noop as { cause?: string }).cause;
+  const noopEnd = noop.end ?? noop.start;
+  const reporter = cause ? conductors.filter((record) => (record as { cause?: string }).cause === cause && record.start >= noop.start).sort((a, b) => a.start - b.start).at(-1) : undefined;
+  if (!reporter) return {};
+  const reporterEnd = reporter.end ?? reporter.start;
+  return {
+    noopEndToReportingConductorStartMs: reporter.start - noopEnd,
+    reportingConductorMs: reporterEnd - reporter.start,
+    ...(lastResultAt !== undefined ? { reportingConductorEndToLastResultMs: lastResultAt - reporterEnd } : {}),
+  };
+}
 
 // ---- CPU ------------------------------------------------------------------------------------
 
@@ -397,6 +416,8 @@ interface FanoutResult {
   tasksPerSecond: number;
   /** Last map no-op activation end → the reduce no-op activation start. */
   joinLatencyMs: number;
+  /** How the last map no-op's completion travelled: its end → the conductor run that reports it → the last map result stored. */
+  lastMapTask: { noopEndToReportingConductorStartMs?: number; reportingConductorMs?: number; reportingConductorEndToLastResultMs?: number };
   /** The same join from the store: last map result written → reduce stage claimed. */
   storeJoin: { lastMapResultAt?: number; reduceStageStartedAt?: number; lastResultToReduceStageMs?: number; reduceStageToReduceNoopStartMs?: number };
   mapNoopActivations: number;
@@ -450,6 +471,7 @@ async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
     listActivations(ow, ORCHESTRATOR, t0), listActivations(ow, TASK, t0),
   ]);
   const lastMapEnd = Math.max(...maps.map((record) => record.end ?? record.start));
+  const lastMap = maps.find((record) => (record.end ?? record.start) === lastMapEnd);
   const reduceStart = reduces.length ? Math.min(...reduces.map((record) => record.start)) : Number.NaN;
   const view = await describeRun(store, runId, false);
   const mapStage = view?.stages.find((stage) => stage.stageId === 'map');
@@ -470,6 +492,7 @@ async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
       ...(mapStage?.endedAt !== undefined && reduceStage ? { lastResultToReduceStageMs: reduceStage.startedAt - mapStage.endedAt } : {}),
       ...(reduceStage ? { reduceStageToReduceNoopStartMs: reduceStart - reduceStage.startedAt } : {}),
     },
+    lastMapTask: lastMap ? reportingPath(lastMap, conductors, mapStage?.endedAt) : {},
     mapNoopActivations: maps.length,
     reduceNoopActivations: reduces.length,
     orchestratorActivations: orchestrations.length,
@@ -576,7 +599,7 @@ async function run(options: Options): Promise<void> {
         // The 80-task composer composition needs 80 components and 161 conductor runs; stock is 50.
         limits: { sequenceMaxLength: Math.max(50, largestSequence + 10) },
         activationCacheSize: 300_000,
-        ...(options.maxContainers ? { runtime: { maxContainers: options.maxContainers } } : {}),
+        ...(options.maxContainers || options.containerNice ? { runtime: { ...(options.maxContainers ? { maxContainers: options.maxContainers } : {}), ...(options.containerNice ? { containerNice: options.containerNice } : {}) } } : {}),
       },
     });
     console.log(`platform pid ${platform.pid} at ${platform.apihost}; CouchDB ${couch.url}${proxy ? ` behind counting proxy ${proxy.url}` : ''}`);
@@ -708,6 +731,7 @@ const program = new Command('bench-native')
   .option('--fanout-sizes <list>', 'map sizes for fan-out/fan-in; empty to skip', intList, [10, 100, 1000])
   .option('--fanout-10k', 'also run a 10,000-task map (several minutes on the embedded CouchDB)', false)
   .option('--max-containers <n>', "the runtime's container limit (platform default 16 thrashes on fan-out: see the report notes)", positiveInt, 48)
+  .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (runtime containerNice; 0 = same priority)', (value: string) => Number.parseInt(value, 10), 0)
   .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, task conductor, timer); 1 = stock OpenWhisk', positiveInt, 1)
   .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions (stock default 256, max 512)', positiveInt)
   .option('--no-couch-proxy', 'do not put the counting proxy in front of CouchDB (no request counts)')

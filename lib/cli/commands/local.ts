@@ -17,6 +17,7 @@ export interface LocalCommandOptions {
   writeWskprops?: string | boolean;
   stockLimits?: boolean;
   userMemory?: number;
+  containerNice?: number;
 }
 
 export function register(program: Command): void {
@@ -31,6 +32,8 @@ export function register(program: Command): void {
     .option('--stock-limits', 'use the stock OpenWhisk throttles (120 invokes/min, 100 concurrent, 60 fires/min)')
     .option('--user-memory <mb>', 'memory for action containers, as the sum of their memory limits (default: half the machine\'s, 1024..8192)',
       positiveInteger, optionalInteger(process.env.WHISKFLOW_LOCAL_USER_MEMORY_MB, 'WHISKFLOW_LOCAL_USER_MEMORY_MB'))
+    .option('--container-nice <n>', 'run action containers this much below the platform\'s CPU priority (1..19), so that the controller and CouchDB go first on a busy machine',
+      niceness, optionalInteger(process.env.WHISKFLOW_LOCAL_CONTAINER_NICE, 'WHISKFLOW_LOCAL_CONTAINER_NICE'))
     .action(async (options: LocalCommandOptions) => {
       await runLocal(options, config.couchdbUrl);
     });
@@ -42,7 +45,12 @@ async function runLocal(options: LocalCommandOptions, couchUrl: string | undefin
     couchPort: options.couchPort,
     dataDir: options.dataDir,
     stockLimits: options.stockLimits === true,
-    ...(options.userMemory !== undefined ? { runtime: { userMemoryMb: options.userMemory } } : {}),
+    ...(options.userMemory !== undefined || options.containerNice !== undefined ? {
+      runtime: {
+        ...(options.userMemory !== undefined ? { userMemoryMb: options.userMemory } : {}),
+        ...(options.containerNice !== undefined ? { containerNice: options.containerNice } : {}),
+      },
+    } : {}),
     ...(couchUrl ? { couchUrl } : {}),
     log: (message) => console.error(`whiskflow local: ${message}`),
   });
@@ -88,6 +96,12 @@ function portNumber(value: string): number {
 function positiveInteger(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return parsed;
+}
+
+function niceness(value: string): number {
+  const parsed = positiveInteger(value);
+  if (parsed > 19) throw new InvalidArgumentError('expected 1..19');
   return parsed;
 }
 

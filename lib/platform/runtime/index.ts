@@ -50,6 +50,16 @@ export interface NodeRuntimeOptions {
    * @default dist/lib/platform/runtime/proxy.js (see proxy-path.ts)
    */
   proxyPath?: string;
+  /**
+   * Niceness (0..19) of the container processes, relative to the platform process. On a real
+   * deployment the controller, the invoker and CouchDB run on machines of their own; on one small
+   * machine the user actions compete with them for CPU, and under load every store and API
+   * request queues behind action code. A positive value lets the control plane (and the embedded
+   * CouchDB, which stays at the platform's priority) go first. Unprivileged processes can only
+   * lower their priority, so this never needs root.
+   * @default 0 (the platform's own priority)
+   */
+  containerNice?: number;
 }
 
 /** Half the machine's memory, between 1 GB and 8 GB, in whole 256 MB containers. */
@@ -69,5 +79,6 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): ActionRunti
     nodePath: options.nodePath ?? process.execPath,
     proxyPath: options.proxyPath ?? resolveProxyPath(),
     moduleSearchPath: options.moduleSearchPath ?? resolveActionNodePath(),
+    containerNice: Math.min(19, Math.max(0, Math.floor(options.containerNice ?? 0))),
   });
 }

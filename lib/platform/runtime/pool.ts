@@ -30,6 +30,8 @@ export interface PoolSettings {
   nodePath: string;
   proxyPath: string;
   moduleSearchPath: string;
+  /** Niceness added to container processes (see NodeRuntimeOptions.containerNice). */
+  containerNice?: number;
 }
 
 interface PendingRun {
@@ -253,8 +255,8 @@ export class ContainerPool implements ActionRuntime {
   }
 
   private startProcess(memoryMb: number): ProxyProcess {
-    const { nodePath, proxyPath, moduleSearchPath } = this.settings;
-    return new ProxyProcess({ nodePath, proxyPath, moduleSearchPath, memoryMb });
+    const { nodePath, proxyPath, moduleSearchPath, containerNice } = this.settings;
+    return new ProxyProcess({ nodePath, proxyPath, moduleSearchPath, memoryMb, ...(containerNice ? { nice: containerNice } : {}) });
   }
 
   private takeStemCell(memoryMb: number): ProxyProcess | undefined {

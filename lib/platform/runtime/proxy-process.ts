@@ -17,6 +17,8 @@ export interface ProxyProcessSettings {
   moduleSearchPath: string;
   /** Becomes the V8 heap limit, standing in for the container's memory limit. */
   memoryMb: number;
+  /** Niceness relative to this process (NodeRuntimeOptions.containerNice); absent: the same priority. */
+  nice?: number;
 }
 
 type OutputListener = (chunk: string) => void;
@@ -53,6 +55,7 @@ export class ProxyProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
+    if (settings.nice && this.child.pid !== undefined) lowerPriority(this.child.pid, settings.nice);
     this.child.stdout?.setEncoding('utf8');
     this.child.stderr?.setEncoding('utf8');
     // Drained until a container adopts the process: a full pipe would block it.
@@ -109,5 +112,17 @@ export class ProxyProcess {
         reject(new Error(`the action proxy exited before listening (${description})`));
       });
     });
+  }
+}
+
+/**
+ * Set right after the spawn, before the proxy has loaded anything: the process then runs, and
+ * every action it is given later runs, below the platform. A failure only costs the priority.
+ */
+function lowerPriority(pid: number, nice: number): void {
+  try {
+    os.setPriority(pid, Math.min(19, os.getPriority() + nice));
+  } catch {
+    // e.g. a platform without priorities: run at the same priority
   }
 }

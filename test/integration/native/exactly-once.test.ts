@@ -13,6 +13,8 @@ import type { OrchestratorEvent } from '../../../lib/engine/native/events';
 import { parseWorkflow } from '../../../lib/model/parse';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../../lib/store/embedded-couch';
 import { CouchDbRunStore } from '../../../lib/store/couchdb';
+import { GroupCommitStore } from '../../../lib/store/group-commit';
+import type { RunStore } from '../../../lib/store/run-store';
 import { docIds, type ResultDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
 import { RecordingInvoker } from '../../unit/native/recording-invoker';
 
@@ -63,14 +65,27 @@ describe('exactly-once transitions on the embedded CouchDB', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // Several orchestrator activations (different ids), as the platform would run them side by side,
+  // each with its own store client and so its own warm cache, as in separate containers.
   it(`starts each of ${N} tasks once, joins each result once and starts the reduce once`, async () => {
+    const stores = Array.from({ length: 4 }, () => new CouchDbRunStore({ url: couch.url, dbname: 'whiskflow_exactly_once' }));
+    await fanInOnce('load-run', (i) => stores[i]!);
+  });
+
+  // Two containers that run two activations each at once: the activations of one container share
+  // its group-commit store (creates, replaces and listings coalesced), as in the orchestrator action.
+  it(`keeps it exactly once when the activations of one container share their requests (group commit)`, async () => {
+    const containers = Array.from({ length: 2 }, () => new GroupCommitStore(new CouchDbRunStore({ url: couch.url, dbname: 'whiskflow_exactly_once' })));
+    await fanInOnce('group-run', (i) => containers[i % 2]!);
+    expect(containers.every((container) => container.stats.createdDocs > container.stats.createRequests)).toBe(true);
+  });
+
+  async function fanInOnce(runId: string, storeOf: (activation: number) => RunStore): Promise<void> {
     const invoker = new RecordingInvoker();
-    // Several orchestrator activations (different ids), as the platform would run them side by side,
-    // each with its own store client and so its own warm cache, as in separate containers.
     const contexts: OrchestratorContext[] = Array.from({ length: 4 }, (_, i) => ({
-      store: new CouchDbRunStore({ url: couch.url, dbname: 'whiskflow_exactly_once' }), invoker, namespace: 'guest', activationId: `orchestrator-${i}`,
+      store: storeOf(i), invoker, namespace: 'guest', activationId: `orchestrator-${i}`,
     }));
-    const start: OrchestratorEvent = { type: 'run.started', eventId: 'start', workflow: 'fan-in', runId: 'load-run', input: { items: Array.from({ length: N }, (_, i) => i) } };
+    const start: OrchestratorEvent = { type: 'run.started', eventId: 'start', workflow: 'fan-in', runId, input: { items: Array.from({ length: N }, (_, i) => i) } };
     // The start event delivered twice at once: a retried orchestrator activation.
     await Promise.all([handleEvent(contexts[0]!, start), handleEvent(contexts[1]!, start)]);
     const fanOut = invoker.ofSeq(0);
@@ -92,19 +107,19 @@ describe('exactly-once transitions on the embedded CouchDB', () => {
     expect(joined).toHaveLength(N);
     expect(joined.map((r) => r.value)).toEqual(Array.from({ length: N }, (_, i) => i));
 
-    const results = await store.listByPrefix<ResultDoc>(docIds.resultsPrefix('load-run', 0));
+    const results = await store.listByPrefix<ResultDoc>(docIds.resultsPrefix(runId, 0));
     expect(results).toHaveLength(N);
-    const stages = await store.listByPrefix(docIds.stagesPrefix('load-run'));
-    expect(stages.map((row) => row.id)).toEqual([docIds.stage('load-run', 0), docIds.stage('load-run', 1)]);
+    const stages = await store.listByPrefix(docIds.stagesPrefix(runId));
+    expect(stages.map((row) => row.id)).toEqual([docIds.stage(runId, 0), docIds.stage(runId, 1)]);
 
     // The reduce completes, twice: the run ends once with the sum.
     const total = N * (N - 1) / 2;
     await Promise.all([0, 1].map((copy) => handleEvent(contexts[copy]!, { type: 'task.completed', eventId: 'sum', task: reduce[0]!.context, result: { total } })));
-    const run = (await store.get<RunHead>(docIds.run('load-run')))!;
+    const run = (await store.get<RunHead>(docIds.run(runId)))!;
     expect(run.status).toBe('succeeded');
     expect(run.output).toEqual({ total });
     expect(invoker.starts).toHaveLength(N + 1);
-  });
+  }
 
   it('starts every task of a sequence once when each completion arrives three times at once in different containers', async () => {
     const length = 20;

@@ -7,6 +7,7 @@ import type { Json } from '../../../lib/model/json';
 import { parseWorkflow } from '../../../lib/model/parse';
 import type { Workflow } from '../../../lib/model/workflow';
 import { MemoryRunStore } from '../../../lib/store/memory';
+import { GroupCommitStore } from '../../../lib/store/group-commit';
 import { docIds, type InvokeDoc, type ResultDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
 import { RecordingInvoker } from './recording-invoker';
 
@@ -271,5 +272,54 @@ describe('native orchestrator transitions', () => {
     };
     await t.start({});
     expect(t.invoker.starts.map((s) => s.action)).toEqual(['/guest/a']);
+  });
+});
+
+describe('native orchestrator joins of a wide stage', () => {
+  const fanIn = parseWorkflow('name: fan-in\nstages:\n  - { id: each, kind: map, action: work, items: $.items }\n  - { id: total, kind: reduce, action: add }\n');
+  // 9 items: buckets of 3.
+  const items = Array.from({ length: 9 }, (_, i) => i);
+
+  it('reaches the transition without a marker for the last bucket when the other buckets are joined', async () => {
+    const t = await setUp(fanIn);
+    await t.start({ items });
+    const tasks = [...t.invoker.starts];
+    for (const task of tasks.slice(0, 8)) await t.complete(task, task.context.index);
+    const markers = async () => (await t.store.listByPrefix(docIds.joinedPrefix('run-1', 0))).map((row) => row.id);
+    expect(await markers()).toEqual([docIds.joinedBucket('run-1', 0, 0), docIds.joinedBucket('run-1', 0, 1)]);
+    const requests: string[] = [];
+    const listByPrefix = t.store.listByPrefix.bind(t.store);
+    t.store.listByPrefix = (prefix, options) => {
+      requests.push(`list ${prefix.split('/')[0]}${options?.includeDocs ? ' with docs' : ''}`);
+      return listByPrefix(prefix, options);
+    };
+    await t.complete(tasks[8]!, 8);
+    // The bucket, the markers (all others joined), the results: no marker create, no second marker listing.
+    expect(requests).toEqual(['list result', 'list joined', 'list result with docs']);
+    expect(await markers()).toHaveLength(2);
+    const reduce = t.invoker.ofSeq(1);
+    expect(reduce).toHaveLength(1);
+    expect(reduce[0]!.params.results).toEqual(items);
+  });
+
+  it.each([
+    ['one store per activation', (store: MemoryRunStore) => () => store],
+    ['activations sharing a group-commit store', (store: MemoryRunStore) => { const shared = new GroupCommitStore(store); return () => shared; }],
+  ])('starts the reduce once when the completions of every bucket arrive at once, each twice (%s)', async (_name, storeFor) => {
+    for (let round = 0; round < 5; round += 1) {
+      const t = await setUp(fanIn);
+      await t.start({ items });
+      const storeOf = storeFor(t.store);
+      const tasks = [...t.invoker.starts];
+      // Rotated per round, so that each bucket is sometimes the last one to fill.
+      const order = [...tasks, ...tasks].map((task, i, all) => all[(i + round * 3) % all.length]!);
+      const outcomes = await Promise.all(order.map((task, copy) => handleEvent({ ...t.ctx, store: storeOf(), activationId: `o-${copy}` }, {
+        type: 'task.completed', eventId: `c-${task.context.index}`, task: task.context, result: task.context.index,
+      })));
+      expect(outcomes.filter((outcome) => outcome.outcome === 'recorded')).toHaveLength(items.length);
+      const reduce = t.invoker.ofSeq(1);
+      expect(reduce).toHaveLength(1);
+      expect(reduce[0]!.params.results).toEqual(items);
+    }
   });
 });

@@ -1,0 +1,208 @@
+/**
+ * Group commit for the store requests of one process (an orchestrator container that runs many
+ * activations at once, `limits.concurrency` > 1).
+ *
+ * Why: every request to the store pays its own HTTP round trip and, on the embedded pouchdb-server,
+ * its own turn in a server that works through requests one at a time. With many completions in
+ * flight, the same container sends dozens of one-document creates and identical bucket listings
+ * per second. Here, while a request of a kind is in flight, the requests of that kind that arrive
+ * wait, and all of them leave together as soon as it returns: one `_bulk_docs` for the creates
+ * (and one for the replaces), one `_all_docs` per identical range. A request that finds nothing in
+ * flight leaves at once, so an idle container pays no added latency.
+ *
+ * Why the outcomes stay exactly those of one request per caller:
+ * - creates and replaces: `_bulk_docs` decides every document on its own (lib/store/bulk.ts), so a
+ *   document's outcome does not depend on its neighbours. An id that is already in the batch being
+ *   gathered waits for the next batch instead of travelling twice in one request, so that the
+ *   server, not this module, decides every outcome (two creates of one id: one `created`, one
+ *   `exists`, as with two separate requests).
+ * - listings: a caller only shares a listing that is sent after the caller asked for it, never one
+ *   already in flight, so the listing still happens after every write the caller completed before
+ *   asking (the read-your-writes the join counts rely on, docs/exactly-once.md).
+ * A failed request fails every caller that shared it, as if each had sent it and failed.
+ */
+import { BULK_CHUNK } from './bulk';
+import type { CreateOutcome, CreateResult, ListOptions, ListedDoc, NewDoc, ReplaceResult, RunStore, StoredDoc } from './run-store';
+
+/** Requests sent so far, for tests and benchmarks. */
+export interface GroupCommitStats {
+  /** `_bulk_docs` requests that carried creates, and how many documents they carried. */
+  createRequests: number;
+  createdDocs: number;
+  replaceRequests: number;
+  replacedDocs: number;
+  listRequests: number;
+  /** Listing calls answered (each shared request answers one or more). */
+  listCalls: number;
+}
+
+interface Waiting<In, Out> {
+  item: In;
+  resolve: (value: Out) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Items wait while a batch is in flight and leave together when it returns. `keyOf` names items
+ * that must not share a batch (the same document id): the later one waits for the next batch.
+ */
+class Batcher<In, Out> {
+  private queue: Waiting<In, Out>[] = [];
+  private inFlight = false;
+
+  constructor(
+    private readonly send: (items: In[]) => Promise<Out[]>,
+    private readonly keyOf: (item: In) => string,
+    private readonly maxBatch: number,
+  ) {}
+
+  submit(items: readonly In[]): Promise<Out[]> {
+    const answers = items.map((item) => new Promise<Out>((resolve, reject) => this.queue.push({ item, resolve, reject })));
+    this.pump();
+    return Promise.all(answers);
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch: Waiting<In, Out>[] = [];
+    const later: Waiting<In, Out>[] = [];
+    const keys = new Set<string>();
+    for (const waiting of this.queue) {
+      const key = this.keyOf(waiting.item);
+      if (batch.length >= this.maxBatch || keys.has(key)) later.push(waiting);
+      else {
+        keys.add(key);
+        batch.push(waiting);
+      }
+    }
+    this.queue = later;
+    this.inFlight = true;
+    void this.flush(batch);
+  }
+
+  private async flush(batch: readonly Waiting<In, Out>[]): Promise<void> {
+    try {
+      const outcomes = await this.send(batch.map((waiting) => waiting.item));
+      batch.forEach((waiting, position) => {
+        const outcome = outcomes[position];
+        if (outcome === undefined) waiting.reject(new Error('store answered a bulk request with fewer rows than documents'));
+        else waiting.resolve(outcome);
+      });
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+    } finally {
+      this.inFlight = false;
+      this.pump();
+    }
+  }
+}
+
+/** Identical listings share one request sent after all of them were asked for (see the file comment). */
+class ListCoalescer {
+  private readonly lanes = new Map<string, { inFlight: boolean; waiting: Waiting<undefined, ListedDoc<object>[]>[] }>();
+
+  constructor(private readonly list: (prefix: string, options: ListOptions) => Promise<ListedDoc<object>[]>, private readonly stats: GroupCommitStats) {}
+
+  submit(prefix: string, options: ListOptions): Promise<ListedDoc<object>[]> {
+    const key = JSON.stringify([prefix, options.includeDocs === true, options.limit, options.skip, options.descending === true]);
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { inFlight: false, waiting: [] };
+      this.lanes.set(key, lane);
+    }
+    const answer = new Promise<ListedDoc<object>[]>((resolve, reject) => lane.waiting.push({ item: undefined, resolve, reject }));
+    this.pump(key, prefix, options);
+    return answer;
+  }
+
+  private pump(key: string, prefix: string, options: ListOptions): void {
+    const lane = this.lanes.get(key);
+    if (!lane || lane.inFlight) return;
+    if (lane.waiting.length === 0) {
+      this.lanes.delete(key);
+      return;
+    }
+    const sharing = lane.waiting;
+    lane.waiting = [];
+    lane.inFlight = true;
+    this.stats.listRequests += 1;
+    this.stats.listCalls += sharing.length;
+    this.list(prefix, options).then(
+      // Each caller gets its own array: callers may sort or filter what they got.
+      (rows) => { for (const waiting of sharing) waiting.resolve([...rows]); },
+      (error: unknown) => { for (const waiting of sharing) waiting.reject(error); },
+    ).finally(() => {
+      lane.inFlight = false;
+      this.pump(key, prefix, options);
+    });
+  }
+}
+
+export class GroupCommitStore implements RunStore {
+  readonly description: string;
+  readonly stats: GroupCommitStats = { createRequests: 0, createdDocs: 0, replaceRequests: 0, replacedDocs: 0, listRequests: 0, listCalls: 0 };
+  private readonly creates?: Batcher<NewDoc, CreateResult>;
+  private readonly replaces?: Batcher<StoredDoc<object>, ReplaceResult>;
+  private readonly lists: ListCoalescer;
+
+  constructor(private readonly inner: RunStore) {
+    this.description = inner.description;
+    const createMany = inner.createMany?.bind(inner);
+    if (createMany) {
+      this.creates = new Batcher((docs) => {
+        this.stats.createRequests += 1;
+        this.stats.createdDocs += docs.length;
+        return createMany(docs);
+      }, (doc) => doc.id, BULK_CHUNK);
+    }
+    const replaceMany = inner.replaceMany?.bind(inner);
+    if (replaceMany) {
+      this.replaces = new Batcher((docs) => {
+        this.stats.replaceRequests += 1;
+        this.stats.replacedDocs += docs.length;
+        return replaceMany(docs);
+      }, (doc) => doc._id, BULK_CHUNK);
+    }
+    this.lists = new ListCoalescer((prefix, options) => inner.listByPrefix(prefix, options), this.stats);
+  }
+
+  ensureReady(): Promise<void> {
+    return this.inner.ensureReady();
+  }
+
+  async createOnly<T extends object>(id: string, body: T): Promise<CreateOutcome> {
+    if (!this.creates) return this.inner.createOnly(id, body);
+    const [result] = await this.creates.submit([{ id, body }]);
+    return result!.outcome;
+  }
+
+  get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {
+    return this.inner.get<T>(id);
+  }
+
+  replace<T extends object>(doc: StoredDoc<T>): Promise<string> {
+    return this.inner.replace(doc);
+  }
+
+  upsert<T extends object>(id: string, body: T): Promise<string> {
+    return this.inner.upsert(id, body);
+  }
+
+  remove(id: string): Promise<boolean> {
+    return this.inner.remove(id);
+  }
+
+  listByPrefix<T extends object>(prefix: string, options: ListOptions = {}): Promise<ListedDoc<T>[]> {
+    return this.lists.submit(prefix, options) as Promise<ListedDoc<T>[]>;
+  }
+
+  get createMany(): ((docs: readonly NewDoc[]) => Promise<CreateResult[]>) | undefined {
+    const creates = this.creates;
+    return creates ? (docs) => creates.submit(docs) : undefined;
+  }
+
+  get replaceMany(): ((docs: readonly StoredDoc<object>[]) => Promise<ReplaceResult[]>) | undefined {
+    const replaces = this.replaces;
+    return replaces ? (docs) => replaces.submit(docs) : undefined;
+  }
+}

@@ -1,0 +1,167 @@
+import { createAll, replaceAll } from '../../../lib/store/bulk';
+import { GroupCommitStore } from '../../../lib/store/group-commit';
+import { MemoryRunStore } from '../../../lib/store/memory';
+import type { CreateResult, ListOptions, ListedDoc, NewDoc, ReplaceResult, StoredDoc } from '../../../lib/store/run-store';
+
+/**
+ * A memory store whose bulk and list requests are recorded and held until released, so that a test
+ * decides what arrives while a request is in flight (no timing involved).
+ */
+class HeldStore extends MemoryRunStore {
+  readonly creates: string[][] = [];
+  readonly replaces: string[][] = [];
+  readonly lists: string[] = [];
+  private held: (() => void)[] = [];
+  holding = true;
+
+  private async hold(): Promise<void> {
+    if (!this.holding) return;
+    await new Promise<void>((resolve) => this.held.push(resolve));
+  }
+
+  /** Lets every held request go on; returns how many there were. */
+  release(): number {
+    const released = this.held;
+    this.held = [];
+    for (const resolve of released) resolve();
+    return released.length;
+  }
+
+  override async createMany(docs: readonly NewDoc[]): Promise<CreateResult[]> {
+    this.creates.push(docs.map((doc) => doc.id));
+    await this.hold();
+    return super.createMany(docs);
+  }
+
+  override async replaceMany(docs: readonly StoredDoc<object>[]): Promise<ReplaceResult[]> {
+    this.replaces.push(docs.map((doc) => doc._id));
+    await this.hold();
+    return super.replaceMany(docs);
+  }
+
+  override async listByPrefix<T extends object>(prefix: string, options?: ListOptions): Promise<ListedDoc<T>[]> {
+    this.lists.push(prefix);
+    // Read when sent, answered when released: like a server that evaluated the request already.
+    const rows = await super.listByPrefix<T>(prefix, options);
+    await this.hold();
+    return rows;
+  }
+}
+
+/** Lets queued promise callbacks run (the stores yield once per call). */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('GroupCommitStore', () => {
+  it('sends the first create at once and the creates that arrive meanwhile in one request', async () => {
+    const inner = new HeldStore();
+    const store = new GroupCommitStore(inner);
+    const first = store.createOnly('a/0', { n: 0 });
+    await settle();
+    const rest = Array.from({ length: 20 }, (_, i) => store.createOnly(`a/${i + 1}`, { n: i + 1 }));
+    await settle();
+    expect(inner.creates).toEqual([['a/0']]);
+    inner.release();
+    await settle();
+    expect(inner.creates).toHaveLength(2);
+    expect(inner.creates[1]).toHaveLength(20);
+    inner.holding = false;
+    inner.release();
+    expect(await first).toBe('created');
+    expect(await Promise.all(rest)).toEqual(Array(20).fill('created'));
+    expect(store.stats).toMatchObject({ createRequests: 2, createdDocs: 21 });
+  });
+
+  it('never sends one id twice in a request and lets exactly one concurrent creator win', async () => {
+    const inner = new HeldStore();
+    const store = new GroupCommitStore(inner);
+    const blocker = store.createOnly('other', {});
+    await settle();
+    const racers = Array.from({ length: 10 }, (_, i) => store.createOnly('stage/r/0002', { by: i }));
+    const bulk = createAll(store, [{ id: 'stage/r/0002', body: { by: 'bulk' } }, { id: 'x', body: {} }]);
+    inner.holding = false;
+    inner.release();
+    const outcomes = await Promise.all(racers);
+    const [bulkStage, bulkX] = await bulk;
+    await blocker;
+    for (const request of inner.creates) expect(new Set(request).size).toBe(request.length);
+    const winners = outcomes.filter((outcome) => outcome === 'created').length + (bulkStage!.outcome === 'created' ? 1 : 0);
+    expect(winners).toBe(1);
+    expect(bulkX).toMatchObject({ id: 'x', outcome: 'created' });
+    const stored = await inner.get<{ by: number | string }>('stage/r/0002');
+    const winner = outcomes.indexOf('created');
+    expect(stored!.by).toBe(winner >= 0 ? winner : 'bulk');
+  });
+
+  it('answers each document of a shared request as the store decided it', async () => {
+    const inner = new HeldStore();
+    inner.holding = false;
+    await inner.createOnly('taken', { old: true });
+    const store = new GroupCommitStore(inner);
+    const [a, b] = await Promise.all([
+      createAll(store, [{ id: 'taken', body: {} }, { id: 'fresh/1', body: {} }]),
+      createAll(store, [{ id: 'fresh/2', body: {} }]),
+    ]);
+    expect(a.map((result) => result.outcome)).toEqual(['exists', 'created']);
+    expect(b[0]).toMatchObject({ id: 'fresh/2', outcome: 'created', rev: expect.any(String) });
+    expect((await inner.get<{ old?: boolean }>('taken'))!.old).toBe(true);
+  });
+
+  it('reports a replace with a stale revision as a conflict without failing the others in its request', async () => {
+    const inner = new HeldStore();
+    inner.holding = false;
+    await inner.createOnly('c/1', { v: 0 });
+    await inner.createOnly('c/2', { v: 0 });
+    const store = new GroupCommitStore(inner);
+    const one = (await inner.get<{ v: number }>('c/1'))!;
+    const two = (await inner.get<{ v: number }>('c/2'))!;
+    await inner.replace({ ...two, v: 9 });
+    const updates: StoredDoc<{ v: number }>[] = [{ ...one, v: 1 }, { ...two, v: 1 }];
+    const [first, second] = await Promise.all(updates.map((doc) => replaceAll(store, [doc])));
+    expect(first![0]).toMatchObject({ id: 'c/1', rev: expect.any(String) });
+    expect(second![0]).toEqual({ id: 'c/2', conflict: true });
+    expect((await inner.get<{ v: number }>('c/2'))!.v).toBe(9);
+  });
+
+  it('shares a listing only with callers that asked before it was sent, so each sees its own writes', async () => {
+    const inner = new HeldStore();
+    const store = new GroupCommitStore(inner);
+    inner.holding = false;
+    await store.createOnly('result/r/1', {});
+    inner.holding = true;
+    const early = store.listByPrefix('result/r/');
+    await settle();
+    // Written after the first listing left: a caller that wrote it must not get that listing's answer.
+    inner.holding = false;
+    await store.createOnly('result/r/2', {});
+    inner.holding = true;
+    const late = [store.listByPrefix('result/r/'), store.listByPrefix('result/r/')];
+    await settle();
+    expect(inner.lists).toEqual(['result/r/']);
+    inner.release();
+    expect((await early).map((row) => row.id)).toEqual(['result/r/1']);
+    await settle();
+    expect(inner.lists).toEqual(['result/r/', 'result/r/']);
+    inner.holding = false;
+    inner.release();
+    for (const rows of await Promise.all(late)) expect(rows.map((row) => row.id)).toEqual(['result/r/1', 'result/r/2']);
+    expect(store.stats).toMatchObject({ listRequests: 2, listCalls: 3 });
+  });
+
+  it('fails every caller of a failed shared request and goes on with the next one', async () => {
+    const inner = new HeldStore();
+    inner.holding = false;
+    let failNext = true;
+    const createMany = inner.createMany.bind(inner);
+    inner.createMany = async (docs) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('store down');
+      }
+      return createMany(docs);
+    };
+    const store = new GroupCommitStore(inner);
+    const failing = createAll(store, [{ id: 'f/1', body: {} }, { id: 'f/2', body: {} }]);
+    await expect(failing).rejects.toThrow('store down');
+    expect(await store.createOnly('f/1', {})).toBe('created');
+  });
+});
