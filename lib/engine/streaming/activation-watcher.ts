@@ -21,6 +21,9 @@ type Watched = Pick<InvokeClaim, 'runId' | 'taskKey' | 'completionTopic'> & {
   claim?: StoredDoc<InvokeClaim>;
 };
 
+/** Finished activations reported together (one produce, one bulk write of their claims). */
+const REPORT_BATCH = 256;
+
 export class ActivationWatcher {
   private readonly watched = new Map<string, Watched>();
   private timer: NodeJS.Timeout | undefined;
@@ -60,18 +63,26 @@ export class ActivationWatcher {
 
   /**
    * Reads every watched activation once and reports the finished ones: their completion events go
-   * out in one produce per topic and their claims are marked reported in one bulk write per chunk.
+   * out in one produce per topic and their claims are marked reported in one bulk write, per
+   * `REPORT_BATCH` finished activations (and at the end of the round). Reporting a wide fan-out's
+   * completions in large batches lets the Condition Engine apply (and checkpoint the run) once per
+   * batch instead of once per handful of events.
    */
   async pollOnce(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {
       const pending = [...this.watched.values()];
+      let finished: Finished[] = [];
       for (let start = 0; start < pending.length; start += this.options.concurrency) {
         const chunk = pending.slice(start, start + this.options.concurrency);
-        const finished = (await Promise.all(chunk.map((task) => this.check(task)))).filter((item): item is Finished => item !== undefined);
-        await this.report(finished);
+        for (const item of await Promise.all(chunk.map((task) => this.check(task)))) if (item) finished.push(item);
+        if (finished.length >= REPORT_BATCH) {
+          await this.report(finished);
+          finished = [];
+        }
       }
+      await this.report(finished);
     } finally {
       this.polling = false;
     }
