@@ -88,6 +88,8 @@ export function prefixEnd(prefix: string): string {
 
 /** The body of a document without CouchDB's `_id` and `_rev`. */
 export function withoutMeta<T extends object>(doc: T): Omit<T, '_id' | '_rev'> {
+  // Most bodies have neither field: no copy then (this runs for every document written).
+  if (!('_id' in doc) && !('_rev' in doc)) return doc;
   const { _id: _ignoredId, _rev: _ignoredRev, ...body } = doc as T & { _id?: unknown; _rev?: unknown };
   return body;
 }
