@@ -138,6 +138,14 @@ class ListCoalescer {
   }
 }
 
+/** `send`, telling `count` how many documents each request carries. */
+function counted<In, Out>(send: (items: readonly In[]) => Promise<Out[]>, count: (docs: number) => void): (items: In[]) => Promise<Out[]> {
+  return (items) => {
+    count(items.length);
+    return send(items);
+  };
+}
+
 export class GroupCommitStore implements RunStore {
   readonly description: string;
   readonly stats: GroupCommitStats = { createRequests: 0, createdDocs: 0, replaceRequests: 0, replacedDocs: 0, listRequests: 0, listCalls: 0 };
@@ -149,19 +157,11 @@ export class GroupCommitStore implements RunStore {
     this.description = inner.description;
     const createMany = inner.createMany?.bind(inner);
     if (createMany) {
-      this.creates = new Batcher((docs) => {
-        this.stats.createRequests += 1;
-        this.stats.createdDocs += docs.length;
-        return createMany(docs);
-      }, (doc) => doc.id, BULK_CHUNK);
+      this.creates = new Batcher(counted(createMany, (docs) => { this.stats.createRequests += 1; this.stats.createdDocs += docs; }), (doc) => doc.id, BULK_CHUNK);
     }
     const replaceMany = inner.replaceMany?.bind(inner);
     if (replaceMany) {
-      this.replaces = new Batcher((docs) => {
-        this.stats.replaceRequests += 1;
-        this.stats.replacedDocs += docs.length;
-        return replaceMany(docs);
-      }, (doc) => doc._id, BULK_CHUNK);
+      this.replaces = new Batcher(counted(replaceMany, (docs) => { this.stats.replaceRequests += 1; this.stats.replacedDocs += docs; }), (doc) => doc._id, BULK_CHUNK);
     }
     this.lists = new ListCoalescer((prefix, options) => inner.listByPrefix(prefix, options), this.stats);
   }

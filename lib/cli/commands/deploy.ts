@@ -77,11 +77,7 @@ export function register(program: Command): void {
         await scheduleSweeper(connection.client, flags.sweepCron);
         console.log(`ok: whiskflow/sweeper runs on '${flags.sweepCron}' (trigger whiskflow-sweep)`);
       }
-      if (flags.actions) {
-        if (!flags.package) throw new InvalidInputError('--actions needs --package <name>', {});
-        const names = await deployActionFile(connection.client, { file: resolve(flags.actions), packageName: flags.package });
-        console.log(`ok: deployed actions ${names.join(', ')}`);
-      }
+      await deployActionsOf(connection, flags);
       const deployed = await deployWorkflow(connection.client, connection.store, workflow, feeds);
       console.log(`ok: deployed workflow ${deployed.workflow} (trigger ${deployed.trigger}, rule ${deployed.rule}${deployed.feeds.length ? `, feeds ${deployed.feeds.join(', ')}` : ''})`);
       if (deployed.missingActions.length) {
@@ -104,13 +100,17 @@ async function deployForStreaming(connection: Connection, workflow: Workflow, fl
   parseStreamUrl(flags.stream);
   const nativeOnly = NATIVE_ONLY_FLAGS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
   if (nativeOnly.length > 0) throw new InvalidInputError(`${nativeOnly.join(', ')} only apply to --model native`, { flags: nativeOnly });
-  if (flags.actions) {
-    if (!flags.package) throw new InvalidInputError('--actions needs --package <name>', {});
-    const names = await deployActionFile(connection.client, { file: resolve(flags.actions), packageName: flags.package });
-    console.log(`ok: deployed actions ${names.join(', ')}`);
-  }
+  await deployActionsOf(connection, flags);
   const deployed = await deployStreamingWorkflow(connection.client, connection.store, workflow, { url: flags.stream, topicPrefix: flags.topicPrefix });
   console.log(`ok: deployed workflow ${deployed.workflow} for the streaming model (${redactStreamUrl(flags.stream)}${flags.topicPrefix ? `, topic prefix ${flags.topicPrefix}` : ''})`);
   if (deployed.missingActions.length) console.error(`warning: these actions do not exist yet; deploy them before running: ${deployed.missingActions.join(', ')}`);
   console.log(`run it (with \`whiskflow engine --stream ${redactStreamUrl(flags.stream)}\` running): whiskflow run ${deployed.workflow} --input '{...}' --wait`);
+}
+
+/** `--actions <file> --package <name>`: the task actions, deployed the same way for either model. */
+async function deployActionsOf(connection: Connection, flags: DeployFlags): Promise<void> {
+  if (!flags.actions) return;
+  if (!flags.package) throw new InvalidInputError('--actions needs --package <name>', {});
+  const names = await deployActionFile(connection.client, { file: resolve(flags.actions), packageName: flags.package });
+  console.log(`ok: deployed actions ${names.join(', ')}`);
 }

@@ -1,8 +1,9 @@
 /**
  * `whiskflow run <workflow> [--input file|json] [--wait] [--stream url]`: starts a run by firing the
  * workflow's trigger (native model), or, for a workflow deployed with `--model streaming` or with
- * `--stream`, by producing its `run.started` event to the stream that `whiskflow engine` consumes. Either way the run's records land in the
- * same store, so `--wait`, `status`, `logs` and `runs` work alike.
+ * `--stream`, by producing its `run.started` event to the stream that `whiskflow engine` consumes.
+ * Either way the run's records land in the same store, so `--wait`, `status`, `logs` and `runs`
+ * work alike.
  */
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';

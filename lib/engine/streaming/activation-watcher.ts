@@ -8,10 +8,9 @@
 import { ensureError } from '../../errors';
 import { taskEventFromActivation } from '../../events/activation';
 import { toStructuredJson } from '../../events/cloudevent';
-import type { EventStream } from './brokers';
+import type { EventStream, StreamRecord } from './brokers';
 import type { InvokeClaim, InvokeClaims } from './invoke-claims';
 import type { StoredDoc } from '../../store/run-store';
-import type { StreamRecord } from './brokers';
 import type { EngineLogger } from './logger';
 import type { StreamTaskInvoker } from './task-invoker';
 
@@ -104,7 +103,11 @@ export class ActivationWatcher {
   private async report(finished: readonly Finished[]): Promise<void> {
     if (finished.length === 0) return;
     const byTopic = new Map<string, StreamRecord[]>();
-    for (const { task, record } of finished) byTopic.set(task.completionTopic, [...(byTopic.get(task.completionTopic) ?? []), record]);
+    for (const { task, record } of finished) {
+      const records = byTopic.get(task.completionTopic);
+      if (records) records.push(record);
+      else byTopic.set(task.completionTopic, [record]);
+    }
     // Produced before the activations are forgotten: a failed produce leaves them watched for the next poll.
     for (const [topic, records] of byTopic) await this.stream.produceBatch(topic, records);
     for (const { task } of finished) this.watched.delete(task.activationId);

@@ -7,8 +7,7 @@
 import { hasErrorCode } from '../../errors';
 import { createAll, replaceAll } from '../../store/bulk';
 import { claim, updateWithRetry } from '../../store/claims';
-import { withoutMeta } from '../../store/run-store';
-import type { RunStore, StoredDoc } from '../../store/run-store';
+import { withoutMeta, type RunStore, type StoredDoc } from '../../store/run-store';
 
 export interface InvokeClaim {
   type: 'stream-invoke';
@@ -41,16 +40,10 @@ export type ClaimOutcome =
 export class InvokeClaims {
   constructor(private readonly store: RunStore, private readonly leaseMs: number, private readonly now: () => number = Date.now) {}
 
-  async claim(body: InvokeClaim): Promise<ClaimOutcome> {
-    const claimed = await claim(this.store, invokeClaimId(body.runId, body.taskKey), body);
-    if (claimed.won) return { kind: 'won', doc: claimed.doc };
-    return this.takeOverIfStale(claimed.doc, body);
-  }
-
   /**
-   * `claim` for a batch of tasks: one bulk create-only write (each claim still has exactly one
-   * winner, who learns its revision from the answer); only the claims that already existed are read
-   * back, to see whether their claimer died before invoking.
+   * Claims a batch of tasks: one bulk create-only write (each claim still has exactly one winner,
+   * who learns its revision from the answer); only the claims that already existed are read back,
+   * to see whether their claimer died before invoking.
    */
   async claimAll(bodies: readonly InvokeClaim[]): Promise<ClaimOutcome[]> {
     const created = await createAll(this.store, bodies.map((body) => ({ id: invokeClaimId(body.runId, body.taskKey), body })));
@@ -74,7 +67,6 @@ export class InvokeClaims {
       throw error;
     }
   }
-
 
   /** The invoke failed before the platform accepted it: let a redelivery try again at once. */
   async release(doc: StoredDoc<InvokeClaim>): Promise<void> {
