@@ -13,20 +13,9 @@ import { describeRun } from '../../../lib/engine/native/run-view';
 import { sweepRuns } from '../../../lib/engine/native/sweep';
 import { docIds, type InvokeDoc } from '../../../lib/store/run-documents';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { sleep, until } from '../../helpers/until';
 
 jest.setTimeout(180_000);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const giveUpAt = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('sweeping runs whose completion event was lost', () => {
   let deployed: DeployedPlatform;
@@ -54,13 +43,13 @@ stages:
   async function runLosingFirstCompletion(): Promise<string> {
     const { client, store } = deployed;
     const { runId } = await requestRun(client, 'lossy', { ms: 1_500, value: 21 });
-    const claim = await until('the task to be invoked', async () => {
+    const claim = await until('the task is invoked', async () => {
       const [row] = await store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(runId), { includeDocs: true });
       return row?.doc?.activationId ? row.doc : undefined;
     });
     await client.rules.disable({ name: workflowRule('lossy') });
     try {
-      await until('the task conductor to finish', async () => client.activations.get({ name: claim.activationId! }).catch(() => undefined));
+      await until('the task conductor finished', async () => client.activations.get({ name: claim.activationId! }).catch(() => undefined));
     } finally {
       await client.rules.enable({ name: workflowRule('lossy') });
     }

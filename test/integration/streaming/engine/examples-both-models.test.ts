@@ -84,20 +84,11 @@ describe('examples under the native and the streaming model (Redis, Kafka) on on
     const model = await startStreamingModel(live, (redis as TestService).url, 'cli', {
       completions: `${prefix}${DEFAULT_TOPICS.completions}`, orchestration: `${prefix}${DEFAULT_TOPICS.orchestration}`,
     });
-    const saved = { ...process.env };
-    const output: string[] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { output.push(parts.join(' ')); });
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const input = { chunks: [{ numbers: [1, 2] }, { numbers: [3] }] };
+    let output: string[] = [];
     try {
-      Object.assign(process.env, { WHISK_APIHOST: live.platform.apihost, WHISK_AUTH: live.platform.auth, COUCHDB_URL: live.platform.couchUrl, WHISKFLOW_DB: 'whiskflow' });
-      const program = new Command('whiskflow').exitOverride();
-      for (const register of WORKFLOW_COMMANDS) register(program);
-      const input = { chunks: [{ numbers: [1, 2] }, { numbers: [3] }] };
-      await program.parseAsync(['node', 'whiskflow', 'run', 'map-reduce', '--input', JSON.stringify(input), '--stream', (redis as TestService).url, '--topic-prefix', prefix, '--wait', '--timeout', '240']);
+      output = await withCli(live, (cli) => cli('run', 'map-reduce', '--input', JSON.stringify(input), '--stream', (redis as TestService).url, '--topic-prefix', prefix, '--wait', '--timeout', '240'));
     } finally {
-      log.mockRestore();
-      write.mockRestore();
-      process.env = saved;
       await model.stop();
     }
     const runId = /started run (\S+)/.exec(output.join('\n'))?.[1];
@@ -116,32 +107,19 @@ describe('examples under the native and the streaming model (Redis, Kafka) on on
     const model = await startStreamingModel(live, (redis as TestService).url, 'deploy', {
       completions: `${prefix}${DEFAULT_TOPICS.completions}`, orchestration: `${prefix}${DEFAULT_TOPICS.orchestration}`,
     });
-    const saved = { ...process.env };
-    const output: string[] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { output.push(parts.join(' ')); });
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    const cli = async (...args: string[]) => {
-      const program = new Command('whiskflow').exitOverride();
-      for (const register of WORKFLOW_COMMANDS) register(program);
-      await program.parseAsync(['node', 'whiskflow', ...args]);
-    };
+    let output: string[] = [];
     try {
-      Object.assign(process.env, {
-        WHISK_APIHOST: live.platform.apihost, WHISK_AUTH: live.platform.auth, COUCHDB_URL: live.platform.couchUrl, WHISKFLOW_DB: 'whiskflow',
-        WHISKFLOW_BUNDLES_DIR: join(ROOT, 'dist/actions'),
+      output = await withCli(live, async (cli) => {
+        // Deployed natively first: the streaming deployment takes its trigger and rule away.
+        await cli('deploy', file);
+        await expect(cli('deploy', file, '--model', 'streaming')).rejects.toThrow(/--model streaming needs --stream/);
+        await expect(cli('deploy', file, '--model', 'streaming', '--stream', (redis as TestService).url, '--cron', '* * * * *')).rejects.toThrow(/--cron only apply to --model native/);
+        await expect(cli('deploy', file, '--model', 'batch')).rejects.toThrow(/--model must be 'native' or 'streaming'/);
+        await cli('deploy', file, '--model', 'streaming', '--stream', (redis as TestService).url, '--topic-prefix', prefix);
+        await expect(live.client.triggers.get({ name: 'whiskflow-map-reduce-streamed' })).rejects.toMatchObject({ statusCode: 404 });
+        await cli('run', 'map-reduce-streamed', '--input', JSON.stringify({ chunks: [{ numbers: [4, 5] }] }), '--wait', '--timeout', '240');
       });
-      // Deployed natively first: the streaming deployment takes its trigger and rule away.
-      await cli('deploy', file);
-      await expect(cli('deploy', file, '--model', 'streaming')).rejects.toThrow(/--model streaming needs --stream/);
-      await expect(cli('deploy', file, '--model', 'streaming', '--stream', (redis as TestService).url, '--cron', '* * * * *')).rejects.toThrow(/--cron only apply to --model native/);
-      await expect(cli('deploy', file, '--model', 'batch')).rejects.toThrow(/--model must be 'native' or 'streaming'/);
-      await cli('deploy', file, '--model', 'streaming', '--stream', (redis as TestService).url, '--topic-prefix', prefix);
-      await expect(live.client.triggers.get({ name: 'whiskflow-map-reduce-streamed' })).rejects.toMatchObject({ statusCode: 404 });
-      await cli('run', 'map-reduce-streamed', '--input', JSON.stringify({ chunks: [{ numbers: [4, 5] }] }), '--wait', '--timeout', '240');
     } finally {
-      log.mockRestore();
-      write.mockRestore();
-      process.env = saved;
       await model.stop();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -154,3 +132,33 @@ describe('examples under the native and the streaming model (Redis, Kafka) on on
     expect(head).toMatchObject({ workflow: 'map-reduce-streamed', engine: 'stream' });
   });
 });
+
+type Cli = (...args: string[]) => Promise<void>;
+
+/**
+ * Runs `body` with the workflow commands pointed at the local platform (environment as a user would
+ * set it), capturing what they print; returns the printed lines. The environment and the console
+ * are restored afterwards.
+ */
+async function withCli(live: DeployedPlatform, body: (cli: Cli) => Promise<void>): Promise<string[]> {
+  const saved = { ...process.env };
+  const output: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { output.push(parts.join(' ')); });
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    Object.assign(process.env, {
+      WHISK_APIHOST: live.platform.apihost, WHISK_AUTH: live.platform.auth, COUCHDB_URL: live.platform.couchUrl, WHISKFLOW_DB: 'whiskflow',
+      WHISKFLOW_BUNDLES_DIR: join(ROOT, 'dist/actions'),
+    });
+    await body(async (...args) => {
+      const program = new Command('whiskflow').exitOverride();
+      for (const register of WORKFLOW_COMMANDS) register(program);
+      await program.parseAsync(['node', 'whiskflow', ...args]);
+    });
+  } finally {
+    log.mockRestore();
+    write.mockRestore();
+    process.env = saved;
+  }
+  return output;
+}

@@ -28,6 +28,7 @@ import { deployWorkflow } from '../../../../lib/triggers/manager';
 import type { TestService } from '../../../helpers/services';
 import { startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
 import { startEngineProcess, type EngineProcess } from './engine-process';
+import { sleep, until } from '../../../helpers/until';
 
 interface FailureWorld {
   deployed: DeployedPlatform;
@@ -239,17 +240,4 @@ async function countActivations(ow: Client, name: string, since: number): Promis
     if (page.length < 200) break;
   }
   return found.size;
-}
-
-/** Polls `condition`; Jest's test timeout bounds the wait, the message says what never happened. */
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(50);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
