@@ -4,9 +4,11 @@
  * Deployed with every runtime; `whiskflow deploy --sweep-cron <expr>` runs it from an alarms trigger.
  *
  * Parameters: the package's `whiskflowStore`; optional `staleAfterMs` (default 120000) and `runIds`.
+ * Also starts attempts whose orchestrator died between claiming and invoking them.
  */
 import { toActionError } from '../lib/engine/native/action-error';
 import { platformClient } from '../lib/engine/native/platform-client';
+import { OpenWhiskTaskInvoker, type ActionsClient } from '../lib/engine/native/invoker';
 import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../lib/engine/native/sweep';
 import type { JsonObject } from '../lib/model/json';
 import type { DeliveryClient } from '../lib/report/deliver';
@@ -17,7 +19,11 @@ export async function main(params: JsonObject): Promise<JsonObject> {
     const store = createRunStore(parseStoreConfig(params.whiskflowStore));
     const staleAfterMs = typeof params.staleAfterMs === 'number' ? params.staleAfterMs : DEFAULT_STALE_AFTER_MS;
     const runIds = Array.isArray(params.runIds) ? params.runIds.filter((id): id is string => typeof id === 'string') : undefined;
-    const report = await sweepRuns({ store, client: platformClient<DeliveryClient>(), staleAfterMs }, runIds);
+    const client = platformClient<DeliveryClient & ActionsClient>();
+    const deadline = Number(process.env.__OW_DEADLINE) || Date.now() + 60_000;
+    // Attempts claimed but never invoked are started as the orchestrator would (after the claim lease).
+    const resume = { invoker: new OpenWhiskTaskInvoker(client, () => deadline - 5_000), namespace: process.env.__OW_NAMESPACE ?? '_', activationId: process.env.__OW_ACTIVATION_ID ?? 'whiskflow-sweeper' };
+    const report = await sweepRuns({ store, client, staleAfterMs, resume }, runIds);
     return report as unknown as JsonObject;
   } catch (error) {
     return toActionError(error);

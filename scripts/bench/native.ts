@@ -26,7 +26,7 @@ import openwhisk from 'openwhisk';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../lib/store/embedded-couch';
 import { createRunStore, type StoreConfig } from '../../lib/store/config';
 import type { RunStore } from '../../lib/store/run-store';
-import { docIds, type RunDoc } from '../../lib/store/run-documents';
+import { docIds, type RunDoc, type StageDoc } from '../../lib/store/run-documents';
 import { toWorkflow } from '../../lib/model/parse';
 import { deployRuntime, deployWorkflow, type ManagementClient } from '../../lib/triggers/manager';
 import { requestRun } from '../../lib/engine/native/run-client';
@@ -136,6 +136,20 @@ function reportingPath(noop: ActivationSummary, conductors: readonly ActivationS
     reportingConductorMs: reporterEnd - reporter.start,
     ...(lastResultAt !== undefined ? { reportingConductorEndToLastResultMs: lastResultAt - reporterEnd } : {}),
   };
+}
+
+/** The activation that decided the join (the reduce stage's claimer) and where its time went. */
+async function joinActivation(ow: Client, store: RunStore, runId: string, seq: number, lastMapEnd: number): Promise<Pick<FanoutResult, 'joinActivation'>> {
+  const stage = await store.get<StageDoc>(docIds.stage(runId, seq));
+  if (!stage?.claimedBy) return {};
+  try {
+    const record = await ow.activations.get({ name: stage.claimedBy });
+    const trace = (record.response?.result as { trace?: OrchestratorTrace } | undefined)?.trace;
+    const cold = (record.annotations ?? []).some((annotation) => annotation.key === 'initTime');
+    return { joinActivation: { startAfterLastMapEndMs: record.start - lastMapEnd, durationMs: (record.end ?? record.start) - record.start, cold, ...(trace ? { trace } : {}) } };
+  } catch {
+    return {};
+  }
 }
 
 // ---- CPU ------------------------------------------------------------------------------------
@@ -274,7 +288,7 @@ async function runSequenceOnce(ctx: Context, system: System, names: Record<Syste
   };
 }
 
-interface OrchestratorTrace { storeRequests: number; storeMs: number; invokes: number; invokeMs: number; totalMs: number }
+interface OrchestratorTrace { storeRequests: number; storeMs: number; invokes: number; invokeMs: number; totalMs: number; timeline?: string[] }
 
 /**
  * Where a whiskflow transition's time goes, from the activation records of one run (medians over
@@ -420,6 +434,8 @@ interface FanoutResult {
   lastMapTask: { noopEndToReportingConductorStartMs?: number; reportingConductorMs?: number; reportingConductorEndToLastResultMs?: number };
   /** The same join from the store: last map result written → reduce stage claimed. */
   storeJoin: { lastMapResultAt?: number; reduceStageStartedAt?: number; lastResultToReduceStageMs?: number; reduceStageToReduceNoopStartMs?: number };
+  /** The orchestrator activation that claimed the reduce stage (the join): when it started after the last map no-op ended, and its trace. */
+  joinActivation?: { startAfterLastMapEndMs: number; durationMs: number; cold: boolean; trace?: OrchestratorTrace };
   mapNoopActivations: number;
   reduceNoopActivations: number;
   orchestratorActivations: number;
@@ -493,6 +509,7 @@ async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
       ...(reduceStage ? { reduceStageToReduceNoopStartMs: reduceStart - reduceStage.startedAt } : {}),
     },
     lastMapTask: lastMap ? reportingPath(lastMap, conductors, mapStage?.endedAt) : {},
+    ...(reduceStage ? await joinActivation(ow, store, runId, reduceStage.seq, lastMapEnd) : {}),
     mapNoopActivations: maps.length,
     reduceNoopActivations: reduces.length,
     orchestratorActivations: orchestrations.length,

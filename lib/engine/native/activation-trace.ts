@@ -16,24 +16,39 @@ export interface ActivationTrace {
   storeMs: number;
   invokes: number;
   invokeMs: number;
+  /**
+   * The first calls in order, as `name@startMs+durationMs` relative to the activation's start: a
+   * benchmark can then tell which round trip of a slow transition (a join) took the time.
+   */
+  timeline: string[];
 }
 
-const current = new AsyncLocalStorage<ActivationTrace>();
+/** Enough for a transition or a join; an activation that starts a wide stage stops recording there. */
+const TIMELINE_LIMIT = 24;
+
+interface Tracing extends ActivationTrace { origin: number }
+
+const current = new AsyncLocalStorage<Tracing>();
 const tracedStores = new WeakMap<RunStore, RunStore>();
 
 export async function withTrace<T>(work: () => Promise<T>): Promise<{ value: T; trace: ActivationTrace }> {
-  const trace: ActivationTrace = { storeRequests: 0, storeMs: 0, invokes: 0, invokeMs: 0 };
-  const value = await current.run(trace, work);
+  const tracing: Tracing = { storeRequests: 0, storeMs: 0, invokes: 0, invokeMs: 0, timeline: [], origin: performance.now() };
+  const value = await current.run(tracing, work);
+  const { origin: _origin, ...trace } = tracing;
   return { value, trace: { ...trace, storeMs: Math.round(trace.storeMs), invokeMs: Math.round(trace.invokeMs) } };
 }
 
-async function timed<T>(count: (trace: ActivationTrace, ms: number) => void, call: () => Promise<T>): Promise<T> {
+async function timed<T>(name: string, count: (trace: ActivationTrace, ms: number) => void, call: () => Promise<T>): Promise<T> {
   const started = performance.now();
   try {
     return await call();
   } finally {
     const trace = current.getStore();
-    if (trace) count(trace, performance.now() - started);
+    if (trace) {
+      const ms = performance.now() - started;
+      count(trace, ms);
+      if (trace.timeline.length < TIMELINE_LIMIT) trace.timeline.push(`${name}@${Math.round(started - trace.origin)}+${Math.round(ms)}`);
+    }
   }
 }
 
@@ -47,7 +62,7 @@ export function tracedStore(store: RunStore): RunStore {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver) as unknown;
         if (typeof value !== 'function' || !STORE_CALLS.has(String(property))) return value;
-        return (...args: unknown[]) => timed((trace, ms) => { trace.storeRequests += 1; trace.storeMs += ms; }, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+        return (...args: unknown[]) => timed(String(property), (trace, ms) => { trace.storeRequests += 1; trace.storeMs += ms; }, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
       },
     });
     tracedStores.set(store, traced);
@@ -58,7 +73,7 @@ export function tracedStore(store: RunStore): RunStore {
 export function tracedInvoker(invoker: TaskInvoker): TaskInvoker {
   const count = (trace: ActivationTrace, ms: number) => { trace.invokes += 1; trace.invokeMs += ms; };
   return {
-    start: (task) => timed(count, () => invoker.start(task)),
-    scheduleTimeout: (context, timeoutMs) => timed(count, () => invoker.scheduleTimeout(context, timeoutMs)),
+    start: (task) => timed('invoke', count, () => invoker.start(task)),
+    scheduleTimeout: (context, timeoutMs) => timed('timer', count, () => invoker.scheduleTimeout(context, timeoutMs)),
   };
 }

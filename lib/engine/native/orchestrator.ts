@@ -136,6 +136,30 @@ export async function handleEvent(context: OrchestratorContext, event: Orchestra
   }
 }
 
+/** An attempt whose invoke claim exists without an activation id. */
+export interface ClaimedAttempt { index: number; attempt: number }
+
+/**
+ * Starts the attempts of stage `seq` whose claimer died between claim and invoke, as a retried
+ * event would: through `startTasks`, whose claim take-over (compare-and-swap, only after the claim
+ * lease) lets one caller start each of them. For the sweep, which is the only one left to notice:
+ * the event that made the claim was already handled. Returns how many it started; a claim still
+ * within its lease, or a stage the run already left, starts nothing.
+ */
+export async function resumeClaimedAttempts(context: OrchestratorContext, runId: string, seq: number, attempts: readonly ClaimedAttempt[]): Promise<number> {
+  const ctx: Handling = { ...context, token: `${context.activationId}/${randomUUID()}` };
+  const run = await ctx.store.get<RunHead>(docIds.run(runId));
+  if (!run || run.status !== 'running') return 0;
+  const stage = await readStage(ctx, runId, seq);
+  if (!stage || stage.end || await readStage(ctx, runId, seq + 1)) return 0;
+  let started = 0;
+  for (const attempt of new Set(attempts.map((item) => item.attempt))) {
+    const indexes = attempts.filter((item) => item.attempt === attempt && item.index < stage.taskCount).map((item) => item.index);
+    started += await startTasks(ctx, run, stage, indexes, attempt, 0);
+  }
+  return started;
+}
+
 async function startRun(ctx: Handling, event: Extract<OrchestratorEvent, { type: 'run.started' }>): Promise<EventOutcome> {
   // Deployed by `whiskflow deploy` (definition in the store) or by wskdeploy (definition on the trigger).
   const deployed: WorkflowDoc | undefined = (await ctx.store.get<WorkflowDoc>(docIds.workflow(event.workflow)))
@@ -170,6 +194,7 @@ async function onTaskCompleted(ctx: Handling, event: Extract<OrchestratorEvent, 
       : await recordSingle(ctx, run, stage, resultId, result);
   } else {
     written = (await createOne(ctx.store, resultId, result)).outcome;
+    if (written === 'created') cacheOf(ctx).stageResults.remember(result, stage.taskCount);
     // Even a duplicate goes on: if the activation that wrote the result died before these steps, this
     // one completes them, and each of them is claimed so nothing happens twice.
     await startNextInWindow(ctx, run, stage, event.task.index);
@@ -204,6 +229,7 @@ async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { t
   // the race (a timeout reported while the attempt itself completed): never this event's failure.
   const stored = written.outcome === 'created' ? result : await ctx.store.get<ResultDoc>(resultId);
   if (!stored) throw new StoreConflictError(resultId);
+  if (written.outcome === 'created') cacheOf(ctx).stageResults.remember(result, stage.taskCount);
   if (stage.taskCount === 1) await completeStage(ctx, run, stage, [stored]);
   else if (!stored.ok) await failStage(ctx, run, stage, stored.failure ?? failure);
   else await joinIfComplete(ctx, run, stage, task.index);
@@ -434,8 +460,7 @@ async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: StageDoc, i
  * `known`: the stage's complete, stored results when the caller has them (a single-task stage).
  */
 async function completeStage(ctx: Handling, run: RunHead, stageDoc: StageDoc, known?: readonly ResultDoc[]): Promise<void> {
-  const results = known ?? (await ctx.store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, stageDoc.seq), { includeDocs: true }))
-    .map((row) => row.doc).filter((doc): doc is StoredDoc<ResultDoc> => doc !== undefined);
+  const results = known ?? await cacheOf(ctx).stageResults.joined(ctx.store, run.runId, stageDoc.seq, stageDoc.taskCount);
   const failed = results.find((result) => !result.ok);
   if (failed) return failStage(ctx, run, stageDoc, failed.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown', stageId: stageDoc.stageId });
   await enter(ctx, run, proposeAfter(ctx, run, stageDoc, results), true);

@@ -17,13 +17,18 @@
  * Firing again is safe whatever happened: the event id names the attempt, and the orchestrator
  * records each attempt's outcome with a create-only write, so an event that was merely slow, not
  * lost, becomes a duplicate that changes nothing.
+ *
+ * An attempt *claimed but never invoked* (the orchestrator died between its claim and its invoke)
+ * has no activation to read: given `resume` (an invoker), the sweep starts it through the
+ * orchestrator's own claim take-over, which waits out the claim lease and lets one taker win.
  */
 import { isJsonObject, type Json } from '../../model/json';
 import { deliverEvent, type DeliveryClient } from '../../report/deliver';
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
-import { TASK_CONDUCTOR } from './invoker';
+import { TASK_CONDUCTOR, type TaskInvoker } from './invoker';
+import { resumeClaimedAttempts, type ClaimedAttempt } from './orchestrator';
 
 /** How long an invoked attempt may go without a recorded outcome before its activation is looked at. */
 export const DEFAULT_STALE_AFTER_MS = 120_000;
@@ -34,6 +39,18 @@ export interface SweepOptions {
   /** Tasks invoked more recently than this are not looked at. @default 120000 */
   staleAfterMs?: number;
   now?: () => number;
+  /** Starts attempts claimed but never invoked; without it they are only reported. */
+  resume?: ResumeOptions;
+}
+
+export interface ResumeOptions {
+  invoker: TaskInvoker;
+  /** Namespace of unqualified action names (`_`: the caller's own). */
+  namespace: string;
+  /** Recorded on the claims this sweep takes over. */
+  activationId: string;
+  /** Override of the orchestrator's claim lease (tests). */
+  claimLeaseMs?: number;
 }
 
 /** One task whose completion the sweep fired again. */
@@ -52,8 +69,10 @@ export interface SweepReport {
   redelivered: Redelivery[];
   /** Overdue tasks whose activation has no record yet (still running, or not stored yet). */
   stillRunning: number;
-  /** Attempts claimed but never invoked (the orchestrator died in between): reported, not repaired. */
+  /** Attempts claimed but never invoked (the orchestrator died in between). */
   neverInvoked: { runId: string; seq: number; index: number; attempt: number }[];
+  /** Of those, how many this sweep started (with `resume`; a claim within its lease is left). */
+  resumed: number;
 }
 
 type Outcome = { result: Json } | { error: Json };
@@ -68,7 +87,7 @@ interface ActivationRecord {
 
 /** Sweeps every run whose head says `running` (or only `runIds`). */
 export async function sweepRuns(options: SweepOptions, runIds?: readonly string[]): Promise<SweepReport> {
-  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [] };
+  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0 };
   const heads = runIds
     ? (await Promise.all(runIds.map((runId) => options.store.get<RunDoc>(docIds.run(runId))))).filter((head): head is NonNullable<typeof head> => head !== undefined)
     : (await options.store.listByPrefix<RunDoc>(docIds.runsPrefix(), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
@@ -96,9 +115,11 @@ async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport)
   for (const row of invokes) if (row.doc) latest.set(row.doc.index, row.doc);
   const staleBefore = (options.now ?? Date.now)() - (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
   let workflow: WorkflowDoc | undefined;
+  const neverInvoked: ClaimedAttempt[] = [];
   for (const claim of latest.values()) {
     if (reported.has(claim.index) || (claim.invokedAt ?? claim.claimedAt) > staleBefore) continue;
     if (!claim.activationId) {
+      neverInvoked.push({ index: claim.index, attempt: claim.attempt });
       report.neverInvoked.push({ runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt });
       continue;
     }
@@ -113,6 +134,10 @@ async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport)
     const payload = toPayload(taskOutcomeEvent(task, outcome.outcome, outcome.activationId));
     await deliverEvent(options.client, workflow.trigger, run.workflow, payload, Date.now() + 60_000);
     report.redelivered.push({ runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt, outcome: 'error' in outcome.outcome ? 'failed' : 'completed', activationId: outcome.activationId });
+  }
+  if (options.resume && neverInvoked.length > 0) {
+    const { invoker, namespace, activationId, claimLeaseMs } = options.resume;
+    report.resumed += await resumeClaimedAttempts({ store, invoker, namespace, activationId, ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}) }, run.runId, stage.seq, neverInvoked);
   }
 }
 

@@ -294,12 +294,36 @@ describe('native orchestrator joins of a wide stage', () => {
       return listByPrefix(prefix, options);
     };
     await t.complete(tasks[8]!, 8);
-    // The bucket, the markers (all others joined), the results: no marker create, no second marker listing.
-    expect(requests).toEqual(['list result', 'list joined', 'list result with docs']);
+    // The bucket, the markers (all others joined): no marker create, no second marker listing, and
+    // no results listing either, since this (warm) container created every result itself.
+    expect(requests).toEqual(['list result', 'list joined']);
     expect(await markers()).toHaveLength(2);
     const reduce = t.invoker.ofSeq(1);
     expect(reduce).toHaveLength(1);
     expect(reduce[0]!.params.results).toEqual(items);
+  });
+
+  it('reads back the result another container created', async () => {
+    const t = await setUp(fanIn);
+    await t.start({ items });
+    const tasks = [...t.invoker.starts];
+    // Task 4 (bucket 1) completes in another container: a store object of its own has its own warm cache.
+    const otherContainer = Object.create(t.store) as MemoryRunStore;
+    await handleEvent({ ...t.ctx, store: otherContainer, activationId: 'other' }, { type: 'task.completed', eventId: 'c-4', task: tasks[4]!.context, result: 4 });
+    for (const task of tasks.filter((task) => task.context.index !== 4)) await t.complete(task, task.context.index);
+    const reduce = t.invoker.ofSeq(1);
+    expect(reduce).toHaveLength(1);
+    expect(reduce[0]!.params.results).toEqual(items);
+  });
+
+  it('joins from the store alone in a container that created none of the results', async () => {
+    const t = await setUp(fanIn);
+    await t.start({ items });
+    const tasks = [...t.invoker.starts];
+    await Promise.all(tasks.map((task) => handleEvent({ ...t.ctx, store: Object.create(t.store) as MemoryRunStore, activationId: `cold-${task.context.index}` }, {
+      type: 'task.completed', eventId: `c-${task.context.index}`, task: task.context, result: task.context.index * 10,
+    })));
+    expect(t.invoker.ofSeq(1)[0]!.params.results).toEqual(items.map((i) => i * 10));
   });
 
   it.each([

@@ -1,5 +1,9 @@
 /** How the sweep reads a task's outcome from activation records, and which tasks it leaves alone. */
+import { handleEvent } from '../../../lib/engine/native/orchestrator';
+import type { TaskStart } from '../../../lib/engine/native/invoker';
 import { sweepRuns } from '../../../lib/engine/native/sweep';
+import { parseWorkflow } from '../../../lib/model/parse';
+import { RecordingInvoker } from './recording-invoker';
 import type { DeliveryClient } from '../../../lib/report/deliver';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
@@ -77,10 +81,61 @@ describe('sweepRuns', () => {
     ]);
     const { client, fired } = fakeClient({ c0: conductor(['x', 'y', 'z'], {}), c1: conductor(['x', 'y', 'z'], {}), 'old-attempt': conductor(['x', 'y', 'z'], {}) });
     const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
-    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', seq: 0, index: 4, attempt: 1 }] });
+    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', seq: 0, index: 4, attempt: 1 }], resumed: 0 });
     expect(fired).toEqual([]);
 
     const finished = await seededStore([{ index: 0, activationId: 'c0' }], 'succeeded');
     expect(await sweepRuns({ store: finished, client, staleAfterMs: 0, now: () => NOW })).toMatchObject({ runsChecked: 0, redelivered: [] });
+  });
+
+  describe('attempts claimed but never invoked', () => {
+    /** An orchestrator that dies between claiming task 1 of a 3-element map and invoking it. */
+    class DyingInvoker extends RecordingInvoker {
+      override async start(task: TaskStart): Promise<string> {
+        if (task.context.index === 1) throw new Error('container lost');
+        return super.start(task);
+      }
+    }
+
+    async function stalledRun() {
+      const store = new MemoryRunStore();
+      const definition = parseWorkflow('name: wf\nstages:\n  - { id: each, kind: map, action: work, items: $.items }\n');
+      await store.upsert(docIds.workflow('wf'), { type: 'workflow', name: 'wf', definition, trigger: 'whiskflow-wf', selfReporting: [], deployedAt: 0 } satisfies WorkflowDoc);
+      await expect(handleEvent({ store, invoker: new DyingInvoker(), namespace: 'guest', activationId: 'o1' }, { type: 'run.started', eventId: 'e0', workflow: 'wf', runId: 'r1', input: { items: [10, 11, 12] } })).rejects.toThrow('container lost');
+      const claim = await store.get<InvokeDoc>(docIds.invoke('r1', 0, 1, 1));
+      expect(claim).toBeDefined();
+      expect(claim!.activationId).toBeUndefined();
+      return store;
+    }
+
+    it('starts them once, after the claim lease, with the task the orchestrator would have started', async () => {
+      const store = await stalledRun();
+      const { client } = fakeClient({});
+      const invoker = new RecordingInvoker();
+      const sweep = (claimLeaseMs: number) => sweepRuns({ store, client, staleAfterMs: 0, resume: { invoker, namespace: 'guest', activationId: 'sweeper', claimLeaseMs } });
+
+      const withinLease = await sweep(3_600_000);
+      expect(withinLease.neverInvoked).toEqual([{ runId: 'r1', seq: 0, index: 1, attempt: 1 }]);
+      expect(withinLease.resumed).toBe(0);
+      expect(invoker.starts).toEqual([]);
+
+      expect((await sweep(0)).resumed).toBe(1);
+      expect(invoker.starts.map((start) => [start.action, start.params, start.context.index, start.context.attempt])).toEqual([['/guest/work', { value: 11 }, 1, 1]]);
+      expect(await store.get<InvokeDoc>(docIds.invoke('r1', 0, 1, 1))).toMatchObject({ activationId: 'act-1', claimedBy: 'sweeper' });
+
+      // Invoked now: a later sweep (or two at once) starts nothing more.
+      const again = await Promise.all([sweep(0), sweep(0)]);
+      expect(again.map((report) => report.resumed)).toEqual([0, 0]);
+      expect(invoker.starts).toHaveLength(1);
+    });
+
+    it('lets only one of two concurrent sweeps take a claim over', async () => {
+      const store = await stalledRun();
+      const { client } = fakeClient({});
+      const invoker = new RecordingInvoker();
+      const reports = await Promise.all(['s1', 's2'].map((activationId) => sweepRuns({ store, client, staleAfterMs: 0, resume: { invoker, namespace: 'guest', activationId, claimLeaseMs: 0 } })));
+      expect(reports.map((report) => report.resumed).sort()).toEqual([0, 1]);
+      expect(invoker.starts).toHaveLength(1);
+    });
   });
 });
