@@ -4,6 +4,8 @@
  * Ids are built so that everything of one stage sorts together (`_all_docs` key ranges) and so that
  * each exactly-once decision has one fixed id that only one writer can create:
  * - `run/<runId>`                               the run head (status, input, output, error)
+ *   (a parallel branch of several stages runs as a child run `<runId>.s<seq>b<index>a<attempt>`,
+ *   see `docIds.childRun`, with documents of its own under the same patterns)
  * - `stage/<runId>/<seq>`                       claim of the seq-th transition: which stage runs, on what data
  * - `invoke/<runId>/<seq>/<index>/<attempt>`    claim of one task attempt, then its activation id
  * - `result/<runId>/<seq>/<bucket>/<index>`     the first final outcome of task `index` of that stage
@@ -43,6 +45,19 @@ export interface RunDoc {
   failure?: RunFailure;
   /** Orchestrator activation that started the run. */
   startedBy?: string;
+  /** Present on a child run (a parallel branch of several stages): the parent's task it runs as. */
+  parent?: ParentTask;
+}
+
+/** The parent run's task a child run stands for (the native engine's `TaskContext`). */
+export interface ParentTask {
+  runId: string;
+  workflow: string;
+  seq: number;
+  index: number;
+  attempt: number;
+  trigger: string;
+  stageId: string;
 }
 
 /** Deployed definition plus what deploy learnt about the actions it names. */
@@ -89,9 +104,14 @@ export interface InvokeDoc {
   claimedBy?: string;
   /** Identifies the handling that holds the claim (see the orchestrator's `Handling`). */
   claimToken?: string;
-  /** Set once the invoke was accepted; absent while (or if) the claimer is still invoking. */
+  /**
+   * Set once the invoke was accepted; absent while (or if) the claimer is still invoking. For a
+   * child run, the orchestrator activation that started it (no activation runs the branch as a whole).
+   */
   activationId?: string;
   invokedAt?: number;
+  /** Set when the attempt is a child run (a parallel branch of several stages) rather than an action. */
+  childRunId?: string;
 }
 
 export interface ResultDoc {
@@ -116,6 +136,13 @@ export const docIds = {
   workflow: (name: string) => `workflow/${name}`,
   run: (runId: string) => `run/${runId}`,
   runsPrefix: () => 'run/',
+  /**
+   * The child run of attempt `attempt` of branch `index` of the parallel stage entered at `seq`.
+   * Derived, so that every activation starting it names the same run. `.` cannot end a prefix of
+   * the parent's own ranges (they all end in `<parentId>/`), so no listing of the parent's
+   * documents picks up the child's; and generated run ids (`newRunId`) never contain a `.`.
+   */
+  childRun: (parentRunId: string, seq: number, index: number, attempt: number) => `${parentRunId}.s${seq}b${index}a${attempt}`,
   stage: (runId: string, seq: number) => `stage/${runId}/${pad(seq, 4)}`,
   stagesPrefix: (runId: string) => `stage/${runId}/`,
   invoke: (runId: string, seq: number, index: number, attempt: number) => `invoke/${runId}/${pad(seq, 4)}/${pad(index, 6)}/${pad(attempt, 3)}`,

@@ -138,16 +138,25 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
   return deployed;
 }
 
+/**
+ * Parallel stages nested in branches deeper than this are refused. A branch of several stages runs
+ * as a child run, whose end is reported to its parent inline (lib/engine/native/orchestrator.ts):
+ * the last task of the innermost branch can end every enclosing run in one orchestrator activation,
+ * which must fit its time limit, and each level makes the run ids longer.
+ */
+export const MAX_PARALLEL_NESTING = 8;
+
 /** What the native engine can run; checked at deploy so that a run never finds out halfway. */
 export function checkSupported(workflow: Workflow): void {
-  workflow.stages.forEach((stage, index) => {
+  const visit = (stages: Workflow['stages'], path: string, depth: number): void => stages.forEach((stage, index) => {
     if (stage.kind !== 'parallel') return;
-    stage.branches.forEach((branch, branchIndex) => {
-      if (branch.stages.length !== 1 || branch.stages[0]?.kind !== 'task') {
-        throw new InvalidWorkflowError(`$.stages[${index}].branches[${branchIndex}].stages`, branch.stages.map((s) => s.kind), 'a single task stage per branch (the native engine does not run nested stage lists yet)');
-      }
-    });
+    const stagePath = `${path}[${index}]`;
+    if (depth > MAX_PARALLEL_NESTING) {
+      throw new InvalidWorkflowError(stagePath, stage.id, `parallel stages nested at most ${MAX_PARALLEL_NESTING} deep`);
+    }
+    stage.branches.forEach((branch, branchIndex) => visit(branch.stages, `${stagePath}.branches[${branchIndex}].stages`, depth + 1));
   });
+  visit(workflow.stages, '$.stages', 1);
 }
 
 /** Names of the actions a workflow invokes, as written in the workflow. */

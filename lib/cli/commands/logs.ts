@@ -17,11 +17,15 @@ export function register(program: Command): void {
       }
       if (flags.json) return void console.log(JSON.stringify(view, null, 2));
       console.log(`run ${runId} of ${view.run.workflow}: ${view.run.status} (started by activation ${view.run.startedBy ?? '-'})`);
+      if (view.run.parent) console.log(`child run of ${view.run.parent.runId} (stage ${view.run.parent.stageId}, branch ${view.run.parent.index})`);
       for (const stage of view.stages) {
         const took = stage.endedAt !== undefined ? `${stage.endedAt - stage.startedAt} ms` : 'running';
         console.log(`[${stage.seq}] ${stage.stageId}: ${stage.completed}/${stage.taskCount} done${stage.failed ? `, ${stage.failed} failed` : ''}, ${took}`);
         for (const task of stage.tasks) {
-          const attempts = task.attempts.map((a) => `#${a.attempt} ${a.activationId ?? '(not invoked)'}`).join(', ');
+          // A child run's attempt names the run (drill in with `whiskflow logs <child>`) and the activation that started it.
+          const attempts = task.attempts.map((a) => (a.childRunId
+            ? `#${a.attempt} child run ${a.childRunId} (${stage.children?.find((child) => child.runId === a.childRunId)?.status ?? 'starting'}, started by ${a.activationId ?? '-'})`
+            : `#${a.attempt} ${a.activationId ?? '(not invoked)'}`)).join(', ');
           const outcome = task.outcome ? `${task.outcome.ok ? 'ok' : `failed: ${task.outcome.error}`} (reported by ${task.outcome.activationId ?? '-'})` : 'pending';
           console.log(`    task ${task.index}: ${attempts} -> ${outcome}`);
         }

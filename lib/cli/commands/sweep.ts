@@ -23,6 +23,7 @@ export function register(program: Command): void {
       if (flags.json) return void console.log(JSON.stringify(report, null, 2));
       console.log(`checked ${report.runsChecked} running run(s): ${report.redelivered.length} completion(s) re-delivered, ${report.stillRunning} overdue task(s) still running, ${report.resumed} never-invoked attempt(s) started`);
       for (const item of report.redelivered) console.log(`  run ${item.runId} stage #${item.seq} task ${item.index} attempt ${item.attempt}: ${item.outcome} (activation ${item.activationId})`);
+      for (const item of report.childEnds) console.log(`  child run ${item.runId} ${item.status}: its end was reported to run ${item.parentRunId} again`);
       for (const item of report.neverInvoked) console.log(`  run ${item.runId} stage #${item.seq} task ${item.index} attempt ${item.attempt}: claimed but never invoked`);
     });
 }

@@ -55,6 +55,25 @@ export function toFailure(error: unknown, stageId: string, activationId: string 
   return { error: errorName(error), cause, stageId, ...(activationId ? { activationId } : {}) };
 }
 
+/**
+ * The failure a child run reported for its parent's task: the child's own run failure (the stage
+ * inside the branch that failed, its cause and activation), so that the parallel stage's `catch`
+ * and the parent's end carry the real cause. Anything else is read like an action's error.
+ */
+export function childFailure(error: unknown, stageId: string): RunFailure {
+  if (isJsonObject(error as Json)) {
+    const reported = error as JsonObject;
+    if (typeof reported.error === 'string' && typeof reported.cause === 'string') {
+      return {
+        error: reported.error, cause: reported.cause,
+        ...(typeof reported.stageId === 'string' ? { stageId: reported.stageId } : {}),
+        ...(typeof reported.activationId === 'string' ? { activationId: reported.activationId } : {}),
+      };
+    }
+  }
+  return toFailure(error, stageId, undefined);
+}
+
 /** Whether attempt `attempt` (1-based) that failed with `name` gets another try, and after how long. */
 export function retryDelay(policy: RetryPolicy | undefined, attempt: number, name: string): number | undefined {
   if (!policy || attempt >= policy.maxAttempts) return undefined;

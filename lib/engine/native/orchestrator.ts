@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityNotFoundError, InvalidInputError, StoreConflictError, hasErrorCode } from '../../errors';
 import type { Json, JsonObject } from '../../model/json';
 import { assignPath } from '../../model/path';
-import type { CatchRule, InvocationOptions, Stage, TaskStage, Workflow } from '../../model/workflow';
+import type { Branch, CatchRule, InvocationOptions, ParallelStage, Stage, TaskStage, Workflow } from '../../model/workflow';
 import { claim, updateWithRetry } from '../../store/claims';
 import {
   END_STAGE, bucketSize, docIds,
@@ -32,7 +32,7 @@ import {
 import { BULK_CHUNK, createAll, createOne, replaceAll } from '../../store/bulk';
 import type { CreateResult, RunStore, StoredDoc } from '../../store/run-store';
 import { chooseNext } from '../../conditions/choice';
-import { applyResult, errorName, mapItems, matchCatch, retryDelay, selectInput, taskParams, toFailure } from './data-flow';
+import { applyResult, childFailure, errorName, mapItems, matchCatch, retryDelay, selectInput, taskParams, toFailure } from './data-flow';
 import type { OrchestratorEvent, TaskContext } from './events';
 import type { TaskInvoker } from './invoker';
 import { readShared, warmCacheOf } from './warm-cache';
@@ -170,12 +170,21 @@ async function startRun(ctx: Handling, event: Extract<OrchestratorEvent, { type:
     startedAt: now(ctx), startedBy: ctx.activationId,
     definition: deployed.definition, trigger: deployed.trigger, selfReporting: deployed.selfReporting,
   };
-  const created = await claim(ctx.store, docIds.run(event.runId), head);
-  cacheOf(ctx).runs.set(event.runId, created.doc);
+  const won = await beginRun(ctx, head);
+  return won ? { outcome: 'started', runId: event.runId } : { outcome: 'duplicate', runId: event.runId };
+}
+
+/**
+ * Creates the run head (create-only: a repeated start finds the first one's head) and enters the
+ * first stage. Top-level runs and child runs start alike; returns whether this call created the head.
+ */
+async function beginRun(ctx: Handling, head: RunHead): Promise<boolean> {
+  const created = await claim(ctx.store, docIds.run(head.runId), head);
+  cacheOf(ctx).runs.set(head.runId, created.doc);
   const firstStage = created.doc.definition.stages[0];
   // The first transition depends only on the stored input: every proposer proposes the same tasks.
   await enter(ctx, created.doc, propose(ctx, created.doc, 0, firstStage?.id ?? END_STAGE, created.doc.input), true);
-  return created.won ? { outcome: 'started', runId: event.runId } : { outcome: 'duplicate', runId: event.runId };
+  return created.won;
 }
 
 async function onTaskCompleted(ctx: Handling, event: Extract<OrchestratorEvent, { type: 'task.completed' }>): Promise<EventOutcome> {
@@ -211,15 +220,18 @@ async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { t
   const resultId = docIds.result(run.runId, stage.seq, task.index, stage.taskCount);
   // A late timeout or failure of an attempt whose task already has its outcome changes nothing.
   if (await ctx.store.get(resultId)) return { outcome: 'duplicate', runId: run.runId };
-  const name = errorName(event.error);
-  const invocation = invocationOf(stageOf(run.definition, stage.stageId), task.index);
-  const delay = retryDelay(invocation.retry, task.attempt, name);
+  const runner = runnerOf(stageOf(run.definition, stage.stageId), task.index);
   const activationId = event.activationId ?? (await ctx.store.get<InvokeDoc>(docIds.invoke(run.runId, stage.seq, task.index, task.attempt)))?.activationId;
+  // A child run's failure is already a run failure (its stage, cause and activation): passed on as it is.
+  const failure = runner.kind === 'child'
+    ? childFailure(event.error, stage.stageId)
+    : { ...toFailure(event.error, stage.stageId, activationId), error: errorName(event.error) };
+  // A child run is not retried as a whole (a parallel stage has no retry policy; its tasks have theirs).
+  const delay = runner.kind === 'action' ? retryDelay(runner.invocation.retry, task.attempt, failure.error) : undefined;
   if (delay !== undefined) {
     const started = await startTasks(ctx, run, stage, [task.index], task.attempt + 1, delay);
     return { outcome: started > 0 ? 'recorded' : 'duplicate', runId: run.runId };
   }
-  const failure = { ...toFailure(event.error, stage.stageId, activationId), error: name };
   const result: ResultDoc = {
     type: 'result', runId: run.runId, seq: stage.seq, index: task.index, attempt: task.attempt, ok: false, failure,
     completedAt: now(ctx), ...(activationId ? { activationId } : {}),
@@ -261,13 +273,16 @@ async function loadTaskStage(ctx: Handling, task: TaskContext): Promise<{ run: R
 /**
  * Whether a success of `task` can be the only outcome its slot will ever get: its first attempt,
  * without a timer that could report a timeout for it, started through the conductor (which reports
- * each attempt once). Then a result already stored for the slot is this very outcome delivered
- * again, and whoever decided the next transition decided it on the same result.
+ * each attempt once) or a child run (which ends once). Then a result already stored for the slot is
+ * this very outcome delivered again, and whoever decided the next transition decided it on the
+ * same result.
  */
 function onlyOutcomeOfAttempt(ctx: Handling, run: RunHead, stage: StageDoc, task: TaskContext): boolean {
   if (task.attempt !== 1) return false;
-  const invocation = invocationOf(stageOf(run.definition, stage.stageId), task.index);
-  return invocation.timeoutMs === undefined && !isSelfReporting(ctx, run, invocation.action);
+  const runner = runnerOf(stageOf(run.definition, stage.stageId), task.index);
+  // A child run ends once (its `$end` transition is claimed) and every report of it carries that end.
+  if (runner.kind === 'child') return true;
+  return runner.invocation.timeoutMs === undefined && !isSelfReporting(ctx, run, runner.invocation.action);
 }
 
 /**
@@ -340,7 +355,9 @@ function endProposal(base: StageDoc, failure: RunFailure): StageDoc {
 function proposeAfter(ctx: Handling, run: RunHead, stageDoc: StageDoc, results: readonly ResultDoc[]): StageDoc {
   const stage = stageOf(run.definition, stageDoc.stageId);
   const values = results.map((result) => result.result ?? null);
-  const joined: Json = stage.kind === 'map' || stage.kind === 'parallel' ? values : values[0] ?? null;
+  const joined: Json = stage.kind === 'map' ? values
+    : stage.kind === 'parallel' ? values.map((value, index) => branchOutput(stage, index, stageDoc.data, value))
+      : values[0] ?? null;
   const data = stage.kind === 'choice' || stage.kind === 'succeed' || stage.kind === 'fail'
     ? stageDoc.data
     : applyResult(stage, stageDoc.data, joined);
@@ -404,6 +421,11 @@ async function realize(ctx: Handling, run: RunHead, stageDoc: StoredDoc<StageDoc
 }
 
 async function finishRun(ctx: Handling, run: RunHead, end: NonNullable<StageDoc['end']>): Promise<void> {
+  // Report first, then mark the head: a crash in between leaves the head running, so the redelivered
+  // event realizes this end again and reports again (a duplicate for the parent: its result is
+  // create-only). The other order would make that event find the child ended and be ignored, and the
+  // parent would wait for ever.
+  if (run.parent) await reportToParent(ctx, run.parent, end);
   await updateWithRetry<RunHead>(ctx.store, docIds.run(run.runId), (current) => {
     if (current.status !== 'running') return undefined;
     return {
@@ -557,14 +579,10 @@ async function takeOverIfAbandoned(ctx: Handling, id: string): Promise<OwnedClai
 /** Invokes the claimed tasks (a few at once), records their activation ids, then arms their timeouts. */
 async function invokeClaimed(ctx: Handling, run: RunHead, stageDoc: StageDoc, claims: readonly OwnedClaim[], delayMs: number): Promise<void> {
   const stage = stageOf(run.definition, stageDoc.stageId);
-  const invoked: { claim: OwnedClaim; context: TaskContext; timeoutMs?: number }[] = [];
+  const invoked: StartedAttempt[] = [];
   try {
     await forEachLimited(claims, INVOKE_PARALLELISM, async (owned) => {
-      const invocation = invocationOf(stage, owned.index);
-      const context: TaskContext = { runId: run.runId, workflow: run.workflow, seq: stageDoc.seq, index: owned.index, attempt: owned.attempt, trigger: run.trigger, stageId: stage.id };
-      const params = await taskParamsFor(ctx, run, stageDoc, stage, owned.index);
-      const activationId = await ctx.invoker.start({ context, action: qualify(invocation.action, ctx.namespace), params, delayMs, selfReporting: isSelfReporting(ctx, run, invocation.action) });
-      invoked.push({ claim: { ...owned, activationId, invokedAt: now(ctx) }, context, ...(invocation.timeoutMs !== undefined ? { timeoutMs: invocation.timeoutMs } : {}) });
+      invoked.push(await startAttempt(ctx, run, stageDoc, stage, owned, delayMs));
     });
   } finally {
     // Also after a failed invoke: what was started must not look abandoned.
@@ -573,6 +591,67 @@ async function invokeClaimed(ctx: Handling, run: RunHead, stageDoc: StageDoc, cl
   for (const entry of invoked) {
     if (entry.timeoutMs !== undefined) await ctx.invoker.scheduleTimeout(entry.context, entry.timeoutMs + delayMs);
   }
+}
+
+interface StartedAttempt { claim: OwnedClaim; context: TaskContext; timeoutMs?: number }
+
+/** Starts one claimed attempt: invokes its action, or starts its child run (a branch of several stages). */
+async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, stage: Stage, owned: OwnedClaim, delayMs: number): Promise<StartedAttempt> {
+  const context: TaskContext = { runId: run.runId, workflow: run.workflow, seq: stageDoc.seq, index: owned.index, attempt: owned.attempt, trigger: run.trigger, stageId: stage.id };
+  const runner = runnerOf(stage, owned.index);
+  if (runner.kind === 'child') {
+    const childRunId = await startChildRun(ctx, run, stageDoc, stage, runner.branch, context);
+    // The activation id is this orchestrator activation's: it started the child run, whose own
+    // tasks carry their activations (the sweep skips claims with `childRunId`).
+    return { claim: { ...owned, activationId: ctx.activationId, invokedAt: now(ctx), childRunId }, context };
+  }
+  const { invocation } = runner;
+  const params = await taskParamsFor(ctx, run, stageDoc, stage, owned.index);
+  const activationId = await ctx.invoker.start({ context, action: qualify(invocation.action, ctx.namespace), params, delayMs, selfReporting: isSelfReporting(ctx, run, invocation.action) });
+  return { claim: { ...owned, activationId, invokedAt: now(ctx) }, context, ...(invocation.timeoutMs !== undefined ? { timeoutMs: invocation.timeoutMs } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child runs: parallel branches of several stages
+
+/**
+ * "Invokes" a branch of several stages: starts a child run whose definition is the branch's stage
+ * list and whose input is the parallel stage's selected input (what every branch starts from). It
+ * starts inline, in this activation: no platform hop, and the head's create-only write makes a
+ * repeated start (a duplicated event, a taken-over claim) a harmless duplicate. The child id is
+ * derived from the attempt, so every starter names the same run. Returns the child run id.
+ */
+async function startChildRun(ctx: Handling, run: RunHead, stageDoc: StageDoc, stage: Stage, branch: Branch, parent: TaskContext): Promise<string> {
+  const childRunId = docIds.childRun(run.runId, parent.seq, parent.index, parent.attempt);
+  const input = stage.kind === 'parallel' ? selectInput(stage, stageDoc.data) ?? null : stageDoc.data;
+  const head: RunHead = {
+    type: 'run', runId: childRunId, workflow: run.workflow, input, status: 'running', startedAt: now(ctx), startedBy: ctx.activationId,
+    definition: { name: run.definition.name, stages: branch.stages }, trigger: run.trigger, selfReporting: run.selfReporting, parent,
+  };
+  await beginRun(ctx, head);
+  return childRunId;
+}
+
+/**
+ * A child run ended: its end becomes the outcome of the parent's task, delivered by handling the
+ * parent's `task.completed`/`task.failed` inline, in this activation, rather than by firing the
+ * workflow trigger (as the task conductor does). Inline costs no platform hop and no rule
+ * invocation, needs nothing beyond the `TaskInvoker` (unit tests keep their in-memory fakes), and
+ * cannot be lost between two activations: if this activation dies before the report lands, the
+ * child's head is still running (see finishRun) and the redelivered event reports again. It keeps
+ * exactly-once because the parent handles it like any other completion of that task: the result's
+ * create-only write decides a duplicate, and concurrent last branches (children ending in
+ * different activations at once) meet in the same bucket join as concurrent task completions.
+ * Recursion is bounded by the nesting depth of the definition.
+ */
+async function reportToParent(ctx: Handling, parent: TaskContext, end: NonNullable<StageDoc['end']>): Promise<void> {
+  const eventId = `${parent.runId}/${parent.seq}/${parent.index}/${parent.attempt}`;
+  if (end.status === 'succeeded') {
+    await handleEvent(ctx, { type: 'task.completed', eventId, task: parent, result: end.output ?? null, activationId: ctx.activationId });
+    return;
+  }
+  const failure: RunFailure = end.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown', activationId: ctx.activationId };
+  await handleEvent(ctx, { type: 'task.failed', eventId, task: parent, error: failure as unknown as JsonObject, activationId: failure.activationId ?? ctx.activationId });
 }
 
 /** Writes the activation ids onto the claims with the revisions this activation holds: no read first. */
@@ -595,7 +674,8 @@ async function taskParamsFor(ctx: Handling, run: RunHead, stageDoc: StageDoc, st
     case 'map':
       return taskParams(stage, mapItems(stage, stageDoc.data)[index]);
     case 'parallel': {
-      const branchTask = branchTaskOf(stage, index);
+      const branchTask = singleTaskOf(stage, index);
+      if (!branchTask) throw new InvalidInputError(`parallel stage '${stage.id}' branch ${index} runs as a child run, not as a task`, { stageId: stage.id, index });
       return taskParams(branchTask, selectInput(branchTask, selectInput(stage, stageDoc.data) ?? null));
     }
     case 'reduce': {
@@ -619,26 +699,40 @@ async function resultsOfStage(ctx: Handling, run: RunHead, stageId: string, befo
   return rows.map((row) => row.doc?.result ?? null);
 }
 
-function invocationOf(stage: Stage, index: number): InvocationOptions {
+/** What task `index` of a stage runs: an action, or (a parallel branch of several stages) a child run. */
+type TaskRunner = { kind: 'action'; invocation: InvocationOptions } | { kind: 'child'; branch: Branch };
+
+function runnerOf(stage: Stage, index: number): TaskRunner {
   switch (stage.kind) {
     case 'task':
     case 'map':
     case 'reduce':
-      return stage;
-    case 'parallel':
-      return branchTaskOf(stage, index);
+      return { kind: 'action', invocation: stage };
+    case 'parallel': {
+      const branch = stage.branches[index];
+      if (!branch) throw new InvalidInputError(`parallel stage '${stage.id}' has no branch ${index}`, { stageId: stage.id, index });
+      const only = singleTaskOf(stage, index);
+      return only ? { kind: 'action', invocation: only } : { kind: 'child', branch };
+    }
     default:
       throw new InvalidInputError(`stage '${stage.id}' (${stage.kind}) runs no tasks`, { stageId: stage.id });
   }
 }
 
-/** The native engine runs parallel branches made of one task each (checked at deploy by `checkSupported`). */
-function branchTaskOf(stage: Extract<Stage, { kind: 'parallel' }>, index: number): TaskStage {
-  const only = stage.branches[index]?.stages[0];
-  if (!only || only.kind !== 'task' || stage.branches[index]?.stages.length !== 1) {
-    throw new InvalidInputError(`parallel stage '${stage.id}' branch ${index} must be a single task for the native engine`, { stageId: stage.id, index });
-  }
-  return only;
+/** A branch that is one task runs as a task of the parallel stage (no child run: fewer documents and hops). */
+function singleTaskOf(stage: ParallelStage, index: number): TaskStage | undefined {
+  const stages = stage.branches[index]?.stages ?? [];
+  const only = stages[0];
+  return stages.length === 1 && only?.kind === 'task' ? only : undefined;
+}
+
+/**
+ * A branch's final data: a child run's output is that already; a single task's result still goes
+ * through the task's own `resultPath`/`output`, over the branch's input (as in the pure core).
+ */
+function branchOutput(stage: ParallelStage, index: number, data: Json, result: Json): Json {
+  const task = singleTaskOf(stage, index);
+  return task ? applyResult(task, selectInput(stage, data) ?? null, result) : result;
 }
 
 function stageOf(workflow: Workflow, stageId: string): Stage {

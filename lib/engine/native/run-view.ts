@@ -2,13 +2,23 @@
  * A run as users look at it (status, runs, logs, progress): assembled from the run head and the
  * stage, invoke and result documents, read-only.
  */
-import { docIds, END_STAGE, type InvokeDoc, type ResultDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
+import type { Workflow } from '../../model/workflow';
+import { docIds, END_STAGE, type InvokeDoc, type ResultDoc, type RunDoc, type RunStatus, type StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
+
+/** A child run of a parallel stage: one attempt of a branch of several stages (`whiskflow status <runId>` drills in). */
+export interface ChildRunView {
+  index: number;
+  attempt: number;
+  runId: string;
+  /** `starting` while its head is not written yet. */
+  status: RunStatus | 'starting';
+}
 
 export interface TaskView {
   index: number;
   /** Activation id of each attempt, in attempt order (the conductor's primary activation). */
-  attempts: { attempt: number; activationId?: string; invokedAt?: number }[];
+  attempts: { attempt: number; activationId?: string; invokedAt?: number; childRunId?: string }[];
   outcome?: { ok: boolean; attempt: number; activationId?: string; completedAt: number; error?: string };
 }
 
@@ -22,6 +32,8 @@ export interface StageView {
   completed: number;
   failed: number;
   tasks: TaskView[];
+  /** Parallel stages with branches of several stages: their child runs, in branch order. */
+  children?: ChildRunView[];
 }
 
 export interface RunView {
@@ -42,7 +54,10 @@ export async function describeRun(store: RunStore, runId: string, withTasks = tr
     const tasks = new Map<number, TaskView>();
     const task = (index: number) => tasks.get(index) ?? tasks.set(index, { index, attempts: [] }).get(index)!;
     for (const invoke of invokes.filter((i) => i.seq === doc.seq)) {
-      task(invoke.index).attempts.push({ attempt: invoke.attempt, ...(invoke.activationId ? { activationId: invoke.activationId } : {}), ...(invoke.invokedAt ? { invokedAt: invoke.invokedAt } : {}) });
+      task(invoke.index).attempts.push({
+        attempt: invoke.attempt, ...(invoke.activationId ? { activationId: invoke.activationId } : {}), ...(invoke.invokedAt ? { invokedAt: invoke.invokedAt } : {}),
+        ...(invoke.childRunId ? { childRunId: invoke.childRunId } : {}),
+      });
     }
     for (const result of own) {
       task(result.index).outcome = {
@@ -58,12 +73,47 @@ export async function describeRun(store: RunStore, runId: string, withTasks = tr
       tasks: [...tasks.values()].sort((a, b) => a.index - b.index),
     };
   });
+  await addChildRuns(store, run, stages, withTasks ? invokes : undefined);
   const total = stages.reduce((sum, stage) => sum + stage.taskCount, 0);
   return { run, stages, progress: { done: results.length, total } };
 }
 
+/**
+ * Fills in the child runs of the parallel stages that have branches of several stages. Only those
+ * stages' claims are read (`invokes`, when already listed, saves that): a status of a wide map
+ * does not list its thousands of claims.
+ */
+async function addChildRuns(store: RunStore, run: RunDoc, stages: StageView[], invokes: readonly InvokeDoc[] | undefined): Promise<void> {
+  const definition = (run as RunDoc & { definition?: Workflow }).definition;
+  const withChildren = new Set((definition?.stages ?? []).filter((stage) => stage.kind === 'parallel'
+    && stage.branches.some((branch) => branch.stages.length !== 1 || branch.stages[0]?.kind !== 'task')).map((stage) => stage.id));
+  await Promise.all(stages.filter((stage) => withChildren.has(stage.stageId)).map(async (stage) => {
+    const claims = invokes?.filter((claim) => claim.seq === stage.seq)
+      ?? (await store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
+    stage.children = await Promise.all(claims.filter((claim) => claim.childRunId).map(async (claim): Promise<ChildRunView> => {
+      const head = await store.get<RunDoc>(docIds.run(claim.childRunId!));
+      return { index: claim.index, attempt: claim.attempt, runId: claim.childRunId!, status: head?.status ?? 'starting' };
+    }));
+  }));
+}
+
+/**
+ * Top-level runs, newest first. Child runs (parallel branches of several stages) are left out: they
+ * show under their parent's parallel stage in `status`/`logs`. Heads are read a page at a time
+ * until enough top-level runs were found.
+ */
 export async function listRuns(store: RunStore, options: { workflow?: string; limit?: number } = {}): Promise<RunDoc[]> {
-  const rows = await store.listByPrefix<RunDoc>(docIds.runsPrefix(), { includeDocs: true, descending: true, ...(options.workflow ? {} : { limit: options.limit ?? 20 }) });
-  const runs = rows.flatMap((row) => (row.doc ? [row.doc] : []));
-  return (options.workflow ? runs.filter((run) => run.workflow === options.workflow) : runs).slice(0, options.limit ?? 20);
+  const limit = options.limit ?? 20;
+  const wanted = (run: RunDoc) => !run.parent && (!options.workflow || run.workflow === options.workflow);
+  if (options.workflow) {
+    const rows = await store.listByPrefix<RunDoc>(docIds.runsPrefix(), { includeDocs: true, descending: true });
+    return rows.flatMap((row) => (row.doc && wanted(row.doc) ? [row.doc] : [])).slice(0, limit);
+  }
+  const runs: RunDoc[] = [];
+  for (let skip = 0; runs.length < limit; skip += limit) {
+    const rows = await store.listByPrefix<RunDoc>(docIds.runsPrefix(), { includeDocs: true, descending: true, limit, skip });
+    runs.push(...rows.flatMap((row) => (row.doc && wanted(row.doc) ? [row.doc] : [])));
+    if (rows.length < limit) break;
+  }
+  return runs.slice(0, limit);
 }

@@ -14,6 +14,12 @@
  *   composition's own error when the conductor failed before running it; for a self-reporting
  *   action, its own record. A record that does not exist yet means the task still runs: left alone.
  *
+ * - a child run (a parallel branch of several stages) is swept like any running run: its own tasks
+ *   are what can be lost. Its parent's claim for it (`childRunId`) names no task activation and is
+ *   skipped. A child whose end was decided (`$end`) but whose head still says running died between
+ *   the two (see the orchestrator's finishRun): its end is reported to the parent again, through
+ *   the workflow trigger, and then its head is updated.
+ *
  * Firing again is safe whatever happened: the event id names the attempt, and the orchestrator
  * records each attempt's outcome with a create-only write, so an event that was merely slow, not
  * lost, becomes a duplicate that changes nothing.
@@ -24,6 +30,7 @@
  */
 import { isJsonObject, type Json } from '../../model/json';
 import { deliverEvent, type DeliveryClient } from '../../report/deliver';
+import { updateWithRetry } from '../../store/claims';
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
@@ -73,6 +80,8 @@ export interface SweepReport {
   neverInvoked: { runId: string; seq: number; index: number; attempt: number }[];
   /** Of those, how many this sweep started (with `resume`; a claim within its lease is left). */
   resumed: number;
+  /** Child runs whose decided end never reached their parent: reported to it again. */
+  childEnds: { runId: string; parentRunId: string; status: 'succeeded' | 'failed' }[];
 }
 
 type Outcome = { result: Json } | { error: Json };
@@ -87,7 +96,7 @@ interface ActivationRecord {
 
 /** Sweeps every run whose head says `running` (or only `runIds`). */
 export async function sweepRuns(options: SweepOptions, runIds?: readonly string[]): Promise<SweepReport> {
-  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0 };
+  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [] };
   const heads = runIds
     ? (await Promise.all(runIds.map((runId) => options.store.get<RunDoc>(docIds.run(runId))))).filter((head): head is NonNullable<typeof head> => head !== undefined)
     : (await options.store.listByPrefix<RunDoc>(docIds.runsPrefix(), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
@@ -104,6 +113,8 @@ async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport)
   const { store } = options;
   const [current] = await store.listByPrefix<StageDoc>(docIds.stagesPrefix(run.runId), { includeDocs: true, descending: true, limit: 1 });
   const stage = current?.doc;
+  const staleBefore = (options.now ?? Date.now)() - (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
+  if (stage?.end && run.parent && stage.startedAt <= staleBefore) return reportChildEnd(options, run, run.parent, stage.end, report);
   if (!stage || stage.end || stage.taskCount === 0) return;
   const [invokes, results] = await Promise.all([
     store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true }),
@@ -113,7 +124,8 @@ async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport)
   // Ids sort by index, then attempt: the last claim of an index is its latest attempt.
   const latest = new Map<number, InvokeDoc>();
   for (const row of invokes) if (row.doc) latest.set(row.doc.index, row.doc);
-  const staleBefore = (options.now ?? Date.now)() - (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
+  // A child run's attempt has no task activation to read: the child's own tasks are swept with it.
+  for (const [index, claim] of latest) if (claim.childRunId) latest.delete(index);
   let workflow: WorkflowDoc | undefined;
   const neverInvoked: ClaimedAttempt[] = [];
   for (const claim of latest.values()) {
@@ -139,6 +151,21 @@ async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport)
     const { invoker, namespace, activationId, claimLeaseMs } = options.resume;
     report.resumed += await resumeClaimedAttempts({ store, invoker, namespace, activationId, ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}) }, run.runId, stage.seq, neverInvoked);
   }
+}
+
+/**
+ * Fires the end of a child run at its parent (as the orchestrator's reportToParent would have), then
+ * marks the child's head ended, in that order for the same reason as there.
+ */
+async function reportChildEnd(options: SweepOptions, run: RunDoc, parent: NonNullable<RunDoc['parent']>, end: NonNullable<StageDoc['end']>, report: SweepReport): Promise<void> {
+  const outcome: Outcome = end.status === 'succeeded' ? { result: end.output ?? null } : { error: (end.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown' }) as unknown as Json };
+  const payload = toPayload(taskOutcomeEvent(parent, outcome, end.failure?.activationId));
+  await deliverEvent(options.client, parent.trigger, parent.workflow, payload, Date.now() + 60_000);
+  await updateWithRetry<RunDoc>(options.store, docIds.run(run.runId), (head) => (head.status !== 'running' ? undefined : {
+    ...head, status: end.status, endedAt: (options.now ?? Date.now)(),
+    ...(end.output !== undefined ? { output: end.output } : {}), ...(end.failure ? { failure: end.failure } : {}),
+  }));
+  report.childEnds.push({ runId: run.runId, parentRunId: parent.runId, status: end.status });
 }
 
 /** What the task's activation ended with; undefined while it has no record (it still runs). */

@@ -1,7 +1,7 @@
 import { parseWorkflow } from '../../../lib/model/parse';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import { docIds, type WorkflowDoc } from '../../../lib/store/run-documents';
-import { actionsOf, checkSupported, deployWorkflow, undeployWorkflow, type ManagementClient } from '../../../lib/triggers/manager';
+import { actionsOf, checkSupported, deployWorkflow, MAX_PARALLEL_NESTING, undeployWorkflow, type ManagementClient } from '../../../lib/triggers/manager';
 
 type Entity = { annotations?: { key: string; value: unknown }[]; [key: string]: unknown };
 
@@ -67,13 +67,20 @@ describe('triggers manager', () => {
     expect(await undeployWorkflow(whisk.client, store, 'wf')).toEqual([]);
   });
 
-  it('lists the actions a workflow invokes and rejects what the native engine cannot run', () => {
+  it('lists the actions a workflow invokes, accepts nested branches and rejects parallel stages nested too deep', () => {
     expect(actionsOf(workflow)).toEqual(['pkg/self', 'pkg/plain', 'other']);
     const nested = parseWorkflow(`
 name: nested
 stages:
   - { id: p, kind: parallel, branches: [ { stages: [ { id: x, kind: task, action: a }, { id: y, kind: task, action: b } ] } ] }
 `);
-    expect(() => checkSupported(nested)).toThrow(expect.objectContaining({ code: 'INVALID_WORKFLOW', path: '$.stages[0].branches[0].stages' }));
+    expect(() => checkSupported(nested)).not.toThrow();
+    // Parallel stages nested `depth` deep, each with one branch of two stages around the next level.
+    const nestedParallel = (depth: number, id = 0): string => (depth === 0
+      ? `{ id: t${id}, kind: task, action: a }`
+      : `{ id: p${id}, kind: parallel, branches: [ { stages: [ ${nestedParallel(depth - 1, id + 1)}, { id: s${id}, kind: succeed } ] } ] }`);
+    expect(() => checkSupported(parseWorkflow(`name: deep\nstages:\n  - ${nestedParallel(MAX_PARALLEL_NESTING)}\n`))).not.toThrow();
+    expect(() => checkSupported(parseWorkflow(`name: deeper\nstages:\n  - ${nestedParallel(MAX_PARALLEL_NESTING + 1)}\n`)))
+      .toThrow(expect.objectContaining({ code: 'INVALID_WORKFLOW', path: expect.stringMatching(/^\$\.stages\[0\](\.branches\[0\]\.stages\[0\]){8}$/) }));
   });
 });
