@@ -75,7 +75,8 @@ export function parseEvent(params: JsonObject, workflow: string): OrchestratorEv
     case EVENT_TYPES.runStarted:
       return {
         type: 'run.started', eventId: event.id, workflow,
-        runId: typeof data.runId === 'string' && /^[\w.-]{1,80}$/.test(data.runId) ? data.runId : newRunId(),
+        // No `.`: child runs are named `<parent>.s<seq>b<index>a<attempt>`, and a started run must not take one's id.
+        runId: typeof data.runId === 'string' && /^[\w-]{1,80}$/.test(data.runId) ? data.runId : newRunId(),
         input: data.input ?? null,
       };
     case EVENT_TYPES.taskCompleted:
