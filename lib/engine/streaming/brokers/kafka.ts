@@ -10,12 +10,13 @@
  *   or whose handler is stuck when the group rebalances, loses its partitions to another consumer,
  *   which resumes at the last commit. Long handlers call `batch.heartbeat()`.
  */
-import { Kafka, logLevel as KafkaLogLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
 import type { Admin, Consumer, LogEntry, Message, Producer } from 'kafkajs';
 import type { EventStream, StreamRecord, SubscribeOptions, Subscription } from './event-stream';
 import { STREAM_DEFAULTS } from './event-stream';
 import { backoffMs, sleep } from './backoff';
 import { StreamClosedError, StreamUnavailableError } from './errors';
+import { FastDefaultPartitioner } from './kafka-partitioner';
 import { KafkaSubscription } from './kafka-subscription';
 import type { StreamLogger } from './logger';
 
@@ -118,7 +119,7 @@ export class KafkaEventStream implements EventStream {
   private connectedProducer(): Promise<Producer> {
     if (!this.producer) {
       const producer = this.kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: FastDefaultPartitioner,
         allowAutoTopicCreation: false,
         // Idempotence keeps per-partition order and drops duplicates when a send is retried.
         idempotent: true,

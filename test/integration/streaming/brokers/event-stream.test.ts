@@ -50,8 +50,9 @@ describe.each([
   }
 
   async function consumer(stream: EventStream, topic: string, group: string, name: string,
-    react?: (batch: EventBatch) => Promise<void> | void): Promise<RecordingConsumer> {
-    const recording = await recordingConsumer(stream, { topic, group, consumer: name, sessionTimeoutMs: SESSION_TIMEOUT_MS, react });
+    react?: (batch: EventBatch) => Promise<void> | void, maxBatchSize?: number): Promise<RecordingConsumer> {
+    const recording = await recordingConsumer(stream, { topic, group, consumer: name, sessionTimeoutMs: SESSION_TIMEOUT_MS, react,
+      ...(maxBatchSize !== undefined ? { maxBatchSize } : {}) });
     subscriptions.push(recording);
     return recording;
   }
@@ -162,6 +163,50 @@ describe.each([
       // Lets the hung handler end, so closing the first consumer can finish.
       releaseHung(new Error('the dying consumer gives up'));
     }
+  });
+
+  // Redis reads a partition's next batch while the current one is handled (prefetch); Kafka ignores
+  // maxBatchSize, so there these are the plain failover and redelivery cases with bigger batches.
+  test('a consumer that dies in a batch, with the next batch already read, loses neither: the survivor gets both, in order', async () => {
+    const stream = openStream();
+    const { topic, group } = names('failover-prefetched');
+    await stream.produce(topic, 'run-1', Array.from({ length: 20 }, (_, seq) => taskEvent('run-1', seq)));
+
+    let releaseHung: (error: Error) => void = () => undefined;
+    const hung = new Promise<void>((_resolve, reject) => { releaseHung = reject; });
+    const dying = await consumer(stream, topic, group, 'engine-a', () => hung, 5);
+    await waitUntil('the first consumer holds a batch', () => dying.received.length > 0);
+    // Time for the read behind the held batch to land in the dying consumer's pending list.
+    await new Promise((done) => setTimeout(done, 200));
+    expect(dying.received.map((delivered) => delivered.event.data.seq)).toEqual(_backend === 'redis' ? [0, 1, 2, 3, 4] : dying.received.map((_d, seq) => seq));
+
+    try {
+      const survivor = await consumer(stream, topic, group, 'engine-b', undefined, 5);
+      await waitUntil('the survivor got all 20 events', () => distinctEventIds(survivor.received).size === 20);
+      expect(survivor.received.map((delivered) => delivered.event.data.seq)).toEqual(Array.from({ length: 20 }, (_, seq) => seq));
+    } finally {
+      releaseHung(new Error('the dying consumer gives up'));
+    }
+  });
+
+  test('a batch that fails while the next one is already read comes again before it, and nothing is skipped or doubled after', async () => {
+    const stream = openStream();
+    const { topic, group } = names('redeliver-prefetched');
+    await stream.produce(topic, 'run-1', Array.from({ length: 10 }, (_, seq) => taskEvent('run-1', seq)));
+
+    let failedBatch: number[] | undefined;
+    const recording = await consumer(stream, topic, group, 'engine-a', async (batch) => {
+      if (failedBatch) return;
+      failedBatch = batch.events.map((delivered) => (delivered.event as { data: { seq: number } }).data.seq);
+      // Long enough for the read behind this batch to return before the failure.
+      await new Promise((done) => setTimeout(done, 200));
+      throw new Error('state store unavailable');
+    }, 2);
+    await waitUntil('every event delivered after the failure', () => recording.received.length >= (failedBatch?.length ?? 0) + 10);
+    await new Promise((done) => setTimeout(done, 300));
+
+    const seqs = recording.received.map((delivered) => delivered.event.data.seq);
+    expect(seqs).toEqual([...(failedBatch ?? []), ...Array.from({ length: 10 }, (_, seq) => seq)]);
   });
 
   test('a new consumer of the group resumes after the last checkpoint', async () => {
