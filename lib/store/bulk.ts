@@ -1,6 +1,6 @@
 /**
- * Bulk create-only writes and bulk compare-and-swap replaces over any RunStore: one `_bulk_docs`
- * request where the store offers it (CouchDB, Cloudant, memory), one request per document otherwise.
+ * Bulk create-only writes, bulk compare-and-swap replaces and bulk deletes over any RunStore: one
+ * `_bulk_docs` request where the store offers it (CouchDB, Cloudant, memory), one request per document otherwise.
  *
  * Why a bulk create keeps the create-only guarantee: CouchDB treats every document of a
  * `_bulk_docs` request on its own (there is no all-or-nothing mode since 2.0). A document without
@@ -114,4 +114,28 @@ export async function upsertAll(store: RunStore, docs: readonly NewDoc[]): Promi
     }
     await Promise.all(pending.map(({ id, body }) => store.upsert(id, body)));
   }
+}
+
+/** `remove`s in flight at a time where the store has no `removeMany`. */
+const REMOVE_CONCURRENCY = 8;
+
+/**
+ * Deletes those of `ids` that exist (as `remove` would), in bulk where the store can; returns how
+ * many were deleted. For garbage: a document recreated meanwhile may survive.
+ */
+export async function removeAll(store: RunStore, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  let removed = 0;
+  if (store.removeMany) {
+    for (let from = 0; from < ids.length; from += BULK_CHUNK) removed += await store.removeMany(ids.slice(from, from + BULK_CHUNK));
+    return removed;
+  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ids.length) {
+      if (await store.remove(ids[next++]!)) removed += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(REMOVE_CONCURRENCY, ids.length) }, worker));
+  return removed;
 }

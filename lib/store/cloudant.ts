@@ -72,6 +72,13 @@ export class CloudantRunStore implements RunStore {
     }
   }
 
+  async removeMany(ids: readonly string[]): Promise<number> {
+    const revisions = await this.revisions(ids);
+    if (revisions.size === 0) return 0;
+    const rows = await this.bulk([...revisions].map(([id, rev]) => ({ _id: id, _rev: rev, _deleted: true }) as CloudantDocument), 'delete');
+    return rows.filter((row) => !row.conflict).length;
+  }
+
   /** `_bulk_docs` (Cloudant answers per document like CouchDB: `{ok, id, rev}` or `{id, error: "conflict"}`). */
   private async bulk(docs: CloudantDocument[], what: string): Promise<BulkRow[]> {
     let rows: CloudantV1.DocumentResult[];

@@ -63,6 +63,13 @@ export class CouchDbRunStore implements RunStore {
     }
   }
 
+  async removeMany(ids: readonly string[]): Promise<number> {
+    const revisions = await this.revisions(ids);
+    if (revisions.size === 0) return 0;
+    const rows = await this.bulk([...revisions].map(([id, rev]) => ({ _id: id, _rev: rev, _deleted: true })), 'delete');
+    return rows.filter((row) => !row.conflict).length;
+  }
+
   /** `_bulk_docs`: per document `{ok, id, rev}` or `{id, error: "conflict"}`; any other error fails the call. */
   private async bulk(docs: object[], what: string): Promise<BulkRow[]> {
     let response: nano.DocumentBulkResponse[];

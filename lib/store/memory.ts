@@ -49,6 +49,11 @@ export class MemoryRunStore implements RunStore {
     return revisions;
   }
 
+  async removeMany(ids: readonly string[]): Promise<number> {
+    await Promise.resolve();
+    return ids.filter((id) => this.docs.delete(id)).length;
+  }
+
   async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {
     await Promise.resolve();
     const entry = this.docs.get(id);

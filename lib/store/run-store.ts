@@ -79,6 +79,13 @@ export interface RunStore {
    * documents in a few requests instead of a read and a write per document.
    */
   revisions?(ids: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Deletes those of `ids` that exist, whatever their revision, in a few requests (`_all_docs` with
+   * `keys` for their revisions, then `_bulk_docs` with `_deleted: true`), like `remove` per id; one
+   * changed between the two requests is left in place. Returns how many were deleted. Optional:
+   * `removeAll` in `lib/store/bulk.ts` falls back to `remove`, a few at a time.
+   */
+  removeMany?(ids: readonly string[]): Promise<number>;
 }
 
 /** Upper bound of a key range that holds every id starting with `prefix`. */

@@ -87,9 +87,11 @@ export class ConditionEngine {
   readonly stats = { events: 0, batches: 0, outputs: 0, duplicates: 0, invalid: 0 };
 
   constructor(private readonly options: ConditionEngineOptions) {
-    this.contexts = new ContextStore(options.store);
     this.topics = options.topics ?? DEFAULT_TOPICS;
     this.logger = options.logger ?? silentLogger;
+    this.contexts = new ContextStore(options.store, {
+      onGarbageError: (runId, error) => this.logger.warn({ runId, err: ensureError(error).message }, 'chunks of a finished run context left behind'),
+    });
     this.wheel = new TimerWheel(
       (runId, timer) => this.fireTimer(runId, timer),
       (error) => this.logger.warn({ err: ensureError(error).message }, 'timer event not produced; retrying'),

@@ -10,7 +10,7 @@ import { startEmbeddedCouch, type EmbeddedCouch } from '../../../lib/store/embed
 import { MemoryRunStore } from '../../../lib/store/memory';
 import type { RunStore, StoredDoc } from '../../../lib/store/run-store';
 import { claim, updateWithRetry } from '../../../lib/store/claims';
-import { createAll, replaceAll, upsertAll } from '../../../lib/store/bulk';
+import { createAll, removeAll, replaceAll, upsertAll } from '../../../lib/store/bulk';
 
 jest.setTimeout(120_000);
 
@@ -130,6 +130,20 @@ describe.each(stores)('RunStore contract: %s', (_name, open) => {
     const revisions = await store.revisions!(['v/live', 'v/gone', 'v/never']);
     expect([...revisions.keys()]).toEqual(['v/live']);
     expect(revisions.get('v/live')).toBe((await store.get('v/live'))!._rev);
+  });
+
+  it('removes in bulk whatever the revision; missing and already deleted ids count for nothing', async () => {
+    const store = await open();
+    expect(store.removeMany).toBeDefined();
+    await createAll(store, ['d/1', 'd/2', 'd/3', 'd/kept'].map((id) => ({ id, body: { id } })));
+    const two = (await store.get<{ id: string }>('d/2'))!;
+    await store.replace({ ...two, changed: true }); // a later revision is deleted too
+    await store.remove('d/3');
+    expect(await removeAll(store, ['d/1', 'd/2', 'd/3', 'd/never'])).toBe(2);
+    expect((await store.listByPrefix('d/')).map((row) => row.id)).toEqual(['d/kept']);
+    expect(await removeAll(store, [])).toBe(0);
+    // A deleted id can be created again (a chunk of the same content written later).
+    expect(await store.createOnly('d/1', { again: true })).toBe('created');
   });
 
   it('upserts in bulk: creates the missing, overwrites the existing, the last version of an id wins, racing single upserts', async () => {

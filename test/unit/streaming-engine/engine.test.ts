@@ -8,11 +8,23 @@ import { EVENT_TYPES } from '../../../lib/events/types';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import { FakePlatform, mapReduceActions, waitUntil } from './fake-platform';
 import { engines, finishedRun, fixtureWorkflow } from './harness';
+import { chunkedCheckpointScenarios } from './chunked-scenarios';
 import { streamingScenarios } from './scenarios';
 
 describe('streaming engines on the in-memory broker', () => {
   const broker = new MemoryBroker(4);
   streamingScenarios({
+    connect: () => new MemoryEventStream(broker),
+    async kill(stream, running) {
+      (stream as MemoryEventStream).crash();
+      await running.stop();
+    },
+  });
+});
+
+describe('streaming engines on the in-memory broker, with contexts checkpointed in chunks', () => {
+  const broker = new MemoryBroker(2);
+  chunkedCheckpointScenarios({
     connect: () => new MemoryEventStream(broker),
     async kill(stream, running) {
       (stream as MemoryEventStream).crash();

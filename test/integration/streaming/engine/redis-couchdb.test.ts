@@ -10,7 +10,8 @@ import { createEventStream } from '../../../../lib/engine/streaming/brokers';
 import { CouchDbRunStore } from '../../../../lib/store/couchdb';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../../../lib/store/embedded-couch';
 import { requireRedis, type TestService } from '../../../helpers/services';
-import { streamingScenarios } from '../../../unit/streaming-engine/scenarios';
+import { chunkedCheckpointScenarios } from '../../../unit/streaming-engine/chunked-scenarios';
+import { streamingScenarios, type Backend } from '../../../unit/streaming-engine/scenarios';
 
 jest.setTimeout(120_000);
 
@@ -29,7 +30,7 @@ describe('streaming engines on Redis Streams with the run state in CouchDB', () 
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  streamingScenarios({
+  const backend: Backend = {
     connect: () => createEventStream((redis as TestService).url, { partitions: 4 }),
     async kill(stream, running) {
       await running.stop();
@@ -40,5 +41,7 @@ describe('streaming engines on Redis Streams with the run state in CouchDB', () 
       await store.ensureReady();
       return store;
     },
-  });
+  };
+  streamingScenarios(backend);
+  describe('with contexts checkpointed in chunks', () => chunkedCheckpointScenarios(backend));
 });
