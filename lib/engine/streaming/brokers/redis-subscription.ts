@@ -19,16 +19,6 @@ import { ACK_IF_LEASED, ACQUIRE_LEASE, HEARTBEAT, RELEASE_LEASE, RENEW } from '.
 /** Lua's unpack() has a stack limit of a few thousand values, so XACK in chunks. */
 const ACK_CHUNK = 1000;
 
-/** The entries one XREADGROUP returned per stream key, for `partitions`. */
-interface ReadResult {
-  readonly partitions: readonly number[];
-  /** Read from the pending list ('0') rather than new entries ('>'). */
-  readonly replaying: boolean;
-  readonly entriesByStream: Map<string, StreamEntry[]>;
-}
-
-type ReadOutcome = ReadResult | { readonly error: unknown };
-
 export class RedisSubscription implements Subscription {
   private readonly reader: Redis;
   private readonly sessionTimeoutMs: number;
@@ -90,22 +80,36 @@ export class RedisSubscription implements Subscription {
 
   private async consume(): Promise<void> {
     const blockMs = Math.max(50, Math.min(1_000, Math.floor(this.sessionTimeoutMs / 4)));
-    // The read of the next batches, issued while the current ones are handled (see prefetchable).
-    let prefetched: Promise<ReadOutcome> | undefined;
     while (!this.stopping) {
       try {
-        if (!prefetched) {
-          if (Date.now() >= this.nextHeartbeatAt) await this.rebalance();
-          if (this.owned.size === 0) {
-            await sleep(blockMs);
-            continue;
-          }
+        if (Date.now() >= this.nextHeartbeatAt) await this.rebalance();
+        if (this.owned.size === 0) {
+          await sleep(blockMs);
+          continue;
         }
-        const read = await (prefetched ?? this.read(blockMs));
-        prefetched = undefined;
-        if ('error' in read) throw read.error;
-        if (this.prefetchable(read)) prefetched = this.read(blockMs);
-        await this.handleRead(read);
+        const replaying = [...this.replayPending].filter((partition) => this.owned.has(partition));
+        // Pending entries first ('0' = from the start of this consumer's pending list), then new ones ('>').
+        const ids = replaying.length > 0 ? replaying.map(() => '0') : [...this.owned].map(() => '>');
+        const partitions = replaying.length > 0 ? replaying : [...this.owned];
+        const reply = await this.reader.call('XREADGROUP', 'GROUP', this.options.group, this.options.consumer,
+          'COUNT', this.maxBatchSize, ...(replaying.length > 0 ? [] : ['BLOCK', blockMs]),
+          'STREAMS', ...partitions.map((partition) => this.stream.streamKey(this.options.topic, partition)), ...ids);
+        const entriesByStream = parseReadGroupReply(reply);
+        // The partitions of one read are handled side by side, as Kafka does with
+        // partitionsConsumedConcurrently: one partition's round trips (produce, checkpoint, ack)
+        // overlap another's work. Each partition still has one batch at a time, and the next read
+        // waits for all of them.
+        const handled = await Promise.allSettled(partitions.map(async (partition) => {
+          if (this.stopping) return;
+          const entries = entriesByStream.get(this.stream.streamKey(this.options.topic, partition)) ?? [];
+          if (entries.length === 0) {
+            this.replayPending.delete(partition);
+            return;
+          }
+          await this.handle(partition, entries);
+        }));
+        const failed = handled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        if (failed) throw failed.reason;
       } catch (error) {
         if (this.stopping) break;
         // Redis lost the group (restarted without its data): recreate it, redelivering what the stream still holds.
@@ -118,64 +122,6 @@ export class RedisSubscription implements Subscription {
         await sleep(backoffMs(this.failures));
       }
     }
-    // The entries of a read still in flight become pending here: let it land before stop() gives up
-    // the leases, so the next owner's XAUTOCLAIM finds them.
-    await prefetched;
-  }
-
-  /**
-   * One XREADGROUP of every owned partition: pending entries of the partitions that must replay them
-   * ('0' = from the start of this consumer's pending list, no BLOCK), else new ones ('>').
-   * Never rejects (a prefetch may wait unobserved while batches are handled): failures are returned.
-   */
-  private async read(blockMs: number): Promise<ReadOutcome> {
-    const replaying = [...this.replayPending].filter((partition) => this.owned.has(partition));
-    const partitions = replaying.length > 0 ? replaying : [...this.owned];
-    try {
-      const reply = await this.reader.call('XREADGROUP', 'GROUP', this.options.group, this.options.consumer,
-        'COUNT', this.maxBatchSize, ...(replaying.length > 0 ? [] : ['BLOCK', blockMs]),
-        'STREAMS', ...partitions.map((partition) => this.stream.streamKey(this.options.topic, partition)),
-        ...partitions.map(() => (replaying.length > 0 ? '0' : '>')));
-      return { partitions, replaying: replaying.length > 0, entriesByStream: parseReadGroupReply(reply) };
-    } catch (error) {
-      return { error };
-    }
-  }
-
-  /**
-   * Whether to read the next batches while `read`'s are handled, hiding the read's round trip (and
-   * the server's work building the reply) behind the handlers. Safe because a read only moves
-   * entries into this consumer's pending list: each partition's prefetched batch is still handled
-   * after the current one is acked (handleRead awaits every handler first); a handler that fails
-   * marks its partition to replay, which re-reads the failed batch and the prefetched one behind
-   * it from the pending list, so handleRead skips that partition's prefetched entries; and after a
-   * crash the next owner XAUTOCLAIMs both batches. Not after a replaying read (the next read depends
-   * on how it ends), nor when a rebalance is due: leases change only with no read in flight, or a
-   * read landing after a release would leave entries in a pending list nobody claims.
-   */
-  private prefetchable(read: ReadResult): boolean {
-    return !this.stopping && !read.replaying && Date.now() < this.nextHeartbeatAt;
-  }
-
-  /**
-   * Handles the partitions of one read side by side, as Kafka does with
-   * partitionsConsumedConcurrently: one partition's round trips (produce, checkpoint, ack) overlap
-   * another's work. Each partition still has one batch at a time.
-   */
-  private async handleRead(read: ReadResult): Promise<void> {
-    const handled = await Promise.allSettled(read.partitions.map(async (partition) => {
-      if (this.stopping) return;
-      // Failed since this was read (prefetched): these entries come again, in order, from the replay.
-      if (!read.replaying && this.replayPending.has(partition)) return;
-      const entries = read.entriesByStream.get(this.stream.streamKey(this.options.topic, partition)) ?? [];
-      if (entries.length === 0) {
-        if (read.replaying) this.replayPending.delete(partition);
-        return;
-      }
-      await this.handle(partition, entries);
-    }));
-    const failed = handled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failed) throw failed.reason;
   }
 
   private async handle(partition: number, entries: readonly StreamEntry[]): Promise<void> {
