@@ -9,7 +9,9 @@
  * from here, so mixing remembered and listed documents joins exactly what the store holds.
  */
 import type { ResultDoc } from '../../store/run-documents';
-import { bucketSize, docIds } from '../../store/run-documents';
+import { docIds } from '../../store/run-documents';
+import { getAll } from '../../store/bulk';
+import { traceNote } from './activation-trace';
 import type { RunStore, StoredDoc } from '../../store/run-store';
 import { LruMap } from '../lru-map';
 
@@ -20,6 +22,12 @@ interface StageEntry {
 
 /** Stages remembered per container; a joined stage is forgotten, so only stages in flight count. */
 const STAGES = 16;
+/**
+ * Up to this share of a stage missing, its results are read by id: two containers serving a fan-in
+ * each miss about half. Reading a document by key costs the store about what a range listing
+ * costs per document, so only a cold container (missing nearly all) lists the stage instead.
+ */
+const FETCH_BY_ID_UP_TO = 0.8;
 /** Wider stages are not remembered: the documents would outweigh the read they save. */
 const MAX_TASKS = 20_000;
 
@@ -40,30 +48,28 @@ export class StageResults {
 
   /**
    * All results of a stage known to be complete, in index order: the remembered ones plus the
-   * buckets (result ranges) that miss some, each listed with its documents. When most buckets
-   * miss some, one listing of the whole stage is cheaper than many small ones.
+   * missing ones read by id (one `_all_docs` request with their keys). When nearly all are missing
+   * (a cold container), one listing of the whole stage is cheaper than naming each id.
    */
   async joined(store: RunStore, runId: string, seq: number, taskCount: number): Promise<ResultDoc[]> {
     const key = `${runId}/${seq}`;
     const entry = this.stages.get(key);
     this.stages.delete(key);
     const docs = entry?.taskCount === taskCount ? entry.docs : new Array<ResultDoc | undefined>(taskCount);
-    const size = bucketSize(taskCount);
-    const buckets = Math.ceil(taskCount / size);
     const missing: number[] = [];
-    for (let bucket = 0; bucket < buckets; bucket += 1) {
-      for (let index = bucket * size; index < Math.min(taskCount, (bucket + 1) * size); index += 1) {
-        if (!docs[index]) { missing.push(bucket); break; }
-      }
-    }
-    const listings = missing.length * 2 > buckets
-      ? [docIds.resultsPrefix(runId, seq)]
-      : missing.map((bucket) => docIds.bucketPrefix(runId, seq, bucket));
-    const rows = (await Promise.all(listings.map((prefix) => store.listByPrefix<ResultDoc>(prefix, { includeDocs: true })))).flat();
-    for (const row of rows) {
-      const doc: StoredDoc<ResultDoc> | undefined = row.doc;
-      if (doc && doc.index >= 0 && doc.index < taskCount) docs[doc.index] = doc;
+    for (let index = 0; index < taskCount; index += 1) if (!docs[index]) missing.push(index);
+    traceNote(`join:${taskCount - missing.length}/${taskCount}-remembered`);
+    if (missing.length > taskCount * FETCH_BY_ID_UP_TO) {
+      const rows = await store.listByPrefix<ResultDoc>(docIds.resultsPrefix(runId, seq), { includeDocs: true });
+      for (const row of rows) place(docs, row.doc, taskCount);
+    } else if (missing.length > 0) {
+      const read = await getAll<ResultDoc>(store, missing.map((index) => docIds.result(runId, seq, index, taskCount)));
+      for (const doc of read) place(docs, doc, taskCount);
     }
     return docs.filter((doc): doc is ResultDoc => doc !== undefined);
   }
+}
+
+function place(docs: (ResultDoc | undefined)[], doc: StoredDoc<ResultDoc> | undefined, taskCount: number): void {
+  if (doc && doc.index >= 0 && doc.index < taskCount) docs[doc.index] = doc;
 }

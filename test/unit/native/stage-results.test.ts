@@ -1,6 +1,6 @@
 import { StageResults } from '../../../lib/engine/native/stage-results';
 import { MemoryRunStore } from '../../../lib/store/memory';
-import { bucketSize, docIds, type ResultDoc } from '../../../lib/store/run-documents';
+import { docIds, type ResultDoc } from '../../../lib/store/run-documents';
 
 const RUN = 'run-1';
 const SEQ = 2;
@@ -22,7 +22,13 @@ async function stageOf(taskCount: number, remembered: (index: number) => boolean
     listings.push(prefix);
     return list(prefix, options);
   }) as typeof store.listByPrefix;
-  return { store, cache, listings };
+  const reads: string[][] = [];
+  const getMany = store.getMany.bind(store);
+  store.getMany = (async (ids: readonly string[]) => {
+    reads.push([...ids]);
+    return getMany(ids);
+  }) as typeof store.getMany;
+  return { store, cache, listings, reads };
 }
 
 const values = (docs: readonly ResultDoc[]) => docs.map((doc) => (doc.result as { value: number }).value);
@@ -37,17 +43,18 @@ describe('StageResults', () => {
     expect(listings).toEqual([]);
   });
 
-  it('lists only the buckets that miss results, and joins in index order', async () => {
-    const size = bucketSize(taskCount);
-    const { store, cache, listings } = await stageOf(taskCount, (index) => index !== 3 && index !== 57);
+  it('reads only the results it misses, by id, in one request, and joins in index order', async () => {
+    const { store, cache, listings, reads } = await stageOf(taskCount, (index) => index !== 3 && index !== 57);
     expect(values(await cache.joined(store, RUN, SEQ, taskCount))).toEqual(all);
-    expect(listings.sort()).toEqual([docIds.bucketPrefix(RUN, SEQ, Math.floor(3 / size)), docIds.bucketPrefix(RUN, SEQ, Math.floor(57 / size))].sort());
+    expect(listings).toEqual([]);
+    expect(reads).toEqual([[docIds.result(RUN, SEQ, 3, taskCount), docIds.result(RUN, SEQ, 57, taskCount)]]);
   });
 
-  it('lists the whole stage once when most buckets miss some', async () => {
-    const { store, cache, listings } = await stageOf(taskCount, (index) => index % 2 === 0);
+  it('lists the whole stage once when it misses nearly all results', async () => {
+    const { store, cache, listings, reads } = await stageOf(taskCount, (index) => index % 10 === 0);
     expect(values(await cache.joined(store, RUN, SEQ, taskCount))).toEqual(all);
     expect(listings).toEqual([docIds.resultsPrefix(RUN, SEQ)]);
+    expect(reads).toEqual([]);
   });
 
   it('reads everything when it remembers nothing, and forgets a stage once joined', async () => {
