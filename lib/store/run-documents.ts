@@ -128,6 +128,19 @@ export interface ResultDoc {
   completedAt: number;
 }
 
+/**
+ * Marks a bucket of a wide stage's results complete (two-level join). It carries the bucket's
+ * results when they are small, so that the join reads a few markers instead of every result.
+ */
+export interface JoinedDoc {
+  type: 'joined';
+  runId: string;
+  seq: number;
+  bucket: number;
+  /** The bucket's result documents (without `_id`/`_rev`), in index order; absent when too large. */
+  results?: ResultDoc[];
+}
+
 export const END_STAGE = '$end';
 
 const pad = (value: number, width: number): string => String(value).padStart(width, '0');

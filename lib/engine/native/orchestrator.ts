@@ -27,10 +27,10 @@ import type { Branch, CatchRule, InvocationOptions, ParallelStage, Stage, TaskSt
 import { claim, updateWithRetry } from '../../store/claims';
 import {
   END_STAGE, bucketSize, docIds,
-  type InvokeDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type WorkflowDoc,
+  type InvokeDoc, type JoinedDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type WorkflowDoc,
 } from '../../store/run-documents';
 import { BULK_CHUNK, createAll, createOne, replaceAll } from '../../store/bulk';
-import type { CreateResult, RunStore, StoredDoc } from '../../store/run-store';
+import { withoutMeta, type CreateResult, type ListedDoc, type RunStore, type StoredDoc } from '../../store/run-store';
 import { chooseNext } from '../../conditions/choice';
 import { applyResult, childFailure, errorName, mapItems, matchCatch, retryDelay, selectInput, taskParams, toFailure } from './data-flow';
 import type { OrchestratorEvent, TaskContext } from './events';
@@ -463,18 +463,60 @@ async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: StageDoc, i
   const buckets = Math.ceil(stageDoc.taskCount / size);
   const bucket = Math.floor(index / size);
   const expected = Math.min(size, stageDoc.taskCount - bucket * size);
-  const inBucket = await ctx.store.listByPrefix(docIds.bucketPrefix(run.runId, stageDoc.seq, bucket));
+  const bucketPrefix = docIds.bucketPrefix(run.runId, stageDoc.seq, bucket);
+  const inBucket = await ctx.store.listByPrefix(bucketPrefix);
   if (inBucket.length < expected) return;
-  const markerId = docIds.joinedBucket(run.runId, stageDoc.seq, bucket);
   const joinedPrefix = docIds.joinedPrefix(run.runId, stageDoc.seq);
-  // A single bucket needs no marker at all.
-  const joinedEarlier = buckets > 1 ? await ctx.store.listByPrefix(joinedPrefix) : [];
+  // The full bucket's documents (for its marker, or for the join) along with the markers' count.
+  const [bucketRows, joinedEarlier] = await Promise.all([
+    ctx.store.listByPrefix<ResultDoc>(bucketPrefix, { includeDocs: true }),
+    buckets > 1 ? ctx.store.listByPrefix(joinedPrefix) : Promise.resolve([]),
+  ]);
+  const own = storedResults(bucketRows);
+  // A single bucket needs no marker at all: it is the whole stage.
+  if (buckets === 1) return completeStage(ctx, run, stageDoc, own.length === stageDoc.taskCount ? own : undefined);
+  const markerId = docIds.joinedBucket(run.runId, stageDoc.seq, bucket);
   if (joinedEarlier.filter((row) => row.id !== markerId).length < buckets - 1) {
-    await ctx.store.createOnly(markerId, { type: 'joined', runId: run.runId, seq: stageDoc.seq, bucket });
+    await ctx.store.createOnly(markerId, joinedMarker(run.runId, stageDoc.seq, bucket, own.length === expected ? own : undefined));
     const joined = await ctx.store.listByPrefix(joinedPrefix);
     if (joined.length < buckets) return;
   }
-  await completeStage(ctx, run, stageDoc);
+  const markers = await ctx.store.listByPrefix<JoinedDoc>(joinedPrefix, { includeDocs: true });
+  await completeStage(ctx, run, stageDoc, resultsOfMarkers(markers, bucket, own, stageDoc.taskCount));
+}
+
+/** Result documents of a listing, without `_id`/`_rev`. */
+function storedResults(rows: readonly ListedDoc<ResultDoc>[]): ResultDoc[] {
+  return rows.flatMap((row) => (row.doc ? [withoutMeta(row.doc) as ResultDoc] : []));
+}
+
+/**
+ * Bigger buckets' markers carry no results: a document must stay well below CouchDB's and
+ * Cloudant's size limits (8 MB and 1 MB), and the join then reads the results themselves.
+ */
+const MARKER_RESULTS_MAX_CHARS = 256 * 1024;
+
+function joinedMarker(runId: string, seq: number, bucket: number, results: ResultDoc[] | undefined): JoinedDoc {
+  const marker: JoinedDoc = { type: 'joined', runId, seq, bucket };
+  return results && JSON.stringify(results).length <= MARKER_RESULTS_MAX_CHARS ? { ...marker, results } : marker;
+}
+
+/**
+ * The stage's results from the buckets' markers (results are create-only, and a marker is only
+ * created after its bucket was seen full, so a marker's copy is the stored one for good) plus the
+ * bucket `own` (full, just listed), in index order; undefined when a marker carries none (a big
+ * bucket), so that the join reads the results themselves.
+ */
+function resultsOfMarkers(markers: readonly ListedDoc<JoinedDoc>[], ownBucket: number, own: readonly ResultDoc[], taskCount: number): ResultDoc[] | undefined {
+  const byBucket = new Map<number, readonly ResultDoc[]>([[ownBucket, own]]);
+  for (const row of markers) {
+    const marker = row.doc;
+    if (!marker || marker.bucket === ownBucket) continue;
+    if (!marker.results) return undefined;
+    byBucket.set(marker.bucket, marker.results);
+  }
+  const results = [...byBucket.keys()].sort((a, b) => a - b).flatMap((bucket) => byBucket.get(bucket)!);
+  return results.length === taskCount ? results : undefined;
 }
 
 /**

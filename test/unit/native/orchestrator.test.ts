@@ -294,13 +294,26 @@ describe('native orchestrator joins of a wide stage', () => {
       return listByPrefix(prefix, options);
     };
     await t.complete(tasks[8]!, 8);
-    // The bucket, the markers (all others joined): no marker create, no second marker listing, and
-    // no results listing either, since this (warm) container created every result itself.
-    expect(requests).toEqual(['list result', 'list joined']);
+    // The bucket's count; its documents along with the markers' count (all others joined): no marker
+    // create, no second count; then the markers with the results they carry, not every result.
+    expect(requests).toEqual(['list result', 'list result with docs', 'list joined', 'list joined with docs']);
     expect(await markers()).toHaveLength(2);
     const reduce = t.invoker.ofSeq(1);
     expect(reduce).toHaveLength(1);
     expect(reduce[0]!.params.results).toEqual(items);
+  });
+
+  it('joins from the results themselves when the buckets are too big for their markers to carry them', async () => {
+    const t = await setUp(fanIn);
+    await t.start({ items });
+    const big = (index: number) => `${index}:${'x'.repeat(100_000)}`;
+    for (const task of t.invoker.starts.slice()) await t.complete(task, big(task.context.index));
+    const markers = await t.store.listByPrefix<{ results?: unknown }>(docIds.joinedPrefix('run-1', 0), { includeDocs: true });
+    expect(markers.length).toBeGreaterThan(0);
+    expect(markers.every((row) => row.doc!.results === undefined)).toBe(true);
+    const reduce = t.invoker.ofSeq(1);
+    expect(reduce).toHaveLength(1);
+    expect(reduce[0]!.params.results).toEqual(items.map(big));
   });
 
   it('reads back the result another container created', async () => {
