@@ -55,6 +55,7 @@ interface Options {
   whiskflowConcurrency: number;
   whiskflowMemory?: number;
   couchProxy: boolean;
+  separateRunStore: boolean;
   runTimeoutMs: number;
   maxRunMs?: number;
   stallMs: number;
@@ -156,13 +157,14 @@ async function joinActivation(ow: Client, store: RunStore, runId: string, seq: n
 
 interface CpuSample { controllerMs: number; containersMs: number; couchMs: number }
 
-function cpuSample(platformPid: number, couchPid: number | undefined): CpuSample {
+function cpuSample(platformPid: number, couchPids: readonly number[]): CpuSample {
   const children = childrenCpuMs(platformPid, /pouchdb-server/);
-  const couch = couchPid !== undefined ? readCpu(couchPid) : undefined;
+  const couches = couchPids.map((pid) => readCpu(pid));
   return {
     controllerMs: readCpu(platformPid)?.selfMs ?? Number.NaN,
     containersMs: children?.otherMs ?? Number.NaN,
-    couchMs: couch ? couch.selfMs + couch.reapedChildrenMs : Number.NaN,
+    couchMs: couches.length > 0 && couches.every((couch) => couch !== undefined)
+      ? couches.reduce((sum, couch) => sum + couch!.selfMs + couch!.reapedChildrenMs, 0) : Number.NaN,
   };
 }
 
@@ -455,7 +457,7 @@ async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
   const deadline = Date.now() + Math.min(ctx.options.runTimeoutMs + tasks * 300, ctx.options.maxRunMs ?? Number.POSITIVE_INFINITY);
   await settle(ctx.platform);
   const couchBefore = proxy?.snapshot();
-  const cpuBefore = cpuSample(ctx.platform.pid, ctx.couchPid);
+  const cpuBefore = cpuSample(ctx.platform.pid, ctx.couchPids);
   const t0 = Date.now();
   const { runId } = await requestRun(ow, FANOUT_WORKFLOW, input);
   let lastReport = Date.now();
@@ -477,7 +479,7 @@ async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
     await sleep(tasks >= 1000 ? 500 : 100);
   }
   const settled = await settle(ctx.platform);
-  const cpuAfter = cpuSample(ctx.platform.pid, ctx.couchPid);
+  const cpuAfter = cpuSample(ctx.platform.pid, ctx.couchPids);
   // The activation store writes records behind (~200 ms batches): let the last batch go out.
   await sleep(500);
   const couch = proxy && couchBefore ? diffCounts(proxy.snapshot(), couchBefore) : null;
@@ -587,7 +589,8 @@ interface Context {
   store: RunStore;
   platform: ChildPlatform;
   proxy?: CountingProxy;
-  couchPid?: number;
+  /** The embedded pouchdb-server processes (the platform's, and the run store's when separate). */
+  couchPids: number[];
 }
 
 async function run(options: Options): Promise<void> {
@@ -596,6 +599,7 @@ async function run(options: Options): Promise<void> {
   const notes: string[] = [];
   const dataDir = mkdtempSync(join(os.tmpdir(), 'whiskflow-bench-native-'));
   let couch: EmbeddedCouch | undefined;
+  let runCouch: EmbeddedCouch | undefined;
   let proxy: CountingProxy | undefined;
   let platform: ChildPlatform | undefined;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -603,8 +607,12 @@ async function run(options: Options): Promise<void> {
   rmSync(`${options.out}.partial`, { force: true });
   try {
     couch = await startEmbeddedCouch({ dataDir, port: 0 });
-    const couchPid = descendants(process.pid).find((pid) => /pouchdb-server/.test(commandLine(pid)));
-    if (options.couchProxy) proxy = await startCountingProxy(couch.url);
+    // The run store on a pouchdb-server of its own, as when whiskflow's CouchDB/Cloudant is not
+    // OpenWhisk's: its requests then never queue behind the platform's activation records.
+    if (options.separateRunStore) runCouch = await startEmbeddedCouch({ dataDir: join(dataDir, 'run-store'), port: 0 });
+    const runCouchUrl = runCouch?.url ?? couch.url;
+    const couchPids = descendants(process.pid).filter((pid) => /pouchdb-server/.test(commandLine(pid)));
+    if (options.couchProxy) proxy = await startCountingProxy(couch.url, runCouch ? { whiskflow: runCouch.url } : {});
     const platformCouch = proxy?.url ?? couch.url;
     if (proxy) {
       results.couchProxy = { directGetMedianMs: rounded({ v: await probeLatency(couch.url) }).v, proxiedGetMedianMs: rounded({ v: await probeLatency(proxy.url) }).v };
@@ -622,18 +630,18 @@ async function run(options: Options): Promise<void> {
     console.log(`platform pid ${platform.pid} at ${platform.apihost}; CouchDB ${couch.url}${proxy ? ` behind counting proxy ${proxy.url}` : ''}`);
     const ow = openwhisk({ apihost: platform.apihost, api_key: platform.auth, namespace: platform.namespace, agent }) as unknown as BenchClient;
     // The orchestrator's store goes through the proxy (counted); the benchmark's own reads do not.
-    const orchestratorStore: StoreConfig = { kind: 'couchdb', url: platformCouch, dbname: 'whiskflow' };
-    const store = createRunStore({ kind: 'couchdb', url: couch.url, dbname: 'whiskflow' });
+    const orchestratorStore: StoreConfig = { kind: 'couchdb', url: proxy?.url ?? runCouchUrl, dbname: 'whiskflow' };
+    const store = createRunStore({ kind: 'couchdb', url: runCouchUrl, dbname: 'whiskflow' });
     await store.ensureReady();
     await installWhiskflow(ow, orchestratorStore, options);
     for (const name of [NOOP, MAP_NOOP, REDUCE_NOOP]) {
       await ow.actions.update({ name, action: { exec: { kind: 'nodejs:20', code: NOOP_CODE } } } as never);
     }
-    const ctx: Context = { options, ow, store, platform, ...(proxy ? { proxy } : {}), ...(couchPid ? { couchPid } : {}) };
+    const ctx: Context = { options, ow, store, platform, couchPids, ...(proxy ? { proxy } : {}) };
     // The proxy hop costs ~1-3 ms per request, and a whiskflow transition makes ~13 store requests in a
     // row: the sequence comparison gives the orchestrator a direct store URL (the platform itself stays
     // behind the proxy, for all three systems alike); the fan-out phase counts through the proxy.
-    const directStore: StoreConfig = { kind: 'couchdb', url: couch.url, dbname: 'whiskflow' };
+    const directStore: StoreConfig = { kind: 'couchdb', url: runCouchUrl, dbname: 'whiskflow' };
     if (proxy && options.sequenceSizes.length) await installWhiskflow(ow, directStore, options);
 
     const phase = phaseRunner(results, notes);
@@ -647,6 +655,7 @@ async function run(options: Options): Promise<void> {
     await platform?.stop().catch(() => undefined);
     await proxy?.stop().catch(() => undefined);
     await couch?.stop().catch(() => undefined);
+    await runCouch?.stop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
 
@@ -751,6 +760,7 @@ const program = new Command('bench-native')
   .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (runtime containerNice; 0 = same priority)', (value: string) => Number.parseInt(value, 10), 0)
   .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, task conductor, timer); 1 = stock OpenWhisk', positiveInt, 1)
   .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions (stock default 256, max 512)', positiveInt)
+  .option('--separate-run-store', "the run store on a pouchdb-server of its own instead of the platform's (counted by the same proxy)", false)
   .option('--no-couch-proxy', 'do not put the counting proxy in front of CouchDB (no request counts)')
   .option('--run-timeout-ms <ms>', 'base timeout per run (fan-out adds 300 ms per task, sequences 1 s per task)', positiveInt, 60_000)
   .option('--max-run-ms <ms>', 'upper bound of a fan-out run (the default bound grows by 300 ms per task)', positiveInt)

@@ -33,8 +33,13 @@ export function diffCounts(after: CouchCounts, before: CouchCounts): CouchCounts
   };
 }
 
-export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
-  const target = new URL(targetUrl);
+/**
+ * `routes`: databases served by another CouchDB (name → URL), e.g. the run store on a server of
+ * its own, still counted here with the rest.
+ */
+export async function startCountingProxy(targetUrl: string, routes: Record<string, string> = {}): Promise<CountingProxy> {
+  const defaultTarget = new URL(targetUrl);
+  const routed = new Map(Object.entries(routes).map(([database, url]) => [database, new URL(url)] as const));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const counts: CouchCounts = { total: 0, byDatabase: {}, byDatabaseMethod: {}, latencyMsByDatabase: {} };
   const server = http.createServer((request, response) => {
@@ -49,6 +54,7 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
     response.on('finish', () => {
       counts.latencyMsByDatabase[database] = (counts.latencyMsByDatabase[database] ?? 0) + performance.now() - started;
     });
+    const target = routed.get(database) ?? defaultTarget;
     const headers = { ...request.headers, host: target.host };
     // The body is buffered so that a request can be sent again: pouchdb-server closes idle keep-alive
     // connections after 5 s, and a request written onto such a socket as it closes fails with
