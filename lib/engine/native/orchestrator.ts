@@ -225,7 +225,7 @@ async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { t
   // A child run's failure is already a run failure (its stage, cause and activation): passed on as it is.
   const failure = runner.kind === 'child'
     ? childFailure(event.error, stage.stageId)
-    : { ...toFailure(event.error, stage.stageId, activationId), error: errorName(event.error) };
+    : { ...toFailure(event.error, runner.stageId, activationId), error: errorName(event.error) };
   // A child run is not retried as a whole (a parallel stage has no retry policy; its tasks have theirs).
   const delay = runner.kind === 'action' ? retryDelay(runner.invocation.retry, task.attempt, failure.error) : undefined;
   if (delay !== undefined) {
@@ -742,19 +742,22 @@ async function resultsOfStage(ctx: Handling, run: RunHead, stageId: string, befo
 }
 
 /** What task `index` of a stage runs: an action, or (a parallel branch of several stages) a child run. */
-type TaskRunner = { kind: 'action'; invocation: InvocationOptions } | { kind: 'child'; branch: Branch };
+type TaskRunner =
+  /** `stageId`: the stage a failure names, the branch's own task for a single-task branch (as the pure core records it). */
+  | { kind: 'action'; invocation: InvocationOptions; stageId: string }
+  | { kind: 'child'; branch: Branch };
 
 function runnerOf(stage: Stage, index: number): TaskRunner {
   switch (stage.kind) {
     case 'task':
     case 'map':
     case 'reduce':
-      return { kind: 'action', invocation: stage };
+      return { kind: 'action', invocation: stage, stageId: stage.id };
     case 'parallel': {
       const branch = stage.branches[index];
       if (!branch) throw new InvalidInputError(`parallel stage '${stage.id}' has no branch ${index}`, { stageId: stage.id, index });
       const only = singleTaskOf(stage, index);
-      return only ? { kind: 'action', invocation: only } : { kind: 'child', branch };
+      return only ? { kind: 'action', invocation: only, stageId: only.id } : { kind: 'child', branch };
     }
     default:
       throw new InvalidInputError(`stage '${stage.id}' (${stage.kind}) runs no tasks`, { stageId: stage.id });

@@ -203,6 +203,25 @@ stages:
     expect((await run.store.get<RunDoc>(docIds.run(failedChild)))!.status).toBe('failed');
   });
 
+  it('names the failing task of a single-task branch as the failing stage, as the pure core does', async () => {
+    const workflow = parseWorkflow(`
+name: failing-single
+stages:
+  - id: fork
+    kind: parallel
+    branches:
+      - stages: [ { id: fine, kind: task, action: echo } ]
+      - stages: [ { id: broken, kind: task, action: breaks } ]
+  - { id: after, kind: task, action: echo }
+`);
+    const core = simulate(compileWorkflow(workflow), { x: 1 }, { actions: coreActions });
+    const run = await runNative(workflow, { x: 1 });
+    expect(core.state.error).toMatchObject({ error: 'Broken', stageId: 'broken' });
+    expect(run.head.status).toBe('failed');
+    expect(run.head.failure).toMatchObject({ error: 'Broken', stageId: 'broken' });
+    expect(actionsStarted(run)).not.toContain('after');
+  });
+
   it.each([1, 2, 3])('routes the failure to the parallel stage\'s catch, once, with duplicated and reordered events (seed %i)', async (seed) => {
     const workflow = failing(true);
     const core = simulate(compileWorkflow(workflow), { x: 1 }, { actions: coreActions });
