@@ -139,25 +139,3 @@ export async function removeAll(store: RunStore, ids: readonly string[]): Promis
   await Promise.all(Array.from({ length: Math.min(REMOVE_CONCURRENCY, ids.length) }, worker));
   return removed;
 }
-
-/** Reads in flight at once where the store has no `getMany`. */
-const GET_CONCURRENCY = 8;
-
-/** The documents `ids` (undefined where missing), in order: `getMany` in chunks where the store has it. */
-export async function getAll<T extends object>(store: RunStore, ids: readonly string[]): Promise<(StoredDoc<T> | undefined)[]> {
-  if (store.getMany) {
-    const docs: (StoredDoc<T> | undefined)[] = [];
-    for (let from = 0; from < ids.length; from += BULK_CHUNK) docs.push(...await store.getMany<T>(ids.slice(from, from + BULK_CHUNK)));
-    return docs;
-  }
-  const docs = new Array<StoredDoc<T> | undefined>(ids.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < ids.length) {
-      const position = next++;
-      docs[position] = await store.get<T>(ids[position]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(GET_CONCURRENCY, ids.length) }, worker));
-  return docs;
-}

@@ -90,16 +90,6 @@ export class CloudantRunStore implements RunStore {
     return rows.map((row) => bulkRowOutcome(row, this.description, what));
   }
 
-  async getMany<T extends object>(ids: readonly string[]): Promise<(StoredDoc<T> | undefined)[]> {
-    if (ids.length === 0) return [];
-    try {
-      const response = await this.client.postAllDocs({ db: this.options.dbname, keys: [...ids], includeDocs: true });
-      return response.result.rows.map((row) => (row.doc ? (row.doc as unknown as StoredDoc<T>) : undefined));
-    } catch (error) {
-      throw this.unavailable(`read of ${ids.length}`, error);
-    }
-  }
-
   async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {
     try {
       return (await this.client.getDocument({ db: this.options.dbname, docId: id })).result as unknown as StoredDoc<T>;

@@ -81,17 +81,6 @@ export class CouchDbRunStore implements RunStore {
     return response.map((row) => bulkRowOutcome(row, this.description, what));
   }
 
-  async getMany<T extends object>(ids: readonly string[]): Promise<(StoredDoc<T> | undefined)[]> {
-    if (ids.length === 0) return [];
-    try {
-      // `fetch` is `_all_docs` with `keys` and `include_docs`: rows in the order of the keys.
-      const response = await this.retrying(() => this.db.fetch({ keys: [...ids] }));
-      return response.rows.map((row) => ('doc' in row && row.doc ? (row.doc as unknown as StoredDoc<T>) : undefined));
-    } catch (error) {
-      throw this.unavailable(`read of ${ids.length}`, error);
-    }
-  }
-
   async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {
     try {
       return (await this.retrying(() => this.db.get(id))) as unknown as StoredDoc<T>;

@@ -184,11 +184,6 @@ export class GroupCommitStore implements RunStore {
     return this.inner.replace(doc);
   }
 
-  get getMany(): RunStore['getMany'] {
-    const inner = this.inner;
-    return inner.getMany ? (ids) => inner.getMany!(ids) : undefined;
-  }
-
   upsert<T extends object>(id: string, body: T): Promise<string> {
     return this.inner.upsert(id, body);
   }

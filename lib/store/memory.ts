@@ -54,10 +54,6 @@ export class MemoryRunStore implements RunStore {
     return ids.filter((id) => this.docs.delete(id)).length;
   }
 
-  async getMany<T extends object>(ids: readonly string[]): Promise<(StoredDoc<T> | undefined)[]> {
-    return Promise.all(ids.map((id) => this.get<T>(id)));
-  }
-
   async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {
     await Promise.resolve();
     const entry = this.docs.get(id);

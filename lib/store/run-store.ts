@@ -86,12 +86,6 @@ export interface RunStore {
    * `removeAll` in `lib/store/bulk.ts` falls back to `remove`, a few at a time.
    */
   removeMany?(ids: readonly string[]): Promise<number>;
-  /**
-   * The documents `ids` in one request (`_all_docs` with `keys` and `include_docs`), in the order
-   * asked; a missing or deleted one is `undefined`. Optional: `getAll` in `lib/store/bulk.ts` falls
-   * back to `get` per id, a few at a time.
-   */
-  getMany?<T extends object>(ids: readonly string[]): Promise<(StoredDoc<T> | undefined)[]>;
 }
 
 /** Upper bound of a key range that holds every id starting with `prefix`. */

@@ -52,13 +52,7 @@ async function timed<T>(name: string, count: (trace: ActivationTrace, ms: number
   }
 }
 
-const STORE_CALLS = new Set(['get', 'createOnly', 'createMany', 'replace', 'replaceMany', 'getMany', 'upsert', 'remove', 'listByPrefix']);
-
-/** Adds a line to the calling activation's timeline (nothing outside a traced activation). */
-export function traceNote(note: string): void {
-  const trace = current.getStore();
-  if (trace && trace.timeline.length < TIMELINE_LIMIT) trace.timeline.push(`${note}@${Math.round(performance.now() - trace.origin)}`);
-}
+const STORE_CALLS = new Set(['get', 'createOnly', 'createMany', 'replace', 'replaceMany', 'upsert', 'remove', 'listByPrefix']);
 
 /** The same store, each request counted in the calling activation's trace. */
 export function tracedStore(store: RunStore): RunStore {

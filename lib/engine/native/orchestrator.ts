@@ -203,7 +203,6 @@ async function onTaskCompleted(ctx: Handling, event: Extract<OrchestratorEvent, 
       : await recordSingle(ctx, run, stage, resultId, result);
   } else {
     written = (await createOne(ctx.store, resultId, result)).outcome;
-    if (written === 'created') cacheOf(ctx).stageResults.remember(result, stage.taskCount);
     // Even a duplicate goes on: if the activation that wrote the result died before these steps, this
     // one completes them, and each of them is claimed so nothing happens twice.
     await startNextInWindow(ctx, run, stage, event.task.index);
@@ -241,7 +240,6 @@ async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { t
   // the race (a timeout reported while the attempt itself completed): never this event's failure.
   const stored = written.outcome === 'created' ? result : await ctx.store.get<ResultDoc>(resultId);
   if (!stored) throw new StoreConflictError(resultId);
-  if (written.outcome === 'created') cacheOf(ctx).stageResults.remember(result, stage.taskCount);
   if (stage.taskCount === 1) await completeStage(ctx, run, stage, [stored]);
   else if (!stored.ok) await failStage(ctx, run, stage, stored.failure ?? failure);
   else await joinIfComplete(ctx, run, stage, task.index);
@@ -524,7 +522,7 @@ function resultsOfMarkers(markers: readonly ListedDoc<JoinedDoc>[], ownBucket: n
  * `known`: the stage's complete, stored results when the caller has them (a single-task stage).
  */
 async function completeStage(ctx: Handling, run: RunHead, stageDoc: StageDoc, known?: readonly ResultDoc[]): Promise<void> {
-  const results = known ?? await cacheOf(ctx).stageResults.joined(ctx.store, run.runId, stageDoc.seq, stageDoc.taskCount);
+  const results = known ?? storedResults(await ctx.store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, stageDoc.seq), { includeDocs: true }));
   const failed = results.find((result) => !result.ok);
   if (failed) return failStage(ctx, run, stageDoc, failed.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown', stageId: stageDoc.stageId });
   await enter(ctx, run, proposeAfter(ctx, run, stageDoc, results), true);

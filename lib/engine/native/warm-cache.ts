@@ -8,7 +8,6 @@ import type { StageDoc } from '../../store/run-documents';
 import type { RunStore, StoredDoc } from '../../store/run-store';
 import type { RunHead } from './orchestrator';
 import { LruMap } from '../lru-map';
-import { StageResults } from './stage-results';
 
 /** The joined results of one completed stage visit, as the reduce stage after it needs them. */
 export interface JoinedResults {
@@ -24,8 +23,6 @@ export interface WarmCache {
   stages: LruMap<StoredDoc<StageDoc>>;
   /** Joined results by `<runId>/<seq>`; few, since they can be large. */
   results: LruMap<JoinedResults>;
-  /** Results of wide stages this container created, for the join (see stage-results.ts). */
-  stageResults: StageResults;
   /** Reads in flight by document id: concurrent activations of one container share one read. */
   reads: Map<string, Promise<unknown>>;
 }
@@ -49,7 +46,7 @@ const caches = new WeakMap<RunStore, WarmCache>();
 export function warmCacheOf(store: RunStore): WarmCache {
   let cache = caches.get(store);
   if (!cache) {
-    cache = { runs: new LruMap(200), stages: new LruMap(1_000), results: new LruMap(8), stageResults: new StageResults(), reads: new Map() };
+    cache = { runs: new LruMap(200), stages: new LruMap(1_000), results: new LruMap(8), reads: new Map() };
     caches.set(store, cache);
   }
   return cache;

@@ -10,7 +10,7 @@ import { startEmbeddedCouch, type EmbeddedCouch } from '../../../lib/store/embed
 import { MemoryRunStore } from '../../../lib/store/memory';
 import type { RunStore, StoredDoc } from '../../../lib/store/run-store';
 import { claim, updateWithRetry } from '../../../lib/store/claims';
-import { createAll, getAll, removeAll, replaceAll, upsertAll } from '../../../lib/store/bulk';
+import { createAll, removeAll, replaceAll, upsertAll } from '../../../lib/store/bulk';
 
 jest.setTimeout(120_000);
 
@@ -130,24 +130,6 @@ describe.each(stores)('RunStore contract: %s', (_name, open) => {
     const revisions = await store.revisions!(['v/live', 'v/gone', 'v/never']);
     expect([...revisions.keys()]).toEqual(['v/live']);
     expect(revisions.get('v/live')).toBe((await store.get('v/live'))!._rev);
-  });
-
-  it('reads many documents by id in one request, in the order asked; missing and deleted ids are undefined', async () => {
-    const store = await open();
-    expect(store.getMany).toBeDefined();
-    await createAll(store, ['g/1', 'g/2', 'g/3'].map((id, n) => ({ id, body: { n } })));
-    await store.remove('g/2');
-    const docs = await store.getMany!<{ n: number }>(['g/3', 'g/never', 'g/2', 'g/1']);
-    expect(docs.map((doc) => doc?.n)).toEqual([2, undefined, undefined, 0]);
-    expect(docs[0]).toMatchObject({ _id: 'g/3', _rev: (await store.get('g/3'))!._rev });
-    expect(await store.getMany!([])).toEqual([]);
-    // getAll chunks long id lists (and falls back to get without getMany).
-    const ids = Array.from({ length: 600 }, (_, i) => `g/${i}`);
-    const all = await getAll<{ n: number }>(store, ids);
-    expect(all).toHaveLength(600);
-    expect(all.filter((doc) => doc !== undefined).map((doc) => doc!._id)).toEqual(['g/1', 'g/3']);
-    const getOnly = { get: (id: string) => store.get(id) } as unknown as typeof store;
-    expect((await getAll<{ n: number }>(getOnly, ['g/3', 'g/2', 'g/1'])).map((doc) => doc?.n)).toEqual([2, undefined, 0]);
   });
 
   it('removes in bulk whatever the revision; missing and already deleted ids count for nothing', async () => {
