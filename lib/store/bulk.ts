@@ -9,6 +9,7 @@
  * any number of concurrent bulk or single creates of one id, exactly one is told it created it.
  */
 import { WhiskflowError, hasErrorCode } from '../errors';
+import { forEachLimited } from '../limited';
 import { withoutMeta, type CreateResult, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
 
 /** One row of a `_bulk_docs` answer: the document's new revision, or a conflict (its id exists / its `_rev` is stale). */
@@ -130,12 +131,8 @@ export async function removeAll(store: RunStore, ids: readonly string[]): Promis
     for (let from = 0; from < ids.length; from += BULK_CHUNK) removed += await store.removeMany(ids.slice(from, from + BULK_CHUNK));
     return removed;
   }
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < ids.length) {
-      if (await store.remove(ids[next++]!)) removed += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(REMOVE_CONCURRENCY, ids.length) }, worker));
+  await forEachLimited(ids, REMOVE_CONCURRENCY, async (id) => {
+    if (await store.remove(id)) removed += 1;
+  });
   return removed;
 }

@@ -36,6 +36,7 @@ import { applyResult, childFailure, errorName, mapItems, matchCatch, retryDelay,
 import type { OrchestratorEvent, TaskContext } from './events';
 import type { TaskInvoker } from './invoker';
 import { readShared, warmCacheOf } from './warm-cache';
+import { forEachLimited } from '../../limited';
 import { workflowTrigger } from '../../triggers/names';
 
 export interface OrchestratorContext {
@@ -101,23 +102,6 @@ async function readStage(ctx: Handling, runId: string, seq: number): Promise<Sto
   const doc = await readShared(cacheOf(ctx), id, () => ctx.store.get<StageDoc>(id));
   if (doc) cacheOf(ctx).stages.set(id, doc);
   return doc;
-}
-
-/** Runs `work` for every item, at most `limit` at once; after a failure no new item starts, and the first failure is thrown once all in-flight work settled. */
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (!failure && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  }));
-  if (failure) throw failure.error;
 }
 
 export async function handleEvent(context: OrchestratorContext, event: OrchestratorEvent): Promise<EventOutcome> {

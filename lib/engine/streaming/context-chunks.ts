@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { WhiskflowError } from '../../errors';
 import { createAll, removeAll } from '../../store/bulk';
+import { forEachLimited } from '../../limited';
 import type { RunStore } from '../../store/run-store';
 
 export const CHUNK_PREFIX = 'stream-chunk/';
@@ -71,19 +72,13 @@ export async function writeChunks(store: RunStore, runId: string, texts: readonl
 /** The text of the chunks `hashes`, in order, each checked against its hash. */
 export async function readChunks(store: RunStore, runId: string, hashes: readonly string[]): Promise<string> {
   const texts = new Array<string>(hashes.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < hashes.length) {
-      const index = next++;
-      const hash = hashes[index]!;
-      const id = chunkDocId(runId, hash);
-      const doc = await store.get<ChunkDoc>(id);
-      if (!doc) throw new CheckpointChunkError(runId, id, 'missing');
-      if (typeof doc.text !== 'string' || chunkHash(doc.text) !== hash) throw new CheckpointChunkError(runId, id, 'corrupt');
-      texts[index] = doc.text;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, hashes.length) }, worker));
+  await forEachLimited(hashes, READ_CONCURRENCY, async (hash, index) => {
+    const id = chunkDocId(runId, hash);
+    const doc = await store.get<ChunkDoc>(id);
+    if (!doc) throw new CheckpointChunkError(runId, id, 'missing');
+    if (typeof doc.text !== 'string' || chunkHash(doc.text) !== hash) throw new CheckpointChunkError(runId, id, 'corrupt');
+    texts[index] = doc.text;
+  });
   return texts.join('');
 }
 

@@ -16,6 +16,7 @@
  */
 import { StoreConflictError, WhiskflowError } from '../../errors';
 import { createOne } from '../../store/bulk';
+import { forEachLimited } from '../../limited';
 import type { RunStore, StoredDoc } from '../../store/run-store';
 import { chunkText, DEFAULT_CHUNK_SIZES, type ChunkSizes } from './content-chunker';
 import { chunkHash, readChunks, removeRunChunks, writeChunks } from './context-chunks';
@@ -148,14 +149,10 @@ export class ContextStore {
       }
     }
     // Chunked contexts with timers are read whole, a few at a time (rare: an assignment).
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < chunked.length) {
-        const context = await this.load(chunked[next++]!);
-        if (context && Object.keys(context.timers).length > 0) found.push(timersOf(context));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(TIMER_LOAD_CONCURRENCY, chunked.length) }, worker));
+    await forEachLimited(chunked, TIMER_LOAD_CONCURRENCY, async (runId) => {
+      const context = await this.load(runId);
+      if (context && Object.keys(context.timers).length > 0) found.push(timersOf(context));
+    });
     return found;
   }
 
