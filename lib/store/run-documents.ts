@@ -46,16 +46,21 @@ export interface RunDoc {
   /** Orchestrator activation that started the run. */
   startedBy?: string;
   /** Present on a child run (a parallel branch of several stages): the parent's task it runs as. */
-  parent?: ParentTask;
+  parent?: TaskAttempt;
 }
 
-/** The parent run's task a child run stands for (the native engine's `TaskContext`). */
-export interface ParentTask {
+/**
+ * Identifies one attempt of one task: the native engine's `TaskContext` (it travels through the
+ * task conductor's state), and a child run's link to the parent's task it stands for.
+ */
+export interface TaskAttempt {
   runId: string;
   workflow: string;
   seq: number;
   index: number;
+  /** 1-based. */
   attempt: number;
+  /** Trigger to fire with the completion event. */
   trigger: string;
   stageId: string;
 }

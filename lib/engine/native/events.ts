@@ -10,7 +10,7 @@ import { CloudEvent } from 'cloudevents';
 import { randomUUID } from 'crypto';
 import { InvalidInputError } from '../../errors';
 import { isJsonObject, type Json, type JsonObject } from '../../model/json';
-import { newRunId } from '../../store/run-documents';
+import { newRunId, type TaskAttempt } from '../../store/run-documents';
 import type { Workflow } from '../../model/workflow';
 
 export const EVENT_TYPES = {
@@ -19,18 +19,8 @@ export const EVENT_TYPES = {
   taskFailed: 'dev.whiskflow.task.failed',
 } as const;
 
-/** Identifies one attempt of one task; travels through the task conductor's state. */
-export interface TaskContext {
-  runId: string;
-  workflow: string;
-  seq: number;
-  index: number;
-  /** 1-based. */
-  attempt: number;
-  /** Trigger to fire with the completion event. */
-  trigger: string;
-  stageId: string;
-}
+/** Identifies one attempt of one task; travels through the task conductor's state (defined with the run documents, which store it as a child run's parent). */
+export type TaskContext = TaskAttempt;
 
 export type OrchestratorEvent =
   | { type: 'run.started'; eventId: string; workflow: string; runId: string; input: Json; definition?: Workflow }
