@@ -2,14 +2,13 @@
  * The workflow CLI verbs against the local platform, as the lead wires them into lib/cli/main.ts:
  * deploy (with the example's actions), run --wait, status, logs, runs, manifest, undeploy.
  */
-import { Command } from 'commander';
 import openwhisk from 'openwhisk';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse as parseYaml } from 'yaml';
-import { WORKFLOW_COMMANDS } from '../../../lib/cli/commands';
 import { startLocalPlatform, type LocalPlatform } from '../../helpers/local-platform';
+import { cliSession, type CliSession } from '../../helpers/cli';
 
 jest.setTimeout(180_000);
 
@@ -18,32 +17,17 @@ const ROOT = join(__dirname, '../../..');
 describe('whiskflow workflow commands', () => {
   let platform: LocalPlatform;
   let tmp: string;
-  const saved = { ...process.env };
-  let output: string[] = [];
-
-  async function cli(...args: string[]): Promise<string> {
-    output = [];
-    const program = new Command('whiskflow').exitOverride();
-    for (const register of WORKFLOW_COMMANDS) register(program);
-    await program.parseAsync(['node', 'whiskflow', ...args]);
-    return output.join('\n');
-  }
+  let session: CliSession;
+  const cli = (...args: string[]): Promise<string> => session.cli(...args);
 
   beforeAll(async () => {
     platform = await startLocalPlatform();
     tmp = mkdtempSync(join(tmpdir(), 'whiskflow-cli-'));
-    Object.assign(process.env, {
-      WHISK_APIHOST: platform.apihost, WHISK_AUTH: platform.auth, COUCHDB_URL: platform.couchUrl,
-      WHISKFLOW_DB: 'whiskflow', WHISKFLOW_BUNDLES_DIR: join(ROOT, 'dist/actions'),
-    });
-    jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { output.push(parts.join(' ')); });
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { output.push(String(chunk)); return true; });
+    session = cliSession(platform);
   });
 
   afterAll(async () => {
-    jest.restoreAllMocks();
-    process.env = saved;
-    process.exitCode = undefined;
+    session?.restore();
     await platform?.stop();
     rmSync(tmp, { recursive: true, force: true });
   });

@@ -3,10 +3,9 @@
  * through the CLI as a user drives it: deploy, run --wait, status and logs of the parent (which name
  * the child runs), status of a child run, runs (which lists only the parent).
  */
-import { Command } from 'commander';
 import { join } from 'path';
-import { WORKFLOW_COMMANDS } from '../../../lib/cli/commands';
 import { startLocalPlatform, type LocalPlatform } from '../../helpers/local-platform';
+import { cliSession, type CliSession } from '../../helpers/cli';
 import { docIds } from '../../../lib/store/run-documents';
 
 jest.setTimeout(240_000);
@@ -15,31 +14,16 @@ const ROOT = join(__dirname, '../../..');
 
 describe('nested branches on the local platform', () => {
   let platform: LocalPlatform;
-  const saved = { ...process.env };
-  let output: string[] = [];
-
-  async function cli(...args: string[]): Promise<string> {
-    output = [];
-    const program = new Command('whiskflow').exitOverride();
-    for (const register of WORKFLOW_COMMANDS) register(program);
-    await program.parseAsync(['node', 'whiskflow', ...args]);
-    return output.join('\n');
-  }
+  let session: CliSession;
+  const cli = (...args: string[]): Promise<string> => session.cli(...args);
 
   beforeAll(async () => {
     platform = await startLocalPlatform();
-    Object.assign(process.env, {
-      WHISK_APIHOST: platform.apihost, WHISK_AUTH: platform.auth, COUCHDB_URL: platform.couchUrl,
-      WHISKFLOW_DB: 'whiskflow', WHISKFLOW_BUNDLES_DIR: join(ROOT, 'dist/actions'),
-    });
-    jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { output.push(parts.join(' ')); });
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { output.push(String(chunk)); return true; });
+    session = cliSession(platform);
   });
 
   afterAll(async () => {
-    jest.restoreAllMocks();
-    process.env = saved;
-    process.exitCode = undefined;
+    session?.restore();
     await platform?.stop();
   });
 

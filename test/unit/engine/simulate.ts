@@ -110,7 +110,7 @@ export function simulate(workflow: CompiledWorkflow, input: Json, options: Simul
 }
 
 /** mulberry32: small, seedable, good enough to shuffle deliveries reproducibly. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let value = seed >>> 0;
   return () => {
     value = (value + 0x6d2b79f5) >>> 0;

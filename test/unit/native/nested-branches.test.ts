@@ -19,7 +19,7 @@ import type { DeliveryClient } from '../../../lib/report/deliver';
 import { GroupCommitStore } from '../../../lib/store/group-commit';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
-import { simulate, type FakeAction } from '../engine/simulate';
+import { seededRandom, simulate, type FakeAction } from '../engine/simulate';
 import { RecordingInvoker } from './recording-invoker';
 
 const EXAMPLE = join(__dirname, '../../../examples/nested-branches');
@@ -44,17 +44,6 @@ const fakes: Record<string, Fake> = {
 
 /** The same fakes for the pure core's simulation. */
 const coreActions: Record<string, FakeAction> = Object.fromEntries(Object.entries(fakes).map(([name, fake]) => [name, (params: JsonObject) => fake(params)]));
-
-/** mulberry32, as in simulate.ts: reproducible shuffles. */
-function seeded(seed: number): () => number {
-  let value = seed >>> 0;
-  return () => {
-    value = (value + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(value ^ (value >>> 15), 1 | value);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i -= 1) {
@@ -85,7 +74,7 @@ async function runNative(workflow: Workflow, input: Json, options: { seed?: numb
     store: copy % 2 === 0 ? store : new GroupCommitStore(store), invoker, namespace: 'guest', activationId: `orchestrator-${++activations}`,
   });
   const copies = options.duplicate ? 2 : 1;
-  const random = seeded(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const started: OrchestratorEvent = { type: 'run.started', eventId: 'e0', workflow: workflow.name, runId: 'run-1', input };
   await Promise.all(Array.from({ length: copies }, (_, copy) => handleEvent(ctxFor(copy), started)));
   for (let delivered = 0, rounds = 0; delivered < invoker.starts.length; rounds += 1) {

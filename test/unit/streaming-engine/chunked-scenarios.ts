@@ -4,40 +4,21 @@
  * engine that takes over a run reads its chunked checkpoint back. Run on every backend like
  * scenarios.ts: the in-memory broker and store (unit), Redis with CouchDB (integration).
  */
-import { randomUUID } from 'node:crypto';
-import { startStreamRun, type StreamingEngines } from '../../../lib/engine/streaming';
-import type { EventStream } from '../../../lib/engine/streaming/brokers';
+import { startStreamRun } from '../../../lib/engine/streaming';
 import { runChunkPrefix } from '../../../lib/engine/streaming/context-chunks';
-import { MemoryRunStore } from '../../../lib/store/memory';
 import { counting } from './context-store-contract';
 import { StoreConflictError } from '../../../lib/errors';
 import type { RunStore } from '../../../lib/store/run-store';
 import { FakePlatform, mapReduceActions, waitUntil } from './fake-platform';
 import { engines, finishedRun, fixtureWorkflow } from './harness';
-import type { Backend } from './scenarios';
+import { scenarioFixture, type Backend } from './scenarios';
 
 const ELEMENTS = 600;
 const input = { chunks: Array.from({ length: ELEMENTS }, (_, i) => [i, i + 1]) };
 const expectedOutput = { sum: ELEMENTS * ELEMENTS, order: Array.from({ length: ELEMENTS }, (_, i) => 2 * i + 1) };
 
 export function chunkedCheckpointScenarios(backend: Backend): void {
-  const openStore = backend.openStore ?? (async () => new MemoryRunStore());
-  const streams: EventStream[] = [];
-  const running: StreamingEngines[] = [];
-  const connect = (): EventStream => {
-    const stream = backend.connect();
-    streams.push(stream);
-    return stream;
-  };
-  const topics = (): { completions: string; orchestration: string } => {
-    const suffix = randomUUID().slice(0, 8);
-    return { completions: `completions-${suffix}`, orchestration: `orchestration-${suffix}` };
-  };
-
-  afterEach(async () => {
-    await Promise.allSettled(running.splice(0).map((engine) => engine.stop()));
-    await Promise.allSettled(streams.splice(0).map((stream) => stream.close()));
-  });
+  const { openStore, connect, topics, running } = scenarioFixture(backend);
 
   it('runs a wide map on chunked checkpoints and deletes the chunks once the run is finished', async () => {
     const { store, writes } = counting(await openStore());

@@ -35,7 +35,11 @@ stages:
     timeout: 300
 `);
 
-export function streamingScenarios(backend: Backend): void {
+/**
+ * What every scenario suite on a backend needs: the run store, streams to the broker and unique
+ * topics, with the engines and streams a test started stopped after it.
+ */
+export function scenarioFixture(backend: Backend) {
   const openStore = backend.openStore ?? (async () => new MemoryRunStore());
   const streams: EventStream[] = [];
   const running: StreamingEngines[] = [];
@@ -53,6 +57,11 @@ export function streamingScenarios(backend: Backend): void {
     await Promise.allSettled(running.splice(0).map((engine) => engine.stop()));
     await Promise.allSettled(streams.splice(0).map((stream) => stream.close()));
   });
+  return { openStore, connect, topics, running };
+}
+
+export function streamingScenarios(backend: Backend): void {
+  const { openStore, connect, topics, running } = scenarioFixture(backend);
 
   it('completes a fan-out/fan-in run; the join sees each result once, in input order', async () => {
     const store = await openStore();

@@ -10,14 +10,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { Command } from 'commander';
 import { join } from 'node:path';
 import { parseWorkflow } from '../../../../lib/model/parse';
 import type { Json } from '../../../../lib/model/json';
-import { WORKFLOW_COMMANDS } from '../../../../lib/cli/commands';
 import { DEFAULT_TOPICS } from '../../../../lib/engine/streaming';
 import { docIds, type RunDoc } from '../../../../lib/store/run-documents';
 import { exampleJson, wordCountOf } from '../../../helpers/examples';
+import { cliSession } from '../../../helpers/cli';
 import { deployWorkflow } from '../../../../lib/triggers/manager';
 import { deployActionFile } from '../../../../lib/triggers/action-file';
 import { requireKafka, requireRedis, type KafkaTestService, type TestService } from '../../../helpers/services';
@@ -144,32 +143,19 @@ describe('examples under the native and the streaming model (Redis, Kafka) on on
   });
 });
 
-type Cli = (...args: string[]) => Promise<void>;
+type Cli = (...args: string[]) => Promise<unknown>;
 
 /**
  * Runs `body` with the workflow commands pointed at the local platform (environment as a user would
  * set it), capturing what they print; returns the printed lines. The environment and the console
  * are restored afterwards.
  */
-async function withCli(live: DeployedPlatform, body: (cli: Cli) => Promise<void>): Promise<string[]> {
-  const saved = { ...process.env };
-  const output: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { output.push(parts.join(' ')); });
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+async function withCli(live: DeployedPlatform, body: (cli: Cli) => Promise<unknown>): Promise<string[]> {
+  const session = cliSession(live.platform, { captureStdout: false });
   try {
-    Object.assign(process.env, {
-      WHISK_APIHOST: live.platform.apihost, WHISK_AUTH: live.platform.auth, COUCHDB_URL: live.platform.couchUrl, WHISKFLOW_DB: 'whiskflow',
-      WHISKFLOW_BUNDLES_DIR: join(ROOT, 'dist/actions'),
-    });
-    await body(async (...args) => {
-      const program = new Command('whiskflow').exitOverride();
-      for (const register of WORKFLOW_COMMANDS) register(program);
-      await program.parseAsync(['node', 'whiskflow', ...args]);
-    });
+    await body((...args) => session.cli(...args));
   } finally {
-    log.mockRestore();
-    write.mockRestore();
-    process.env = saved;
+    session.restore();
   }
-  return output;
+  return session.printed;
 }
