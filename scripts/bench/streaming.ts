@@ -26,7 +26,8 @@
  * asserted.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { freePort } from './lib/ports';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -72,6 +73,8 @@ interface Options {
   latencyRate: number;
   couchLatencyRate: number;
   out: string;
+  /** Directory for a V8 CPU profile of each throughput drain (the engine only, not the producer). */
+  cpuProfile?: string;
 }
 
 interface ThroughputResult {
@@ -238,6 +241,7 @@ async function measureThroughput(backend: Backend, url: string, storeKind: Store
     collectGarbage();
 
     const engine = new ConditionEngine({ stream, store, workflows: new WorkflowCatalog([mapWorkflow]), topics, consumer: `bench-${backend}` });
+    const profiler = options.cpuProfile ? await startProfiler() : undefined;
     const cpuBefore = process.cpuUsage();
     const drainStart = performance.now();
     await engine.start();
@@ -252,6 +256,7 @@ async function measureThroughput(backend: Backend, url: string, storeKind: Store
     const drainMs = performance.now() - drainStart;
     const cpu = process.cpuUsage(cpuBefore);
     const loadAverage = loadavg()[0] ?? Number.NaN;
+    if (profiler && options.cpuProfile) console.log(`cpu profile: ${await profiler.stopInto(options.cpuProfile, `${backend}-${storeKind}`)}`);
     await engine.stop();
     const cpuMs = (cpu.user + cpu.system) / 1000;
     return {
@@ -275,6 +280,24 @@ async function measureThroughput(backend: Backend, url: string, storeKind: Store
   } finally {
     await stream.close();
   }
+}
+
+/** A V8 CPU profile of this process from now until `stopInto`, which writes it as `<dir>/<name>.cpuprofile`. */
+async function startProfiler(): Promise<{ stopInto(dir: string, name: string): Promise<string> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stopInto(dir: string, name: string): Promise<string> {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, `${name}.cpuprofile`);
+      await writeFile(file, JSON.stringify(profile));
+      return file;
+    },
+  };
 }
 
 async function measureLatency(backend: Backend, url: string, storeKind: StoreKind, couch: EmbeddedCouch | undefined, options: Options): Promise<LatencyResult> {
@@ -425,6 +448,7 @@ function parseOptions(): Options {
     .option('--latency-rate <n>', 'completion events per second offered in the latency measurement', positive, 1000)
     .option('--couch-latency-rate <n>', 'the same with the CouchDB run store (kept below its throughput, or it measures a queue)', positive, 20)
     .option('--out <file>', 'report file', 'bench-results/streaming.json')
+    .option('--cpu-profile <dir>', 'write a V8 CPU profile of each throughput drain into this directory (profiling slows the engine: not for the headline numbers)')
     .parse(process.argv);
   return program.opts<Options>();
 }

@@ -1,10 +1,12 @@
 /**
  * A run as users look at it (status, runs, logs, progress): assembled from the run head and the
- * stage, invoke and result documents, read-only.
+ * stage, invoke and result records, read-only. A native run's records are its documents; a
+ * streaming run's are derived from its checkpointed context (streaming/run-view-source.ts).
  */
 import type { Workflow } from '../../model/workflow';
 import { docIds, END_STAGE, type InvokeDoc, type ResultDoc, type RunDoc, type RunStatus, type StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
+import { isStreamRun, streamViewRecords, type ViewRecords } from '../streaming/run-view-source';
 
 /** A child run of a parallel stage: one attempt of a branch of several stages (`whiskflow status <runId>` drills in). */
 export interface ChildRunView {
@@ -46,9 +48,9 @@ export interface RunView {
 export async function describeRun(store: RunStore, runId: string, withTasks = true): Promise<RunView | undefined> {
   const run = await store.get<RunDoc>(docIds.run(runId));
   if (!run) return undefined;
-  const stageDocs = (await store.listByPrefix<StageDoc>(docIds.stagesPrefix(runId), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
-  const results = (await store.listByPrefix<ResultDoc>(docIds.resultsPrefix(runId), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
-  const invokes = withTasks ? (await store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(runId), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : [])) : [];
+  const records = (isStreamRun(run) ? await streamViewRecords(store, run) : undefined) ?? await listedRecords(store, runId, withTasks);
+  const { stages: stageDocs, results } = records;
+  const invokes = withTasks ? records.invokes : [];
   const stages = stageDocs.filter((doc) => doc.stageId !== END_STAGE).map((doc): StageView => {
     const own = results.filter((result) => result.seq === doc.seq);
     const tasks = new Map<number, TaskView>();
@@ -76,6 +78,18 @@ export async function describeRun(store: RunStore, runId: string, withTasks = tr
   await addChildRuns(store, run, stages, withTasks ? invokes : undefined);
   const total = stages.reduce((sum, stage) => sum + stage.taskCount, 0);
   return { run, stages, progress: { done: results.length, total } };
+}
+
+/** The stage, result and (`withTasks`) invoke documents of a run. */
+async function listedRecords(store: RunStore, runId: string, withTasks: boolean): Promise<ViewRecords> {
+  const listed = async <T extends object>(prefix: string): Promise<T[]> =>
+    (await store.listByPrefix<T>(prefix, { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
+  const [stages, results, invokes] = await Promise.all([
+    listed<StageDoc>(docIds.stagesPrefix(runId)),
+    listed<ResultDoc>(docIds.resultsPrefix(runId)),
+    withTasks ? listed<InvokeDoc>(docIds.invokesPrefix(runId)) : Promise.resolve([]),
+  ]);
+  return { stages, results, invokes };
 }
 
 /**

@@ -16,7 +16,6 @@
 import { hostname } from 'node:os';
 import { ensureError, hasErrorCode } from '../../errors';
 import { EVENT_TYPES } from '../../events/types';
-import { createAll, upsertAll } from '../../store/bulk';
 import { claim } from '../../store/claims';
 import { docIds, type RunDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
@@ -28,7 +27,7 @@ import { silentLogger } from './logger';
 import { parseConditionInput, timerFired, toStreamJson, type ConditionInput } from './orchestration-events';
 import { recordRunFinished, recordRunStarted } from './run-records';
 import { LruMap } from '../lru-map';
-import { progressDocs, type ViewDoc } from './run-view-docs';
+import { numberStageVisits } from './stage-visits';
 import type { StreamRunContext, Timer } from './run-context';
 import { TimerWheel } from './timer-wheel';
 import { DEFAULT_GROUPS, DEFAULT_TOPICS, type StreamTopics } from './topics';
@@ -59,8 +58,6 @@ interface RunWork {
   context: StreamRunContext | undefined;
   changed: boolean;
   outputs: StreamRecord[];
-  /** Stage, invoke and result documents for `whiskflow logs`. */
-  views: ViewDoc[];
 }
 
 /** What applying a batch's inputs did to one run. */
@@ -137,11 +134,9 @@ export class ConditionEngine {
     await batch.heartbeat();
 
     try {
-      // The heads of new runs first, so that `status` finds a run while a large first stage's views
-      // are written; all views before any finished head: a reader that sees a run finished must also
-      // see its last stage.
+      // The heads of new runs first, so that `status` finds a run while its first checkpoint is
+      // written. A run's `logs` are derived from its checkpoint (run-view-source.ts).
       await Promise.all(changed.filter((item) => !item.previous).map((item) => recordRunStarted(this.options.store, (item.context as StreamRunContext).state)));
-      await this.recordViews(changed.flatMap((item) => item.views));
       const saved = await Promise.all(changed.map(async (item) => {
         const context = item.context as StreamRunContext;
         await this.recordRunFinished(item.previous, context);
@@ -192,9 +187,10 @@ export class ConditionEngine {
     this.stats.duplicates += applied.duplicates;
     this.stats.invalid += applied.invalid;
     const { context, changed, outputs } = applied;
-    if (!changed || !context) return { runId, previous, context, changed, outputs, views: [] };
-    const progress = progressDocs(previous?.state, context.state, context.viewSeqs ?? {});
-    return { runId, previous, context: { ...context, viewSeqs: progress.seqs }, changed, outputs, views: progress.docs };
+    if (!changed || !context) return { runId, previous, context, changed, outputs };
+    const known = context.stageVisits;
+    const stageVisits = numberStageVisits(previous?.state, context.state, known ?? {});
+    return { runId, previous, context: stageVisits === known ? context : { ...context, stageVisits }, changed, outputs };
   }
 
   /**
@@ -251,17 +247,6 @@ export class ConditionEngine {
     if (context.state.status !== 'running' && (previous?.state.status ?? 'running') === 'running') {
       await recordRunFinished(this.options.store, context.state);
     }
-  }
-
-  /**
-   * Writes a batch's view documents in bulk (`_bulk_docs`): one by one they cost a CouchDB round
-   * trip each, about three per task. Creates first, then upserts: an invoke's activation id
-   * (upsert) comes after the invoke was created.
-   */
-  private async recordViews(views: readonly ViewDoc[]): Promise<void> {
-    const store = this.options.store;
-    await createAll(store, views.filter((view) => view.write === 'create').map(({ id, body }) => ({ id, body })));
-    await upsertAll(store, views.filter((view) => view.write === 'upsert').map(({ id, body }) => ({ id, body })));
   }
 
   /** A start for a workflow nobody knows ends at once, visibly, instead of being dropped. */

@@ -10,7 +10,7 @@
  * same id, which is how the Rule Engine and the Condition Engine recognise duplicates.
  */
 import { InvalidInputError } from '../../errors';
-import { eventSource, fromCloudEvent } from '../../events/cloudevent';
+import { canonicalTime, eventSource, fromCloudEvent } from '../../events/cloudevent';
 import type { WhiskflowEvent } from '../../events/types';
 import { isJsonObject, type Json, type JsonObject } from '../../model/json';
 
@@ -76,7 +76,7 @@ export function toStreamJson(event: ConditionInput | OrchestrationEvent): JsonOb
   const subject = streamSubject(event);
   return {
     id: event.id,
-    time: new Date(event.time).toISOString(),
+    time: canonicalTime(event.time),
     type: event.type,
     source: eventSource(event.data.runId),
     specversion: '1.0',

@@ -7,6 +7,7 @@ import type { WhiskflowEvent } from '../../events/types';
 import type { CompiledWorkflow } from '../../model/compile';
 import type { RunState } from '../run-state';
 import type { InvokeEffect, ScheduleTimeoutEffect } from '../effects';
+import type { StageVisits } from './stage-visits';
 import type { TriggerState } from './triggers';
 
 export interface StreamRunContext {
@@ -19,8 +20,8 @@ export interface StreamRunContext {
   triggers: Record<string, TriggerState>;
   /** Partition the run's events arrive on, so an engine that takes the partition over re-arms its timers. */
   partition?: number;
-  /** Numbers of the stage visits in the `logs` documents (see run-view-docs.ts). */
-  viewSeqs?: Record<string, { seq: number; taskCount: number }>;
+  /** Numbering of the stage visits as `logs` shows them (stage-visits.ts); absent on contexts checkpointed before (their runs have `logs` documents). */
+  stageVisits?: StageVisits;
 }
 
 /** A durable timer: when `due` has passed, the engine feeds `timer.fired` through the run's partition. */

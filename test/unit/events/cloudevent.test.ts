@@ -1,7 +1,7 @@
 import { CloudEvent } from 'cloudevents';
 import { taskEventFromActivation, taskErrorFromResult } from '../../../lib/events/activation';
 import { runFinished, runStarted, stageCompleted, taskCompleted, taskFailed, taskTimedOut } from '../../../lib/events/build';
-import { fromCloudEvent, toCloudEvent, toStructuredJson } from '../../../lib/events/cloudevent';
+import { canonicalTime, fromCloudEvent, toCloudEvent, toStructuredJson } from '../../../lib/events/cloudevent';
 import { EVENT_TYPES, type WhiskflowEvent } from '../../../lib/events/types';
 import { hasErrorCode } from '../../../lib/errors';
 
@@ -67,6 +67,29 @@ describe('fromCloudEvent rejects what the engine cannot trust', () => {
 
   it('rejects a CloudEvent whose type is foreign', () => {
     expect(() => fromCloudEvent(new CloudEvent({ type: 'x.y', source: '/s', data: {} }))).toThrow(/event type/);
+  });
+});
+
+describe('event times', () => {
+  const completed = (eventTime: unknown) => ({ ...toStructuredJson(taskCompleted({ runId: 'r', taskKey: 's:1:0:1', result: 1, time })), time: eventTime });
+
+  it.each(['2026-03-04T05:06:07.000Z', '2026-03-04T05:06:07Z', '2026-03-04T06:06:07+01:00', '2026-03-04T24:00:00.000Z', '2026-02-30T00:00:00.000Z'])('accepts %s, as Date.parse does', (eventTime) => {
+    expect(fromCloudEvent(completed(eventTime)).time).toBe(eventTime);
+  });
+
+  it.each(['2026-13-04T05:06:07.000Z', '2026-03-32T05:06:07.000Z', '2026-03-04T05:60:07.000Z', 'yesterday', ''])('rejects %s', (eventTime) => {
+    expect(() => fromCloudEvent(completed(eventTime))).toThrow(/event time/);
+  });
+
+  it.each([
+    ['2026-03-04T05:06:07.000Z', '2026-03-04T05:06:07.000Z'],
+    ['2026-03-04T05:06:07Z', '2026-03-04T05:06:07.000Z'],
+    ['2026-03-04T06:06:07+01:00', '2026-03-04T05:06:07.000Z'],
+    ['2026-02-30T00:00:00.000Z', '2026-03-02T00:00:00.000Z'],
+    ['2026-04-31T00:00:00.000Z', '2026-05-01T00:00:00.000Z'],
+  ])('writes %s as toISOString does: %s', (given, written) => {
+    expect(canonicalTime(given)).toBe(written);
+    expect(canonicalTime(given)).toBe(new Date(given).toISOString());
   });
 });
 
