@@ -4,14 +4,16 @@
  * Deployed with every runtime; `whiskflow deploy --sweep-cron <expr>` runs it from an alarms trigger.
  *
  * Parameters: the package's `whiskflowStore`; optional `staleAfterMs` (default 120000) and `runIds`.
- * Also starts attempts whose orchestrator died between claiming and invoking them.
+ * Also starts attempts whose orchestrator died between claiming and invoking them, and fires again
+ * a `run.started` that never created its run (optional `startLookbackMs`, default 3600000, and
+ * `startActivationsLimit`, default 1000 per workflow, bound the trigger activations read for it).
  */
 import { toActionError } from '../lib/engine/native/action-error';
 import { platformClient } from '../lib/engine/native/platform-client';
 import { OpenWhiskTaskInvoker, type ActionsClient } from '../lib/engine/native/invoker';
+import type { LostStartClient, StartWindow } from '../lib/engine/native/lost-starts';
 import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../lib/engine/native/sweep';
 import type { JsonObject } from '../lib/model/json';
-import type { DeliveryClient } from '../lib/report/deliver';
 import { createRunStore, parseStoreConfig } from '../lib/store/config';
 
 export async function main(params: JsonObject): Promise<JsonObject> {
@@ -19,13 +21,20 @@ export async function main(params: JsonObject): Promise<JsonObject> {
     const store = createRunStore(parseStoreConfig(params.whiskflowStore));
     const staleAfterMs = typeof params.staleAfterMs === 'number' ? params.staleAfterMs : DEFAULT_STALE_AFTER_MS;
     const runIds = Array.isArray(params.runIds) ? params.runIds.filter((id): id is string => typeof id === 'string') : undefined;
-    const client = platformClient<DeliveryClient & ActionsClient>();
+    const client = platformClient<LostStartClient & ActionsClient>();
     const deadline = Number(process.env.__OW_DEADLINE) || Date.now() + 60_000;
     // Attempts claimed but never invoked are started as the orchestrator would (after the claim lease).
     const resume = { invoker: new OpenWhiskTaskInvoker(client, () => deadline - 5_000), namespace: process.env.__OW_NAMESPACE ?? '_', activationId: process.env.__OW_ACTIVATION_ID ?? 'whiskflow-sweeper' };
-    const report = await sweepRuns({ store, client, staleAfterMs, resume }, runIds);
+    const report = await sweepRuns({ store, client, staleAfterMs, resume, startWindow: startWindowOf(params) }, runIds);
     return report as unknown as JsonObject;
   } catch (error) {
     return toActionError(error);
   }
+}
+
+function startWindowOf(params: JsonObject): StartWindow {
+  return {
+    ...(typeof params.startLookbackMs === 'number' ? { lookbackMs: params.startLookbackMs } : {}),
+    ...(typeof params.startActivationsLimit === 'number' ? { maxActivations: params.startActivationsLimit } : {}),
+  };
 }

@@ -152,6 +152,7 @@ const pad = (value: number, width: number): string => String(value).padStart(wid
 
 export const docIds = {
   workflow: (name: string) => `workflow/${name}`,
+  workflowsPrefix: () => 'workflow/',
   run: (runId: string) => `run/${runId}`,
   runsPrefix: () => 'run/',
   /**

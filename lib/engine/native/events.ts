@@ -65,8 +65,7 @@ export function parseEvent(params: JsonObject, workflow: string): OrchestratorEv
     case EVENT_TYPES.runStarted:
       return {
         type: 'run.started', eventId: event.id, workflow,
-        // No `.`: child runs are named `<parent>.s<seq>b<index>a<attempt>`, and a started run must not take one's id.
-        runId: typeof data.runId === 'string' && /^[\w-]{1,80}$/.test(data.runId) ? data.runId : newRunId(),
+        runId: requestedRunId(data) ?? newRunId(),
         input: data.input ?? null,
       };
     case EVENT_TYPES.taskCompleted:
@@ -81,6 +80,27 @@ export function parseEvent(params: JsonObject, workflow: string): OrchestratorEv
     default:
       throw new InvalidInputError(`unknown event type '${event.type}'`, { expected: Object.values(EVENT_TYPES) });
   }
+}
+
+/**
+ * The run id a `run.started` event's data asks for, when it is one the orchestrator keeps (else it
+ * picks a fresh one). No `.`: child runs are named `<parent>.s<seq>b<index>a<attempt>`, and a
+ * started run must not take one's id.
+ */
+export function requestedRunId(data: JsonObject): string | undefined {
+  return typeof data.runId === 'string' && /^[\w-]{1,80}$/.test(data.runId) ? data.runId : undefined;
+}
+
+/**
+ * The run id of a fired payload that is a `run.started` CloudEvent naming its run (as `whiskflow
+ * run` fires it): the run that payload starts, whoever handles it. Undefined for anything else
+ * (completions, plain start payloads and feed events, whose run id the orchestrator picks).
+ */
+export function startedRunIdOf(payload: unknown): string | undefined {
+  if (!isJsonObject(payload)) return undefined;
+  const event = payload as JsonObject;
+  if (typeof event.specversion !== 'string' || event.type !== EVENT_TYPES.runStarted || !isJsonObject(event.data)) return undefined;
+  return requestedRunId(event.data as JsonObject);
 }
 
 export function parseTaskContext(value: unknown): TaskContext {

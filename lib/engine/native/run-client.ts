@@ -40,7 +40,9 @@ export async function waitForRun(store: RunStore, runId: string, options: WaitOp
       if (view.run.status !== 'running') return view.run;
     }
     if (Date.now() > giveUpAt) {
-      throw new WhiskflowError('TIMEOUT', `run ${runId} ${view ? 'is still running' : 'has not started'} after ${options.timeoutMs ?? 300_000} ms`, { runId }, true);
+      // A start lost between the trigger and the orchestrator is what `whiskflow sweep` can repair.
+      const hint = view ? '' : `; if its start was lost, 'whiskflow sweep ${runId}' fires it again once it is older than --stale-after`;
+      throw new WhiskflowError('TIMEOUT', `run ${runId} ${view ? 'is still running' : 'has not started'} after ${options.timeoutMs ?? 300_000} ms${hint}`, { runId }, true);
     }
     await sleep(options.pollMs ?? 250);
   }

@@ -1,5 +1,5 @@
 /**
- * Recovering completion events that were lost on their way to the orchestrator.
+ * Recovering completion events (and run starts) that were lost on their way to the orchestrator.
  *
  * OpenWhisk delivers a trigger's event to the rule's action at most once: if the orchestrator
  * activation dies (its container crashes, the invoker is lost) after the rule started it, nothing
@@ -27,6 +27,11 @@
  * An attempt *claimed but never invoked* (the orchestrator died between its claim and its invoke)
  * has no activation to read: given `resume` (an invoker), the sweep starts it through the
  * orchestrator's own claim take-over, which waits out the claim lease and lets one taker win.
+ *
+ * A *lost start* (the trigger fired a `run.started`, but the rule's invoke was refused or the
+ * orchestrator died before it created the run head) leaves no run document at all: the sweep reads
+ * the workflow triggers' recent activation records instead, and fires again a `run.started` older
+ * than `staleAfterMs` whose run head does not exist (lost-starts.ts; bounded by `startWindow`).
  */
 import { isJsonObject, type Json } from '../../model/json';
 import { deliverEvent, type DeliveryClient } from '../../report/deliver';
@@ -35,6 +40,7 @@ import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } 
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
 import { TASK_CONDUCTOR, type TaskInvoker } from './invoker';
+import { restartLostStarts, type LostStartClient, type RestartedRun, type StartWindow } from './lost-starts';
 import { resumeClaimedAttempts, type ClaimedAttempt } from './orchestrator';
 
 /** How long an invoked attempt may go without a recorded outcome before its activation is looked at. */
@@ -42,9 +48,12 @@ export const DEFAULT_STALE_AFTER_MS = 120_000;
 
 export interface SweepOptions {
   store: RunStore;
-  client: DeliveryClient;
-  /** Tasks invoked more recently than this are not looked at. @default 120000 */
+  /** Fires and reads activations; `activations.list` finds lost starts. */
+  client: LostStartClient;
+  /** Tasks invoked (and run starts fired) more recently than this are not looked at. @default 120000 */
   staleAfterMs?: number;
+  /** Which workflow trigger activations are read for lost starts; `false`: none. */
+  startWindow?: StartWindow | false;
   now?: () => number;
   /** Starts attempts claimed but never invoked; without it they are only reported. */
   resume?: ResumeOptions;
@@ -82,6 +91,12 @@ export interface SweepReport {
   resumed: number;
   /** Child runs whose decided end never reached their parent: reported to it again. */
   childEnds: { runId: string; parentRunId: string; status: 'succeeded' | 'failed' }[];
+  /** Runs whose `run.started` fire (in the start window, older than `staleAfterMs`) the sweep looked at. */
+  startsChecked: number;
+  /** Of those, runs that never started (no run head): their `run.started` was fired again. */
+  restarted: RestartedRun[];
+  /** Workflows whose trigger had more activations in the start window than the sweep reads. */
+  startWindowCut: string[];
 }
 
 type Outcome = { result: Json } | { error: Json };
@@ -96,7 +111,7 @@ interface ActivationRecord {
 
 /** Sweeps every run whose head says `running` (or only `runIds`). */
 export async function sweepRuns(options: SweepOptions, runIds?: readonly string[]): Promise<SweepReport> {
-  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [] };
+  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [] };
   const heads = runIds
     ? (await Promise.all(runIds.map((runId) => options.store.get<RunDoc>(docIds.run(runId))))).filter((head): head is NonNullable<typeof head> => head !== undefined)
     : (await options.store.listByPrefix<RunDoc>(docIds.runsPrefix(), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
@@ -105,6 +120,17 @@ export async function sweepRuns(options: SweepOptions, runIds?: readonly string[
     if (head.status !== 'running' || (head as { engine?: string }).engine === 'stream') continue;
     report.runsChecked += 1;
     await sweepRun(options, head, report);
+  }
+  if (options.startWindow !== false) {
+    const now = (options.now ?? Date.now)();
+    const staleBefore = now - (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
+    const starts = await restartLostStarts({
+      store: options.store, client: options.client, now, staleBefore,
+      ...(options.startWindow ? { window: options.startWindow } : {}), ...(runIds ? { runIds } : {}),
+    });
+    report.startsChecked = starts.startsChecked;
+    report.restarted = starts.restarted;
+    report.startWindowCut = starts.startWindowCut;
   }
   return report;
 }

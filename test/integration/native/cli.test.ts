@@ -48,8 +48,10 @@ describe('whiskflow workflow commands', () => {
     expect(logs).toMatch(/\[0\] partial-sums: 5\/5 done, \d+ ms/);
     expect(logs.match(/task \d: #1 [0-9a-f]{32} -> ok/g)).toHaveLength(7);
     expect(await cli('runs')).toContain(runId);
-    // Nothing is running any more, so there is nothing to sweep.
-    expect(await cli('sweep', '--stale-after', '0')).toContain('checked 0 running run(s): 0 completion(s) re-delivered');
+    // Nothing is running any more, and the run's start found its run: there is nothing to sweep.
+    const swept = await cli('sweep', '--stale-after', '0');
+    expect(swept).toContain('checked 0 running run(s): 0 completion(s) re-delivered');
+    expect(swept).toContain('checked 1 run start(s): 0 run(s) that never started fired again');
 
     const manifestFile = join(tmp, 'manifest.yaml');
     await cli('manifest', example, '-o', manifestFile);

@@ -11,30 +11,12 @@ import { deployActionFile } from '../../../lib/triggers/action-file';
 import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
 import { describeRun } from '../../../lib/engine/native/run-view';
 import { ruleOutcomes } from '../../../lib/report/deliver';
-import { ROOT, startDeployedPlatform, type DeployedPlatform, type TestClient } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { exhaustInvocationQuota } from './invocation-quota';
 
 jest.setTimeout(420_000);
 
 const ITEMS = 20;
-
-/**
- * Uses up the namespace's invocations of the current minute (stock: 120), so that whatever the run
- * does next in this minute is refused with 429 — deterministic, unlike hoping a run is fast enough.
- * Starts early in a minute so that the run begins while the quota is still exhausted.
- */
-async function exhaustInvocationQuota(client: TestClient): Promise<number> {
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
-  for (let count = 0; count < 500; count++) {
-    try {
-      await client.actions.invoke({ name: 'fixtures/double', blocking: false, params: { value: 1 } });
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 429) return count;
-      throw error;
-    }
-  }
-  throw new Error('the platform never answered 429: are the stock limits on?');
-}
 
 describe('a run on a platform with the stock limits', () => {
   let deployed: DeployedPlatform;

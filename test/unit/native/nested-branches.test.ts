@@ -15,7 +15,7 @@ import { compileWorkflow } from '../../../lib/model/compile';
 import type { Json, JsonObject } from '../../../lib/model/json';
 import { parseWorkflow } from '../../../lib/model/parse';
 import type { Workflow } from '../../../lib/model/workflow';
-import type { DeliveryClient } from '../../../lib/report/deliver';
+import type { LostStartClient } from '../../../lib/engine/native/lost-starts';
 import { GroupCommitStore } from '../../../lib/store/group-commit';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
@@ -271,10 +271,10 @@ stages:
 describe('the sweep and child runs', () => {
   const client = () => {
     const fired: { name: string; params: JsonObject }[] = [];
-    const delivery: DeliveryClient = {
+    const delivery: LostStartClient = {
       triggers: { invoke: async ({ name, params }) => { fired.push({ name, params: params as JsonObject }); return {}; } },
       actions: { invoke: async () => ({}) },
-      activations: { get: async () => { throw Object.assign(new Error('not found'), { statusCode: 404 }); } },
+      activations: { get: async () => { throw Object.assign(new Error('not found'), { statusCode: 404 }); }, list: async () => [] },
     };
     return { delivery, fired };
   };

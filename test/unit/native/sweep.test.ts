@@ -4,7 +4,7 @@ import type { TaskStart } from '../../../lib/engine/native/invoker';
 import { sweepRuns } from '../../../lib/engine/native/sweep';
 import { parseWorkflow } from '../../../lib/model/parse';
 import { RecordingInvoker } from './recording-invoker';
-import type { DeliveryClient } from '../../../lib/report/deliver';
+import type { LostStartClient } from '../../../lib/engine/native/lost-starts';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
 
@@ -29,7 +29,7 @@ async function seededStore(tasks: { index: number; attempt?: number; activationI
 
 function fakeClient(records: Record<string, object>) {
   const fired: { name: string; params: Record<string, unknown> }[] = [];
-  const client: DeliveryClient = {
+  const client: LostStartClient = {
     triggers: { invoke: async ({ name, params }) => { fired.push({ name, params: params as Record<string, unknown> }); return {}; } },
     actions: { invoke: async () => ({}) },
     activations: {
@@ -38,6 +38,8 @@ function fakeClient(records: Record<string, object>) {
         if (!record) throw Object.assign(new Error('not found'), { statusCode: 404 });
         return record;
       },
+      // No trigger activations: lost run starts are tested in lost-starts.test.ts.
+      list: async () => [],
     },
   };
   return { client, fired };
@@ -81,7 +83,7 @@ describe('sweepRuns', () => {
     ]);
     const { client, fired } = fakeClient({ c0: conductor(['x', 'y', 'z'], {}), c1: conductor(['x', 'y', 'z'], {}), 'old-attempt': conductor(['x', 'y', 'z'], {}) });
     const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
-    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', seq: 0, index: 4, attempt: 1 }], resumed: 0, childEnds: [] });
+    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', seq: 0, index: 4, attempt: 1 }], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [] });
     expect(fired).toEqual([]);
 
     const finished = await seededStore([{ index: 0, activationId: 'c0' }], 'succeeded');

@@ -1,0 +1,100 @@
+/**
+ * A `run.started` fired while the namespace's invocations are used up (stock OpenWhisk limits): the
+ * fire is accepted, the rule's invoke of the orchestrator is refused with 429 (recorded only in the
+ * trigger activation's logs), and the run never exists. The sweep finds the fire in the trigger's
+ * activation records and fires it again: the run starts once and completes; a second sweep does
+ * nothing; a start that was merely slow (within the stale window, then delivered late) is not
+ * started twice.
+ */
+import { join } from 'path';
+import { runStartedEvent, toPayload } from '../../../lib/engine/native/events';
+import { waitForRun } from '../../../lib/engine/native/run-client';
+import { describeRun } from '../../../lib/engine/native/run-view';
+import { sweepRuns } from '../../../lib/engine/native/sweep';
+import type { JsonObject } from '../../../lib/model/json';
+import { parseWorkflow } from '../../../lib/model/parse';
+import { deliverEvent, ruleOutcomes } from '../../../lib/report/deliver';
+import { docIds, newRunId } from '../../../lib/store/run-documents';
+import { deployActionFile } from '../../../lib/triggers/action-file';
+import { deployWorkflow } from '../../../lib/triggers/manager';
+import { workflowTrigger } from '../../../lib/triggers/names';
+import { sleep, until } from '../../helpers/until';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { exhaustInvocationQuota, nextMinute } from './invocation-quota';
+
+jest.setTimeout(300_000);
+
+const WORKFLOW = 'startless';
+type FireRecord = { activationId: string; start: number; logs?: unknown[] };
+const TRIGGER = workflowTrigger(WORKFLOW);
+
+describe('sweeping runs whose start was refused by the rule (stock limits)', () => {
+  let deployed: DeployedPlatform;
+
+  beforeAll(async () => {
+    deployed = await startDeployedPlatform({ stockLimits: true });
+    await deployActionFile(deployed.client, { file: join(ROOT, 'test/fixtures/actions/test-actions.js'), packageName: 'fixtures', mains: ['double'] });
+    await deployWorkflow(deployed.client, deployed.store, parseWorkflow(`
+name: ${WORKFLOW}
+stages:
+  - id: twice
+    kind: task
+    action: fixtures/double
+`));
+  });
+
+  afterAll(async () => {
+    await deployed?.platform.stop();
+  });
+
+  /** Fires a run.started as `wsk trigger fire` would (no redelivery): returns the trigger activation record. */
+  async function fireStart(payload: JsonObject): Promise<FireRecord> {
+    const { activationId } = await deployed.client.triggers.invoke({ name: TRIGGER, params: payload });
+    if (!activationId) throw new Error(`${TRIGGER} has no active rule`);
+    return until('the fire is recorded', async () => (await deployed.client.activations.get({ name: activationId }).catch(() => undefined)) as FireRecord | undefined);
+  }
+
+  it('starts the run exactly once after the stale window; a second sweep does nothing; a slow start is not started twice', async () => {
+    const { client, store } = deployed;
+    const lostRun = newRunId();
+    const slowRun = newRunId();
+    const lost = toPayload(runStartedEvent(WORKFLOW, lostRun, { value: 21 }));
+    const slow = toPayload(runStartedEvent(WORKFLOW, slowRun, { value: 5 }));
+
+    await exhaustInvocationQuota(client);
+    const lostFire = await fireStart(lost);
+    await sleep(1_000);
+    const slowFire = await fireStart(slow);
+    // Both fires were accepted, and the rule's invoke of the orchestrator refused: the starts are gone.
+    for (const fire of [lostFire, slowFire]) expect(ruleOutcomes(fire.logs)).toEqual([expect.objectContaining({ success: false, statusCode: 429 })]);
+    await sleep(500);
+    expect(await store.get(docIds.run(lostRun))).toBeUndefined();
+
+    // In the next minute the quota is free again (else the sweep's own fire waits for it, retrying).
+    await nextMinute();
+    // Stale: the first fire, not the second (the midpoint between them, instead of racing the clock).
+    const now = Date.now();
+    const staleAfterMs = now - Math.round((lostFire.start + slowFire.start) / 2);
+    const report = await sweepRuns({ store, client, now: () => now, staleAfterMs });
+    expect(report.restarted).toEqual([expect.objectContaining({ runId: lostRun, workflow: WORKFLOW, lostActivationId: lostFire.activationId })]);
+    expect(await waitForRun(store, lostRun, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded', output: { value: 42 } });
+
+    // The slow start arrives late (as a redelivery would bring it) and starts its run by itself.
+    await deliverEvent(client, TRIGGER, WORKFLOW, slow, Date.now() + 60_000);
+    expect(await waitForRun(store, slowRun, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded', output: { value: 10 } });
+
+    // Everything is stale now: both runs exist, so nothing is fired again.
+    const again = await sweepRuns({ store, client, staleAfterMs: 0 });
+    expect(again.restarted).toEqual([]);
+    expect(again.startsChecked).toBeGreaterThanOrEqual(2);
+
+    // Each run was started by one orchestrator activation, and its task ran once.
+    const orchestrations = await client.activations.list({ name: 'orchestrator', limit: 200, docs: true } as never) as unknown as { response: { result: { outcome?: string; runId?: string } } }[];
+    for (const runId of [lostRun, slowRun]) {
+      const starts = orchestrations.map((activation) => activation.response.result).filter((result) => result.runId === runId && (result.outcome === 'started' || result.outcome === 'duplicate'));
+      expect(starts.map((result) => result.outcome)).toEqual(['started']);
+      const view = (await describeRun(store, runId))!;
+      expect(view.stages.map((stage) => [stage.stageId, stage.tasks.map((task) => task.attempts.length)])).toEqual([['twice', [1]]]);
+    }
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * How the sweep finds runs whose `run.started` fire never created the run (the rule's invoke was
+ * refused, or the orchestrator died first) in the workflow trigger's activation records, and fires
+ * them again once; what it leaves alone; how it bounds the listing.
+ */
+import { parseEvent, runStartedEvent, taskOutcomeEvent, toPayload } from '../../../lib/engine/native/events';
+import type { LostStartClient } from '../../../lib/engine/native/lost-starts';
+import { handleEvent } from '../../../lib/engine/native/orchestrator';
+import { sweepRuns } from '../../../lib/engine/native/sweep';
+import type { JsonObject } from '../../../lib/model/json';
+import { parseWorkflow } from '../../../lib/model/parse';
+import { MemoryRunStore } from '../../../lib/store/memory';
+import { docIds, type RunDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
+import { RecordingInvoker } from './recording-invoker';
+
+const NOW = 10_000_000;
+const STALE = 120_000;
+const TRIGGER = 'whiskflow-wf';
+
+/** A trigger activation as OpenWhisk records a fire: the payload (here merged over the trigger's parameter, as the local platform does) and one log line per rule. */
+function fireRecord(activationId: string, start: number, payload: JsonObject, rule: object = { statusCode: 429, success: false, error: 'Too many requests in the last minute (count: 121, allowed: 120).' }) {
+  return { activationId, name: TRIGGER, start, response: { success: true, result: { whiskflowWorkflow: 'wf', ...payload } }, logs: [JSON.stringify({ ...rule, action: 'guest/whiskflow/orchestrator', rule: 'guest/whiskflow-wf-rule' })] };
+}
+
+const started = (runId: string) => toPayload(runStartedEvent('wf', runId, { value: runId }));
+
+type Record = ReturnType<typeof fireRecord>;
+
+/** The platform as the sweep sees it: activation listings (newest first, like OpenWhisk's), fires that record themselves. */
+function fakePlatform(records: Record[], options: { activeRule?: boolean } = {}) {
+  const fired: { name: string; params: JsonObject }[] = [];
+  const listed: { name: string; since?: number; upto?: number; limit?: number; skip?: number; docs?: boolean }[] = [];
+  const client: LostStartClient = {
+    triggers: {
+      invoke: async ({ name, params }) => {
+        fired.push({ name, params: params! });
+        if (options.activeRule === false) return {};
+        const record = fireRecord(`refire-${fired.length}`, NOW, params!, { statusCode: 0, success: true, activationId: `orchestrator-${fired.length}` });
+        records.push(record);
+        return { activationId: record.activationId };
+      },
+    },
+    actions: { invoke: async () => ({}) },
+    activations: {
+      get: async ({ name }) => {
+        const record = records.find((candidate) => candidate.activationId === name);
+        if (!record) throw Object.assign(new Error('not found'), { statusCode: 404 });
+        return record;
+      },
+      list: async (query) => {
+        listed.push(query);
+        return records
+          .filter((record) => record.name === query.name && record.start >= (query.since ?? 0) && record.start <= (query.upto ?? Infinity))
+          .sort((a, b) => b.start - a.start)
+          .slice(query.skip ?? 0, (query.skip ?? 0) + (query.limit ?? 30));
+      },
+    },
+  };
+  return { client, fired, listed };
+}
+
+async function storeWithWorkflow(): Promise<MemoryRunStore> {
+  const store = new MemoryRunStore();
+  const definition = parseWorkflow('name: wf\nstages:\n  - { id: only, kind: task, action: work }\n');
+  await store.upsert(docIds.workflow('wf'), { type: 'workflow', name: 'wf', definition, trigger: TRIGGER, selfReporting: [], deployedAt: 0 } satisfies WorkflowDoc);
+  return store;
+}
+
+const sweep = (store: MemoryRunStore, client: LostStartClient, extra: Partial<Parameters<typeof sweepRuns>[0]> = {}, runIds?: string[]) =>
+  sweepRuns({ store, client, staleAfterMs: STALE, now: () => NOW, ...extra }, runIds);
+
+describe('sweeping runs whose start was lost', () => {
+  it('fires again, once, the run.started of a run whose head does not exist, whether the rule was refused or the orchestrator died', async () => {
+    const store = await storeWithWorkflow();
+    const old = NOW - 10 * 60_000;
+    const lost = started('r-throttled');
+    const { client, fired } = fakePlatform([
+      fireRecord('throttled', old, lost),
+      // The rule invoked the orchestrator, whose activation died before it wrote the head.
+      fireRecord('died', old + 1, started('r-died'), { statusCode: 0, success: true, activationId: 'o-died' }),
+      // The same start fired twice (a retried `whiskflow run`): fired again once.
+      fireRecord('throttled-again', old + 2, lost),
+    ]);
+    const report = await sweep(store, client);
+
+    expect(report.startsChecked).toBe(2);
+    expect(report.restarted.map((item) => [item.runId, item.lostActivationId])).toEqual([['r-throttled', 'throttled-again'], ['r-died', 'died']]);
+    expect(fired.map((fire) => fire.name)).toEqual([TRIGGER, TRIGGER]);
+    // The same CloudEvent (same id, same run id), without the trigger's parameters the record carries.
+    expect(fired[0]!.params).toEqual(lost);
+  });
+
+  it('leaves alone runs that exist, fires within the stale window, completions, plain payloads and run ids the orchestrator would not keep', async () => {
+    const store = await storeWithWorkflow();
+    await store.createOnly(docIds.run('r-exists'), { type: 'run', runId: 'r-exists', workflow: 'wf', input: null, status: 'succeeded', startedAt: 0 } satisfies RunDoc);
+    const old = NOW - 10 * 60_000;
+    const task = { runId: 'r-exists', workflow: 'wf', seq: 0, index: 0, attempt: 1, trigger: TRIGGER, stageId: 'only' };
+    const { client, fired, listed } = fakePlatform([
+      fireRecord('exists', old, started('r-exists')),
+      fireRecord('recent', NOW - STALE + 1_000, started('r-recent')),
+      fireRecord('completion', old, toPayload(taskOutcomeEvent(task, { result: 1 }))),
+      fireRecord('plain', old, { input: { value: 1 } }),
+      fireRecord('child-like', old, started('r.s0b0a1')),
+    ]);
+    const report = await sweep(store, client);
+    expect(report).toMatchObject({ startsChecked: 1, restarted: [], startWindowCut: [] });
+    expect(fired).toEqual([]);
+    // Fires within the stale window are not even read.
+    expect(listed).toEqual([{ name: TRIGGER, since: NOW - 3_600_000, upto: NOW - STALE, limit: 200, skip: 0, docs: true }]);
+  });
+
+  it('starts the run once: a second sweep does nothing, and the original start arriving late is a duplicate', async () => {
+    const store = await storeWithWorkflow();
+    const { client, fired } = fakePlatform([fireRecord('lost', NOW - 10 * 60_000, started('r1'))]);
+    expect((await sweep(store, client)).restarted).toHaveLength(1);
+
+    // The rule hands the fire to the orchestrator (parameters: the payload over the trigger's).
+    const invoker = new RecordingInvoker();
+    const orchestrate = (params: JsonObject) => handleEvent({ store, invoker, namespace: 'guest', activationId: 'o' }, parseEvent(params, 'wf'));
+    expect(await orchestrate(fired[0]!.params)).toMatchObject({ outcome: 'started', runId: 'r1' });
+    expect(await store.get<RunDoc>(docIds.run('r1'))).toMatchObject({ status: 'running', input: { value: 'r1' } });
+
+    const again = await sweep(store, client);
+    expect(again).toMatchObject({ startsChecked: 1, restarted: [] });
+    expect(fired).toHaveLength(1);
+
+    // The original start was only slow: it meets the head and starts nothing more.
+    expect(await orchestrate(started('r1'))).toMatchObject({ outcome: 'duplicate', runId: 'r1' });
+    expect(invoker.starts).toHaveLength(1);
+  });
+
+  it('bounds the listing: the lookback, at most maxActivations records in pages, and names the workflows it cut', async () => {
+    const store = await storeWithWorkflow();
+    const records = Array.from({ length: 5 }, (_, i) => fireRecord(`f${i}`, NOW - 10 * 60_000 - i, started(`r${i}`)));
+    const { client, fired, listed } = fakePlatform([...records, fireRecord('too-old', NOW - 2 * 3_600_000, started('r-old'))]);
+    const report = await sweep(store, client, { startWindow: { maxActivations: 3 } });
+    expect(report.startWindowCut).toEqual(['wf']);
+    expect(report.restarted.map((item) => item.runId)).toEqual(['r0', 'r1', 'r2']);
+    expect(listed.map((query) => [query.skip, query.limit])).toEqual([[0, 3]]);
+    expect(fired).toHaveLength(3);
+
+    // A longer window without the cap reads them all (none was started by the fake fires above).
+    const { client: wide } = fakePlatform([...records]);
+    const paged = await sweep(store, wide, { startWindow: { lookbackMs: 20 * 60_000 } });
+    expect(paged).toMatchObject({ startsChecked: 5, startWindowCut: [] });
+    expect(paged.restarted.map((item) => item.runId)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+  });
+
+  it('reads 200 records a page, OpenWhisk\'s largest listing', async () => {
+    const store = await storeWithWorkflow();
+    const records = Array.from({ length: 250 }, (_, i) => fireRecord(`c${i}`, NOW - 10 * 60_000 - i, { type: 'not-a-start' }));
+    const { client, listed } = fakePlatform(records);
+    expect(await sweep(store, client)).toMatchObject({ startsChecked: 0, startWindowCut: [] });
+    expect(listed.map((query) => [query.skip, query.limit])).toEqual([[0, 200], [200, 200]]);
+  });
+
+  it('with run ids, looks only for those; with startWindow false, not at all; skips streaming workflows; stops when the trigger has no active rule', async () => {
+    const store = await storeWithWorkflow();
+    const old = NOW - 10 * 60_000;
+    const platform = fakePlatform([fireRecord('a', old, started('ra')), fireRecord('b', old, started('rb'))]);
+    const only = await sweep(store, platform.client, {}, ['rb']);
+    expect(only).toMatchObject({ runsChecked: 0, startsChecked: 1 });
+    expect(only.restarted.map((item) => item.runId)).toEqual(['rb']);
+
+    const off = fakePlatform([fireRecord('a', old, started('ra'))]);
+    expect(await sweep(store, off.client, { startWindow: false })).toMatchObject({ startsChecked: 0, restarted: [] });
+    expect(off.listed).toEqual([]);
+
+    const inactive = fakePlatform([fireRecord('a', old, started('ra')), fireRecord('b', old, started('rb'))], { activeRule: false });
+    expect((await sweep(store, inactive.client)).restarted).toEqual([]);
+    expect(inactive.fired).toHaveLength(1);
+
+    const streaming = await storeWithWorkflow();
+    await streaming.upsert(docIds.workflow('wf'), { ...(await streaming.get<WorkflowDoc>(docIds.workflow('wf')))!, model: 'streaming' });
+    const unlisted = fakePlatform([fireRecord('a', old, started('ra'))]);
+    expect(await sweep(streaming, unlisted.client)).toMatchObject({ startsChecked: 0, restarted: [] });
+    expect(unlisted.listed).toEqual([]);
+  });
+});
