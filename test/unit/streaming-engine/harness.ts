@@ -2,12 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventStream } from '../../../lib/engine/streaming/brokers';
-import { startStreamingEngines, WorkflowCatalog, type StreamingEngines, type StreamTrigger } from '../../../lib/engine/streaming';
+import { startStreamingEngines, WorkflowCatalog, type StreamingEngines, type StreamTaskInvoker, type StreamTrigger } from '../../../lib/engine/streaming';
 import { parseWorkflow } from '../../../lib/model/parse';
 import type { Workflow } from '../../../lib/model/workflow';
 import { docIds, type RunDoc } from '../../../lib/store/run-documents';
 import type { RunStore } from '../../../lib/store/run-store';
-import type { FakePlatform } from './fake-platform';
 import { waitUntil } from './fake-platform';
 
 export function fixtureWorkflow(name: string): Workflow {
@@ -17,7 +16,7 @@ export function fixtureWorkflow(name: string): Workflow {
 export async function engines(args: {
   stream: EventStream;
   store: RunStore;
-  platform: FakePlatform;
+  platform: StreamTaskInvoker;
   workflows: Workflow[];
   consumer: string;
   triggers?: StreamTrigger[];

@@ -3,7 +3,7 @@
  * in-memory broker (unit), Redis and Kafka (integration). Each test uses topics of its own.
  */
 import { randomUUID } from 'node:crypto';
-import { startStreamRun, type StreamingEngines, type StreamTrigger } from '../../../lib/engine/streaming';
+import { startStreamRun, type StreamingEngines, type StreamTaskInvoker, type StreamTrigger } from '../../../lib/engine/streaming';
 import type { EventStream } from '../../../lib/engine/streaming/brokers';
 import type { RunState } from '../../../lib/engine/run-state';
 import { describeRun } from '../../../lib/engine/native/run-view';
@@ -140,8 +140,20 @@ export function streamingScenarios(backend: Backend): void {
       const tasks = Object.values((body as { state: RunState }).state.tasks);
       return trips(tasks.filter((task) => task.stageId === 'sum' && task.status === 'succeeded').length);
     }, when);
+    // A dead process invokes nothing: A's Rule Engine holds its start of the next stage until A
+    // dies, then fails it (a store that refuses writes does not stop the process by itself, and
+    // whether its Rule Engine starts `sumall` before its Condition Engine's fatal checkpoint would
+    // otherwise be a race, with an attempt claimed but never recorded on one side of it).
+    const platformA: StreamTaskInvoker = {
+      invoke: async (action, params) => {
+        if (action === 'sumall') await waitFor(() => dying.tripped);
+        if (dying.tripped) throw new Error('process is dead');
+        return platform.invoke(action, params);
+      },
+      activation: (activationId) => platform.activation(activationId),
+    };
     const streamA = connect();
-    const a = await engines({ stream: streamA, store: dying, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'a', topics: where });
+    const a = await engines({ stream: streamA, store: dying, platform: platformA, workflows: [fixtureWorkflow('mapreduce')], consumer: 'a', topics: where });
     running.push(a);
     const runId = await startStreamRun(streamA, { workflow: 'mapreduce', input: { chunks }, topic: where.completions });
     await waitFor(() => dying.tripped);
