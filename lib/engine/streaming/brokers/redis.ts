@@ -34,7 +34,7 @@ import type { EventStream, StreamRecord, SubscribeOptions, Subscription } from '
 import { STREAM_DEFAULTS } from './event-stream';
 import { StreamClosedError, StreamUnavailableError, redactUrl } from './errors';
 import { partitionForKey } from './partitioning';
-import { PRODUCE } from './redis-scripts';
+import { PRODUCE, PRODUCE_PACKED, type RedisScript } from './redis-scripts';
 import { RedisSubscription } from './redis-subscription';
 
 export interface RedisEventStreamOptions {
@@ -100,21 +100,32 @@ export class RedisEventStream implements EventStream {
     // One script call per chunk (see PRODUCE): entries keep their order per stream, and a chunk
     // bounds how long the script holds the server.
     for (let start = 0; start < records.length; start += PRODUCE_CHUNK) {
+      const chunk = records.slice(start, start + PRODUCE_CHUNK);
       const keys: string[] = [];
       const keyIndex = new Map<number, number>();
-      const args: (string | number)[] = [this.maxLen];
-      for (const record of records.slice(start, start + PRODUCE_CHUNK)) {
-        const partition = partitionForKey(record.key, partitions);
+      const streamIndex = (key: string): number => {
+        const partition = partitionForKey(key, partitions);
         let index = keyIndex.get(partition);
         if (index === undefined) {
           keys.push(this.streamKey(topic, partition));
           index = keys.length;
           keyIndex.set(partition, index);
         }
-        args.push(index, record.key, JSON.stringify(record.event));
+        return index;
+      };
+      let script: RedisScript;
+      const args: (string | number)[] = [this.maxLen];
+      if (chunk.some((record) => record.key.includes('\n'))) {
+        script = PRODUCE;
+        for (const record of chunk) args.push(streamIndex(record.key), record.key, JSON.stringify(record.event));
+      } else {
+        script = PRODUCE_PACKED;
+        let packed = '';
+        for (const record of chunk) packed += `${streamIndex(record.key)}\n${record.key}\n${JSON.stringify(record.event)}\n`;
+        args.push(packed);
       }
       try {
-        await PRODUCE.run(this.commands, keys, args);
+        await script.run(this.commands, keys, args);
       } catch (error) {
         throw new StreamUnavailableError('redis', `produce to '${topic}'`, this.address, error);
       }

@@ -81,6 +81,28 @@ describe.each([
     expect(recording.errors.filter((error) => !hasErrorCode(error, 'SERVICE_MISSING'))).toEqual([]);
   });
 
+  test('delivers keys and bodies exactly as produced: unicode, newlines in keys and values, strings', async () => {
+    const stream = openStream();
+    const { topic, group } = names('exact');
+    const records: StreamRecord[] = [
+      { key: 'run-ä€😀', event: { text: 'line one\nline two', emoji: '😀', quote: '"\\' } },
+      { key: 'run-ä€😀', event: 'a plain string' },
+      { key: 'run\nwith-newline', event: { n: 1 } },
+      { key: 'run-plain', event: [1, 'zwei', { drei: null }] },
+    ];
+    // Separately: on Redis a batch with a newline in a key is sent another way than one without.
+    await stream.produceBatch(topic, records.filter((record) => !record.key.includes('\n')));
+    await stream.produceBatch(topic, records.filter((record) => record.key.includes('\n')));
+
+    const recording = await consumer(stream, topic, group, 'engine-a');
+    await waitUntil('4 events received', () => recording.received.length >= 4);
+
+    const byKey = (key: string) => recording.received.filter((delivered) => delivered.key === key).map((delivered) => delivered.event);
+    expect(byKey('run-ä€😀')).toEqual([records[0]?.event, records[1]?.event]);
+    expect(byKey('run\nwith-newline')).toEqual([{ n: 1 }]);
+    expect(byKey('run-plain')).toEqual([[1, 'zwei', { drei: null }]]);
+  });
+
   test('keeps each run\'s events in order and in one partition across many runs', async () => {
     const stream = openStream();
     const { topic, group } = names('order');
