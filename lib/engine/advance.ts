@@ -2,6 +2,7 @@
  * Apply a whole stage's outcome at once: for interpreters that decide a join outside the run
  * document (see `fan-in.ts` and docs/exactly-once.md), then hand the joined results here.
  */
+import { hasSeen } from './seen-events';
 import type { RunError } from '../events/types';
 import type { CompiledWorkflow } from '../model/compile';
 import type { Json } from '../model/json';
@@ -24,7 +25,7 @@ export interface StageOutcome {
  * that is no longer parked there (already advanced, run finished) yields no effects.
  */
 export function advance(workflow: CompiledWorkflow, state: RunState, stage: StageOutcome): TransitionResult {
-  if (state.status !== 'running' || state.seenEventIds.includes(stage.decisionId)) return { state, effects: [] };
+  if (state.status !== 'running' || hasSeen(state.seenEventIds, stage.decisionId)) return { state, effects: [] };
   const draft = new Draft(workflow, state, stage.time);
   const parked = threadAt(draft, stage.stageId, stage.seq);
   if (!parked) return { state, effects: [] };

@@ -2,6 +2,7 @@
  * A working copy of a run state plus the effects produced so far. The engine's steps write to the
  * copy; the caller's state is never touched, so `transition` and `advance` stay pure from outside.
  */
+import { rememberSeen } from './seen-events';
 import { InvalidInputError } from '../errors';
 import type { CompiledWorkflow } from '../model/compile';
 import type { Effect } from './effects';
@@ -104,9 +105,7 @@ export class Draft {
 
   /** Record an applied event (or decision) id; only the newest `MAX_SEEN_EVENT_IDS` are kept. */
   rememberEvent(eventId: string): void {
-    const seen = this.state.seenEventIds;
-    seen.push(eventId);
-    if (seen.length > MAX_SEEN_EVENT_IDS) seen.splice(0, seen.length - MAX_SEEN_EVENT_IDS);
+    rememberSeen(this.state.seenEventIds, eventId, MAX_SEEN_EVENT_IDS);
   }
 
   emit(...effects: Effect[]): void {

@@ -25,7 +25,7 @@ export interface RunState {
   visits: Record<string, number>;
   /** Every task attempt started, by task key. */
   tasks: Record<string, TaskRecord>;
-  /** Ids of the events already applied: a redelivered event changes nothing. */
+  /** Ids of the events already applied: a redelivered event changes nothing. Appended only through `rememberSeen` (seen-events.ts), which keeps its lookup index in step. */
   seenEventIds: string[];
   result?: Json;
   error?: RunError;

@@ -6,6 +6,7 @@
  * for a slot that is already filled or an attempt that is no longer current all yield the state
  * unchanged (bar the recorded event id) and no effects. A join fires when its last slot fills, once.
  */
+import { hasSeen } from './seen-events';
 import { InvalidInputError } from '../errors';
 import { EVENT_TYPES, type RunStartedEvent, type WhiskflowEvent } from '../events/types';
 import type { CompiledWorkflow } from '../model/compile';
@@ -54,7 +55,7 @@ function apply(workflow: CompiledWorkflow, state: TransitionResult['state'], eve
   if (event.data.runId !== state.runId) {
     throw new InvalidInputError(`event ${event.id} is for run ${event.data.runId}, not ${state.runId}`, { eventId: event.id, runId: state.runId });
   }
-  if (state.seenEventIds.includes(event.id) || state.status !== 'running') return { state, effects: [] };
+  if (hasSeen(state.seenEventIds, event.id) || state.status !== 'running') return { state, effects: [] };
   switch (event.type) {
     case EVENT_TYPES.runStarted:
     // The run exists already: a second start (under another id) is a duplicate.

@@ -7,6 +7,7 @@
  * Nothing here reads a clock: every time comes from the input event, so re-applying a redelivered
  * batch to the same checkpoint yields the same outputs with the same ids.
  */
+import { hasSeen } from '../seen-events';
 import { EVENT_TYPES, type RunStartedEvent, type WhiskflowEvent } from '../../events/types';
 import type { CompiledWorkflow } from '../../model/compile';
 import type { Effect, InvokeEffect } from '../effects';
@@ -64,7 +65,7 @@ export function applyInput(context: StreamRunContext, input: ConditionInput, opt
 }
 
 function applyEvent(context: StreamRunContext, event: WhiskflowEvent, options: ApplyOptions): Applied {
-  if (context.state.seenEventIds.includes(event.id)) return { kind: 'unchanged', reason: `event ${event.id} was applied already` };
+  if (hasSeen(context.state.seenEventIds, event.id)) return { kind: 'unchanged', reason: `event ${event.id} was applied already` };
   const result: TransitionResult = options.ownsState
     ? transitionInPlace(context.workflow, context.state, event)
     : transition(context.workflow, context.state, event);
