@@ -7,7 +7,7 @@ import { ensureError } from '../../../errors';
 import { backoffMs, sleep } from './backoff';
 import type { DeliveredEvent, SubscribeOptions, Subscription } from './event-stream';
 import { StreamUnavailableError } from './errors';
-import { parseEventJson } from './event-json';
+import { unpackValue } from './kafka-envelope';
 
 /**
  * One group member. kafkajs restarts its consumer after retriable failures only; a broker restart
@@ -93,11 +93,18 @@ export class KafkaSubscription implements Subscription {
     const first = batch.messages[0];
     const last = batch.messages[batch.messages.length - 1];
     if (!first || !last || !payload.isRunning() || payload.isStale()) return;
-    const events: DeliveredEvent[] = batch.messages.map((message) => ({
-      id: `${batch.partition}:${message.offset}`,
-      key: message.key?.toString() ?? '',
-      event: message.value === null ? null : parseEventJson(message.value.toString('utf8')),
-    }));
+    const events: DeliveredEvent[] = [];
+    for (const message of batch.messages) {
+      const key = message.key?.toString() ?? '';
+      const id = `${batch.partition}:${message.offset}`;
+      if (message.value === null) {
+        events.push({ id, key, event: null });
+        continue;
+      }
+      // An envelope's events (kafka-envelope.ts) are told apart by their place in it.
+      const unpacked = unpackValue(message.value.toString('utf8'));
+      unpacked.forEach((event, index) => events.push({ id: unpacked.length === 1 ? id : `${id}/${index}`, key, event }));
+    }
     try {
       await this.options.handler({
         topic: batch.topic,

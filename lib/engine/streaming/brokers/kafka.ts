@@ -16,6 +16,7 @@ import type { EventStream, StreamRecord, SubscribeOptions, Subscription } from '
 import { STREAM_DEFAULTS } from './event-stream';
 import { backoffMs, sleep } from './backoff';
 import { StreamClosedError, StreamUnavailableError } from './errors';
+import { packByKey, type PackedMessage } from './kafka-envelope';
 import { FastDefaultPartitioner } from './kafka-partitioner';
 import { KafkaSubscription } from './kafka-subscription';
 import type { StreamLogger } from './logger';
@@ -67,10 +68,11 @@ export class KafkaEventStream implements EventStream {
     if (records.length === 0) return;
     await this.ensureTopic(topic);
     const producer = await this.connectedProducer();
-    // kafkajs sends one record batch per partition and send; the broker refuses a batch larger than
-    // its message.max.bytes (1 MiB by default), which a thousand events for one partition exceed, and
-    // would refuse it again on every redelivery. So send in chunks well under that, in order.
-    for (const messages of chunksOfBytes(records, MAX_SEND_BYTES)) {
+    // Each key's events travel in envelopes (kafka-envelope.ts). kafkajs sends one record batch per
+    // partition and send; the broker refuses a batch larger than its message.max.bytes (1 MiB by
+    // default), which a thousand events for one partition exceed, and would refuse it again on every
+    // redelivery. So send in chunks well under that, in order.
+    for (const messages of chunksOfBytes(packByKey(records), MAX_SEND_BYTES)) {
       try {
         await producer.send({ topic, acks: -1, messages });
       } catch (error) {
@@ -182,20 +184,18 @@ const TOPIC_ATTEMPTS = 20;
 /** Bytes of keys and values per send: half the broker's default message.max.bytes, for headers and framing. */
 const MAX_SEND_BYTES = 512 * 1024;
 
-/** The records as Kafka messages, in order, in runs of at most `maxBytes` (a larger single message alone). */
-function chunksOfBytes(records: readonly StreamRecord[], maxBytes: number): Message[][] {
+/** The messages in order, in runs of at most `maxBytes` (a larger single message alone). */
+function chunksOfBytes(messages: readonly PackedMessage[], maxBytes: number): Message[][] {
   const chunks: Message[][] = [];
   let chunk: Message[] = [];
   let bytes = 0;
-  for (const record of records) {
-    const value = JSON.stringify(record.event);
-    const size = Buffer.byteLength(value) + Buffer.byteLength(record.key);
+  for (const { message, bytes: size } of messages) {
     if (chunk.length > 0 && bytes + size > maxBytes) {
       chunks.push(chunk);
       chunk = [];
       bytes = 0;
     }
-    chunk.push({ key: record.key, value });
+    chunk.push(message);
     bytes += size;
   }
   if (chunk.length > 0) chunks.push(chunk);
