@@ -273,7 +273,7 @@ function onlyOutcomeOfAttempt(ctx: Handling, run: RunHead, stage: StageDoc, task
  * own; see onlyOutcomeOfAttempt for why a refused result with a created transition is consistent).
  */
 async function recordAndAdvance(ctx: Handling, run: RunHead, stage: StageDoc, resultId: string, result: ResultDoc): Promise<CreateResult['outcome']> {
-  const proposal = proposeAfter(ctx, run, stage, [result]);
+  const proposal = proposeAfter(ctx, run, stage, [result.result ?? null]);
   const claims = invokeClaimsFor(ctx, run, proposal);
   const [written, claimed, ...invokes] = await createAll(ctx.store, [
     { id: resultId, body: result }, { id: docIds.stage(run.runId, proposal.seq), body: proposal }, ...claims,
@@ -334,9 +334,8 @@ function endProposal(base: StageDoc, failure: RunFailure): StageDoc {
  * stored documents (the stage's data and its stored results), so concurrent proposers propose the
  * same stage with the same tasks: that is what lets them claim those tasks along with the transition.
  */
-function proposeAfter(ctx: Handling, run: RunHead, stageDoc: StageDoc, results: readonly ResultDoc[]): StageDoc {
+function proposeAfter(ctx: Handling, run: RunHead, stageDoc: StageDoc, values: Json[]): StageDoc {
   const stage = stageOf(run.definition, stageDoc.stageId);
-  const values = results.map((result) => result.result ?? null);
   const joined: Json = stage.kind === 'map' ? values
     : stage.kind === 'parallel' ? values.map((value, index) => branchOutput(stage, index, stageDoc.data, value))
       : values[0] ?? null;
@@ -431,40 +430,57 @@ async function startNextInWindow(ctx: Handling, run: RunHead, stage: StageDoc, i
  * all buckets joined? then the stage is complete. Concurrent last writers may both see "complete";
  * the transition claim in `completeStage` lets only one of them decide.
  *
- * A full bucket lists the joined markers before creating its own: when every other bucket already
- * has its marker, the stage is complete without this bucket's marker (a marker is only ever
- * created after a listing saw its bucket full). That is the usual case of the stage's last
- * completion, which so saves the marker's create on its way to the transition. Otherwise the
- * marker is created and the markers are listed again after it, so that of concurrent last bucket
- * completers the one whose marker landed last sees them all. (Listing the markers along with the
- * bucket would save one more round trip, but costs a listing per completion instead of one per
- * full bucket: ~20% more store requests on a 1,000-task map.)
+ * Round trips on the stage's last completion are the join's latency, so:
+ * - the bucket is listed once, with its documents (a bucket is ~sqrt(n) small results): counting
+ *   it first and reading it when full cost the last completion one more round trip, for ~1 ms
+ *   less server time per completion on pouchdb-server;
+ * - a full bucket lists the joined markers with their bodies before creating its own: when every
+ *   other bucket already has its marker, the stage is complete without this bucket's marker (a
+ *   marker is only ever created after a listing saw its bucket full) and the results are at hand.
+ *   That is the usual case of the stage's last completion: bucket, markers, transition. Otherwise
+ *   the marker is created and the markers are listed again after that create, so that of
+ *   concurrent last bucket completers the one whose marker landed last sees them all. Markers
+ *   carry only their results' values (see JoinedDoc), which keeps that listing about as cheap as
+ *   a listing of ids. Listing the markers along with the bucket saves one more round trip, but on
+ *   every completion it costs a listing per completion instead of one per full bucket (~20% more
+ *   store requests on a 1,000-task map): only the completions of what this container knows to be
+ *   the stage's last unjoined bucket do it.
  */
 async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: StageDoc, index: number): Promise<void> {
   const size = bucketSize(stageDoc.taskCount);
   const buckets = Math.ceil(stageDoc.taskCount / size);
   const bucket = Math.floor(index / size);
   const expected = Math.min(size, stageDoc.taskCount - bucket * size);
-  const bucketPrefix = docIds.bucketPrefix(run.runId, stageDoc.seq, bucket);
-  const inBucket = await ctx.store.listByPrefix(bucketPrefix);
-  if (inBucket.length < expected) return;
   const joinedPrefix = docIds.joinedPrefix(run.runId, stageDoc.seq);
-  // The full bucket's documents (for its marker, or for the join) along with the markers' count.
-  const [bucketRows, joinedEarlier] = await Promise.all([
-    ctx.store.listByPrefix<ResultDoc>(bucketPrefix, { includeDocs: true }),
-    buckets > 1 ? ctx.store.listByPrefix(joinedPrefix) : Promise.resolve([]),
-  ]);
+  const seenKey = `${run.runId}/${stageDoc.seq}`;
+  const listMarkers = async (): Promise<ListedDoc<JoinedDoc>[]> => {
+    const rows = await ctx.store.listByPrefix<JoinedDoc>(joinedPrefix, { includeDocs: true });
+    if (rows.length > (cacheOf(ctx).markersSeen.get(seenKey) ?? 0)) cacheOf(ctx).markersSeen.set(seenKey, rows.length);
+    return rows;
+  };
+  // Once this container has seen every bucket but one joined, the stage is in its last bucket: its
+  // completions list the markers along with the bucket (both after the result's create, so the
+  // decision below is the same as with the listings one after the other), which takes a round trip
+  // off the stage's last completion for at most one bucket's worth of extra listings.
+  const early = buckets > 1 && (cacheOf(ctx).markersSeen.get(seenKey) ?? 0) >= buckets - 1 ? listMarkers() : undefined;
+  // Not awaited when the bucket is not full: its failure must not go unhandled.
+  early?.catch(() => undefined);
+  const bucketRows = await ctx.store.listByPrefix<ResultDoc>(docIds.bucketPrefix(run.runId, stageDoc.seq, bucket), { includeDocs: true });
+  if (bucketRows.length < expected) return;
   const own = storedResults(bucketRows);
   // A single bucket needs no marker at all: it is the whole stage.
   if (buckets === 1) return completeStage(ctx, run, stageDoc, own.length === stageDoc.taskCount ? own : undefined);
   const markerId = docIds.joinedBucket(run.runId, stageDoc.seq, bucket);
-  if (joinedEarlier.filter((row) => row.id !== markerId).length < buckets - 1) {
+  let markers = await (early ?? listMarkers());
+  if (markers.filter((row) => row.id !== markerId).length < buckets - 1) {
     await ctx.store.createOnly(markerId, joinedMarker(run.runId, stageDoc.seq, bucket, own.length === expected ? own : undefined));
-    const joined = await ctx.store.listByPrefix(joinedPrefix);
-    if (joined.length < buckets) return;
+    markers = await listMarkers();
+    if (markers.length < buckets) return;
   }
-  const markers = await ctx.store.listByPrefix<JoinedDoc>(joinedPrefix, { includeDocs: true });
-  await completeStage(ctx, run, stageDoc, resultsOfMarkers(markers, bucket, own, stageDoc.taskCount));
+  const joined = joinOfMarkers(markers, bucket, own, stageDoc);
+  // A marker without its results (a big bucket): the join reads the results themselves.
+  if (!joined) return completeStage(ctx, run, stageDoc);
+  await completeJoined(ctx, run, stageDoc, joined);
 }
 
 /** Result documents of a listing, without `_id`/`_rev`. */
@@ -478,27 +494,52 @@ function storedResults(rows: readonly ListedDoc<ResultDoc>[]): ResultDoc[] {
  */
 const MARKER_RESULTS_MAX_CHARS = 256 * 1024;
 
-function joinedMarker(runId: string, seq: number, bucket: number, results: ResultDoc[] | undefined): JoinedDoc {
+/** The marker of a full bucket: the values when all succeeded, else the result documents, if small enough. */
+export function joinedMarker(runId: string, seq: number, bucket: number, results: readonly ResultDoc[] | undefined): JoinedDoc {
   const marker: JoinedDoc = { type: 'joined', runId, seq, bucket };
-  return results && JSON.stringify(results).length <= MARKER_RESULTS_MAX_CHARS ? { ...marker, results } : marker;
+  if (!results) return marker;
+  const carried: Pick<JoinedDoc, 'values' | 'results'> = results.every((result) => result.ok)
+    ? { values: results.map((result) => result.result ?? null) }
+    : { results: [...results] };
+  return JSON.stringify(carried).length <= MARKER_RESULTS_MAX_CHARS ? { ...marker, ...carried } : marker;
+}
+
+/** A complete stage as the join read it: every result's value in index order, or the failure that decides it. */
+export type JoinedStage = { ok: true; values: Json[] } | { ok: false; failure: RunFailure };
+
+/** The outcome of complete results (index order): the lowest index's failure decides, if any. */
+function joinOf(results: readonly ResultDoc[], stageId: string): JoinedStage {
+  const failed = results.find((result) => !result.ok);
+  if (failed) return { ok: false, failure: failed.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown', stageId } };
+  return { ok: true, values: results.map((result) => result.result ?? null) };
 }
 
 /**
- * The stage's results from the buckets' markers (results are create-only, and a marker is only
+ * The stage's outcome from the buckets' markers (results are create-only, and a marker is only
  * created after its bucket was seen full, so a marker's copy is the stored one for good) plus the
- * bucket `own` (full, just listed), in index order; undefined when a marker carries none (a big
- * bucket), so that the join reads the results themselves.
+ * bucket `own` (full, just listed), in index order; undefined when a marker carries nothing (a big
+ * bucket) or the copies do not add up, so that the join reads the results themselves.
  */
-function resultsOfMarkers(markers: readonly ListedDoc<JoinedDoc>[], ownBucket: number, own: readonly ResultDoc[], taskCount: number): ResultDoc[] | undefined {
-  const byBucket = new Map<number, readonly ResultDoc[]>([[ownBucket, own]]);
+export function joinOfMarkers(markers: readonly ListedDoc<JoinedDoc>[], ownBucket: number, own: readonly ResultDoc[], stageDoc: Pick<StageDoc, 'taskCount' | 'stageId'>): JoinedStage | undefined {
+  const byBucket = new Map<number, JoinedStage>([[ownBucket, joinOf(own, stageDoc.stageId)]]);
+  let count = own.length;
   for (const row of markers) {
     const marker = row.doc;
-    if (!marker || marker.bucket === ownBucket) continue;
-    if (!marker.results) return undefined;
-    byBucket.set(marker.bucket, marker.results);
+    if (!marker || marker.bucket === ownBucket || byBucket.has(marker.bucket)) continue;
+    const carried = marker.values ?? marker.results;
+    if (!carried) return undefined;
+    count += carried.length;
+    byBucket.set(marker.bucket, marker.values ? { ok: true, values: marker.values } : joinOf(marker.results!, stageDoc.stageId));
   }
-  const results = [...byBucket.keys()].sort((a, b) => a - b).flatMap((bucket) => byBucket.get(bucket)!);
-  return results.length === taskCount ? results : undefined;
+  if (count !== stageDoc.taskCount) return undefined;
+  const values: Json[] = [];
+  for (const bucket of [...byBucket.keys()].sort((a, b) => a - b)) {
+    const part = byBucket.get(bucket)!;
+    // Buckets in index order: the first failed one holds the stage's lowest failed index.
+    if (!part.ok) return part;
+    values.push(...part.values);
+  }
+  return { ok: true, values };
 }
 
 /**
@@ -507,9 +548,12 @@ function resultsOfMarkers(markers: readonly ListedDoc<JoinedDoc>[], ownBucket: n
  */
 async function completeStage(ctx: Handling, run: RunHead, stageDoc: StageDoc, known?: readonly ResultDoc[]): Promise<void> {
   const results = known ?? storedResults(await ctx.store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, stageDoc.seq), { includeDocs: true }));
-  const failed = results.find((result) => !result.ok);
-  if (failed) return failStage(ctx, run, stageDoc, failed.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown', stageId: stageDoc.stageId });
-  await enter(ctx, run, proposeAfter(ctx, run, stageDoc, results), true);
+  await completeJoined(ctx, run, stageDoc, joinOf(results, stageDoc.stageId));
+}
+
+async function completeJoined(ctx: Handling, run: RunHead, stageDoc: StageDoc, joined: JoinedStage): Promise<void> {
+  if (!joined.ok) return failStage(ctx, run, stageDoc, joined.failure);
+  await enter(ctx, run, proposeAfter(ctx, run, stageDoc, joined.values), true);
 }
 
 async function failStage(ctx: Handling, run: RunHead, stageDoc: StageDoc, failure: RunFailure): Promise<void> {

@@ -2,6 +2,7 @@
  * What a warm orchestrator container remembers between activations. Only documents that never
  * change once written are kept (a run's definition and input, claimed transitions, the joined
  * results of a completed stage), so a cached copy can never be stale: a cache only saves reads.
+ * (One hint besides: how many joined markers a stage had, which only schedules a listing.)
  */
 import type { Json } from '../../model/json';
 import type { StageDoc } from '../../store/run-documents';
@@ -23,6 +24,12 @@ export interface WarmCache {
   stages: LruMap<StoredDoc<StageDoc>>;
   /** Joined results by `<runId>/<seq>`; few, since they can be large. */
   results: LruMap<JoinedResults>;
+  /**
+   * The most joined markers (`joined/…`) a listing of this container saw, by `<runId>/<seq>`. Not a
+   * document but a lower bound of a count that only grows; it decides nothing but when the join
+   * lists the markers (see joinIfComplete), so a missing or low value only costs a round trip.
+   */
+  markersSeen: LruMap<number>;
   /** Reads in flight by document id: concurrent activations of one container share one read. */
   reads: Map<string, Promise<unknown>>;
 }
@@ -46,7 +53,7 @@ const caches = new WeakMap<RunStore, WarmCache>();
 export function warmCacheOf(store: RunStore): WarmCache {
   let cache = caches.get(store);
   if (!cache) {
-    cache = { runs: new LruMap(200), stages: new LruMap(1_000), results: new LruMap(8), reads: new Map() };
+    cache = { runs: new LruMap(200), stages: new LruMap(1_000), results: new LruMap(8), markersSeen: new LruMap(200), reads: new Map() };
     caches.set(store, cache);
   }
   return cache;

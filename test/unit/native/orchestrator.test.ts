@@ -294,13 +294,35 @@ describe('native orchestrator joins of a wide stage', () => {
       return listByPrefix(prefix, options);
     };
     await t.complete(tasks[8]!, 8);
-    // The bucket's count; its documents along with the markers' count (all others joined): no marker
-    // create, no second count; then the markers with the results they carry, not every result.
-    expect(requests).toEqual(['list result', 'list result with docs', 'list joined', 'list joined with docs']);
+    // This container saw the other buckets joined: the markers (with the values they carry) are
+    // listed along with the bucket (with its documents, full); no marker create, not every result.
+    expect(requests).toEqual(['list joined with docs', 'list result with docs']);
     expect(await markers()).toHaveLength(2);
     const reduce = t.invoker.ofSeq(1);
     expect(reduce).toHaveLength(1);
     expect(reduce[0]!.params.results).toEqual(items);
+  });
+
+  it('lists the markers only after a full bucket in a container that has not seen the stage near its end', async () => {
+    const t = await setUp(fanIn);
+    await t.start({ items });
+    const tasks = [...t.invoker.starts];
+    for (const task of tasks.slice(0, 8)) await t.complete(task, task.context.index);
+    // Another container: a store object of its own has its own warm cache.
+    const otherContainer = Object.create(t.store) as MemoryRunStore;
+    const requests: string[] = [];
+    const listByPrefix = t.store.listByPrefix.bind(t.store);
+    otherContainer.listByPrefix = (prefix, options) => {
+      requests.push(`list ${prefix.split('/')[0]}${options?.includeDocs ? ' with docs' : ''}`);
+      return listByPrefix(prefix, options);
+    };
+    // Task 7 again (a duplicate, bucket 2 not full yet), then task 8: only the full bucket lists the markers.
+    await handleEvent({ ...t.ctx, store: otherContainer, activationId: 'other' }, { type: 'task.completed', eventId: 'c-7', task: tasks[7]!.context, result: 7 });
+    expect(requests).toEqual(['list result with docs']);
+    requests.length = 0;
+    await handleEvent({ ...t.ctx, store: otherContainer, activationId: 'other' }, { type: 'task.completed', eventId: 'c-8', task: tasks[8]!.context, result: 8 });
+    expect(requests).toEqual(['list result with docs', 'list joined with docs']);
+    expect(t.invoker.ofSeq(1)[0]!.params.results).toEqual(items);
   });
 
   it('joins from the results themselves when the buckets are too big for their markers to carry them', async () => {

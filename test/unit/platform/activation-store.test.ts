@@ -116,3 +116,21 @@ test('close() waits for a batch that is being written when it is called', async 
   expect(batches).toEqual([4]);
   expect(stored.size).toBe(4);
 });
+
+test('many queued records go out in requests of at most 100, one after another, so that other clients of the database get turns', async () => {
+  const { db, batches } = recordingDb();
+  let inFlight = 0;
+  let overlapped = false;
+  const bulk = db.bulk;
+  db.bulk = async (body: unknown) => {
+    inFlight += 1;
+    if (inFlight > 1) overlapped = true;
+    try { return await bulk(body); } finally { inFlight -= 1; }
+  };
+  const store = await ActivationStore.open(db, { flushDelayMs: 60_000 });
+  for (let i = 0; i < 250; i++) store.add(record());
+  await store.close();
+  expect(batches.reduce((a, b) => a + b, 0)).toBe(250);
+  expect(Math.max(...batches)).toBeLessThanOrEqual(100);
+  expect(overlapped).toBe(false);
+});
