@@ -7,7 +7,9 @@
  *
  * Throughput: `runs` runs of a one-stage map workflow with `elements` tasks each. Every run's
  * `run.started` and its `elements` completions are produced BEFORE the engine starts (a backlog,
- * produced as fast as the broker takes it), so the measurement is the engine draining it: from
+ * produced as fast as the broker takes it, one event per message as tasks report, runs interleaved in
+ * groups of `--interleave`),
+ * so the measurement is the engine draining it: from
  * subscribing until every run is finished. Measured twice per backend, with the run contexts, run
  * heads and `logs` documents in
  * - the in-memory run store (the engine plus the broker), and
@@ -73,6 +75,8 @@ interface Options {
   latencyRate: number;
   couchLatencyRate: number;
   out: string;
+  /** Runs whose events are interleaved in the backlog (see measureThroughput). */
+  interleave: number;
   /** Directory for a V8 CPU profile of each throughput drain (the engine only, not the producer). */
   cpuProfile?: string;
 }
@@ -226,13 +230,25 @@ async function measureThroughput(backend: Backend, url: string, storeKind: Store
     const time = new Date().toISOString();
     const items = Array.from({ length: options.elements }, (_, index) => index);
     const runIds = Array.from({ length: runs }, (_, index) => `bench-${suffix}-${index}`);
-    for (const runId of runIds) {
-      records.push({ key: runId, event: toStructuredJson(runStarted({ runId, workflow: mapWorkflow.name, input: { items }, time })) });
-      for (let index = 0; index < options.elements; index++) {
-        records.push({ key: runId, event: toStructuredJson(taskCompleted({ runId, taskKey: `work:1:${index}:1`, result: { index }, time })) });
+    // Runs in groups of `interleave`; within a group round by round (every run's start, then every
+    // run's first completion, ...), as the tasks of concurrent runs report, and one produce call per
+    // round: a call never carries two events of one run, so each event is a message of its own, as a
+    // task's report is (a call's events of one key would share a Kafka envelope). Groups follow one
+    // another, so the engine's batches hold whole runs of the group, as with few wide runs; a group
+    // of all runs is the other extreme, every batch a few events of many runs.
+    for (let first = 0; first < runIds.length; first += options.interleave) {
+      const group = runIds.slice(first, first + options.interleave);
+      for (let round = 0; round <= options.elements; round += 1) {
+        const calls: StreamRecord[] = group.map((runId) => ({
+          key: runId,
+          event: toStructuredJson(round === 0
+            ? runStarted({ runId, workflow: mapWorkflow.name, input: { items }, time })
+            : taskCompleted({ runId, taskKey: `work:1:${round - 1}:1`, result: { index: round - 1 }, time })),
+        }));
+        records.push(...calls);
+        for (let start = 0; start < calls.length; start += 1000) await stream.produceBatch(topics.completions, calls.slice(start, start + 1000));
       }
     }
-    for (let start = 0; start < records.length; start += 1000) await stream.produceBatch(topics.completions, records.slice(start, start + 1000));
     const produceMs = performance.now() - producedAt;
     // The producer is not part of the engine: drop its events and collect its garbage before the
     // engine's CPU is counted (else a major GC of the backlog's leftovers lands in the engine's time).
@@ -448,6 +464,7 @@ function parseOptions(): Options {
     .option('--latency-rate <n>', 'completion events per second offered in the latency measurement', positive, 1000)
     .option('--couch-latency-rate <n>', 'the same with the CouchDB run store (kept below its throughput, or it measures a queue)', positive, 20)
     .option('--out <file>', 'report file', 'bench-results/streaming.json')
+    .option('--interleave <n>', 'runs whose events are interleaved in the throughput backlog (one produce call per round of them); the engine batches whole runs of such a group', positive, 20)
     .option('--cpu-profile <dir>', 'write a V8 CPU profile of each throughput drain into this directory (profiling slows the engine: not for the headline numbers)')
     .parse(process.argv);
   return program.opts<Options>();
