@@ -1,4 +1,5 @@
 /** `whiskflow deploy <workflow>`: installs/updates the orchestrator and the workflow's trigger, rule and feeds. */
+import { positiveInteger } from '../options';
 import type { Command } from 'commander';
 import type { JsonObject } from '../../model/json';
 import { deployRuntime, deployStreamingWorkflow, deployWorkflow, scheduleSweeper, type FeedOptions } from '../../triggers/manager';
@@ -27,14 +28,6 @@ interface DeployFlags {
   model: 'native' | 'streaming';
   stream?: string;
   topicPrefix: string;
-}
-
-function positiveInteger(flag: string): (value: string) => number {
-  return (value) => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidInputError(`${flag} must be a positive integer, got '${value}'`, { flag, value });
-    return parsed;
-  };
 }
 
 export function register(program: Command): void {

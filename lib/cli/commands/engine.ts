@@ -4,6 +4,7 @@
  * work (consumer groups). Runs start when a `run.started` event reaches the completion topic;
  * `--run <input>` produces one for the `--workflow` given.
  */
+import { positiveInteger } from '../options';
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -30,6 +31,7 @@ export interface EngineCommandOptions {
   selfReporting: string[];
   store?: string;
   topicPrefix?: string;
+  activationPollMs: number;
 }
 
 export function register(program: Command): void {
@@ -44,6 +46,7 @@ export function register(program: Command): void {
     .option('--self-reporting <action>', 'an action that reports its own completion to the stream (repeatable)', collect, [])
     .option('--store <kind>', '`memory` keeps run state in this process only (one engine); default: the configured CouchDB/Cloudant')
     .option('--topic-prefix <prefix>', 'prefix of the completion and orchestration topics', '')
+    .option('--activation-poll-ms <ms>', 'pause between rounds of reading the activations of running tasks (unmodified actions report through them)', positiveInteger('--activation-poll-ms'), 100)
     .action(async (options: EngineCommandOptions) => {
       await runEngine(options);
     });
@@ -72,6 +75,7 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
     consumer: options.consumer,
     logger,
     selfReporting: (action) => selfReporting.has(action),
+    rule: { pollIntervalMs: options.activationPollMs },
     onRunFinished: (event) => {
       const outcome = event.data.status === 'succeeded' ? JSON.stringify(event.data.result ?? null) : JSON.stringify(event.data.error ?? null);
       console.log(`run ${event.data.runId} ${event.data.status}: ${outcome}`);

@@ -39,7 +39,11 @@ export interface RuleEngineOptions {
   selfReporting?: (action: string) => boolean;
   /** A claim this old without an activation id is taken over (its engine died mid-invoke). @default 60000 */
   leaseMs?: number;
-  /** @default 200 */
+  /**
+   * Pause between two rounds of reading the watched activations (a round reads each by id). It is
+   * most of the latency from a task's end to its completion event: 100 ms keeps that near 50 ms on
+   * average, for at most ten reads a second per running task. @default 100
+   */
   pollIntervalMs?: number;
   /** Invocations started at once within a batch. @default 16 */
   concurrency?: number;
@@ -64,7 +68,7 @@ export class RuleEngine {
     this.consumer = options.consumer ?? `${hostname()}-${process.pid}-rule`;
     this.claims = new InvokeClaims(options.store, options.leaseMs ?? 60_000, options.now);
     this.watcher = new ActivationWatcher(options.invoker, options.stream, this.claims, this.logger, {
-      pollIntervalMs: options.pollIntervalMs ?? 200,
+      pollIntervalMs: options.pollIntervalMs ?? 100,
       concurrency: options.concurrency ?? 16,
     });
   }

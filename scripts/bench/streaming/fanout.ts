@@ -204,7 +204,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
     targets: verdicts(samples, options),
     notes: [
       'one local platform (child process, maxContainers as in options), one embedded CouchDB behind a counting proxy; native and both streaming engines run the same workflow shape (map of n no-ops, then a reduce no-op) with their own action names',
-      'streaming: `whiskflow engine` (Condition + Rule Engine) in its own process per backend, default settings (activation poll every 200 ms, 16 concurrent invokes/polls), run state in the same CouchDB database as the native orchestrator',
+      'streaming: `whiskflow engine` (Condition + Rule Engine) in its own process per backend, default settings (activation poll every 100 ms, 16 concurrent invokes/polls), run state in the same CouchDB database as the native orchestrator',
       'makespan = submit (trigger fire / run.started produced) → run head endedAt; join latency = last map no-op activation end → reduce no-op activation start (platform activation records)',
       'activations per task = every activation that started in the run window (no-ops, orchestrator, task conductor, timer) / n; CouchDB requests per task = requests through the proxy during the run (whiskflowDb = run state; platformDbs = entities and activation records) / n',
       'cpuMsPerTask: platform = the controller process; containers = action processes; couch = pouchdb-server; engine = the `whiskflow engine` process (streaming only); broker = redis-server / Kafka JVM (streaming only, when started here)',
