@@ -85,38 +85,6 @@ export function liveRevisions(rows: readonly RevisionRow[]): Map<string, string>
   return revisions;
 }
 
-/** Bulk rounds before the documents still in conflict fall back to one `upsert` each. */
-const UPSERT_ROUNDS = 3;
-
-/**
- * Last-writer-wins writes of several documents (for records whose latest version is simply the
- * truth, like an activation id learnt after the invoke): where the store can list revisions and
- * write in bulk, three requests per chunk (revisions, creates, replaces) instead of a read and a
- * write per document. A document another writer changed in between is tried again with its new
- * revision; after a few rounds the remaining ones go through `upsert` one by one.
- */
-export async function upsertAll(store: RunStore, docs: readonly NewDoc[]): Promise<void> {
-  if (docs.length === 0) return;
-  if (!store.revisions || !store.createMany || !store.replaceMany) {
-    await Promise.all(docs.map(({ id, body }) => store.upsert(id, body)));
-    return;
-  }
-  const revisionsOf = store.revisions.bind(store);
-  for (let from = 0; from < docs.length; from += BULK_CHUNK) {
-    // The last version of an id wins, as if the upserts had run in order.
-    let pending = [...new Map(docs.slice(from, from + BULK_CHUNK).map((doc) => [doc.id, doc])).values()];
-    for (let round = 0; round < UPSERT_ROUNDS && pending.length > 0; round += 1) {
-      const revisions = await revisionsOf(pending.map((doc) => doc.id));
-      const creates = pending.filter((doc) => !revisions.has(doc.id));
-      const replaces = pending.filter((doc) => revisions.has(doc.id)).map((doc) => ({ ...withoutMeta(doc.body), _id: doc.id, _rev: revisions.get(doc.id) as string }));
-      const [created, replaced] = await Promise.all([createAll(store, creates), replaceAll(store, replaces)]);
-      const lost = new Set([...created.filter((row) => row.outcome === 'exists'), ...replaced.filter((row) => 'conflict' in row)].map((row) => row.id));
-      pending = pending.filter((doc) => lost.has(doc.id));
-    }
-    await Promise.all(pending.map(({ id, body }) => store.upsert(id, body)));
-  }
-}
-
 /** `remove`s in flight at a time where the store has no `removeMany`. */
 const REMOVE_CONCURRENCY = 8;
 

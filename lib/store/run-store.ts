@@ -75,8 +75,7 @@ export interface RunStore {
   replaceMany?(docs: readonly StoredDoc<object>[]): Promise<ReplaceResult[]>;
   /**
    * The current revision of each of `ids` that exists (deleted documents are absent), in one request
-   * (`_all_docs` with `keys`): with it and `createMany`/`replaceMany`, `upsertAll` writes many
-   * documents in a few requests instead of a read and a write per document.
+   * (`_all_docs` with `keys`): which of many documents exist, without a read per document.
    */
   revisions?(ids: readonly string[]): Promise<Map<string, string>>;
   /**

@@ -226,7 +226,6 @@ async function measureThroughput(backend: Backend, url: string, storeKind: Store
   const store = await openStore(storeKind, couch, suffix);
   try {
     const producedAt = performance.now();
-    let records: StreamRecord[] = [];
     const time = new Date().toISOString();
     const items = Array.from({ length: options.elements }, (_, index) => index);
     const runIds = Array.from({ length: runs }, (_, index) => `bench-${suffix}-${index}`);
@@ -239,21 +238,19 @@ async function measureThroughput(backend: Backend, url: string, storeKind: Store
     for (let first = 0; first < runIds.length; first += options.interleave) {
       const group = runIds.slice(first, first + options.interleave);
       for (let round = 0; round <= options.elements; round += 1) {
-        const calls: StreamRecord[] = group.map((runId) => ({
+        const roundRecords: StreamRecord[] = group.map((runId) => ({
           key: runId,
           event: toStructuredJson(round === 0
             ? runStarted({ runId, workflow: mapWorkflow.name, input: { items }, time })
             : taskCompleted({ runId, taskKey: `work:1:${round - 1}:1`, result: { index: round - 1 }, time })),
         }));
-        records.push(...calls);
-        for (let start = 0; start < calls.length; start += 1000) await stream.produceBatch(topics.completions, calls.slice(start, start + 1000));
+        for (let start = 0; start < roundRecords.length; start += 1000) await stream.produceBatch(topics.completions, roundRecords.slice(start, start + 1000));
       }
     }
     const produceMs = performance.now() - producedAt;
-    // The producer is not part of the engine: drop its events and collect its garbage before the
-    // engine's CPU is counted (else a major GC of the backlog's leftovers lands in the engine's time).
-    const produced = records.length;
-    records = [];
+    // The producer is not part of the engine: collect its garbage before the engine's CPU is counted
+    // (else a major GC of the backlog's leftovers lands in the engine's time).
+    const produced = runs * (options.elements + 1);
     collectGarbage();
 
     const engine = new ConditionEngine({ stream, store, workflows: new WorkflowCatalog([mapWorkflow]), topics, consumer: `bench-${backend}` });

@@ -9,6 +9,7 @@ import { parseTaskKey, type TaskKey } from '../../events/task-key';
 import type { InvokeDoc, ResultDoc, RunDoc, RunFailure, StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import type { RunState, TaskRecord } from '../run-state';
+import { sleep } from './brokers/backoff';
 import { CheckpointChunkError } from './context-chunks';
 import { ContextStore } from './context-store';
 import type { StreamRunContext } from './run-context';
@@ -95,8 +96,4 @@ function resultRecord(runId: string, seq: number, key: TaskKey, record: TaskReco
     doc.failure = failure;
   }
   return doc;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

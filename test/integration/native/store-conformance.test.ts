@@ -10,7 +10,7 @@ import { startEmbeddedCouch, type EmbeddedCouch } from '../../../lib/store/embed
 import { MemoryRunStore } from '../../../lib/store/memory';
 import type { RunStore, StoredDoc } from '../../../lib/store/run-store';
 import { claim, updateWithRetry } from '../../../lib/store/claims';
-import { createAll, removeAll, replaceAll, upsertAll } from '../../../lib/store/bulk';
+import { createAll, removeAll, replaceAll } from '../../../lib/store/bulk';
 
 jest.setTimeout(120_000);
 
@@ -144,22 +144,5 @@ describe.each(stores)('RunStore contract: %s', (_name, open) => {
     expect(await removeAll(store, [])).toBe(0);
     // A deleted id can be created again (a chunk of the same content written later).
     expect(await store.createOnly('d/1', { again: true })).toBe('created');
-  });
-
-  it('upserts in bulk: creates the missing, overwrites the existing, the last version of an id wins, racing single upserts', async () => {
-    const store = await open();
-    await store.createOnly('u/old', { n: 0, stale: true });
-    await upsertAll(store, [{ id: 'u/old', body: { n: 1 } }, { id: 'u/new', body: { n: 1 } }, { id: 'u/new', body: { n: 2 } }]);
-    expect(await store.get('u/old')).toMatchObject({ n: 1 });
-    expect(await store.get('u/old')).not.toHaveProperty('stale');
-    expect(await store.get('u/new')).toMatchObject({ n: 2 });
-    // Concurrent writers of the same ids: every write lands, none fails with a conflict.
-    const ids = Array.from({ length: 20 }, (_, i) => `u/race/${i}`);
-    await Promise.all([
-      upsertAll(store, ids.map((id) => ({ id, body: { by: 'bulk-1' } }))),
-      upsertAll(store, ids.map((id) => ({ id, body: { by: 'bulk-2' } }))),
-      ...ids.map((id) => store.upsert(id, { by: 'single' })),
-    ]);
-    for (const id of ids) expect(['bulk-1', 'bulk-2', 'single']).toContain((await store.get<{ by: string }>(id))!.by);
   });
 });
