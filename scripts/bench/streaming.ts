@@ -232,7 +232,7 @@ async function measureThroughput(backend: Backend, url: string, storeKind: Store
     // Runs in groups of `interleave`; within a group round by round (every run's start, then every
     // run's first completion, ...), as the tasks of concurrent runs report, and one produce call per
     // round: a call never carries two events of one run, so each event is a message of its own, as a
-    // task's report is (a call's events of one key would share a Kafka envelope). Groups follow one
+    // task's report is (a call's events of one key would share an envelope). Groups follow one
     // another, so the engine's batches hold whole runs of the group, as with few wide runs; a group
     // of all runs is the other extreme, every batch a few events of many runs.
     for (let first = 0; first < runIds.length; first += options.interleave) {

@@ -7,7 +7,7 @@ import { ensureError } from '../../../errors';
 import { backoffMs, sleep } from './backoff';
 import type { DeliveredEvent, SubscribeOptions, Subscription } from './event-stream';
 import { StreamUnavailableError } from './errors';
-import { unpackValue } from './kafka-envelope';
+import { eventIdInMessage, unpackValue } from './envelope';
 
 /**
  * One group member. kafkajs restarts its consumer after retriable failures only; a broker restart
@@ -101,9 +101,9 @@ export class KafkaSubscription implements Subscription {
         events.push({ id, key, event: null });
         continue;
       }
-      // An envelope's events (kafka-envelope.ts) are told apart by their place in it.
+      // An envelope's events (envelope.ts) are told apart by their place in it.
       const unpacked = unpackValue(message.value.toString('utf8'));
-      unpacked.forEach((event, index) => events.push({ id: unpacked.length === 1 ? id : `${id}/${index}`, key, event }));
+      unpacked.forEach((event, index) => events.push({ id: eventIdInMessage(id, index, unpacked.length), key, event }));
     }
     try {
       await this.options.handler({

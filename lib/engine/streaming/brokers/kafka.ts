@@ -16,7 +16,7 @@ import type { EventStream, StreamRecord, SubscribeOptions, Subscription } from '
 import { STREAM_DEFAULTS } from './event-stream';
 import { backoffMs, sleep } from './backoff';
 import { StreamClosedError, StreamUnavailableError } from './errors';
-import { packByKey, type PackedMessage } from './kafka-envelope';
+import { chunksOf, packByKey } from './envelope';
 import { FastDefaultPartitioner } from './kafka-partitioner';
 import { KafkaSubscription } from './kafka-subscription';
 import type { StreamLogger } from './logger';
@@ -68,11 +68,12 @@ export class KafkaEventStream implements EventStream {
     if (records.length === 0) return;
     await this.ensureTopic(topic);
     const producer = await this.connectedProducer();
-    // Each key's events travel in envelopes (kafka-envelope.ts). kafkajs sends one record batch per
+    // Each key's events travel in envelopes (envelope.ts). kafkajs sends one record batch per
     // partition and send; the broker refuses a batch larger than its message.max.bytes (1 MiB by
     // default), which a thousand events for one partition exceed, and would refuse it again on every
     // redelivery. So send in chunks well under that, in order.
-    for (const messages of chunksOfBytes(packByKey(records), MAX_SEND_BYTES)) {
+    for (const chunk of chunksOf(packByKey(records), MAX_SEND_BYTES)) {
+      const messages: Message[] = chunk.map(({ key, value }) => ({ key, value }));
       try {
         await producer.send({ topic, acks: -1, messages });
       } catch (error) {
@@ -183,24 +184,6 @@ const TOPIC_ATTEMPTS = 20;
 
 /** Bytes of keys and values per send: half the broker's default message.max.bytes, for headers and framing. */
 const MAX_SEND_BYTES = 512 * 1024;
-
-/** The messages in order, in runs of at most `maxBytes` (a larger single message alone). */
-function chunksOfBytes(messages: readonly PackedMessage[], maxBytes: number): Message[][] {
-  const chunks: Message[][] = [];
-  let chunk: Message[] = [];
-  let bytes = 0;
-  for (const { message, bytes: size } of messages) {
-    if (chunk.length > 0 && bytes + size > maxBytes) {
-      chunks.push(chunk);
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(message);
-    bytes += size;
-  }
-  if (chunk.length > 0) chunks.push(chunk);
-  return chunks;
-}
 
 function forwardLog(logger: StreamLogger | undefined, entry: LogEntry): void {
   if (!logger) return;

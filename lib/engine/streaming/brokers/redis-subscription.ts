@@ -9,7 +9,7 @@ import { backoffMs, sleep } from './backoff';
 import type { DeliveredEvent, SubscribeOptions, Subscription } from './event-stream';
 import { STREAM_DEFAULTS } from './event-stream';
 import { StreamUnavailableError } from './errors';
-import { parseEventJson } from './event-json';
+import { eventIdInMessage, unpackValue } from './envelope';
 import { assignPartitions } from './partitioning';
 import type { RedisEventStream } from './redis';
 import { entryKeyAndValue, parseAutoClaimReply, parseReadGroupReply } from './redis-replies';
@@ -128,7 +128,12 @@ export class RedisSubscription implements Subscription {
     const events: DeliveredEvent[] = [];
     for (const entry of entries) {
       const record = entryKeyAndValue(entry);
-      if (record) events.push({ id: entry.id, key: record.key, event: parseEventJson(record.value) });
+      if (!record) continue;
+      // An envelope's events (envelope.ts) are told apart by their place in it; acks name entries.
+      const unpacked = unpackValue(record.value);
+      for (let index = 0; index < unpacked.length; index += 1) {
+        events.push({ id: eventIdInMessage(entry.id, index, unpacked.length), key: record.key, event: unpacked[index] });
+      }
     }
     if (events.length > 0) {
       try {

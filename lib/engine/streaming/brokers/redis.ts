@@ -21,10 +21,13 @@
  * pending; they are read again from this consumer's pending list before newer ones.
  *
  * Producing: one Lua script call (PRODUCE in redis-scripts.ts) appends up to 1,000 entries, in order.
+ * An entry is an envelope (envelope.ts): the events of one key from one produce call, up to 256 KiB.
+ * An entry whose value is not a JSON array is one event, so other producers may XADD single events.
  *
  * Trimming (MAXLEN policy): each XADD trims its partition stream to about `maxLenPerPartition`
- * entries (`MAXLEN ~`, cheap whole-node trimming). This bounds memory, but a group lagging by more
- * than that loses the oldest entries; trimmed entries still pending are acked and skipped. Size it
+ * entries (`MAXLEN ~`, cheap whole-node trimming). It counts entries, not events: an entry is an
+ * envelope of one or more. This bounds memory, but a group lagging by more than that loses the
+ * oldest entries; trimmed entries still pending are acked and skipped. Size it
  * to the longest outage to ride out (at 20,000 events/s over 8 partitions the default of 1,000,000
  * is about 400 s), or pass 0 to never trim and trim by other means.
  */
@@ -33,6 +36,7 @@ import { ensureError } from '../../../errors';
 import type { EventStream, StreamRecord, SubscribeOptions, Subscription } from './event-stream';
 import { STREAM_DEFAULTS } from './event-stream';
 import { StreamClosedError, StreamUnavailableError, redactUrl } from './errors';
+import { chunksOf, packByKey } from './envelope';
 import { partitionForKey } from './partitioning';
 import { PRODUCE, PRODUCE_PACKED, type RedisScript } from './redis-scripts';
 import { RedisSubscription } from './redis-subscription';
@@ -51,6 +55,8 @@ export interface RedisEventStreamOptions {
 const DEFAULT_MAX_LEN_PER_PARTITION = 1_000_000;
 /** Entries per produce script call: about a millisecond of server time. */
 const PRODUCE_CHUNK = 1000;
+/** Bytes per produce script call, since an entry (an envelope) may hold up to 256 KiB. */
+const PRODUCE_CHUNK_BYTES = 1024 * 1024;
 
 export class RedisEventStream implements EventStream {
   readonly backend = 'redis' as const;
@@ -97,10 +103,10 @@ export class RedisEventStream implements EventStream {
     this.assertOpen('produce');
     if (records.length === 0) return;
     const partitions = await this.partitionCount(topic);
-    // One script call per chunk (see PRODUCE): entries keep their order per stream, and a chunk
-    // bounds how long the script holds the server.
-    for (let start = 0; start < records.length; start += PRODUCE_CHUNK) {
-      const chunk = records.slice(start, start + PRODUCE_CHUNK);
+    // Each key's events go in envelopes (envelope.ts), one stream entry each; one script call per
+    // chunk of entries (see PRODUCE): entries keep their order per stream, and a chunk bounds how
+    // long the script holds the server.
+    for (const chunk of chunksOf(packByKey(records), PRODUCE_CHUNK_BYTES, PRODUCE_CHUNK)) {
       const keys: string[] = [];
       const keyIndex = new Map<number, number>();
       const streamIndex = (key: string): number => {
@@ -115,13 +121,13 @@ export class RedisEventStream implements EventStream {
       };
       let script: RedisScript;
       const args: (string | number)[] = [this.maxLen];
-      if (chunk.some((record) => record.key.includes('\n'))) {
+      if (chunk.some((message) => message.key.includes('\n'))) {
         script = PRODUCE;
-        for (const record of chunk) args.push(streamIndex(record.key), record.key, JSON.stringify(record.event));
+        for (const message of chunk) args.push(streamIndex(message.key), message.key, message.value);
       } else {
         script = PRODUCE_PACKED;
         let packed = '';
-        for (const record of chunk) packed += `${streamIndex(record.key)}\n${record.key}\n${JSON.stringify(record.event)}\n`;
+        for (const message of chunk) packed += `${streamIndex(message.key)}\n${message.key}\n${message.value}\n`;
         args.push(packed);
       }
       try {

@@ -1,7 +1,8 @@
 /**
  * The Redis backend's MAXLEN policy (see lib/engine/streaming/brokers/redis.ts): each partition stream
  * is trimmed to about `maxLenPerPartition` entries, so a group that lags further loses the oldest
- * events but still gets the rest in order.
+ * events but still gets the rest in order. An entry is an envelope of one key's events from one
+ * produce call (envelope.ts), so the events here have a key each to make entries and events one.
  */
 import Redis from 'ioredis';
 import { RedisEventStream } from '../../../../lib/engine/streaming/brokers/redis';
@@ -29,7 +30,10 @@ describe('redis event stream trimming', () => {
     inspect = new Redis(service.url);
     const topic = `trim-${Date.now()}`;
     for (let start = 0; start < 2000; start += 100) {
-      await stream.produce(topic, 'run-1', Array.from({ length: 100 }, (_, seq) => taskEvent('run-1', start + seq)));
+      await stream.produceBatch(topic, Array.from({ length: 100 }, (_, offset) => {
+        const seq = start + offset;
+        return { key: `run-${seq}`, event: taskEvent(`run-${seq}`, seq) };
+      }));
     }
 
     const length = await inspect.xlen(stream.streamKey(topic, 0));
