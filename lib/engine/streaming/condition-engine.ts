@@ -80,6 +80,7 @@ export class ConditionEngine {
   /** Last checkpoint of each run this engine handled, in least-recently-used order. */
   private readonly cache = new LruMap<StoredContext>(CACHE_LIMIT);
   private subscription: Subscription | undefined;
+  private leftoverCollection: Promise<void> | undefined;
   /** Counts for tests and benchmarks. */
   readonly stats = { events: 0, batches: 0, outputs: 0, duplicates: 0, invalid: 0 };
 
@@ -107,6 +108,13 @@ export class ConditionEngine {
       ...(this.options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.options.sessionTimeoutMs } : {}),
     });
     this.wheel.start(this.options.timerResolutionMs);
+    // Chunks a previous engine left when it died between finishing a run and deleting them: in the
+    // background, since nothing reads them and a store with many running runs takes a while to list.
+    this.leftoverCollection = this.contexts.collectLeftoverChunks()
+      .then((found) => {
+        if (found.removed > 0) this.logger.info({ ...found }, 'deleted the context chunks of finished runs left behind');
+      })
+      .catch((error: unknown) => this.logger.warn({ err: ensureError(error).message }, 'could not collect context chunks left behind'));
   }
 
   /** Stops after the batch in progress (which is still checkpointed) and leaves the group. */
@@ -114,6 +122,7 @@ export class ConditionEngine {
     this.wheel.stop();
     await this.subscription?.close();
     this.subscription = undefined;
+    await this.leftoverCollection;
   }
 
   /** Partitions of the completion topic this engine owns right now. */

@@ -29,6 +29,14 @@ export function chunkDocId(runId: string, hash: string): string {
 
 const CHUNK_HASH = /^[0-9a-f]{64}$/;
 
+/** The run a chunk id belongs to, or undefined for an id that is no chunk's (run ids may hold `/`; hashes never do). */
+export function runIdOfChunk(id: string): string | undefined {
+  if (!id.startsWith(CHUNK_PREFIX)) return undefined;
+  const slash = id.lastIndexOf('/');
+  if (slash < CHUNK_PREFIX.length || !CHUNK_HASH.test(id.slice(slash + 1))) return undefined;
+  return id.slice(CHUNK_PREFIX.length, slash);
+}
+
 export function chunkHash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }

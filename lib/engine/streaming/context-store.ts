@@ -19,7 +19,7 @@ import { createOne } from '../../store/bulk';
 import { forEachLimited } from '../../limited';
 import type { RunStore, StoredDoc } from '../../store/run-store';
 import { chunkText, DEFAULT_CHUNK_SIZES, type ChunkSizes } from './content-chunker';
-import { chunkHash, readChunks, removeRunChunks, writeChunks } from './context-chunks';
+import { CHUNK_PREFIX, chunkHash, readChunks, removeRunChunks, runIdOfChunk, writeChunks } from './context-chunks';
 import { CONTEXT_PREFIX, contextDocId, type StreamRunContext, type Timer } from './run-context';
 
 /**
@@ -80,6 +80,19 @@ const MEASURE_FROM_ENTRIES = 200;
 function entriesOf(context: StreamRunContext): number {
   return context.state.seenEventIds.length + Object.keys(context.state.tasks).length;
 }
+
+/** What `collectLeftoverChunks` found and deleted. */
+export interface LeftoverChunks {
+  /** Runs that have chunk documents (running ones included). */
+  runsWithChunks: number;
+  /** Of those, runs that have finished: their chunks were deleted. */
+  finishedRuns: number;
+  /** Chunk documents deleted. */
+  removed: number;
+}
+
+/** Runs whose heads are read (and chunks deleted) at once by `collectLeftoverChunks`. */
+const GARBAGE_CONCURRENCY = 4;
 
 /** Contexts read whole at once by `withTimers` (chunked runs with timers). */
 const TIMER_LOAD_CONCURRENCY = 4;
@@ -154,6 +167,30 @@ export class ContextStore {
       if (context && Object.keys(context.timers).length > 0) found.push(timersOf(context));
     });
     return found;
+  }
+
+  /**
+   * Deletes the chunks of finished runs that their finishing save left behind: the engine died
+   * between that save and its garbage collection, or the delete failed. Lists chunk ids only (no
+   * documents), then reads the head of each run they belong to. A run whose head is missing (its
+   * first checkpoint writes its chunks before the head) or still running keeps them; a finished
+   * head is inline for good, so nothing can name its chunks again (see `save`).
+   */
+  async collectLeftoverChunks(): Promise<LeftoverChunks> {
+    const rows = await this.store.listByPrefix(CHUNK_PREFIX);
+    const runIds = new Set<string>();
+    for (const row of rows) {
+      const runId = runIdOfChunk(row.id);
+      if (runId !== undefined) runIds.add(runId);
+    }
+    const report: LeftoverChunks = { runsWithChunks: runIds.size, finishedRuns: 0, removed: 0 };
+    await forEachLimited([...runIds], GARBAGE_CONCURRENCY, async (runId) => {
+      const head = await this.store.get<ContextHead>(contextDocId(runId));
+      if (!head || head.type === 'stream-run-chunked' || head.state.status === 'running') return;
+      report.finishedRuns += 1;
+      report.removed += await removeRunChunks(this.store, runId);
+    });
+    return report;
   }
 
   /**

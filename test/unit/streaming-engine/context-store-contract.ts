@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { ContextStore, type StoredContext } from '../../../lib/engine/streaming/context-store';
-import { CHUNK_PREFIX, runChunkPrefix } from '../../../lib/engine/streaming/context-chunks';
+import { CHUNK_PREFIX, chunkHash, runChunkPrefix, writeChunks } from '../../../lib/engine/streaming/context-chunks';
 import type { StreamRunContext } from '../../../lib/engine/streaming/run-context';
 import type { TaskRecord } from '../../../lib/engine/run-state';
 import type { Json } from '../../../lib/model/json';
@@ -202,6 +202,47 @@ export function contextStoreContract(open: () => Promise<RunStore>): void {
     deletes.length = 0;
     await contexts.save({ ...finished, stageVisits: { 'fan:1': { seq: 0, stageId: 'fan', taskCount: 3_000, startedAt: 0 } } }, last);
     expect(deletes).toEqual([]);
+  });
+
+  it('deletes the chunks a finished run left behind, and keeps those of running runs and of heads not yet written', async () => {
+    const store = await open();
+    // An engine whose deletes fail: it finishes the run and leaves its chunks, as one that died
+    // between the finishing save and its garbage collection does.
+    const failedDeletes: string[] = [];
+    const failingDeletes = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'remove' || property === 'removeMany') return () => Promise.reject(new Error('store went away'));
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    });
+    const dying = new ContextStore(failingDeletes, { onGarbageError: (runId) => failedDeletes.push(runId) });
+    const finishedId = `left-${randomUUID()}`;
+    const stored = await dying.save(mapContext(finishedId, 3_000, 10), undefined);
+    const finished = completeTasks(plain(stored) as StreamRunContext, 10, 2_990);
+    finished.state.status = 'succeeded';
+    await dying.save(finished, stored);
+    expect(failedDeletes).toEqual([finishedId]);
+    const leftBehind = (await chunkIds(store, finishedId)).length;
+    expect(leftBehind).toBeGreaterThan(10);
+
+    const contexts = new ContextStore(store);
+    const runningId = `${finishedId}/running`;
+    const running = await contexts.save(mapContext(runningId, 3_000, 10), undefined);
+    // A first checkpoint writes its chunks before its head: between the two, no head names them.
+    const headlessId = `headless-${randomUUID()}`;
+    await writeChunks(store, headlessId, ['{"a":', '1}'], [chunkHash('{"a":'), chunkHash('1}')], new Set());
+
+    const report = await contexts.collectLeftoverChunks();
+    expect(report.finishedRuns).toBeGreaterThanOrEqual(1);
+    expect(report.removed).toBeGreaterThanOrEqual(leftBehind);
+    expect(report.runsWithChunks).toBeGreaterThanOrEqual(3);
+    expect(await chunkIds(store, finishedId)).toEqual([]);
+    expect(plain(await contexts.load(runningId))).toEqual(plain(running));
+    expect(await chunkIds(store, headlessId)).toHaveLength(2);
+    // A second pass finds nothing more of these runs to delete.
+    const again = await contexts.collectLeftoverChunks();
+    expect(await chunkIds(store, headlessId)).toHaveLength(2);
+    expect(again.removed).toBe(0);
   });
 
   it('refuses to rebuild a context whose chunk is missing or altered, naming the run and the chunk', async () => {

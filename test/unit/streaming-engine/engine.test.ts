@@ -10,6 +10,10 @@ import { FakePlatform, mapReduceActions, waitUntil } from './fake-platform';
 import { engines, finishedRun, fixtureWorkflow } from './harness';
 import { chunkedCheckpointScenarios } from './chunked-scenarios';
 import { streamingScenarios } from './scenarios';
+import { completeTasks, mapContext } from './context-store-contract';
+import { ContextStore } from '../../../lib/engine/streaming/context-store';
+import { runChunkPrefix } from '../../../lib/engine/streaming/context-chunks';
+import type { StreamRunContext } from '../../../lib/engine/streaming/run-context';
 
 describe('streaming engines on the in-memory broker', () => {
   const broker = new MemoryBroker(4);
@@ -51,6 +55,36 @@ describe('the Condition Engine with events it cannot use', () => {
       const head = await finishedRun(store, runId);
       expect(head).toMatchObject({ status: 'succeeded', output: { sum: 3, order: [1, 2] } });
       expect(running.condition.stats.invalid).toBe(2);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+describe('the Condition Engine starting over a store with garbage', () => {
+  it('deletes the chunks of a run that an engine finished but died before deleting, and no other chunks', async () => {
+    const store = new MemoryRunStore();
+    const noDeletes = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'remove' || property === 'removeMany') return () => Promise.reject(new Error('engine died'));
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    });
+    const dead = new ContextStore(noDeletes, { onGarbageError: () => undefined });
+    const checkpoint = await dead.save(mapContext('finished-run', 3_000, 10), undefined);
+    const finished = completeTasks(JSON.parse(JSON.stringify(checkpoint)) as StreamRunContext, 10, 2_990);
+    finished.state.status = 'succeeded';
+    await dead.save(finished, checkpoint);
+    await dead.save(mapContext('running-run', 3_000, 10), undefined);
+    const chunksOf = async (runId: string): Promise<number> => (await store.listByPrefix(runChunkPrefix(runId))).length;
+    expect(await chunksOf('finished-run')).toBeGreaterThan(10);
+    const runningChunks = await chunksOf('running-run');
+
+    const stream = new MemoryEventStream(new MemoryBroker(1));
+    const running = await engines({ stream, store, platform: new FakePlatform(mapReduceActions()), workflows: [fixtureWorkflow('mapreduce')], consumer: 'collector' });
+    try {
+      await waitUntil(async () => (await chunksOf('finished-run')) === 0);
+      expect(await chunksOf('running-run')).toBe(runningChunks);
     } finally {
       await running.stop();
     }
