@@ -118,8 +118,14 @@ export class RuleEngine {
     }
     // Claimed, invoked and recorded a chunk at a time: a crash between claim and invoke leaves at
     // most one chunk of claims without an activation id (taken over after the lease).
+    // A batch may hold a whole wide map's invokes (an envelope carries a run's outputs of one
+    // Condition Engine batch), which takes longer than a session timeout to start: heartbeat
+    // between chunks, or the group hands the partition on and the batch is delivered again.
     const concurrency = this.options.concurrency ?? 16;
-    for (let start = 0; start < invokes.length; start += concurrency) await this.startTasks(invokes.slice(start, start + concurrency));
+    for (let start = 0; start < invokes.length; start += concurrency) {
+      if (start > 0) await batch.heartbeat();
+      await this.startTasks(invokes.slice(start, start + concurrency));
+    }
   }
 
   /** Two bulk store writes per chunk (the claims, then their activation ids) around the invokes. */

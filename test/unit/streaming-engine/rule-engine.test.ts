@@ -8,6 +8,7 @@ import { taskInvoke, toStreamJson } from '../../../lib/engine/streaming/orchestr
 import { EVENT_TYPES } from '../../../lib/events/types';
 import type { JsonObject } from '../../../lib/model/json';
 import { MemoryRunStore } from '../../../lib/store/memory';
+import type { SubscribeOptions, Subscription } from '../../../lib/engine/streaming/brokers';
 import { FakePlatform, waitUntil } from './fake-platform';
 
 const topics = { completions: 'completions', orchestration: 'orchestration' };
@@ -41,6 +42,23 @@ describe('RuleEngine', () => {
       expect.objectContaining({ id: 'r1/a:1:0:1/completed', type: EVENT_TYPES.taskCompleted, data: expect.objectContaining({ result: { n: 4 }, activationId: 'activation-000001' }) }),
     ]);
     await waitUntil(async () => (await store.get<InvokeClaim>(invokeClaimId('r1', 'a:1:0:1')))?.reported === true);
+  });
+
+  it('heartbeats between the chunks of a batch that starts a wide map, so a long batch keeps its partition', async () => {
+    // One batch can hold a whole map's invokes, taking longer than a session timeout to start.
+    class CountingHeartbeats extends MemoryEventStream {
+      heartbeats = 0;
+      override subscribe(options: SubscribeOptions): Promise<Subscription> {
+        return super.subscribe({ ...options, handler: (batch) => options.handler({ ...batch, heartbeat: async () => { this.heartbeats += 1; } }) });
+      }
+    }
+    const platform = new FakePlatform({ double: (params) => ({ result: { n: (params.n as number) * 2 } }) });
+    const stream = new CountingHeartbeats(new MemoryBroker(1));
+    engine = new RuleEngine({ stream, store: new MemoryRunStore(), invoker: platform, topics, pollIntervalMs: 5, concurrency: 16 });
+    await engine.start();
+    await stream.produce(topics.orchestration, 'r1', Array.from({ length: 40 }, (_, index) => invokeEvent(`a:1:${index}:1`)));
+    await waitUntil(() => platform.invocations.length === 40);
+    expect(stream.heartbeats).toBe(2);
   });
 
   it('reports an action error as task.failed', async () => {
