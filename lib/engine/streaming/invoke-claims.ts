@@ -23,6 +23,8 @@ export interface InvokeClaim {
   activationId?: string;
   /** True once the completion was produced to the stream (poll only). */
   reported?: boolean;
+  /** Epoch ms (the engine's clock) when the completion was produced: how long after its end the engine saw the activation finish. */
+  reportedAt?: number;
 }
 
 export const INVOKE_CLAIM_PREFIX = 'stream-invoke/';
@@ -92,16 +94,16 @@ export class InvokeClaims {
   }
 
   /** `reported` for several claims whose last revision is known (what `invokedAll` returned); conflicts fall back to `reported`. */
-  async reportedAll(docs: readonly StoredDoc<InvokeClaim>[]): Promise<void> {
-    const results = await replaceAll(this.store, docs.map((doc) => ({ ...doc, reported: true })));
+  async reportedAll(docs: readonly StoredDoc<InvokeClaim>[], reportedAt: number): Promise<void> {
+    const results = await replaceAll(this.store, docs.map((doc) => ({ ...doc, reported: true, reportedAt })));
     await Promise.all(results.map(async (result, index) => {
       const doc = docs[index] as StoredDoc<InvokeClaim>;
-      if ('conflict' in result) await this.reported(doc.runId, doc.taskKey);
+      if ('conflict' in result) await this.reported(doc.runId, doc.taskKey, reportedAt);
     }));
   }
 
-  async reported(runId: string, taskKey: string): Promise<void> {
-    await updateWithRetry<InvokeClaim>(this.store, invokeClaimId(runId, taskKey), (current) => (current.reported ? undefined : { ...current, reported: true }));
+  async reported(runId: string, taskKey: string, reportedAt: number): Promise<void> {
+    await updateWithRetry<InvokeClaim>(this.store, invokeClaimId(runId, taskKey), (current) => (current.reported ? undefined : { ...current, reported: true, reportedAt }));
   }
 
   /** Polled tasks whose completion has not been reported yet (to resume after a restart). */

@@ -27,7 +27,8 @@ import { requestRun } from '../../../lib/engine/native/run-client';
 import { toWorkflow } from '../../../lib/model/parse';
 import { createRunStore, type StoreConfig } from '../../../lib/store/config';
 import { docIds, type RunDoc } from '../../../lib/store/run-documents';
-import type { RunStore } from '../../../lib/store/run-store';
+import type { RunStore, StoredDoc } from '../../../lib/store/run-store';
+import { INVOKE_CLAIM_PREFIX, type InvokeClaim } from '../../../lib/engine/streaming/invoke-claims';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../../lib/store/embedded-couch';
 import { deployRuntime, deployWorkflow, type ManagementClient } from '../../../lib/triggers/manager';
 import type { DeliveryClient } from '../../../lib/report/deliver';
@@ -78,6 +79,8 @@ export interface FanoutSample {
   activationsByName?: Record<string, number>;
   couchRequestsPerTask?: { total: number; whiskflowDb: number; platformDbs: number };
   cpuMsPerTask?: CpuSample;
+  /** Streaming only: where the join latency went, from the Rule Engine's invoke claims (engine clock). */
+  joinBreakdown?: StreamingJoinBreakdown;
 }
 
 const NOOP_CODE = 'function main() { return {}; }';
@@ -167,6 +170,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
         writeFileSync(`${options.out}.partial`, `${JSON.stringify(samples.map((s) => rounded(s)), null, 2)}\n`);
         console.log(`  ${system} n=${size}: ${sample.ok ? 'ok' : `FAILED (${sample.error ?? sample.status})`}`
           + `${sample.makespanMs !== undefined ? `, makespan ${sample.makespanMs} ms` : ''}${sample.joinLatencyMs !== undefined ? `, join ${sample.joinLatencyMs} ms` : ''}`
+          + `${sample.joinBreakdown ? ` (${JSON.stringify(sample.joinBreakdown)})` : ''}`
           + `${sample.activationsPerTask !== undefined ? `, activations/task ${sample.activationsPerTask.toFixed(2)}` : ''}`
           + `${sample.couchRequestsPerTask ? `, CouchDB req/task ${sample.couchRequestsPerTask.total.toFixed(1)} (whiskflow db ${sample.couchRequestsPerTask.whiskflowDb.toFixed(1)})` : ''}`);
         if (!sample.ok) notes.push(`${system} n=${size} did not finish cleanly (${sample.error ?? sample.status}); runs after it may share the platform with its leftovers`);
@@ -222,6 +226,32 @@ function summaryOf(sample: FanoutSample) {
     : { error: sample.error ?? sample.status };
 }
 
+/**
+ * The streaming join, from the invoke claims: the last map completion the Rule Engine produced
+ * (`reportedAt`: activation poll and produce), the reduce task's claim (`claimedAt`: Condition
+ * Engine consume, join, checkpoint, output produce, Rule Engine consume), the reduce activation's
+ * start (claim, invoke, platform start).
+ */
+interface StreamingJoinBreakdown {
+  lastMapEndToReportedMs: number;
+  reportedToReduceClaimedMs: number;
+  reduceClaimedToStartMs: number;
+}
+
+async function streamingJoinBreakdown(store: RunStore, runId: string, lastMapEnd: number, reduceActivationId: string | undefined, reduceStart: number): Promise<StreamingJoinBreakdown | undefined> {
+  const claims = (await store.listByPrefix<InvokeClaim>(`${INVOKE_CLAIM_PREFIX}${runId}/`, { includeDocs: true }))
+    .map((row) => row.doc)
+    .filter((doc): doc is StoredDoc<InvokeClaim> => doc !== undefined);
+  const reduce = claims.find((claim) => claim.activationId === reduceActivationId);
+  const lastReportedAt = Math.max(...claims.filter((claim) => claim !== reduce).map((claim) => claim.reportedAt ?? Number.NaN));
+  if (!reduce || !Number.isFinite(lastReportedAt)) return undefined;
+  return {
+    lastMapEndToReportedMs: lastReportedAt - lastMapEnd,
+    reportedToReduceClaimedMs: reduce.claimedAt - lastReportedAt,
+    reduceClaimedToStartMs: reduceStart - reduce.claimedAt,
+  };
+}
+
 async function fanoutOnce(world: World, system: System, tasks: number): Promise<FanoutSample> {
   const { ow, store, proxy, platform } = world;
   const deadline = Date.now() + world.options.runTimeoutMs + tasks * world.options.perTaskMs;
@@ -259,6 +289,8 @@ async function fanoutOnce(world: World, system: System, tasks: number): Promise<
     const reduceStart = Math.min(...reduces.map((record) => record.start));
     const whiskflowDb = couch.byDatabase[DATABASE] ?? 0;
     const ok = run.status === 'succeeded' && maps.length === tasks && reduces.length === 1;
+    const joinBreakdown = system === 'native' || !ok ? undefined
+      : await streamingJoinBreakdown(store, runId, lastMapEnd, reduces[0]?.activationId, reduceStart);
     return {
       system, tasks, ok, status: run.status, runId,
       ...(ok ? {} : { error: `status ${run.status}, ${maps.length}/${tasks} map and ${reduces.length} reduce activations${settled ? '' : ', platform still busy'}` }),
@@ -270,6 +302,7 @@ async function fanoutOnce(world: World, system: System, tasks: number): Promise<
       activationsByName: byName,
       couchRequestsPerTask: { total: couch.total / tasks, whiskflowDb: whiskflowDb / tasks, platformDbs: (couch.total - whiskflowDb) / tasks },
       cpuMsPerTask: rounded(cpuDiff(cpuAfter, cpuBefore, tasks)),
+      ...(joinBreakdown ? { joinBreakdown } : {}),
     };
   } catch (thrown) {
     return { system, tasks, ok: false, status: 'error', ...(runId ? { runId } : {}), error: messageOf(thrown) };

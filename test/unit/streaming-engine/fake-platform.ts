@@ -17,13 +17,22 @@ export interface Invocation {
   activationId: string;
 }
 
+type FakeRecord = ActivationLike & { start: number };
+
 export class FakePlatform implements StreamTaskInvoker {
   readonly invocations: Invocation[] = [];
-  private readonly records = new Map<string, ActivationLike>();
-  private readonly held = new Map<string, ActivationLike>();
+  private readonly records = new Map<string, FakeRecord>();
+  private readonly held = new Map<string, FakeRecord>();
   private next = 0;
   /** Invocations this says yes to finish, but their records stay unreadable until `release()`. */
   hold: (action: string, params: JsonObject) => boolean = () => false;
+  /**
+   * Whether the list API shows finished records (`listed`), or never does (`lagging`: a platform
+   * whose list lags far behind its reads by id).
+   */
+  listing: 'listed' | 'lagging' = 'listed';
+  /** Calls of the API, for tests that count them. */
+  readonly calls = { byId: 0, lists: 0 };
 
   constructor(private readonly actions: Record<string, FakeAction>) {}
 
@@ -38,6 +47,7 @@ export class FakePlatform implements StreamTaskInvoker {
       const success = 'result' in outcome;
       (this.hold(action, params) ? this.held : this.records).set(activationId, {
         activationId,
+        start: Date.now(),
         end: Date.now(),
         response: success ? { success: true, status: 'success', result: outcome.result } : { success: false, status: 'application error', result: { error: outcome.error } },
       });
@@ -46,7 +56,14 @@ export class FakePlatform implements StreamTaskInvoker {
   }
 
   async activation(activationId: string): Promise<ActivationLike | undefined> {
+    this.calls.byId += 1;
     return this.records.get(activationId);
+  }
+
+  async finishedSince(since: number, skip: number, limit: number): Promise<ActivationLike[]> {
+    this.calls.lists += 1;
+    if (this.listing === 'lagging') return [];
+    return [...this.records.values()].filter((record) => record.start >= since).reverse().slice(skip, skip + limit);
   }
 
   /** Makes the held activations readable. */
