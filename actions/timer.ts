@@ -6,7 +6,7 @@
  */
 import { TASK_PARAM } from '../lib/engine/native/invoker';
 import { parseTaskContext } from '../lib/engine/native/events';
-import { sleep } from '../lib/engine/native/throttle';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonObject } from '../lib/model/json';
 import { fireTaskOutcome } from '../lib/report';
 import { toActionError } from '../lib/engine/native/action-error';

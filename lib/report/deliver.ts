@@ -9,7 +9,8 @@
  * A duplicate delivery is harmless: the orchestrator records each event once.
  */
 import type { JsonObject } from '../model/json';
-import { sleep, withThrottleRetry } from '../engine/native/throttle';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withThrottleRetry } from '../engine/native/throttle';
 import { WORKFLOW_PARAM } from '../triggers/names';
 
 export interface DeliveryClient {

@@ -16,7 +16,8 @@ import openwhisk from 'openwhisk';
 import { updateWithRetry } from '../store/claims';
 import type { RunStore } from '../store/run-store';
 import type { JsonObject } from '../model/json';
-import { sleep, withThrottleRetry } from '../engine/native/throttle';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withThrottleRetry } from '../engine/native/throttle';
 import { REGISTRATIONS_PREFIX, type ChangesRegistration } from './changes-registration';
 
 export interface ChangesProviderOptions {

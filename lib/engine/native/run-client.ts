@@ -9,7 +9,7 @@ import type { RunStore } from '../../store/run-store';
 import { workflowTrigger } from '../../triggers/names';
 import { runStartedEvent, toPayload } from './events';
 import { describeRun, type RunView } from './run-view';
-import { sleep } from './throttle';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { deliverEvent, type DeliveryClient } from '../../report/deliver';
 
 export async function requestRun(client: DeliveryClient, workflow: string, input: Json): Promise<{ runId: string; triggerActivationId?: string }> {

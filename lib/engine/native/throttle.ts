@@ -3,6 +3,7 @@
  * resets) are retried with capped exponential backoff plus jitter until a deadline. OpenWhisk's 429
  * carries no Retry-After, so the backoff grows towards the one-minute window of its rate limit.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ThrottledError } from '../../errors';
 
 export interface RetryOptions {
@@ -24,12 +25,10 @@ export function isTransient(error: unknown): boolean {
   return typeof code === 'string' && TRANSIENT_CODES.has(code);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export async function withThrottleRetry<T>(operation: string, call: () => Promise<T>, options: RetryOptions): Promise<T> {
   const initial = options.initialDelayMs ?? 250;
   const cap = options.maxDelayMs ?? 15_000;
-  const pause = options.sleep ?? sleep;
+  const pause = options.sleep ?? ((ms: number) => sleep(ms));
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();

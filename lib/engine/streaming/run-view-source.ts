@@ -9,7 +9,7 @@ import { parseTaskKey, type TaskKey } from '../../events/task-key';
 import type { InvokeDoc, ResultDoc, RunDoc, RunFailure, StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import type { RunState, TaskRecord } from '../run-state';
-import { sleep } from './brokers/backoff';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckpointChunkError } from './context-chunks';
 import { ContextStore } from './context-store';
 import type { StreamRunContext } from './run-context';

@@ -10,7 +10,7 @@ import { waitForRun } from '../../../lib/engine/native/run-client';
 import { ChangesProvider } from '../../../lib/triggers/changes-provider';
 import { CouchDbRunStore } from '../../../lib/store/couchdb';
 import type { RunDoc } from '../../../lib/store/run-documents';
-import { sleep } from '../../../lib/engine/native/throttle';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
 
 jest.setTimeout(180_000);

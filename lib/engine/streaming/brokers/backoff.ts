@@ -7,7 +7,3 @@ export const MAX_BACKOFF_MS = 5_000;
 export function backoffMs(failures: number): number {
   return Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(Math.max(failures - 1, 0), 6));
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

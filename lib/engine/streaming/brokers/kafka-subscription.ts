@@ -4,7 +4,8 @@
  */
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { ensureError } from '../../../errors';
-import { backoffMs, sleep } from './backoff';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffMs } from './backoff';
 import type { DeliveredEvent, SubscribeOptions, Subscription } from './event-stream';
 import { StreamUnavailableError } from './errors';
 import { eventIdInMessage, unpackValue } from './envelope';

@@ -5,7 +5,8 @@
  */
 import type Redis from 'ioredis';
 import { ensureError } from '../../../errors';
-import { backoffMs, sleep } from './backoff';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffMs } from './backoff';
 import type { DeliveredEvent, SubscribeOptions, Subscription } from './event-stream';
 import { STREAM_DEFAULTS } from './event-stream';
 import { StreamUnavailableError } from './errors';
