@@ -1,5 +1,8 @@
 /**
  * `whiskflow local`: runs the local OpenWhisk-compatible platform in the foreground until SIGINT/SIGTERM.
+ * With `--stream <url>` it also runs the streaming Condition and Rule Engines against that Kafka or
+ * Redis, with the run state in the platform's CouchDB: workflows deployed with `--model streaming`
+ * then run with nothing else started (`whiskflow engine` does the same as a process of its own).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
@@ -9,6 +12,14 @@ import { loadConfig, redact } from '../../config';
 import { startPlatform } from '../../platform';
 import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
 import { ChangesProvider } from '../../triggers/changes-provider';
+import { hostname } from 'node:os';
+import openwhisk from 'openwhisk';
+import pino from 'pino';
+import { OpenWhiskStreamInvoker, WorkflowCatalog, startStreamingEngines, type StreamingEngines } from '../../engine/streaming';
+import { createEventStream, redactStreamUrl } from '../../engine/streaming/stream-connection';
+import type { EventStream } from '../../engine/streaming/brokers';
+import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
+import type { RunStore } from '../../store/run-store';
 
 export interface LocalCommandOptions {
   port: number;
@@ -18,6 +29,7 @@ export interface LocalCommandOptions {
   stockLimits?: boolean;
   userMemory?: number;
   containerNice?: number;
+  stream?: string;
 }
 
 export function register(program: Command): void {
@@ -34,6 +46,7 @@ export function register(program: Command): void {
       positiveInteger, optionalInteger(process.env.WHISKFLOW_LOCAL_USER_MEMORY_MB, 'WHISKFLOW_LOCAL_USER_MEMORY_MB'))
     .option('--container-nice <n>', 'run action containers this much below the platform\'s CPU priority (1..19), so that the controller and CouchDB go first on a busy machine',
       niceness, optionalInteger(process.env.WHISKFLOW_LOCAL_CONTAINER_NICE, 'WHISKFLOW_LOCAL_CONTAINER_NICE'))
+    .option('--stream <url>', 'also run the streaming engines (workflows deployed with --model streaming) on this kafka://host:port or redis://[user:password@]host:port')
     .action(async (options: LocalCommandOptions) => {
       await runLocal(options, config.couchdbUrl);
     });
@@ -69,13 +82,15 @@ async function runLocal(options: LocalCommandOptions, couchUrl: string | undefin
   await store.ensureReady();
   const changes = new ChangesProvider({ store, apihost: platform.apihost, log: (message) => console.error(`whiskflow local: changes feed: ${message}`) });
   changes.start();
+  const streaming = options.stream ? await startLocalEngines(options.stream, platform, store) : undefined;
   console.log('ready (Ctrl-C to stop)');
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       console.error(`whiskflow local: ${signal}, stopping`);
-      changes.stop().then(() => platform.stop()).then(resolve, (error: unknown) => {
+      // The engines first: their last batches still invoke and read activations on the platform.
+      (streaming?.stop() ?? Promise.resolve()).then(() => changes.stop()).then(() => platform.stop()).then(resolve, (error: unknown) => {
         console.error(`whiskflow local: stop failed: ${String(error)}`);
         resolve();
       });
@@ -85,6 +100,35 @@ async function runLocal(options: LocalCommandOptions, couchUrl: string | undefin
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+}
+
+/** The streaming engines against the local platform, on the platform's own run store. */
+async function startLocalEngines(url: string, platform: { apihost: string; auth: string }, store: RunStore): Promise<{ stop(): Promise<void> }> {
+  const logger = pino({ name: 'whiskflow-local-engine', level: loadConfig().logLevel }, pino.destination(2));
+  const stream: EventStream = createEventStream(url, { logger });
+  let engines: StreamingEngines;
+  try {
+    engines = await startStreamingEngines({
+      stream,
+      store,
+      // Workflows as `whiskflow deploy` left them in the store.
+      workflows: new WorkflowCatalog([], store),
+      invoker: new OpenWhiskStreamInvoker(openwhisk({ apihost: platform.apihost, api_key: platform.auth }) as unknown as OpenWhiskLike),
+      consumer: `${hostname()}-${process.pid}-local`,
+      logger,
+      onRunFinished: (event) => console.log(`run ${event.data.runId} ${event.data.status}`),
+    });
+  } catch (error) {
+    await stream.close();
+    throw error;
+  }
+  console.log(`streaming engines on ${redactStreamUrl(url)}`);
+  return {
+    async stop() {
+      await engines.stop();
+      await stream.close();
+    },
+  };
 }
 
 function portNumber(value: string): number {

@@ -1,13 +1,18 @@
 /**
- * `whiskflow local` from the compiled CLI (run `npx tsc -p tsconfig.build.json` first): prints the
- * apihost and auth, serves the API, writes a wskprops file only when asked, and stops cleanly on SIGINT.
+ * `whiskflow local` from the compiled CLI (run `npm run build` first): prints the apihost and auth,
+ * serves the API, writes a wskprops file only when asked, and stops cleanly on SIGINT; with
+ * `--stream` it runs the streaming engines too.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireRedis } from '../../helpers/services';
 
-const BIN = join(__dirname, '..', '..', '..', 'bin', 'whiskflow.js');
+const ROOT = join(__dirname, '..', '..', '..');
+const BIN = join(ROOT, 'bin', 'whiskflow.js');
+const execFileAsync = promisify(execFile);
 let dataDir: string;
 let child: ChildProcess | undefined;
 
@@ -45,3 +50,40 @@ test('starts, answers, and stops on SIGINT', async () => {
   expect(await exited).toBe(0);
   await expect(fetch(`${apihost}/api/v1`)).rejects.toThrow();
 });
+
+test('with --stream, runs the streaming engines: a workflow deployed with --model streaming runs with nothing else started', async () => {
+  const redis = await requireRedis();
+  const local = spawn(process.execPath, [BIN, 'local', '--port', '0', '--couch-port', '0', '--data-dir', join(dataDir, 'streamed'), '--stream', redis.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = local;
+  let output = '';
+  local.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  local.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const exited = new Promise<number | null>((resolve) => local.once('exit', (code) => resolve(code)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const check = setInterval(() => {
+        if (output.includes('ready')) { clearInterval(check); resolve(); }
+        if (local.exitCode !== null) { clearInterval(check); reject(new Error(`exited early: ${output}`)); }
+      }, 50);
+    });
+    expect(output).toContain(`streaming engines on ${redis.url}`);
+    const env = {
+      ...process.env,
+      WHISK_APIHOST: /apihost: (\S+)/.exec(output)?.[1],
+      WHISK_AUTH: /auth: (\S+)/.exec(output)?.[1],
+      COUCHDB_URL: /couchdb: (\S+)/.exec(output)?.[1],
+    };
+    const cli = async (...args: string[]): Promise<string> => (await execFileAsync(process.execPath, [BIN, ...args], { env, cwd: ROOT, timeout: 120_000 })).stdout;
+    await cli('deploy', 'examples/map-reduce', '--actions', 'examples/map-reduce/actions.js', '--package', 'mapreduce', '--model', 'streaming', '--stream', redis.url);
+    const printed = await cli('run', 'map-reduce', '--input', 'examples/map-reduce/input.json', '--wait', '--timeout', '100');
+    const runId = /started run (\S+)/.exec(printed)?.[1];
+    const result = printed.slice(printed.indexOf(`run ${runId} succeeded`)).replace(/^.*\n/, '');
+    expect(JSON.parse(result)).toEqual({ label: 'large', total: 210, parts: 5 });
+    // The engines in `whiskflow local` ran it: they print each run they finish.
+    expect(output).toContain(`run ${runId} succeeded`);
+  } finally {
+    local.kill('SIGINT');
+    await exited;
+    await redis.stop();
+  }
+}, 180_000);
