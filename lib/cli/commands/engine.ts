@@ -32,7 +32,6 @@ export interface EngineCommandOptions {
   store?: string;
   topicPrefix?: string;
   activationPollMs: number;
-  quietActivationPollMs: number;
 }
 
 export function register(program: Command): void {
@@ -47,8 +46,7 @@ export function register(program: Command): void {
     .option('--self-reporting <action>', 'an action that reports its own completion to the stream (repeatable)', collect, [])
     .option('--store <kind>', '`memory` keeps run state in this process only (one engine); default: the configured CouchDB/Cloudant')
     .option('--topic-prefix <prefix>', 'prefix of the completion and orchestration topics', '')
-    .option('--activation-poll-ms <ms>', 'pause between rounds of reading the activations of running tasks (unmodified actions report through them) while more than 16 run', positiveInteger('--activation-poll-ms'), 150)
-    .option('--quiet-activation-poll-ms <ms>', 'the same pause while at most 16 run', positiveInteger('--quiet-activation-poll-ms'), 50)
+    .option('--activation-poll-ms <ms>', 'pause between rounds of reading the activations of running tasks (unmodified actions report through them)', positiveInteger('--activation-poll-ms'), 100)
     .action(async (options: EngineCommandOptions) => {
       await runEngine(options);
     });
@@ -77,7 +75,7 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
     consumer: options.consumer,
     logger,
     selfReporting: (action) => selfReporting.has(action),
-    rule: { pollIntervalMs: options.activationPollMs, quietPollIntervalMs: options.quietActivationPollMs },
+    rule: { pollIntervalMs: options.activationPollMs },
     onRunFinished: (event) => {
       const outcome = event.data.status === 'succeeded' ? JSON.stringify(event.data.result ?? null) : JSON.stringify(event.data.error ?? null);
       console.log(`run ${event.data.runId} ${event.data.status}: ${outcome}`);

@@ -1,9 +1,7 @@
 /**
  * How the Rule Engine reaches the platform: only through the `openwhisk` client, exactly as on a
- * real OpenWhisk. A NON-BLOCKING invoke (the engine never waits for an action), and two ways to
- * observe completions of unmodified actions: a read of an activation by id, and a page of the
- * namespace's recent activation records (the list API with `docs`), which shows many completions
- * in one request.
+ * real OpenWhisk. Two calls: a NON-BLOCKING invoke (the engine never waits for an action), and a
+ * read of an activation by id, which is how completions of unmodified actions are observed.
  */
 import type { ActivationLike } from '../../events/activation';
 import type { JsonObject } from '../../model/json';
@@ -13,21 +11,12 @@ export interface StreamTaskInvoker {
   invoke(action: string, params: JsonObject): Promise<string>;
   /** The finished activation, or undefined while it is still running (the API answers 404). */
   activation(activationId: string): Promise<ActivationLike | undefined>;
-  /**
-   * Finished activations of the namespace that started at or after `since` (epoch ms, the
-   * platform's clock), newest first: one page of at most `limit` from `skip`. Optional: without it
-   * the engine reads every activation by id.
-   */
-  finishedSince?(since: number, skip: number, limit: number): Promise<ActivationLike[]>;
 }
 
 /** The subset of the `openwhisk` client used here (small, so tests can fake it). */
 export interface OpenWhiskLike {
   actions: { invoke(options: { name: string; params?: JsonObject; blocking?: boolean }): Promise<{ activationId: string }> };
-  activations: {
-    get(options: { name: string }): Promise<unknown>;
-    list(options: { since?: number; skip?: number; limit?: number; docs?: boolean }): Promise<unknown>;
-  };
+  activations: { get(options: { name: string }): Promise<unknown> };
 }
 
 export class OpenWhiskStreamInvoker implements StreamTaskInvoker {
@@ -47,11 +36,5 @@ export class OpenWhiskStreamInvoker implements StreamTaskInvoker {
       if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
       throw error;
     }
-  }
-
-  async finishedSince(since: number, skip: number, limit: number): Promise<ActivationLike[]> {
-    const page = await this.client.activations.list({ since, skip, limit, docs: true });
-    if (!Array.isArray(page)) throw new TypeError(`listing activations answered ${typeof page}, not a list`);
-    return (page as (ActivationLike & { response?: ActivationLike['response'] })[]).filter((record) => record.response !== undefined);
   }
 }

@@ -26,13 +26,8 @@ export class FakePlatform implements StreamTaskInvoker {
   private next = 0;
   /** Invocations this says yes to finish, but their records stay unreadable until `release()`. */
   hold: (action: string, params: JsonObject) => boolean = () => false;
-  /**
-   * Whether the list API shows finished records (`listed`), or never does (`lagging`: a platform
-   * whose list lags far behind its reads by id).
-   */
-  listing: 'listed' | 'lagging' = 'listed';
   /** Calls of the API, for tests that count them. */
-  readonly calls = { byId: 0, lists: 0 };
+  readonly calls = { byId: 0 };
 
   constructor(private readonly actions: Record<string, FakeAction>) {}
 
@@ -58,12 +53,6 @@ export class FakePlatform implements StreamTaskInvoker {
   async activation(activationId: string): Promise<ActivationLike | undefined> {
     this.calls.byId += 1;
     return this.records.get(activationId);
-  }
-
-  async finishedSince(since: number, skip: number, limit: number): Promise<ActivationLike[]> {
-    this.calls.lists += 1;
-    if (this.listing === 'lagging') return [];
-    return [...this.records.values()].filter((record) => record.start >= since).reverse().slice(skip, skip + limit);
   }
 
   /** Makes the held activations readable. */

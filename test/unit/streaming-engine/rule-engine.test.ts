@@ -61,46 +61,16 @@ describe('RuleEngine', () => {
     expect(stream.heartbeats).toBe(2);
   });
 
-  it('finds a wide map\'s completions in the platform\'s list of recent activations, reading none by id', async () => {
-    const platform = new FakePlatform({ double: (params) => ({ result: { n: (params.n as number) * 2 } }) });
-    const { broker, stream, engine: rule } = setup(platform);
-    await rule.start();
-    await stream.produce(topics.orchestration, 'r1', Array.from({ length: 40 }, (_, index) => invokeEvent(`a:1:${index}:1`)));
-    await waitUntil(() => broker.events(topics.completions).length === 40 && rule.watching() === 0);
-    expect(platform.calls.byId).toBe(0);
-    expect(platform.calls.lists).toBeGreaterThan(0);
-    expect(new Set(broker.events(topics.completions).map((event) => ((event as { data: { activationId: string } }).data.activationId))))
-      .toEqual(new Set(platform.invocations.map((invocation) => invocation.activationId)));
-  });
-
-  it('reads by id what the list does not show in time, and activations older than the list window', async () => {
-    const platform = new FakePlatform({ double: (params) => ({ result: { n: (params.n as number) * 2 } }) });
-    platform.listing = 'lagging';
-    const lagging = setup(platform, { listing: { byIdAfterMs: 30 } });
-    await lagging.engine.start();
-    await lagging.stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1'), invokeEvent('a:1:1:1')]);
-    await waitUntil(() => lagging.broker.events(topics.completions).length === 2);
-    expect(platform.calls.byId).toBeGreaterThanOrEqual(2);
-    await lagging.engine.stop();
-
-    const old = new FakePlatform({ double: (params) => ({ result: { n: (params.n as number) * 2 } }) });
-    const outside = setup(old, { listing: { listWindowMs: 0 } });
-    await outside.engine.start();
-    await outside.stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
-    await waitUntil(() => outside.broker.events(topics.completions).length === 1);
-    expect(old.calls).toEqual({ byId: 1, lists: 0 });
-  });
-
-  it('reads a long-running activation by id less and less often', async () => {
+  it('reads a long-running activation less and less often', async () => {
     const platform = new FakePlatform({ slow: () => 'hang' });
-    // Claimed 100 s ago by the engine's clock: past the list window, and a twentieth of its age is
-    // more than the 5 s at most between two reads.
+    // Claimed 100 s ago by the engine's clock: a twentieth of its age is more than the 5 s at most
+    // between two reads, so within the next 300 ms (60 rounds of 5 ms) it is read once.
     const { stream, engine: rule } = setup(platform, { now: () => Date.now() - 100_000 });
     await rule.start();
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1', 'slow')]);
     await waitUntil(() => platform.calls.byId === 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(platform.calls).toEqual({ byId: 1, lists: 0 });
+    expect(platform.calls).toEqual({ byId: 1 });
     expect(rule.watching()).toBe(1);
   });
 

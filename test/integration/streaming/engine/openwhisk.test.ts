@@ -1,13 +1,12 @@
 /**
  * End to end on real services: the local OpenWhisk-compatible platform (reached only through the
  * `openwhisk` client, as a real OpenWhisk would be), Redis Streams, and both engines. The actions
- * are unmodified: the Rule Engine starts them non-blocking and watches their activations, in the
- * platform's list of recent activation records or (a platform without it) by id.
+ * are unmodified: the Rule Engine starts them non-blocking and watches their activations by id.
  */
 import openwhisk from 'openwhisk';
 import { createEventStream, type EventStream } from '../../../../lib/engine/streaming/brokers';
 import { OpenWhiskStreamInvoker, startStreamRun, startStreamingEngines, WorkflowCatalog, type StreamingEngines } from '../../../../lib/engine/streaming';
-import type { OpenWhiskLike, StreamTaskInvoker } from '../../../../lib/engine/streaming/task-invoker';
+import type { OpenWhiskLike } from '../../../../lib/engine/streaming/task-invoker';
 import { INVOKE_CLAIM_PREFIX, type InvokeClaim } from '../../../../lib/engine/streaming/invoke-claims';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { startLocalPlatform, type LocalPlatform } from '../../../helpers/local-platform';
@@ -38,32 +37,18 @@ describe('streaming engines with the local OpenWhisk platform and Redis', () => 
     await Promise.allSettled([platform?.stop(), redis?.stop()]);
   });
 
-  it.each([
-    ['finding completions in the list of recent activations', true],
-    ['reading each activation by id', false],
-  ])('runs map-reduce: five sums invoked non-blocking, joined in chunk order, one sumall (%s)', async (_how, listing) => {
+  it('runs map-reduce: five sums invoked non-blocking, joined in chunk order, one sumall', async () => {
     const store = new MemoryRunStore();
     const live = platform as LocalPlatform;
-    await engines?.stop();
-    await stream?.close();
     stream = createEventStream((redis as TestService).url, { partitions: 4 });
-    const suffix = listing ? 'list' : 'id';
-    const topics = { completions: `ow-completions-${suffix}`, orchestration: `ow-orchestration-${suffix}` };
-    const client = new OpenWhiskStreamInvoker(openwhisk({ apihost: live.apihost, api_key: live.auth }) as unknown as OpenWhiskLike);
-    const calls = { byId: 0, lists: 0 };
-    const invoker: StreamTaskInvoker = {
-      invoke: (action, params) => client.invoke(action, params),
-      activation: (id) => { calls.byId += 1; return client.activation(id); },
-      ...(listing ? { finishedSince: (since: number, skip: number, limit: number) => { calls.lists += 1; return client.finishedSince(since, skip, limit); } } : {}),
-    };
+    const topics = { completions: 'ow-completions', orchestration: 'ow-orchestration' };
     engines = await startStreamingEngines({
       stream,
       store,
       topics,
       workflows: new WorkflowCatalog([fixtureWorkflow('mapreduce')]),
-      invoker,
-      // With the list, nothing is read by id within a minute: the run finishes only if the list works.
-      rule: { pollIntervalMs: 50, listing: { byIdAfterMs: 60_000 } },
+      invoker: new OpenWhiskStreamInvoker(openwhisk({ apihost: live.apihost, api_key: live.auth }) as unknown as OpenWhiskLike),
+      rule: { pollIntervalMs: 50 },
     });
 
     const runId = await startStreamRun(stream, { workflow: 'mapreduce', input: { chunks: [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]] }, topic: topics.completions });
@@ -73,11 +58,5 @@ describe('streaming engines with the local OpenWhisk platform and Redis', () => 
     const claims = (await store.listByPrefix<InvokeClaim>(INVOKE_CLAIM_PREFIX, { includeDocs: true })).map((row) => row.doc);
     expect(claims.map((claim) => claim?.action).sort()).toEqual(['sum', 'sum', 'sum', 'sum', 'sum', 'sumall']);
     expect(claims.every((claim) => typeof claim?.activationId === 'string' && claim.reported === true)).toBe(true);
-    if (listing) {
-      expect(calls.byId).toBe(0);
-      expect(calls.lists).toBeGreaterThan(0);
-    } else {
-      expect(calls.byId).toBeGreaterThanOrEqual(6);
-    }
   });
 });
