@@ -96,8 +96,7 @@ export async function readChunks(store: RunStore, runId: string, hashes: readonl
  * of superseded heads and of zombies too. Returns how many were deleted.
  */
 export async function removeRunChunks(store: RunStore, runId: string): Promise<number> {
-  const prefix = runChunkPrefix(runId);
-  // Only `<prefix><hash>`: a run id may hold a `/`, and run `a/b`'s chunks are in run `a`'s range.
-  const ids = (await store.listByPrefix(prefix)).map((row) => row.id).filter((id) => CHUNK_HASH.test(id.slice(prefix.length)));
+  // Only this run's: a run id may hold a `/`, and run `a/b`'s chunks are in run `a`'s range.
+  const ids = (await store.listByPrefix(runChunkPrefix(runId))).map((row) => row.id).filter((id) => runIdOfChunk(id) === runId);
   return removeAll(store, ids);
 }

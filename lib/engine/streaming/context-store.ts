@@ -15,7 +15,7 @@
  * all exactly-once reasoning are unchanged. Chunks are durable before the head that names them.
  */
 import { StoreConflictError, WhiskflowError } from '../../errors';
-import { createOne } from '../../store/bulk';
+import { createOne, removeAll } from '../../store/bulk';
 import { forEachLimited } from '../../limited';
 import type { RunStore, StoredDoc } from '../../store/run-store';
 import { chunkText, DEFAULT_CHUNK_SIZES, type ChunkSizes } from './content-chunker';
@@ -177,18 +177,21 @@ export class ContextStore {
    * head is inline for good, so nothing can name its chunks again (see `save`).
    */
   async collectLeftoverChunks(): Promise<LeftoverChunks> {
-    const rows = await this.store.listByPrefix(CHUNK_PREFIX);
-    const runIds = new Set<string>();
-    for (const row of rows) {
+    const chunksByRun = new Map<string, string[]>();
+    for (const row of await this.store.listByPrefix(CHUNK_PREFIX)) {
       const runId = runIdOfChunk(row.id);
-      if (runId !== undefined) runIds.add(runId);
+      if (runId === undefined) continue;
+      const ids = chunksByRun.get(runId);
+      if (ids) ids.push(row.id);
+      else chunksByRun.set(runId, [row.id]);
     }
-    const report: LeftoverChunks = { runsWithChunks: runIds.size, finishedRuns: 0, removed: 0 };
-    await forEachLimited([...runIds], GARBAGE_CONCURRENCY, async (runId) => {
+    const report: LeftoverChunks = { runsWithChunks: chunksByRun.size, finishedRuns: 0, removed: 0 };
+    await forEachLimited([...chunksByRun], GARBAGE_CONCURRENCY, async ([runId, ids]) => {
       const head = await this.store.get<ContextHead>(contextDocId(runId));
       if (!head || head.type === 'stream-run-chunked' || head.state.status === 'running') return;
       report.finishedRuns += 1;
-      report.removed += await removeRunChunks(this.store, runId);
+      // The ids listed above; a chunk a zombie engine writes after this is collected at the next start.
+      report.removed += await removeAll(this.store, ids);
     });
     return report;
   }
