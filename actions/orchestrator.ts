@@ -28,13 +28,14 @@ export async function main(params: JsonObject): Promise<JsonObject> {
     const deadline = Number(process.env.__OW_DEADLINE) || Date.now() + 60_000;
     const client = platformClient<ActionsClient>();
     const workflow = typeof whiskflowWorkflow === 'string' ? whiskflowWorkflow : '';
+    const activationId = process.env.__OW_ACTIVATION_ID;
     const ctx = {
       store,
       invoker: tracedInvoker(new OpenWhiskTaskInvoker(client, () => deadline - 5_000)),
       namespace: process.env.__OW_NAMESPACE ?? '_',
-      activationId: process.env.__OW_ACTIVATION_ID ?? 'unknown',
+      activationId: activationId ?? 'unknown',
     };
-    const event = withDefinition(parseEvent(eventParams, workflow), whiskflowDefinition);
+    const event = withDefinition(parseEvent(eventParams, workflow, activationId), whiskflowDefinition);
     const { value: outcome, trace } = await withTrace(() => handleEvent(ctx, event));
     return { ...outcome, trace: { ...trace, totalMs: Math.round(performance.now() - started) } };
   } catch (error) {

@@ -6,7 +6,7 @@
  * Parameters: the package's `whiskflowStore`; optional `staleAfterMs` (default 120000) and `runIds`.
  * Also starts attempts whose orchestrator died between claiming and invoking them, and fires again
  * a `run.started` that never created its run (optional `startLookbackMs`, default 3600000, and
- * `startActivationsLimit`, default 1000 per workflow, bound the trigger activations read for it).
+ * `startActivationsLimit`, default 1000 per trigger, bound the trigger activations read for it).
  */
 import { toActionError } from '../lib/engine/native/action-error';
 import { platformClient } from '../lib/engine/native/platform-client';

@@ -1,7 +1,9 @@
 /**
  * Firing a trigger: every active rule on it invokes its action (non-blocking) with the trigger's
- * parameters under the event, and one trigger activation records, per rule, a JSON log line
- * (statusCode, success, activationId, action, rule), as the controller's trigger API does.
+ * parameters under the event, and one trigger activation records the event as it was posted (its
+ * result; the controller's `ActivationResponse.success(payload)`, without the trigger's parameters)
+ * and, per rule, a JSON log line (statusCode, success, activationId, action, rule), as the
+ * controller's trigger API does.
  * Used by the REST API and by the built-in alarms feed.
  */
 import { ActivationRecord, responseOf } from './activation-record';
@@ -53,7 +55,7 @@ export function fireTrigger(deps: TriggerFireDeps, caller: Identity, trigger: Qu
     start,
     end: Date.now(),
     duration: Date.now() - start,
-    response: responseOf('success', payload),
+    response: responseOf('success', event),
     logs,
     annotations: [],
     publish: false,

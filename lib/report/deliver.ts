@@ -38,7 +38,7 @@ export interface Delivery {
  * ApplicationError, with "Rule '…' is inactive, action '…' was not activated."): someone switched
  * it off on purpose, so its action must not be invoked behind their back.
  */
-const INACTIVE_RULE_STATUS = 1;
+export const INACTIVE_RULE_STATUS = 1;
 
 /** Parses the per-rule lines of a trigger activation's logs; other lines are ignored. */
 export function ruleOutcomes(logs: unknown[] | undefined): RuleOutcome[] {

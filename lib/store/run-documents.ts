@@ -50,6 +50,19 @@ export interface RunDoc {
 }
 
 /**
+ * The run a start that names no run (a plain payload, a feed's event) started, under the start's key
+ * (`startKeys` in lib/engine/native/events.ts). Created once, before the run head: a second handler
+ * of the same start (the sweep's fire again, a slow original) reads the run id from it.
+ */
+export interface StartDoc {
+  type: 'start';
+  startKey: string;
+  runId: string;
+  workflow: string;
+  claimedAt: number;
+}
+
+/**
  * Identifies one attempt of one task: the native engine's `TaskContext` (it travels through the
  * task conductor's state), and a child run's link to the parent's task it stands for.
  */
@@ -162,6 +175,7 @@ export const docIds = {
   workflowsPrefix: () => 'workflow/',
   run: (runId: string) => `run/${runId}`,
   runsPrefix: () => 'run/',
+  start: (startKey: string) => `start/${startKey}`,
   /**
    * The child run of attempt `attempt` of branch `index` of the parallel stage entered at `seq`.
    * Derived, so that every activation starting it names the same run. `.` cannot end a prefix of

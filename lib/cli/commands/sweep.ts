@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .description('re-deliver the completions of finished tasks that running runs never recorded, start attempts claimed but never invoked, and fire again the start of runs that never began (all runs, or the given ones)')
     .option('--stale-after <ms>', 'only tasks invoked (and run starts fired) at least this long ago', milliseconds, DEFAULT_STALE_AFTER_MS)
     .option('--start-lookback <ms>', 'read workflow trigger activations this far back for lost run starts', milliseconds, DEFAULT_START_WINDOW.lookbackMs)
-    .option('--start-limit <n>', 'read at most this many trigger activations per workflow for lost run starts (0: skip them)', wholeNumber, DEFAULT_START_WINDOW.maxActivations)
+    .option('--start-limit <n>', 'read at most this many activations per workflow trigger for lost run starts (0: skip them)', wholeNumber, DEFAULT_START_WINDOW.maxActivations)
     .option('--json', 'print the report as JSON')
     .action(async (runIds: string[], flags: SweepFlags) => {
       const { store, client } = connect();
@@ -27,8 +27,11 @@ export function register(program: Command): void {
       const report = await sweepRuns({ store, client, staleAfterMs: flags.staleAfter, resume, startWindow }, runIds.length > 0 ? runIds : undefined);
       if (flags.json) return void console.log(JSON.stringify(report, null, 2));
       console.log(`checked ${report.runsChecked} running run(s): ${report.redelivered.length} completion(s) re-delivered, ${report.stillRunning} overdue task(s) still running, ${report.resumed} never-invoked attempt(s) started`);
-      console.log(`checked ${report.startsChecked} run start(s): ${report.restarted.length} run(s) that never started fired again`);
-      for (const item of report.restarted) console.log(`  run ${item.runId} of ${item.workflow}: never started (trigger activation ${item.lostActivationId}), fired again (${item.firedActivationId})`);
+      console.log(`checked ${report.startsChecked} run start(s): ${report.restarted.length} start(s) that never began fired again`);
+      for (const item of report.restarted) {
+        const start = item.runId !== undefined ? `run ${item.runId}` : `start ${item.startKey} (no run id named)`;
+        console.log(`  ${start} of ${item.workflow}: never began (trigger activation ${item.lostActivationId}), fired again (${item.firedActivationId})`);
+      }
       for (const workflow of report.startWindowCut) console.log(`  workflow ${workflow}: more trigger activations than --start-limit in the window; older run starts were not checked`);
       for (const item of report.redelivered) console.log(`  run ${item.runId} stage #${item.seq} task ${item.index} attempt ${item.attempt}: ${item.outcome} (activation ${item.activationId})`);
       for (const item of report.childEnds) console.log(`  child run ${item.runId} ${item.status}: its end was reported to run ${item.parentRunId} again`);

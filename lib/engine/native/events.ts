@@ -4,7 +4,14 @@
  * Events travel as trigger fires: the structured-mode JSON of a CloudEvent is the fire's payload, so
  * the orchestrator action (the rule's target) receives `specversion`, `type`, `id`, `source`,
  * `data`, ... as parameters. A payload without `specversion` (e.g. `wsk trigger fire whiskflow-x
- * -p input '{...}'`) is a start request: its `input` field, or else the whole payload, is the input.
+ * -p input '{...}'`, an alarm, a CouchDB change) is a start request: its `input` field, or else the
+ * whole payload, is the input.
+ *
+ * A start that does not name its run (a plain payload, or a `run.started` without `runId`) gets a
+ * start key instead: the id of the orchestrator activation the rule started for it, which the
+ * trigger's activation record also names (its rule log line). The orchestrator claims the key
+ * before it picks the run id, so the sweep, which finds the key in the record, can fire the same
+ * start again without starting a second run (see `startKeys`).
  */
 import { CloudEvent } from 'cloudevents';
 import { randomUUID } from 'crypto';
@@ -23,7 +30,11 @@ export const EVENT_TYPES = {
 export type TaskContext = TaskAttempt;
 
 export type OrchestratorEvent =
-  | { type: 'run.started'; eventId: string; workflow: string; runId: string; input: Json; definition?: Workflow }
+  | {
+    type: 'run.started'; eventId: string; workflow: string; runId: string; input: Json; definition?: Workflow;
+    /** Set when the start does not name its run: every handler of the same start claims this key, and the first one's run id counts. */
+    startKey?: string;
+  }
   | { type: 'task.completed'; eventId: string; task: TaskContext; result: Json; activationId?: string }
   | { type: 'task.failed'; eventId: string; task: TaskContext; error: Json; activationId?: string };
 
@@ -31,6 +42,23 @@ const SOURCE = '/whiskflow';
 
 export function runStartedEvent(workflow: string, runId: string, input: Json): CloudEvent<JsonObject> {
   return new CloudEvent<JsonObject>({ type: EVENT_TYPES.runStarted, source: `${SOURCE}/${workflow}`, subject: runId, data: { workflow, runId, input } });
+}
+
+/**
+ * The keys of starts that do not name their run. Both are read from the trigger activation that
+ * recorded the fire: OpenWhisk logs one line per rule there, with the activation id of the action it
+ * started (apache/openwhisk Triggers.scala), and the orchestrator knows its own activation id
+ * (`__OW_ACTIVATION_ID`). A fire whose rule did not start the orchestrator (a 429) has only the
+ * trigger activation's id; no orchestrator ever ran for it, so the sweep alone uses that key.
+ */
+export const startKeys = {
+  orchestrator: (activationId: string) => `a-${activationId}`,
+  refusedFire: (triggerActivationId: string) => `t-${triggerActivationId}`,
+};
+
+/** A start that does not name its run, fired again by the sweep under its start key. */
+export function keyedStartEvent(workflow: string, startKey: string, input: Json): CloudEvent<JsonObject> {
+  return new CloudEvent<JsonObject>({ id: startKey, type: EVENT_TYPES.runStarted, source: `${SOURCE}/${workflow}`, data: { workflow, startKey, input } });
 }
 
 /** The completion of one attempt; its id is the attempt's identity, so that re-reports are duplicates. */
@@ -52,22 +80,27 @@ export function toPayload(event: CloudEvent<JsonObject>): JsonObject {
 
 /**
  * Reads an event from action parameters (configuration parameters already removed).
- * `workflow` is the deployed workflow the trigger belongs to.
+ * `workflow` is the deployed workflow the trigger belongs to; `activationId`, the orchestrator
+ * activation handling it (the start key of a start that does not name its run).
  */
-export function parseEvent(params: JsonObject, workflow: string): OrchestratorEvent {
+export function parseEvent(params: JsonObject, workflow: string, activationId?: string): OrchestratorEvent {
+  const ownKey = activationId ? { startKey: startKeys.orchestrator(activationId) } : {};
   if (typeof params.specversion !== 'string') {
-    const input = 'input' in params ? params.input ?? null : params;
-    return { type: 'run.started', eventId: randomUUID(), workflow, runId: newRunId(), input };
+    return { type: 'run.started', eventId: randomUUID(), workflow, runId: newRunId(), input: plainStartInput(params), ...ownKey };
   }
   const event = new CloudEvent<unknown>(params as never);
   const data = isJsonObject(event.data as Json) ? (event.data as JsonObject) : {};
   switch (event.type) {
-    case EVENT_TYPES.runStarted:
+    case EVENT_TYPES.runStarted: {
+      const runId = requestedRunId(data);
+      const startKey = requestedStartKey(data);
       return {
         type: 'run.started', eventId: event.id, workflow,
-        runId: requestedRunId(data) ?? newRunId(),
+        runId: runId ?? newRunId(),
         input: data.input ?? null,
+        ...(runId ? {} : startKey ? { startKey } : ownKey),
       };
+    }
     case EVENT_TYPES.taskCompleted:
     case EVENT_TYPES.taskFailed: {
       const task = parseTaskContext(data.task);
@@ -91,16 +124,33 @@ export function requestedRunId(data: JsonObject): string | undefined {
   return typeof data.runId === 'string' && /^[\w-]{1,80}$/.test(data.runId) ? data.runId : undefined;
 }
 
+function requestedStartKey(data: JsonObject): string | undefined {
+  return typeof data.startKey === 'string' && /^[\w-]{1,100}$/.test(data.startKey) ? data.startKey : undefined;
+}
+
+/** The input a start payload without `specversion` starts its run with. */
+export function plainStartInput(params: JsonObject): Json {
+  return 'input' in params ? params.input ?? null : params;
+}
+
 /**
- * The run id of a fired payload that is a `run.started` CloudEvent naming its run (as `whiskflow
- * run` fires it): the run that payload starts, whoever handles it. Undefined for anything else
- * (completions, plain start payloads and feed events, whose run id the orchestrator picks).
+ * What a fired payload starts, whoever handles it: the run a `run.started` CloudEvent names (as
+ * `whiskflow run` fires it); or, for a start that names no run (a plain payload, a feed's event,
+ * a `run.started` without `runId`), its input and the start key it carries (a fire again by the
+ * sweep), if any. Undefined for completions and other events.
  */
-export function startedRunIdOf(payload: unknown): string | undefined {
-  if (!isJsonObject(payload)) return undefined;
+export type StartRequest = { runId: string } | { startKey?: string; input: Json };
+
+export function startRequestOf(payload: unknown): StartRequest | undefined {
+  if (!isJsonObject(payload as Json)) return undefined;
   const event = payload as JsonObject;
-  if (typeof event.specversion !== 'string' || event.type !== EVENT_TYPES.runStarted || !isJsonObject(event.data)) return undefined;
-  return requestedRunId(event.data as JsonObject);
+  if (typeof event.specversion !== 'string') return { input: plainStartInput(event) };
+  if (event.type !== EVENT_TYPES.runStarted) return undefined;
+  const data = isJsonObject(event.data as Json) ? (event.data as JsonObject) : {};
+  const runId = requestedRunId(data);
+  if (runId) return { runId };
+  const startKey = requestedStartKey(data);
+  return { ...(startKey ? { startKey } : {}), input: data.input ?? null };
 }
 
 export function parseTaskContext(value: unknown): TaskContext {

@@ -25,23 +25,29 @@
  * within the stale window are not even listed: a start that is still on its way is never fired twice
  * by one sweep.
  *
- * Not covered: runs started by a plain payload or a feed (alarms, CouchDB changes). The orchestrator
- * picks their run id, and nothing in the fire that both it and the sweep could read names the run
- * (an action started by a rule does not learn the trigger activation id, and an alarm fires the
- * same payload every time), so there is no run head to look for.
+ * Starts that name no run (a plain payload as `wsk trigger fire` sends it, an alarm, a CouchDB
+ * change, on the workflow's trigger or its `-cron`/`-changes` trigger) are keyed instead
+ * (`startKeys` in ./events.ts): by the orchestrator activation the rule's log line names, or, when
+ * the rule was refused and no orchestrator ran, by the trigger activation. The orchestrator claims
+ * `start/<key>` before it creates the run head, so a key without that document is a start that
+ * never began, and the sweep fires a `run.started` carrying the key and the payload's input into
+ * the workflow trigger. If the original was only slow, the two meet at the key's claim and start
+ * one run. Only rule lines of the orchestrator count: another rule on the trigger starts no run.
  */
-import type { JsonObject } from '../../model/json';
-import { deliverEvent, type DeliveryClient } from '../../report/deliver';
+import type { Json, JsonObject } from '../../model/json';
+import { INACTIVE_RULE_STATUS, deliverEvent, ruleOutcomes, type DeliveryClient, type RuleOutcome } from '../../report/deliver';
 import { docIds, type WorkflowDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
-import { startedRunIdOf } from './events';
+import { DEFINITION_PARAM } from '../../triggers/manifest';
+import { ORCHESTRATOR_ACTION, STORE_PARAM, WORKFLOW_PARAM, changesTrigger, cronTrigger } from '../../triggers/names';
+import { keyedStartEvent, startKeys, startRequestOf, toPayload } from './events';
 import { withThrottleRetry } from './throttle';
 
 /** How far back, and how many of a workflow trigger's activations, the sweep looks at for lost starts. */
 export interface StartWindow {
   /** Trigger activations older than this are not looked at. @default 3600000 (1 hour) */
   lookbackMs?: number;
-  /** At most this many trigger activations per workflow, newest first. @default 1000 */
+  /** At most this many activations per trigger (the workflow's, its cron's, its changes feed's), newest first. @default 1000 */
   maxActivations?: number;
 }
 
@@ -59,9 +65,12 @@ export interface ActivationListClient {
 
 export type LostStartClient = DeliveryClient & ActivationListClient;
 
-/** A run whose `run.started` was fired but never created the run: fired again by the sweep. */
+/** A start that was fired but never created its run: fired again by the sweep. */
 export interface RestartedRun {
-  runId: string;
+  /** The run the start names (`whiskflow run`); absent for a keyed start, whose run the orchestrator names. */
+  runId?: string;
+  /** A start that names no run: its key (`start/<key>` is where the orchestrator records the run it started). */
+  startKey?: string;
   workflow: string;
   /** The (newest) trigger activation whose payload started nothing. */
   lostActivationId: string;
@@ -70,7 +79,7 @@ export interface RestartedRun {
 }
 
 export interface LostStartReport {
-  /** Distinct runs whose `run.started` fire was looked at. */
+  /** Distinct starts (runs named, or start keys) whose fire was looked at. */
   startsChecked: number;
   restarted: RestartedRun[];
   /** Workflows whose listing stopped at `maxActivations` before the window's start: older fires were not looked at. */
@@ -84,22 +93,26 @@ export interface LostStartOptions {
   staleBefore: number;
   now: number;
   window?: StartWindow;
-  /** Only these runs (a sweep of given run ids). */
+  /** Only these runs (a sweep of given run ids; keyed starts are not looked at then). */
   runIds?: readonly string[];
 }
 
-/** A `run.started` fire: the payload that was fired and the trigger activation that recorded it. */
-interface Fire {
-  runId: string;
-  payload: JsonObject;
-  activationId: string;
-}
+/**
+ * A start fire, by what identifies its run: the run id it names (and its CloudEvent, fired again
+ * as it was), or its start key (and the input of the start). `activationId` is the trigger
+ * activation that recorded it.
+ */
+type Fire = { activationId: string } & ({ runId: string; startKey?: undefined; payload: JsonObject } | { runId?: undefined; startKey: string; input: Json });
 
 /** The parts of a listed trigger activation record that are read. */
 interface TriggerActivation {
   activationId?: string;
   response?: { result?: unknown };
+  logs?: unknown[];
 }
+
+/** The document whose existence says the fire's start began: the run head, or the start key's claim. */
+const startedDocId = (fire: Fire): string => (fire.runId !== undefined ? docIds.run(fire.runId) : docIds.start(fire.startKey));
 
 export async function restartLostStarts(options: LostStartOptions): Promise<LostStartReport> {
   const report: LostStartReport = { startsChecked: 0, restarted: [], startWindowCut: [] };
@@ -108,17 +121,26 @@ export async function restartLostStarts(options: LostStartOptions): Promise<Lost
   if (since > options.staleBefore || maxActivations <= 0) return report;
   const only = options.runIds ? new Set(options.runIds) : undefined;
   for (const workflow of await nativeWorkflows(options.store)) {
-    const listed = await startFires(options.client, workflow.trigger, since, options.staleBefore, maxActivations);
-    if (listed.cut) report.startWindowCut.push(workflow.name);
-    const fires = only ? listed.fires.filter((fire) => only.has(fire.runId)) : listed.fires;
-    report.startsChecked += fires.length;
-    const existing = await existingRuns(options.store, fires.map((fire) => fire.runId));
-    for (const fire of fires) {
-      if (existing.has(fire.runId)) continue;
-      const fired = await deliverEvent(options.client, workflow.trigger, workflow.name, fire.payload, Date.now() + 60_000);
+    const fires = new Map<string, Fire>();
+    // Named runs are started through the workflow's own trigger (`whiskflow run`); feeds name none.
+    for (const trigger of only ? [workflow.trigger] : startTriggers(workflow)) {
+      const listed = await startFires(options.client, trigger, since, options.staleBefore, maxActivations);
+      if (listed.cut && !report.startWindowCut.includes(workflow.name)) report.startWindowCut.push(workflow.name);
+      for (const fire of listed.fires) if (!fires.has(startedDocId(fire))) fires.set(startedDocId(fire), fire);
+    }
+    const checked = [...fires.values()].filter((fire) => !only || (fire.runId !== undefined && only.has(fire.runId)));
+    report.startsChecked += checked.length;
+    const existing = await existingDocs(options.store, checked.map(startedDocId));
+    for (const fire of checked) {
+      if (existing.has(startedDocId(fire))) continue;
+      const payload = fire.runId !== undefined ? fire.payload : toPayload(keyedStartEvent(workflow.name, fire.startKey, fire.input));
+      const fired = await deliverEvent(options.client, workflow.trigger, workflow.name, payload, Date.now() + 60_000);
       // No activation: the trigger has no active rule (the workflow is switched off): nothing to start it with.
       if (!fired.triggerActivationId) break;
-      report.restarted.push({ runId: fire.runId, workflow: workflow.name, lostActivationId: fire.activationId, firedActivationId: fired.triggerActivationId });
+      report.restarted.push({
+        ...(fire.runId !== undefined ? { runId: fire.runId } : { startKey: fire.startKey }),
+        workflow: workflow.name, lostActivationId: fire.activationId, firedActivationId: fired.triggerActivationId,
+      });
     }
   }
   return report;
@@ -130,8 +152,13 @@ async function nativeWorkflows(store: RunStore): Promise<WorkflowDoc[]> {
   return rows.flatMap((row) => (row.doc && row.doc.type === 'workflow' && row.doc.model !== 'streaming' ? [row.doc] : []));
 }
 
+/** The triggers whose rules start the workflow's runs: its own, and those of its feeds (listing one that does not exist lists nothing). */
+function startTriggers(workflow: WorkflowDoc): string[] {
+  return [workflow.trigger, cronTrigger(workflow.name), changesTrigger(workflow.name)];
+}
+
 /**
- * The `run.started` fires of `trigger` in `[since, upto]`, one per run id (the newest), read newest
+ * The start fires of `trigger` in `[since, upto]`, one per run or key (the newest), read newest
  * first in pages; `cut` when `max` records were read before the window's start.
  */
 async function startFires(client: ActivationListClient, trigger: string, since: number, upto: number, max: number): Promise<{ fires: Fire[]; cut: boolean }> {
@@ -143,40 +170,63 @@ async function startFires(client: ActivationListClient, trigger: string, since: 
       () => client.activations.list({ name: trigger, since, upto, limit, skip, docs: true }), { deadline: Date.now() + 60_000 });
     const records = Array.isArray(page) ? (page as TriggerActivation[]) : [];
     for (const record of records) {
-      const fire = startFireOf(record);
-      if (fire && !fires.has(fire.runId)) fires.set(fire.runId, fire);
+      for (const fire of startFiresOf(record)) if (!fires.has(startedDocId(fire))) fires.set(startedDocId(fire), fire);
     }
     if (records.length < limit) return { fires: [...fires.values()], cut: false };
   }
   return { fires: [...fires.values()], cut: true };
 }
 
-function startFireOf(record: TriggerActivation): Fire | undefined {
-  const result = record.response?.result;
-  const runId = startedRunIdOf(result);
-  if (!runId || typeof record.activationId !== 'string') return undefined;
-  return { runId, payload: cloudEventOf(result as JsonObject), activationId: record.activationId };
+function startFiresOf(record: TriggerActivation): Fire[] {
+  if (typeof record.activationId !== 'string') return [];
+  const payload = withoutConfiguration(record.response?.result);
+  const start = payload && startRequestOf(payload);
+  if (!payload || !start) return [];
+  if ('runId' in start) return [{ runId: start.runId, payload: cloudEventOf(payload), activationId: record.activationId }];
+  const keys = start.startKey ? [start.startKey] : keysOfRuleLines(ruleOutcomes(record.logs), record.activationId);
+  return keys.map((startKey) => ({ startKey, input: start.input, activationId: record.activationId! }));
 }
 
 /**
- * The CloudEvent of a recorded payload. A real OpenWhisk records the fired payload as it was posted;
- * the local platform records it merged over the trigger's parameters (`whiskflowWorkflow`, …). The
- * trigger adds those again at the next fire, and CloudEvents attribute names are lower-case letters
- * and digits only (CloudEvents spec, "Attribute Naming Convention"; `data_base64` is the one
- * exception), so anything else is left out rather than fired as part of the event.
+ * The start keys of a fire that names no run, from its rule lines: the orchestrator activation a
+ * rule started, or the trigger activation when the rule was refused. A disabled rule was switched
+ * off on purpose, and other rules' actions start no runs.
+ */
+function keysOfRuleLines(lines: RuleOutcome[], triggerActivationId: string): string[] {
+  return lines
+    .filter((line) => isOrchestrator(line.action) && line.statusCode !== INACTIVE_RULE_STATUS)
+    .map((line) => (line.success && line.activationId ? startKeys.orchestrator(line.activationId) : startKeys.refusedFire(triggerActivationId)));
+}
+
+/** The controller logs the rule's action fully qualified: `<namespace>/whiskflow/orchestrator`. */
+function isOrchestrator(action: string | undefined): boolean {
+  return typeof action === 'string' && action.split('/').filter(Boolean).slice(-2).join('/') === ORCHESTRATOR_ACTION;
+}
+
+/** The recorded payload without whiskflow's configuration parameters, which the orchestrator also takes out before it reads a start. */
+function withoutConfiguration(result: unknown): JsonObject | undefined {
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) return undefined;
+  const { [STORE_PARAM]: _store, [WORKFLOW_PARAM]: _workflow, [DEFINITION_PARAM]: _definition, ...payload } = result as JsonObject;
+  return payload;
+}
+
+/**
+ * The CloudEvent of a recorded payload. OpenWhisk records the fired payload as it was posted, and
+ * CloudEvents attribute names are lower-case letters and digits only (CloudEvents spec, "Attribute
+ * Naming Convention"; `data_base64` is the one exception), so anything else a caller posted along
+ * is left out rather than fired again as part of the event.
  */
 function cloudEventOf(payload: JsonObject): JsonObject {
   return Object.fromEntries(Object.entries(payload).filter(([key]) => /^[a-z0-9]+$/.test(key) || key === 'data_base64'));
 }
 
-/** Which of `runIds` have a run head, in one `_all_docs` request where the store offers it. */
-async function existingRuns(store: RunStore, runIds: readonly string[]): Promise<Set<string>> {
-  if (runIds.length === 0) return new Set();
-  const ids = runIds.map((runId) => docIds.run(runId));
+/** Which of `ids` exist, in one `_all_docs` request where the store offers it. */
+async function existingDocs(store: RunStore, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
   if (store.revisions) {
     const revisions = await store.revisions(ids);
-    return new Set(runIds.filter((_runId, index) => revisions.has(ids[index]!)));
+    return new Set(ids.filter((id) => revisions.has(id)));
   }
-  const heads = await Promise.all(ids.map((id) => store.get(id)));
-  return new Set(runIds.filter((_runId, index) => heads[index] !== undefined));
+  const docs = await Promise.all(ids.map((id) => store.get(id)));
+  return new Set(ids.filter((_id, index) => docs[index] !== undefined));
 }

@@ -27,7 +27,7 @@ import type { Branch, CatchRule, InvocationOptions, ParallelStage, Stage, TaskSt
 import { claim, updateWithRetry } from '../../store/claims';
 import {
   END_STAGE, bucketSize, docIds,
-  type InvokeDoc, type JoinedDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type WorkflowDoc,
+  type InvokeDoc, type JoinedDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type StartDoc, type WorkflowDoc,
 } from '../../store/run-documents';
 import { BULK_CHUNK, createAll, createOne, replaceAll } from '../../store/bulk';
 import { withoutMeta, type CreateResult, type ListedDoc, type RunStore, type StoredDoc } from '../../store/run-store';
@@ -149,13 +149,27 @@ async function startRun(ctx: Handling, event: Extract<OrchestratorEvent, { type:
   const deployed: WorkflowDoc | undefined = (await ctx.store.get<WorkflowDoc>(docIds.workflow(event.workflow)))
     ?? (event.definition ? { type: 'workflow', name: event.workflow, definition: event.definition, trigger: workflowTrigger(event.workflow), selfReporting: [], deployedAt: 0 } : undefined);
   if (!deployed) throw new EntityNotFoundError('workflow', event.workflow);
+  const runId = event.startKey ? await runIdOfStart(ctx, event.startKey, event) : event.runId;
   const head: RunHead = {
-    type: 'run', runId: event.runId, workflow: event.workflow, input: event.input, status: 'running',
+    type: 'run', runId, workflow: event.workflow, input: event.input, status: 'running',
     startedAt: now(ctx), startedBy: ctx.activationId,
     definition: deployed.definition, trigger: deployed.trigger, selfReporting: deployed.selfReporting,
   };
   const won = await beginRun(ctx, head);
-  return won ? { outcome: 'started', runId: event.runId } : { outcome: 'duplicate', runId: event.runId };
+  return won ? { outcome: 'started', runId } : { outcome: 'duplicate', runId };
+}
+
+/**
+ * The run of a start that names none: the first handler of the start key proposes its run id, and
+ * every later one (the sweep's fire again of a start it thought lost, the original arriving late)
+ * reads it, so one start is one run. The claim precedes the head: a head without its key's claim
+ * would be a second run for the same start.
+ */
+async function runIdOfStart(ctx: Handling, startKey: string, event: Extract<OrchestratorEvent, { type: 'run.started' }>): Promise<string> {
+  const claimed = await claim<StartDoc>(ctx.store, docIds.start(startKey), {
+    type: 'start', startKey, runId: event.runId, workflow: event.workflow, claimedAt: now(ctx),
+  });
+  return claimed.doc.runId;
 }
 
 /**

@@ -51,7 +51,7 @@ describe('whiskflow workflow commands', () => {
     // Nothing is running any more, and the run's start found its run: there is nothing to sweep.
     const swept = await cli('sweep', '--stale-after', '0');
     expect(swept).toContain('checked 0 running run(s): 0 completion(s) re-delivered');
-    expect(swept).toContain('checked 1 run start(s): 0 run(s) that never started fired again');
+    expect(swept).toContain('checked 1 run start(s): 0 start(s) that never began fired again');
 
     const manifestFile = join(tmp, 'manifest.yaml');
     await cli('manifest', example, '-o', manifestFile);

@@ -4,7 +4,9 @@
  * trigger activation's logs), and the run never exists. The sweep finds the fire in the trigger's
  * activation records and fires it again: the run starts once and completes; a second sweep does
  * nothing; a start that was merely slow (within the stale window, then delivered late) is not
- * started twice.
+ * started twice. A plain payload (as `wsk trigger fire` or a feed sends it, naming no run) refused
+ * the same way is fired again under its start key, and one that began is left alone: the key the
+ * trigger activation's rule line names is the one the orchestrator activation claimed.
  */
 import { join } from 'path';
 import { runStartedEvent, toPayload } from '../../../lib/engine/native/events';
@@ -14,7 +16,7 @@ import { sweepRuns } from '../../../lib/engine/native/sweep';
 import type { JsonObject } from '../../../lib/model/json';
 import { parseWorkflow } from '../../../lib/model/parse';
 import { deliverEvent, ruleOutcomes } from '../../../lib/report/deliver';
-import { docIds, newRunId } from '../../../lib/store/run-documents';
+import { docIds, newRunId, type StartDoc } from '../../../lib/store/run-documents';
 import { deployActionFile } from '../../../lib/triggers/action-file';
 import { deployWorkflow } from '../../../lib/triggers/manager';
 import { workflowTrigger } from '../../../lib/triggers/names';
@@ -63,10 +65,11 @@ stages:
 
     await exhaustInvocationQuota(client);
     const lostFire = await fireStart(lost);
+    const plainFire = await fireStart({ input: { value: 4 } });
     await sleep(1_000);
     const slowFire = await fireStart(slow);
-    // Both fires were accepted, and the rule's invoke of the orchestrator refused: the starts are gone.
-    for (const fire of [lostFire, slowFire]) expect(ruleOutcomes(fire.logs)).toEqual([expect.objectContaining({ success: false, statusCode: 429 })]);
+    // The fires were accepted, and the rule's invoke of the orchestrator refused: the starts are gone.
+    for (const fire of [lostFire, plainFire, slowFire]) expect(ruleOutcomes(fire.logs)).toEqual([expect.objectContaining({ success: false, statusCode: 429 })]);
     await sleep(500);
     expect(await store.get(docIds.run(lostRun))).toBeUndefined();
 
@@ -74,23 +77,37 @@ stages:
     await nextMinute();
     // Stale: the first fire, not the second (the midpoint between them, instead of racing the clock).
     const now = Date.now();
-    const staleAfterMs = now - Math.round((lostFire.start + slowFire.start) / 2);
+    const staleAfterMs = now - Math.round((plainFire.start + slowFire.start) / 2);
     const report = await sweepRuns({ store, client, now: () => now, staleAfterMs });
-    expect(report.restarted).toEqual([expect.objectContaining({ runId: lostRun, workflow: WORKFLOW, lostActivationId: lostFire.activationId })]);
+    const plainKey = `t-${plainFire.activationId}`;
+    expect(report.restarted).toEqual(expect.arrayContaining([
+      expect.objectContaining({ runId: lostRun, workflow: WORKFLOW, lostActivationId: lostFire.activationId }),
+      expect.objectContaining({ startKey: plainKey, workflow: WORKFLOW, lostActivationId: plainFire.activationId }),
+    ]));
+    expect(report.restarted).toHaveLength(2);
     expect(await waitForRun(store, lostRun, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded', output: { value: 42 } });
+    const plainRun = (await until('the plain start is claimed', () => store.get<StartDoc>(docIds.start(plainKey)))).runId;
+    expect(await waitForRun(store, plainRun, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded', input: { value: 4 }, output: { value: 8 } });
+
+    // A plain start that was not refused: the orchestrator activation its rule line names claimed it.
+    const beganFire = await fireStart({ input: { value: 6 } });
+    const [beganLine] = ruleOutcomes(beganFire.logs);
+    expect(beganLine).toMatchObject({ success: true, activationId: expect.any(String) });
+    const beganRun = (await until('the plain start is claimed', () => store.get<StartDoc>(docIds.start(`a-${beganLine!.activationId}`)))).runId;
+    expect(await waitForRun(store, beganRun, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded', output: { value: 12 } });
 
     // The slow start arrives late (as a redelivery would bring it) and starts its run by itself.
     await deliverEvent(client, TRIGGER, WORKFLOW, slow, Date.now() + 60_000);
     expect(await waitForRun(store, slowRun, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded', output: { value: 10 } });
 
-    // Everything is stale now: both runs exist, so nothing is fired again.
+    // Everything is stale now: every start began (the sweep's own fire of the plain start carries its key), so nothing is fired again.
     const again = await sweepRuns({ store, client, staleAfterMs: 0 });
     expect(again.restarted).toEqual([]);
-    expect(again.startsChecked).toBeGreaterThanOrEqual(2);
+    expect(again.startsChecked).toBeGreaterThanOrEqual(4);
 
     // Each run was started by one orchestrator activation, and its task ran once.
     const orchestrations = await client.activations.list({ name: 'orchestrator', limit: 200, docs: true } as never) as unknown as { response: { result: { outcome?: string; runId?: string } } }[];
-    for (const runId of [lostRun, slowRun]) {
+    for (const runId of [lostRun, slowRun, plainRun, beganRun]) {
       const starts = orchestrations.map((activation) => activation.response.result).filter((result) => result.runId === runId && (result.outcome === 'started' || result.outcome === 'duplicate'));
       expect(starts.map((result) => result.outcome)).toEqual(['started']);
       const view = (await describeRun(store, runId))!;

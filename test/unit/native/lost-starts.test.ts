@@ -3,23 +3,26 @@
  * refused, or the orchestrator died first) in the workflow trigger's activation records, and fires
  * them again once; what it leaves alone; how it bounds the listing.
  */
-import { parseEvent, runStartedEvent, taskOutcomeEvent, toPayload } from '../../../lib/engine/native/events';
+import { EVENT_TYPES, parseEvent, runStartedEvent, taskOutcomeEvent, toPayload } from '../../../lib/engine/native/events';
 import type { LostStartClient } from '../../../lib/engine/native/lost-starts';
 import { handleEvent } from '../../../lib/engine/native/orchestrator';
 import { sweepRuns } from '../../../lib/engine/native/sweep';
 import type { JsonObject } from '../../../lib/model/json';
 import { parseWorkflow } from '../../../lib/model/parse';
 import { MemoryRunStore } from '../../../lib/store/memory';
-import { docIds, type RunDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
+import { docIds, type RunDoc, type StartDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
 import { RecordingInvoker } from './recording-invoker';
 
 const NOW = 10_000_000;
 const STALE = 120_000;
 const TRIGGER = 'whiskflow-wf';
 
-/** A trigger activation as OpenWhisk records a fire: the payload (here merged over the trigger's parameter, as the local platform does) and one log line per rule. */
-function fireRecord(activationId: string, start: number, payload: JsonObject, rule: object = { statusCode: 429, success: false, error: 'Too many requests in the last minute (count: 121, allowed: 120).' }) {
-  return { activationId, name: TRIGGER, start, response: { success: true, result: { whiskflowWorkflow: 'wf', ...payload } }, logs: [JSON.stringify({ ...rule, action: 'guest/whiskflow/orchestrator', rule: 'guest/whiskflow-wf-rule' })] };
+/**
+ * A trigger activation as OpenWhisk records a fire: the payload as posted (here with whiskflow's
+ * workflow parameter posted along, which the orchestrator takes out) and one log line per rule.
+ */
+function fireRecord(activationId: string, start: number, payload: JsonObject, rule: object = { statusCode: 429, success: false, error: 'Too many requests in the last minute (count: 121, allowed: 120).' }, trigger = TRIGGER) {
+  return { activationId, name: trigger, start, response: { success: true, result: { whiskflowWorkflow: 'wf', ...payload } }, logs: [JSON.stringify({ action: 'guest/whiskflow/orchestrator', rule: `guest/${trigger}-rule`, ...rule })] };
 }
 
 const started = (runId: string) => toPayload(runStartedEvent('wf', runId, { value: runId }));
@@ -90,7 +93,7 @@ describe('sweeping runs whose start was lost', () => {
     expect(fired[0]!.params).toEqual(lost);
   });
 
-  it('leaves alone runs that exist, fires within the stale window, completions, plain payloads and run ids the orchestrator would not keep', async () => {
+  it('leaves alone runs that exist, fires within the stale window, completions, and plain starts that began', async () => {
     const store = await storeWithWorkflow();
     await store.createOnly(docIds.run('r-exists'), { type: 'run', runId: 'r-exists', workflow: 'wf', input: null, status: 'succeeded', startedAt: 0 } satisfies RunDoc);
     const old = NOW - 10 * 60_000;
@@ -99,14 +102,74 @@ describe('sweeping runs whose start was lost', () => {
       fireRecord('exists', old, started('r-exists')),
       fireRecord('recent', NOW - STALE + 1_000, started('r-recent')),
       fireRecord('completion', old, toPayload(taskOutcomeEvent(task, { result: 1 }))),
-      fireRecord('plain', old, { input: { value: 1 } }),
-      fireRecord('child-like', old, started('r.s0b0a1')),
+      fireRecord('plain', old, { input: { value: 1 } }, { statusCode: 0, success: true, activationId: 'o-plain' }),
     ]);
+    await store.createOnly(docIds.start('a-o-plain'), { type: 'start', startKey: 'a-o-plain', runId: 'r-plain', workflow: 'wf', claimedAt: 0 } satisfies StartDoc);
     const report = await sweep(store, client);
-    expect(report).toMatchObject({ startsChecked: 1, restarted: [], startWindowCut: [] });
+    expect(report).toMatchObject({ startsChecked: 2, restarted: [], startWindowCut: [] });
     expect(fired).toEqual([]);
-    // Fires within the stale window are not even read.
-    expect(listed).toEqual([{ name: TRIGGER, since: NOW - 3_600_000, upto: NOW - STALE, limit: 200, skip: 0, docs: true }]);
+    // Fires within the stale window are not even read; the feeds' triggers are read like the workflow's.
+    expect(listed).toEqual(['whiskflow-wf', 'whiskflow-wf-cron', 'whiskflow-wf-changes'].map((name) => ({ name, since: NOW - 3_600_000, upto: NOW - STALE, limit: 200, skip: 0, docs: true })));
+  });
+
+  it('keys starts that name no run by the orchestrator activation their rule started, or by the fire when the rule was refused, on the workflow trigger and its feeds\' triggers', async () => {
+    const store = await storeWithWorkflow();
+    const old = NOW - 10 * 60_000;
+    const began = (activationId: string) => ({ statusCode: 0, success: true, activationId });
+    const { client, fired } = fakePlatform([
+      fireRecord('plain-refused', old, { input: { value: 1 } }),
+      // The rule started the orchestrator, whose activation died before it claimed the start.
+      fireRecord('plain-died', old + 1, { value: 2 }, began('o-died')),
+      fireRecord('plain-began', old + 2, { value: 3 }, began('o-began')),
+      // A disabled rule was switched off on purpose; another rule's action starts no run.
+      fireRecord('plain-off', old + 3, { value: 4 }, { statusCode: 1, success: false, error: 'Rule is inactive' }),
+      fireRecord('plain-other', old + 4, { value: 5 }, { statusCode: 0, success: true, activationId: 'logger-1', action: 'guest/audit/logger' }),
+      // A run.started that names no run the orchestrator would keep (a child run's id) is keyed too.
+      fireRecord('child-like', old + 5, started('r.s0b0a1'), began('o-child-like')),
+      // An alarm's fire on the workflow's cron trigger, refused.
+      fireRecord('alarm', old, { input: { tick: true } }, undefined, 'whiskflow-wf-cron'),
+    ]);
+    await store.createOnly(docIds.start('a-o-began'), { type: 'start', startKey: 'a-o-began', runId: 'r-began', workflow: 'wf', claimedAt: 0 } satisfies StartDoc);
+
+    const report = await sweep(store, client);
+    expect(report.startsChecked).toBe(5);
+    expect(report.restarted.map((item) => [item.startKey, item.runId, item.lostActivationId])).toEqual([
+      ['a-o-child-like', undefined, 'child-like'], ['a-o-died', undefined, 'plain-died'], ['t-plain-refused', undefined, 'plain-refused'], ['t-alarm', undefined, 'alarm'],
+    ]);
+    // Fired into the workflow trigger as run.started events carrying the key and the input the orchestrator would have started with.
+    expect(fired.map((fire) => fire.name)).toEqual([TRIGGER, TRIGGER, TRIGGER, TRIGGER]);
+    expect(fired.map((fire) => fire.params)).toEqual([
+      expect.objectContaining({ type: EVENT_TYPES.runStarted, id: 'a-o-child-like', data: { workflow: 'wf', startKey: 'a-o-child-like', input: { value: 'r.s0b0a1' } } }),
+      expect.objectContaining({ id: 'a-o-died', data: { workflow: 'wf', startKey: 'a-o-died', input: { value: 2 } } }),
+      expect.objectContaining({ id: 't-plain-refused', data: { workflow: 'wf', startKey: 't-plain-refused', input: { value: 1 } } }),
+      expect.objectContaining({ id: 't-alarm', data: { workflow: 'wf', startKey: 't-alarm', input: { tick: true } } }),
+    ]);
+    // With run ids, keyed starts are not looked at.
+    expect(await sweep(store, client, {}, ['r-any'])).toMatchObject({ startsChecked: 0, restarted: [] });
+  });
+
+  it('one start that names no run is one run: the sweep\'s fire and the original arriving late meet at the start key, and a second sweep finds the key', async () => {
+    const store = await storeWithWorkflow();
+    const plain = { input: { value: 7 } };
+    const { client, fired } = fakePlatform([fireRecord('slow', NOW - 10 * 60_000, plain, { statusCode: 0, success: true, activationId: 'o-slow' })]);
+    expect((await sweep(store, client)).restarted).toEqual([expect.objectContaining({ startKey: 'a-o-slow' })]);
+
+    const invoker = new RecordingInvoker();
+    const orchestrate = (params: JsonObject, activationId: string) =>
+      handleEvent({ store, invoker, namespace: 'guest', activationId }, parseEvent(params, 'wf', activationId));
+    const refired = await orchestrate(fired[0]!.params, 'o-refire');
+    expect(refired).toMatchObject({ outcome: 'started' });
+    expect(await store.get<StartDoc>(docIds.start('a-o-slow'))).toMatchObject({ runId: refired.runId });
+    expect(await store.get<RunDoc>(docIds.run(refired.runId))).toMatchObject({ status: 'running', input: { value: 7 }, startedBy: 'o-refire' });
+
+    // The original orchestrator activation was only slow: same key, so the same run, a duplicate.
+    expect(await orchestrate(plain, 'o-slow')).toEqual({ outcome: 'duplicate', runId: refired.runId });
+    expect(invoker.starts).toHaveLength(1);
+
+    // The sweep's own fire is recorded with the key in its payload: nothing is fired again.
+    const again = await sweep(store, client);
+    expect(again).toMatchObject({ startsChecked: 1, restarted: [] });
+    expect(fired).toHaveLength(1);
   });
 
   it('starts the run once: a second sweep does nothing, and the original start arriving late is a duplicate', async () => {
@@ -136,7 +199,7 @@ describe('sweeping runs whose start was lost', () => {
     const report = await sweep(store, client, { startWindow: { maxActivations: 3 } });
     expect(report.startWindowCut).toEqual(['wf']);
     expect(report.restarted.map((item) => item.runId)).toEqual(['r0', 'r1', 'r2']);
-    expect(listed.map((query) => [query.skip, query.limit])).toEqual([[0, 3]]);
+    expect(listed.filter((query) => query.name === TRIGGER).map((query) => [query.skip, query.limit])).toEqual([[0, 3]]);
     expect(fired).toHaveLength(3);
 
     // A longer window without the cap reads them all (none was started by the fake fires above).
@@ -148,10 +211,11 @@ describe('sweeping runs whose start was lost', () => {
 
   it('reads 200 records a page, OpenWhisk\'s largest listing', async () => {
     const store = await storeWithWorkflow();
-    const records = Array.from({ length: 250 }, (_, i) => fireRecord(`c${i}`, NOW - 10 * 60_000 - i, { type: 'not-a-start' }));
+    const task = { runId: 'r', workflow: 'wf', seq: 0, index: 0, attempt: 1, trigger: TRIGGER, stageId: 'only' };
+    const records = Array.from({ length: 250 }, (_, i) => fireRecord(`c${i}`, NOW - 10 * 60_000 - i, toPayload(taskOutcomeEvent({ ...task, index: i }, { result: i }))));
     const { client, listed } = fakePlatform(records);
     expect(await sweep(store, client)).toMatchObject({ startsChecked: 0, startWindowCut: [] });
-    expect(listed.map((query) => [query.skip, query.limit])).toEqual([[0, 200], [200, 200]]);
+    expect(listed.filter((query) => query.name === TRIGGER).map((query) => [query.skip, query.limit])).toEqual([[0, 200], [200, 200]]);
   });
 
   it('with run ids, looks only for those; with startWindow false, not at all; skips streaming workflows; stops when the trigger has no active rule', async () => {

@@ -1,7 +1,7 @@
 import { reportTaskOutcome } from '../../../lib/report';
 import type { DeliveryClient } from '../../../lib/report/deliver';
 import type { TaskContext } from '../../../lib/engine/native/events';
-import { parseEvent } from '../../../lib/engine/native/events';
+import { keyedStartEvent, parseEvent, runStartedEvent, toPayload } from '../../../lib/engine/native/events';
 import type { JsonObject } from '../../../lib/model/json';
 
 const context: TaskContext = { runId: 'r1', workflow: 'wf', seq: 2, index: 7, attempt: 1, trigger: 'whiskflow-wf', stageId: 'each' };
@@ -42,6 +42,19 @@ describe('parseEvent', () => {
   it('reads a plain payload as a start request, with its input field as the run input', () => {
     expect(parseEvent({ input: { a: 1 } }, 'wf')).toMatchObject({ type: 'run.started', workflow: 'wf', input: { a: 1 } });
     expect(parseEvent({ id: 'doc', seq: '1' }, 'wf')).toMatchObject({ type: 'run.started', input: { id: 'doc', seq: '1' } });
+  });
+
+  it('keys a start that names no run by the orchestrator activation handling it, unless the event carries its key; a named run needs no key', () => {
+    expect(parseEvent({ input: { a: 1 } }, 'wf', 'act1')).toMatchObject({ type: 'run.started', startKey: 'a-act1', input: { a: 1 } });
+    const unnamed = toPayload(runStartedEvent('wf', 'not.a.run.id', 1));
+    expect(parseEvent(unnamed, 'wf', 'act2')).toMatchObject({ startKey: 'a-act2', input: 1 });
+    const keyed = toPayload(keyedStartEvent('wf', 't-fire1', { b: 2 }));
+    expect(parseEvent(keyed, 'wf', 'act3')).toMatchObject({ startKey: 't-fire1', input: { b: 2 } });
+    const named = parseEvent(toPayload(runStartedEvent('wf', 'r1', null)), 'wf', 'act4');
+    expect(named).toMatchObject({ runId: 'r1' });
+    expect(named).not.toHaveProperty('startKey');
+    // Without an activation id (not in an OpenWhisk activation) there is nothing to key by.
+    expect(parseEvent({ input: 1 }, 'wf')).not.toHaveProperty('startKey');
   });
 
   it('rejects an unknown CloudEvent type', () => {
