@@ -4,21 +4,19 @@
  * work (consumer groups). Runs start when a `run.started` event reaches the completion topic;
  * `--run <input>` produces one for the `--workflow` given.
  */
-import { positiveInteger } from '../options';
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../config';
-import {
-  OpenWhiskStreamInvoker, WorkflowCatalog, startStreamRun, startStreamingEngines, DEFAULT_TOPICS,
-  type StreamTrigger, type StreamTopics,
-} from '../../engine/streaming';
-import { createEventStream, redactStreamUrl } from '../../engine/streaming/stream-connection';
+import { startStreamRun, DEFAULT_TOPICS, type StreamTrigger, type StreamTopics } from '../../engine/streaming';
+import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
 import { InvalidInputError } from '../../errors';
 import { MemoryRunStore } from '../../store/memory';
+import { startEnginesOnStream } from '../engines';
+import { positiveInteger } from '../options';
 import { connect } from './connection';
 import { readInput, readWorkflow } from './workflow-file';
 
@@ -46,7 +44,7 @@ export function register(program: Command): void {
     .option('--self-reporting <action>', 'an action that reports its own completion to the stream (repeatable)', collect, [])
     .option('--store <kind>', '`memory` keeps run state in this process only (one engine); default: the configured CouchDB/Cloudant')
     .option('--topic-prefix <prefix>', 'prefix of the completion and orchestration topics', '')
-    .option('--activation-poll-ms <ms>', 'pause between rounds of reading the activations of running tasks (unmodified actions report through them)', positiveInteger('--activation-poll-ms'), 100)
+    .option('--activation-poll-ms <ms>', 'pause between rounds of reading the activations of running tasks (unmodified actions report through them)', positiveInteger, 100)
     .action(async (options: EngineCommandOptions) => {
       await runEngine(options);
     });
@@ -63,13 +61,12 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
     orchestration: `${options.topicPrefix ?? ''}${DEFAULT_TOPICS.orchestration}`,
   };
   const selfReporting = new Set(options.selfReporting);
-  const stream = createEventStream(options.stream, { logger });
 
-  const engines = await startStreamingEngines({
-    stream,
+  const running = await startEnginesOnStream({
+    streamUrl: options.stream,
     store,
-    workflows: new WorkflowCatalog(workflows, store),
-    invoker: new OpenWhiskStreamInvoker(connection.client as unknown as OpenWhiskLike),
+    workflows,
+    openwhisk: connection.client as unknown as OpenWhiskLike,
     topics,
     triggers: options.triggers ? readTriggers(options.triggers) : [],
     consumer: options.consumer,
@@ -88,7 +85,7 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
     const [workflow] = workflows;
     if (!workflow || workflows.length !== 1) throw new InvalidInputError('--run needs exactly one --workflow', { workflows: workflows.length });
     const input = readInput(typeof options.run === 'string' ? options.run : undefined);
-    const runId = await startStreamRun(stream, { workflow: workflow.name, input, topic: topics.completions });
+    const runId = await startStreamRun(running.stream, { workflow: workflow.name, input, topic: topics.completions });
     console.log(`started run ${runId} of ${workflow.name}`);
   }
   console.log('ready (Ctrl-C to stop)');
@@ -98,7 +95,7 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       console.error(`whiskflow engine: ${signal}, stopping after the batches in progress`);
-      engines.stop().then(() => stream.close()).then(resolve, (error: unknown) => {
+      running.stop().then(resolve, (error: unknown) => {
         console.error(`whiskflow engine: stop failed: ${String(error)}`);
         resolve();
       });

@@ -4,22 +4,21 @@
  * Redis, with the run state in the platform's CouchDB: workflows deployed with `--model streaming`
  * then run with nothing else started (`whiskflow engine` does the same as a process of its own).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import * as path from 'node:path';
-import { loadConfig, redact } from '../../config';
-import { startPlatform } from '../../platform';
-import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
-import { ChangesProvider } from '../../triggers/changes-provider';
-import { hostname } from 'node:os';
 import openwhisk from 'openwhisk';
 import pino from 'pino';
-import { OpenWhiskStreamInvoker, WorkflowCatalog, startStreamingEngines, type StreamingEngines } from '../../engine/streaming';
-import { createEventStream, redactStreamUrl } from '../../engine/streaming/stream-connection';
-import type { EventStream } from '../../engine/streaming/brokers';
+import { loadConfig, redact } from '../../config';
+import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
+import { startPlatform } from '../../platform';
+import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
 import type { RunStore } from '../../store/run-store';
+import { ChangesProvider } from '../../triggers/changes-provider';
+import { startEnginesOnStream } from '../engines';
+import { niceLevel, portNumber, positiveInteger, positiveIntegerFromEnv } from '../options';
 
 export interface LocalCommandOptions {
   port: number;
@@ -42,17 +41,24 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'directory for the platform\'s data', config.localDataDir)
     .option('--write-wskprops [path]', 'write APIHOST and AUTH for wsk to ~/.wskprops or the given file')
     .option('--stock-limits', 'use the stock OpenWhisk throttles (120 invokes/min, 100 concurrent, 60 fires/min)')
-    .option('--user-memory <mb>', 'memory for action containers, as the sum of their memory limits (default: half the machine\'s, 1024..8192)',
-      positiveInteger, optionalInteger(process.env.WHISKFLOW_LOCAL_USER_MEMORY_MB, 'WHISKFLOW_LOCAL_USER_MEMORY_MB'))
-    .option('--container-nice <n>', 'run action containers this much below the platform\'s CPU priority (1..19), so that the controller and CouchDB go first on a busy machine',
-      niceness, optionalInteger(process.env.WHISKFLOW_LOCAL_CONTAINER_NICE, 'WHISKFLOW_LOCAL_CONTAINER_NICE'))
+    .option('--user-memory <mb>', 'memory for action containers, as the sum of their memory limits (default: WHISKFLOW_LOCAL_USER_MEMORY_MB, else half the machine\'s, 1024..8192)',
+      positiveInteger)
+    .option('--container-nice <n>', 'run action containers this much below the platform\'s CPU priority (1..19), so that the controller and CouchDB go first on a busy machine (default: WHISKFLOW_LOCAL_CONTAINER_NICE)',
+      niceLevel)
     .option('--stream <url>', 'also run the streaming engines (workflows deployed with --model streaming) on this kafka://host:port or redis://[user:password@]host:port')
     .action(async (options: LocalCommandOptions) => {
       await runLocal(options, config.couchdbUrl);
     });
 }
 
-async function runLocal(options: LocalCommandOptions, couchUrl: string | undefined): Promise<void> {
+async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined): Promise<void> {
+  // The environment's defaults are read here, not when the commands are registered: a bad value
+  // stops `whiskflow local`, not every other command.
+  const options: LocalCommandOptions = {
+    ...flags,
+    userMemory: flags.userMemory ?? positiveIntegerFromEnv('WHISKFLOW_LOCAL_USER_MEMORY_MB'),
+    containerNice: flags.containerNice ?? positiveIntegerFromEnv('WHISKFLOW_LOCAL_CONTAINER_NICE'),
+  };
   const platform = await startPlatform({
     port: options.port,
     couchPort: options.couchPort,
@@ -104,55 +110,15 @@ async function runLocal(options: LocalCommandOptions, couchUrl: string | undefin
 
 /** The streaming engines against the local platform, on the platform's own run store. */
 async function startLocalEngines(url: string, platform: { apihost: string; auth: string }, store: RunStore): Promise<{ stop(): Promise<void> }> {
-  const logger = pino({ name: 'whiskflow-local-engine', level: loadConfig().logLevel }, pino.destination(2));
-  const stream: EventStream = createEventStream(url, { logger });
-  let engines: StreamingEngines;
-  try {
-    engines = await startStreamingEngines({
-      stream,
-      store,
-      // Workflows as `whiskflow deploy` left them in the store.
-      workflows: new WorkflowCatalog([], store),
-      invoker: new OpenWhiskStreamInvoker(openwhisk({ apihost: platform.apihost, api_key: platform.auth }) as unknown as OpenWhiskLike),
-      consumer: `${hostname()}-${process.pid}-local`,
-      logger,
-      onRunFinished: (event) => console.log(`run ${event.data.runId} ${event.data.status}`),
-    });
-  } catch (error) {
-    await stream.close();
-    throw error;
-  }
+  const running = await startEnginesOnStream({
+    streamUrl: url,
+    store,
+    // No workflow files: the ones `whiskflow deploy` left in the store.
+    openwhisk: openwhisk({ apihost: platform.apihost, api_key: platform.auth }) as unknown as OpenWhiskLike,
+    consumer: `${hostname()}-${process.pid}-local`,
+    logger: pino({ name: 'whiskflow-local-engine', level: loadConfig().logLevel }, pino.destination(2)),
+    onRunFinished: (event) => console.log(`run ${event.data.runId} ${event.data.status}`),
+  });
   console.log(`streaming engines on ${redactStreamUrl(url)}`);
-  return {
-    async stop() {
-      await engines.stop();
-      await stream.close();
-    },
-  };
-}
-
-function portNumber(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number 0..65535');
-  return port;
-}
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return parsed;
-}
-
-function niceness(value: string): number {
-  const parsed = positiveInteger(value);
-  if (parsed > 19) throw new InvalidArgumentError('expected 1..19');
-  return parsed;
-}
-
-/** An optional positive integer from the environment; a bad value is an error, not silently ignored. */
-function optionalInteger(value: string | undefined, name: string): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, not '${value}'`);
-  return parsed;
+  return running;
 }

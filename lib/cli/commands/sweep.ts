@@ -5,19 +5,20 @@
  * (lib/engine/native/sweep.ts). Safe to run at any time, e.g. from cron: duplicates change nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { OpenWhiskTaskInvoker } from '../../engine/native/invoker';
 import { DEFAULT_START_WINDOW } from '../../engine/native/lost-starts';
 import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../../engine/native/sweep';
+import { nonNegativeInteger } from '../options';
 import { connect } from './connection';
 
 export function register(program: Command): void {
   program
     .command('sweep [runIds...]')
     .description('re-deliver the completions of finished tasks that running runs never recorded, start attempts claimed but never invoked, and fire again the start of runs that never began (all runs, or the given ones)')
-    .option('--stale-after <ms>', 'only tasks invoked (and run starts fired) at least this long ago', milliseconds, DEFAULT_STALE_AFTER_MS)
-    .option('--start-lookback <ms>', 'read workflow trigger activations this far back for lost run starts', milliseconds, DEFAULT_START_WINDOW.lookbackMs)
-    .option('--start-limit <n>', 'read at most this many activations per workflow trigger for lost run starts (0: skip them)', wholeNumber, DEFAULT_START_WINDOW.maxActivations)
+    .option('--stale-after <ms>', 'only tasks invoked (and run starts fired) at least this long ago', nonNegativeInteger, DEFAULT_STALE_AFTER_MS)
+    .option('--start-lookback <ms>', 'read workflow trigger activations this far back for lost run starts', nonNegativeInteger, DEFAULT_START_WINDOW.lookbackMs)
+    .option('--start-limit <n>', 'read at most this many activations per workflow trigger for lost run starts (0: skip them)', nonNegativeInteger, DEFAULT_START_WINDOW.maxActivations)
     .option('--json', 'print the report as JSON')
     .action(async (runIds: string[], flags: SweepFlags) => {
       const { store, client } = connect();
@@ -44,16 +45,4 @@ interface SweepFlags {
   startLookback: number;
   startLimit: number;
   json?: boolean;
-}
-
-function milliseconds(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number of milliseconds');
-  return parsed;
-}
-
-function wholeNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number');
-  return parsed;
 }

@@ -73,7 +73,7 @@ describe('whiskflow workflow commands', () => {
       const action = await ow.actions.get({ name });
       expect(action.limits).toMatchObject({ concurrency: 8, memory: 512 });
     }
-    await expect(cli('deploy', example, '--concurrency', '0')).rejects.toThrow("--concurrency must be a positive integer, got '0'");
+    await expect(cli('deploy', example, '--concurrency', '0')).rejects.toThrow("option '--concurrency <n>' argument '0' is invalid. expected a positive integer");
     await cli('undeploy', 'sequence-of-waits');
   });
 });
