@@ -20,18 +20,27 @@ export const nonNegativeInteger: OptionParser = integerBetween(0, Number.POSITIV
 /** A TCP port; 0 lets the system choose a free one. */
 export const portNumber: OptionParser = integerBetween(0, 65535, 'expected a port number 0..65535');
 
-/** How much lower a process's CPU priority is than its parent's: the range of nice(1)'s increment. */
-export const niceLevel: OptionParser = integerBetween(1, 19, 'expected an integer 1..19');
+/** How much lower a process's CPU priority is than its parent's (0: the same): the range of nice(1)'s increment. */
+export const niceLevel: OptionParser = integerBetween(0, 19, 'expected an integer 0..19');
 
 /**
  * The default of an option from the environment variable `name`: unset or blank is no default,
  * anything else must be a positive integer (a bad value is refused, not silently ignored).
  */
 export function positiveIntegerFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return integerFromEnv(name, 1, 'a positive integer', env);
+}
+
+/** As {@link positiveIntegerFromEnv}, for a niceness: 0..19. */
+export function niceLevelFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return integerFromEnv(name, 0, 'an integer 0..19', env, 19);
+}
+
+function integerFromEnv(name: string, min: number, expected: string, env: NodeJS.ProcessEnv, max = Number.POSITIVE_INFINITY): number | undefined {
   const value = env[name];
   if (value === undefined || value.trim() === '') return undefined;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidInputError(`${name} must be a positive integer, not '${value}'`, { variable: name, value });
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new InvalidInputError(`${name} must be ${expected}, not '${value}'`, { variable: name, value });
   return parsed;
 }
 

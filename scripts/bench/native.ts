@@ -23,6 +23,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import openwhisk from 'openwhisk';
+import { niceLevel } from '../../lib/cli/options';
+import { DEFAULT_CONTAINER_NICE } from '../../lib/platform/runtime';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../lib/store/embedded-couch';
 import { createRunStore, type StoreConfig } from '../../lib/store/config';
 import type { RunStore } from '../../lib/store/run-store';
@@ -624,7 +626,7 @@ async function run(options: Options): Promise<void> {
         // The 80-task composer composition needs 80 components and 161 conductor runs; stock is 50.
         limits: { sequenceMaxLength: Math.max(50, largestSequence + 10) },
         activationCacheSize: 300_000,
-        ...(options.maxContainers || options.containerNice ? { runtime: { ...(options.maxContainers ? { maxContainers: options.maxContainers } : {}), ...(options.containerNice ? { containerNice: options.containerNice } : {}) } } : {}),
+        runtime: { ...(options.maxContainers ? { maxContainers: options.maxContainers } : {}), containerNice: options.containerNice },
       },
     });
     console.log(`platform pid ${platform.pid} at ${platform.apihost}; CouchDB ${couch.url}${proxy ? ` behind counting proxy ${proxy.url}` : ''}`);
@@ -757,7 +759,7 @@ const program = new Command('bench-native')
   .option('--fanout-sizes <list>', 'map sizes for fan-out/fan-in; empty to skip', intList, [10, 100, 1000])
   .option('--fanout-10k', 'also run a 10,000-task map (several minutes on the embedded CouchDB)', false)
   .option('--max-containers <n>', "the runtime's container limit (platform default 16 thrashes on fan-out: see the report notes)", positiveInt, 48)
-  .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (runtime containerNice; 0 = same priority)', (value: string) => Number.parseInt(value, 10), 0)
+  .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (runtime containerNice; 0 = same priority)', niceLevel, DEFAULT_CONTAINER_NICE)
   .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, task conductor, timer); 1 = stock OpenWhisk', positiveInt, 1)
   .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions (stock default 256, max 512)', positiveInt)
   .option('--separate-run-store', "the run store on a pouchdb-server of its own instead of the platform's (counted by the same proxy)", false)

@@ -14,11 +14,12 @@ import { loadConfig, redact } from '../../config';
 import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
 import { startPlatform } from '../../platform';
+import { DEFAULT_CONTAINER_NICE } from '../../platform/runtime';
 import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
 import type { RunStore } from '../../store/run-store';
 import { ChangesProvider } from '../../triggers/changes-provider';
 import { startEnginesOnStream } from '../engines';
-import { niceLevel, portNumber, positiveInteger, positiveIntegerFromEnv } from '../options';
+import { niceLevel, niceLevelFromEnv, portNumber, positiveInteger, positiveIntegerFromEnv } from '../options';
 
 export interface LocalCommandOptions {
   port: number;
@@ -43,7 +44,7 @@ export function register(program: Command): void {
     .option('--stock-limits', 'use the stock OpenWhisk throttles (120 invokes/min, 100 concurrent, 60 fires/min)')
     .option('--user-memory <mb>', 'memory for action containers, as the sum of their memory limits (default: WHISKFLOW_LOCAL_USER_MEMORY_MB, else half the machine\'s, 1024..8192)',
       positiveInteger)
-    .option('--container-nice <n>', 'run action containers this much below the platform\'s CPU priority (1..19), so that the controller and CouchDB go first on a busy machine (default: WHISKFLOW_LOCAL_CONTAINER_NICE)',
+    .option('--container-nice <n>', `run action containers this much below the platform's CPU priority (0..19), so that the controller and CouchDB go first on a busy machine (default: WHISKFLOW_LOCAL_CONTAINER_NICE, else ${DEFAULT_CONTAINER_NICE}; 0: the same priority)`,
       niceLevel)
     .option('--stream <url>', 'also run the streaming engines (workflows deployed with --model streaming) on this kafka://host:port or redis://[user:password@]host:port')
     .action(async (options: LocalCommandOptions) => {
@@ -57,7 +58,7 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
   const options: LocalCommandOptions = {
     ...flags,
     userMemory: flags.userMemory ?? positiveIntegerFromEnv('WHISKFLOW_LOCAL_USER_MEMORY_MB'),
-    containerNice: flags.containerNice ?? positiveIntegerFromEnv('WHISKFLOW_LOCAL_CONTAINER_NICE'),
+    containerNice: flags.containerNice ?? niceLevelFromEnv('WHISKFLOW_LOCAL_CONTAINER_NICE'),
   };
   const platform = await startPlatform({
     port: options.port,

@@ -55,9 +55,10 @@ export interface NodeRuntimeOptions {
    * deployment the controller, the invoker and CouchDB run on machines of their own; on one small
    * machine the user actions compete with them for CPU, and under load every store and API
    * request queues behind action code. A positive value lets the control plane (and the embedded
-   * CouchDB, which stays at the platform's priority) go first. Unprivileged processes can only
-   * lower their priority, so this never needs root.
-   * @default 0 (the platform's own priority)
+   * CouchDB, which stays at the platform's priority) go first, as it would with machines of its
+   * own; 0 runs the containers at the platform's priority. Unprivileged processes can only lower
+   * their priority, so this never needs root.
+   * @default DEFAULT_CONTAINER_NICE
    */
   containerNice?: number;
 }
@@ -69,6 +70,12 @@ export function defaultUserMemoryMb(totalMemoryBytes = os.totalmem()): number {
 }
 export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 export const DEFAULT_PREWARM_COUNT = 1;
+/**
+ * On by default: with the containers at the platform's priority, a 1,000-task fan-out's join waited
+ * seconds behind action code on a 2-core machine, and the fan-out took longer too (README, "The
+ * local platform").
+ */
+export const DEFAULT_CONTAINER_NICE = 10;
 
 export function createNodeRuntime(options: NodeRuntimeOptions = {}): ActionRuntime {
   return new ContainerPool({
@@ -79,6 +86,6 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): ActionRunti
     nodePath: options.nodePath ?? process.execPath,
     proxyPath: options.proxyPath ?? resolveProxyPath(),
     moduleSearchPath: options.moduleSearchPath ?? resolveActionNodePath(),
-    containerNice: Math.min(19, Math.max(0, Math.floor(options.containerNice ?? 0))),
+    containerNice: Math.min(19, Math.max(0, Math.floor(options.containerNice ?? DEFAULT_CONTAINER_NICE))),
   });
 }

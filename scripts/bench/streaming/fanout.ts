@@ -19,6 +19,8 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import openwhisk from 'openwhisk';
+import { niceLevel } from '../../../lib/cli/options';
+import { DEFAULT_CONTAINER_NICE } from '../../../lib/platform/runtime';
 import { startStreamRun } from '../../../lib/engine/streaming';
 import { createEventStream } from '../../../lib/engine/streaming/stream-connection';
 import type { EventStream } from '../../../lib/engine/streaming/brokers';
@@ -49,6 +51,8 @@ export interface FanoutOptions {
   runTimeoutMs: number;
   perTaskMs: number;
   maxContainers: number;
+  /** Niceness of the action containers below the platform (runtime containerNice; 0 = same priority). */
+  containerNice: number;
   /** limits.concurrency of the whiskflow actions (native model); 1 is stock OpenWhisk. */
   whiskflowConcurrency: number;
   /** limits.memory (MB) of the whiskflow actions (native model); absent = the action default (256). */
@@ -120,7 +124,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
     const couchPid = descendants(process.pid).find((pid) => /pouchdb-server/.test(commandLine(pid)));
     proxy = await startCountingProxy(couch.url);
     platform = await startChildPlatform(join(repositoryRoot(), 'dist/scripts/bench/platform-server.js'), {
-      platformOptions: { couchUrl: proxy.url, activationCacheSize: 300_000, runtime: { maxContainers: options.maxContainers } },
+      platformOptions: { couchUrl: proxy.url, activationCacheSize: 300_000, runtime: { maxContainers: options.maxContainers, containerNice: options.containerNice } },
     });
     const ow = openwhisk({ apihost: platform.apihost, api_key: platform.auth, namespace: platform.namespace, agent }) as unknown as Client;
     // The orchestrator and the engines reach the store through the proxy (counted); the benchmark's own
@@ -404,6 +408,7 @@ if (require.main === module) {
     .option('--run-timeout-ms <ms>', 'base time bound per run', positiveInt, 60_000)
     .option('--per-task-ms <ms>', 'time bound added per task', positiveInt, 300)
     .option('--max-containers <n>', "the runtime's container limit", positiveInt, 48)
+    .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (0 = same priority)', niceLevel, DEFAULT_CONTAINER_NICE)
     .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions for the native model (1 = stock OpenWhisk; the native bench completes 10,000 tasks at 32)', positiveInt, 1)
     .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions for the native model (stock default 256, max 512)', positiveInt)
     .option('--out <file>', 'JSON report path', 'bench-results/streaming-fanout.json')

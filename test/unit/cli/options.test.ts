@@ -33,7 +33,7 @@ describe('refused option values', () => {
     ['sweep --start-limit all', "option '--start-limit <n>' argument 'all' is invalid. expected a whole number (0 or more)"],
     ['local --port 65536', "option '--port <port>' argument '65536' is invalid. expected a port number 0..65535"],
     ['local --couch-port abc', "option '--couch-port <port>' argument 'abc' is invalid. expected a port number 0..65535"],
-    ['local --container-nice 20', "option '--container-nice <n>' argument '20' is invalid. expected an integer 1..19"],
+    ['local --container-nice 20', "option '--container-nice <n>' argument '20' is invalid. expected an integer 0..19"],
     ['local --user-memory 0', "option '--user-memory <mb>' argument '0' is invalid. expected a positive integer"],
   ])('`whiskflow %s` is refused, naming the option and the value', async (commandLine, message) => {
     const args = commandLine.split(' ');
@@ -48,7 +48,7 @@ describe('option value parsers', () => {
     ['positiveInteger', positiveInteger, ['1', '8', '1e3'], ['0', '-1', '1.5', 'abc', '', '12abc']],
     ['nonNegativeInteger', nonNegativeInteger, ['0', '120000'], ['-1', '0.5', 'abc']],
     ['portNumber', portNumber, ['0', '3233', '65535'], ['-1', '65536', '80.5', 'http']],
-    ['niceLevel', niceLevel, ['1', '10', '19'], ['0', '20', '-5', 'low']],
+    ['niceLevel', niceLevel, ['0', '1', '10', '19'], ['20', '-5', '1.5', 'low']],
   ])('%s accepts and refuses what it says', (_name, parse, accepted, refused) => {
     for (const value of accepted) expect(parse(value)).toBe(Number(value));
     for (const value of refused) expect(() => parse(value)).toThrow(expect.objectContaining({ code: 'commander.invalidArgument' }));

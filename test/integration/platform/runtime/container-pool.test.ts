@@ -5,8 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import os from 'node:os';
 import * as path from 'node:path';
-import { createNodeRuntime, type ActionRuntime, type RunOutcome } from '../../../../lib/platform/runtime';
+import { DEFAULT_CONTAINER_NICE, createNodeRuntime, type ActionRuntime, type RunOutcome } from '../../../../lib/platform/runtime';
 import { compileRuntime, type CompiledRuntime } from './compiled-runtime';
 import { eventually, isProcessAlive, nodeAction, runRequest } from './fixtures';
 
@@ -29,7 +30,7 @@ const SLEEP_ACTION = 'function main(p) { return new Promise((resolve) => setTime
 let compiled: CompiledRuntime;
 const runtimes: ActionRuntime[] = [];
 
-function newRuntime(options: { maxContainers?: number; userMemoryMb?: number; idleTimeoutMs?: number; prewarmCount?: number } = {}): ActionRuntime {
+function newRuntime(options: { maxContainers?: number; userMemoryMb?: number; idleTimeoutMs?: number; prewarmCount?: number; containerNice?: number } = {}): ActionRuntime {
   const runtime = createNodeRuntime({ proxyPath: compiled.proxyPath, ...options });
   runtimes.push(runtime);
   return runtime;
@@ -74,6 +75,22 @@ describe('intra-container concurrency', () => {
     const outcomes = await Promise.all([1, 2].map(() => runtime.run(action, runRequest(action, { ms: 200 }))));
     expect(outcomes.map((o) => o.cold)).toEqual([true, true]);
     expect(outcomes[0]?.result['pid']).not.toBe(outcomes[1]?.result['pid']);
+  });
+});
+
+describe('container priority', () => {
+  const PRIORITY_ACTION = "function main() { return { priority: require('os').getPriority() }; }";
+
+  it('runs containers 10 below the platform\'s CPU priority by default, and at the given niceness, 0 being the same', async () => {
+    const own = os.getPriority();
+    const priorityIn = async (runtime: ActionRuntime) => {
+      const action = nodeAction(PRIORITY_ACTION);
+      return (await runtime.run(action, runRequest(action))).result['priority'];
+    };
+    expect(await priorityIn(newRuntime())).toBe(Math.min(19, own + DEFAULT_CONTAINER_NICE));
+    expect(DEFAULT_CONTAINER_NICE).toBe(10);
+    expect(await priorityIn(newRuntime({ containerNice: 3 }))).toBe(Math.min(19, own + 3));
+    expect(await priorityIn(newRuntime({ containerNice: 0 }))).toBe(own);
   });
 });
 
