@@ -33,7 +33,7 @@ import { toWorkflow } from '../../lib/model/parse';
 import { deployRuntime, deployWorkflow, type ManagementClient } from '../../lib/triggers/manager';
 import { requestRun } from '../../lib/engine/native/run-client';
 import { describeRun } from '../../lib/engine/native/run-view';
-import type { DeliveryClient } from '../../lib/report/deliver';
+import { ruleOutcomes, type DeliveryClient } from '../../lib/report/deliver';
 import { settle, startChildPlatform, type ChildPlatform } from './lib/child-platform';
 import { childrenCpuMs, commandLine, descendants, readCpu } from './lib/proc';
 import { hostInfo, messageOf, phaseRunner, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
@@ -139,6 +139,35 @@ function reportingPath(noop: ActivationSummary, conductors: readonly ActivationS
     reportingConductorMs: reporterEnd - reporter.start,
     ...(lastResultAt !== undefined ? { reportingConductorEndToLastResultMs: lastResultAt - reporterEnd } : {}),
   };
+}
+
+/**
+ * After the last map task's reporting conductor: its trigger fire (the conductor's result names the
+ * trigger activation), and the orchestrator activation the rule started for it (the trigger
+ * activation's rule line), so that the join's first part splits into conductor → fire →
+ * orchestrator start → its store and invoke steps.
+ */
+async function lastCompletionPath(ow: Client, noop: ActivationSummary, conductors: readonly ActivationSummary[]): Promise<FanoutResult['lastCompletion']> {
+  const cause = (noop as { cause?: string }).cause;
+  const noopEnd = noop.end ?? noop.start;
+  const reporter = cause ? conductors.filter((record) => (record as { cause?: string }).cause === cause && record.start >= noop.start).sort((a, b) => a.start - b.start).at(-1) : undefined;
+  if (!reporter) return undefined;
+  try {
+    const reported = await ow.activations.get({ name: reporter.activationId });
+    const triggerActivationId = (reported.response?.result as { params?: { triggerActivation?: string } } | undefined)?.params?.triggerActivation;
+    if (!triggerActivationId) return undefined;
+    const fire = await ow.activations.get({ name: triggerActivationId });
+    const ruleLine = ruleOutcomes(fire.logs as unknown[] | undefined).find((line) => line.success && line.activationId);
+    const orchestrator = ruleLine?.activationId ? await ow.activations.get({ name: ruleLine.activationId }) : undefined;
+    const trace = (orchestrator?.response?.result as { trace?: OrchestratorTrace } | undefined)?.trace;
+    return {
+      noopEndToFireMs: fire.start - noopEnd,
+      ...(orchestrator ? { fireToOrchestratorStartMs: orchestrator.start - fire.start, orchestratorMs: (orchestrator.end ?? orchestrator.start) - orchestrator.start } : {}),
+      ...(trace ? { orchestratorTimeline: trace.timeline } : {}),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The activation that decided the join (the reduce stage's claimer) and where its time went. */
@@ -436,6 +465,8 @@ interface FanoutResult {
   joinLatencyMs: number;
   /** How the last map no-op's completion travelled: its end → the conductor run that reports it → the last map result stored. */
   lastMapTask: { noopEndToReportingConductorStartMs?: number; reportingConductorMs?: number; reportingConductorEndToLastResultMs?: number };
+  /** The last map task's completion: no-op end → its trigger fire → the orchestrator activation handling it (start, duration, store/invoke steps). */
+  lastCompletion?: { noopEndToFireMs: number; fireToOrchestratorStartMs?: number; orchestratorMs?: number; orchestratorTimeline?: string[] } | undefined;
   /** The same join from the store: last map result written → reduce stage claimed. */
   storeJoin: { lastMapResultAt?: number; reduceStageStartedAt?: number; lastResultToReduceStageMs?: number; reduceStageToReduceNoopStartMs?: number };
   /** The orchestrator activation that claimed the reduce stage (the join): when it started after the last map no-op ended, and its trace. */
@@ -513,6 +544,7 @@ async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
       ...(reduceStage ? { reduceStageToReduceNoopStartMs: reduceStart - reduceStage.startedAt } : {}),
     },
     lastMapTask: lastMap ? reportingPath(lastMap, conductors, mapStage?.endedAt) : {},
+    lastCompletion: lastMap ? await lastCompletionPath(ow, lastMap, conductors) : undefined,
     ...(reduceStage ? await joinActivation(ow, store, runId, reduceStage.seq, lastMapEnd) : {}),
     mapNoopActivations: maps.length,
     reduceNoopActivations: reduces.length,
