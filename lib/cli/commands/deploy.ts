@@ -1,6 +1,6 @@
 /** `whiskflow deploy <workflow>`: installs/updates the orchestrator and the workflow's trigger, rule and feeds. */
 import { positiveInteger } from '../options';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { JsonObject } from '../../model/json';
 import { deployRuntime, deployStreamingWorkflow, deployWorkflow, scheduleSweeper, type FeedOptions } from '../../triggers/manager';
 import { parseStreamUrl } from '../../engine/streaming/brokers/stream-url';
@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, conductor, timer); stock OpenWhisk allows 1 unless raised', positiveInteger)
     .option('--memory <MB>', 'limits.memory of the whiskflow actions', positiveInteger)
     .option('--sweep-cron <expression>', 'run whiskflow/sweeper on this schedule (alarms feed): re-delivers completions lost with a dead orchestrator activation')
-    .option('--model <model>', 'execution model: native (trigger, rule, orchestrator actions) or streaming (`whiskflow engine`)', executionModel, 'native')
+    .addOption(new Option('--model <model>', 'execution model: native (trigger, rule, orchestrator actions) or streaming (`whiskflow engine`)').choices(['native', 'streaming']).default('native'))
     .option('--stream <url>', 'with --model streaming: the engine\'s kafka://… or redis://… URL, where `whiskflow run` starts runs')
     .option('--topic-prefix <prefix>', 'with --model streaming: the engine\'s --topic-prefix', '')
     .action(async (file: string, flags: DeployFlags) => {
@@ -78,11 +78,6 @@ export function register(program: Command): void {
       }
       console.log(`run it: whiskflow run ${deployed.workflow} --input '{...}' --wait   or   wsk trigger fire ${deployed.trigger} -p input '{...}'`);
     });
-}
-
-function executionModel(value: string): 'native' | 'streaming' {
-  if (value !== 'native' && value !== 'streaming') throw new InvalidInputError(`--model must be 'native' or 'streaming', got '${value}'`, { flag: '--model', value });
-  return value;
 }
 
 /** Native-only flags make no sense for a workflow that `whiskflow engine` runs: refuse them by name. */

@@ -28,6 +28,7 @@ describe('refused option values', () => {
   it.each([
     ['deploy wf.yaml --concurrency 0', "option '--concurrency <n>' argument '0' is invalid. expected a positive integer"],
     ['deploy wf.yaml --memory 1.5', "option '--memory <MB>' argument '1.5' is invalid. expected a positive integer"],
+    ['deploy wf.yaml --model batch', "option '--model <model>' argument 'batch' is invalid. Allowed choices are native, streaming."],
     ['engine --stream memory:// --activation-poll-ms soon', "option '--activation-poll-ms <ms>' argument 'soon' is invalid. expected a positive integer"],
     ['sweep --stale-after -1', "option '--stale-after <ms>' argument '-1' is invalid. expected a whole number (0 or more)"],
     ['sweep --start-limit all', "option '--start-limit <n>' argument 'all' is invalid. expected a whole number (0 or more)"],

@@ -124,7 +124,7 @@ describe('examples under the native and the streaming model (Redis, Kafka) on on
         await cli('deploy', file);
         await expect(cli('deploy', file, '--model', 'streaming')).rejects.toThrow(/--model streaming needs --stream/);
         await expect(cli('deploy', file, '--model', 'streaming', '--stream', (redis as TestService).url, '--cron', '* * * * *')).rejects.toThrow(/--cron only apply to --model native/);
-        await expect(cli('deploy', file, '--model', 'batch')).rejects.toThrow(/--model must be 'native' or 'streaming'/);
+        await expect(cli('deploy', file, '--model', 'batch')).rejects.toThrow("option '--model <model>' argument 'batch' is invalid. Allowed choices are native, streaming.");
         await cli('deploy', file, '--model', 'streaming', '--stream', (redis as TestService).url, '--topic-prefix', prefix);
         await expect(live.client.triggers.get({ name: 'whiskflow-map-reduce-streamed' })).rejects.toMatchObject({ statusCode: 404 });
         await cli('run', 'map-reduce-streamed', '--input', JSON.stringify({ chunks: [{ numbers: [4, 5] }] }), '--wait', '--timeout', '240');
