@@ -33,6 +33,9 @@
  * never began, and the sweep fires a `run.started` carrying the key and the payload's input into
  * the workflow trigger. If the original was only slow, the two meet at the key's claim and start
  * one run. Only rule lines of the orchestrator count: another rule on the trigger starts no run.
+ * Keyed starts fired before the workflow's last `whiskflow deploy` are left alone: an orchestrator
+ * older than start keys handled them without claiming a key, and firing them again would start
+ * their runs a second time.
  */
 import type { Json, JsonObject } from '../../model/json';
 import { INACTIVE_RULE_STATUS, deliverEvent, ruleOutcomes, type DeliveryClient, type RuleOutcome } from '../../report/deliver';
@@ -102,11 +105,12 @@ export interface LostStartOptions {
  * as it was), or its start key (and the input of the start). `activationId` is the trigger
  * activation that recorded it.
  */
-type Fire = { activationId: string } & ({ runId: string; startKey?: undefined; payload: JsonObject } | { runId?: undefined; startKey: string; input: Json });
+type Fire = { activationId: string; firedAt: number } & ({ runId: string; startKey?: undefined; payload: JsonObject } | { runId?: undefined; startKey: string; input: Json });
 
 /** The parts of a listed trigger activation record that are read. */
 interface TriggerActivation {
   activationId?: string;
+  start?: number;
   response?: { result?: unknown };
   logs?: unknown[];
 }
@@ -128,7 +132,7 @@ export async function restartLostStarts(options: LostStartOptions): Promise<Lost
       if (listed.cut && !report.startWindowCut.includes(workflow.name)) report.startWindowCut.push(workflow.name);
       for (const fire of listed.fires) if (!fires.has(startedDocId(fire))) fires.set(startedDocId(fire), fire);
     }
-    const checked = [...fires.values()].filter((fire) => !only || (fire.runId !== undefined && only.has(fire.runId)));
+    const checked = [...fires.values()].filter((fire) => (only ? fire.runId !== undefined && only.has(fire.runId) : fire.runId !== undefined || fire.firedAt >= workflow.deployedAt));
     report.startsChecked += checked.length;
     const existing = await existingDocs(options.store, checked.map(startedDocId));
     for (const fire of checked) {
@@ -179,12 +183,13 @@ async function startFires(client: ActivationListClient, trigger: string, since: 
 
 function startFiresOf(record: TriggerActivation): Fire[] {
   if (typeof record.activationId !== 'string') return [];
+  const firedAt = typeof record.start === 'number' ? record.start : 0;
   const payload = withoutConfiguration(record.response?.result);
   const start = payload && startRequestOf(payload);
   if (!payload || !start) return [];
-  if ('runId' in start) return [{ runId: start.runId, payload: cloudEventOf(payload), activationId: record.activationId }];
+  if ('runId' in start) return [{ runId: start.runId, payload: cloudEventOf(payload), activationId: record.activationId, firedAt }];
   const keys = start.startKey ? [start.startKey] : keysOfRuleLines(ruleOutcomes(record.logs), record.activationId);
-  return keys.map((startKey) => ({ startKey, input: start.input, activationId: record.activationId! }));
+  return keys.map((startKey) => ({ startKey, input: start.input, activationId: record.activationId!, firedAt }));
 }
 
 /**

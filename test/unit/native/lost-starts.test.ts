@@ -148,6 +148,21 @@ describe('sweeping runs whose start was lost', () => {
     expect(await sweep(store, client, {}, ['r-any'])).toMatchObject({ startsChecked: 0, restarted: [] });
   });
 
+  it('leaves alone keyed starts fired before the workflow was last deployed (an older orchestrator claimed no keys for them)', async () => {
+    const store = await storeWithWorkflow();
+    const old = NOW - 10 * 60_000;
+    await store.upsert(docIds.workflow('wf'), { ...(await store.get<WorkflowDoc>(docIds.workflow('wf')))!, deployedAt: old + 1 });
+    const { client, fired } = fakePlatform([
+      fireRecord('before-deploy', old, { input: 1 }, { statusCode: 0, success: true, activationId: 'o-old' }),
+      fireRecord('after-deploy', old + 2, { input: 2 }, { statusCode: 0, success: true, activationId: 'o-new' }),
+      // Named runs are checked whenever they were fired: their head is what tells.
+      fireRecord('named-before', old - 1, started('r-named')),
+    ]);
+    const report = await sweep(store, client);
+    expect(report.restarted.map((item) => item.startKey ?? item.runId)).toEqual(['a-o-new', 'r-named']);
+    expect(fired).toHaveLength(2);
+  });
+
   it('one start that names no run is one run: the sweep\'s fire and the original arriving late meet at the start key, and a second sweep finds the key', async () => {
     const store = await storeWithWorkflow();
     const plain = { input: { value: 7 } };
