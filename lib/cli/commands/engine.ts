@@ -14,6 +14,8 @@ import { startStreamRun, DEFAULT_TOPICS, type StreamTrigger, type StreamTopics }
 import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
 import { InvalidInputError } from '../../errors';
+import type { Json } from '../../model/json';
+import type { Workflow } from '../../model/workflow';
 import { MemoryRunStore } from '../../store/memory';
 import { startEnginesOnStream } from '../engines';
 import { positiveInteger } from '../options';
@@ -61,6 +63,8 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
     orchestration: `${options.topicPrefix ?? ''}${DEFAULT_TOPICS.orchestration}`,
   };
   const selfReporting = new Set(options.selfReporting);
+  // A bad --run is refused before the engines start taking work from the stream.
+  const firstRun = options.run === undefined ? undefined : runRequestOf(options, workflows);
 
   const running = await startEnginesOnStream({
     streamUrl: options.stream,
@@ -81,12 +85,9 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
   console.log(`engine ${options.consumer} on ${redactStreamUrl(options.stream)}, topics ${topics.completions} → ${topics.orchestration}, store ${store.description}`);
   console.log(`workflows: ${workflows.map((workflow) => workflow.name).join(', ') || '(deployed ones only)'}`);
 
-  if (options.run !== undefined) {
-    const [workflow] = workflows;
-    if (!workflow || workflows.length !== 1) throw new InvalidInputError('--run needs exactly one --workflow', { workflows: workflows.length });
-    const input = readInput(typeof options.run === 'string' ? options.run : undefined);
-    const runId = await startStreamRun(running.stream, { workflow: workflow.name, input, topic: topics.completions });
-    console.log(`started run ${runId} of ${workflow.name}`);
+  if (firstRun) {
+    const runId = await startStreamRun(running.stream, { ...firstRun, topic: topics.completions });
+    console.log(`started run ${runId} of ${firstRun.workflow}`);
   }
   console.log('ready (Ctrl-C to stop)');
 
@@ -105,6 +106,13 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+}
+
+/** The run `--run` asks for: the one `--workflow`'s name and the input. */
+function runRequestOf(options: EngineCommandOptions, workflows: readonly Workflow[]): { workflow: string; input: Json } {
+  const [workflow] = workflows;
+  if (!workflow || workflows.length !== 1) throw new InvalidInputError('--run needs exactly one --workflow', { workflows: workflows.length });
+  return { workflow: workflow.name, input: readInput(typeof options.run === 'string' ? options.run : undefined) };
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { readTriggers, register } from '../../../lib/cli/commands/engine';
+import { startEnginesOnStream } from '../../../lib/cli/engines';
+
+jest.mock('../../../lib/cli/engines', () => ({ startEnginesOnStream: jest.fn(async () => { throw new Error('engines started'); }) }));
 
 describe('whiskflow engine', () => {
   let dir: string;
@@ -19,6 +22,14 @@ describe('whiskflow engine', () => {
     expect(engine?.options.map((option) => option.long)).toEqual(expect.arrayContaining(['--stream', '--workflow', '--triggers', '--run', '--self-reporting']));
     engine?.exitOverride().configureOutput({ writeErr: () => {} });
     await expect(program.parseAsync(['node', 'whiskflow', 'engine'])).rejects.toMatchObject({ code: 'commander.missingMandatoryOptionValue' });
+  });
+
+  it('refuses a --run without exactly one --workflow before the engines start taking work', async () => {
+    const program = new Command('whiskflow').exitOverride();
+    register(program);
+    await expect(program.parseAsync(['node', 'whiskflow', 'engine', '--stream', 'memory://', '--store', 'memory', '--run', '{}']))
+      .rejects.toMatchObject({ code: 'INVALID_INPUT', message: '--run needs exactly one --workflow' });
+    expect(startEnginesOnStream).not.toHaveBeenCalled();
   });
 
   it('reads a trigger file', () => {
