@@ -48,8 +48,12 @@ export async function startEnginesOnStream(options: EnginesOnStreamOptions): Pro
     stream,
     engines,
     async stop() {
-      await engines.stop();
-      await stream.close();
+      // Also after a failed stop: the broker connections would otherwise outlive the command.
+      try {
+        await engines.stop();
+      } finally {
+        await stream.close();
+      }
     },
   };
 }

@@ -44,6 +44,22 @@ describe('startEnginesOnStream', () => {
     expect(await isOpen(running.stream as MemoryEventStream)).toBe(false);
   });
 
+  it('closes the stream also when stopping the engines fails, and reports why', async () => {
+    const closed = closedStreams();
+    const running = await startEnginesOnStream({ streamUrl: 'memory://', store: new MemoryRunStore(), openwhisk, consumer: 'test' });
+    const failed = new Error('engine stop failed');
+    const stopEngines = running.engines.stop.bind(running.engines);
+    jest.spyOn(running.engines, 'stop').mockImplementationOnce(async () => {
+      await stopEngines();
+      throw failed;
+    });
+
+    await expect(running.stop()).rejects.toBe(failed);
+
+    expect(closed).toEqual([running.stream]);
+    expect(await isOpen(running.stream as MemoryEventStream)).toBe(false);
+  });
+
   it('closes the stream when the Rule Engine fails to start, and reports why it failed', async () => {
     const closed = closedStreams();
     const subscribe = MemoryEventStream.prototype.subscribe;
