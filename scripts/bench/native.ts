@@ -21,9 +21,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import openwhisk from 'openwhisk';
-import { niceLevel } from '../../lib/cli/options';
+import { niceLevel, nonNegativeInteger } from '../../lib/cli/options';
 import { DEFAULT_CONTAINER_NICE } from '../../lib/platform/runtime';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../lib/store/embedded-couch';
 import { createRunStore, type StoreConfig } from '../../lib/store/config';
@@ -128,10 +128,14 @@ async function waitForRunEnd(store: RunStore, runId: string, deadline: number, p
  * composition (both records have the composite activation as `cause`) fires the trigger; the
  * orchestrator activation it starts writes the result.
  */
-function reportingPath(noop: ActivationSummary, conductors: readonly ActivationSummary[], lastResultAt: number | undefined): FanoutResult['lastMapTask'] {
+function reportingConductorOf(noop: ActivationSummary, conductors: readonly ActivationSummary[]): ActivationSummary | undefined {
   const cause = (noop as { cause?: string }).cause;
+  return cause ? conductors.filter((record) => (record as { cause?: string }).cause === cause && record.start >= noop.start).sort((a, b) => a.start - b.start).at(-1) : undefined;
+}
+
+function reportingPath(noop: ActivationSummary, conductors: readonly ActivationSummary[], lastResultAt: number | undefined): FanoutResult['lastMapTask'] {
   const noopEnd = noop.end ?? noop.start;
-  const reporter = cause ? conductors.filter((record) => (record as { cause?: string }).cause === cause && record.start >= noop.start).sort((a, b) => a.start - b.start).at(-1) : undefined;
+  const reporter = reportingConductorOf(noop, conductors);
   if (!reporter) return {};
   const reporterEnd = reporter.end ?? reporter.start;
   return {
@@ -148,9 +152,8 @@ function reportingPath(noop: ActivationSummary, conductors: readonly ActivationS
  * orchestrator start → its store and invoke steps.
  */
 async function lastCompletionPath(ow: Client, noop: ActivationSummary, conductors: readonly ActivationSummary[]): Promise<FanoutResult['lastCompletion']> {
-  const cause = (noop as { cause?: string }).cause;
   const noopEnd = noop.end ?? noop.start;
-  const reporter = cause ? conductors.filter((record) => (record as { cause?: string }).cause === cause && record.start >= noop.start).sort((a, b) => a.start - b.start).at(-1) : undefined;
+  const reporter = reportingConductorOf(noop, conductors);
   if (!reporter) return undefined;
   try {
     const reported = await ow.activations.get({ name: reporter.activationId });
@@ -774,32 +777,26 @@ function printSummary(report: BenchReport): void {
   printTargets(report.targets);
 }
 
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return parsed;
-}
-
 function intList(value: string): number[] {
-  return value.split(',').map((part) => part.trim()).filter(Boolean).map(positiveInt).filter((n) => n > 0);
+  return value.split(',').map((part) => part.trim()).filter(Boolean).map(nonNegativeInteger).filter((n) => n > 0);
 }
 
 const program = new Command('bench-native')
   .description('Benchmark the whiskflow native orchestrator against OpenWhisk sequences and composer, on the local platform')
   .option('--sequence-sizes <list>', 'sequence lengths (no-op tasks); empty to skip', intList, [5, 10, 20, 40, 80])
-  .option('--repetitions <n>', 'timed runs per system and sequence size (after one untimed warm-up)', positiveInt, 3)
+  .option('--repetitions <n>', 'timed runs per system and sequence size (after one untimed warm-up)', nonNegativeInteger, 3)
   .option('--fanout-sizes <list>', 'map sizes for fan-out/fan-in; empty to skip', intList, [10, 100, 1000])
   .option('--fanout-10k', 'also run a 10,000-task map (several minutes on the embedded CouchDB)', false)
-  .option('--max-containers <n>', "the runtime's container limit (platform default 16 thrashes on fan-out: see the report notes)", positiveInt, 48)
+  .option('--max-containers <n>', "the runtime's container limit (platform default 16 thrashes on fan-out: see the report notes)", nonNegativeInteger, 48)
   .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (runtime containerNice; 0 = same priority)', niceLevel, DEFAULT_CONTAINER_NICE)
-  .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, task conductor, timer); 1 = stock OpenWhisk', positiveInt, 1)
-  .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions (stock default 256, max 512)', positiveInt)
+  .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, task conductor, timer); 1 = stock OpenWhisk', nonNegativeInteger, 1)
+  .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions (stock default 256, max 512)', nonNegativeInteger)
   .option('--separate-run-store', "the run store on a pouchdb-server of its own instead of the platform's (counted by the same proxy)", false)
   .option('--no-couch-proxy', 'do not put the counting proxy in front of CouchDB (no request counts)')
-  .option('--run-timeout-ms <ms>', 'base timeout per run (fan-out adds 300 ms per task, sequences 1 s per task)', positiveInt, 60_000)
-  .option('--max-run-ms <ms>', 'upper bound of a fan-out run (the default bound grows by 300 ms per task)', positiveInt)
-  .option('--stall-ms <ms>', 'give up on a fan-out run when no map task completed for this long', positiveInt, 60_000)
-  .option('--map-concurrency <k>', 'map `concurrency` (window) of the fan-out workflow; absent = all at once', positiveInt)
+  .option('--run-timeout-ms <ms>', 'base timeout per run (fan-out adds 300 ms per task, sequences 1 s per task)', nonNegativeInteger, 60_000)
+  .option('--max-run-ms <ms>', 'upper bound of a fan-out run (the default bound grows by 300 ms per task)', nonNegativeInteger)
+  .option('--stall-ms <ms>', 'give up on a fan-out run when no map task completed for this long', nonNegativeInteger, 60_000)
+  .option('--map-concurrency <k>', 'map `concurrency` (window) of the fan-out workflow; absent = all at once', nonNegativeInteger)
   .option('--out <file>', 'JSON report path', 'bench-results/native.json')
   .option('--platform-entry <file>', 'script that runs the platform in a child process', join(__dirname, 'platform-server.js'))
   .option('--actions-dir <dir>', 'webpack bundles of the whiskflow actions', join(__dirname, '../../actions'))

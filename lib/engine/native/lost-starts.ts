@@ -162,23 +162,21 @@ function startTriggers(workflow: WorkflowDoc): string[] {
 }
 
 /**
- * The start fires of `trigger` in `[since, upto]`, one per run or key (the newest), read newest
- * first in pages; `cut` when `max` records were read before the window's start.
+ * The start fires of `trigger` in `[since, upto]`, newest first (the caller keeps the newest of
+ * each run or key), read in pages; `cut` when `max` records were read before the window's start.
  */
 async function startFires(client: ActivationListClient, trigger: string, since: number, upto: number, max: number): Promise<{ fires: Fire[]; cut: boolean }> {
-  const fires = new Map<string, Fire>();
+  const fires: Fire[] = [];
   for (let skip = 0; skip < max; skip += PAGE_SIZE) {
     const limit = Math.min(PAGE_SIZE, max - skip);
     // `upto` is fixed for the whole listing, so fires arriving meanwhile do not shift the pages.
     const page = await withThrottleRetry(`list activations of ${trigger}`,
       () => client.activations.list({ name: trigger, since, upto, limit, skip, docs: true }), { deadline: Date.now() + 60_000 });
     const records = Array.isArray(page) ? (page as TriggerActivation[]) : [];
-    for (const record of records) {
-      for (const fire of startFiresOf(record)) if (!fires.has(startedDocId(fire))) fires.set(startedDocId(fire), fire);
-    }
-    if (records.length < limit) return { fires: [...fires.values()], cut: false };
+    fires.push(...records.flatMap(startFiresOf));
+    if (records.length < limit) return { fires, cut: false };
   }
-  return { fires: [...fires.values()], cut: true };
+  return { fires, cut: true };
 }
 
 function startFiresOf(record: TriggerActivation): Fire[] {

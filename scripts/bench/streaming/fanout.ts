@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import openwhisk from 'openwhisk';
-import { niceLevel } from '../../../lib/cli/options';
+import { niceLevel, positiveInteger } from '../../../lib/cli/options';
 import { DEFAULT_CONTAINER_NICE } from '../../../lib/platform/runtime';
 import { startStreamRun } from '../../../lib/engine/streaming';
 import { createEventStream } from '../../../lib/engine/streaming/stream-connection';
@@ -394,23 +394,17 @@ function systemList(value: string): System[] {
   return systems as System[];
 }
 
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive integer');
-  return parsed;
-}
-
 if (require.main === module) {
   const program = new Command('bench-streaming-fanout')
     .description('fan-out/fan-in of n no-op tasks: native vs streaming (Redis, Kafka) on one local platform')
     .option('--sizes <list>', 'map sizes', sizeList, [10, 100, 1000, 10_000])
     .option('--systems <list>', `systems: ${SYSTEMS.join(',')}`, systemList, [...SYSTEMS])
-    .option('--run-timeout-ms <ms>', 'base time bound per run', positiveInt, 60_000)
-    .option('--per-task-ms <ms>', 'time bound added per task', positiveInt, 300)
-    .option('--max-containers <n>', "the runtime's container limit", positiveInt, 48)
+    .option('--run-timeout-ms <ms>', 'base time bound per run', positiveInteger, 60_000)
+    .option('--per-task-ms <ms>', 'time bound added per task', positiveInteger, 300)
+    .option('--max-containers <n>', "the runtime's container limit", positiveInteger, 48)
     .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (0 = same priority)', niceLevel, DEFAULT_CONTAINER_NICE)
-    .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions for the native model (1 = stock OpenWhisk; the native bench completes 10,000 tasks at 32)', positiveInt, 1)
-    .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions for the native model (stock default 256, max 512)', positiveInt)
+    .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions for the native model (1 = stock OpenWhisk; the native bench completes 10,000 tasks at 32)', positiveInteger, 1)
+    .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions for the native model (stock default 256, max 512)', positiveInteger)
     .option('--out <file>', 'JSON report path', 'bench-results/streaming-fanout.json')
     .action(async (options: FanoutOptions) => {
       const report = await compareFanout(options);
