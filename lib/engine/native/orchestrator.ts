@@ -658,20 +658,61 @@ async function takeOverIfAbandoned(ctx: Handling, id: string): Promise<OwnedClai
   }
 }
 
-/** Invokes the claimed tasks (a few at once), records their activation ids, then arms their timeouts. */
+/**
+ * Invokes the claimed tasks (a few at once), records their activation ids, then arms their timeouts.
+ * The ids are recorded while the invokes go on, a batch at a time: an activation that dies while
+ * starting a wide map (thousands of invokes, many seconds) then leaves only the batches not yet
+ * written without their ids, and only those tasks are started again once their claims' lease has
+ * passed (before, every task it had started).
+ */
 async function invokeClaimed(ctx: Handling, run: RunHead, stageDoc: StageDoc, claims: readonly OwnedClaim[], delayMs: number): Promise<void> {
   const stage = stageOf(run.definition, stageDoc.stageId);
   const invoked: StartedAttempt[] = [];
+  const recorder = new ActivationRecorder(ctx);
   try {
     await forEachLimited(claims, INVOKE_PARALLELISM, async (owned) => {
-      invoked.push(await startAttempt(ctx, run, stageDoc, stage, owned, delayMs));
+      const started = await startAttempt(ctx, run, stageDoc, stage, owned, delayMs);
+      invoked.push(started);
+      recorder.add(started.claim);
     });
   } finally {
     // Also after a failed invoke: what was started must not look abandoned.
-    await recordActivations(ctx, invoked.map((entry) => entry.claim));
+    await recorder.finish();
   }
   for (const entry of invoked) {
     if (entry.timeoutMs !== undefined) await ctx.invoker.scheduleTimeout(entry.context, entry.timeoutMs + delayMs);
+  }
+}
+
+/** Claims whose activation ids are written together (one `_bulk_docs`) while further invokes go on. */
+const RECORD_BATCH = 50;
+
+/** Writes invoked claims' activation ids in batches, one write at a time, in the background. */
+class ActivationRecorder {
+  private pending: OwnedClaim[] = [];
+  private writes: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | undefined;
+
+  constructor(private readonly ctx: Handling) {}
+
+  add(claim: OwnedClaim): void {
+    this.pending.push(claim);
+    if (this.pending.length >= RECORD_BATCH) this.flush();
+  }
+
+  /** Writes what is left and waits for every write; throws the first write's failure. */
+  async finish(): Promise<void> {
+    this.flush();
+    await this.writes;
+    if (this.failure) throw this.failure.error;
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    if (!batch.length) return;
+    this.pending = [];
+    // A failed batch must not keep the later ones from being written.
+    this.writes = this.writes.then(() => recordActivations(this.ctx, batch)).catch((error: unknown) => { this.failure ??= { error }; });
   }
 }
 

@@ -214,6 +214,39 @@ describe('native orchestrator with a stale invocation claim', () => {
   });
 });
 
+describe('native orchestrator starting a wide map', () => {
+  const wide = parseWorkflow('name: wide\nstages:\n  - { id: each, kind: map, action: work, items: $.items }\n');
+  const claimsOf = async (store: MemoryRunStore, count: number) =>
+    Promise.all(Array.from({ length: count }, (_, index) => store.get<InvokeDoc>(docIds.invoke('r', 0, index, 1))));
+
+  it('records the activation ids in batches while the invokes go on, not all at the end', async () => {
+    const t = await setUp(wide);
+    const batches: { size: number; invokedBefore: number }[] = [];
+    const replaceMany = t.store.replaceMany.bind(t.store);
+    t.store.replaceMany = async (docs) => {
+      batches.push({ size: docs.length, invokedBefore: t.invoker.starts.length });
+      return replaceMany(docs);
+    };
+    await handleEvent(t.ctx, { type: 'run.started', eventId: 'e', workflow: 'wide', runId: 'r', input: { items: Array.from({ length: 120 }, (_, i) => i) } });
+    expect(t.invoker.starts).toHaveLength(120);
+    expect(batches.map((batch) => batch.size).reduce((a, b) => a + b, 0)).toBe(120);
+    expect(Math.max(...batches.map((batch) => batch.size))).toBeLessThanOrEqual(50);
+    expect(batches[0]!.invokedBefore).toBeLessThan(120);
+    expect((await claimsOf(t.store, 120)).every((claim) => claim?.activationId?.startsWith('act-'))).toBe(true);
+  });
+
+  it('records every started task when an invoke fails part way, and still fails the activation', async () => {
+    const t = await setUp(wide);
+    let invokes = 0;
+    const failing = { ...t.ctx, invoker: { ...t.invoker, start: async (task: TaskStart) => { if (++invokes === 80) throw new Error('controller gone'); return t.invoker.start(task); }, scheduleTimeout: t.invoker.scheduleTimeout.bind(t.invoker) } };
+    await expect(handleEvent(failing, { type: 'run.started', eventId: 'e', workflow: 'wide', runId: 'r', input: { items: Array.from({ length: 120 }, (_, i) => i) } })).rejects.toThrow('controller gone');
+    const claims = await claimsOf(t.store, 120);
+    const recorded = claims.filter((claim) => claim?.activationId);
+    expect(recorded).toHaveLength(t.invoker.starts.length);
+    expect(new Set(recorded.map((claim) => claim!.activationId))).toEqual(new Set(t.invoker.starts.map((_, i) => `act-${i + 1}`)));
+  });
+});
+
 describe('native orchestrator transitions', () => {
   const chain = parseWorkflow('name: chain\nstages:\n  - { id: a, kind: task, action: a, resultPath: $.a }\n  - { id: b, kind: task, action: b, resultPath: $.b }\n');
 
