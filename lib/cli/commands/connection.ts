@@ -9,12 +9,12 @@ import { loadConfig } from '../../config';
 import { createRunStore, storeConfigFromEnv, type StoreConfig } from '../../store/config';
 import type { RunStore } from '../../store/run-store';
 import type { ActionsClient } from '../../engine/native/invoker';
-import type { ActivationListClient } from '../../engine/native/lost-starts';
+import type { ActivationListClient, TriggerReadClient } from '../../engine/native/lost-starts';
 import type { DeliveryClient } from '../../report';
 import type { ManagementClient } from '../../triggers/manager';
 
 /** The `openwhisk` client as the parts of whiskflow that use it see it. */
-export type WhiskClient = ManagementClient & DeliveryClient & ActionsClient & ActivationListClient;
+export type WhiskClient = ManagementClient & DeliveryClient & ActionsClient & ActivationListClient & TriggerReadClient;
 
 export const LOCAL_APIHOST = 'http://127.0.0.1:3233';
 /** The standalone OpenWhisk's well-known guest key (public, not a secret). */

@@ -36,13 +36,19 @@
  * Keyed starts fired before the workflow's last `whiskflow deploy` are left alone: an orchestrator
  * older than start keys handled them without claiming a key, and firing them again would start
  * their runs a second time.
+ *
+ * Which workflows: those with a `workflow/<name>` document (`whiskflow deploy`), and those deployed
+ * with wskdeploy from `whiskflow manifest`, which have none: their trigger carries the workflow's
+ * name and definition, so `whiskflow-*` triggers of no documented workflow are read (one GET each),
+ * and the trigger's last update stands for the deploy. A feed's trigger is listed only if the
+ * namespace's trigger listing has it.
  */
 import type { Json, JsonObject } from '../../model/json';
 import { INACTIVE_RULE_STATUS, deliverEvent, ruleOutcomes, type DeliveryClient, type RuleOutcome } from '../../report/deliver';
 import { docIds, type WorkflowDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { DEFINITION_PARAM } from '../../triggers/manifest';
-import { ORCHESTRATOR_ACTION, STORE_PARAM, WORKFLOW_PARAM, changesTrigger, cronTrigger } from '../../triggers/names';
+import { ORCHESTRATOR_ACTION, STORE_PARAM, SWEEP_TRIGGER, WORKFLOW_PARAM, changesTrigger, cronTrigger, workflowTrigger } from '../../triggers/names';
 import { keyedStartEvent, startKeys, startRequestOf, toPayload } from './events';
 import { withThrottleRetry } from './throttle';
 
@@ -66,7 +72,18 @@ export interface ActivationListClient {
   };
 }
 
-export type LostStartClient = DeliveryClient & ActivationListClient;
+/**
+ * The `triggers.list` and `triggers.get` of the openwhisk client: which feed triggers exist, and
+ * the workflows deployed with wskdeploy (their trigger carries the definition, no document does).
+ */
+export interface TriggerReadClient {
+  triggers: {
+    list(options: { limit?: number; skip?: number }): Promise<unknown>;
+    get(options: { name: string }): Promise<unknown>;
+  };
+}
+
+export type LostStartClient = DeliveryClient & ActivationListClient & TriggerReadClient;
 
 /** A start that was fired but never created its run: fired again by the sweep. */
 export interface RestartedRun {
@@ -115,6 +132,24 @@ interface TriggerActivation {
   logs?: unknown[];
 }
 
+/**
+ * A workflow whose starts are looked for: deployed by `whiskflow deploy` (its `workflow/<name>`
+ * document), or by wskdeploy from `whiskflow manifest` (found by its trigger). `deployedAt`: keyed
+ * starts fired before it are left alone.
+ */
+interface StartedWorkflow {
+  name: string;
+  trigger: string;
+  deployedAt: number;
+}
+
+/** The parts of a trigger (listing or GET) that are read. */
+interface TriggerEntity {
+  name?: string;
+  updated?: number;
+  parameters?: { key: string; value: unknown }[];
+}
+
 /** The document whose existence says the fire's start began: the run head, or the start key's claim. */
 const startedDocId = (fire: Fire): string => (fire.runId !== undefined ? docIds.run(fire.runId) : docIds.start(fire.startKey));
 
@@ -124,10 +159,11 @@ export async function restartLostStarts(options: LostStartOptions): Promise<Lost
   const since = options.now - lookbackMs;
   if (since > options.staleBefore || maxActivations <= 0) return report;
   const only = options.runIds ? new Set(options.runIds) : undefined;
-  for (const workflow of await nativeWorkflows(options.store)) {
+  const { workflows, triggers } = await startedWorkflows(options.store, options.client);
+  for (const workflow of workflows) {
     const fires = new Map<string, Fire>();
     // Named runs are started through the workflow's own trigger (`whiskflow run`); feeds name none.
-    for (const trigger of only ? [workflow.trigger] : startTriggers(workflow)) {
+    for (const trigger of only ? [workflow.trigger] : startTriggers(workflow, triggers)) {
       const listed = await startFires(options.client, trigger, since, options.staleBefore, maxActivations);
       if (listed.cut && !report.startWindowCut.includes(workflow.name)) report.startWindowCut.push(workflow.name);
       for (const fire of listed.fires) if (!fires.has(startedDocId(fire))) fires.set(startedDocId(fire), fire);
@@ -150,15 +186,72 @@ export async function restartLostStarts(options: LostStartOptions): Promise<Lost
   return report;
 }
 
+/**
+ * The native workflows, and the names of the namespace's triggers. Those with a document first; then
+ * `whiskflow-*` triggers that belong to none of them are read, and a trigger that carries a
+ * workflow's name and definition under the workflow's trigger name is a wskdeploy deployment.
+ */
+async function startedWorkflows(store: RunStore, client: TriggerReadClient): Promise<{ workflows: StartedWorkflow[]; triggers: Set<string> }> {
+  const [documented, triggers] = await Promise.all([nativeWorkflows(store), triggerNames(client)]);
+  const workflows: StartedWorkflow[] = documented.map(({ name, trigger, deployedAt }) => ({ name, trigger, deployedAt }));
+  const known = new Set([SWEEP_TRIGGER, ...workflows.flatMap(allStartTriggers)]);
+  // Shortest first: a workflow's trigger before its feeds' triggers, which are then known.
+  const unknown = [...triggers].filter((name) => name.startsWith(workflowTrigger('')) && !known.has(name)).sort((a, b) => a.length - b.length);
+  for (const name of unknown) {
+    if (known.has(name)) continue;
+    const deployed = await manifestWorkflow(client, name);
+    if (!deployed) continue;
+    workflows.push(deployed);
+    for (const trigger of allStartTriggers(deployed)) known.add(trigger);
+  }
+  return { workflows, triggers };
+}
+
 /** Workflows deployed for the native model (a streaming one has no trigger that starts it). */
 async function nativeWorkflows(store: RunStore): Promise<WorkflowDoc[]> {
   const rows = await store.listByPrefix<WorkflowDoc>(docIds.workflowsPrefix(), { includeDocs: true });
   return rows.flatMap((row) => (row.doc && row.doc.type === 'workflow' && row.doc.model !== 'streaming' ? [row.doc] : []));
 }
 
-/** The triggers whose rules start the workflow's runs: its own, and those of its feeds (listing one that does not exist lists nothing). */
-function startTriggers(workflow: WorkflowDoc): string[] {
+/** Every trigger name of the namespace, in pages of OpenWhisk's list limit. */
+async function triggerNames(client: TriggerReadClient): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (let skip = 0; ; skip += PAGE_SIZE) {
+    const page = await withThrottleRetry('list triggers', () => client.triggers.list({ limit: PAGE_SIZE, skip }), { deadline: Date.now() + 60_000 });
+    const entities = Array.isArray(page) ? (page as TriggerEntity[]) : [];
+    for (const entity of entities) if (typeof entity.name === 'string') names.add(entity.name);
+    if (entities.length < PAGE_SIZE) return names;
+  }
+}
+
+/**
+ * The workflow a trigger deployed from `whiskflow manifest` starts: it carries the workflow's name
+ * and definition, and is named as the workflow's trigger. Its last update stands for the deploy
+ * (wskdeploy updates every entity it deploys); a platform that does not say when leaves keyed starts alone.
+ */
+async function manifestWorkflow(client: TriggerReadClient, triggerName: string): Promise<StartedWorkflow | undefined> {
+  let entity: TriggerEntity;
+  try {
+    entity = (await withThrottleRetry(`get trigger ${triggerName}`, () => client.triggers.get({ name: triggerName }), { deadline: Date.now() + 60_000 })) as TriggerEntity;
+  } catch (error) {
+    // Deleted since the listing.
+    if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
+    throw error;
+  }
+  const parameter = (key: string) => entity.parameters?.find((entry) => entry.key === key)?.value;
+  const name = parameter(WORKFLOW_PARAM);
+  if (typeof name !== 'string' || parameter(DEFINITION_PARAM) === undefined || workflowTrigger(name) !== triggerName) return undefined;
+  return { name, trigger: triggerName, deployedAt: typeof entity.updated === 'number' ? entity.updated : Number.POSITIVE_INFINITY };
+}
+
+/** Names of the triggers whose rules start the workflow's runs: its own, and those of its feeds. */
+function allStartTriggers(workflow: StartedWorkflow): string[] {
   return [workflow.trigger, cronTrigger(workflow.name), changesTrigger(workflow.name)];
+}
+
+/** The start triggers worth listing: the workflow's own, and those of its feeds that exist. */
+function startTriggers(workflow: StartedWorkflow, existing: ReadonlySet<string>): string[] {
+  return allStartTriggers(workflow).filter((trigger) => trigger === workflow.trigger || existing.has(trigger));
 }
 
 /**

@@ -41,7 +41,7 @@ import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
 import { TASK_CONDUCTOR, type TaskInvoker } from './invoker';
 import { restartLostStarts, type LostStartClient, type RestartedRun, type StartWindow } from './lost-starts';
-import { resumeClaimedAttempts, type ClaimedAttempt } from './orchestrator';
+import { resumeClaimedAttempts, type ClaimedAttempt, type RunHead } from './orchestrator';
 
 /** How long an invoked attempt may go without a recorded outcome before its activation is looked at. */
 export const DEFAULT_STALE_AFTER_MS = 120_000;
@@ -152,7 +152,7 @@ async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport)
   for (const row of invokes) if (row.doc) latest.set(row.doc.index, row.doc);
   // A child run's attempt has no task activation to read: the child's own tasks are swept with it.
   for (const [index, claim] of latest) if (claim.childRunId) latest.delete(index);
-  let workflow: WorkflowDoc | undefined;
+  let trigger: string | undefined;
   const neverInvoked: ClaimedAttempt[] = [];
   for (const claim of latest.values()) {
     if (reported.has(claim.index) || (claim.invokedAt ?? claim.claimedAt) > staleBefore) continue;
@@ -166,17 +166,26 @@ async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport)
       report.stillRunning += 1;
       continue;
     }
-    workflow ??= await store.get<WorkflowDoc>(docIds.workflow(run.workflow));
-    if (!workflow) return;
-    const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: claim.seq, index: claim.index, attempt: claim.attempt, trigger: workflow.trigger, stageId: stage.stageId };
+    trigger ??= await triggerOf(store, run);
+    if (!trigger) return;
+    const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: claim.seq, index: claim.index, attempt: claim.attempt, trigger, stageId: stage.stageId };
     const payload = toPayload(taskOutcomeEvent(task, outcome.outcome, outcome.activationId));
-    await deliverEvent(options.client, workflow.trigger, run.workflow, payload, Date.now() + 60_000);
+    await deliverEvent(options.client, trigger, run.workflow, payload, Date.now() + 60_000);
     report.redelivered.push({ runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt, outcome: 'error' in outcome.outcome ? 'failed' : 'completed', activationId: outcome.activationId });
   }
   if (options.resume && neverInvoked.length > 0) {
     const { invoker, namespace, activationId, claimLeaseMs } = options.resume;
     report.resumed += await resumeClaimedAttempts({ store, invoker, namespace, activationId, ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}) }, run.runId, stage.seq, neverInvoked);
   }
+}
+
+/**
+ * The trigger a run's events go to: the run head names it (what its tasks report to). Heads written
+ * before it did have the workflow's document; a wskdeploy deployment has no document, only heads that name it.
+ */
+async function triggerOf(store: RunStore, run: RunDoc): Promise<string | undefined> {
+  const named = (run as Partial<RunHead>).trigger;
+  return typeof named === 'string' ? named : (await store.get<WorkflowDoc>(docIds.workflow(run.workflow)))?.trigger;
 }
 
 /**

@@ -6,7 +6,8 @@
  * nothing; a start that was merely slow (within the stale window, then delivered late) is not
  * started twice. A plain payload (as `wsk trigger fire` or a feed sends it, naming no run) refused
  * the same way is fired again under its start key, and one that began is left alone: the key the
- * trigger activation's rule line names is the one the orchestrator activation claimed.
+ * trigger activation's rule line names is the one the orchestrator activation claimed. The same for
+ * a workflow deployed as wskdeploy deploys `whiskflow manifest` (no workflow document in the store).
  */
 import { join } from 'path';
 import { runStartedEvent, toPayload } from '../../../lib/engine/native/events';
@@ -23,12 +24,20 @@ import { workflowTrigger } from '../../../lib/triggers/names';
 import { sleep, until } from '../../helpers/until';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
 import { exhaustInvocationQuota, nextMinute } from './invocation-quota';
+import { deployManifestTriggers } from './manifest-deployment';
 
 jest.setTimeout(300_000);
 
 const WORKFLOW = 'startless';
 type FireRecord = { activationId: string; start: number; logs?: unknown[] };
 const TRIGGER = workflowTrigger(WORKFLOW);
+const MANIFEST_WORKFLOW = 'startless-manifest';
+const STAGES = `
+stages:
+  - id: twice
+    kind: task
+    action: fixtures/double
+`;
 
 describe('sweeping runs whose start was refused by the rule (stock limits)', () => {
   let deployed: DeployedPlatform;
@@ -36,13 +45,8 @@ describe('sweeping runs whose start was refused by the rule (stock limits)', () 
   beforeAll(async () => {
     deployed = await startDeployedPlatform({ stockLimits: true });
     await deployActionFile(deployed.client, { file: join(ROOT, 'test/fixtures/actions/test-actions.js'), packageName: 'fixtures', mains: ['double'] });
-    await deployWorkflow(deployed.client, deployed.store, parseWorkflow(`
-name: ${WORKFLOW}
-stages:
-  - id: twice
-    kind: task
-    action: fixtures/double
-`));
+    await deployWorkflow(deployed.client, deployed.store, parseWorkflow(`name: ${WORKFLOW}${STAGES}`));
+    await deployManifestTriggers(deployed.client, parseWorkflow(`name: ${MANIFEST_WORKFLOW}${STAGES}`));
   });
 
   afterAll(async () => {
@@ -50,9 +54,9 @@ stages:
   });
 
   /** Fires a run.started as `wsk trigger fire` would (no redelivery): returns the trigger activation record. */
-  async function fireStart(payload: JsonObject): Promise<FireRecord> {
-    const { activationId } = await deployed.client.triggers.invoke({ name: TRIGGER, params: payload });
-    if (!activationId) throw new Error(`${TRIGGER} has no active rule`);
+  async function fireStart(payload: JsonObject, trigger = TRIGGER): Promise<FireRecord> {
+    const { activationId } = await deployed.client.triggers.invoke({ name: trigger, params: payload });
+    if (!activationId) throw new Error(`${trigger} has no active rule`);
     return until('the fire is recorded', async () => (await deployed.client.activations.get({ name: activationId }).catch(() => undefined)) as FireRecord | undefined);
   }
 
@@ -66,10 +70,11 @@ stages:
     await exhaustInvocationQuota(client);
     const lostFire = await fireStart(lost);
     const plainFire = await fireStart({ input: { value: 4 } });
+    const manifestFire = await fireStart({ input: { value: 3 } }, workflowTrigger(MANIFEST_WORKFLOW));
     await sleep(1_000);
     const slowFire = await fireStart(slow);
     // The fires were accepted, and the rule's invoke of the orchestrator refused: the starts are gone.
-    for (const fire of [lostFire, plainFire, slowFire]) expect(ruleOutcomes(fire.logs)).toEqual([expect.objectContaining({ success: false, statusCode: 429 })]);
+    for (const fire of [lostFire, plainFire, manifestFire, slowFire]) expect(ruleOutcomes(fire.logs)).toEqual([expect.objectContaining({ success: false, statusCode: 429 })]);
     await sleep(500);
     expect(await store.get(docIds.run(lostRun))).toBeUndefined();
 
@@ -83,11 +88,15 @@ stages:
     expect(report.restarted).toEqual(expect.arrayContaining([
       expect.objectContaining({ runId: lostRun, workflow: WORKFLOW, lostActivationId: lostFire.activationId }),
       expect.objectContaining({ startKey: plainKey, workflow: WORKFLOW, lostActivationId: plainFire.activationId }),
+      expect.objectContaining({ startKey: `t-${manifestFire.activationId}`, workflow: MANIFEST_WORKFLOW, lostActivationId: manifestFire.activationId }),
     ]));
-    expect(report.restarted).toHaveLength(2);
+    expect(report.restarted).toHaveLength(3);
     expect(await waitForRun(store, lostRun, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded', output: { value: 42 } });
     const plainRun = (await until('the plain start is claimed', () => store.get<StartDoc>(docIds.start(plainKey)))).runId;
     expect(await waitForRun(store, plainRun, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded', input: { value: 4 }, output: { value: 8 } });
+    // The workflow without a document: started from the definition its trigger carries.
+    const manifestRun = (await until('the manifest workflow\'s start is claimed', () => store.get<StartDoc>(docIds.start(`t-${manifestFire.activationId}`)))).runId;
+    expect(await waitForRun(store, manifestRun, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded', workflow: MANIFEST_WORKFLOW, output: { value: 6 } });
 
     // A plain start that was not refused: the orchestrator activation its rule line names claimed it.
     const beganFire = await fireStart({ input: { value: 6 } });
@@ -103,11 +112,11 @@ stages:
     // Everything is stale now: every start began (the sweep's own fire of the plain start carries its key), so nothing is fired again.
     const again = await sweepRuns({ store, client, staleAfterMs: 0 });
     expect(again.restarted).toEqual([]);
-    expect(again.startsChecked).toBeGreaterThanOrEqual(4);
+    expect(again.startsChecked).toBeGreaterThanOrEqual(5);
 
     // Each run was started by one orchestrator activation, and its task ran once.
     const orchestrations = await client.activations.list({ name: 'orchestrator', limit: 200, docs: true } as never) as unknown as { response: { result: { outcome?: string; runId?: string } } }[];
-    for (const runId of [lostRun, slowRun, plainRun, beganRun]) {
+    for (const runId of [lostRun, slowRun, plainRun, manifestRun, beganRun]) {
       const starts = orchestrations.map((activation) => activation.response.result).filter((result) => result.runId === runId && (result.outcome === 'started' || result.outcome === 'duplicate'));
       expect(starts.map((result) => result.outcome)).toEqual(['started']);
       const view = (await describeRun(store, runId))!;

@@ -2,6 +2,7 @@
  * A completion event that never reaches the orchestrator (here: its rule is disabled while the task
  * finishes, as if the orchestrator activation had died) stalls the run; `sweepRuns` reads the
  * task's outcome from its activation records and fires it again, and the run goes on exactly once.
+ * The same for a workflow deployed as wskdeploy deploys `whiskflow manifest` (no workflow document).
  */
 import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
@@ -13,6 +14,7 @@ import { describeRun } from '../../../lib/engine/native/run-view';
 import { sweepRuns } from '../../../lib/engine/native/sweep';
 import { docIds, type InvokeDoc } from '../../../lib/store/run-documents';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { deployManifestTriggers } from './manifest-deployment';
 import { sleep, until } from '../../helpers/until';
 
 jest.setTimeout(180_000);
@@ -23,8 +25,7 @@ describe('sweeping runs whose completion event was lost', () => {
   beforeAll(async () => {
     deployed = await startDeployedPlatform();
     await deployActionFile(deployed.client, { file: join(ROOT, 'test/fixtures/actions/test-actions.js'), packageName: 'fixtures' });
-    await deployWorkflow(deployed.client, deployed.store, parseWorkflow(`
-name: lossy
+    const stages = `
 stages:
   - id: slow
     kind: task
@@ -32,7 +33,9 @@ stages:
   - id: after
     kind: task
     action: fixtures/double
-`));
+`;
+    await deployWorkflow(deployed.client, deployed.store, parseWorkflow(`name: lossy${stages}`));
+    await deployManifestTriggers(deployed.client, parseWorkflow(`name: lossy-manifest${stages}`));
   });
 
   afterAll(async () => {
@@ -40,18 +43,18 @@ stages:
   });
 
   /** Starts a run and lets its first task's completion go nowhere (the rule is off while it finishes). */
-  async function runLosingFirstCompletion(): Promise<string> {
+  async function runLosingFirstCompletion(workflow = 'lossy'): Promise<string> {
     const { client, store } = deployed;
-    const { runId } = await requestRun(client, 'lossy', { ms: 1_500, value: 21 });
+    const { runId } = await requestRun(client, workflow, { ms: 1_500, value: 21 });
     const claim = await until('the task is invoked', async () => {
       const [row] = await store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(runId), { includeDocs: true });
       return row?.doc?.activationId ? row.doc : undefined;
     });
-    await client.rules.disable({ name: workflowRule('lossy') });
+    await client.rules.disable({ name: workflowRule(workflow) });
     try {
       await until('the task conductor finished', async () => client.activations.get({ name: claim.activationId! }).catch(() => undefined));
     } finally {
-      await client.rules.enable({ name: workflowRule('lossy') });
+      await client.rules.enable({ name: workflowRule(workflow) });
     }
     await sleep(500);
     expect(await store.get(docIds.run(runId))).toMatchObject({ status: 'running' });
@@ -74,6 +77,17 @@ stages:
 
     // A second sweep finds nothing to do, and every stage ran its task once.
     expect((await sweepRuns({ store, client, staleAfterMs: 0 }, [runId])).redelivered).toEqual([]);
+    const view = (await describeRun(store, runId))!;
+    expect(view.stages.map((stage) => [stage.stageId, stage.tasks.map((task) => task.attempts.length)])).toEqual([['slow', [1]], ['after', [1]]]);
+  });
+
+  it('repairs a run of a workflow deployed from its wskdeploy manifest: the definition on its trigger, no workflow document', async () => {
+    const { client, store } = deployed;
+    expect(await store.get(docIds.workflow('lossy-manifest'))).toBeUndefined();
+    const runId = await runLosingFirstCompletion('lossy-manifest');
+    const report = await sweepRuns({ store, client, staleAfterMs: 0 }, [runId]);
+    expect(report.redelivered).toEqual([expect.objectContaining({ runId, seq: 0, index: 0, outcome: 'completed' })]);
+    expect(await waitForRun(store, runId, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded', output: { value: 42 } });
     const view = (await describeRun(store, runId))!;
     expect(view.stages.map((stage) => [stage.stageId, stage.tasks.map((task) => task.attempts.length)])).toEqual([['slow', [1]], ['after', [1]]]);
   });

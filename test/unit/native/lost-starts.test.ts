@@ -29,12 +29,29 @@ const started = (runId: string) => toPayload(runStartedEvent('wf', runId, { valu
 
 type Record = ReturnType<typeof fireRecord>;
 
-/** The platform as the sweep sees it: activation listings (newest first, like OpenWhisk's), fires that record themselves. */
-function fakePlatform(records: Record[], options: { activeRule?: boolean } = {}) {
+interface FakeTrigger { name: string; updated: number; parameters: { key: string; value: unknown }[] }
+
+/** The triggers `whiskflow deploy` makes for workflow `wf` with both feeds. */
+const DEPLOYED_TRIGGERS: FakeTrigger[] = ['whiskflow-wf', 'whiskflow-wf-cron', 'whiskflow-wf-changes'].map((name) => ({ name, updated: 0, parameters: [{ key: 'whiskflowWorkflow', value: 'wf' }] }));
+
+/**
+ * The platform as the sweep sees it: activation listings (newest first, like OpenWhisk's), fires that
+ * record themselves, and the namespace's triggers (listed as summaries, read one by one).
+ */
+function fakePlatform(records: Record[], options: { activeRule?: boolean; triggers?: FakeTrigger[] } = {}) {
   const fired: { name: string; params: JsonObject }[] = [];
   const listed: { name: string; since?: number; upto?: number; limit?: number; skip?: number; docs?: boolean }[] = [];
+  const read: string[] = [];
+  const triggers = options.triggers ?? DEPLOYED_TRIGGERS;
   const client: LostStartClient = {
     triggers: {
+      list: async ({ limit = 30, skip = 0 }) => triggers.slice(skip, skip + limit).map(({ name, updated }) => ({ name, updated })),
+      get: async ({ name }) => {
+        read.push(name);
+        const trigger = triggers.find((candidate) => candidate.name === name);
+        if (!trigger) throw Object.assign(new Error('not found'), { statusCode: 404 });
+        return trigger;
+      },
       invoke: async ({ name, params }) => {
         fired.push({ name, params: params! });
         if (options.activeRule === false) return {};
@@ -59,7 +76,7 @@ function fakePlatform(records: Record[], options: { activeRule?: boolean } = {})
       },
     },
   };
-  return { client, fired, listed };
+  return { client, fired, listed, read };
 }
 
 async function storeWithWorkflow(): Promise<MemoryRunStore> {
@@ -161,6 +178,41 @@ describe('sweeping runs whose start was lost', () => {
     const report = await sweep(store, client);
     expect(report.restarted.map((item) => item.startKey ?? item.runId)).toEqual(['a-o-new', 'r-named']);
     expect(fired).toHaveLength(2);
+  });
+
+  it('lists the activations of a feed\'s trigger only when the trigger exists', async () => {
+    const store = await storeWithWorkflow();
+    const { client, listed, read } = fakePlatform([], { triggers: [DEPLOYED_TRIGGERS[0]!, { name: 'audit', updated: 0, parameters: [] }] });
+    await sweep(store, client);
+    expect(listed.map((query) => query.name)).toEqual([TRIGGER]);
+    // Triggers of documented workflows, and triggers that are not whiskflow's, are not read.
+    expect(read).toEqual([]);
+  });
+
+  it('finds a workflow deployed with wskdeploy (no document: its trigger carries the name and definition) and its cron trigger', async () => {
+    const store = new MemoryRunStore();
+    const old = NOW - 10 * 60_000;
+    const inputs = [{ key: 'whiskflowWorkflow', value: 'man' }, { key: 'whiskflowDefinition', value: { name: 'man', stages: [{ id: 'only', kind: 'task', action: 'work' }] } }];
+    const { client, fired, read } = fakePlatform([
+      fireRecord('named', old - 5, toPayload(runStartedEvent('man', 'r-man', 1)), undefined, 'whiskflow-man'),
+      // Keyed starts count from the trigger's last update (wskdeploy's deploy), as from `deployedAt`.
+      fireRecord('before-deploy', old - 1, { input: 1 }, undefined, 'whiskflow-man'),
+      fireRecord('plain', old + 1, { input: 2 }, undefined, 'whiskflow-man'),
+      fireRecord('alarm', old + 2, { input: 3 }, undefined, 'whiskflow-man-cron'),
+    ], {
+      triggers: [
+        // wskdeploy gives the cron trigger the workflow trigger's inputs too.
+        { name: 'whiskflow-man-cron', updated: old, parameters: inputs },
+        { name: 'whiskflow-man', updated: old, parameters: inputs },
+        // Named like whiskflow's, but no workflow's.
+        { name: 'whiskflow-stray', updated: 0, parameters: [{ key: 'whiskflowWorkflow', value: 'other' }, inputs[1]!] },
+      ],
+    });
+    const report = await sweep(store, client);
+    expect(report.restarted.map((item) => [item.workflow, item.startKey ?? item.runId])).toEqual([['man', 't-plain'], ['man', 'r-man'], ['man', 't-alarm']]);
+    expect(fired.map((fire) => fire.name)).toEqual(['whiskflow-man', 'whiskflow-man', 'whiskflow-man']);
+    // The workflow's trigger is read before its cron trigger, which is then known.
+    expect(read).toEqual(['whiskflow-man', 'whiskflow-stray']);
   });
 
   it('one start that names no run is one run: the sweep\'s fire and the original arriving late meet at the start key, and a second sweep finds the key', async () => {

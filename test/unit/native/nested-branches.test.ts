@@ -272,7 +272,7 @@ describe('the sweep and child runs', () => {
   const client = () => {
     const fired: { name: string; params: JsonObject }[] = [];
     const delivery: LostStartClient = {
-      triggers: { invoke: async ({ name, params }) => { fired.push({ name, params: params as JsonObject }); return {}; } },
+      triggers: { invoke: async ({ name, params }) => { fired.push({ name, params: params as JsonObject }); return {}; }, list: async () => [], get: async () => { throw Object.assign(new Error('not found'), { statusCode: 404 }); } },
       actions: { invoke: async () => ({}) },
       activations: { get: async () => { throw Object.assign(new Error('not found'), { statusCode: 404 }); }, list: async () => [] },
     };

@@ -30,7 +30,8 @@ async function seededStore(tasks: { index: number; attempt?: number; activationI
 function fakeClient(records: Record<string, object>) {
   const fired: { name: string; params: Record<string, unknown> }[] = [];
   const client: LostStartClient = {
-    triggers: { invoke: async ({ name, params }) => { fired.push({ name, params: params as Record<string, unknown> }); return {}; } },
+    // No triggers to list: lost run starts are tested in lost-starts.test.ts.
+    triggers: { invoke: async ({ name, params }) => { fired.push({ name, params: params as Record<string, unknown> }); return {}; }, list: async () => [], get: async () => { throw Object.assign(new Error('not found'), { statusCode: 404 }); } },
     actions: { invoke: async () => ({}) },
     activations: {
       get: async ({ name }) => {
@@ -88,6 +89,18 @@ describe('sweepRuns', () => {
 
     const finished = await seededStore([{ index: 0, activationId: 'c0' }], 'succeeded');
     expect(await sweepRuns({ store: finished, client, staleAfterMs: 0, now: () => NOW })).toMatchObject({ runsChecked: 0, redelivered: [] });
+  });
+
+  it('fires to the trigger the run head names, also without the workflow\'s document (a wskdeploy deployment)', async () => {
+    const store = await seededStore([{ index: 0, activationId: 'c0' }]);
+    await store.remove(docIds.workflow('wf'));
+    const head = (await store.get<RunDoc>(docIds.run('r1')))!;
+    await store.replace({ ...head, trigger: 'whiskflow-wf-manifest' });
+    const { client, fired } = fakeClient({ c0: conductor(['c0-1', 'a0', 'c0-2'], {}), a0: action({ sum: 3 }) });
+    const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
+    expect(report.redelivered.map((item) => [item.index, item.outcome])).toEqual([[0, 'completed']]);
+    expect(fired.map((fire) => fire.name)).toEqual(['whiskflow-wf-manifest']);
+    expect(fired[0]!.params).toMatchObject({ data: { task: { trigger: 'whiskflow-wf-manifest' } } });
   });
 
   describe('attempts claimed but never invoked', () => {

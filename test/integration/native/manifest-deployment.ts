@@ -1,0 +1,33 @@
+/**
+ * A workflow deployed the way `wskdeploy -m` deploys what `whiskflow manifest` writes: the
+ * manifest's triggers, whose `inputs` become the trigger's parameters (the workflow's name and its
+ * definition), and its rules; no `workflow/<name>` document in the store. The whiskflow package's
+ * actions come from `deployRuntime` (startDeployedPlatform).
+ *
+ * This is not wskdeploy (the real one cannot be installed here: issue 2), only the manifest's
+ * triggers and rules read as the wskdeploy specification defines `inputs` (a plain value, or
+ * `{ type, value }`), so that what the orchestrator and the sweep do for such deployments is tested.
+ */
+import { buildManifest } from '../../../lib/triggers/manifest';
+import type { Workflow } from '../../../lib/model/workflow';
+import { PACKAGE } from '../../../lib/triggers/names';
+import type { TestClient } from './deployed-platform';
+
+interface ManifestTrigger { inputs?: Record<string, unknown>; feed?: string }
+interface ManifestRule { trigger: string; action: string }
+
+export async function deployManifestTriggers(client: TestClient, workflow: Workflow): Promise<void> {
+  const pkg = (buildManifest(workflow).packages as Record<string, { triggers?: Record<string, ManifestTrigger>; rules?: Record<string, ManifestRule> }>)[PACKAGE]!;
+  for (const [name, trigger] of Object.entries(pkg.triggers ?? {})) {
+    if (trigger.feed) throw new Error(`trigger ${name} has a feed: not deployed by this helper`);
+    const parameters = Object.entries(trigger.inputs ?? {}).map(([key, input]) => ({ key, value: valueOf(input) }));
+    await client.triggers.update({ name, trigger: { parameters } });
+  }
+  for (const [name, rule] of Object.entries(pkg.rules ?? {})) {
+    await client.rules.update({ name, trigger: rule.trigger, action: rule.action });
+  }
+}
+
+function valueOf(input: unknown): unknown {
+  return typeof input === 'object' && input !== null && 'value' in input ? (input as { value: unknown }).value : input;
+}
