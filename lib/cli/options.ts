@@ -9,6 +9,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { InvalidInputError } from '../errors';
+import { CONTAINER_NICE_RANGE } from '../platform/runtime';
 
 export type OptionParser = (value: string) => number;
 
@@ -22,8 +23,8 @@ interface IntegerRange {
 const POSITIVE: IntegerRange = { min: 1, max: Number.POSITIVE_INFINITY, what: 'a positive integer' };
 const NON_NEGATIVE: IntegerRange = { min: 0, max: Number.POSITIVE_INFINITY, what: 'a whole number (0 or more)' };
 const PORT: IntegerRange = { min: 0, max: 65535, what: 'a port number 0..65535' };
-/** How much lower a process's CPU priority is than its parent's (0: the same): the range of nice(1)'s increment. */
-const NICE: IntegerRange = { min: 0, max: 19, what: 'an integer 0..19' };
+/** The platform's container niceness (0: the same priority as the platform). */
+const NICE: IntegerRange = { min: CONTAINER_NICE_RANGE.min, max: CONTAINER_NICE_RANGE.max, what: `an integer ${CONTAINER_NICE_RANGE.min}..${CONTAINER_NICE_RANGE.max}` };
 
 /** 1, 2, 3, ... */
 export const positiveInteger: OptionParser = optionParser(POSITIVE);

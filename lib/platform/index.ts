@@ -79,12 +79,22 @@ export const GUEST_NAMESPACE = 'guest';
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const log = options.log ?? (() => undefined);
   const limits = resolveLimits(options.stockLimits === true, options.limits);
-  const couch = await startEmbeddedCouch({
-    dataDir: path.resolve(options.dataDir ?? '.whiskflow'),
-    port: options.couchPort ?? 0,
-    ...(options.couchUrl ? { externalUrl: options.couchUrl } : {}),
-  });
+  // First: it starts no process until the first activation, and refuses bad options before anything runs.
+  const runtimeOption = options.runtime;
+  const runtime = runtimeOption && 'instance' in runtimeOption ? runtimeOption.instance : createNodeRuntime(runtimeOption ?? {});
+  let couch: Awaited<ReturnType<typeof startEmbeddedCouch>>;
+  try {
+    couch = await startEmbeddedCouch({
+      dataDir: path.resolve(options.dataDir ?? '.whiskflow'),
+      port: options.couchPort ?? 0,
+      ...(options.couchUrl ? { externalUrl: options.couchUrl } : {}),
+    });
+  } catch (error) {
+    await runtime.shutdown();
+    throw error;
+  }
   const cleanups: (() => Promise<void>)[] = [() => couch.stop()];
+  let runtimeInCleanups = false;
   const cleanUp = async () => {
     for (const cleanup of cleanups.reverse()) {
       try { await cleanup(); } catch (error) { log(`stopping the platform: ${ensureError(error).message}`); }
@@ -103,9 +113,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       onError: (error) => log(`writing activation records: ${error.message}`),
     });
     cleanups.push(() => activations.close());
-    const runtimeOption = options.runtime;
-    const runtime = runtimeOption && 'instance' in runtimeOption ? runtimeOption.instance : createNodeRuntime(runtimeOption ?? {});
+    // After the activation store's close in the list, so before it when stopping: activations still running get recorded.
     cleanups.push(() => runtime.shutdown());
+    runtimeInCleanups = true;
 
     let apiHost = '';
     const resolver = new Resolver(entities);
@@ -146,6 +156,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     };
   } catch (error) {
     await cleanUp();
+    if (!runtimeInCleanups) await runtime.shutdown();
     throw error;
   }
 }

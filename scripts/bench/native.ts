@@ -23,7 +23,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import openwhisk from 'openwhisk';
-import { niceLevel, nonNegativeInteger } from '../../lib/cli/options';
+import { niceLevel, nonNegativeInteger, positiveInteger } from '../../lib/cli/options';
+import { numberList } from './lib/option-lists';
 import { DEFAULT_CONTAINER_NICE } from '../../lib/platform/runtime';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../lib/store/embedded-couch';
 import { createRunStore, type StoreConfig } from '../../lib/store/config';
@@ -777,15 +778,11 @@ function printSummary(report: BenchReport): void {
   printTargets(report.targets);
 }
 
-function intList(value: string): number[] {
-  return value.split(',').map((part) => part.trim()).filter(Boolean).map(nonNegativeInteger).filter((n) => n > 0);
-}
-
 const program = new Command('bench-native')
   .description('Benchmark the whiskflow native orchestrator against OpenWhisk sequences and composer, on the local platform')
-  .option('--sequence-sizes <list>', 'sequence lengths (no-op tasks); empty to skip', intList, [5, 10, 20, 40, 80])
+  .option('--sequence-sizes <list>', 'sequence lengths (no-op tasks); empty to skip', numberList(positiveInteger), [5, 10, 20, 40, 80])
   .option('--repetitions <n>', 'timed runs per system and sequence size (after one untimed warm-up)', nonNegativeInteger, 3)
-  .option('--fanout-sizes <list>', 'map sizes for fan-out/fan-in; empty to skip', intList, [10, 100, 1000])
+  .option('--fanout-sizes <list>', 'map sizes for fan-out/fan-in; empty to skip', numberList(positiveInteger), [10, 100, 1000])
   .option('--fanout-10k', 'also run a 10,000-task map (several minutes on the embedded CouchDB)', false)
   .option('--max-containers <n>', "the runtime's container limit (platform default 16 thrashes on fan-out: see the report notes)", nonNegativeInteger, 48)
   .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (runtime containerNice; 0 = same priority)', niceLevel, DEFAULT_CONTAINER_NICE)

@@ -12,7 +12,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { nonNegativeInteger, positiveInteger } from '../../lib/cli/options';
+import { numberList } from './lib/option-lists';
 import openwhisk from 'openwhisk';
 import { startChildPlatform, type ChildPlatform } from './lib/child-platform';
 import { measureHttpBaseline, type HttpBaseline } from './lib/baseline';
@@ -450,27 +452,17 @@ function statusCodeOf(thrown: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return parsed;
-}
-
-function intList(value: string): number[] {
-  return value.split(',').map((part) => positiveInt(part.trim())).filter((n) => n > 0);
-}
-
 const program = new Command('bench-platform')
   .description('Benchmark the local OpenWhisk-compatible platform with the official openwhisk client')
-  .option('--warm-invokes <n>', 'sequential warm blocking invokes', positiveInt, 300)
-  .option('--warm-up-invokes <n>', 'untimed blocking invokes before them (V8 compiles the invoke path meanwhile)', positiveInt, 500)
-  .option('--cold-starts <n>', 'cold starts (a new action each)', positiveInt, 5)
-  .option('--concurrency <list>', 'concurrent non-blocking callers per level', intList, [1, 10, 100, 1000])
-  .option('--min-activations-per-level <n>', 'activations per concurrency level, at least one per caller', positiveInt, 200)
-  .option('--fires <n>', 'trigger fires for fire → action start latency', positiveInt, 20)
-  .option('--completion-timeout-ms <ms>', 'how long to wait for activations of one phase', positiveInt, 120_000)
-  .option('--max-containers <n>', "a cap on the runtime's containers (none when absent)", positiveInt)
-  .option('--user-memory-mb <n>', "the runtime's memory budget for containers (the platform's default when absent)", positiveInt)
+  .option('--warm-invokes <n>', 'sequential warm blocking invokes', nonNegativeInteger, 300)
+  .option('--warm-up-invokes <n>', 'untimed blocking invokes before them (V8 compiles the invoke path meanwhile)', nonNegativeInteger, 500)
+  .option('--cold-starts <n>', 'cold starts (a new action each)', nonNegativeInteger, 5)
+  .option('--concurrency <list>', 'concurrent non-blocking callers per level', numberList(positiveInteger), [1, 10, 100, 1000])
+  .option('--min-activations-per-level <n>', 'activations per concurrency level, at least one per caller', nonNegativeInteger, 200)
+  .option('--fires <n>', 'trigger fires for fire → action start latency', nonNegativeInteger, 20)
+  .option('--completion-timeout-ms <ms>', 'how long to wait for activations of one phase', nonNegativeInteger, 120_000)
+  .option('--max-containers <n>', "a cap on the runtime's containers (none when absent)", nonNegativeInteger)
+  .option('--user-memory-mb <n>', "the runtime's memory budget for containers (the platform's default when absent)", nonNegativeInteger)
   .option('--cpu-profile-dir <dir>', 'write V8 CPU profiles of the platform and its embedded CouchDB there (skews their timings)')
   .option('--out <file>', 'JSON report path', 'bench-results/platform.json')
   .option('--platform-entry <file>', 'script that runs the platform in a child process', join(__dirname, 'platform-server.js'))

@@ -37,7 +37,9 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInteger } from '../../lib/cli/options';
+import { choiceList } from './lib/option-lists';
 import { ConditionEngine, WorkflowCatalog } from '../../lib/engine/streaming';
 import type { EventStream, StreamRecord, Subscription } from '../../lib/engine/streaming/brokers';
 import { STREAM_EVENT_TYPES } from '../../lib/engine/streaming/orchestration-events';
@@ -438,30 +440,20 @@ async function waitFor(what: string, timeoutMs: number, condition: () => boolean
 }
 
 function parseOptions(): Options {
-  const positive = (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive integer');
-    return parsed;
-  };
-  const listOf = <T extends string>(allowed: readonly T[]) => (value: string): T[] => {
-    const list = value.split(',').map((item) => item.trim());
-    for (const item of list) if (!(allowed as readonly string[]).includes(item)) throw new InvalidArgumentError(`expected a comma-separated list of ${allowed.join(', ')}`);
-    return list as T[];
-  };
   const program = new Command('bench-streaming')
-    .option('--backends <list>', 'comma-separated: memory,redis,kafka', listOf<Backend>(['memory', 'redis', 'kafka']), ['memory', 'redis', 'kafka'] as Backend[])
-    .option('--stores <list>', 'run stores: memory,couchdb', listOf<StoreKind>(['memory', 'couchdb']), ['memory', 'couchdb'] as StoreKind[])
-    .option('--runs <n>', 'runs in the backlog (in-memory run store)', positive, 1000)
-    .option('--couch-runs <n>', 'runs in the backlog with the CouchDB run store', positive, 20)
-    .option('--elements <n>', 'map elements (completion events) per run', positive, 50)
-    .option('--partitions <n>', 'partitions of the completion topic', positive, 8)
-    .option('--latency-runs <n>', 'runs in the latency measurement (in-memory run store)', positive, 200)
-    .option('--couch-latency-runs <n>', 'runs in the latency measurement with the CouchDB run store', positive, 20)
-    .option('--latency-elements <n>', 'map elements per run in the latency measurement', positive, 10)
-    .option('--latency-rate <n>', 'completion events per second offered in the latency measurement', positive, 1000)
-    .option('--couch-latency-rate <n>', 'the same with the CouchDB run store (kept below its throughput, or it measures a queue)', positive, 20)
+    .option('--backends <list>', 'comma-separated: memory,redis,kafka', choiceList<Backend>(['memory', 'redis', 'kafka']), ['memory', 'redis', 'kafka'] as Backend[])
+    .option('--stores <list>', 'run stores: memory,couchdb', choiceList<StoreKind>(['memory', 'couchdb']), ['memory', 'couchdb'] as StoreKind[])
+    .option('--runs <n>', 'runs in the backlog (in-memory run store)', positiveInteger, 1000)
+    .option('--couch-runs <n>', 'runs in the backlog with the CouchDB run store', positiveInteger, 20)
+    .option('--elements <n>', 'map elements (completion events) per run', positiveInteger, 50)
+    .option('--partitions <n>', 'partitions of the completion topic', positiveInteger, 8)
+    .option('--latency-runs <n>', 'runs in the latency measurement (in-memory run store)', positiveInteger, 200)
+    .option('--couch-latency-runs <n>', 'runs in the latency measurement with the CouchDB run store', positiveInteger, 20)
+    .option('--latency-elements <n>', 'map elements per run in the latency measurement', positiveInteger, 10)
+    .option('--latency-rate <n>', 'completion events per second offered in the latency measurement', positiveInteger, 1000)
+    .option('--couch-latency-rate <n>', 'the same with the CouchDB run store (kept below its throughput, or it measures a queue)', positiveInteger, 20)
     .option('--out <file>', 'report file', 'bench-results/streaming.json')
-    .option('--interleave <n>', 'runs whose events are interleaved in the throughput backlog (one produce call per round of them); the engine batches whole runs of such a group', positive, 20)
+    .option('--interleave <n>', 'runs whose events are interleaved in the throughput backlog (one produce call per round of them); the engine batches whole runs of such a group', positiveInteger, 20)
     .option('--cpu-profile <dir>', 'write a V8 CPU profile of each throughput drain into this directory (profiling slows the engine: not for the headline numbers)')
     .parse(process.argv);
   return program.opts<Options>();

@@ -5,10 +5,12 @@
 import * as os from 'node:os';
 import { ContainerPool } from './pool';
 import { resolveActionNodePath, resolveProxyPath } from './proxy-path';
+import { checkRuntimeOptions } from './runtime-options';
 import type { ActionRuntime } from './types';
 
 export type { ActionRuntime, RunnableAction, RunOutcome, RunRequest, RunStatus, RuntimeStats } from './types';
 export { ACTIVATION_SENTINEL } from './messages';
+export { CONTAINER_NICE_RANGE } from './runtime-options';
 
 export interface NodeRuntimeOptions {
   /**
@@ -77,15 +79,17 @@ export const DEFAULT_PREWARM_COUNT = 1;
  */
 export const DEFAULT_CONTAINER_NICE = 10;
 
+/** Throws InvalidInputError when a numeric option is out of its range (see runtime-options.ts). */
 export function createNodeRuntime(options: NodeRuntimeOptions = {}): ActionRuntime {
+  checkRuntimeOptions(options);
   return new ContainerPool({
-    userMemoryMb: Math.max(1, options.userMemoryMb ?? defaultUserMemoryMb()),
-    maxContainers: options.maxContainers === undefined ? Number.POSITIVE_INFINITY : Math.max(1, options.maxContainers),
+    userMemoryMb: options.userMemoryMb ?? defaultUserMemoryMb(),
+    maxContainers: options.maxContainers ?? Number.POSITIVE_INFINITY,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-    prewarmCount: Math.max(0, options.prewarmCount ?? DEFAULT_PREWARM_COUNT),
+    prewarmCount: options.prewarmCount ?? DEFAULT_PREWARM_COUNT,
     nodePath: options.nodePath ?? process.execPath,
     proxyPath: options.proxyPath ?? resolveProxyPath(),
     moduleSearchPath: options.moduleSearchPath ?? resolveActionNodePath(),
-    containerNice: Math.min(19, Math.max(0, Math.floor(options.containerNice ?? DEFAULT_CONTAINER_NICE))),
+    containerNice: options.containerNice ?? DEFAULT_CONTAINER_NICE,
   });
 }

@@ -17,9 +17,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import openwhisk from 'openwhisk';
 import { niceLevel, positiveInteger } from '../../../lib/cli/options';
+import { choiceList, numberList } from '../lib/option-lists';
 import { DEFAULT_CONTAINER_NICE } from '../../../lib/platform/runtime';
 import { startStreamRun } from '../../../lib/engine/streaming';
 import { createEventStream } from '../../../lib/engine/streaming/stream-connection';
@@ -382,23 +383,11 @@ function printSummary(report: BenchReport): void {
   printTargets(report.targets);
 }
 
-function sizeList(value: string): number[] {
-  const sizes = value.split(',').map((part) => Number(part.trim()));
-  if (sizes.some((size) => !Number.isInteger(size) || size < 1)) throw new InvalidArgumentError('expected positive integers, e.g. 10,100,1000');
-  return sizes;
-}
-
-function systemList(value: string): System[] {
-  const systems = value.split(',').map((part) => part.trim());
-  for (const system of systems) if (!(SYSTEMS as readonly string[]).includes(system)) throw new InvalidArgumentError(`expected some of ${SYSTEMS.join(', ')}`);
-  return systems as System[];
-}
-
 if (require.main === module) {
   const program = new Command('bench-streaming-fanout')
     .description('fan-out/fan-in of n no-op tasks: native vs streaming (Redis, Kafka) on one local platform')
-    .option('--sizes <list>', 'map sizes', sizeList, [10, 100, 1000, 10_000])
-    .option('--systems <list>', `systems: ${SYSTEMS.join(',')}`, systemList, [...SYSTEMS])
+    .option('--sizes <list>', 'map sizes', numberList(positiveInteger), [10, 100, 1000, 10_000])
+    .option('--systems <list>', `systems: ${SYSTEMS.join(',')}`, choiceList(SYSTEMS), [...SYSTEMS])
     .option('--run-timeout-ms <ms>', 'base time bound per run', positiveInteger, 60_000)
     .option('--per-task-ms <ms>', 'time bound added per task', positiveInteger, 300)
     .option('--max-containers <n>', "the runtime's container limit", positiveInteger, 48)

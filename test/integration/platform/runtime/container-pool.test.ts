@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import os from 'node:os';
 import * as path from 'node:path';
+import { startPlatform } from '../../../../lib/platform';
 import { DEFAULT_CONTAINER_NICE, createNodeRuntime, type ActionRuntime, type RunOutcome } from '../../../../lib/platform/runtime';
 import { compileRuntime, type CompiledRuntime } from './compiled-runtime';
 import { eventually, isProcessAlive, nodeAction, runRequest } from './fixtures';
@@ -91,6 +92,18 @@ describe('container priority', () => {
     expect(DEFAULT_CONTAINER_NICE).toBe(10);
     expect(await priorityIn(newRuntime({ containerNice: 3 }))).toBe(Math.min(19, own + 3));
     expect(await priorityIn(newRuntime({ containerNice: 0 }))).toBe(own);
+  });
+
+  it('refuses a niceness out of 0..19 by name before the platform starts anything (it was clamped silently)', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'whiskflow-nice-'));
+    try {
+      await expect(startPlatform({ dataDir, port: 0, runtime: { containerNice: 25 } })).rejects.toThrow('runtime option containerNice: expected a whole number from 0 to 19 (got 25)');
+      expect(() => createNodeRuntime({ containerNice: -1 })).toThrow('runtime option containerNice');
+      // The embedded CouchDB never started: nothing was written.
+      expect(fs.readdirSync(dataDir)).toEqual([]);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
