@@ -48,9 +48,8 @@ export interface RunView {
 export async function describeRun(store: RunStore, runId: string, withTasks = true): Promise<RunView | undefined> {
   const run = await store.get<RunDoc>(docIds.run(runId));
   if (!run) return undefined;
-  const records = (isStreamRun(run) ? await streamViewRecords(store, run) : undefined) ?? await listedRecords(store, runId, withTasks);
-  const { stages: stageDocs, results } = records;
-  const invokes = withTasks ? records.invokes : [];
+  const records = (isStreamRun(run) ? await streamViewRecords(store, run, withTasks) : undefined) ?? await listedRecords(store, runId, withTasks);
+  const { stages: stageDocs, results, invokes } = records;
   const stages = stageDocs.filter((doc) => doc.stageId !== END_STAGE).map((doc): StageView => {
     const own = results.filter((result) => result.seq === doc.seq);
     const tasks = new Map<number, TaskView>();

@@ -39,7 +39,7 @@ const READ_RETRY_MS = 50;
  * deletes a finished run's chunks right after: a reader in between sees a finished head over a
  * running context, or a chunk gone. Either passes within a write, so it reads again.
  */
-export async function streamViewRecords(store: RunStore, run: RunDoc): Promise<ViewRecords | undefined> {
+export async function streamViewRecords(store: RunStore, run: RunDoc, withInvokes = true): Promise<ViewRecords | undefined> {
   const contexts = new ContextStore(store);
   for (let attempt = 1; ; attempt += 1) {
     let context: StreamRunContext | undefined;
@@ -52,13 +52,17 @@ export async function streamViewRecords(store: RunStore, run: RunDoc): Promise<V
     }
     if (!context?.stageVisits) return undefined;
     const behindHead = run.status !== 'running' && context.state.status === 'running';
-    if (!behindHead || attempt >= READ_ATTEMPTS) return viewRecordsOf(context);
+    if (!behindHead || attempt >= READ_ATTEMPTS) return viewRecordsOf(context, withInvokes);
     await sleep(READ_RETRY_MS);
   }
 }
 
-/** Pure: the records of `context`, invokes and results in (seq, index, attempt) order as listed natively. */
-export function viewRecordsOf(context: StreamRunContext): ViewRecords {
+/**
+ * Pure: the records of `context`, invokes and results in (seq, index, attempt) order as listed
+ * natively. Without `withInvokes` (a status, not the logs) the invokes are left out, as the native
+ * listing leaves out the claims: a wide map's status then builds no record per attempt.
+ */
+export function viewRecordsOf(context: StreamRunContext, withInvokes = true): ViewRecords {
   const { state } = context;
   const visits = context.stageVisits ?? {};
   const stages = Object.values(visits).sort((a, b) => a.seq - b.seq).map((visit): StageDoc => ({
@@ -71,10 +75,12 @@ export function viewRecordsOf(context: StreamRunContext): ViewRecords {
     const key = parseTaskKey(record.taskKey);
     const visit = visits[visitKey(key.stageId, key.seq)];
     if (!visit) continue;
-    const claimedAt = Date.parse(record.startedAt);
-    const invoke: InvokeDoc = { type: 'invoke', runId: state.runId, seq: visit.seq, index: key.index, attempt: key.attempt, claimedAt };
-    if (record.activationId !== undefined) Object.assign(invoke, { activationId: record.activationId, invokedAt: claimedAt });
-    invokes.push(invoke);
+    if (withInvokes) {
+      const claimedAt = Date.parse(record.startedAt);
+      const invoke: InvokeDoc = { type: 'invoke', runId: state.runId, seq: visit.seq, index: key.index, attempt: key.attempt, claimedAt };
+      if (record.activationId !== undefined) Object.assign(invoke, { activationId: record.activationId, invokedAt: claimedAt });
+      invokes.push(invoke);
+    }
     if (record.status !== 'started' && isFinal(state, record, key)) results.push(resultRecord(state.runId, visit.seq, key, record));
   }
   const order = (a: InvokeDoc | ResultDoc, b: InvokeDoc | ResultDoc) => a.seq - b.seq || a.index - b.index || a.attempt - b.attempt;

@@ -35,6 +35,9 @@ export function visitKey(stageId: string, visit: number): string {
  * nothing is new, which is most batches of a wide map: the caller then keeps the context as it is.
  */
 export function numberStageVisits(previous: RunState | undefined, next: RunState, known: StageVisits): StageVisits {
+  // The batches of a wide map add tasks to a visit already numbered: settled without walking its
+  // (thousands of) task records, which made each batch cost as much as the map was wide.
+  if (everyVisitNumbered(next, known)) return known;
   // Visits that started tasks are numbered by their first task, in the order the state holds them
   // (the order the transition started them); the others where they were entered.
   let withTasks: Map<string, TaskRecord> | undefined;
@@ -60,6 +63,14 @@ export function numberStageVisits(previous: RunState | undefined, next: RunState
     numbered[id] = { seq: count++, stageId: first.stageId, taskCount: taskCountOf(next, id), startedAt: Date.parse(first.startedAt) };
   }
   return numbered;
+}
+
+/** Whether `known` numbers every visit the state counts (a visit is numbered once, for good). */
+function everyVisitNumbered(state: RunState, known: StageVisits): boolean {
+  for (const [stageId, count] of Object.entries(state.visits)) {
+    for (let seq = 1; seq <= count; seq += 1) if (known[visitKey(stageId, seq)] === undefined) return false;
+  }
+  return true;
 }
 
 /** Stage visits entered since `previous`. */

@@ -76,6 +76,14 @@ describe('streaming run view', () => {
     expect(fan?.tasks.map((task) => task.outcome?.activationId).sort()).toEqual(platform.invocations.filter((call) => call.action === 'double').map((call) => call.activationId).sort());
     expect(fan?.endedAt).toBeGreaterThanOrEqual(fan?.startedAt ?? Infinity);
     expect(view?.progress).toEqual({ done: 4, total: 4 });
+
+    // A status (no task details) has the same stages and outcomes, and builds no attempts.
+    const status = await describeRun(store, runId, false);
+    expect(status?.stages.map((stage) => [stage.seq, stage.stageId, stage.completed])).toEqual(view?.stages.map((stage) => [stage.seq, stage.stageId, stage.completed]));
+    expect(status?.progress).toEqual({ done: 4, total: 4 });
+    expect(status?.stages.flatMap((stage) => stage.tasks.flatMap((task) => task.attempts))).toEqual([]);
+    expect((await streamViewRecords(store, head, false))?.invokes).toEqual([]);
+    expect((await streamViewRecords(store, head))?.invokes).toHaveLength(5);
     await stream.close();
   });
 
