@@ -54,6 +54,7 @@ interface Options {
   fanoutSizes: number[];
   fanout10k: boolean;
   maxContainers?: number;
+  userMemoryMb?: number;
   containerNice: number;
   whiskflowConcurrency: number;
   whiskflowMemory?: number;
@@ -662,7 +663,11 @@ async function run(options: Options): Promise<void> {
         // The 80-task composer composition needs 80 components and 161 conductor runs; stock is 50.
         limits: { sequenceMaxLength: Math.max(50, largestSequence + 10) },
         activationCacheSize: 300_000,
-        runtime: { ...(options.maxContainers ? { maxContainers: options.maxContainers } : {}), containerNice: options.containerNice },
+        runtime: {
+          ...(options.maxContainers ? { maxContainers: options.maxContainers } : {}),
+          ...(options.userMemoryMb ? { userMemoryMb: options.userMemoryMb } : {}),
+          containerNice: options.containerNice,
+        },
       },
     });
     console.log(`platform pid ${platform.pid} at ${platform.apihost}; CouchDB ${couch.url}${proxy ? ` behind counting proxy ${proxy.url}` : ''}`);
@@ -785,6 +790,7 @@ const program = new Command('bench-native')
   .option('--fanout-sizes <list>', 'map sizes for fan-out/fan-in; empty to skip', numberList(positiveInteger), [10, 100, 1000])
   .option('--fanout-10k', 'also run a 10,000-task map (several minutes on the embedded CouchDB)', false)
   .option('--max-containers <n>', "the runtime's container limit (platform default 16 thrashes on fan-out: see the report notes)", nonNegativeInteger, 48)
+  .option('--user-memory-mb <n>', "the runtime's memory budget for containers (the platform's default when absent)", positiveInteger)
   .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (runtime containerNice; 0 = same priority)', niceLevel, DEFAULT_CONTAINER_NICE)
   .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, task conductor, timer); 1 = stock OpenWhisk', nonNegativeInteger, 1)
   .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions (stock default 256, max 512)', nonNegativeInteger)

@@ -13,6 +13,13 @@
  * container at all get one as soon as memory frees up, and when none is idle the least recently
  * used container of an action that has several (or whose waiting work is younger) is stopped after
  * its current activation. Idle containers stop after `idleTimeoutMs`.
+ *
+ * And one so that a busy pool does not churn: an action that already has containers scales out by
+ * stopping idle containers of other actions only when they have been idle for a while
+ * (`SCALE_OUT_MIN_IDLE_MS`); until then its activations wait for its own containers' slots. On a full
+ * pool every container is idle for moments between activations, and stopping those to scale out one
+ * action made the next action scale out in turn: a 10,000-task fan-out cold-started ~300 containers
+ * (orchestrator, conductor and no-op evicting each other) where the work needed ~16.
  */
 import { Container, containerKey, type ContainerResult } from './container';
 import * as messages from './messages';
@@ -47,6 +54,9 @@ interface PendingRun {
 /** Stem cells get OpenWhisk's default action memory, so that most cold starts can use them. */
 const STEM_CELL_MEMORY_MB = 256;
 
+/** How long a container must have been idle before it is stopped for another container of an action that already has one. */
+export const SCALE_OUT_MIN_IDLE_MS = 1_000;
+
 export class ContainerPool implements ActionRuntime {
   private readonly containers = new Set<Container>();
   /** Waiting runs per pool key, oldest first; `queuedCount` counts them all. */
@@ -58,6 +68,8 @@ export class ContainerPool implements ActionRuntime {
   private readonly stemCells = new Set<ProxyProcess>();
   private createdCount = 0;
   private shuttingDown = false;
+  /** A drain once the idle containers that kept an action from scaling out have been idle long enough. */
+  private scaleOutRetry: NodeJS.Timeout | undefined;
 
   /** Kills the containers when the platform process exits without a shutdown (an uncaught error, process.exit). */
   private readonly killOnExit = (): void => {
@@ -105,6 +117,7 @@ export class ContainerPool implements ActionRuntime {
 
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    clearTimeout(this.scaleOutRetry);
     process.off('exit', this.killOnExit);
     for (const queue of this.waiting.values()) for (const pending of queue) pending.resolve(internalErrorOutcome(pending));
     this.waiting.clear();
@@ -135,8 +148,10 @@ export class ContainerPool implements ActionRuntime {
       while (queue !== undefined && queue.length > 0) {
         const pending = queue[0]!;
         const memoryMb = pending.action.limits.memory;
-        if (!this.makeRoom(memoryMb)) {
-          if (!this.hasContainerFor(pending.key)) claimedMb = this.claimBusyContainer(pending, memoryMb, claimedMb);
+        const scalingOut = this.hasContainerFor(pending.key);
+        if (!this.makeRoom(memoryMb, scalingOut ? SCALE_OUT_MIN_IDLE_MS : 0)) {
+          if (scalingOut) this.retryScaleOutLater();
+          else claimedMb = this.claimBusyContainer(pending, memoryMb, claimedMb);
           break;
         }
         this.takeWaiting(pending.key);
@@ -185,12 +200,14 @@ export class ContainerPool implements ActionRuntime {
   }
 
   /**
-   * True when a container of `memoryMb` fits, after stopping least recently used idle containers if
-   * that is enough (as ContainerPool.remove: only as many as needed, none when it would not suffice).
+   * True when a container of `memoryMb` fits, after stopping least recently used idle containers
+   * (idle for at least `minIdleMs`) if that is enough (as ContainerPool.remove: only as many as
+   * needed, none when it would not suffice).
    */
-  private makeRoom(memoryMb: number): boolean {
+  private makeRoom(memoryMb: number, minIdleMs: number): boolean {
     if (this.fits(memoryMb)) return true;
-    const idle = [...this.containers].filter((container) => container.active === 0 && container.state !== 'starting');
+    const idleSince = Date.now() - minIdleMs;
+    const idle = [...this.containers].filter((container) => container.active === 0 && container.state !== 'starting' && container.lastUsed <= idleSince);
     idle.sort((a, b) => a.lastUsed - b.lastUsed);
     const victims: Container[] = [];
     let freedMb = 0;
@@ -204,6 +221,15 @@ export class ContainerPool implements ActionRuntime {
     if (!enough() && !(victims.length === this.containers.size)) return false;
     for (const victim of victims) void this.destroy(victim);
     return true;
+  }
+
+  /** Drains again once containers idle for less than `SCALE_OUT_MIN_IDLE_MS` may have become stoppable. */
+  private retryScaleOutLater(): void {
+    if (this.scaleOutRetry !== undefined || this.shuttingDown) return;
+    this.scaleOutRetry = setTimeout(() => {
+      this.scaleOutRetry = undefined;
+      this.drain();
+    }, SCALE_OUT_MIN_IDLE_MS);
   }
 
   /**

@@ -9,6 +9,7 @@ import os from 'node:os';
 import * as path from 'node:path';
 import { startPlatform } from '../../../../lib/platform';
 import { DEFAULT_CONTAINER_NICE, createNodeRuntime, type ActionRuntime, type RunOutcome } from '../../../../lib/platform/runtime';
+import { SCALE_OUT_MIN_IDLE_MS } from '../../../../lib/platform/runtime/pool';
 import { compileRuntime, type CompiledRuntime } from './compiled-runtime';
 import { eventually, isProcessAlive, nodeAction, runRequest } from './fixtures';
 
@@ -117,6 +118,26 @@ describe('the memory budget and the container cap', () => {
     expect(after).toMatchObject({ status: 'success', cold: true });
     expect(runtime.stats().containers).toBe(1);
     await eventually(() => !isProcessAlive(before.result['pid'] as number), 'the evicted container has exited');
+  });
+
+  it('scales an action out over a recently used idle container of another action only once it has been idle a while; an action without a container does not wait', async () => {
+    const runtime = newRuntime({ userMemoryMb: 2 * 256, prewarmCount: 0 });
+    const busy = nodeAction(SLEEP_ACTION);
+    const other = nodeAction(SLEEP_ACTION);
+    const newcomer = nodeAction(SLEEP_ACTION);
+    await runtime.run(other, runRequest(other));
+    const running = runtime.run(busy, runRequest(busy, { ms: 3_000 }));
+    await eventually(() => runtime.stats().busy === 1, 'the long activation runs');
+    // A second activation of the busy action: the other action's container was used just now.
+    const scaledOut = await runtime.run(busy, runRequest(busy));
+    expect(scaledOut).toMatchObject({ status: 'success', cold: true });
+    expect(scaledOut.waitTime).toBeGreaterThanOrEqual(SCALE_OUT_MIN_IDLE_MS - 300);
+    expect(scaledOut.waitTime).toBeLessThan(2_500);
+    // An action with no container takes the room of the least recently used idle container at once.
+    const first = await runtime.run(newcomer, runRequest(newcomer));
+    expect(first).toMatchObject({ status: 'success', cold: true });
+    expect(first.waitTime).toBeLessThan(SCALE_OUT_MIN_IDLE_MS - 300);
+    expect(await running).toMatchObject({ status: 'success' });
   });
 
   it('queues requests while every container is busy; an action without a container gets one in arrival order', async () => {
