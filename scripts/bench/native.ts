@@ -723,7 +723,7 @@ async function run(options: Options): Promise<void> {
         : 'CouchDB requests were not counted (--no-couch-proxy)',
       `limits.sequenceMaxLength raised to ${Math.max(50, Math.max(0, ...options.sequenceSizes) + 10)} (stock OpenWhisk: 50) so that sequences/compositions of every size run`,
       `whiskflow actions (orchestrator, task conductor, timer) limits.memory = ${options.whiskflowMemory ?? 'default (256)'} MB, limits.concurrency = ${options.whiskflowConcurrency}${options.whiskflowConcurrency > 1 ? ' (stock OpenWhisk allows 1: a deployment must raise concurrency.max)' : ' (stock)'}`,
-      `runtime maxContainers = ${options.maxContainers ?? 'platform default (16)'}: with the default 16, a 100-task fan-out (orchestrator, task conductor and no-op containers competing) evicted and cold-started ~half of all activations (makespan 189 s vs 13.7 s with 48 on the same machine)`,
+      `runtime maxContainers = ${options.maxContainers || 'none (the memory budget alone)'}: with 16 (once the platform's default), a 100-task fan-out (orchestrator, task conductor and no-op containers competing) evicted and cold-started ~half of all activations (makespan 189 s vs 13.7 s with 48 on the same machine)`,
       `load average (1, 5, 15 min) at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`,
       ...notes,
     ],
@@ -789,7 +789,7 @@ const program = new Command('bench-native')
   .option('--repetitions <n>', 'timed runs per system and sequence size (after one untimed warm-up)', nonNegativeInteger, 3)
   .option('--fanout-sizes <list>', 'map sizes for fan-out/fan-in; empty to skip', numberList(positiveInteger), [10, 100, 1000])
   .option('--fanout-10k', 'also run a 10,000-task map (several minutes on the embedded CouchDB)', false)
-  .option('--max-containers <n>', "the runtime's container limit (platform default 16 thrashes on fan-out: see the report notes)", nonNegativeInteger, 48)
+  .option('--max-containers <n>', "the runtime's container limit, 0 for none (16 thrashed on fan-out: see the report notes)", nonNegativeInteger, 48)
   .option('--user-memory-mb <n>', "the runtime's memory budget for containers (the platform's default when absent)", positiveInteger)
   .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (runtime containerNice; 0 = same priority)', niceLevel, DEFAULT_CONTAINER_NICE)
   .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, task conductor, timer); 1 = stock OpenWhisk', nonNegativeInteger, 1)

@@ -92,14 +92,9 @@ export function parseEvent(params: JsonObject, workflow: string, activationId?: 
   const data = isJsonObject(event.data as Json) ? (event.data as JsonObject) : {};
   switch (event.type) {
     case EVENT_TYPES.runStarted: {
-      const runId = requestedRunId(data);
-      const startKey = requestedStartKey(data);
-      return {
-        type: 'run.started', eventId: event.id, workflow,
-        runId: runId ?? newRunId(),
-        input: data.input ?? null,
-        ...(runId ? {} : startKey ? { startKey } : ownKey),
-      };
+      const request = runStartedRequest(data);
+      if ('runId' in request) return { type: 'run.started', eventId: event.id, workflow, runId: request.runId, input: request.input };
+      return { type: 'run.started', eventId: event.id, workflow, runId: newRunId(), input: request.input, ...(request.startKey ? { startKey: request.startKey } : ownKey) };
     }
     case EVENT_TYPES.taskCompleted:
     case EVENT_TYPES.taskFailed: {
@@ -139,18 +134,23 @@ export function plainStartInput(params: JsonObject): Json {
  * a `run.started` without `runId`), its input and the start key it carries (a fire again by the
  * sweep), if any. Undefined for completions and other events.
  */
-export type StartRequest = { runId: string } | { startKey?: string; input: Json };
+export type StartRequest = { runId: string; input: Json } | { startKey?: string; input: Json };
 
 export function startRequestOf(payload: unknown): StartRequest | undefined {
   if (!isJsonObject(payload as Json)) return undefined;
   const event = payload as JsonObject;
   if (typeof event.specversion !== 'string') return { input: plainStartInput(event) };
   if (event.type !== EVENT_TYPES.runStarted) return undefined;
-  const data = isJsonObject(event.data as Json) ? (event.data as JsonObject) : {};
+  return runStartedRequest(isJsonObject(event.data as Json) ? (event.data as JsonObject) : {});
+}
+
+/** What a `run.started` event's data asks for: the run it names, or else the start key it carries; and the input. */
+function runStartedRequest(data: JsonObject): StartRequest {
+  const input = data.input ?? null;
   const runId = requestedRunId(data);
-  if (runId) return { runId };
+  if (runId) return { runId, input };
   const startKey = requestedStartKey(data);
-  return { ...(startKey ? { startKey } : {}), input: data.input ?? null };
+  return { ...(startKey ? { startKey } : {}), input };
 }
 
 export function parseTaskContext(value: unknown): TaskContext {

@@ -36,7 +36,7 @@
 import { isJsonObject, type Json } from '../../model/json';
 import { deliverEvent, type DeliveryClient } from '../../report/deliver';
 import { updateWithRetry } from '../../store/claims';
-import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../store/run-documents';
+import { docIds, type InvokeDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
 import { TASK_CONDUCTOR, type TaskInvoker } from './invoker';
@@ -152,7 +152,8 @@ async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport)
   for (const row of invokes) if (row.doc) latest.set(row.doc.index, row.doc);
   // A child run's attempt has no task activation to read: the child's own tasks are swept with it.
   for (const [index, claim] of latest) if (claim.childRunId) latest.delete(index);
-  let trigger: string | undefined;
+  // Every native run head names the trigger its tasks report to; a wskdeploy deployment has no workflow document.
+  const { trigger } = run as Partial<RunHead>;
   const neverInvoked: ClaimedAttempt[] = [];
   for (const claim of latest.values()) {
     if (reported.has(claim.index) || (claim.invokedAt ?? claim.claimedAt) > staleBefore) continue;
@@ -166,8 +167,7 @@ async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport)
       report.stillRunning += 1;
       continue;
     }
-    trigger ??= await triggerOf(store, run);
-    if (!trigger) return;
+    if (typeof trigger !== 'string') return;
     const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: claim.seq, index: claim.index, attempt: claim.attempt, trigger, stageId: stage.stageId };
     const payload = toPayload(taskOutcomeEvent(task, outcome.outcome, outcome.activationId));
     await deliverEvent(options.client, trigger, run.workflow, payload, Date.now() + 60_000);
@@ -177,15 +177,6 @@ async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport)
     const { invoker, namespace, activationId, claimLeaseMs } = options.resume;
     report.resumed += await resumeClaimedAttempts({ store, invoker, namespace, activationId, ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}) }, run.runId, stage.seq, neverInvoked);
   }
-}
-
-/**
- * The trigger a run's events go to: the run head names it (what its tasks report to). Heads written
- * before it did have the workflow's document; a wskdeploy deployment has no document, only heads that name it.
- */
-async function triggerOf(store: RunStore, run: RunDoc): Promise<string | undefined> {
-  const named = (run as Partial<RunHead>).trigger;
-  return typeof named === 'string' ? named : (await store.get<WorkflowDoc>(docIds.workflow(run.workflow)))?.trigger;
 }
 
 /**

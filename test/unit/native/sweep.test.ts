@@ -15,7 +15,8 @@ const action = (result: object, success = !('error' in result)) => ({ name: 'use
 async function seededStore(tasks: { index: number; attempt?: number; activationId?: string; invokedAt?: number; done?: boolean }[], runStatus: RunDoc['status'] = 'running') {
   const store = new MemoryRunStore();
   await store.createOnly(docIds.workflow('wf'), { type: 'workflow', name: 'wf', trigger: 'whiskflow-wf', selfReporting: [], deployedAt: 0, definition: { name: 'wf', stages: [] } } as unknown as WorkflowDoc);
-  await store.createOnly(docIds.run('r1'), { type: 'run', runId: 'r1', workflow: 'wf', input: null, status: runStatus, startedAt: 0 } satisfies RunDoc);
+  // As the orchestrator writes a head: it names the trigger the run's tasks report to.
+  await store.createOnly(docIds.run('r1'), { type: 'run', runId: 'r1', workflow: 'wf', input: null, status: runStatus, startedAt: 0, trigger: 'whiskflow-wf' } as RunDoc);
   await store.createOnly(docIds.stage('r1', 0), { type: 'stage', runId: 'r1', seq: 0, stageId: 'm', data: null, taskCount: tasks.length, window: tasks.length, startedAt: 0 } satisfies StageDoc);
   for (const task of tasks) {
     const attempt = task.attempt ?? 1;
