@@ -70,6 +70,8 @@ export class Invoker {
   /** Starts an activation; the id is known at once, the record when `completion` resolves. */
   invoke(request: InvocationRequest): Invocation {
     const activationId = newActivationId();
+    // The record is written under the caller's namespace (record() below).
+    this.deps.activations.started(request.caller.namespace, activationId);
     const runner = this.runners[this.styleOf(request.target)];
     const completion = runner(request, activationId).catch((error: unknown) =>
       this.record(request, activationId, {

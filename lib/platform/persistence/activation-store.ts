@@ -42,6 +42,13 @@ export class ActivationStore {
   /** Per namespace, in insertion order: the memory window of recent records. */
   private readonly recent = new Map<string, Map<string, ActivationRecord>>();
   private recentCount = 0;
+  /**
+   * `namespace/id` of activations started and not yet recorded. Clients that wait for a result poll
+   * the record by id (the streaming engine reads every running task); the answer for these is known
+   * to be 404 without asking CouchDB, which is shared with the run store and serves one request at
+   * a time.
+   */
+  private readonly running = new Set<string>();
   private pending: ActivationRecord[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -67,7 +74,13 @@ export class ActivationStore {
     return store;
   }
 
+  /** An activation that has started: until `add` records it, reads of its id answer `undefined`. */
+  started(namespace: string, activationId: string): void {
+    this.running.add(`${namespace}/${activationId}`);
+  }
+
   add(record: ActivationRecord): void {
+    this.running.delete(`${record.namespace}/${record.activationId}`);
     this.remember(record);
     if (this.closed) return;
     this.pending.push(record);
@@ -82,6 +95,7 @@ export class ActivationStore {
   async get(namespace: string, activationId: string): Promise<ActivationRecord | undefined> {
     const cached = this.recent.get(namespace)?.get(activationId);
     if (cached) return cached;
+    if (this.running.has(`${namespace}/${activationId}`)) return undefined;
     try {
       const { _id, _rev, ...record } = (await this.db.get(`${namespace}/${activationId}`)) as unknown as ActivationRecord & { _id: string; _rev: string };
       return record;

@@ -134,3 +134,26 @@ test('many queued records go out in requests of at most 100, one after another, 
   expect(Math.max(...batches)).toBeLessThanOrEqual(100);
   expect(overlapped).toBe(false);
 });
+
+test('a read of a started activation answers "no record yet" without asking the database, until it is recorded', async () => {
+  const { db } = recordingDb();
+  const gets: string[] = [];
+  const get = db.get;
+  db.get = async (id: string) => { gets.push(id); return get(id); };
+  const store = await ActivationStore.open(db, { cacheSize: 1 });
+  const running = record();
+  store.started('guest', running.activationId);
+  expect(await store.get('guest', running.activationId)).toBeUndefined();
+  expect(gets).toEqual([]);
+  store.add(running);
+  expect(await store.get('guest', running.activationId)).toBe(running);
+  // Evicted from memory (cacheSize 1) once recorded: read from the database again, not taken as running.
+  store.add(record());
+  await store.flush();
+  expect(await store.get('guest', running.activationId)).toMatchObject({ activationId: running.activationId });
+  expect(gets).toEqual([`guest/${running.activationId}`]);
+  // An id this platform never started is looked up as before.
+  expect(await store.get('guest', 'f'.repeat(32))).toBeUndefined();
+  expect(gets).toHaveLength(2);
+  await store.close();
+});
