@@ -30,9 +30,23 @@ const REPORT_BATCH = 256;
 /** Longest pause between two reads of a running activation. */
 const MAX_READ_BACKOFF_MS = 5_000;
 
+/**
+ * A new activation is first read this long after its invoke. A short task (a no-op ends ~10-20 ms
+ * after the invoke on the local platform) is then reported at once instead of at the next round of
+ * the interval: in a sequence, where each task starts just after the last one was reported, the
+ * rounds otherwise set the pace, ~100 ms a transition.
+ */
+const FIRST_READ_AFTER_MS = 20;
+
+/** Rounds at least this far apart, so that many new activations share a round. */
+const MIN_ROUND_GAP_MS = 5;
+
 export class ActivationWatcher {
   private readonly watched = new Map<string, Watched>();
   private timer: NodeJS.Timeout | undefined;
+  /** When the pending timer fires (epoch ms). */
+  private timerAt = Number.POSITIVE_INFINITY;
+  private running = false;
   private polling = false;
 
   constructor(
@@ -44,27 +58,49 @@ export class ActivationWatcher {
   ) {}
 
   watch(task: Watched): void {
-    this.watched.set(task.activationId, task);
+    const readNotBefore = task.readNotBefore ?? task.invokedAfter + FIRST_READ_AFTER_MS;
+    this.watched.set(task.activationId, { ...task, readNotBefore });
+    this.wakeAt(readNotBefore);
   }
 
   size(): number {
     return this.watched.size;
   }
 
+  /**
+   * Rounds run when a watched activation is due: `pollIntervalMs` after the last round at the
+   * latest, sooner when a new activation's first read comes before that.
+   */
   start(): void {
-    const loop = (): void => {
-      this.timer = setTimeout(() => {
-        this.pollOnce().catch((error: unknown) => this.logger.warn({ err: ensureError(error).message }, 'activation poll failed')).finally(() => {
-          if (this.timer) loop();
-        });
-      }, this.options.pollIntervalMs);
-    };
-    loop();
+    this.running = true;
+    this.wakeAt(Date.now() + this.options.pollIntervalMs);
   }
 
   stop(): void {
+    this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Makes sure a round runs by `at` (a later timer is moved forward; an earlier one stays). */
+  private wakeAt(at: number): void {
+    if (!this.running || this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.pollOnce().catch((error: unknown) => this.logger.warn({ err: ensureError(error).message }, 'activation poll failed')).finally(() => this.scheduleNext());
+    }, Math.max(0, at - Date.now()));
+  }
+
+  /** After a round: the next when the earliest watched activation is due, or the interval is up. */
+  private scheduleNext(): void {
+    const now = Date.now();
+    let due = now + this.options.pollIntervalMs;
+    for (const task of this.watched.values()) if ((task.readNotBefore ?? 0) < due) due = task.readNotBefore ?? 0;
+    this.wakeAt(Math.max(due, now + MIN_ROUND_GAP_MS));
   }
 
   /**
@@ -105,10 +141,7 @@ export class ActivationWatcher {
       return undefined;
     }
     if (!record) {
-      // A long task is read less and less often: a twentieth of its age (at most 5 s) between reads,
-      // so a task that has run 100 s is read every 5 s, not ten times a second for its whole run.
-      const now = Date.now();
-      task.readNotBefore = now + Math.min(MAX_READ_BACKOFF_MS, Math.floor((now - task.invokedAfter) / 20));
+      task.readNotBefore = Date.now() + readAgainAfter(Date.now() - task.invokedAfter, this.options.pollIntervalMs);
       return undefined;
     }
     return { task, record: { key: task.runId, event: toStructuredJson(taskEventFromActivation(task.runId, task.taskKey, record)) } };
@@ -137,4 +170,15 @@ export class ActivationWatcher {
 interface Finished {
   task: Watched;
   record: StreamRecord;
+}
+
+/**
+ * The pause before a running activation of this age is read again. A young task is read again
+ * after its age (20, 40, 80 ms ...) up to `pollIntervalMs`; a long one after a twentieth of its
+ * age, at most 5 s, so that a task that has run 100 s is read every 5 s, not ten times a second
+ * for its whole run.
+ */
+export function readAgainAfter(ageMs: number, pollIntervalMs: number): number {
+  const young = Math.min(Math.max(ageMs, FIRST_READ_AFTER_MS), pollIntervalMs);
+  return Math.max(young, Math.min(MAX_READ_BACKOFF_MS, Math.floor(ageMs / 20)));
 }

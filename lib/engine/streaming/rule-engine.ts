@@ -40,9 +40,10 @@ export interface RuleEngineOptions {
   /** A claim this old without an activation id is taken over (its engine died mid-invoke). @default 60000 */
   leaseMs?: number;
   /**
-   * Pause between two rounds of reading the watched activations (a round reads each by id). It is
-   * most of the latency from a task's end to its completion event: 100 ms keeps that near 50 ms on
-   * average, for at most ten reads a second per running task. @default 100
+   * Longest pause between two rounds of reading the watched activations (a round reads each one
+   * that is due, by id), and between two reads of a running task once it is older than this: at
+   * most ten reads a second per running task. A new task is read sooner (activation-watcher.ts).
+   * @default 100
    */
   pollIntervalMs?: number;
   /** Invocations started at once within a batch. @default 16 */
@@ -92,11 +93,6 @@ export class RuleEngine {
     this.watcher.stop();
     await this.subscription?.close();
     this.subscription = undefined;
-  }
-
-  /** Reads watched activations once now (tests use it instead of waiting for the poll interval). */
-  pollActivations(): Promise<void> {
-    return this.watcher.pollOnce();
   }
 
   watching(): number {

@@ -4,6 +4,7 @@
  */
 import { MemoryBroker, MemoryEventStream, reportingAction, RuleEngine, STREAM_TASK_PARAM, STREAM_URL_PARAM } from '../../../lib/engine/streaming';
 import { invokeClaimId, type InvokeClaim } from '../../../lib/engine/streaming/invoke-claims';
+import { readAgainAfter } from '../../../lib/engine/streaming/activation-watcher';
 import { taskInvoke, toStreamJson } from '../../../lib/engine/streaming/orchestration-events';
 import { EVENT_TYPES } from '../../../lib/events/types';
 import type { JsonObject } from '../../../lib/model/json';
@@ -59,6 +60,22 @@ describe('RuleEngine', () => {
     await stream.produce(topics.orchestration, 'r1', Array.from({ length: 40 }, (_, index) => invokeEvent(`a:1:${index}:1`)));
     await waitUntil(() => platform.invocations.length === 40);
     expect(stream.heartbeats).toBe(2);
+  });
+
+  it('reads a new activation soon after its invoke, not when the interval is up', async () => {
+    const platform = new FakePlatform({ double: (params) => ({ result: { n: (params.n as number) * 2 } }) });
+    // Rounds a minute apart: only the first read of a new activation reports it within the wait.
+    const { broker, stream, engine: rule } = setup(platform, { pollIntervalMs: 60_000 });
+    await rule.start();
+    await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
+    const giveUpAt = Date.now() + 5_000;
+    await waitUntil(() => broker.events(topics.completions).length === 1 || Date.now() > giveUpAt);
+    expect(broker.events(topics.completions)).toHaveLength(1);
+    expect(platform.calls).toEqual({ byId: 1 });
+  });
+
+  it('reads a young running activation again after its age, an older one after the interval, a long one after a twentieth of its age', () => {
+    expect([5, 20, 40, 80, 150, 1_000, 4_000, 100_000].map((age) => readAgainAfter(age, 100))).toEqual([20, 20, 40, 80, 100, 100, 200, 5_000]);
   });
 
   it('reads a long-running activation less and less often', async () => {
