@@ -11,6 +11,7 @@ import type { FanOutStep, ForkStep, InvokeStep, Step } from '../model/compile';
 import { stepOf } from '../model/compile';
 import type { Json } from '../model/json';
 import { selectPath } from '../model/path';
+import { mapWindow } from '../model/workflow';
 import { actionParams, dataErrorOf, errorData, selectInput, stageOutput } from './data-flow';
 import type { Draft } from './draft';
 import type { Thread } from './run-state';
@@ -129,7 +130,7 @@ function startFanOut(draft: Draft, thread: ThreadIdentity, step: FanOutStep, seq
     return stepFailed(draft, thread, step, seq, data, { error: 'whiskflow.ItemsNotArray', cause, stageId: step.id });
   }
   if (items.length === 0) return stepSucceeded(draft, thread, step, seq, data, []);
-  const concurrency = Math.min(step.concurrency ?? items.length, items.length);
+  const concurrency = mapWindow(step.concurrency, items.length);
   park(draft, thread, step, seq, data, { kind: 'fan-out', items, concurrency, join: emptyJoin(items.length), attempts: {} });
   for (let index = 0; index < concurrency; index += 1) startElement(draft, step, seq, index, 1, 0);
 }

@@ -49,7 +49,7 @@ export interface FanOutStep extends StepCommon {
   kind: 'fan-out';
   input: DataPath;
   items: DataPath;
-  /** `undefined`: every element at once. */
+  /** `undefined`: DEFAULT_MAP_CONCURRENCY (see mapWindow). */
   concurrency?: number;
   action: string;
   params: JsonObject;

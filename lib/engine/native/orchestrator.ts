@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityNotFoundError, InvalidInputError, StoreConflictError, hasErrorCode } from '../../errors';
 import type { Json, JsonObject } from '../../model/json';
 import { assignPath } from '../../model/path';
-import type { Branch, CatchRule, InvocationOptions, ParallelStage, Stage, TaskStage, Workflow } from '../../model/workflow';
+import { mapWindow, type Branch, type CatchRule, type InvocationOptions, type ParallelStage, type Stage, type TaskStage, type Workflow } from '../../model/workflow';
 import { claim, updateWithRetry } from '../../store/claims';
 import {
   END_STAGE, bucketSize, docIds,
@@ -72,12 +72,6 @@ export interface RunHead extends RunDoc {
 const DEFAULT_LEASE_MS = 310_000;
 /** Invokes in flight at once when one activation starts many tasks (each is one POST to the platform). */
 const INVOKE_PARALLELISM = 16;
-/**
- * In-flight bound of a map without `concurrency`. The activation that opens a stage starts its whole
- * window itself, so the window must fit in one orchestrator activation's time limit; completions
- * start the rest.
- */
-const DEFAULT_MAP_WINDOW = 1_000;
 
 /** One handling of one event: the context plus the token its claims carry. */
 interface Handling extends OrchestratorContext {
@@ -328,7 +322,7 @@ function propose(ctx: Handling, run: RunHead, seq: number, stageId: string, data
         // The run's input does not fit the workflow: end the run with the cause, attributed to this activation.
         return endProposal(base, { error: 'whiskflow.InvalidInput', cause: error.message, stageId, activationId: ctx.activationId });
       }
-      return { ...base, taskCount: count, window: Math.min(count, stage.concurrency ?? DEFAULT_MAP_WINDOW) };
+      return { ...base, taskCount: count, window: mapWindow(stage.concurrency, count) };
     }
     case 'choice':
     case 'succeed':

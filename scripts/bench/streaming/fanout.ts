@@ -28,6 +28,7 @@ import type { EventStream } from '../../../lib/engine/streaming/brokers';
 import { DEFAULT_TOPICS } from '../../../lib/engine/streaming/topics';
 import { requestRun } from '../../../lib/engine/native/run-client';
 import { toWorkflow } from '../../../lib/model/parse';
+import { DEFAULT_MAP_CONCURRENCY } from '../../../lib/model/workflow';
 import { createRunStore, type StoreConfig } from '../../../lib/store/config';
 import { docIds, type RunDoc } from '../../../lib/store/run-documents';
 import type { RunStore, StoredDoc } from '../../../lib/store/run-store';
@@ -58,6 +59,8 @@ export interface FanoutOptions {
   whiskflowConcurrency: number;
   /** limits.memory (MB) of the whiskflow actions (native model); absent = the action default (256). */
   whiskflowMemory?: number;
+  /** The map's `concurrency`; absent = the language default (DEFAULT_MAP_CONCURRENCY). */
+  mapConcurrency?: number;
   out: string;
 }
 
@@ -139,7 +142,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
       await deployWorkflow(ow, store, toWorkflow({
         name: workflowName(system),
         stages: [
-          { id: 'map', kind: 'map', action: mapAction(system), items: '$.items' },
+          { id: 'map', kind: 'map', action: mapAction(system), items: '$.items', ...(options.mapConcurrency ? { concurrency: options.mapConcurrency } : {}) },
           { id: 'reduce', kind: 'reduce', action: reduceAction(system) },
         ],
       }));
@@ -219,6 +222,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
       'cpuMsPerTask: platform = the controller process; containers = action processes; couch = pouchdb-server; engine = the `whiskflow engine` process (streaming only); broker = redis-server / Kafka JVM (streaming only, when started here)',
       `native: whiskflow actions at limits.concurrency ${options.whiskflowConcurrency}${options.whiskflowConcurrency > 1 ? ' (stock OpenWhisk allows 1: `whiskflow deploy --concurrency`)' : ' (stock)'}, limits.memory ${options.whiskflowMemory ?? 'default (256)'} MB`,
       `sizes are interleaved per round, order rotated; each run is bounded by ${options.runTimeoutMs} ms + ${options.perTaskMs} ms per task`,
+      `map concurrency: ${options.mapConcurrency ?? `absent (the default window, ${DEFAULT_MAP_CONCURRENCY})`}`,
       `load average (1, 5, 15 min) at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`,
       ...notes,
     ],
@@ -394,6 +398,7 @@ if (require.main === module) {
     .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (0 = same priority)', niceLevel, DEFAULT_CONTAINER_NICE)
     .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions for the native model (1 = stock OpenWhisk; the native bench completes 10,000 tasks at 32)', positiveInteger, 1)
     .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions for the native model (stock default 256, max 512)', positiveInteger)
+    .option('--map-concurrency <k>', `the map's \`concurrency\` (window); absent = the default, ${DEFAULT_MAP_CONCURRENCY}`, positiveInteger)
     .option('--out <file>', 'JSON report path', 'bench-results/streaming-fanout.json')
     .action(async (options: FanoutOptions) => {
       const report = await compareFanout(options);

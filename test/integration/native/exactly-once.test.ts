@@ -21,6 +21,7 @@ import { RecordingInvoker } from '../../unit/native/recording-invoker';
 jest.setTimeout(300_000);
 
 const N = 1_000;
+// All N tasks in flight at once (past the default window), so that all N completions can arrive together.
 const workflow = parseWorkflow(`
 name: fan-in
 stages:
@@ -28,6 +29,7 @@ stages:
     kind: map
     action: work
     items: $.items
+    concurrency: ${N}
   - id: total
     kind: reduce
     action: add

@@ -1,6 +1,7 @@
 import { runStarted, taskCompleted, taskFailed } from '../../../lib/events/build';
 import { startRun, transition } from '../../../lib/engine/transition';
 import { actions, compile, finishOf, invokes, T0 } from './helpers';
+import { DEFAULT_MAP_CONCURRENCY } from '../../../lib/model/workflow';
 import { simulate } from './simulate';
 
 describe('map', () => {
@@ -17,7 +18,19 @@ stages:
     resultPath: $.out
 `);
 
-  it('without a bound starts every element at once with element params over static params', () => {
+  it('without a bound starts DEFAULT_MAP_CONCURRENCY elements, and one more as each completes', () => {
+    const list = Array.from({ length: DEFAULT_MAP_CONCURRENCY + 5 }, (_, index) => index);
+    const workflow = mapWorkflow();
+    const started = startRun(workflow, runStarted({ runId: 'r', workflow: 'm', input: { job: { list } }, time: T0 }));
+    expect(invokes(started.effects)).toHaveLength(DEFAULT_MAP_CONCURRENCY);
+    const next = transition(workflow, started.state, taskCompleted({ runId: 'r', taskKey: 'each:1:2:1', result: {}, time: T0 }));
+    expect(invokes(next.effects).map((invoke) => invoke.taskKey)).toEqual([`each:1:${2 + DEFAULT_MAP_CONCURRENCY}:1`]);
+    const simulation = simulate(workflow, { job: { list } }, { actions, order: { seed: 3 } });
+    expect(simulation.maxInFlight.each).toBe(DEFAULT_MAP_CONCURRENCY);
+    expect(finishOf(simulation)).toMatchObject({ status: 'succeeded', result: { out: list.map((value) => ({ tag: 't', value })) } });
+  });
+
+  it('without a bound starts every element of a narrower map at once with element params over static params', () => {
     const started = startRun(mapWorkflow(), runStarted({ runId: 'r', workflow: 'm', input: { job: { list: [1, { a: 2 }, 'x'] } }, time: T0 }));
     expect(invokes(started.effects).map((invoke) => [invoke.taskKey, invoke.params])).toEqual([
       ['each:1:0:1', { tag: 't', value: 1 }],

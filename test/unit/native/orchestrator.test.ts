@@ -5,7 +5,7 @@ import type { OrchestratorEvent } from '../../../lib/engine/native/events';
 import type { TaskStart } from '../../../lib/engine/native/invoker';
 import type { Json } from '../../../lib/model/json';
 import { parseWorkflow } from '../../../lib/model/parse';
-import type { Workflow } from '../../../lib/model/workflow';
+import { DEFAULT_MAP_CONCURRENCY, type Workflow } from '../../../lib/model/workflow';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import { GroupCommitStore } from '../../../lib/store/group-commit';
 import { docIds, type InvokeDoc, type ResultDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
@@ -137,6 +137,15 @@ stages:
     expect(run.output).toEqual([{ v: 0 }, { v: 1 }, { v: 2 }, { v: 3 }, { v: 4 }]);
   });
 
+  it('starts DEFAULT_MAP_CONCURRENCY elements of a map without a bound, and the next as one completes', async () => {
+    const t = await setUp(parseWorkflow('name: unbounded\nstages:\n  - { id: each, kind: map, action: work, items: $.items }\n'));
+    await t.start({ items: Array.from({ length: DEFAULT_MAP_CONCURRENCY + 3 }, (_, i) => i) });
+    expect(t.invoker.starts).toHaveLength(DEFAULT_MAP_CONCURRENCY);
+    await t.complete(t.invoker.starts[2]!, { v: 2 });
+    expect(t.invoker.starts.at(-1)!.context.index).toBe(2 + DEFAULT_MAP_CONCURRENCY);
+    expect(t.invoker.starts).toHaveLength(DEFAULT_MAP_CONCURRENCY + 1);
+  });
+
   it('stops starting the elements of a bounded map once a failure moved the run to its catch stage', async () => {
     const workflow = parseWorkflow(`
 name: bounded-catch
@@ -215,7 +224,7 @@ describe('native orchestrator with a stale invocation claim', () => {
 });
 
 describe('native orchestrator starting a wide map', () => {
-  const wide = parseWorkflow('name: wide\nstages:\n  - { id: each, kind: map, action: work, items: $.items }\n');
+  const wide = parseWorkflow('name: wide\nstages:\n  - { id: each, kind: map, action: work, items: $.items, concurrency: 120 }\n');
   const claimsOf = async (store: MemoryRunStore, count: number) =>
     Promise.all(Array.from({ length: count }, (_, index) => store.get<InvokeDoc>(docIds.invoke('r', 0, index, 1))));
 

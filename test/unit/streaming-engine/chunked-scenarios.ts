@@ -9,6 +9,7 @@ import { runChunkPrefix } from '../../../lib/engine/streaming/context-chunks';
 import { counting } from './context-store-contract';
 import { StoreConflictError } from '../../../lib/errors';
 import type { RunStore } from '../../../lib/store/run-store';
+import type { Workflow } from '../../../lib/model/workflow';
 import { FakePlatform, mapReduceActions, waitUntil } from './fake-platform';
 import { engines, finishedRun, fixtureWorkflow } from './harness';
 import { scenarioFixture, type Backend } from './scenarios';
@@ -16,6 +17,15 @@ import { scenarioFixture, type Backend } from './scenarios';
 const ELEMENTS = 600;
 const input = { chunks: Array.from({ length: ELEMENTS }, (_, i) => [i, i + 1]) };
 const expectedOutput = { sum: ELEMENTS * ELEMENTS, order: Array.from({ length: ELEMENTS }, (_, i) => 2 * i + 1) };
+
+/**
+ * The map-reduce fixture with every sum in flight at once (past the default window): the attempts
+ * of all 600 elements put the context over the inline limit from the run's first checkpoints on.
+ */
+function wideMapReduce(): Workflow {
+  const workflow = fixtureWorkflow('mapreduce');
+  return { ...workflow, stages: workflow.stages.map((stage) => (stage.kind === 'map' ? { ...stage, concurrency: ELEMENTS } : stage)) };
+}
 
 export function chunkedCheckpointScenarios(backend: Backend): void {
   const { openStore, connect, topics, running } = scenarioFixture(backend);
@@ -25,7 +35,7 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
     const platform = new FakePlatform(mapReduceActions());
     const stream = connect();
     const where = topics();
-    running.push(await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'wide', topics: where }));
+    running.push(await engines({ stream, store, platform, workflows: [wideMapReduce()], consumer: 'wide', topics: where }));
 
     const runId = await startStreamRun(stream, { workflow: 'mapreduce', input, topic: where.completions });
     const head = await finishedRun(store, runId);
@@ -47,14 +57,14 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
     // Its checkpoints die at the second head write, the chunks of which are written before.
     const dying = new DyingCheckpoints(shared, 2, when);
     const streamA = connect();
-    const a = await engines({ stream: streamA, store: dying.store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'dying-a', topics: where });
+    const a = await engines({ stream: streamA, store: dying.store, platform, workflows: [wideMapReduce()], consumer: 'dying-a', topics: where });
     running.push(a);
     const runId = await startStreamRun(streamA, { workflow: 'mapreduce', input, topic: where.completions });
     await waitUntil(() => dying.tripped);
     expect((await shared.get<{ type: string }>(`stream/${runId}`))?.type).toBe('stream-run-chunked');
     await backend.kill(streamA, a);
 
-    running.push(await engines({ stream: connect(), store: shared, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'dying-b', topics: where }));
+    running.push(await engines({ stream: connect(), store: shared, platform, workflows: [wideMapReduce()], consumer: 'dying-b', topics: where }));
     platform.release();
     const head = await finishedRun(shared, runId);
     expect(head).toMatchObject({ status: 'succeeded', output: expectedOutput });
@@ -68,13 +78,13 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
     platform.hold = (action) => action === 'sumall';
     const where = topics();
     const streamA = connect();
-    const a = await engines({ stream: streamA, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'chunks-a', topics: where });
+    const a = await engines({ stream: streamA, store, platform, workflows: [wideMapReduce()], consumer: 'chunks-a', topics: where });
     running.push(a);
     const runId = await startStreamRun(streamA, { workflow: 'mapreduce', input, topic: where.completions });
     await waitUntil(async () => platform.count('sumall') === 1 && (await store.get<{ type: string }>(`stream/${runId}`))?.type === 'stream-run-chunked');
     await backend.kill(streamA, a);
 
-    const b = await engines({ stream: connect(), store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'chunks-b', topics: where });
+    const b = await engines({ stream: connect(), store, platform, workflows: [wideMapReduce()], consumer: 'chunks-b', topics: where });
     running.push(b);
     platform.release();
     const head = await finishedRun(store, runId);
