@@ -3,9 +3,11 @@
  * OpenWhisk's own orchestration in the same run:
  *
  * 1. per-transition overhead of N sequential no-op tasks, for (a) a whiskflow workflow of N `task`
- *    stages, (b) an OpenWhisk `sequence` action of N no-op components, (c) the same sequence as an
- *    openwhisk-composer composition (a conductor action). Systems are interleaved per size and
- *    repetition, so that background load hits all three alike; ratios are reported.
+ *    stages under the native orchestrator, (b) the same workflow under the streaming engine
+ *    (`whiskflow engine` on Redis Streams and/or Kafka, `--streaming-backends`), (c) an OpenWhisk
+ *    `sequence` action of N no-op components, (d) the same sequence as an openwhisk-composer
+ *    composition (a conductor action). Systems are interleaved per size and repetition, so that
+ *    background load hits all of them alike; ratios are reported.
  * 2. fan-out/fan-in: a `map` over n no-op tasks followed by a `reduce`: makespan, join latency (last
  *    map no-op end → reduce no-op start), orchestrator activations per task, CouchDB requests per task.
  *
@@ -24,13 +26,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import openwhisk from 'openwhisk';
 import { niceLevel, nonNegativeInteger, positiveInteger } from '../../lib/cli/options';
-import { numberList } from './lib/option-lists';
+import { choiceList, numberList } from './lib/option-lists';
 import { DEFAULT_CONTAINER_NICE } from '../../lib/platform/runtime';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../lib/store/embedded-couch';
 import { createRunStore, type StoreConfig } from '../../lib/store/config';
 import type { RunStore } from '../../lib/store/run-store';
 import { docIds, type RunDoc, type StageDoc } from '../../lib/store/run-documents';
 import { toWorkflow } from '../../lib/model/parse';
+import { DEFAULT_MAP_CONCURRENCY } from '../../lib/model/workflow';
 import { deployRuntime, deployWorkflow, type ManagementClient } from '../../lib/triggers/manager';
 import { requestRun } from '../../lib/engine/native/run-client';
 import { describeRun } from '../../lib/engine/native/run-view';
@@ -40,6 +43,11 @@ import { childrenCpuMs, commandLine, descendants, readCpu } from './lib/proc';
 import { hostInfo, messageOf, phaseRunner, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
 import { rounded, summarize, type Summary } from './lib/stats';
 import { diffCounts, probeLatency, startCountingProxy, type CouchCounts, type CountingProxy } from './native/couch-proxy';
+import { startBroker, startEngineChild, type Backend, type Broker, type EngineChild } from './streaming/processes';
+import { startStreamRun } from '../../lib/engine/streaming';
+import { createEventStream } from '../../lib/engine/streaming/stream-connection';
+import type { EventStream } from '../../lib/engine/streaming/brokers';
+import { DEFAULT_TOPICS } from '../../lib/engine/streaming/topics';
 
 type Client = ReturnType<typeof openwhisk>;
 type BenchClient = Client & ManagementClient & DeliveryClient;
@@ -64,6 +72,7 @@ interface Options {
   maxRunMs?: number;
   stallMs: number;
   mapConcurrency?: number;
+  streamingBackends: Backend[];
   out: string;
   platformEntry: string;
   actionsDir: string;
@@ -76,8 +85,11 @@ const NOOP_CODE = 'function main() { return {}; }';
 const ORCHESTRATOR = 'whiskflow/orchestrator';
 const TASK = 'whiskflow/task';
 const FANOUT_WORKFLOW = 'bench-fanout';
-const SYSTEMS = ['whiskflow', 'openwhiskSequence', 'composer'] as const;
-type System = (typeof SYSTEMS)[number];
+/** `whiskflow` is the native orchestrator; the streaming engine runs the same workflow per backend. */
+type System = 'whiskflow' | StreamingSystem | 'openwhiskSequence' | 'composer';
+type StreamingSystem = 'streamingRedis' | 'streamingKafka';
+const STREAMING_SYSTEM: Record<Backend, StreamingSystem> = { redis: 'streamingRedis', kafka: 'streamingKafka' };
+const BACKENDS: readonly Backend[] = ['redis', 'kafka'];
 
 // ---- helpers --------------------------------------------------------------------------------
 
@@ -226,7 +238,10 @@ function sequenceWorkflow(size: number) {
   });
 }
 
-async function deploySequences(ow: BenchClient, store: RunStore, namespace: string, size: number): Promise<{ whiskflow: string; openwhiskSequence: string; composer: string }> {
+/** What each system runs at one size; the native and streaming systems run the same workflow. */
+interface SequenceNames { workflow: string; openwhiskSequence: string; composer: string }
+
+async function deploySequences(ow: BenchClient, store: RunStore, namespace: string, size: number): Promise<SequenceNames> {
   const workflow = sequenceWorkflow(size);
   const deployed = await deployWorkflow(ow, store, workflow);
   if (deployed.missingActions.length) throw new Error(`workflow ${workflow.name} names missing actions ${deployed.missingActions.join(', ')}`);
@@ -238,7 +253,7 @@ async function deploySequences(ow: BenchClient, store: RunStore, namespace: stri
   const compiled = composer.sequence(...Array.from({ length: size }, () => NOOP)).compile();
   const generated = conductor.generate({ ...compiled, name: compositionName }, undefined, 'nodejs:20');
   await ow.actions.update({ name: compositionName, action: generated.action } as never);
-  return { whiskflow: workflow.name, openwhiskSequence: sequenceName, composer: compositionName };
+  return { workflow: workflow.name, openwhiskSequence: sequenceName, composer: compositionName };
 }
 
 /**
@@ -280,7 +295,7 @@ interface SequenceSample {
   phases?: Awaited<ReturnType<typeof whiskflowPhases>>;
 }
 
-async function runSequenceOnce(ctx: Context, system: System, names: Record<System, string>, size: number, repetition: number): Promise<SequenceSample> {
+async function runSequenceOnce(ctx: Context, system: System, names: SequenceNames, size: number, repetition: number): Promise<SequenceSample> {
   const { ow, store } = ctx;
   const deadline = Date.now() + ctx.options.runTimeoutMs + size * 1000;
   // Activation start times are whole ms; start the window just before the submit.
@@ -290,20 +305,20 @@ async function runSequenceOnce(ctx: Context, system: System, names: Record<Syste
   let internalStart: number;
   let ok: boolean;
   let id: string;
-  if (system === 'whiskflow') {
-    const { runId } = await requestRun(ow, names.whiskflow, {});
-    const run = await waitForRunEnd(store, runId, deadline, 100);
-    end = run.endedAt ?? Number.NaN;
-    internalStart = run.startedAt;
-    ok = run.status === 'succeeded';
-    id = runId;
-  } else {
+  if (system === 'openwhiskSequence' || system === 'composer') {
     const { activationId } = await ow.actions.invoke({ name: names[system], blocking: false });
     const record = await waitForActivation(ow, activationId, deadline, 50);
     end = record.end;
     internalStart = record.start;
     ok = record.status === 'success' || record.status === undefined;
     id = activationId;
+  } else {
+    const runId = system === 'whiskflow' ? (await requestRun(ow, names.workflow, {})).runId : await startStreamingRun(ctx, system, names.workflow);
+    const run = await waitForRunEnd(store, runId, deadline, 100);
+    end = run.endedAt ?? Number.NaN;
+    internalStart = run.startedAt;
+    ok = run.status === 'succeeded';
+    id = runId;
   }
   const noops = (await listActivations(ow, NOOP, t0)).filter((record) => record.start <= end);
   const sum = noops.reduce((total, record) => total + (record.duration ?? ((record.end ?? record.start) - record.start)), 0);
@@ -324,6 +339,13 @@ async function runSequenceOnce(ctx: Context, system: System, names: Record<Syste
     } : {}),
     ...(phases ? { phases } : {}),
   };
+}
+
+/** Produces the run's `run.started` to the engine's completions topic, as `whiskflow run --stream` does. */
+async function startStreamingRun(ctx: Context, system: StreamingSystem, workflow: string): Promise<string> {
+  const engine = ctx.streaming[system];
+  if (!engine) throw new Error(`${system}: its engine is not running`);
+  return startStreamRun(engine.stream, { workflow, input: {}, topic: engine.completions });
 }
 
 interface OrchestratorTrace { storeRequests: number; storeMs: number; invokes: number; invokeMs: number; totalMs: number; timeline?: string[] }
@@ -372,14 +394,21 @@ async function whiskflowPhases(ow: Client, t0: number, end: number) {
   };
 }
 
+/** The native orchestrator, each streaming engine that started, OpenWhisk's sequence and composer. */
+function sequenceSystems(ctx: Context): System[] {
+  const streaming = ctx.options.streamingBackends.map((backend) => STREAMING_SYSTEM[backend]).filter((system) => ctx.streaming[system]);
+  return ['whiskflow', ...streaming, 'openwhiskSequence', 'composer'];
+}
+
 async function sequences(ctx: Context) {
   const samples: SequenceSample[] = [];
   const errors: string[] = [];
-  const names = new Map<number, Record<System, string>>();
+  const names = new Map<number, SequenceNames>();
   for (const size of ctx.options.sequenceSizes) names.set(size, await deploySequences(ctx.ow, ctx.store, ctx.platform.namespace, size));
+  const systems = sequenceSystems(ctx);
   // Untimed warm-up of every system at every size (each composition is its own conductor action).
   for (const size of ctx.options.sequenceSizes) {
-    for (const system of SYSTEMS) {
+    for (const system of systems) {
       try {
         await runSequenceOnce(ctx, system, names.get(size)!, size, -1);
       } catch (thrown) {
@@ -390,7 +419,7 @@ async function sequences(ctx: Context) {
   for (let repetition = 0; repetition < ctx.options.repetitions; repetition += 1) {
     for (const size of ctx.options.sequenceSizes) {
       // Rotate the order per repetition so that no system always runs right after another.
-      const order = SYSTEMS.map((_, i) => SYSTEMS[(i + repetition) % SYSTEMS.length]!);
+      const order = systems.map((_, i) => systems[(i + repetition) % systems.length]!);
       for (const system of order) {
         try {
           const sample = await runSequenceOnce(ctx, system, names.get(size)!, size, repetition);
@@ -431,27 +460,36 @@ async function sequences(ctx: Context) {
         } : {}),
       };
     };
-    const systems = Object.fromEntries(SYSTEMS.map((system) => [system, per(system)])) as Record<System, ReturnType<typeof per>>;
-    const ratio = (a: Summary, b: Summary) => (b.p50 > 0 ? a.p50 / b.p50 : Number.NaN);
+    const measured = Object.fromEntries(systems.map((system) => [system, per(system)])) as Partial<Record<System, ReturnType<typeof per>>>;
+    // The native orchestrator, the sequence and composer always run; the streaming engines when they started.
+    const bySystem = measured as Record<Exclude<System, StreamingSystem>, ReturnType<typeof per>> & Partial<Record<StreamingSystem, ReturnType<typeof per>>>;
+    const ratio = (a: Summary, b: Summary) => (b.p50 > 0 ? rounded({ v: a.p50 / b.p50 }).v : Number.NaN);
     // Ratios of medians, and the median of per-repetition ratios (pairs measured back to back).
-    const pairRatios = (other: System) => {
+    const pairRatios = (system: System, other: System) => {
       const ratios: number[] = [];
       for (let repetition = 0; repetition < ctx.options.repetitions; repetition += 1) {
-        const a = samples.find((s) => s.size === size && s.repetition === repetition && s.system === 'whiskflow' && s.ok);
+        const a = samples.find((s) => s.size === size && s.repetition === repetition && s.system === system && s.ok);
         const b = samples.find((s) => s.size === size && s.repetition === repetition && s.system === other && s.ok);
         if (a && b && b.overheadPerTransitionMs > 0) ratios.push(a.overheadPerTransitionMs / b.overheadPerTransitionMs);
       }
       return rounded(summarize(ratios));
     };
+    const streaming = systems.filter((system): system is StreamingSystem => system.startsWith('streaming'));
     return {
       size,
-      ...systems,
-      whiskflowOverOpenwhiskSequence: ratio(systems.whiskflow.overheadPerTransitionMs, systems.openwhiskSequence.overheadPerTransitionMs),
-      whiskflowOverComposer: ratio(systems.whiskflow.overheadPerTransitionMs, systems.composer.overheadPerTransitionMs),
-      composerOverOpenwhiskSequence: ratio(systems.composer.overheadPerTransitionMs, systems.openwhiskSequence.overheadPerTransitionMs),
+      ...bySystem,
+      whiskflowOverOpenwhiskSequence: ratio(bySystem.whiskflow.overheadPerTransitionMs, bySystem.openwhiskSequence.overheadPerTransitionMs),
+      whiskflowOverComposer: ratio(bySystem.whiskflow.overheadPerTransitionMs, bySystem.composer.overheadPerTransitionMs),
+      composerOverOpenwhiskSequence: ratio(bySystem.composer.overheadPerTransitionMs, bySystem.openwhiskSequence.overheadPerTransitionMs),
       /** Absolute: how many ms per transition whiskflow adds over the OpenWhisk sequence (p50s). */
-      whiskflowMinusOpenwhiskSequenceMs: systems.whiskflow.overheadPerTransitionMs.p50 - systems.openwhiskSequence.overheadPerTransitionMs.p50,
-      pairedRatioWhiskflowOverOpenwhiskSequence: pairRatios('openwhiskSequence'),
+      whiskflowMinusOpenwhiskSequenceMs: bySystem.whiskflow.overheadPerTransitionMs.p50 - bySystem.openwhiskSequence.overheadPerTransitionMs.p50,
+      pairedRatioWhiskflowOverOpenwhiskSequence: pairRatios('whiskflow', 'openwhiskSequence'),
+      /** The streaming engine per backend: over the OpenWhisk sequence and over the native orchestrator (p50 ratios). */
+      streaming: Object.fromEntries(streaming.map((system) => [system, {
+        overOpenwhiskSequence: ratio(measured[system]!.overheadPerTransitionMs, bySystem.openwhiskSequence.overheadPerTransitionMs),
+        overWhiskflowNative: ratio(measured[system]!.overheadPerTransitionMs, bySystem.whiskflow.overheadPerTransitionMs),
+        pairedRatioOverWhiskflowNative: pairRatios(system, 'whiskflow'),
+      }])),
     };
   });
   return { bySize, samples: samples.map((s) => ({ ...rounded(s), ...(s.phases ? { phases: rounded(s.phases) } : {}) })), errors };
@@ -630,6 +668,41 @@ interface Context {
   proxy?: CountingProxy;
   /** The embedded pouchdb-server processes (the platform's, and the run store's when separate). */
   couchPids: number[];
+  /** A `whiskflow engine` per streaming backend that started, and the stream to start its runs on. */
+  streaming: Partial<Record<StreamingSystem, StreamingEngine>>;
+}
+
+interface StreamingEngine { broker: Broker; engine: EngineChild; stream: EventStream; completions: string }
+
+/**
+ * A broker and `whiskflow engine` per backend, reading and writing run state where the native
+ * orchestrator does. A backend that does not start is left out with a note, not the benchmark.
+ */
+async function startStreamingEngines(backends: readonly Backend[], platform: ChildPlatform, couchUrl: string, notes: string[]): Promise<Partial<Record<StreamingSystem, StreamingEngine>>> {
+  const started: Partial<Record<StreamingSystem, StreamingEngine>> = {};
+  for (const backend of backends) {
+    let broker: Broker | undefined;
+    try {
+      broker = await startBroker(backend);
+      const topicPrefix = `bseq-${backend}.`;
+      const engine = await startEngineChild({ streamUrl: broker.url, topicPrefix, name: `bench-seq-${backend}`, apihost: platform.apihost, auth: platform.auth, couchUrl, database: 'whiskflow' });
+      started[STREAMING_SYSTEM[backend]] = { broker, engine, stream: createEventStream(broker.url), completions: `${topicPrefix}${DEFAULT_TOPICS.completions}` };
+      console.log(`streaming engine on ${backend} (${broker.url}), pid ${engine.pid}`);
+    } catch (thrown) {
+      await broker?.stop().catch(() => undefined);
+      notes.push(`sequences: the streaming engine on ${backend} did not start, so it is not compared: ${messageOf(thrown)}`);
+      console.error(`streaming engine on ${backend} did not start: ${messageOf(thrown)}`);
+    }
+  }
+  return started;
+}
+
+async function stopStreamingEngines(engines: Partial<Record<StreamingSystem, StreamingEngine>>): Promise<void> {
+  await Promise.allSettled(Object.values(engines).map(async ({ broker, engine, stream }) => {
+    await engine.stop().catch(() => undefined);
+    await stream.close().catch(() => undefined);
+    await broker.stop();
+  }));
 }
 
 async function run(options: Options): Promise<void> {
@@ -641,6 +714,7 @@ async function run(options: Options): Promise<void> {
   let runCouch: EmbeddedCouch | undefined;
   let proxy: CountingProxy | undefined;
   let platform: ChildPlatform | undefined;
+  let streaming: Context['streaming'] = {};
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   mkdirSync(dirname(options.out), { recursive: true });
   rmSync(`${options.out}.partial`, { force: true });
@@ -680,7 +754,9 @@ async function run(options: Options): Promise<void> {
     for (const name of [NOOP, MAP_NOOP, REDUCE_NOOP]) {
       await ow.actions.update({ name, action: { exec: { kind: 'nodejs:20', code: NOOP_CODE } } } as never);
     }
-    const ctx: Context = { options, ow, store, platform, couchPids, ...(proxy ? { proxy } : {}) };
+    // The engines, like the orchestrator in the sequence comparison, reach the store directly.
+    if (options.sequenceSizes.length) streaming = await startStreamingEngines(options.streamingBackends, platform, runCouchUrl, notes);
+    const ctx: Context = { options, ow, store, platform, couchPids, streaming, ...(proxy ? { proxy } : {}) };
     // The proxy hop costs ~1-3 ms per request, and a whiskflow transition makes ~13 store requests in a
     // row: the sequence comparison gives the orchestrator a direct store URL (the platform itself stays
     // behind the proxy, for all three systems alike); the fan-out phase counts through the proxy.
@@ -694,6 +770,7 @@ async function run(options: Options): Promise<void> {
       await phase('fanout', () => fanout(ctx));
     }
   } finally {
+    await stopStreamingEngines(streaming);
     agent.destroy();
     await platform?.stop().catch(() => undefined);
     await proxy?.stop().catch(() => undefined);
@@ -713,7 +790,8 @@ async function run(options: Options): Promise<void> {
     results,
     targets: verdicts(results, options),
     notes: [
-      'all three sequence systems run on one local platform, interleaved per size and repetition (order rotated); ratios compare medians of the same run',
+      'all sequence systems run on one local platform, interleaved per size and repetition (order rotated); ratios compare medians of the same run',
+      `sequences: whiskflow = the native orchestrator (trigger, rule, orchestrator and task conductor activations); ${options.streamingBackends.map((backend) => STREAMING_SYSTEM[backend]).join(', ') || 'no streaming engine'} = the same workflow under \`whiskflow engine\` (Condition and Rule Engine in one process, default settings: activation poll every 100 ms) on that broker, run state in the same CouchDB; its run starts by producing run.started to the broker`,
       'makespan = client submit → the system\'s own end (whiskflow: run head endedAt; sequence/composer: the composite activation end); per-transition overhead = (makespan − Σ no-op activation durations) / N; internal* variants start at the run head startedAt / composite activation start',
       'no-op durations come from the activation list API (name filter, since the submit, paged by 200); a sample counts only if exactly N no-op activations ran',
       'orchestrator activations are counted with the activation list API filtered by name whiskflow/orchestrator since the run request, after the platform went idle',
@@ -724,13 +802,14 @@ async function run(options: Options): Promise<void> {
       `limits.sequenceMaxLength raised to ${Math.max(50, Math.max(0, ...options.sequenceSizes) + 10)} (stock OpenWhisk: 50) so that sequences/compositions of every size run`,
       `whiskflow actions (orchestrator, task conductor, timer) limits.memory = ${options.whiskflowMemory ?? 'default (256)'} MB, limits.concurrency = ${options.whiskflowConcurrency}${options.whiskflowConcurrency > 1 ? ' (stock OpenWhisk allows 1: a deployment must raise concurrency.max)' : ' (stock)'}`,
       `runtime maxContainers = ${options.maxContainers || 'none (the memory budget alone)'}: with 16 (once the platform's default), a 100-task fan-out (orchestrator, task conductor and no-op containers competing) evicted and cold-started ~half of all activations (makespan 189 s vs 13.7 s with 48 on the same machine)`,
+      `fan-out map concurrency: ${options.mapConcurrency ?? `absent (the default window, ${DEFAULT_MAP_CONCURRENCY})`}`,
       `load average (1, 5, 15 min) at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`,
       ...notes,
     ],
   };
   const path = writeReport(options.out, report);
   rmSync(`${options.out}.partial`, { force: true });
-  printSummary(report);
+  printSummary(report, notes);
   console.log(`wrote ${path}`);
 }
 
@@ -753,14 +832,16 @@ function verdicts(results: Record<string, unknown>, options: Options): TargetVer
   return verdictsList;
 }
 
-function printSummary(report: BenchReport): void {
+/** `runNotes`: what this run noted (failed phases, engines that did not start), not the fixed notes. */
+function printSummary(report: BenchReport, runNotes: readonly string[]): void {
   const r = report.results as Record<string, unknown>;
   const seq = r.sequences as Awaited<ReturnType<typeof sequences>> | undefined;
   if (seq?.bySize) {
-    console.log('per-transition overhead, p50 ms (runs): whiskflow | OpenWhisk sequence | composer | whiskflow/sequence');
+    const streaming = Object.values(STREAMING_SYSTEM).filter((system) => seq.bySize.some((size) => size[system]));
+    console.log(`per-transition overhead, p50 ms (runs): whiskflow | ${streaming.map((system) => `${system} | `).join('')}OpenWhisk sequence | composer | whiskflow/sequence`);
     for (const size of seq.bySize) {
-      console.log(`  N=${size.size}: ${size.whiskflow.overheadPerTransitionMs.p50} (${size.whiskflow.runs}) | ${size.openwhiskSequence.overheadPerTransitionMs.p50} (${size.openwhiskSequence.runs}) | `
-        + `${size.composer.overheadPerTransitionMs.p50} (${size.composer.runs}) | ${size.whiskflowOverOpenwhiskSequence.toFixed(2)}x`);
+      const cell = (system: System) => `${size[system]?.overheadPerTransitionMs.p50 ?? 'n/a'} (${size[system]?.runs ?? 0})`;
+      console.log(`  N=${size.size}: ${cell('whiskflow')} | ${streaming.map((system) => `${cell(system)} | `).join('')}${cell('openwhiskSequence')} | ${cell('composer')} | ${size.whiskflowOverOpenwhiskSequence.toFixed(2)}x`);
     }
   }
   if (seq?.bySize) {
@@ -778,7 +859,7 @@ function printSummary(report: BenchReport): void {
       console.log(`  ${run.tasks} | ${run.makespanMs} | ${run.joinLatencyMs} | ${run.orchestratorActivationsPerTask} | ${run.couchRequestsPerTask?.total ?? 'n/a'} (${run.couchRequestsPerTask?.whiskflowDb ?? 'n/a'})`);
     }
   }
-  for (const note of report.notes.slice(9)) console.log(`note: ${note}`);
+  for (const note of runNotes) console.log(`note: ${note}`);
   console.log('targets:');
   printTargets(report.targets);
 }
@@ -799,7 +880,8 @@ const program = new Command('bench-native')
   .option('--run-timeout-ms <ms>', 'base timeout per run (fan-out adds 300 ms per task, sequences 1 s per task)', nonNegativeInteger, 60_000)
   .option('--max-run-ms <ms>', 'upper bound of a fan-out run (the default bound grows by 300 ms per task)', nonNegativeInteger)
   .option('--stall-ms <ms>', 'give up on a fan-out run when no map task completed for this long', nonNegativeInteger, 60_000)
-  .option('--map-concurrency <k>', 'map `concurrency` (window) of the fan-out workflow; absent = all at once', nonNegativeInteger)
+  .option('--streaming-backends <list>', 'brokers to run the sequences on under the streaming engine too (redis, kafka); empty to skip', choiceList(BACKENDS), [...BACKENDS])
+  .option('--map-concurrency <k>', `map \`concurrency\` (window) of the fan-out workflow; absent = the default, ${DEFAULT_MAP_CONCURRENCY}`, positiveInteger)
   .option('--out <file>', 'JSON report path', 'bench-results/native.json')
   .option('--platform-entry <file>', 'script that runs the platform in a child process', join(__dirname, 'platform-server.js'))
   .option('--actions-dir <dir>', 'webpack bundles of the whiskflow actions', join(__dirname, '../../actions'))

@@ -10,10 +10,10 @@ export function numberList(parse: OptionParser): (value: string) => number[] {
   return (value) => value.split(',').map((part) => part.trim()).filter(Boolean).map(parse);
 }
 
-/** Some of `allowed`, e.g. 'redis,kafka'. */
+/** Some of `allowed`, e.g. 'redis,kafka'; blank elements are dropped, so '' is the empty list. */
 export function choiceList<T extends string>(allowed: readonly T[]): (value: string) => T[] {
   return (value) => {
-    const list = value.split(',').map((item) => item.trim());
+    const list = value.split(',').map((item) => item.trim()).filter(Boolean);
     for (const item of list) if (!(allowed as readonly string[]).includes(item)) throw new InvalidArgumentError(`expected a comma-separated list of ${allowed.join(', ')}`);
     return list as T[];
   };
