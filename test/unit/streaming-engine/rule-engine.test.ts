@@ -78,6 +78,17 @@ describe('RuleEngine', () => {
     expect([5, 20, 40, 80, 150, 1_000, 4_000, 100_000].map((age) => readAgainAfter(age, 100))).toEqual([20, 20, 40, 80, 100, 100, 200, 5_000]);
   });
 
+  it('reads many young activations in rounds an interval apart, so that their completions travel in few batches', async () => {
+    const platform = new FakePlatform({ slow: () => 'hang' });
+    const { stream, engine: rule } = setup(platform, { pollIntervalMs: 1_000 });
+    await rule.start();
+    await stream.produce(topics.orchestration, 'r1', Array.from({ length: 20 }, (_, index) => invokeEvent(`a:1:${index}:1`, 'slow')));
+    await waitUntil(() => platform.calls.byId > 0);
+    // Young, each would be due again after 20, 40, 80, 160 ms; with 20 watched the next round waits the interval.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(platform.calls.byId).toBeLessThanOrEqual(20);
+  });
+
   it('reads a long-running activation less and less often', async () => {
     const platform = new FakePlatform({ slow: () => 'hang' });
     // Claimed 100 s ago by the engine's clock: a twentieth of its age is more than the 5 s at most
