@@ -119,8 +119,9 @@ export interface MapStage extends StageCommon, InvocationOptions, DataSelection 
  * The window of a map without `concurrency`, under both engines. Stock OpenWhisk runs 100
  * concurrent activations per namespace: a wider map on a stock deployment only meets 429s and
  * retries them. It also lets a wide map's completions drain as they come: on the local platform a
- * 1,000-task map joined in 63-92 ms with this window against 87-348 ms all at once, with the same
- * makespan (README, Benchmarks). A deployment with raised limits sets `concurrency` per map.
+ * 1,000-task native map joined in 55-89 ms with this window against 223-348 ms all at once, in
+ * about the same makespan; the streaming engine's 10,000-task maps took longer, 62-67 s against
+ * 43-44 s (README, Benchmarks). A deployment with raised limits sets `concurrency` per map.
  */
 export const DEFAULT_MAP_CONCURRENCY = 100;
 

@@ -43,11 +43,8 @@ import { childrenCpuMs, commandLine, descendants, readCpu } from './lib/proc';
 import { hostInfo, messageOf, phaseRunner, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
 import { rounded, summarize, type Summary } from './lib/stats';
 import { diffCounts, probeLatency, startCountingProxy, type CouchCounts, type CountingProxy } from './native/couch-proxy';
-import { startBroker, startEngineChild, type Backend, type Broker, type EngineChild } from './streaming/processes';
+import { startStreamingEngine, stopStreamingEngine, type Backend, type StreamingEngine } from './streaming/processes';
 import { startStreamRun } from '../../lib/engine/streaming';
-import { createEventStream } from '../../lib/engine/streaming/stream-connection';
-import type { EventStream } from '../../lib/engine/streaming/brokers';
-import { DEFAULT_TOPICS } from '../../lib/engine/streaming/topics';
 
 type Client = ReturnType<typeof openwhisk>;
 type BenchClient = Client & ManagementClient & DeliveryClient;
@@ -672,8 +669,6 @@ interface Context {
   streaming: Partial<Record<StreamingSystem, StreamingEngine>>;
 }
 
-interface StreamingEngine { broker: Broker; engine: EngineChild; stream: EventStream; completions: string }
-
 /**
  * A broker and `whiskflow engine` per backend, reading and writing run state where the native
  * orchestrator does. A backend that does not start is left out with a note, not the benchmark.
@@ -681,15 +676,11 @@ interface StreamingEngine { broker: Broker; engine: EngineChild; stream: EventSt
 async function startStreamingEngines(backends: readonly Backend[], platform: ChildPlatform, couchUrl: string, notes: string[]): Promise<Partial<Record<StreamingSystem, StreamingEngine>>> {
   const started: Partial<Record<StreamingSystem, StreamingEngine>> = {};
   for (const backend of backends) {
-    let broker: Broker | undefined;
     try {
-      broker = await startBroker(backend);
-      const topicPrefix = `bseq-${backend}.`;
-      const engine = await startEngineChild({ streamUrl: broker.url, topicPrefix, name: `bench-seq-${backend}`, apihost: platform.apihost, auth: platform.auth, couchUrl, database: 'whiskflow' });
-      started[STREAMING_SYSTEM[backend]] = { broker, engine, stream: createEventStream(broker.url), completions: `${topicPrefix}${DEFAULT_TOPICS.completions}` };
-      console.log(`streaming engine on ${backend} (${broker.url}), pid ${engine.pid}`);
+      const engine = await startStreamingEngine(backend, { topicPrefix: `bseq-${backend}.`, name: `bench-seq-${backend}`, apihost: platform.apihost, auth: platform.auth, couchUrl, database: 'whiskflow' });
+      started[STREAMING_SYSTEM[backend]] = engine;
+      console.log(`streaming engine on ${backend} (${engine.broker.url}), pid ${engine.engine.pid}`);
     } catch (thrown) {
-      await broker?.stop().catch(() => undefined);
       notes.push(`sequences: the streaming engine on ${backend} did not start, so it is not compared: ${messageOf(thrown)}`);
       console.error(`streaming engine on ${backend} did not start: ${messageOf(thrown)}`);
     }
@@ -698,11 +689,7 @@ async function startStreamingEngines(backends: readonly Backend[], platform: Chi
 }
 
 async function stopStreamingEngines(engines: Partial<Record<StreamingSystem, StreamingEngine>>): Promise<void> {
-  await Promise.allSettled(Object.values(engines).map(async ({ broker, engine, stream }) => {
-    await engine.stop().catch(() => undefined);
-    await stream.close().catch(() => undefined);
-    await broker.stop();
-  }));
+  await Promise.allSettled(Object.values(engines).map(stopStreamingEngine));
 }
 
 async function run(options: Options): Promise<void> {
@@ -791,7 +778,7 @@ async function run(options: Options): Promise<void> {
     targets: verdicts(results, options),
     notes: [
       'all sequence systems run on one local platform, interleaved per size and repetition (order rotated); ratios compare medians of the same run',
-      `sequences: whiskflow = the native orchestrator (trigger, rule, orchestrator and task conductor activations); ${options.streamingBackends.map((backend) => STREAMING_SYSTEM[backend]).join(', ') || 'no streaming engine'} = the same workflow under \`whiskflow engine\` (Condition and Rule Engine in one process, default settings: activation poll every 100 ms) on that broker, run state in the same CouchDB; its run starts by producing run.started to the broker`,
+      `sequences: whiskflow = the native orchestrator (trigger, rule, orchestrator and task conductor activations); ${options.streamingBackends.map((backend) => STREAMING_SYSTEM[backend]).join(', ') || 'no streaming engine'} = the same workflow under \`whiskflow engine\` (Condition and Rule Engine in one process, default settings: activations first read 20 ms after the invoke, rounds at most 100 ms apart) on that broker, run state in the same CouchDB; its run starts by producing run.started to the broker`,
       'makespan = client submit → the system\'s own end (whiskflow: run head endedAt; sequence/composer: the composite activation end); per-transition overhead = (makespan − Σ no-op activation durations) / N; internal* variants start at the run head startedAt / composite activation start',
       'no-op durations come from the activation list API (name filter, since the submit, paged by 200); a sample counts only if exactly N no-op activations ran',
       'orchestrator activations are counted with the activation list API filtered by name whiskflow/orchestrator since the run request, after the platform went idle',

@@ -130,7 +130,7 @@ export class ActivationWatcher {
    * completions in large batches lets the Condition Engine apply (and checkpoint the run) once per
    * batch instead of once per handful of events.
    */
-  async pollOnce(): Promise<void> {
+  private async pollOnce(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {

@@ -23,9 +23,6 @@ import { niceLevel, positiveInteger } from '../../../lib/cli/options';
 import { choiceList, numberList } from '../lib/option-lists';
 import { DEFAULT_CONTAINER_NICE } from '../../../lib/platform/runtime';
 import { startStreamRun } from '../../../lib/engine/streaming';
-import { createEventStream } from '../../../lib/engine/streaming/stream-connection';
-import type { EventStream } from '../../../lib/engine/streaming/brokers';
-import { DEFAULT_TOPICS } from '../../../lib/engine/streaming/topics';
 import { requestRun } from '../../../lib/engine/native/run-client';
 import { toWorkflow } from '../../../lib/model/parse';
 import { DEFAULT_MAP_CONCURRENCY } from '../../../lib/model/workflow';
@@ -41,7 +38,7 @@ import { childrenCpuMs, commandLine, descendants, readCpu } from '../lib/proc';
 import { hostInfo, messageOf, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from '../lib/report';
 import { rounded } from '../lib/stats';
 import { diffCounts, startCountingProxy, type CountingProxy } from '../native/couch-proxy';
-import { repositoryRoot, startBroker, startEngineChild, type Backend, type Broker, type EngineChild } from './processes';
+import { repositoryRoot, startStreamingEngine, stopStreamingEngine, type Backend, type StreamingEngine } from './processes';
 
 export const SYSTEMS = ['native', 'streaming-redis', 'streaming-kafka'] as const;
 export type System = (typeof SYSTEMS)[number];
@@ -106,7 +103,7 @@ interface World {
   platform: ChildPlatform;
   proxy: CountingProxy;
   couchPid?: number;
-  streams: Partial<Record<System, { stream: EventStream; completions: string; engine: EngineChild; broker: Broker }>>;
+  streams: Partial<Record<System, StreamingEngine>>;
 }
 
 /** The comparison: starts everything, runs every size on every system, returns the report. */
@@ -120,7 +117,6 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
   let couch: EmbeddedCouch | undefined;
   let proxy: CountingProxy | undefined;
   let platform: ChildPlatform | undefined;
-  const brokers: Broker[] = [];
   const streams: World['streams'] = {};
   mkdirSync(dirname(options.out), { recursive: true });
   try {
@@ -149,13 +145,9 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
       const backend = backendOf(system);
       if (!backend) continue;
       try {
-        const broker = await startBroker(backend);
-        brokers.push(broker);
-        const topicPrefix = `sfan-${backend}.`;
-        const engine = await startEngineChild({
-          streamUrl: broker.url, topicPrefix, name: `bench-${backend}`, apihost: platform.apihost, auth: platform.auth, couchUrl: proxy.url, database: DATABASE,
+        streams[system] = await startStreamingEngine(backend, {
+          topicPrefix: `sfan-${backend}.`, name: `bench-${backend}`, apihost: platform.apihost, auth: platform.auth, couchUrl: proxy.url, database: DATABASE, partitions: 8,
         });
-        streams[system] = { stream: createEventStream(broker.url, { partitions: 8 }), completions: `${topicPrefix}${DEFAULT_TOPICS.completions}`, engine, broker };
       } catch (thrown) {
         errors.push(`${system}: could not start: ${messageOf(thrown)}`);
       }
@@ -187,11 +179,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
   } catch (thrown) {
     errors.push(`benchmark: ${messageOf(thrown)}`);
   } finally {
-    for (const entry of Object.values(streams)) {
-      await entry.engine.stop().catch(() => undefined);
-      await entry.stream.close().catch(() => undefined);
-    }
-    await Promise.allSettled(brokers.map((broker) => broker.stop()));
+    await Promise.allSettled(Object.values(streams).map(stopStreamingEngine));
     agent.destroy();
     await platform?.stop().catch(() => undefined);
     await proxy?.stop().catch(() => undefined);
@@ -216,7 +204,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
     targets: verdicts(samples, options),
     notes: [
       'one local platform (child process, maxContainers as in options), one embedded CouchDB behind a counting proxy; native and both streaming engines run the same workflow shape (map of n no-ops, then a reduce no-op) with their own action names',
-      'streaming: `whiskflow engine` (Condition + Rule Engine) in its own process per backend, default settings (activation poll every 100 ms, 16 concurrent invokes/polls), run state in the same CouchDB database as the native orchestrator',
+      'streaming: `whiskflow engine` (Condition + Rule Engine) in its own process per backend, default settings (activations first read 20 ms after the invoke, rounds at most 100 ms apart, 16 concurrent invokes/reads), run state in the same CouchDB database as the native orchestrator',
       'makespan = submit (trigger fire / run.started produced) → run head endedAt; join latency = last map no-op activation end → reduce no-op activation start (platform activation records)',
       'activations per task = every activation that started in the run window (no-ops, orchestrator, task conductor, timer) / n; CouchDB requests per task = requests through the proxy during the run (whiskflowDb = run state; platformDbs = entities and activation records) / n',
       'cpuMsPerTask: platform = the controller process; containers = action processes; couch = pouchdb-server; engine = the `whiskflow engine` process (streaming only); broker = redis-server / Kafka JVM (streaming only, when started here)',

@@ -10,6 +10,9 @@ import { freePort } from '../lib/ports';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import type { EventStream } from '../../../lib/engine/streaming/brokers';
+import { createEventStream } from '../../../lib/engine/streaming/stream-connection';
+import { DEFAULT_TOPICS } from '../../../lib/engine/streaming/topics';
 
 const run = promisify(execFile);
 
@@ -117,3 +120,29 @@ export async function startEngineChild(options: EngineChildOptions): Promise<Eng
   };
 }
 
+/** A broker, a `whiskflow engine` on it, and a stream to start runs on (its completions topic). */
+export interface StreamingEngine { broker: Broker; engine: EngineChild; stream: EventStream; completions: string }
+
+/** Starts a broker of `backend` and an engine on it under `topicPrefix`; stops the broker if the engine fails. */
+export async function startStreamingEngine(
+  backend: Backend,
+  options: Omit<EngineChildOptions, 'streamUrl'> & { partitions?: number },
+): Promise<StreamingEngine> {
+  const broker = await startBroker(backend);
+  try {
+    const { partitions, ...engineOptions } = options;
+    const engine = await startEngineChild({ ...engineOptions, streamUrl: broker.url });
+    const stream = createEventStream(broker.url, partitions ? { partitions } : {});
+    return { broker, engine, stream, completions: `${options.topicPrefix}${DEFAULT_TOPICS.completions}` };
+  } catch (thrown) {
+    await broker.stop().catch(() => undefined);
+    throw thrown;
+  }
+}
+
+/** Stops what startStreamingEngine started: the engine, the stream, the broker. */
+export async function stopStreamingEngine({ broker, engine, stream }: StreamingEngine): Promise<void> {
+  await engine.stop().catch(() => undefined);
+  await stream.close().catch(() => undefined);
+  await broker.stop();
+}
