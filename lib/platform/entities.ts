@@ -114,8 +114,11 @@ function bool(body: Body, field: string): boolean | undefined {
 function version(body: Body): string | undefined {
   const value = body.version;
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || !/^\d+\.\d+\.\d+$/.test(value)) throw malformed('version must be a semantic version like 0.0.1', { value });
-  return value;
+  // Like OpenWhisk's SemVer parsing: one to three numbers, the missing ones are 0 ("1.0" is 1.0.0).
+  if (typeof value !== 'string' || !/^\d+(\.\d+){0,2}$/.test(value)) throw malformed('version must be a semantic version like 0.0.1', { value });
+  const parts = value.split('.').map(Number);
+  while (parts.length < 3) parts.push(0);
+  return parts.join('.');
 }
 
 function checkParameterSize(parameters: KeyValue[] | undefined, limits: SystemLimits): void {
@@ -183,9 +186,19 @@ function execOf(body: Body, previous: ActionExec | undefined, limits: SystemLimi
   if (typeof code !== 'string') throw malformed("exec.code must be a string", { field: 'exec.code' });
   const codeSize = Buffer.byteLength(code);
   if (codeSize > limits.codeBytes) throw tooLarge('Code', codeSize, limits.codeBytes);
-  const binary = exec.binary === true;
+  // OpenWhisk decides from the content (Exec.isBinaryCode): wsk, wskdeploy and the npm client send a
+  // base64 zip as `code` without `binary: true`.
+  const binary = exec.binary === true || isBinaryCode(code);
   if (exec.main !== undefined && typeof exec.main !== 'string') throw malformed('exec.main must be a string');
   return { kind, code, binary, ...(typeof exec.main === 'string' && exec.main ? { main: exec.main } : {}) };
+}
+
+const BASE64 = /^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)$/;
+
+/** Exec.isBinaryCode: non-empty trimmed code of base64 characters whose length is a multiple of 4. */
+export function isBinaryCode(code: string): boolean {
+  const trimmed = code.trim();
+  return trimmed.length > 0 && trimmed.length % 4 === 0 && BASE64.test(trimmed);
 }
 
 export interface BuildOptions {
@@ -244,7 +257,8 @@ export function buildRule(
   options: BuildOptions,
 ): RuleEntity {
   const { parameters: _ignored, ...common } = base(body, qualified, previous, options.now, options.limits);
-  const status = body.status;
+  // The Go client always sends `"status": ""`; OpenWhisk's rule PUT has no status and ignores it.
+  const status = body.status === '' ? undefined : body.status;
   if (status !== undefined && status !== 'active' && status !== 'inactive') throw badRequest("status must be 'active' or 'inactive'", { status });
   const split = (reference: QualifiedName) => ({
     path: entityNamespaceOf(reference),

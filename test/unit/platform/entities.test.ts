@@ -1,4 +1,4 @@
-import { buildAction, buildPackage, buildRule, nextVersion, isTruthy } from '../../../lib/platform/entities';
+import { buildAction, buildPackage, buildRule, nextVersion, isTruthy, isBinaryCode } from '../../../lib/platform/entities';
 import { LOCAL_LIMITS, STOCK_LIMITS } from '../../../lib/platform/limits';
 
 const options = { now: 1000, limits: LOCAL_LIMITS, requireApiKeyAnnotation: false };
@@ -59,6 +59,24 @@ describe('buildAction', () => {
     expect(opted.annotations).not.toContainEqual({ key: 'provide-api-key', value: false });
   });
 
+  test('base64 code is a zip whether or not the client says binary (Exec.isBinaryCode)', () => {
+    const zip = Buffer.from('PK\u0003\u0004 not really a zip, but base64 all the same').toString('base64');
+    expect(buildAction({ exec: { kind: 'nodejs:20', code: zip } }, where, undefined, options).exec).toMatchObject({ binary: true });
+    expect(buildAction({ exec: { kind: 'nodejs:20', code } }, where, undefined, options).exec).toMatchObject({ binary: false });
+    expect(isBinaryCode('abc')).toBe(false);
+    expect(isBinaryCode('')).toBe(false);
+    expect(isBinaryCode('YWJj')).toBe(true);
+    expect(isBinaryCode(' YWI= ')).toBe(true);
+  });
+
+  test.each([['1', '1.0.0'], ['1.0', '1.0.0'], ['2.3.4', '2.3.4']])('version %s is stored as %s, as OpenWhisk parses SemVer', (given, stored) => {
+    expect(buildPackage({ version: given }, where, undefined, options).version).toBe(stored);
+  });
+
+  test('a version that is not numbers is refused', () => {
+    expect(() => buildPackage({ version: '1.x' }, where, undefined, options)).toThrow('version must be a semantic version');
+  });
+
   test('parameters over the payload limit are 413', () => {
     const big = [{ key: 'blob', value: 'x'.repeat(LOCAL_LIMITS.payloadBytes) }];
     try {
@@ -84,6 +102,11 @@ describe('buildPackage and buildRule', () => {
     expect(rule).toMatchObject({ status: 'active', trigger: { path: 'guest', name: 't' }, action: { path: 'guest/p', name: 'a' } });
     expect(() => buildRule({ status: 'paused' }, where, undefined, { trigger: { namespace: 'guest', name: 't' }, action: { namespace: 'guest', name: 'a' } }, options))
       .toThrow("status must be 'active' or 'inactive'");
+  });
+
+  test('the empty status the Go client sends is ignored, as OpenWhisk ignores status in a rule PUT', () => {
+    const references = { trigger: { namespace: 'guest', name: 't' }, action: { namespace: 'guest', name: 'a' } };
+    expect(buildRule({ status: '' }, where, undefined, references, options).status).toBe('active');
   });
 });
 
