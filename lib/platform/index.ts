@@ -21,6 +21,7 @@ import { Resolver } from './resolver';
 import { createNodeRuntime, NodeRuntimeOptions } from './runtime';
 import type { ActionRuntime, RuntimeStats } from './runtime/types';
 import { Throttles } from './throttles';
+import { webActionRoute } from './web/web-route';
 import { TriggerFireDeps } from './trigger-fire';
 
 export interface PlatformOptions {
@@ -132,7 +133,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     const buildOptions = (): BuildOptions => ({ now: Date.now(), limits, requireApiKeyAnnotation: options.requireApiKeyAnnotation === true });
     const services: ApiServices = { entities, activations, subjects, resolver, invoker, throttles, limits, builtins, fire, buildOptions };
-    const server = createApiServer({ services, apiHost: () => apiHost, log });
+    const rawRoutes = [webActionRoute({ entities, subjects, resolver, invoker, throttles, limits })];
+    const server = createApiServer({ services, rawRoutes, apiHost: () => apiHost, log });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 3233, options.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
