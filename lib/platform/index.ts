@@ -22,6 +22,9 @@ import { createNodeRuntime, NodeRuntimeOptions } from './runtime';
 import type { ActionRuntime, RuntimeStats } from './runtime/types';
 import { Throttles } from './throttles';
 import { webActionRoute } from './web/web-route';
+import { ApiStore } from './apigw/api-store';
+import { gatewayRoute } from './apigw/gateway-route';
+import { installApiMgmtPackage } from './builtins/apimgmt-package';
 import { TriggerFireDeps } from './trigger-fire';
 
 export interface PlatformOptions {
@@ -133,7 +136,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     const buildOptions = (): BuildOptions => ({ now: Date.now(), limits, requireApiKeyAnnotation: options.requireApiKeyAnnotation === true });
     const services: ApiServices = { entities, activations, subjects, resolver, invoker, throttles, limits, builtins, fire, buildOptions };
-    const rawRoutes = [webActionRoute({ entities, subjects, resolver, invoker, throttles, limits })];
+    const apis = await ApiStore.open(databases.subjects);
+    installApiMgmtPackage({ entities, subjects, resolver, builtins, apis, apiHost: () => apiHost });
+    const webDeps = { entities, subjects, resolver, invoker, throttles, limits };
+    const rawRoutes = [webActionRoute(webDeps), gatewayRoute(webDeps, apis)];
     const server = createApiServer({ services, rawRoutes, apiHost: () => apiHost, log });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
