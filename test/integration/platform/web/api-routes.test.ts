@@ -3,10 +3,11 @@
  * `routes.*` drive the built-in `/whisk.system/apimgmt` web actions; the routes they print answer
  * under `/api/<namespace uuid>/<basepath>/<relpath>` and invoke their web actions.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTool, wsk } from '../../../helpers/openwhisk-cli';
+import { LocalPlatform, startLocalPlatform } from '../../../helpers/local-platform';
 import { usePlatform } from '../support';
 
 const { platform, ow } = usePlatform();
@@ -75,6 +76,12 @@ test('wsk api create refuses an action that is not a web action, and a swagger f
   expect(keyed.stderr).toContain("API keys and OAuth (securityDefinitions) is not supported by the local platform's API gateway");
 });
 
+test('the route management actions need the caller\'s credentials', async () => {
+  const anonymous = await fetch(`${platform.apihost}/api/v1/web/whisk.system/apimgmt/getApi.http`);
+  expect(anonymous.status).toBe(502);
+  expect(await anonymous.json()).toEqual({ error: 'A valid auth key is required.' });
+});
+
 test('wsk api create -c takes a swagger file', async () => {
   const swagger = {
     swagger: '2.0', basePath: '/swag', info: { title: 'Swag', version: '1.0' },
@@ -105,16 +112,29 @@ test('the npm client: routes.create, list, get and delete', async () => {
   const got = await ow.routes.get({ basepath: '/client' });
   expect(got.apis).toHaveLength(1);
   expect(got.apis[0].value.apidoc.paths['/npm'].get['x-openwhisk']).toMatchObject({ namespace: 'guest', action: 'hello' });
+  await expect(ow.routes.create({ relpath: '/x', operation: 'GET', action: 'plain', basepath: '/bad' })).rejects.toThrow(/Action '\/guest\/plain' is not a web action/);
   await ow.routes.delete({ basepath: '/client' });
   expect((await ow.routes.get({ basepath: '/client' })).apis).toEqual([]);
   expect((await fetch(`${created.gwApiUrl}/npm`)).status).toBe(404);
 });
 
-test('API definitions survive a restart (kept in CouchDB)', async () => {
-  // The definitions live in the subjects database: a new ApiStore on the same CouchDB finds them.
-  const { ApiStore } = await import('../../../../lib/platform/apigw/api-store');
-  const { openDatabases } = await import('../../../../lib/platform/persistence/couch');
-  const databases = await openDatabases(platform.couchUrl);
-  const store = await ApiStore.open(databases.subjects);
-  expect(store.list(uuid()).map((api) => api.swagger.basePath)).toEqual(expect.arrayContaining(['/hello', '/swag']));
+test('API definitions are kept in CouchDB: after a restart the route still answers', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'whiskflow-apis-restart-'));
+  let first: LocalPlatform | undefined = await startLocalPlatform({ dataDir });
+  let second: LocalPlatform | undefined;
+  try {
+    await wsk(first, 'action', 'create', 'kept', file('kept.js', 'function main() { return { kept: true }; }'), '--web', 'true');
+    const out = await wsk(first, 'api', 'create', '/keep', '/it', 'get', 'kept');
+    await first.stop();
+    first = undefined;
+    second = await startLocalPlatform({ dataDir });
+    const path = /\/api\/[^/]+\/keep\/it/.exec(out)?.[0];
+    expect(path).toBeDefined();
+    expect(await (await fetch(`${second.apihost}${path}`)).json()).toEqual({ kept: true });
+    expect(await wsk(second, 'api', 'list', '/keep')).toContain('/keep/it');
+  } finally {
+    await first?.stop();
+    await second?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
