@@ -1,7 +1,8 @@
 /**
  * The local OpenWhisk-compatible platform: the REST API (controller) on loopback with web actions and
  * API routes, the Node.js action runtime, the built-in alarms and apimgmt packages, and CouchDB
- * persistence (embedded pouchdb-server unless a real CouchDB is given). Official clients (`openwhisk` npm, wsk, wskdeploy) work against it unchanged.
+ * persistence (embedded pouchdb-server unless a real CouchDB is given). Official clients (`openwhisk`
+ * npm, wsk, wskdeploy) work against it unchanged.
  */
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';

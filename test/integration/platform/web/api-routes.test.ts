@@ -76,6 +76,15 @@ test('wsk api create refuses an action that is not a web action, and a swagger f
   expect(keyed.stderr).toContain("API keys and OAuth (securityDefinitions) is not supported by the local platform's API gateway");
 });
 
+test('a route to a secured web action sends its secret along, as the gateway does', async () => {
+  await wsk(platform, 'action', 'create', 'guarded', file('guarded.js', 'function main() { return { guarded: true }; }'), '--web', 'true', '--web-secure', 'my-secret');
+  expect((await fetch(`${platform.apihost}/api/v1/web/guest/default/guarded.json`)).status).toBe(401);
+  await wsk(platform, 'api', 'create', '/guard', '/it', 'get', 'guarded');
+  const routed = await fetch(`${platform.apihost}/api/${uuid()}/guard/it`);
+  expect(routed.status).toBe(200);
+  expect(await routed.json()).toEqual({ guarded: true });
+});
+
 test('the route management actions need the caller\'s credentials', async () => {
   const anonymous = await fetch(`${platform.apihost}/api/v1/web/whisk.system/apimgmt/getApi.http`);
   expect(anonymous.status).toBe(502);

@@ -9,7 +9,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wsk } from '../../../helpers/openwhisk-cli';
-import { usePlatform } from '../support';
+import { startLocalPlatform } from '../../../helpers/local-platform';
+import { until } from '../../../helpers/until';
+import { clientFor, usePlatform } from '../support';
 
 const execFileAsync = promisify(execFile);
 const { platform, ow } = usePlatform();
@@ -219,3 +221,25 @@ async function curl(...args: string[]): Promise<{ status: number; headers: strin
   const [head, ...rest] = stdout.split('\r\n\r\n');
   return { status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(head ?? '')?.[1]), headers: head ?? '', body: rest.join('\r\n\r\n') };
 }
+
+test('a web action still running when the blocking wait ends answers 202 with its activation id', async () => {
+  const short = await startLocalPlatform({ limits: { blockingWaitMs: 200 } });
+  try {
+    await wsk(short, 'action', 'create', 'slow', source('slow', 'function main() { return new Promise((r) => setTimeout(() => r({ done: true }), 3000)); }'), '--web', 'true');
+    const response = await fetch(`${short.apihost}/api/v1/web/guest/default/slow.json`);
+    expect(response.status).toBe(202);
+    expect((await response.json() as { error: string }).error).toBe('Response not yet ready.');
+    const activationId = response.headers.get('x-openwhisk-activation-id');
+    expect(activationId).toMatch(/^[0-9a-f]{32}$/);
+    const record = await until('the slow activation record', async () => {
+      try {
+        return await clientFor(short).activations.get({ name: activationId! }) as { response: { result: unknown } };
+      } catch {
+        return undefined;
+      }
+    });
+    expect(record.response.result).toEqual({ done: true });
+  } finally {
+    await short.stop();
+  }
+});
