@@ -4,14 +4,23 @@
  * `/api/v1/web/...` would, with the response type the route was created with. As the real gateway
  * does, it sends the action's `require-whisk-auth` secret along.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { annotationValue } from '../entities';
 import type { RawRoute } from '../http/server';
-import { WebActionDeps, failureReply, serveWebAction } from '../web/web-actions';
+import type { WebReply } from '../web/response-shape';
+import { WebActionDeps, serveWebAction } from '../web/web-actions';
 import { splitExtension } from '../web/response-shape';
 import { ApiStore, StoredApi } from './api-store';
-import { matchOperation } from './swagger';
+import { matchOperation, pathExists } from './swagger';
 
-export const ROUTE_NOT_FOUND = 'Route not found: no API of this namespace answers this path and method.';
+/** The gateway's own errors (openwhisk-apigateway lib/request.lua err). */
+export function gatewayError(status: number, message: string): WebReply {
+  return {
+    status,
+    headers: [['content-type', 'application/json; charset=utf-8']],
+    body: Buffer.from(`${JSON.stringify({ status, message: `Error: ${message}` })}\n`),
+  };
+}
 
 /** The API whose base path is the longest prefix of `path`, and the path relative to it. */
 export function apiForPath(apis: StoredApi[], path: string): { api: StoredApi; relPath: string } | undefined {
@@ -36,15 +45,16 @@ export function gatewayRoute(deps: WebActionDeps, apis: ApiStore): RawRoute {
     try {
       path = decodeURIComponent(match[2] ?? '/');
     } catch {
-      return Promise.resolve(failureReply(404, ROUTE_NOT_FOUND, request.transactionId));
+      return Promise.resolve(gatewayError(404, 'Not found.'));
     }
     const found = apiForPath(owned, path);
     const method = request.incoming.method ?? 'GET';
     const operation = found ? matchOperation(found.api.swagger, method, found.relPath) : undefined;
-    if (!operation) return Promise.resolve(failureReply(404, ROUTE_NOT_FOUND, request.transactionId));
+    if (!found || !pathExists(found.api.swagger, found.relPath)) return Promise.resolve(gatewayError(404, 'Not found.'));
+    if (!operation) return Promise.resolve(gatewayError(404, 'Whoops. Verb not supported.'));
     const urlName = operation.url.slice(operation.url.lastIndexOf('/') + 1);
     const [, extension] = splitExtension(urlName);
-    const headers = { ...request.incoming.headers };
+    const headers: IncomingHttpHeaders = { ...request.incoming.headers, 'x-forwarded-url': `http://${request.incoming.headers.host ?? 'localhost'}${request.url.pathname}${request.url.search}` };
     const location = `${operation.namespace}/${operation.package ? `${operation.package}/` : ''}${operation.action}`;
     const entity = deps.entities.get(location);
     const secret = entity?.type === 'action' ? annotationValue(entity.doc.annotations, 'require-whisk-auth') : undefined;

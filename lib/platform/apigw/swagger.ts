@@ -144,6 +144,11 @@ export function matchOperation(api: SwaggerApi, method: string, relPath: string)
   return undefined;
 }
 
+/** Whether some path of the API matches `relPath`, whatever the verb. */
+export function pathExists(api: SwaggerApi, relPath: string): boolean {
+  return Object.keys(api.paths).some((template) => pathMatches(template, relPath));
+}
+
 /** Literal paths before templated ones. */
 function templateRank(template: string): number {
   return (template.match(PATH_PARAMETER) ?? []).length;

@@ -36,9 +36,13 @@ test('wsk api create prints the URL of the route, which answers with the web act
   expect(response.headers.get('content-type')).toBe('application/json');
   expect(response.headers.get('x-openwhisk-activation-id')).toMatch(/^[0-9a-f]{32}$/);
   expect(await response.json()).toMatchObject({ payload: 'Hello world OpenWhisk', method: 'get', path: '' });
-  // Another verb on the same path is not routed.
+  // Another verb on the same path, or another path, is not routed: the gateway's own answers.
   const post = await fetch(url, { method: 'POST' });
   expect(post.status).toBe(404);
+  expect(await post.json()).toEqual({ status: 404, message: 'Error: Whoops. Verb not supported.' });
+  const elsewhere = await fetch(`${url}/else`);
+  expect(elsewhere.status).toBe(404);
+  expect(await elsewhere.json()).toEqual({ status: 404, message: 'Error: Not found.' });
 });
 
 test('list and get show the API; --apiname names it; --response-type http gives path parameters in __ow_path', async () => {
