@@ -1,7 +1,8 @@
 /**
- * The local OpenWhisk-compatible platform: the REST API (controller) on loopback, the Node.js action
- * runtime, the built-in alarms package, and CouchDB persistence (embedded pouchdb-server unless a real
- * CouchDB is given). Official clients (`openwhisk` npm, wsk, wskdeploy) work against it unchanged.
+ * The local OpenWhisk-compatible platform: the REST API (controller) on loopback with web actions and
+ * API routes, the Node.js action runtime, the built-in alarms and apimgmt packages, and CouchDB
+ * persistence (embedded pouchdb-server unless a real CouchDB is given). Official clients (`openwhisk`
+ * npm, wsk, wskdeploy) work against it unchanged.
  */
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -21,6 +22,10 @@ import { Resolver } from './resolver';
 import { createNodeRuntime, NodeRuntimeOptions } from './runtime';
 import type { ActionRuntime, RuntimeStats } from './runtime/types';
 import { Throttles } from './throttles';
+import { webActionRoute } from './web/web-route';
+import { ApiStore } from './apigw/api-store';
+import { gatewayRoute } from './apigw/gateway-route';
+import { installApiMgmtPackage } from './builtins/apimgmt-package';
 import { TriggerFireDeps } from './trigger-fire';
 
 export interface PlatformOptions {
@@ -132,7 +137,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     const buildOptions = (): BuildOptions => ({ now: Date.now(), limits, requireApiKeyAnnotation: options.requireApiKeyAnnotation === true });
     const services: ApiServices = { entities, activations, subjects, resolver, invoker, throttles, limits, builtins, fire, buildOptions };
-    const server = createApiServer({ services, apiHost: () => apiHost, log });
+    const apis = await ApiStore.open(databases.subjects);
+    installApiMgmtPackage({ entities, subjects, resolver, builtins, apis, apiHost: () => apiHost });
+    const webDeps = { entities, subjects, resolver, invoker, throttles, limits };
+    const rawRoutes = [webActionRoute(webDeps), gatewayRoute(webDeps, apis)];
+    const server = createApiServer({ services, rawRoutes, apiHost: () => apiHost, log });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 3233, options.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });

@@ -26,8 +26,22 @@ const COLLECTIONS: Record<string, ResourceHandler> = {
   activations: handleActivations,
 };
 
+/** A request the REST API does not own (web actions, API routes): answered with raw bytes, or undefined to pass. */
+export interface RawHttpRequest {
+  incoming: IncomingMessage;
+  url: URL;
+  body: Buffer;
+  /** The caller when the request carries valid credentials; absent credentials are no error here. */
+  user?: Identity;
+  transactionId: string;
+}
+export interface RawHttpReply { status: number; headers: [string, string][]; body?: Buffer }
+export type RawRoute = (request: RawHttpRequest) => Promise<RawHttpReply> | undefined;
+
 export interface ApiServerOptions {
   services: ApiServices;
+  /** Tried in order before the REST API's own routes. */
+  rawRoutes?: RawRoute[];
   /** Largest request body read at all (code uploads); payload limits are checked per resource. */
   maxRequestBytes?: number;
   apiHost: () => string;
@@ -87,6 +101,13 @@ export function createApiServer(options: ApiServerOptions): Server {
     response.end(text);
   };
 
+  const respondRaw = (response: ServerResponse, reply: RawHttpReply): void => {
+    for (const [name, value] of reply.headers) response.appendHeader(name, value);
+    response.setHeader('content-length', reply.body?.length ?? 0);
+    response.writeHead(reply.status);
+    response.end(reply.body);
+  };
+
   const server = createServer((incoming, response) => {
     const transactionId = `${transactionPrefix}${(transactionCounter++).toString(16).padStart(16, '0')}`;
     const fail = (error: unknown) => {
@@ -119,6 +140,15 @@ export function createApiServer(options: ApiServerOptions): Server {
       } catch {
         fail(notFound());
         return;
+      }
+      let user: Identity | undefined;
+      try { user = incoming.headers.authorization ? authenticate(incoming.headers.authorization) : undefined; } catch { user = undefined; }
+      for (const rawRoute of options.rawRoutes ?? []) {
+        const reply = rawRoute({ incoming, url, body, transactionId, ...(user ? { user } : {}) });
+        if (reply) {
+          reply.then((result) => respondRaw(response, result), fail);
+          return;
+        }
       }
       route(incoming, url, body).then((result) => respond(response, result.status, result.body, result.headers), fail);
     });
