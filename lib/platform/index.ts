@@ -1,6 +1,6 @@
 /**
  * The local OpenWhisk-compatible platform: the REST API (controller) on loopback, the Node.js action
- * runtime, the built-in alarms package, and CouchDB persistence (embedded pouchdb-server unless a real
+ * runtime, the built-in alarms and utils packages, and CouchDB persistence (embedded pouchdb-server unless a real
  * CouchDB is given). Official clients (`openwhisk` npm, wsk, wskdeploy) work against it unchanged.
  */
 import { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import { BuiltinHandler, Invoker } from './invoker';
 import { LimitOverrides, SystemLimits, resolveLimits } from './limits';
 import { ApiServices } from './api/context';
 import { AlarmsPackage, installAlarmsPackage } from './builtins/alarms-package';
+import { installUtilsPackage } from './builtins/utils-package';
 import { createApiServer } from './http/server';
 import { ActivationStore } from './persistence/activation-store';
 import { DEFAULT_DB_PREFIX, openDatabases } from './persistence/couch';
@@ -129,6 +130,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const fire: TriggerFireDeps = { entities, resolver, invoker, activations, throttles };
     const alarms: AlarmsPackage = await installAlarmsPackage({ entities, subjects, subjectsDb: databases.subjects, fire, builtins, log });
     cleanups.push(() => alarms.stop());
+    installUtilsPackage(entities);
 
     const buildOptions = (): BuildOptions => ({ now: Date.now(), limits, requireApiKeyAnnotation: options.requireApiKeyAnnotation === true });
     const services: ApiServices = { entities, activations, subjects, resolver, invoker, throttles, limits, builtins, fire, buildOptions };
