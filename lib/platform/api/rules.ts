@@ -7,7 +7,7 @@ import { Entity, RuleEntity, buildRule, requireObjectBody } from '../entities';
 import { Messages } from '../messages';
 import { QualifiedName, checkEntityName, parseQualifiedName, pathOf } from '../names';
 import { ApiRequest, ApiResponse, ApiServices, flag, page, paging } from './context';
-import { newestFirst, ruleView } from './views';
+import { newestFirst, ruleSummary, ruleView } from './views';
 
 export async function handleRules(request: ApiRequest, services: ApiServices): Promise<ApiResponse> {
   if (request.rest.length === 0) {
@@ -16,7 +16,7 @@ export async function handleRules(request: ApiRequest, services: ApiServices): P
     const pageOf = paging(request.query, 'rules');
     const rules = services.entities.list('rule', `${request.namespace}/`).map((entity) => entity.doc as RuleEntity);
     if (pageOf.count) return { status: 200, body: { rules: rules.length } };
-    return { status: 200, body: page(newestFirst(rules), pageOf).map(ruleView) };
+    return { status: 200, body: page(newestFirst(rules), pageOf).map(ruleSummary) };
   }
   if (request.rest.length !== 1) throw notFound();
   const qualified: QualifiedName = { namespace: request.namespace, name: checkEntityName(request.rest[0]!) };
