@@ -65,9 +65,8 @@ export function fireTrigger(deps: TriggerFireDeps, caller: Identity, trigger: Qu
     version: entity.version,
     subject: caller.subject,
     activationId,
+    // No end and no duration, as the controller records trigger activations (end = EPOCH).
     start,
-    end: Date.now(),
-    duration: Date.now() - start,
     response: responseOf('success', event),
     logs,
     annotations: [],

@@ -127,6 +127,12 @@ describe('triggers, rules and feeds', () => {
     await ow.rules.enable({ name: 'signal-rule' });
     const { activationId } = await ow.triggers.invoke({ name: 'signals', params: { a: 1 } });
     const fire = await activationOf(ow, activationId);
+    // As the controller records trigger activations: no end, no duration (also not in the list view).
+    expect(fire).not.toHaveProperty('end');
+    expect(fire).not.toHaveProperty('duration');
+    const [summary] = await ow.activations.list({ name: 'signals', limit: 1 });
+    expect(summary.activationId).toBe(activationId);
+    expect(Object.keys(summary).sort()).toEqual(['activationId', 'annotations', 'name', 'namespace', 'publish', 'start', 'version']);
     const line = JSON.parse(fire.logs[0]);
     expect(line).toMatchObject({ success: true, rule: 'guest/signal-rule', action: 'guest/on-signal' });
     expect((await activationOf(ow, line.activationId)).response.result).toEqual({ got: { from: 'trigger', a: 1 } });
