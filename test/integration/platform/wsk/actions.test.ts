@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { annotationOf, useWsk, zipAction } from './support';
+import { annotationOf, byKey, useWsk, zipAction } from './support';
 
 const suite = useWsk();
 
@@ -18,7 +18,7 @@ test('create from a .js file with parameters, a parameter file and limits; get s
     namespace: 'guest', name: 'hello', version: '0.0.1', publish: false,
     limits: { timeout: 5000, memory: 128, logs: 5, concurrency: 1 },
   });
-  expect(action.parameters).toEqual([{ key: 'level', value: 3 }, { key: 'name', value: 'file' }, { key: 'nested', value: { a: [1, 2] } }]);
+  expect(byKey(action.parameters)).toEqual([{ key: 'level', value: 3 }, { key: 'name', value: 'file' }, { key: 'nested', value: { a: [1, 2] } }]);
   // wsk asks for the code only when saving (?code=false).
   expect(action.exec.code).toBeUndefined();
   expect(action.exec.binary).toBe(false);
@@ -48,7 +48,7 @@ test('update changes only what is given and bumps the version; --web true is sto
   let action = await suite.json('action', 'get', 'hello');
   expect(action.version).toBe('0.0.2');
   expect(action.limits).toEqual({ timeout: 10000, memory: 128, logs: 5, concurrency: 1 });
-  expect(action.parameters.map((p: { key: string }) => p.key)).toEqual(['level', 'name', 'nested']);
+  expect(byKey(action.parameters).map((p) => p.key)).toEqual(['level', 'name', 'nested']);
   await suite.run('action', 'update', 'hello', '--web', 'true');
   action = await suite.json('action', 'get', 'hello');
   expect(annotationOf(action, 'web-export')).toBe(true);

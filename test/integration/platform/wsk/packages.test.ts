@@ -2,7 +2,7 @@
  * `wsk package`: create/update/bind/`--shared`, get/list/delete, actions in packages, parameter
  * inheritance (package < action < invoke; binding over provider), and the published `/whisk.system` packages.
  */
-import { annotationOf, useWsk } from './support';
+import { annotationOf, byKey, useWsk } from './support';
 
 const suite = useWsk();
 
@@ -10,7 +10,7 @@ test('create with parameters and annotations; get and list', async () => {
   expect(await suite.run('package', 'create', 'tools', '-p', 'level', 'package', '-p', 'region', 'eu', '-a', 'description', 'Our tools')).toBe('ok: created package tools\n');
   const pkg = await suite.json('package', 'get', 'tools');
   expect(pkg).toMatchObject({ namespace: 'guest', name: 'tools', version: '0.0.1', publish: false, binding: {} });
-  expect(pkg.parameters).toEqual([{ key: 'level', value: 'package' }, { key: 'region', value: 'eu' }]);
+  expect(byKey(pkg.parameters)).toEqual([{ key: 'level', value: 'package' }, { key: 'region', value: 'eu' }]);
   expect(annotationOf(pkg, 'description')).toBe('Our tools');
   expect(await suite.run('package', 'list')).toMatch(/^packages\n\/guest\/tools\s+private\n/);
 });

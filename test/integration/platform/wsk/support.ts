@@ -67,6 +67,11 @@ export function zipAction(source: string, main = 'lib.js'): Buffer {
   return zip.toBuffer();
 }
 
+/** Parameters by key: wsk builds them from a Go map, so their order differs from run to run. */
+export function byKey(parameters: { key: string; value: unknown }[]): { key: string; value: unknown }[] {
+  return [...parameters].sort((a, b) => a.key.localeCompare(b.key));
+}
+
 export function annotationOf(entity: { annotations: { key: string; value: unknown }[] }, key: string): unknown {
   return entity.annotations.find((item) => item.key === key)?.value;
 }

@@ -3,7 +3,7 @@
  * through the activations), rules enabled/disabled/updated/deleted, and alarms feeds.
  */
 import { until } from '../../../helpers/until';
-import { useWsk } from './support';
+import { byKey, useWsk } from './support';
 
 const suite = useWsk();
 
@@ -38,7 +38,7 @@ test('trigger create with parameters; get, list', async () => {
   expect(await suite.run('trigger', 'create', 'orders', '-p', 'source', 'trigger', '-p', 'kind', 'default')).toBe('ok: created trigger orders\n');
   const trigger = await suite.json('trigger', 'get', 'orders');
   expect(trigger).toMatchObject({ namespace: 'guest', name: 'orders', version: '0.0.1', publish: false, limits: {} });
-  expect(trigger.parameters).toEqual([{ key: 'source', value: 'trigger' }, { key: 'kind', value: 'default' }]);
+  expect(byKey(trigger.parameters)).toEqual([{ key: 'kind', value: 'default' }, { key: 'source', value: 'trigger' }]);
   expect(await suite.run('trigger', 'list')).toMatch(/^triggers\n\/guest\/orders\s+private\n/);
 });
 
@@ -122,6 +122,17 @@ test('rule delete (also of an active rule) and trigger delete', async () => {
   expect((await suite.attempt('trigger', 'get', 'texts')).code).toBe(404 - 256);
 });
 
+test('--feed with a user\'s own feed action: wsk invokes it with lifecycleEvent, triggerName and authKey', async () => {
+  await suite.run('action', 'create', 'my-feed', suite.file('feed.js', 'function main(p) { return { event: p.lifecycleEvent, trigger: p.triggerName, keyed: typeof p.authKey === "string", x: p.x }; }'), '-a', 'feed', 'true');
+  const created = await suite.run('trigger', 'create', 'fed', '--feed', 'my-feed', '-p', 'x', '1');
+  const activation = JSON.parse(created.slice(created.indexOf('{'), created.lastIndexOf('}') + 1));
+  expect(activation.response.result).toEqual({ event: 'CREATE', trigger: '/_/fed', keyed: true, x: 1 });
+  expect(created).toMatch(/ok: created trigger fed\n$/);
+  const deleted = await suite.run('trigger', 'delete', 'fed');
+  expect(deleted).toContain('"event": "DELETE"');
+  expect(deleted).toMatch(/ok: deleted trigger fed\n$/);
+});
+
 describe('alarms feeds', () => {
   test('--feed /whisk.system/alarms/alarm with cron fires a rule\'s action with the trigger payload; delete stops it', async () => {
     const created = await suite.run('trigger', 'create', 'ticks', '--feed', '/whisk.system/alarms/alarm', '-p', 'cron', '* * * * * *', '-p', 'trigger_payload', '{"tick":true}');
@@ -144,7 +155,7 @@ describe('alarms feeds', () => {
   });
 
   test('--feed /whisk.system/alarms/once fires once at the date', async () => {
-    await suite.run('trigger', 'create', 'one-shot', '--feed', '/whisk.system/alarms/once', '-p', 'date', new Date(Date.now() + 2000).toISOString());
+    await suite.run('trigger', 'create', 'one-shot', '--feed', '/whisk.system/alarms/once', '-p', 'date', new Date(Date.now() + 5000).toISOString());
     await suite.run('rule', 'create', 'one-shot-rule', 'one-shot', 'other');
     const fired = await until('the once alarm fired the trigger', async () => {
       const list = await suite.run('activation', 'list', 'one-shot', '--limit', '5');

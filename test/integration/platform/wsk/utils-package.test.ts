@@ -3,7 +3,7 @@
  * annotations, each run on its documented sample, composed in users' sequences and rules, and the same
  * package (no duplicate, nothing lost) after a restart on the same data directory.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTool } from '../../../helpers/openwhisk-cli';
@@ -48,6 +48,11 @@ test('the package is published with the catalog\'s description; every action car
     sampleInput: { payload: 'one,two,three', separator: ',' },
     sampleOutput: { lines: ['one', 'two', 'three'], payload: 'one,two,three' },
   });
+});
+
+test('wsk action get --save copies a catalog action\'s code', async () => {
+  await wsk('action', 'get', '/whisk.system/utils/split', '--save');
+  expect(readFileSync(join(dataDir, 'split.js'), 'utf8')).toContain('function main(params)');
 });
 
 test.each(['echo', 'cat', 'smash', 'split', 'sort', 'head'])('%s turns its sample input into its sample output', async (name) => {
