@@ -80,12 +80,13 @@ test('a zip with --kind and --main runs the named export of the package.json mai
   expect(readFileSync(join(suite.dir(), 'zipped.zip'))).toEqual(readFileSync(zip));
 });
 
-test('--kind nodejs:20 on a .js file; a kind the platform does not run is refused with 400', async () => {
+test('--kind nodejs:20 on a .js file; blackbox (--docker) actions are refused with 400', async () => {
   await suite.run('action', 'create', 'kinded', suite.file('kinded.js', 'function main() { return { ok: 1 }; }'), '--kind', 'nodejs:20');
   expect((await suite.json('action', 'get', 'kinded')).exec.kind).toBe('nodejs:20');
-  const refused = await suite.attempt('action', 'create', 'pythonic', suite.file('py.py', 'def main(args):\n    return args\n'), '--kind', 'python:3');
+  const refused = await suite.attempt('action', 'create', 'boxed', '--docker', 'openwhisk/example');
   expect(refused.code).toBe(400 - 256);
-  expect(refused.stderr).toContain("kind 'python:3' is not supported");
+  expect(refused.stderr).toContain("kind 'blackbox' is not supported");
+  expect((await suite.attempt('action', 'get', 'boxed')).code).toBe(404 - 256);
 });
 
 test('limits out of range are refused with the controller\'s text', async () => {
