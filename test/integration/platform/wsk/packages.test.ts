@@ -43,6 +43,10 @@ test('bind: the binding\'s parameters override the provider\'s; its actions are 
   expect(binding.binding).toEqual({ namespace: 'guest', name: 'tools' });
   expect(binding.actions.map((action: { name: string }) => action.name)).toEqual(['show']);
   expect(await suite.json('action', 'invoke', 'tools-us/show', '-r')).toEqual({ level: 'action', region: 'us' });
+  // A get through the binding shows the action where it lives, with the inherited parameters under its own.
+  const action = await suite.json('action', 'get', 'tools-us/show');
+  expect(action.namespace).toBe('guest/tools');
+  expect(byKey(action.parameters)).toEqual([{ key: 'level', value: 'action' }, { key: 'region', value: 'us' }]);
   // Actions cannot be put into a binding.
   const into = await suite.attempt('action', 'create', 'tools-us/extra', suite.file('extra.js', 'function main() { return {}; }'));
   expect(into.code).toBe(400 - 256);
