@@ -20,8 +20,9 @@ export interface ActivationRecord {
   subject: string;
   activationId: string;
   start: number;
-  end: number;
-  duration: number;
+  /** Absent on trigger activations: the controller records them with end = EPOCH and serves no end or duration. */
+  end?: number;
+  duration?: number;
   response: ActivationResponse;
   logs: string[];
   annotations: KeyValue[];
@@ -51,13 +52,13 @@ export function summaryOf(record: ActivationRecord): Record<string, unknown> {
   return {
     activationId: record.activationId,
     annotations: record.annotations,
-    duration: record.duration,
-    end: record.end,
+    // The controller's activation view: end, duration and statusCode only for action activations.
+    ...(record.end !== undefined ? { duration: record.duration, end: record.end } : {}),
     name: record.name,
     namespace: record.namespace,
     publish: record.publish,
     start: record.start,
-    statusCode: record.response.statusCode,
+    ...(record.end !== undefined ? { statusCode: record.response.statusCode } : {}),
     version: record.version,
     ...(record.cause ? { cause: record.cause } : {}),
   };

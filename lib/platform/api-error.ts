@@ -18,7 +18,8 @@ export const malformed = (detail: string, details: Record<string, unknown> = {})
   new PlatformApiError(400, 'INVALID_INPUT', Messages.malformed(detail), details);
 export const unauthorized = () => new PlatformApiError(401, 'UNAUTHORIZED', Messages.authenticationInvalid);
 export const forbidden = (resource?: string) => new PlatformApiError(403, 'FORBIDDEN', Messages.notAuthorizedtoOperateOnResource, { resource });
-export const notFound = (resource?: string) => new PlatformApiError(404, 'ENTITY_NOT_FOUND', Messages.resourceDoesNotExist, { resource });
+export const notFound = (resource?: string, message: string = Messages.resourceDoesNotExist) =>
+  new PlatformApiError(404, 'ENTITY_NOT_FOUND', message, { resource });
 export const conflict = (message: string = Messages.entityExists, details: Record<string, unknown> = {}) =>
   new PlatformApiError(409, 'ENTITY_EXISTS', message, details);
 export const tooLarge = (field: string, size: number, allowed: number) =>

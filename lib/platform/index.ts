@@ -1,6 +1,6 @@
 /**
  * The local OpenWhisk-compatible platform: the REST API (controller) on loopback with web actions and
- * API routes, the Node.js action runtime, the built-in alarms and apimgmt packages, and CouchDB
+ * API routes, the Node.js action runtime, the built-in alarms, utils and apimgmt packages, and CouchDB
  * persistence (embedded pouchdb-server unless a real CouchDB is given). Official clients (`openwhisk`
  * npm, wsk, wskdeploy) work against it unchanged.
  */
@@ -13,6 +13,7 @@ import { BuiltinHandler, Invoker } from './invoker';
 import { LimitOverrides, SystemLimits, resolveLimits } from './limits';
 import { ApiServices } from './api/context';
 import { AlarmsPackage, installAlarmsPackage } from './builtins/alarms-package';
+import { installUtilsPackage } from './builtins/utils-package';
 import { createApiServer } from './http/server';
 import { ActivationStore } from './persistence/activation-store';
 import { DEFAULT_DB_PREFIX, openDatabases } from './persistence/couch';
@@ -134,6 +135,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const fire: TriggerFireDeps = { entities, resolver, invoker, activations, throttles };
     const alarms: AlarmsPackage = await installAlarmsPackage({ entities, subjects, subjectsDb: databases.subjects, fire, builtins, log });
     cleanups.push(() => alarms.stop());
+    installUtilsPackage(entities);
 
     const buildOptions = (): BuildOptions => ({ now: Date.now(), limits, requireApiKeyAnnotation: options.requireApiKeyAnnotation === true });
     const services: ApiServices = { entities, activations, subjects, resolver, invoker, throttles, limits, builtins, fire, buildOptions };

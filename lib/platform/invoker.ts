@@ -227,7 +227,7 @@ export class Invoker {
       }
       last = await this.runComponent({ caller: request.caller, target, payload: input, cause: activationId });
       componentIds.push(last.activationId);
-      duration += last.duration;
+      duration += last.duration ?? 0;
       if (!last.response.success) break;
       input = last.response.result;
     }
@@ -251,7 +251,7 @@ export class Invoker {
       budget.conductorRuns += 1;
       const secondary = await this.runComponent({ caller: request.caller, target: { ...request.target, action: withoutConductor(request.target.action) }, payload: params, cause: activationId });
       ids.push(secondary.activationId);
-      duration += secondary.duration;
+      duration += secondary.duration ?? 0;
       const output = secondary.response.result;
       if (!secondary.response.success) { end = { status: secondary.response.status, result: output }; break; }
       if (output.action === undefined) {
@@ -275,7 +275,7 @@ export class Invoker {
         caller: request.caller, target, payload: output.params === undefined ? {} : box(output.params, 'value'), cause: activationId, budget,
       });
       ids.push(component.activationId);
-      duration += component.duration;
+      duration += component.duration ?? 0;
       if (component.response.status === 'whisk internal error') {
         end = { status: 'whisk internal error', result: { error: Messages.compositionActivationFailure } };
         break;

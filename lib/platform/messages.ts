@@ -32,6 +32,7 @@ export const Messages = {
   packageNotEmpty: (count: number) =>
     `Package not empty (contains ${count} ${count === 1 ? 'entity' : 'entities'}). Set force param or delete package contents.`,
   triggerWithInactiveRule: (rule: string, action: string) => `Rule '${rule}' is inactive, action '${action}' was not activated.`,
+  ruleWithoutTrigger: 'Only rules with existing triggers can be activated',
   compositionIsTooLong: 'Too many actions in the composition.',
   compositionActivationFailure: 'Activation failure during composition.',
   compositionComponentInvalid: (value: unknown) => `Failed to parse action name from json value ${JSON.stringify(value)} during composition.`,

@@ -34,6 +34,19 @@ export function rulesOfTrigger(entities: EntityStore, trigger: QualifiedName): R
 }
 
 /**
+ * What deleting a trigger does to its rules. The controller keeps a rule's status in its trigger's
+ * document (`rules` map), so the rules stay but read as inactive, and a trigger created again under
+ * the same name starts without active rules until they are enabled again.
+ */
+export async function unlinkRulesOf(entities: EntityStore, trigger: QualifiedName): Promise<void> {
+  for (const rule of rulesOfTrigger(entities, trigger)) {
+    if (rule.status === 'inactive') continue;
+    await entities.update(`${trigger.namespace}/${rule.name}`, (current) =>
+      current?.type === 'rule' ? { entity: { type: 'rule', doc: { ...current.doc, status: 'inactive' } }, result: undefined } : { result: undefined });
+  }
+}
+
+/**
  * Fires `trigger` as `caller`. Returns the trigger activation id, or undefined when no rule is active
  * (the API answers 204 then and records nothing). Throws 404 for a missing trigger, 429 when throttled.
  */
@@ -52,9 +65,8 @@ export function fireTrigger(deps: TriggerFireDeps, caller: Identity, trigger: Qu
     version: entity.version,
     subject: caller.subject,
     activationId,
+    // No end and no duration, as the controller records trigger activations (end = EPOCH).
     start,
-    end: Date.now(),
-    duration: Date.now() - start,
     response: responseOf('success', event),
     logs,
     annotations: [],

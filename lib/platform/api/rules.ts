@@ -7,7 +7,7 @@ import { Entity, RuleEntity, buildRule, requireObjectBody } from '../entities';
 import { Messages } from '../messages';
 import { QualifiedName, checkEntityName, parseQualifiedName, pathOf } from '../names';
 import { ApiRequest, ApiResponse, ApiServices, flag, page, paging } from './context';
-import { newestFirst, ruleView } from './views';
+import { newestFirst, ruleSummary, ruleView } from './views';
 
 export async function handleRules(request: ApiRequest, services: ApiServices): Promise<ApiResponse> {
   if (request.rest.length === 0) {
@@ -16,7 +16,7 @@ export async function handleRules(request: ApiRequest, services: ApiServices): P
     const pageOf = paging(request.query, 'rules');
     const rules = services.entities.list('rule', `${request.namespace}/`).map((entity) => entity.doc as RuleEntity);
     if (pageOf.count) return { status: 200, body: { rules: rules.length } };
-    return { status: 200, body: page(newestFirst(rules), pageOf).map(ruleView) };
+    return { status: 200, body: page(newestFirst(rules), pageOf).map(ruleSummary) };
   }
   if (request.rest.length !== 1) throw notFound();
   const qualified: QualifiedName = { namespace: request.namespace, name: checkEntityName(request.rest[0]!) };
@@ -31,7 +31,8 @@ export async function handleRules(request: ApiRequest, services: ApiServices): P
         if (current.type !== 'rule') throw conflict(Messages.conformanceMessage, { id });
         return current.doc;
       });
-      return { status: 200, body: ruleView(removed) };
+      // The controller answers with the deleted rule as inactive (completeAsRuleResponse).
+      return { status: 200, body: ruleView({ ...removed, status: 'inactive' }) };
     }
     case 'POST': {
       const body = requireObjectBody(request.body);
@@ -41,6 +42,9 @@ export async function handleRules(request: ApiRequest, services: ApiServices): P
         if (!current) throw notFound(id);
         if (current.type !== 'rule') throw conflict(Messages.conformanceMessage, { id });
         if (current.doc.status === status) return { result: undefined };
+        // The status lives in the trigger's document: without the trigger a rule stays inactive.
+        const trigger = services.entities.get(`${current.doc.trigger.path}/${current.doc.trigger.name}`);
+        if (status === 'active' && trigger?.type !== 'trigger') throw notFound(id, Messages.ruleWithoutTrigger);
         return { entity: { type: 'rule', doc: { ...current.doc, status, updated: Date.now() } }, result: undefined };
       });
       return { status: 200 };

@@ -5,7 +5,7 @@ import { conflict, malformed, notFound, tooLarge } from '../api-error';
 import { Entity, TriggerEntity, buildTrigger, requireObjectBody } from '../entities';
 import { Messages } from '../messages';
 import { QualifiedName, checkEntityName, pathOf } from '../names';
-import { fireTrigger, rulesOfTrigger } from '../trigger-fire';
+import { fireTrigger, rulesOfTrigger, unlinkRulesOf } from '../trigger-fire';
 import { ApiRequest, ApiResponse, ApiServices, flag, page, paging } from './context';
 import { newestFirst, triggerSummary, triggerView } from './views';
 
@@ -40,12 +40,15 @@ export async function handleTriggers(request: ApiRequest, services: ApiServices)
       return { status: 200, body: triggerView(trigger, rulesOfTrigger(services.entities, qualified)) };
     }
     case 'DELETE': {
+      const rules = rulesOfTrigger(services.entities, qualified).map((rule) => ({ ...rule }));
       const removed = await services.entities.remove(id, (current) => {
         if (!current) throw notFound(id);
         if (current.type !== 'trigger') throw conflict(Messages.conformanceMessage, { id });
         return current.doc;
       });
-      return { status: 200, body: triggerView(removed, []) };
+      await unlinkRulesOf(services.entities, qualified);
+      // The deleted document, with the rules it linked.
+      return { status: 200, body: triggerView(removed, rules) };
     }
     case 'POST': {
       if (request.bodySize > services.limits.payloadBytes) throw tooLarge('Request', request.bodySize, services.limits.payloadBytes);

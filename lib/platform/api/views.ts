@@ -61,6 +61,12 @@ export function ruleView(rule: RuleEntity): Record<string, unknown> {
   return { ...rule };
 }
 
+/** Lists serve the rule documents, which have no status: it lives in the trigger (wsk gets each rule for it). */
+export function ruleSummary(rule: RuleEntity): Record<string, unknown> {
+  const { status: _status, ...stored } = rule;
+  return stored;
+}
+
 /** Newest first, like the controller's list views (keyed on `updated`). */
 export function newestFirst<T extends { updated: number }>(items: T[]): T[] {
   return items.sort((a, b) => b.updated - a.updated);

@@ -14,7 +14,7 @@ import { parseQualifiedName, pathOf } from '../names';
 import { EntityStore } from '../persistence/entity-store';
 import { statusCodeOf } from '../persistence/couch';
 import { SYSTEM_NAMESPACE, SubjectStore } from '../persistence/subject-store';
-import { TriggerFireDeps, fireTrigger, rulesOfTrigger } from '../trigger-fire';
+import { TriggerFireDeps, fireTrigger, rulesOfTrigger, unlinkRulesOf } from '../trigger-fire';
 
 const FEEDS: Record<AlarmFeed, string> = {
   alarm: 'Fire trigger when alarm occurs (cron, trigger_payload, startDate, stopDate, maxTriggers)',
@@ -60,6 +60,7 @@ export async function installAlarmsPackage(deps: AlarmsPackageDeps): Promise<Ala
         for (const rule of rulesOfTrigger(deps.entities, trigger)) await deps.entities.remove(`${trigger.namespace}/${rule.name}`, () => undefined);
       }
       await deps.entities.remove(pathOf(trigger), () => undefined);
+      await unlinkRulesOf(deps.entities, trigger);
     },
     log: deps.log,
   });

@@ -28,3 +28,11 @@ test('the list summary leaves out response and logs', () => {
     publish: false, start: 1, statusCode: 1, version: '0.0.1',
   });
 });
+
+test('a trigger activation (no end) is summarized without end, duration and statusCode, as the controller\'s view does', () => {
+  const record: ActivationRecord = {
+    namespace: 'guest', name: 't', version: '0.0.1', subject: 'guest', activationId: 'e'.repeat(32), start: 5,
+    response: responseOf('success', {}), logs: [], annotations: [], publish: false,
+  };
+  expect(summaryOf(record)).toEqual({ activationId: 'e'.repeat(32), annotations: [], name: 't', namespace: 'guest', publish: false, start: 5, version: '0.0.1' });
+});

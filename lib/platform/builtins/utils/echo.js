@@ -1,0 +1,4 @@
+// /whisk.system/utils/echo: returns its parameters unchanged.
+function main(params) {
+  return params || {};
+}
