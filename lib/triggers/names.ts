@@ -30,6 +30,12 @@ export const workflowTrigger = (workflow: string) => `whiskflow-${workflow}`;
 export const workflowRule = (workflow: string) => `whiskflow-${workflow}-rule`;
 export const cronTrigger = (workflow: string) => `whiskflow-${workflow}-cron`;
 export const cronRule = (workflow: string) => `whiskflow-${workflow}-cron-rule`;
+/**
+ * The orchestrator bound to one workflow, which a wskdeploy manifest's cron rule targets: wskdeploy
+ * (like `wsk`) gives a feed trigger's inputs to the feed only, so the alarm's trigger cannot say
+ * which workflow it starts; this action's own (final) parameters do.
+ */
+export const cronStartAction = (workflow: string) => `${PACKAGE}/cron-${workflow}`;
 export const changesTrigger = (workflow: string) => `whiskflow-${workflow}-changes`;
 export const changesRule = (workflow: string) => `whiskflow-${workflow}-changes-rule`;
 /** The runtime's alarm that runs the sweeper (one per namespace, not per workflow). */
