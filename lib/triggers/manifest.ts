@@ -91,5 +91,5 @@ export function manifestYaml(source: Json | undefined, options: ManifestOptions 
       + '# Deploy: COUCHDB_URL=https://user:pass@host wskdeploy -m <this file>\n'
       + `# Start a run: wsk trigger fire ${workflowTrigger(name)} -P input.json\n`
     : '# wskdeploy manifest of the whiskflow orchestrator package.\n# Deploy: COUCHDB_URL=https://user:pass@host wskdeploy -m <this file>\n';
-  return header + stringify(buildManifest(source, options), { lineWidth: 0 });
+  return header + stringify(buildManifest(source, options), { lineWidth: 0, aliasDuplicateObjects: false });
 }

@@ -56,6 +56,11 @@ describe('whiskflow manifest writer', () => {
     expect(pkg.rules['whiskflow-sequence-of-waits-rule']).toEqual({ trigger: 'whiskflow-sequence-of-waits', action: 'whiskflow/orchestrator' });
   });
 
+  it('writes every input in full, without YAML anchors and aliases', () => {
+    const { source } = example('sequence-of-waits');
+    expect(manifestYaml(source, { feeds: { cron: '0 * * * *' } })).not.toMatch(/(&|\*)a\d/);
+  });
+
   it('starts cron runs with an empty input when none is given', () => {
     const { source } = example('sequence-of-waits');
     const cron = pkgOf(buildManifest(source, { feeds: { cron: '0 * * * *' } })).triggers['whiskflow-sequence-of-waits-cron']!;
