@@ -20,11 +20,11 @@ import { toWorkflow } from '../model/parse';
 import { DEFAULT_DBNAME } from '../store/config';
 import type { FeedOptions } from './manager';
 import {
-  ORCHESTRATOR_ACTION, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, WORKFLOW_PARAM,
+  DEFINITION_PARAM, ORCHESTRATOR_ACTION, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, WORKFLOW_PARAM,
   cronRule, cronStartAction, cronTrigger, workflowRule, workflowTrigger,
 } from './names';
 
-export const DEFINITION_PARAM = 'whiskflowDefinition';
+export { DEFINITION_PARAM } from './names';
 
 export interface ManifestOptions {
   /** Path of the action bundles as seen from the manifest file. @default dist/actions */

@@ -24,6 +24,8 @@ export const RUNTIME_ACTIONS = [
 /** Parameter names the deployed entities carry (orchestrator/feed → store settings, trigger → workflow). */
 export const STORE_PARAM = 'whiskflowStore';
 export const WORKFLOW_PARAM = 'whiskflowWorkflow';
+/** A wskdeploy deployment's trigger (and cron orchestrator) carries the workflow file's document under this name. */
+export const DEFINITION_PARAM = 'whiskflowDefinition';
 
 export const workflowTrigger = (workflow: string) => `whiskflow-${workflow}`;
 // Triggers and rules share one name space per namespace in OpenWhisk, hence the `-rule` suffix.
