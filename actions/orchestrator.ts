@@ -17,6 +17,7 @@ import { createRunStore, parseStoreConfig } from '../lib/store/config';
 import type { RunStore } from '../lib/store/run-store';
 import { GroupCommitStore } from '../lib/store/group-commit';
 import { toActionError } from '../lib/engine/native/action-error';
+import { recordFailedStart } from '../lib/engine/native/failed-start';
 
 export async function main(params: JsonObject): Promise<JsonObject> {
   const started = performance.now();
@@ -35,9 +36,18 @@ export async function main(params: JsonObject): Promise<JsonObject> {
       namespace: process.env.__OW_NAMESPACE ?? '_',
       activationId: activationId ?? 'unknown',
     };
-    const event = withDefinition(parseEvent(eventParams, workflow, activationId), whiskflowDefinition);
-    const { value: outcome, trace } = await withTrace(() => handleEvent(ctx, event));
-    return { ...outcome, trace: { ...trace, totalMs: Math.round(performance.now() - started) } };
+    const event = parseEvent(eventParams, workflow, activationId);
+    try {
+      const withDefined = withDefinition(event, whiskflowDefinition);
+      // A wskdeploy deployment created no database: its first start does (once per warm container).
+      if (withDefined.type === 'run.started' && withDefined.definition) await readyOnce(store);
+      const { value: outcome, trace } = await withTrace(() => handleEvent(ctx, withDefined));
+      return { ...outcome, trace: { ...trace, totalMs: Math.round(performance.now() - started) } };
+    } catch (error) {
+      // A refused start shows as a failed run (lib/engine/native/failed-start.ts); the activation still fails.
+      const runId = event.type === 'run.started' ? await recordFailedStart(ctx, event, error) : undefined;
+      return { ...toActionError(error), ...(runId ? { runId } : {}) };
+    }
   } catch (error) {
     return toActionError(error);
   }
@@ -53,6 +63,17 @@ function storeFor(settings: unknown): RunStore {
   const config = parseStoreConfig(settings);
   const key = JSON.stringify(config);
   return stores.get(key) ?? stores.set(key, new GroupCommitStore(createRunStore(config))).get(key)!;
+}
+
+const ready = new WeakMap<RunStore, Promise<void>>();
+function readyOnce(store: RunStore): Promise<void> {
+  const known = ready.get(store);
+  if (known) return known;
+  const made = store.ensureReady();
+  // A failed creation is tried again by the next start.
+  made.catch(() => ready.delete(store));
+  ready.set(store, made);
+  return made;
 }
 
 /** A definition on the trigger (wskdeploy deployments) is validated like a workflow file. */

@@ -23,6 +23,15 @@ import {
 
 /** Parse YAML or JSON text (JSON is valid YAML 1.2) into a validated workflow. */
 export function parseWorkflow(text: string): Workflow {
+  return parseWorkflowSource(text).workflow;
+}
+
+/**
+ * The validated workflow and the document it was read from. The document is the workflow in its
+ * wire format (what `toWorkflow` accepts), for whoever hands the definition on as data: a
+ * manifest's trigger carries the source, never the typed model (whose conditions are another shape).
+ */
+export function parseWorkflowSource(text: string): { workflow: Workflow; source: Json } {
   let document: unknown;
   try {
     document = parseYaml(text);
@@ -34,7 +43,7 @@ export function parseWorkflow(text: string): Workflow {
     }
     throw thrown;
   }
-  return toWorkflow(document);
+  return { workflow: toWorkflow(document), source: document as Json };
 }
 
 /** Validate an already decoded document (e.g. a request body) into a workflow. */

@@ -1,18 +1,30 @@
 /**
  * A wskdeploy manifest (apache/openwhisk-wskdeploy specification) that deploys the same entities as
- * `deployRuntime` + `deployWorkflow`, for teams that deploy with `wskdeploy -m manifest.yaml`.
+ * `deployRuntime` + `deployWorkflow`, for teams that deploy with `wskdeploy -m manifest.yaml` alone.
  *
  * wskdeploy cannot write CouchDB documents, so the workflow definition travels as the trigger's
- * `whiskflowDefinition` input; the orchestrator uses it when the store has no `workflow/<name>`
- * document. The store settings come from `$COUCHDB_URL` (wskdeploy substitutes env variables).
+ * `whiskflowDefinition` input, in its source form (the workflow file's document, which the
+ * orchestrator validates like a workflow file); the orchestrator uses it when the store has no
+ * `workflow/<name>` document. The store settings come from `$COUCHDB_URL` (wskdeploy substitutes
+ * env variables).
+ *
+ * A schedule (`feeds.cron`) is an alarms trigger whose rule targets `cronStartAction`: wskdeploy
+ * hands a feed trigger's inputs to the feed action only (servicedeployer.go `createFeedAction`
+ * creates the trigger without parameters), so the trigger carries nothing but what the alarm fires,
+ * its `trigger_payload` (the run's input). The workflow and the store are that action's own
+ * parameters, annotated `final` so that no fired payload can pick another workflow or store.
  */
 import { stringify } from 'yaml';
-import type { Workflow } from '../model/workflow';
+import type { Json, JsonObject } from '../model/json';
+import { toWorkflow } from '../model/parse';
 import { DEFAULT_DBNAME } from '../store/config';
 import type { FeedOptions } from './manager';
-import { PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, WORKFLOW_PARAM, cronRule, cronTrigger, workflowRule, workflowTrigger } from './names';
+import {
+  DEFINITION_PARAM, ORCHESTRATOR_ACTION, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, WORKFLOW_PARAM,
+  cronRule, cronStartAction, cronTrigger, workflowRule, workflowTrigger,
+} from './names';
 
-export const DEFINITION_PARAM = 'whiskflowDefinition';
+export { DEFINITION_PARAM } from './names';
 
 export interface ManifestOptions {
   /** Path of the action bundles as seen from the manifest file. @default dist/actions */
@@ -20,35 +32,46 @@ export interface ManifestOptions {
   feeds?: Pick<FeedOptions, 'cron' | 'cronInput'>;
 }
 
-/** The manifest as a plain object (stringify with `manifestYaml`). */
-export function buildManifest(workflow: Workflow | undefined, options: ManifestOptions = {}): Record<string, unknown> {
+const ALARM_FEED = '/whisk.system/alarms/alarm';
+const storeInput = { [STORE_PARAM]: { type: 'json', value: { kind: 'couchdb', url: '$COUCHDB_URL', dbname: DEFAULT_DBNAME } } };
+const actionName = (qualified: string) => qualified.slice(PACKAGE.length + 1);
+
+/**
+ * The manifest as a plain object (stringify with `manifestYaml`). `source` is the workflow's
+ * document as written (`parseWorkflowSource`); it is validated here, so a manifest never carries a
+ * definition the orchestrator would refuse.
+ */
+export function buildManifest(source: Json | undefined, options: ManifestOptions = {}): Record<string, unknown> {
   const bundles = options.bundlesPath ?? 'dist/actions';
   const actions: Record<string, unknown> = {};
   for (const action of RUNTIME_ACTIONS) {
-    actions[action.name.slice(PACKAGE.length + 1)] = {
+    actions[actionName(action.name)] = {
       function: `${bundles}/${action.bundle}`,
       runtime: 'nodejs:20',
       main: 'main',
       limits: { timeout: action.timeoutMs },
       annotations: { ...action.annotations, 'provide-api-key': true },
-      ...(action.usesStore ? { inputs: { [STORE_PARAM]: { type: 'json', value: { kind: 'couchdb', url: '$COUCHDB_URL', dbname: DEFAULT_DBNAME } } } } : {}),
+      ...(action.usesStore ? { inputs: storeInput } : {}),
     };
   }
-  const pkg: Record<string, unknown> = {
-    version: '0.1.0',
-    license: 'Apache-2.0',
-    actions,
-  };
-  if (workflow) {
-    const inputs = { [WORKFLOW_PARAM]: workflow.name, [DEFINITION_PARAM]: { type: 'json', value: workflow } };
-    const triggers: Record<string, unknown> = { [workflowTrigger(workflow.name)]: { inputs } };
-    const rules: Record<string, unknown> = { [workflowRule(workflow.name)]: { trigger: workflowTrigger(workflow.name), action: `${PACKAGE}/orchestrator` } };
+  const pkg: Record<string, unknown> = { version: '0.1.0', license: 'Apache-2.0', actions };
+  if (source !== undefined) {
+    const workflow = toWorkflow(source);
+    const settings = { [WORKFLOW_PARAM]: workflow.name, [DEFINITION_PARAM]: { type: 'json', value: source } };
+    const triggers: Record<string, unknown> = { [workflowTrigger(workflow.name)]: { inputs: settings } };
+    const rules: Record<string, unknown> = { [workflowRule(workflow.name)]: { trigger: workflowTrigger(workflow.name), action: ORCHESTRATOR_ACTION } };
     if (options.feeds?.cron) {
-      triggers[cronTrigger(workflow.name)] = {
-        feed: '/whisk.system/alarms/alarm',
-        inputs: { ...inputs, cron: options.feeds.cron, ...(options.feeds.cronInput ? { trigger_payload: { type: 'json', value: { input: options.feeds.cronInput } } } : {}) },
+      const orchestrator = RUNTIME_ACTIONS.find((action) => action.name === ORCHESTRATOR_ACTION)!;
+      actions[actionName(cronStartAction(workflow.name))] = {
+        function: `${bundles}/${orchestrator.bundle}`,
+        runtime: 'nodejs:20',
+        main: 'main',
+        limits: { timeout: orchestrator.timeoutMs },
+        annotations: { final: true, 'provide-api-key': true },
+        inputs: { ...storeInput, ...settings },
       };
-      rules[cronRule(workflow.name)] = { trigger: cronTrigger(workflow.name), action: `${PACKAGE}/orchestrator` };
+      triggers[cronTrigger(workflow.name)] = { feed: ALARM_FEED, inputs: cronFeedInputs(options.feeds.cron, options.feeds.cronInput) };
+      rules[cronRule(workflow.name)] = { trigger: cronTrigger(workflow.name), action: cronStartAction(workflow.name) };
     }
     pkg.triggers = triggers;
     pkg.rules = rules;
@@ -56,9 +79,17 @@ export function buildManifest(workflow: Workflow | undefined, options: ManifestO
   return { packages: { [PACKAGE]: pkg } };
 }
 
-export function manifestYaml(workflow: Workflow | undefined, options: ManifestOptions = {}): string {
-  const header = workflow
-    ? `# wskdeploy manifest for whiskflow workflow '${workflow.name}' (generated by \`whiskflow manifest\`).\n# Deploy: COUCHDB_URL=https://user:pass@host wskdeploy -m <this file>\n`
+/** The alarm feed's parameters: the schedule, and what each alarm fires (a start with this input). */
+function cronFeedInputs(cron: string, input: JsonObject | undefined): Record<string, unknown> {
+  return { cron, trigger_payload: { type: 'json', value: { input: input ?? {} } } };
+}
+
+export function manifestYaml(source: Json | undefined, options: ManifestOptions = {}): string {
+  const name = source === undefined ? undefined : toWorkflow(source).name;
+  const header = name
+    ? `# wskdeploy manifest for whiskflow workflow '${name}' (generated by \`whiskflow manifest\`).\n`
+      + '# Deploy: COUCHDB_URL=https://user:pass@host wskdeploy -m <this file>\n'
+      + `# Start a run: wsk trigger fire ${workflowTrigger(name)} -P input.json\n`
     : '# wskdeploy manifest of the whiskflow orchestrator package.\n# Deploy: COUCHDB_URL=https://user:pass@host wskdeploy -m <this file>\n';
-  return header + stringify(buildManifest(workflow, options), { lineWidth: 0 });
+  return header + stringify(buildManifest(source, options), { lineWidth: 0, aliasDuplicateObjects: false });
 }

@@ -24,12 +24,20 @@ export const RUNTIME_ACTIONS = [
 /** Parameter names the deployed entities carry (orchestrator/feed → store settings, trigger → workflow). */
 export const STORE_PARAM = 'whiskflowStore';
 export const WORKFLOW_PARAM = 'whiskflowWorkflow';
+/** A wskdeploy deployment's trigger (and cron orchestrator) carries the workflow file's document under this name. */
+export const DEFINITION_PARAM = 'whiskflowDefinition';
 
 export const workflowTrigger = (workflow: string) => `whiskflow-${workflow}`;
 // Triggers and rules share one name space per namespace in OpenWhisk, hence the `-rule` suffix.
 export const workflowRule = (workflow: string) => `whiskflow-${workflow}-rule`;
 export const cronTrigger = (workflow: string) => `whiskflow-${workflow}-cron`;
 export const cronRule = (workflow: string) => `whiskflow-${workflow}-cron-rule`;
+/**
+ * The orchestrator bound to one workflow, which a wskdeploy manifest's cron rule targets: wskdeploy
+ * (like `wsk`) gives a feed trigger's inputs to the feed only, so the alarm's trigger cannot say
+ * which workflow it starts; this action's own (final) parameters do.
+ */
+export const cronStartAction = (workflow: string) => `${PACKAGE}/cron-${workflow}`;
 export const changesTrigger = (workflow: string) => `whiskflow-${workflow}-changes`;
 export const changesRule = (workflow: string) => `whiskflow-${workflow}-changes-rule`;
 /** The runtime's alarm that runs the sweeper (one per namespace, not per workflow). */

@@ -1,8 +1,10 @@
 /** `whiskflow manifest <workflow>`: writes a wskdeploy manifest that deploys the same entities. */
 import type { Command } from 'commander';
 import { writeFileSync } from 'fs';
+import { InvalidInputError } from '../../errors';
+import { isJsonObject } from '../../model/json';
 import { manifestYaml } from '../../triggers/manifest';
-import { readWorkflow } from './workflow-file';
+import { readInput, readWorkflowSource } from './workflow-file';
 
 export function register(program: Command): void {
   program
@@ -11,8 +13,14 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .option('--bundles <path>', 'path of the action bundles relative to the manifest', 'dist/actions')
     .option('--cron <expression>', 'also start runs on this schedule')
-    .action((file: string, flags: { output?: string; bundles: string; cron?: string }) => {
-      const text = manifestYaml(readWorkflow(file), { bundlesPath: flags.bundles, ...(flags.cron ? { feeds: { cron: flags.cron } } : {}) });
+    .option('--cron-input <json|file>', 'input of the runs the schedule starts (JSON object)')
+    .action((file: string, flags: { output?: string; bundles: string; cron?: string; cronInput?: string }) => {
+      if (flags.cronInput !== undefined && !flags.cron) throw new InvalidInputError('--cron-input needs --cron', {});
+      const cronInput = readInput(flags.cronInput);
+      if (!isJsonObject(cronInput)) throw new InvalidInputError('--cron-input must be a JSON object', {});
+      const { source } = readWorkflowSource(file);
+      const feeds = flags.cron ? { feeds: { cron: flags.cron, cronInput } } : {};
+      const text = manifestYaml(source, { bundlesPath: flags.bundles, ...feeds });
       if (flags.output) {
         writeFileSync(flags.output, text);
         console.log(`ok: wrote ${flags.output}`);

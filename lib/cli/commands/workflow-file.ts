@@ -2,15 +2,24 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { InvalidInputError } from '../../errors';
-import { parseWorkflow } from '../../model/parse';
+import { parseWorkflow, parseWorkflowSource } from '../../model/parse';
 import type { Workflow } from '../../model/workflow';
 import type { Json } from '../../model/json';
 
 /** `examples/map-reduce`, `examples/map-reduce/workflow.yaml` or any .yaml/.json file. */
 export function readWorkflow(pathOrDir: string): Workflow {
+  return parseWorkflow(readWorkflowText(pathOrDir));
+}
+
+/** The workflow and its document as written (for a manifest, which hands the definition on as data). */
+export function readWorkflowSource(pathOrDir: string): { workflow: Workflow; source: Json } {
+  return parseWorkflowSource(readWorkflowText(pathOrDir));
+}
+
+function readWorkflowText(pathOrDir: string): string {
   const file = existsSync(join(pathOrDir, 'workflow.yaml')) ? join(pathOrDir, 'workflow.yaml') : pathOrDir;
   if (!existsSync(file)) throw new InvalidInputError(`workflow file '${pathOrDir}' not found`, { path: pathOrDir });
-  return parseWorkflow(readFileSync(file, 'utf8'));
+  return readFileSync(file, 'utf8');
 }
 
 /** A workflow name as given, or the name inside a workflow file when a path was given. */

@@ -47,8 +47,7 @@ import type { Json, JsonObject } from '../../model/json';
 import { INACTIVE_RULE_STATUS, deliverEvent, ruleOutcomes, type DeliveryClient, type RuleOutcome } from '../../report/deliver';
 import { docIds, type WorkflowDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
-import { DEFINITION_PARAM } from '../../triggers/manifest';
-import { ORCHESTRATOR_ACTION, STORE_PARAM, SWEEP_TRIGGER, WORKFLOW_PARAM, changesTrigger, cronTrigger, workflowTrigger } from '../../triggers/names';
+import { DEFINITION_PARAM, ORCHESTRATOR_ACTION, STORE_PARAM, SWEEP_TRIGGER, WORKFLOW_PARAM, changesTrigger, cronStartAction, cronTrigger, workflowTrigger } from '../../triggers/names';
 import { keyedStartEvent, startKeys, startRequestOf, toPayload } from './events';
 import { withThrottleRetry } from './throttle';
 
@@ -294,9 +293,14 @@ function keysOfRuleLines(lines: RuleOutcome[], triggerActivationId: string): str
     .map((line) => (line.success && line.activationId ? startKeys.orchestrator(line.activationId) : startKeys.refusedFire(triggerActivationId)));
 }
 
-/** The controller logs the rule's action fully qualified: `<namespace>/whiskflow/orchestrator`. */
+/**
+ * The controller logs the rule's action fully qualified: `<namespace>/whiskflow/orchestrator`, or
+ * the orchestrator bound to one workflow that a manifest's cron rule targets (`cronStartAction`).
+ */
 function isOrchestrator(action: string | undefined): boolean {
-  return typeof action === 'string' && action.split('/').filter(Boolean).slice(-2).join('/') === ORCHESTRATOR_ACTION;
+  if (typeof action !== 'string') return false;
+  const name = action.split('/').filter(Boolean).slice(-2).join('/');
+  return name === ORCHESTRATOR_ACTION || name.startsWith(cronStartAction(''));
 }
 
 /** The recorded payload without whiskflow's configuration parameters, which the orchestrator also takes out before it reads a start. */

@@ -172,6 +172,8 @@ async function runIdOfStart(ctx: Handling, startKey: string, event: Extract<Orch
  */
 async function beginRun(ctx: Handling, head: RunHead): Promise<boolean> {
   const created = await claim(ctx.store, docIds.run(head.runId), head);
+  // A start refused earlier under the same run id or start key (failed-start.ts) has no definition: it stays failed.
+  if (!created.won && !created.doc.definition) return false;
   cacheOf(ctx).runs.set(head.runId, created.doc);
   const firstStage = created.doc.definition.stages[0];
   // The first transition depends only on the stored input: every proposer proposes the same tasks.

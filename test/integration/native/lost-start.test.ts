@@ -46,7 +46,7 @@ describe('sweeping runs whose start was refused by the rule (stock limits)', () 
     deployed = await startDeployedPlatform({ stockLimits: true });
     await deployActionFile(deployed.client, { file: join(ROOT, 'test/fixtures/actions/test-actions.js'), packageName: 'fixtures', mains: ['double'] });
     await deployWorkflow(deployed.client, deployed.store, parseWorkflow(`name: ${WORKFLOW}${STAGES}`));
-    await deployManifestTriggers(deployed.client, parseWorkflow(`name: ${MANIFEST_WORKFLOW}${STAGES}`));
+    await deployManifestTriggers(deployed.client, `name: ${MANIFEST_WORKFLOW}${STAGES}`);
   });
 
   afterAll(async () => {

@@ -9,15 +9,16 @@
  * `{ type, value }`), so that what the orchestrator and the sweep do for such deployments is tested.
  */
 import { buildManifest } from '../../../lib/triggers/manifest';
-import type { Workflow } from '../../../lib/model/workflow';
+import { parseWorkflowSource } from '../../../lib/model/parse';
 import { PACKAGE } from '../../../lib/triggers/names';
 import type { TestClient } from './deployed-platform';
 
 interface ManifestTrigger { inputs?: Record<string, unknown>; feed?: string }
 interface ManifestRule { trigger: string; action: string }
 
-export async function deployManifestTriggers(client: TestClient, workflow: Workflow): Promise<void> {
-  const pkg = (buildManifest(workflow).packages as Record<string, { triggers?: Record<string, ManifestTrigger>; rules?: Record<string, ManifestRule> }>)[PACKAGE]!;
+/** `workflowText`: the workflow file's text (the manifest carries its document as written). */
+export async function deployManifestTriggers(client: TestClient, workflowText: string): Promise<void> {
+  const pkg = (buildManifest(parseWorkflowSource(workflowText).source).packages as Record<string, { triggers?: Record<string, ManifestTrigger>; rules?: Record<string, ManifestRule> }>)[PACKAGE]!;
   for (const [name, trigger] of Object.entries(pkg.triggers ?? {})) {
     if (trigger.feed) throw new Error(`trigger ${name} has a feed: not deployed by this helper`);
     const parameters = Object.entries(trigger.inputs ?? {}).map(([key, input]) => ({ key, value: valueOf(input) }));

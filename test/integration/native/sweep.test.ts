@@ -35,7 +35,7 @@ stages:
     action: fixtures/double
 `;
     await deployWorkflow(deployed.client, deployed.store, parseWorkflow(`name: lossy${stages}`));
-    await deployManifestTriggers(deployed.client, parseWorkflow(`name: lossy-manifest${stages}`));
+    await deployManifestTriggers(deployed.client, `name: lossy-manifest${stages}`);
   });
 
   afterAll(async () => {

@@ -1,0 +1,76 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { parse as parseYaml } from 'yaml';
+import { parseWorkflowSource, toWorkflow } from '../../../lib/model/parse';
+import { buildManifest, manifestYaml } from '../../../lib/triggers/manifest';
+
+type Pkg = {
+  actions: Record<string, { function: string; annotations?: Record<string, unknown>; inputs?: Record<string, unknown> }>;
+  triggers: Record<string, { feed?: string; inputs?: Record<string, unknown> }>;
+  rules: Record<string, { trigger: string; action: string }>;
+};
+const pkgOf = (manifest: Record<string, unknown>) => (manifest.packages as Record<string, Pkg>).whiskflow!;
+const example = (name: string) => parseWorkflowSource(readFileSync(join(__dirname, '../../../examples', name, 'workflow.yaml'), 'utf8'));
+
+describe('whiskflow manifest writer', () => {
+  it('puts the workflow on the trigger as written, which the orchestrator validates into the same workflow', () => {
+    const { workflow, source } = example('map-reduce');
+    const trigger = pkgOf(buildManifest(source)).triggers['whiskflow-map-reduce']!;
+    const definition = (trigger.inputs!.whiskflowDefinition as { type: string; value: unknown });
+    expect(definition.type).toBe('json');
+    // The choice condition in its source form, not the compiled `{ kind: 'ge', path, value }`.
+    expect(JSON.stringify(definition.value)).toContain('"when":{"path":"$.total","ge":100}');
+    expect(toWorkflow(definition.value)).toEqual(workflow);
+    expect(trigger.inputs!.whiskflowWorkflow).toBe('map-reduce');
+  });
+
+  it('survives YAML: the written manifest read back carries a definition the orchestrator accepts', () => {
+    for (const name of ['map-reduce', 'nested-branches', 'parallel-waits', 'sequence-of-waits', 'word-count']) {
+      const { workflow, source } = example(name);
+      const read = parseYaml(manifestYaml(source)) as Record<string, unknown>;
+      const trigger = pkgOf(read).triggers[`whiskflow-${name}`]!;
+      expect(toWorkflow((trigger.inputs!.whiskflowDefinition as { value: unknown }).value)).toEqual(workflow);
+    }
+  });
+
+  it('refuses to write a manifest for an invalid workflow', () => {
+    expect(() => buildManifest({ name: 'bad', stages: [{ id: 'c', kind: 'choice', rules: [{ when: { kind: 'ge', path: '$.x', value: 1 }, next: 'c' }] }] }))
+      .toThrow(/workflow/);
+  });
+
+  it('gives the alarm feed only its schedule and payload, and the workflow to a final orchestrator the cron rule targets', () => {
+    const { source } = example('sequence-of-waits');
+    const pkg = pkgOf(buildManifest(source, { feeds: { cron: '*/2 * * * * *', cronInput: { ms: 5 } } }));
+    const cron = pkg.triggers['whiskflow-sequence-of-waits-cron']!;
+    expect(cron.feed).toBe('/whisk.system/alarms/alarm');
+    // wskdeploy hands these to the feed only: nothing in them may be needed by the orchestrator.
+    expect(cron.inputs).toEqual({ cron: '*/2 * * * * *', trigger_payload: { type: 'json', value: { input: { ms: 5 } } } });
+    expect(pkg.rules['whiskflow-sequence-of-waits-cron-rule']).toEqual({ trigger: 'whiskflow-sequence-of-waits-cron', action: 'whiskflow/cron-sequence-of-waits' });
+    const starter = pkg.actions['cron-sequence-of-waits']!;
+    expect(starter.function).toBe('dist/actions/orchestrator.js');
+    expect(starter.annotations).toMatchObject({ final: true, 'provide-api-key': true });
+    expect(starter.inputs!.whiskflowWorkflow).toBe('sequence-of-waits');
+    expect(starter.inputs!.whiskflowDefinition).toEqual({ type: 'json', value: source });
+    expect(starter.inputs!.whiskflowStore).toEqual({ type: 'json', value: { kind: 'couchdb', url: '$COUCHDB_URL', dbname: 'whiskflow' } });
+    // The workflow's own trigger and rule are unchanged by the schedule.
+    expect(pkg.rules['whiskflow-sequence-of-waits-rule']).toEqual({ trigger: 'whiskflow-sequence-of-waits', action: 'whiskflow/orchestrator' });
+  });
+
+  it('writes every input in full, without YAML anchors and aliases', () => {
+    const { source } = example('sequence-of-waits');
+    expect(manifestYaml(source, { feeds: { cron: '0 * * * *' } })).not.toMatch(/(&|\*)a\d/);
+  });
+
+  it('starts cron runs with an empty input when none is given', () => {
+    const { source } = example('sequence-of-waits');
+    const cron = pkgOf(buildManifest(source, { feeds: { cron: '0 * * * *' } })).triggers['whiskflow-sequence-of-waits-cron']!;
+    expect(cron.inputs!.trigger_payload).toEqual({ type: 'json', value: { input: {} } });
+  });
+
+  it('writes the runtime package alone without a workflow', () => {
+    const pkg = pkgOf(buildManifest(undefined, { bundlesPath: '../dist/actions' }));
+    expect(Object.keys(pkg.actions)).toEqual(['orchestrator', 'task', 'timer', 'changes', 'sweeper']);
+    expect(pkg.triggers).toBeUndefined();
+    expect(pkg.actions.orchestrator!.function).toBe('../dist/actions/orchestrator.js');
+  });
+});
