@@ -4,9 +4,9 @@
  * definition), and its rules; no `workflow/<name>` document in the store. The whiskflow package's
  * actions come from `deployRuntime` (startDeployedPlatform).
  *
- * This is not wskdeploy (the real one cannot be installed here: issue 2), only the manifest's
- * triggers and rules read as the wskdeploy specification defines `inputs` (a plain value, or
- * `{ type, value }`), so that what the orchestrator and the sweep do for such deployments is tested.
+ * This is not wskdeploy (test/integration/deploy drives the real one), only the manifest's triggers
+ * and rules read as the wskdeploy specification defines `inputs` (a plain value, or `{ type, value }`):
+ * a quick fixture for the orchestrator's and the sweep's tests of such deployments.
  */
 import { buildManifest } from '../../../lib/triggers/manifest';
 import { parseWorkflowSource } from '../../../lib/model/parse';
