@@ -16,27 +16,26 @@ import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
 import { InvalidInputError } from '../../errors';
 import type { Json } from '../../model/json';
 import type { Workflow } from '../../model/workflow';
-import { MemoryRunStore } from '../../store/memory';
 import { startEnginesOnStream } from '../engines';
 import { positiveInteger } from '../options';
-import { connect } from './connection';
+import type { ConnectionFlags } from '../settings';
+import { addConnectionOptions, connect } from './connection';
 import { readInput, readWorkflow } from './workflow-file';
 
-export interface EngineCommandOptions {
+export interface EngineCommandOptions extends ConnectionFlags {
   stream: string;
   workflow: string[];
   triggers?: string;
   run?: string;
   consumer: string;
   selfReporting: string[];
-  store?: string;
   topicPrefix?: string;
   activationPollMs: number;
 }
 
 export function register(program: Command): void {
-  program
-    .command('engine')
+  addConnectionOptions(program
+    .command('engine'))
     .description('run the streaming Condition Engine and Rule Engine (Kafka or Redis Streams) until interrupted')
     .requiredOption('--stream <url>', 'event stream: kafka://host:port[,host:port] or redis://[user:password@]host:port')
     .option('--workflow <file>', 'a workflow file this engine runs (repeatable; deployed workflows are found in the store too)', collect, [])
@@ -44,7 +43,6 @@ export function register(program: Command): void {
     .option('--run [input]', 'start one run of the --workflow with this input (JSON text or file) once the engines are up')
     .option('--consumer <name>', 'this process\'s name in the consumer groups', `${hostname()}-${process.pid}`)
     .option('--self-reporting <action>', 'an action that reports its own completion to the stream (repeatable)', collect, [])
-    .option('--store <kind>', '`memory` keeps run state in this process only (one engine); default: the configured CouchDB/Cloudant')
     .option('--topic-prefix <prefix>', 'prefix of the completion and orchestration topics', '')
     .option('--activation-poll-ms <ms>', 'pause between rounds of reading the activations of running tasks (unmodified actions report through them)', positiveInteger, 100)
     .action(async (options: EngineCommandOptions) => {
@@ -55,8 +53,9 @@ export function register(program: Command): void {
 async function runEngine(options: EngineCommandOptions): Promise<void> {
   const config = loadConfig();
   const logger = pino({ name: 'whiskflow-engine', level: config.logLevel }, pino.destination(2));
-  const connection = connect(options.store === 'memory' ? { storeConfig: { kind: 'memory' } } : {});
-  const store = options.store === 'memory' ? new MemoryRunStore() : connection.store;
+  // `--store memory` keeps run state in this process only (one engine).
+  const connection = connect(options);
+  const { store } = connection;
   const workflows = options.workflow.map((file) => readWorkflow(file));
   const topics: StreamTopics = {
     completions: `${options.topicPrefix ?? ''}${DEFAULT_TOPICS.completions}`,

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'fs';
 import { manifestYaml } from '../../triggers/manifest';
+import { parse as parseYaml } from 'yaml';
+import { printJson } from '../output';
 import { readWorkflow } from './workflow-file';
 
 export function register(program: Command): void {
@@ -11,11 +13,14 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .option('--bundles <path>', 'path of the action bundles relative to the manifest', 'dist/actions')
     .option('--cron <expression>', 'also start runs on this schedule')
-    .action((file: string, flags: { output?: string; bundles: string; cron?: string }) => {
+    .option('--json', 'print the manifest as JSON (or, with -o, the file written) instead of YAML')
+    .action((file: string, flags: { output?: string; bundles: string; cron?: string; json?: boolean }) => {
       const text = manifestYaml(readWorkflow(file), { bundlesPath: flags.bundles, ...(flags.cron ? { feeds: { cron: flags.cron } } : {}) });
       if (flags.output) {
         writeFileSync(flags.output, text);
-        console.log(`ok: wrote ${flags.output}`);
-      } else process.stdout.write(text);
+        if (flags.json) printJson({ file: flags.output });
+        else console.log(`ok: wrote ${flags.output}`);
+      } else if (flags.json) printJson(parseYaml(text));
+      else process.stdout.write(text);
     });
 }
