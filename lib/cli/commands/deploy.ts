@@ -84,7 +84,8 @@ async function deployNative(connection: Connection, workflow: Workflow, flags: D
   }
   if (flags.json) return printJson({ model: 'native', ...deployed, actions, ...(flags.sweepCron ? { sweepCron: flags.sweepCron } : {}) });
   say(`ok: deployed workflow ${deployed.workflow} (trigger ${deployed.trigger}, rule ${deployed.rule}${deployed.feeds.length ? `, feeds ${deployed.feeds.join(', ')}` : ''})`);
-  say(`run it: whiskflow run ${deployed.workflow} --input '{...}' --wait   or   wsk trigger fire ${deployed.trigger} -p input '{...}'`);
+  // A plain fire's parameters are the run's input (lib/engine/native/events.ts plainStartInput).
+  say(`run it: whiskflow run ${deployed.workflow} --input <json|file> --wait   or   wsk trigger fire ${deployed.trigger} -P <input.json>`);
 }
 
 /** Native-only flags make no sense for a workflow that `whiskflow engine` runs: refuse them by name. */

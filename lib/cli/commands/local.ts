@@ -32,6 +32,7 @@ export interface LocalCommandOptions {
   userMemory?: number;
   containerNice?: number;
   stream?: string;
+  json?: boolean;
 }
 
 export function register(program: Command): void {
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option('--container-nice <n>', `run action containers this much below the platform's CPU priority (0..19), so that the controller and CouchDB go first on a busy machine (default: WHISKFLOW_LOCAL_CONTAINER_NICE, else ${DEFAULT_CONTAINER_NICE}; 0: the same priority)`,
       niceLevel)
     .option('--stream <url>', 'also run the streaming engines (workflows deployed with --model streaming) on this kafka://host:port or redis://[user:password@]host:port')
+    .option('--json', 'once ready, print one JSON line (apihost, auth, namespace, couchdb, the files written) instead of the text lines')
     .action(async (options: LocalCommandOptions) => {
       await runLocal(options, config.couchdbUrl);
     });
@@ -77,19 +79,22 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
     log: (message) => console.error(`whiskflow local: ${message}`),
   });
   const dbname = process.env.WHISKFLOW_DB || DEFAULT_DBNAME;
-  console.log(`apihost: ${platform.apihost}`);
-  console.log(`auth: ${platform.auth}`);
-  console.log(`namespace: ${platform.namespace}`);
-  console.log(`couchdb: ${String(redact(platform.couchUrl))}`);
+  const say = options.json ? (): void => undefined : (line: string): void => console.log(line);
+  const couchdb = String(redact(platform.couchUrl));
+  say(`apihost: ${platform.apihost}`);
+  say(`auth: ${platform.auth}`);
+  say(`namespace: ${platform.namespace}`);
+  say(`couchdb: ${couchdb}`);
   // Where the CLI learns this platform's store (lib/cli/local-platform-file.ts): not a guessed port.
   const recorded = writeLocalPlatformFile(options.dataDir, { apihost: platform.apihost, auth: platform.auth, namespace: platform.namespace, couchUrl: platform.couchUrl, dbname });
-  console.log(`wrote ${recorded} (whiskflow commands run in ${path.resolve('.')} find the store there)`);
+  say(`wrote ${recorded}: whiskflow commands find this platform's store there when run from ${path.resolve('.')}${path.resolve(options.dataDir) === path.resolve('.whiskflow') ? '' : ` with WHISKFLOW_DATA_DIR=${path.resolve(options.dataDir)}`}`);
+  let wskprops: string | undefined;
   if (options.writeWskprops) {
-    const file = typeof options.writeWskprops === 'string' ? path.resolve(options.writeWskprops) : path.join(homedir(), '.wskprops');
-    writeWskpropsFile(file, { APIHOST: platform.apihost, AUTH: platform.auth, NAMESPACE: platform.namespace, COUCHDB_URL: platform.couchUrl });
-    console.log(`wrote ${file} (APIHOST, AUTH, NAMESPACE for wsk and whiskflow; COUCHDB_URL for whiskflow)`);
+    wskprops = typeof options.writeWskprops === 'string' ? path.resolve(options.writeWskprops) : path.join(homedir(), '.wskprops');
+    writeWskpropsFile(wskprops, { APIHOST: platform.apihost, AUTH: platform.auth, NAMESPACE: platform.namespace, COUCHDB_URL: platform.couchUrl });
+    say(`wrote ${wskprops} (APIHOST, AUTH, NAMESPACE for wsk and whiskflow; COUCHDB_URL for whiskflow)`);
   }
-  printPointers(platform, String(redact(platform.couchUrl)));
+  if (!options.json) printPointers(platform, couchdb);
   // The CouchDB changes feed needs a long-running follower; locally it lives next to the platform
   // (on a real OpenWhisk the cloudant package's provider service plays this role).
   const store = createRunStore({ kind: 'couchdb', url: platform.couchUrl, dbname });
@@ -97,7 +102,9 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
   const changes = new ChangesProvider({ store, apihost: platform.apihost, log: (message) => console.error(`whiskflow local: changes feed: ${message}`) });
   changes.start();
   const streaming = options.stream ? await startLocalEngines(options.stream, platform, store) : undefined;
-  console.log('ready (Ctrl-C to stop)');
+  if (options.stream) say(`streaming engines on ${redactStreamUrl(options.stream)}`);
+  if (options.json) console.log(JSON.stringify({ ready: true, apihost: platform.apihost, auth: platform.auth, namespace: platform.namespace, couchdb, localPlatformFile: recorded, ...(wskprops ? { wskprops } : {}) }));
+  else console.log('ready (Ctrl-C to stop)');
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       process.off('SIGINT', onInt);
@@ -128,7 +135,6 @@ async function startLocalEngines(url: string, platform: { apihost: string; auth:
     logger: pino({ name: 'whiskflow-local-engine', level: loadConfig().logLevel }, pino.destination(2)),
     onRunFinished: (event) => console.log(`run ${event.data.runId} ${event.data.status}`),
   });
-  console.log(`streaming engines on ${redactStreamUrl(url)}`);
   return running;
 }
 
