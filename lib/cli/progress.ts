@@ -3,12 +3,17 @@
  * is its item count), so the bar never grows while it fills. The whole run's total is not known
  * before its last stage starts (a choice or a map decides what comes next), so it is not shown.
  */
-import { Presets, SingleBar } from 'cli-progress';
+import { Presets, SingleBar, type Options } from 'cli-progress';
 import type { RunView } from '../engine/native/run-view';
 
 export class StageProgress {
-  private readonly bar = new SingleBar({ format: 'stage {stage} [{bar}] {value}/{total} tasks', hideCursor: true, clearOnComplete: false, stopOnComplete: false }, Presets.shades_classic);
+  private readonly bar: SingleBar;
   private current?: number;
+
+  /** `options` reach cli-progress as they are (tests give a stream of their own). */
+  constructor(options: Options = {}) {
+    this.bar = new SingleBar({ format: 'stage {stage} [{bar}] {value}/{total} tasks', hideCursor: true, clearOnComplete: false, stopOnComplete: false, ...options }, Presets.shades_classic);
+  }
 
   update(view: RunView): void {
     const stage = view.stages.at(-1);

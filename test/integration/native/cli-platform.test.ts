@@ -134,4 +134,11 @@ describe('whiskflow CLI against a platform found like wsk finds it', () => {
     expect(failed.error?.message).toContain('could not reach the platform');
     expect(failed.error?.message).toContain('OpenWhisk API http://127.0.0.1:9 (from --apihost), run store http://127.0.0.1:9/ (from --store)');
   });
+
+  it('prints parseable --json from sweep and undeploy too', async () => {
+    const swept = JSON.parse(await session.cli('sweep', '--json', '--stale-after', '0'));
+    expect(swept).toMatchObject({ runsChecked: expect.any(Number), redelivered: [] });
+    const removed = JSON.parse(await session.cli('undeploy', 'cli-shouting', '--json'));
+    expect(removed).toEqual({ workflow: 'cli-shouting', removed: ['rule whiskflow-cli-shouting-rule', 'trigger whiskflow-cli-shouting', 'definition cli-shouting'] });
+  });
 });
