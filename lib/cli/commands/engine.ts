@@ -31,6 +31,7 @@ export interface EngineCommandOptions extends ConnectionFlags {
   selfReporting: string[];
   topicPrefix?: string;
   activationPollMs: number;
+  json?: boolean;
 }
 
 export function register(program: Command): void {
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--self-reporting <action>', 'an action that reports its own completion to the stream (repeatable)', collect, [])
     .option('--topic-prefix <prefix>', 'prefix of the completion and orchestration topics', '')
     .option('--activation-poll-ms <ms>', 'pause between rounds of reading the activations of running tasks (unmodified actions report through them)', positiveInteger, 100)
+    .option('--json', 'print JSON lines: one when ready, one per finished run')
     .action(async (options: EngineCommandOptions) => {
       await runEngine(options);
     });
@@ -77,18 +79,24 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
     selfReporting: (action) => selfReporting.has(action),
     rule: { pollIntervalMs: options.activationPollMs },
     onRunFinished: (event) => {
-      const outcome = event.data.status === 'succeeded' ? JSON.stringify(event.data.result ?? null) : JSON.stringify(event.data.error ?? null);
-      console.log(`run ${event.data.runId} ${event.data.status}: ${outcome}`);
+      const { runId, status, result, error } = event.data;
+      if (options.json) return void console.log(JSON.stringify({ runId, status, ...(status === 'succeeded' ? { result: result ?? null } : { error: error ?? null }) }));
+      const outcome = status === 'succeeded' ? JSON.stringify(result ?? null) : JSON.stringify(error ?? null);
+      console.log(`run ${runId} ${status}: ${outcome}`);
     },
   });
-  console.log(`engine ${options.consumer} on ${redactStreamUrl(options.stream)}, topics ${topics.completions} → ${topics.orchestration}, store ${store.description}`);
-  console.log(`workflows: ${workflows.map((workflow) => workflow.name).join(', ') || '(deployed ones only)'}`);
+  const say = options.json ? (): void => undefined : (line: string): void => console.log(line);
+  say(`engine ${options.consumer} on ${redactStreamUrl(options.stream)}, topics ${topics.completions} → ${topics.orchestration}, store ${store.description}`);
+  say(`workflows: ${workflows.map((workflow) => workflow.name).join(', ') || '(deployed ones only)'}`);
 
-  if (firstRun) {
-    const runId = await startStreamRun(running.stream, { ...firstRun, topic: topics.completions });
-    console.log(`started run ${runId} of ${firstRun.workflow}`);
-  }
-  console.log('ready (Ctrl-C to stop)');
+  const startedRun = firstRun ? await startStreamRun(running.stream, { ...firstRun, topic: topics.completions }) : undefined;
+  if (firstRun) say(`started run ${startedRun} of ${firstRun.workflow}`);
+  if (options.json) {
+    console.log(JSON.stringify({
+      ready: true, consumer: options.consumer, stream: redactStreamUrl(options.stream), topics, store: store.description,
+      workflows: workflows.map((workflow) => workflow.name), ...(startedRun ? { startedRun } : {}),
+    }));
+  } else console.log('ready (Ctrl-C to stop)');
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string): void => {
