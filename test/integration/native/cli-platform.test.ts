@@ -136,8 +136,9 @@ describe('whiskflow CLI against a platform found like wsk finds it', () => {
   });
 
   it('prints parseable --json from sweep and undeploy too', async () => {
-    const swept = JSON.parse(await session.cli('sweep', '--json', '--stale-after', '0'));
-    expect(swept).toMatchObject({ runsChecked: expect.any(Number), redelivered: [] });
+    // The run started without --wait may still be going: what the sweep finds is not asserted, its shape is.
+    const swept = JSON.parse(await session.cli('sweep', '--json'));
+    expect(swept).toMatchObject({ runsChecked: expect.any(Number), redelivered: expect.any(Array), restarted: expect.any(Array) });
     const removed = JSON.parse(await session.cli('undeploy', 'cli-shouting', '--json'));
     expect(removed).toEqual({ workflow: 'cli-shouting', removed: ['rule whiskflow-cli-shouting-rule', 'trigger whiskflow-cli-shouting', 'definition cli-shouting'] });
   });
