@@ -1,6 +1,7 @@
 /**
  * whiskflow's settings, read from the environment (optionally from a `.env` file through dotenv).
- * Every setting is documented in `.env.example`. Secrets are only ever printed through `redact()`.
+ * Every setting is documented in `.env.example` and docs/deploy.md. The CLI's connection settings
+ * (flags, wsk properties file) are resolved in lib/cli/settings.ts. Secrets are only ever printed through `redact()`.
  */
 import * as dotenv from 'dotenv';
 
@@ -36,8 +37,9 @@ export function loadConfig(options: LoadConfigOptions = {}): WhiskflowConfig {
   const env = options.env ?? process.env;
   if (!options.env) dotenv.config({ path: options.envFile, quiet: true });
   return {
-    apihost: nonEmpty(env.WHISKFLOW_APIHOST ?? env.__OW_API_HOST),
-    auth: nonEmpty(env.WHISKFLOW_AUTH ?? env.__OW_API_KEY),
+    // WHISK_APIHOST/WHISK_AUTH: deprecated names older docs gave (lib/cli/settings.ts warns about them).
+    apihost: nonEmpty(env.WHISKFLOW_APIHOST ?? env.WHISK_APIHOST ?? env.__OW_API_HOST),
+    auth: nonEmpty(env.WHISKFLOW_AUTH ?? env.WHISK_AUTH ?? env.__OW_API_KEY),
     namespace: nonEmpty(env.WHISKFLOW_NAMESPACE ?? env.__OW_NAMESPACE),
     couchdbUrl: nonEmpty(env.COUCHDB_URL),
     localPort: integer(env.WHISKFLOW_LOCAL_PORT, 3233, 'WHISKFLOW_LOCAL_PORT'),

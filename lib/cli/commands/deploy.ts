@@ -6,14 +6,16 @@ import { deployRuntime, deployStreamingWorkflow, deployWorkflow, scheduleSweeper
 import { parseStreamUrl } from '../../engine/streaming/brokers/stream-url';
 import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { Workflow } from '../../model/workflow';
-import type { Connection } from './connection';
-import { connect } from './connection';
+import { addConnectionOptions, withConnection, type Connection } from './connection';
+import type { ConnectionFlags } from '../settings';
+import { printJson } from '../output';
 import { resolve } from 'path';
 import { InvalidInputError } from '../../errors';
 import { deployActionFile } from '../../triggers/action-file';
 import { readInput, readWorkflow } from './workflow-file';
 
-interface DeployFlags {
+interface DeployFlags extends ConnectionFlags {
+  json?: boolean;
   cron?: string;
   cronInput?: string;
   changesDb?: string;
@@ -31,8 +33,8 @@ interface DeployFlags {
 }
 
 export function register(program: Command): void {
-  program
-    .command('deploy <workflow>')
+  addConnectionOptions(program
+    .command('deploy <workflow>'))
     .description('deploy (or update) a workflow: its definition, trigger whiskflow-<name>, rule and feeds')
     .option('--cron <expression>', 'also start a run on this cron schedule (alarms feed)')
     .option('--cron-input <json|file>', 'input of cron-started runs')
@@ -48,36 +50,42 @@ export function register(program: Command): void {
     .addOption(new Option('--model <model>', 'execution model: native (trigger, rule, orchestrator actions) or streaming (`whiskflow engine`)').choices(['native', 'streaming']).default('native'))
     .option('--stream <url>', 'with --model streaming: the engine\'s kafka://… or redis://… URL, where `whiskflow run` starts runs')
     .option('--topic-prefix <prefix>', 'with --model streaming: the engine\'s --topic-prefix', '')
+    .option('--json', 'print what was deployed as JSON')
     .action(async (file: string, flags: DeployFlags) => {
-      const connection = connect();
       const workflow = readWorkflow(file);
-      if (flags.model === 'streaming') return deployForStreaming(connection, workflow, flags);
-      const feeds: FeedOptions = {};
-      if (flags.cron) {
-        feeds.cron = flags.cron;
-        if (flags.cronInput) feeds.cronInput = readInput(flags.cronInput) as JsonObject;
-      }
-      if (flags.changesDb) {
-        const url = flags.changesUrl ?? ('url' in connection.storeConfig ? connection.storeConfig.url : undefined);
-        feeds.changes = { dbname: flags.changesDb, ...(url ? { url } : {}), ...(flags.changesFilter ? { filter: flags.changesFilter } : {}), ...(flags.changesFeed ? { feed: flags.changesFeed } : {}) };
-      }
-      await connection.store.ensureReady();
-      await deployRuntime(connection.client, connection.storeConfig, connection.bundlesDir, {
-        ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-        ...(flags.memory !== undefined ? { memoryMb: flags.memory } : {}),
-      });
-      if (flags.sweepCron) {
-        await scheduleSweeper(connection.client, flags.sweepCron);
-        console.log(`ok: whiskflow/sweeper runs on '${flags.sweepCron}' (trigger whiskflow-sweep)`);
-      }
-      await deployActionsOf(connection, flags);
-      const deployed = await deployWorkflow(connection.client, connection.store, workflow, feeds);
-      console.log(`ok: deployed workflow ${deployed.workflow} (trigger ${deployed.trigger}, rule ${deployed.rule}${deployed.feeds.length ? `, feeds ${deployed.feeds.join(', ')}` : ''})`);
-      if (deployed.missingActions.length) {
-        console.error(`warning: these actions do not exist yet; deploy them before running: ${deployed.missingActions.join(', ')}`);
-      }
-      console.log(`run it: whiskflow run ${deployed.workflow} --input '{...}' --wait   or   wsk trigger fire ${deployed.trigger} -p input '{...}'`);
+      await withConnection(flags, (connection) => (flags.model === 'streaming' ? deployForStreaming(connection, workflow, flags) : deployNative(connection, workflow, flags)));
     });
+}
+
+async function deployNative(connection: Connection, workflow: Workflow, flags: DeployFlags): Promise<void> {
+  const say = flags.json ? (): void => undefined : (line: string): void => console.log(line);
+  const feeds: FeedOptions = {};
+  if (flags.cron) {
+    feeds.cron = flags.cron;
+    if (flags.cronInput) feeds.cronInput = readInput(flags.cronInput) as JsonObject;
+  }
+  if (flags.changesDb) {
+    const url = flags.changesUrl ?? ('url' in connection.storeConfig ? connection.storeConfig.url : undefined);
+    feeds.changes = { dbname: flags.changesDb, ...(url ? { url } : {}), ...(flags.changesFilter ? { filter: flags.changesFilter } : {}), ...(flags.changesFeed ? { feed: flags.changesFeed } : {}) };
+  }
+  await connection.store.ensureReady();
+  await deployRuntime(connection.client, connection.storeConfig, connection.bundlesDir, {
+    ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+    ...(flags.memory !== undefined ? { memoryMb: flags.memory } : {}),
+  });
+  if (flags.sweepCron) {
+    await scheduleSweeper(connection.client, flags.sweepCron);
+    say(`ok: whiskflow/sweeper runs on '${flags.sweepCron}' (trigger whiskflow-sweep)`);
+  }
+  const actions = await deployActionsOf(connection, flags);
+  const deployed = await deployWorkflow(connection.client, connection.store, workflow, feeds);
+  if (deployed.missingActions.length) {
+    console.error(`warning: these actions do not exist yet; deploy them before running: ${deployed.missingActions.join(', ')}`);
+  }
+  if (flags.json) return printJson({ model: 'native', ...deployed, actions, ...(flags.sweepCron ? { sweepCron: flags.sweepCron } : {}) });
+  say(`ok: deployed workflow ${deployed.workflow} (trigger ${deployed.trigger}, rule ${deployed.rule}${deployed.feeds.length ? `, feeds ${deployed.feeds.join(', ')}` : ''})`);
+  // A plain fire's parameters are the run's input (lib/engine/native/events.ts plainStartInput).
+  say(`run it: whiskflow run ${deployed.workflow} --input <json|file> --wait   or   wsk trigger fire ${deployed.trigger} -P <input.json>`);
 }
 
 /** Native-only flags make no sense for a workflow that `whiskflow engine` runs: refuse them by name. */
@@ -88,17 +96,19 @@ async function deployForStreaming(connection: Connection, workflow: Workflow, fl
   parseStreamUrl(flags.stream);
   const nativeOnly = NATIVE_ONLY_FLAGS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
   if (nativeOnly.length > 0) throw new InvalidInputError(`${nativeOnly.join(', ')} only apply to --model native`, { flags: nativeOnly });
-  await deployActionsOf(connection, flags);
+  const actions = await deployActionsOf(connection, flags);
   const deployed = await deployStreamingWorkflow(connection.client, connection.store, workflow, { url: flags.stream, topicPrefix: flags.topicPrefix });
+  if (flags.json) return printJson({ model: 'streaming', ...deployed, actions, stream: redactStreamUrl(flags.stream), topicPrefix: flags.topicPrefix });
   console.log(`ok: deployed workflow ${deployed.workflow} for the streaming model (${redactStreamUrl(flags.stream)}${flags.topicPrefix ? `, topic prefix ${flags.topicPrefix}` : ''})`);
   if (deployed.missingActions.length) console.error(`warning: these actions do not exist yet; deploy them before running: ${deployed.missingActions.join(', ')}`);
   console.log(`run it (with \`whiskflow engine --stream ${redactStreamUrl(flags.stream)}\` running): whiskflow run ${deployed.workflow} --input '{...}' --wait`);
 }
 
 /** `--actions <file> --package <name>`: the task actions, deployed the same way for either model. */
-async function deployActionsOf(connection: Connection, flags: DeployFlags): Promise<void> {
-  if (!flags.actions) return;
+async function deployActionsOf(connection: Connection, flags: DeployFlags): Promise<string[]> {
+  if (!flags.actions) return [];
   if (!flags.package) throw new InvalidInputError('--actions needs --package <name>', {});
   const names = await deployActionFile(connection.client, { file: resolve(flags.actions), packageName: flags.package });
-  console.log(`ok: deployed actions ${names.join(', ')}`);
+  if (!flags.json) console.log(`ok: deployed actions ${names.join(', ')}`);
+  return names;
 }

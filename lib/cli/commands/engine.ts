@@ -16,27 +16,27 @@ import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
 import { InvalidInputError } from '../../errors';
 import type { Json } from '../../model/json';
 import type { Workflow } from '../../model/workflow';
-import { MemoryRunStore } from '../../store/memory';
 import { startEnginesOnStream } from '../engines';
 import { positiveInteger } from '../options';
-import { connect } from './connection';
+import type { ConnectionFlags } from '../settings';
+import { addConnectionOptions, connect } from './connection';
 import { readInput, readWorkflow } from './workflow-file';
 
-export interface EngineCommandOptions {
+export interface EngineCommandOptions extends ConnectionFlags {
   stream: string;
   workflow: string[];
   triggers?: string;
   run?: string;
   consumer: string;
   selfReporting: string[];
-  store?: string;
   topicPrefix?: string;
   activationPollMs: number;
+  json?: boolean;
 }
 
 export function register(program: Command): void {
-  program
-    .command('engine')
+  addConnectionOptions(program
+    .command('engine'))
     .description('run the streaming Condition Engine and Rule Engine (Kafka or Redis Streams) until interrupted')
     .requiredOption('--stream <url>', 'event stream: kafka://host:port[,host:port] or redis://[user:password@]host:port')
     .option('--workflow <file>', 'a workflow file this engine runs (repeatable; deployed workflows are found in the store too)', collect, [])
@@ -44,9 +44,9 @@ export function register(program: Command): void {
     .option('--run [input]', 'start one run of the --workflow with this input (JSON text or file) once the engines are up')
     .option('--consumer <name>', 'this process\'s name in the consumer groups', `${hostname()}-${process.pid}`)
     .option('--self-reporting <action>', 'an action that reports its own completion to the stream (repeatable)', collect, [])
-    .option('--store <kind>', '`memory` keeps run state in this process only (one engine); default: the configured CouchDB/Cloudant')
     .option('--topic-prefix <prefix>', 'prefix of the completion and orchestration topics', '')
     .option('--activation-poll-ms <ms>', 'pause between rounds of reading the activations of running tasks (unmodified actions report through them)', positiveInteger, 100)
+    .option('--json', 'print JSON lines: one when ready, one per finished run')
     .action(async (options: EngineCommandOptions) => {
       await runEngine(options);
     });
@@ -55,8 +55,9 @@ export function register(program: Command): void {
 async function runEngine(options: EngineCommandOptions): Promise<void> {
   const config = loadConfig();
   const logger = pino({ name: 'whiskflow-engine', level: config.logLevel }, pino.destination(2));
-  const connection = connect(options.store === 'memory' ? { storeConfig: { kind: 'memory' } } : {});
-  const store = options.store === 'memory' ? new MemoryRunStore() : connection.store;
+  // `--store memory` keeps run state in this process only (one engine).
+  const connection = connect(options);
+  const { store } = connection;
   const workflows = options.workflow.map((file) => readWorkflow(file));
   const topics: StreamTopics = {
     completions: `${options.topicPrefix ?? ''}${DEFAULT_TOPICS.completions}`,
@@ -78,18 +79,24 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
     selfReporting: (action) => selfReporting.has(action),
     rule: { pollIntervalMs: options.activationPollMs },
     onRunFinished: (event) => {
-      const outcome = event.data.status === 'succeeded' ? JSON.stringify(event.data.result ?? null) : JSON.stringify(event.data.error ?? null);
-      console.log(`run ${event.data.runId} ${event.data.status}: ${outcome}`);
+      const { runId, status, result, error } = event.data;
+      if (options.json) return void console.log(JSON.stringify({ runId, status, ...(status === 'succeeded' ? { result: result ?? null } : { error: error ?? null }) }));
+      const outcome = status === 'succeeded' ? JSON.stringify(result ?? null) : JSON.stringify(error ?? null);
+      console.log(`run ${runId} ${status}: ${outcome}`);
     },
   });
-  console.log(`engine ${options.consumer} on ${redactStreamUrl(options.stream)}, topics ${topics.completions} → ${topics.orchestration}, store ${store.description}`);
-  console.log(`workflows: ${workflows.map((workflow) => workflow.name).join(', ') || '(deployed ones only)'}`);
+  const say = options.json ? (): void => undefined : (line: string): void => console.log(line);
+  say(`engine ${options.consumer} on ${redactStreamUrl(options.stream)}, topics ${topics.completions} → ${topics.orchestration}, store ${store.description}`);
+  say(`workflows: ${workflows.map((workflow) => workflow.name).join(', ') || '(deployed ones only)'}`);
 
-  if (firstRun) {
-    const runId = await startStreamRun(running.stream, { ...firstRun, topic: topics.completions });
-    console.log(`started run ${runId} of ${firstRun.workflow}`);
-  }
-  console.log('ready (Ctrl-C to stop)');
+  const startedRun = firstRun ? await startStreamRun(running.stream, { ...firstRun, topic: topics.completions }) : undefined;
+  if (firstRun) say(`started run ${startedRun} of ${firstRun.workflow}`);
+  if (options.json) {
+    console.log(JSON.stringify({
+      ready: true, consumer: options.consumer, stream: redactStreamUrl(options.stream), topics, store: store.description,
+      workflows: workflows.map((workflow) => workflow.name), ...(startedRun ? { startedRun } : {}),
+    }));
+  } else console.log('ready (Ctrl-C to stop)');
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string): void => {

@@ -5,7 +5,7 @@
  * then run with nothing else started (`whiskflow engine` does the same as a process of its own).
  */
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import * as path from 'node:path';
 import openwhisk from 'openwhisk';
@@ -19,6 +19,8 @@ import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
 import type { RunStore } from '../../store/run-store';
 import { ChangesProvider } from '../../triggers/changes-provider';
 import { startEnginesOnStream } from '../engines';
+import { removeLocalPlatformFile, writeLocalPlatformFile } from '../local-platform-file';
+import { withWskprops } from '../wskprops';
 import { niceLevel, niceLevelFromEnv, portNumber, positiveInteger, positiveIntegerFromEnv } from '../options';
 
 export interface LocalCommandOptions {
@@ -30,6 +32,7 @@ export interface LocalCommandOptions {
   userMemory?: number;
   containerNice?: number;
   stream?: string;
+  json?: boolean;
 }
 
 export function register(program: Command): void {
@@ -40,13 +43,14 @@ export function register(program: Command): void {
     .option('--port <port>', 'port of the OpenWhisk REST API', portNumber, config.localPort)
     .option('--couch-port <port>', 'port of the embedded CouchDB (0: any free port)', portNumber, config.localCouchPort)
     .option('--data-dir <dir>', 'directory for the platform\'s data', config.localDataDir)
-    .option('--write-wskprops [path]', 'write APIHOST and AUTH for wsk to ~/.wskprops or the given file')
+    .option('--write-wskprops [path]', 'set APIHOST, AUTH, NAMESPACE (wsk, whiskflow) and COUCHDB_URL (whiskflow) in ~/.wskprops or the given file, keeping its other lines')
     .option('--stock-limits', 'use the stock OpenWhisk throttles (120 invokes/min, 100 concurrent, 60 fires/min)')
     .option('--user-memory <mb>', 'memory for action containers, as the sum of their memory limits (default: WHISKFLOW_LOCAL_USER_MEMORY_MB, else half the machine\'s, 1024..8192)',
       positiveInteger)
     .option('--container-nice <n>', `run action containers this much below the platform's CPU priority (0..19), so that the controller and CouchDB go first on a busy machine (default: WHISKFLOW_LOCAL_CONTAINER_NICE, else ${DEFAULT_CONTAINER_NICE}; 0: the same priority)`,
       niceLevel)
     .option('--stream <url>', 'also run the streaming engines (workflows deployed with --model streaming) on this kafka://host:port or redis://[user:password@]host:port')
+    .option('--json', 'once ready, print one JSON line (apihost, auth, namespace, couchdb, the files written) instead of the text lines')
     .action(async (options: LocalCommandOptions) => {
       await runLocal(options, config.couchdbUrl);
     });
@@ -74,28 +78,39 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
     ...(couchUrl ? { couchUrl } : {}),
     log: (message) => console.error(`whiskflow local: ${message}`),
   });
-  console.log(`apihost: ${platform.apihost}`);
-  console.log(`auth: ${platform.auth}`);
-  console.log(`namespace: ${platform.namespace}`);
-  console.log(`couchdb: ${String(redact(platform.couchUrl))}`);
+  const dbname = process.env.WHISKFLOW_DB || DEFAULT_DBNAME;
+  const say = options.json ? (): void => undefined : (line: string): void => console.log(line);
+  const couchdb = String(redact(platform.couchUrl));
+  say(`apihost: ${platform.apihost}`);
+  say(`auth: ${platform.auth}`);
+  say(`namespace: ${platform.namespace}`);
+  say(`couchdb: ${couchdb}`);
+  // Where the CLI learns this platform's store (lib/cli/local-platform-file.ts): not a guessed port.
+  const recorded = writeLocalPlatformFile(options.dataDir, { apihost: platform.apihost, auth: platform.auth, namespace: platform.namespace, couchUrl: platform.couchUrl, dbname });
+  say(`wrote ${recorded}: whiskflow commands find this platform's store there when run from ${path.resolve('.')}${path.resolve(options.dataDir) === path.resolve('.whiskflow') ? '' : ` with WHISKFLOW_DATA_DIR=${path.resolve(options.dataDir)}`}`);
+  let wskprops: string | undefined;
   if (options.writeWskprops) {
-    const file = typeof options.writeWskprops === 'string' ? path.resolve(options.writeWskprops) : path.join(homedir(), '.wskprops');
-    writeFileSync(file, `APIHOST=${platform.apihost}\nAUTH=${platform.auth}\nNAMESPACE=${platform.namespace}\n`, { mode: 0o600 });
-    console.log(`wrote ${file}`);
+    wskprops = typeof options.writeWskprops === 'string' ? path.resolve(options.writeWskprops) : path.join(homedir(), '.wskprops');
+    writeWskpropsFile(wskprops, { APIHOST: platform.apihost, AUTH: platform.auth, NAMESPACE: platform.namespace, COUCHDB_URL: platform.couchUrl });
+    say(`wrote ${wskprops} (APIHOST, AUTH, NAMESPACE for wsk and whiskflow; COUCHDB_URL for whiskflow)`);
   }
+  if (!options.json) printPointers(platform, couchdb);
   // The CouchDB changes feed needs a long-running follower; locally it lives next to the platform
   // (on a real OpenWhisk the cloudant package's provider service plays this role).
-  const store = createRunStore({ kind: 'couchdb', url: platform.couchUrl, dbname: process.env.WHISKFLOW_DB || DEFAULT_DBNAME });
+  const store = createRunStore({ kind: 'couchdb', url: platform.couchUrl, dbname });
   await store.ensureReady();
   const changes = new ChangesProvider({ store, apihost: platform.apihost, log: (message) => console.error(`whiskflow local: changes feed: ${message}`) });
   changes.start();
   const streaming = options.stream ? await startLocalEngines(options.stream, platform, store) : undefined;
-  console.log('ready (Ctrl-C to stop)');
+  if (options.stream) say(`streaming engines on ${redactStreamUrl(options.stream)}`);
+  if (options.json) console.log(JSON.stringify({ ready: true, apihost: platform.apihost, auth: platform.auth, namespace: platform.namespace, couchdb, localPlatformFile: recorded, ...(wskprops ? { wskprops } : {}) }));
+  else console.log('ready (Ctrl-C to stop)');
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       console.error(`whiskflow local: ${signal}, stopping`);
+      removeLocalPlatformFile(recorded);
       // The engines first: their last batches still invoke and read activations on the platform.
       (streaming?.stop() ?? Promise.resolve()).then(() => changes.stop()).then(() => platform.stop()).then(resolve, (error: unknown) => {
         console.error(`whiskflow local: stop failed: ${String(error)}`);
@@ -120,6 +135,18 @@ async function startLocalEngines(url: string, platform: { apihost: string; auth:
     logger: pino({ name: 'whiskflow-local-engine', level: loadConfig().logLevel }, pino.destination(2)),
     onRunFinished: (event) => console.log(`run ${event.data.runId} ${event.data.status}`),
   });
-  console.log(`streaming engines on ${redactStreamUrl(url)}`);
   return running;
+}
+
+/** Sets the keys in the wsk properties file, keeping the user's other lines (wsk does the same). */
+function writeWskpropsFile(file: string, values: Record<string, string>): void {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  writeFileSync(file, withWskprops(text, values), { mode: 0o600 });
+}
+
+/** The exact lines that point wsk and whiskflow at this platform from another shell. */
+function printPointers(platform: { apihost: string; auth: string; namespace: string }, couchUrl: string): void {
+  console.log('point wsk and whiskflow at it from another shell (or start with --write-wskprops):');
+  console.log(`  wsk property set --apihost ${platform.apihost} --auth ${platform.auth}`);
+  console.log(`  export WHISKFLOW_APIHOST=${platform.apihost} WHISKFLOW_AUTH=${platform.auth} WHISKFLOW_NAMESPACE=${platform.namespace} COUCHDB_URL=${couchUrl}`);
 }

@@ -10,22 +10,24 @@ import { OpenWhiskTaskInvoker } from '../../engine/native/invoker';
 import { DEFAULT_START_WINDOW } from '../../engine/native/lost-starts';
 import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../../engine/native/sweep';
 import { nonNegativeInteger } from '../options';
-import { connect } from './connection';
+import type { ConnectionFlags } from '../settings';
+import { addConnectionOptions, withConnection } from './connection';
 
 export function register(program: Command): void {
-  program
-    .command('sweep [runIds...]')
+  addConnectionOptions(program
+    .command('sweep [runIds...]'))
     .description('re-deliver the completions of finished tasks that running runs never recorded, start attempts claimed but never invoked, and fire again the start of runs that never began (all runs, or the given ones)')
     .option('--stale-after <ms>', 'only tasks invoked (and run starts fired) at least this long ago', nonNegativeInteger, DEFAULT_STALE_AFTER_MS)
     .option('--start-lookback <ms>', 'read workflow trigger activations this far back for lost run starts', nonNegativeInteger, DEFAULT_START_WINDOW.lookbackMs)
     .option('--start-limit <n>', 'read at most this many activations per workflow trigger for lost run starts (0: skip them)', nonNegativeInteger, DEFAULT_START_WINDOW.maxActivations)
     .option('--json', 'print the report as JSON')
     .action(async (runIds: string[], flags: SweepFlags) => {
-      const { store, client } = connect();
-      // `_`: unqualified actions resolve in the caller's namespace, as in the orchestrator's own.
-      const resume = { invoker: new OpenWhiskTaskInvoker(client, () => Date.now() + 60_000), namespace: '_', activationId: `whiskflow-sweep/${randomUUID()}` };
       const startWindow = { lookbackMs: flags.startLookback, maxActivations: flags.startLimit };
-      const report = await sweepRuns({ store, client, staleAfterMs: flags.staleAfter, resume, startWindow }, runIds.length > 0 ? runIds : undefined);
+      const report = await withConnection(flags, ({ store, client }) => {
+        // `_`: unqualified actions resolve in the caller's namespace, as in the orchestrator's own.
+        const resume = { invoker: new OpenWhiskTaskInvoker(client, () => Date.now() + 60_000), namespace: '_', activationId: `whiskflow-sweep/${randomUUID()}` };
+        return sweepRuns({ store, client, staleAfterMs: flags.staleAfter, resume, startWindow }, runIds.length > 0 ? runIds : undefined);
+      });
       if (flags.json) return void console.log(JSON.stringify(report, null, 2));
       console.log(`checked ${report.runsChecked} running run(s): ${report.redelivered.length} completion(s) re-delivered, ${report.stillRunning} overdue task(s) still running, ${report.resumed} never-invoked attempt(s) started`);
       console.log(`checked ${report.startsChecked} run start(s): ${report.restarted.length} start(s) that never began fired again`);
@@ -40,7 +42,7 @@ export function register(program: Command): void {
     });
 }
 
-interface SweepFlags {
+interface SweepFlags extends ConnectionFlags {
   staleAfter: number;
   startLookback: number;
   startLimit: number;

@@ -43,11 +43,19 @@ test('starts, answers, and stops on SIGINT', async () => {
   expect(auth).toBe('23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP');
   const namespaces = await fetch(`${apihost}/api/v1/namespaces`, { headers: { authorization: `Basic ${Buffer.from(auth!).toString('base64')}` } });
   expect(await namespaces.json()).toEqual(['guest']);
-  expect(readFileSync(wskprops, 'utf8')).toBe(`APIHOST=${apihost}\nAUTH=${auth}\nNAMESPACE=guest\n`);
+  const couchUrl = /couchdb: (\S+)/.exec(output)?.[1];
+  // wsk's keys, and the store for whiskflow (wsk keeps keys it does not know).
+  expect(readFileSync(wskprops, 'utf8')).toBe(`APIHOST=${apihost}\nAUTH=${auth}\nNAMESPACE=guest\nCOUCHDB_URL=${couchUrl}\n`);
+  expect(output).toContain(`wsk property set --apihost ${apihost} --auth ${auth}`);
+  expect(output).toContain(`export WHISKFLOW_APIHOST=${apihost} WHISKFLOW_AUTH=${auth} WHISKFLOW_NAMESPACE=guest COUCHDB_URL=${couchUrl}`);
   expect(existsSync(join(dataDir, 'data', 'couch'))).toBe(true);
+  // Where the CLI learns the store of this platform; gone once it stops.
+  const recorded = join(dataDir, 'data', 'local-platform.json');
+  expect(JSON.parse(readFileSync(recorded, 'utf8'))).toMatchObject({ apihost, couchUrl, namespace: 'guest', dbname: 'whiskflow' });
 
   child.kill('SIGINT');
   expect(await exited).toBe(0);
+  expect(existsSync(recorded)).toBe(false);
   await expect(fetch(`${apihost}/api/v1`)).rejects.toThrow();
 });
 
