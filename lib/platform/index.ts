@@ -12,7 +12,7 @@ import { BuiltinHandler, Invoker } from './invoker';
 import { LimitOverrides, SystemLimits, resolveLimits } from './limits';
 import { ApiServices } from './api/context';
 import { AlarmsPackage, installAlarmsPackage } from './builtins/alarms-package';
-import { createApiServer } from './http/server';
+import { createApiServer, type HttpRoute } from './http/server';
 import { ActivationStore } from './persistence/activation-store';
 import { DEFAULT_DB_PREFIX, openDatabases } from './persistence/couch';
 import { EntityStore } from './persistence/entity-store';
@@ -60,6 +60,8 @@ export interface PlatformStats extends RuntimeStats {
   pendingActivationWrites: number;
 }
 
+export type { HttpRoute };
+
 export interface Platform {
   /** `http://127.0.0.1:<port>` */
   apihost: string;
@@ -69,6 +71,11 @@ export interface Platform {
   couchUrl: string;
   limits: SystemLimits;
   stats(): PlatformStats;
+  /**
+   * Serves `route` next to the REST API (asked before it, in the order added) until the returned
+   * function is called: how the CLI mounts the run dashboard without the platform importing it.
+   */
+  addRoute(route: HttpRoute): () => void;
   /** Stops accepting requests, stops alarms and containers, writes pending records, stops CouchDB. */
   stop(): Promise<void>;
 }
@@ -132,7 +139,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     const buildOptions = (): BuildOptions => ({ now: Date.now(), limits, requireApiKeyAnnotation: options.requireApiKeyAnnotation === true });
     const services: ApiServices = { entities, activations, subjects, resolver, invoker, throttles, limits, builtins, fire, buildOptions };
-    const server = createApiServer({ services, apiHost: () => apiHost, log });
+    const routes: HttpRoute[] = [];
+    const server = createApiServer({ services, routes, apiHost: () => apiHost, log });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 3233, options.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
@@ -152,6 +160,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       couchUrl: couch.url,
       limits,
       stats: () => ({ ...runtime.stats(), pendingActivationWrites: activations.pendingCount }),
+      addRoute: (route) => {
+        routes.push(route);
+        return () => {
+          const at = routes.indexOf(route);
+          if (at >= 0) routes.splice(at, 1);
+        };
+      },
       stop: () => { stopping ??= cleanUp(); return stopping; },
     };
   } catch (error) {

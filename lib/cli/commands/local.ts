@@ -15,6 +15,7 @@ import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
 import { startPlatform } from '../../platform';
 import { DEFAULT_CONTAINER_NICE } from '../../platform/runtime';
+import { startDashboard } from '../../dashboard/start';
 import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
 import type { RunStore } from '../../store/run-store';
 import { ChangesProvider } from '../../triggers/changes-provider';
@@ -85,8 +86,11 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
   }
   // The CouchDB changes feed needs a long-running follower; locally it lives next to the platform
   // (on a real OpenWhisk the cloudant package's provider service plays this role).
-  const store = createRunStore({ kind: 'couchdb', url: platform.couchUrl, dbname: process.env.WHISKFLOW_DB || DEFAULT_DBNAME });
+  const dbname = process.env.WHISKFLOW_DB || DEFAULT_DBNAME;
+  const store = createRunStore({ kind: 'couchdb', url: platform.couchUrl, dbname });
   await store.ensureReady();
+  const dashboard = startDashboard({ platform, store, couchUrl: platform.couchUrl, dbname, log: (message) => console.error(`whiskflow local: ${message}`) });
+  console.log(`dashboard: ${dashboard.url}`);
   const changes = new ChangesProvider({ store, apihost: platform.apihost, log: (message) => console.error(`whiskflow local: changes feed: ${message}`) });
   changes.start();
   const streaming = options.stream ? await startLocalEngines(options.stream, platform, store) : undefined;
@@ -97,7 +101,7 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
       process.off('SIGTERM', onTerm);
       console.error(`whiskflow local: ${signal}, stopping`);
       // The engines first: their last batches still invoke and read activations on the platform.
-      (streaming?.stop() ?? Promise.resolve()).then(() => changes.stop()).then(() => platform.stop()).then(resolve, (error: unknown) => {
+      (streaming?.stop() ?? Promise.resolve()).then(() => dashboard.stop()).then(() => changes.stop()).then(() => platform.stop()).then(resolve, (error: unknown) => {
         console.error(`whiskflow local: stop failed: ${String(error)}`);
         resolve();
       });

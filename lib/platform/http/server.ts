@@ -26,7 +26,16 @@ const COLLECTIONS: Record<string, ResourceHandler> = {
   activations: handleActivations,
 };
 
+/**
+ * A route served next to the REST API by another room (the CLI mounts the run dashboard): it
+ * answers the request itself (true) or leaves it to the API (false). The platform knows nothing
+ * of what it serves.
+ */
+export type HttpRoute = (incoming: IncomingMessage, response: ServerResponse) => boolean;
+
 export interface ApiServerOptions {
+  /** Asked in order before the API routes; the list may change while the server runs. */
+  routes?: readonly HttpRoute[];
   services: ApiServices;
   /** Largest request body read at all (code uploads); payload limits are checked per resource. */
   maxRequestBytes?: number;
@@ -88,6 +97,7 @@ export function createApiServer(options: ApiServerOptions): Server {
   };
 
   const server = createServer((incoming, response) => {
+    for (const extra of options.routes ?? []) if (extra(incoming, response)) return;
     const transactionId = `${transactionPrefix}${(transactionCounter++).toString(16).padStart(16, '0')}`;
     const fail = (error: unknown) => {
       const status = statusOf(error);
