@@ -28,7 +28,7 @@ button { cursor: pointer; }
 .meta { display: flex; gap: 1.4rem; flex-wrap: wrap; color: var(--muted); margin-bottom: .6rem; }
 .panels { display: grid; grid-template-columns: minmax(0, 1fr) minmax(300px, 34%); gap: 1rem; }
 @media (max-width: 900px) { .panels { grid-template-columns: 1fr; } }
-.card { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; overflow: auto; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; overflow: auto; margin-bottom: 1rem; }
 pre { background: #f6f8fa; padding: .5rem; border-radius: 4px; overflow: auto; max-height: 22rem; margin: .3rem 0; font-size: 12.5px; }
 svg.graph { max-width: 100%; height: auto; }
 svg.graph .node rect { stroke-width: 2; }

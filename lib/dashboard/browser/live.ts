@@ -3,7 +3,7 @@
  * server-sent events, or polling where only request -> response is served), never more often than
  * a read takes twice over, so that a busy store is not read in a loop.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -36,15 +36,15 @@ export async function getJson<T>(url: string): Promise<T> {
 
 export function useLive<T>(url: string | undefined, live = true): Loaded<T> {
   const [state, setState] = useState<Loaded<T>>({ reads: 0 });
-  const busy = useRef(false);
-  const again = useRef(false);
-  const lastMs = useRef(0);
   useEffect(() => {
     if (!url) return undefined;
+    // Per URL: a read still going for the previous URL does not hold this one back.
     let stopped = false;
+    let busy = false;
+    let again = false;
     const read = async () => {
-      if (busy.current) { again.current = true; return; }
-      busy.current = true;
+      if (busy) { again = true; return; }
+      busy = true;
       const began = performance.now();
       try {
         const data = await getJson<T>(url);
@@ -52,11 +52,10 @@ export function useLive<T>(url: string | undefined, live = true): Loaded<T> {
       } catch (error) {
         if (!stopped) setState((previous) => ({ ...previous, error: (error as Error).message, reads: previous.reads + 1 }));
       } finally {
-        lastMs.current = performance.now() - began;
         setTimeout(() => {
-          busy.current = false;
-          if (again.current && !stopped) { again.current = false; void read(); }
-        }, Math.max(250, 2 * lastMs.current));
+          busy = false;
+          if (again && !stopped) { again = false; void read(); }
+        }, Math.max(250, 2 * (performance.now() - began)));
       }
     };
     void read();

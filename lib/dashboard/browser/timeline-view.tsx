@@ -12,18 +12,14 @@ export const BAR_COLOURS: Record<BarStatus, string> = {
 };
 const LABEL_W = 150;
 const AXIS_H = 22;
-const MAX_ROWS = 40;
 
 interface LaneBox { top: number; rows: number; rowH: number }
 
 function laneBoxes(model: TimelineModel): { boxes: LaneBox[]; height: number } {
-  const rowsOf = new Map<number, number>();
-  for (const bar of model.bars) rowsOf.set(bar.lane, Math.max(rowsOf.get(bar.lane) ?? 0, bar.index + 1));
   let top = AXIS_H;
-  const boxes = model.lanes.map((_, lane) => {
-    const tasks = rowsOf.get(lane) ?? 0;
-    const rows = Math.max(1, Math.min(tasks, MAX_ROWS));
-    const rowH = tasks > 10 ? 4 : 14;
+  const boxes = model.lanes.map((lane) => {
+    const rows = Math.max(1, lane.rows);
+    const rowH = rows > 60 ? 2 : rows > 12 ? 4 : 14;
     const box = { top, rows, rowH };
     top += Math.max(24, rows * rowH + 8);
     return box;
@@ -74,7 +70,7 @@ export function TimelineView(props: { model: TimelineModel; onSelect?: (seq: num
       const left = Math.max(LABEL_W, x(bar.start));
       const barW = Math.max(1.5, Math.min(x(end), width) - left);
       ctx.fillStyle = BAR_COLOURS[bar.status];
-      ctx.fillRect(left, box.top + (bar.index % box.rows) * box.rowH, barW, Math.max(2, box.rowH - 2));
+      ctx.fillRect(left, box.top + bar.row * box.rowH, barW, box.rowH > 4 ? box.rowH - 2 : box.rowH - 0.5);
     }
   }, [model, from, to, height]);
 
@@ -100,7 +96,7 @@ export function TimelineView(props: { model: TimelineModel; onSelect?: (seq: num
     if (lane < 0) return;
     const row = Math.floor((y - boxes[lane]!.top) / boxes[lane]!.rowH);
     const tolerance = ((to - from) / (rect.width - LABEL_W)) * 3;
-    const hit = model.bars.find((bar) => bar.lane === lane && bar.index % boxes[lane]!.rows === row && bar.start - tolerance <= t && (bar.end ?? model.end) + tolerance >= t);
+    const hit = model.bars.find((bar) => bar.lane === lane && bar.row === row && bar.start - tolerance <= t && (bar.end ?? model.end) + tolerance >= t);
     if (hit) props.onSelect?.(model.lanes[lane]!.seq, hit.index);
   };
 

@@ -10,6 +10,8 @@ export type BarStatus = 'running' | 'succeeded' | 'failed' | 'retried' | 'timeou
 export interface TimelineBar {
   /** Index into `TimelineModel.lanes`. */
   lane: number;
+  /** Row within the lane: attempts that overlap in time get rows of their own (up to MAX_ROWS). */
+  row: number;
   index: number;
   attempt: number;
   start: number;
@@ -27,7 +29,12 @@ export interface TimelineLane {
   retried: number;
   timeouts: number;
   failed: number;
+  /** Rows the lane's bars were packed into. */
+  rows: number;
 }
+
+/** A lane wider than this (a map's window) shares rows: bars then overlap, the lane's height stays bounded. */
+export const MAX_ROWS = 200;
 
 export interface TimelineModel {
   start: number;
@@ -55,8 +62,9 @@ export function timelineOf(stages: readonly TimedStage[], now: number): Timeline
   let start = Infinity;
   let end = -Infinity;
   ordered.forEach((stage, lane) => {
-    const info: TimelineLane = { seq: stage.seq, stageId: stage.stageId, startedAt: stage.startedAt, attempts: 0, retried: 0, timeouts: 0, failed: 0, ...(stage.endedAt !== undefined ? { endedAt: stage.endedAt } : {}) };
+    const info: TimelineLane = { seq: stage.seq, stageId: stage.stageId, startedAt: stage.startedAt, attempts: 0, retried: 0, timeouts: 0, failed: 0, rows: 0, ...(stage.endedAt !== undefined ? { endedAt: stage.endedAt } : {}) };
     lanes.push(info);
+    const first = bars.length;
     start = Math.min(start, stage.startedAt);
     end = Math.max(end, stage.endedAt ?? stage.startedAt);
     for (const task of stage.tasks) {
@@ -64,7 +72,7 @@ export function timelineOf(stages: readonly TimedStage[], now: number): Timeline
       attempts.forEach((attempt, position) => {
         const begun = attempt.invokedAt ?? stage.startedAt;
         const next = attempts[position + 1];
-        const bar: TimelineBar = { lane, index: task.index, attempt: attempt.attempt, start: begun, status: 'running' };
+        const bar: TimelineBar = { lane, row: 0, index: task.index, attempt: attempt.attempt, start: begun, status: 'running' };
         const outcome = task.outcome?.attempt === attempt.attempt ? task.outcome : undefined;
         if (outcome) {
           bar.end = outcome.completedAt;
@@ -82,7 +90,24 @@ export function timelineOf(stages: readonly TimedStage[], now: number): Timeline
         bars.push(bar);
       });
     }
+    info.rows = packRows(bars.slice(first), now);
   });
   if (!Number.isFinite(start)) return { start: now, end: now, lanes, bars };
   return { start, end: Math.max(end, start), lanes, bars };
+}
+
+/**
+ * First fit: each bar, by start time, goes to the first row free by then, so that a lane is as tall
+ * as its stage was wide (a map's window), not as long as its task list. Returns the rows used.
+ */
+function packRows(bars: TimelineBar[], now: number): number {
+  const rowEnds: number[] = [];
+  for (const bar of [...bars].sort((a, b) => a.start - b.start || a.index - b.index || a.attempt - b.attempt)) {
+    let row = rowEnds.findIndex((end) => end <= bar.start);
+    if (row < 0 && rowEnds.length < MAX_ROWS) row = rowEnds.length;
+    if (row < 0) row = rowEnds.indexOf(Math.min(...rowEnds));
+    bar.row = row;
+    rowEnds[row] = bar.end ?? now;
+  }
+  return Math.max(1, rowEnds.length);
 }

@@ -25,7 +25,7 @@ stages:
     kind: task
     action: dash/explode
     retry: { maxAttempts: 3, backoff: { initialMs: 100 } }
-    catch: [{ next: recover }]
+    catch: [{ next: recover, resultPath: $.caught }]
   - { id: skipped, kind: task, action: fixtures/wait, end: true }
   - { id: recover, kind: task, action: fixtures/wait }
 `;
@@ -46,6 +46,7 @@ describe('the run dashboard in a browser', () => {
   let dashboard: StartedDashboard;
   let browser: TestBrowser;
   const runs: Record<string, string> = {};
+  const statuses: Record<string, string> = {};
 
   beforeAll(async () => {
     browser = await startBrowser();
@@ -59,12 +60,16 @@ describe('the run dashboard in a browser', () => {
     const start = async (workflow: string, input: object) => {
       const { runId } = await requestRun(client, workflow, input as never);
       runs[workflow] = runId;
-      return waitForRun(store, runId, { timeoutMs: 240_000 });
+      const began = Date.now();
+      const run = await waitForRun(store, runId, { timeoutMs: 240_000 });
+      console.log(`${workflow}: run ${runId} ${run.status} in ${Date.now() - began} ms`);
+      statuses[workflow] = `${run.status} ${JSON.stringify(run.failure ?? null)}`;
     };
+    // One after another: the runs page lists them newest first.
     await start('map-reduce', exampleJson('map-reduce/input.json') as object);
     await start('rescued', { ms: 1 });
     await start('wide', { items: Array.from({ length: 1000 }, (_, i) => i) });
-  });
+  }, 600_000);
 
   afterAll(async () => {
     dashboard?.stop();
@@ -72,8 +77,15 @@ describe('the run dashboard in a browser', () => {
     await deployed?.platform.stop();
   });
 
+  // Each page keeps a live stream open, and a browser opens at most 6 connections per host.
+  let pages: Page[] = [];
+  afterEach(async () => {
+    await Promise.all(pages.map((page) => page.close()));
+    pages = [];
+  });
   const open = async (path: string): Promise<Page> => {
     const page = await browser.newPage();
+    pages.push(page);
     await page.goto(`${deployed.platform.apihost}${path}`);
     return page;
   };
@@ -123,6 +135,7 @@ describe('the run dashboard in a browser', () => {
   });
 
   it('shows a failing task\'s retries on the timeline, the catch taken, and its error with the stack', async () => {
+    expect(statuses.rescued).toBe('succeeded null');
     const page = await open(`/dashboard/runs/${runs.rescued}`);
     await node(page, 'breaks').waitFor();
     expect(await node(page, 'breaks').getAttribute('data-status')).toBe('failed');

@@ -13,13 +13,13 @@ describe('timelineOf', () => {
       },
     ];
     const model = timelineOf(stages, 1000);
-    expect(model.lanes.map((l) => [l.stageId, l.attempts, l.retried, l.timeouts])).toEqual([['first', 2, 0, 0], ['breaks', 3, 2, 1]]);
+    expect(model.lanes.map((l) => [l.stageId, l.attempts, l.retried, l.timeouts, l.rows])).toEqual([['first', 2, 0, 0, 2], ['breaks', 3, 2, 1, 1]]);
     expect(model.bars).toEqual([
-      { lane: 0, index: 0, attempt: 1, start: 20, end: 90, status: 'succeeded' },
-      { lane: 0, index: 1, attempt: 1, start: 10, status: 'running' },
-      { lane: 1, index: 0, attempt: 1, start: 110, end: 250, status: 'retried' },
-      { lane: 1, index: 0, attempt: 2, start: 250, end: 330, status: 'retried' },
-      { lane: 1, index: 0, attempt: 3, start: 330, end: 400, status: 'timeout' },
+      { lane: 0, row: 1, index: 0, attempt: 1, start: 20, end: 90, status: 'succeeded' },
+      { lane: 0, row: 0, index: 1, attempt: 1, start: 10, status: 'running' },
+      { lane: 1, row: 0, index: 0, attempt: 1, start: 110, end: 250, status: 'retried' },
+      { lane: 1, row: 0, index: 0, attempt: 2, start: 250, end: 330, status: 'retried' },
+      { lane: 1, row: 0, index: 0, attempt: 3, start: 330, end: 400, status: 'timeout' },
     ]);
     // A running attempt stretches the timeline to now.
     expect([model.start, model.end]).toEqual([10, 1000]);
@@ -30,7 +30,12 @@ describe('timelineOf', () => {
       seq: 1, stageId: 'map', startedAt: 0, taskCount: 10_000, completed: 10_000, failed: 0, endedAt: 20_000,
       tasks: Array.from({ length: 10_000 }, (_, index) => ({ index, attempts: [{ attempt: 1, invokedAt: index }], outcome: { ok: true, attempt: 1, completedAt: index + 50 } })),
     };
-    expect(timelineOf([wide], 0).bars).toHaveLength(10_000);
+    const model = timelineOf([wide], 0);
+    expect(model.bars).toHaveLength(10_000);
+    // 50 ms each, one started every 1 ms: 50 run at once, so 50 rows.
+    expect(model.lanes[0]!.rows).toBe(50);
+    const crowded = timelineOf([{ ...wide, tasks: wide.tasks.map((task) => ({ ...task, attempts: [{ attempt: 1, invokedAt: 0 }], outcome: { ok: true, attempt: 1, completedAt: 100 } })) }], 0);
+    expect(crowded.lanes[0]!.rows).toBe(200);
     expect(timelineOf([], 5)).toEqual({ start: 5, end: 5, lanes: [], bars: [] });
   });
 });
