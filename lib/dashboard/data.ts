@@ -8,7 +8,7 @@ import { isStreamRun } from '../engine/streaming/run-view-source';
 import { changesTrigger, cronTrigger, workflowRule, workflowTrigger } from '../triggers/names';
 import type { Json } from '../model/json';
 import type { Workflow } from '../model/workflow';
-import { docIds, type ResultDoc, type RunDoc, type RunFailure, type RunStatus, type StageDoc, type WorkflowDoc } from '../store/run-documents';
+import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type RunFailure, type RunStatus, type StageDoc, type WorkflowDoc } from '../store/run-documents';
 import type { RunStore } from '../store/run-store';
 import { workflowGraph, type WorkflowGraph } from './model/graph';
 import { nodeStates, type RunGraphState } from './model/node-states';
@@ -129,27 +129,54 @@ export interface TaskDetail {
 }
 
 export async function taskDetail(store: RunStore, platform: PlatformReader | undefined, runId: string, seq: number, index: number): Promise<TaskDetail | undefined> {
-  const view = await describeRun(store, runId, true);
-  const stage = view?.stages.find((s) => s.seq === seq);
-  const task = stage?.tasks.find((t) => t.index === index);
-  if (!view || !stage || !task) return undefined;
-  const stageDoc = await store.get<StageDoc>(docIds.stage(runId, seq));
-  const resultDoc = await store.get<ResultDoc>(docIds.result(runId, seq, index, stage.taskCount));
+  const found = await nativeTask(store, runId, seq, index) ?? await viewedTask(store, runId, seq, index);
+  if (!found) return undefined;
+  const { stageId, stageInput, task, result } = found;
   const attempts = await Promise.all(task.attempts.map(async (attempt): Promise<TaskAttemptDetail> => ({
     ...attempt,
     activations: attempt.activationId && platform ? await activationChain(platform, attempt.activationId) : [],
   })));
   const outcome = task.outcome;
   return {
-    runId, seq, stageId: stage.stageId, index, ...(stageDoc ? { stageInput: stageDoc.data } : {}), attempts,
+    runId, seq, stageId, index, ...(stageInput !== undefined ? { stageInput } : {}), attempts,
     ...(outcome ? {
       outcome: {
         ok: outcome.ok, attempt: outcome.attempt, completedAt: outcome.completedAt, ...(outcome.activationId ? { activationId: outcome.activationId } : {}),
-        ...(resultDoc?.result !== undefined ? { result: resultDoc.result } : {}),
-        ...(resultDoc?.failure ? { failure: resultDoc.failure } : outcome.error ? { failure: { error: outcome.error, cause: outcome.error } } : {}),
+        ...(result?.result !== undefined ? { result: result.result } : {}),
+        ...(result?.failure ? { failure: result.failure } : outcome.error ? { failure: { error: outcome.error, cause: outcome.error } } : {}),
       },
     } : {}),
   };
+}
+
+interface FoundTask { stageId: string; stageInput?: Json; task: StageView['tasks'][number]; result?: ResultDoc }
+
+/** A native run's task from its own few documents: a wide map's other tasks are not read. */
+async function nativeTask(store: RunStore, runId: string, seq: number, index: number): Promise<FoundTask | undefined> {
+  const stage = await store.get<StageDoc>(docIds.stage(runId, seq));
+  if (!stage) return undefined;
+  const [invokes, result] = await Promise.all([
+    store.listByPrefix<InvokeDoc>(`${docIds.invokesPrefix(runId, seq)}${String(index).padStart(6, '0')}/`, { includeDocs: true }),
+    store.get<ResultDoc>(docIds.result(runId, seq, index, stage.taskCount)),
+  ]);
+  const attempts = invokes.flatMap((row) => (row.doc ? [row.doc] : [])).map((doc) => ({
+    attempt: doc.attempt, ...(doc.activationId ? { activationId: doc.activationId } : {}), ...(doc.invokedAt ? { invokedAt: doc.invokedAt } : {}),
+    ...(doc.childRunId ? { childRunId: doc.childRunId } : {}),
+  }));
+  if (attempts.length === 0 && !result) return undefined;
+  const outcome = result ? {
+    ok: result.ok, attempt: result.attempt, completedAt: result.completedAt,
+    ...(result.activationId ? { activationId: result.activationId } : {}), ...(result.failure ? { error: result.failure.error } : {}),
+  } : undefined;
+  return { stageId: stage.stageId, stageInput: stage.data, task: { index, attempts, ...(outcome ? { outcome } : {}) }, ...(result ? { result } : {}) };
+}
+
+/** A streaming run's task, from the run's view (its records are derived from the checkpointed context). */
+async function viewedTask(store: RunStore, runId: string, seq: number, index: number): Promise<FoundTask | undefined> {
+  const view = await describeRun(store, runId, true);
+  const stage = view?.stages.find((s) => s.seq === seq);
+  const task = stage?.tasks.find((t) => t.index === index);
+  return stage && task ? { stageId: stage.stageId, task } : undefined;
 }
 
 interface ActivationRecord { activationId: string; name?: string; start?: number; end?: number; logs?: string[]; response?: { status?: string; result?: unknown } }

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { LruMap } from '../engine/lru-map';
 import type { RunStore } from '../store/run-store';
 import { runPage, runsPage, taskDetail, workflowNames, workflowPage, type PlatformReader } from './data';
 import { pageHtml } from './page-html';
@@ -69,6 +70,7 @@ const notFound = (what: string): DashboardResponse => json(404, { error: `${what
 
 export function createDashboardHandler(options: DashboardOptions): DashboardHandler {
   const assetsDir = options.assetsDir ?? defaultAssetsDir();
+  const finished = new LruMap<string>(FINISHED_PAGES);
   const page = (): DashboardResponse => ({
     status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: pageHtml({ live: options.liveEvents === true }),
   });
@@ -80,11 +82,14 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     const [first, ...rest] = segments;
     if (first === 'assets') return asset(assetsDir, rest.join('/'));
     if (first !== 'api') return page();
-    return api(options, rest, request.query);
+    return api(options, finished, rest, request.query);
   };
 }
 
-async function api(options: DashboardOptions, segments: string[], query: URLSearchParams): Promise<DashboardResponse> {
+/** Pages of finished runs: they no longer change, and a wide map's page takes seconds to assemble. */
+const FINISHED_PAGES = 16;
+
+async function api(options: DashboardOptions, finished: LruMap<string>, segments: string[], query: URLSearchParams): Promise<DashboardResponse> {
   const { store, platform } = options;
   const [resource, id, sub, seq, index] = segments;
   if (resource === 'runs' && id === undefined) {
@@ -100,7 +105,16 @@ async function api(options: DashboardOptions, segments: string[], query: URLSear
       ...(query.get('q') ? { search: query.get('q')! } : {}), ...(offset !== undefined ? { offset } : {}), ...(limit !== undefined ? { limit: Math.min(limit, 10_000) } : {}),
     }));
   }
-  if (resource === 'runs' && id && sub === undefined) return (await runPage(store, id).then((found) => found && json(200, found))) ?? notFound(`run ${id}`);
+  if (resource === 'runs' && id && sub === undefined) {
+    const cached = finished.get(id);
+    if (cached) return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: cached };
+    const found = await runPage(store, id);
+    if (!found) return notFound(`run ${id}`);
+    const answer = json(200, found);
+    const settled = found.run.status !== 'running' && !Object.values(found.state?.nodes ?? {}).some((node) => node.status === 'running');
+    if (settled) finished.set(id, answer.body as string);
+    return answer;
+  }
   if (resource === 'runs' && id && sub === 'tasks' && seq !== undefined && index !== undefined) {
     if (!/^\d+$/.test(seq) || !/^\d+$/.test(index)) return json(400, { error: 'a task is named by two numbers: /tasks/<seq>/<index>' });
     return (await taskDetail(store, platform, id, Number(seq), Number(index)).then((found) => found && json(200, found))) ?? notFound(`task ${seq}/${index} of run ${id}`);

@@ -10,7 +10,7 @@
  * Writes bench-results/dashboard.json. Targets are reported with a pass flag, never asserted.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
@@ -93,18 +93,24 @@ async function main(options: Options): Promise<void> {
       wideRun = await fillStore(store, options);
       return { runs: options.runs + 1, tasks: options.tasks, ms: Math.round(performance.now() - began) };
     });
-    /** Navigation until `ready` holds, in a fresh page each time (the first is a warm-up). */
-    const measure = async (url: string, ready: string): Promise<{ api?: unknown; render: unknown }> => {
+    /**
+     * Navigation until `ready` holds, in a fresh page each time. The first load is reported apart
+     * (`coldMs`): the server assembles the page from the store; a finished run's page is then
+     * served from memory (it no longer changes), the runs page never is.
+     */
+    const measure = async (url: string, ready: string): Promise<{ coldMs: number; render: unknown }> => {
       const samples: number[] = [];
+      let coldMs = 0;
       for (let i = 0; i <= options.repeats; i += 1) {
         const page = await context.newPage();
         const began = performance.now();
         await page.goto(url);
         await page.locator(ready).first().waitFor({ timeout: 120_000 });
         if (i > 0) samples.push(performance.now() - began);
+        else coldMs = Math.round(performance.now() - began);
         await page.close();
       }
-      return { render: rounded(summarize(samples)) };
+      return { coldMs, render: rounded(summarize(samples)) };
     };
     const apiTimes = async (url: string) => {
       const samples: number[] = [];
@@ -116,10 +122,12 @@ async function main(options: Options): Promise<void> {
       return rounded(summarize(samples));
     };
     await phase('runsPage', async () => ({
+      loadAverage: os.loadavg()[0],
       ...await measure(dashboard.url, `#runs-count[data-total="${options.runs + 1}"]`),
       api: await apiTimes(`${dashboard.url}/api/runs`),
     }));
     await phase('runPage', async () => ({
+      loadAverage: os.loadavg()[0],
       ...await measure(dashboard.runUrl(wideRun), `canvas.timeline[data-bars="${options.tasks + Math.ceil(options.tasks / 50) + 1}"]`),
       api: await apiTimes(`${dashboard.url}/api/runs/${wideRun}`),
     }));
@@ -131,9 +139,12 @@ async function main(options: Options): Promise<void> {
     rmSync(profile, { recursive: true, force: true });
   }
   const p50 = (name: string): number | null => ((results[name] as { render?: { p50?: number } } | undefined)?.render?.p50 ?? null);
+  const cold = (name: string): number | null => ((results[name] as { coldMs?: number } | undefined)?.coldMs ?? null);
+  notes.push('The machine\'s load average is recorded per page: on a shared 2-core machine it inflates every number.');
   const targets = [
     target(`runs page with ${options.runs} runs, navigation to rows (p50, ms)`, '< 2000', p50('runsPage'), (p50('runsPage') ?? Infinity) < 2000),
     target(`run page of a ${options.tasks}-task map, navigation to graph and every bar (p50, ms)`, '< 2000', p50('runPage'), (p50('runPage') ?? Infinity) < 2000),
+    target(`run page of a ${options.tasks}-task map, first load (assembled from the store, ms)`, '< 2000', cold('runPage'), (cold('runPage') ?? Infinity) < 2000),
   ];
   const report: BenchReport = { benchmark: 'dashboard', startedAt, finishedAt: new Date().toISOString(), host: hostInfo(), options: { ...options }, results, targets, notes };
   console.log(`wrote ${writeReport(options.out, report)}`);

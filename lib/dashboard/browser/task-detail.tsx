@@ -26,12 +26,12 @@ export function TaskDetail(props: { runId: string; seq: number; index: number; r
           <pre>{pretty(task.stageInput)}</pre>
           <h3>Attempts</h3>
           <ol>
-            {task.attempts.map((attempt) => (
+            {task.attempts.map((attempt, position) => (
               <li key={attempt.attempt} class="attempt" data-attempt={String(attempt.attempt)}>
                 attempt {attempt.attempt}, invoked {time(attempt.invokedAt)}, activation <code>{attempt.activationId ?? '(not invoked)'}</code>
                 {attempt.childRunId ? <> — child run <a href={`/dashboard/runs/${encodeURIComponent(attempt.childRunId)}`}>{attempt.childRunId}</a></> : null}
                 {attempt.activations.map((activation) => (
-                  <details key={activation.activationId} class="activation" open={!task.outcome?.ok}>
+                  <details key={activation.activationId} class="activation" open={position === task.attempts.length - 1 && activation.name !== 'task'}>
                     <summary>{activation.name ?? 'activation'} <code>{activation.activationId}</code>: {activation.status ?? '-'}</summary>
                     <h4>Result</h4>
                     <pre class="activation-result">{pretty(activation.result)}</pre>
