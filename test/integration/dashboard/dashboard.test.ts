@@ -149,10 +149,10 @@ describe('the run dashboard in a browser', () => {
     expect(JSON.parse((await timeline.getAttribute('data-statuses'))!)).toEqual({ retried: 2, failed: 1, succeeded: 1 });
     await page.locator('#failed-tasks a').first().click();
     const detail = page.locator('#task-detail');
-    await detail.locator('pre.stack').first().waitFor();
+    await detail.locator('details[open] pre.stack').waitFor();
     expect(await detail.getAttribute('data-status')).toBe('failed');
     expect(await detail.locator('.task-error').textContent()).toContain('exploded on purpose');
-    expect(await detail.locator('pre.stack').first().textContent()).toMatch(/Error: exploded on purpose[\s\S]*\n\s+at /);
+    expect(await detail.locator('details[open] pre.stack').textContent()).toMatch(/Error: exploded on purpose[\s\S]*\n\s+at /);
     expect(await detail.locator('li.attempt').count()).toBe(3);
     await browser.screenshot(page, 'dashboard', 'run-failed-task');
   });
