@@ -5,7 +5,7 @@ const tseslint = require('typescript-eslint');
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'bench-results/**', '**/*.js'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: __dirname },
@@ -22,7 +22,16 @@ module.exports = tseslint.config(
     files: ['lib/platform/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/engine/**', '**/engine', '**/triggers/**', '**/cli/**', '**/report/**', '**/store/run-store', '**/store/couchdb', '**/store/cloudant'], message: 'lib/platform must not import the orchestrator rooms' },
+        { group: ['**/engine/**', '**/engine', '**/triggers/**', '**/cli/**', '**/report/**', '**/dashboard/**', '**/store/run-store', '**/store/couchdb', '**/store/cloudant'], message: 'lib/platform must not import the orchestrator rooms' },
+      ] }],
+    },
+  },
+  {
+    // The dashboard's browser bundle: the pure graph/timeline model and types only, nothing of Node's.
+    files: ['lib/dashboard/browser/**/*.ts', 'lib/dashboard/browser/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*', '**/engine/**', '**/store/**', '**/platform/**', '**/cli/**', '../data', '../handler', '../mount', '../start'], message: 'the browser bundle takes only lib/dashboard/model and types', allowTypeImports: true },
       ] }],
     },
   },

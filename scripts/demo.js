@@ -4,6 +4,8 @@
  * Starts the platform (REST API + Node.js runtime + embedded CouchDB, in a temp directory), deploys
  * the whiskflow orchestrator and the example, runs it, prints the result and stops.
  * Exits 0 only when the result is the expected one. Needs `npm run build` first (npm run demo does it).
+ * Prints the run dashboard's URL and the run's page; `npm run demo -- --keep` keeps the platform
+ * (and so the dashboard) up until Ctrl-C.
  */
 'use strict';
 const fs = require('fs');
@@ -33,6 +35,8 @@ async function main() {
   const { deployActionFile } = load('lib/triggers/action-file.js');
   const { requestRun, waitForRun } = load('lib/engine/native/run-client.js');
   const { describeRun } = load('lib/engine/native/run-view.js');
+  const { startDashboard } = load('lib/dashboard/start.js');
+  const keep = process.argv.includes('--keep');
   const openwhisk = require('openwhisk');
 
   const example = path.join(root, 'examples', 'map-reduce');
@@ -46,6 +50,8 @@ async function main() {
     const storeConfig = { kind: 'couchdb', url: platform.couchUrl, dbname: 'whiskflow' };
     const store = createRunStore(storeConfig);
     await store.ensureReady();
+    const dashboard = startDashboard({ platform, store, couchUrl: platform.couchUrl, dbname: storeConfig.dbname });
+    console.log(`dashboard: ${dashboard.url}`);
 
     console.log('deploying the whiskflow orchestrator, the example actions and the workflow ...');
     await deployRuntime(client, storeConfig, path.join(dist, 'actions'));
@@ -56,6 +62,7 @@ async function main() {
     const input = JSON.parse(fs.readFileSync(path.join(example, 'input.json'), 'utf8'));
     const { runId } = await requestRun(client, workflow.name, input);
     console.log(`run ${runId} started: 5 parallel sums -> sumall -> choice`);
+    console.log(`run page: ${dashboard.runUrl(runId)}`);
     const run = await waitForRun(store, runId, { timeoutMs: 180000 });
     const view = await describeRun(store, runId);
     for (const stage of view.stages) {
@@ -66,6 +73,12 @@ async function main() {
     ok = run.status === 'succeeded' && JSON.stringify(run.output) === JSON.stringify(expected);
     if (ok) console.log(`RESULT: ${JSON.stringify(run.output)} -- correct (1+2+...+20 = 210)`);
     else console.log(`RESULT: ${run.status} ${JSON.stringify(run.output ?? run.failure)} -- WRONG, expected ${JSON.stringify(expected)}`);
+    if (keep) {
+      console.log(`dashboard: ${dashboard.url} -- run page: ${dashboard.runUrl(runId)} (Ctrl-C to stop)`);
+      await new Promise((resolve) => process.once('SIGINT', resolve));
+    } else {
+      console.log('(npm run demo -- --keep keeps the platform and its dashboard up)');
+    }
   } finally {
     await platform.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import { LimitOverrides, SystemLimits, resolveLimits } from './limits';
 import { ApiServices } from './api/context';
 import { AlarmsPackage, installAlarmsPackage } from './builtins/alarms-package';
 import { installUtilsPackage } from './builtins/utils-package';
-import { createApiServer } from './http/server';
+import { createApiServer, type HttpRoute } from './http/server';
 import { ActivationStore } from './persistence/activation-store';
 import { DEFAULT_DB_PREFIX, openDatabases } from './persistence/couch';
 import { EntityStore } from './persistence/entity-store';
@@ -66,6 +66,8 @@ export interface PlatformStats extends RuntimeStats {
   pendingActivationWrites: number;
 }
 
+export type { HttpRoute };
+
 export interface Platform {
   /** `http://127.0.0.1:<port>` */
   apihost: string;
@@ -75,6 +77,11 @@ export interface Platform {
   couchUrl: string;
   limits: SystemLimits;
   stats(): PlatformStats;
+  /**
+   * Serves `route` next to the REST API (asked before it, in the order added) until the returned
+   * function is called: how the CLI mounts the run dashboard without the platform importing it.
+   */
+  addRoute(route: HttpRoute): () => void;
   /** Stops accepting requests, stops alarms and containers, writes pending records, stops CouchDB. */
   stop(): Promise<void>;
 }
@@ -143,7 +150,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     installApiMgmtPackage({ entities, subjects, resolver, builtins, apis, apiHost: () => apiHost });
     const webDeps = { entities, subjects, resolver, invoker, throttles, limits };
     const rawRoutes = [webActionRoute(webDeps), gatewayRoute(webDeps, apis)];
-    const server = createApiServer({ services, rawRoutes, apiHost: () => apiHost, log });
+    const routes: HttpRoute[] = [];
+    const server = createApiServer({ services, routes, rawRoutes, apiHost: () => apiHost, log });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 3233, options.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
@@ -163,6 +171,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       couchUrl: couch.url,
       limits,
       stats: () => ({ ...runtime.stats(), pendingActivationWrites: activations.pendingCount }),
+      addRoute: (route) => {
+        routes.push(route);
+        return () => {
+          const at = routes.indexOf(route);
+          if (at >= 0) routes.splice(at, 1);
+        };
+      },
       stop: () => { stopping ??= cleanUp(); return stopping; },
     };
   } catch (error) {

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PlatformOptions, PlatformStats, startPlatform } from '../../lib/platform';
+import { type HttpRoute, PlatformOptions, PlatformStats, startPlatform } from '../../lib/platform';
 
 export interface LocalPlatform {
   apihost: string;
@@ -15,6 +15,8 @@ export interface LocalPlatform {
   couchUrl: string;
   dataDir: string;
   stats(): PlatformStats;
+  /** Serves a route next to the API (the dashboard); returns its removal. */
+  addRoute(route: HttpRoute): () => void;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startLocalPlatform(options: PlatformOptions = {}): Promise
     couchUrl: platform.couchUrl,
     dataDir,
     stats: () => platform.stats(),
+    addRoute: (route) => platform.addRoute(route),
     stop: async () => {
       try {
         await platform.stop();

@@ -15,6 +15,7 @@ import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
 import { startPlatform } from '../../platform';
 import { DEFAULT_CONTAINER_NICE } from '../../platform/runtime';
+import { startDashboard } from '../../dashboard/start';
 import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
 import type { RunStore } from '../../store/run-store';
 import { ChangesProvider } from '../../triggers/changes-provider';
@@ -99,11 +100,13 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
   // (on a real OpenWhisk the cloudant package's provider service plays this role).
   const store = createRunStore({ kind: 'couchdb', url: platform.couchUrl, dbname });
   await store.ensureReady();
+  const dashboard = startDashboard({ platform, store, couchUrl: platform.couchUrl, dbname, log: (message) => console.error(`whiskflow local: ${message}`) });
+  say(`dashboard: ${dashboard.url}`);
   const changes = new ChangesProvider({ store, apihost: platform.apihost, log: (message) => console.error(`whiskflow local: changes feed: ${message}`) });
   changes.start();
   const streaming = options.stream ? await startLocalEngines(options.stream, platform, store) : undefined;
   if (options.stream) say(`streaming engines on ${redactStreamUrl(options.stream)}`);
-  if (options.json) console.log(JSON.stringify({ ready: true, apihost: platform.apihost, auth: platform.auth, namespace: platform.namespace, couchdb, localPlatformFile: recorded, ...(wskprops ? { wskprops } : {}) }));
+  if (options.json) console.log(JSON.stringify({ ready: true, apihost: platform.apihost, auth: platform.auth, namespace: platform.namespace, couchdb, localPlatformFile: recorded, dashboard: dashboard.url, ...(wskprops ? { wskprops } : {}) }));
   else console.log('ready (Ctrl-C to stop)');
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
@@ -112,7 +115,7 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
       console.error(`whiskflow local: ${signal}, stopping`);
       removeLocalPlatformFile(recorded);
       // The engines first: their last batches still invoke and read activations on the platform.
-      (streaming?.stop() ?? Promise.resolve()).then(() => changes.stop()).then(() => platform.stop()).then(resolve, (error: unknown) => {
+      (streaming?.stop() ?? Promise.resolve()).then(() => dashboard.stop()).then(() => changes.stop()).then(() => platform.stop()).then(resolve, (error: unknown) => {
         console.error(`whiskflow local: stop failed: ${String(error)}`);
         resolve();
       });

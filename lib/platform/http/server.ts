@@ -37,8 +37,16 @@ export interface RawHttpRequest {
 }
 export interface RawHttpReply { status: number; headers: [string, string][]; body?: Buffer }
 export type RawRoute = (request: RawHttpRequest) => Promise<RawHttpReply> | undefined;
+/**
+ * A route served next to the REST API by another room (the CLI mounts the run dashboard): it
+ * answers the request itself (true) or leaves it to the API (false). The platform knows nothing
+ * of what it serves.
+ */
+export type HttpRoute = (incoming: IncomingMessage, response: ServerResponse) => boolean;
 
 export interface ApiServerOptions {
+  /** Asked in order before the API routes; the list may change while the server runs. */
+  routes?: readonly HttpRoute[];
   services: ApiServices;
   /** Tried in order before the REST API's own routes. */
   rawRoutes?: RawRoute[];
@@ -109,6 +117,7 @@ export function createApiServer(options: ApiServerOptions): Server {
   };
 
   const server = createServer((incoming, response) => {
+    for (const extra of options.routes ?? []) if (extra(incoming, response)) return;
     const transactionId = `${transactionPrefix}${(transactionCounter++).toString(16).padStart(16, '0')}`;
     const fail = (error: unknown) => {
       const status = statusOf(error);

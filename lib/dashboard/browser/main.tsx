@@ -1,0 +1,23 @@
+/** The dashboard in the browser: one bundle, the page picked by the location. */
+import { render } from 'preact';
+import { RunPage } from './run-page';
+import { RunsPage } from './runs-page';
+import { WorkflowPage } from './workflow-page';
+
+function App() {
+  const path = location.pathname.replace(/\/+$/, '');
+  const run = /^\/dashboard\/runs\/([^/]+)$/.exec(path);
+  if (run) {
+    document.title = `run ${decodeURIComponent(run[1]!)} - whiskflow`;
+    return <RunPage runId={decodeURIComponent(run[1]!)} />;
+  }
+  const workflow = /^\/dashboard\/workflows\/([^/]+)$/.exec(path);
+  if (workflow) {
+    document.title = `workflow ${decodeURIComponent(workflow[1]!)} - whiskflow`;
+    return <WorkflowPage name={decodeURIComponent(workflow[1]!)} />;
+  }
+  document.title = 'runs - whiskflow';
+  return <RunsPage />;
+}
+
+render(<App />, document.getElementById('app')!);

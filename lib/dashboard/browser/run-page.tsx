@@ -1,0 +1,97 @@
+/** One run: its graph coloured by state, its timeline, its input and output or error, a task's detail; live. */
+import { useEffect, useState } from 'preact/hooks';
+import type { RunPage as RunData } from '../data';
+import { count, duration, pretty, runHref, time, workflowHref } from './format';
+import { GraphView } from './graph-view';
+import { useLive } from './live';
+import { StatusBadge } from './runs-table';
+import { TaskDetail } from './task-detail';
+import { TimelineView } from './timeline-view';
+
+function taskFromHash(): { seq: number; index: number } | undefined {
+  const match = /^#task=(\d+)\/(\d+)$/.exec(location.hash);
+  return match ? { seq: Number(match[1]), index: Number(match[2]) } : undefined;
+}
+
+export function RunPage(props: { runId: string }) {
+  const loaded = useLive<RunData>(`/dashboard/api/runs/${encodeURIComponent(props.runId)}`);
+  const [task, setTask] = useState(taskFromHash());
+  const [stage, setStage] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    const onHash = () => setTask(taskFromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const open = (seq: number, index: number) => { location.hash = `task=${seq}/${index}`; };
+  const data = loaded.data;
+  if (loaded.error && !data) return <p class="error" role="alert">Could not read run {props.runId}: {loaded.error}</p>;
+  if (!data) return <p>Loading…</p>;
+  const { run } = data;
+  const failedTasks = data.timeline.bars.filter((bar) => bar.status === 'failed' || bar.status === 'timeout').slice(0, 20);
+  return (
+    <article aria-labelledby="run-title" data-reads={String(loaded.reads)}>
+      <h1 id="run-title">Run <code>{run.runId}</code> <StatusBadge status={run.status} /></h1>
+      <div class="meta">
+        <span>workflow <a href={workflowHref(run.workflow)}>{run.workflow}</a></span>
+        <span>model {run.model}</span>
+        <span>started {time(run.startedAt)}</span>
+        <span>{run.durationMs !== undefined ? `took ${duration(run.durationMs)}` : `running for ${duration(Date.now() - run.startedAt)}`}</span>
+        <span id="progress">{count(data.progress.done)}/{count(data.progress.total)} tasks done</span>
+        {run.parent ? <span>child run of <a href={runHref(run.parent.runId)}>{run.parent.runId}</a> (stage {run.parent.stageId}, branch {run.parent.index})</span> : null}
+      </div>
+      <div class="panels">
+        <div>
+          <section class="card" aria-labelledby="graph-title">
+            <h2 id="graph-title">Graph</h2>
+            {data.graph ? <GraphView graph={data.graph} state={data.state} onSelect={setStage} /> : <p>The workflow's definition is not in the store.</p>}
+          </section>
+          <section class="card" aria-labelledby="timeline-title">
+            <h2 id="timeline-title">Timeline</h2>
+            <TimelineView model={data.timeline} onSelect={open} />
+          </section>
+          <section class="card" aria-labelledby="stages-title">
+            <h2 id="stages-title">Stages</h2>
+            <table id="stages">
+              <thead><tr><th scope="col">#</th><th scope="col">Stage</th><th scope="col">State</th><th scope="col">Tasks done</th><th scope="col">Failed</th><th scope="col">Retried</th><th scope="col">Took</th></tr></thead>
+              <tbody>
+                {data.stages.map((s) => (
+                  <tr key={s.seq} data-stage-id={s.stageId} aria-current={stage === s.stageId ? 'true' : undefined}>
+                    <td>{s.seq}</td><td>{s.stageId}</td><td>{data.state?.nodes[s.stageId]?.text ?? '-'}</td>
+                    <td>{count(s.completed)}/{count(s.taskCount)}</td><td>{count(s.failed)}</td><td>{count(s.retried)}</td>
+                    <td>{s.endedAt !== undefined ? duration(s.endedAt - s.startedAt) : 'running'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {failedTasks.length ? (
+              <>
+                <h3>Failed attempts</h3>
+                <ul id="failed-tasks">
+                  {failedTasks.map((bar) => {
+                    const lane = data.timeline.lanes[bar.lane]!;
+                    return <li key={`${bar.lane}/${bar.index}/${bar.attempt}`}><a href={`#task=${lane.seq}/${bar.index}`}>{lane.stageId} task {bar.index}, attempt {bar.attempt}: {bar.status}</a></li>;
+                  })}
+                </ul>
+              </>
+            ) : null}
+          </section>
+        </div>
+        <div>
+          {task ? <TaskDetail runId={run.runId} seq={task.seq} index={task.index} runStatus={run.status} onClose={() => { history.replaceState(null, '', location.pathname); setTask(undefined); }} /> : null}
+          <section class="card" aria-labelledby="io-title">
+            <h2 id="io-title">Input and {run.failure ? 'error' : 'output'}</h2>
+            <h3>Input</h3>
+            <pre id="run-input">{pretty(run.input)}</pre>
+            {run.failure ? (
+              <div id="run-error">
+                <h3>Error</h3>
+                <p class="error"><strong>{run.failure.error}</strong> in stage {run.failure.stageId ?? '-'}: {run.failure.cause}</p>
+                {run.failure.activationId ? <p>activation <code>{run.failure.activationId}</code></p> : null}
+              </div>
+            ) : <><h3>Output</h3><pre id="run-output">{run.status === 'running' ? '(still running)' : pretty(run.output)}</pre></>}
+          </section>
+        </div>
+      </div>
+    </article>
+  );
+}

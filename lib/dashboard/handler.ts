@@ -1,0 +1,146 @@
+/**
+ * The dashboard's server side as one request -> response function: no server, no sockets. The
+ * local platform mounts it (mount.ts); the same function can answer as an OpenWhisk web action
+ * (`__ow_method`, `__ow_path`, `__ow_headers` in, `{ statusCode, headers, body }` out). Answers
+ * `undefined` for paths that are not the dashboard's, so the platform's own API answers them.
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { LruMap } from '../engine/lru-map';
+import type { RunStore } from '../store/run-store';
+import { runPage, runsPage, taskDetail, workflowNames, workflowPage, type PlatformReader } from './data';
+import { pageHtml } from './page-html';
+
+export const DASHBOARD_PREFIX = '/dashboard';
+
+export interface DashboardRequest {
+  method: string;
+  /** The path without the query, e.g. `/dashboard/runs/abc`. */
+  path: string;
+  query: URLSearchParams;
+  /** The `Accept` header. */
+  accept?: string;
+}
+
+export interface DashboardResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+export interface DashboardOptions {
+  store: RunStore;
+  /** Activations, rules and feeds (task details, workflow pages); without it those parts stay empty. */
+  platform?: PlatformReader;
+  /** Directory of the browser bundle (`app.js`); by default dist/dashboard of this installation. */
+  assetsDir?: string;
+  /** Whether a live stream (`/dashboard/events`) is served next to this handler: the page then uses it rather than polling. */
+  liveEvents?: boolean;
+}
+
+export type DashboardHandler = (request: DashboardRequest) => Promise<DashboardResponse | undefined>;
+
+/** Whether a client asked for HTML before JSON (a browser), by the `Accept` header's q-values. */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const quality = (type: string): number => {
+    for (const part of accept.split(',')) {
+      const [media, ...params] = part.trim().split(';');
+      if (media?.trim().toLowerCase() !== type) continue;
+      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)).find(Boolean);
+      return q ? Number(q[1]) : 1;
+    }
+    return 0;
+  };
+  const html = quality('text/html');
+  return html > 0 && html >= quality('application/json');
+}
+
+export function defaultAssetsDir(): string {
+  // Compiled: dist/lib/dashboard -> dist/dashboard; from the sources (tests): lib/dashboard -> dist/dashboard.
+  const candidates = [path.join(__dirname, '../../dashboard'), path.join(__dirname, '../../dist/dashboard')];
+  return candidates.find((dir) => existsSync(path.join(dir, 'app.js'))) ?? candidates[1]!;
+}
+
+const json = (status: number, body: unknown): DashboardResponse => ({
+  status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body),
+});
+const notFound = (what: string): DashboardResponse => json(404, { error: `${what} not found` });
+
+export function createDashboardHandler(options: DashboardOptions): DashboardHandler {
+  const assetsDir = options.assetsDir ?? defaultAssetsDir();
+  const finished = new LruMap<string>(FINISHED_PAGES);
+  const page = (): DashboardResponse => ({
+    status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: pageHtml({ live: options.liveEvents === true }),
+  });
+  return async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+    if (request.path === '/') return prefersHtml(request.accept) ? page() : undefined;
+    if (request.path !== DASHBOARD_PREFIX && !request.path.startsWith(`${DASHBOARD_PREFIX}/`)) return undefined;
+    const segments = request.path.slice(DASHBOARD_PREFIX.length).split('/').filter(Boolean).map(decode);
+    const [first, ...rest] = segments;
+    if (first === 'assets') return asset(assetsDir, rest.join('/'));
+    if (first !== 'api') return page();
+    return api(options, finished, rest, request.query);
+  };
+}
+
+/** Pages of finished runs: they no longer change, and a wide map's page takes seconds to assemble. */
+const FINISHED_PAGES = 16;
+
+async function api(options: DashboardOptions, finished: LruMap<string>, segments: string[], query: URLSearchParams): Promise<DashboardResponse> {
+  const { store, platform } = options;
+  const [resource, id, sub, seq, index] = segments;
+  if (resource === 'runs' && id === undefined) {
+    const number = (name: string): number | undefined => {
+      const value = query.get(name);
+      return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
+    };
+    const status = query.get('status') || undefined;
+    if (status && !['running', 'succeeded', 'failed'].includes(status)) return json(400, { error: `status '${status}' is not one of running, succeeded, failed` });
+    const [offset, limit] = [number('offset'), number('limit')];
+    return json(200, await runsPage(store, {
+      ...(query.get('workflow') ? { workflow: query.get('workflow')! } : {}), ...(status ? { status } : {}),
+      ...(query.get('q') ? { search: query.get('q')! } : {}), ...(offset !== undefined ? { offset } : {}), ...(limit !== undefined ? { limit: Math.min(limit, 10_000) } : {}),
+    }));
+  }
+  if (resource === 'runs' && id && sub === undefined) {
+    const cached = finished.get(id);
+    if (cached) return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: cached };
+    const found = await runPage(store, id);
+    if (!found) return notFound(`run ${id}`);
+    const answer = json(200, found);
+    const settled = found.run.status !== 'running' && !Object.values(found.state?.nodes ?? {}).some((node) => node.status === 'running');
+    if (settled) finished.set(id, answer.body as string);
+    return answer;
+  }
+  if (resource === 'runs' && id && sub === 'tasks' && seq !== undefined && index !== undefined) {
+    if (!/^\d+$/.test(seq) || !/^\d+$/.test(index)) return json(400, { error: 'a task is named by two numbers: /tasks/<seq>/<index>' });
+    return (await taskDetail(store, platform, id, Number(seq), Number(index)).then((found) => found && json(200, found))) ?? notFound(`task ${seq}/${index} of run ${id}`);
+  }
+  if (resource === 'workflows' && id === undefined) return json(200, { workflows: await workflowNames(store) });
+  if (resource === 'workflows' && id) return (await workflowPage(store, platform, id).then((found) => found && json(200, found))) ?? notFound(`workflow ${id}`);
+  return notFound(`/dashboard/api/${segments.join('/')}`);
+}
+
+const ASSET_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.map': 'application/json' };
+
+async function asset(dir: string, name: string): Promise<DashboardResponse> {
+  // Only plain file names of the bundle's directory: no way out of it.
+  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) return notFound(`asset ${name}`);
+  try {
+    const body = await readFile(path.join(dir, name));
+    return { status: 200, headers: { 'content-type': ASSET_TYPES[path.extname(name)] ?? 'application/octet-stream', 'cache-control': 'no-cache' }, body };
+  } catch {
+    return notFound(`asset ${name} (is the dashboard bundle built? npm run build)`);
+  }
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Mounts the dashboard on a running local platform: the run store in the platform's CouchDB, the
+ * platform's API for activations, rules and feeds, and CouchDB's `update_seq` for the live stream.
+ */
+import nano from 'nano';
+import openwhisk from 'openwhisk';
+import type { RunStore } from '../store/run-store';
+import type { PlatformReader } from './data';
+import { createDashboardHandler, DASHBOARD_PREFIX } from './handler';
+import { mountDashboard, type MountOptions } from './mount';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface HostPlatform {
+  apihost: string;
+  auth: string;
+  addRoute(route: (incoming: IncomingMessage, response: ServerResponse) => boolean): () => void;
+}
+
+export interface StartedDashboard {
+  /** `http://host:port/dashboard` */
+  url: string;
+  runUrl(runId: string): string;
+  workflowUrl(name: string): string;
+  stop(): void;
+}
+
+export function startDashboard(options: {
+  platform: HostPlatform;
+  store: RunStore;
+  couchUrl: string;
+  dbname: string;
+  assetsDir?: string;
+  pollMs?: MountOptions['pollMs'];
+  log?: (message: string) => void;
+}): StartedDashboard {
+  const reader = openwhisk({ apihost: options.platform.apihost, api_key: options.platform.auth }) as unknown as PlatformReader;
+  const db = nano(options.couchUrl).db;
+  const handler = createDashboardHandler({ store: options.store, platform: reader, liveEvents: true, ...(options.assetsDir ? { assetsDir: options.assetsDir } : {}) });
+  const mounted = mountDashboard({
+    handler,
+    version: async () => String((await db.get(options.dbname)).update_seq),
+    ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const unmount = options.platform.addRoute((incoming, response) => mounted.route(incoming, response));
+  const url = `${options.platform.apihost}${DASHBOARD_PREFIX}`;
+  return {
+    url,
+    runUrl: (runId) => `${url}/runs/${encodeURIComponent(runId)}`,
+    workflowUrl: (name) => `${url}/workflows/${encodeURIComponent(name)}`,
+    stop: () => {
+      unmount();
+      mounted.close();
+    },
+  };
+}
