@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { ContainerLog } from './activation-logs';
+import type { ContainerRuntime } from './host-runtimes';
 import { formatLogLine, limitLogEntries, type LogEntry } from './log-lines';
 import * as messages from './messages';
 import { ProxyClient } from './proxy-client';
@@ -19,6 +20,8 @@ export interface ContainerSettings {
   process: ProxyProcess;
   /** `__OW_API_HOST` while the action initializes (each run then passes its own). */
   apiHost: string;
+  /** How the kind runs: in the proxy (Node.js), by a launcher, or not at all on this machine (undefined). */
+  runtime: ContainerRuntime | undefined;
   /** Called once when the child process has exited and its output has been read. */
   onExit: (container: Container) => void;
 }
@@ -159,8 +162,16 @@ export class Container {
       return { ok: false, initTime: Date.now() - startedAt, failure: this.failure('whisk internal error', messages.resourceProvisionError, startedAt, false, [reason]) };
     }
     this.client = new ProxyClient(port, Math.max(1, this.action.limits.concurrency));
+    const { runtime } = this.settings;
+    if (runtime === undefined) {
+      return { ok: false, initTime: 0, failure: this.failure('action developer error', messages.kindUnavailable(this.action.kind), startedAt, false, []) };
+    }
     const body = JSON.stringify({
-      value: { name: this.action.fqn.split('/').pop() ?? this.action.fqn, main: this.action.main || 'main', code: this.action.code, binary: this.action.binary, env: this.initEnvironment() },
+      value: {
+        name: this.action.fqn.split('/').pop() ?? this.action.fqn, main: this.action.main || 'main', code: this.action.code, binary: this.action.binary, env: this.initEnvironment(),
+        // For the proxy alone: which launcher runs a Python, Java or Go action (an invoker sends no kind).
+        ...(runtime === 'nodejs' ? {} : { runtime }),
+      },
     });
     const timeoutMs = this.action.limits.timeout;
     let timedOut = false;
