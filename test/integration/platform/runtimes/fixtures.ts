@@ -67,3 +67,13 @@ export function tempFiles(files: Record<string, string | Buffer>): string {
   }
   return dir;
 }
+
+/** True while the process exists and is not a zombie (an orphan's zombie stays until init reaps it). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
