@@ -86,7 +86,7 @@ describe('python actions', () => {
     expect(after.response.status).toBe('success');
     expect(after.response.result['pid']).not.toBe(before.response.result['pid']);
     // Killed with its container (a zombie until something reaps it counts as ended).
-    expect(isRunning(before.response.result['pid'] as number)).toBe(false);
+    await eventually(async () => (isRunning(before.response.result['pid'] as number) ? undefined : true));
   });
 
   it('runs non-blocking invokes, sequences mixing Python and Node.js, and fires through rules', async () => {
