@@ -95,16 +95,15 @@ export class Container {
     return (this.state === 'starting' || this.state === 'ready') && !this.retired && this.active < Math.max(1, this.action.limits.concurrency);
   }
 
-  /** Resident set size of the child in bytes (0 when unknown: not Linux, or already gone). */
+  /**
+   * Resident set size of the child in bytes, with the launcher behind it for Python, Java and Go
+   * actions (its direct children); 0 when unknown: not Linux, or already gone.
+   */
   residentBytes(): number {
-    if (this.process.pid === undefined || this.state === 'dead') return 0;
-    try {
-      const statm = fs.readFileSync(`/proc/${this.process.pid}/statm`, 'utf8');
-      const residentPages = Number(statm.split(' ')[1]);
-      return Number.isFinite(residentPages) ? residentPages * 4096 : 0;
-    } catch {
-      return 0;
-    }
+    const pid = this.process.pid;
+    if (pid === undefined || this.state === 'dead') return 0;
+    const launchers = this.settings.runtime === 'nodejs' ? [] : childPids(pid);
+    return [pid, ...launchers].reduce((total, each) => total + residentBytesOf(each), 0);
   }
 
   async run(request: RunRequest): Promise<ContainerResult> {
@@ -287,6 +286,23 @@ export class Container {
       __OW_API_HOST: this.settings.apiHost,
       __OW_ALLOW_CONCURRENT: this.action.limits.concurrency > 1 ? 'true' : 'false',
     };
+  }
+}
+
+function residentBytesOf(pid: number): number {
+  try {
+    const residentPages = Number(fs.readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+    return Number.isFinite(residentPages) ? residentPages * 4096 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 
