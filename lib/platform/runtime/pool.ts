@@ -40,7 +40,6 @@ export interface PoolSettings {
   moduleSearchPath: string;
   /** Niceness added to container processes (see NodeRuntimeOptions.containerNice). */
   containerNice?: number;
-  /** How each kind runs on this machine (Node.js in the proxy; Python, Java, Go by a launcher). */
   host: HostRuntimes;
 }
 
