@@ -20,7 +20,7 @@ import { startChildPlatform, type ChildPlatform } from './lib/child-platform';
 import { measureHttpBaseline, type HttpBaseline } from './lib/baseline';
 import { childrenCpuMs, commandLine, descendants, readCpu, rssBytes } from './lib/proc';
 import { hostInfo, phaseRunner, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
-import { benchRuntimes, type BenchLanguage, type RuntimeBench } from './lib/runtimes';
+import { benchRuntimes, describeRuntime, runtimeTargets, type BenchLanguage, type RuntimeBench } from './lib/runtimes';
 import { rounded, summarize, type Summary } from './lib/stats';
 
 type Client = ReturnType<typeof openwhisk>;
@@ -415,8 +415,7 @@ function verdicts(results: Record<string, unknown>): TargetVerdict[] {
     target('platform CPU per activation (controller + CouchDB, 1000 concurrent non-blocking)', '< 2 ms', thousandCpu ?? 'not run',
       typeof thousandCpu === 'number' && thousandCpu < 2),
     target('platform CPU per activation (controller + CouchDB, warm blocking)', '< 2 ms', cpu ?? null, typeof cpu === 'number' && cpu < 2),
-    ...((results.runtimes as RuntimeBench[] | undefined) ?? []).filter((runtime) => runtime.language !== 'nodejs').map((runtime) =>
-      target(`warm no-op invoke p50 of ${runtime.kind} against Node.js's`, '<= 1.5x', runtime.warm.ratioToNodejsP50 ?? null, (runtime.warm.ratioToNodejsP50 ?? Infinity) <= 1.5)),
+    ...runtimeTargets(results.runtimes as RuntimeBench[] | undefined),
   ];
 }
 
@@ -449,10 +448,7 @@ function printSummary(report: BenchReport): void {
   if (fire?.fireToActionStartMs) console.log(`fire → action start: p50 ${fire.fireToActionStartMs.p50} ms, p99 ${fire.fireToActionStartMs.p99} ms`);
   const memory = r.memoryAfterLoad as { perContainerRssBytes?: Summary } | undefined;
   if (memory?.perContainerRssBytes) console.log(`warm container RSS: p50 ${(memory.perContainerRssBytes.p50 / 1048576).toFixed(1)} MB (n=${memory.perContainerRssBytes.n})`);
-  for (const runtime of (r.runtimes as unknown as RuntimeBench[] | undefined) ?? []) {
-    console.log(`${runtime.kind}: cold p50 ${runtime.cold.clientLatencyMs.p50} ms (init ${runtime.cold.initTimeMs.p50} ms), warm p50 ${runtime.warm.clientLatencyMs.p50} ms `
-      + `(${runtime.warm.ratioToNodejsP50 ?? '?'}x Node.js), container CPU ${runtime.warm.containerCpuMsPerActivation} ms/act, RSS ${((runtime.containerRssBytes ?? 0) / 1048576).toFixed(1)} MB`);
-  }
+  for (const runtime of (r.runtimes as unknown as RuntimeBench[] | undefined) ?? []) console.log(describeRuntime(runtime));
   for (const note of report.notes.slice(3)) console.log(`note: ${note}`);
   console.log('targets:');
   printTargets(report.targets);

@@ -13,6 +13,7 @@ import AdmZip from 'adm-zip';
 import type openwhisk from 'openwhisk';
 import type { ChildPlatform } from './child-platform';
 import { childrenCpuMs, commandLine, descendants, rssBytes } from './proc';
+import { target, type TargetVerdict } from './report';
 import { rounded, summarize, type Summary } from './stats';
 
 type Client = ReturnType<typeof openwhisk>;
@@ -146,4 +147,15 @@ function parentOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The target: each language's warm no-op p50 within 1.5x Node.js's. */
+export function runtimeTargets(runtimes: readonly RuntimeBench[] | undefined): TargetVerdict[] {
+  return (runtimes ?? []).filter((runtime) => runtime.language !== 'nodejs').map((runtime) =>
+    target(`warm no-op invoke p50 of ${runtime.kind} against Node.js's`, '<= 1.5x', runtime.warm.ratioToNodejsP50 ?? null, (runtime.warm.ratioToNodejsP50 ?? Infinity) <= 1.5));
+}
+
+export function describeRuntime(runtime: RuntimeBench): string {
+  return `${runtime.kind}: cold p50 ${runtime.cold.clientLatencyMs.p50} ms (init ${runtime.cold.initTimeMs.p50} ms), warm p50 ${runtime.warm.clientLatencyMs.p50} ms `
+    + `(${runtime.warm.ratioToNodejsP50 ?? '?'}x Node.js), container CPU ${runtime.warm.containerCpuMsPerActivation} ms/act, RSS ${((runtime.containerRssBytes ?? 0) / 1048576).toFixed(1)} MB`;
 }
