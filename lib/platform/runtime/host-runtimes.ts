@@ -51,7 +51,10 @@ function probeHost(options: HostRuntimeOptions): HostRuntimes {
   if (nodeVersion) hosts.push({ family: 'nodejs', version: nodeVersion });
 
   const python = options.python === false ? undefined : options.python ?? 'python3';
-  const pythonVersion = python && probe(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])']);
+  // The interpreter itself, not the name on the PATH: a version manager's shim (pyenv) costs a few
+  // hundred milliseconds on every start, i.e. every cold start.
+  const pythonFound = python && probe(python, ['-c', 'import sys; print("%d.%d.%d %s" % (sys.version_info[:3] + (sys.executable,)))']);
+  const [pythonVersion, pythonExecutable] = pythonFound ? [pythonFound.split(' ')[0], pythonFound.slice(pythonFound.indexOf(' ') + 1) || python] : [undefined, undefined];
   const pythonLauncher = path.join(root, 'lib', 'platform', 'runtime', 'python', 'launcher.py');
   if (python && pythonVersion && fs.existsSync(pythonLauncher)) hosts.push({ family: 'python', version: pythonVersion });
 
@@ -67,7 +70,7 @@ function probeHost(options: HostRuntimeOptions): HostRuntimes {
   if (go && goVersion && fs.existsSync(goTemplate)) hosts.push({ family: 'go', version: goVersion });
 
   const catalog = new KindCatalog(hosts);
-  const executables: Record<LoopFamily, string | undefined> = { python: python || undefined, java: java || undefined, go: go || undefined };
+  const executables: Record<LoopFamily, string | undefined> = { python: pythonExecutable || undefined, java: java || undefined, go: go || undefined };
   return {
     catalog,
     runtimeFor(kind, memoryMb) {
