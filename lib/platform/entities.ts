@@ -7,6 +7,7 @@ import { badRequest, malformed, tooLarge } from './api-error';
 import { SystemLimits } from './limits';
 import { Messages } from './messages';
 import { QualifiedName, entityNamespaceOf, isValidEntityName } from './names';
+import { KindCatalog } from './runtime/kinds';
 
 export interface KeyValue { key: string; value: unknown }
 export type EntityType = 'action' | 'package' | 'trigger' | 'rule';
@@ -54,9 +55,10 @@ export type Entity =
   | { type: 'trigger'; doc: TriggerEntity }
   | { type: 'rule'; doc: RuleEntity };
 
-export const SUPPORTED_KINDS = ['nodejs:20', 'nodejs:default', 'nodejs:18', 'nodejs:22', 'sequence'];
-/** The kind `nodejs:default` stands for. */
-export const DEFAULT_NODEJS_KIND = 'nodejs:20';
+/** The kinds of a platform whose containers run this process's Node.js, and nothing else. */
+const NODE_ONLY_KINDS = new KindCatalog([{ family: 'nodejs', version: process.versions.node }]);
+/** The kind `nodejs:default` stands for: the Node.js the containers run. */
+export const DEFAULT_NODEJS_KIND = NODE_ONLY_KINDS.resolve('nodejs:default') ?? 'nodejs:20';
 
 export function isSequence(exec: ActionExec): exec is { kind: 'sequence'; components: string[] } {
   return exec.kind === 'sequence';
@@ -165,7 +167,7 @@ function limitsOf(body: Body, previous: ActionLimits | undefined, bounds: System
   return limits;
 }
 
-function execOf(body: Body, previous: ActionExec | undefined, limits: SystemLimits): ActionExec {
+function execOf(body: Body, previous: ActionExec | undefined, limits: SystemLimits, kinds: KindCatalog): ActionExec {
   const given = body.exec;
   if (given === undefined || given === null) {
     if (previous) return previous;
@@ -173,9 +175,10 @@ function execOf(body: Body, previous: ActionExec | undefined, limits: SystemLimi
   }
   if (typeof given !== 'object' || Array.isArray(given)) throw malformed('exec must be an object');
   const exec = given as Body;
-  const kind = exec.kind;
-  if (typeof kind !== 'string') throw malformed("exec.kind undefined", { field: 'exec.kind' });
-  if (!SUPPORTED_KINDS.includes(kind)) throw badRequest(Messages.unsupportedKind(kind, SUPPORTED_KINDS), { kind });
+  if (typeof exec.kind !== 'string') throw malformed("exec.kind undefined", { field: 'exec.kind' });
+  // Stored as the concrete kind (`python:default` -> `python:3.11`), as the controller stores it.
+  const kind = kinds.resolve(exec.kind);
+  if (kind === undefined) throw badRequest(Messages.unsupportedKind(exec.kind, kinds.acceptedKinds()), { kind: exec.kind });
   if (kind === 'sequence') {
     const components = exec.components;
     if (!Array.isArray(components) || components.length === 0) throw badRequest(Messages.sequenceNoComponent);
@@ -206,11 +209,13 @@ export interface BuildOptions {
   limits: SystemLimits;
   /** When set, a new action without `provide-api-key` gets `provide-api-key: false` (real feature flag). */
   requireApiKeyAnnotation: boolean;
+  /** The kinds this platform runs (default: the Node.js of this process alone). */
+  kinds?: KindCatalog;
 }
 
 export function buildAction(body: Body, qualified: QualifiedName, previous: ActionEntity | undefined, options: BuildOptions): ActionEntity {
   const common = base(body, qualified, previous, options.now, options.limits);
-  const exec = execOf(body, previous?.exec, options.limits);
+  const exec = execOf(body, previous?.exec, options.limits, options.kinds ?? NODE_ONLY_KINDS);
   const annotations = common.annotations.filter((annotation) => annotation.key !== 'exec');
   if (!previous && options.requireApiKeyAnnotation && annotationValue(annotations, 'provide-api-key') === undefined) {
     annotations.push({ key: 'provide-api-key', value: false });

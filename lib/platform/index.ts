@@ -20,7 +20,7 @@ import { DEFAULT_DB_PREFIX, openDatabases } from './persistence/couch';
 import { EntityStore } from './persistence/entity-store';
 import { GUEST_AUTH, SYSTEM_AUTH, SYSTEM_NAMESPACE, SubjectStore } from './persistence/subject-store';
 import { Resolver } from './resolver';
-import { createNodeRuntime, NodeRuntimeOptions } from './runtime';
+import { createNodeRuntime, detectHostRuntimes, NodeRuntimeOptions } from './runtime';
 import type { ActionRuntime, RuntimeStats } from './runtime/types';
 import { Throttles } from './throttles';
 import { webActionRoute } from './web/web-route';
@@ -94,7 +94,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const limits = resolveLimits(options.stockLimits === true, options.limits);
   // First: it starts no process until the first activation, and refuses bad options before anything runs.
   const runtimeOption = options.runtime;
-  const runtime = runtimeOption && 'instance' in runtimeOption ? runtimeOption.instance : createNodeRuntime(runtimeOption ?? {});
+  const ownRuntime = runtimeOption && 'instance' in runtimeOption ? undefined : (runtimeOption ?? {});
+  const host = ownRuntime?.host ?? detectHostRuntimes(ownRuntime?.nodePath === undefined ? {} : { nodePath: ownRuntime.nodePath });
+  const runtime = ownRuntime === undefined ? (runtimeOption as { instance: ActionRuntime }).instance : createNodeRuntime({ ...ownRuntime, host });
   let couch: Awaited<ReturnType<typeof startEmbeddedCouch>>;
   try {
     couch = await startEmbeddedCouch({
@@ -138,14 +140,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       runtime, activations, resolver, throttles, limits, builtins,
       apiHost: () => apiHost,
       requireApiKeyAnnotation: options.requireApiKeyAnnotation === true,
+      kinds: host.catalog,
     });
     const fire: TriggerFireDeps = { entities, resolver, invoker, activations, throttles };
     const alarms: AlarmsPackage = await installAlarmsPackage({ entities, subjects, subjectsDb: databases.subjects, fire, builtins, log });
     cleanups.push(() => alarms.stop());
     installUtilsPackage(entities);
 
-    const buildOptions = (): BuildOptions => ({ now: Date.now(), limits, requireApiKeyAnnotation: options.requireApiKeyAnnotation === true });
-    const services: ApiServices = { entities, activations, subjects, resolver, invoker, throttles, limits, builtins, fire, buildOptions };
+    const buildOptions = (): BuildOptions => ({ now: Date.now(), limits, requireApiKeyAnnotation: options.requireApiKeyAnnotation === true, kinds: host.catalog });
+    const services: ApiServices = { entities, activations, subjects, resolver, invoker, throttles, limits, builtins, fire, buildOptions, kinds: host.catalog };
     const apis = await ApiStore.open(databases.subjects);
     installApiMgmtPackage({ entities, subjects, resolver, builtins, apis, apiHost: () => apiHost });
     const webDeps = { entities, subjects, resolver, invoker, throttles, limits };

@@ -13,6 +13,7 @@ import { parseQualifiedName, pathOf } from './names';
 import { ActivationStore } from './persistence/activation-store';
 import type { Identity } from './persistence/subject-store';
 import { ResolvedAction, Resolver } from './resolver';
+import type { KindCatalog } from './runtime/kinds';
 import type { ActionRuntime, RunnableAction, RunStatus } from './runtime/types';
 import { Throttles } from './throttles';
 
@@ -30,6 +31,8 @@ export interface InvokerDeps {
   apiHost: () => string;
   /** When true, only actions annotated `provide-api-key: true` receive `__OW_API_KEY`. */
   requireApiKeyAnnotation: boolean;
+  /** Resolves kinds stored before they were made concrete (`nodejs:default`). */
+  kinds?: KindCatalog;
 }
 
 export interface InvocationRequest {
@@ -133,7 +136,7 @@ export class Invoker {
     const { target, caller } = request;
     const action = target.action;
     const exec = action.exec as { kind: string; code: string; binary: boolean; main?: string };
-    const kind = exec.kind === 'nodejs:default' ? DEFAULT_NODEJS_KIND : exec.kind;
+    const kind = this.deps.kinds?.resolve(exec.kind) ?? (exec.kind === 'nodejs:default' ? DEFAULT_NODEJS_KIND : exec.kind);
     const runnable: RunnableAction = {
       fqn: target.fqn,
       revision: `${action.version}@${action.updated}`,

@@ -20,6 +20,7 @@ import { startChildPlatform, type ChildPlatform } from './lib/child-platform';
 import { measureHttpBaseline, type HttpBaseline } from './lib/baseline';
 import { childrenCpuMs, commandLine, descendants, readCpu, rssBytes } from './lib/proc';
 import { hostInfo, phaseRunner, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
+import { benchRuntimes, describeRuntime, runtimeTargets, type BenchLanguage, type RuntimeBench } from './lib/runtimes';
 import { rounded, summarize, type Summary } from './lib/stats';
 
 type Client = ReturnType<typeof openwhisk>;
@@ -38,6 +39,9 @@ interface Options {
   maxContainers?: number;
   userMemoryMb?: number;
   cpuProfileDir?: string;
+  runtimes: BenchLanguage[];
+  runtimeWarmInvokes: number;
+  runtimeColdStarts: number;
 }
 
 const NOOP_ACTION = 'bench-noop';
@@ -370,6 +374,7 @@ async function run(options: Options): Promise<void> {
     });
     await phase('triggerFireToActionStart', () => triggerToActionStart(ow, options.fires, options.completionTimeoutMs));
     await phase('memoryAfterLoad', () => containerMemory(platform));
+    if (options.runtimes.length) await phase('runtimes', () => benchRuntimes(ow, platform, options.runtimes, options.runtimeWarmInvokes, options.runtimeColdStarts));
   } finally {
     agent.destroy();
     await platform.stop();
@@ -410,6 +415,7 @@ function verdicts(results: Record<string, unknown>): TargetVerdict[] {
     target('platform CPU per activation (controller + CouchDB, 1000 concurrent non-blocking)', '< 2 ms', thousandCpu ?? 'not run',
       typeof thousandCpu === 'number' && thousandCpu < 2),
     target('platform CPU per activation (controller + CouchDB, warm blocking)', '< 2 ms', cpu ?? null, typeof cpu === 'number' && cpu < 2),
+    ...runtimeTargets(results.runtimes as RuntimeBench[] | undefined),
   ];
 }
 
@@ -442,6 +448,7 @@ function printSummary(report: BenchReport): void {
   if (fire?.fireToActionStartMs) console.log(`fire → action start: p50 ${fire.fireToActionStartMs.p50} ms, p99 ${fire.fireToActionStartMs.p99} ms`);
   const memory = r.memoryAfterLoad as { perContainerRssBytes?: Summary } | undefined;
   if (memory?.perContainerRssBytes) console.log(`warm container RSS: p50 ${(memory.perContainerRssBytes.p50 / 1048576).toFixed(1)} MB (n=${memory.perContainerRssBytes.n})`);
+  for (const runtime of (r.runtimes as unknown as RuntimeBench[] | undefined) ?? []) console.log(describeRuntime(runtime));
   for (const note of report.notes.slice(3)) console.log(`note: ${note}`);
   console.log('targets:');
   printTargets(report.targets);
@@ -464,6 +471,9 @@ const program = new Command('bench-platform')
   .option('--max-containers <n>', "a cap on the runtime's containers (none when absent)", positiveInteger)
   .option('--user-memory-mb <n>', "the runtime's memory budget for containers (the platform's default when absent)", positiveInteger)
   .option('--cpu-profile-dir <dir>', 'write V8 CPU profiles of the platform and its embedded CouchDB there (skews their timings)')
+  .option('--runtimes <list>', 'languages compared (cold, warm, CPU, memory); empty: none', (value: string) => value.split(',').filter(Boolean) as BenchLanguage[], ['nodejs', 'python', 'java', 'go'])
+  .option('--runtime-warm-invokes <n>', 'warm blocking invokes per language', nonNegativeInteger, 200)
+  .option('--runtime-cold-starts <n>', 'cold starts per language', nonNegativeInteger, 3)
   .option('--out <file>', 'JSON report path', 'bench-results/platform.json')
   .option('--platform-entry <file>', 'script that runs the platform in a child process', join(__dirname, 'platform-server.js'))
   .action(async (options: Options) => run(options));

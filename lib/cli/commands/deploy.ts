@@ -23,6 +23,7 @@ interface DeployFlags extends ConnectionFlags {
   changesFilter?: string;
   changesFeed?: string;
   actions?: string;
+  kind?: string;
   package?: string;
   concurrency?: number;
   memory?: number;
@@ -42,7 +43,8 @@ export function register(program: Command): void {
     .option('--changes-url <url>', 'CouchDB/Cloudant URL of --changes-db (default: the store\'s CouchDB)')
     .option('--changes-filter <ddoc/filter>', 'filter function of the changes feed')
     .option('--changes-feed <action>', 'feed action (on IBM Cloud: /whisk.system/cloudant/changes)')
-    .option('--actions <file>', 'also deploy every exported function of this JS file as an action ...')
+    .option('--actions <file>', 'also deploy the functions of this file as actions (.js: exported functions; .py: top-level functions; .go: func Main-like functions; .jar: one action, its Main-Class) ...')
+    .option('--kind <kind>', '... of this kind (default: from the extension, e.g. python:default for .py)')
     .option('--package <name>', '... in this package (with --actions)')
     .option('--concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, conductor, timer); stock OpenWhisk allows 1 unless raised', positiveInteger)
     .option('--memory <MB>', 'limits.memory of the whiskflow actions', positiveInteger)
@@ -108,7 +110,7 @@ async function deployForStreaming(connection: Connection, workflow: Workflow, fl
 async function deployActionsOf(connection: Connection, flags: DeployFlags): Promise<string[]> {
   if (!flags.actions) return [];
   if (!flags.package) throw new InvalidInputError('--actions needs --package <name>', {});
-  const names = await deployActionFile(connection.client, { file: resolve(flags.actions), packageName: flags.package });
+  const names = await deployActionFile(connection.client, { file: resolve(flags.actions), packageName: flags.package, ...(flags.kind ? { kind: flags.kind } : {}) });
   if (!flags.json) console.log(`ok: deployed actions ${names.join(', ')}`);
   return names;
 }

@@ -9,6 +9,7 @@ import { ActivationStore } from '../persistence/activation-store';
 import { EntityStore } from '../persistence/entity-store';
 import { Identity, SubjectStore } from '../persistence/subject-store';
 import { Resolver } from '../resolver';
+import type { KindCatalog } from '../runtime/kinds';
 import { Throttles } from '../throttles';
 import { TriggerFireDeps } from '../trigger-fire';
 import { badRequest } from '../api-error';
@@ -46,6 +47,8 @@ export interface ApiServices {
   fire: TriggerFireDeps;
   /** Clock and feature flags for building entities. */
   buildOptions: () => BuildOptions;
+  /** The action kinds this platform runs. */
+  kinds: KindCatalog;
 }
 
 export type ResourceHandler = (request: ApiRequest, services: ApiServices) => ApiResponse | Promise<ApiResponse>;

@@ -78,7 +78,7 @@ export function createApiServer(options: ApiServerOptions): Server {
   const route = async (incoming: IncomingMessage, url: URL, body: Buffer): Promise<ApiResponse> => {
     const segments = url.pathname.split('/').slice(1).map(decodeSegment);
     if (incoming.method === 'GET' && (url.pathname === '/' || url.pathname === '/api/v1' || url.pathname === '/api/v1/')) {
-      return { status: 200, body: apiInfo(options.services.limits, options.apiHost()) };
+      return { status: 200, body: apiInfo(options.services.limits, options.apiHost(), options.services.kinds) };
     }
     if (segments[0] !== 'api' || segments[1] !== 'v1' || segments[2] !== 'namespaces') throw notFound(url.pathname);
     const caller = authenticate(incoming.headers.authorization);

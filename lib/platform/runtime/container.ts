@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { ContainerLog } from './activation-logs';
+import type { ContainerRuntime } from './host-runtimes';
 import { formatLogLine, limitLogEntries, type LogEntry } from './log-lines';
 import * as messages from './messages';
 import { ProxyClient } from './proxy-client';
@@ -19,6 +20,8 @@ export interface ContainerSettings {
   process: ProxyProcess;
   /** `__OW_API_HOST` while the action initializes (each run then passes its own). */
   apiHost: string;
+  /** How the kind runs: in the proxy (Node.js), by a launcher, or not at all on this machine (undefined). */
+  runtime: ContainerRuntime | undefined;
   /** Called once when the child process has exited and its output has been read. */
   onExit: (container: Container) => void;
 }
@@ -92,16 +95,15 @@ export class Container {
     return (this.state === 'starting' || this.state === 'ready') && !this.retired && this.active < Math.max(1, this.action.limits.concurrency);
   }
 
-  /** Resident set size of the child in bytes (0 when unknown: not Linux, or already gone). */
+  /**
+   * Resident set size of the child in bytes, with the launcher behind it for Python, Java and Go
+   * actions (its direct children); 0 when unknown: not Linux, or already gone.
+   */
   residentBytes(): number {
-    if (this.process.pid === undefined || this.state === 'dead') return 0;
-    try {
-      const statm = fs.readFileSync(`/proc/${this.process.pid}/statm`, 'utf8');
-      const residentPages = Number(statm.split(' ')[1]);
-      return Number.isFinite(residentPages) ? residentPages * 4096 : 0;
-    } catch {
-      return 0;
-    }
+    const pid = this.process.pid;
+    if (pid === undefined || this.state === 'dead') return 0;
+    const launchers = this.settings.runtime === 'nodejs' ? [] : childPids(pid);
+    return [pid, ...launchers].reduce((total, each) => total + residentBytesOf(each), 0);
   }
 
   async run(request: RunRequest): Promise<ContainerResult> {
@@ -159,8 +161,16 @@ export class Container {
       return { ok: false, initTime: Date.now() - startedAt, failure: this.failure('whisk internal error', messages.resourceProvisionError, startedAt, false, [reason]) };
     }
     this.client = new ProxyClient(port, Math.max(1, this.action.limits.concurrency));
+    const { runtime } = this.settings;
+    if (runtime === undefined) {
+      return { ok: false, initTime: 0, failure: this.failure('action developer error', messages.kindUnavailable(this.action.kind), startedAt, false, []) };
+    }
     const body = JSON.stringify({
-      value: { name: this.action.fqn.split('/').pop() ?? this.action.fqn, main: this.action.main || 'main', code: this.action.code, binary: this.action.binary, env: this.initEnvironment() },
+      value: {
+        name: this.action.fqn.split('/').pop() ?? this.action.fqn, main: this.action.main || 'main', code: this.action.code, binary: this.action.binary, env: this.initEnvironment(),
+        // For the proxy alone: which launcher runs a Python, Java or Go action (an invoker sends no kind).
+        ...(runtime === 'nodejs' ? {} : { runtime }),
+      },
     });
     const timeoutMs = this.action.limits.timeout;
     let timedOut = false;
@@ -276,6 +286,23 @@ export class Container {
       __OW_API_HOST: this.settings.apiHost,
       __OW_ALLOW_CONCURRENT: this.action.limits.concurrency > 1 ? 'true' : 'false',
     };
+  }
+}
+
+function residentBytesOf(pid: number): number {
+  try {
+    const residentPages = Number(fs.readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+    return Number.isFinite(residentPages) ? residentPages * 4096 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 

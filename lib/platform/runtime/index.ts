@@ -3,6 +3,7 @@
  * speak OpenWhisk's action proxy protocol, managed by a container pool like the invoker's.
  */
 import * as os from 'node:os';
+import { detectHostRuntimes, type HostRuntimes } from './host-runtimes';
 import { ContainerPool } from './pool';
 import { resolveActionNodePath, resolveProxyPath } from './proxy-path';
 import { checkRuntimeOptions } from './runtime-options';
@@ -11,6 +12,8 @@ import type { ActionRuntime } from './types';
 export type { ActionRuntime, RunnableAction, RunOutcome, RunRequest, RunStatus, RuntimeStats } from './types';
 export { ACTIVATION_SENTINEL } from './messages';
 export { CONTAINER_NICE_RANGE } from './runtime-options';
+export { detectHostRuntimes, type HostRuntimes } from './host-runtimes';
+export { KindCatalog, type RunnableKind } from './kinds';
 
 export interface NodeRuntimeOptions {
   /**
@@ -63,6 +66,11 @@ export interface NodeRuntimeOptions {
    * @default DEFAULT_CONTAINER_NICE
    */
   containerNice?: number;
+  /**
+   * What runs each kind on this machine (Node.js in the proxy; Python, Java and Go by launchers).
+   * @default detectHostRuntimes({ nodePath })
+   */
+  host?: HostRuntimes;
 }
 
 /** Half the machine's memory, between 1 GB and 8 GB, in whole 256 MB containers. */
@@ -91,5 +99,6 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): ActionRunti
     proxyPath: options.proxyPath ?? resolveProxyPath(),
     moduleSearchPath: options.moduleSearchPath ?? resolveActionNodePath(),
     containerNice: options.containerNice ?? DEFAULT_CONTAINER_NICE,
+    host: options.host ?? detectHostRuntimes(options.nodePath === undefined ? {} : { nodePath: options.nodePath }),
   });
 }

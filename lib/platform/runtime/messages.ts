@@ -34,3 +34,8 @@ export function invalidRunResponse(actualResponse: string): string {
 export function truncatedResponse(trunk: string, lengthBytes: number, maxBytes: number): string {
   return `The action produced a response that exceeded the allowed length: ${lengthBytes} > ${maxBytes} bytes. The truncated response was: ${trunk}`;
 }
+
+/** whiskflow's own: an action stored with a kind that this machine's platform cannot run (any more). */
+export function kindUnavailable(kind: string): string {
+  return `The action's kind '${kind}' cannot run on this platform: its runtime is not installed on the machine.`;
+}

@@ -13,6 +13,9 @@ const { workerData } = require('node:worker_threads');
 setInterval(() => {
   if (process.ppid === workerData.parentPid) return;
   if (workerData.workDir) require('node:fs').rmSync(workerData.workDir, { recursive: true, force: true });
+  // The container leads its own process group (proxy-process.ts): the group takes a loop
+  // launcher (a Python, Java or Go process) down with it.
+  try { process.kill(-process.pid, 'SIGKILL'); } catch { /* not a group leader */ }
   process.kill(process.pid, 'SIGKILL');
 }, workerData.intervalMs);
 `;

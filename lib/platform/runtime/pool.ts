@@ -23,6 +23,7 @@
  */
 import { Container, containerKey, type ContainerResult } from './container';
 import * as messages from './messages';
+import type { HostRuntimes } from './host-runtimes';
 import { ProxyProcess } from './proxy-process';
 import type { ActionRuntime, RunnableAction, RunOutcome, RunRequest, RuntimeStats } from './types';
 
@@ -39,6 +40,7 @@ export interface PoolSettings {
   moduleSearchPath: string;
   /** Niceness added to container processes (see NodeRuntimeOptions.containerNice). */
   containerNice?: number;
+  host: HostRuntimes;
 }
 
 interface PendingRun {
@@ -267,6 +269,7 @@ export class ContainerPool implements ActionRuntime {
         action: pending.action,
         process: this.takeStemCell(pending.action.limits.memory) ?? this.startProcess(pending.action.limits.memory),
         apiHost: pending.request.apiHost,
+        runtime: this.settings.host.runtimeFor(pending.action.kind, pending.action.limits.memory),
         onExit: (exited) => this.forget(exited),
       });
       this.containers.add(container);

@@ -54,6 +54,9 @@ export class ProxyProcess {
         [WORK_DIR_ENV]: this.workDir,
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // Its own process group, so that a kill (time limit, eviction) also ends the Python, Java or
+      // Go process that runs a non-Node.js action, as stopping a Docker container would.
+      detached: true,
     });
     if (settings.nice && this.child.pid !== undefined) lowerPriority(this.child.pid, settings.nice);
     this.child.stdout?.setEncoding('utf8');
@@ -78,7 +81,16 @@ export class ProxyProcess {
   }
 
   kill(signal: NodeJS.Signals): void {
-    if (!this.hasExited && this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    if (this.hasExited) return;
+    const pid = this.child.pid;
+    try {
+      // The whole group: the proxy and whatever it started (it may have exited already).
+      if (pid !== undefined) process.kill(-pid, signal);
+      return;
+    } catch {
+      // no such group (never started): fall back to the child alone
+    }
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
   }
 
   private watchExit(): Promise<string> {

@@ -12,6 +12,8 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { InitFailure, loadActionHandler, type ActionHandler, type InitMessage } from './action-loader';
+import type { LoopProcess } from './actionloop/loop-process';
+import { isLoopRuntimeSettings, LoopFailure, startLoopAction } from './actionloop/loop-action';
 import { ACTIVATION_SENTINEL } from './messages';
 import { exitWhenParentDies } from './parent-watchdog';
 import { WORK_DIR_ENV } from './proxy-environment';
@@ -25,6 +27,8 @@ type Status = 'ready' | 'starting' | 'running' | 'stopped';
 interface Reply {
   code: number;
   response: unknown;
+  /** A JSON text sent as it is (a loop launcher's result). */
+  raw?: string;
 }
 
 /** The platform process, read at once: if it dies before the watchdog starts, ppid is already another. */
@@ -38,6 +42,8 @@ let ignoreRunStatus = allowsConcurrency();
 
 let status: Status = 'ready';
 let handler: ActionHandler | undefined;
+/** The launcher of a non-Node.js action (python, java, go kinds), which runs it instead of `handler`. */
+let loop: LoopProcess | undefined;
 
 function setStatus(next: Status): void {
   if (status !== 'stopped') status = next;
@@ -53,7 +59,7 @@ function writeMarkers(): void {
 }
 
 async function initCode(body: Record<string, unknown>): Promise<Reply> {
-  if (handler !== undefined) {
+  if (handler !== undefined || loop !== undefined) {
     console.error('Internal system error:', 'Cannot initialize the action more than once.');
     return errorReply(403, 'Cannot initialize the action more than once.');
   }
@@ -69,6 +75,8 @@ async function initCode(body: Record<string, unknown>): Promise<Reply> {
   }
   applyInitEnv(message.env);
   ignoreRunStatus = allowsConcurrency();
+  const runtime = (body['value'] as Record<string, unknown>)['runtime'];
+  if (isLoopRuntimeSettings(runtime)) return initLoop(message as InitMessage, runtime);
   try {
     handler = await loadActionHandler({ name: message.name, main: message.main, code: message.code, binary: message.binary === true }, workDir);
     setStatus('ready');
@@ -82,7 +90,35 @@ async function initCode(body: Record<string, unknown>): Promise<Reply> {
   }
 }
 
+async function initLoop(message: InitMessage, runtime: Parameters<typeof startLoopAction>[1]): Promise<Reply> {
+  try {
+    loop = await startLoopAction({ code: message.code, binary: message.binary === true, main: message.main }, runtime, workDir);
+    setStatus('ready');
+    return { code: 200, response: { ok: true } };
+  } catch (error) {
+    writeMarkers();
+    setStatus('stopped');
+    if (error instanceof LoopFailure) return errorReply(error.statusCode, error.message);
+    console.error('Error during initialization:', error);
+    return errorReply(502, `Initialization has failed due to: ${describeInitError(error)}`);
+  }
+}
+
+/** A loop launcher runs one activation at a time; its answer goes back as the launcher wrote it. */
+async function runLoop(launcher: LoopProcess, body: Record<string, unknown>): Promise<Reply> {
+  try {
+    const result = await launcher.run({ ...body, value: body['value'] ?? {} });
+    writeMarkers();
+    return { code: 200, response: undefined, raw: result };
+  } catch (error) {
+    writeMarkers();
+    if (error instanceof LoopFailure) return errorReply(error.statusCode, error.message);
+    return errorReply(502, `An error has occurred: ${String(error)}`);
+  }
+}
+
 async function runCode(body: Record<string, unknown>): Promise<Reply> {
+  if (loop !== undefined && status === 'ready') return runLoop(loop, body);
   if (status !== 'ready' || handler === undefined) {
     const message = handler ? `System not ready, status is ${status}.` : 'System not initialized.';
     console.error('Internal system error:', message);
@@ -179,7 +215,7 @@ async function handle(request: http.IncomingMessage): Promise<Reply> {
 function send(response: http.ServerResponse, reply: Reply): void {
   let payload: string;
   try {
-    payload = JSON.stringify(reply.response) ?? '{}';
+    payload = reply.raw ?? JSON.stringify(reply.response) ?? '{}';
   } catch (error) {
     reply = errorReply(502, `An error has occurred: ${String(error)}`);
     payload = JSON.stringify(reply.response);
@@ -202,6 +238,7 @@ server.requestTimeout = 0;
 process.on('disconnect', () => process.exit(0));
 // The platform removes the work dir after a normal stop; when the platform died first, this does.
 process.on('exit', () => {
+  loop?.kill();
   if (ownWorkDir !== undefined) fs.rmSync(ownWorkDir, { recursive: true, force: true });
 });
 server.listen(0, '127.0.0.1', () => {

@@ -4,6 +4,7 @@
  * action that calls back into the platform with the injected `__OW_*` environment.
  */
 import AdmZip from 'adm-zip';
+import { DEFAULT_NODEJS_KIND } from '../../../lib/platform/entities';
 import { activationOf, annotation, clientFor, raw, usePlatform } from './support';
 
 const { platform, ow } = usePlatform();
@@ -14,9 +15,10 @@ const echo = 'function main(params) { console.log("echo", JSON.stringify(params)
 describe('action CRUD', () => {
   test('create returns the entity with exec annotation, version and limits; get and list see it', async () => {
     const created = await ow.actions.create({ name: 'crud-a', action: echo, params: { fixed: 1 }, annotations: { team: 'x' }, limits: { timeout: 5000, memory: 128 } });
-    expect(created).toMatchObject({ namespace: 'guest', name: 'crud-a', version: '0.0.1', publish: false, exec: { kind: 'nodejs:default', code: echo, binary: false } });
+    // Stored with the concrete kind `nodejs:default` stands for, as the controller stores it.
+    expect(created).toMatchObject({ namespace: 'guest', name: 'crud-a', version: '0.0.1', publish: false, exec: { kind: DEFAULT_NODEJS_KIND, code: echo, binary: false } });
     expect(created.parameters).toEqual([{ key: 'fixed', value: 1 }]);
-    expect(created.annotations).toEqual(expect.arrayContaining([{ key: 'team', value: 'x' }, { key: 'exec', value: 'nodejs:default' }]));
+    expect(created.annotations).toEqual(expect.arrayContaining([{ key: 'team', value: 'x' }, { key: 'exec', value: DEFAULT_NODEJS_KIND }]));
     expect(created.limits).toEqual({ timeout: 5000, memory: 128, logs: 10, concurrency: 1 });
 
     const fetched = await ow.actions.get({ name: 'crud-a' });
@@ -24,7 +26,7 @@ describe('action CRUD', () => {
     const withoutCode = await raw(platform, 'GET', '/api/v1/namespaces/_/actions/crud-a?code=false');
     expect(withoutCode.status).toBe(200);
     expect(withoutCode.body.exec.code).toBeUndefined();
-    expect(withoutCode.body.exec.kind).toBe('nodejs:default');
+    expect(withoutCode.body.exec.kind).toBe(DEFAULT_NODEJS_KIND);
 
     const listed = await ow.actions.list();
     expect(listed.map((action: { name: string }) => action.name)).toContain('crud-a');

@@ -9,7 +9,13 @@ import * as path from 'node:path';
 import * as ts from 'typescript';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
-const sources = ['lib/errors.ts', ...fs.readdirSync(path.join(repoRoot, 'lib/platform/runtime')).filter((f) => f.endsWith('.ts')).map((f) => `lib/platform/runtime/${f}`)];
+/** Every file of the runtime, its subfolders (launchers of the other languages) included. */
+const runtimeFiles = (fs.readdirSync(path.join(repoRoot, 'lib/platform/runtime'), { recursive: true }) as string[])
+  .map((file) => `lib/platform/runtime/${file}`)
+  .filter((file) => fs.statSync(path.join(repoRoot, file)).isFile());
+const sources = ['lib/errors.ts', ...runtimeFiles.filter((file) => file.endsWith('.ts'))];
+/** The launchers' own sources (Python, Go), which the compiled runtime finds next to it. */
+const assets = runtimeFiles.filter((file) => !file.endsWith('.ts') && !file.endsWith('.md'));
 
 export interface CompiledRuntime {
   root: string;
@@ -28,6 +34,10 @@ export function compileRuntime(): CompiledRuntime {
     const target = path.join(root, source.replace(/\.ts$/, '.js'));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, output.outputText);
+  }
+  for (const asset of assets) {
+    fs.mkdirSync(path.dirname(path.join(root, asset)), { recursive: true });
+    fs.copyFileSync(path.join(repoRoot, asset), path.join(root, asset));
   }
   return {
     root,
