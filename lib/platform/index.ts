@@ -87,6 +87,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     couch = await startEmbeddedCouch({
       dataDir: path.resolve(options.dataDir ?? '.whiskflow'),
       port: options.couchPort ?? 0,
+      log,
       ...(options.couchUrl ? { externalUrl: options.couchUrl } : {}),
     });
   } catch (error) {
@@ -125,6 +126,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       runtime, activations, resolver, throttles, limits, builtins,
       apiHost: () => apiHost,
       requireApiKeyAnnotation: options.requireApiKeyAnnotation === true,
+      platformCouchUrl: couch.url,
     });
     const fire: TriggerFireDeps = { entities, resolver, invoker, activations, throttles };
     const alarms: AlarmsPackage = await installAlarmsPackage({ entities, subjects, subjectsDb: databases.subjects, fire, builtins, log });

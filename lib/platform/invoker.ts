@@ -15,6 +15,7 @@ import type { Identity } from './persistence/subject-store';
 import { ResolvedAction, Resolver } from './resolver';
 import type { ActionRuntime, RunnableAction, RunStatus } from './runtime/types';
 import { Throttles } from './throttles';
+import { PLATFORM_COUCHDB_ENV } from '../store/config';
 
 /** An action served in-process by the platform (the built-in feed actions). */
 export type BuiltinHandler = (params: Record<string, unknown>, caller: Identity) => Promise<Record<string, unknown>>;
@@ -30,7 +31,16 @@ export interface InvokerDeps {
   apiHost: () => string;
   /** When true, only actions annotated `provide-api-key: true` receive `__OW_API_KEY`. */
   requireApiKeyAnnotation: boolean;
+  /**
+   * The platform's own CouchDB, for actions annotated `provide-platform-couchdb: true` (a local
+   * extension, like `provide-api-key`): they read it from `__OW_LOCAL_COUCHDB_URL` at every
+   * container start, so a store that moved (a restart on another port) is found without a redeploy.
+   */
+  platformCouchUrl?: string;
 }
+
+/** Annotation of actions that get the platform's CouchDB URL (see InvokerDeps.platformCouchUrl). */
+export const PLATFORM_COUCHDB_ANNOTATION = 'provide-platform-couchdb';
 
 export interface InvocationRequest {
   caller: Identity;
@@ -143,6 +153,8 @@ export class Invoker {
       binary: exec.binary,
       main: exec.main ?? 'main',
       limits: action.limits,
+      ...(this.deps.platformCouchUrl && isTruthy(annotationValue(action.annotations, PLATFORM_COUCHDB_ANNOTATION))
+        ? { env: { [PLATFORM_COUCHDB_ENV]: this.deps.platformCouchUrl } } : {}),
     };
     const provideKey = this.deps.requireApiKeyAnnotation
       ? isTruthy(annotationValue(action.annotations, 'provide-api-key'))

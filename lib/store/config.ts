@@ -53,6 +53,25 @@ export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreC
   return { kind: 'couchdb', url: env.COUCHDB_URL || DEFAULT_COUCHDB_URL, dbname };
 }
 
+/**
+ * Where the whiskflow local platform tells the actions it annotates `provide-platform-couchdb` the
+ * URL of its CouchDB (set at every container start, never taken from parameters).
+ */
+export const PLATFORM_COUCHDB_ENV = '__OW_LOCAL_COUCHDB_URL';
+
+/**
+ * The store an action uses: the deployed settings, except that on the whiskflow local platform a
+ * CouchDB store is the platform's own CouchDB, whose URL the platform provides at activation time
+ * (`PLATFORM_COUCHDB_ENV`). So a platform restarted on another CouchDB port needs no redeploy, and
+ * the URL comes from the platform, never from an event. On a real OpenWhisk the variable does not
+ * exist and the bound URL (CouchDB or Cloudant) is used as deployed.
+ */
+export function storeConfigOfAction(value: unknown, env: NodeJS.ProcessEnv = process.env): StoreConfig {
+  const config = parseStoreConfig(value);
+  const platformUrl = env[PLATFORM_COUCHDB_ENV];
+  return config.kind === 'couchdb' && platformUrl ? { ...config, url: platformUrl } : config;
+}
+
 /** Validates a store config that arrived as an action parameter (untrusted JSON). */
 export function parseStoreConfig(value: unknown): StoreConfig {
   if (typeof value !== 'object' || value === null) throw new InvalidInputError('store settings missing: deploy the workflow with `whiskflow deploy` first', { got: typeof value });

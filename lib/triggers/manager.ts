@@ -118,6 +118,9 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
       ...Object.entries(action.annotations).map(([key, value]) => ({ key, value })),
       // These actions call back into OpenWhisk (invoke, fire), so they need the API key.
       { key: 'provide-api-key', value: true },
+      // On the whiskflow local platform: the store's URL from the platform at activation time
+      // (lib/store/config.ts storeConfigOfAction); other platforms ignore the annotation.
+      ...(action.usesStore ? [{ key: 'provide-platform-couchdb', value: true }] : []),
     ];
     await retry(`update action ${action.name}`, () => client.actions.update({
       name: action.name,

@@ -19,7 +19,8 @@ import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
 import type { RunStore } from '../../store/run-store';
 import { ChangesProvider } from '../../triggers/changes-provider';
 import { startEnginesOnStream } from '../engines';
-import { niceLevel, niceLevelFromEnv, portNumber, positiveInteger, positiveIntegerFromEnv } from '../options';
+import { niceLevel, niceLevelFromEnv, nonNegativeInteger, portNumber, positiveInteger, positiveIntegerFromEnv } from '../options';
+import { startUpkeep } from '../../engine/native/upkeep';
 
 export interface LocalCommandOptions {
   port: number;
@@ -30,6 +31,8 @@ export interface LocalCommandOptions {
   userMemory?: number;
   containerNice?: number;
   stream?: string;
+  sweepInterval: number;
+  sweepStaleAfter: number;
 }
 
 export function register(program: Command): void {
@@ -47,6 +50,8 @@ export function register(program: Command): void {
     .option('--container-nice <n>', `run action containers this much below the platform's CPU priority (0..19), so that the controller and CouchDB go first on a busy machine (default: WHISKFLOW_LOCAL_CONTAINER_NICE, else ${DEFAULT_CONTAINER_NICE}; 0: the same priority)`,
       niceLevel)
     .option('--stream <url>', 'also run the streaming engines (workflows deployed with --model streaming) on this kafka://host:port or redis://[user:password@]host:port')
+    .option('--sweep-interval <ms>', 'repair runs (the sweep of `whiskflow sweep`) this often; 0: never', nonNegativeInteger, 30_000)
+    .option('--sweep-stale-after <ms>', 'the sweep looks at tasks invoked at least this long ago', nonNegativeInteger, 60_000)
     .action(async (options: LocalCommandOptions) => {
       await runLocal(options, config.couchdbUrl);
     });
@@ -60,6 +65,7 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
     userMemory: flags.userMemory ?? positiveIntegerFromEnv('WHISKFLOW_LOCAL_USER_MEMORY_MB'),
     containerNice: flags.containerNice ?? niceLevelFromEnv('WHISKFLOW_LOCAL_CONTAINER_NICE'),
   };
+  const platformStartedAt = Date.now();
   const platform = await startPlatform({
     port: options.port,
     couchPort: options.couchPort,
@@ -90,6 +96,11 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
   const changes = new ChangesProvider({ store, apihost: platform.apihost, log: (message) => console.error(`whiskflow local: changes feed: ${message}`) });
   changes.start();
   const streaming = options.stream ? await startLocalEngines(options.stream, platform, store) : undefined;
+  // Runs interrupted by a restart, or stalled by a lost event, go on by themselves (upkeep.ts).
+  const upkeep = options.sweepInterval > 0 ? startUpkeep({
+    store, client: openwhisk({ apihost: platform.apihost, api_key: platform.auth }) as unknown as Parameters<typeof startUpkeep>[0]['client'],
+    intervalMs: options.sweepInterval, staleAfterMs: options.sweepStaleAfter, platformStartedAt, log: (message) => console.error(`whiskflow local: ${message}`),
+  }) : undefined;
   console.log('ready (Ctrl-C to stop)');
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
@@ -97,7 +108,7 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
       process.off('SIGTERM', onTerm);
       console.error(`whiskflow local: ${signal}, stopping`);
       // The engines first: their last batches still invoke and read activations on the platform.
-      (streaming?.stop() ?? Promise.resolve()).then(() => changes.stop()).then(() => platform.stop()).then(resolve, (error: unknown) => {
+      (upkeep?.stop() ?? Promise.resolve()).then(() => streaming?.stop()).then(() => changes.stop()).then(() => platform.stop()).then(resolve, (error: unknown) => {
         console.error(`whiskflow local: stop failed: ${String(error)}`);
         resolve();
       });

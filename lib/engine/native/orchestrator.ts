@@ -428,8 +428,6 @@ async function finishRun(ctx: Handling, run: RunHead, end: NonNullable<StageDoc[
 async function startNextInWindow(ctx: Handling, run: RunHead, stage: StageDoc, index: number): Promise<void> {
   const following = index + stage.window;
   if (stage.window === 0 || following >= stage.taskCount) return;
-  // Once the stage was left (a task failed into a catch stage), its remaining elements are not started.
-  if (await readStage(ctx, run.runId, stage.seq + 1)) return;
   await startTasks(ctx, run, stage, [following], 1, 0);
 }
 
@@ -622,6 +620,8 @@ async function claimTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, index
     else toClaim.push({ id: docIds.invoke(run.runId, stageDoc.seq, index, attempt), index, body: invokeClaim(ctx, run, stageDoc.seq, index, attempt) });
   }
   const outcomes = await createAll(ctx.store, toClaim);
+  // Claimed, then checked: once the stage was left (a catch route, a cancel: cancel.ts), nothing claimed after that starts.
+  if (toClaim.length > 0 && await readStage(ctx, run.runId, stageDoc.seq + 1)) return mine;
   const won = ownedClaims(toClaim, outcomes);
   mine.push(...won.values());
   const lost = toClaim.filter((claimDoc) => !won.has(claimDoc.index));
