@@ -2,7 +2,7 @@
 import { positiveInteger } from '../options';
 import { Option, type Command } from 'commander';
 import type { JsonObject } from '../../model/json';
-import { deployRuntime, deployStreamingWorkflow, deployWorkflow, scheduleSweeper, type FeedOptions } from '../../triggers/manager';
+import { deployRuntime, deployStreamingWorkflow, deployWorkflow, missingActionsOf, scheduleSweeper, type FeedOptions } from '../../triggers/manager';
 import { parseStreamUrl } from '../../engine/streaming/brokers/stream-url';
 import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { Workflow } from '../../model/workflow';
@@ -28,6 +28,7 @@ interface DeployFlags {
   model: 'native' | 'streaming';
   stream?: string;
   topicPrefix: string;
+  allowMissingActions?: boolean;
 }
 
 export function register(program: Command): void {
@@ -48,6 +49,7 @@ export function register(program: Command): void {
     .addOption(new Option('--model <model>', 'execution model: native (trigger, rule, orchestrator actions) or streaming (`whiskflow engine`)').choices(['native', 'streaming']).default('native'))
     .option('--stream <url>', 'with --model streaming: the engine\'s kafka://… or redis://… URL, where `whiskflow run` starts runs')
     .option('--topic-prefix <prefix>', 'with --model streaming: the engine\'s --topic-prefix', '')
+    .option('--allow-missing-actions', 'deploy even if some of the workflow\'s actions do not exist (their tasks fail with whiskflow.ActionNotFound until they do)')
     .action(async (file: string, flags: DeployFlags) => {
       const connection = connect();
       const workflow = readWorkflow(file);
@@ -71,6 +73,7 @@ export function register(program: Command): void {
         console.log(`ok: whiskflow/sweeper runs on '${flags.sweepCron}' (trigger whiskflow-sweep)`);
       }
       await deployActionsOf(connection, flags);
+      await refuseMissingActions(connection, workflow, flags);
       const deployed = await deployWorkflow(connection.client, connection.store, workflow, feeds);
       console.log(`ok: deployed workflow ${deployed.workflow} (trigger ${deployed.trigger}, rule ${deployed.rule}${deployed.feeds.length ? `, feeds ${deployed.feeds.join(', ')}` : ''})`);
       if (deployed.missingActions.length) {
@@ -89,10 +92,19 @@ async function deployForStreaming(connection: Connection, workflow: Workflow, fl
   const nativeOnly = NATIVE_ONLY_FLAGS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
   if (nativeOnly.length > 0) throw new InvalidInputError(`${nativeOnly.join(', ')} only apply to --model native`, { flags: nativeOnly });
   await deployActionsOf(connection, flags);
+  await refuseMissingActions(connection, workflow, flags);
   const deployed = await deployStreamingWorkflow(connection.client, connection.store, workflow, { url: flags.stream, topicPrefix: flags.topicPrefix });
   console.log(`ok: deployed workflow ${deployed.workflow} for the streaming model (${redactStreamUrl(flags.stream)}${flags.topicPrefix ? `, topic prefix ${flags.topicPrefix}` : ''})`);
   if (deployed.missingActions.length) console.error(`warning: these actions do not exist yet; deploy them before running: ${deployed.missingActions.join(', ')}`);
   console.log(`run it (with \`whiskflow engine --stream ${redactStreamUrl(flags.stream)}\` running): whiskflow run ${deployed.workflow} --input '{...}' --wait`);
+}
+
+/** A workflow naming actions the platform does not know is refused, by name, unless `--allow-missing-actions`. */
+async function refuseMissingActions(connection: Connection, workflow: Workflow, flags: DeployFlags): Promise<void> {
+  if (flags.allowMissingActions) return;
+  const missing = await missingActionsOf(connection.client, workflow);
+  if (missing.length === 0) return;
+  throw new InvalidInputError(`these actions of workflow ${workflow.name} do not exist: ${missing.join(', ')}. Deploy them first (or with --actions), or pass --allow-missing-actions`, { missing });
 }
 
 /** `--actions <file> --package <name>`: the task actions, deployed the same way for either model. */
