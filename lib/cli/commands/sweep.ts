@@ -40,9 +40,9 @@ export function register(program: Command): void {
         const handled = item.handled === 'failed' ? `, re-delivery FAILED in orchestrator activation ${item.handlerActivationId}: ${item.error}` : '';
         console.log(`  run ${item.runId} stage #${item.seq} task ${item.index} attempt ${item.attempt}: ${item.outcome} (activation ${item.activationId})${handled}`);
       }
-      if (report.failedRedeliveries > 0) console.error(`${report.failedRedeliveries} re-delivered completion(s) failed again: their runs still wait (see the errors above)`);
       for (const item of report.childEnds) console.log(`  child run ${item.runId} ${item.status}: its end was reported to run ${item.parentRunId} again`);
       for (const item of report.neverInvoked) console.log(`  run ${item.runId} stage #${item.seq} task ${item.index} attempt ${item.attempt}: claimed but never invoked`);
+      if (report.failedRedeliveries > 0) console.error(`${report.failedRedeliveries} re-delivered completion(s) failed again: their runs still wait (see the errors above)`);
     });
 }
 
