@@ -1,5 +1,5 @@
 /**
- * A sweep whose re-delivery fails again (the orchestrator activation it starts fails: its store
+ * `whiskflow status` of a run whose completion was not recorded says so. A sweep whose re-delivery fails again (the orchestrator activation it starts fails: its store
  * unreachable, say) must not report success: `whiskflow sweep` names the failure and exits non-zero.
  * Here the rule hands the re-delivered event to an action that fails, as an orchestrator that cannot
  * reach its store does. Also: `whiskflow cancel` of a native run through the CLI.
@@ -54,6 +54,10 @@ stages:
       expect(failed).toContain('re-delivery FAILED');
       expect(process.exitCode).toBe(1);
       expect(await store.get(docIds.run(runId))).toMatchObject({ status: 'running' });
+      // `status` says what the run waits on, and since when.
+      const status = await session.cli('status', runId);
+      expect(status).toContain(`waiting on stage slow task 0 attempt 1: activation ${claim} ended, its completion not recorded by the orchestrator yet`);
+      expect(status).toMatch(/since \d{4}-\d\d-\d\dT/);
 
       process.exitCode = undefined;
       await client.rules.update({ name: rule, trigger: workflowTrigger('fragile'), action: ORCHESTRATOR_ACTION });
