@@ -63,6 +63,9 @@ export function register(program: Command): void {
         const url = flags.changesUrl ?? ('url' in connection.storeConfig ? connection.storeConfig.url : undefined);
         feeds.changes = { dbname: flags.changesDb, ...(url ? { url } : {}), ...(flags.changesFilter ? { filter: flags.changesFilter } : {}), ...(flags.changesFeed ? { feed: flags.changesFeed } : {}) };
       }
+      // The user's actions first: a workflow naming actions that still do not exist changes nothing.
+      await deployActionsOf(connection, flags);
+      await refuseMissingActions(connection, workflow, flags);
       await connection.store.ensureReady();
       await deployRuntime(connection.client, connection.storeConfig, connection.bundlesDir, {
         ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
@@ -72,8 +75,6 @@ export function register(program: Command): void {
         await scheduleSweeper(connection.client, flags.sweepCron);
         console.log(`ok: whiskflow/sweeper runs on '${flags.sweepCron}' (trigger whiskflow-sweep)`);
       }
-      await deployActionsOf(connection, flags);
-      await refuseMissingActions(connection, workflow, flags);
       const deployed = await deployWorkflow(connection.client, connection.store, workflow, feeds);
       console.log(`ok: deployed workflow ${deployed.workflow} (trigger ${deployed.trigger}, rule ${deployed.rule}${deployed.feeds.length ? `, feeds ${deployed.feeds.join(', ')}` : ''})`);
       if (deployed.missingActions.length) {
