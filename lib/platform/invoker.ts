@@ -15,7 +15,7 @@ import type { Identity } from './persistence/subject-store';
 import { ResolvedAction, Resolver } from './resolver';
 import type { ActionRuntime, RunnableAction, RunStatus } from './runtime/types';
 import { Throttles } from './throttles';
-import { PLATFORM_COUCHDB_ENV } from '../store/config';
+import { PLATFORM_COUCHDB_ENV } from '../store/platform-couch';
 
 /** An action served in-process by the platform (the built-in feed actions). */
 export type BuiltinHandler = (params: Record<string, unknown>, caller: Identity) => Promise<Record<string, unknown>>;

@@ -7,6 +7,7 @@ import { InvalidInputError } from '../errors';
 import { CouchDbRunStore } from './couchdb';
 import { MemoryRunStore } from './memory';
 import type { RunStore } from './run-store';
+import { PLATFORM_COUCHDB_ENV } from './platform-couch';
 
 export const DEFAULT_DBNAME = 'whiskflow';
 export const DEFAULT_COUCHDB_URL = 'http://127.0.0.1:5984';
@@ -52,12 +53,6 @@ export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreC
   }
   return { kind: 'couchdb', url: env.COUCHDB_URL || DEFAULT_COUCHDB_URL, dbname };
 }
-
-/**
- * Where the whiskflow local platform tells the actions it annotates `provide-platform-couchdb` the
- * URL of its CouchDB (set at every container start, never taken from parameters).
- */
-export const PLATFORM_COUCHDB_ENV = '__OW_LOCAL_COUCHDB_URL';
 
 /**
  * The store an action uses: the deployed settings, except that on the whiskflow local platform a
