@@ -64,14 +64,15 @@ export interface SweepOptions {
    * `whiskflow.ActivationLost`, so retry/catch apply. Also after `lostAfterMs` without a record.
    */
   lostBefore?: number;
-  /** @default 630000 (longer than the conductor's 300 s limit twice over) */
+  /**
+   * Unset by default: on a real OpenWhisk an activation may run as long as its action's limit
+   * allows, and every activation that ends gets a record.
+   */
   lostAfterMs?: number;
   /** How long to wait for the orchestrator activations re-deliveries start; 0: don't check. @default 20000 */
   confirmWithinMs?: number;
 }
 
-/** How long an invoked attempt may go without any activation record before it counts as lost. */
-export const DEFAULT_LOST_AFTER_MS = 630_000;
 export const ACTIVATION_LOST = 'whiskflow.ActivationLost';
 
 export interface ResumeOptions {
@@ -186,7 +187,7 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
       continue;
     }
     const invokedAt = claim.invokedAt ?? claim.claimedAt;
-    const lost = invokedAt < (options.lostBefore ?? -Infinity) || invokedAt <= (options.now ?? Date.now)() - (options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS);
+    const lost = invokedAt < (options.lostBefore ?? -Infinity) || (options.lostAfterMs !== undefined && invokedAt <= (options.now ?? Date.now)() - options.lostAfterMs);
     const outcome = await outcomeOf(options.client, claim.activationId) ?? (lost ? lostOutcome(claim.activationId) : undefined);
     if (!outcome) {
       report.stillRunning += 1;

@@ -84,8 +84,7 @@ describe('sweepRuns', () => {
       { index: 4 },
     ]);
     const { client, fired } = fakeClient({ c0: conductor(['x', 'y', 'z'], {}), c1: conductor(['x', 'y', 'z'], {}), 'old-attempt': conductor(['x', 'y', 'z'], {}) });
-    // Activations without a record count as running until lostAfterMs (see the test of lost activations).
-    const report = await sweepRuns({ store, client, staleAfterMs: 1_000, lostAfterMs: 2 * NOW, now: () => NOW });
+    const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
     expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', seq: 0, index: 4, attempt: 1 }], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0 });
     expect(fired).toEqual([]);
 
