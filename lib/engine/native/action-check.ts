@@ -9,6 +9,7 @@
  * Cost: one `GET` of the action without its code per action and container every CACHE_MS; a
  * component deleted within that window is still found by the sweep (the composition's own error).
  */
+import { WhiskflowError } from '../../errors';
 import type { JsonObject } from '../../model/json';
 
 /** What the conductor needs of the `openwhisk` client. */
@@ -39,18 +40,32 @@ export async function checkInvocable(client: ActionLookupClient, action: string,
     found.set(action, now());
     return { ok: true };
   } catch (thrown) {
-    const status = (thrown as { statusCode?: unknown }).statusCode;
-    if (status !== 404 && status !== 403 && status !== 401) return { ok: true };
+    const error = refusalOf(thrown, action);
+    if (!error) return { ok: true };
     found.delete(action);
-    const platformError = platformMessage(thrown);
-    return {
-      ok: false,
-      error: {
-        error: status === 404 ? ACTION_NOT_FOUND : ACTION_NOT_PERMITTED,
-        cause: `action ${action} cannot be invoked: ${platformError} (HTTP ${String(status)})`,
-        action,
-      },
-    };
+    return { ok: false, error };
+  }
+}
+
+/** The task error of a definite refusal of `action` by the platform (404, 401/403); undefined for anything else. */
+export function refusalOf(thrown: unknown, action: string): JsonObject | undefined {
+  const status = (thrown as { statusCode?: unknown } | null)?.statusCode;
+  if (status !== 404 && status !== 403 && status !== 401) return undefined;
+  return {
+    error: status === 404 ? ACTION_NOT_FOUND : ACTION_NOT_PERMITTED,
+    cause: `action ${action} cannot be invoked: ${platformMessage(thrown)} (HTTP ${String(status)})`,
+    action,
+  };
+}
+
+/**
+ * A self-reporting action (invoked by the orchestrator itself, no conductor) that the platform
+ * refuses: the orchestrator fails the attempt with `taskError` at once (its invoke got the answer).
+ */
+export class ActionUnavailableError extends WhiskflowError {
+  constructor(readonly taskError: JsonObject) {
+    super(taskError.error === ACTION_NOT_FOUND ? 'ENTITY_NOT_FOUND' : 'FORBIDDEN', String(taskError.cause), { action: taskError.action });
+    this.name = 'ActionUnavailableError';
   }
 }
 
