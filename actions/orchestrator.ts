@@ -13,7 +13,7 @@ import { platformClient } from '../lib/engine/native/platform-client';
 import { tracedInvoker, tracedStore, withTrace } from '../lib/engine/native/activation-trace';
 import type { JsonObject } from '../lib/model/json';
 import type { OrchestratorEvent } from '../lib/engine/native/events';
-import { createRunStore, parseStoreConfig } from '../lib/store/config';
+import { createRunStore, storeConfigOfAction } from '../lib/store/config';
 import type { RunStore } from '../lib/store/run-store';
 import { GroupCommitStore } from '../lib/store/group-commit';
 import { toActionError } from '../lib/engine/native/action-error';
@@ -60,7 +60,7 @@ export async function main(params: JsonObject): Promise<JsonObject> {
  */
 const stores = new Map<string, RunStore>();
 function storeFor(settings: unknown): RunStore {
-  const config = parseStoreConfig(settings);
+  const config = storeConfigOfAction(settings);
   const key = JSON.stringify(config);
   return stores.get(key) ?? stores.set(key, new GroupCommitStore(createRunStore(config))).get(key)!;
 }

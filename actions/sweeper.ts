@@ -14,11 +14,11 @@ import { OpenWhiskTaskInvoker, type ActionsClient } from '../lib/engine/native/i
 import type { LostStartClient, StartWindow } from '../lib/engine/native/lost-starts';
 import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../lib/engine/native/sweep';
 import type { JsonObject } from '../lib/model/json';
-import { createRunStore, parseStoreConfig } from '../lib/store/config';
+import { createRunStore, storeConfigOfAction } from '../lib/store/config';
 
 export async function main(params: JsonObject): Promise<JsonObject> {
   try {
-    const store = createRunStore(parseStoreConfig(params.whiskflowStore));
+    const store = createRunStore(storeConfigOfAction(params.whiskflowStore));
     const staleAfterMs = typeof params.staleAfterMs === 'number' ? params.staleAfterMs : DEFAULT_STALE_AFTER_MS;
     const runIds = Array.isArray(params.runIds) ? params.runIds.filter((id): id is string => typeof id === 'string') : undefined;
     const client = platformClient<LostStartClient & ActionsClient>();

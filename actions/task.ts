@@ -15,6 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isJsonObject, type Json, type JsonObject } from '../lib/model/json';
 import { fireTaskOutcome } from '../lib/report';
 import { toActionError } from '../lib/engine/native/action-error';
+import { checkInvocable, type ActionLookupClient } from '../lib/engine/native/action-check';
+import { platformClient } from '../lib/engine/native/platform-client';
 
 /** Key of the conductor state; chosen so it cannot collide with a user action's output fields. */
 const STATE_PARAM = '__whiskflow_state';
@@ -28,7 +30,15 @@ export async function main(params: JsonObject): Promise<JsonObject> {
       // Retry backoff: waiting here keeps the orchestrator free; bounded by this activation's deadline.
       const deadline = Number(process.env.__OW_DEADLINE) || Date.now() + 60_000;
       if (delayMs > 0) await sleep(Math.min(delayMs, Math.max(0, deadline - Date.now() - 1_000)));
-      return { action: String(start.action), params: isJsonObject(start.params) ? start.params : {}, state: { [STATE_PARAM]: context as unknown as JsonObject } };
+      const action = String(start.action);
+      // A component the platform cannot resolve ends the composition without a second conductor
+      // run: report the failed attempt now (lib/engine/native/action-check.ts).
+      const invocable = await checkInvocable(platformClient<ActionLookupClient>(), action);
+      if (!invocable.ok) {
+        const triggerActivation = await fireTaskOutcome(context, { error: invocable.error });
+        return { params: { reported: 'task.failed', runId: context.runId, seq: context.seq, index: context.index, attempt: context.attempt, error: invocable.error, triggerActivation: triggerActivation ?? null } };
+      }
+      return { action, params: isJsonObject(start.params) ? start.params : {}, state: { [STATE_PARAM]: context as unknown as JsonObject } };
     }
     const { [STATE_PARAM]: state, ...output } = params;
     const context = parseTaskContext(state);

@@ -6,7 +6,7 @@
  * `whiskflow local`). On a real OpenWhisk, deploy with `--changes-feed /whisk.system/cloudant/changes`
  * and the platform's own provider does it.
  */
-import { createRunStore, parseStoreConfig } from '../../lib/store/config';
+import { createRunStore, storeConfigOfAction } from '../../lib/store/config';
 import { toActionError } from '../../lib/engine/native/action-error';
 import type { JsonObject } from '../../lib/model/json';
 import { describeRegistration, registrationId, toRegistration, type ChangesRegistration } from '../../lib/triggers/changes-registration';
@@ -16,7 +16,7 @@ import { InvalidInputError } from '../../lib/errors';
 export async function main(params: JsonObject): Promise<JsonObject> {
   try {
     const { whiskflowStore, lifecycleEvent, ...feedParams } = params;
-    const store = createRunStore(parseStoreConfig(whiskflowStore));
+    const store = createRunStore(storeConfigOfAction(whiskflowStore));
     await store.ensureReady();
     const triggerName = String(feedParams.triggerName ?? '');
     const id = registrationId(triggerName);

@@ -58,7 +58,7 @@ export const summaryOf = (run: RunDoc): RunSummary => ({
 export async function runsPage(store: RunStore, query: RunsQuery): Promise<RunsPage> {
   const rows = await store.listByPrefix<RunDoc>(docIds.runsPrefix(), { includeDocs: true, descending: true });
   const runs = rows.flatMap((row) => (row.doc && !row.doc.parent ? [row.doc] : []));
-  const counts: Record<RunStatus, number> = { running: 0, succeeded: 0, failed: 0 };
+  const counts: Record<RunStatus, number> = { running: 0, succeeded: 0, failed: 0, cancelled: 0 };
   const workflows = new Set<string>();
   const search = query.search?.trim().toLowerCase();
   const matching = runs.filter((run) => {

@@ -98,7 +98,7 @@ async function api(options: DashboardOptions, finished: LruMap<string>, segments
       return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
     };
     const status = query.get('status') || undefined;
-    if (status && !['running', 'succeeded', 'failed'].includes(status)) return json(400, { error: `status '${status}' is not one of running, succeeded, failed` });
+    if (status && !['running', 'succeeded', 'failed', 'cancelled'].includes(status)) return json(400, { error: `status '${status}' is not one of running, succeeded, failed, cancelled` });
     const [offset, limit] = [number('offset'), number('limit')];
     return json(200, await runsPage(store, {
       ...(query.get('workflow') ? { workflow: query.get('workflow')! } : {}), ...(status ? { status } : {}),

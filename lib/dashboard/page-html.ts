@@ -24,7 +24,7 @@ input, select, button { font: inherit; padding: .25rem .45rem; border: 1px solid
 button { cursor: pointer; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 10px; font-size: .85rem; font-weight: 600; border: 1px solid currentColor; }
 .s-succeeded { color: var(--ok); background: var(--ok-bg); } .s-failed { color: var(--fail); background: var(--fail-bg); }
-.s-running { color: var(--run); background: var(--run-bg); } .s-pending { color: var(--pend); background: var(--pend-bg); }
+.s-running { color: var(--run); background: var(--run-bg); } .s-pending { color: var(--pend); background: var(--pend-bg); } .s-cancelled { color: var(--pend); background: var(--pend-bg); }
 .meta { display: flex; gap: 1.4rem; flex-wrap: wrap; color: var(--muted); margin-bottom: .6rem; }
 .panels { display: grid; grid-template-columns: minmax(0, 1fr) minmax(300px, 34%); gap: 1rem; }
 @media (max-width: 900px) { .panels { grid-template-columns: 1fr; } }

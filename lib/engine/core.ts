@@ -7,7 +7,7 @@ export { parseWorkflow, toWorkflow } from '../model/parse';
 export { compileWorkflow, stepOf, type CompiledWorkflow, type Step } from '../model/compile';
 export type { Workflow, Stage } from '../model/workflow';
 export type { Json, JsonObject } from '../model/json';
-export { startRun, transition, MAX_SEEN_EVENT_IDS, type TransitionResult } from './transition';
+export { startRun, transition, CANCELLED_ERROR, MAX_SEEN_EVENT_IDS, type TransitionResult } from './transition';
 export { advance, type StageOutcome } from './advance';
 export {
   attemptClaimId,

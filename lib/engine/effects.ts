@@ -42,7 +42,7 @@ export interface EmitEffect {
 /** The run is over; record it and notify whoever waits for the run. */
 export type FinishEffect =
   | { kind: 'finish'; runId: string; status: 'succeeded'; result: Json }
-  | { kind: 'finish'; runId: string; status: 'failed'; error: RunError };
+  | { kind: 'finish'; runId: string; status: 'failed' | 'cancelled'; error: RunError };
 
 export type Effect = InvokeEffect | ScheduleTimeoutEffect | RetryAfterEffect | EmitEffect | FinishEffect;
 export type EffectKind = Effect['kind'];

@@ -9,7 +9,7 @@ import type { JoinContext } from '../conditions/join';
 import type { RunError } from '../events/types';
 import type { Json, JsonObject } from '../model/json';
 
-export type RunStatus = 'running' | 'succeeded' | 'failed';
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface RunState {
   runId: string;

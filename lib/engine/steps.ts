@@ -228,7 +228,7 @@ function parkedFork(draft: Draft, parent: NonNullable<Thread['parent']>): Thread
   return fork && fork.stageId === parent.stageId && fork.seq === parent.seq ? fork : undefined;
 }
 
-function finishRun(draft: Draft, outcome: { status: 'succeeded'; result: Json } | { status: 'failed'; error: RunError }): void {
+export function finishRun(draft: Draft, outcome: { status: 'succeeded'; result: Json } | { status: 'failed' | 'cancelled'; error: RunError }): void {
   const state = draft.state;
   state.status = outcome.status;
   state.finishedAt = draft.time;

@@ -12,10 +12,13 @@ import { EVENT_TYPES, type RunStartedEvent, type WhiskflowEvent } from '../event
 import type { CompiledWorkflow } from '../model/compile';
 import { Draft, type TransitionResult } from './draft';
 import { createRunState } from './run-state';
-import { enterStep, rootIdentity } from './steps';
+import { enterStep, finishRun, rootIdentity } from './steps';
 import { applyTaskEvent } from './tasks';
 
 export { MAX_SEEN_EVENT_IDS, type TransitionResult } from './draft';
+
+/** The error a cancelled run ends with (native and streaming alike). */
+export const CANCELLED_ERROR = 'whiskflow.Cancelled';
 
 /** Create the state of a new run from its `run.started` event and start its first stage. */
 export function startRun(workflow: CompiledWorkflow, event: RunStartedEvent): TransitionResult {
@@ -64,6 +67,14 @@ function apply(workflow: CompiledWorkflow, state: TransitionResult['state'], eve
     case EVENT_TYPES.runFinished:
       // Emitted by the engine itself for observers; they change nothing.
       return { state, effects: [] };
+    case EVENT_TYPES.runCancelled: {
+      // Every thread ends here: no task starts after this, pending retries and timers are dropped
+      // with the run (the `finish` effect), and later completions find the run over.
+      const draft = new Draft(workflow, state, event.time, inPlace);
+      draft.rememberEvent(event.id);
+      finishRun(draft, { status: 'cancelled', error: { error: CANCELLED_ERROR, cause: event.data.reason } });
+      return draft.result();
+    }
     case EVENT_TYPES.taskCompleted:
     case EVENT_TYPES.taskFailed:
     case EVENT_TYPES.taskTimedOut: {

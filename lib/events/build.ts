@@ -7,6 +7,7 @@ import { parseTaskKey } from './task-key';
 import {
   EVENT_TYPES,
   type RunError,
+  type RunCancelledEvent,
   type RunFinishedEvent,
   type RunStartedEvent,
   type StageCompletedEvent,
@@ -61,10 +62,15 @@ export function stageCompleted(
 }
 
 export function runFinished(
-  args: { runId: string } & ({ status: 'succeeded'; result: Json } | { status: 'failed'; error: RunError }) & Timing,
+  args: { runId: string } & ({ status: 'succeeded'; result: Json } | { status: 'failed' | 'cancelled'; error: RunError }) & Timing,
 ): RunFinishedEvent {
   const data: RunFinishedEvent['data'] = { runId: args.runId, status: args.status };
   if (args.status === 'succeeded') data.result = args.result;
   else data.error = args.error;
   return { type: EVENT_TYPES.runFinished, id: args.id ?? `${args.runId}/run.finished`, time: args.time, data };
+}
+
+/** `whiskflow cancel`: one id per run, so that cancelling twice is a duplicate. */
+export function runCancelled(args: { runId: string; reason: string } & Timing): RunCancelledEvent {
+  return { type: EVENT_TYPES.runCancelled, id: args.id ?? `${args.runId}/run.cancelled`, time: args.time, data: { runId: args.runId, reason: args.reason } };
 }

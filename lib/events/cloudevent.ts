@@ -61,7 +61,9 @@ export function fromCloudEvent(input: CloudEvent<unknown> | Record<string, unkno
       return { id, time, type, data: { runId, stageId: fields.string('stageId'), seq: fields.number('seq'), status, ...fields.outcome('output') } };
     }
     case EVENT_TYPES.runFinished:
-      return { id, time, type, data: { runId, status: fields.status(), ...fields.outcome('result') } };
+      return { id, time, type, data: { runId, status: fields.runStatus(), ...fields.outcome('result') } };
+    case EVENT_TYPES.runCancelled:
+      return { id, time, type, data: { runId, reason: fields.optionalString('reason') ?? 'cancelled' } };
     default:
       return unknownType(type);
   }
@@ -145,6 +147,15 @@ class DataReader {
     const value = this.data.status;
     if (value !== 'succeeded' && value !== 'failed') throw invalid('data.status', value, '`succeeded` or `failed`');
     return value;
+  }
+
+  optionalString(field: string): string | undefined {
+    const value = this.data[field];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  runStatus(): 'succeeded' | 'failed' | 'cancelled' {
+    return this.data.status === 'cancelled' ? 'cancelled' : this.status();
   }
 
   optionalActivationId(): string | undefined {

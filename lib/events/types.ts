@@ -15,6 +15,7 @@ export const EVENT_TYPES = {
   taskTimedOut: 'dev.whiskflow.task.timed-out',
   stageCompleted: 'dev.whiskflow.stage.completed',
   runFinished: 'dev.whiskflow.run.finished',
+  runCancelled: 'dev.whiskflow.run.cancelled',
 } as const;
 
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
@@ -68,7 +69,17 @@ export interface StageCompletedEvent extends EventCommon {
 
 export interface RunFinishedEvent extends EventCommon {
   type: typeof EVENT_TYPES.runFinished;
-  data: { runId: string; status: 'succeeded' | 'failed'; result?: Json; error?: RunError };
+  data: { runId: string; status: 'succeeded' | 'failed' | 'cancelled'; result?: Json; error?: RunError };
+}
+
+/**
+ * A request to end a run now (`whiskflow cancel`): no task starts after it is applied, the run ends
+ * `cancelled`, and completions that arrive later are recorded as ignored. Its id is derived from the
+ * run, so a repeated cancel is a duplicate.
+ */
+export interface RunCancelledEvent extends EventCommon {
+  type: typeof EVENT_TYPES.runCancelled;
+  data: { runId: string; reason: string };
 }
 
 export type WhiskflowEvent =
@@ -77,7 +88,8 @@ export type WhiskflowEvent =
   | TaskFailedEvent
   | TaskTimedOutEvent
   | StageCompletedEvent
-  | RunFinishedEvent;
+  | RunFinishedEvent
+  | RunCancelledEvent;
 
 /** Events that report on a task (what an action's completion turns into). */
 export type TaskEvent = TaskCompletedEvent | TaskFailedEvent | TaskTimedOutEvent;

@@ -102,6 +102,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     couch = await startEmbeddedCouch({
       dataDir: path.resolve(options.dataDir ?? '.whiskflow'),
       port: options.couchPort ?? 0,
+      log,
       ...(options.couchUrl ? { externalUrl: options.couchUrl } : {}),
     });
   } catch (error) {
@@ -141,6 +142,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       apiHost: () => apiHost,
       requireApiKeyAnnotation: options.requireApiKeyAnnotation === true,
       kinds: host.catalog,
+      platformCouchUrl: couch.url,
     });
     const fire: TriggerFireDeps = { entities, resolver, invoker, activations, throttles };
     const alarms: AlarmsPackage = await installAlarmsPackage({ entities, subjects, subjectsDb: databases.subjects, fire, builtins, log });

@@ -16,6 +16,7 @@ import { ResolvedAction, Resolver } from './resolver';
 import type { KindCatalog } from './runtime/kinds';
 import type { ActionRuntime, RunnableAction, RunStatus } from './runtime/types';
 import { Throttles } from './throttles';
+import { PLATFORM_COUCHDB_ENV } from '../store/platform-couch';
 
 /** An action served in-process by the platform (the built-in feed actions). */
 export type BuiltinHandler = (params: Record<string, unknown>, caller: Identity) => Promise<Record<string, unknown>>;
@@ -33,7 +34,16 @@ export interface InvokerDeps {
   requireApiKeyAnnotation: boolean;
   /** Resolves kinds stored before they were made concrete (`nodejs:default`). */
   kinds?: KindCatalog;
+  /**
+   * The platform's own CouchDB, for actions annotated `provide-platform-couchdb: true` (a local
+   * extension, like `provide-api-key`): they read it from `__OW_LOCAL_COUCHDB_URL` at every
+   * container start, so a store that moved (a restart on another port) is found without a redeploy.
+   */
+  platformCouchUrl?: string;
 }
+
+/** Annotation of actions that get the platform's CouchDB URL (see InvokerDeps.platformCouchUrl). */
+export const PLATFORM_COUCHDB_ANNOTATION = 'provide-platform-couchdb';
 
 export interface InvocationRequest {
   caller: Identity;
@@ -146,6 +156,8 @@ export class Invoker {
       binary: exec.binary,
       main: exec.main ?? 'main',
       limits: action.limits,
+      ...(this.deps.platformCouchUrl && isTruthy(annotationValue(action.annotations, PLATFORM_COUCHDB_ANNOTATION))
+        ? { env: { [PLATFORM_COUCHDB_ENV]: this.deps.platformCouchUrl } } : {}),
     };
     const provideKey = this.deps.requireApiKeyAnnotation
       ? isTruthy(annotationValue(action.annotations, 'provide-api-key'))

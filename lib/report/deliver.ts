@@ -31,6 +31,8 @@ export interface Delivery {
   triggerActivationId?: string;
   /** Actions invoked directly because their rule's invocation failed. */
   redelivered: string[];
+  /** The activations the event started (rules that invoked their action, and direct invokes), when known. */
+  activationIds?: string[];
 }
 
 /**
@@ -61,12 +63,14 @@ export async function deliverEvent(client: DeliveryClient, trigger: string, work
   const record = await readTriggerActivation(client, triggerActivationId, Math.min(deadline, Date.now() + 10_000));
   const failed = record ? ruleOutcomes(record.logs).filter((outcome) => !outcome.success && outcome.action && outcome.statusCode !== INACTIVE_RULE_STATUS) : [];
   const redelivered: string[] = [];
+  const activationIds = record ? ruleOutcomes(record.logs).flatMap((outcome) => (outcome.success && outcome.activationId ? [outcome.activationId] : [])) : [];
   for (const outcome of failed) {
     const action = `/${String(outcome.action).replace(/^\//, '')}`;
-    await withThrottleRetry(`invoke ${action}`, () => client.actions.invoke({ name: action, blocking: false, params: { [WORKFLOW_PARAM]: workflow, ...payload } }), { deadline });
+    const invoked = await withThrottleRetry(`invoke ${action}`, () => client.actions.invoke({ name: action, blocking: false, params: { [WORKFLOW_PARAM]: workflow, ...payload } }), { deadline });
     redelivered.push(action);
+    if (invoked?.activationId) activationIds.push(invoked.activationId);
   }
-  return { triggerActivationId, redelivered };
+  return { triggerActivationId, redelivered, activationIds };
 }
 
 /** The trigger activation record; a real OpenWhisk may store it a moment after the fire returns. */

@@ -7,6 +7,7 @@ import { InvalidInputError } from '../errors';
 import { CouchDbRunStore } from './couchdb';
 import { MemoryRunStore } from './memory';
 import type { RunStore } from './run-store';
+import { PLATFORM_COUCHDB_ENV } from './platform-couch';
 
 export const DEFAULT_DBNAME = 'whiskflow';
 export const DEFAULT_COUCHDB_URL = 'http://127.0.0.1:5984';
@@ -51,6 +52,19 @@ export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreC
     };
   }
   return { kind: 'couchdb', url: env.COUCHDB_URL || DEFAULT_COUCHDB_URL, dbname };
+}
+
+/**
+ * The store an action uses: the deployed settings, except that on the whiskflow local platform a
+ * CouchDB store is the platform's own CouchDB, whose URL the platform provides at activation time
+ * (`PLATFORM_COUCHDB_ENV`). So a platform restarted on another CouchDB port needs no redeploy, and
+ * the URL comes from the platform, never from an event. On a real OpenWhisk the variable does not
+ * exist and the bound URL (CouchDB or Cloudant) is used as deployed.
+ */
+export function storeConfigOfAction(value: unknown, env: NodeJS.ProcessEnv = process.env): StoreConfig {
+  const config = parseStoreConfig(value);
+  const platformUrl = env[PLATFORM_COUCHDB_ENV];
+  return config.kind === 'couchdb' && platformUrl ? { ...config, url: platformUrl } : config;
 }
 
 /** Validates a store config that arrived as an action parameter (untrusted JSON). */

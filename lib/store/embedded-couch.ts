@@ -5,7 +5,7 @@
  * over the same HTTP protocol as to a real CouchDB.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { ServiceMissingError } from '../errors';
@@ -13,8 +13,13 @@ import { ServiceMissingError } from '../errors';
 export interface EmbeddedCouchOptions {
   /** Directory under which `couch/` holds the database files. */
   dataDir: string;
-  /** Port to listen on; 0 (the default) picks a free one. */
+  /**
+   * Port to listen on. 0 (the default): the port kept in `couch/port` from an earlier start when it
+   * is free, else a free one (then kept there): clients and deployed actions keep finding the store.
+   */
   port?: number;
+  /** Operational messages (a kept port that is taken). */
+  log?: (message: string) => void;
   /** Use an already running CouchDB instead (e.g. `COUCHDB_URL`); nothing is started then. */
   externalUrl?: string;
   /** How long to wait for the server to answer `GET /`. */
@@ -79,7 +84,11 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
   }
   const couchDir = path.resolve(options.dataDir, 'couch');
   mkdirSync(couchDir, { recursive: true });
-  const port = options.port && options.port > 0 ? options.port : await findFreePort();
+  if (options.port && options.port > 0 && !await isFree(options.port)) {
+    throw new ServiceMissingError('embedded CouchDB', `port ${options.port} is taken by another process: stop that process, or choose another port (0: the port kept in ${path.join(couchDir, PORT_FILE)}, else any free one)`);
+  }
+  const port = options.port && options.port > 0 ? options.port : await keptOrFreePort(couchDir, options.log ?? (() => undefined));
+  writeFileSync(path.join(couchDir, PORT_FILE), `${port}\n`);
   const logFile = openSync(path.join(couchDir, 'pouchdb-server.out'), 'a');
   const settings = { packageJson: POUCHDB_SERVER_PACKAGE, dir: couchDir + path.sep, port, host: '127.0.0.1', mode: EXPRESS_POUCHDB_MODE };
   // For benchmarks: a V8 CPU profile of the server, written when it stops.
@@ -101,6 +110,37 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
     throw error;
   }
   return { url, embedded: true, stop: () => stopChild(child) };
+}
+
+/** Where the embedded CouchDB's port is kept between starts (under `<data-dir>/couch/`). */
+const PORT_FILE = 'port';
+
+/** The port of the last start if it is free now, else a free one (and why, when that is news). */
+async function keptOrFreePort(couchDir: string, log: (message: string) => void): Promise<number> {
+  const file = path.join(couchDir, PORT_FILE);
+  let kept: number | undefined;
+  try {
+    const value = Number(readFileSync(file, 'utf8').trim());
+    kept = Number.isInteger(value) && value > 0 && value < 65536 ? value : undefined;
+  } catch {
+    kept = undefined;
+  }
+  if (kept !== undefined && await isFree(kept)) return kept;
+  const port = await findFreePort();
+  if (kept !== undefined) {
+    log(`the embedded CouchDB's port ${kept} (kept in ${file}) is taken by another process: CouchDB now listens on port ${port}. `
+      + 'whiskflow\'s actions learn it from the platform; clients given the old URL (COUCHDB_URL) must be given the new one');
+  }
+  return port;
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 /** Asks the OS for a free loopback port. pouchdb-server cannot report the port it picked itself. */

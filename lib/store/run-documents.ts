@@ -21,7 +21,7 @@
 import type { Json } from '../model/json';
 import type { Workflow } from '../model/workflow';
 
-export type RunStatus = 'running' | 'succeeded' | 'failed';
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** What went wrong, in a shape users can act on: which stage, which activation, why. */
 export interface RunFailure {
@@ -109,7 +109,7 @@ export interface StageDoc {
   startedAt: number;
   claimedBy?: string;
   /** Present when this transition ends the run. */
-  end?: { status: 'succeeded' | 'failed'; output?: Json; failure?: RunFailure };
+  end?: { status: 'succeeded' | 'failed' | 'cancelled'; output?: Json; failure?: RunFailure };
 }
 
 export interface InvokeDoc {

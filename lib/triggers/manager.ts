@@ -72,9 +72,8 @@ export interface DeployedWorkflow {
   rule: string;
   feeds: string[];
   /**
-   * Actions the workflow names that do not exist (yet). A conductor cannot start a missing action
-   * and OpenWhisk then ends the composition without re-activating it, so such a task would never
-   * report: deploy these actions before running (or give the stage a `timeout`).
+   * Actions the workflow names that do not exist (yet). A task of a missing action fails its attempt
+   * with `whiskflow.ActionNotFound` (the task conductor looks it up first): deploy them before running.
    */
   missingActions: string[];
 }
@@ -118,6 +117,9 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
       ...Object.entries(action.annotations).map(([key, value]) => ({ key, value })),
       // These actions call back into OpenWhisk (invoke, fire), so they need the API key.
       { key: 'provide-api-key', value: true },
+      // On the whiskflow local platform: the store's URL from the platform at activation time
+      // (lib/store/config.ts storeConfigOfAction); other platforms ignore the annotation.
+      ...(action.usesStore ? [{ key: 'provide-platform-couchdb', value: true }] : []),
     ];
     await retry(`update action ${action.name}`, () => client.actions.update({
       name: action.name,
@@ -284,6 +286,11 @@ async function getIfExists<T>(call: () => Promise<T>): Promise<T | undefined> {
     if (statusOf(error) === 404) return undefined;
     throw error;
   }
+}
+
+/** The actions `workflow` names that the platform does not know (`whiskflow deploy` refuses them unless told otherwise). */
+export async function missingActionsOf(client: ManagementClient, workflow: Workflow): Promise<string[]> {
+  return (await inspectActions(client, actionsOf(workflow))).missing;
 }
 
 /** Which of the workflow's actions report for themselves (annotation `whiskflow-report: self`), and which are missing. */

@@ -2,7 +2,7 @@
 import { positiveInteger } from '../options';
 import { Option, type Command } from 'commander';
 import type { JsonObject } from '../../model/json';
-import { deployRuntime, deployStreamingWorkflow, deployWorkflow, scheduleSweeper, type FeedOptions } from '../../triggers/manager';
+import { deployRuntime, deployStreamingWorkflow, deployWorkflow, missingActionsOf, scheduleSweeper, type FeedOptions } from '../../triggers/manager';
 import { parseStreamUrl } from '../../engine/streaming/brokers/stream-url';
 import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { Workflow } from '../../model/workflow';
@@ -31,6 +31,7 @@ interface DeployFlags extends ConnectionFlags {
   model: 'native' | 'streaming';
   stream?: string;
   topicPrefix: string;
+  allowMissingActions?: boolean;
 }
 
 export function register(program: Command): void {
@@ -53,6 +54,7 @@ export function register(program: Command): void {
     .option('--stream <url>', 'with --model streaming: the engine\'s kafka://… or redis://… URL, where `whiskflow run` starts runs')
     .option('--topic-prefix <prefix>', 'with --model streaming: the engine\'s --topic-prefix', '')
     .option('--json', 'print what was deployed as JSON')
+    .option('--allow-missing-actions', 'deploy even if some of the workflow\'s actions do not exist (their tasks fail with whiskflow.ActionNotFound until they do)')
     .action(async (file: string, flags: DeployFlags) => {
       const workflow = readWorkflow(file);
       await withConnection(flags, (connection) => (flags.model === 'streaming' ? deployForStreaming(connection, workflow, flags) : deployNative(connection, workflow, flags)));
@@ -70,6 +72,9 @@ async function deployNative(connection: Connection, workflow: Workflow, flags: D
     const url = flags.changesUrl ?? ('url' in connection.storeConfig ? connection.storeConfig.url : undefined);
     feeds.changes = { dbname: flags.changesDb, ...(url ? { url } : {}), ...(flags.changesFilter ? { filter: flags.changesFilter } : {}), ...(flags.changesFeed ? { feed: flags.changesFeed } : {}) };
   }
+  // The user's actions first: a workflow naming actions that still do not exist changes nothing.
+  const actions = await deployActionsOf(connection, flags);
+  await refuseMissingActions(connection, workflow, flags);
   await connection.store.ensureReady();
   await deployRuntime(connection.client, connection.storeConfig, connection.bundlesDir, {
     ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
@@ -79,7 +84,6 @@ async function deployNative(connection: Connection, workflow: Workflow, flags: D
     await scheduleSweeper(connection.client, flags.sweepCron);
     say(`ok: whiskflow/sweeper runs on '${flags.sweepCron}' (trigger whiskflow-sweep)`);
   }
-  const actions = await deployActionsOf(connection, flags);
   const deployed = await deployWorkflow(connection.client, connection.store, workflow, feeds);
   if (deployed.missingActions.length) {
     console.error(`warning: these actions do not exist yet; deploy them before running: ${deployed.missingActions.join(', ')}`);
@@ -99,11 +103,20 @@ async function deployForStreaming(connection: Connection, workflow: Workflow, fl
   const nativeOnly = NATIVE_ONLY_FLAGS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
   if (nativeOnly.length > 0) throw new InvalidInputError(`${nativeOnly.join(', ')} only apply to --model native`, { flags: nativeOnly });
   const actions = await deployActionsOf(connection, flags);
+  await refuseMissingActions(connection, workflow, flags);
   const deployed = await deployStreamingWorkflow(connection.client, connection.store, workflow, { url: flags.stream, topicPrefix: flags.topicPrefix });
   if (flags.json) return printJson({ model: 'streaming', ...deployed, actions, stream: redactStreamUrl(flags.stream), topicPrefix: flags.topicPrefix });
   console.log(`ok: deployed workflow ${deployed.workflow} for the streaming model (${redactStreamUrl(flags.stream)}${flags.topicPrefix ? `, topic prefix ${flags.topicPrefix}` : ''})`);
   if (deployed.missingActions.length) console.error(`warning: these actions do not exist yet; deploy them before running: ${deployed.missingActions.join(', ')}`);
   console.log(`run it (with \`whiskflow engine --stream ${redactStreamUrl(flags.stream)}\` running): whiskflow run ${deployed.workflow} --input '{...}' --wait`);
+}
+
+/** A workflow naming actions the platform does not know is refused, by name, unless `--allow-missing-actions`. */
+async function refuseMissingActions(connection: Connection, workflow: Workflow, flags: DeployFlags): Promise<void> {
+  if (flags.allowMissingActions) return;
+  const missing = await missingActionsOf(connection.client, workflow);
+  if (missing.length === 0) return;
+  throw new InvalidInputError(`these actions of workflow ${workflow.name} do not exist: ${missing.join(', ')}. Deploy them first (or with --actions), or pass --allow-missing-actions`, { missing });
 }
 
 /** `--actions <file> --package <name>`: the task actions, deployed the same way for either model. */

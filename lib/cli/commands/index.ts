@@ -3,6 +3,7 @@
  * (`for (const register of WORKFLOW_COMMANDS) register(program)`). `local` is registered separately.
  */
 import type { Command } from 'commander';
+import { register as cancel } from './cancel';
 import { register as deploy } from './deploy';
 import { register as logs } from './logs';
 import { register as manifest } from './manifest';
@@ -12,4 +13,4 @@ import { register as status } from './status';
 import { register as sweep } from './sweep';
 import { register as undeploy } from './undeploy';
 
-export const WORKFLOW_COMMANDS: ((program: Command) => void)[] = [deploy, undeploy, run, status, runs, logs, manifest, sweep];
+export const WORKFLOW_COMMANDS: ((program: Command) => void)[] = [deploy, undeploy, run, status, runs, logs, manifest, sweep, cancel];

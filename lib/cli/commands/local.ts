@@ -22,7 +22,8 @@ import { ChangesProvider } from '../../triggers/changes-provider';
 import { startEnginesOnStream } from '../engines';
 import { removeLocalPlatformFile, writeLocalPlatformFile } from '../local-platform-file';
 import { withWskprops } from '../wskprops';
-import { niceLevel, niceLevelFromEnv, portNumber, positiveInteger, positiveIntegerFromEnv } from '../options';
+import { niceLevel, niceLevelFromEnv, nonNegativeInteger, portNumber, positiveInteger, positiveIntegerFromEnv } from '../options';
+import { startUpkeep } from '../../engine/native/upkeep';
 
 export interface LocalCommandOptions {
   port: number;
@@ -34,6 +35,8 @@ export interface LocalCommandOptions {
   containerNice?: number;
   stream?: string;
   json?: boolean;
+  sweepInterval: number;
+  sweepStaleAfter: number;
 }
 
 export function register(program: Command): void {
@@ -52,6 +55,8 @@ export function register(program: Command): void {
       niceLevel)
     .option('--stream <url>', 'also run the streaming engines (workflows deployed with --model streaming) on this kafka://host:port or redis://[user:password@]host:port')
     .option('--json', 'once ready, print one JSON line (apihost, auth, namespace, couchdb, the files written) instead of the text lines')
+    .option('--sweep-interval <ms>', 'repair runs (the sweep of `whiskflow sweep`) this often; 0: never', nonNegativeInteger, 30_000)
+    .option('--sweep-stale-after <ms>', 'the sweep looks at tasks invoked at least this long ago', nonNegativeInteger, 60_000)
     .action(async (options: LocalCommandOptions) => {
       await runLocal(options, config.couchdbUrl);
     });
@@ -65,6 +70,7 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
     userMemory: flags.userMemory ?? positiveIntegerFromEnv('WHISKFLOW_LOCAL_USER_MEMORY_MB'),
     containerNice: flags.containerNice ?? niceLevelFromEnv('WHISKFLOW_LOCAL_CONTAINER_NICE'),
   };
+  const platformStartedAt = Date.now();
   const platform = await startPlatform({
     port: options.port,
     couchPort: options.couchPort,
@@ -105,6 +111,11 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
   const changes = new ChangesProvider({ store, apihost: platform.apihost, log: (message) => console.error(`whiskflow local: changes feed: ${message}`) });
   changes.start();
   const streaming = options.stream ? await startLocalEngines(options.stream, platform, store) : undefined;
+  // Runs interrupted by a restart, or stalled by a lost event, go on by themselves (upkeep.ts).
+  const upkeep = options.sweepInterval > 0 ? startUpkeep({
+    store, client: openwhisk({ apihost: platform.apihost, api_key: platform.auth }) as unknown as Parameters<typeof startUpkeep>[0]['client'],
+    intervalMs: options.sweepInterval, staleAfterMs: options.sweepStaleAfter, platformStartedAt, log: (message) => console.error(`whiskflow local: ${message}`),
+  }) : undefined;
   if (options.stream) say(`streaming engines on ${redactStreamUrl(options.stream)}`);
   if (options.json) console.log(JSON.stringify({ ready: true, apihost: platform.apihost, auth: platform.auth, namespace: platform.namespace, couchdb, localPlatformFile: recorded, dashboard: dashboard.url, ...(wskprops ? { wskprops } : {}) }));
   else console.log('ready (Ctrl-C to stop)');
@@ -115,7 +126,7 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
       console.error(`whiskflow local: ${signal}, stopping`);
       removeLocalPlatformFile(recorded);
       // The engines first: their last batches still invoke and read activations on the platform.
-      (streaming?.stop() ?? Promise.resolve()).then(() => dashboard.stop()).then(() => changes.stop()).then(() => platform.stop()).then(resolve, (error: unknown) => {
+      (upkeep?.stop() ?? Promise.resolve()).then(() => streaming?.stop()).then(() => dashboard.stop()).then(() => changes.stop()).then(() => platform.stop()).then(resolve, (error: unknown) => {
         console.error(`whiskflow local: stop failed: ${String(error)}`);
         resolve();
       });

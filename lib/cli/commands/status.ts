@@ -6,6 +6,7 @@ import { EXIT } from '../exit-codes';
 import { printJson } from '../output';
 import type { ConnectionFlags } from '../settings';
 import { addConnectionOptions, withConnection } from './connection';
+import { waitsOf } from '../../engine/native/run-waits';
 
 export function register(program: Command): void {
   addConnectionOptions(program
@@ -13,8 +14,15 @@ export function register(program: Command): void {
     .description('show the status of a run (exit code: 0 succeeded or running, 2 failed, 1 not found)')
     .option('--json', 'print the run document as JSON')
     .action(async (runId: string, flags: ConnectionFlags & { json?: boolean }) => {
-      const view = await withConnection(flags, (connection) => describeRun(connection.store, runId, false));
-      if (!view) throw new WhiskflowError('ENTITY_NOT_FOUND', `run ${runId} not found (list runs with \`whiskflow runs\`)`, { runId });
+      const found = await withConnection(flags, async (connection) => {
+        const view = await describeRun(connection.store, runId, false);
+        // What a running native run waits on is read while the connection is open.
+        const waiting = view && view.run.status === 'running' && (view.run as { engine?: string }).engine !== 'stream'
+          ? await waitsOf(connection.store, view.run, connection.client) : undefined;
+        return view ? { view, waiting } : undefined;
+      });
+      if (!found) throw new WhiskflowError('ENTITY_NOT_FOUND', `run ${runId} not found (list runs with \`whiskflow runs\`)`, { runId });
+      const { view, waiting } = found;
       if (view.run.status === 'failed') process.exitCode = EXIT.runFailed;
       if (flags.json) return printJson(view.run);
       const { run } = view;
@@ -22,6 +30,11 @@ export function register(program: Command): void {
       console.log(`started ${new Date(run.startedAt).toISOString()}${run.endedAt ? `, ended ${new Date(run.endedAt).toISOString()} (${run.endedAt - run.startedAt} ms)` : ''}`);
       const current = view.stages.at(-1);
       if (run.status === 'running' && current) console.log(`stage ${current.stageId}: ${current.completed}/${current.taskCount} tasks done`);
+      if (waiting) {
+        const { waits, more } = waiting;
+        for (const wait of waits) console.log(`waiting on ${wait.what}, since ${new Date(wait.since).toISOString()}`);
+        if (more > 0) console.log(`waiting on ${more} more task(s) of this stage`);
+      }
       for (const stage of view.stages) {
         for (const child of stage.children ?? []) console.log(`stage ${stage.stageId}: branch ${child.index} runs as child run ${child.runId}: ${child.status}`);
       }

@@ -28,6 +28,8 @@ export function register(program: Command): void {
         const resume = { invoker: new OpenWhiskTaskInvoker(client, () => Date.now() + 60_000), namespace: '_', activationId: `whiskflow-sweep/${randomUUID()}` };
         return sweepRuns({ store, client, staleAfterMs: flags.staleAfter, resume, startWindow }, runIds.length > 0 ? runIds : undefined);
       });
+      // A re-delivery the orchestrator failed to handle leaves its run waiting: not a success.
+      if (report.failedRedeliveries > 0) process.exitCode = 1;
       if (flags.json) return void console.log(JSON.stringify(report, null, 2));
       console.log(`checked ${report.runsChecked} running run(s): ${report.redelivered.length} completion(s) re-delivered, ${report.stillRunning} overdue task(s) still running, ${report.resumed} never-invoked attempt(s) started`);
       console.log(`checked ${report.startsChecked} run start(s): ${report.restarted.length} start(s) that never began fired again`);
@@ -36,9 +38,13 @@ export function register(program: Command): void {
         console.log(`  ${start} of ${item.workflow}: never began (trigger activation ${item.lostActivationId}), fired again (${item.firedActivationId})`);
       }
       for (const workflow of report.startWindowCut) console.log(`  workflow ${workflow}: more trigger activations than --start-limit in the window; older run starts were not checked`);
-      for (const item of report.redelivered) console.log(`  run ${item.runId} stage #${item.seq} task ${item.index} attempt ${item.attempt}: ${item.outcome} (activation ${item.activationId})`);
+      for (const item of report.redelivered) {
+        const handled = item.handled === 'failed' ? `, re-delivery FAILED in orchestrator activation ${item.handlerActivationId}: ${item.error}` : '';
+        console.log(`  run ${item.runId} stage #${item.seq} task ${item.index} attempt ${item.attempt}: ${item.outcome} (activation ${item.activationId})${handled}`);
+      }
       for (const item of report.childEnds) console.log(`  child run ${item.runId} ${item.status}: its end was reported to run ${item.parentRunId} again`);
       for (const item of report.neverInvoked) console.log(`  run ${item.runId} stage #${item.seq} task ${item.index} attempt ${item.attempt}: claimed but never invoked`);
+      if (report.failedRedeliveries > 0) console.error(`${report.failedRedeliveries} re-delivered completion(s) failed again: their runs still wait (see the errors above)`);
     });
 }
 

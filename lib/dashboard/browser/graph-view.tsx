@@ -9,7 +9,7 @@ import { edgeKey, type RunGraphState } from '../model/node-states';
 import { layoutGraph } from './graph-layout';
 
 const FILL: Record<string, [string, string]> = {
-  succeeded: ['#dafbe1', '#1a7f37'], failed: ['#ffebe9', '#b3261e'], running: ['#fff4d6', '#8a5300'], pending: ['#f2f4f7', '#57606a'],
+  succeeded: ['#dafbe1', '#1a7f37'], failed: ['#ffebe9', '#b3261e'], running: ['#fff4d6', '#8a5300'], pending: ['#f2f4f7', '#57606a'], cancelled: ['#f2f4f7', '#57606a'],
 };
 
 export function GraphView(props: { graph: WorkflowGraph; state?: RunGraphState; onSelect?: (stageId: string) => void }) {

@@ -35,7 +35,7 @@ export function RunsPage() {
         <label>Status
           <select value={status} onChange={(event) => setStatus((event.target as HTMLSelectElement).value)} name="status">
             <option value="">any status</option>
-            {(['running', 'succeeded', 'failed'] as const).map((s) => <option key={s} value={s}>{s}{data ? ` (${count(data.counts[s])})` : ''}</option>)}
+            {(['running', 'succeeded', 'failed', 'cancelled'] as const).map((s) => <option key={s} value={s}>{s}{data ? ` (${count(data.counts[s])})` : ''}</option>)}
           </select>
         </label>
         <label>Run id

@@ -18,7 +18,7 @@ export interface StageFacts {
   tasks: { index: number; attempts: { attempt: number }[]; outcome?: { ok: boolean; error?: string } }[];
 }
 
-export type NodeStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+export type NodeStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface NodeState {
   status: NodeStatus;

@@ -11,6 +11,7 @@
 import type { JsonObject } from '../../model/json';
 import type { TaskContext } from './events';
 import { withThrottleRetry } from './throttle';
+import { ActionUnavailableError, refusalOf } from './action-check';
 
 export const TASK_CONDUCTOR = 'whiskflow/task';
 export const TIMER_ACTION = 'whiskflow/timer';
@@ -48,8 +49,14 @@ export class OpenWhiskTaskInvoker implements TaskInvoker {
     const invocation: { name: string; params: JsonObject } = task.selfReporting
       ? { name: task.action, params: { ...task.params, [SELF_REPORT_PARAM]: task.context as unknown as JsonObject } }
       : { name: TASK_CONDUCTOR, params: { [TASK_PARAM]: { context: task.context, action: task.action, params: task.params, delayMs: task.delayMs } as unknown as JsonObject } };
-    const response = await withThrottleRetry(`invoke ${invocation.name}`, () => this.client.actions.invoke({ ...invocation, blocking: false }), { deadline: this.deadline() });
-    return response.activationId;
+    try {
+      const response = await withThrottleRetry(`invoke ${invocation.name}`, () => this.client.actions.invoke({ ...invocation, blocking: false }), { deadline: this.deadline() });
+      return response.activationId;
+    } catch (error) {
+      // A self-reporting action the platform refuses would never report: its attempt fails now.
+      const refusal = task.selfReporting ? refusalOf(error, task.action) : undefined;
+      throw refusal ? new ActionUnavailableError(refusal) : error;
+    }
   }
 
   async scheduleTimeout(context: TaskContext, timeoutMs: number): Promise<string> {

@@ -37,6 +37,8 @@ import type { OrchestratorEvent, TaskContext } from './events';
 import type { TaskInvoker } from './invoker';
 import { readShared, warmCacheOf } from './warm-cache';
 import { forEachLimited } from '../../limited';
+import { ActivationRecorder } from './activation-recorder';
+import { ActionUnavailableError } from './action-check';
 import { workflowTrigger } from '../../triggers/names';
 
 export interface OrchestratorContext {
@@ -430,8 +432,6 @@ async function finishRun(ctx: Handling, run: RunHead, end: NonNullable<StageDoc[
 async function startNextInWindow(ctx: Handling, run: RunHead, stage: StageDoc, index: number): Promise<void> {
   const following = index + stage.window;
   if (stage.window === 0 || following >= stage.taskCount) return;
-  // Once the stage was left (a task failed into a catch stage), its remaining elements are not started.
-  if (await readStage(ctx, run.runId, stage.seq + 1)) return;
   await startTasks(ctx, run, stage, [following], 1, 0);
 }
 
@@ -624,6 +624,8 @@ async function claimTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, index
     else toClaim.push({ id: docIds.invoke(run.runId, stageDoc.seq, index, attempt), index, body: invokeClaim(ctx, run, stageDoc.seq, index, attempt) });
   }
   const outcomes = await createAll(ctx.store, toClaim);
+  // Claimed, then checked: once the stage was left (a catch route, a cancel: cancel.ts), nothing claimed after that starts.
+  if (toClaim.length > 0 && await readStage(ctx, run.runId, stageDoc.seq + 1)) return mine;
   const won = ownedClaims(toClaim, outcomes);
   mine.push(...won.values());
   const lost = toClaim.filter((claimDoc) => !won.has(claimDoc.index));
@@ -664,7 +666,7 @@ async function takeOverIfAbandoned(ctx: Handling, id: string): Promise<OwnedClai
 async function invokeClaimed(ctx: Handling, run: RunHead, stageDoc: StageDoc, claims: readonly OwnedClaim[], delayMs: number): Promise<void> {
   const stage = stageOf(run.definition, stageDoc.stageId);
   const invoked: StartedAttempt[] = [];
-  const recorder = new ActivationRecorder(ctx);
+  const recorder = new ActivationRecorder(ctx.store);
   try {
     await forEachLimited(claims, INVOKE_PARALLELISM, async (owned) => {
       const started = await startAttempt(ctx, run, stageDoc, stage, owned, delayMs);
@@ -676,43 +678,15 @@ async function invokeClaimed(ctx: Handling, run: RunHead, stageDoc: StageDoc, cl
     await recorder.finish();
   }
   for (const entry of invoked) {
-    if (entry.timeoutMs !== undefined) await ctx.invoker.scheduleTimeout(entry.context, entry.timeoutMs + delayMs);
+    // A refused invoke is the attempt's failure, handled here as its conductor would report it.
+    if (entry.refused) await handleEvent(ctx, { type: 'task.failed', eventId: attemptEventId(entry.context), task: entry.context, error: entry.refused, activationId: ctx.activationId });
+    else if (entry.timeoutMs !== undefined) await ctx.invoker.scheduleTimeout(entry.context, entry.timeoutMs + delayMs);
   }
 }
 
-/** Claims whose activation ids are written together (one `_bulk_docs`) while further invokes go on. */
-const RECORD_BATCH = 50;
+interface StartedAttempt { claim: OwnedClaim; context: TaskContext; timeoutMs?: number; refused?: JsonObject }
 
-/** Writes invoked claims' activation ids in batches, one write at a time, in the background. */
-class ActivationRecorder {
-  private pending: OwnedClaim[] = [];
-  private writes: Promise<void> = Promise.resolve();
-  private failure: { error: unknown } | undefined;
-
-  constructor(private readonly ctx: Handling) {}
-
-  add(claim: OwnedClaim): void {
-    this.pending.push(claim);
-    if (this.pending.length >= RECORD_BATCH) this.flush();
-  }
-
-  /** Writes what is left and waits for every write; throws the first write's failure. */
-  async finish(): Promise<void> {
-    this.flush();
-    await this.writes;
-    if (this.failure) throw this.failure.error;
-  }
-
-  private flush(): void {
-    const batch = this.pending;
-    if (!batch.length) return;
-    this.pending = [];
-    // A failed batch must not keep the later ones from being written.
-    this.writes = this.writes.then(() => recordActivations(this.ctx, batch)).catch((error: unknown) => { this.failure ??= { error }; });
-  }
-}
-
-interface StartedAttempt { claim: OwnedClaim; context: TaskContext; timeoutMs?: number }
+const attemptEventId = (task: TaskContext) => `${task.runId}/${task.seq}/${task.index}/${task.attempt}`;
 
 /** Starts one claimed attempt: invokes its action, or starts its child run (a branch of several stages). */
 async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, stage: Stage, owned: OwnedClaim, delayMs: number): Promise<StartedAttempt> {
@@ -726,7 +700,14 @@ async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, sta
   }
   const { invocation } = runner;
   const params = await taskParamsFor(ctx, run, stageDoc, stage, owned.index);
-  const activationId = await ctx.invoker.start({ context, action: qualify(invocation.action, ctx.namespace), params, delayMs, selfReporting: isSelfReporting(ctx, run, invocation.action) });
+  let activationId: string;
+  try {
+    activationId = await ctx.invoker.start({ context, action: qualify(invocation.action, ctx.namespace), params, delayMs, selfReporting: isSelfReporting(ctx, run, invocation.action) });
+  } catch (error) {
+    // A self-reporting action the platform refuses (action-check.ts): no activation will ever report.
+    if (!(error instanceof ActionUnavailableError)) throw error;
+    return { claim: { ...owned, activationId: ctx.activationId, invokedAt: now(ctx) }, context, refused: error.taskError };
+  }
   return { claim: { ...owned, activationId, invokedAt: now(ctx) }, context, ...(invocation.timeoutMs !== undefined ? { timeoutMs: invocation.timeoutMs } : {}) };
 }
 
@@ -764,22 +745,13 @@ async function startChildRun(ctx: Handling, run: RunHead, stageDoc: StageDoc, st
  * Recursion is bounded by the nesting depth of the definition.
  */
 async function reportToParent(ctx: Handling, parent: TaskContext, end: NonNullable<StageDoc['end']>): Promise<void> {
-  const eventId = `${parent.runId}/${parent.seq}/${parent.index}/${parent.attempt}`;
+  const eventId = attemptEventId(parent);
   if (end.status === 'succeeded') {
     await handleEvent(ctx, { type: 'task.completed', eventId, task: parent, result: end.output ?? null, activationId: ctx.activationId });
     return;
   }
   const failure: RunFailure = end.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown', activationId: ctx.activationId };
   await handleEvent(ctx, { type: 'task.failed', eventId, task: parent, error: failure as unknown as JsonObject, activationId: failure.activationId ?? ctx.activationId });
-}
-
-/** Writes the activation ids onto the claims with the revisions this activation holds: no read first. */
-async function recordActivations(ctx: Handling, claims: readonly OwnedClaim[]): Promise<void> {
-  const outcomes = await replaceAll(ctx.store, claims);
-  const conflicts = claims.filter((_, position) => 'conflict' in (outcomes[position] ?? { conflict: true }));
-  for (const claimed of conflicts) {
-    await updateWithRetry<InvokeDoc>(ctx.store, claimed._id, (current) => (current.activationId ? undefined : { ...current, activationId: claimed.activationId!, invokedAt: claimed.invokedAt! }));
-  }
 }
 
 function isSelfReporting(ctx: Handling, run: RunHead, action: string): boolean {

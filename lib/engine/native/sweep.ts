@@ -42,6 +42,7 @@ import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
 import { TASK_CONDUCTOR, type TaskInvoker } from './invoker';
 import { restartLostStarts, type LostStartClient, type RestartedRun, type StartWindow } from './lost-starts';
 import { resumeClaimedAttempts, type ClaimedAttempt, type RunHead } from './orchestrator';
+import { checkDelivery, DEFAULT_CONFIRM_WITHIN_MS, type DeliveryCheck } from './redelivery-check';
 
 /** How long an invoked attempt may go without a recorded outcome before its activation is looked at. */
 export const DEFAULT_STALE_AFTER_MS = 120_000;
@@ -57,7 +58,22 @@ export interface SweepOptions {
   now?: () => number;
   /** Starts attempts claimed but never invoked; without it they are only reported. */
   resume?: ResumeOptions;
+  /**
+   * An attempt invoked before this time whose activation has no record is taken as lost (the
+   * platform that ran it stopped: `whiskflow local` passes its own start) and fails with
+   * `whiskflow.ActivationLost`, so retry/catch apply. Also after `lostAfterMs` without a record.
+   */
+  lostBefore?: number;
+  /**
+   * Unset by default: on a real OpenWhisk an activation may run as long as its action's limit
+   * allows, and every activation that ends gets a record.
+   */
+  lostAfterMs?: number;
+  /** How long to wait for the orchestrator activations re-deliveries start; 0: don't check. @default 20000 */
+  confirmWithinMs?: number;
 }
+
+export const ACTIVATION_LOST = 'whiskflow.ActivationLost';
 
 export interface ResumeOptions {
   invoker: TaskInvoker;
@@ -78,6 +94,10 @@ export interface Redelivery {
   outcome: 'completed' | 'failed';
   /** The activation the outcome was read from. */
   activationId: string;
+  /** Whether the orchestrator then recorded it: `failed` names the error (the run still waits). */
+  handled?: DeliveryCheck['handled'];
+  error?: string;
+  handlerActivationId?: string;
 }
 
 export interface SweepReport {
@@ -90,13 +110,15 @@ export interface SweepReport {
   /** Of those, how many this sweep started (with `resume`; a claim within its lease is left). */
   resumed: number;
   /** Child runs whose decided end never reached their parent: reported to it again. */
-  childEnds: { runId: string; parentRunId: string; status: 'succeeded' | 'failed' }[];
+  childEnds: { runId: string; parentRunId: string; status: 'succeeded' | 'failed' | 'cancelled' }[];
   /** Runs whose `run.started` fire (in the start window, older than `staleAfterMs`) the sweep looked at. */
   startsChecked: number;
   /** Of those, runs that never started (no run head): their `run.started` was fired again. */
   restarted: RestartedRun[];
   /** Workflows whose trigger had more activations in the start window than the sweep reads. */
   startWindowCut: string[];
+  /** Re-deliveries whose orchestrator activation failed (the store or the platform unreachable). */
+  failedRedeliveries: number;
 }
 
 type Outcome = { result: Json } | { error: Json };
@@ -111,7 +133,9 @@ interface ActivationRecord {
 
 /** Sweeps every run whose head says `running` (or only `runIds`). */
 export async function sweepRuns(options: SweepOptions, runIds?: readonly string[]): Promise<SweepReport> {
-  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [] };
+  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0 };
+  // One wait for the whole sweep, not one per re-delivery: a store that is down fails them all.
+  const confirmUntil = Date.now() + (options.confirmWithinMs ?? DEFAULT_CONFIRM_WITHIN_MS);
   const heads = runIds
     ? (await Promise.all(runIds.map((runId) => options.store.get<RunDoc>(docIds.run(runId))))).filter((head): head is NonNullable<typeof head> => head !== undefined)
     : (await options.store.listByPrefix<RunDoc>(docIds.runsPrefix(), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
@@ -119,7 +143,7 @@ export async function sweepRuns(options: SweepOptions, runIds?: readonly string[
     // Streaming runs are the Condition Engine's: their completions are durable in the broker.
     if (head.status !== 'running' || (head as { engine?: string }).engine === 'stream') continue;
     report.runsChecked += 1;
-    await sweepRun(options, head, report);
+    await sweepRun({ ...options, confirmUntil }, head, report);
   }
   if (options.startWindow !== false) {
     const now = (options.now ?? Date.now)();
@@ -135,7 +159,7 @@ export async function sweepRuns(options: SweepOptions, runIds?: readonly string[
   return report;
 }
 
-async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport): Promise<void> {
+async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: RunDoc, report: SweepReport): Promise<void> {
   const { store } = options;
   const [current] = await store.listByPrefix<StageDoc>(docIds.stagesPrefix(run.runId), { includeDocs: true, descending: true, limit: 1 });
   const stage = current?.doc;
@@ -162,7 +186,9 @@ async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport)
       report.neverInvoked.push({ runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt });
       continue;
     }
-    const outcome = await outcomeOf(options.client, claim.activationId);
+    const invokedAt = claim.invokedAt ?? claim.claimedAt;
+    const lost = invokedAt < (options.lostBefore ?? -Infinity) || (options.lostAfterMs !== undefined && invokedAt <= (options.now ?? Date.now)() - options.lostAfterMs);
+    const outcome = await outcomeOf(options.client, claim.activationId) ?? (lost ? lostOutcome(claim.activationId) : undefined);
     if (!outcome) {
       report.stillRunning += 1;
       continue;
@@ -170,8 +196,13 @@ async function sweepRun(options: SweepOptions, run: RunDoc, report: SweepReport)
     if (typeof trigger !== 'string') return;
     const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: claim.seq, index: claim.index, attempt: claim.attempt, trigger, stageId: stage.stageId };
     const payload = toPayload(taskOutcomeEvent(task, outcome.outcome, outcome.activationId));
-    await deliverEvent(options.client, trigger, run.workflow, payload, Date.now() + 60_000);
-    report.redelivered.push({ runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt, outcome: 'error' in outcome.outcome ? 'failed' : 'completed', activationId: outcome.activationId });
+    const delivery = await deliverEvent(options.client, trigger, run.workflow, payload, Date.now() + 60_000);
+    const check = options.confirmWithinMs !== 0 ? await checkDelivery(options.client, delivery.activationIds ?? [], Math.max(options.confirmUntil, Date.now() + 2_000)) : { handled: 'unknown' as const };
+    if (check.handled === 'failed') report.failedRedeliveries += 1;
+    report.redelivered.push({
+      runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt, outcome: 'error' in outcome.outcome ? 'failed' : 'completed', activationId: outcome.activationId,
+      handled: check.handled, ...(check.handled === 'failed' ? { error: check.error, handlerActivationId: check.activationId } : {}),
+    });
   }
   if (options.resume && neverInvoked.length > 0) {
     const { invoker, namespace, activationId, claimLeaseMs } = options.resume;
@@ -206,6 +237,11 @@ async function outcomeOf(client: DeliveryClient, activationId: string): Promise<
     return { outcome: { error: errorOf(record) ?? 'whiskflow.ConductorFailed' }, activationId };
   }
   return { outcome: outcomeOfRecord(record), activationId };
+}
+
+/** An attempt whose activation never got a record and never will: a failure, so retry/catch apply. */
+function lostOutcome(activationId: string): { outcome: Outcome; activationId: string } {
+  return { outcome: { error: { error: ACTIVATION_LOST, cause: `activation ${activationId} ended without a record (the platform running it stopped or lost it)` } }, activationId };
 }
 
 /** A record of the task conductor's composition (OpenWhisk annotates conductor compositions `conductor: true`). */

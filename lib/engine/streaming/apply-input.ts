@@ -159,6 +159,8 @@ function invokeEvent(effect: InvokeEffect, time: string, options: ApplyOptions):
 
 /** A decided trigger starts its action as a task of its own (stage id = trigger id). */
 function fire(context: StreamRunContext, firings: readonly TriggerFiring[], time: string, options: ApplyOptions, outputs: OrchestrationEvent[]): StreamRunContext {
+  // A cancelled run starts nothing more, a trigger's action included.
+  if (context.state.status === 'cancelled') return context;
   const timers = { ...context.timers };
   for (const firing of firings) {
     const taskKey = `${firing.triggerId}:1:${firing.outcome === 'fired' ? 0 : 1}:1`;

@@ -55,6 +55,7 @@ export function observe(event: WhiskflowEvent): Observation | undefined {
     case EVENT_TYPES.runStarted:
     case EVENT_TYPES.stageCompleted:
     case EVENT_TYPES.runFinished:
+    case EVENT_TYPES.runCancelled:
       return undefined;
     default: {
       const unknown: never = event;

@@ -67,7 +67,9 @@ describe('whiskflow workflow commands', () => {
 
   it('deploys the whiskflow actions with the limits asked for, and names a bad limit', async () => {
     const example = join(ROOT, 'examples/sequence-of-waits');
-    await cli('deploy', example, '--concurrency', '8', '--memory', '512');
+    // Its actions are not deployed: refused by name unless allowed.
+    await expect(cli('deploy', example)).rejects.toThrow(/do not exist: waits\/wait\. .*--allow-missing-actions/);
+    await cli('deploy', example, '--concurrency', '8', '--memory', '512', '--allow-missing-actions');
     const ow = openwhisk({ apihost: platform.apihost, api_key: platform.auth });
     for (const name of ['whiskflow/orchestrator', 'whiskflow/task', 'whiskflow/timer']) {
       const action = await ow.actions.get({ name });

@@ -30,7 +30,7 @@ describe('deliverEvent', () => {
   it('does nothing more when every rule started its action, and retries a refused fire', async () => {
     const { client, calls } = fakeClient([JSON.stringify({ statusCode: 0, success: true, activationId: 'x', action: 'guest/whiskflow/orchestrator' })], [429, 503]);
     const delivery = await deliverEvent(client, 'whiskflow-wf', 'wf', { id: 'e2' }, Date.now() + 30_000);
-    expect(delivery).toEqual({ triggerActivationId: 'trigger-activation', redelivered: [] });
+    expect(delivery).toEqual({ triggerActivationId: 'trigger-activation', redelivered: [], activationIds: ['x'] });
     expect(calls.filter((c) => c.kind === 'fire')).toHaveLength(3);
     expect(calls.some((c) => c.kind === 'invoke')).toBe(false);
   });

@@ -85,11 +85,24 @@ describe('sweepRuns', () => {
     ]);
     const { client, fired } = fakeClient({ c0: conductor(['x', 'y', 'z'], {}), c1: conductor(['x', 'y', 'z'], {}), 'old-attempt': conductor(['x', 'y', 'z'], {}) });
     const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
-    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', seq: 0, index: 4, attempt: 1 }], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [] });
+    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', seq: 0, index: 4, attempt: 1 }], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0 });
     expect(fired).toEqual([]);
 
     const finished = await seededStore([{ index: 0, activationId: 'c0' }], 'succeeded');
     expect(await sweepRuns({ store: finished, client, staleAfterMs: 0, now: () => NOW })).toMatchObject({ runsChecked: 0, redelivered: [] });
+  });
+
+  it('fails an attempt whose activation has no record and never will (invoked before the platform started, or long ago) with whiskflow.ActivationLost', async () => {
+    const store = await seededStore([{ index: 0, activationId: 'gone', invokedAt: NOW - 5_000 }, { index: 1, activationId: 'running', invokedAt: NOW - 5_000 }]);
+    const { client, fired } = fakeClient({});
+    // Index 0 and 1 alike: both invoked before the platform restarted at NOW - 4000.
+    const report = await sweepRuns({ store, client, staleAfterMs: 1_000, lostBefore: NOW - 4_000, now: () => NOW });
+    expect(report.redelivered.map((item) => [item.index, item.outcome, item.activationId])).toEqual([[0, 'failed', 'gone'], [1, 'failed', 'running']]);
+    expect(fired[0]!.params).toMatchObject({ type: 'dev.whiskflow.task.failed', data: { error: { error: 'whiskflow.ActivationLost' } } });
+    // Without a restart, only after lostAfterMs.
+    const young = await seededStore([{ index: 0, activationId: 'gone', invokedAt: NOW - 5_000 }]);
+    expect(await sweepRuns({ store: young, client, staleAfterMs: 1_000, now: () => NOW })).toMatchObject({ redelivered: [], stillRunning: 1 });
+    expect(await sweepRuns({ store: young, client, staleAfterMs: 1_000, lostAfterMs: 4_000, now: () => NOW })).toMatchObject({ redelivered: [{ index: 0, outcome: 'failed' }] });
   });
 
   it('fires to the trigger the run head names, also without the workflow\'s document (a wskdeploy deployment)', async () => {

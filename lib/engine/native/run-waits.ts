@@ -1,0 +1,65 @@
+/**
+ * What a running native run waits on, and since when (`whiskflow status`): the tasks of its current
+ * stage without an outcome, each as claimed, running, or ended on the platform while the orchestrator
+ * has not recorded its completion (the orchestrator failing, e.g. its store unreachable, or the
+ * event lost: `whiskflow local` sweeps it, elsewhere `whiskflow sweep`). Read-only.
+ */
+import { docIds, type InvokeDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
+import type { RunStore } from '../../store/run-store';
+
+export interface RunWait {
+  /** One line, for people. */
+  what: string;
+  /** Epoch ms the wait began. */
+  since: number;
+}
+
+/** Reads one activation record; undefined while it has none (the client's 404). */
+export interface ActivationReader {
+  activations: { get(options: { name: string }): Promise<unknown> };
+}
+
+/** Tasks looked at in one status: a wide map shows its first few waits and a count. */
+const SHOWN = 5;
+
+export async function waitsOf(store: RunStore, run: RunDoc, platform?: ActivationReader): Promise<{ waits: RunWait[]; more: number }> {
+  if (run.status !== 'running') return { waits: [], more: 0 };
+  const [latest] = await store.listByPrefix<StageDoc>(docIds.stagesPrefix(run.runId), { includeDocs: true, descending: true, limit: 1 });
+  const stage = latest?.doc;
+  if (!stage) return { waits: [{ what: 'its first stage to be entered by the orchestrator', since: run.startedAt }], more: 0 };
+  if (stage.end) return { waits: [{ what: `its ${stage.end.status} end to be recorded on the run (decided, not yet written: the sweep completes it)`, since: stage.startedAt }], more: 0 };
+  const [claims, results] = await Promise.all([
+    store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true }),
+    store.listByPrefix(docIds.resultsPrefix(run.runId, stage.seq)),
+  ]);
+  const done = new Set(results.map((row) => Number(row.id.slice(row.id.lastIndexOf('/') + 1))));
+  const latestClaim = new Map<number, InvokeDoc>();
+  for (const row of claims) if (row.doc) latestClaim.set(row.doc.index, row.doc);
+  const open = [...latestClaim.values()].filter((claim) => !done.has(claim.index));
+  const waits = await Promise.all(open.slice(0, SHOWN).map((claim) => waitOfClaim(stage, claim, platform)));
+  return { waits, more: Math.max(0, open.length - SHOWN) };
+}
+
+async function waitOfClaim(stage: StageDoc, claim: InvokeDoc, platform: ActivationReader | undefined): Promise<RunWait> {
+  const task = `stage ${stage.stageId} task ${claim.index} attempt ${claim.attempt}`;
+  if (claim.childRunId) return { what: `${task}: child run ${claim.childRunId}`, since: claim.invokedAt ?? claim.claimedAt };
+  if (!claim.activationId) return { what: `${task}: claimed, not invoked yet`, since: claim.claimedAt };
+  const record = platform ? await recordOf(platform, claim.activationId) : undefined;
+  if (!record?.end) return { what: `${task}: running (activation ${claim.activationId})`, since: claim.invokedAt ?? claim.claimedAt };
+  const outcome = record.response?.success === false ? 'failed' : 'ended';
+  return {
+    what: `${task}: activation ${claim.activationId} ${outcome}, its completion not recorded by the orchestrator yet (failing orchestrator activations, or a lost event: the sweep re-delivers it)`,
+    since: record.end,
+  };
+}
+
+interface ActivationRecord { end?: number; response?: { success?: boolean } }
+
+async function recordOf(platform: ActivationReader, activationId: string): Promise<ActivationRecord | undefined> {
+  try {
+    return (await platform.activations.get({ name: activationId })) as ActivationRecord;
+  } catch {
+    // No record (yet), or the platform unreachable: shown as running.
+    return undefined;
+  }
+}
