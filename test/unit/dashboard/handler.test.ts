@@ -49,7 +49,7 @@ describe('the dashboard handler', () => {
     const all = JSON.parse(String((await handler(get('/dashboard/api/runs')))!.body)) as { runs: { runId: string; durationMs?: number }[]; counts: object; workflows: string[] };
     expect(all.runs.map((r) => r.runId)).toEqual(['0003-ccc', '0002-bbb', '0001-aaa']);
     expect(all.runs[2]!.durationMs).toBe(500);
-    expect(all.counts).toEqual({ running: 1, succeeded: 1, failed: 1 });
+    expect(all.counts).toEqual({ running: 1, succeeded: 1, failed: 1, cancelled: 0 });
     expect(all.workflows).toEqual(['alpha', 'beta']);
     const alpha = JSON.parse(String((await handler(get('/dashboard/api/runs?workflow=alpha&status=succeeded')))!.body)) as { runs: { runId: string }[]; matched: number };
     expect([alpha.runs.map((r) => r.runId), alpha.matched]).toEqual([['0001-aaa'], 1]);
