@@ -79,11 +79,22 @@ export function toPayload(event: CloudEvent<JsonObject>): JsonObject {
 }
 
 /**
+ * The parameters without the ones the platform adds under its reserved `__ow_` prefix: OpenWhisk 2.0
+ * passes a trigger fire's request headers to the rules' actions as `__ow_headers`, which is neither
+ * a CloudEvent attribute (the CloudEvent constructor refuses the name) nor part of a run's input.
+ */
+export function withoutPlatformContext(params: JsonObject): JsonObject {
+  if (!Object.keys(params).some((key) => key.startsWith('__ow_'))) return params;
+  return Object.fromEntries(Object.entries(params).filter(([key]) => !key.startsWith('__ow_')));
+}
+
+/**
  * Reads an event from action parameters (configuration parameters already removed).
  * `workflow` is the deployed workflow the trigger belongs to; `activationId`, the orchestrator
  * activation handling it (the start key of a start that does not name its run).
  */
-export function parseEvent(params: JsonObject, workflow: string, activationId?: string): OrchestratorEvent {
+export function parseEvent(given: JsonObject, workflow: string, activationId?: string): OrchestratorEvent {
+  const params = withoutPlatformContext(given);
   const ownKey = activationId ? { startKey: startKeys.orchestrator(activationId) } : {};
   if (typeof params.specversion !== 'string') {
     return { type: 'run.started', eventId: randomUUID(), workflow, runId: newRunId(), input: plainStartInput(params), ...ownKey };

@@ -57,6 +57,14 @@ describe('parseEvent', () => {
     expect(parseEvent({ input: 1 }, 'wf')).not.toHaveProperty('startKey');
   });
 
+  it('ignores the __ow_ parameters the platform adds (OpenWhisk 2.0 passes a fire\'s headers as __ow_headers)', () => {
+    const headers = { __ow_headers: { 'content-type': 'application/json', 'user-agent': 'wsk' } };
+    const completed = parseEvent({ ...toPayload(runStartedEvent('wf', 'r1', { a: 1 })), ...headers }, 'wf');
+    expect(completed).toMatchObject({ type: 'run.started', runId: 'r1', input: { a: 1 } });
+    expect(parseEvent({ input: { a: 1 }, ...headers }, 'wf')).toMatchObject({ input: { a: 1 } });
+    expect(parseEvent({ id: 'doc', ...headers }, 'wf')).toMatchObject({ input: { id: 'doc' } });
+  });
+
   it('rejects an unknown CloudEvent type', () => {
     expect(() => parseEvent({ specversion: '1.0', id: 'x', source: '/s', type: 'com.example.other' }, 'wf')).toThrow(/unknown event type/);
   });
