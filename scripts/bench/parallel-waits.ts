@@ -6,6 +6,7 @@
  * what a container really uses (PSS and RSS), which is what the default pool size rests on.
  *
  *   npm run build && node dist/scripts/bench/parallel-waits.js [--tasks 80] [--wait-ms 20000] [--user-memory <mb>]
+ *     [--whiskflow-concurrency <n>]
  *
  * `--user-memory` runs the same on a pool of that size instead (e.g. 8192, the default before, or an
  * invoker's 2048) for comparison. Writes bench-results/parallel-waits.json. Reports, never asserts.
@@ -35,6 +36,7 @@ interface Options {
   tasks: number;
   waitMs: number;
   userMemory?: number;
+  whiskflowConcurrency?: number;
   out: string;
 }
 
@@ -55,7 +57,8 @@ async function main(options: Options): Promise<void> {
     const storeConfig: StoreConfig = { kind: 'couchdb', url: platform.couchUrl, dbname: 'whiskflow' };
     const store = createRunStore(storeConfig);
     await store.ensureReady();
-    await deployRuntime(client, storeConfig, join(ROOT, 'dist', 'actions'));
+    await deployRuntime(client, storeConfig, join(ROOT, 'dist', 'actions'),
+      options.whiskflowConcurrency ? { concurrency: options.whiskflowConcurrency } : {});
     await deployActionFile(client, { file: join(EXAMPLE, 'actions.js'), packageName: 'waits' });
     const workflow = parseWorkflow(readFileSync(join(EXAMPLE, 'workflow.yaml'), 'utf8'));
     await deployWorkflow(client, store, workflow);
@@ -120,7 +123,7 @@ async function main(options: Options): Promise<void> {
       },
       targets,
       notes: [
-        'examples/parallel-waits under the native orchestrator, whiskflow actions at their default limits (concurrency 1, 256 MB).',
+        `examples/parallel-waits under the native orchestrator, whiskflow actions at concurrency ${options.whiskflowConcurrency ?? 1}, 256 MB.`,
         'pssMbPerContainer / rssMbPerContainer: proportional and resident set size of each live container (a process running the action proxy), sampled every second during the run; RSS counts the node binary\'s shared pages in full for every container, PSS shares them out.',
       ],
     };
@@ -136,6 +139,7 @@ const program = new Command('parallel-waits')
   .option('--tasks <n>', 'parallel wait tasks', positiveInteger, 80)
   .option('--wait-ms <ms>', 'how long each task waits', positiveInteger, 20_000)
   .option('--user-memory <mb>', 'run on a pool of this user memory instead of the default', positiveInteger)
+  .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions (whiskflow deploy --concurrency); default 1', positiveInteger)
   .option('--out <file>', 'JSON report path', 'bench-results/parallel-waits.json');
 program.parse();
 
