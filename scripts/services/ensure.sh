@@ -8,14 +8,12 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 services=("$@")
 if [[ ${#services[@]} -eq 0 ]]; then services=(redis kafka); fi
 
-# Two test runs on one machine (or parallel checkouts sharing .tools) must not install at once:
-# install-kafka.sh replaces the jar directory.
-mkdir -p "$root/.tools"
-exec 9>"$root/.tools/.install.lock"
+# Two test runs on one machine (or checkouts sharing .tools) must not install at once:
+# install-kafka.sh replaces the jar directory, apt takes its own lock and fails on it.
+exec 9>"${TMPDIR:-/tmp}/whiskflow-services-$(id -u).lock"
 flock 9
 
 for service in "${services[@]}"; do
