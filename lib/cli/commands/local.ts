@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'directory for the platform\'s data', config.localDataDir)
     .option('--write-wskprops [path]', 'write APIHOST and AUTH for wsk to ~/.wskprops or the given file')
     .option('--stock-limits', 'use the stock OpenWhisk throttles (120 invokes/min, 100 concurrent, 60 fires/min)')
-    .option('--user-memory <mb>', `memory for action containers, counted at their actions' memory limits as by OpenWhisk's invoker; activations beyond it wait (default: WHISKFLOW_LOCAL_USER_MEMORY_MB, else ${defaultUserMemoryMb()} here: as many 256 MB containers as half the machine's memory holds at the ~64 MB a local container really uses, 1024..65536; a real invoker's value, e.g. 2048, reproduces its waves)`,
+    .option('--user-memory <mb>', `memory for action containers, counted at their actions' memory limits as by OpenWhisk's invoker; activations beyond it wait (default: WHISKFLOW_LOCAL_USER_MEMORY_MB, else ${defaultUserMemoryMb()} here: as many 256 MB containers as half the machine's memory holds at the ~64 MB a local container really uses, 1024..65536; a real invoker's value, e.g. 2048, reproduces its waves; a lower one bounds how many containers cold-start at once on a busy machine)`,
       positiveInteger)
     .option('--container-nice <n>', `run action containers this much below the platform's CPU priority (0..19), so that the controller and CouchDB go first on a busy machine (default: WHISKFLOW_LOCAL_CONTAINER_NICE, else ${DEFAULT_CONTAINER_NICE}; 0: the same priority)`,
       niceLevel)
