@@ -9,14 +9,18 @@ module.exports = {
   projects: [
     {
       displayName: 'unit',
-      testEnvironment: 'node',
+      testEnvironment: '<rootDir>/test/helpers/no-leaks-environment.ts',
       roots: ['<rootDir>/test/unit'],
       transform: { '^.+\\.ts$': tsJest },
     },
     {
       displayName: 'integration',
-      testEnvironment: 'node',
+      testEnvironment: '<rootDir>/test/helpers/no-leaks-environment.ts',
       roots: ['<rootDir>/test/integration'],
+      // Installs Redis and Kafka when missing (each test file starts its own servers); the teardown
+      // fails the run if a process it started is still running.
+      globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
       transform: { '^.+\\.ts$': tsJest },
     },
   ],

@@ -14,7 +14,7 @@ import { loadConfig, redact } from '../../config';
 import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
 import { startPlatform } from '../../platform';
-import { DEFAULT_CONTAINER_NICE } from '../../platform/runtime';
+import { DEFAULT_CONTAINER_NICE, defaultUserMemoryMb } from '../../platform/runtime';
 import { startDashboard } from '../../dashboard/start';
 import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
 import type { RunStore } from '../../store/run-store';
@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'directory for the platform\'s data', config.localDataDir)
     .option('--write-wskprops [path]', 'set APIHOST, AUTH, NAMESPACE (wsk, whiskflow) and COUCHDB_URL (whiskflow) in ~/.wskprops or the given file, keeping its other lines')
     .option('--stock-limits', 'use the stock OpenWhisk throttles (120 invokes/min, 100 concurrent, 60 fires/min)')
-    .option('--user-memory <mb>', 'memory for action containers, as the sum of their memory limits (default: WHISKFLOW_LOCAL_USER_MEMORY_MB, else half the machine\'s, 1024..8192)',
+    .option('--user-memory <mb>', `memory for action containers, counted at their actions' memory limits as by OpenWhisk's invoker; activations beyond it wait (default: WHISKFLOW_LOCAL_USER_MEMORY_MB, else ${defaultUserMemoryMb()} here: as many 256 MB containers as half the machine's memory holds at the ~64 MB a local container really uses, 1024..65536; a real invoker's value, e.g. 2048, reproduces its waves; a lower one bounds how many containers cold-start at once on a busy machine)`,
       positiveInteger)
     .option('--container-nice <n>', `run action containers this much below the platform's CPU priority (0..19), so that the controller and CouchDB go first on a busy machine (default: WHISKFLOW_LOCAL_CONTAINER_NICE, else ${DEFAULT_CONTAINER_NICE}; 0: the same priority)`,
       niceLevel)

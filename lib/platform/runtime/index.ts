@@ -2,16 +2,15 @@
  * The Node.js action runtime of the local platform: actions run in separate Node.js processes that
  * speak OpenWhisk's action proxy protocol, managed by a container pool like the invoker's.
  */
-import * as os from 'node:os';
 import { detectHostRuntimes, type HostRuntimes } from './host-runtimes';
 import { ContainerPool } from './pool';
 import { resolveActionNodePath, resolveProxyPath } from './proxy-path';
-import { checkRuntimeOptions } from './runtime-options';
+import { checkRuntimeOptions, defaultUserMemoryMb } from './runtime-options';
 import type { ActionRuntime } from './types';
 
 export type { ActionRuntime, RunnableAction, RunOutcome, RunRequest, RunStatus, RuntimeStats } from './types';
 export { ACTIVATION_SENTINEL } from './messages';
-export { CONTAINER_NICE_RANGE } from './runtime-options';
+export { CONTAINER_NICE_RANGE, defaultUserMemoryMb } from './runtime-options';
 export { detectHostRuntimes, type HostRuntimes } from './host-runtimes';
 export { KindCatalog, type RunnableKind } from './kinds';
 
@@ -20,7 +19,8 @@ export interface NodeRuntimeOptions {
    * The invoker's user memory: the sum of the memory limits (MB) of the containers held at once,
    * across all actions (OpenWhisk's `whisk.container-pool.user-memory`). With the default action
    * memory of 256 MB, 8192 MB hold 32 containers; a warm Node.js container really uses ~50-60 MB.
-   * @default half the machine's memory, at most 8192 and at least 1024
+   * @default as many 256 MB containers as half the machine's memory holds at 64 MB each, 1024..65536
+   * (see defaultUserMemoryMb in runtime-options.ts)
    */
   userMemoryMb?: number;
   /**
@@ -73,11 +73,6 @@ export interface NodeRuntimeOptions {
   host?: HostRuntimes;
 }
 
-/** Half the machine's memory, between 1 GB and 8 GB, in whole 256 MB containers. */
-export function defaultUserMemoryMb(totalMemoryBytes = os.totalmem()): number {
-  const half = Math.floor(totalMemoryBytes / 2 / (1024 * 1024) / 256) * 256;
-  return Math.min(8192, Math.max(1024, half));
-}
 export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 export const DEFAULT_PREWARM_COUNT = 1;
 /**

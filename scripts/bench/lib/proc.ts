@@ -115,3 +115,17 @@ export function commandLine(pid: number): string {
     return '';
   }
 }
+
+/**
+ * Proportional set size in bytes (/proc/<pid>/smaps_rollup): the process's own pages plus its share
+ * of pages shared with others (the node binary's, for a container). What a process adds to the
+ * machine's memory use, where RSS counts the shared pages in full for every process.
+ */
+export function pssBytes(pid: number): number | undefined {
+  try {
+    const match = /^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -20,6 +20,7 @@ import { cliSession } from '../../../helpers/cli';
 import { deployWorkflow } from '../../../../lib/triggers/manager';
 import { deployActionFile } from '../../../../lib/triggers/action-file';
 import { requireKafka, requireRedis, type KafkaTestService, type TestService } from '../../../helpers/services';
+import { startTogether } from '../../../helpers/start-together';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
 import { comparableRecord, runUnder, startStreamingModel, type Model, type StreamingModel } from './two-models';
 
@@ -57,7 +58,8 @@ describe('examples under the native and the streaming model (Redis, Kafka) on on
   const streaming: Partial<Record<Model, StreamingModel>> = {};
 
   beforeAll(async () => {
-    [deployed, redis, kafka] = await Promise.all([startDeployedPlatform(), requireRedis(), requireKafka()]);
+    [deployed, redis, kafka] = await startTogether([startDeployedPlatform(), requireRedis(), requireKafka()],
+      (started) => ('platform' in started ? started.platform.stop() : started.stop()));
     const { client, store } = deployed;
     for (const { dir, actions, pkg } of examples) {
       await deployActionFile(client, { file: join(ROOT, 'examples', actions, 'actions.js'), packageName: pkg });

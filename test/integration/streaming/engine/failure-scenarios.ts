@@ -26,6 +26,7 @@ import { docIds, type RunDoc } from '../../../../lib/store/run-documents';
 import type { RunStore } from '../../../../lib/store/run-store';
 import { deployWorkflow } from '../../../../lib/triggers/manager';
 import type { TestService } from '../../../helpers/services';
+import { startTogether } from '../../../helpers/start-together';
 import { startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
 import { startEngineProcess, type EngineProcess } from './engine-process';
 import { sleep, until } from '../../../helpers/until';
@@ -53,7 +54,8 @@ export function failureSuite(backend: string, requireService: () => Promise<Test
     let service: TestService | undefined;
 
     beforeAll(async () => {
-      [deployed, service] = await Promise.all([startDeployedPlatform(), requireService()]);
+      [deployed, service] = await startTogether([startDeployedPlatform(), requireService()],
+        (started) => ('platform' in started ? started.platform.stop() : started.stop()));
     }, 150_000);
     afterAll(async () => {
       await Promise.allSettled([deployed?.platform.stop(), service?.stop()]);

@@ -11,6 +11,7 @@ import { INVOKE_CLAIM_PREFIX, type InvokeClaim } from '../../../../lib/engine/st
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { startLocalPlatform, type LocalPlatform } from '../../../helpers/local-platform';
 import { requireRedis, type TestService } from '../../../helpers/services';
+import { startTogether } from '../../../helpers/start-together';
 import { finishedRun, fixtureWorkflow } from '../../../unit/streaming-engine/harness';
 
 jest.setTimeout(120_000);
@@ -22,7 +23,7 @@ describe('streaming engines with the local OpenWhisk platform and Redis', () => 
   let engines: StreamingEngines | undefined;
 
   beforeAll(async () => {
-    [redis, platform] = await Promise.all([requireRedis(), startLocalPlatform()]);
+    [redis, platform] = await startTogether([requireRedis(), startLocalPlatform()]);
     const ow = openwhisk({ apihost: platform.apihost, api_key: platform.auth });
     await ow.actions.create({ name: 'sum', action: 'function main(p) { return { sum: p.value.reduce((a, b) => a + b, 0) }; }' });
     await ow.actions.create({

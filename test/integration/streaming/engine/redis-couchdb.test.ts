@@ -10,6 +10,7 @@ import { createEventStream } from '../../../../lib/engine/streaming/brokers';
 import { CouchDbRunStore } from '../../../../lib/store/couchdb';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../../../lib/store/embedded-couch';
 import { requireRedis, type TestService } from '../../../helpers/services';
+import { startTogether } from '../../../helpers/start-together';
 import { chunkedCheckpointScenarios } from '../../../unit/streaming-engine/chunked-scenarios';
 import { streamingScenarios, type Backend } from '../../../unit/streaming-engine/scenarios';
 
@@ -23,7 +24,7 @@ describe('streaming engines on Redis Streams with the run state in CouchDB', () 
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'whiskflow-stream-couch-'));
-    [redis, couch] = await Promise.all([requireRedis(), startEmbeddedCouch({ dataDir, port: 0 })]);
+    [redis, couch] = await startTogether([requireRedis(), startEmbeddedCouch({ dataDir, port: 0 })]);
   });
   afterAll(async () => {
     await Promise.allSettled([redis?.stop(), couch?.stop()]);

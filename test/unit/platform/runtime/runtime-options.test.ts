@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../../../lib/errors';
-import { checkRuntimeOptions } from '../../../../lib/platform/runtime/runtime-options';
+import { checkRuntimeOptions, defaultUserMemoryMb } from '../../../../lib/platform/runtime/runtime-options';
 
 describe('the runtime\'s numeric options', () => {
   it('accepts values in range, and options not given', () => {
@@ -19,5 +19,22 @@ describe('the runtime\'s numeric options', () => {
     [{ prewarmCount: Number.POSITIVE_INFINITY }, 'runtime option prewarmCount: expected a whole number of at least 0 (got Infinity)'],
   ])('refuses %j, naming the option and what it expects', (options, message) => {
     expect(() => checkRuntimeOptions(options)).toThrow(new InvalidInputError(message));
+  });
+});
+
+describe('the default user memory', () => {
+  const GB = 1024 ** 3;
+
+  it.each([
+    [2, 4096], // 16 containers of 256 MB
+    [8, 16384], // 64
+    [24, 49152], // 192: a fan-out of 80 runs at once
+  ])('on %i GB counts as many 256 MB containers as half the memory holds at 64 MB each: %i MB', (gb, mb) => {
+    expect(defaultUserMemoryMb(gb * GB)).toBe(mb);
+  });
+
+  it('holds at least 4 and at most 256 default containers', () => {
+    expect(defaultUserMemoryMb(0.25 * GB)).toBe(1024);
+    expect(defaultUserMemoryMb(512 * GB)).toBe(65536);
   });
 });
