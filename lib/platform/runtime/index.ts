@@ -6,6 +6,7 @@ import { detectHostRuntimes, type HostRuntimes } from './host-runtimes';
 import { ContainerPool } from './pool';
 import { resolveActionNodePath, resolveProxyPath } from './proxy-path';
 import { checkRuntimeOptions, defaultUserMemoryMb } from './runtime-options';
+import { defaultMaxConcurrentStarts } from './start-gate';
 import type { ActionRuntime } from './types';
 
 export type { ActionRuntime, RunnableAction, RunOutcome, RunRequest, RunStatus, RuntimeStats } from './types';
@@ -15,6 +16,11 @@ export { detectHostRuntimes, type HostRuntimes } from './host-runtimes';
 export { KindCatalog, type RunnableKind } from './kinds';
 
 export interface NodeRuntimeOptions {
+  /**
+   * Containers starting at once (process start and /init); further cold starts wait for a slot.
+   * @default twice the machine's cores, at least 4
+   */
+  maxConcurrentStarts?: number;
   /**
    * The invoker's user memory: the sum of the memory limits (MB) of the containers held at once,
    * across all actions (OpenWhisk's `whisk.container-pool.user-memory`). With the default action
@@ -95,5 +101,6 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): ActionRunti
     moduleSearchPath: options.moduleSearchPath ?? resolveActionNodePath(),
     containerNice: options.containerNice ?? DEFAULT_CONTAINER_NICE,
     host: options.host ?? detectHostRuntimes(options.nodePath === undefined ? {} : { nodePath: options.nodePath }),
+    maxConcurrentStarts: options.maxConcurrentStarts ?? defaultMaxConcurrentStarts(),
   });
 }

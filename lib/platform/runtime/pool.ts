@@ -4,27 +4,24 @@
  * runs in a warm container of the same action revision when one has a free slot (up to
  * `limits.concurrency` activations each), else in a new container (a prewarmed process when one
  * matches) if the budget has room, else in one made room for by stopping the least recently used
- * idle containers, only as many as the memory needed; otherwise it waits.
+ * idle containers, only as many as the memory needed; otherwise it waits. Idle containers stop after
+ * `idleTimeoutMs`; at most `maxConcurrentStarts` containers start at once (start-gate.ts).
  *
- * One deliberate difference, so that a burst over a few actions does not thrash: the invoker serves
- * waiting activations strictly in arrival order, so with a full pool every switch between actions
- * in its queue evicts a container and cold-starts another. Here a container that frees up first
- * takes the oldest waiting activation of its own action; waiting activations of an action with no
- * container at all get one as soon as memory frees up, and when none is idle the least recently
- * used container of an action that has several (or whose waiting work is younger) is stopped after
- * its current activation. Idle containers stop after `idleTimeoutMs`.
- *
- * And one so that a busy pool does not churn: an action that already has containers scales out by
- * stopping idle containers of other actions only when they have been idle for a while
- * (`SCALE_OUT_MIN_IDLE_MS`); until then its activations wait for its own containers' slots. On a full
- * pool every container is idle for moments between activations, and stopping those to scale out one
- * action made the next action scale out in turn: a 10,000-task fan-out cold-started 280-470
- * containers (orchestrator, conductor and no-op evicting each other), ~120 with this rule.
+ * Against thrashing: the invoker serves waiting activations strictly in arrival order, so with a
+ * full pool every switch between actions in its queue evicts a container and cold-starts another.
+ * Here a container that frees up first takes the oldest waiting activation of its own action; an
+ * action with no container at all gets one as soon as memory frees up, and when none is idle the
+ * least recently used container of an action that has several (or whose waiting work is younger)
+ * is stopped after its current activation. Against churn: an action that already has containers
+ * scales out by stopping other actions' idle containers only once they have been idle for
+ * `SCALE_OUT_MIN_IDLE_MS` (a 10,000-task fan-out cold-started 280-470 containers without this rule,
+ * its orchestrator, conductor and no-op evicting each other between activations; ~120 with it).
  */
 import { Container, containerKey, type ContainerResult } from './container';
-import * as messages from './messages';
+import { internalErrorOutcome } from './outcomes';
 import type { HostRuntimes } from './host-runtimes';
 import { ProxyProcess } from './proxy-process';
+import { StartGate } from './start-gate';
 import type { ActionRuntime, RunnableAction, RunOutcome, RunRequest, RuntimeStats } from './types';
 
 export interface PoolSettings {
@@ -41,6 +38,8 @@ export interface PoolSettings {
   /** Niceness added to container processes (see NodeRuntimeOptions.containerNice). */
   containerNice?: number;
   host: HostRuntimes;
+  /** Containers starting (process start and /init) at once; further cold starts wait. */
+  maxConcurrentStarts: number;
 }
 
 interface PendingRun {
@@ -74,12 +73,14 @@ export class ContainerPool implements ActionRuntime {
   private scaleOutRetry: NodeJS.Timeout | undefined;
 
   /** Kills the containers when the platform process exits without a shutdown (an uncaught error, process.exit). */
+  private readonly starts: StartGate;
   private readonly killOnExit = (): void => {
     for (const container of this.containers) container.killNow();
     for (const cell of this.stemCells) cell.kill('SIGKILL');
   };
 
   constructor(private readonly settings: PoolSettings) {
+    this.starts = new StartGate(settings.maxConcurrentStarts);
     process.on('exit', this.killOnExit);
   }
 
@@ -87,7 +88,7 @@ export class ContainerPool implements ActionRuntime {
     return new Promise((resolve) => {
       const pending: PendingRun = { action, key: containerKey(action), request, requestedAt: Date.now(), sequence: this.sequence++, resolve };
       if (this.shuttingDown) {
-        resolve(internalErrorOutcome(pending));
+        resolve(internalErrorOutcome(pending.requestedAt));
         return;
       }
       const queue = this.waiting.get(pending.key);
@@ -121,7 +122,7 @@ export class ContainerPool implements ActionRuntime {
     this.shuttingDown = true;
     clearTimeout(this.scaleOutRetry);
     process.off('exit', this.killOnExit);
-    for (const queue of this.waiting.values()) for (const pending of queue) pending.resolve(internalErrorOutcome(pending));
+    for (const queue of this.waiting.values()) for (const pending of queue) pending.resolve(internalErrorOutcome(pending.requestedAt));
     this.waiting.clear();
     this.queuedCount = 0;
     const cells = [...this.stemCells];
@@ -147,7 +148,8 @@ export class ContainerPool implements ActionRuntime {
     let claimedMb = 0;
     for (const { head } of heads) {
       const queue = this.waiting.get(head.key);
-      while (queue !== undefined && queue.length > 0) {
+      // A start that ends drains again (createContainer); waiting is cheaper than a start that times out.
+      while (queue !== undefined && queue.length > 0 && this.starts.hasRoom) {
         const pending = queue[0]!;
         const memoryMb = pending.action.limits.memory;
         const scalingOut = this.hasContainerFor(pending.key);
@@ -273,12 +275,13 @@ export class ContainerPool implements ActionRuntime {
         onExit: (exited) => this.forget(exited),
       });
       this.containers.add(container);
+      this.starts.track(container.ready, () => this.drain());
       // Replace the stem cell (or make the first one) after this cold start has been handed out.
       if (this.settings.prewarmCount > 0) setImmediate(() => this.refillStemCells());
       return container;
     } catch {
       // Could not even spawn (no temp dir, no processes left): a platform failure, not the action's.
-      pending.resolve(internalErrorOutcome(pending));
+      pending.resolve(internalErrorOutcome(pending.requestedAt));
       return undefined;
     }
   }
@@ -382,19 +385,4 @@ export class ContainerPool implements ActionRuntime {
       this.idleTimers.delete(container);
     }
   }
-}
-
-function internalErrorOutcome(pending: PendingRun): RunOutcome {
-  const now = Date.now();
-  return {
-    status: 'whisk internal error',
-    result: { error: messages.resourceProvisionError },
-    logs: [],
-    start: now,
-    end: now,
-    waitTime: now - pending.requestedAt,
-    cold: false,
-    containerId: '',
-    timedOut: false,
-  };
 }

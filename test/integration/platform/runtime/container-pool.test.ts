@@ -32,7 +32,7 @@ const SLEEP_ACTION = 'function main(p) { return new Promise((resolve) => setTime
 let compiled: CompiledRuntime;
 const runtimes: ActionRuntime[] = [];
 
-function newRuntime(options: { maxContainers?: number; userMemoryMb?: number; idleTimeoutMs?: number; prewarmCount?: number; containerNice?: number } = {}): ActionRuntime {
+function newRuntime(options: { maxConcurrentStarts?: number; maxContainers?: number; userMemoryMb?: number; idleTimeoutMs?: number; prewarmCount?: number; containerNice?: number } = {}): ActionRuntime {
   const runtime = createNodeRuntime({ proxyPath: compiled.proxyPath, ...options });
   runtimes.push(runtime);
   return runtime;
@@ -317,5 +317,33 @@ describe('container lifetime', () => {
     // Its work directory (HOME) goes with it, though the platform was not there to remove it.
     expect(result['home']).toEqual(expect.stringContaining('whiskflow-container-'));
     expect(fs.existsSync(result['home'] as string)).toBe(false);
+  });
+});
+
+describe('cold starts at once', () => {
+  // Its /init takes a second of the container's own time; main reports when that was.
+  const SLOW_INIT_ACTION = `
+const initStart = Date.now();
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+const initEnd = Date.now();
+function main() { return { initStart, initEnd }; }`;
+
+  const initWindows = async (maxConcurrentStarts: number) => {
+    const runtime = newRuntime({ maxConcurrentStarts, prewarmCount: 0 });
+    const actions = [1, 2, 3].map(() => nodeAction(SLOW_INIT_ACTION));
+    const outcomes = await Promise.all(actions.map((action) => runtime.run(action, runRequest(action))));
+    expect(outcomes.map((o) => o.status)).toEqual(['success', 'success', 'success']);
+    return outcomes.map((o) => o.result as { initStart: number; initEnd: number }).sort((a, b) => a.initStart - b.initStart);
+  };
+
+  it('starts at most maxConcurrentStarts containers at once; the others wait for a start to end', async () => {
+    const windows = await initWindows(1);
+    for (let i = 1; i < windows.length; i += 1) expect(windows[i]!.initStart).toBeGreaterThanOrEqual(windows[i - 1]!.initEnd);
+  });
+
+  it('starts them together when the bound allows', async () => {
+    const windows = await initWindows(3);
+    // The second process was started before the first finished its /init.
+    expect(windows[1]!.initStart).toBeLessThan(windows[0]!.initEnd);
   });
 });
