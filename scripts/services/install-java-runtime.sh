@@ -23,6 +23,11 @@ if [[ ! -f "$jar" ]]; then
   mvn -q dependency:copy -Dartifact="com.google.code.gson:gson:$GSON_VERSION" -DoutputDirectory="$out" -Dmdep.overWriteIfNewer=true
 fi
 ln -sf "gson-$GSON_VERSION.jar" "$out/gson.jar"
+source="$root/lib/platform/runtime/java/WhiskflowLauncher.java"
+if [[ -f "$out/launcher/WhiskflowLauncher.class" && "$out/launcher/WhiskflowLauncher.class" -nt "$source" ]]; then
+  echo "install-java-runtime: Gson $GSON_VERSION and the launcher in $out (up to date)"
+  exit 0
+fi
 rm -rf "$out/launcher"
-javac -nowarn --release 11 -cp "$jar" -d "$out/launcher" "$root/lib/platform/runtime/java/WhiskflowLauncher.java"
+javac -nowarn --release 11 -cp "$jar" -d "$out/launcher" "$source"
 echo "install-java-runtime: Gson $GSON_VERSION and the launcher in $out"
