@@ -7,6 +7,7 @@
 import AdmZip from 'adm-zip';
 import { until } from '../../helpers/until';
 import { activationOf, annotation, usePlatform } from './support';
+import { DEFAULT_NODEJS_KIND } from '../../../lib/platform/entities';
 
 const { ow } = usePlatform();
 
@@ -20,7 +21,8 @@ describe('actions', () => {
   test('create from a Buffer: the client sends a base64 zip, the platform stores and runs it as binary', async () => {
     const zip = zipOf({ 'package.json': JSON.stringify({ main: 'src/index.js' }), 'src/index.js': 'exports.main = (p) => ({ fromZip: p.n * 2 });' });
     const created = await ow.actions.create({ name: 'zipped', action: zip });
-    expect(created.exec).toMatchObject({ kind: 'nodejs:default', binary: true });
+    // The client asks for nodejs:default; it is stored as the concrete kind it stands for.
+    expect(created.exec).toMatchObject({ kind: DEFAULT_NODEJS_KIND, binary: true });
     expect(await ow.actions.invoke({ name: 'zipped', blocking: true, result: true, params: { n: 21 } })).toEqual({ fromZip: 42 });
     const fetched = await ow.actions.get({ name: 'zipped' });
     expect(Buffer.from(fetched.exec.code, 'base64')).toEqual(zip);
