@@ -12,6 +12,7 @@ import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../../engine/native/sweep';
 import { nonNegativeInteger } from '../options';
 import type { ConnectionFlags } from '../settings';
 import { addConnectionOptions, withConnection } from './connection';
+import { EXIT } from '../exit-codes';
 
 export function register(program: Command): void {
   addConnectionOptions(program
@@ -29,7 +30,7 @@ export function register(program: Command): void {
         return sweepRuns({ store, client, staleAfterMs: flags.staleAfter, resume, startWindow }, runIds.length > 0 ? runIds : undefined);
       });
       // A re-delivery the orchestrator failed to handle leaves its run waiting: not a success.
-      if (report.failedRedeliveries > 0) process.exitCode = 1;
+      if (report.failedRedeliveries > 0) process.exitCode = EXIT.error;
       if (flags.json) return void console.log(JSON.stringify(report, null, 2));
       console.log(`checked ${report.runsChecked} running run(s): ${report.redelivered.length} completion(s) re-delivered, ${report.stillRunning} overdue task(s) still running, ${report.resumed} never-invoked attempt(s) started`);
       console.log(`checked ${report.startsChecked} run start(s): ${report.restarted.length} start(s) that never began fired again`);

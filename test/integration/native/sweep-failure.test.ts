@@ -50,20 +50,19 @@ stages:
 
     const session = cliSession(platform);
     try {
-      const failed = await session.cli('sweep', '--stale-after', '0', runId);
-      expect(failed).toContain('re-delivery FAILED');
-      expect(process.exitCode).toBe(1);
+      const failed = await session.result('sweep', '--stale-after', '0', runId);
+      expect(failed.output).toContain('re-delivery FAILED');
+      expect(failed.exitCode).toBe(1);
       expect(await store.get(docIds.run(runId))).toMatchObject({ status: 'running' });
       // `status` says what the run waits on, and since when.
       const status = await session.cli('status', runId);
       expect(status).toContain(`waiting on stage slow task 0 attempt 1: activation ${claim} ended, its completion not recorded by the orchestrator yet`);
       expect(status).toMatch(/since \d{4}-\d\d-\d\dT/);
 
-      process.exitCode = undefined;
       await client.rules.update({ name: rule, trigger: workflowTrigger('fragile'), action: ORCHESTRATOR_ACTION });
-      const handled = await session.cli('sweep', '--stale-after', '0', runId);
-      expect(handled).not.toContain('FAILED');
-      expect(process.exitCode).toBeUndefined();
+      const handled = await session.result('sweep', '--stale-after', '0', runId);
+      expect(handled.output).not.toContain('FAILED');
+      expect(handled.exitCode).toBe(0);
       expect(await waitForRun(store, runId, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded' });
     } finally {
       session.restore();
