@@ -28,7 +28,11 @@ module.exports = {
   },
   resolve: { extensions: ['.ts', '.js', '.json'] },
   module: {
-    rules: [{ test: /\.ts$/, loader: 'ts-loader', options: { configFile: 'tsconfig.build.json', transpileOnly: true } }],
+    rules: [
+      { test: /\.ts$/, loader: 'ts-loader', options: { configFile: 'tsconfig.build.json', transpileOnly: true } },
+      // `import text from '<file>?source'`: the file's text inlined (the dashboard action's browser bundle).
+      { resourceQuery: /^\?source$/, type: 'asset/source' },
+    ],
   },
   externals: { openwhisk: 'commonjs openwhisk' },
   optimization: { minimize: false },

@@ -55,9 +55,10 @@ function build() {
   const started = new Date();
   const bin = (name) => path.join(root, 'node_modules', '.bin', name);
   run(bin('tsc'), ['-p', 'tsconfig.build.json']);
-  run(bin('webpack'), ['--config', 'webpack.config.js']);
-  // The dashboard's browser bundle (lib/dashboard/browser), served by the platform itself.
+  // The dashboard's browser bundle (lib/dashboard/browser), served by the platform itself; first,
+  // because the dashboard web action (actions/dashboard.ts) inlines it.
   run(bin('webpack'), ['--config', 'webpack.dashboard.config.js']);
+  run(bin('webpack'), ['--config', 'webpack.config.js']);
   fs.writeFileSync(stamp, `${started.toISOString()}\n`);
   fs.utimesSync(stamp, started, started);
 }

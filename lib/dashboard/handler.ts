@@ -35,6 +35,14 @@ export interface DashboardOptions {
   platform?: PlatformReader;
   /** Directory of the browser bundle (`app.js`); by default dist/dashboard of this installation. */
   assetsDir?: string;
+  /**
+   * The URL path the browser sees the dashboard at, for the page's links and assets: `/dashboard`
+   * (the default) when the platform mounts it, the web action's URL when it answers as one
+   * (web-action.ts). Requests reach the handler with `/dashboard` paths either way.
+   */
+  basePath?: string;
+  /** The bundle's files by name, when they travel inside an action bundle rather than on disk. */
+  assets?: Readonly<Record<string, string>>;
   /** Whether a live stream (`/dashboard/events`) is served next to this handler: the page then uses it rather than polling. */
   liveEvents?: boolean;
 }
@@ -72,7 +80,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
   const assetsDir = options.assetsDir ?? defaultAssetsDir();
   const finished = new LruMap<string>(FINISHED_PAGES);
   const page = (): DashboardResponse => ({
-    status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: pageHtml({ live: options.liveEvents === true }),
+    status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: pageHtml({ live: options.liveEvents === true, base: options.basePath ?? DASHBOARD_PREFIX }),
   });
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
@@ -80,7 +88,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     if (request.path !== DASHBOARD_PREFIX && !request.path.startsWith(`${DASHBOARD_PREFIX}/`)) return undefined;
     const segments = request.path.slice(DASHBOARD_PREFIX.length).split('/').filter(Boolean).map(decode);
     const [first, ...rest] = segments;
-    if (first === 'assets') return asset(assetsDir, rest.join('/'));
+    if (first === 'assets') return options.assets ? inlineAsset(options.assets, rest.join('/')) : asset(assetsDir, rest.join('/'));
     if (first !== 'api') return page();
     return api(options, finished, rest, request.query);
   };
@@ -135,6 +143,12 @@ async function asset(dir: string, name: string): Promise<DashboardResponse> {
   } catch {
     return notFound(`asset ${name} (is the dashboard bundle built? npm run build)`);
   }
+}
+
+function inlineAsset(assets: Readonly<Record<string, string>>, name: string): DashboardResponse {
+  const body = Object.hasOwn(assets, name) ? assets[name] : undefined;
+  if (body === undefined) return notFound(`asset ${name}`);
+  return { status: 200, headers: { 'content-type': ASSET_TYPES[path.extname(name)] ?? 'application/octet-stream', 'cache-control': 'no-cache' }, body };
 }
 
 function decode(segment: string): string {

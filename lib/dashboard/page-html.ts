@@ -48,7 +48,9 @@ canvas.timeline { width: 100%; border: 1px solid var(--line); border-radius: 4px
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 
-export function pageHtml(options: { live: boolean }): string {
+/** `base`: the URL path the browser sees the dashboard at (`/dashboard`, or a web action's URL). */
+export function pageHtml(options: { live: boolean; base: string }): string {
+  const base = escapeAttribute(options.base);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -57,10 +59,14 @@ export function pageHtml(options: { live: boolean }): string {
 <title>whiskflow runs</title>
 <style>${DASHBOARD_CSS}</style>
 </head>
-<body data-live="${options.live ? 'events' : 'poll'}">
-<header class="top"><a class="brand" href="/dashboard">whiskflow</a><nav aria-label="main"><a href="/dashboard">Runs</a></nav></header>
-<main id="app"><noscript>The dashboard needs JavaScript; the same data is at /dashboard/api/runs.</noscript></main>
-<script src="/dashboard/assets/app.js"></script>
+<body data-live="${options.live ? 'events' : 'poll'}" data-base="${base}">
+<header class="top"><a class="brand" href="${base}">whiskflow</a><nav aria-label="main"><a href="${base}">Runs</a></nav></header>
+<main id="app"><noscript>The dashboard needs JavaScript; the same data is at ${base}/api/runs.</noscript></main>
+<script src="${base}/assets/app.js"></script>
 </body>
 </html>`;
+}
+
+function escapeAttribute(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -18,7 +18,7 @@ import type { StoreConfig } from '../store/config';
 import { docIds, type WorkflowDoc } from '../store/run-documents';
 import type { RunStore } from '../store/run-store';
 import {
-  CHANGES_FEED_ACTION, ORCHESTRATOR_ACTION, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, SWEEPER_ACTION, SWEEP_RULE, SWEEP_TRIGGER, WORKFLOW_PARAM,
+  CHANGES_FEED_ACTION, DASHBOARD_ACTION, ORCHESTRATOR_ACTION, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, SWEEPER_ACTION, SWEEP_RULE, SWEEP_TRIGGER, WORKFLOW_PARAM,
   changesRule, changesTrigger, cronRule, cronTrigger, workflowRule, workflowTrigger,
 } from './names';
 import { withThrottleRetry } from '../engine/native/throttle';
@@ -30,7 +30,7 @@ export interface ManagementClient {
   packages: { update(options: { name: string; package?: object }): Promise<unknown>; delete(options: { name: string }): Promise<unknown> };
   actions: {
     update(options: { name: string; action?: object }): Promise<unknown>;
-    get(options: { name: string }): Promise<{ annotations?: KeyValue[] }>;
+    get(options: { name: string }): Promise<{ annotations?: KeyValue[]; namespace?: string }>;
     delete(options: { name: string }): Promise<unknown>;
   };
   triggers: {
@@ -120,6 +120,8 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
       // On the whiskflow local platform: the store's URL from the platform at activation time
       // (lib/store/config.ts storeConfigOfAction); other platforms ignore the annotation.
       ...(action.usesStore ? [{ key: 'provide-platform-couchdb', value: true }] : []),
+      // `final`: no request can override the bound store settings; `raw-http`: the page's path and query as they came.
+      ...(action.web ? [{ key: 'web-export', value: true }, { key: 'raw-http', value: true }, { key: 'final', value: true }] : []),
     ];
     await retry(`update action ${action.name}`, () => client.actions.update({
       name: action.name,
@@ -138,6 +140,17 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
     deployed.push(action.name);
   }
   return deployed;
+}
+
+/**
+ * The deployed dashboard's URL (`<apihost>/api/v1/web/<namespace>/whiskflow/dashboard.http`). The
+ * namespace is the one the platform stored the action in, so that `_` (the key's default) resolves.
+ */
+export async function dashboardUrl(client: ManagementClient, apihost: string): Promise<string> {
+  const action = await client.actions.get({ name: DASHBOARD_ACTION });
+  const [namespace, ...packagePath] = (action.namespace ?? '_').split('/');
+  const path = [namespace!, ...packagePath, DASHBOARD_ACTION.split('/').pop()!].map(encodeURIComponent).join('/');
+  return `${apihost.replace(/\/+$/, '')}/api/v1/web/${path}.http`;
 }
 
 /**

@@ -51,6 +51,8 @@ export function buildManifest(source: Json | undefined, options: ManifestOptions
       main: 'main',
       limits: { timeout: action.timeoutMs },
       annotations: { ...action.annotations, 'provide-api-key': true },
+      // wskdeploy's own form of web-export + raw-http + final.
+      ...(action.web ? { web: 'raw' } : {}),
       ...(action.usesStore ? { inputs: storeInput } : {}),
     };
   }

@@ -8,17 +8,23 @@ export const TASK_ACTION = `${PACKAGE}/task`;
 export const TIMER_ACTION = `${PACKAGE}/timer`;
 export const CHANGES_FEED_ACTION = `${PACKAGE}/changes`;
 export const SWEEPER_ACTION = `${PACKAGE}/sweeper`;
+export const DASHBOARD_ACTION = `${PACKAGE}/dashboard`;
 
-/** Bundles (dist/actions/<file>.js) deployed into the package, with their OpenWhisk settings. */
+/**
+ * Bundles (dist/actions/<file>.js) deployed into the package, with their OpenWhisk settings. `web`:
+ * a raw-http web action (annotations `web-export`, `raw-http`, `final`; `web: raw` for wskdeploy).
+ */
 export const RUNTIME_ACTIONS = [
   // The orchestrator may wait out throttling (429) with backoff: give it the longest stock limit.
-  { name: ORCHESTRATOR_ACTION, bundle: 'orchestrator.js', timeoutMs: 300_000, annotations: {}, usesStore: true },
+  { name: ORCHESTRATOR_ACTION, bundle: 'orchestrator.js', timeoutMs: 300_000, annotations: {}, usesStore: true, web: false },
   // A conductor: the platform runs the user's action between its two activations.
-  { name: TASK_ACTION, bundle: 'task.js', timeoutMs: 300_000, annotations: { conductor: true }, usesStore: false },
-  { name: TIMER_ACTION, bundle: 'timer.js', timeoutMs: 300_000, annotations: {}, usesStore: false },
-  { name: CHANGES_FEED_ACTION, bundle: 'feeds/changes.js', timeoutMs: 60_000, annotations: { feed: true }, usesStore: true },
+  { name: TASK_ACTION, bundle: 'task.js', timeoutMs: 300_000, annotations: { conductor: true }, usesStore: false, web: false },
+  { name: TIMER_ACTION, bundle: 'timer.js', timeoutMs: 300_000, annotations: {}, usesStore: false, web: false },
+  { name: CHANGES_FEED_ACTION, bundle: 'feeds/changes.js', timeoutMs: 60_000, annotations: { feed: true }, usesStore: true, web: false },
   // Re-fires completions lost with a dead orchestrator activation (lib/engine/native/sweep.ts).
-  { name: SWEEPER_ACTION, bundle: 'sweeper.js', timeoutMs: 300_000, annotations: {}, usesStore: true },
+  { name: SWEEPER_ACTION, bundle: 'sweeper.js', timeoutMs: 300_000, annotations: {}, usesStore: true, web: false },
+  // The run dashboard's pages, at /api/v1/web/<namespace>/whiskflow/dashboard.http (actions/dashboard.ts).
+  { name: DASHBOARD_ACTION, bundle: 'dashboard.js', timeoutMs: 60_000, annotations: {}, usesStore: true, web: true },
 ] as const;
 
 /** Parameter names the deployed entities carry (orchestrator/feed → store settings, trigger → workflow). */

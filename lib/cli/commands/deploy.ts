@@ -2,12 +2,12 @@
 import { positiveInteger } from '../options';
 import { Option, type Command } from 'commander';
 import type { JsonObject } from '../../model/json';
-import { deployRuntime, deployStreamingWorkflow, deployWorkflow, missingActionsOf, scheduleSweeper, type FeedOptions } from '../../triggers/manager';
+import { dashboardUrl, deployRuntime, deployStreamingWorkflow, deployWorkflow, missingActionsOf, scheduleSweeper, type FeedOptions } from '../../triggers/manager';
 import { parseStreamUrl } from '../../engine/streaming/brokers/stream-url';
 import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { Workflow } from '../../model/workflow';
 import { addConnectionOptions, withConnection, type Connection } from './connection';
-import type { ConnectionFlags } from '../settings';
+import { apihostUrl, type ConnectionFlags } from '../settings';
 import { printJson } from '../output';
 import { resolve } from 'path';
 import { InvalidInputError } from '../../errors';
@@ -88,9 +88,11 @@ async function deployNative(connection: Connection, workflow: Workflow, flags: D
   if (deployed.missingActions.length) {
     console.error(`warning: these actions do not exist yet; deploy them before running: ${deployed.missingActions.join(', ')}`);
   }
-  if (flags.json) return printJson({ model: 'native', ...deployed, actions, ...(flags.sweepCron ? { sweepCron: flags.sweepCron } : {}) });
+  const dashboard = await dashboardUrl(connection.client, apihostUrl(connection.apihost));
+  if (flags.json) return printJson({ model: 'native', ...deployed, actions, dashboard, ...(flags.sweepCron ? { sweepCron: flags.sweepCron } : {}) });
   say(`ok: deployed workflow ${deployed.workflow} (trigger ${deployed.trigger}, rule ${deployed.rule}${deployed.feeds.length ? `, feeds ${deployed.feeds.join(', ')}` : ''})`);
   // A plain fire's parameters are the run's input (lib/engine/native/events.ts plainStartInput).
+  say(`runs: ${dashboard} (the whiskflow/dashboard web action)`);
   say(`run it: whiskflow run ${deployed.workflow} --input <json|file> --wait   or   wsk trigger fire ${deployed.trigger} -P <input.json>`);
 }
 

@@ -1,4 +1,6 @@
 /** How times, durations and counts read on the dashboard's pages. */
+import { BASE } from './base';
+
 export function duration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '-';
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -18,5 +20,5 @@ export const count = (n: number): string => n.toLocaleString('en-US');
 
 export const pretty = (value: unknown): string => (value === undefined ? '(none)' : JSON.stringify(value, null, 2));
 
-export const runHref = (runId: string): string => `/dashboard/runs/${encodeURIComponent(runId)}`;
-export const workflowHref = (name: string): string => `/dashboard/workflows/${encodeURIComponent(name)}`;
+export const runHref = (runId: string): string => `${BASE}/runs/${encodeURIComponent(runId)}`;
+export const workflowHref = (name: string): string => `${BASE}/workflows/${encodeURIComponent(name)}`;

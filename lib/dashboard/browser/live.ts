@@ -3,6 +3,7 @@
  * server-sent events, or polling where only request -> response is served), never more often than
  * a read takes twice over, so that a busy store is not read in a loop.
  */
+import { BASE } from './base';
 import { useEffect, useState } from 'preact/hooks';
 
 type Listener = () => void;
@@ -13,7 +14,7 @@ function startFeed(): void {
   if (started) return;
   started = true;
   if (document.body.dataset.live === 'events' && typeof EventSource !== 'undefined') {
-    const source = new EventSource('/dashboard/events');
+    const source = new EventSource(`${BASE}/events`);
     source.addEventListener('change', () => listeners.forEach((listener) => listener()));
   } else {
     setInterval(() => listeners.forEach((listener) => listener()), 3000);

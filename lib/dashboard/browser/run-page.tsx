@@ -1,4 +1,5 @@
 /** One run: its graph coloured by state, its timeline, its input and output or error, a task's detail; live. */
+import { BASE } from './base';
 import { useEffect, useState } from 'preact/hooks';
 import type { RunPage as RunData } from '../data';
 import { count, duration, pretty, runHref, time, workflowHref } from './format';
@@ -14,7 +15,7 @@ function taskFromHash(): { seq: number; index: number } | undefined {
 }
 
 export function RunPage(props: { runId: string }) {
-  const loaded = useLive<RunData>(`/dashboard/api/runs/${encodeURIComponent(props.runId)}`);
+  const loaded = useLive<RunData>(`${BASE}/api/runs/${encodeURIComponent(props.runId)}`);
   const [task, setTask] = useState(taskFromHash());
   const [stage, setStage] = useState<string | undefined>(undefined);
   useEffect(() => {

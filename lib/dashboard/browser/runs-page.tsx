@@ -1,4 +1,5 @@
 /** Every run, newest first, filtered by workflow and status, searched by run id; live. */
+import { BASE } from './base';
 import { useState } from 'preact/hooks';
 import type { RunsPage as RunsData } from '../data';
 import { count } from './format';
@@ -20,7 +21,7 @@ export function RunsPage() {
   const shown = params.toString();
   history.replaceState(null, '', `${location.pathname}${shown ? `?${shown}` : ''}`);
   params.set('limit', String(limit));
-  const loaded = useLive<RunsData>(`/dashboard/api/runs?${params.toString()}`);
+  const loaded = useLive<RunsData>(`${BASE}/api/runs?${params.toString()}`);
   const data = loaded.data;
   return (
     <section aria-labelledby="runs-title">

@@ -1,11 +1,12 @@
 /** One task of a run: its outcome (result, or error with its cause and stack), attempts, activations and logs. */
+import { BASE } from './base';
 import type { TaskDetail as TaskData } from '../data';
 import { pretty, time } from './format';
 import { useLive } from './live';
 import { StatusBadge } from './runs-table';
 
 export function TaskDetail(props: { runId: string; seq: number; index: number; runStatus: string; onClose: () => void }) {
-  const loaded = useLive<TaskData>(`/dashboard/api/runs/${encodeURIComponent(props.runId)}/tasks/${props.seq}/${props.index}`, props.runStatus === 'running');
+  const loaded = useLive<TaskData>(`${BASE}/api/runs/${encodeURIComponent(props.runId)}/tasks/${props.seq}/${props.index}`, props.runStatus === 'running');
   const task = loaded.data;
   const status = task?.outcome ? (task.outcome.ok ? 'succeeded' : 'failed') : 'running';
   return (
@@ -29,7 +30,7 @@ export function TaskDetail(props: { runId: string; seq: number; index: number; r
             {task.attempts.map((attempt, position) => (
               <li key={attempt.attempt} class="attempt" data-attempt={String(attempt.attempt)}>
                 attempt {attempt.attempt}, invoked {time(attempt.invokedAt)}, activation <code>{attempt.activationId ?? '(not invoked)'}</code>
-                {attempt.childRunId ? <> — child run <a href={`/dashboard/runs/${encodeURIComponent(attempt.childRunId)}`}>{attempt.childRunId}</a></> : null}
+                {attempt.childRunId ? <> — child run <a href={`${BASE}/runs/${encodeURIComponent(attempt.childRunId)}`}>{attempt.childRunId}</a></> : null}
                 {attempt.activations.map((activation) => (
                   <details key={activation.activationId} class="activation" open={position === task.attempts.length - 1 && activation.name !== 'task'}>
                     <summary>{activation.name ?? 'activation'} <code>{activation.activationId}</code>: {activation.status ?? '-'}</summary>

@@ -1,4 +1,5 @@
 /** A deployed workflow: its graph, its definition as YAML, its trigger, rule and feeds, its recent runs. */
+import { BASE } from './base';
 import type { WorkflowPage as WorkflowData } from '../data';
 import { time } from './format';
 import { GraphView } from './graph-view';
@@ -6,7 +7,7 @@ import { useLive } from './live';
 import { RunsTable } from './runs-table';
 
 export function WorkflowPage(props: { name: string }) {
-  const loaded = useLive<WorkflowData>(`/dashboard/api/workflows/${encodeURIComponent(props.name)}`);
+  const loaded = useLive<WorkflowData>(`${BASE}/api/workflows/${encodeURIComponent(props.name)}`);
   const data = loaded.data;
   if (loaded.error && !data) return <p class="error" role="alert">Could not read workflow {props.name}: {loaded.error}</p>;
   if (!data) return <p>Loading…</p>;
@@ -20,7 +21,7 @@ export function WorkflowPage(props: { name: string }) {
         <span>trigger <code>{data.trigger}</code></span>
         <span id="rule">rule {rule ? <><code>{rule.name}</code> ({rule.status})</> : '(none)'}</span>
         <span id="feeds">feeds {data.feeds.length ? data.feeds.map((feed) => `${feed.trigger} (${String(feed.feed ?? '-')})`).join(', ') : '(none)'}</span>
-        <a href={`/dashboard?workflow=${encodeURIComponent(data.name)}`}>all its runs</a>
+        <a href={`${BASE}?workflow=${encodeURIComponent(data.name)}`}>all its runs</a>
       </div>
       <div class="panels">
         <section class="card" aria-labelledby="wf-graph-title">

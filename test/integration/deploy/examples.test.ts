@@ -78,6 +78,16 @@ describe('examples deployed by whiskflow manifest + wskdeploy, started by wsk tr
     expect(await session.cli('status', run.runId)).toContain(`output: ${JSON.stringify(expected)}`);
   });
 
+  it('serves the run dashboard as the raw-http web action wskdeploy deployed (web: raw), reading the runs above', async () => {
+    const got = await wsk(platform, 'action', 'get', 'whiskflow/dashboard');
+    const annotations = Object.fromEntries((JSON.parse(got.slice(got.indexOf('{'))) as { annotations: { key: string; value: unknown }[] }).annotations.map((a) => [a.key, a.value]));
+    expect(annotations).toMatchObject({ 'web-export': true, 'raw-http': true, final: true });
+    const url = `${platform.apihost}/api/v1/web/${platform.namespace}/whiskflow/dashboard.http`;
+    const runs = await (await fetch(`${url}/api/runs?workflow=map-reduce`)).json() as { runs: { status: string }[] };
+    expect(runs.runs.map((run) => run.status)).toContain('succeeded');
+    expect(await (await fetch(url, { headers: { accept: 'text/html' } })).text()).toContain(`<script src="/api/v1/web/${platform.namespace}/whiskflow/dashboard.http/assets/app.js">`);
+  });
+
   it('shows a start the orchestrator refuses as a failed run with its cause', async () => {
     // A definition on the trigger that is no valid workflow (as an older whiskflow manifest wrote: a compiled condition).
     const source = { name: 'refused', stages: [{ id: 'c', kind: 'choice', rules: [{ when: { kind: 'ge', path: '$.x', value: 1 }, next: 'c' }] }] };

@@ -60,6 +60,11 @@ describe('whiskflow CLI against a platform found like wsk finds it', () => {
   it('deploys and runs from a wsk properties file alone, and prints parseable --json', async () => {
     const deployed = JSON.parse(await session.cli('deploy', join(session.dir, 'shouting.yaml'), '--actions', join(session.dir, 'actions.js'), '--package', 'clitest', '--json'));
     expect(deployed).toMatchObject({ model: 'native', workflow: 'cli-shouting', trigger: 'whiskflow-cli-shouting', actions: ['clitest/shout', 'clitest/boom'] });
+    // The run dashboard as the deployment's own web action.
+    expect(deployed.dashboard).toBe(`${platform.apihost}/api/v1/web/${platform.namespace}/whiskflow/dashboard.http`);
+    const page = await fetch(deployed.dashboard, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`data-base="/api/v1/web/${platform.namespace}/whiskflow/dashboard.http"`);
     await session.cli('deploy', join(session.dir, 'failing.yaml'));
 
     const ran = await session.result('run', 'cli-shouting', '--input', JSON.stringify({ items: [{ item: 'a' }, { item: 'b' }, { item: 'c' }] }), '--wait', '--json');

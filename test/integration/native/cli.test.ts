@@ -34,8 +34,9 @@ describe('whiskflow workflow commands', () => {
 
   it('deploys, runs with --wait, shows status, logs and runs, writes a manifest and undeploys', async () => {
     const example = join(ROOT, 'examples/map-reduce');
-    expect(await cli('deploy', example, '--actions', join(example, 'actions.js'), '--package', 'mapreduce'))
-      .toContain('ok: deployed workflow map-reduce (trigger whiskflow-map-reduce, rule whiskflow-map-reduce-rule)');
+    const deployedText = await cli('deploy', example, '--actions', join(example, 'actions.js'), '--package', 'mapreduce');
+    expect(deployedText).toContain('ok: deployed workflow map-reduce (trigger whiskflow-map-reduce, rule whiskflow-map-reduce-rule)');
+    expect(deployedText).toMatch(/^runs: http:\/\/\S+\/api\/v1\/web\/\w+\/whiskflow\/dashboard\.http \(the whiskflow\/dashboard web action\)$/m);
 
     const ran = await cli('run', 'map-reduce', '--input', join(example, 'input.json'), '--wait');
     const runId = /started run (\S+)/.exec(ran)?.[1];
@@ -56,7 +57,7 @@ describe('whiskflow workflow commands', () => {
     const manifestFile = join(tmp, 'manifest.yaml');
     await cli('manifest', example, '-o', manifestFile);
     const manifest = parseYaml(readFileSync(manifestFile, 'utf8'));
-    expect(Object.keys(manifest.packages.whiskflow.actions)).toEqual(['orchestrator', 'task', 'timer', 'changes', 'sweeper']);
+    expect(Object.keys(manifest.packages.whiskflow.actions)).toEqual(['orchestrator', 'task', 'timer', 'changes', 'sweeper', 'dashboard']);
     expect(manifest.packages.whiskflow.actions.task.annotations.conductor).toBe(true);
     expect(manifest.packages.whiskflow.rules['whiskflow-map-reduce-rule']).toEqual({ trigger: 'whiskflow-map-reduce', action: 'whiskflow/orchestrator' });
     expect(manifest.packages.whiskflow.triggers['whiskflow-map-reduce'].inputs.whiskflowDefinition.value.name).toBe('map-reduce');
