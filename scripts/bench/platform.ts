@@ -20,7 +20,7 @@ import { startChildPlatform, type ChildPlatform } from './lib/child-platform';
 import { measureHttpBaseline, type HttpBaseline } from './lib/baseline';
 import { childrenCpuMs, commandLine, descendants, readCpu, rssBytes } from './lib/proc';
 import { hostInfo, phaseRunner, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
-import { benchRuntimes, describeRuntime, runtimeTargets, type BenchLanguage, type RuntimeBench } from './lib/runtimes';
+import { benchRuntimes, coldStartsOf, describeRuntime, runtimeTargets, type BenchLanguage, type RuntimeBench } from './lib/runtimes';
 import { rounded, summarize, type Summary } from './lib/stats';
 
 type Client = ReturnType<typeof openwhisk>;
@@ -166,26 +166,6 @@ async function warmBlockingRawHttp(platform: ChildPlatform, invokes: number) {
   } finally {
     agent.destroy();
   }
-}
-
-async function coldStarts(ow: Client, count: number) {
-  const latencies: number[] = [];
-  const initTimes: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const name = `bench-cold-${process.pid}-${i}`;
-    // Distinct code too, so that nothing keyed by code could serve a warm container.
-    await ow.actions.create({ name, action: `function main() { return { n: ${i} }; }`, kind: 'nodejs:20', overwrite: true });
-    try {
-      const started = performance.now();
-      const activation = await ow.actions.invoke({ name, blocking: true });
-      latencies.push(performance.now() - started);
-      const initTime = activation.annotations?.find((annotation) => annotation.key === 'initTime')?.value;
-      if (typeof initTime === 'number') initTimes.push(initTime);
-    } finally {
-      await ow.actions.delete({ name });
-    }
-  }
-  return { count, clientLatencyMs: rounded(summarize(latencies)), initTimeMs: rounded(summarize(initTimes)) };
 }
 
 interface LevelResult {
@@ -364,7 +344,7 @@ async function run(options: Options): Promise<void> {
     await phase('warmBlocking', () => warmBlocking(ow, platform, options.warmInvokes, options.warmUpInvokes, options.completionTimeoutMs));
     await phase('warmBlockingRawHttp', () => warmBlockingRawHttp(platform, options.warmInvokes));
     await phase('memory', () => containerMemory(platform));
-    await phase('coldStart', () => coldStarts(ow, options.coldStarts));
+    await phase('coldStart', () => coldStartsOf(ow, 'nodejs', options.coldStarts));
     const levels: LevelResult[] = [];
     await phase('nonBlockingThroughput', async () => {
       for (const concurrency of options.concurrency) {

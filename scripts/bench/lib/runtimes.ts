@@ -103,7 +103,8 @@ export async function benchRuntimes(ow: Client, platform: ChildPlatform, languag
   return results;
 }
 
-async function coldStartsOf(ow: Client, language: BenchLanguage, count: number, javaJar: () => string): Promise<RuntimeBench['cold']> {
+/** `count` cold starts of a fresh no-op action each (distinct code too, so that nothing keyed by code could serve a warm container). */
+export async function coldStartsOf(ow: Client, language: BenchLanguage, count: number, javaJar: () => string = compileJavaNoop): Promise<RuntimeBench['cold']> {
   const latencies: number[] = [];
   const initTimes: number[] = [];
   for (let i = 0; i < count; i += 1) {
