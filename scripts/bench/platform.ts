@@ -246,7 +246,10 @@ async function nonBlockingLevel(ow: Client, platform: ChildPlatform, concurrency
   };
 }
 
-/** Polls `GET activations/{id}` until every record exists (with an `end`) or the deadline passes. */
+/**
+ * Polls `GET activations/{id}` until every record exists (an action's with its `end`; a trigger's has
+ * none, as the controller serves it, and is recorded complete) or the deadline passes.
+ */
 async function waitForActivations(ow: Client, ids: readonly string[], deadline: number): Promise<ActivationRecord[]> {
   const pending = new Set(ids);
   const found: ActivationRecord[] = [];
@@ -256,7 +259,7 @@ async function waitForActivations(ow: Client, ids: readonly string[], deadline: 
       await Promise.all(batch.slice(i, i + 50).map(async (id) => {
         try {
           const record = await ow.activations.get({ name: id });
-          if (typeof record.end === 'number' && record.end > 0) {
+          if (record.end === undefined || record.end > 0) {
             pending.delete(id);
             found.push(record);
           }
