@@ -1,28 +1,8 @@
 /** `whiskflow cancel` of a native run: a claimed transition; nothing starts after it, late completions change nothing. */
 import { cancelNativeRun } from '../../../lib/engine/native/cancel';
-import { handleEvent, type OrchestratorContext, type RunHead } from '../../../lib/engine/native/orchestrator';
-import type { TaskStart } from '../../../lib/engine/native/invoker';
-import type { Json } from '../../../lib/model/json';
 import { parseWorkflow } from '../../../lib/model/parse';
-import type { Workflow } from '../../../lib/model/workflow';
-import { MemoryRunStore } from '../../../lib/store/memory';
-import { docIds, type ResultDoc, type StageDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
-import { RecordingInvoker } from './recording-invoker';
-
-async function setUp(workflow: Workflow) {
-  const store = new MemoryRunStore();
-  const invoker = new RecordingInvoker();
-  const doc: WorkflowDoc = { type: 'workflow', name: workflow.name, definition: workflow, trigger: `whiskflow-${workflow.name}`, selfReporting: [], deployedAt: 0 };
-  await store.upsert(docIds.workflow(workflow.name), doc);
-  const ctx: OrchestratorContext = { store, invoker, namespace: 'guest', activationId: 'orchestrator-1' };
-  const start = (input: Json) => handleEvent(ctx, { type: 'run.started', eventId: 'e0', workflow: workflow.name, runId: 'run-1', input });
-  const complete = (task: TaskStart, result: Json) =>
-    handleEvent(ctx, { type: 'task.completed', eventId: `c-${task.context.seq}-${task.context.index}`, task: task.context, result, activationId: `done-${task.context.index}` });
-  const fail = (task: TaskStart, error: Json) =>
-    handleEvent(ctx, { type: 'task.failed', eventId: `f-${task.context.index}-${task.context.attempt}`, task: task.context, error, activationId: `failed-${task.context.index}` });
-  const run = async () => (await store.get<RunHead>(docIds.run('run-1')))!;
-  return { store, invoker, start, complete, fail, run };
-}
+import { docIds, type ResultDoc, type StageDoc } from '../../../lib/store/run-documents';
+import { setUp } from './orchestrator-harness';
 
 describe('cancelling a native run', () => {
   it('ends it cancelled; the running map starts no further element, and late completions are recorded and change nothing', async () => {

@@ -1,33 +1,19 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { handleEvent, type OrchestratorContext, type RunHead } from '../../../lib/engine/native/orchestrator';
+import { handleEvent } from '../../../lib/engine/native/orchestrator';
 import type { OrchestratorEvent } from '../../../lib/engine/native/events';
 import type { TaskStart } from '../../../lib/engine/native/invoker';
 import type { Json } from '../../../lib/model/json';
 import { parseWorkflow } from '../../../lib/model/parse';
-import { DEFAULT_MAP_CONCURRENCY, type Workflow } from '../../../lib/model/workflow';
+import { DEFAULT_MAP_CONCURRENCY } from '../../../lib/model/workflow';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import { GroupCommitStore } from '../../../lib/store/group-commit';
-import { docIds, type InvokeDoc, type ResultDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
-import { RecordingInvoker } from './recording-invoker';
+import { docIds, type InvokeDoc, type ResultDoc } from '../../../lib/store/run-documents';
+import { setUp } from './orchestrator-harness';
 
 const mapReduce = parseWorkflow(readFileSync(join(__dirname, '../../../examples/map-reduce/workflow.yaml'), 'utf8'));
 const mapReduceInput = JSON.parse(readFileSync(join(__dirname, '../../../examples/map-reduce/input.json'), 'utf8')) as Json;
 
-async function setUp(workflow: Workflow) {
-  const store = new MemoryRunStore();
-  const invoker = new RecordingInvoker();
-  const doc: WorkflowDoc = { type: 'workflow', name: workflow.name, definition: workflow, trigger: `whiskflow-${workflow.name}`, selfReporting: [], deployedAt: 0 };
-  await store.upsert(docIds.workflow(workflow.name), doc);
-  const ctx: OrchestratorContext = { store, invoker, namespace: 'guest', activationId: 'orchestrator-1' };
-  const start = (input: Json, runId = 'run-1') => handleEvent(ctx, { type: 'run.started', eventId: 'e0', workflow: workflow.name, runId, input });
-  const complete = (task: TaskStart, result: Json): Promise<unknown> =>
-    handleEvent(ctx, { type: 'task.completed', eventId: `c-${task.context.index}`, task: task.context, result, activationId: `done-${task.context.seq}-${task.context.index}` });
-  const fail = (task: TaskStart, error: Json): Promise<unknown> =>
-    handleEvent(ctx, { type: 'task.failed', eventId: `f-${task.context.index}`, task: task.context, error, activationId: `failed-${task.context.seq}-${task.context.index}-${task.context.attempt}` });
-  const run = async (runId = 'run-1') => (await store.get<RunHead>(docIds.run(runId)))!;
-  return { store, invoker, ctx, start, complete, fail, run };
-}
 
 const sumOf = (params: Record<string, unknown>) => (params.numbers as number[]).reduce((a, b) => a + b, 0);
 
