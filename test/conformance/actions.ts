@@ -29,6 +29,8 @@ export const ACTIONS: Record<string, FakeAction> = {
     if (!Array.isArray(results)) throw new BadParams(`expected results, got ${JSON.stringify(params)}`);
     return { result: { value: results.reduce<number>((total, item) => total + numberAt(item as JsonObject, 'value'), 0) } };
   },
+  /** `{ n }` → `{ n: n + 1 }`. */
+  inc: (params) => ({ result: { n: numberAt(params, 'n') + 1 } }),
   /** Its parameters, as they arrived. */
   echo: (params) => ({ result: params }),
   /** Fails with the error named by its `errorName` parameter, every time. */

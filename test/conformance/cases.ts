@@ -146,6 +146,66 @@ stages:
     starts: [start('fine', 'double', { value: 1 }), start('prepare', 'echo', { value: 1 }), start('breaks', 'fail', { errorName: 'Boom', value: 1 })],
   },
   {
+    name: 'uncaught failure inside a multi-stage branch fails the run, naming the branch stage',
+    workflow: yaml(`
+name: branch-fails
+stages:
+  - id: both
+    kind: parallel
+    branches:
+      - stages: [{ id: fine, kind: task, action: double }]
+      - stages:
+          - { id: prepare, kind: task, action: echo }
+          - { id: breaks, kind: task, action: fail, params: { errorName: Boom } }
+  - { id: after, kind: task, action: echo }
+`),
+    input: { value: 1 },
+    end: failed('Boom', 'breaks'),
+    starts: [start('fine', 'double', { value: 1 }), start('prepare', 'echo', { value: 1 }), start('breaks', 'fail', { errorName: 'Boom', value: 1 })],
+  },
+  {
+    name: 'map with a concurrency window keeps results in input order',
+    workflow: yaml(`
+name: map-window
+stages:
+  - { id: each, kind: map, items: $.xs, action: double, concurrency: 2 }
+  - { id: total, kind: reduce, action: echo }
+`),
+    input: { xs: [1, 2, 3, 4, 5] },
+    end: succeeded({ results: [{ value: 2 }, { value: 4 }, { value: 6 }, { value: 8 }, { value: 10 }] }),
+    starts: [
+      ...[1, 2, 3, 4, 5].map((value) => start('each', 'double', { value })),
+      start('total', 'echo', { results: [{ value: 2 }, { value: 4 }, { value: 6 }, { value: 8 }, { value: 10 }] }),
+    ],
+  },
+  {
+    name: 'map element retried, then the map succeeds',
+    workflow: yaml(`
+name: map-retry
+stages:
+  - { id: each, kind: map, items: $.items, action: flaky, retry: { maxAttempts: 2, backoff: { initialMs: 1 } } }
+`),
+    input: { items: [{ failures: 0 }, { failures: 1 }] },
+    end: succeeded([{ ok: true, attempt: 1 }, { ok: true, attempt: 2 }]),
+    starts: [start('each', 'flaky', { failures: 0 }), start('each', 'flaky', { failures: 1 }, 1), start('each', 'flaky', { failures: 1 }, 2)],
+  },
+  {
+    name: 'loop through a task and a choice until a condition holds',
+    workflow: yaml(`
+name: count-up
+stages:
+  - { id: inc, kind: task, action: inc }
+  - id: more
+    kind: choice
+    rules: [{ when: { path: $.n, lt: 3 }, next: inc }]
+    default: done
+  - { id: done, kind: succeed, output: $.n }
+`),
+    input: { n: 0 },
+    end: succeeded(3),
+    starts: [start('inc', 'inc', { n: 0 }), start('inc', 'inc', { n: 1 }), start('inc', 'inc', { n: 2 })],
+  },
+  {
     name: 'retries exhausted',
     workflow: yaml(`
 name: retries-exhausted

@@ -34,6 +34,9 @@ const KNOWN_DIVERGENCES: Record<string, Record<string, Partial<Record<Aspect, st
     'parallel of single tasks': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage' },
     'nested parallel branches': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `inner`, `outer`), not of its own stage' },
     'catch of a failed branch': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage' },
+    'uncaught failure inside a multi-stage branch fails the run, naming the branch stage': {
+      starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage',
+    },
     '(a) task input on a missing path fails PathNotFound, caught': {
       end: 'a missing input path does not fail whiskflow.PathNotFound: the task runs (and fails on its empty parameters, uncaught)',
       starts: 'the task is started with `{}` instead of not at all',
