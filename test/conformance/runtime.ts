@@ -5,6 +5,7 @@
  */
 import type { Json, JsonObject } from '../../lib/model/json';
 import type { Workflow } from '../../lib/model/workflow';
+import { seededRandom } from '../unit/engine/simulate';
 import { performAction, type ActionOutcome } from './actions';
 
 /** One task attempt a runtime started, as every runtime can tell it. */
@@ -59,7 +60,7 @@ export interface Runtime {
 }
 
 /** In which order a batch of tasks started together gets its outcomes (timeouts always last). */
-export type DeliveryOrder = 'in start order' | 'reversed';
+export type DeliveryOrder = 'in start order' | 'reversed' | 'shuffled';
 
 export interface Observed {
   end: RunEnd;
@@ -73,11 +74,14 @@ const MAX_ROUNDS = 200;
 export async function playRun(runtime: Runtime, workflow: Workflow, input: Json, order: DeliveryOrder): Promise<Observed> {
   await runtime.start(workflow, input);
   const handled = new Set<string>();
+  // Seeded: a failure in shuffled order replays the same way.
+  const random = seededRandom(7);
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const { tasks, end } = await runtime.settle(handled);
     if (end) return { end, starts: tasks };
     const fresh = tasks.filter((task) => !handled.has(task.id));
     if (order === 'reversed') fresh.reverse();
+    if (order === 'shuffled') shuffle(fresh, random);
     const hanging: StartedTask[] = [];
     for (const task of fresh) {
       handled.add(task.id);
@@ -90,6 +94,13 @@ export async function playRun(runtime: Runtime, workflow: Workflow, input: Json,
   }
   const { tasks } = await runtime.settle(handled);
   return { end: { status: 'did-not-terminate', detail: `still starting tasks after ${MAX_ROUNDS} rounds` }, starts: tasks };
+}
+
+function shuffle<T>(items: T[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
 }
 
 /** A start as compared between runtimes: what ran, with what, which attempt (not when). */
