@@ -350,6 +350,21 @@ stages:
     starts: [start('small', 'echo', { label: 'small', total: 150 })],
   },
   {
+    name: '(c) choice on a misspelled path without default fails NoChoiceMatched',
+    workflow: yaml(`
+name: misspelled-choice-no-default
+stages:
+  - id: size
+    kind: choice
+    rules: [{ when: { path: $.totl, ge: 100 }, next: large }, { when: { path: $.totl, lt: 100 }, next: small }]
+  - { id: large, kind: succeed }
+  - { id: small, kind: succeed }
+`),
+    input: { total: 150 },
+    end: failed('whiskflow.NoChoiceMatched', 'size'),
+    starts: [],
+  },
+  {
     name: '(d) map over a number fails ItemsNotArray, caught',
     workflow: yaml(`
 name: map-number
