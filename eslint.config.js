@@ -22,7 +22,7 @@ module.exports = tseslint.config(
     files: ['lib/platform/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/engine/**', '**/engine', '**/triggers/**', '**/cli/**', '**/report/**', '**/dashboard/**', '**/store/run-store', '**/store/couchdb', '**/store/cloudant'], message: 'lib/platform must not import the orchestrator rooms' },
+        { group: ['**/engine/**', '**/engine', '**/deploy/**', '**/cli/**', '**/report/**', '**/dashboard/**', '**/store/run-store', '**/store/couchdb', '**/store/cloudant'], message: 'lib/platform must not import the orchestrator rooms' },
       ] }],
     },
   },

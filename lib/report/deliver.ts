@@ -11,7 +11,7 @@
 import type { JsonObject } from '../model/json';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withThrottleRetry } from '../engine/native/throttle';
-import { WORKFLOW_PARAM } from '../triggers/names';
+import { WORKFLOW_PARAM } from '../deploy/names';
 
 export interface DeliveryClient {
   triggers: { invoke(options: { name: string; params?: JsonObject }): Promise<{ activationId?: string }> };

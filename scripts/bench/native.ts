@@ -34,7 +34,7 @@ import type { RunStore } from '../../lib/store/run-store';
 import { docIds, type RunDoc, type StageDoc } from '../../lib/store/run-documents';
 import { toWorkflow } from '../../lib/model/parse';
 import { DEFAULT_MAP_CONCURRENCY } from '../../lib/model/workflow';
-import { deployRuntime, deployWorkflow, type ManagementClient } from '../../lib/triggers/manager';
+import { deployRuntime, deployWorkflow, type ManagementClient } from '../../lib/deploy/manager';
 import { requestRun } from '../../lib/engine/native/run-client';
 import { describeRun } from '../../lib/engine/native/run-view';
 import { ruleOutcomes, type DeliveryClient } from '../../lib/report/deliver';

@@ -13,7 +13,7 @@ import type { RunStore } from '../../store/run-store';
 import type { ActionsClient } from '../../engine/native/invoker';
 import type { ActivationListClient, TriggerReadClient } from '../../engine/native/lost-starts';
 import type { DeliveryClient } from '../../report';
-import type { ManagementClient } from '../../triggers/manager';
+import type { ManagementClient } from '../../deploy/manager';
 import { readLocalPlatformFile, localPlatformPath } from '../local-platform-file';
 import { apihostUrl, resolveSettings, type ConnectionFlags, type ResolvedSettings } from '../settings';
 import { readWskprops, wskpropsPath } from '../wskprops';

@@ -18,7 +18,7 @@ import { DEFAULT_CONTAINER_NICE, defaultUserMemoryMb } from '../../platform/runt
 import { startDashboard } from '../../dashboard/start';
 import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
 import type { RunStore } from '../../store/run-store';
-import { ChangesProvider } from '../../triggers/changes-provider';
+import { ChangesProvider } from '../../deploy/changes-provider';
 import { startEnginesOnStream } from '../engines';
 import { removeLocalPlatformFile, writeLocalPlatformFile } from '../local-platform-file';
 import { withWskprops } from '../wskprops';

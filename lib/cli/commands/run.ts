@@ -12,7 +12,7 @@ import { createEventStream } from '../../engine/streaming/stream-connection';
 import { hasErrorCode, WhiskflowError } from '../../errors';
 import type { Json } from '../../model/json';
 import { docIds, type RunDoc, type WorkflowDoc } from '../../store/run-documents';
-import { workflowTrigger } from '../../triggers/names';
+import { workflowTrigger } from '../../deploy/names';
 import { EXIT } from '../exit-codes';
 import { printJson } from '../output';
 import { StageProgress } from '../progress';

@@ -47,7 +47,7 @@ import type { Json, JsonObject } from '../../model/json';
 import { INACTIVE_RULE_STATUS, deliverEvent, ruleOutcomes, type DeliveryClient, type RuleOutcome } from '../../report/deliver';
 import { docIds, type WorkflowDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
-import { DEFINITION_PARAM, ORCHESTRATOR_ACTION, STORE_PARAM, SWEEP_TRIGGER, WORKFLOW_PARAM, changesTrigger, cronStartAction, cronTrigger, workflowTrigger } from '../../triggers/names';
+import { DEFINITION_PARAM, ORCHESTRATOR_ACTION, STORE_PARAM, SWEEP_TRIGGER, WORKFLOW_PARAM, changesTrigger, cronStartAction, cronTrigger, workflowTrigger } from '../../deploy/names';
 import { keyedStartEvent, startKeys, startRequestOf, toPayload } from './events';
 import { withThrottleRetry } from './throttle';
 

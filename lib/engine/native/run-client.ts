@@ -6,7 +6,7 @@ import { WhiskflowError } from '../../errors';
 import type { Json } from '../../model/json';
 import { newRunId, type RunDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
-import { workflowTrigger } from '../../triggers/names';
+import { workflowTrigger } from '../../deploy/names';
 import { runStartedEvent, toPayload } from './events';
 import { describeRun, type RunView } from './run-view';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RunStore } from '../../store/run-store';
-import { ORCHESTRATOR_ACTION } from '../../triggers/names';
+import { ORCHESTRATOR_ACTION } from '../../deploy/names';
 import { OpenWhiskTaskInvoker, type ActionsClient } from './invoker';
 import type { LostStartClient } from './lost-starts';
 import { errorText } from './redelivery-check';

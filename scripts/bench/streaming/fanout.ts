@@ -31,7 +31,7 @@ import { docIds, type RunDoc } from '../../../lib/store/run-documents';
 import type { RunStore, StoredDoc } from '../../../lib/store/run-store';
 import { INVOKE_CLAIM_PREFIX, type InvokeClaim } from '../../../lib/engine/streaming/invoke-claims';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../../lib/store/embedded-couch';
-import { deployRuntime, deployWorkflow, type ManagementClient } from '../../../lib/triggers/manager';
+import { deployRuntime, deployWorkflow, type ManagementClient } from '../../../lib/deploy/manager';
 import type { DeliveryClient } from '../../../lib/report/deliver';
 import { settle, startChildPlatform, type ChildPlatform } from '../lib/child-platform';
 import { childrenCpuMs, commandLine, descendants, readCpu } from '../lib/proc';

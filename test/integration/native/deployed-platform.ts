@@ -5,7 +5,7 @@ import type { PlatformOptions } from '../../../lib/platform';
 import { startLocalPlatform, type LocalPlatform } from '../../helpers/local-platform';
 import { createRunStore, type StoreConfig } from '../../../lib/store/config';
 import type { RunStore } from '../../../lib/store/run-store';
-import { deployRuntime, type ManagementClient } from '../../../lib/triggers/manager';
+import { deployRuntime, type ManagementClient } from '../../../lib/deploy/manager';
 import type { DeliveryClient } from '../../../lib/report/deliver';
 
 export const ROOT = join(__dirname, '../../..');

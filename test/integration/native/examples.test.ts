@@ -4,8 +4,8 @@ import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
 import type { Json } from '../../../lib/model/json';
 import { exampleJson, wordCountOf } from '../../helpers/examples';
-import { deployWorkflow } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
+import { deployWorkflow } from '../../../lib/deploy/manager';
+import { deployActionFile } from '../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
 

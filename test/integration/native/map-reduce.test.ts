@@ -10,8 +10,8 @@ import { startLocalPlatform, type LocalPlatform } from '../../helpers/local-plat
 import { parseWorkflow } from '../../../lib/model/parse';
 import { createRunStore, type StoreConfig } from '../../../lib/store/config';
 import type { RunStore } from '../../../lib/store/run-store';
-import { deployRuntime, deployWorkflow, undeployWorkflow, type ManagementClient } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
+import { deployRuntime, deployWorkflow, undeployWorkflow, type ManagementClient } from '../../../lib/deploy/manager';
+import { deployActionFile } from '../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
 import { describeRun } from '../../../lib/engine/native/run-view';
 import type { TriggersClient } from '../../../lib/report';

@@ -6,8 +6,8 @@
  */
 import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
-import { deployWorkflow } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
+import { deployWorkflow } from '../../../lib/deploy/manager';
+import { deployActionFile } from '../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
 import { describeRun } from '../../../lib/engine/native/run-view';
 import { ruleOutcomes } from '../../../lib/report/deliver';

@@ -6,9 +6,9 @@
  */
 import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
-import { deployWorkflow } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
-import { ORCHESTRATOR_ACTION, workflowRule, workflowTrigger } from '../../../lib/triggers/names';
+import { deployWorkflow } from '../../../lib/deploy/manager';
+import { deployActionFile } from '../../../lib/deploy/action-file';
+import { ORCHESTRATOR_ACTION, workflowRule, workflowTrigger } from '../../../lib/deploy/names';
 import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
 import { docIds, type InvokeDoc } from '../../../lib/store/run-documents';
 import { cliSession } from '../../helpers/cli';

@@ -6,9 +6,9 @@
  */
 import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
-import { deployWorkflow, scheduleSweeper } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
-import { SWEEP_TRIGGER, workflowRule } from '../../../lib/triggers/names';
+import { deployWorkflow, scheduleSweeper } from '../../../lib/deploy/manager';
+import { deployActionFile } from '../../../lib/deploy/action-file';
+import { SWEEP_TRIGGER, workflowRule } from '../../../lib/deploy/names';
 import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
 import { describeRun } from '../../../lib/engine/native/run-view';
 import { sweepRuns } from '../../../lib/engine/native/sweep';

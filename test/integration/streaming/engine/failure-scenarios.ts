@@ -24,7 +24,7 @@ import { toStructuredJson } from '../../../../lib/events/cloudevent';
 import { toWorkflow } from '../../../../lib/model/parse';
 import { docIds, type RunDoc } from '../../../../lib/store/run-documents';
 import type { RunStore } from '../../../../lib/store/run-store';
-import { deployWorkflow } from '../../../../lib/triggers/manager';
+import { deployWorkflow } from '../../../../lib/deploy/manager';
 import type { TestService } from '../../../helpers/services';
 import { startTogether } from '../../../helpers/start-together';
 import { startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';

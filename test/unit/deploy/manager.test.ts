@@ -1,7 +1,7 @@
 import { parseWorkflow } from '../../../lib/model/parse';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import { docIds, type WorkflowDoc } from '../../../lib/store/run-documents';
-import { actionsOf, checkSupported, deployWorkflow, MAX_PARALLEL_NESTING, undeployWorkflow, type ManagementClient } from '../../../lib/triggers/manager';
+import { actionsOf, checkSupported, deployWorkflow, MAX_PARALLEL_NESTING, undeployWorkflow, type ManagementClient } from '../../../lib/deploy/manager';
 
 type Entity = { annotations?: { key: string; value: unknown }[]; [key: string]: unknown };
 
