@@ -17,7 +17,7 @@ import { updateWithRetry } from '../store/claims';
 import type { RunStore } from '../store/run-store';
 import type { JsonObject } from '../model/json';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withThrottleRetry } from '../engine/native/throttle';
+import { withThrottleRetry } from '../openwhisk/throttle';
 import { REGISTRATIONS_PREFIX, type ChangesRegistration } from './changes-registration';
 
 export interface ChangesProviderOptions {

@@ -2,7 +2,9 @@
 import { positiveInteger } from '../options';
 import { Option, type Command } from 'commander';
 import type { JsonObject } from '../../model/json';
-import { dashboardUrl, deployRuntime, deployStreamingWorkflow, deployWorkflow, missingActionsOf, scheduleSweeper, type FeedOptions } from '../../deploy/manager';
+import { dashboardUrl, deployRuntime, scheduleSweeper } from '../../deploy/runtime';
+import { deployStreamingWorkflow, deployWorkflow, type FeedOptions } from '../../deploy/workflow';
+import { missingActionsOf } from '../../deploy/workflow-actions';
 import { parseStreamUrl } from '../../engine/streaming/brokers/stream-url';
 import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { Workflow } from '../../model/workflow';

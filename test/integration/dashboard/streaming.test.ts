@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startDashboard, type StartedDashboard } from '../../../lib/dashboard/start';
 import { parseWorkflow } from '../../../lib/model/parse';
 import { deployActionFile } from '../../../lib/deploy/action-file';
-import { deployWorkflow } from '../../../lib/deploy/manager';
+import { deployWorkflow } from '../../../lib/deploy/workflow';
 import { startBrowser, type TestBrowser } from '../../helpers/browser';
 import { exampleJson, EXAMPLES_DIR } from '../../helpers/examples';
 import { requireRedis, type TestService } from '../../helpers/services';

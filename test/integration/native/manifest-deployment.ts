@@ -10,7 +10,7 @@
  */
 import { buildManifest } from '../../../lib/deploy/manifest';
 import { parseWorkflowSource } from '../../../lib/model/parse';
-import { PACKAGE } from '../../../lib/deploy/names';
+import { PACKAGE } from '../../../lib/openwhisk/names';
 import type { TestClient } from './deployed-platform';
 
 interface ManifestTrigger { inputs?: Record<string, unknown>; feed?: string }

@@ -17,7 +17,7 @@ import { DEFAULT_TOPICS } from '../../../../lib/engine/streaming';
 import { docIds, type RunDoc } from '../../../../lib/store/run-documents';
 import { exampleJson, wordCountOf } from '../../../helpers/examples';
 import { cliSession } from '../../../helpers/cli';
-import { deployWorkflow } from '../../../../lib/deploy/manager';
+import { deployWorkflow } from '../../../../lib/deploy/workflow';
 import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { requireKafka, requireRedis, type KafkaTestService, type TestService } from '../../../helpers/services';
 import { startTogether } from '../../../helpers/start-together';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Json } from '../../../../lib/model/json';
 import { parseWorkflow } from '../../../../lib/model/parse';
 import { deployActionFile } from '../../../../lib/deploy/action-file';
-import { deployWorkflow } from '../../../../lib/deploy/manager';
+import { deployWorkflow } from '../../../../lib/deploy/workflow';
 import { exampleJson, wordCountOf } from '../../../helpers/examples';
 import { requireRedis, type TestService } from '../../../helpers/services';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
