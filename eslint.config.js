@@ -36,6 +36,16 @@ module.exports = tseslint.config(
     },
   },
   {
+    // Small modules, one concept each: no file in lib/ over 400 lines (blank lines and comments count).
+    files: ['lib/**/*.ts', 'lib/**/*.tsx'],
+    rules: { 'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }] },
+  },
+  {
+    // Known exception, to be removed once the native orchestrator is split into modules.
+    files: ['lib/engine/native/orchestrator.ts'],
+    rules: { 'max-lines': 'off' },
+  },
+  {
     // The pure core: no I/O clients.
     files: ['lib/model/**/*.ts', 'lib/conditions/**/*.ts', 'lib/events/**/*.ts'],
     rules: {
