@@ -81,6 +81,8 @@ export type ClientPart<P extends CallsOf> = {
 export type ActionsClient = ClientPart<{ actions: 'invoke' }>;
 /** The task conductor's look-up of the action it is about to run (lib/engine/native/action-check.ts). */
 export type ActionLookupClient = ClientPart<{ actions: 'get' }>;
+/** The streaming engine's Rule Engine: non-blocking invokes, and reads of their activations (lib/engine/streaming/task-invoker.ts). */
+export type StreamTasksClient = ClientPart<{ actions: 'invoke'; activations: 'get' }>;
 /** Firing a trigger and making sure its rules ran (lib/openwhisk/deliver.ts). */
 export type DeliveryClient = ClientPart<{ triggers: 'invoke'; actions: 'invoke'; activations: 'get' }>;
 /** Reading a trigger's activations (the sweep's lost starts, the upkeep's failures). */
