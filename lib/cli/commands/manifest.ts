@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'fs';
 import { InvalidInputError } from '../../errors';
 import { isJsonObject } from '../../model/json';
-import { manifestYaml } from '../../triggers/manifest';
+import { manifestYaml } from '../../deploy/manifest';
 import { parse as parseYaml } from 'yaml';
 import { printJson } from '../output';
 import { readInput, readWorkflowSource } from './workflow-file';

@@ -34,7 +34,8 @@
  * than `staleAfterMs` whose run head does not exist (lost-starts.ts; bounded by `startWindow`).
  */
 import { isJsonObject, type Json } from '../../model/json';
-import { deliverEvent, type DeliveryClient } from '../../report/deliver';
+import { deliverEvent } from '../../openwhisk/deliver';
+import type { DeliveryClient } from '../../openwhisk/client';
 import { updateWithRetry } from '../../store/claims';
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';

@@ -14,8 +14,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RunStore } from '../../store/run-store';
-import { ORCHESTRATOR_ACTION } from '../../triggers/names';
-import { OpenWhiskTaskInvoker, type ActionsClient } from './invoker';
+import { ORCHESTRATOR_ACTION } from '../../openwhisk/names';
+import { OpenWhiskTaskInvoker } from './invoker';
+import type { ActionsClient } from '../../openwhisk/client';
 import type { LostStartClient } from './lost-starts';
 import { errorText } from './redelivery-check';
 import { sweepRuns, type SweepReport } from './sweep';

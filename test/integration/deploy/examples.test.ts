@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Json } from '../../../lib/model/json';
-import { listRuns } from '../../../lib/engine/native/run-view';
+import { listRuns } from '../../../lib/runs/run-view';
 import { createRunStore } from '../../../lib/store/config';
 import type { RunDoc } from '../../../lib/store/run-documents';
 import type { RunStore } from '../../../lib/store/run-store';

@@ -18,13 +18,13 @@ import { stringify } from 'yaml';
 import type { Json, JsonObject } from '../model/json';
 import { toWorkflow } from '../model/parse';
 import { DEFAULT_DBNAME } from '../store/config';
-import type { FeedOptions } from './manager';
+import type { FeedOptions } from './workflow';
 import {
   DEFINITION_PARAM, ORCHESTRATOR_ACTION, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, WORKFLOW_PARAM,
   cronRule, cronStartAction, cronTrigger, workflowRule, workflowTrigger,
-} from './names';
+} from '../openwhisk/names';
 
-export { DEFINITION_PARAM } from './names';
+export { DEFINITION_PARAM } from '../openwhisk/names';
 
 export interface ManifestOptions {
   /** Path of the action bundles as seen from the manifest file. @default dist/actions */

@@ -10,14 +10,9 @@
  */
 import type { JsonObject } from '../model/json';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withThrottleRetry } from '../engine/native/throttle';
-import { WORKFLOW_PARAM } from '../triggers/names';
-
-export interface DeliveryClient {
-  triggers: { invoke(options: { name: string; params?: JsonObject }): Promise<{ activationId?: string }> };
-  actions: { invoke(options: { name: string; params?: JsonObject; blocking?: boolean }): Promise<{ activationId?: string }> };
-  activations: { get(options: { name: string }): Promise<{ logs?: unknown[] }> };
-}
+import { withThrottleRetry } from './throttle';
+import { WORKFLOW_PARAM } from './names';
+import type { DeliveryClient } from './client';
 
 export interface RuleOutcome {
   success: boolean;
