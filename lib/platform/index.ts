@@ -55,6 +55,8 @@ export interface PlatformOptions {
   requireApiKeyAnnotation?: boolean;
   /** Activation records kept in memory for lists. @default 10000 */
   activationCacheSize?: number;
+  /** Bytes of activation records (serialized, logs included) kept in memory. @default 64 MiB */
+  activationCacheBytes?: number;
   /** Further namespaces and their `uuid:key` credentials (guest and whisk.system always exist). */
   subjects?: { namespace: string; auth: string }[];
   /** Where operational messages go (never credentials). @default nothing */
@@ -126,6 +128,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const entities = await EntityStore.open(databases.whisks);
     const activations = await ActivationStore.open(databases.activations, {
       ...(options.activationCacheSize ? { cacheSize: options.activationCacheSize } : {}),
+      ...(options.activationCacheBytes ? { cacheBytes: options.activationCacheBytes } : {}),
       onError: (error) => log(`writing activation records: ${error.message}`),
     });
     cleanups.push(() => activations.close());
