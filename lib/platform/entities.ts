@@ -8,6 +8,7 @@ import { SystemLimits } from './limits';
 import { Messages } from './messages';
 import { QualifiedName, entityNamespaceOf, isValidEntityName } from './names';
 import { KindCatalog } from './runtime/kinds';
+import type { CodeRef } from './persistence/code-store';
 
 export interface KeyValue { key: string; value: unknown }
 export type EntityType = 'action' | 'package' | 'trigger' | 'rule';
@@ -24,8 +25,17 @@ interface EntityBase {
 
 export interface ActionLimits { timeout: number; memory: number; logs: number; concurrency: number }
 
+/** Code of an action as PUT and stored in CouchDB. */
+export interface CodeExec { kind: string; code: string; binary: boolean; main?: string }
+/**
+ * The same exec as the entity store keeps it in memory when the code is large: the code itself is on
+ * disk (persistence/code-store.ts), read when a container starts or a client asks for it.
+ */
+export interface StoredCodeExec { kind: string; codeRef: CodeRef; binary: boolean; main?: string }
+
 export type ActionExec =
-  | { kind: string; code: string; binary: boolean; main?: string }
+  | CodeExec
+  | StoredCodeExec
   | { kind: 'sequence'; components: string[] };
 
 export interface ActionEntity extends EntityBase {
@@ -62,6 +72,10 @@ export const DEFAULT_NODEJS_KIND = NODE_ONLY_KINDS.resolve('nodejs:default') ?? 
 
 export function isSequence(exec: ActionExec): exec is { kind: 'sequence'; components: string[] } {
   return exec.kind === 'sequence';
+}
+
+export function isStoredCode(exec: ActionExec): exec is StoredCodeExec {
+  return 'codeRef' in exec;
 }
 
 export function annotationValue(annotations: KeyValue[], key: string): unknown {

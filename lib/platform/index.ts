@@ -17,6 +17,7 @@ import { installUtilsPackage } from './builtins/utils-package';
 import { createApiServer, type HttpRoute } from './http/server';
 import { ActivationStore } from './persistence/activation-store';
 import { DEFAULT_DB_PREFIX, openDatabases } from './persistence/couch';
+import { CodeStore } from './persistence/code-store';
 import { EntityStore } from './persistence/entity-store';
 import { GUEST_AUTH, SYSTEM_AUTH, SYSTEM_NAMESPACE, SubjectStore } from './persistence/subject-store';
 import { Resolver } from './resolver';
@@ -66,6 +67,8 @@ export interface PlatformOptions {
 /** The runtime's container statistics, plus the activation records not yet written to CouchDB. */
 export interface PlatformStats extends RuntimeStats {
   pendingActivationWrites: number;
+  /** Bytes of activation records held in memory, as accounted against `activationCacheBytes`. */
+  cachedActivationBytes: number;
 }
 
 export type { HttpRoute };
@@ -125,7 +128,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       { namespace: SYSTEM_NAMESPACE, auth: SYSTEM_AUTH },
       ...(options.subjects ?? []),
     ]);
-    const entities = await EntityStore.open(databases.whisks);
+    const codes = new CodeStore();
+    cleanups.push(() => codes.close());
+    const entities = await EntityStore.open(databases.whisks, codes);
     const activations = await ActivationStore.open(databases.activations, {
       ...(options.activationCacheSize ? { cacheSize: options.activationCacheSize } : {}),
       ...(options.activationCacheBytes ? { cacheBytes: options.activationCacheBytes } : {}),
@@ -146,6 +151,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       requireApiKeyAnnotation: options.requireApiKeyAnnotation === true,
       kinds: host.catalog,
       platformCouchUrl: couch.url,
+      readCode: (action) => entities.readCode(action),
     });
     const fire: TriggerFireDeps = { entities, resolver, invoker, activations, throttles };
     const alarms: AlarmsPackage = await installAlarmsPackage({ entities, subjects, subjectsDb: databases.subjects, fire, builtins, log });
@@ -178,7 +184,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       namespace: GUEST_NAMESPACE,
       couchUrl: couch.url,
       limits,
-      stats: () => ({ ...runtime.stats(), pendingActivationWrites: activations.pendingCount }),
+      stats: () => ({ ...runtime.stats(), pendingActivationWrites: activations.pendingCount, cachedActivationBytes: activations.cachedBytes }),
       addRoute: (route) => {
         routes.push(route);
         return () => {

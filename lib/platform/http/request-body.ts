@@ -52,6 +52,10 @@ export function checkJsonContentType(incoming: IncomingMessage): void {
  */
 export function readBody(incoming: IncomingMessage, response: ServerResponse, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // With a declared length the body is copied into one buffer as it arrives: no list of chunks and
+    // no concatenation, so that a 47 MB upload costs 47 MB and not twice that.
+    const declared = declaredLength(incoming);
+    const whole = declared !== undefined && declared <= limit ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     const cleanUp = () => {
@@ -60,8 +64,12 @@ export function readBody(incoming: IncomingMessage, response: ServerResponse, li
       incoming.off('error', onError);
     };
     const onData = (chunk: Buffer) => {
+      if (size + chunk.length <= limit) {
+        if (whole && size + chunk.length <= whole.length) chunk.copy(whole, size); else chunks.push(chunk);
+        size += chunk.length;
+        return;
+      }
       size += chunk.length;
-      if (size <= limit) { chunks.push(chunk); return; }
       cleanUp();
       chunks.length = 0;
       discardBody(incoming, response);
@@ -69,7 +77,8 @@ export function readBody(incoming: IncomingMessage, response: ServerResponse, li
     };
     const onEnd = () => {
       cleanUp();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (whole) resolve(whole.subarray(0, size));
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
     const onError = (error: Error) => { cleanUp(); reject(error); };
     incoming.on('data', onData);
