@@ -30,6 +30,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** Megabytes through containers, CouchDB and clients take minutes on a loaded 2-core machine. */
+const SLOW = 300_000;
+
 const report = (what: string, before: number, after: number) =>
   process.stdout.write(`${what}: RSS ${Math.round(before / MB)} MB before, ${Math.round(after / MB)} MB after (+${Math.round((after - before) / MB)} MB)\n`);
 
@@ -61,7 +64,7 @@ describe('activation records', () => {
     const first = await ow.activations.get({ name: ids[0] });
     expect(first.logs.length).toBeGreaterThan(9000);
     expect(first.response.result).toEqual({ done: true });
-  });
+  }, SLOW);
 });
 
 describe('large action code', () => {
@@ -90,7 +93,7 @@ describe('large action code', () => {
     expect(createHash('sha256').update(code).digest('hex')).toBe(digest);
     const withoutCode = await raw(platform!, 'GET', '/api/v1/namespaces/_/actions/big?code=false');
     expect(withoutCode.body.exec).toEqual({ kind: expect.any(String), binary: false });
-  });
+  }, SLOW);
 
   test('an update that leaves exec out keeps the code; a restart reads it back from CouchDB', async () => {
     const updated = await raw(platform!, 'PUT', '/api/v1/namespaces/_/actions/big?overwrite=true', { annotations: [{ key: 'note', value: 'kept' }] });
@@ -105,5 +108,5 @@ describe('large action code', () => {
     expect(await ow.actions.invoke({ name: 'big', blocking: true, result: true })).toEqual({ length: expect.any(Number) });
     const removed = await ow.actions.delete({ name: 'big' });
     expect(removed.exec.code).toHaveLength(size);
-  });
+  }, SLOW);
 });
