@@ -8,6 +8,7 @@ import { SystemLimits } from './limits';
 import { Messages } from './messages';
 import { QualifiedName, entityNamespaceOf, isValidEntityName } from './names';
 import { KindCatalog } from './runtime/kinds';
+import type { CodeRef } from './persistence/code-store';
 
 export interface KeyValue { key: string; value: unknown }
 export type EntityType = 'action' | 'package' | 'trigger' | 'rule';
@@ -24,8 +25,17 @@ interface EntityBase {
 
 export interface ActionLimits { timeout: number; memory: number; logs: number; concurrency: number }
 
+/** Code of an action as PUT and stored in CouchDB. */
+export interface CodeExec { kind: string; code: string; binary: boolean; main?: string }
+/**
+ * The same exec as the entity store keeps it in memory when the code is large: the code itself is on
+ * disk (persistence/code-store.ts), read when a container starts or a client asks for it.
+ */
+export interface StoredCodeExec { kind: string; codeRef: CodeRef; binary: boolean; main?: string }
+
 export type ActionExec =
-  | { kind: string; code: string; binary: boolean; main?: string }
+  | CodeExec
+  | StoredCodeExec
   | { kind: 'sequence'; components: string[] };
 
 export interface ActionEntity extends EntityBase {
@@ -62,6 +72,10 @@ export const DEFAULT_NODEJS_KIND = NODE_ONLY_KINDS.resolve('nodejs:default') ?? 
 
 export function isSequence(exec: ActionExec): exec is { kind: 'sequence'; components: string[] } {
   return exec.kind === 'sequence';
+}
+
+export function isStoredCode(exec: ActionExec): exec is StoredCodeExec {
+  return 'codeRef' in exec;
 }
 
 export function annotationValue(annotations: KeyValue[], key: string): unknown {
@@ -123,21 +137,51 @@ function version(body: Body): string | undefined {
   return parts.join('.');
 }
 
-function checkParameterSize(parameters: KeyValue[] | undefined, limits: SystemLimits): void {
-  if (!parameters) return;
-  const size = Buffer.byteLength(JSON.stringify(parameters));
-  if (size > limits.payloadBytes) throw tooLarge('Parameters', size, limits.payloadBytes);
+/**
+ * Parameters.size of OpenWhisk: per distinct key, the key's bytes plus its value's compact JSON bytes
+ * (a later duplicate key replaces an earlier one, as in the controller's map).
+ */
+export function keyValuesSize(items: KeyValue[]): number {
+  const byKey = new Map<string, unknown>();
+  for (const { key, value } of items) byKey.set(key, value);
+  let size = 0;
+  for (const [key, value] of byKey) size += Buffer.byteLength(key) + Buffer.byteLength(JSON.stringify(value ?? null));
+  return size;
+}
+
+/** Exec.size: the code's bytes plus the entry point's (sequences: their components'). */
+function execSize(exec: unknown): number | undefined {
+  if (typeof exec !== 'object' || exec === null) return undefined;
+  const { code, main, components } = exec as Body;
+  if (Array.isArray(components)) return components.reduce<number>((sum, component) => sum + (typeof component === 'string' ? Buffer.byteLength(component) : 0), 0);
+  if (typeof code !== 'string') return undefined;
+  return Buffer.byteLength(code) + (typeof main === 'string' ? Buffer.byteLength(main) : 0);
+}
+
+/**
+ * LimitedWhiskEntityPut.isWithinSizeLimits: exec against the code limit, then parameters and
+ * annotations against the parameter size limit; the first one over is a 413 naming the field.
+ */
+function checkSizes(body: Body, parameters: KeyValue[] | undefined, annotations: KeyValue[] | undefined, limits: SystemLimits): void {
+  const code = execSize(body.exec);
+  if (code !== undefined && code > limits.codeBytes) throw tooLarge('exec', code, limits.codeBytes);
+  for (const [field, items] of [['parameters', parameters], ['annotations', annotations]] as const) {
+    if (!items) continue;
+    const size = keyValuesSize(items);
+    if (size > limits.parameterBytes) throw tooLarge(field, size, limits.parameterBytes);
+  }
 }
 
 function base(body: Body, qualified: QualifiedName, previous: EntityBase | undefined, now: number, limits: SystemLimits) {
   const parameters = keyValues(body, 'parameters');
-  checkParameterSize(parameters, limits);
+  const annotations = keyValues(body, 'annotations');
+  checkSizes(body, parameters, annotations, limits);
   return {
     namespace: entityNamespaceOf(qualified),
     name: qualified.name,
     version: previous ? nextVersion(previous.version) : version(body) ?? '0.0.1',
     publish: bool(body, 'publish') ?? previous?.publish ?? false,
-    annotations: keyValues(body, 'annotations') ?? previous?.annotations ?? [],
+    annotations: annotations ?? previous?.annotations ?? [],
     parameters,
     updated: now,
   };
@@ -187,8 +231,6 @@ function execOf(body: Body, previous: ActionExec | undefined, limits: SystemLimi
   }
   const code = exec.code;
   if (typeof code !== 'string') throw malformed("exec.code must be a string", { field: 'exec.code' });
-  const codeSize = Buffer.byteLength(code);
-  if (codeSize > limits.codeBytes) throw tooLarge('Code', codeSize, limits.codeBytes);
   // OpenWhisk decides from the content (Exec.isBinaryCode): wsk, wskdeploy and the npm client send a
   // base64 zip as `code` without `binary: true`.
   const binary = exec.binary === true || isBinaryCode(code);

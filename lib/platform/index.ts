@@ -17,6 +17,7 @@ import { installUtilsPackage } from './builtins/utils-package';
 import { createApiServer, type HttpRoute } from './http/server';
 import { ActivationStore } from './persistence/activation-store';
 import { DEFAULT_DB_PREFIX, openDatabases } from './persistence/couch';
+import { CodeStore } from './persistence/code-store';
 import { EntityStore } from './persistence/entity-store';
 import { GUEST_AUTH, SYSTEM_AUTH, SYSTEM_NAMESPACE, SubjectStore } from './persistence/subject-store';
 import { Resolver } from './resolver';
@@ -55,6 +56,8 @@ export interface PlatformOptions {
   requireApiKeyAnnotation?: boolean;
   /** Activation records kept in memory for lists. @default 10000 */
   activationCacheSize?: number;
+  /** Bytes of activation records (serialized, logs included) kept in memory. @default 64 MiB */
+  activationCacheBytes?: number;
   /** Further namespaces and their `uuid:key` credentials (guest and whisk.system always exist). */
   subjects?: { namespace: string; auth: string }[];
   /** Where operational messages go (never credentials). @default nothing */
@@ -64,6 +67,8 @@ export interface PlatformOptions {
 /** The runtime's container statistics, plus the activation records not yet written to CouchDB. */
 export interface PlatformStats extends RuntimeStats {
   pendingActivationWrites: number;
+  /** Bytes of activation records held in memory, as accounted against `activationCacheBytes`. */
+  cachedActivationBytes: number;
 }
 
 export type { HttpRoute };
@@ -123,9 +128,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       { namespace: SYSTEM_NAMESPACE, auth: SYSTEM_AUTH },
       ...(options.subjects ?? []),
     ]);
-    const entities = await EntityStore.open(databases.whisks);
+    const codes = new CodeStore();
+    cleanups.push(() => codes.close());
+    const entities = await EntityStore.open(databases.whisks, codes);
     const activations = await ActivationStore.open(databases.activations, {
       ...(options.activationCacheSize ? { cacheSize: options.activationCacheSize } : {}),
+      ...(options.activationCacheBytes ? { cacheBytes: options.activationCacheBytes } : {}),
       onError: (error) => log(`writing activation records: ${error.message}`),
     });
     cleanups.push(() => activations.close());
@@ -143,6 +151,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       requireApiKeyAnnotation: options.requireApiKeyAnnotation === true,
       kinds: host.catalog,
       platformCouchUrl: couch.url,
+      readCode: (action) => entities.readCode(action),
     });
     const fire: TriggerFireDeps = { entities, resolver, invoker, activations, throttles };
     const alarms: AlarmsPackage = await installAlarmsPackage({ entities, subjects, subjectsDb: databases.subjects, fire, builtins, log });
@@ -175,7 +184,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       namespace: GUEST_NAMESPACE,
       couchUrl: couch.url,
       limits,
-      stats: () => ({ ...runtime.stats(), pendingActivationWrites: activations.pendingCount }),
+      stats: () => ({ ...runtime.stats(), pendingActivationWrites: activations.pendingCount, cachedActivationBytes: activations.cachedBytes }),
       addRoute: (route) => {
         routes.push(route);
         return () => {

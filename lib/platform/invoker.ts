@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { ensureError } from '../errors';
 import { ActivationRecord, responseOf, statusOfResult } from './activation-record';
-import { ActionEntity, KeyValue, annotationValue, isSequence, isTruthy, paramsToObject, DEFAULT_NODEJS_KIND } from './entities';
+import { ActionEntity, CodeExec, KeyValue, StoredCodeExec, annotationValue, isSequence, isStoredCode, isTruthy, paramsToObject, DEFAULT_NODEJS_KIND } from './entities';
 import { SystemLimits } from './limits';
 import { Messages } from './messages';
 import { parseQualifiedName, pathOf } from './names';
@@ -40,6 +40,8 @@ export interface InvokerDeps {
    * container start, so a store that moved (a restart on another port) is found without a redeploy.
    */
   platformCouchUrl?: string;
+  /** Reads the code of an action whose code the entity store keeps on disk (EntityStore.readCode). */
+  readCode?: (action: ActionEntity) => string;
 }
 
 /** Annotation of actions that get the platform's CouchDB URL (see InvokerDeps.platformCouchUrl). */
@@ -145,20 +147,19 @@ export class Invoker {
   private async runPrimitive(request: InvocationRequest, activationId: string): Promise<ActivationRecord> {
     const { target, caller } = request;
     const action = target.action;
-    const exec = action.exec as { kind: string; code: string; binary: boolean; main?: string };
+    const exec = action.exec as CodeExec | StoredCodeExec;
     const kind = this.deps.kinds?.resolve(exec.kind) ?? (exec.kind === 'nodejs:default' ? DEFAULT_NODEJS_KIND : exec.kind);
-    const runnable: RunnableAction = {
+    const runnable = withCode({
       fqn: target.fqn,
       revision: `${action.version}@${action.updated}`,
       namespace: target.location.namespace,
       kind,
-      code: exec.code,
       binary: exec.binary,
       main: exec.main ?? 'main',
       limits: action.limits,
       ...(this.deps.platformCouchUrl && isTruthy(annotationValue(action.annotations, PLATFORM_COUCHDB_ANNOTATION))
         ? { env: { [PLATFORM_COUCHDB_ENV]: this.deps.platformCouchUrl } } : {}),
-    };
+    }, isStoredCode(exec) ? () => this.readStoredCode(action) : exec.code);
     const provideKey = this.deps.requireApiKeyAnnotation
       ? isTruthy(annotationValue(action.annotations, 'provide-api-key'))
       : annotationValue(action.annotations, 'provide-api-key') !== false;
@@ -187,6 +188,18 @@ export class Invoker {
       return this.record(request, activationId, { start, end: outcome.end, status: outcome.status, result: outcome.result, logs: outcome.logs, annotations });
     } finally {
       leave();
+    }
+  }
+
+  /**
+   * Never throws: it runs inside the runtime's container start. Code gone from disk (the action was
+   * deleted meanwhile) starts the container without code, which fails its init as a developer error.
+   */
+  private readStoredCode(action: ActionEntity): string {
+    try {
+      return this.deps.readCode?.(action) ?? '';
+    } catch {
+      return '';
     }
   }
 
@@ -314,3 +327,11 @@ function box(value: unknown, key: string): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { [key]: value };
 }
 
+/**
+ * The runnable action with its code: given, or read on demand. The runtime reads `code` only when it
+ * starts a container, so a run in a warm container never reads code kept on disk.
+ */
+function withCode(action: Omit<RunnableAction, 'code'>, code: string | (() => string)): RunnableAction {
+  if (typeof code === 'string') return { ...action, code };
+  return Object.defineProperty({ ...action }, 'code', { get: code, enumerable: true }) as RunnableAction;
+}

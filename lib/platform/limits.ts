@@ -25,8 +25,13 @@ export interface SystemLimits {
   throttles: ThrottleLimits;
   /** Size of an invoke or fire payload, and of an action's parameters (`MAX_ACTIVATION_ENTITY_LIMIT`). */
   payloadBytes: number;
-  /** Size of an action's code. */
+  /** Size of an action's exec: code plus entry point (`whisk.exec-size-limit`, 48 MB). */
   codeBytes: number;
+  /**
+   * Size of an entity's parameters, and of its annotations, each counted as OpenWhisk's
+   * Parameters.size (`whisk.parameter-size-limit`, 1 MB).
+   */
+  parameterBytes: number;
   /** Atomic actions in a sequence (`actionSequenceLimit`); also bounds conductor compositions. */
   sequenceMaxLength: number;
   /** How long a blocking invoke waits before answering 202 (`maxWaitForBlockingActivation`). */
@@ -45,6 +50,7 @@ export const STOCK_LIMITS: SystemLimits = {
   throttles: { invocationsPerMinute: 120, concurrentInvocations: 100, firesPerMinute: 60 },
   payloadBytes: 1 * MB,
   codeBytes: 48 * MB,
+  parameterBytes: 1 * MB,
   sequenceMaxLength: 50,
   blockingWaitMs: 60_000,
 };

@@ -65,7 +65,7 @@ async function putAction(request: ApiRequest, services: ApiServices, qualified: 
     return { entity: { type: 'action', doc: entity } as Entity, result: entity };
   });
   await services.invoker.forget(fqnOf(qualified));
-  return { status: 200, body: actionView(saved) };
+  return { status: 200, body: actionView(await services.entities.withCode(saved)) };
 }
 
 /** Components as fully qualified names; each must exist, be accessible, and not lead back to this action. */
@@ -99,10 +99,10 @@ function checkSequence(request: ApiRequest, services: ApiServices, self: Qualifi
   return qualifiedComponents;
 }
 
-function getAction(request: ApiRequest, services: ApiServices, qualified: QualifiedName): ApiResponse {
+async function getAction(request: ApiRequest, services: ApiServices, qualified: QualifiedName): Promise<ApiResponse> {
   const resolved = services.resolver.resolveAction(request.caller, qualified);
   const includeCode = request.query.get('code') !== 'false';
-  const view = actionView(resolved.action, includeCode);
+  const view = actionView(includeCode ? await services.entities.withCode(resolved.action) : resolved.action, includeCode);
   // Like the controller, a GET through a package shows the inherited parameters under the action's own.
   if (qualified.pkg) {
     const own = new Set(resolved.action.parameters.map((parameter) => parameter.key));
@@ -122,7 +122,8 @@ async function deleteAction(request: ApiRequest, services: ApiServices, qualifie
     return current.doc;
   });
   await services.invoker.forget(fqnOf(qualified));
-  return { status: 200, body: actionView(removed) };
+  // Code kept on disk outlives the entity for a while (CodeStore's grace): the answer still shows it.
+  return { status: 200, body: actionView(await services.entities.withCode(removed).catch(() => removed)) };
 }
 
 async function invokeAction(request: ApiRequest, services: ApiServices, qualified: QualifiedName): Promise<ApiResponse> {

@@ -1,11 +1,17 @@
 /**
  * JSON views of entities as the controller serves them: full documents for GET, summaries for lists.
  */
-import { ActionEntity, PackageEntity, RuleEntity, TriggerEntity, annotationValue } from '../entities';
+import { ActionEntity, PackageEntity, RuleEntity, TriggerEntity, annotationValue, isSequence } from '../entities';
 
+/**
+ * The action as served. Its code is left out when not asked for, and when the entity store keeps it
+ * on disk (EntityStore.withCode reads it first when it is to be served): a shallow copy, never a
+ * deep one, since code may weigh tens of megabytes.
+ */
 export function actionView(action: ActionEntity, includeCode = true): Record<string, unknown> {
-  const exec = action.exec.kind === 'sequence' || includeCode ? action.exec : { ...action.exec, code: undefined };
-  return { ...action, exec: JSON.parse(JSON.stringify(exec)) as unknown };
+  if (isSequence(action.exec)) return { ...action };
+  const { code, codeRef: _onDisk, ...exec } = action.exec as { code?: string; codeRef?: unknown; kind: string };
+  return { ...action, exec: includeCode && code !== undefined ? { ...exec, code } : exec };
 }
 
 export function actionSummary(action: ActionEntity): Record<string, unknown> {

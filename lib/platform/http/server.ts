@@ -6,7 +6,8 @@
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { ensureError } from '../../errors';
-import { malformed, notFound, statusOf, tooLarge, unauthorized } from '../api-error';
+import { malformed, notFound, statusOf, unauthorized } from '../api-error';
+import { announcesBody, checkDeclaredLength, checkJsonContentType, discardBody, readBody } from './request-body';
 import { DEFAULT_NAMESPACE, checkEntityName } from '../names';
 import type { Identity } from '../persistence/subject-store';
 import { handleActions } from '../api/actions';
@@ -17,6 +18,9 @@ import { describeNamespace, listNamespaces } from '../api/namespaces';
 import { handlePackages } from '../api/packages';
 import { handleRules } from '../api/rules';
 import { handleTriggers } from '../api/triggers';
+
+/** The REST API's entity routes, which require credentials. */
+const REST_PREFIX = '/api/v1/namespaces';
 
 const COLLECTIONS: Record<string, ResourceHandler> = {
   actions: handleActions,
@@ -116,7 +120,32 @@ export function createApiServer(options: ApiServerOptions): Server {
     response.end(reply.body);
   };
 
-  const server = createServer((incoming, response) => {
+  /**
+   * Admits a request before its body is read: a REST API request needs valid credentials (401), a
+   * JSON content type when it sends an entity (415) and a length within its route's bound (413);
+   * web actions and API routes are public and bounded by the payload limit. Returns the bound.
+   */
+  const admit = (incoming: IncomingMessage, url: URL): number => {
+    checkDeclaredLength(incoming, maxRequestBytes);
+    const payloadBytes = options.services.limits.payloadBytes;
+    if (!url.pathname.startsWith(REST_PREFIX)) {
+      checkDeclaredLength(incoming, payloadBytes);
+      return payloadBytes;
+    }
+    authenticate(incoming.headers.authorization);
+    // As the controller: an entity PUT is unmarshalled (415) before its sizes are checked; an invoke,
+    // fire or rule change has its length checked (413) before its body is unmarshalled.
+    const method = incoming.method ?? 'GET';
+    const limit = method === 'PUT' ? maxRequestBytes : payloadBytes;
+    if (method === 'PUT' || method === 'POST') {
+      if (method === 'POST') checkDeclaredLength(incoming, limit);
+      if (method === 'PUT' || announcesBody(incoming)) checkJsonContentType(incoming);
+    }
+    checkDeclaredLength(incoming, limit);
+    return limit;
+  };
+
+  const handle = (incoming: IncomingMessage, response: ServerResponse): void => {
     for (const extra of options.routes ?? []) if (extra(incoming, response)) return;
     const transactionId = `${transactionPrefix}${(transactionCounter++).toString(16).padStart(16, '0')}`;
     const fail = (error: unknown) => {
@@ -125,31 +154,17 @@ export function createApiServer(options: ApiServerOptions): Server {
       if (status >= 500) options.log(`request ${incoming.method} ${incoming.url?.split('?')[0]} failed (${transactionId}): ${ensureError(error).stack ?? String(error)}`);
       if (!response.headersSent) respond(response, status, { error: message, code: transactionId });
     };
-    const declared = Number(incoming.headers['content-length'] ?? 0);
-    if (declared > maxRequestBytes) {
-      fail(tooLarge('Request', declared, maxRequestBytes));
-      incoming.resume();
+    let url: URL;
+    let limit: number;
+    try {
+      url = new URL(incoming.url ?? '/', 'http://localhost');
+      limit = admit(incoming, url);
+    } catch (error) {
+      discardBody(incoming, response);
+      fail(statusOf(error) === 500 ? notFound() : error);
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let rejected = false;
-    incoming.on('data', (chunk: Buffer) => {
-      if (rejected) return;
-      size += chunk.length;
-      if (size > maxRequestBytes) { rejected = true; fail(tooLarge('Request', size, maxRequestBytes)); return; }
-      chunks.push(chunk);
-    });
-    incoming.on('end', () => {
-      if (rejected) return;
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      let url: URL;
-      try {
-        url = new URL(incoming.url ?? '/', 'http://localhost');
-      } catch {
-        fail(notFound());
-        return;
-      }
+    readBody(incoming, response, limit).then((body) => {
       let user: Identity | undefined;
       try { user = incoming.headers.authorization ? authenticate(incoming.headers.authorization) : undefined; } catch { user = undefined; }
       for (const rawRoute of options.rawRoutes ?? []) {
@@ -160,9 +175,13 @@ export function createApiServer(options: ApiServerOptions): Server {
         }
       }
       route(incoming, url, body).then((result) => respond(response, result.status, result.body, result.headers), fail);
-    });
-    incoming.on('error', fail);
-  });
+    }, fail);
+  };
+
+  const server = createServer(handle);
+  // Without this listener node answers `100 Continue` to every request; readBody sends it only for
+  // requests that are admitted, so that a refused client never uploads its body.
+  server.on('checkContinue', handle);
   server.keepAliveTimeout = 65_000;
   return server;
 }

@@ -1,8 +1,9 @@
 /**
  * Activation records. pouchdb-server writes ~250 single documents/s but thousands/s through
  * `_bulk_docs`, so records are written behind: kept in memory (where reads and lists are served from)
- * and flushed in batches every few milliseconds, and on close. Records evicted from memory (beyond
- * `cacheSize`) stay readable by id from CouchDB.
+ * and flushed in batches every few milliseconds, and on close. The memory window is bounded both in
+ * records (`cacheSize`) and in bytes (`cacheBytes`, by each record's serialized size, logs included):
+ * records evicted from it stay readable by id, from the write queue until written, then from CouchDB.
  */
 import nano from 'nano';
 import { ActivationRecord } from '../activation-record';
@@ -11,6 +12,13 @@ import { readAllDocs, statusCodeOf, storeError } from './couch';
 export interface ActivationStoreOptions {
   /** Records kept in memory for reads and lists. @default 10000 */
   cacheSize?: number;
+  /**
+   * Bytes of records (serialized, logs included) kept in memory for reads and lists: a few actions
+   * logging megabytes each must not pin hundreds of megabytes. @default 64 MiB
+   */
+  cacheBytes?: number;
+  /** Largest `_bulk_docs` request in bytes (at least one record per request). @default 8 MiB */
+  batchBytes?: number;
   /**
    * Delay before a batch is written. pouchdb-server's cost is mostly per request (a `_bulk_docs` of
    * 10 records costs it ~1 ms per record, one of 200 ~0.25 ms), so gathering many records per
@@ -39,9 +47,10 @@ export interface ActivationQuery {
 }
 
 export class ActivationStore {
-  /** Per namespace, in insertion order: the memory window of recent records. */
-  private readonly recent = new Map<string, Map<string, ActivationRecord>>();
+  /** Per namespace, in insertion order: the memory window of recent records, with their sizes. */
+  private readonly recent = new Map<string, Map<string, { record: ActivationRecord; bytes: number }>>();
   private recentCount = 0;
+  private recentBytes = 0;
   /**
    * `namespace/id` of activations started and not yet recorded. Clients that wait for a result poll
    * the record by id (the streaming engine reads every running task); the answer for these is known
@@ -49,18 +58,25 @@ export class ActivationStore {
    * a time.
    */
   private readonly running = new Set<string>();
-  private pending: ActivationRecord[] = [];
+  private pending: { record: ActivationRecord; bytes: number }[] = [];
+  /** `namespace/id` of queued records: a record evicted from the window is still read from here. */
+  private readonly pendingById = new Map<string, ActivationRecord>();
+  private pendingBytes = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
   private readonly cacheSize: number;
+  private readonly cacheBytes: number;
   private readonly flushDelayMs: number;
   private readonly batchSize: number;
+  private readonly batchBytes: number;
 
   private constructor(private readonly db: nano.DocumentScope<Record<string, unknown>>, private readonly options: ActivationStoreOptions) {
     this.cacheSize = options.cacheSize ?? 10_000;
+    this.cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
     this.flushDelayMs = options.flushDelayMs ?? 1000;
     this.batchSize = options.batchSize ?? 100;
+    this.batchBytes = options.batchBytes ?? 8 * 1024 * 1024;
   }
 
   static async open(db: nano.DocumentScope<Record<string, unknown>>, options: ActivationStoreOptions = {}): Promise<ActivationStore> {
@@ -69,7 +85,7 @@ export class ActivationStore {
     docs.sort((a, b) => a.start - b.start);
     for (const doc of docs.slice(-store.cacheSize)) {
       const { _id, _rev, ...record } = doc;
-      store.remember(record);
+      store.remember(record, sizeOf(record));
     }
     return store;
   }
@@ -80,12 +96,16 @@ export class ActivationStore {
   }
 
   add(record: ActivationRecord): void {
-    this.running.delete(`${record.namespace}/${record.activationId}`);
-    this.remember(record);
+    const key = `${record.namespace}/${record.activationId}`;
+    this.running.delete(key);
+    const bytes = sizeOf(record);
+    this.remember(record, bytes);
     if (this.closed) return;
-    this.pending.push(record);
+    this.pending.push({ record, bytes });
+    this.pendingById.set(key, record);
+    this.pendingBytes += bytes;
     // A full batch goes out at once instead of waiting for the timer.
-    if (this.pending.length >= this.batchSize && !this.flushing) {
+    if ((this.pending.length >= this.batchSize || this.pendingBytes >= this.batchBytes) && !this.flushing) {
       this.flush().catch(() => this.scheduleFlush());
     } else {
       this.scheduleFlush();
@@ -93,7 +113,7 @@ export class ActivationStore {
   }
 
   async get(namespace: string, activationId: string): Promise<ActivationRecord | undefined> {
-    const cached = this.recent.get(namespace)?.get(activationId);
+    const cached = this.recent.get(namespace)?.get(activationId)?.record ?? this.pendingById.get(`${namespace}/${activationId}`);
     if (cached) return cached;
     if (this.running.has(`${namespace}/${activationId}`)) return undefined;
     try {
@@ -107,7 +127,7 @@ export class ActivationStore {
 
   /** Records of a namespace matching `query`, newest start first. */
   list(namespace: string, query: ActivationQuery, matchesName: (record: ActivationRecord, name: string) => boolean): ActivationRecord[] {
-    const records = [...(this.recent.get(namespace)?.values() ?? [])].filter((record) =>
+    const records = [...(this.recent.get(namespace)?.values() ?? [])].map((entry) => entry.record).filter((record) =>
       (query.since === undefined || record.start >= query.since)
       && (query.upto === undefined || record.start <= query.upto)
       && (query.name === undefined || matchesName(record, query.name)));
@@ -123,7 +143,7 @@ export class ActivationStore {
     const run = (this.flushing ?? Promise.resolve()).catch(() => undefined).then(async () => {
       let remaining = this.pending.length;
       while (remaining > 0 && this.pending.length > 0) {
-        const batch = this.pending.splice(0, Math.min(this.batchSize, remaining));
+        const batch = this.pending.splice(0, this.batchLength(Math.min(this.batchSize, remaining)));
         remaining -= batch.length;
         await this.writeBatch(batch);
       }
@@ -164,12 +184,28 @@ export class ActivationStore {
     return this.pending.length;
   }
 
-  private async writeBatch(batch: ActivationRecord[]): Promise<void> {
+  /** Records at the head of the queue that fit one request: at most `count`, at most batchBytes (but one). */
+  private batchLength(count: number): number {
+    let bytes = 0;
+    let length = 0;
+    for (const entry of this.pending) {
+      if (length >= count || (length > 0 && bytes + entry.bytes > this.batchBytes)) break;
+      bytes += entry.bytes;
+      length += 1;
+    }
+    return length;
+  }
+
+  private async writeBatch(batch: { record: ActivationRecord; bytes: number }[]): Promise<void> {
     try {
-      const results = await this.db.bulk({ docs: batch.map((record) => ({ ...record, _id: `${record.namespace}/${record.activationId}` })) });
+      const results = await this.db.bulk({ docs: batch.map(({ record }) => ({ ...record, _id: `${record.namespace}/${record.activationId}` })) });
       // A conflict means the record is already stored (a retried batch): nothing to redo.
       const failed = batch.filter((_record, index) => { const result = results[index]; return result?.error !== undefined && result.error !== 'conflict'; });
       if (failed.length > 0) throw new Error(`${failed.length} activation records were rejected by CouchDB`);
+      for (const { record, bytes } of batch) {
+        this.pendingById.delete(`${record.namespace}/${record.activationId}`);
+        this.pendingBytes -= bytes;
+      }
     } catch (error) {
       this.pending.unshift(...batch);
       this.options.onError?.(storeError(error, 'writing activations'));
@@ -179,23 +215,42 @@ export class ActivationStore {
     }
   }
 
-  private remember(record: ActivationRecord): void {
-    let byId = this.recent.get(record.namespace);
-    if (!byId) { byId = new Map(); this.recent.set(record.namespace, byId); }
-    byId.set(record.activationId, record);
-    this.recentCount += 1;
-    if (this.recentCount > this.cacheSize) this.evictOldest();
+  /** Bytes of the records in the memory window, as accounted against `cacheBytes`. */
+  get cachedBytes(): number {
+    return this.recentBytes;
   }
 
-  private evictOldest(): void {
+  private remember(record: ActivationRecord, bytes: number): void {
+    let byId = this.recent.get(record.namespace);
+    if (!byId) { byId = new Map(); this.recent.set(record.namespace, byId); }
+    const replaced = byId.get(record.activationId);
+    if (replaced) { this.recentCount -= 1; this.recentBytes -= replaced.bytes; }
+    byId.set(record.activationId, { record, bytes });
+    this.recentCount += 1;
+    this.recentBytes += bytes;
+    while (this.recentCount > this.cacheSize || this.recentBytes > this.cacheBytes) {
+      if (!this.evictOldest()) break;
+    }
+  }
+
+  private evictOldest(): boolean {
     let oldest: { namespace: string; id: string; start: number } | undefined;
     for (const [namespace, byId] of this.recent) {
       const first = byId.values().next();
-      if (!first.done && (!oldest || first.value.start < oldest.start)) oldest = { namespace, id: first.value.activationId, start: first.value.start };
+      if (!first.done && (!oldest || first.value.record.start < oldest.start)) oldest = { namespace, id: first.value.record.activationId, start: first.value.record.start };
     }
-    if (oldest) {
-      this.recent.get(oldest.namespace)?.delete(oldest.id);
-      this.recentCount -= 1;
-    }
+    if (!oldest) return false;
+    const byId = this.recent.get(oldest.namespace)!;
+    const evicted = byId.get(oldest.id)!;
+    byId.delete(oldest.id);
+    if (byId.size === 0) this.recent.delete(oldest.namespace);
+    this.recentCount -= 1;
+    this.recentBytes -= evicted.bytes;
+    return true;
   }
+}
+
+/** A record's size as stored: its JSON text (logs included), which is what it costs to keep. */
+function sizeOf(record: ActivationRecord): number {
+  return JSON.stringify(record).length;
 }

@@ -51,15 +51,25 @@ export function storeError(error: unknown, doing: string, docId?: string): Whisk
 /** Reads every document of a database page by page (databases of a local platform are small). */
 export async function readAllDocs(db: nano.DocumentScope<Record<string, unknown>>, pageSize = 2000): Promise<Record<string, unknown>[]> {
   const docs: Record<string, unknown>[] = [];
+  await forEachDoc(db, (doc) => { docs.push(doc); }, pageSize);
+  return docs;
+}
+
+/** Visits every document page by page, so that only one page is in memory at a time. */
+export async function forEachDoc(
+  db: nano.DocumentScope<Record<string, unknown>>,
+  visit: (doc: Record<string, unknown>) => void | Promise<void>,
+  pageSize = 2000,
+): Promise<void> {
   let startkey: string | undefined;
   for (;;) {
     const page = await db.list({ include_docs: true, limit: pageSize + 1, ...(startkey !== undefined ? { startkey } : {}) });
     const rows = page.rows;
     const last = rows.length > pageSize ? rows.pop() : undefined;
     for (const row of rows) {
-      if (row.doc && !row.id.startsWith('_design/')) docs.push(row.doc as unknown as Record<string, unknown>);
+      if (row.doc && !row.id.startsWith('_design/')) await visit(row.doc as unknown as Record<string, unknown>);
     }
-    if (!last) return docs;
+    if (!last) return;
     startkey = last.id;
   }
 }

@@ -157,3 +157,52 @@ test('a read of a started activation answers "no record yet" without asking the 
   expect(gets).toHaveLength(2);
   await store.close();
 });
+
+describe('the byte budget of the memory window', () => {
+  const logging = (megabytes: number, start: number): ActivationRecord => ({
+    ...record('guest', start),
+    logs: Array.from({ length: megabytes * 1024 }, (_unused, index) => `2026-12-07T00:00:00.000Z stdout: ${String(index).padEnd(990, 'x')}`),
+  });
+
+  test('records logging megabytes each are evicted by size, the accounted bytes stay under the budget, and none is lost', async () => {
+    const { db, stored } = recordingDb();
+    const budget = 32 * 1024 * 1024;
+    const store = await ActivationStore.open(db, { cacheBytes: budget, flushDelayMs: 60_000 });
+    const records: ActivationRecord[] = [];
+    for (let index = 0; index < 12; index++) {
+      const item = logging(10, 1000 + index);
+      records.push(item);
+      store.add(item);
+      expect(store.cachedBytes).toBeLessThanOrEqual(budget);
+    }
+    // Three records of ~10 MB fit; the list shows only what is in memory, newest first.
+    const listed = store.list('guest', {}, () => true);
+    expect(listed.map((item) => item.activationId)).toEqual(records.slice(-3).reverse().map((item) => item.activationId));
+    // An evicted record not yet written is read from the write queue...
+    expect(await store.get('guest', records[0]!.activationId)).toBe(records[0]);
+    await store.close();
+    // ...and once written, from the database.
+    expect(stored.size).toBe(12);
+    expect((await store.get('guest', records[0]!.activationId))?.logs).toHaveLength(10 * 1024);
+  });
+
+  test('queued records go out in requests of at most batchBytes (one record at least)', async () => {
+    const { db, batches } = recordingDb();
+    const store = await ActivationStore.open(db, { batchBytes: 25 * 1024 * 1024, flushDelayMs: 60_000 });
+    for (let index = 0; index < 5; index++) store.add(logging(10, 2000 + index));
+    await store.close();
+    expect(batches.reduce((sum, size) => sum + size, 0)).toBe(5);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(2);
+  });
+
+  test('a record larger than the whole budget is still readable and written', async () => {
+    const { db, stored } = recordingDb();
+    const store = await ActivationStore.open(db, { cacheBytes: 1024 * 1024, flushDelayMs: 60_000 });
+    const big = logging(2, 3000);
+    store.add(big);
+    expect(store.cachedBytes).toBe(0);
+    expect(await store.get('guest', big.activationId)).toBe(big);
+    await store.close();
+    expect(stored.has(`guest/${big.activationId}`)).toBe(true);
+  });
+});

@@ -84,7 +84,7 @@ describe('buildAction', () => {
       throw new Error('expected a 413');
     } catch (error) {
       expect((error as { status: number }).status).toBe(413);
-      expect((error as Error).message).toMatch(/^Parameters larger than allowed/);
+      expect((error as Error).message).toMatch(/^parameters larger than allowed: \d+ > 1048576 bytes\.$/);
     }
   });
 });

@@ -3,6 +3,7 @@
  * plain functions and in-memory stand-ins for the CouchDB databases: no processes, no I/O.
  */
 import { ActivationStore } from '../../../lib/platform/persistence/activation-store';
+import { CodeStore } from '../../../lib/platform/persistence/code-store';
 import { EntityStore } from '../../../lib/platform/persistence/entity-store';
 import { ActionEntity } from '../../../lib/platform/entities';
 import { Invoker } from '../../../lib/platform/invoker';
@@ -45,7 +46,7 @@ function functionRuntime(functions: Map<string, Code>): ActionRuntime {
 const caller: Identity = { subject: 'guest', namespace: 'guest', uuid: 'u', key: 'k' };
 
 async function setUp(sequenceMaxLength = 50) {
-  const entities = await EntityStore.open(memoryDb());
+  const entities = await EntityStore.open(memoryDb(), new CodeStore());
   const activations = await ActivationStore.open(memoryDb());
   const functions = new Map<string, Code>();
   const resolver = new Resolver(entities);
