@@ -37,7 +37,7 @@ const { spawn } = require('node:child_process');
 function main() {
   const child = spawn('sleep', ['${seconds}'], { detached: true, stdio: 'ignore' });
   child.unref();
-  return { sleeper: child.pid };
+  return { sleeper: child.pid, cgroup: require('node:fs').readFileSync('/proc/self/cgroup', 'utf8') };
 }`;
 
 const INSPECTS_ITS_PLATFORM = `
@@ -151,8 +151,12 @@ describe.each([
   test('a detached child of an action dies when its container is torn down (action update)', async () => {
     const seconds = `${1000 + Math.floor(Math.random() * 1000)}.${memoryEnforcement === 'auto' ? 1 : 2}`;
     await suite.ow.actions.create({ name: 'spawner', action: SPAWNS_DETACHED_SLEEP(seconds) });
-    const { sleeper } = await suite.ow.actions.invoke({ name: 'spawner', blocking: true, result: true });
+    const { sleeper, cgroup } = await suite.ow.actions.invoke({ name: 'spawner', blocking: true, result: true });
     expect(isRunning(sleeper)).toBe(true);
+    // A root platform on a cgroup v1 machine gives each container a memory group of its own.
+    const cgroupV1 = process.getuid?.() === 0 && fs.existsSync('/sys/fs/cgroup/memory/cgroup.procs');
+    if (memoryEnforcement === 'auto' && cgroupV1) expect(cgroup).toMatch(/:memory:.*\/whiskflow-\d+-\d+\/p\d+$/m);
+    if (memoryEnforcement === 'poll') expect(cgroup).not.toMatch(/whiskflow-/);
     expect(processesWithArgument(seconds)).toEqual([sleeper]);
 
     // An update retires the action's warm containers.
