@@ -100,6 +100,15 @@ export const DEFAULT_CONTAINER_NICE = 10;
 export function createNodeRuntime(options: NodeRuntimeOptions = {}): ActionRuntime {
   checkRuntimeOptions(options);
   const sandbox = Sandbox.create(options.memoryEnforcement);
+  const nodePath = options.nodePath ?? process.execPath;
+  const proxyPath = options.proxyPath ?? resolveProxyPath();
+  const moduleSearchPath = options.moduleSearchPath ?? resolveActionNodePath();
+  try {
+    sandbox.checkReachable(nodePath, [proxyPath, moduleSearchPath]);
+  } catch (error) {
+    sandbox.dispose();
+    throw error;
+  }
   // Go actions build at /init as the container user, into the shared build cache.
   sandbox.giveSharedTree(goBuildCacheDir());
   return new ContainerPool({
@@ -107,9 +116,9 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): ActionRunti
     maxContainers: options.maxContainers ?? Number.POSITIVE_INFINITY,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     prewarmCount: options.prewarmCount ?? DEFAULT_PREWARM_COUNT,
-    nodePath: options.nodePath ?? process.execPath,
-    proxyPath: options.proxyPath ?? resolveProxyPath(),
-    moduleSearchPath: options.moduleSearchPath ?? resolveActionNodePath(),
+    nodePath,
+    proxyPath,
+    moduleSearchPath,
     containerNice: options.containerNice ?? DEFAULT_CONTAINER_NICE,
     host: options.host ?? detectHostRuntimes(options.nodePath === undefined ? {} : { nodePath: options.nodePath }),
     sandbox,

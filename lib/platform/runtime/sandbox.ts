@@ -4,8 +4,10 @@
  * guarantee that everything it started dies with it. One Sandbox per pool; one Confinement per
  * container process.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ServiceMissingError } from '../../errors';
 import { chooseContainerUser, type ContainerUser } from './container-user';
 import { openMemoryCgroups, type ContainerCgroup, type MemoryCgroups } from './memory-cgroup';
 import { guardMemory, isOverLimit, type GuardedContainer } from './memory-guard';
@@ -30,6 +32,27 @@ export class Sandbox {
   /** True when the kernel holds the containers' memory limits. */
   get usesCgroups(): boolean {
     return this.cgroups !== undefined;
+  }
+
+  /**
+   * Throws ServiceMissingError naming what the container user cannot run or read (a checkout or
+   * Node.js under root's 0700 home): every container would fail to start otherwise, with less
+   * telling errors.
+   */
+  checkReachable(nodePath: string, paths: string[]): void {
+    const user = this.user;
+    if (user === undefined) return;
+    const check = 'const fs = require("node:fs"); for (const p of process.argv.slice(1)) { try { fs.accessSync(p, fs.constants.R_OK); } catch { console.log(p); } }';
+    const result = spawnSync(nodePath, ['-e', check, ...paths], { uid: user.uid, gid: user.gid, cwd: '/', encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+    // A missing Node.js is not the user's problem: containers then fail to start as whisk internal errors.
+    if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return;
+    const unreadable = result.status === 0 ? result.stdout.split('\n').filter(Boolean) : [nodePath];
+    if (unreadable.length === 0) return;
+    throw new ServiceMissingError(
+      `the action runtime for user ${user.name}`,
+      `action containers run as ${user.name} (uid ${user.uid}) because the platform runs as root, and ${user.name} cannot use ${unreadable.join(', ')}: `
+        + 'put whiskflow and Node.js where other users can read them (e.g. not under /root), or make their parent directories readable (chmod o+rx)',
+    );
   }
 
   /** Hands a directory the platform made to the container user (a no-op without one). */

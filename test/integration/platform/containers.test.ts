@@ -7,6 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { sleep, until } from '../../helpers/until';
 import { raw, usePlatform, type SuitePlatform } from './support';
 
@@ -240,6 +242,23 @@ describe('the containers\' proxy ports and rights', () => {
     const seen = await suite.ow.actions.invoke({ name: 'py-inspector', blocking: true, result: true });
     if (process.getuid?.() === 0) expect(seen.uid).not.toBe(0);
     expect(JSON.stringify(seen.env)).not.toContain(PLATFORM_SECRET);
+  });
+});
+
+describe('a root platform whose containers\' user cannot read the runtime', () => {
+  test('refuses to start with an error naming the unreadable path', async () => {
+    const { createNodeRuntime } = await import('../../../lib/platform/runtime');
+    // mkdtemp makes it 0700: readable by the platform's user alone.
+    const privateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'whiskflow-private-'));
+    const proxyPath = path.join(privateDir, 'proxy.js');
+    fs.writeFileSync(proxyPath, '');
+    try {
+      const start = (): void => void createNodeRuntime({ proxyPath, prewarmCount: 0 }).shutdown();
+      if (process.getuid?.() === 0) expect(start).toThrow(`nobody cannot use ${proxyPath}`);
+      else expect(start).not.toThrow();
+    } finally {
+      fs.rmSync(privateDir, { recursive: true, force: true });
+    }
   });
 });
 
