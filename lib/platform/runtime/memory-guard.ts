@@ -1,9 +1,8 @@
 /**
- * One timer for every container: finds those over their memory limit and has them killed, as
- * Docker's OOM kill ends an OpenWhisk container. With a memory cgroup the kernel enforces the limit
- * and this only notices that it did (it may have killed a child, not the proxy: the container goes
- * anyway); without one, this is the limit: the resident memory of the container's process tree,
- * read from /proc (one pass over /proc for all containers per check).
+ * Where no memory cgroup holds a container, this is its memory limit: one timer for every such
+ * container reads the resident memory of its process tree from /proc (one pass over /proc for all
+ * of them per check) and has a container over its limit killed, as Docker's OOM kill ends an
+ * OpenWhisk container. With a cgroup, `isOverLimit` reads the kernel's OOM kills instead.
  */
 import type { ContainerCgroup } from './memory-cgroup';
 import { descendantsOf, readProcessTable, residentBytes, type SeenProcess } from './process-tree';
@@ -15,7 +14,7 @@ export interface GuardedContainer {
   /** The proxy's pid. */
   rootPid: number;
   limitBytes: number;
-  /** Set: the kernel enforces the limit; the guard watches its OOM kills. */
+  /** Set: the kernel enforces the limit; `isOverLimit` reads its OOM kills. */
   cgroup?: ContainerCgroup;
   /** Without a cgroup: every process of the container seen so far, by pid (teardown kills them). */
   seen: Map<number, SeenProcess>;
@@ -54,8 +53,7 @@ export function isOverLimit(container: GuardedContainer, table = container.cgrou
 }
 
 function checkAll(): void {
-  const watchesTree = [...guarded].some((container) => container.cgroup === undefined);
-  const table = watchesTree ? readProcessTable() : undefined;
+  const table = readProcessTable();
   for (const container of [...guarded]) {
     if (isOverLimit(container, table)) {
       guarded.delete(container);

@@ -124,7 +124,9 @@ export class Confinement {
       this.outOfMemory = true;
       onExceeded();
     };
-    this.stopGuard = guardMemory(this.guarded);
+    // With a cgroup the kernel holds the limit: its OOM kills are read after each answer of the
+    // proxy (exceededNow) and when it exits, so no timer needs to read them for every container.
+    if (this.cgroup === undefined) this.stopGuard = guardMemory(this.guarded);
   }
 
   /** With a cgroup, reads the kernel's OOM kills now; without one, the guard's last finding (reading /proc per activation would cost too much). */
