@@ -69,6 +69,7 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
     userMemory: flags.userMemory ?? positiveIntegerFromEnv('WHISKFLOW_LOCAL_USER_MEMORY_MB'),
     containerNice: flags.containerNice ?? niceLevelFromEnv('WHISKFLOW_LOCAL_CONTAINER_NICE'),
   };
+  if (options.stream) hideFromCommandLine(options.stream, redactStreamUrl(options.stream));
   const platformStartedAt = Date.now();
   const platform = await startPlatform({
     port: options.port,
@@ -135,6 +136,16 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+}
+
+/**
+ * The command line is readable by every local user and by action containers (/proc/<pid>/cmdline,
+ * ps): a `--stream` URL's password is replaced there by its redacted form (process.title writes
+ * over the arguments' memory, which is what the kernel shows).
+ */
+function hideFromCommandLine(secret: string, shown: string): void {
+  if (secret === shown || !process.argv.some((arg) => arg.includes(secret))) return;
+  process.title = process.argv.map((arg) => arg.split(secret).join(shown)).join(' ');
 }
 
 /** The streaming engines against the local platform, on the platform's own run store. */

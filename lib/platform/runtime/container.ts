@@ -122,6 +122,8 @@ export class Container {
     const start = Date.now();
     try {
       const response = await client.post('/run', body);
+      // A process the kernel killed for memory (a child the action waited for) ends the container too.
+      if (this.process.memoryExceeded()) throw new Error('the container exceeded its memory limit');
       const end = Date.now();
       clearTimeout(timer);
       const interpreted = interpretRunResponse(response);
@@ -132,7 +134,7 @@ export class Container {
       const end = Date.now();
       // The connection broke: the process died (killed at the time limit, out of memory, or crashed).
       await this.closed;
-      const error = timedOut ? messages.timedOutActivation(timeoutMs, false) : this.outOfMemory ? messages.memoryExhausted : messages.abnormalRun;
+      const error = timedOut ? messages.timedOutActivation(timeoutMs, false) : this.outOfMemory || this.process.outOfMemory ? messages.memoryExhausted : messages.abnormalRun;
       const logs = await this.activationLogs(true);
       return { status: 'action developer error', result: { error }, logs, start, end, timedOut };
     }
@@ -160,7 +162,7 @@ export class Container {
       const reason = formatLogLine({ time: new Date().toISOString(), stream: 'stderr', message: String(error) });
       return { ok: false, initTime: Date.now() - startedAt, failure: this.failure('whisk internal error', messages.resourceProvisionError, startedAt, false, [reason]) };
     }
-    this.client = new ProxyClient(port, Math.max(1, this.action.limits.concurrency));
+    this.client = new ProxyClient(port, Math.max(1, this.action.limits.concurrency), this.process.secret);
     const { runtime } = this.settings;
     if (runtime === undefined) {
       return { ok: false, initTime: 0, failure: this.failure('action developer error', messages.kindUnavailable(this.action.kind), startedAt, false, []) };
@@ -181,10 +183,12 @@ export class Container {
     const initStart = Date.now();
     let failure: InterpretedResponse | undefined;
     try {
-      failure = interpretInitResponse(await this.client.post('/init', body));
+      const response = await this.client.post('/init', body);
+      if (this.process.memoryExceeded()) throw new Error('the container exceeded its memory limit');
+      failure = interpretInitResponse(response);
     } catch {
       await this.closed;
-      const error = timedOut ? messages.timedOutActivation(timeoutMs, true) : this.outOfMemory ? messages.memoryExhausted : messages.abnormalInitialization;
+      const error = timedOut ? messages.timedOutActivation(timeoutMs, true) : this.outOfMemory || this.process.outOfMemory ? messages.memoryExhausted : messages.abnormalInitialization;
       failure = { status: 'action developer error', result: { error } };
     } finally {
       clearTimeout(timer);

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LoopFamily, LoopRuntimeSettings } from './actionloop/protocol';
+import { chooseContainerUser, type ContainerUser } from './container-user';
 import { KindCatalog, type HostRuntime } from './kinds';
 
 export interface HostRuntimeOptions {
@@ -81,15 +82,27 @@ function probeHost(options: HostRuntimeOptions): HostRuntimes {
       const settings: LoopRuntimeSettings = { family, memoryMb };
       if (family === 'python') settings.python = { executable, launcher: pythonLauncher };
       if (family === 'java') settings.java = { executable, classpath: [path.join(javaTools, 'gson.jar'), path.join(javaTools, 'launcher')] };
-      if (family === 'go') settings.go = { executable, launcherTemplate: goTemplate, cacheDir: path.join(os.tmpdir(), 'whiskflow-go-build-cache') };
+      if (family === 'go') settings.go = { executable, launcherTemplate: goTemplate, cacheDir: goBuildCacheDir() };
       return settings;
     },
   };
 }
 
-/** The program's version (from stdout or stderr: `java -XshowSettings` writes to stderr), or undefined when it does not run. */
+/** The Go build cache that containers share (scripts/services/install-runtimes.sh fills it ahead). */
+export function goBuildCacheDir(): string {
+  return path.join(os.tmpdir(), 'whiskflow-go-build-cache');
+}
+
+/**
+ * The program's version (from stdout or stderr: `java -XshowSettings` writes to stderr), or
+ * undefined when it does not run. Run as the containers' user: what the platform's user can run
+ * (e.g. a Python under root's home) may be out of that user's reach, and then the PATH's next one
+ * (or none) is what actions get.
+ */
 function probe(executable: string, args: string[], pattern?: RegExp): string | undefined {
-  const result = spawnSync(executable, args, { encoding: 'utf8', timeout: PROBE_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+  const user: ContainerUser | undefined = chooseContainerUser();
+  const asUser = user ? { uid: user.uid, gid: user.gid, cwd: '/' } : {};
+  const result = spawnSync(executable, args, { encoding: 'utf8', timeout: PROBE_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'], ...asUser });
   if (result.error || result.status !== 0) return undefined;
   const text = `${result.stdout}\n${result.stderr}`.trim();
   if (!pattern) return result.stdout.trim() || undefined;

@@ -2,10 +2,11 @@
  * The Node.js action runtime of the local platform: actions run in separate Node.js processes that
  * speak OpenWhisk's action proxy protocol, managed by a container pool like the invoker's.
  */
-import { detectHostRuntimes, type HostRuntimes } from './host-runtimes';
+import { detectHostRuntimes, goBuildCacheDir, type HostRuntimes } from './host-runtimes';
 import { ContainerPool } from './pool';
 import { resolveActionNodePath, resolveProxyPath } from './proxy-path';
 import { checkRuntimeOptions, defaultUserMemoryMb } from './runtime-options';
+import { Sandbox, type MemoryEnforcement } from './sandbox';
 import { defaultMaxConcurrentStarts } from './start-gate';
 import type { ActionRuntime } from './types';
 
@@ -77,6 +78,13 @@ export interface NodeRuntimeOptions {
    * @default detectHostRuntimes({ nodePath })
    */
   host?: HostRuntimes;
+  /**
+   * How an action's memory limit is held over the container's whole process tree: 'auto' uses a
+   * memory cgroup per container when the platform may create them (root on cgroup v1), else reads
+   * the tree's resident memory from /proc every 100 ms; 'poll' always does the latter.
+   * @default 'auto'
+   */
+  memoryEnforcement?: MemoryEnforcement;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
@@ -91,16 +99,29 @@ export const DEFAULT_CONTAINER_NICE = 10;
 /** Throws InvalidInputError when a numeric option is out of its range (see runtime-options.ts). */
 export function createNodeRuntime(options: NodeRuntimeOptions = {}): ActionRuntime {
   checkRuntimeOptions(options);
+  const sandbox = Sandbox.create(options.memoryEnforcement);
+  const nodePath = options.nodePath ?? process.execPath;
+  const proxyPath = options.proxyPath ?? resolveProxyPath();
+  const moduleSearchPath = options.moduleSearchPath ?? resolveActionNodePath();
+  try {
+    sandbox.checkReachable(nodePath, [proxyPath, moduleSearchPath]);
+  } catch (error) {
+    sandbox.dispose();
+    throw error;
+  }
+  // Go actions build at /init as the container user, into the shared build cache.
+  sandbox.giveSharedTree(goBuildCacheDir());
   return new ContainerPool({
     userMemoryMb: options.userMemoryMb ?? defaultUserMemoryMb(),
     maxContainers: options.maxContainers ?? Number.POSITIVE_INFINITY,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     prewarmCount: options.prewarmCount ?? DEFAULT_PREWARM_COUNT,
-    nodePath: options.nodePath ?? process.execPath,
-    proxyPath: options.proxyPath ?? resolveProxyPath(),
-    moduleSearchPath: options.moduleSearchPath ?? resolveActionNodePath(),
+    nodePath,
+    proxyPath,
+    moduleSearchPath,
     containerNice: options.containerNice ?? DEFAULT_CONTAINER_NICE,
     host: options.host ?? detectHostRuntimes(options.nodePath === undefined ? {} : { nodePath: options.nodePath }),
+    sandbox,
     maxConcurrentStarts: options.maxConcurrentStarts ?? defaultMaxConcurrentStarts(),
   });
 }

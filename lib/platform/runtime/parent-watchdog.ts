@@ -8,11 +8,24 @@ import { Worker } from 'node:worker_threads';
 
 const CHECK_INTERVAL_MS = 1000;
 
-const WATCHDOG_SOURCE = `
+// Raw: the regular expressions and strings below keep their backslashes.
+const WATCHDOG_SOURCE = String.raw`
 const { workerData } = require('node:worker_threads');
 setInterval(() => {
   if (process.ppid === workerData.parentPid) return;
-  if (workerData.workDir) require('node:fs').rmSync(workerData.workDir, { recursive: true, force: true });
+  const fs = require('node:fs');
+  if (workerData.workDir) fs.rmSync(workerData.workDir, { recursive: true, force: true });
+  // The container's memory cgroup (memory-cgroup.ts) lists what the action started, however
+  // detached; its processes run as this one's user, so they may be killed from here.
+  try {
+    const group = /^\d+:(?:[^:]*,)?memory(?:,[^:]*)?:(.*)$/m.exec(fs.readFileSync('/proc/self/cgroup', 'utf8'))[1];
+    // Only a container's own group, never the one it shares with others when it has none.
+    if (!/\/whiskflow-\d+-\d+\/[^/]+$/.test(group)) throw new Error('not a container group');
+    const mount = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map((line) => line.split(' '))
+      .find((fields) => fields[2] === 'cgroup' && (fields[3] || '').split(',').includes('memory'))[1];
+    const procs = fs.readFileSync(mount + group + '/cgroup.procs', 'utf8').split('\n').filter(Boolean).map(Number);
+    for (const pid of procs) if (pid !== process.pid) { try { process.kill(pid, 'SIGKILL'); } catch {} }
+  } catch { /* no memory cgroup */ }
   // The container leads its own process group (proxy-process.ts): the group takes a loop
   // launcher (a Python, Java or Go process) down with it.
   try { process.kill(-process.pid, 'SIGKILL'); } catch { /* not a group leader */ }

@@ -21,6 +21,7 @@ import { Container, containerKey, type ContainerResult } from './container';
 import { internalErrorOutcome } from './outcomes';
 import type { HostRuntimes } from './host-runtimes';
 import { ProxyProcess } from './proxy-process';
+import type { Sandbox } from './sandbox';
 import { StartGate } from './start-gate';
 import type { ActionRuntime, RunnableAction, RunOutcome, RunRequest, RuntimeStats } from './types';
 
@@ -38,6 +39,8 @@ export interface PoolSettings {
   /** Niceness added to container processes (see NodeRuntimeOptions.containerNice). */
   containerNice?: number;
   host: HostRuntimes;
+  /** The user, memory confinement and process tree of the containers; disposed of at shutdown. */
+  sandbox: Sandbox;
   /** Containers starting (process start and /init) at once; further cold starts wait. */
   maxConcurrentStarts: number;
 }
@@ -68,6 +71,7 @@ export class ContainerPool implements ActionRuntime {
   private readonly stopping = new Set<Promise<void>>();
   private readonly stemCells = new Set<ProxyProcess>();
   private createdCount = 0;
+  private processCount = 0;
   private shuttingDown = false;
   /** A drain once the idle containers that kept an action from scaling out have been idle long enough. */
   private scaleOutRetry: NodeJS.Timeout | undefined;
@@ -77,6 +81,7 @@ export class ContainerPool implements ActionRuntime {
   private readonly killOnExit = (): void => {
     for (const container of this.containers) container.killNow();
     for (const cell of this.stemCells) cell.kill('SIGKILL');
+    this.settings.sandbox.dispose();
   };
 
   constructor(private readonly settings: PoolSettings) {
@@ -129,6 +134,7 @@ export class ContainerPool implements ActionRuntime {
     for (const cell of cells) cell.kill('SIGTERM');
     await Promise.all([...this.containers].map((container) => this.destroy(container)));
     await Promise.all([...this.stopping, ...cells.map((cell) => cell.exited)]);
+    this.settings.sandbox.dispose();
   }
 
   /**
@@ -287,8 +293,10 @@ export class ContainerPool implements ActionRuntime {
   }
 
   private startProcess(memoryMb: number): ProxyProcess {
-    const { nodePath, proxyPath, moduleSearchPath, containerNice } = this.settings;
-    return new ProxyProcess({ nodePath, proxyPath, moduleSearchPath, memoryMb, ...(containerNice ? { nice: containerNice } : {}) });
+    const { nodePath, proxyPath, moduleSearchPath, containerNice, sandbox } = this.settings;
+    this.processCount += 1;
+    const name = `p${this.processCount}`;
+    return new ProxyProcess({ nodePath, proxyPath, moduleSearchPath, memoryMb, sandbox, name, ...(containerNice ? { nice: containerNice } : {}) });
   }
 
   private takeStemCell(memoryMb: number): ProxyProcess | undefined {

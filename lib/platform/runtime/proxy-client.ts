@@ -3,13 +3,15 @@
  * costs one request on an open socket instead of a TCP handshake.
  */
 import * as http from 'node:http';
+import { SECRET_HEADER } from './proxy-environment';
 import type { ProxyHttpResponse } from './proxy-response';
 
 export class ProxyClient {
   private readonly agent: http.Agent;
   private closed = false;
 
-  constructor(private readonly port: number, maxSockets: number) {
+  /** `secret`: the container's, without which its proxy refuses the request (proxy-process.ts). */
+  constructor(private readonly port: number, maxSockets: number, private readonly secret: string) {
     this.agent = new http.Agent({ keepAlive: true, maxSockets, scheduling: 'lifo' });
   }
 
@@ -27,7 +29,7 @@ export class ProxyClient {
           method: 'POST',
           path: route,
           agent: this.agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [SECRET_HEADER]: this.secret },
         },
         (response) => {
           const chunks: Buffer[] = [];

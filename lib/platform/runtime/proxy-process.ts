@@ -4,10 +4,12 @@
  * that a cold start pays only for /init, not for starting Node.js.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { WORK_DIR_ENV } from './proxy-environment';
+import { SECRET_FD, WORK_DIR_ENV } from './proxy-environment';
+import type { Confinement, Sandbox } from './sandbox';
 
 export interface ProxyProcessSettings {
   /** Node.js executable. */
@@ -19,17 +21,30 @@ export interface ProxyProcessSettings {
   memoryMb: number;
   /** Niceness relative to this process (NodeRuntimeOptions.containerNice); absent: the same priority. */
   nice?: number;
+  /** The user, memory limit and process tree confinement of the pool's containers. */
+  sandbox: Sandbox;
+  /** Unique among the pool's processes: names its memory cgroup. */
+  name: string;
 }
 
 type OutputListener = (chunk: string) => void;
 
 /** How long a child may take to start listening; a bound on platform trouble, not on the action. */
 const STARTUP_TIMEOUT_MS = 30_000;
+/** After the proxy exited, how long its output pipes may stay open (held by a process that escaped the kill). */
+const PIPE_CLOSE_GRACE_MS = 2_000;
+const SECRET_BYTES = 32;
 const discardOutput: OutputListener = () => undefined;
 
 export class ProxyProcess {
   readonly memoryMb: number;
   readonly workDir: string;
+  /**
+   * The proxy answers only requests carrying it (proxy-client.ts), so that no other local process
+   * can initialize or run the container. Handed over on a pipe the proxy reads and closes at start:
+   * never in the environment, the command line or the action's parameters.
+   */
+  readonly secret = randomBytes(SECRET_BYTES).toString('hex');
   /** Resolves with the proxy's port; rejects when the process ends first or takes too long. */
   readonly port: Promise<number>;
   /** Resolves with how the process ended, once it has exited and its output has been read. */
@@ -37,11 +52,17 @@ export class ProxyProcess {
   hasExited = false;
 
   private readonly child: ChildProcess;
+  private readonly confinement: Confinement;
 
   constructor(settings: ProxyProcessSettings) {
     this.memoryMb = settings.memoryMb;
+    const { sandbox } = settings;
+    // mkdtemp makes it 0700: private to the container's user once it is handed over.
     this.workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'whiskflow-container-'));
-    // V8 heap only: buffers and native memory are not bounded (Docker would bound them too).
+    sandbox.giveDirectory(this.workDir);
+    this.confinement = sandbox.confine(settings.name, settings.memoryMb);
+    // The V8 heap limit makes a heap overflow end with V8's own message; the confinement bounds
+    // everything else (buffers, native memory, child processes).
     const heapFlags = settings.memoryMb > 0 ? [`--max-old-space-size=${Math.floor(settings.memoryMb)}`] : [];
     this.child = spawn(settings.nodePath, [...heapFlags, settings.proxyPath], {
       cwd: this.workDir,
@@ -53,11 +74,16 @@ export class ProxyProcess {
         NODE_PATH: settings.moduleSearchPath,
         [WORK_DIR_ENV]: this.workDir,
       },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
       // Its own process group, so that a kill (time limit, eviction) also ends the Python, Java or
       // Go process that runs a non-Node.js action, as stopping a Docker container would.
       detached: true,
+      ...(sandbox.user ? { uid: sandbox.user.uid, gid: sandbox.user.gid } : {}),
     });
+    const secretPipe = this.child.stdio[SECRET_FD] as NodeJS.WritableStream | null;
+    secretPipe?.on('error', () => undefined);
+    secretPipe?.end(this.secret);
+    if (this.child.pid !== undefined) this.confinement.adopt(this.child.pid, () => this.kill('SIGKILL'));
     if (settings.nice && this.child.pid !== undefined) lowerPriority(this.child.pid, settings.nice);
     this.child.stdout?.setEncoding('utf8');
     this.child.stderr?.setEncoding('utf8');
@@ -74,6 +100,21 @@ export class ProxyProcess {
     return this.child.pid;
   }
 
+  /** The container went over its memory limit: the guard or the kernel killed it for that. */
+  get outOfMemory(): boolean {
+    return this.confinement.outOfMemory;
+  }
+
+  /**
+   * Checked after each answer of the proxy: true (and the container is being killed) when the
+   * kernel killed one of its processes for memory, which the action may have survived.
+   */
+  memoryExceeded(): boolean {
+    const over = this.confinement.exceededNow();
+    if (over) this.kill('SIGKILL');
+    return over;
+  }
+
   /** Hands the process's output to its container. */
   adopt(onStdout: OutputListener, onStderr: OutputListener): void {
     this.child.stdout?.off('data', discardOutput).on('data', onStdout);
@@ -82,6 +123,8 @@ export class ProxyProcess {
 
   kill(signal: NodeJS.Signals): void {
     if (this.hasExited) return;
+    // Processes that left the group (a detached child has a session of its own) go too.
+    if (signal === 'SIGKILL') this.confinement.killAll();
     const pid = this.child.pid;
     try {
       // The whole group: the proxy and whatever it started (it may have exited already).
@@ -98,9 +141,27 @@ export class ProxyProcess {
       const finish = (description: string): void => {
         if (this.hasExited) return;
         this.hasExited = true;
-        fs.rm(this.workDir, { recursive: true, force: true }, () => undefined);
-        resolve(description);
+        void this.confinement.release().then(() => {
+          fs.rm(this.workDir, { recursive: true, force: true }, () => undefined);
+          resolve(description);
+        });
       };
+      // What the action left running dies with the proxy, as with a stopped Docker container;
+      // then the output pipes, which such a process may hold open, close.
+      this.child.once('exit', () => {
+        this.confinement.killAll();
+        try {
+          if (this.child.pid !== undefined) process.kill(-this.child.pid, 'SIGKILL');
+        } catch {
+          // the group is empty
+        }
+        const destroyPipes = setTimeout(() => {
+          this.child.stdout?.destroy();
+          this.child.stderr?.destroy();
+        }, PIPE_CLOSE_GRACE_MS);
+        destroyPipes.unref();
+        this.child.once('close', () => clearTimeout(destroyPipes));
+      });
       this.child.once('close', (code, signal) => finish(signal ? `signal ${signal}` : `exit code ${String(code)}`));
       // 'close' does not follow when spawning itself failed.
       this.child.once('error', (error) => {

@@ -9,6 +9,7 @@
  * Started by container.ts with an IPC channel: it reports its port over it, and exits when the
  * platform process dies (even when killed with SIGKILL, see parent-watchdog.ts).
  */
+import { timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { InitFailure, loadActionHandler, type ActionHandler, type InitMessage } from './action-loader';
@@ -16,7 +17,7 @@ import type { LoopProcess } from './actionloop/loop-process';
 import { isLoopRuntimeSettings, LoopFailure, startLoopAction } from './actionloop/loop-action';
 import { ACTIVATION_SENTINEL } from './messages';
 import { exitWhenParentDies } from './parent-watchdog';
-import { WORK_DIR_ENV } from './proxy-environment';
+import { SECRET_FD, SECRET_HEADER, WORK_DIR_ENV } from './proxy-environment';
 import { serializeError } from './serialize-error';
 
 /** The runtime's body limit (`bodyParser.json({ limit: "48mb" })`). */
@@ -36,6 +37,11 @@ const parentPid = process.ppid;
 const ownWorkDir = process.env[WORK_DIR_ENV];
 const workDir = ownWorkDir ?? process.cwd();
 delete process.env[WORK_DIR_ENV];
+/**
+ * Only the platform knows it (proxy-process.ts writes it to this pipe and closes it): a request
+ * without it comes from another local process and is refused before it can touch the container.
+ */
+const secret = readSecret();
 // With intra-container concurrency the proxy accepts runs while others are in flight. Read again
 // after /init, whose env may set it (a prewarmed process starts before its action is known).
 let ignoreRunStatus = allowsConcurrency();
@@ -197,7 +203,30 @@ function readBody(request: http.IncomingMessage): Promise<string | undefined> {
   });
 }
 
+/** Read once, before any action code is loaded; the pipe is closed so that nothing can read it again. */
+function readSecret(): Buffer {
+  try {
+    return fs.readFileSync(SECRET_FD);
+  } catch {
+    return Buffer.alloc(0);
+  } finally {
+    try {
+      fs.closeSync(SECRET_FD);
+    } catch {
+      // not open
+    }
+  }
+}
+
+function fromPlatform(request: http.IncomingMessage): boolean {
+  const given = request.headers[SECRET_HEADER];
+  if (secret.length === 0 || typeof given !== 'string') return false;
+  const candidate = Buffer.from(given);
+  return candidate.length === secret.length && timingSafeEqual(candidate, secret);
+}
+
 async function handle(request: http.IncomingMessage): Promise<Reply> {
+  if (!fromPlatform(request)) return errorReply(403, 'Forbidden.');
   const route = request.method === 'POST' ? request.url : undefined;
   if (route !== '/init' && route !== '/run') return errorReply(500, 'Bad request.');
   const text = await readBody(request);

@@ -95,3 +95,31 @@ test('with --stream, runs the streaming engines: a workflow deployed with --mode
     await redis.stop();
   }
 }, 180_000);
+
+test('with a --stream URL holding a password, the password is not on the command line that ps and action containers read', async () => {
+  const redis = await requireRedis();
+  // Redis's default user takes any password when it has none, so the engines still connect.
+  const withPassword = redis.url.replace('redis://', 'redis://default:cmdline-hunter2@');
+  const local = spawn(process.execPath, [BIN, 'local', '--port', '0', '--couch-port', '0', '--data-dir', join(dataDir, 'hidden'), '--stream', withPassword], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = local;
+  let output = '';
+  local.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  local.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const exited = new Promise<number | null>((resolve) => local.once('exit', (code) => resolve(code)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const check = setInterval(() => {
+        if (output.includes('ready')) { clearInterval(check); resolve(); }
+        if (local.exitCode !== null) { clearInterval(check); reject(new Error(`exited early: ${output}`)); }
+      }, 50);
+    });
+    const cmdline = readFileSync(`/proc/${local.pid}/cmdline`, 'utf8');
+    expect(cmdline).toContain('--stream');
+    expect(cmdline).not.toContain('cmdline-hunter2');
+    expect(output).not.toContain('cmdline-hunter2');
+  } finally {
+    local.kill('SIGINT');
+    await exited;
+    await redis.stop();
+  }
+});

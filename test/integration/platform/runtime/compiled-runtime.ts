@@ -26,6 +26,8 @@ export interface CompiledRuntime {
 
 export function compileRuntime(): CompiledRuntime {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'whiskflow-runtime-test-'));
+  // Readable by the containers' user (the platform switches to an unprivileged one when it is root).
+  fs.chmodSync(root, 0o755);
   for (const source of sources) {
     const output = ts.transpileModule(fs.readFileSync(path.join(repoRoot, source), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },

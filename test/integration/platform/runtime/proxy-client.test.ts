@@ -49,7 +49,7 @@ afterEach(async () => {
 
 async function setUp(answer: (request: string, socket: net.Socket) => void): Promise<{ server: RawServer; client: ProxyClient }> {
   const server = await rawServer(answer);
-  const client = new ProxyClient(server.port, 1);
+  const client = new ProxyClient(server.port, 1, 'test-secret');
   servers.push(server);
   clients.push(client);
   return { server, client };
