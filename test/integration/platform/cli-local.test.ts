@@ -86,8 +86,10 @@ test('with --stream, runs the streaming engines: a workflow deployed with --mode
       ...process.env,
       WHISK_APIHOST: /apihost: (\S+)/.exec(output)?.[1],
       WHISK_AUTH: /auth: (\S+)/.exec(output)?.[1],
-      COUCHDB_URL: /couchdb: (\S+)/.exec(output)?.[1],
+      // The store's URL carries the embedded CouchDB's credentials: the CLI finds it in the data dir.
+      WHISKFLOW_DATA_DIR: join(dataDir, 'streamed'),
     };
+    delete env.COUCHDB_URL;
     const cli = async (...args: string[]): Promise<string> => (await execFileAsync(process.execPath, [BIN, ...args], { env, cwd: ROOT, timeout: 120_000 })).stdout;
     await cli('deploy', 'examples/map-reduce', '--actions', 'examples/map-reduce/actions.js', '--package', 'mapreduce', '--model', 'streaming', '--stream', redis.url);
     const printed = await cli('run', 'map-reduce', '--input', 'examples/map-reduce/input.json', '--wait', '--timeout', '100');
