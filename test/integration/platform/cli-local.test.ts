@@ -82,7 +82,7 @@ test('with --stream, runs the streaming engines: a workflow deployed with --mode
       }, 50);
     });
     expect(output).toContain(`streaming engines on ${redis.url}`);
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       WHISK_APIHOST: /apihost: (\S+)/.exec(output)?.[1],
       WHISK_AUTH: /auth: (\S+)/.exec(output)?.[1],
