@@ -30,7 +30,7 @@ function load(modulePath) {
 async function main() {
   const { startPlatform } = load('lib/platform/index.js');
   const { parseWorkflow } = load('lib/model/parse.js');
-  const { createRunStore } = load('lib/store/config.js');
+  const { createRunStore, withoutUrlCredentials } = load('lib/store/config.js');
   const { deployRuntime } = load('lib/deploy/runtime.js');
   const { deployWorkflow } = load('lib/deploy/workflow.js');
   const { deployActionFile } = load('lib/deploy/action-file.js');
@@ -55,7 +55,8 @@ async function main() {
     console.log(`dashboard: ${dashboard.url}`);
 
     console.log('deploying the whiskflow orchestrator, the example actions and the workflow ...');
-    await deployRuntime(client, storeConfig, path.join(dist, 'actions'));
+    // The platform gives its actions the store's URL with the credentials: none are bound to them.
+    await deployRuntime(client, withoutUrlCredentials(storeConfig), path.join(dist, 'actions'));
     await deployActionFile(client, { file: path.join(example, 'actions.js'), packageName: 'mapreduce' });
     const workflow = parseWorkflow(fs.readFileSync(path.join(example, 'workflow.yaml'), 'utf8'));
     await deployWorkflow(client, store, workflow);

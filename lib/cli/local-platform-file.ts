@@ -2,9 +2,10 @@
  * What `whiskflow local` tells the CLI about itself: `<data-dir>/local-platform.json` holds its
  * apihost, key, namespace and where its CouchDB listens (a port chosen at start when
  * `--couch-port 0`). The CLI reads it to learn the store of the platform it talks to instead of
- * guessing a CouchDB port. The file may hold credentials (an external COUCHDB_URL): mode 0600.
+ * guessing a CouchDB port. The store URL carries credentials (the embedded CouchDB's, or those of an
+ * external COUCHDB_URL): mode 0600, in the data directory (0700).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidInputError } from '../errors';
 
@@ -25,8 +26,10 @@ export function localPlatformPath(env: NodeJS.ProcessEnv = process.env): string 
 
 export function writeLocalPlatformFile(dataDir: string, platform: LocalPlatformFile): string {
   const file = resolve(join(dataDir, LOCAL_PLATFORM_FILE));
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(file, `${JSON.stringify(platform, null, 2)}\n`, { mode: 0o600 });
+  // An older file keeps its mode through writeFileSync.
+  chmodSync(file, 0o600);
   return file;
 }
 

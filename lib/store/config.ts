@@ -67,6 +67,19 @@ export function storeConfigOfAction(value: unknown, env: NodeJS.ProcessEnv = pro
   return config.kind === 'couchdb' && platformUrl ? { ...config, url: platformUrl } : config;
 }
 
+/**
+ * The settings without the user name and password of a CouchDB URL: what is bound to the actions of
+ * a platform that provides its store's URL itself (storeConfigOfAction), so that the credentials do
+ * not show in `wsk action get`.
+ */
+export function withoutUrlCredentials(config: StoreConfig): StoreConfig {
+  if (config.kind !== 'couchdb') return config;
+  const url = new URL(config.url);
+  url.username = '';
+  url.password = '';
+  return { ...config, url: url.toString().replace(/\/+$/, '') };
+}
+
 /** Validates a store config that arrived as an action parameter (untrusted JSON). */
 export function parseStoreConfig(value: unknown): StoreConfig {
   if (typeof value !== 'object' || value === null) throw new InvalidInputError('store settings missing: deploy the workflow with `whiskflow deploy` first', { got: typeof value });

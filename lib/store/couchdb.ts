@@ -5,6 +5,7 @@
 import nano from 'nano';
 import { StoreConflictError, WhiskflowError } from '../errors';
 import { prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
+import { isConnectionFailure } from './connection-retry';
 import { bulkRowOutcome, liveRevisions, type BulkRow } from './bulk';
 
 export interface CouchDbStoreOptions {
@@ -133,8 +134,8 @@ export class CouchDbRunStore implements RunStore {
   }
 
   /**
-   * Sends a request again after a failure on the way (nano reports a failed fetch as HTTP 500) or a
-   * 502/503/504 from a proxy, a few times with a short backoff. Safe for every operation here: reads
+   * Sends a request again after a failure on the way (no answer: the server was restarted under
+   * it) or a 500/502/503/504, a few times with a short backoff. Safe for every operation here: reads
    * and CAS replaces are idempotent, and a create repeated after a create that did land answers
    * `exists`, which callers already handle as "someone created it" (the orchestrator recognizes its
    * own claims by their token).
@@ -145,7 +146,7 @@ export class CouchDbRunStore implements RunStore {
         return await call();
       } catch (error) {
         const status = statusOf(error);
-        if (attempt >= 4 || status === undefined || !TRANSIENT_STATUS.has(status)) throw error;
+        if (attempt >= 4 || !(isConnectionFailure(error) || (status !== undefined && TRANSIENT_STATUS.has(status)))) throw error;
         await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt * (0.5 + Math.random())));
       }
     }

@@ -9,7 +9,9 @@ import { parseStreamUrl } from '../../engine/streaming/brokers/stream-url';
 import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { Workflow } from '../../model/workflow';
 import { addConnectionOptions, withConnection, type Connection } from './connection';
-import { apihostUrl, type ConnectionFlags } from '../settings';
+import { apihostUrl, sameHost, type ConnectionFlags } from '../settings';
+import { localPlatformPath, readLocalPlatformFile, type LocalPlatformFile } from '../local-platform-file';
+import { withoutUrlCredentials } from '../../store/config';
 import { printJson } from '../output';
 import { resolve } from 'path';
 import { InvalidInputError } from '../../errors';
@@ -78,7 +80,11 @@ async function deployNative(connection: Connection, workflow: Workflow, flags: D
   const actions = await deployActionsOf(connection, flags);
   await refuseMissingActions(connection, workflow, flags);
   await connection.store.ensureReady();
-  await deployRuntime(connection.client, connection.storeConfig, connection.bundlesDir, {
+  // On the whiskflow local platform the actions get its store's URL from the platform: the embedded
+  // CouchDB's credentials are not bound to them, where `wsk action get` would show them.
+  const bound = connection.storeConfig.kind === 'couchdb' && isLocalPlatformStore(readLocalPlatformFile(localPlatformPath()), connection.apihost, connection.storeConfig.url)
+    ? withoutUrlCredentials(connection.storeConfig) : connection.storeConfig;
+  await deployRuntime(connection.client, bound, connection.bundlesDir, {
     ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
     ...(flags.memory !== undefined ? { memoryMb: flags.memory } : {}),
   });
@@ -130,4 +136,18 @@ async function deployActionsOf(connection: Connection, flags: DeployFlags): Prom
   const names = await deployActionFile(connection.client, { file: resolve(flags.actions), packageName: flags.package, ...(flags.kind ? { kind: flags.kind } : {}) });
   if (!flags.json) console.log(`ok: deployed actions ${names.join(', ')}`);
   return names;
+}
+
+/**
+ * True when `storeUrl` is the CouchDB of the local platform the file describes and `apihost` is that
+ * platform: its actions then get the store's URL, credentials included, from the platform at each
+ * activation (`__OW_LOCAL_COUCHDB_URL`), so the credentials need not be bound to them.
+ */
+function isLocalPlatformStore(localPlatform: LocalPlatformFile | undefined, apihost: string, storeUrl: string): boolean {
+  if (!localPlatform || !sameHost(localPlatform.apihost, apihost)) return false;
+  try {
+    return new URL(localPlatform.couchUrl).origin === new URL(storeUrl).origin;
+  } catch {
+    return false;
+  }
 }

@@ -101,7 +101,7 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
     writeWskpropsFile(wskprops, { APIHOST: platform.apihost, AUTH: platform.auth, NAMESPACE: platform.namespace, COUCHDB_URL: platform.couchUrl });
     say(`wrote ${wskprops} (APIHOST, AUTH, NAMESPACE for wsk and whiskflow; COUCHDB_URL for whiskflow)`);
   }
-  if (!options.json) printPointers(platform, couchdb);
+  if (!options.json) printPointers(platform, path.resolve(options.dataDir));
   // The CouchDB changes feed needs a long-running follower; locally it lives next to the platform
   // (on a real OpenWhisk the cloudant package's provider service plays this role).
   const store = createRunStore({ kind: 'couchdb', url: platform.couchUrl, dbname });
@@ -168,9 +168,13 @@ function writeWskpropsFile(file: string, values: Record<string, string>): void {
   writeFileSync(file, withWskprops(text, values), { mode: 0o600 });
 }
 
-/** The exact lines that point wsk and whiskflow at this platform from another shell. */
-function printPointers(platform: { apihost: string; auth: string; namespace: string }, couchUrl: string): void {
+/**
+ * The exact lines that point wsk and whiskflow at this platform from another shell. The store's URL
+ * carries the embedded CouchDB's credentials, which are never printed: whiskflow finds it in the data
+ * directory's local-platform.json (0600).
+ */
+function printPointers(platform: { apihost: string; auth: string; namespace: string }, dataDir: string): void {
   console.log('point wsk and whiskflow at it from another shell (or start with --write-wskprops):');
   console.log(`  wsk property set --apihost ${platform.apihost} --auth ${platform.auth}`);
-  console.log(`  export WHISKFLOW_APIHOST=${platform.apihost} WHISKFLOW_AUTH=${platform.auth} WHISKFLOW_NAMESPACE=${platform.namespace} COUCHDB_URL=${couchUrl}`);
+  console.log(`  export WHISKFLOW_APIHOST=${platform.apihost} WHISKFLOW_AUTH=${platform.auth} WHISKFLOW_NAMESPACE=${platform.namespace} WHISKFLOW_DATA_DIR=${dataDir}`);
 }

@@ -3,6 +3,7 @@
  * `activations`), reached with nano so that a real CouchDB works as well as the embedded server.
  */
 import nano from 'nano';
+import { withConnectionRetry } from '../../store/connection-retry';
 import { ServiceMissingError, StoreConflictError, WhiskflowError, ensureError } from '../../errors';
 
 export interface PlatformDatabases {
@@ -28,10 +29,11 @@ export async function openDatabases(couchUrl: string, prefix = DEFAULT_DB_PREFIX
       if (statusCodeOf(error) !== 412) throw storeError(error, `creating database ${name}`);
     }
   }
+  // Requests that fail on the way (the embedded CouchDB was restarted under them) are sent again.
   return {
-    subjects: server.use(names.subjects),
-    whisks: server.use(names.whisks),
-    activations: server.use(names.activations),
+    subjects: withConnectionRetry(server.use(names.subjects)),
+    whisks: withConnectionRetry(server.use(names.whisks)),
+    activations: withConnectionRetry(server.use(names.activations)),
   };
 }
 

@@ -55,7 +55,9 @@ export async function startCountingProxy(targetUrl: string, routes: Record<strin
       counts.latencyMsByDatabase[database] = (counts.latencyMsByDatabase[database] ?? 0) + performance.now() - started;
     });
     const target = routed.get(database) ?? defaultTarget;
-    const headers = { ...request.headers, host: target.host };
+    // The embedded CouchDB requires its admin's credentials, carried by its URL: clients of the
+    // proxy are given its URL without them.
+    const headers = { ...(target.username ? { authorization: basicAuth(target) } : {}), ...request.headers, host: target.host };
     // The body is buffered so that a request can be sent again: pouchdb-server closes idle keep-alive
     // connections after 5 s, and a request written onto such a socket as it closes fails with
     // ECONNRESET without having reached the server (Node's documented case for a retry).
@@ -122,4 +124,8 @@ export async function probeLatency(url: string, samples = 200): Promise<number> 
   } finally {
     agent.destroy();
   }
+}
+
+function basicAuth(url: URL): string {
+  return `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
 }

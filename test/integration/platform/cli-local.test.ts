@@ -5,7 +5,7 @@
  */
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireRedis } from '../../helpers/services';
@@ -43,15 +43,22 @@ test('starts, answers, and stops on SIGINT', async () => {
   expect(auth).toBe('23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP');
   const namespaces = await fetch(`${apihost}/api/v1/namespaces`, { headers: { authorization: `Basic ${Buffer.from(auth!).toString('base64')}` } });
   expect(await namespaces.json()).toEqual(['guest']);
-  const couchUrl = /couchdb: (\S+)/.exec(output)?.[1];
+  // Where the CLI learns the store of this platform (its URL carries the embedded CouchDB's
+  // credentials, printed only without the password); gone once it stops.
+  const recorded = join(dataDir, 'data', 'local-platform.json');
+  const { couchUrl } = JSON.parse(readFileSync(recorded, 'utf8')) as { couchUrl: string };
+  const { username, password, port } = new URL(couchUrl);
+  expect(username).toMatch(/^admin-/);
+  expect(password.length).toBeGreaterThanOrEqual(16);
+  expect(/couchdb: (\S+)/.exec(output)?.[1]).toBe(`http://${username}:***@127.0.0.1:${port}`);
+  expect(output).not.toContain(password);
+  expect(JSON.parse(readFileSync(recorded, 'utf8'))).toMatchObject({ apihost, namespace: 'guest', dbname: 'whiskflow' });
+  expect(statSync(recorded).mode & 0o777).toBe(0o600);
   // wsk's keys, and the store for whiskflow (wsk keeps keys it does not know).
   expect(readFileSync(wskprops, 'utf8')).toBe(`APIHOST=${apihost}\nAUTH=${auth}\nNAMESPACE=guest\nCOUCHDB_URL=${couchUrl}\n`);
   expect(output).toContain(`wsk property set --apihost ${apihost} --auth ${auth}`);
-  expect(output).toContain(`export WHISKFLOW_APIHOST=${apihost} WHISKFLOW_AUTH=${auth} WHISKFLOW_NAMESPACE=guest COUCHDB_URL=${couchUrl}`);
+  expect(output).toContain(`export WHISKFLOW_APIHOST=${apihost} WHISKFLOW_AUTH=${auth} WHISKFLOW_NAMESPACE=guest WHISKFLOW_DATA_DIR=${join(dataDir, 'data')}`);
   expect(existsSync(join(dataDir, 'data', 'couch'))).toBe(true);
-  // Where the CLI learns the store of this platform; gone once it stops.
-  const recorded = join(dataDir, 'data', 'local-platform.json');
-  expect(JSON.parse(readFileSync(recorded, 'utf8'))).toMatchObject({ apihost, couchUrl, namespace: 'guest', dbname: 'whiskflow' });
 
   child.kill('SIGINT');
   expect(await exited).toBe(0);
@@ -75,12 +82,14 @@ test('with --stream, runs the streaming engines: a workflow deployed with --mode
       }, 50);
     });
     expect(output).toContain(`streaming engines on ${redis.url}`);
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       WHISK_APIHOST: /apihost: (\S+)/.exec(output)?.[1],
       WHISK_AUTH: /auth: (\S+)/.exec(output)?.[1],
-      COUCHDB_URL: /couchdb: (\S+)/.exec(output)?.[1],
+      // The store's URL carries the embedded CouchDB's credentials: the CLI finds it in the data dir.
+      WHISKFLOW_DATA_DIR: join(dataDir, 'streamed'),
     };
+    delete env.COUCHDB_URL;
     const cli = async (...args: string[]): Promise<string> => (await execFileAsync(process.execPath, [BIN, ...args], { env, cwd: ROOT, timeout: 120_000 })).stdout;
     await cli('deploy', 'examples/map-reduce', '--actions', 'examples/map-reduce/actions.js', '--package', 'mapreduce', '--model', 'streaming', '--stream', redis.url);
     const printed = await cli('run', 'map-reduce', '--input', 'examples/map-reduce/input.json', '--wait', '--timeout', '100');

@@ -18,4 +18,11 @@ describe('redact', () => {
       .toEqual({ auth: '23bc…:***', apihost: 'http://127.0.0.1:3233', couch: 'http://admin:***@127.0.0.1:5984/db', password: '***' });
     expect(JSON.stringify(redact({ nested: [{ apiKey: 'a:b' }] }))).not.toContain('a:b');
   });
+
+  test('hides the embedded CouchDB\'s generated password (base64url) in its URL', () => {
+    const url = 'http://admin-0f3a9c21:Xk3_q-Zr8vT0aB1cD2eF3gH4iJ5kL6mN@127.0.0.1:41234';
+    expect(redact(url)).toBe('http://admin-0f3a9c21:***@127.0.0.1:41234');
+    expect(String(redact({ couchUrl: url }))).not.toContain('Xk3_q');
+    expect(JSON.stringify(redact({ couchUrl: url }))).not.toContain('Xk3_q');
+  });
 });
