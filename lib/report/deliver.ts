@@ -14,7 +14,11 @@ import { withThrottleRetry } from '../engine/native/throttle';
 import { WORKFLOW_PARAM } from '../triggers/names';
 
 export interface DeliveryClient {
-  triggers: { invoke(options: { name: string; params?: JsonObject }): Promise<{ activationId?: string }> };
+  triggers: {
+    invoke(options: { name: string; params?: JsonObject }): Promise<{ activationId?: string }>;
+    /** Reads the trigger's parameters for a direct invoke (what the rule would have passed). */
+    get?(options: { name: string }): Promise<{ parameters?: { key: string; value: unknown }[] }>;
+  };
   actions: { invoke(options: { name: string; params?: JsonObject; blocking?: boolean }): Promise<{ activationId?: string }> };
   activations: { get(options: { name: string }): Promise<{ logs?: unknown[] }> };
 }
@@ -61,16 +65,38 @@ export async function deliverEvent(client: DeliveryClient, trigger: string, work
   const triggerActivationId = fired?.activationId;
   if (!triggerActivationId) return { redelivered: [] };
   const record = await readTriggerActivation(client, triggerActivationId, Math.min(deadline, Date.now() + 10_000));
-  const failed = record ? ruleOutcomes(record.logs).filter((outcome) => !outcome.success && outcome.action && outcome.statusCode !== INACTIVE_RULE_STATUS) : [];
+  const failed = record ? ruleOutcomes(record.logs).filter((outcome) => !outcome.success && outcome.action && isPassing(outcome.statusCode)) : [];
   const redelivered: string[] = [];
+  const base = failed.length > 0 ? await triggerParameters(client, trigger, workflow, deadline) : {};
   const activationIds = record ? ruleOutcomes(record.logs).flatMap((outcome) => (outcome.success && outcome.activationId ? [outcome.activationId] : [])) : [];
   for (const outcome of failed) {
     const action = `/${String(outcome.action).replace(/^\//, '')}`;
-    const invoked = await withThrottleRetry(`invoke ${action}`, () => client.actions.invoke({ name: action, blocking: false, params: { [WORKFLOW_PARAM]: workflow, ...payload } }), { deadline });
+    const invoked = await withThrottleRetry(`invoke ${action}`, () => client.actions.invoke({ name: action, blocking: false, params: { ...base, ...payload } }), { deadline });
     redelivered.push(action);
     if (invoked?.activationId) activationIds.push(invoked.activationId);
   }
   return { triggerActivationId, redelivered, activationIds };
+}
+
+/**
+ * Whether a rule's failed invocation is worth invoking directly: throttling and server errors pass;
+ * a refusal (400: the payload overrides an action's final parameters; 404) would be refused again,
+ * and an inactive rule (INACTIVE_RULE_STATUS) was switched off on purpose.
+ */
+function isPassing(statusCode: number | undefined): boolean {
+  return statusCode === undefined || statusCode === 429 || statusCode >= 500;
+}
+
+/** The trigger's own parameters (the workflow's name and seal), as the rule would have passed them. */
+async function triggerParameters(client: DeliveryClient, trigger: string, workflow: string, deadline: number): Promise<JsonObject> {
+  const fallback = { [WORKFLOW_PARAM]: workflow };
+  if (!client.triggers.get) return fallback;
+  try {
+    const read = await withThrottleRetry(`get trigger ${trigger}`, () => client.triggers.get!({ name: trigger }), { deadline });
+    return { ...fallback, ...Object.fromEntries((read.parameters ?? []).map((parameter) => [parameter.key, parameter.value])) } as JsonObject;
+  } catch {
+    return fallback;
+  }
 }
 
 /** The trigger activation record; a real OpenWhisk may store it a moment after the fire returns. */

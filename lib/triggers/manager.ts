@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { InvalidWorkflowError, hasErrorCode } from '../errors';
+import { EntityNotFoundError, InvalidWorkflowError, hasErrorCode } from '../errors';
 import type { JsonObject } from '../model/json';
 import type { Workflow } from '../model/workflow';
 import type { StoreConfig } from '../store/config';
@@ -22,6 +22,8 @@ import {
   changesRule, changesTrigger, cronRule, cronTrigger, workflowRule, workflowTrigger,
 } from './names';
 import { withThrottleRetry } from '../engine/native/throttle';
+import { EVENT_KEY_PARAM, SEAL_PARAM, readEventKey } from '../engine/native/event-auth';
+import { newEventKey, workflowSeal } from '../events/event-seal';
 
 type KeyValue = { key: string; value: unknown };
 
@@ -30,7 +32,7 @@ export interface ManagementClient {
   packages: { update(options: { name: string; package?: object }): Promise<unknown>; delete(options: { name: string }): Promise<unknown> };
   actions: {
     update(options: { name: string; action?: object }): Promise<unknown>;
-    get(options: { name: string }): Promise<{ annotations?: KeyValue[]; namespace?: string }>;
+    get(options: { name: string }): Promise<{ annotations?: KeyValue[]; namespace?: string; parameters?: KeyValue[] }>;
     delete(options: { name: string }): Promise<unknown>;
   };
   triggers: {
@@ -110,6 +112,8 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
     name: PACKAGE,
     package: { parameters: [], annotations: [{ key: 'description', value: 'whiskflow native orchestrator' }] },
   }));
+  // The event key of an earlier deploy is kept: a new one would refuse the completions of attempts in flight.
+  const eventKey = await readEventKey(client) ?? newEventKey();
   const deployed: string[] = [];
   for (const action of RUNTIME_ACTIONS) {
     const code = readFileSync(join(bundlesDir, action.bundle), 'utf8');
@@ -121,7 +125,10 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
       // (lib/store/config.ts storeConfigOfAction); other platforms ignore the annotation.
       ...(action.usesStore ? [{ key: 'provide-platform-couchdb', value: true }] : []),
       // `final`: no request can override the bound store settings; `raw-http`: the page's path and query as they came.
-      ...(action.web ? [{ key: 'web-export', value: true }, { key: 'raw-http', value: true }, { key: 'final', value: true }] : []),
+      ...(action.web ? [{ key: 'web-export', value: true }, { key: 'raw-http', value: true }] : []),
+      // `final`: no invocation (a web request, a rule's invoke for a trigger fire) overrides the bound
+      // parameters (the controller refuses it, 400); `raw-http`: the page's path and query as they came.
+      { key: 'final', value: true },
     ];
     await retry(`update action ${action.name}`, () => client.actions.update({
       name: action.name,
@@ -134,7 +141,10 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
         },
         // Only the actions that read run state get the store settings (they may hold credentials);
         // package-wide defaults would also reach the task conductor and leak into task results.
-        parameters: action.usesStore ? [{ key: STORE_PARAM, value: storeConfig }] : [],
+        parameters: [
+          ...(action.usesStore ? [{ key: STORE_PARAM, value: storeConfig }] : []),
+          ...(action.signs ? [{ key: EVENT_KEY_PARAM, value: eventKey }] : []),
+        ],
       },
     }));
     deployed.push(action.name);
@@ -196,8 +206,12 @@ export async function deployWorkflow(client: ManagementClient, store: RunStore, 
   await store.ensureReady();
   await store.upsert(docIds.workflow(workflow.name), doc);
 
+  const eventKey = await readEventKey(client);
+  // A runtime deployed before events were signed has none: deploying the runtime again binds one.
+  if (!eventKey) throw new EntityNotFoundError('event key of action', `${ORCHESTRATOR_ACTION} (parameter ${EVENT_KEY_PARAM}; deploy the whiskflow runtime again)`);
+  // The seal lets the orchestrator tell these settings from a fire's payload that overrides them.
   const triggerBody = (extra: KeyValue[] = []) => ({
-    parameters: [{ key: WORKFLOW_PARAM, value: workflow.name }],
+    parameters: [{ key: WORKFLOW_PARAM, value: workflow.name }, { key: SEAL_PARAM, value: workflowSeal(eventKey, workflow.name) }],
     annotations: [{ key: 'whiskflow-workflow', value: workflow.name }, ...extra],
   });
   await retry(`update trigger ${trigger}`, () => client.triggers.update({ name: trigger, trigger: triggerBody() }));
