@@ -197,6 +197,9 @@ export function actionsOf(workflow: Workflow): string[] {
 
 export async function deployWorkflow(client: ManagementClient, store: RunStore, workflow: Workflow, feeds: FeedOptions = {}): Promise<DeployedWorkflow> {
   checkSupported(workflow);
+  const eventKey = await readEventKey(client);
+  // A runtime deployed before events were signed has none: deploying the runtime again binds one.
+  if (!eventKey) throw new EntityNotFoundError('event key of action', `${ORCHESTRATOR_ACTION} (parameter ${EVENT_KEY_PARAM}; deploy the whiskflow runtime again)`);
   const trigger = workflowTrigger(workflow.name);
   const inspected = await inspectActions(client, actionsOf(workflow));
   const doc: WorkflowDoc = {
@@ -206,9 +209,6 @@ export async function deployWorkflow(client: ManagementClient, store: RunStore, 
   await store.ensureReady();
   await store.upsert(docIds.workflow(workflow.name), doc);
 
-  const eventKey = await readEventKey(client);
-  // A runtime deployed before events were signed has none: deploying the runtime again binds one.
-  if (!eventKey) throw new EntityNotFoundError('event key of action', `${ORCHESTRATOR_ACTION} (parameter ${EVENT_KEY_PARAM}; deploy the whiskflow runtime again)`);
   // The seal lets the orchestrator tell these settings from a fire's payload that overrides them.
   const triggerBody = (extra: KeyValue[] = []) => ({
     parameters: [{ key: WORKFLOW_PARAM, value: workflow.name }, { key: SEAL_PARAM, value: workflowSeal(eventKey, workflow.name) }],
