@@ -35,6 +35,16 @@ export function attemptToken(key: string, attempt: AttemptIdentity): string {
   return mac(key, ['attempt', attempt.runId, attempt.workflow, String(attempt.seq), String(attempt.index), String(attempt.attempt)]);
 }
 
+/**
+ * The streaming model names an attempt by its task key (`<stage>/<seq>/<index>/<attempt>`, see
+ * task-key.ts); its token travels as a CloudEvent extension attribute of the completion.
+ */
+export const TOKEN_ATTRIBUTE = 'whiskflowtoken';
+
+export function taskKeyToken(key: string, runId: string, taskKey: string): string {
+  return mac(key, ['task', runId, taskKey]);
+}
+
 /** The seal of a workflow trigger's settings: its workflow's name and, when the trigger carries it, its definition. */
 export function workflowSeal(key: string, workflow: string, definition?: Json): string {
   const digest = definition === undefined ? '' : createHash('sha256').update(canonicalJson(definition)).digest('base64url');

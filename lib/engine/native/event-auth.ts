@@ -10,10 +10,10 @@
  * Refused completions are recorded (`rejected/<run>/…`, one document per event id) where the run's
  * status counts them; nothing else about the run changes.
  */
-import { createHash } from 'node:crypto';
 import { attemptToken, sameToken, workflowSeal } from '../../events/event-seal';
 import type { Json } from '../../model/json';
-import { docIds, type RejectedDoc, type StartDoc } from '../../store/run-documents';
+import { docIds, type StartDoc } from '../../store/run-documents';
+import { recordRejectedEvent } from '../../store/rejected-events';
 import type { RunStore } from '../../store/run-store';
 import type { OrchestratorEvent } from './events';
 
@@ -66,13 +66,7 @@ export async function recordRejection(store: RunStore, event: OrchestratorEvent,
     await store.createOnly(docIds.start(event.startKey), start);
     return;
   }
-  const runId = event.task.runId;
-  // Only ids whiskflow could have made: a forged id must not name documents of its choosing.
-  if (!/^[\w.-]{1,200}$/.test(runId)) return;
-  // Event ids are the sender's to choose: hashed into a fixed-size, id-safe key.
-  const key = createHash('sha256').update(event.eventId).digest('hex').slice(0, 32);
-  const doc: RejectedDoc = { type: 'rejected', runId, eventId: event.eventId.slice(0, 200), eventType: event.type, reason, rejectedAt: now };
-  await store.createOnly(docIds.rejected(runId, key), doc);
+  await recordRejectedEvent(store, { runId: event.task.runId, eventId: event.eventId, eventType: event.type }, reason, now);
 }
 
 function refused(reason: string): Verdict {

@@ -40,6 +40,7 @@ import { docIds, type InvokeDoc, type RunDoc, type StageDoc } from '../../store/
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
 import { TASK_CONDUCTOR, withAttemptToken, type TaskInvoker } from './invoker';
+import { readEventKey, type ActionReader } from './event-auth';
 import { restartLostStarts, type LostStartClient, type RestartedRun, type StartWindow } from './lost-starts';
 import { resumeClaimedAttempts, type ClaimedAttempt, type RunHead } from './orchestrator';
 import { checkDelivery, DEFAULT_CONFIRM_WITHIN_MS, type DeliveryCheck } from './redelivery-check';
@@ -137,7 +138,10 @@ interface ActivationRecord {
 }
 
 /** Sweeps every run whose head says `running` (or only `runIds`). */
-export async function sweepRuns(options: SweepOptions, runIds?: readonly string[]): Promise<SweepReport> {
+export async function sweepRuns(given: SweepOptions, runIds?: readonly string[]): Promise<SweepReport> {
+  // Outcomes fired again need their attempts' tokens: the deployment's key, read from its orchestrator when not given.
+  const eventKey = given.eventKey ?? (isActionReader(given.client) ? await readEventKey(given.client) : undefined);
+  const options: SweepOptions = { ...given, ...(eventKey ? { eventKey } : {}) };
   const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0 };
   // One wait for the whole sweep, not one per re-delivery: a store that is down fails them all.
   const confirmUntil = Date.now() + (options.confirmWithinMs ?? DEFAULT_CONFIRM_WITHIN_MS);
@@ -274,4 +278,9 @@ async function activationRecord(client: DeliveryClient, activationId: string): P
     if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
     throw error;
   }
+}
+
+function isActionReader(client: object): client is ActionReader {
+  const actions = (client as { actions?: { get?: unknown } }).actions;
+  return typeof actions?.get === 'function';
 }
