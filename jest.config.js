@@ -1,4 +1,4 @@
-/** Two projects: pure unit tests (no I/O) and integration tests that start real services. */
+/** Three projects: pure unit tests (no I/O), the runtimes' conformance suite (in memory) and integration tests that start real services. */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
 
 /** @type {import('jest').Config} */
@@ -11,6 +11,13 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: '<rootDir>/test/helpers/no-leaks-environment.ts',
       roots: ['<rootDir>/test/unit'],
+      transform: { '^.+\\.ts$': tsJest },
+    },
+    {
+      // The same workflows through both runtimes and the bare core, in memory (test/conformance/).
+      displayName: 'conformance',
+      testEnvironment: '<rootDir>/test/helpers/no-leaks-environment.ts',
+      roots: ['<rootDir>/test/conformance'],
       transform: { '^.+\\.ts$': tsJest },
     },
     {

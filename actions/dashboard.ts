@@ -13,7 +13,7 @@ import appJs from '../dist/dashboard/app.js?source';
 import type { PlatformReader } from '../lib/dashboard/data';
 import { createDashboardHandler, type DashboardHandler } from '../lib/dashboard/handler';
 import { requestOfWebAction, webActionBase, webActionResult, type WebActionResult } from '../lib/dashboard/web-action';
-import { platformClient } from '../lib/engine/native/platform-client';
+import { platformClient } from '../lib/openwhisk/client';
 import type { JsonObject } from '../lib/model/json';
 import { createRunStore, storeConfigOfAction } from '../lib/store/config';
 
@@ -30,9 +30,9 @@ export async function main(params: JsonObject): Promise<WebActionResult> {
 
 // The client is looked up per call: the API key is the current activation's.
 const reader: PlatformReader = {
-  activations: { get: (options) => platformClient<PlatformReader>().activations.get(options) },
-  rules: { get: (options) => platformClient<PlatformReader>().rules.get(options) },
-  triggers: { get: (options) => platformClient<PlatformReader>().triggers.get(options) },
+  activations: { get: (options) => platformClient().activations.get(options) },
+  rules: { get: (options) => platformClient().rules.get(options) },
+  triggers: { get: (options) => platformClient().triggers.get(options) },
 };
 
 /** One handler per store and URL for the life of the container: its cache of finished runs' pages survives activations. */

@@ -10,8 +10,8 @@
  */
 import { handleEvent } from '../lib/engine/native/orchestrator';
 import { parseEvent } from '../lib/engine/native/events';
-import { OpenWhiskTaskInvoker, type ActionsClient } from '../lib/engine/native/invoker';
-import { platformClient } from '../lib/engine/native/platform-client';
+import { OpenWhiskTaskInvoker } from '../lib/engine/native/invoker';
+import { platformClient } from '../lib/openwhisk/client';
 import { tracedInvoker, tracedStore, withTrace } from '../lib/engine/native/activation-trace';
 import type { JsonObject } from '../lib/model/json';
 import type { OrchestratorEvent } from '../lib/engine/native/events';
@@ -30,7 +30,7 @@ export async function main(params: JsonObject): Promise<JsonObject> {
     // `limits.concurrency` > 1 another activation's /run may change process.env afterwards.
     const store = tracedStore(storeFor(whiskflowStore));
     const deadline = Number(process.env.__OW_DEADLINE) || Date.now() + 60_000;
-    const client = platformClient<ActionsClient>();
+    const client = platformClient();
     const workflow = typeof whiskflowWorkflow === 'string' ? whiskflowWorkflow : '';
     const activationId = process.env.__OW_ACTIVATION_ID;
     const ctx = {

@@ -9,9 +9,9 @@
  * `startActivationsLimit`, default 1000 per trigger, bound the trigger activations read for it).
  */
 import { toActionError } from '../lib/engine/native/action-error';
-import { platformClient } from '../lib/engine/native/platform-client';
-import { OpenWhiskTaskInvoker, type ActionsClient } from '../lib/engine/native/invoker';
-import type { LostStartClient, StartWindow } from '../lib/engine/native/lost-starts';
+import { platformClient } from '../lib/openwhisk/client';
+import { OpenWhiskTaskInvoker } from '../lib/engine/native/invoker';
+import type { StartWindow } from '../lib/engine/native/lost-starts';
 import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../lib/engine/native/sweep';
 import type { JsonObject } from '../lib/model/json';
 import { createRunStore, storeConfigOfAction } from '../lib/store/config';
@@ -21,7 +21,7 @@ export async function main(params: JsonObject): Promise<JsonObject> {
     const store = createRunStore(storeConfigOfAction(params.whiskflowStore));
     const staleAfterMs = typeof params.staleAfterMs === 'number' ? params.staleAfterMs : DEFAULT_STALE_AFTER_MS;
     const runIds = Array.isArray(params.runIds) ? params.runIds.filter((id): id is string => typeof id === 'string') : undefined;
-    const client = platformClient<LostStartClient & ActionsClient>();
+    const client = platformClient();
     const deadline = Number(process.env.__OW_DEADLINE) || Date.now() + 60_000;
     // Attempts claimed but never invoked are started as the orchestrator would (after the claim lease).
     const eventKey = typeof params.whiskflowEventKey === 'string' ? params.whiskflowEventKey : undefined;

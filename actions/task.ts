@@ -15,8 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isJsonObject, type Json, type JsonObject } from '../lib/model/json';
 import { fireTaskOutcome } from '../lib/report';
 import { toActionError } from '../lib/engine/native/action-error';
-import { checkInvocable, type ActionLookupClient } from '../lib/engine/native/action-check';
-import { platformClient } from '../lib/engine/native/platform-client';
+import { checkInvocable } from '../lib/engine/native/action-check';
+import { platformClient } from '../lib/openwhisk/client';
 
 /** Key of the conductor state; chosen so it cannot collide with a user action's output fields. */
 const STATE_PARAM = '__whiskflow_state';
@@ -33,7 +33,7 @@ export async function main(params: JsonObject): Promise<JsonObject> {
       const action = String(start.action);
       // A component the platform cannot resolve ends the composition without a second conductor
       // run: report the failed attempt now (lib/engine/native/action-check.ts).
-      const invocable = await checkInvocable(platformClient<ActionLookupClient>(), action);
+      const invocable = await checkInvocable(platformClient(), action);
       if (!invocable.ok) {
         const triggerActivation = await fireTaskOutcome(context, { error: invocable.error });
         return { params: { reported: 'task.failed', runId: context.runId, seq: context.seq, index: context.index, attempt: context.attempt, error: invocable.error, triggerActivation: triggerActivation ?? null } };

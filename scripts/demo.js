@@ -31,10 +31,11 @@ async function main() {
   const { startPlatform } = load('lib/platform/index.js');
   const { parseWorkflow } = load('lib/model/parse.js');
   const { createRunStore } = load('lib/store/config.js');
-  const { deployRuntime, deployWorkflow } = load('lib/triggers/manager.js');
-  const { deployActionFile } = load('lib/triggers/action-file.js');
-  const { requestRun, waitForRun } = load('lib/engine/native/run-client.js');
-  const { describeRun } = load('lib/engine/native/run-view.js');
+  const { deployRuntime } = load('lib/deploy/runtime.js');
+  const { deployWorkflow } = load('lib/deploy/workflow.js');
+  const { deployActionFile } = load('lib/deploy/action-file.js');
+  const { requestRun, waitForRun } = load('lib/runs/run-client.js');
+  const { describeRun } = load('lib/runs/run-view.js');
   const { startDashboard } = load('lib/dashboard/start.js');
   const keep = process.argv.includes('--keep');
   const openwhisk = require('openwhisk');

@@ -2,14 +2,14 @@
  * `whiskflow/changes`: feed action for CouchDB changes, with the parameters of OpenWhisk's cloudant
  * `changes` feed (`dbname`, `host`/`url`, `username`/`password` or `iamApiKey`, `filter`,
  * `query_params`). It only records the registration; following the database is continuous work
- * that an action cannot do, so a provider process does it (lib/triggers/changes-provider.ts, run by
+ * that an action cannot do, so a provider process does it (lib/deploy/changes-provider.ts, run by
  * `whiskflow local`). On a real OpenWhisk, deploy with `--changes-feed /whisk.system/cloudant/changes`
  * and the platform's own provider does it.
  */
 import { createRunStore, storeConfigOfAction } from '../../lib/store/config';
 import { toActionError } from '../../lib/engine/native/action-error';
 import type { JsonObject } from '../../lib/model/json';
-import { describeRegistration, registrationId, toRegistration, type ChangesRegistration } from '../../lib/triggers/changes-registration';
+import { describeRegistration, registrationId, toRegistration, type ChangesRegistration } from '../../lib/deploy/changes-registration';
 import { updateWithRetry } from '../../lib/store/claims';
 import { InvalidInputError } from '../../lib/errors';
 

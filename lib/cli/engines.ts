@@ -8,14 +8,14 @@ import { loadEventKey } from '../store/event-key';
 import { OpenWhiskStreamInvoker, WorkflowCatalog, startStreamingEngines, type StreamingEngines, type StreamingEnginesOptions } from '../engine/streaming';
 import type { EventStream } from '../engine/streaming/brokers';
 import { createEventStream } from '../engine/streaming/stream-connection';
-import type { OpenWhiskLike } from '../engine/streaming/task-invoker';
+import type { StreamTasksClient } from '../openwhisk/client';
 import type { Workflow } from '../model/workflow';
 
 export interface EnginesOnStreamOptions extends Omit<StreamingEnginesOptions, 'stream' | 'workflows' | 'invoker'> {
   /** kafka://…, redis://… or memory://… */
   streamUrl: string;
   /** The OpenWhisk API the Rule Engine invokes the tasks' actions on. */
-  openwhisk: OpenWhiskLike;
+  openwhisk: StreamTasksClient;
   /** Workflows given on the command line; deployed ones are read from the store when a run needs them. */
   workflows?: readonly Workflow[];
 }

@@ -4,7 +4,7 @@
  * before its last stage starts (a choice or a map decides what comes next), so it is not shown.
  */
 import { Presets, SingleBar, type Options } from 'cli-progress';
-import type { RunView } from '../engine/native/run-view';
+import type { RunView } from '../runs/run-view';
 
 export class StageProgress {
   private readonly bar: SingleBar;

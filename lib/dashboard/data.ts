@@ -3,9 +3,9 @@
  * from the platform through the openwhisk client): plain JSON for the browser, no HTML here.
  */
 import { stringify } from 'yaml';
-import { describeRun, type StageView } from '../engine/native/run-view';
+import { describeRun, type StageView } from '../runs/run-view';
 import { isStreamRun } from '../engine/streaming/run-view-source';
-import { changesTrigger, cronTrigger, workflowRule, workflowTrigger } from '../triggers/names';
+import { changesTrigger, cronTrigger, workflowRule, workflowTrigger } from '../openwhisk/names';
 import type { Json } from '../model/json';
 import type { Workflow } from '../model/workflow';
 import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type RunFailure, type RunStatus, type StageDoc, type WorkflowDoc } from '../store/run-documents';

@@ -2,7 +2,8 @@
  * Validation of a workflow document (already parsed from YAML/JSON) in two passes:
  * 1. shape, against the published JSON Schema `schemas/workflow.schema.json` (ajv);
  * 2. references, which a schema cannot express: unique stage ids, `next`/`catch`/`default` naming a
- *    stage of the same scope, `reduce.from` naming a preceding map or parallel stage.
+ *    stage of the same scope, `reduce.from` naming a preceding map or parallel stage, and no loop of
+ *    choices that runs no task (see `checkInstantLoops`).
  * The first problem found is thrown as `InvalidWorkflowError(path, value, expected)` with a JSON
  * path such as `$.stages[2].next`.
  */
@@ -138,6 +139,46 @@ function checkScope(stages: WireStage[], listPath: string): void {
     if (stage.kind === 'reduce') checkReduceSource(stage, path, scope.slice(0, index));
     stage.branches?.forEach((branch, branchIndex) => checkScope(branch.stages, `${path}.branches[${branchIndex}].stages`));
   });
+  checkInstantLoops(scope);
+}
+
+/** A jump from a choice to another choice of the same scope, with the JSON path that makes it. */
+interface ChoiceJump {
+  target: string;
+  path: string;
+}
+
+/**
+ * Refuses a loop of stages that runs no task: a cycle through choices alone (succeed and fail end
+ * their scope, so only choices pass on without running anything). Such a run would spin until the
+ * engine's run-time guard fails it with `whiskflow.InstantLoop`; found at deploy, the author sees
+ * the loop instead. A cycle through any task, map, reduce or parallel stage is allowed: whether it
+ * runs a task depends on the data (the run-time guard stays for that). Jumps never leave a scope,
+ * so each scope is checked on its own.
+ */
+function checkInstantLoops(scope: ScopeEntry[]): void {
+  const jumps = new Map<string, ChoiceJump[]>();
+  for (const { stage, path } of scope) {
+    if (stage.kind !== 'choice') continue;
+    const targets: ChoiceJump[] = (stage.rules ?? []).map((rule, index) => ({ target: rule.next, path: `${path}.rules[${index}].next` }));
+    if (stage.default !== undefined) targets.push({ target: stage.default, path: `${path}.default` });
+    jumps.set(stage.id, targets);
+  }
+  const done = new Set<string>();
+  const visit = (id: string, trail: string[]): void => {
+    // Depth-first over choices only; `trail` is the current path, so meeting one of it again is a cycle.
+    done.add(id);
+    for (const jump of jumps.get(id) ?? []) {
+      if (!jumps.has(jump.target)) continue;
+      const earlier = trail.indexOf(jump.target);
+      if (earlier >= 0) {
+        const loop = [...trail.slice(earlier), jump.target];
+        throw new InvalidWorkflowError(jump.path, jump.target, `stages ${loop.join(' -> ')} form a loop that runs no task; expected a target that leaves it, or a task in it`);
+      }
+      if (!done.has(jump.target)) visit(jump.target, [...trail, jump.target]);
+    }
+  };
+  for (const id of jumps.keys()) if (!done.has(id)) visit(id, [id]);
 }
 
 function checkReduceSource(stage: WireStage, path: string, before: ScopeEntry[]): void {

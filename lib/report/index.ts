@@ -13,23 +13,18 @@
  *     return result;
  *   }
  *
- * Delivery survives throttling (see deliver.ts): a throttled platform delays the event but does not
+ * Delivery survives throttling (see lib/openwhisk/deliver.ts): a throttled platform delays the event but does not
  * lose it; a duplicate is harmless (the orchestrator records each attempt once).
  */
 import { InvalidInputError } from '../errors';
 import { parseTaskContext, taskOutcomeEvent, toPayload, type TaskContext } from '../engine/native/events';
 import { SELF_REPORT_PARAM } from '../engine/native/invoker';
-import { platformClient } from '../engine/native/platform-client';
-import { deliverEvent, type DeliveryClient } from './deliver';
-import type { Json, JsonObject } from '../model/json';
+import { platformClient, type DeliveryClient } from '../openwhisk/client';
+import { deliverEvent } from '../openwhisk/deliver';
+import type { Json } from '../model/json';
 
 export type TaskOutcome = { result: Json } | { error: Json };
 
-/** The subset of the `openwhisk` client used to fire triggers. */
-export interface TriggersClient {
-  triggers: { invoke(options: { name: string; params?: JsonObject }): Promise<{ activationId?: string }> };
-}
-export type { DeliveryClient } from './deliver';
 
 export interface ReportOptions {
   /** Defaults to a client from `__OW_API_HOST` / `__OW_API_KEY`, as inside any action. */
@@ -42,7 +37,7 @@ export interface ReportOptions {
 
 /** Fires the completion event of the task whose context is `context`; returns the trigger activation id. */
 export async function fireTaskOutcome(context: TaskContext, outcome: TaskOutcome, options: ReportOptions = {}): Promise<string | undefined> {
-  const client = options.client ?? platformClient<DeliveryClient>();
+  const client = options.client ?? platformClient();
   const activationId = options.activationId ?? process.env.__OW_ACTIVATION_ID;
   const payload = toPayload(taskOutcomeEvent(context, outcome, activationId));
   const deadline = options.deadline ?? (Number(process.env.__OW_DEADLINE) || Date.now() + 60_000) - 2_000;

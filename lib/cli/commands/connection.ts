@@ -4,24 +4,17 @@
  * default. An unreachable platform or store is reported with the address and where it was read.
  */
 import type { Command } from 'commander';
-import openwhisk from 'openwhisk';
 import { resolve } from 'path';
 import { loadConfig, redact } from '../../config';
 import { WhiskflowError } from '../../errors';
 import { createRunStore, type StoreConfig } from '../../store/config';
 import type { RunStore } from '../../store/run-store';
-import type { ActionsClient } from '../../engine/native/invoker';
-import type { ActivationListClient, TriggerReadClient } from '../../engine/native/lost-starts';
-import type { DeliveryClient } from '../../report';
-import type { ManagementClient } from '../../triggers/manager';
+import { createClient, type WhiskClient } from '../../openwhisk/client';
 import { readLocalPlatformFile, localPlatformPath } from '../local-platform-file';
 import { apihostUrl, resolveSettings, type ConnectionFlags, type ResolvedSettings } from '../settings';
 import { readWskprops, wskpropsPath } from '../wskprops';
 
 export { GUEST_AUTH, LOCAL_APIHOST } from '../settings';
-
-/** The `openwhisk` client as the parts of whiskflow that use it see it. */
-export type WhiskClient = ManagementClient & DeliveryClient & ActionsClient & ActivationListClient & TriggerReadClient;
 
 export interface Connection {
   apihost: string;
@@ -68,7 +61,7 @@ export function connect(flags: ConnectionFlags = {}, env: NodeJS.ProcessEnv = pr
   const storeConfig = settings.store.value;
   return {
     apihost: settings.apihost.value, auth: settings.auth.value, namespace: settings.namespace.value, storeConfig, settings,
-    client: openwhisk({ apihost: apihostUrl(settings.apihost.value), api_key: settings.auth.value, namespace: settings.namespace.value, ignore_certs: true }) as unknown as WhiskClient,
+    client: createClient({ apihost: apihostUrl(settings.apihost.value), apiKey: settings.auth.value, namespace: settings.namespace.value }),
     store: createRunStore(storeConfig),
     bundlesDir: env.WHISKFLOW_BUNDLES_DIR ?? resolve(__dirname, '../../../actions'),
   };

@@ -2,7 +2,9 @@
 import { positiveInteger } from '../options';
 import { Option, type Command } from 'commander';
 import type { JsonObject } from '../../model/json';
-import { dashboardUrl, deployRuntime, deployStreamingWorkflow, deployWorkflow, missingActionsOf, scheduleSweeper, type FeedOptions } from '../../triggers/manager';
+import { dashboardUrl, deployRuntime, scheduleSweeper } from '../../deploy/runtime';
+import { deployStreamingWorkflow, deployWorkflow, type FeedOptions } from '../../deploy/workflow';
+import { missingActionsOf } from '../../deploy/workflow-actions';
 import { parseStreamUrl } from '../../engine/streaming/brokers/stream-url';
 import { redactStreamUrl } from '../../engine/streaming/stream-connection';
 import type { Workflow } from '../../model/workflow';
@@ -11,7 +13,7 @@ import { apihostUrl, type ConnectionFlags } from '../settings';
 import { printJson } from '../output';
 import { resolve } from 'path';
 import { InvalidInputError } from '../../errors';
-import { deployActionFile } from '../../triggers/action-file';
+import { deployActionFile } from '../../deploy/action-file';
 import { readInput, readWorkflow } from './workflow-file';
 
 interface DeployFlags extends ConnectionFlags {

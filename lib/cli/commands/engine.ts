@@ -12,7 +12,6 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../config';
 import { startStreamRun, DEFAULT_TOPICS, type StreamTrigger, type StreamTopics } from '../../engine/streaming';
 import { redactStreamUrl } from '../../engine/streaming/stream-connection';
-import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
 import { InvalidInputError } from '../../errors';
 import type { Json } from '../../model/json';
 import type { Workflow } from '../../model/workflow';
@@ -71,7 +70,7 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
     streamUrl: options.stream,
     store,
     workflows,
-    openwhisk: connection.client as unknown as OpenWhiskLike,
+    openwhisk: connection.client,
     topics,
     triggers: options.triggers ? readTriggers(options.triggers) : [],
     consumer: options.consumer,

@@ -8,17 +8,16 @@ import type { Command } from 'commander';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import * as path from 'node:path';
-import openwhisk from 'openwhisk';
 import pino from 'pino';
 import { loadConfig, redact } from '../../config';
 import { redactStreamUrl } from '../../engine/streaming/stream-connection';
-import type { OpenWhiskLike } from '../../engine/streaming/task-invoker';
+import { createClient } from '../../openwhisk/client';
 import { startPlatform } from '../../platform';
 import { DEFAULT_CONTAINER_NICE, defaultUserMemoryMb } from '../../platform/runtime';
 import { startDashboard } from '../../dashboard/start';
 import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
 import type { RunStore } from '../../store/run-store';
-import { ChangesProvider } from '../../triggers/changes-provider';
+import { ChangesProvider } from '../../deploy/changes-provider';
 import { startEnginesOnStream } from '../engines';
 import { removeLocalPlatformFile, writeLocalPlatformFile } from '../local-platform-file';
 import { withWskprops } from '../wskprops';
@@ -113,7 +112,7 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
   const streaming = options.stream ? await startLocalEngines(options.stream, platform, store) : undefined;
   // Runs interrupted by a restart, or stalled by a lost event, go on by themselves (upkeep.ts).
   const upkeep = options.sweepInterval > 0 ? startUpkeep({
-    store, client: openwhisk({ apihost: platform.apihost, api_key: platform.auth }) as unknown as Parameters<typeof startUpkeep>[0]['client'],
+    store, client: createClient({ apihost: platform.apihost, apiKey: platform.auth }),
     intervalMs: options.sweepInterval, staleAfterMs: options.sweepStaleAfter, platformStartedAt, log: (message) => console.error(`whiskflow local: ${message}`),
   }) : undefined;
   if (options.stream) say(`streaming engines on ${redactStreamUrl(options.stream)}`);
@@ -144,7 +143,7 @@ async function startLocalEngines(url: string, platform: { apihost: string; auth:
     streamUrl: url,
     store,
     // No workflow files: the ones `whiskflow deploy` left in the store.
-    openwhisk: openwhisk({ apihost: platform.apihost, api_key: platform.auth }) as unknown as OpenWhiskLike,
+    openwhisk: createClient({ apihost: platform.apihost, apiKey: platform.auth }),
     consumer: `${hostname()}-${process.pid}-local`,
     logger: pino({ name: 'whiskflow-local-engine', level: loadConfig().logLevel }, pino.destination(2)),
     onRunFinished: (event) => console.log(`run ${event.data.runId} ${event.data.status}`),

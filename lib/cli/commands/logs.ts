@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { forEachLimited } from '../../limited';
-import { describeRun, type RunView, type StageView, type TaskView } from '../../engine/native/run-view';
+import { describeRun, type RunView, type StageView, type TaskView } from '../../runs/run-view';
 import { WhiskflowError } from '../../errors';
 import { nonNegativeInteger, positiveInteger } from '../options';
 import { printJson } from '../output';

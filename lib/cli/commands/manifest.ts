@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { newEventKey } from '../../events/event-seal';
 import { InvalidInputError } from '../../errors';
 import { isJsonObject } from '../../model/json';
-import { EVENT_KEY_ENV, manifestYaml } from '../../triggers/manifest';
+import { EVENT_KEY_ENV, manifestYaml } from '../../deploy/manifest';
 import { parse as parseYaml } from 'yaml';
 import { printJson } from '../output';
 import { readInput, readWorkflowSource } from './workflow-file';

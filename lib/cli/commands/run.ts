@@ -6,13 +6,13 @@
  * work alike.
  */
 import type { Command } from 'commander';
-import { requestRun, waitForRun } from '../../engine/native/run-client';
+import { requestRun, waitForRun } from '../../runs/run-client';
 import { DEFAULT_TOPICS, startStreamRun } from '../../engine/streaming';
 import { createEventStream } from '../../engine/streaming/stream-connection';
 import { hasErrorCode, WhiskflowError } from '../../errors';
 import type { Json } from '../../model/json';
 import { docIds, type RunDoc, type WorkflowDoc } from '../../store/run-documents';
-import { workflowTrigger } from '../../triggers/names';
+import { workflowTrigger } from '../../openwhisk/names';
 import { EXIT } from '../exit-codes';
 import { printJson } from '../output';
 import { StageProgress } from '../progress';

@@ -1,6 +1,6 @@
 /** `whiskflow runs`: recent runs, newest first. */
 import type { Command } from 'commander';
-import { listRuns } from '../../engine/native/run-view';
+import { listRuns } from '../../runs/run-view';
 import { positiveInteger } from '../options';
 import { printJson } from '../output';
 import type { ConnectionFlags } from '../settings';

@@ -1,6 +1,6 @@
 /** `whiskflow status <runId>`: the run's status, current stage, output or failure; the exit code tells a failed run. */
 import type { Command } from 'commander';
-import { describeRun } from '../../engine/native/run-view';
+import { describeRun } from '../../runs/run-view';
 import { WhiskflowError } from '../../errors';
 import { EXIT } from '../exit-codes';
 import { printJson } from '../output';

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { OpenWhiskTaskInvoker } from '../../engine/native/invoker';
 import { DEFAULT_START_WINDOW } from '../../engine/native/lost-starts';
 import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../../engine/native/sweep';
-import { readEventKey } from '../../engine/native/event-auth';
+import { readEventKey } from '../../openwhisk/event-key';
 import { nonNegativeInteger } from '../options';
 import type { ConnectionFlags } from '../settings';
 import { addConnectionOptions, withConnection } from './connection';

@@ -1,6 +1,6 @@
 /** `whiskflow undeploy <workflow>`: removes exactly what deploy created for it (runs are kept). */
 import type { Command } from 'commander';
-import { undeployWorkflow } from '../../triggers/manager';
+import { undeployWorkflow } from '../../deploy/workflow';
 import { printJson } from '../output';
 import type { ConnectionFlags } from '../settings';
 import { addConnectionOptions, withConnection } from './connection';

@@ -7,7 +7,7 @@
 import type { RunStatus } from '../../store/run-documents';
 import { END_NODE, joinNode, START_NODE, type WorkflowGraph } from './graph';
 
-/** The parts of a stage view (lib/engine/native/run-view.ts) node states are computed from. */
+/** The parts of a stage view (lib/runs/run-view.ts) node states are computed from. */
 export interface StageFacts {
   seq: number;
   stageId: string;

@@ -11,11 +11,7 @@
  */
 import { WhiskflowError } from '../../errors';
 import type { JsonObject } from '../../model/json';
-
-/** What the conductor needs of the `openwhisk` client. */
-export interface ActionLookupClient {
-  actions: { get(options: { name: string; code?: boolean }): Promise<unknown> };
-}
+import type { ActionLookupClient } from '../../openwhisk/client';
 
 export type Invocability = { ok: true } | { ok: false; error: JsonObject };
 

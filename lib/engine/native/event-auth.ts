@@ -16,10 +16,9 @@ import { docIds, type StartDoc } from '../../store/run-documents';
 import { recordRejectedEvent } from '../../store/rejected-events';
 import type { RunStore } from '../../store/run-store';
 import type { OrchestratorEvent } from './events';
+import { EVENT_KEY_PARAM, SEAL_PARAM } from '../../openwhisk/names';
 
-/** Names of the bound parameters: the deployment's key (orchestrator, sweeper) and the trigger's seal. */
-export const EVENT_KEY_PARAM = 'whiskflowEventKey';
-export const SEAL_PARAM = 'whiskflowSeal';
+export { EVENT_KEY_PARAM, SEAL_PARAM };
 
 export interface EventSettings {
   /** The deployment's event key; absent: the orchestrator refuses every event (it cannot tell forged ones). */
@@ -71,21 +70,4 @@ export async function recordRejection(store: RunStore, event: OrchestratorEvent,
 
 function refused(reason: string): Verdict {
   return { accepted: false, reason };
-}
-
-/** The part of the `openwhisk` client that reads the deployed orchestrator. */
-export interface ActionReader {
-  actions: { get(options: { name: string }): Promise<{ parameters?: { key: string; value: unknown }[] }> };
-}
-
-/** The deployment's event key, as bound to the orchestrator; undefined when none is deployed (404) or bound. */
-export async function readEventKey(client: ActionReader, orchestrator = 'whiskflow/orchestrator'): Promise<string | undefined> {
-  try {
-    const action = await client.actions.get({ name: orchestrator });
-    const value = action.parameters?.find((parameter) => parameter.key === EVENT_KEY_PARAM)?.value;
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-    throw error;
-  }
 }

@@ -10,7 +10,8 @@
  */
 import type { JsonObject } from '../../model/json';
 import type { TaskContext } from './events';
-import { withThrottleRetry } from './throttle';
+import { withThrottleRetry } from '../../openwhisk/throttle';
+import type { ActionsClient } from '../../openwhisk/client';
 import { ActionUnavailableError, refusalOf } from './action-check';
 import { attemptToken } from '../../events/event-seal';
 
@@ -36,11 +37,6 @@ export interface TaskInvoker {
   start(task: TaskStart): Promise<string>;
   /** Arranges for a `task.failed` timeout event for this attempt after `timeoutMs`. */
   scheduleTimeout(context: TaskContext, timeoutMs: number): Promise<string>;
-}
-
-/** The subset of the `openwhisk` client the invoker uses (kept small so that tests can fake it). */
-export interface ActionsClient {
-  actions: { invoke(options: { name: string; params?: JsonObject; blocking?: boolean }): Promise<{ activationId: string }> };
 }
 
 /** The context handed to whoever runs the attempt: with its token when the deployment has an event key. */

@@ -44,12 +44,13 @@
  * namespace's trigger listing has it.
  */
 import type { Json, JsonObject } from '../../model/json';
-import { INACTIVE_RULE_STATUS, deliverEvent, ruleOutcomes, type DeliveryClient, type RuleOutcome } from '../../report/deliver';
+import { INACTIVE_RULE_STATUS, deliverEvent, ruleOutcomes, type RuleOutcome } from '../../openwhisk/deliver';
+import type { ActivationListClient, DeliveryClient, TriggerReadClient } from '../../openwhisk/client';
 import { docIds, type WorkflowDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
-import { DEFINITION_PARAM, ORCHESTRATOR_ACTION, STORE_PARAM, SWEEP_TRIGGER, WORKFLOW_PARAM, changesTrigger, cronStartAction, cronTrigger, workflowTrigger } from '../../triggers/names';
+import { DEFINITION_PARAM, ORCHESTRATOR_ACTION, STORE_PARAM, SWEEP_TRIGGER, WORKFLOW_PARAM, changesTrigger, cronStartAction, cronTrigger, workflowTrigger } from '../../openwhisk/names';
 import { keyedStartEvent, startKeys, startRequestOf, toPayload } from './events';
-import { withThrottleRetry } from './throttle';
+import { withThrottleRetry } from '../../openwhisk/throttle';
 
 /** How far back, and how many of a workflow trigger's activations, the sweep looks at for lost starts. */
 export interface StartWindow {
@@ -63,24 +64,6 @@ export const DEFAULT_START_WINDOW: Required<StartWindow> = { lookbackMs: 3_600_0
 
 /** OpenWhisk's largest `limit` for listings (the controller answers 400 above it). */
 const PAGE_SIZE = 200;
-
-/** The `activations.list` of the openwhisk client (client-js lib/activations.js). */
-export interface ActivationListClient {
-  activations: {
-    list(options: { name: string; since?: number; upto?: number; limit?: number; skip?: number; docs?: boolean }): Promise<unknown>;
-  };
-}
-
-/**
- * The `triggers.list` and `triggers.get` of the openwhisk client: which feed triggers exist, and
- * the workflows deployed with wskdeploy (their trigger carries the definition, no document does).
- */
-export interface TriggerReadClient {
-  triggers: {
-    list(options: { limit?: number; skip?: number }): Promise<unknown>;
-    get(options: { name: string }): Promise<unknown>;
-  };
-}
 
 export type LostStartClient = DeliveryClient & ActivationListClient & TriggerReadClient;
 

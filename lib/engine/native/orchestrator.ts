@@ -39,7 +39,7 @@ import { readShared, warmCacheOf } from './warm-cache';
 import { forEachLimited } from '../../limited';
 import { ActivationRecorder } from './activation-recorder';
 import { ActionUnavailableError } from './action-check';
-import { workflowTrigger } from '../../triggers/names';
+import { workflowTrigger } from '../../openwhisk/names';
 
 export interface OrchestratorContext {
   store: RunStore;

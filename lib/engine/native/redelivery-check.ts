@@ -7,7 +7,7 @@
  * error, which `whiskflow sweep` turns into a non-zero exit.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DeliveryClient } from '../../report/deliver';
+import type { DeliveryClient } from '../../openwhisk/client';
 
 /** How the re-delivery's handling went: its orchestrator activation ended well, failed, or had not ended yet. */
 export type DeliveryCheck = { handled: 'ok' } | { handled: 'failed'; error: string; activationId: string } | { handled: 'unknown' };

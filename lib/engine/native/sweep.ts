@@ -34,13 +34,14 @@
  * than `staleAfterMs` whose run head does not exist (lost-starts.ts; bounded by `startWindow`).
  */
 import { isJsonObject, type Json } from '../../model/json';
-import { deliverEvent, type DeliveryClient } from '../../report/deliver';
+import { deliverEvent } from '../../openwhisk/deliver';
+import type { DeliveryClient } from '../../openwhisk/client';
 import { updateWithRetry } from '../../store/claims';
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
 import { TASK_CONDUCTOR, withAttemptToken, type TaskInvoker } from './invoker';
-import { readEventKey, type ActionReader } from './event-auth';
+import { readEventKey, type ActionReader } from '../../openwhisk/event-key';
 import { restartLostStarts, type LostStartClient, type RestartedRun, type StartWindow } from './lost-starts';
 import { resumeClaimedAttempts, type ClaimedAttempt, type RunHead } from './orchestrator';
 import { checkDelivery, DEFAULT_CONFIRM_WITHIN_MS, type DeliveryCheck } from './redelivery-check';

@@ -14,12 +14,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RunStore } from '../../store/run-store';
-import { ORCHESTRATOR_ACTION } from '../../triggers/names';
-import { OpenWhiskTaskInvoker, type ActionsClient } from './invoker';
+import { ORCHESTRATOR_ACTION } from '../../openwhisk/names';
+import { OpenWhiskTaskInvoker } from './invoker';
+import type { ActionsClient } from '../../openwhisk/client';
 import type { LostStartClient } from './lost-starts';
 import { errorText } from './redelivery-check';
 import { sweepRuns, type SweepReport } from './sweep';
-import { readEventKey, type ActionReader } from './event-auth';
+import { readEventKey, type ActionReader } from '../../openwhisk/event-key';
 
 export interface UpkeepOptions {
   store: RunStore;
@@ -72,7 +73,7 @@ export function startUpkeep(options: UpkeepOptions): Upkeep {
     }
     try {
       // Read each round: the runtime (and its event key) may be deployed after the platform started.
-      const eventKey = await readEventKey(options.client, ORCHESTRATOR_ACTION);
+      const eventKey = await readEventKey(options.client);
       const resume = { invoker: new OpenWhiskTaskInvoker(options.client, () => Date.now() + 60_000, eventKey), namespace: '_', activationId };
       const sweep = await sweepRuns({ store: options.store, client: options.client, staleAfterMs: options.staleAfterMs, resume, lostBefore: options.platformStartedAt, ...(eventKey ? { eventKey } : {}) });
       result.sweep = sweep;

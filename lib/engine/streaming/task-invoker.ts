@@ -5,6 +5,7 @@
  */
 import type { ActivationLike } from '../../events/activation';
 import type { JsonObject } from '../../model/json';
+import type { StreamTasksClient } from '../../openwhisk/client';
 
 export interface StreamTaskInvoker {
   /** Starts `action` without waiting; resolves with the activation id the platform assigned. */
@@ -13,14 +14,8 @@ export interface StreamTaskInvoker {
   activation(activationId: string): Promise<ActivationLike | undefined>;
 }
 
-/** The subset of the `openwhisk` client used here (small, so tests can fake it). */
-export interface OpenWhiskLike {
-  actions: { invoke(options: { name: string; params?: JsonObject; blocking?: boolean }): Promise<{ activationId: string }> };
-  activations: { get(options: { name: string }): Promise<unknown> };
-}
-
 export class OpenWhiskStreamInvoker implements StreamTaskInvoker {
-  constructor(private readonly client: OpenWhiskLike) {}
+  constructor(private readonly client: StreamTasksClient) {}
 
   async invoke(action: string, params: JsonObject): Promise<string> {
     const response = await this.client.actions.invoke({ name: action, params, blocking: false });

@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
+import { requestRun, waitForRun } from '../../../lib/runs/run-client';
 import { parseWorkflow } from '../../../lib/model/parse';
-import { deployActionFile } from '../../../lib/triggers/action-file';
-import { dashboardUrl, deployWorkflow } from '../../../lib/triggers/manager';
+import { deployActionFile } from '../../../lib/deploy/action-file';
+import { dashboardUrl } from '../../../lib/deploy/runtime';
+import { deployWorkflow } from '../../../lib/deploy/workflow';
 import { startBrowser, type TestBrowser } from '../../helpers/browser';
 import { exampleJson, EXAMPLES_DIR } from '../../helpers/examples';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../native/deployed-platform';

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Json } from '../../../lib/model/json';
-import { listRuns } from '../../../lib/engine/native/run-view';
+import { listRuns } from '../../../lib/runs/run-view';
 import { workflowSeal } from '../../../lib/events/event-seal';
 import { createRunStore } from '../../../lib/store/config';
 import type { RunDoc } from '../../../lib/store/run-documents';

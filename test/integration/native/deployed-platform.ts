@@ -5,8 +5,9 @@ import type { PlatformOptions } from '../../../lib/platform';
 import { startLocalPlatform, type LocalPlatform } from '../../helpers/local-platform';
 import { createRunStore, type StoreConfig } from '../../../lib/store/config';
 import type { RunStore } from '../../../lib/store/run-store';
-import { deployRuntime, type ManagementClient } from '../../../lib/triggers/manager';
-import type { DeliveryClient } from '../../../lib/report/deliver';
+import { deployRuntime } from '../../../lib/deploy/runtime';
+import type { ManagementClient } from '../../../lib/openwhisk/client';
+import type { DeliveryClient } from '../../../lib/openwhisk/client';
 
 export const ROOT = join(__dirname, '../../..');
 export type TestClient = ManagementClient & DeliveryClient & openwhisk.Client;

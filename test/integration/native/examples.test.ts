@@ -4,9 +4,9 @@ import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
 import type { Json } from '../../../lib/model/json';
 import { exampleJson, wordCountOf } from '../../helpers/examples';
-import { deployWorkflow } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
-import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
+import { deployWorkflow } from '../../../lib/deploy/workflow';
+import { deployActionFile } from '../../../lib/deploy/action-file';
+import { requestRun, waitForRun } from '../../../lib/runs/run-client';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
 
 jest.setTimeout(300_000);

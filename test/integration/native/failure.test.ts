@@ -1,10 +1,10 @@
 /** A task that keeps failing: retried with backoff, then the run ends `failed` with cause and activation id. */
 import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
-import { deployWorkflow } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
-import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
-import { describeRun } from '../../../lib/engine/native/run-view';
+import { deployWorkflow } from '../../../lib/deploy/workflow';
+import { deployActionFile } from '../../../lib/deploy/action-file';
+import { requestRun, waitForRun } from '../../../lib/runs/run-client';
+import { describeRun } from '../../../lib/runs/run-view';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
 
 jest.setTimeout(180_000);

@@ -4,10 +4,10 @@
  */
 import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
-import { deployWorkflow, undeployWorkflow } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
-import { waitForRun } from '../../../lib/engine/native/run-client';
-import { ChangesProvider } from '../../../lib/triggers/changes-provider';
+import { deployWorkflow, undeployWorkflow } from '../../../lib/deploy/workflow';
+import { deployActionFile } from '../../../lib/deploy/action-file';
+import { waitForRun } from '../../../lib/runs/run-client';
+import { ChangesProvider } from '../../../lib/deploy/changes-provider';
 import { CouchDbRunStore } from '../../../lib/store/couchdb';
 import type { RunDoc } from '../../../lib/store/run-documents';
 import { setTimeout as sleep } from 'node:timers/promises';

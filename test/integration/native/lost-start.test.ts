@@ -11,16 +11,16 @@
  */
 import { join } from 'path';
 import { runStartedEvent, toPayload } from '../../../lib/engine/native/events';
-import { waitForRun } from '../../../lib/engine/native/run-client';
-import { describeRun } from '../../../lib/engine/native/run-view';
+import { waitForRun } from '../../../lib/runs/run-client';
+import { describeRun } from '../../../lib/runs/run-view';
 import { sweepRuns } from '../../../lib/engine/native/sweep';
 import type { JsonObject } from '../../../lib/model/json';
 import { parseWorkflow } from '../../../lib/model/parse';
-import { deliverEvent, ruleOutcomes } from '../../../lib/report/deliver';
+import { deliverEvent, ruleOutcomes } from '../../../lib/openwhisk/deliver';
 import { docIds, newRunId, type StartDoc } from '../../../lib/store/run-documents';
-import { deployActionFile } from '../../../lib/triggers/action-file';
-import { deployWorkflow } from '../../../lib/triggers/manager';
-import { workflowTrigger } from '../../../lib/triggers/names';
+import { deployActionFile } from '../../../lib/deploy/action-file';
+import { deployWorkflow } from '../../../lib/deploy/workflow';
+import { workflowTrigger } from '../../../lib/openwhisk/names';
 import { sleep, until } from '../../helpers/until';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
 import { exhaustInvocationQuota, nextMinute } from './invocation-quota';

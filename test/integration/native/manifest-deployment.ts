@@ -8,10 +8,10 @@
  * and rules read as the wskdeploy specification defines `inputs` (a plain value, or `{ type, value }`):
  * a quick fixture for the orchestrator's and the sweep's tests of such deployments.
  */
-import { buildManifest } from '../../../lib/triggers/manifest';
+import { buildManifest } from '../../../lib/deploy/manifest';
 import { parseWorkflowSource } from '../../../lib/model/parse';
-import { PACKAGE } from '../../../lib/triggers/names';
-import { readEventKey } from '../../../lib/engine/native/event-auth';
+import { PACKAGE } from '../../../lib/openwhisk/names';
+import { readEventKey } from '../../../lib/openwhisk/event-key';
 import type { TestClient } from './deployed-platform';
 
 interface ManifestTrigger { inputs?: Record<string, unknown>; feed?: string }

@@ -10,11 +10,13 @@ import { startLocalPlatform, type LocalPlatform } from '../../helpers/local-plat
 import { parseWorkflow } from '../../../lib/model/parse';
 import { createRunStore, type StoreConfig } from '../../../lib/store/config';
 import type { RunStore } from '../../../lib/store/run-store';
-import { deployRuntime, deployWorkflow, undeployWorkflow, type ManagementClient } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
-import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
-import { describeRun } from '../../../lib/engine/native/run-view';
-import type { TriggersClient } from '../../../lib/report';
+import { deployRuntime } from '../../../lib/deploy/runtime';
+import { deployWorkflow, undeployWorkflow } from '../../../lib/deploy/workflow';
+import type { ManagementClient } from '../../../lib/openwhisk/client';
+import { deployActionFile } from '../../../lib/deploy/action-file';
+import { requestRun, waitForRun } from '../../../lib/runs/run-client';
+import { describeRun } from '../../../lib/runs/run-view';
+import type { DeliveryClient } from '../../../lib/openwhisk/client';
 
 const root = join(__dirname, '../../..');
 const example = join(root, 'examples/map-reduce');
@@ -23,7 +25,7 @@ jest.setTimeout(180_000);
 
 describe('map-reduce example on the local platform', () => {
   let platform: LocalPlatform;
-  let client: ManagementClient & TriggersClient & openwhisk.Client;
+  let client: ManagementClient & DeliveryClient & openwhisk.Client;
   let store: RunStore;
 
   beforeAll(async () => {

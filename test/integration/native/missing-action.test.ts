@@ -6,9 +6,9 @@
  */
 import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
-import { deployWorkflow } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
-import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
+import { deployWorkflow } from '../../../lib/deploy/workflow';
+import { deployActionFile } from '../../../lib/deploy/action-file';
+import { requestRun, waitForRun } from '../../../lib/runs/run-client';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
 
 jest.setTimeout(180_000);

@@ -6,11 +6,11 @@
  */
 import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
-import { deployWorkflow } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
-import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
-import { describeRun } from '../../../lib/engine/native/run-view';
-import { ruleOutcomes } from '../../../lib/report/deliver';
+import { deployWorkflow } from '../../../lib/deploy/workflow';
+import { deployActionFile } from '../../../lib/deploy/action-file';
+import { requestRun, waitForRun } from '../../../lib/runs/run-client';
+import { describeRun } from '../../../lib/runs/run-view';
+import { ruleOutcomes } from '../../../lib/openwhisk/deliver';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
 import { exhaustInvocationQuota } from './invocation-quota';
 

@@ -6,10 +6,10 @@
  */
 import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
-import { deployWorkflow } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
-import { ORCHESTRATOR_ACTION, workflowRule, workflowTrigger } from '../../../lib/triggers/names';
-import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
+import { deployWorkflow } from '../../../lib/deploy/workflow';
+import { deployActionFile } from '../../../lib/deploy/action-file';
+import { ORCHESTRATOR_ACTION, workflowRule, workflowTrigger } from '../../../lib/openwhisk/names';
+import { requestRun, waitForRun } from '../../../lib/runs/run-client';
 import { docIds, type InvokeDoc } from '../../../lib/store/run-documents';
 import { cliSession } from '../../helpers/cli';
 import { sleep, until } from '../../helpers/until';

@@ -6,11 +6,12 @@
  */
 import { join } from 'path';
 import { parseWorkflow } from '../../../lib/model/parse';
-import { deployWorkflow, scheduleSweeper } from '../../../lib/triggers/manager';
-import { deployActionFile } from '../../../lib/triggers/action-file';
-import { SWEEP_TRIGGER, workflowRule } from '../../../lib/triggers/names';
-import { requestRun, waitForRun } from '../../../lib/engine/native/run-client';
-import { describeRun } from '../../../lib/engine/native/run-view';
+import { deployWorkflow } from '../../../lib/deploy/workflow';
+import { scheduleSweeper } from '../../../lib/deploy/runtime';
+import { deployActionFile } from '../../../lib/deploy/action-file';
+import { SWEEP_TRIGGER, workflowRule } from '../../../lib/openwhisk/names';
+import { requestRun, waitForRun } from '../../../lib/runs/run-client';
+import { describeRun } from '../../../lib/runs/run-view';
 import { sweepRuns } from '../../../lib/engine/native/sweep';
 import { docIds, type InvokeDoc } from '../../../lib/store/run-documents';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';

@@ -5,12 +5,12 @@
 import { startEnginesOnStream } from '../../../lib/cli/engines';
 import { MemoryEventStream } from '../../../lib/engine/streaming';
 import type { SubscribeOptions, Subscription } from '../../../lib/engine/streaming/brokers';
-import type { OpenWhiskLike } from '../../../lib/engine/streaming/task-invoker';
+import type { StreamTasksClient } from '../../../lib/openwhisk/client';
 import { ServiceMissingError } from '../../../lib/errors';
 import { MemoryRunStore } from '../../../lib/store/memory';
 
 /** Never called: no run starts in these tests. */
-const openwhisk: OpenWhiskLike = {
+const openwhisk: StreamTasksClient = {
   actions: { invoke: () => Promise.reject(new Error('no action should be invoked')) },
   activations: { get: () => Promise.reject(new Error('no activation should be read')) },
 };

@@ -3,7 +3,7 @@
  * its total from the start (a map's is its item count), so it never grows while it fills.
  */
 import { Writable } from 'node:stream';
-import type { RunView, StageView } from '../../../lib/engine/native/run-view';
+import type { RunView, StageView } from '../../../lib/runs/run-view';
 import { StageProgress } from '../../../lib/cli/progress';
 import type { RunDoc } from '../../../lib/store/run-documents';
 

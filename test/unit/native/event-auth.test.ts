@@ -1,4 +1,5 @@
-import { authenticate, readEventKey, recordRejection } from '../../../lib/engine/native/event-auth';
+import { authenticate, recordRejection } from '../../../lib/engine/native/event-auth';
+import { readEventKey } from '../../../lib/openwhisk/event-key';
 import type { OrchestratorEvent, TaskContext } from '../../../lib/engine/native/events';
 import { withAttemptToken } from '../../../lib/engine/native/invoker';
 import { workflowSeal } from '../../../lib/events/event-seal';

@@ -60,7 +60,7 @@ function fakePlatform(records: Record[], options: { activeRule?: boolean; trigge
         return { activationId: record.activationId };
       },
     },
-    actions: { invoke: async () => ({}) },
+    actions: { invoke: async () => ({}) as { activationId: string } }, // never read: nothing is redelivered
     activations: {
       get: async ({ name }) => {
         const record = records.find((candidate) => candidate.activationId === name);

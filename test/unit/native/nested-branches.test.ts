@@ -8,7 +8,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { handleEvent, type OrchestratorContext, type RunHead } from '../../../lib/engine/native/orchestrator';
 import type { OrchestratorEvent } from '../../../lib/engine/native/events';
-import { describeRun, listRuns } from '../../../lib/engine/native/run-view';
+import { describeRun, listRuns } from '../../../lib/runs/run-view';
 import { sweepRuns } from '../../../lib/engine/native/sweep';
 import type { TaskError } from '../../../lib/events/types';
 import { compileWorkflow } from '../../../lib/model/compile';
@@ -273,7 +273,7 @@ describe('the sweep and child runs', () => {
     const fired: { name: string; params: JsonObject }[] = [];
     const delivery: LostStartClient = {
       triggers: { invoke: async ({ name, params }) => { fired.push({ name, params: params as JsonObject }); return {}; }, list: async () => [], get: async () => { throw Object.assign(new Error('not found'), { statusCode: 404 }); } },
-      actions: { invoke: async () => ({}) },
+      actions: { invoke: async () => ({}) as { activationId: string } }, // never read: nothing is redelivered
       activations: { get: async () => { throw Object.assign(new Error('not found'), { statusCode: 404 }); }, list: async () => [] },
     };
     return { delivery, fired };

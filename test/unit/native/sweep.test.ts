@@ -33,7 +33,7 @@ function fakeClient(records: Record<string, object>) {
   const client: LostStartClient = {
     // No triggers to list: lost run starts are tested in lost-starts.test.ts.
     triggers: { invoke: async ({ name, params }) => { fired.push({ name, params: params as Record<string, unknown> }); return {}; }, list: async () => [], get: async () => { throw Object.assign(new Error('not found'), { statusCode: 404 }); } },
-    actions: { invoke: async () => ({}) },
+    actions: { invoke: async () => ({}) as { activationId: string } }, // never read: nothing is redelivered
     activations: {
       get: async ({ name }) => {
         const record = records[name];

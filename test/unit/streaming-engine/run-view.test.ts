@@ -4,7 +4,7 @@
  * context lags the head.
  */
 import { randomUUID } from 'node:crypto';
-import { describeRun } from '../../../lib/engine/native/run-view';
+import { describeRun } from '../../../lib/runs/run-view';
 import { MemoryBroker, MemoryEventStream, startStreamRun, type StreamingEngines } from '../../../lib/engine/streaming';
 import { ContextStore } from '../../../lib/engine/streaming/context-store';
 import { streamViewRecords } from '../../../lib/engine/streaming/run-view-source';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { startStreamRun, type StreamingEngines, type StreamTaskInvoker, type StreamTrigger } from '../../../lib/engine/streaming';
 import type { EventStream } from '../../../lib/engine/streaming/brokers';
 import type { RunState } from '../../../lib/engine/run-state';
-import { describeRun } from '../../../lib/engine/native/run-view';
+import { describeRun } from '../../../lib/runs/run-view';
 import { parseWorkflow } from '../../../lib/model/parse';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import type { RunStore } from '../../../lib/store/run-store';

@@ -12,13 +12,27 @@ import { STREAM_DEFAULTS } from './event-stream';
 import { StreamUnavailableError } from './errors';
 import { eventIdInMessage, unpackValue } from './envelope';
 import { assignPartitions } from './partitioning';
-import type { RedisEventStream } from './redis';
 import { entryKeyAndValue, parseAutoClaimReply, parseReadGroupReply } from './redis-replies';
 import type { StreamEntry } from './redis-replies';
 import { ACK_IF_LEASED, ACQUIRE_LEASE, HEARTBEAT, RELEASE_LEASE, RENEW } from './redis-scripts';
 
 /** Lua's unpack() has a stack limit of a few thousand values, so XACK in chunks. */
 const ACK_CHUNK = 1000;
+
+/**
+ * What a subscription needs of the stream it reads (RedisEventStream in redis.ts provides it): the
+ * subscription depends on this, not on the stream class, so the two modules do not import each other.
+ */
+export interface RedisStreamAccess {
+  /** The broker's address without credentials, for error messages. */
+  readonly address: string;
+  /** Prefix of every key the stream writes. */
+  readonly prefix: string;
+  /** A new connection of the subscription's own (a blocking XREADGROUP holds one). */
+  connect(): Redis;
+  streamKey(topic: string, partition: number): string;
+  ensureGroup(topic: string, group: string, partitions: number): Promise<void>;
+}
 
 export class RedisSubscription implements Subscription {
   private readonly reader: Redis;
@@ -36,7 +50,7 @@ export class RedisSubscription implements Subscription {
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly stream: RedisEventStream,
+    private readonly stream: RedisStreamAccess,
     private readonly commands: Redis,
     private readonly options: SubscribeOptions,
     private readonly partitions: number,

@@ -39,7 +39,7 @@ import { StreamClosedError, StreamUnavailableError, redactUrl } from './errors';
 import { chunksOf, packByKey } from './envelope';
 import { partitionForKey } from './partitioning';
 import { PRODUCE, PRODUCE_PACKED, type RedisScript } from './redis-scripts';
-import { RedisSubscription } from './redis-subscription';
+import { RedisSubscription, type RedisStreamAccess } from './redis-subscription';
 
 export interface RedisEventStreamOptions {
   /** `redis://[user:password@]host:port[/db]` */
@@ -58,7 +58,7 @@ const PRODUCE_CHUNK = 1000;
 /** Bytes per produce script call, since an entry (an envelope) may hold up to 256 KiB. */
 const PRODUCE_CHUNK_BYTES = 1024 * 1024;
 
-export class RedisEventStream implements EventStream {
+export class RedisEventStream implements EventStream, RedisStreamAccess {
   readonly backend = 'redis' as const;
   readonly address: string;
   readonly prefix: string;

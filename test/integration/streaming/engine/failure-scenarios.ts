@@ -17,14 +17,14 @@ import { createEventStream, type EventStream } from '../../../../lib/engine/stre
 import { startStreamRun } from '../../../../lib/engine/streaming';
 import { INVOKE_CLAIM_PREFIX, type InvokeClaim } from '../../../../lib/engine/streaming/invoke-claims';
 import { DEFAULT_TOPICS } from '../../../../lib/engine/streaming/topics';
-import { waitForRun } from '../../../../lib/engine/native/run-client';
+import { waitForRun } from '../../../../lib/runs/run-client';
 import { taskEventFromActivation } from '../../../../lib/events/activation';
 import type { ActivationLike } from '../../../../lib/events/activation';
 import { toStructuredJson } from '../../../../lib/events/cloudevent';
 import { toWorkflow } from '../../../../lib/model/parse';
 import { docIds, type RunDoc } from '../../../../lib/store/run-documents';
 import type { RunStore } from '../../../../lib/store/run-store';
-import { deployWorkflow } from '../../../../lib/triggers/manager';
+import { deployWorkflow } from '../../../../lib/deploy/workflow';
 import type { TestService } from '../../../helpers/services';
 import { startTogether } from '../../../helpers/start-together';
 import { startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';

@@ -6,7 +6,7 @@
 import openwhisk from 'openwhisk';
 import { createEventStream, type EventStream } from '../../../../lib/engine/streaming/brokers';
 import { OpenWhiskStreamInvoker, startStreamRun, startStreamingEngines, WorkflowCatalog, type StreamingEngines } from '../../../../lib/engine/streaming';
-import type { OpenWhiskLike } from '../../../../lib/engine/streaming/task-invoker';
+import type { StreamTasksClient } from '../../../../lib/openwhisk/client';
 import { INVOKE_CLAIM_PREFIX, type InvokeClaim } from '../../../../lib/engine/streaming/invoke-claims';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { startLocalPlatform, type LocalPlatform } from '../../../helpers/local-platform';
@@ -48,7 +48,7 @@ describe('streaming engines with the local OpenWhisk platform and Redis', () => 
       store,
       topics,
       workflows: new WorkflowCatalog([fixtureWorkflow('mapreduce')]),
-      invoker: new OpenWhiskStreamInvoker(openwhisk({ apihost: live.apihost, api_key: live.auth }) as unknown as OpenWhiskLike),
+      invoker: new OpenWhiskStreamInvoker(openwhisk({ apihost: live.apihost, api_key: live.auth }) as unknown as StreamTasksClient),
       rule: { pollIntervalMs: 50 },
     });
 

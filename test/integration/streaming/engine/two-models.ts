@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import openwhisk from 'openwhisk';
 import { createEventStream, type EventStream } from '../../../../lib/engine/streaming/brokers';
 import { OpenWhiskStreamInvoker, startStreamRun, startStreamingEngines, WorkflowCatalog, type StreamingEngines, type StreamTopics } from '../../../../lib/engine/streaming';
-import type { OpenWhiskLike } from '../../../../lib/engine/streaming/task-invoker';
-import { requestRun, waitForRun } from '../../../../lib/engine/native/run-client';
-import { describeRun } from '../../../../lib/engine/native/run-view';
+import type { StreamTasksClient } from '../../../../lib/openwhisk/client';
+import { requestRun, waitForRun } from '../../../../lib/runs/run-client';
+import { describeRun } from '../../../../lib/runs/run-view';
 import type { Json } from '../../../../lib/model/json';
 import type { RunDoc } from '../../../../lib/store/run-documents';
 import type { RunStore } from '../../../../lib/store/run-store';
@@ -40,7 +40,7 @@ export async function startStreamingModel(deployed: DeployedPlatform, url: strin
       topics,
       // Workflows come from the store, as `whiskflow deploy` left them: the same definition both models run.
       workflows: new WorkflowCatalog([], deployed.store),
-      invoker: new OpenWhiskStreamInvoker(openwhisk({ apihost: platform.apihost, api_key: platform.auth }) as unknown as OpenWhiskLike),
+      invoker: new OpenWhiskStreamInvoker(openwhisk({ apihost: platform.apihost, api_key: platform.auth }) as unknown as StreamTasksClient),
       consumer: `${name}-${suffix}`,
       rule: { pollIntervalMs: 50 },
       condition: { timerResolutionMs: 20 },

@@ -4,7 +4,7 @@
  * carries no Retry-After, so the backoff grows towards the one-minute window of its rate limit.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ThrottledError } from '../../errors';
+import { ThrottledError } from '../errors';
 
 export interface RetryOptions {
   /** Give up (throw ThrottledError) when the next wait would pass this epoch ms. */

@@ -3,10 +3,10 @@
  * stage, invoke and result records, read-only. A native run's records are its documents; a
  * streaming run's are derived from its checkpointed context (streaming/run-view-source.ts).
  */
-import type { Workflow } from '../../model/workflow';
-import { docIds, END_STAGE, type InvokeDoc, type ResultDoc, type RunDoc, type RunStatus, type StageDoc, type RejectedDoc } from '../../store/run-documents';
-import type { RunStore } from '../../store/run-store';
-import { isStreamRun, streamViewRecords, type ViewRecords } from '../streaming/run-view-source';
+import type { Workflow } from '../model/workflow';
+import { docIds, END_STAGE, type InvokeDoc, type ResultDoc, type RunDoc, type RunStatus, type StageDoc, type RejectedDoc } from '../store/run-documents';
+import type { RunStore } from '../store/run-store';
+import { isStreamRun, streamViewRecords, type ViewRecords } from '../engine/streaming/run-view-source';
 
 /** A child run of a parallel stage: one attempt of a branch of several stages (`whiskflow status <runId>` drills in). */
 export interface ChildRunView {

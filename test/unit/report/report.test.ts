@@ -1,5 +1,5 @@
 import { reportTaskOutcome } from '../../../lib/report';
-import type { DeliveryClient } from '../../../lib/report/deliver';
+import type { DeliveryClient } from '../../../lib/openwhisk/client';
 import type { TaskContext } from '../../../lib/engine/native/events';
 import { keyedStartEvent, parseEvent, runStartedEvent, toPayload } from '../../../lib/engine/native/events';
 import type { JsonObject } from '../../../lib/model/json';

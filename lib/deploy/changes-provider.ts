@@ -12,12 +12,12 @@
  * At-least-once: `since` is saved after a change was fired, so a restart may fire the last change
  * again; the orchestrator starts a run per fire, so workflows fed by changes should be idempotent.
  */
-import openwhisk from 'openwhisk';
 import { updateWithRetry } from '../store/claims';
 import type { RunStore } from '../store/run-store';
 import type { JsonObject } from '../model/json';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withThrottleRetry } from '../engine/native/throttle';
+import { createClient } from '../openwhisk/client';
+import { withThrottleRetry } from '../openwhisk/throttle';
 import { REGISTRATIONS_PREFIX, type ChangesRegistration } from './changes-registration';
 
 export interface ChangesProviderOptions {
@@ -81,7 +81,7 @@ export class ChangesProvider {
   private follow(id: string, registration: ChangesRegistration): Follower {
     const controller = new AbortController();
     let since = registration.since ?? 'now';
-    const client = openwhisk({ apihost: this.options.apihost, api_key: registration.authKey, ignore_certs: true });
+    const client = createClient({ apihost: this.options.apihost, apiKey: registration.authKey });
     const headers: Record<string, string> = registration.username
       ? { authorization: `Basic ${Buffer.from(`${registration.username}:${registration.password ?? ''}`).toString('base64')}` }
       : {};

@@ -19,15 +19,15 @@ import type { Json, JsonObject } from '../model/json';
 import { toWorkflow } from '../model/parse';
 import { InvalidInputError } from '../errors';
 import { workflowSeal } from '../events/event-seal';
-import { EVENT_KEY_PARAM, SEAL_PARAM } from '../engine/native/event-auth';
+import { EVENT_KEY_PARAM, SEAL_PARAM } from '../openwhisk/names';
 import { DEFAULT_DBNAME } from '../store/config';
-import type { FeedOptions } from './manager';
+import type { FeedOptions } from './workflow';
 import {
   DEFINITION_PARAM, ORCHESTRATOR_ACTION, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, WORKFLOW_PARAM,
   cronRule, cronStartAction, cronTrigger, workflowRule, workflowTrigger,
-} from './names';
+} from '../openwhisk/names';
 
-export { DEFINITION_PARAM } from './names';
+export { DEFINITION_PARAM } from '../openwhisk/names';
 
 export interface ManifestOptions {
   /** Path of the action bundles as seen from the manifest file. @default dist/actions */

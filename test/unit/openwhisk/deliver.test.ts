@@ -1,4 +1,5 @@
-import { deliverEvent, ruleOutcomes, type DeliveryClient } from '../../../lib/report/deliver';
+import { deliverEvent, ruleOutcomes } from '../../../lib/openwhisk/deliver';
+import type { DeliveryClient } from '../../../lib/openwhisk/client';
 
 function fakeClient(ruleLines: string[], fireFailures: number[] = []) {
   const calls: { kind: string; name: string; params?: unknown }[] = [];

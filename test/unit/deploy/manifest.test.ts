@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { parse as parseYaml } from 'yaml';
 import { parseWorkflowSource, toWorkflow } from '../../../lib/model/parse';
-import { buildManifest, manifestYaml } from '../../../lib/triggers/manifest';
+import { buildManifest, manifestYaml } from '../../../lib/deploy/manifest';
 import { workflowSeal } from '../../../lib/events/event-seal';
 
 type Pkg = {

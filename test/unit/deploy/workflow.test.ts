@@ -2,7 +2,10 @@ import { parseWorkflow } from '../../../lib/model/parse';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import { docIds, type WorkflowDoc } from '../../../lib/store/run-documents';
 import { workflowSeal } from '../../../lib/events/event-seal';
-import { actionsOf, checkSupported, deployWorkflow, MAX_PARALLEL_NESTING, undeployWorkflow, type ManagementClient } from '../../../lib/triggers/manager';
+import { actionsOf } from '../../../lib/deploy/workflow-actions';
+import { checkSupported, MAX_PARALLEL_NESTING } from '../../../lib/deploy/supported';
+import { deployWorkflow, undeployWorkflow } from '../../../lib/deploy/workflow';
+import type { ManagementClient } from '../../../lib/openwhisk/client';
 
 type Entity = { annotations?: { key: string; value: unknown }[]; [key: string]: unknown };
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import AdmZip from 'adm-zip';
-import { readActionSource } from '../../../lib/triggers/action-sources';
+import { readActionSource } from '../../../lib/deploy/action-sources';
 
 describe('readActionSource: the kind and the entry points of an action file', () => {
   let dir: string;

@@ -2,15 +2,16 @@
  * Starting a run from outside (CLI, demo, tests) and following it: fire the workflow's trigger with
  * a `dev.whiskflow.run.started` event whose run id is chosen here, then read the store.
  */
-import { WhiskflowError } from '../../errors';
-import type { Json } from '../../model/json';
-import { newRunId, type RunDoc } from '../../store/run-documents';
-import type { RunStore } from '../../store/run-store';
-import { workflowTrigger } from '../../triggers/names';
-import { runStartedEvent, toPayload } from './events';
+import { WhiskflowError } from '../errors';
+import type { Json } from '../model/json';
+import { newRunId, type RunDoc } from '../store/run-documents';
+import type { RunStore } from '../store/run-store';
+import { workflowTrigger } from '../openwhisk/names';
+import { runStartedEvent, toPayload } from '../engine/native/events';
 import { describeRun, type RunView } from './run-view';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deliverEvent, type DeliveryClient } from '../../report/deliver';
+import { deliverEvent } from '../openwhisk/deliver';
+import type { DeliveryClient } from '../openwhisk/client';
 
 export async function requestRun(client: DeliveryClient, workflow: string, input: Json): Promise<{ runId: string; triggerActivationId?: string }> {
   const runId = newRunId();

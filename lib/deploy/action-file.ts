@@ -5,9 +5,9 @@
  * language). Used by the demo and the example tests; wskdeploy users get the same from the
  * example's `manifest.yaml`.
  */
-import { withThrottleRetry } from '../engine/native/throttle';
+import { withThrottleRetry } from '../openwhisk/throttle';
 import { readActionSource } from './action-sources';
-import type { ManagementClient } from './manager';
+import type { ManagementClient } from '../openwhisk/client';
 
 export interface ActionFileOptions {
   file: string;

@@ -10,18 +10,9 @@
  */
 import type { JsonObject } from '../model/json';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withThrottleRetry } from '../engine/native/throttle';
-import { WORKFLOW_PARAM } from '../triggers/names';
-
-export interface DeliveryClient {
-  triggers: {
-    invoke(options: { name: string; params?: JsonObject }): Promise<{ activationId?: string }>;
-    /** Reads the trigger's parameters for a direct invoke (what the rule would have passed). */
-    get?(options: { name: string }): Promise<{ parameters?: { key: string; value: unknown }[] }>;
-  };
-  actions: { invoke(options: { name: string; params?: JsonObject; blocking?: boolean }): Promise<{ activationId?: string }> };
-  activations: { get(options: { name: string }): Promise<{ logs?: unknown[] }> };
-}
+import { withThrottleRetry } from './throttle';
+import { WORKFLOW_PARAM } from './names';
+import type { DeliveryClient, WhiskClient } from './client';
 
 export interface RuleOutcome {
   success: boolean;
@@ -90,9 +81,11 @@ function isPassing(statusCode: number | undefined): boolean {
 /** The trigger's own parameters (the workflow's name and seal), as the rule would have passed them. */
 async function triggerParameters(client: DeliveryClient, trigger: string, workflow: string, deadline: number): Promise<JsonObject> {
   const fallback = { [WORKFLOW_PARAM]: workflow };
-  if (!client.triggers.get) return fallback;
+  // Optional: a client that can only fire and invoke (a unit test's fake) passes the workflow's name alone.
+  const get = (client.triggers as Partial<Pick<WhiskClient['triggers'], 'get'>>).get;
+  if (!get) return fallback;
   try {
-    const read = await withThrottleRetry(`get trigger ${trigger}`, () => client.triggers.get!({ name: trigger }), { deadline });
+    const read = await withThrottleRetry(`get trigger ${trigger}`, () => get.call(client.triggers, { name: trigger }), { deadline });
     return { ...fallback, ...Object.fromEntries((read.parameters ?? []).map((parameter) => [parameter.key, parameter.value])) } as JsonObject;
   } catch {
     return fallback;

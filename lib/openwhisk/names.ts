@@ -32,6 +32,10 @@ export const RUNTIME_ACTIONS = [
 /** Parameter names the deployed entities carry (orchestrator/feed → store settings, trigger → workflow). */
 export const STORE_PARAM = 'whiskflowStore';
 export const WORKFLOW_PARAM = 'whiskflowWorkflow';
+/** The deployment's event key (lib/events/event-seal.ts), bound to the actions that sign (RUNTIME_ACTIONS' `signs`). */
+export const EVENT_KEY_PARAM = 'whiskflowEventKey';
+/** A workflow trigger's seal of its settings (lib/events/event-seal.ts workflowSeal). */
+export const SEAL_PARAM = 'whiskflowSeal';
 /** A wskdeploy deployment's trigger (and cron orchestrator) carries the workflow file's document under this name. */
 export const DEFINITION_PARAM = 'whiskflowDefinition';
 

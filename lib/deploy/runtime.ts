@@ -1,0 +1,96 @@
+/**
+ * Installs whiskflow itself on OpenWhisk, through the `openwhisk` client only (the same code works on
+ * `whiskflow local` and on a real OpenWhisk): package `whiskflow` with the orchestrator, the changes
+ * feed action (parameter `whiskflowStore`: where run state lives), the task conductor, the timer,
+ * the sweeper and the dashboard, and the sweeper's alarm. Every operation is an update
+ * (PUT ?overwrite=true), so repeating it is safe.
+ */
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import type { JsonObject } from '../model/json';
+import type { KeyValue, ManagementClient } from '../openwhisk/client';
+import { DASHBOARD_ACTION, EVENT_KEY_PARAM, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, SWEEPER_ACTION, SWEEP_RULE, SWEEP_TRIGGER } from '../openwhisk/names';
+import type { StoreConfig } from '../store/config';
+import { retry } from './calls';
+import { readEventKey } from '../openwhisk/event-key';
+import { newEventKey } from '../events/event-seal';
+import { recreateFeedTrigger } from './feed-trigger';
+
+/**
+ * Limits of the whiskflow actions themselves (orchestrator, task conductor, timer). Unset means the
+ * platform's defaults: stock OpenWhisk allows `concurrency` 1 unless the operator raised
+ * `limits.concurrency.max`, so a higher value is opt-in; it lets a wide fan-out's completion events
+ * share a few warm orchestrator containers instead of queueing for (or cold-starting) one each.
+ */
+export interface RuntimeLimits {
+  concurrency?: number;
+  memoryMb?: number;
+}
+
+/**
+ * Runs the sweeper (lost completions, lib/engine/native/sweep.ts) on a cron schedule through the
+ * alarms feed: trigger `whiskflow-sweep` and its rule, replaced on every call like a workflow's cron.
+ */
+export async function scheduleSweeper(client: ManagementClient, cron: string, options: { staleAfterMs?: number } = {}): Promise<void> {
+  const feed = '/whisk.system/alarms/alarm';
+  const params: JsonObject = { cron };
+  if (options.staleAfterMs !== undefined) params.trigger_payload = { staleAfterMs: options.staleAfterMs };
+  await recreateFeedTrigger(client, SWEEP_TRIGGER, feed, { annotations: [{ key: 'feed', value: feed }] }, params);
+  await retry(`update rule ${SWEEP_RULE}`, () => client.rules.update({ name: SWEEP_RULE, trigger: SWEEP_TRIGGER, action: SWEEPER_ACTION }));
+}
+
+/** Installs or updates the whiskflow package and its actions from the webpack bundles. */
+export async function deployRuntime(client: ManagementClient, storeConfig: StoreConfig, bundlesDir: string, runtimeLimits: RuntimeLimits = {}): Promise<string[]> {
+  await retry(`update package ${PACKAGE}`, () => client.packages.update({
+    name: PACKAGE,
+    package: { parameters: [], annotations: [{ key: 'description', value: 'whiskflow native orchestrator' }] },
+  }));
+  // The event key of an earlier deploy is kept: a new one would refuse the completions of attempts in flight.
+  const eventKey = await readEventKey(client) ?? newEventKey();
+  const deployed: string[] = [];
+  for (const action of RUNTIME_ACTIONS) {
+    const code = readFileSync(join(bundlesDir, action.bundle), 'utf8');
+    const annotations: KeyValue[] = [
+      ...Object.entries(action.annotations).map(([key, value]) => ({ key, value })),
+      // These actions call back into OpenWhisk (invoke, fire), so they need the API key.
+      { key: 'provide-api-key', value: true },
+      // On the whiskflow local platform: the store's URL from the platform at activation time
+      // (lib/store/config.ts storeConfigOfAction); other platforms ignore the annotation.
+      ...(action.usesStore ? [{ key: 'provide-platform-couchdb', value: true }] : []),
+      ...(action.web ? [{ key: 'web-export', value: true }, { key: 'raw-http', value: true }] : []),
+      // `final`: no invocation (a web request, a rule's invoke for a trigger fire) overrides the bound
+      // parameters (the controller refuses it, 400); `raw-http`: the page's path and query as they came.
+      { key: 'final', value: true },
+    ];
+    await retry(`update action ${action.name}`, () => client.actions.update({
+      name: action.name,
+      action: {
+        exec: { kind: 'nodejs:20', code }, annotations,
+        limits: {
+          timeout: action.timeoutMs,
+          ...(runtimeLimits.concurrency !== undefined ? { concurrency: runtimeLimits.concurrency } : {}),
+          ...(runtimeLimits.memoryMb !== undefined ? { memory: runtimeLimits.memoryMb } : {}),
+        },
+        // Only the actions that read run state get the store settings (they may hold credentials);
+        // package-wide defaults would also reach the task conductor and leak into task results.
+        parameters: [
+          ...(action.usesStore ? [{ key: STORE_PARAM, value: storeConfig }] : []),
+          ...(action.signs ? [{ key: EVENT_KEY_PARAM, value: eventKey }] : []),
+        ],
+      },
+    }));
+    deployed.push(action.name);
+  }
+  return deployed;
+}
+
+/**
+ * The deployed dashboard's URL (`<apihost>/api/v1/web/<namespace>/whiskflow/dashboard.http`). The
+ * namespace is the one the platform stored the action in, so that `_` (the key's default) resolves.
+ */
+export async function dashboardUrl(client: ManagementClient, apihost: string): Promise<string> {
+  const action = await client.actions.get({ name: DASHBOARD_ACTION });
+  const [namespace, ...packagePath] = (action.namespace ?? '_').split('/');
+  const path = [namespace!, ...packagePath, DASHBOARD_ACTION.split('/').pop()!].map(encodeURIComponent).join('/');
+  return `${apihost.replace(/\/+$/, '')}/api/v1/web/${path}.http`;
+}

@@ -1,0 +1,130 @@
+/**
+ * The native orchestrator as a conformance runtime: `handleEvent` over an in-memory store, driven
+ * event by event as the platform would (task conductor completions, the timer action's
+ * `whiskflow.Timeout` failure), with the unit tests' recording invoker.
+ *
+ * A bound on store writes stops a run that never ends inside one event (a loop of stages without
+ * a task): the event's handling throws, and the run is reported `did-not-terminate`.
+ */
+import { handleEvent, type OrchestratorContext, type RunHead } from '../../lib/engine/native/orchestrator';
+import type { OrchestratorEvent } from '../../lib/engine/native/events';
+import type { TaskStart } from '../../lib/engine/native/invoker';
+import type { Json, JsonObject } from '../../lib/model/json';
+import type { Workflow } from '../../lib/model/workflow';
+import { MemoryRunStore } from '../../lib/store/memory';
+import type { CreateOutcome, CreateResult, NewDoc, ReplaceResult, StoredDoc } from '../../lib/store/run-store';
+import { docIds, type WorkflowDoc } from '../../lib/store/run-documents';
+import { RecordingInvoker } from '../unit/native/recording-invoker';
+import type { Delivery, RunEnd, Runtime, Settled, StartedTask } from './runtime';
+
+const NAMESPACE = 'guest';
+const RUN_ID = 'conformance-1';
+/** Far more writes than any terminating case makes; a run past it is looping. */
+const MAX_WRITES = 5_000;
+
+class WriteBoundExceeded extends Error {
+  constructor() {
+    super(`more than ${MAX_WRITES} store writes for one run`);
+  }
+}
+
+/** The in-memory store, counting writes and refusing them past the bound. */
+class BoundedStore extends MemoryRunStore {
+  writes = 0;
+
+  private count(n: number): void {
+    this.writes += n;
+    if (this.writes > MAX_WRITES) throw new WriteBoundExceeded();
+  }
+
+  override async createOnly<T extends object>(id: string, body: T): Promise<CreateOutcome> {
+    this.count(1);
+    return super.createOnly(id, body);
+  }
+
+  override async createMany(docs: readonly NewDoc[]): Promise<CreateResult[]> {
+    this.count(docs.length);
+    return super.createMany(docs);
+  }
+
+  override async replace<T extends object>(doc: StoredDoc<T>): Promise<string> {
+    this.count(1);
+    return super.replace(doc);
+  }
+
+  override async replaceMany(docs: readonly StoredDoc<object>[]): Promise<ReplaceResult[]> {
+    this.count(docs.length);
+    return super.replaceMany(docs);
+  }
+
+  override async upsert<T extends object>(id: string, body: T): Promise<string> {
+    this.count(1);
+    return super.upsert(id, body);
+  }
+}
+
+/** `/guest/double` → `double`, as written in the workflow. */
+const unqualified = (action: string): string => action.replace(new RegExp(`^/${NAMESPACE}/`), '');
+const attemptId = (start: TaskStart): string => `${start.context.runId}/${start.context.seq}/${start.context.index}/${start.context.attempt}`;
+
+export class NativeRuntime implements Runtime {
+  readonly name = 'native';
+  private readonly store = new BoundedStore();
+  private readonly invoker = new RecordingInvoker();
+  private activations = 0;
+  private stopped: RunEnd | undefined;
+
+  private context(): OrchestratorContext {
+    return { store: this.store, invoker: this.invoker, namespace: NAMESPACE, activationId: `orchestrator-${++this.activations}` };
+  }
+
+  async start(workflow: Workflow, input: Json): Promise<void> {
+    const doc: WorkflowDoc = { type: 'workflow', name: workflow.name, definition: workflow, trigger: `whiskflow-${workflow.name}`, selfReporting: [], deployedAt: 0 };
+    await this.store.upsert(docIds.workflow(workflow.name), doc);
+    await this.handle({ type: 'run.started', eventId: 'start', workflow: workflow.name, runId: RUN_ID, input });
+  }
+
+  async settle(handled: ReadonlySet<string>): Promise<Settled> {
+    // Every handling completes before it returns: what it started is recorded already.
+    const tasks = this.invoker.starts.map((start): StartedTask => ({
+      id: attemptId(start), stageId: start.context.stageId, action: unqualified(start.action), params: start.params, attempt: start.context.attempt,
+    }));
+    if (this.stopped) return { tasks, end: this.stopped };
+    const head = await this.store.get<RunHead>(docIds.run(RUN_ID));
+    if (head?.status === 'succeeded') return { tasks, end: { status: 'succeeded', result: head.output ?? null } };
+    if (head?.status === 'failed' || head?.status === 'cancelled') {
+      const failure = head.failure;
+      return { tasks, end: { status: 'failed', error: { error: failure?.error ?? 'unknown', ...(failure?.stageId ? { stageId: failure.stageId } : {}), ...(failure?.cause ? { cause: failure.cause } : {}) } } };
+    }
+    if (tasks.some((task) => !handled.has(task.id))) return { tasks };
+    return { tasks, end: { status: 'stuck', detail: `run ${head ? 'is still running' : 'has no head'} and nothing is left to deliver` } };
+  }
+
+  async deliver(task: StartedTask, delivery: Delivery): Promise<void> {
+    const start = this.invoker.starts.find((candidate) => attemptId(candidate) === task.id);
+    if (!start) throw new Error(`no native start ${task.id}`);
+    const common = { eventId: task.id, task: start.context, activationId: `activation-${task.id}` };
+    if (delivery === 'timeout') {
+      // The timer action fires this only if the orchestrator armed one for the attempt.
+      const armed = this.invoker.timeouts.some(({ context }) => attemptId({ context } as TaskStart) === task.id);
+      if (armed) await this.handle({ ...common, eventId: `${task.id}/timeout`, type: 'task.failed', error: 'whiskflow.Timeout' });
+    } else if ('result' in delivery) {
+      await this.handle({ ...common, type: 'task.completed', result: delivery.result });
+    } else {
+      // The task conductor fires the action's `error` field as the failure.
+      await this.handle({ ...common, type: 'task.failed', error: delivery.error as JsonObject });
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private async handle(event: OrchestratorEvent): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await handleEvent(this.context(), event);
+    } catch (error) {
+      if (!(error instanceof WriteBoundExceeded)) throw error;
+      this.stopped = { status: 'did-not-terminate', detail: error.message };
+    }
+  }
+}
