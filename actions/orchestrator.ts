@@ -4,7 +4,9 @@
  * the event to lib/engine/native, map errors to `{ error }`.
  *
  * Parameters: the trigger fire's payload (a CloudEvent in structured JSON, or a plain start
- * payload), over the trigger's `whiskflowWorkflow` parameter, over the package's `whiskflowStore`.
+ * payload), over the trigger's `whiskflowWorkflow` and `whiskflowSeal` parameters, over the action's
+ * own (`final`) `whiskflowStore` and `whiskflowEventKey`. Events that are not authentic (event-auth.ts)
+ * are refused before anything else happens.
  */
 import { handleEvent } from '../lib/engine/native/orchestrator';
 import { parseEvent } from '../lib/engine/native/events';
@@ -18,11 +20,12 @@ import type { RunStore } from '../lib/store/run-store';
 import { GroupCommitStore } from '../lib/store/group-commit';
 import { toActionError } from '../lib/engine/native/action-error';
 import { recordFailedStart } from '../lib/engine/native/failed-start';
+import { EVENT_KEY_PARAM, SEAL_PARAM, authenticate, recordRejection } from '../lib/engine/native/event-auth';
 
 export async function main(params: JsonObject): Promise<JsonObject> {
   const started = performance.now();
   try {
-    const { whiskflowStore, whiskflowWorkflow, whiskflowDefinition, ...eventParams } = params;
+    const { whiskflowStore, whiskflowWorkflow, whiskflowDefinition, [EVENT_KEY_PARAM]: eventKey, [SEAL_PARAM]: seal, ...eventParams } = params;
     // Everything below reads this activation's environment before its first await: with
     // `limits.concurrency` > 1 another activation's /run may change process.env afterwards.
     const store = tracedStore(storeFor(whiskflowStore));
@@ -32,11 +35,18 @@ export async function main(params: JsonObject): Promise<JsonObject> {
     const activationId = process.env.__OW_ACTIVATION_ID;
     const ctx = {
       store,
-      invoker: tracedInvoker(new OpenWhiskTaskInvoker(client, () => deadline - 5_000)),
+      invoker: tracedInvoker(new OpenWhiskTaskInvoker(client, () => deadline - 5_000, typeof eventKey === 'string' ? eventKey : undefined)),
       namespace: process.env.__OW_NAMESPACE ?? '_',
       activationId: activationId ?? 'unknown',
     };
     const event = parseEvent(eventParams, workflow, activationId);
+    const verdict = authenticate(event, {
+      workflow, seal, ...(typeof eventKey === 'string' ? { eventKey } : {}), ...(whiskflowDefinition !== undefined ? { definition: whiskflowDefinition } : {}),
+    });
+    if (!verdict.accepted) {
+      await recordRejection(store, event, verdict.reason);
+      return { outcome: 'rejected', reason: verdict.reason, ...(event.type === 'run.started' ? {} : { runId: event.task.runId }) };
+    }
     try {
       const withDefined = withDefinition(event, whiskflowDefinition);
       // A wskdeploy deployment created no database: its first start does (once per warm container).

@@ -3,7 +3,7 @@
  * died after the rule started it), so that a stalled run goes on; see lib/engine/native/sweep.ts.
  * Deployed with every runtime; `whiskflow deploy --sweep-cron <expr>` runs it from an alarms trigger.
  *
- * Parameters: the package's `whiskflowStore`; optional `staleAfterMs` (default 120000) and `runIds`.
+ * Parameters: its own (`final`) `whiskflowStore` and `whiskflowEventKey`; optional `staleAfterMs` (default 120000) and `runIds`.
  * Also starts attempts whose orchestrator died between claiming and invoking them, and fires again
  * a `run.started` that never created its run (optional `startLookbackMs`, default 3600000, and
  * `startActivationsLimit`, default 1000 per trigger, bound the trigger activations read for it).
@@ -24,8 +24,9 @@ export async function main(params: JsonObject): Promise<JsonObject> {
     const client = platformClient();
     const deadline = Number(process.env.__OW_DEADLINE) || Date.now() + 60_000;
     // Attempts claimed but never invoked are started as the orchestrator would (after the claim lease).
-    const resume = { invoker: new OpenWhiskTaskInvoker(client, () => deadline - 5_000), namespace: process.env.__OW_NAMESPACE ?? '_', activationId: process.env.__OW_ACTIVATION_ID ?? 'whiskflow-sweeper' };
-    const report = await sweepRuns({ store, client, staleAfterMs, resume, startWindow: startWindowOf(params) }, runIds);
+    const eventKey = typeof params.whiskflowEventKey === 'string' ? params.whiskflowEventKey : undefined;
+    const resume = { invoker: new OpenWhiskTaskInvoker(client, () => deadline - 5_000, eventKey), namespace: process.env.__OW_NAMESPACE ?? '_', activationId: process.env.__OW_ACTIVATION_ID ?? 'whiskflow-sweeper' };
+    const report = await sweepRuns({ store, client, staleAfterMs, resume, startWindow: startWindowOf(params), ...(eventKey ? { eventKey } : {}) }, runIds);
     return report as unknown as JsonObject;
   } catch (error) {
     return toActionError(error);

@@ -4,6 +4,7 @@
  * line plus those deployed in the store. Unlike `startStreamingEngines`, the stream is this module's:
  * it is opened here and closed here, also when the engines fail to start.
  */
+import { loadEventKey } from '../store/event-key';
 import { OpenWhiskStreamInvoker, WorkflowCatalog, startStreamingEngines, type StreamingEngines, type StreamingEnginesOptions } from '../engine/streaming';
 import type { EventStream } from '../engine/streaming/brokers';
 import { createEventStream } from '../engine/streaming/stream-connection';
@@ -32,8 +33,12 @@ export async function startEnginesOnStream(options: EnginesOnStreamOptions): Pro
   const stream = createEventStream(streamUrl, options.logger ? { logger: options.logger } : {});
   let engines: StreamingEngines;
   try {
+    // Read before the engines start: completions are signed and checked from the first one on.
+    await options.store.ensureReady();
+    const eventKey = await loadEventKey(options.store);
     engines = await startStreamingEngines({
       ...engineOptions,
+      eventKey,
       stream,
       workflows: new WorkflowCatalog(workflows, options.store),
       invoker: new OpenWhiskStreamInvoker(openwhisk),

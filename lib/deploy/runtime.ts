@@ -9,9 +9,11 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { JsonObject } from '../model/json';
 import type { KeyValue, ManagementClient } from '../openwhisk/client';
-import { DASHBOARD_ACTION, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, SWEEPER_ACTION, SWEEP_RULE, SWEEP_TRIGGER } from '../openwhisk/names';
+import { DASHBOARD_ACTION, EVENT_KEY_PARAM, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, SWEEPER_ACTION, SWEEP_RULE, SWEEP_TRIGGER } from '../openwhisk/names';
 import type { StoreConfig } from '../store/config';
 import { retry } from './calls';
+import { readEventKey } from '../openwhisk/event-key';
+import { newEventKey } from '../events/event-seal';
 import { recreateFeedTrigger } from './feed-trigger';
 
 /**
@@ -43,6 +45,8 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
     name: PACKAGE,
     package: { parameters: [], annotations: [{ key: 'description', value: 'whiskflow native orchestrator' }] },
   }));
+  // The event key of an earlier deploy is kept: a new one would refuse the completions of attempts in flight.
+  const eventKey = await readEventKey(client) ?? newEventKey();
   const deployed: string[] = [];
   for (const action of RUNTIME_ACTIONS) {
     const code = readFileSync(join(bundlesDir, action.bundle), 'utf8');
@@ -53,8 +57,10 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
       // On the whiskflow local platform: the store's URL from the platform at activation time
       // (lib/store/config.ts storeConfigOfAction); other platforms ignore the annotation.
       ...(action.usesStore ? [{ key: 'provide-platform-couchdb', value: true }] : []),
-      // `final`: no request can override the bound store settings; `raw-http`: the page's path and query as they came.
-      ...(action.web ? [{ key: 'web-export', value: true }, { key: 'raw-http', value: true }, { key: 'final', value: true }] : []),
+      ...(action.web ? [{ key: 'web-export', value: true }, { key: 'raw-http', value: true }] : []),
+      // `final`: no invocation (a web request, a rule's invoke for a trigger fire) overrides the bound
+      // parameters (the controller refuses it, 400); `raw-http`: the page's path and query as they came.
+      { key: 'final', value: true },
     ];
     await retry(`update action ${action.name}`, () => client.actions.update({
       name: action.name,
@@ -67,7 +73,10 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
         },
         // Only the actions that read run state get the store settings (they may hold credentials);
         // package-wide defaults would also reach the task conductor and leak into task results.
-        parameters: action.usesStore ? [{ key: STORE_PARAM, value: storeConfig }] : [],
+        parameters: [
+          ...(action.usesStore ? [{ key: STORE_PARAM, value: storeConfig }] : []),
+          ...(action.signs ? [{ key: EVENT_KEY_PARAM, value: eventKey }] : []),
+        ],
       },
     }));
     deployed.push(action.name);

@@ -9,12 +9,15 @@ import type { JsonObject } from '../model/json';
 import type { Workflow } from '../model/workflow';
 import type { KeyValue, ManagementClient } from '../openwhisk/client';
 import {
-  CHANGES_FEED_ACTION, ORCHESTRATOR_ACTION, WORKFLOW_PARAM, changesRule, changesTrigger, cronRule, cronTrigger, workflowRule, workflowTrigger,
+  CHANGES_FEED_ACTION, EVENT_KEY_PARAM, ORCHESTRATOR_ACTION, SEAL_PARAM, WORKFLOW_PARAM, changesRule, changesTrigger, cronRule, cronTrigger, workflowRule, workflowTrigger,
 } from '../openwhisk/names';
 import { statusOf } from '../openwhisk/status';
 import { docIds, type WorkflowDoc } from '../store/run-documents';
 import type { RunStore } from '../store/run-store';
 import { getIfExists, retry } from './calls';
+import { readEventKey } from '../openwhisk/event-key';
+import { workflowSeal } from '../events/event-seal';
+import { EntityNotFoundError } from '../errors';
 import { recreateFeedTrigger } from './feed-trigger';
 import { checkSupported } from './supported';
 import { actionsOf, inspectActions } from './workflow-actions';
@@ -57,6 +60,9 @@ export interface DeployedWorkflow {
 
 export async function deployWorkflow(client: ManagementClient, store: RunStore, workflow: Workflow, feeds: FeedOptions = {}): Promise<DeployedWorkflow> {
   checkSupported(workflow);
+  const eventKey = await readEventKey(client);
+  // A runtime deployed before events were signed has none: deploying the runtime again binds one.
+  if (!eventKey) throw new EntityNotFoundError('event key of action', `${ORCHESTRATOR_ACTION} (parameter ${EVENT_KEY_PARAM}; deploy the whiskflow runtime again)`);
   const trigger = workflowTrigger(workflow.name);
   const inspected = await inspectActions(client, actionsOf(workflow));
   const doc: WorkflowDoc = {
@@ -66,8 +72,9 @@ export async function deployWorkflow(client: ManagementClient, store: RunStore, 
   await store.ensureReady();
   await store.upsert(docIds.workflow(workflow.name), doc);
 
+  // The seal lets the orchestrator tell these settings from a fire's payload that overrides them.
   const triggerBody = (extra: KeyValue[] = []) => ({
-    parameters: [{ key: WORKFLOW_PARAM, value: workflow.name }],
+    parameters: [{ key: WORKFLOW_PARAM, value: workflow.name }, { key: SEAL_PARAM, value: workflowSeal(eventKey, workflow.name) }],
     annotations: [{ key: 'whiskflow-workflow', value: workflow.name }, ...extra],
   });
   await retry(`update trigger ${trigger}`, () => client.triggers.update({ name: trigger, trigger: triggerBody() }));

@@ -19,6 +19,7 @@ export type KeyValue = { key: string; value: unknown };
 export interface ActionRecord {
   namespace?: string;
   annotations?: KeyValue[];
+  parameters?: KeyValue[];
 }
 
 /** A trigger as `GET /triggers/<name>` answers (the fields whiskflow reads). */

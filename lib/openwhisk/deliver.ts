@@ -12,7 +12,7 @@ import type { JsonObject } from '../model/json';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withThrottleRetry } from './throttle';
 import { WORKFLOW_PARAM } from './names';
-import type { DeliveryClient } from './client';
+import type { DeliveryClient, WhiskClient } from './client';
 
 export interface RuleOutcome {
   success: boolean;
@@ -56,16 +56,40 @@ export async function deliverEvent(client: DeliveryClient, trigger: string, work
   const triggerActivationId = fired?.activationId;
   if (!triggerActivationId) return { redelivered: [] };
   const record = await readTriggerActivation(client, triggerActivationId, Math.min(deadline, Date.now() + 10_000));
-  const failed = record ? ruleOutcomes(record.logs).filter((outcome) => !outcome.success && outcome.action && outcome.statusCode !== INACTIVE_RULE_STATUS) : [];
+  const failed = record ? ruleOutcomes(record.logs).filter((outcome) => !outcome.success && outcome.action && isPassing(outcome.statusCode)) : [];
   const redelivered: string[] = [];
+  const base = failed.length > 0 ? await triggerParameters(client, trigger, workflow, deadline) : {};
   const activationIds = record ? ruleOutcomes(record.logs).flatMap((outcome) => (outcome.success && outcome.activationId ? [outcome.activationId] : [])) : [];
   for (const outcome of failed) {
     const action = `/${String(outcome.action).replace(/^\//, '')}`;
-    const invoked = await withThrottleRetry(`invoke ${action}`, () => client.actions.invoke({ name: action, blocking: false, params: { [WORKFLOW_PARAM]: workflow, ...payload } }), { deadline });
+    const invoked = await withThrottleRetry(`invoke ${action}`, () => client.actions.invoke({ name: action, blocking: false, params: { ...base, ...payload } }), { deadline });
     redelivered.push(action);
     if (invoked?.activationId) activationIds.push(invoked.activationId);
   }
   return { triggerActivationId, redelivered, activationIds };
+}
+
+/**
+ * Whether a rule's failed invocation is worth invoking directly: throttling and server errors pass;
+ * a refusal (400: the payload overrides an action's final parameters; 404) would be refused again,
+ * and an inactive rule (INACTIVE_RULE_STATUS) was switched off on purpose.
+ */
+function isPassing(statusCode: number | undefined): boolean {
+  return statusCode === undefined || statusCode === 429 || statusCode >= 500;
+}
+
+/** The trigger's own parameters (the workflow's name and seal), as the rule would have passed them. */
+async function triggerParameters(client: DeliveryClient, trigger: string, workflow: string, deadline: number): Promise<JsonObject> {
+  const fallback = { [WORKFLOW_PARAM]: workflow };
+  // Optional: a client that can only fire and invoke (a unit test's fake) passes the workflow's name alone.
+  const get = (client.triggers as Partial<Pick<WhiskClient['triggers'], 'get'>>).get;
+  if (!get) return fallback;
+  try {
+    const read = await withThrottleRetry(`get trigger ${trigger}`, () => get.call(client.triggers, { name: trigger }), { deadline });
+    return { ...fallback, ...Object.fromEntries((read.parameters ?? []).map((parameter) => [parameter.key, parameter.value])) } as JsonObject;
+  } catch {
+    return fallback;
+  }
 }
 
 /** The trigger activation record; a real OpenWhisk may store it a moment after the fire returns. */

@@ -13,23 +13,29 @@ export const DASHBOARD_ACTION = `${PACKAGE}/dashboard`;
 /**
  * Bundles (dist/actions/<file>.js) deployed into the package, with their OpenWhisk settings. `web`:
  * a raw-http web action (annotations `web-export`, `raw-http`, `final`; `web: raw` for wskdeploy).
+ * `signs`: the action gets the deployment's event key (it starts attempts or re-fires their outcomes).
+ * Every one is annotated `final`, so no invocation (a rule's, for a trigger fire) overrides its settings.
  */
 export const RUNTIME_ACTIONS = [
   // The orchestrator may wait out throttling (429) with backoff: give it the longest stock limit.
-  { name: ORCHESTRATOR_ACTION, bundle: 'orchestrator.js', timeoutMs: 300_000, annotations: {}, usesStore: true, web: false },
+  { name: ORCHESTRATOR_ACTION, bundle: 'orchestrator.js', timeoutMs: 300_000, annotations: {}, usesStore: true, web: false, signs: true },
   // A conductor: the platform runs the user's action between its two activations.
-  { name: TASK_ACTION, bundle: 'task.js', timeoutMs: 300_000, annotations: { conductor: true }, usesStore: false, web: false },
-  { name: TIMER_ACTION, bundle: 'timer.js', timeoutMs: 300_000, annotations: {}, usesStore: false, web: false },
-  { name: CHANGES_FEED_ACTION, bundle: 'feeds/changes.js', timeoutMs: 60_000, annotations: { feed: true }, usesStore: true, web: false },
+  { name: TASK_ACTION, bundle: 'task.js', timeoutMs: 300_000, annotations: { conductor: true }, usesStore: false, web: false, signs: false },
+  { name: TIMER_ACTION, bundle: 'timer.js', timeoutMs: 300_000, annotations: {}, usesStore: false, web: false, signs: false },
+  { name: CHANGES_FEED_ACTION, bundle: 'feeds/changes.js', timeoutMs: 60_000, annotations: { feed: true }, usesStore: true, web: false, signs: false },
   // Re-fires completions lost with a dead orchestrator activation (lib/engine/native/sweep.ts).
-  { name: SWEEPER_ACTION, bundle: 'sweeper.js', timeoutMs: 300_000, annotations: {}, usesStore: true, web: false },
+  { name: SWEEPER_ACTION, bundle: 'sweeper.js', timeoutMs: 300_000, annotations: {}, usesStore: true, web: false, signs: true },
   // The run dashboard's pages, at /api/v1/web/<namespace>/whiskflow/dashboard.http (actions/dashboard.ts).
-  { name: DASHBOARD_ACTION, bundle: 'dashboard.js', timeoutMs: 60_000, annotations: {}, usesStore: true, web: true },
+  { name: DASHBOARD_ACTION, bundle: 'dashboard.js', timeoutMs: 60_000, annotations: {}, usesStore: true, web: true, signs: false },
 ] as const;
 
 /** Parameter names the deployed entities carry (orchestrator/feed → store settings, trigger → workflow). */
 export const STORE_PARAM = 'whiskflowStore';
 export const WORKFLOW_PARAM = 'whiskflowWorkflow';
+/** The deployment's event key (lib/events/event-seal.ts), bound to the actions that sign (RUNTIME_ACTIONS' `signs`). */
+export const EVENT_KEY_PARAM = 'whiskflowEventKey';
+/** A workflow trigger's seal of its settings (lib/events/event-seal.ts workflowSeal). */
+export const SEAL_PARAM = 'whiskflowSeal';
 /** A wskdeploy deployment's trigger (and cron orchestrator) carries the workflow file's document under this name. */
 export const DEFINITION_PARAM = 'whiskflowDefinition';
 

@@ -16,6 +16,7 @@ import { ActivationStore } from './persistence/activation-store';
 import { EntityStore } from './persistence/entity-store';
 import type { Identity } from './persistence/subject-store';
 import { Resolver } from './resolver';
+import { checkFinalParameters } from './final-parameters';
 import { Throttles } from './throttles';
 
 export interface TriggerFireDeps {
@@ -85,6 +86,7 @@ function activateRule(deps: TriggerFireDeps, caller: Identity, rule: RuleEntity,
   try {
     const [namespace, pkg] = rule.action.path.split('/');
     const target = deps.resolver.resolveAction(caller, { namespace: namespace ?? caller.namespace, ...(pkg ? { pkg } : {}), name: rule.action.name });
+    checkFinalParameters(target, payload);
     deps.throttles.admitInvocation(caller.namespace);
     const { activationId } = deps.invoker.invoke({ caller, target, payload });
     return { statusCode: 0, success: true, activationId, action: actionName, rule: ruleName };

@@ -4,7 +4,7 @@
  * streaming run's are derived from its checkpointed context (streaming/run-view-source.ts).
  */
 import type { Workflow } from '../model/workflow';
-import { docIds, END_STAGE, type InvokeDoc, type ResultDoc, type RunDoc, type RunStatus, type StageDoc } from '../store/run-documents';
+import { docIds, END_STAGE, type InvokeDoc, type ResultDoc, type RunDoc, type RunStatus, type StageDoc, type RejectedDoc } from '../store/run-documents';
 import type { RunStore } from '../store/run-store';
 import { isStreamRun, streamViewRecords, type ViewRecords } from '../engine/streaming/run-view-source';
 
@@ -43,6 +43,8 @@ export interface RunView {
   stages: StageView[];
   /** Tasks finished / tasks known so far (later stages are not known before they start). */
   progress: { done: number; total: number };
+  /** Events for this run that the orchestrator refused (forged, misrouted; lib/engine/native/event-auth.ts). */
+  rejected: { count: number; latest?: { eventType: string; reason: string; rejectedAt: number } };
 }
 
 export async function describeRun(store: RunStore, runId: string, withTasks = true): Promise<RunView | undefined> {
@@ -76,7 +78,7 @@ export async function describeRun(store: RunStore, runId: string, withTasks = tr
   });
   await addChildRuns(store, run, stages, withTasks ? invokes : undefined);
   const total = stages.reduce((sum, stage) => sum + stage.taskCount, 0);
-  return { run, stages, progress: { done: results.length, total } };
+  return { run, stages, progress: { done: results.length, total }, rejected: await rejectedOf(store, runId) };
 }
 
 /** The stage, result and (`withTasks`) invoke documents of a run. */
@@ -129,4 +131,11 @@ export async function listRuns(store: RunStore, options: { workflow?: string; li
     if (rows.length < limit) break;
   }
   return runs.slice(0, limit);
+}
+
+async function rejectedOf(store: RunStore, runId: string): Promise<RunView['rejected']> {
+  const rows = await store.listByPrefix<RejectedDoc>(docIds.rejectedPrefix(runId), { includeDocs: true });
+  const docs = rows.flatMap((row) => (row.doc ? [row.doc] : [])).sort((a, b) => a.rejectedAt - b.rejectedAt);
+  const latest = docs.at(-1);
+  return { count: docs.length, ...(latest ? { latest: { eventType: latest.eventType, reason: latest.reason, rejectedAt: latest.rejectedAt } } : {}) };
 }

@@ -60,6 +60,8 @@ export interface StartDoc {
   runId: string;
   workflow: string;
   claimedAt: number;
+  /** Set when the orchestrator refused the start (lib/engine/native/event-auth.ts): no run began. */
+  rejected?: string;
 }
 
 /**
@@ -76,6 +78,21 @@ export interface TaskAttempt {
   /** Trigger to fire with the completion event. */
   trigger: string;
   stageId: string;
+  /**
+   * The attempt's token (lib/events/event-seal.ts), added when the attempt is handed to whoever
+   * runs it; a completion without the right one is refused. Never stored in run documents.
+   */
+  token?: string;
+}
+
+/** An event the orchestrator refused (forged, misrouted, unsigned): counted where the run's status shows it. */
+export interface RejectedDoc {
+  type: 'rejected';
+  runId: string;
+  eventId: string;
+  eventType: string;
+  reason: string;
+  rejectedAt: number;
 }
 
 /** Deployed definition plus what deploy learnt about the actions it names. */
@@ -193,6 +210,9 @@ export const docIds = {
   bucketPrefix: (runId: string, seq: number, bucket: number) => `result/${runId}/${pad(seq, 4)}/${pad(bucket, 4)}/`,
   joinedBucket: (runId: string, seq: number, bucket: number) => `joined/${runId}/${pad(seq, 4)}/${pad(bucket, 4)}`,
   joinedPrefix: (runId: string, seq: number) => `joined/${runId}/${pad(seq, 4)}/`,
+  /** One per refused event id (a repeat of the same forgery is one document). */
+  rejected: (runId: string, eventKey: string) => `rejected/${runId}/${eventKey}`,
+  rejectedPrefix: (runId: string) => `rejected/${runId}/`,
 };
 
 /** Tasks per result bucket: about the square root of the stage's task count. */

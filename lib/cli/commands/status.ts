@@ -38,6 +38,10 @@ export function register(program: Command): void {
       for (const stage of view.stages) {
         for (const child of stage.children ?? []) console.log(`stage ${stage.stageId}: branch ${child.index} runs as child run ${child.runId}: ${child.status}`);
       }
+      if (view.rejected.count > 0) {
+        const { count, latest } = view.rejected;
+        console.log(`rejected events: ${count}${latest ? ` (latest ${latest.eventType}: ${latest.reason})` : ''}`);
+      }
       if (run.parent) console.log(`child run of ${run.parent.runId} (stage ${run.parent.stageId}, branch ${run.parent.index})`);
       if (run.output !== undefined) console.log(`output: ${JSON.stringify(run.output)}`);
       if (run.failure) {

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { OpenWhiskTaskInvoker } from '../../engine/native/invoker';
 import { DEFAULT_START_WINDOW } from '../../engine/native/lost-starts';
 import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../../engine/native/sweep';
+import { readEventKey } from '../../openwhisk/event-key';
 import { nonNegativeInteger } from '../options';
 import type { ConnectionFlags } from '../settings';
 import { addConnectionOptions, withConnection } from './connection';
@@ -24,10 +25,12 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (runIds: string[], flags: SweepFlags) => {
       const startWindow = { lookbackMs: flags.startLookback, maxActivations: flags.startLimit };
-      const report = await withConnection(flags, ({ store, client }) => {
+      const report = await withConnection(flags, async ({ store, client }) => {
+        // Outcomes fired again must carry their attempts' tokens, made with the deployment's key.
+        const eventKey = await readEventKey(client);
         // `_`: unqualified actions resolve in the caller's namespace, as in the orchestrator's own.
-        const resume = { invoker: new OpenWhiskTaskInvoker(client, () => Date.now() + 60_000), namespace: '_', activationId: `whiskflow-sweep/${randomUUID()}` };
-        return sweepRuns({ store, client, staleAfterMs: flags.staleAfter, resume, startWindow }, runIds.length > 0 ? runIds : undefined);
+        const resume = { invoker: new OpenWhiskTaskInvoker(client, () => Date.now() + 60_000, eventKey), namespace: '_', activationId: `whiskflow-sweep/${randomUUID()}` };
+        return sweepRuns({ store, client, staleAfterMs: flags.staleAfter, resume, startWindow, ...(eventKey ? { eventKey } : {}) }, runIds.length > 0 ? runIds : undefined);
       });
       // A re-delivery the orchestrator failed to handle leaves its run waiting: not a success.
       if (report.failedRedeliveries > 0) process.exitCode = EXIT.error;

@@ -175,5 +175,7 @@ export function parseTaskContext(value: unknown): TaskContext {
     if (!Number.isInteger(task[key])) throw new InvalidInputError(`task context field '${key}' must be an integer`, { key });
     return task[key] as number;
   };
-  return { runId: text('runId'), workflow: text('workflow'), seq: count('seq'), index: count('index'), attempt: count('attempt'), trigger: text('trigger'), stageId: text('stageId') };
+  const context: TaskContext = { runId: text('runId'), workflow: text('workflow'), seq: count('seq'), index: count('index'), attempt: count('attempt'), trigger: text('trigger'), stageId: text('stageId') };
+  if (typeof task.token === 'string') context.token = task.token;
+  return context;
 }

@@ -13,6 +13,7 @@ import type { TaskContext } from './events';
 import { withThrottleRetry } from '../../openwhisk/throttle';
 import type { ActionsClient } from '../../openwhisk/client';
 import { ActionUnavailableError, refusalOf } from './action-check';
+import { attemptToken } from '../../events/event-seal';
 
 export const TASK_CONDUCTOR = 'whiskflow/task';
 export const TIMER_ACTION = 'whiskflow/timer';
@@ -38,13 +39,20 @@ export interface TaskInvoker {
   scheduleTimeout(context: TaskContext, timeoutMs: number): Promise<string>;
 }
 
+/** The context handed to whoever runs the attempt: with its token when the deployment has an event key. */
+export function withAttemptToken(context: TaskContext, eventKey: string | undefined): TaskContext {
+  return eventKey ? { ...context, token: attemptToken(eventKey, context) } : context;
+}
+
 export class OpenWhiskTaskInvoker implements TaskInvoker {
-  constructor(private readonly client: ActionsClient, private readonly deadline: () => number) {}
+  /** `eventKey`: the deployment's event key; each attempt started gets its token (lib/events/event-seal.ts). */
+  constructor(private readonly client: ActionsClient, private readonly deadline: () => number, private readonly eventKey?: string) {}
 
   async start(task: TaskStart): Promise<string> {
+    const context = withAttemptToken(task.context, this.eventKey) as unknown as JsonObject;
     const invocation: { name: string; params: JsonObject } = task.selfReporting
-      ? { name: task.action, params: { ...task.params, [SELF_REPORT_PARAM]: task.context as unknown as JsonObject } }
-      : { name: TASK_CONDUCTOR, params: { [TASK_PARAM]: { context: task.context, action: task.action, params: task.params, delayMs: task.delayMs } as unknown as JsonObject } };
+      ? { name: task.action, params: { ...task.params, [SELF_REPORT_PARAM]: context } }
+      : { name: TASK_CONDUCTOR, params: { [TASK_PARAM]: { context, action: task.action, params: task.params, delayMs: task.delayMs } as unknown as JsonObject } };
     try {
       const response = await withThrottleRetry(`invoke ${invocation.name}`, () => this.client.actions.invoke({ ...invocation, blocking: false }), { deadline: this.deadline() });
       return response.activationId;
@@ -57,7 +65,7 @@ export class OpenWhiskTaskInvoker implements TaskInvoker {
 
   async scheduleTimeout(context: TaskContext, timeoutMs: number): Promise<string> {
     const response = await withThrottleRetry(`invoke ${TIMER_ACTION}`, () => this.client.actions.invoke({
-      name: TIMER_ACTION, blocking: false, params: { [TASK_PARAM]: context as unknown as JsonObject, timeoutMs },
+      name: TIMER_ACTION, blocking: false, params: { [TASK_PARAM]: withAttemptToken(context, this.eventKey) as unknown as JsonObject, timeoutMs },
     }), { deadline: this.deadline() });
     return response.activationId;
   }

@@ -40,7 +40,8 @@ import { updateWithRetry } from '../../store/claims';
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
-import { TASK_CONDUCTOR, type TaskInvoker } from './invoker';
+import { TASK_CONDUCTOR, withAttemptToken, type TaskInvoker } from './invoker';
+import { readEventKey, type ActionReader } from '../../openwhisk/event-key';
 import { restartLostStarts, type LostStartClient, type RestartedRun, type StartWindow } from './lost-starts';
 import { resumeClaimedAttempts, type ClaimedAttempt, type RunHead } from './orchestrator';
 import { checkDelivery, DEFAULT_CONFIRM_WITHIN_MS, type DeliveryCheck } from './redelivery-check';
@@ -72,6 +73,11 @@ export interface SweepOptions {
   lostAfterMs?: number;
   /** How long to wait for the orchestrator activations re-deliveries start; 0: don't check. @default 20000 */
   confirmWithinMs?: number;
+  /**
+   * The deployment's event key (lib/events/event-seal.ts): outcomes fired again carry their attempt's
+   * token, without which the orchestrator refuses them. `readEventKey` reads it from the orchestrator.
+   */
+  eventKey?: string;
 }
 
 export const ACTIVATION_LOST = 'whiskflow.ActivationLost';
@@ -133,7 +139,10 @@ interface ActivationRecord {
 }
 
 /** Sweeps every run whose head says `running` (or only `runIds`). */
-export async function sweepRuns(options: SweepOptions, runIds?: readonly string[]): Promise<SweepReport> {
+export async function sweepRuns(given: SweepOptions, runIds?: readonly string[]): Promise<SweepReport> {
+  // Outcomes fired again need their attempts' tokens: the deployment's key, read from its orchestrator when not given.
+  const eventKey = given.eventKey ?? (isActionReader(given.client) ? await readEventKey(given.client) : undefined);
+  const options: SweepOptions = { ...given, ...(eventKey ? { eventKey } : {}) };
   const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0 };
   // One wait for the whole sweep, not one per re-delivery: a store that is down fails them all.
   const confirmUntil = Date.now() + (options.confirmWithinMs ?? DEFAULT_CONFIRM_WITHIN_MS);
@@ -196,7 +205,7 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
     }
     if (typeof trigger !== 'string') return;
     const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: claim.seq, index: claim.index, attempt: claim.attempt, trigger, stageId: stage.stageId };
-    const payload = toPayload(taskOutcomeEvent(task, outcome.outcome, outcome.activationId));
+    const payload = toPayload(taskOutcomeEvent(withAttemptToken(task, options.eventKey), outcome.outcome, outcome.activationId));
     const delivery = await deliverEvent(options.client, trigger, run.workflow, payload, Date.now() + 60_000);
     const check = options.confirmWithinMs !== 0 ? await checkDelivery(options.client, delivery.activationIds ?? [], Math.max(options.confirmUntil, Date.now() + 2_000)) : { handled: 'unknown' as const };
     if (check.handled === 'failed') report.failedRedeliveries += 1;
@@ -217,7 +226,7 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
  */
 async function reportChildEnd(options: SweepOptions, run: RunDoc, parent: NonNullable<RunDoc['parent']>, end: NonNullable<StageDoc['end']>, report: SweepReport): Promise<void> {
   const outcome: Outcome = end.status === 'succeeded' ? { result: end.output ?? null } : { error: (end.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown' }) as unknown as Json };
-  const payload = toPayload(taskOutcomeEvent(parent, outcome, end.failure?.activationId));
+  const payload = toPayload(taskOutcomeEvent(withAttemptToken(parent, options.eventKey), outcome, end.failure?.activationId));
   await deliverEvent(options.client, parent.trigger, parent.workflow, payload, Date.now() + 60_000);
   await updateWithRetry<RunDoc>(options.store, docIds.run(run.runId), (head) => (head.status !== 'running' ? undefined : {
     ...head, status: end.status, endedAt: (options.now ?? Date.now)(),
@@ -270,4 +279,9 @@ async function activationRecord(client: DeliveryClient, activationId: string): P
     if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
     throw error;
   }
+}
+
+function isActionReader(client: object): client is ActionReader {
+  const actions = (client as { actions?: { get?: unknown } }).actions;
+  return typeof actions?.get === 'function';
 }

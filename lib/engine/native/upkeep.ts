@@ -20,10 +20,11 @@ import type { ActionsClient } from '../../openwhisk/client';
 import type { LostStartClient } from './lost-starts';
 import { errorText } from './redelivery-check';
 import { sweepRuns, type SweepReport } from './sweep';
+import { readEventKey, type ActionReader } from '../../openwhisk/event-key';
 
 export interface UpkeepOptions {
   store: RunStore;
-  client: LostStartClient & ActionsClient;
+  client: LostStartClient & ActionsClient & ActionReader;
   /** Time between two rounds; the first round runs after one interval. */
   intervalMs: number;
   /** Passed to the sweep: only tasks invoked (and starts fired) at least this long ago. */
@@ -57,11 +58,7 @@ export function startUpkeep(options: UpkeepOptions): Upkeep {
   let failuresSince = options.platformStartedAt;
   // The last error logged, so that a store that stays down is said once, then when it changes.
   let lastProblem = '';
-  const resume = {
-    invoker: new OpenWhiskTaskInvoker(options.client, () => Date.now() + 60_000),
-    namespace: '_',
-    activationId: `whiskflow-local-sweep/${randomUUID()}`,
-  };
+  const activationId = `whiskflow-local-sweep/${randomUUID()}`;
 
   const round = async (): Promise<UpkeepRound> => {
     const result: UpkeepRound = { orchestratorFailures: 0 };
@@ -75,7 +72,10 @@ export function startUpkeep(options: UpkeepOptions): Upkeep {
       problems.push(`cannot read the orchestrator's activations: ${errorText({ error: describe(error) })}`);
     }
     try {
-      const sweep = await sweepRuns({ store: options.store, client: options.client, staleAfterMs: options.staleAfterMs, resume, lostBefore: options.platformStartedAt });
+      // Read each round: the runtime (and its event key) may be deployed after the platform started.
+      const eventKey = await readEventKey(options.client);
+      const resume = { invoker: new OpenWhiskTaskInvoker(options.client, () => Date.now() + 60_000, eventKey), namespace: '_', activationId };
+      const sweep = await sweepRuns({ store: options.store, client: options.client, staleAfterMs: options.staleAfterMs, resume, lostBefore: options.platformStartedAt, ...(eventKey ? { eventKey } : {}) });
       result.sweep = sweep;
       logSweep(options.log, sweep);
       if (sweep.failedRedeliveries > 0) problems.push(`${sweep.failedRedeliveries} re-delivered completion(s) failed again`);

@@ -8,6 +8,8 @@
 import { ensureError } from '../../errors';
 import { taskEventFromActivation } from '../../events/activation';
 import { toStructuredJson } from '../../events/cloudevent';
+import { taskKeyToken } from '../../events/event-seal';
+import { withToken } from './report';
 import type { EventStream, StreamRecord } from './brokers';
 import type { InvokeClaim, InvokeClaims } from './invoke-claims';
 import type { StoredDoc } from '../../store/run-store';
@@ -64,7 +66,7 @@ export class ActivationWatcher {
     private readonly stream: EventStream,
     private readonly claims: InvokeClaims,
     private readonly logger: EngineLogger,
-    private readonly options: { pollIntervalMs: number; concurrency: number },
+    private readonly options: { pollIntervalMs: number; concurrency: number; eventKey?: string },
   ) {}
 
   watch(task: Watched): void {
@@ -164,7 +166,9 @@ export class ActivationWatcher {
       task.readNotBefore = Date.now() + readAgainAfter(Date.now() - task.invokedAfter, this.options.pollIntervalMs);
       return undefined;
     }
-    return { task, record: { key: task.runId, event: toStructuredJson(taskEventFromActivation(task.runId, task.taskKey, record)) } };
+    const event = toStructuredJson(taskEventFromActivation(task.runId, task.taskKey, record));
+    const token = this.options.eventKey ? taskKeyToken(this.options.eventKey, task.runId, task.taskKey) : undefined;
+    return { task, record: { key: task.runId, event: withToken(event, token) } };
   }
 
   private async report(finished: readonly Finished[]): Promise<void> {

@@ -25,6 +25,11 @@ import { ContextStore, type StoredContext } from './context-store';
 import type { EngineLogger } from './logger';
 import { silentLogger } from './logger';
 import { parseConditionInput, timerFired, toStreamJson, type ConditionInput } from './orchestration-events';
+import { TOKEN_ATTRIBUTE, sameToken, taskKeyToken } from '../../events/event-seal';
+import { recordRejectedEvent } from '../../store/rejected-events';
+
+/** The inputs that report a task's outcome: only the attempt's holder may send them. */
+const TASK_EVENT_TYPES = new Set<string>([EVENT_TYPES.taskCompleted, EVENT_TYPES.taskFailed, EVENT_TYPES.taskTimedOut]);
 import { recordRunFinished, recordRunStarted } from './run-records';
 import { LruMap } from '../lru-map';
 import { numberStageVisits } from './stage-visits';
@@ -49,6 +54,12 @@ export interface ConditionEngineOptions {
   timerResolutionMs?: number;
   sessionTimeoutMs?: number;
   now?: () => number;
+  /**
+   * The deployment's event key: a task's completion, failure or timeout must carry its attempt's
+   * token (lib/events/event-seal.ts), or it is refused and counted in the run's status. Absent:
+   * every event is taken as it comes (tests of the engine alone).
+   */
+  eventKey?: string;
 }
 
 /** One run's share of a batch: its checkpoint before, its context after, what to produce. */
@@ -82,7 +93,7 @@ export class ConditionEngine {
   private subscription: Subscription | undefined;
   private leftoverCollection: Promise<void> | undefined;
   /** Counts for tests and benchmarks. */
-  readonly stats = { events: 0, batches: 0, outputs: 0, duplicates: 0, invalid: 0 };
+  readonly stats = { events: 0, batches: 0, outputs: 0, duplicates: 0, invalid: 0, rejected: 0 };
 
   constructor(private readonly options: ConditionEngineOptions) {
     this.topics = options.topics ?? DEFAULT_TOPICS;
@@ -132,7 +143,8 @@ export class ConditionEngine {
 
   private async handleBatch(batch: EventBatch): Promise<void> {
     this.stats.batches += 1;
-    const byRun = this.groupByRun(batch);
+    const { byRun, rejected } = this.groupByRun(batch);
+    if (rejected.length > 0) await this.recordRejected(rejected);
     const work = await Promise.all([...byRun].map(([runId, inputs]) => this.applyRun(runId, inputs, batch.partition)));
     const changed = work.filter((item) => item.changed);
     if (changed.length === 0) return;
@@ -161,8 +173,9 @@ export class ConditionEngine {
     }
   }
 
-  private groupByRun(batch: EventBatch): Map<string, ConditionInput[]> {
+  private groupByRun(batch: EventBatch): { byRun: Map<string, ConditionInput[]>; rejected: { input: ConditionInput; reason: string }[] } {
     const byRun = new Map<string, ConditionInput[]>();
+    const rejected: { input: ConditionInput; reason: string }[] = [];
     for (const delivered of batch.events) {
       this.stats.events += 1;
       let input: ConditionInput;
@@ -174,11 +187,38 @@ export class ConditionEngine {
         this.logger.warn({ id: delivered.id, err: ensureError(error).message }, 'skipping an event that is not a whiskflow event');
         continue;
       }
+      const refusal = this.refusalOf(input, delivered.event);
+      if (refusal) {
+        this.stats.rejected += 1;
+        rejected.push({ input, reason: refusal });
+        continue;
+      }
       const inputs = byRun.get(input.data.runId) ?? [];
       inputs.push(input);
       byRun.set(input.data.runId, inputs);
     }
-    return byRun;
+    return { byRun, rejected };
+  }
+
+  /**
+   * Why a task event is refused, if it is: with an event key, a completion, failure or timeout must
+   * carry the token of its run's task key, which only this deployment's engines (and the actions
+   * they hand it to) have. Other inputs (starts, cancels, timers) are not task outcomes.
+   */
+  private refusalOf(input: ConditionInput, raw: unknown): string | undefined {
+    const key = this.options.eventKey;
+    if (!key || !TASK_EVENT_TYPES.has(input.type)) return undefined;
+    const { runId, taskKey } = input.data as { runId: string; taskKey: string };
+    const token = (raw as Record<string, unknown> | null)?.[TOKEN_ATTRIBUTE];
+    return sameToken(taskKeyToken(key, runId, taskKey), token) ? undefined : `the ${input.type} of ${runId} task ${taskKey} does not carry that attempt's token`;
+  }
+
+  /** Counted where the run's status shows it (lib/store/rejected-events.ts); the run itself is untouched. */
+  private async recordRejected(rejected: readonly { input: ConditionInput; reason: string }[]): Promise<void> {
+    await Promise.all(rejected.map(({ input, reason }) => {
+      this.logger.warn({ runId: input.data.runId, id: input.id, type: input.type, reason }, 'refused an event');
+      return recordRejectedEvent(this.options.store, { runId: input.data.runId, eventId: input.id, eventType: input.type }, reason);
+    }));
   }
 
   /** Applies one run's inputs in order; pure apart from loading the run's checkpoint. */

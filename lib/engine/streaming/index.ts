@@ -37,6 +37,8 @@ export interface StreamingEnginesOptions {
   onRunFinished?: RuleEngineOptions['onRunFinished'];
   condition?: Partial<ConditionEngineOptions>;
   rule?: Partial<RuleEngineOptions>;
+  /** The deployment's event key (lib/events/event-seal.ts): both engines use it, so that completions are signed and checked. */
+  eventKey?: string;
 }
 
 export interface StreamingEngines {
@@ -52,6 +54,7 @@ export async function startStreamingEngines(options: StreamingEnginesOptions): P
     store: options.store,
     ...(options.topics ? { topics: options.topics } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.eventKey ? { eventKey: options.eventKey } : {}),
   };
   const condition = new ConditionEngine({
     ...shared,

@@ -16,6 +16,12 @@ import type { TaskError } from '../../events/types';
 import { InvalidInputError } from '../../errors';
 import { isJsonObject, type Json, type JsonObject } from '../../model/json';
 import { createEventStream, type EventStream } from './brokers';
+import { TOKEN_ATTRIBUTE } from '../../events/event-seal';
+
+/** The structured event with the attempt's token as an extension attribute (when there is one). */
+export function withToken(event: JsonObject, token: string | undefined): JsonObject {
+  return token === undefined ? event : { ...event, [TOKEN_ATTRIBUTE]: token };
+}
 
 export const STREAM_TASK_PARAM = '__whiskflow_stream';
 export const STREAM_URL_PARAM = '__whiskflow_stream_url';
@@ -25,6 +31,8 @@ export interface StreamTaskContext {
   stageId: string;
   taskKey: string;
   completionTopic: string;
+  /** The attempt's token (lib/events/event-seal.ts): the Condition Engine refuses a completion without it. */
+  token?: string;
 }
 
 /** The task context of an invocation, or undefined when the action was not started by the engine. */
@@ -37,7 +45,9 @@ export function streamTaskOf(params: JsonObject): StreamTaskContext | undefined 
     if (typeof value !== 'string' || value === '') throw new InvalidInputError(`${STREAM_TASK_PARAM}.${name} must be a non-empty string`, { param: STREAM_TASK_PARAM, field: name });
     return value;
   };
-  return { runId: field('runId'), stageId: field('stageId'), taskKey: field('taskKey'), completionTopic: field('completionTopic') };
+  const task: StreamTaskContext = { runId: field('runId'), stageId: field('stageId'), taskKey: field('taskKey'), completionTopic: field('completionTopic') };
+  if (typeof raw.token === 'string') task.token = raw.token;
+  return task;
 }
 
 export type TaskOutcome = { result: Json } | { error: TaskError };
@@ -47,7 +57,7 @@ export async function reportToStream(stream: EventStream, task: StreamTaskContex
   const time = new Date().toISOString();
   const base = { runId: task.runId, taskKey: task.taskKey, time, ...(activationId ? { activationId } : {}) };
   const event = 'result' in outcome ? taskCompleted({ ...base, result: outcome.result }) : taskFailed({ ...base, error: outcome.error });
-  await stream.produce(task.completionTopic, task.runId, [toStructuredJson(event)]);
+  await stream.produce(task.completionTopic, task.runId, [withToken(toStructuredJson(event), task.token)]);
 }
 
 export type ActionMain = (params: JsonObject) => Promise<Json> | Json;

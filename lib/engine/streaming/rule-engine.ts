@@ -21,6 +21,7 @@ import type { EngineLogger } from './logger';
 import { silentLogger } from './logger';
 import { STREAM_EVENT_TYPES, parseOrchestrationEvent, type TaskInvokeEvent } from './orchestration-events';
 import { STREAM_TASK_PARAM, type StreamTaskContext } from './report';
+import { taskKeyToken } from '../../events/event-seal';
 import type { StreamTaskInvoker } from './task-invoker';
 import { DEFAULT_GROUPS, DEFAULT_TOPICS, type StreamTopics } from './topics';
 import type { RunStore, StoredDoc } from '../../store/run-store';
@@ -52,6 +53,12 @@ export interface RuleEngineOptions {
   /** Called for every `run.finished` that passes by (e.g. the CLI prints it). */
   onRunFinished?: (event: RunFinishedEvent) => void;
   now?: () => number;
+  /**
+   * The deployment's event key (lib/events/event-seal.ts): completions this engine produces, or
+   * hands to self-reporting actions to produce, carry their attempt's token. Absent: none do, and a
+   * Condition Engine with a key refuses them.
+   */
+  eventKey?: string;
 }
 
 export class RuleEngine {
@@ -71,6 +78,7 @@ export class RuleEngine {
     this.watcher = new ActivationWatcher(options.invoker, options.stream, this.claims, this.logger, {
       pollIntervalMs: options.pollIntervalMs ?? 100,
       concurrency: options.concurrency ?? 16,
+      ...(options.eventKey ? { eventKey: options.eventKey } : {}),
     });
   }
 
@@ -155,6 +163,7 @@ export class RuleEngine {
 
   private invoke({ data }: TaskInvokeEvent, selfReporting: boolean): Promise<string> {
     const task: StreamTaskContext = { runId: data.runId, stageId: data.stageId, taskKey: data.taskKey, completionTopic: data.completionTopic };
+    if (this.options.eventKey) task.token = taskKeyToken(this.options.eventKey, data.runId, data.taskKey);
     const params: JsonObject = selfReporting ? { ...data.params, [STREAM_TASK_PARAM]: task as unknown as JsonObject } : data.params;
     return this.options.invoker.invoke(data.action, params);
   }

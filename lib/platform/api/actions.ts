@@ -5,6 +5,7 @@ import { ActivationRecord } from '../activation-record';
 import { badRequest, conflict, forbidden, malformed, notFound, tooLarge } from '../api-error';
 import { ActionEntity, Entity, annotationValue, buildAction, isSequence, isTruthy, nextVersion, paramsToObject, requireObjectBody } from '../entities';
 import { ResolvedAction } from '../resolver';
+import { checkFinalParameters } from '../final-parameters';
 import { Messages } from '../messages';
 import { QualifiedName, checkEntityName, fqnOf, parseQualifiedName, pathOf } from '../names';
 import { ApiRequest, ApiResponse, ApiServices, flag, page, paging } from './context';
@@ -142,17 +143,6 @@ async function invokeAction(request: ApiRequest, services: ApiServices, qualifie
   const record = await waitAtMost(invocation.completion, waitMs);
   if (!record) return { status: 202, body: { activationId: invocation.activationId }, headers };
   return { ...blockingResponse(record, flag(request.query, 'result')), headers };
-}
-
-/**
- * An action annotated `final: true` fixes its defined parameters (its own and inherited ones): an invoke
- * may not override them (the controller's immutableParameters check).
- */
-function checkFinalParameters(target: ResolvedAction, payload: Record<string, unknown>): void {
-  if (!isTruthy(annotationValue(target.action.annotations, 'final'))) return;
-  const fixed = { ...target.inherited, ...paramsToObject(target.action.parameters) };
-  const overridden = Object.keys(payload).filter((key) => fixed[key] !== undefined && fixed[key] !== null);
-  if (overridden.length > 0) throw badRequest(Messages.parametersNotAllowed, { parameters: overridden });
 }
 
 /** The `timeout` query parameter shortens the blocking wait (the controller's waitOverride). */

@@ -4,11 +4,12 @@
  * `whiskflow runs`/`status` with the example's output. Also a cron schedule (`--cron`), and a start
  * the orchestrator refuses, which must show as a failed run with its cause.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Json } from '../../../lib/model/json';
 import { listRuns } from '../../../lib/runs/run-view';
+import { workflowSeal } from '../../../lib/events/event-seal';
 import { createRunStore } from '../../../lib/store/config';
 import type { RunDoc } from '../../../lib/store/run-documents';
 import type { RunStore } from '../../../lib/store/run-store';
@@ -34,7 +35,9 @@ describe('examples deployed by whiskflow manifest + wskdeploy, started by wsk tr
   let store: RunStore;
   let session: CliSession;
   let tmp: string;
-  const env = () => ({ COUCHDB_URL: platform.couchUrl });
+  // wskdeploy binds the event key from its environment; `whiskflow manifest` seals the triggers with the same key.
+  const env = () => ({ COUCHDB_URL: platform.couchUrl, WHISKFLOW_EVENT_KEY: readFileSync(keyFile(), 'utf8').trim() });
+  const keyFile = () => join(tmp, 'event-key');
 
   beforeAll(async () => {
     platform = await startLocalPlatform();
@@ -50,10 +53,10 @@ describe('examples deployed by whiskflow manifest + wskdeploy, started by wsk tr
 
   /** `whiskflow manifest` into a temp dir, then `wskdeploy -m` of it; the example's actions by their own manifest. */
   async function deployExample(dir: string, actions: string, extra: string[] = []): Promise<string> {
-    await runToolOk('wskdeploy', ['-m', join(EXAMPLES_DIR, actions, 'manifest.yaml')], platform, { env: env() });
+    await runToolOk('wskdeploy', ['-m', join(EXAMPLES_DIR, actions, 'manifest.yaml')], platform, { env: { COUCHDB_URL: platform.couchUrl } });
     const out = mkdtempSync(join(tmp, `${dir}-`));
     const file = join(out, 'manifest.yaml');
-    await session.cli('manifest', join(EXAMPLES_DIR, dir), '-o', file, '--bundles', relative(out, join(ROOT, 'dist/actions')), ...extra);
+    await session.cli('manifest', join(EXAMPLES_DIR, dir), '-o', file, '--bundles', relative(out, join(ROOT, 'dist/actions')), '--event-key-file', keyFile(), ...extra);
     await runToolOk('wskdeploy', ['-m', file], platform, { env: env() });
     return file;
   }
@@ -91,7 +94,10 @@ describe('examples deployed by whiskflow manifest + wskdeploy, started by wsk tr
   it('shows a start the orchestrator refuses as a failed run with its cause', async () => {
     // A definition on the trigger that is no valid workflow (as an older whiskflow manifest wrote: a compiled condition).
     const source = { name: 'refused', stages: [{ id: 'c', kind: 'choice', rules: [{ when: { kind: 'ge', path: '$.x', value: 1 }, next: 'c' }] }] };
-    await wsk(platform, 'trigger', 'create', 'whiskflow-refused', '-p', 'whiskflowWorkflow', 'refused', '-p', 'whiskflowDefinition', JSON.stringify(source));
+    // Sealed as `whiskflow manifest` seals a trigger: an unsealed one starts nothing (below).
+    const key = readFileSync(keyFile(), 'utf8').trim();
+    await wsk(platform, 'trigger', 'create', 'whiskflow-refused', '-p', 'whiskflowWorkflow', 'refused', '-p', 'whiskflowDefinition', JSON.stringify(source),
+      '-p', 'whiskflowSeal', workflowSeal(key, 'refused', source));
     await wsk(platform, 'rule', 'create', 'whiskflow-refused-rule', 'whiskflow-refused', 'whiskflow/orchestrator');
     await wsk(platform, 'trigger', 'fire', 'whiskflow-refused', '-p', 'x', '3');
     const run = await runOf('refused', new Set());
@@ -104,11 +110,25 @@ describe('examples deployed by whiskflow manifest + wskdeploy, started by wsk tr
     expect(status).toMatch(/: workflow \$\S*/);
 
     // A trigger naming a workflow that is deployed nowhere (no definition on it, none in the store).
-    await wsk(platform, 'trigger', 'create', 'whiskflow-ghost', '-p', 'whiskflowWorkflow', 'ghost');
+    await wsk(platform, 'trigger', 'create', 'whiskflow-ghost', '-p', 'whiskflowWorkflow', 'ghost', '-p', 'whiskflowSeal', workflowSeal(key, 'ghost'));
     await wsk(platform, 'rule', 'create', 'whiskflow-ghost-rule', 'whiskflow-ghost', 'whiskflow/orchestrator');
     await wsk(platform, 'trigger', 'fire', 'whiskflow-ghost', '-p', 'input', '{"a":1}');
     const ghost = await runOf('ghost', new Set());
     expect(ghost).toMatchObject({ status: 'failed', input: { a: 1 }, failure: { error: 'whiskflow.NotFound', cause: "The requested workflow 'ghost' does not exist." } });
+
+    // A trigger made by hand, without the seal: the orchestrator refuses its starts and records no run.
+    await wsk(platform, 'trigger', 'create', 'whiskflow-unsealed', '-p', 'whiskflowWorkflow', 'unsealed', '-p', 'whiskflowDefinition', JSON.stringify({ name: 'unsealed', stages: [{ id: 't', kind: 'task', action: 'nothing' }] }));
+    await wsk(platform, 'rule', 'create', 'whiskflow-unsealed-rule', 'whiskflow-unsealed', 'whiskflow/orchestrator');
+    const fired = JSON.parse((await wsk(platform, 'trigger', 'fire', 'whiskflow-unsealed', '-p', 'input', '{"a":1}')).replace(/^[^{]*/, '')) as { activationId: string };
+    const refusal = await until('the orchestrator activation of the unsealed fire', async () => {
+      const trigger = JSON.parse((await wsk(platform, 'activation', 'get', fired.activationId)).replace(/^[^{]*/, '')) as { logs: string[] };
+      const line = trigger.logs.map((text) => JSON.parse(text) as { activationId?: string }).find((entry) => entry.activationId);
+      if (!line?.activationId) return undefined;
+      const got = await wsk(platform, 'activation', 'get', line.activationId).catch(() => undefined);
+      return got ? JSON.parse(got.replace(/^[^{]*/, '')) as { response: { result: { outcome?: string; reason?: string } } } : undefined;
+    }, 60_000);
+    expect(refusal.response.result).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('seal') });
+    expect(await listRuns(store, { workflow: 'unsealed' })).toEqual([]);
   });
 
   it('starts runs of the right workflow with the right input on a cron schedule (--cron, --cron-input)', async () => {

@@ -79,7 +79,7 @@ describe('whiskflow CLI against a platform found like wsk finds it', () => {
     expect(JSON.parse(await session.cli('status', okRun, '--json'))).toMatchObject({ runId: okRun, status: 'succeeded' });
     const runs = JSON.parse(await session.cli('runs', '--json', '--workflow', 'cli-shouting'));
     expect(runs.map((item: { runId: string }) => item.runId)).toContain(okRun);
-    expect(JSON.parse(await session.cli('manifest', join(session.dir, 'shouting.yaml'), '--json')).packages.whiskflow.actions.task.annotations.conductor).toBe(true);
+    expect(JSON.parse(await session.cli('manifest', join(session.dir, 'shouting.yaml'), '--json', '--event-key-file', join(session.dir, 'event-key'))).packages.whiskflow.actions.task.annotations.conductor).toBe(true);
   });
 
   it('shows a task\'s own log lines, read from its user action\'s activation', async () => {

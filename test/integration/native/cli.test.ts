@@ -55,7 +55,7 @@ describe('whiskflow workflow commands', () => {
     expect(swept).toContain('checked 1 run start(s): 0 start(s) that never began fired again');
 
     const manifestFile = join(tmp, 'manifest.yaml');
-    await cli('manifest', example, '-o', manifestFile);
+    await cli('manifest', example, '-o', manifestFile, '--event-key-file', join(tmp, 'event-key'));
     const manifest = parseYaml(readFileSync(manifestFile, 'utf8'));
     expect(Object.keys(manifest.packages.whiskflow.actions)).toEqual(['orchestrator', 'task', 'timer', 'changes', 'sweeper', 'dashboard']);
     expect(manifest.packages.whiskflow.actions.task.annotations.conductor).toBe(true);

@@ -11,6 +11,7 @@
 import { buildManifest } from '../../../lib/deploy/manifest';
 import { parseWorkflowSource } from '../../../lib/model/parse';
 import { PACKAGE } from '../../../lib/openwhisk/names';
+import { readEventKey } from '../../../lib/openwhisk/event-key';
 import type { TestClient } from './deployed-platform';
 
 interface ManifestTrigger { inputs?: Record<string, unknown>; feed?: string }
@@ -18,7 +19,9 @@ interface ManifestRule { trigger: string; action: string }
 
 /** `workflowText`: the workflow file's text (the manifest carries its document as written). */
 export async function deployManifestTriggers(client: TestClient, workflowText: string): Promise<void> {
-  const pkg = (buildManifest(parseWorkflowSource(workflowText).source).packages as Record<string, { triggers?: Record<string, ManifestTrigger>; rules?: Record<string, ManifestRule> }>)[PACKAGE]!;
+  // Sealed with the key deployRuntime bound to the orchestrator, as `whiskflow manifest` seals with the deployment's.
+  const eventKey = await readEventKey(client);
+  const pkg = (buildManifest(parseWorkflowSource(workflowText).source, eventKey ? { eventKey } : {}).packages as Record<string, { triggers?: Record<string, ManifestTrigger>; rules?: Record<string, ManifestRule> }>)[PACKAGE]!;
   for (const [name, trigger] of Object.entries(pkg.triggers ?? {})) {
     if (trigger.feed) throw new Error(`trigger ${name} has a feed: not deployed by this helper`);
     const parameters = Object.entries(trigger.inputs ?? {}).map(([key, input]) => ({ key, value: valueOf(input) }));

@@ -3,6 +3,7 @@ import { join } from 'path';
 import { parse as parseYaml } from 'yaml';
 import { parseWorkflowSource, toWorkflow } from '../../../lib/model/parse';
 import { buildManifest, manifestYaml } from '../../../lib/deploy/manifest';
+import { workflowSeal } from '../../../lib/events/event-seal';
 
 type Pkg = {
   actions: Record<string, { function: string; annotations?: Record<string, unknown>; inputs?: Record<string, unknown> }>;
@@ -10,12 +11,13 @@ type Pkg = {
   rules: Record<string, { trigger: string; action: string }>;
 };
 const pkgOf = (manifest: Record<string, unknown>) => (manifest.packages as Record<string, Pkg>).whiskflow!;
+const KEYED = { eventKey: 'test-event-key' };
 const example = (name: string) => parseWorkflowSource(readFileSync(join(__dirname, '../../../examples', name, 'workflow.yaml'), 'utf8'));
 
 describe('whiskflow manifest writer', () => {
   it('puts the workflow on the trigger as written, which the orchestrator validates into the same workflow', () => {
     const { workflow, source } = example('map-reduce');
-    const trigger = pkgOf(buildManifest(source)).triggers['whiskflow-map-reduce']!;
+    const trigger = pkgOf(buildManifest(source, KEYED)).triggers['whiskflow-map-reduce']!;
     const definition = (trigger.inputs!.whiskflowDefinition as { type: string; value: unknown });
     expect(definition.type).toBe('json');
     // The choice condition in its source form, not the compiled `{ kind: 'ge', path, value }`.
@@ -27,10 +29,26 @@ describe('whiskflow manifest writer', () => {
   it('survives YAML: the written manifest read back carries a definition the orchestrator accepts', () => {
     for (const name of ['map-reduce', 'nested-branches', 'parallel-waits', 'sequence-of-waits', 'word-count']) {
       const { workflow, source } = example(name);
-      const read = parseYaml(manifestYaml(source)) as Record<string, unknown>;
+      const read = parseYaml(manifestYaml(source, KEYED)) as Record<string, unknown>;
       const trigger = pkgOf(read).triggers[`whiskflow-${name}`]!;
       expect(toWorkflow((trigger.inputs!.whiskflowDefinition as { value: unknown }).value)).toEqual(workflow);
     }
+  });
+
+  it('seals the trigger settings with the event key, and binds the key from the environment, not as a literal', () => {
+    const { source } = example('map-reduce');
+    const pkg = pkgOf(buildManifest(source, KEYED));
+    const trigger = pkg.triggers['whiskflow-map-reduce']!;
+    expect(trigger.inputs!.whiskflowSeal).toBe(workflowSeal('test-event-key', 'map-reduce', source));
+    expect(pkg.actions.orchestrator!.inputs!.whiskflowEventKey).toBe('$WHISKFLOW_EVENT_KEY');
+    expect(pkg.actions.sweeper!.inputs!.whiskflowEventKey).toBe('$WHISKFLOW_EVENT_KEY');
+    expect(pkg.actions.task!.inputs).toBeUndefined();
+    for (const action of Object.values(pkg.actions)) expect(action.annotations).toMatchObject({ final: true });
+    expect(manifestYaml(source, KEYED)).not.toContain('test-event-key');
+  });
+
+  it('refuses to write a workflow manifest without the event key, naming it', () => {
+    expect(() => buildManifest(example('map-reduce').source)).toThrow(/WHISKFLOW_EVENT_KEY/);
   });
 
   it('refuses to write a manifest for an invalid workflow', () => {
@@ -40,7 +58,7 @@ describe('whiskflow manifest writer', () => {
 
   it('gives the alarm feed only its schedule and payload, and the workflow to a final orchestrator the cron rule targets', () => {
     const { source } = example('sequence-of-waits');
-    const pkg = pkgOf(buildManifest(source, { feeds: { cron: '*/2 * * * * *', cronInput: { ms: 5 } } }));
+    const pkg = pkgOf(buildManifest(source, { ...KEYED, feeds: { cron: '*/2 * * * * *', cronInput: { ms: 5 } } }));
     const cron = pkg.triggers['whiskflow-sequence-of-waits-cron']!;
     expect(cron.feed).toBe('/whisk.system/alarms/alarm');
     // wskdeploy hands these to the feed only: nothing in them may be needed by the orchestrator.
@@ -58,12 +76,12 @@ describe('whiskflow manifest writer', () => {
 
   it('writes every input in full, without YAML anchors and aliases', () => {
     const { source } = example('sequence-of-waits');
-    expect(manifestYaml(source, { feeds: { cron: '0 * * * *' } })).not.toMatch(/(&|\*)a\d/);
+    expect(manifestYaml(source, { ...KEYED, feeds: { cron: '0 * * * *' } })).not.toMatch(/(&|\*)a\d/);
   });
 
   it('starts cron runs with an empty input when none is given', () => {
     const { source } = example('sequence-of-waits');
-    const cron = pkgOf(buildManifest(source, { feeds: { cron: '0 * * * *' } })).triggers['whiskflow-sequence-of-waits-cron']!;
+    const cron = pkgOf(buildManifest(source, { ...KEYED, feeds: { cron: '0 * * * *' } })).triggers['whiskflow-sequence-of-waits-cron']!;
     expect(cron.inputs!.trigger_payload).toEqual({ type: 'json', value: { input: {} } });
   });
 

@@ -1,6 +1,7 @@
 import { parseWorkflow } from '../../../lib/model/parse';
 import { MemoryRunStore } from '../../../lib/store/memory';
 import { docIds, type WorkflowDoc } from '../../../lib/store/run-documents';
+import { workflowSeal } from '../../../lib/events/event-seal';
 import { actionsOf } from '../../../lib/deploy/workflow-actions';
 import { checkSupported, MAX_PARALLEL_NESTING } from '../../../lib/deploy/supported';
 import { deployWorkflow, undeployWorkflow } from '../../../lib/deploy/workflow';
@@ -10,7 +11,9 @@ type Entity = { annotations?: { key: string; value: unknown }[]; [key: string]: 
 
 /** An in-memory stand-in for the OpenWhisk API (entities by kind and name, 404 like the real one). */
 function fakeWhisk(actions: Record<string, Entity> = {}) {
-  const entities = { packages: new Map<string, Entity>(), actions: new Map(Object.entries(actions)), triggers: new Map<string, Entity>(), rules: new Map<string, Entity>() };
+  // The runtime is deployed: its orchestrator carries the deployment's event key.
+  const runtime = { 'whiskflow/orchestrator': { parameters: [{ key: 'whiskflowEventKey', value: 'test-key' }] } };
+  const entities = { packages: new Map<string, Entity>(), actions: new Map(Object.entries({ ...runtime, ...actions })), triggers: new Map<string, Entity>(), rules: new Map<string, Entity>() };
   const feedCalls: string[] = [];
   const notFound = () => Object.assign(new Error('not found'), { statusCode: 404 });
   const crud = (map: Map<string, Entity>) => ({
@@ -48,6 +51,15 @@ describe('triggers manager', () => {
     expect(doc.trigger).toBe('whiskflow-wf');
     expect([...whisk.entities.triggers.keys()]).toEqual(['whiskflow-wf']);
     expect(whisk.entities.rules.get('whiskflow-wf-rule')).toMatchObject({ trigger: 'whiskflow-wf', action: 'whiskflow/orchestrator' });
+    // The trigger's settings carry the seal made with the deployment's key.
+    expect(whisk.entities.triggers.get('whiskflow-wf')).toMatchObject({ parameters: [{ key: 'whiskflowWorkflow', value: 'wf' }, { key: 'whiskflowSeal', value: workflowSeal('test-key', 'wf') }] });
+  });
+
+  it('refuses to deploy a workflow before a runtime with an event key, saying what to do', async () => {
+    const whisk = fakeWhisk();
+    whisk.entities.actions.delete('whiskflow/orchestrator');
+    await expect(deployWorkflow(whisk.client, new MemoryRunStore(), workflow)).rejects.toThrow(/whiskflowEventKey; deploy the whiskflow runtime/);
+    expect(whisk.entities.triggers.size).toBe(0);
   });
 
   it('creates feed triggers with their feed and removes exactly what it created on undeploy', async () => {
