@@ -169,6 +169,47 @@ function stepFailed(step: WaitingStep, seq: number, data: Json, error: RunError,
 
 const failed = (error: RunError): Move => ({ end: { status: 'failed', error } });
 
+/**
+ * The park of a waiting step entered with `data` once more: a runtime that stored only the step id
+ * and the data it parked on re-derives what it waits for (items, parameters, branch input). Only for
+ * a step that parked on `data` before; undefined if it would not park now.
+ */
+export function parkAt(workflow: CompiledWorkflow, stepId: string, data: Json, hooks: Pick<ScopeHooks, 'hasJoin'>): Park | undefined {
+  const move = enterStep(stepOf(workflow, stepId), 0, data, { ...hooks, joined: () => undefined }, new InstantBudget());
+  return 'park' in move ? move.park : undefined;
+}
+
+/**
+ * Branch `branch` of a fork when the whole branch is one action: its start is an invoke from the
+ * data that ends the branch (no `next`, no `catch`), and the branch input has what it selects. Its
+ * end is then that action's outcome through `afterStep`: a runtime may run it as a plain task of
+ * the fork instead of a scope of its own.
+ */
+export function branchTask(workflow: CompiledWorkflow, fork: ForkStep, branch: number, input: Json): { step: InvokeStep; params: JsonObject } | undefined {
+  const start = fork.branchStarts[branch];
+  if (start === undefined) return undefined;
+  const step = stepOf(workflow, start);
+  if (step.next !== null) return undefined;
+  const park = parkAt(workflow, start, input, { hasJoin: () => false });
+  if (park?.kind !== 'invoke' || park.step.catch.length > 0) return undefined;
+  return { step: park.step, params: park.params };
+}
+
+/** Every fork of the workflow (where branches, and so child scopes, can start). */
+export function forkSteps(workflow: CompiledWorkflow): ForkStep[] {
+  return Object.values(workflow.steps).flatMap((step) => (step.kind === 'fork' ? [step] : []));
+}
+
+/** The failure of a park whose task `index` failed for good: a fan-out's names the element. */
+export function taskFailure(park: Park, index: number, error: RunError): RunError {
+  return park.kind === 'fan-out' ? elementFailure(error, index) : error;
+}
+
+/** A fan-out's failure when element `index` failed for good (fail fast: elements still running are ignored). */
+export function elementFailure(error: RunError, index: number): RunError {
+  return { ...error, cause: `element ${index}: ${error.cause ?? error.error}` };
+}
+
 /** The first `catch` rule that handles an error named `errorName`. */
 export function catchRuleFor(rules: readonly CatchRule[], errorName: string): CatchRule | undefined {
   return rules.find((candidate) => candidate.errors === undefined || candidate.errors.includes(errorName));

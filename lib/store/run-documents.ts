@@ -94,7 +94,11 @@ export interface WorkflowDoc {
   stream?: { url: string; topicPrefix: string };
 }
 
-/** A transition: the `seq`-th stage entered by the run (or its end, `stageId` = END_STAGE). */
+/**
+ * A transition: the `seq`-th stage the run parks at (a task, reduce, map or parallel stage, entered
+ * with `data`), or its end (`stageId` = END_STAGE). Choices, `succeed` and `fail` are passed inside
+ * a transition and leave no document of their own.
+ */
 export interface StageDoc {
   type: 'stage';
   runId: string;
@@ -102,7 +106,7 @@ export interface StageDoc {
   stageId: string;
   /** The run's data when the stage was entered. */
   data: Json;
-  /** Tasks the stage waits for; 0 for choice/succeed/fail/end. */
+  /** Tasks the stage waits for; 0 for the end. */
   taskCount: number;
   /** Tasks started at once (map concurrency); the rest start as earlier ones complete. */
   window: number;
@@ -110,6 +114,12 @@ export interface StageDoc {
   claimedBy?: string;
   /** Present when this transition ends the run. */
   end?: { status: 'succeeded' | 'failed' | 'cancelled'; output?: Json; failure?: RunFailure };
+  /**
+   * The results the run's scope holds for a later reduce, by the map or parallel stage that produced
+   * them: the `seq` of the transition whose results they are, or the results themselves when there
+   * were none (an empty map has no transition of its own). Absent: none yet.
+   */
+  joins?: Record<string, number | Json[]>;
 }
 
 export interface InvokeDoc {

@@ -4,6 +4,8 @@
  * streaming run's are derived from its checkpointed context (streaming/run-view-source.ts).
  */
 import type { Workflow } from '../../model/workflow';
+import { forkSteps } from '../scope';
+import { compiledOf } from './warm-cache';
 import { docIds, END_STAGE, type InvokeDoc, type ResultDoc, type RunDoc, type RunStatus, type StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { isStreamRun, streamViewRecords, type ViewRecords } from '../streaming/run-view-source';
@@ -92,14 +94,14 @@ async function listedRecords(store: RunStore, runId: string, withTasks: boolean)
 }
 
 /**
- * Fills in the child runs of the parallel stages that have branches of several stages. Only those
- * stages' claims are read (`invokes`, when already listed, saves that): a status of a wide map
+ * Fills in the child runs of the parallel stages (branches of several stages run as child runs). Only
+ * those stages' claims are read (`invokes`, when already listed, saves that): a status of a wide map
  * does not list its thousands of claims.
  */
 async function addChildRuns(store: RunStore, run: RunDoc, stages: StageView[], invokes: readonly InvokeDoc[] | undefined): Promise<void> {
   const definition = (run as RunDoc & { definition?: Workflow }).definition;
-  const withChildren = new Set((definition?.stages ?? []).filter((stage) => stage.kind === 'parallel'
-    && stage.branches.some((branch) => branch.stages.length !== 1 || branch.stages[0]?.kind !== 'task')).map((stage) => stage.id));
+  // Parallel stages anywhere in the definition: a child run's head holds its parent's whole definition.
+  const withChildren = new Set(definition ? forkSteps(compiledOf(definition)).map((step) => step.id) : []);
   await Promise.all(stages.filter((stage) => withChildren.has(stage.stageId)).map(async (stage) => {
     const claims = invokes?.filter((claim) => claim.seq === stage.seq)
       ?? (await store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
