@@ -120,6 +120,12 @@ export interface StageDoc {
    * were none (an empty map has no transition of its own). Absent: none yet.
    */
   joins?: Record<string, number | Json[]>;
+  /**
+   * Stages passed inside this transition before it parked or ended (choices, `succeed`, `fail`, an
+   * empty map, a failure routed by `catch`), in order, as `whiskflow status`/`logs` list them; at
+   * most the first 100 (a choice loop may pass thousands before whiskflow.InstantLoop).
+   */
+  passed?: string[];
 }
 
 export interface InvokeDoc {

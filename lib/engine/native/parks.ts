@@ -24,8 +24,12 @@ export type Joins = NonNullable<StageDoc['joins']>;
  * inside the walk, with no transition of its own: its (empty) results are kept inline. Results that
  * are not empty come from the parked stage `parkedSeq` being completed: kept by its seq.
  */
-export function scopeHooks(joins: Joins, parkedSeq?: number): ScopeHooks {
+export function scopeHooks(joins: Joins, parkedSeq?: number, passed?: string[]): ScopeHooks {
   return {
+    visit: (step) => {
+      passed?.push(step.id);
+      return 0;
+    },
     hasJoin: (stepId) => Object.prototype.hasOwnProperty.call(joins, stepId),
     joined: (step, results) => {
       joins[step.id] = results.length > 0 && parkedSeq !== undefined ? parkedSeq : [];

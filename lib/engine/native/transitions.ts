@@ -35,7 +35,9 @@ export async function beginRun(ctx: Handling, head: RunHead): Promise<boolean> {
   const start = run.startStep ?? compiledOf(run.definition).start;
   // The first transition depends only on the stored input: every proposer proposes the same tasks.
   const joins: Joins = {};
-  await enter(ctx, run, toProposal(ctx, run, 0, enterScope(compiledOf(run.definition), start, run.input, scopeHooks(joins), new InstantBudget()), joins), true);
+  const visited: string[] = [];
+  const entered = enterScope(compiledOf(run.definition), start, run.input, scopeHooks(joins, undefined, visited), new InstantBudget());
+  await enter(ctx, run, toProposal(ctx, run, 0, entered, joins, visited), true);
   return created.won;
 }
 
@@ -48,15 +50,23 @@ export function proposeAfter(ctx: Handling, run: RunHead, stageDoc: StageDoc, ou
   const workflow = compiledOf(run.definition);
   const joins: Joins = { ...(stageDoc.joins ?? {}) };
   const step = stepOf(workflow, stageDoc.stageId) as WaitingStep;
-  const entered = afterStep(workflow, step, stageDoc.seq, stageDoc.data, outcome, scopeHooks(joins, stageDoc.seq), new InstantBudget());
-  return toProposal(ctx, run, stageDoc.seq + 1, entered, joins);
+  const visited: string[] = [];
+  const entered = afterStep(workflow, step, stageDoc.seq, stageDoc.data, outcome, scopeHooks(joins, stageDoc.seq, visited), new InstantBudget());
+  return toProposal(ctx, run, stageDoc.seq + 1, entered, joins, visited);
 }
 
-/** What the seq-th transition would be if this activation wins it. */
-function toProposal(ctx: Handling, run: RunHead, seq: number, entered: Entered, joins: Joins): StageDoc {
+/** Stages passed inside one transition that its document lists (status and logs show them). */
+const PASSED_RECORDED = 100;
+
+/**
+ * What the seq-th transition would be if this activation wins it. `visited`: the steps the walk
+ * entered, the park last (if it parked).
+ */
+function toProposal(ctx: Handling, run: RunHead, seq: number, entered: Entered, joins: Joins, visited: readonly string[]): StageDoc {
+  const passed = ('park' in entered ? visited.slice(0, -1) : visited).slice(0, PASSED_RECORDED);
   const base = {
     type: 'stage' as const, runId: run.runId, seq, startedAt: now(ctx), claimedBy: ctx.activationId,
-    ...(Object.keys(joins).length > 0 ? { joins } : {}),
+    ...(Object.keys(joins).length > 0 ? { joins } : {}), ...(passed.length > 0 ? { passed } : {}),
   };
   if ('end' in entered) {
     const { end } = entered;

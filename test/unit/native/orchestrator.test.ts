@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { handleEvent } from '../../../lib/engine/native/orchestrator';
+import { describeRun } from '../../../lib/engine/native/run-view';
 import type { OrchestratorEvent } from '../../../lib/engine/native/events';
 import type { TaskStart } from '../../../lib/engine/native/invoker';
 import type { Json } from '../../../lib/model/json';
@@ -42,6 +43,9 @@ describe('native orchestrator on the map-reduce example', () => {
     const run = await t.run();
     expect(run.status).toBe('succeeded');
     expect(run.output).toEqual({ label: 'large', total: 210, parts: 5 });
+    // Status and logs still list the choice, passed inside the transition that entered `large`.
+    const view = (await describeRun(t.store, 'run-1'))!;
+    expect(view.stages.map((stage) => [stage.stageId, stage.taskCount])).toEqual([['partial-sums', 5], ['total', 1], ['verdict', 0], ['large', 1]]);
   });
 
   it('takes the default branch when no rule holds', async () => {
