@@ -1,6 +1,6 @@
 /**
  * A working copy of a run state plus the effects produced so far. The engine's steps write to the
- * copy; the caller's state is never touched, so `transition` and `advance` stay pure from outside.
+ * copy; the caller's state is never touched, so `transition` stays pure from outside.
  */
 import { rememberSeen } from './seen-events';
 import { InvalidInputError } from '../errors';
@@ -8,12 +8,9 @@ import type { CompiledWorkflow } from '../model/compile';
 import type { Effect } from './effects';
 import type { RunState, TaskRecord, Wait } from './run-state';
 import { copyJoin } from '../conditions/join';
+import { InstantBudget } from './scope';
 
-/**
- * Steps that complete without waiting (choice) may loop; a workflow whose choices only lead to each
- * other would spin for ever inside one transition. This bound turns that into a run failure.
- */
-export const MAX_INSTANT_STEPS = 10_000;
+export { MAX_INSTANT_STEPS } from './scope';
 
 /**
  * Seen event ids kept per run. Duplicates are also caught by task key (a filled slot ignores later
@@ -72,7 +69,8 @@ function unknownWait(wait: never): never {
 export class Draft {
   readonly state: RunState;
   readonly effects: Effect[] = [];
-  private instantSteps = 0;
+  /** Choices passed in this transition, bounded (scope.ts). */
+  readonly instantSteps = new InstantBudget();
 
   /**
    * `inPlace`: the caller owns `original` alone (it came out of an earlier Draft and nobody else
@@ -95,12 +93,6 @@ export class Draft {
     const seq = (this.state.visits[stageId] ?? 0) + 1;
     this.state.visits[stageId] = seq;
     return seq;
-  }
-
-  /** Counts a step that completed without waiting; false once the bound is exceeded. */
-  countInstantStep(): boolean {
-    this.instantSteps += 1;
-    return this.instantSteps <= MAX_INSTANT_STEPS;
   }
 
   /** Record an applied event (or decision) id; only the newest `MAX_SEEN_EVENT_IDS` are kept. */

@@ -1,30 +1,25 @@
 /**
- * How each primitive step runs, on a Draft: entering a step, completing or failing it, and ending
- * or failing a scope (a thread). One `switch` over the step union with an exhaustive `never`
- * check, so a new primitive does not compile until it is handled here.
+ * The streaming engine's threads on a Draft: where a thread parks (its run-state wait and the
+ * task attempts it starts), how a branch's end reaches its fork's join, and how a run finishes.
+ * What each step *means* (data flow, choices, catch routing, failures) is scope.ts, which the
+ * native orchestrator applies as well; this module only keeps the thread state around it.
  */
-import { chooseNext } from '../conditions/choice';
 import { emptyJoin, recordArrival } from '../conditions/join';
 import { runFinished, stageCompleted } from '../events/build';
 import type { RunError } from '../events/types';
-import type { FanOutStep, ForkStep, InvokeStep, Step } from '../model/compile';
+import type { FanOutStep, ForkStep } from '../model/compile';
 import { stepOf } from '../model/compile';
 import type { Json } from '../model/json';
-import { selectPath } from '../model/path';
-import { mapWindow } from '../model/workflow';
-import { actionParams, dataErrorOf, errorData, selectInput, stageOutput } from './data-flow';
 import type { Draft } from './draft';
 import type { Thread } from './run-state';
 import { ROOT_THREAD } from './run-state';
 import { startAttempt } from './attempts';
+import { afterStep, elementParams, enterScope, reduceParams, type Entered, type ScopeHooks, type StepOutcome, type WaitingStep } from './scope';
+
+export type { StepOutcome, WaitingStep } from './scope';
 
 /** What a thread is, apart from where it is parked. */
 export type ThreadIdentity = Pick<Thread, 'id' | 'joins'> & { parent?: Thread['parent'] };
-
-/** Steps that can park a thread, and so can complete later. */
-export type WaitingStep = InvokeStep | FanOutStep | ForkStep;
-
-export type StepOutcome = { status: 'succeeded'; result: Json } | { status: 'failed'; error: RunError };
 
 export function rootIdentity(): ThreadIdentity {
   return { id: ROOT_THREAD, joins: {} };
@@ -43,96 +38,72 @@ export function threadAt(draft: Draft, stageId: string, seq: number): Thread | u
 
 /** Run steps from `stepId` with `data` until the thread parks, its scope ends, or the run ends. */
 export function enterStep(draft: Draft, thread: ThreadIdentity, stepId: string, data: Json): void {
-  // A loop, not recursion, through choices: a workflow may pass many of them in one transition.
-  let nextId = stepId;
-  for (;;) {
-    if (!draft.running) return;
-    const step = stepOf(draft.workflow, nextId);
-    const seq = draft.nextVisit(step.id);
-    switch (step.kind) {
-      case 'invoke':
-        return startInvoke(draft, thread, step, seq, data);
-      case 'fan-out':
-        return startFanOut(draft, thread, step, seq, data);
-      case 'fork':
-        return startFork(draft, thread, step, seq, data);
-      case 'branch': {
-        if (!draft.countInstantStep()) {
-          return failScope(draft, thread, { error: 'whiskflow.InstantLoop', cause: `choices looped through ${step.id} without running a task`, stageId: step.id });
-        }
-        const chosen = chooseNext(step.rules, data, step.default);
-        if (chosen === undefined) {
-          return failScope(draft, thread, { error: 'whiskflow.NoChoiceMatched', cause: `no rule of ${step.id} holds and it has no default`, stageId: step.id });
-        }
-        draft.emit({ kind: 'emit', event: stageCompleted({ runId: draft.state.runId, stageId: step.id, seq, status: 'succeeded', output: data, time: draft.time }) });
-        nextId = chosen;
-        break;
-      }
-      case 'succeed': {
-        let output: Json;
-        try {
-          output = selectInput(data, step.output);
-        } catch (thrown) {
-          return failScope(draft, thread, requireDataError(thrown, step.id));
-        }
-        draft.emit({ kind: 'emit', event: stageCompleted({ runId: draft.state.runId, stageId: step.id, seq, status: 'succeeded', output, time: draft.time }) });
-        return endScope(draft, thread, output);
-      }
-      case 'fail': {
-        const error: RunError = { error: step.error, stageId: step.id };
-        if (step.cause !== undefined) error.cause = step.cause;
-        return failScope(draft, thread, error);
-      }
-      default:
-        return unknownStep(step);
-    }
-  }
+  if (!draft.running) return;
+  const scope = scopeOf(draft, thread);
+  settle(draft, scope, enterScope(draft.workflow, stepId, data, scope.hooks, draft.instantSteps));
 }
 
 /** A parked step finished (or the store-side join decided it did): unpark and move on. */
 export function completeParkedStep(draft: Draft, parked: Thread, outcome: StepOutcome): void {
   delete draft.state.threads[parked.id];
   const step = stepOf(draft.workflow, parked.stageId) as WaitingStep;
-  if (outcome.status === 'succeeded') stepSucceeded(draft, identityOf(parked), step, parked.seq, parked.data, outcome.result);
-  else stepFailed(draft, identityOf(parked), step, parked.seq, parked.data, outcome.error);
+  const scope = scopeOf(draft, identityOf(parked));
+  settle(draft, scope, afterStep(draft.workflow, step, parked.seq, parked.data, outcome, scope.hooks, draft.instantSteps));
 }
 
-function startInvoke(draft: Draft, thread: ThreadIdentity, step: InvokeStep, seq: number, data: Json): void {
-  let input: Json;
-  if (step.input.kind === 'data') {
-    try {
-      input = selectInput(data, step.input.path);
-    } catch (thrown) {
-      return stepFailed(draft, thread, step, seq, data, requireDataError(thrown, step.id));
-    }
-  } else {
-    const results = thread.joins[step.input.fromStepId];
-    if (results === undefined) {
-      const cause = `reduce ${step.id} runs before ${step.input.fromStepId} has produced results in this scope`;
-      return stepFailed(draft, thread, step, seq, data, { error: 'whiskflow.ReduceWithoutResults', cause, stageId: step.id });
-    }
-    input = { results };
-  }
-  const params = actionParams(input, step.params);
-  park(draft, thread, step, seq, data, { kind: 'task', attempt: 1, params });
-  startAttempt(draft, step, { stageId: step.id, seq, index: 0, attempt: 1 }, params, 0);
+/** A thread walking its scope: the hooks of scope.ts over the draft, and the joins as they grow. */
+interface ThreadScope {
+  thread: ThreadIdentity;
+  hooks: ScopeHooks;
 }
 
-function startFanOut(draft: Draft, thread: ThreadIdentity, step: FanOutStep, seq: number, data: Json): void {
-  let items: Json | undefined;
-  try {
-    items = selectPath(selectInput(data, step.input), step.items);
-  } catch (thrown) {
-    return stepFailed(draft, thread, step, seq, data, requireDataError(thrown, step.id));
+function scopeOf(draft: Draft, identity: ThreadIdentity): ThreadScope {
+  const scope: ThreadScope = {
+    thread: identity,
+    hooks: {
+      hasJoin: (stepId) => scope.thread.joins[stepId] !== undefined,
+      joined: (step, results) => {
+        scope.thread = { ...scope.thread, joins: { ...scope.thread.joins, [step.id]: results } };
+      },
+      visit: (step) => draft.nextVisit(step.id),
+      completed: (step, seq, completion) => {
+        const event = completion.status === 'succeeded'
+          ? stageCompleted({ runId: draft.state.runId, stageId: step.id, seq, status: 'succeeded', output: completion.output, time: draft.time })
+          : stageCompleted({ runId: draft.state.runId, stageId: step.id, seq, status: 'failed', error: completion.error, time: draft.time });
+        draft.emit({ kind: 'emit', event });
+      },
+    },
+  };
+  return scope;
+}
+
+/** Where the walk of scope.ts left the thread: parked at a step (its tasks started), or its scope over. */
+function settle(draft: Draft, scope: ThreadScope, entered: Entered): void {
+  const thread = scope.thread;
+  if ('end' in entered) {
+    if (entered.end.status === 'succeeded') return endScope(draft, thread, entered.end.output);
+    return failScope(draft, thread, entered.end.error);
   }
-  if (!Array.isArray(items)) {
-    const cause = `${step.items} of the input of ${step.id} is ${items === undefined ? 'missing' : 'not an array'}`;
-    return stepFailed(draft, thread, step, seq, data, { error: 'whiskflow.ItemsNotArray', cause, stageId: step.id });
+  const parked = entered.park;
+  switch (parked.kind) {
+    case 'invoke':
+    case 'reduce': {
+      const { step, seq } = parked;
+      const params = parked.kind === 'invoke' ? parked.params : reduceParams(step, thread.joins[parked.step.input.fromStepId] ?? []);
+      park(draft, thread, step, seq, parked.data, { kind: 'task', attempt: 1, params });
+      return startAttempt(draft, step, { stageId: step.id, seq, index: 0, attempt: 1 }, params, 0);
+    }
+    case 'fan-out': {
+      const { step, seq, items, window } = parked;
+      park(draft, thread, step, seq, parked.data, { kind: 'fan-out', items, concurrency: window, join: emptyJoin(items.length), attempts: {} });
+      for (let index = 0; index < window; index += 1) startElement(draft, step, seq, index, 1, 0);
+      return;
+    }
+    case 'fork':
+      return startFork(draft, thread, parked.step, parked.seq, parked.data, parked.input);
+    default:
+      return unknownPark(parked);
   }
-  if (items.length === 0) return stepSucceeded(draft, thread, step, seq, data, []);
-  const concurrency = mapWindow(step.concurrency, items.length);
-  park(draft, thread, step, seq, data, { kind: 'fan-out', items, concurrency, join: emptyJoin(items.length), attempts: {} });
-  for (let index = 0; index < concurrency; index += 1) startElement(draft, step, seq, index, 1, 0);
 }
 
 /** Start attempt `attempt` of map element `index` (the fan-out thread must be parked). */
@@ -142,16 +113,10 @@ export function startElement(draft: Draft, step: FanOutStep, seq: number, index:
   const item = parked.wait.items[index];
   if (item === undefined) return;
   parked.wait.attempts[String(index)] = attempt;
-  startAttempt(draft, step, { stageId: step.id, seq, index, attempt }, actionParams(item, step.params), delayMs);
+  startAttempt(draft, step, { stageId: step.id, seq, index, attempt }, elementParams(step, item), delayMs);
 }
 
-function startFork(draft: Draft, thread: ThreadIdentity, step: ForkStep, seq: number, data: Json): void {
-  let input: Json;
-  try {
-    input = selectInput(data, step.input);
-  } catch (thrown) {
-    return stepFailed(draft, thread, step, seq, data, requireDataError(thrown, step.id));
-  }
+function startFork(draft: Draft, thread: ThreadIdentity, step: ForkStep, seq: number, data: Json, input: Json): void {
   park(draft, thread, step, seq, data, { kind: 'fork', join: emptyJoin(step.branchStarts.length) });
   step.branchStarts.forEach((branchStart, branch) => {
     // A branch may end or fail the fork at once (e.g. a fail stage); later branches must not start then.
@@ -166,37 +131,6 @@ function park(draft: Draft, thread: ThreadIdentity, step: WaitingStep, seq: numb
   const parked: Thread = { id: thread.id, stageId: step.id, seq, data, wait, joins: thread.joins };
   if (thread.parent) parked.parent = thread.parent;
   draft.state.threads[thread.id] = parked;
-}
-
-function stepSucceeded(draft: Draft, thread: ThreadIdentity, step: WaitingStep, seq: number, data: Json, result: Json): void {
-  let output: Json;
-  try {
-    output = stageOutput(data, result, step.resultPath, step.output);
-  } catch (thrown) {
-    return stepFailed(draft, thread, step, seq, data, requireDataError(thrown, step.id));
-  }
-  const joins = step.kind === 'invoke' || !Array.isArray(result) ? thread.joins : { ...thread.joins, [step.id]: result };
-  draft.emit({ kind: 'emit', event: stageCompleted({ runId: draft.state.runId, stageId: step.id, seq, status: 'succeeded', output, time: draft.time }) });
-  proceed(draft, { ...thread, joins }, step, output);
-}
-
-/** A step failed: the first matching `catch` rule routes the error into the data, else the scope fails. */
-function stepFailed(draft: Draft, thread: ThreadIdentity, step: WaitingStep, seq: number, data: Json, error: RunError): void {
-  draft.emit({ kind: 'emit', event: stageCompleted({ runId: draft.state.runId, stageId: step.id, seq, status: 'failed', error, time: draft.time }) });
-  const rule = step.catch.find((candidate) => candidate.errors === undefined || candidate.errors.includes(error.error));
-  if (!rule) return failScope(draft, thread, error);
-  let caught: Json;
-  try {
-    caught = rule.resultPath === null ? data : stageOutput(data, errorData(error), rule.resultPath, '$');
-  } catch (thrown) {
-    return failScope(draft, thread, requireDataError(thrown, step.id));
-  }
-  enterStep(draft, thread, rule.next, caught);
-}
-
-function proceed(draft: Draft, thread: ThreadIdentity, step: Step, data: Json): void {
-  if (step.next === null) endScope(draft, thread, data);
-  else enterStep(draft, thread, step.next, data);
 }
 
 /** The thread's scope ended with `data`: the run succeeds, or the branch arrives at its fork's join. */
@@ -241,13 +175,6 @@ export function finishRun(draft: Draft, outcome: { status: 'succeeded'; result: 
   );
 }
 
-/** Data path problems are run errors; anything else is a bug and must not be swallowed. */
-function requireDataError(thrown: unknown, stageId: string): RunError {
-  const error = dataErrorOf(thrown, stageId);
-  if (!error) throw thrown;
-  return error;
-}
-
-function unknownStep(step: never): never {
-  throw new Error(`unknown step ${JSON.stringify(step)}`);
+function unknownPark(parked: never): never {
+  throw new Error(`unknown park ${JSON.stringify(parked)}`);
 }

@@ -13,6 +13,7 @@ import { startAttempt } from './attempts';
 import type { Draft } from './draft';
 import { retryDelayMs, shouldRetry } from './retry';
 import type { FanOutWait, TaskRecord, TaskWait, Thread } from './run-state';
+import { elementFailure } from './scope';
 import { completeParkedStep, startElement, threadAt } from './steps';
 
 /** A task event reduced to what happened. */
@@ -86,8 +87,7 @@ function onElement(draft: Draft, parked: Thread, wait: FanOutWait, step: FanOutS
     return startElement(draft, step, key.seq, key.index, key.attempt + 1, retryDelayMs(step.retry, key.attempt));
   }
   // Fail fast, as a map in Amazon States Language does: elements still running are ignored.
-  const error: RunError = { ...outcome.error, cause: `element ${key.index}: ${outcome.error.cause ?? outcome.error.error}` };
-  completeParkedStep(draft, parked, { status: 'failed', error });
+  completeParkedStep(draft, parked, { status: 'failed', error: elementFailure(outcome.error, key.index) });
 }
 
 function recordTask(draft: Draft, event: TaskEvent, status: TaskRecord['status'], outcome: TaskOutcome): void {

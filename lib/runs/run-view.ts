@@ -4,6 +4,8 @@
  * streaming run's are derived from its checkpointed context (streaming/run-view-source.ts).
  */
 import type { Workflow } from '../model/workflow';
+import { forkSteps } from '../engine/scope';
+import { compiledOf } from '../engine/native/warm-cache';
 import { docIds, END_STAGE, type InvokeDoc, type ResultDoc, type RunDoc, type RunStatus, type StageDoc, type RejectedDoc } from '../store/run-documents';
 import type { RunStore } from '../store/run-store';
 import { isStreamRun, streamViewRecords, type ViewRecords } from '../engine/streaming/run-view-source';
@@ -52,33 +54,44 @@ export async function describeRun(store: RunStore, runId: string, withTasks = tr
   if (!run) return undefined;
   const records = (isStreamRun(run) ? await streamViewRecords(store, run, withTasks) : undefined) ?? await listedRecords(store, runId, withTasks);
   const { stages: stageDocs, results, invokes } = records;
-  const stages = stageDocs.filter((doc) => doc.stageId !== END_STAGE).map((doc): StageView => {
-    const own = results.filter((result) => result.seq === doc.seq);
-    const tasks = new Map<number, TaskView>();
-    const task = (index: number) => tasks.get(index) ?? tasks.set(index, { index, attempts: [] }).get(index)!;
-    for (const invoke of invokes.filter((i) => i.seq === doc.seq)) {
-      task(invoke.index).attempts.push({
-        attempt: invoke.attempt, ...(invoke.activationId ? { activationId: invoke.activationId } : {}), ...(invoke.invokedAt ? { invokedAt: invoke.invokedAt } : {}),
-        ...(invoke.childRunId ? { childRunId: invoke.childRunId } : {}),
-      });
-    }
-    for (const result of own) {
-      task(result.index).outcome = {
-        ok: result.ok, attempt: result.attempt, completedAt: result.completedAt,
-        ...(result.activationId ? { activationId: result.activationId } : {}), ...(result.failure ? { error: result.failure.error } : {}),
-      };
-    }
-    const finished = own.length >= doc.taskCount || own.some((r) => !r.ok);
-    const endedAt = doc.taskCount === 0 ? doc.startedAt : finished ? Math.max(...own.map((r) => r.completedAt)) : undefined;
-    return {
-      seq: doc.seq, stageId: doc.stageId, startedAt: doc.startedAt, ...(endedAt !== undefined ? { endedAt } : {}),
-      taskCount: doc.taskCount, completed: own.filter((r) => r.ok).length, failed: own.filter((r) => !r.ok).length,
-      tasks: [...tasks.values()].sort((a, b) => a.index - b.index),
-    };
-  });
+  const stages = stageDocs.flatMap((doc): StageView[] => [
+    ...(doc.passed ?? []).map((stageId) => passedView(doc, stageId)),
+    ...(doc.stageId !== END_STAGE ? [parkView(doc, records)] : []),
+  ]);
   await addChildRuns(store, run, stages, withTasks ? invokes : undefined);
   const total = stages.reduce((sum, stage) => sum + stage.taskCount, 0);
   return { run, stages, progress: { done: results.length, total }, rejected: await rejectedOf(store, runId) };
+}
+
+/** A stage passed inside a transition (a choice, `succeed`, `fail`, an empty map): no tasks. */
+function passedView(doc: StageDoc, stageId: string): StageView {
+  return { seq: doc.seq, stageId, startedAt: doc.startedAt, endedAt: doc.startedAt, taskCount: 0, completed: 0, failed: 0, tasks: [] };
+}
+
+/** The stage a transition parked at, with its tasks. */
+function parkView(doc: StageDoc, { results, invokes }: ViewRecords): StageView {
+  const own = results.filter((result) => result.seq === doc.seq);
+  const tasks = new Map<number, TaskView>();
+  const task = (index: number) => tasks.get(index) ?? tasks.set(index, { index, attempts: [] }).get(index)!;
+  for (const invoke of invokes.filter((i) => i.seq === doc.seq)) {
+    task(invoke.index).attempts.push({
+      attempt: invoke.attempt, ...(invoke.activationId ? { activationId: invoke.activationId } : {}), ...(invoke.invokedAt ? { invokedAt: invoke.invokedAt } : {}),
+      ...(invoke.childRunId ? { childRunId: invoke.childRunId } : {}),
+    });
+  }
+  for (const result of own) {
+    task(result.index).outcome = {
+      ok: result.ok, attempt: result.attempt, completedAt: result.completedAt,
+      ...(result.activationId ? { activationId: result.activationId } : {}), ...(result.failure ? { error: result.failure.error } : {}),
+    };
+  }
+  const finished = own.length >= doc.taskCount || own.some((r) => !r.ok);
+  const endedAt = doc.taskCount === 0 ? doc.startedAt : finished ? Math.max(...own.map((r) => r.completedAt)) : undefined;
+  return {
+    seq: doc.seq, stageId: doc.stageId, startedAt: doc.startedAt, ...(endedAt !== undefined ? { endedAt } : {}),
+    taskCount: doc.taskCount, completed: own.filter((r) => r.ok).length, failed: own.filter((r) => !r.ok).length,
+    tasks: [...tasks.values()].sort((a, b) => a.index - b.index),
+  };
 }
 
 /** The stage, result and (`withTasks`) invoke documents of a run. */
@@ -94,15 +107,15 @@ async function listedRecords(store: RunStore, runId: string, withTasks: boolean)
 }
 
 /**
- * Fills in the child runs of the parallel stages that have branches of several stages. Only those
- * stages' claims are read (`invokes`, when already listed, saves that): a status of a wide map
+ * Fills in the child runs of the parallel stages (branches of several stages run as child runs). Only
+ * those stages' claims are read (`invokes`, when already listed, saves that): a status of a wide map
  * does not list its thousands of claims.
  */
 async function addChildRuns(store: RunStore, run: RunDoc, stages: StageView[], invokes: readonly InvokeDoc[] | undefined): Promise<void> {
   const definition = (run as RunDoc & { definition?: Workflow }).definition;
-  const withChildren = new Set((definition?.stages ?? []).filter((stage) => stage.kind === 'parallel'
-    && stage.branches.some((branch) => branch.stages.length !== 1 || branch.stages[0]?.kind !== 'task')).map((stage) => stage.id));
-  await Promise.all(stages.filter((stage) => withChildren.has(stage.stageId)).map(async (stage) => {
+  // Parallel stages anywhere in the definition: a child run's head holds its parent's whole definition.
+  const withChildren = new Set(definition ? forkSteps(compiledOf(definition)).map((step) => step.id) : []);
+  await Promise.all(stages.filter((stage) => stage.taskCount > 0 && withChildren.has(stage.stageId)).map(async (stage) => {
     const claims = invokes?.filter((claim) => claim.seq === stage.seq)
       ?? (await store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
     stage.children = await Promise.all(claims.filter((claim) => claim.childRunId).map(async (claim): Promise<ChildRunView> => {

@@ -1,6 +1,6 @@
 /**
  * Events a runtime refused (forged, misrouted, unsigned: lib/events/event-seal.ts), recorded where
- * the run's status counts them (lib/engine/native/run-view.ts): one document per event id, so a
+ * the run's status counts them (lib/runs/run-view.ts): one document per event id, so a
  * repeated forgery is counted once, and nothing else about the run changes.
  */
 import { createHash } from 'node:crypto';

@@ -111,7 +111,11 @@ export interface WorkflowDoc {
   stream?: { url: string; topicPrefix: string };
 }
 
-/** A transition: the `seq`-th stage entered by the run (or its end, `stageId` = END_STAGE). */
+/**
+ * A transition: the `seq`-th stage the run parks at (a task, reduce, map or parallel stage, entered
+ * with `data`), or its end (`stageId` = END_STAGE). Choices, `succeed` and `fail` are passed inside
+ * a transition and leave no document of their own.
+ */
 export interface StageDoc {
   type: 'stage';
   runId: string;
@@ -119,7 +123,7 @@ export interface StageDoc {
   stageId: string;
   /** The run's data when the stage was entered. */
   data: Json;
-  /** Tasks the stage waits for; 0 for choice/succeed/fail/end. */
+  /** Tasks the stage waits for; 0 for the end. */
   taskCount: number;
   /** Tasks started at once (map concurrency); the rest start as earlier ones complete. */
   window: number;
@@ -127,6 +131,18 @@ export interface StageDoc {
   claimedBy?: string;
   /** Present when this transition ends the run. */
   end?: { status: 'succeeded' | 'failed' | 'cancelled'; output?: Json; failure?: RunFailure };
+  /**
+   * The results the run's scope holds for a later reduce, by the map or parallel stage that produced
+   * them: the `seq` of the transition whose results they are, or the results themselves when there
+   * were none (an empty map has no transition of its own). Absent: none yet.
+   */
+  joins?: Record<string, number | Json[]>;
+  /**
+   * Stages passed inside this transition before it parked or ended (choices, `succeed`, `fail`, an
+   * empty map, a failure routed by `catch`), in order, as `whiskflow status`/`logs` list them; at
+   * most the first 100 (a choice loop may pass thousands before whiskflow.InstantLoop).
+   */
+  passed?: string[];
 }
 
 export interface InvokeDoc {

@@ -24,35 +24,12 @@ type Aspect = 'end' | 'starts';
 
 /** runtime → case name → aspect → what is wrong (the divergence from the core's meaning). */
 const KNOWN_DIVERGENCES: Record<string, Record<string, Partial<Record<Aspect, string>>>> = {
-  core: {
-    '(e) a loop through a task that never starts fails InstantLoop': {
-      end: 'the guard counts choices only, and a caught failure re-enters the choice by recursion (steps.ts stepFailed -> enterStep): RangeError, stack exceeded, before 10,000 visits',
-      starts: 'no run to observe: the start throws RangeError (see end)',
-    },
-  },
   native: {
     'parallel of single tasks': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage' },
     'nested parallel branches': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `inner`, `outer`), not of its own stage' },
     'catch of a failed branch': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage' },
     'uncaught failure inside a multi-stage branch fails the run, naming the branch stage': {
       starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage',
-    },
-    '(a) task input on a missing path fails PathNotFound, caught': {
-      end: 'a missing input path does not fail whiskflow.PathNotFound: the task runs (and fails on its empty parameters, uncaught)',
-      starts: 'the task is started with `{}` instead of not at all',
-    },
-    '(b) succeed output on a missing path fails PathNotFound': { end: 'a missing output path ends the run succeeded with null instead of failing whiskflow.PathNotFound' },
-    '(d) map over a number fails ItemsNotArray, caught': { end: 'a map over a non-array ends the run failed with whiskflow.InvalidInput, past any catch, instead of a catchable whiskflow.ItemsNotArray' },
-    '(e) a choice that loops back to itself fails InstantLoop': { end: 'no guard: claims a stage document per choice visit for ever (stopped by the driver\'s write bound)' },
-    '(e) two choices that send the run back and forth fail InstantLoop': { end: 'no guard: claims a stage document per choice visit for ever (stopped by the driver\'s write bound)' },
-    '(e) a loop through a task that never starts fails InstantLoop': {
-      end: 'the missing input starts the task with `{}` (see (a)), whose result leaves the loop: the run succeeds',
-      starts: 'the task is started with `{}` (see (a))',
-    },
-  },
-  streaming: {
-    '(e) a loop through a task that never starts fails InstantLoop': {
-      end: 'the core throws RangeError (see core); the Condition Engine cannot apply the start and the run stays running',
     },
   },
 };

@@ -2,12 +2,15 @@
  * What a warm orchestrator container remembers between activations. Only documents that never
  * change once written are kept (a run's definition and input, claimed transitions, the joined
  * results of a completed stage), so a cached copy can never be stale: a cache only saves reads.
- * (One hint besides: how many joined markers a stage had, which only schedules a listing.)
+ * (One hint besides: how many joined markers a stage had, which only schedules a listing.) Also the
+ * compiled form of each definition object it holds (a definition never changes either).
  */
 import type { Json } from '../../model/json';
 import type { StageDoc } from '../../store/run-documents';
 import type { RunStore, StoredDoc } from '../../store/run-store';
-import type { RunHead } from './orchestrator';
+import { compileWorkflow, type CompiledWorkflow } from '../../model/compile';
+import type { Workflow } from '../../model/workflow';
+import type { RunHead } from './run-head';
 import { LruMap } from '../lru-map';
 
 /** The joined results of one completed stage visit, as the reduce stage after it needs them. */
@@ -57,4 +60,20 @@ export function warmCacheOf(store: RunStore): WarmCache {
     caches.set(store, cache);
   }
   return cache;
+}
+
+const compiled = new WeakMap<Workflow, CompiledWorkflow>();
+
+/**
+ * The compiled form of a run's definition, compiled once per definition object: a cached head keeps
+ * its definition, so a warm container compiles each run's definition once (a child run created by
+ * this container shares its parent's).
+ */
+export function compiledOf(definition: Workflow): CompiledWorkflow {
+  let workflow = compiled.get(definition);
+  if (!workflow) {
+    workflow = compileWorkflow(definition);
+    compiled.set(definition, workflow);
+  }
+  return workflow;
 }

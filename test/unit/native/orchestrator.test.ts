@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { handleEvent } from '../../../lib/engine/native/orchestrator';
+import { describeRun } from '../../../lib/runs/run-view';
 import type { OrchestratorEvent } from '../../../lib/engine/native/events';
 import type { TaskStart } from '../../../lib/engine/native/invoker';
 import type { Json } from '../../../lib/model/json';
@@ -32,8 +33,8 @@ describe('native orchestrator on the map-reduce example', () => {
     expect(reduce[0]!.params).toEqual({ results: [{ sum: 10 }, { sum: 26 }, { sum: 42 }, { sum: 58 }, { sum: 74 }] });
 
     await t.complete(reduce[0]!, { total: 210, parts: 5 });
-    // seq 2 is the choice; it enters `large` at seq 3 on the same data.
-    const label = t.invoker.ofSeq(3);
+    // The choice is passed inside the transition after the reduce: `large` is the transition at seq 2.
+    const label = t.invoker.ofSeq(2);
     expect(label).toHaveLength(1);
     expect(label[0]!.params).toEqual({ label: 'large', total: 210, parts: 5 });
     expect((await t.run()).status).toBe('running');
@@ -42,6 +43,9 @@ describe('native orchestrator on the map-reduce example', () => {
     const run = await t.run();
     expect(run.status).toBe('succeeded');
     expect(run.output).toEqual({ label: 'large', total: 210, parts: 5 });
+    // Status and logs still list the choice, passed inside the transition that entered `large`.
+    const view = (await describeRun(t.store, 'run-1'))!;
+    expect(view.stages.map((stage) => [stage.stageId, stage.taskCount])).toEqual([['partial-sums', 5], ['total', 1], ['verdict', 0], ['large', 1]]);
   });
 
   it('takes the default branch when no rule holds', async () => {
@@ -49,7 +53,7 @@ describe('native orchestrator on the map-reduce example', () => {
     await t.start({ chunks: [{ numbers: [1] }] });
     await t.complete(t.invoker.ofSeq(0)[0]!, { sum: 1 });
     await t.complete(t.invoker.ofSeq(1)[0]!, { total: 1, parts: 1 });
-    expect(t.invoker.ofSeq(3)[0]!.params).toMatchObject({ label: 'small' });
+    expect(t.invoker.ofSeq(2)[0]!.params).toMatchObject({ label: 'small' });
   });
 
   it('ignores duplicated completions and repeated start events', async () => {
@@ -63,12 +67,12 @@ describe('native orchestrator on the map-reduce example', () => {
     expect(t.invoker.ofSeq(1)[0]!.params.results).toHaveLength(5);
   });
 
-  it('ends the run failed with the cause and the orchestrator activation when the input does not fit', async () => {
+  it('ends the run failed with the cause when the input does not fit (a map over a non-array, as the core says)', async () => {
     const t = await setUp(mapReduce);
     await t.start({ chunks: 'not an array' });
     const run = await t.run();
     expect(run.status).toBe('failed');
-    expect(run.failure).toMatchObject({ error: 'whiskflow.InvalidInput', stageId: 'partial-sums', activationId: 'orchestrator-1' });
+    expect(run.failure).toMatchObject({ error: 'whiskflow.ItemsNotArray', stageId: 'partial-sums' });
     expect(run.failure!.cause).toContain('not an array');
     expect(t.invoker.starts).toHaveLength(0);
   });

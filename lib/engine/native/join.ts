@@ -1,0 +1,88 @@
+/**
+ * Joins of a stage of several tasks (docs/exactly-once.md): results are grouped in buckets of
+ * ~sqrt(n); a completion lists its bucket, a full bucket lists the buckets' `joined/…` markers, and
+ * the completion that sees every bucket full hands the stage's results to the transition (which only
+ * one of concurrent last completers wins).
+ */
+import { bucketSize, docIds, type JoinedDoc, type ResultDoc, type StageDoc } from '../../store/run-documents';
+import type { ListedDoc } from '../../store/run-store';
+import { cacheOf, type Handling } from './handling';
+import { joinOf, joinOfMarkers, joinedMarker, storedResults } from './results';
+import type { RunHead } from './run-head';
+import { startTasks } from './task-starts';
+import { completeJoined } from './transitions';
+
+/** With a concurrency bound, the completion of element i starts element i + window. */
+export async function startNextInWindow(ctx: Handling, run: RunHead, stage: StageDoc, index: number): Promise<void> {
+  const following = index + stage.window;
+  if (stage.window === 0 || following >= stage.taskCount) return;
+  await startTasks(ctx, run, stage, [following], 1, 0);
+}
+
+/**
+ * Two-level join (see run-documents.ts): is the bucket of `index` full? then mark it joined; are
+ * all buckets joined? then the stage is complete. Concurrent last writers may both see "complete";
+ * the transition claim in `completeStage` lets only one of them decide.
+ *
+ * Round trips on the stage's last completion are the join's latency, so:
+ * - the bucket is listed once, with its documents (a bucket is ~sqrt(n) small results): counting
+ *   it first and reading it when full cost the last completion one more round trip, for ~1 ms
+ *   less server time per completion on pouchdb-server;
+ * - a full bucket lists the joined markers with their bodies before creating its own: when every
+ *   other bucket already has its marker, the stage is complete without this bucket's marker (a
+ *   marker is only ever created after a listing saw its bucket full) and the results are at hand.
+ *   That is the usual case of the stage's last completion: bucket, markers, transition. Otherwise
+ *   the marker is created and the markers are listed again after that create, so that of
+ *   concurrent last bucket completers the one whose marker landed last sees them all. Markers
+ *   carry only their results' values (see JoinedDoc), which keeps that listing about as cheap as
+ *   a listing of ids. Listing the markers along with the bucket saves one more round trip, but on
+ *   every completion it costs a listing per completion instead of one per full bucket (~20% more
+ *   store requests on a 1,000-task map): only the completions of what this container knows to be
+ *   the stage's last unjoined bucket do it.
+ */
+export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: StageDoc, index: number): Promise<void> {
+  const size = bucketSize(stageDoc.taskCount);
+  const buckets = Math.ceil(stageDoc.taskCount / size);
+  const bucket = Math.floor(index / size);
+  const expected = Math.min(size, stageDoc.taskCount - bucket * size);
+  const joinedPrefix = docIds.joinedPrefix(run.runId, stageDoc.seq);
+  const seenKey = `${run.runId}/${stageDoc.seq}`;
+  const listMarkers = async (): Promise<ListedDoc<JoinedDoc>[]> => {
+    const rows = await ctx.store.listByPrefix<JoinedDoc>(joinedPrefix, { includeDocs: true });
+    if (rows.length > (cacheOf(ctx).markersSeen.get(seenKey) ?? 0)) cacheOf(ctx).markersSeen.set(seenKey, rows.length);
+    return rows;
+  };
+  // Once this container has seen every bucket but one joined, the stage is in its last bucket: its
+  // completions list the markers along with the bucket (both after the result's create, so the
+  // decision below is the same as with the listings one after the other), which takes a round trip
+  // off the stage's last completion for at most one bucket's worth of extra listings.
+  const early = buckets > 1 && (cacheOf(ctx).markersSeen.get(seenKey) ?? 0) >= buckets - 1 ? listMarkers() : undefined;
+  // Not awaited when the bucket is not full: its failure must not go unhandled.
+  early?.catch(() => undefined);
+  const bucketRows = await ctx.store.listByPrefix<ResultDoc>(docIds.bucketPrefix(run.runId, stageDoc.seq, bucket), { includeDocs: true });
+  if (bucketRows.length < expected) return;
+  const own = storedResults(bucketRows);
+  // A single bucket needs no marker at all: it is the whole stage.
+  if (buckets === 1) return completeStage(ctx, run, stageDoc, own.length === stageDoc.taskCount ? own : undefined);
+  const markerId = docIds.joinedBucket(run.runId, stageDoc.seq, bucket);
+  let markers = await (early ?? listMarkers());
+  if (markers.filter((row) => row.id !== markerId).length < buckets - 1) {
+    await ctx.store.createOnly(markerId, joinedMarker(run.runId, stageDoc.seq, bucket, own.length === expected ? own : undefined));
+    markers = await listMarkers();
+    if (markers.length < buckets) return;
+  }
+  const joined = joinOfMarkers(markers, bucket, own, stageDoc);
+  // A marker without its results (a big bucket): the join reads the results themselves.
+  if (!joined) return completeStage(ctx, run, stageDoc);
+  await completeJoined(ctx, run, stageDoc, joined);
+}
+
+/**
+ * Joins the stage's results in index order and enters what comes next (or fails the stage).
+ * `known`: the stage's complete, stored results when the caller has them (a single-task stage).
+ */
+export async function completeStage(ctx: Handling, run: RunHead, stageDoc: StageDoc, known?: readonly ResultDoc[]): Promise<void> {
+  const results = known ?? storedResults(await ctx.store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, stageDoc.seq), { includeDocs: true }));
+  await completeJoined(ctx, run, stageDoc, joinOf(results, stageDoc.stageId));
+}
+
