@@ -30,8 +30,9 @@ class RangeCopy {
   constructor(readonly prefix: string, list: () => Promise<ListedDoc<Record<string, unknown>>[]>) {
     this.loaded = list().then((rows) => {
       for (const row of rows) if (row.doc) this.docs.set(row.id, row.doc);
-      for (const change of this.pending ?? []) this.apply(change);
+      const arrived = this.pending ?? [];
       this.pending = undefined;
+      for (const change of arrived) this.apply(change);
       this.ready = true;
     });
   }

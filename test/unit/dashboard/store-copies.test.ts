@@ -143,4 +143,19 @@ describe('the dashboard\'s copies of the run store', () => {
     expect(whole.partial).toBeUndefined();
     expect([whole.total, whole.runs.length]).toEqual([30, 5]);
   });
+
+  it('applies what changed while a run was being listed over the listing', async () => {
+    const { backing, read } = loggedStore();
+    const watch = new StoreWatch(read);
+    await startRun(backing, 3);
+    await watch.catchUp();
+    const slow: RunStore = { ...backing, listByPrefix: async (prefix, options) => {
+      const rows = await backing.listByPrefix(prefix, options);
+      // Written after the listing was taken, read by the feed before the listing arrives.
+      if (prefix.startsWith('result/')) { await result(backing, 0, 3); await watch.catchUp(); }
+      return rows as never;
+    } };
+    const copies = new StoreCopies(slow, watch);
+    expect((await runPage(copies.store(), RUN))?.progress.done).toBe(1);
+  });
 });
