@@ -44,7 +44,11 @@ export function startDashboard(options: {
   const handler = createDashboardHandler({ store: options.store, platform: reader, liveEvents: true, watch, ...(options.assetsDir ? { assetsDir: options.assetsDir } : {}) });
   const mounted = mountDashboard({
     handler,
-    version: () => watch.catchUp(),
+    // The stream's signal is the store's update sequence (a cheap read of the database's info); the
+    // changes themselves, documents included, are read only when a page reads (handler.ts), at most
+    // once per page read: a `_changes` read costs the embedded CouchDB a few times more, and the runs
+    // it serves need it.
+    version: async () => String((await db.get(options.dbname)).update_seq),
     ...(options.pollMs ? { pollMs: options.pollMs } : {}),
     ...(options.log ? { log: options.log } : {}),
   });

@@ -1,14 +1,14 @@
 /**
  * Live data for a page: read once, then again whenever the run store changed (the platform's
- * server-sent events, or polling where only request -> response is served), at most once a second
- * and never more often than a read takes three times over: a page open on a busy run takes a small
+ * server-sent events, or polling where only request -> response is served), at most every 2 s and
+ * never more often than a read takes three times over: a page open on a busy run takes a small
  * share of the machine the run needs (changes in between are coalesced into the next read).
  */
 import { BASE } from './base';
 import { useEffect, useState } from 'preact/hooks';
 
 type Listener = () => void;
-const MIN_INTERVAL_MS = 1000;
+const MIN_INTERVAL_MS = 2000;
 const listeners = new Set<Listener>();
 let started = false;
 
