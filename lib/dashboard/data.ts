@@ -12,7 +12,8 @@ import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type RunFailure, t
 import type { RunStore } from '../store/run-store';
 import { workflowGraph, type WorkflowGraph } from './model/graph';
 import { nodeStates, type RunGraphState } from './model/node-states';
-import { timelineOf, type TimelineModel } from './model/timeline';
+import { timelineOf } from './model/timeline';
+import { packTimeline, type PackedTimeline } from './model/timeline-wire';
 
 /** The part of the `openwhisk` client the dashboard reads the platform with. */
 export interface PlatformReader {
@@ -47,6 +48,11 @@ export interface RunsPage {
   total: number;
   workflows: string[];
   counts: Record<RunStatus, number>;
+  /**
+   * Only the newest runs, read without the others: `matched`, `total`, `counts` and `workflows`
+   * are not known yet (the page asks again for them).
+   */
+  partial?: true;
 }
 
 export const summaryOf = (run: RunDoc): RunSummary => ({
@@ -75,6 +81,22 @@ export async function runsPage(store: RunStore, query: RunsQuery): Promise<RunsP
   };
 }
 
+/**
+ * The newest top-level runs without filters, from the newest heads alone (child runs are skipped,
+ * as in `runsPage`): the first screenful of the runs page while the whole list is being read.
+ */
+export async function newestRuns(store: RunStore, query: Pick<RunsQuery, 'offset' | 'limit'>): Promise<RunsPage> {
+  const wanted = (query.offset ?? 0) + (query.limit ?? 200);
+  const runs: RunDoc[] = [];
+  for (let skip = 0; runs.length < wanted; skip += wanted) {
+    const rows = await store.listByPrefix<RunDoc>(docIds.runsPrefix(), { includeDocs: true, descending: true, limit: wanted, skip });
+    runs.push(...rows.flatMap((row) => (row.doc && !row.doc.parent ? [row.doc] : [])));
+    if (rows.length < wanted) break;
+  }
+  const shown = runs.slice(query.offset ?? 0, wanted);
+  return { runs: shown.map(summaryOf), matched: shown.length, total: shown.length, workflows: [], counts: { running: 0, succeeded: 0, failed: 0, cancelled: 0 }, partial: true };
+}
+
 export interface StageSummary extends Omit<StageView, 'tasks'> { retried: number }
 
 export interface RunPage {
@@ -82,7 +104,8 @@ export interface RunPage {
   graph?: WorkflowGraph;
   state?: RunGraphState;
   stages: StageSummary[];
-  timeline: TimelineModel;
+  /** One array per bar field (model/timeline-wire.ts): a wide map's bars are most of the page. */
+  timeline: PackedTimeline;
   progress: { done: number; total: number };
 }
 
@@ -103,7 +126,7 @@ export async function runPage(store: RunStore, runId: string, now = Date.now()):
     },
     ...(graph ? { graph, state: nodeStates(graph, view.stages, run, children) } : {}),
     stages: view.stages.map(({ tasks, ...stage }) => ({ ...stage, retried: tasks.reduce((sum, task) => sum + Math.max(0, task.attempts.length - 1), 0) })),
-    timeline: timelineOf(view.stages, now),
+    timeline: packTimeline(timelineOf(view.stages, now)),
     progress: view.progress,
   };
 }

@@ -9,8 +9,10 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { LruMap } from '../engine/lru-map';
 import type { RunStore } from '../store/run-store';
-import { runPage, runsPage, taskDetail, workflowNames, workflowPage, type PlatformReader } from './data';
+import { newestRuns, runPage, runsPage, taskDetail, workflowNames, workflowPage, type PlatformReader } from './data';
 import { pageHtml } from './page-html';
+import { StoreCopies } from './store-copies';
+import type { StoreWatch } from './store-watch';
 
 export const DASHBOARD_PREFIX = '/dashboard';
 
@@ -45,6 +47,11 @@ export interface DashboardOptions {
   assets?: Readonly<Record<string, string>>;
   /** Whether a live stream (`/dashboard/events`) is served next to this handler: the page then uses it rather than polling. */
   liveEvents?: boolean;
+  /**
+   * The store's changes feed, where one is followed (the local platform): run heads and the records
+   * of runs looked at are then kept in memory and read again only where they changed.
+   */
+  watch?: StoreWatch;
 }
 
 export type DashboardHandler = (request: DashboardRequest) => Promise<DashboardResponse | undefined>;
@@ -79,6 +86,14 @@ const notFound = (what: string): DashboardResponse => json(404, { error: `${what
 export function createDashboardHandler(options: DashboardOptions): DashboardHandler {
   const assetsDir = options.assetsDir ?? defaultAssetsDir();
   const finished = new LruMap<string>(FINISHED_PAGES);
+  const current = new LruMap<Promise<DashboardResponse>>(FINISHED_PAGES);
+  const copies = options.watch ? new StoreCopies(options.store, options.watch) : undefined;
+  /** The store pages are read from: the copies, caught up with the store, when the feed is followed. */
+  const reader = async (): Promise<RunStore> => {
+    if (!copies || !options.watch) return options.store;
+    await options.watch.catchUp();
+    return copies.store();
+  };
   const page = (): DashboardResponse => ({
     status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: pageHtml({ live: options.liveEvents === true, base: options.basePath ?? DASHBOARD_PREFIX }),
   });
@@ -90,14 +105,16 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     const [first, ...rest] = segments;
     if (first === 'assets') return options.assets ? inlineAsset(options.assets, rest.join('/')) : asset(assetsDir, rest.join('/'));
     if (first !== 'api') return page();
-    return api(options, finished, rest, request.query);
+    return api(options, { finished, current, reader, copies }, rest, request.query);
   };
 }
 
 /** Pages of finished runs: they no longer change, and a wide map's page takes seconds to assemble. */
 const FINISHED_PAGES = 16;
 
-async function api(options: DashboardOptions, finished: LruMap<string>, segments: string[], query: URLSearchParams): Promise<DashboardResponse> {
+interface Readers { finished: LruMap<string>; current: LruMap<Promise<DashboardResponse>>; reader: () => Promise<RunStore>; copies: StoreCopies | undefined }
+
+async function api(options: DashboardOptions, { finished, current, reader, copies }: Readers, segments: string[], query: URLSearchParams): Promise<DashboardResponse> {
   const { store, platform } = options;
   const [resource, id, sub, seq, index] = segments;
   if (resource === 'runs' && id === undefined) {
@@ -108,27 +125,46 @@ async function api(options: DashboardOptions, finished: LruMap<string>, segments
     const status = query.get('status') || undefined;
     if (status && !['running', 'succeeded', 'failed', 'cancelled'].includes(status)) return json(400, { error: `status '${status}' is not one of running, succeeded, failed, cancelled` });
     const [offset, limit] = [number('offset'), number('limit')];
-    return json(200, await runsPage(store, {
+    const filtered = Boolean(query.get('workflow') || status || query.get('q'));
+    const paging = { ...(offset !== undefined ? { offset } : {}), ...(limit !== undefined ? { limit: Math.min(limit, 10_000) } : {}) };
+    // The first look at the runs page: its first screenful from the newest heads while all heads are copied.
+    if (copies && !filtered && !copies.headsReady()) {
+      copies.warmHeads();
+      return json(200, await newestRuns(store, paging));
+    }
+    return json(200, await runsPage(await reader(), {
       ...(query.get('workflow') ? { workflow: query.get('workflow')! } : {}), ...(status ? { status } : {}),
-      ...(query.get('q') ? { search: query.get('q')! } : {}), ...(offset !== undefined ? { offset } : {}), ...(limit !== undefined ? { limit: Math.min(limit, 10_000) } : {}),
+      ...(query.get('q') ? { search: query.get('q')! } : {}), ...paging,
     }));
   }
   if (resource === 'runs' && id && sub === undefined) {
     const cached = finished.get(id);
     if (cached) return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: cached };
-    const found = await runPage(store, id);
-    if (!found) return notFound(`run ${id}`);
-    const answer = json(200, found);
-    const settled = found.run.status !== 'running' && !Object.values(found.state?.nodes ?? {}).some((node) => node.status === 'running');
-    if (settled) finished.set(id, answer.body as string);
-    return answer;
+    const source = await reader();
+    // Pages open on a running run all ask after each change: one assembly per store version serves them all.
+    const key = options.watch?.version !== undefined ? `${id}@${options.watch.version}` : undefined;
+    const shared = key ? current.get(key) : undefined;
+    if (shared) return shared;
+    const assembled = (async (): Promise<DashboardResponse> => {
+      const found = await runPage(source, id);
+      if (!found) return notFound(`run ${id}`);
+      const answer = json(200, found);
+      const settled = found.run.status !== 'running' && !Object.values(found.state?.nodes ?? {}).some((node) => node.status === 'running');
+      if (settled) finished.set(id, answer.body as string);
+      return answer;
+    })();
+    if (key) {
+      current.set(key, assembled);
+      assembled.catch(() => current.delete(key));
+    }
+    return assembled;
   }
   if (resource === 'runs' && id && sub === 'tasks' && seq !== undefined && index !== undefined) {
     if (!/^\d+$/.test(seq) || !/^\d+$/.test(index)) return json(400, { error: 'a task is named by two numbers: /tasks/<seq>/<index>' });
     return (await taskDetail(store, platform, id, Number(seq), Number(index)).then((found) => found && json(200, found))) ?? notFound(`task ${seq}/${index} of run ${id}`);
   }
   if (resource === 'workflows' && id === undefined) return json(200, { workflows: await workflowNames(store) });
-  if (resource === 'workflows' && id) return (await workflowPage(store, platform, id).then((found) => found && json(200, found))) ?? notFound(`workflow ${id}`);
+  if (resource === 'workflows' && id) return (await workflowPage(await reader(), platform, id).then((found) => found && json(200, found))) ?? notFound(`workflow ${id}`);
   return notFound(`/dashboard/api/${segments.join('/')}`);
 }
 

@@ -8,6 +8,7 @@ import type { RunStore } from '../store/run-store';
 import type { PlatformReader } from './data';
 import { createDashboardHandler, DASHBOARD_PREFIX } from './handler';
 import { mountDashboard, type MountOptions } from './mount';
+import { StoreWatch, type ChangedDoc } from './store-watch';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface HostPlatform {
@@ -35,9 +36,18 @@ export function startDashboard(options: {
 }): StartedDashboard {
   const reader = openwhisk({ apihost: options.platform.apihost, api_key: options.platform.auth }) as unknown as PlatformReader;
   const db = nano(options.couchUrl).db;
-  const handler = createDashboardHandler({ store: options.store, platform: reader, liveEvents: true, ...(options.assetsDir ? { assetsDir: options.assetsDir } : {}) });
+  const watch = new StoreWatch(async (since, limit) => {
+    if (since === undefined) return { results: [], lastSeq: String((await db.get(options.dbname)).update_seq) };
+    const changes = await db.use(options.dbname).changes({ since, include_docs: true, limit });
+    return { results: changes.results as unknown as ChangedDoc[], lastSeq: String(changes.last_seq) };
+  });
+  const handler = createDashboardHandler({ store: options.store, platform: reader, liveEvents: true, watch, ...(options.assetsDir ? { assetsDir: options.assetsDir } : {}) });
   const mounted = mountDashboard({
     handler,
+    // The stream's signal is the store's update sequence (a cheap read of the database's info); the
+    // changes themselves, documents included, are read only when a page reads (handler.ts), at most
+    // once per page read: a `_changes` read costs the embedded CouchDB a few times more, and the runs
+    // it serves need it.
     version: async () => String((await db.get(options.dbname)).update_seq),
     ...(options.pollMs ? { pollMs: options.pollMs } : {}),
     ...(options.log ? { log: options.log } : {}),

@@ -13,7 +13,9 @@ const FILL: Record<string, [string, string]> = {
 };
 
 export function GraphView(props: { graph: WorkflowGraph; state?: RunGraphState; onSelect?: (stageId: string) => void }) {
-  const layout = useMemo(() => layoutGraph(props.graph), [props.graph]);
+  // Every live read brings a new (equal) graph object: lay out again only when the graph itself changed.
+  const shape = JSON.stringify(props.graph);
+  const layout = useMemo(() => layoutGraph(props.graph), [shape]);
   const taken = new Set(props.state?.taken ?? []);
   return (
     <svg class="graph" role="group" aria-label="workflow graph" viewBox={`0 0 ${layout.width} ${layout.height}`} width={layout.width} height={layout.height}>

@@ -1,12 +1,14 @@
 /**
  * Live data for a page: read once, then again whenever the run store changed (the platform's
- * server-sent events, or polling where only request -> response is served), never more often than
- * a read takes twice over, so that a busy store is not read in a loop.
+ * server-sent events, or polling where only request -> response is served), at most every 2 s and
+ * never more often than a read takes three times over: a page open on a busy run takes a small
+ * share of the machine the run needs (changes in between are coalesced into the next read).
  */
 import { BASE } from './base';
 import { useEffect, useState } from 'preact/hooks';
 
 type Listener = () => void;
+const MIN_INTERVAL_MS = 2000;
 const listeners = new Set<Listener>();
 let started = false;
 
@@ -47,16 +49,20 @@ export function useLive<T>(url: string | undefined, live = true): Loaded<T> {
       if (busy) { again = true; return; }
       busy = true;
       const began = performance.now();
+      // An answer that says it is partial (the runs page's first screenful) is followed by the whole one at once.
+      let partial = false;
       try {
         const data = await getJson<T>(url);
+        partial = (data as { partial?: boolean }).partial === true;
         if (!stopped) setState((previous) => ({ data, reads: previous.reads + 1 }));
       } catch (error) {
         if (!stopped) setState((previous) => ({ ...previous, error: (error as Error).message, reads: previous.reads + 1 }));
       } finally {
+        if (partial) again = true;
         setTimeout(() => {
           busy = false;
           if (again && !stopped) { again = false; void read(); }
-        }, Math.max(250, 2 * (performance.now() - began)));
+        }, partial ? 0 : Math.max(MIN_INTERVAL_MS, 3 * (performance.now() - began)));
       }
     };
     void read();

@@ -1,6 +1,7 @@
 /** One run: its graph coloured by state, its timeline, its input and output or error, a task's detail; live. */
 import { BASE } from './base';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { unpackTimeline } from '../model/timeline-wire';
 import type { RunPage as RunData } from '../data';
 import { count, duration, pretty, runHref, time, workflowHref } from './format';
 import { GraphView } from './graph-view';
@@ -25,10 +26,11 @@ export function RunPage(props: { runId: string }) {
   }, []);
   const open = (seq: number, index: number) => { location.hash = `task=${seq}/${index}`; };
   const data = loaded.data;
+  const timeline = useMemo(() => (data ? unpackTimeline(data.timeline) : undefined), [data]);
   if (loaded.error && !data) return <p class="error" role="alert">Could not read run {props.runId}: {loaded.error}</p>;
-  if (!data) return <p>Loading…</p>;
+  if (!data || !timeline) return <p>Loading…</p>;
   const { run } = data;
-  const failedTasks = data.timeline.bars.filter((bar) => bar.status === 'failed' || bar.status === 'timeout').slice(0, 20);
+  const failedTasks = timeline.bars.filter((bar) => bar.status === 'failed' || bar.status === 'timeout').slice(0, 20);
   return (
     <article aria-labelledby="run-title" data-reads={String(loaded.reads)}>
       <h1 id="run-title">Run <code>{run.runId}</code> <StatusBadge status={run.status} /></h1>
@@ -48,7 +50,7 @@ export function RunPage(props: { runId: string }) {
           </section>
           <section class="card" aria-labelledby="timeline-title">
             <h2 id="timeline-title">Timeline</h2>
-            <TimelineView model={data.timeline} onSelect={open} />
+            <TimelineView model={timeline} onSelect={open} />
           </section>
           <section class="card" aria-labelledby="stages-title">
             <h2 id="stages-title">Stages</h2>
@@ -69,7 +71,7 @@ export function RunPage(props: { runId: string }) {
                 <h3>Failed attempts</h3>
                 <ul id="failed-tasks">
                   {failedTasks.map((bar) => {
-                    const lane = data.timeline.lanes[bar.lane]!;
+                    const lane = timeline.lanes[bar.lane]!;
                     return <li key={`${bar.lane}/${bar.index}/${bar.attempt}`}><a href={`#task=${lane.seq}/${bar.index}`}>{lane.stageId} task {bar.index}, attempt {bar.attempt}: {bar.status}</a></li>;
                   })}
                 </ul>

@@ -46,11 +46,15 @@ export function RunsPage() {
       {loaded.error ? <p class="error" role="alert">Could not read the runs: {loaded.error}</p> : null}
       {data ? (
         <>
-          <p id="runs-count" data-matched={String(data.matched)} data-total={String(data.total)}>
-            {count(data.matched)} of {count(data.total)} runs{data.matched > data.runs.length ? `, the newest ${count(data.runs.length)} shown` : ''}
-          </p>
+          {data.partial ? (
+            <p id="runs-count" aria-busy="true">The newest {count(data.runs.length)} runs; counting all of them…</p>
+          ) : (
+            <p id="runs-count" data-matched={String(data.matched)} data-total={String(data.total)}>
+              {count(data.matched)} of {count(data.total)} runs{data.matched > data.runs.length ? `, the newest ${count(data.runs.length)} shown` : ''}
+            </p>
+          )}
           <RunsTable runs={data.runs} caption="runs, newest first" now={Date.now()} />
-          {data.matched > data.runs.length ? <p><button type="button" onClick={() => setLimit(limit + PAGE * 5)}>Show more</button></p> : null}
+          {!data.partial && data.matched > data.runs.length ? <p><button type="button" onClick={() => setLimit(limit + PAGE * 5)}>Show more</button></p> : null}
         </>
       ) : <p>Loading…</p>}
     </section>
