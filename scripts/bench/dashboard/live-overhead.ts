@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import openwhisk from 'openwhisk';
 import type { BrowserContext } from 'playwright-core';
 import { startDashboard } from '../../../lib/dashboard/start';
-import { requestRun } from '../../../lib/engine/native/run-client';
+import { requestRun } from '../../../lib/runs/run-client';
 import { parseWorkflow } from '../../../lib/model/parse';
 import { startPlatform } from '../../../lib/platform';
 import { createRunStore, type StoreConfig } from '../../../lib/store/config';
 import { docIds, type RunDoc } from '../../../lib/store/run-documents';
-import { deployRuntime, deployWorkflow, type ManagementClient } from '../../../lib/triggers/manager';
-import type { DeliveryClient } from '../../../lib/report/deliver';
+import { deployRuntime } from '../../../lib/deploy/runtime';
+import { deployWorkflow } from '../../../lib/deploy/workflow';
+import type { DeliveryClient, ManagementClient } from '../../../lib/openwhisk/client';
 
 export interface LiveOptions { tasks: number; pairs: number; actionsDir: string }
 
