@@ -24,19 +24,28 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('starts, answers, and stops on SIGINT', async () => {
-  const wskprops = join(dataDir, 'wskprops');
-  child = spawn(process.execPath, [BIN, 'local', '--port', '0', '--data-dir', join(dataDir, 'data'), '--write-wskprops', wskprops], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `whiskflow local <args>` until it says `ready`; its output so far, and its exit. */
+async function startLocal(args: string[]): Promise<{ local: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+  const local = spawn(process.execPath, [BIN, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = local;
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+  local.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  local.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const exited = new Promise<number | null>((resolve) => local.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     const check = setInterval(() => {
       if (output.includes('ready')) { clearInterval(check); resolve(); }
-      if (child?.exitCode !== null) { clearInterval(check); reject(new Error(`exited early: ${output}`)); }
+      if (local.exitCode !== null) { clearInterval(check); reject(new Error(`exited early: ${output}`)); }
     }, 50);
   });
+  return { local, output: () => output, exited };
+}
+
+test('starts, answers, and stops on SIGINT', async () => {
+  const wskprops = join(dataDir, 'wskprops');
+  const started = await startLocal(['--port', '0', '--data-dir', join(dataDir, 'data'), '--write-wskprops', wskprops]);
+  const output = started.output();
+  const { exited } = started;
   const apihost = /apihost: (\S+)/.exec(output)?.[1];
   const auth = /auth: (\S+)/.exec(output)?.[1];
   expect(apihost).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -60,7 +69,7 @@ test('starts, answers, and stops on SIGINT', async () => {
   expect(output).toContain(`export WHISKFLOW_APIHOST=${apihost} WHISKFLOW_AUTH=${auth} WHISKFLOW_NAMESPACE=guest WHISKFLOW_DATA_DIR=${join(dataDir, 'data')}`);
   expect(existsSync(join(dataDir, 'data', 'couch'))).toBe(true);
 
-  child.kill('SIGINT');
+  started.local.kill('SIGINT');
   expect(await exited).toBe(0);
   expect(existsSync(recorded)).toBe(false);
   await expect(fetch(`${apihost}/api/v1`)).rejects.toThrow();
@@ -68,19 +77,10 @@ test('starts, answers, and stops on SIGINT', async () => {
 
 test('with --stream, runs the streaming engines: a workflow deployed with --model streaming runs with nothing else started', async () => {
   const redis = await requireRedis();
-  const local = spawn(process.execPath, [BIN, 'local', '--port', '0', '--couch-port', '0', '--data-dir', join(dataDir, 'streamed'), '--stream', redis.url], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child = local;
-  let output = '';
-  local.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  local.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const exited = new Promise<number | null>((resolve) => local.once('exit', (code) => resolve(code)));
+  let started: Awaited<ReturnType<typeof startLocal>> | undefined;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const check = setInterval(() => {
-        if (output.includes('ready')) { clearInterval(check); resolve(); }
-        if (local.exitCode !== null) { clearInterval(check); reject(new Error(`exited early: ${output}`)); }
-      }, 50);
-    });
+    started = await startLocal(['--port', '0', '--couch-port', '0', '--data-dir', join(dataDir, 'streamed'), '--stream', redis.url]);
+    const output = started.output();
     expect(output).toContain(`streaming engines on ${redis.url}`);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -97,10 +97,10 @@ test('with --stream, runs the streaming engines: a workflow deployed with --mode
     const result = printed.slice(printed.indexOf(`run ${runId} succeeded`)).replace(/^.*\n/, '');
     expect(JSON.parse(result)).toEqual({ label: 'large', total: 210, parts: 5 });
     // The engines in `whiskflow local` ran it: they print each run they finish.
-    expect(output).toContain(`run ${runId} succeeded`);
+    expect(started.output()).toContain(`run ${runId} succeeded`);
   } finally {
-    local.kill('SIGINT');
-    await exited;
+    started?.local.kill('SIGINT');
+    await started?.exited;
     await redis.stop();
   }
 }, 180_000);
@@ -109,26 +109,16 @@ test('with a --stream URL holding a password, the password is not on the command
   const redis = await requireRedis();
   // Redis's default user takes any password when it has none, so the engines still connect.
   const withPassword = redis.url.replace('redis://', 'redis://default:cmdline-hunter2@');
-  const local = spawn(process.execPath, [BIN, 'local', '--port', '0', '--couch-port', '0', '--data-dir', join(dataDir, 'hidden'), '--stream', withPassword], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child = local;
-  let output = '';
-  local.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  local.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const exited = new Promise<number | null>((resolve) => local.once('exit', (code) => resolve(code)));
+  let started: Awaited<ReturnType<typeof startLocal>> | undefined;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const check = setInterval(() => {
-        if (output.includes('ready')) { clearInterval(check); resolve(); }
-        if (local.exitCode !== null) { clearInterval(check); reject(new Error(`exited early: ${output}`)); }
-      }, 50);
-    });
-    const cmdline = readFileSync(`/proc/${local.pid}/cmdline`, 'utf8');
+    started = await startLocal(['--port', '0', '--couch-port', '0', '--data-dir', join(dataDir, 'hidden'), '--stream', withPassword]);
+    const cmdline = readFileSync(`/proc/${started.local.pid}/cmdline`, 'utf8');
     expect(cmdline).toContain('--stream');
     expect(cmdline).not.toContain('cmdline-hunter2');
-    expect(output).not.toContain('cmdline-hunter2');
+    expect(started.output()).not.toContain('cmdline-hunter2');
   } finally {
-    local.kill('SIGINT');
-    await exited;
+    started?.local.kill('SIGINT');
+    await started?.exited;
     await redis.stop();
   }
 });
