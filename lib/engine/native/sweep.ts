@@ -36,13 +36,14 @@
 import { isJsonObject, type Json } from '../../model/json';
 import { deliverEvent, type DeliveryClient } from '../../report/deliver';
 import { updateWithRetry } from '../../store/claims';
-import { docIds, type InvokeDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
+import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
 import { TASK_CONDUCTOR, type TaskInvoker } from './invoker';
 import { restartLostStarts, type LostStartClient, type RestartedRun, type StartWindow } from './lost-starts';
 import { resumeClaimedAttempts, type ClaimedAttempt, type RunHead } from './orchestrator';
 import { checkDelivery, DEFAULT_CONFIRM_WITHIN_MS, type DeliveryCheck } from './redelivery-check';
+import { stalledFollowUps } from './stalled-stages';
 
 /** How long an invoked attempt may go without a recorded outcome before its activation is looked at. */
 export const DEFAULT_STALE_AFTER_MS = 120_000;
@@ -119,6 +120,12 @@ export interface SweepReport {
   startWindowCut: string[];
   /** Re-deliveries whose orchestrator activation failed (the store or the platform unreachable). */
   failedRedeliveries: number;
+  /**
+   * Stored completions fired again because what had to follow them never happened (the orchestrator
+   * died between recording a result and claiming the next element, checking the join or claiming
+   * the next stage's tasks; stalled-stages.ts).
+   */
+  followUps: { runId: string; seq: number; index: number }[];
 }
 
 type Outcome = { result: Json } | { error: Json };
@@ -133,7 +140,7 @@ interface ActivationRecord {
 
 /** Sweeps every run whose head says `running` (or only `runIds`). */
 export async function sweepRuns(options: SweepOptions, runIds?: readonly string[]): Promise<SweepReport> {
-  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0 };
+  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0, followUps: [] };
   // One wait for the whole sweep, not one per re-delivery: a store that is down fails them all.
   const confirmUntil = Date.now() + (options.confirmWithinMs ?? DEFAULT_CONFIRM_WITHIN_MS);
   const heads = runIds
@@ -164,7 +171,9 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
   const [current] = await store.listByPrefix<StageDoc>(docIds.stagesPrefix(run.runId), { includeDocs: true, descending: true, limit: 1 });
   const stage = current?.doc;
   const staleBefore = (options.now ?? Date.now)() - (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
-  if (stage?.end && run.parent && stage.startedAt <= staleBefore) return reportChildEnd(options, run, run.parent, stage.end, report);
+  // What happened before the platform restarted is stale at once: no activation of that time is alive.
+  const isStale = (time: number) => time <= staleBefore || time < (options.lostBefore ?? -Infinity);
+  if (stage?.end && run.parent && isStale(stage.startedAt)) return reportChildEnd(options, run, run.parent, stage.end, report);
   if (!stage || stage.end || stage.taskCount === 0) return;
   const [invokes, results] = await Promise.all([
     store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true }),
@@ -174,13 +183,14 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
   // Ids sort by index, then attempt: the last claim of an index is its latest attempt.
   const latest = new Map<number, InvokeDoc>();
   for (const row of invokes) if (row.doc) latest.set(row.doc.index, row.doc);
+  const claimed = new Set(latest.keys());
   // A child run's attempt has no task activation to read: the child's own tasks are swept with it.
   for (const [index, claim] of latest) if (claim.childRunId) latest.delete(index);
   // Every native run head names the trigger its tasks report to; a wskdeploy deployment has no workflow document.
   const { trigger } = run as Partial<RunHead>;
   const neverInvoked: ClaimedAttempt[] = [];
   for (const claim of latest.values()) {
-    if (reported.has(claim.index) || (claim.invokedAt ?? claim.claimedAt) > staleBefore) continue;
+    if (reported.has(claim.index) || !isStale(claim.invokedAt ?? claim.claimedAt)) continue;
     if (!claim.activationId) {
       neverInvoked.push({ index: claim.index, attempt: claim.attempt });
       report.neverInvoked.push({ runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt });
@@ -188,7 +198,7 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
     }
     const invokedAt = claim.invokedAt ?? claim.claimedAt;
     const lost = invokedAt < (options.lostBefore ?? -Infinity) || (options.lostAfterMs !== undefined && invokedAt <= (options.now ?? Date.now)() - options.lostAfterMs);
-    const outcome = await outcomeOf(options.client, claim.activationId) ?? (lost ? lostOutcome(claim.activationId) : undefined);
+    const outcome = await outcomeOf(options.client, claim.activationId) ?? (lost ? lostOutcome(claim.activationId, LOST_WITHOUT_RECORD) : undefined);
     if (!outcome) {
       report.stillRunning += 1;
       continue;
@@ -206,7 +216,39 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
   }
   if (options.resume && neverInvoked.length > 0) {
     const { invoker, namespace, activationId, claimLeaseMs } = options.resume;
-    report.resumed += await resumeClaimedAttempts({ store, invoker, namespace, activationId, ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}) }, run.runId, stage.seq, neverInvoked);
+    const context = { store, invoker, namespace, activationId };
+    // Claims taken before the platform restarted belong to orchestrator activations that died with
+    // it: their lease is over now, not after the usual 310 s (which covers a claimer still alive).
+    const now = (options.now ?? Date.now)();
+    const claimedAt = new Map([...latest.values()].map((claim) => [claim.index, claim.claimedAt]));
+    const orphaned = neverInvoked.filter((item) => (claimedAt.get(item.index) ?? Infinity) < (options.lostBefore ?? -Infinity));
+    const others = neverInvoked.filter((item) => !orphaned.includes(item));
+    if (orphaned.length > 0) report.resumed += await resumeClaimedAttempts({ ...context, claimLeaseMs: Math.min(claimLeaseMs ?? Infinity, Math.max(0, now - (options.lostBefore ?? now) - 1)) }, run.runId, stage.seq, orphaned);
+    if (others.length > 0) report.resumed += await resumeClaimedAttempts({ ...context, ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}) }, run.runId, stage.seq, others);
+  }
+  if (typeof trigger === 'string') await repairFollowUps(options, { ...run, trigger }, stage, claimed, reported, isStale, report);
+}
+
+/** Fires again the stored completions whose follow-ups were lost (stalled-stages.ts). */
+async function repairFollowUps(options: SweepOptions, run: RunDoc & { trigger: string }, stage: StageDoc, claimed: Set<number>, reported: Set<number>, isStale: (time: number) => boolean, report: SweepReport): Promise<void> {
+  const { store } = options;
+  const plan = stalledFollowUps(stage, claimed, reported);
+  const fire = async (at: StageDoc, result: ResultDoc) => {
+    if (!isStale(result.completedAt)) return;
+    const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: at.seq, index: result.index, attempt: result.attempt, trigger: run.trigger, stageId: at.stageId };
+    const outcome: Outcome = result.ok ? { result: result.result ?? null } : { error: (result.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown' }) as unknown as Json };
+    await deliverEvent(options.client, run.trigger, run.workflow, toPayload(taskOutcomeEvent(task, outcome, result.activationId)), Date.now() + 60_000);
+    report.followUps.push({ runId: run.runId, seq: at.seq, index: result.index });
+  };
+  // A few per round: each is an orchestrator activation, and one usually unblocks the stage.
+  for (const index of plan.refire.slice(0, 20)) {
+    const result = await store.get<ResultDoc>(docIds.result(run.runId, stage.seq, index, stage.taskCount));
+    if (result) await fire(stage, result);
+  }
+  if (plan.unclaimedStart && stage.seq > 0 && isStale(stage.startedAt)) {
+    const previous = await store.get<StageDoc>(docIds.stage(run.runId, stage.seq - 1));
+    const [last] = previous && previous.taskCount > 0 ? await store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, previous.seq), { includeDocs: true, descending: true, limit: 1 }) : [];
+    if (previous && last?.doc) await fire(previous, last.doc);
   }
 }
 
@@ -233,15 +275,32 @@ async function outcomeOf(client: DeliveryClient, activationId: string): Promise<
     // [first conductor run, the user's action, second conductor run]: the action's own record says how it went.
     const actionId = record.logs?.[1];
     const action = typeof actionId === 'string' ? await activationRecord(client, actionId) : undefined;
-    if (action) return { outcome: outcomeOfRecord(action), activationId: actionId as string };
+    if (action) return isLost(action) ? lostOutcome(actionId as string, errorText(action)) : { outcome: outcomeOfRecord(action), activationId: actionId as string };
+    if (isLost(record)) return lostOutcome(activationId, errorText(record));
     return { outcome: { error: errorOf(record) ?? 'whiskflow.ConductorFailed' }, activationId };
   }
-  return { outcome: outcomeOfRecord(record), activationId };
+  return isLost(record) ? lostOutcome(activationId, errorText(record)) : { outcome: outcomeOfRecord(record), activationId };
 }
 
-/** An attempt whose activation never got a record and never will: a failure, so retry/catch apply. */
-function lostOutcome(activationId: string): { outcome: Outcome; activationId: string } {
-  return { outcome: { error: { error: ACTIVATION_LOST, cause: `activation ${activationId} ended without a record (the platform running it stopped or lost it)` } }, activationId };
+const LOST_WITHOUT_RECORD = 'ended without a record (the platform running it stopped or lost it)';
+
+/** An attempt whose activation was lost (or never got a record and never will): a failure, so retry/catch apply. */
+function lostOutcome(activationId: string, how: string): { outcome: Outcome; activationId: string } {
+  return { outcome: { error: { error: ACTIVATION_LOST, cause: `activation ${activationId} ${how}` } }, activationId };
+}
+
+/**
+ * A record the platform made for an activation it did not run to an end: `whisk internal error`
+ * (the local platform records the activations running when it stopped so, from its journal). The
+ * action produced no outcome, so the attempt is lost, not failed by the action.
+ */
+function isLost(record: ActivationRecord): boolean {
+  return record.response?.status === 'whisk internal error';
+}
+
+function errorText(record: ActivationRecord): string {
+  const error = errorOf(record);
+  return `was lost: ${typeof error === 'string' ? error : JSON.stringify(error ?? record.response?.status ?? 'no response')}`;
 }
 
 /** A record of the task conductor's composition (OpenWhisk annotates conductor compositions `conductor: true`). */
