@@ -88,7 +88,11 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     // The random point: once this share of the tasks has started.
     const killAfter = Math.max(1, Math.floor(fraction * workload.tasks));
     const startedTasks = () => readFileSync(countFile, 'utf8').split('\n').filter(Boolean).length;
-    await poll(`${killAfter} task runs`, 600_000, async () => startedTasks() >= killAfter || (await headOf(store, runId))?.status !== 'running');
+    await poll(`${killAfter} task runs`, 600_000, async () => {
+      if (startedTasks() >= killAfter) return true;
+      const head = await headOf(store, runId);
+      return head !== undefined && head.status !== 'running';
+    });
     result.killedAfterTaskRuns = startedTasks();
     options.log(`  kill ${target} after ${result.killedAfterTaskRuns} task runs`);
     let recoveryFrom = Date.now();
