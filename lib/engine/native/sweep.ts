@@ -189,6 +189,7 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
   // Every native run head names the trigger its tasks report to; a wskdeploy deployment has no workflow document.
   const { trigger } = run as Partial<RunHead>;
   const neverInvoked: ClaimedAttempt[] = [];
+  const confirmations: Promise<void>[] = [];
   for (const claim of latest.values()) {
     if (reported.has(claim.index) || !isStale(claim.invokedAt ?? claim.claimedAt)) continue;
     if (!claim.activationId) {
@@ -203,17 +204,21 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
       report.stillRunning += 1;
       continue;
     }
-    if (typeof trigger !== 'string') return;
+    if (typeof trigger !== 'string') break;
     const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: claim.seq, index: claim.index, attempt: claim.attempt, trigger, stageId: stage.stageId };
     const payload = toPayload(taskOutcomeEvent(task, outcome.outcome, outcome.activationId));
     const delivery = await deliverEvent(options.client, trigger, run.workflow, payload, Date.now() + 60_000);
-    const check = options.confirmWithinMs !== 0 ? await checkDelivery(options.client, delivery.activationIds ?? [], Math.max(options.confirmUntil, Date.now() + 2_000)) : { handled: 'unknown' as const };
-    if (check.handled === 'failed') report.failedRedeliveries += 1;
-    report.redelivered.push({
-      runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt, outcome: 'error' in outcome.outcome ? 'failed' : 'completed', activationId: outcome.activationId,
-      handled: check.handled, ...(check.handled === 'failed' ? { error: check.error, handlerActivationId: check.activationId } : {}),
-    });
+    const item: Redelivery = { runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt, outcome: 'error' in outcome.outcome ? 'failed' : 'completed', activationId: outcome.activationId };
+    report.redelivered.push(item);
+    // Confirmed together once all are fired: after a crash a stage may have a hundred lost tasks,
+    // and waiting for each orchestrator activation in turn made the repair take minutes.
+    confirmations.push((async () => {
+      const check = options.confirmWithinMs !== 0 ? await checkDelivery(options.client, delivery.activationIds ?? [], Math.max(options.confirmUntil, Date.now() + 2_000)) : { handled: 'unknown' as const };
+      if (check.handled === 'failed') report.failedRedeliveries += 1;
+      Object.assign(item, { handled: check.handled, ...(check.handled === 'failed' ? { error: check.error, handlerActivationId: check.activationId } : {}) });
+    })());
   }
+  await Promise.all(confirmations);
   if (options.resume && neverInvoked.length > 0) {
     const { invoker, namespace, activationId, claimLeaseMs } = options.resume;
     const context = { store, invoker, namespace, activationId };
