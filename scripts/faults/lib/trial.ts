@@ -41,6 +41,8 @@ export interface TrialResult {
   /** From the start of the restart (or the kill, when nothing is restarted) to the run's end. */
   recoveryMs: number | null;
   error?: string;
+  /** The last lines printed by the engine (streaming) or the platform, when the run did not complete. */
+  diagnostics?: string[];
 }
 
 export interface TrialOptions {
@@ -76,11 +78,12 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     platform = await startWhiskflowLocal(dataDir, { extraArgs: ['--sweep-interval', '5000', '--sweep-stale-after', '10000'] });
     const env = { ...process.env, WHISKFLOW_APIHOST: platform.apihost, WHISKFLOW_AUTH: platform.auth, COUCHDB_URL: platform.couchUrl, WHISKFLOW_DATA_DIR: dataDir, WSK_CONFIG_FILE: join(dir, 'wskprops') };
     const cli = async (...args: string[]) => (await run(process.execPath, [WHISKFLOW_BIN, ...args], { env, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 })).stdout;
-    const startEngine = () => startProcess(['engine', '--stream', broker!.url, '--consumer', 'faults-engine'], env);
+    // No --consumer: like a restarted process, each engine gets its default name (host and pid).
+    const startEngine = () => startProcess(['engine', '--stream', broker!.url], env);
     await cli('deploy', join(dir, 'workflow.yaml'), '--actions', join(dir, 'actions.js'), '--package', PACKAGE, ...(broker ? ['--model', 'streaming', '--stream', broker.url] : []));
     if (broker) {
       engine = startEngine();
-      await waitForOutput(engine, /^engine /m);
+      await waitForOutput(engine, /^ready/m);
     }
     const { runId } = JSON.parse(await cli('run', workload.workflow, '--input', JSON.stringify(workload.input(countFile)), '--json')) as { runId: string };
     let store = createRunStore({ kind: 'couchdb', url: platform.couchUrl, dbname: 'whiskflow' });
@@ -109,7 +112,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       await engine!.kill9();
       recoveryFrom = Date.now();
       engine = startEngine();
-      await waitForOutput(engine, /^engine /m);
+      await waitForOutput(engine, /^ready/m);
     } else {
       await broker!.kill9();
       recoveryFrom = Date.now();
@@ -124,6 +127,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       result.recoveryMs = Date.now() - recoveryFrom;
     }
     await measure(result, workload, store, runId, finished, readFileSync(countFile, 'utf8'), streaming);
+    // What the killed component's successor said, when the run did not end right.
+    if (!result.completed) result.diagnostics = (engine ?? platform).output().split('\n').filter((line) => line.trim()).slice(-15);
   } catch (error) {
     result.error = error instanceof Error ? error.message.split('\n')[0] : String(error);
   } finally {
