@@ -21,6 +21,12 @@ export interface StalledFollowUps {
   refire: number[];
   /** Tasks of the first window without a claim: the previous stage's completion realizes them again. */
   unclaimedStart: boolean;
+  /**
+   * Every task is recorded and the stage is still current: the join (or the transition after it)
+   * was lost. The sweep fires again the last result of each bucket without its joined marker (a
+   * bucket's marker is only created by a completion in it), or the last result when all have one.
+   */
+  join: boolean;
 }
 
 /**
@@ -29,7 +35,7 @@ export interface StalledFollowUps {
  * will report, and its report repeats the follow-ups) — so a repair never races a live stage.
  */
 export function stalledFollowUps(stage: { taskCount: number; window: number }, claimed: ReadonlySet<number>, reported: ReadonlySet<number>): StalledFollowUps {
-  const none: StalledFollowUps = { refire: [], unclaimedStart: false };
+  const none: StalledFollowUps = { refire: [], unclaimedStart: false, join: false };
   for (const index of claimed) if (!reported.has(index)) return none;
   const window = Math.max(1, Math.min(stage.window || stage.taskCount, stage.taskCount));
   let unclaimedStart = false;
@@ -39,7 +45,23 @@ export function stalledFollowUps(stage: { taskCount: number; window: number }, c
     const next = index + window;
     if (next < stage.taskCount && !claimed.has(next) && !reported.has(next)) refire.push(index);
   }
-  // Everything reported and still the current stage: the join (or the transition after it) was lost.
-  if (refire.length === 0 && !unclaimedStart && reported.size >= stage.taskCount && stage.taskCount > 0) refire.push(Math.max(...reported));
-  return { refire: refire.sort((a, b) => a - b), unclaimedStart };
+  const join = refire.length === 0 && !unclaimedStart && reported.size >= stage.taskCount && stage.taskCount > 0;
+  return { refire: refire.sort((a, b) => a - b), unclaimedStart, join };
+}
+
+/**
+ * For a lost join: the results to fire again, given the stage's result ids and joined marker ids —
+ * the last result of each bucket that has no marker, else the last result of all.
+ */
+export function joinRefires(resultIds: readonly string[], joinedIds: readonly string[]): number[] {
+  const lastOfBucket = new Map<string, number>();
+  for (const id of resultIds) {
+    const [bucket = '', index = ''] = id.split('/').slice(-2);
+    lastOfBucket.set(bucket, Math.max(lastOfBucket.get(bucket) ?? -1, Number(index)));
+  }
+  const marked = new Set(joinedIds.map((id) => id.slice(id.lastIndexOf('/') + 1)));
+  const unmarked = [...lastOfBucket].filter(([bucket]) => !marked.has(bucket)).map(([, index]) => index);
+  // One bucket needs no marker; several all marked (or one left) need the stage's completion checked again.
+  if (lastOfBucket.size === 1 || unmarked.length === 0) return lastOfBucket.size === 0 ? [] : [Math.max(...lastOfBucket.values())];
+  return unmarked.sort((a, b) => a - b);
 }

@@ -43,7 +43,7 @@ import { TASK_CONDUCTOR, type TaskInvoker } from './invoker';
 import { restartLostStarts, type LostStartClient, type RestartedRun, type StartWindow } from './lost-starts';
 import { resumeClaimedAttempts, type ClaimedAttempt, type RunHead } from './orchestrator';
 import { checkDelivery, DEFAULT_CONFIRM_WITHIN_MS, type DeliveryCheck } from './redelivery-check';
-import { stalledFollowUps } from './stalled-stages';
+import { joinRefires, stalledFollowUps } from './stalled-stages';
 
 /** How long an invoked attempt may go without a recorded outcome before its activation is looked at. */
 export const DEFAULT_STALE_AFTER_MS = 120_000;
@@ -231,13 +231,15 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
     if (orphaned.length > 0) report.resumed += await resumeClaimedAttempts({ ...context, claimLeaseMs: Math.min(claimLeaseMs ?? Infinity, Math.max(0, now - (options.lostBefore ?? now) - 1)) }, run.runId, stage.seq, orphaned);
     if (others.length > 0) report.resumed += await resumeClaimedAttempts({ ...context, ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}) }, run.runId, stage.seq, others);
   }
-  if (typeof trigger === 'string') await repairFollowUps(options, { ...run, trigger }, stage, claimed, reported, isStale, report);
+  if (typeof trigger === 'string') await repairFollowUps(options, { ...run, trigger }, stage, claimed, results.map((row) => row.id), isStale, report);
 }
 
 /** Fires again the stored completions whose follow-ups were lost (stalled-stages.ts). */
-async function repairFollowUps(options: SweepOptions, run: RunDoc & { trigger: string }, stage: StageDoc, claimed: Set<number>, reported: Set<number>, isStale: (time: number) => boolean, report: SweepReport): Promise<void> {
+async function repairFollowUps(options: SweepOptions, run: RunDoc & { trigger: string }, stage: StageDoc, claimed: Set<number>, resultIds: string[], isStale: (time: number) => boolean, report: SweepReport): Promise<void> {
   const { store } = options;
+  const reported = new Set(resultIds.map((id) => Number(id.slice(id.lastIndexOf('/') + 1))));
   const plan = stalledFollowUps(stage, claimed, reported);
+  if (plan.join) plan.refire = joinRefires(resultIds, (await store.listByPrefix(docIds.joinedPrefix(run.runId, stage.seq))).map((row) => row.id));
   const fire = async (at: StageDoc, result: ResultDoc) => {
     if (!isStale(result.completedAt)) return;
     const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: at.seq, index: result.index, attempt: result.attempt, trigger: run.trigger, stageId: at.stageId };
@@ -245,8 +247,8 @@ async function repairFollowUps(options: SweepOptions, run: RunDoc & { trigger: s
     await deliverEvent(options.client, run.trigger, run.workflow, toPayload(taskOutcomeEvent(task, outcome, result.activationId)), Date.now() + 60_000);
     report.followUps.push({ runId: run.runId, seq: at.seq, index: result.index });
   };
-  // A few per round: each is an orchestrator activation, and one usually unblocks the stage.
-  for (const index of plan.refire.slice(0, 20)) {
+  // A bounded number per round: each is an orchestrator activation (a 1,000-task map has ~32 buckets).
+  for (const index of plan.refire.slice(0, 50)) {
     const result = await store.get<ResultDoc>(docIds.result(run.runId, stage.seq, index, stage.taskCount));
     if (result) await fire(stage, result);
   }
