@@ -174,6 +174,11 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
   // What happened before the platform restarted is stale at once: no activation of that time is alive.
   const isStale = (time: number) => time <= staleBefore || time < (options.lostBefore ?? -Infinity);
   if (stage?.end && run.parent && isStale(stage.startedAt)) return reportChildEnd(options, run, run.parent, stage.end, report);
+  // A stage of no tasks (a choice) is passed through by the orchestrator that claimed it; if that
+  // one died before claiming what follows, the completion before it is fired again.
+  if (stage && !stage.end && stage.taskCount === 0 && typeof (run as Partial<RunHead>).trigger === 'string') {
+    return repairFollowUps(options, { ...run, trigger: (run as RunHead).trigger }, stage, new Set(), [], isStale, report);
+  }
   if (!stage || stage.end || stage.taskCount === 0) return;
   const [invokes, results] = await Promise.all([
     store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true }),
@@ -238,7 +243,7 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
 async function repairFollowUps(options: SweepOptions, run: RunDoc & { trigger: string }, stage: StageDoc, claimed: Set<number>, resultIds: string[], isStale: (time: number) => boolean, report: SweepReport): Promise<void> {
   const { store } = options;
   const reported = new Set(resultIds.map((id) => Number(id.slice(id.lastIndexOf('/') + 1))));
-  const plan = stalledFollowUps(stage, claimed, reported);
+  const plan = stage.taskCount === 0 ? { refire: [], unclaimedStart: true, join: false } : stalledFollowUps(stage, claimed, reported);
   if (plan.join) plan.refire = joinRefires(resultIds, (await store.listByPrefix(docIds.joinedPrefix(run.runId, stage.seq))).map((row) => row.id));
   const fire = async (at: StageDoc, result: ResultDoc) => {
     if (!isStale(result.completedAt)) return;

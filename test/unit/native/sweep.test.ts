@@ -221,6 +221,27 @@ describe('sweepRuns', () => {
       expect((await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW })).followUps).toEqual([]);
     });
 
+    it('fires again the completion before a choice whose orchestrator died before claiming what follows it', async () => {
+      const store = new MemoryRunStore();
+      const definition = parseWorkflow([
+        'name: wf', 'stages:', '  - { id: step, kind: task, action: work }',
+        '  - { id: again, kind: choice, rules: [ { when: { path: $.n, lt: 3 }, next: step } ], default: done }',
+        '  - { id: done, kind: succeed }', '',
+      ].join('\n'));
+      await store.upsert(docIds.workflow('wf'), { type: 'workflow', name: 'wf', definition, trigger: 'whiskflow-wf', selfReporting: [], deployedAt: 0 } satisfies WorkflowDoc);
+      const invoker = new RecordingInvoker();
+      const context = { store, invoker, namespace: 'guest', activationId: 'o1' };
+      await handleEvent(context, { type: 'run.started', eventId: 'e0', workflow: 'wf', runId: 'r1', input: { n: 0 } });
+      // The orchestrator of step's completion recorded it and claimed the choice, then died.
+      await store.createOnly(docIds.result('r1', 0, 0, 1), { type: 'result', runId: 'r1', seq: 0, index: 0, attempt: 1, ok: true, result: { n: 1 }, completedAt: 0 } satisfies ResultDoc);
+      await store.createOnly(docIds.stage('r1', 1), { type: 'stage', runId: 'r1', seq: 1, stageId: 'again', data: { n: 1 }, taskCount: 0, window: 0, startedAt: 0 } satisfies StageDoc);
+      const { client, fired } = fakeClient({});
+      const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
+      expect(report.followUps).toEqual([{ runId: 'r1', seq: 0, index: 0 }]);
+      await handleEvent(context, parseEvent(fired[0]!.params as JsonObject, 'wf'));
+      expect(invoker.starts.map((start) => [start.context.seq, start.params])).toEqual([[0, { n: 0 }], [2, { n: 1 }]]);
+    });
+
     it('takes over claims made before the platform restarted at once, not after the claim lease', async () => {
       const store = new MemoryRunStore();
       const definition = parseWorkflow('name: wf\nstages:\n  - { id: each, kind: map, action: work, items: $.items }\n');
