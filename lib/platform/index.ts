@@ -4,6 +4,7 @@
  * persistence (embedded pouchdb-server unless a real CouchDB is given). Official clients (`openwhisk`
  * npm, wsk, wskdeploy) work against it unchanged.
  */
+import { mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { ensureError } from '../errors';
@@ -131,11 +132,18 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const codes = new CodeStore();
     cleanups.push(() => codes.close());
     const entities = await EntityStore.open(databases.whisks, codes);
+    const dataDir = path.resolve(options.dataDir ?? '.whiskflow');
+    mkdirSync(dataDir, { recursive: true });
+    const dbPrefix = options.dbPrefix ?? DEFAULT_DB_PREFIX;
     const activations = await ActivationStore.open(databases.activations, {
       ...(options.activationCacheSize ? { cacheSize: options.activationCacheSize } : {}),
       ...(options.activationCacheBytes ? { cacheBytes: options.activationCacheBytes } : {}),
+      // Next to the database's files (one journal per database prefix): a restart on the same data dir finds it.
+      journalFile: path.join(dataDir, `${dbPrefix}activations.journal`),
       onError: (error) => log(`writing activation records: ${error.message}`),
     });
+    const { ended, lost } = activations.recovered;
+    if (ended + lost > 0) log(`recovered ${ended} activation record(s) the platform had not written when it stopped, and recorded ${lost} activation(s) that were running then as lost`);
     cleanups.push(() => activations.close());
     // After the activation store's close in the list, so before it when stopping: activations still running get recorded.
     cleanups.push(() => runtime.shutdown());

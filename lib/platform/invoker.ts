@@ -85,9 +85,16 @@ export class Invoker {
   /** Starts an activation; the id is known at once, the record when `completion` resolves. */
   invoke(request: InvocationRequest): Invocation {
     const activationId = newActivationId();
-    // The record is written under the caller's namespace (record() below).
-    this.deps.activations.started(request.caller.namespace, activationId);
-    const runner = this.runners[this.styleOf(request.target)];
+    const style = this.styleOf(request.target);
+    // The record is written under the caller's namespace (record() below). The start is journaled
+    // with what its record would say if the platform stopped before it ends (a lost activation).
+    const action = request.target.action;
+    this.deps.activations.started(request.caller.namespace, activationId, {
+      namespace: request.caller.namespace, activationId, name: action.name, version: action.version, subject: request.caller.subject,
+      start: Date.now(), ...(request.cause ? { cause: request.cause } : {}),
+      annotations: style === 'sequence' || style === 'conductor' ? this.compositionAnnotations(request, style === 'conductor', action.limits) : this.baseAnnotations(request),
+    });
+    const runner = this.runners[style];
     const completion = runner(request, activationId).catch((error: unknown) =>
       this.record(request, activationId, {
         start: Date.now(), end: Date.now(), status: 'whisk internal error',

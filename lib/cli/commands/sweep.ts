@@ -35,7 +35,7 @@ export function register(program: Command): void {
       // A re-delivery the orchestrator failed to handle leaves its run waiting: not a success.
       if (report.failedRedeliveries > 0) process.exitCode = EXIT.error;
       if (flags.json) return void console.log(JSON.stringify(report, null, 2));
-      console.log(`checked ${report.runsChecked} running run(s): ${report.redelivered.length} completion(s) re-delivered, ${report.stillRunning} overdue task(s) still running, ${report.resumed} never-invoked attempt(s) started`);
+      console.log(`checked ${report.runsChecked} running run(s): ${report.redelivered.length} completion(s) re-delivered, ${report.stillRunning} overdue task(s) still running, ${report.resumed} never-invoked attempt(s) started, ${report.followUps.length} recorded completion(s) fired again for lost next steps`);
       console.log(`checked ${report.startsChecked} run start(s): ${report.restarted.length} start(s) that never began fired again`);
       for (const item of report.restarted) {
         const start = item.runId !== undefined ? `run ${item.runId}` : `start ${item.startKey} (no run id named)`;

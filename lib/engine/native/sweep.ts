@@ -37,7 +37,7 @@ import { isJsonObject, type Json } from '../../model/json';
 import { deliverEvent } from '../../openwhisk/deliver';
 import type { DeliveryClient } from '../../openwhisk/client';
 import { updateWithRetry } from '../../store/claims';
-import { docIds, type InvokeDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
+import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
 import { TASK_CONDUCTOR, withAttemptToken, type TaskInvoker } from './invoker';
@@ -45,6 +45,7 @@ import { readEventKey, type ActionReader } from '../../openwhisk/event-key';
 import { restartLostStarts, type LostStartClient, type RestartedRun, type StartWindow } from './lost-starts';
 import { resumeClaimedAttempts, type ClaimedAttempt, type RunHead } from './orchestrator';
 import { checkDelivery, DEFAULT_CONFIRM_WITHIN_MS, type DeliveryCheck } from './redelivery-check';
+import { joinRefires, stalledFollowUps } from './stalled-stages';
 
 /** How long an invoked attempt may go without a recorded outcome before its activation is looked at. */
 export const DEFAULT_STALE_AFTER_MS = 120_000;
@@ -126,6 +127,12 @@ export interface SweepReport {
   startWindowCut: string[];
   /** Re-deliveries whose orchestrator activation failed (the store or the platform unreachable). */
   failedRedeliveries: number;
+  /**
+   * Stored completions fired again because what had to follow them never happened (the orchestrator
+   * died between recording a result and claiming the next element, checking the join or claiming
+   * the next stage's tasks; stalled-stages.ts).
+   */
+  followUps: { runId: string; seq: number; index: number }[];
 }
 
 type Outcome = { result: Json } | { error: Json };
@@ -143,7 +150,7 @@ export async function sweepRuns(given: SweepOptions, runIds?: readonly string[])
   // Outcomes fired again need their attempts' tokens: the deployment's key, read from its orchestrator when not given.
   const eventKey = given.eventKey ?? (isActionReader(given.client) ? await readEventKey(given.client) : undefined);
   const options: SweepOptions = { ...given, ...(eventKey ? { eventKey } : {}) };
-  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0 };
+  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0, followUps: [] };
   // One wait for the whole sweep, not one per re-delivery: a store that is down fails them all.
   const confirmUntil = Date.now() + (options.confirmWithinMs ?? DEFAULT_CONFIRM_WITHIN_MS);
   const heads = runIds
@@ -174,7 +181,14 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
   const [current] = await store.listByPrefix<StageDoc>(docIds.stagesPrefix(run.runId), { includeDocs: true, descending: true, limit: 1 });
   const stage = current?.doc;
   const staleBefore = (options.now ?? Date.now)() - (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
-  if (stage?.end && run.parent && stage.startedAt <= staleBefore) return reportChildEnd(options, run, run.parent, stage.end, report);
+  // What happened before the platform restarted is stale at once: no activation of that time is alive.
+  const isStale = (time: number) => time <= staleBefore || time < (options.lostBefore ?? -Infinity);
+  if (stage?.end && run.parent && isStale(stage.startedAt)) return reportChildEnd(options, run, run.parent, stage.end, report);
+  // A stage of no tasks (a choice) is passed through by the orchestrator that claimed it; if that
+  // one died before claiming what follows, the completion before it is fired again.
+  if (stage && !stage.end && stage.taskCount === 0 && typeof (run as Partial<RunHead>).trigger === 'string') {
+    return repairFollowUps(options, { ...run, trigger: (run as RunHead).trigger }, stage, new Set(), [], isStale, report);
+  }
   if (!stage || stage.end || stage.taskCount === 0) return;
   const [invokes, results] = await Promise.all([
     store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true }),
@@ -184,13 +198,15 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
   // Ids sort by index, then attempt: the last claim of an index is its latest attempt.
   const latest = new Map<number, InvokeDoc>();
   for (const row of invokes) if (row.doc) latest.set(row.doc.index, row.doc);
+  const claimed = new Set(latest.keys());
   // A child run's attempt has no task activation to read: the child's own tasks are swept with it.
   for (const [index, claim] of latest) if (claim.childRunId) latest.delete(index);
   // Every native run head names the trigger its tasks report to; a wskdeploy deployment has no workflow document.
   const { trigger } = run as Partial<RunHead>;
   const neverInvoked: ClaimedAttempt[] = [];
+  const confirmations: Promise<void>[] = [];
   for (const claim of latest.values()) {
-    if (reported.has(claim.index) || (claim.invokedAt ?? claim.claimedAt) > staleBefore) continue;
+    if (reported.has(claim.index) || !isStale(claim.invokedAt ?? claim.claimedAt)) continue;
     if (!claim.activationId) {
       neverInvoked.push({ index: claim.index, attempt: claim.attempt });
       report.neverInvoked.push({ runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt });
@@ -198,25 +214,63 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
     }
     const invokedAt = claim.invokedAt ?? claim.claimedAt;
     const lost = invokedAt < (options.lostBefore ?? -Infinity) || (options.lostAfterMs !== undefined && invokedAt <= (options.now ?? Date.now)() - options.lostAfterMs);
-    const outcome = await outcomeOf(options.client, claim.activationId) ?? (lost ? lostOutcome(claim.activationId) : undefined);
+    const outcome = await outcomeOf(options.client, claim.activationId) ?? (lost ? lostOutcome(claim.activationId, LOST_WITHOUT_RECORD) : undefined);
     if (!outcome) {
       report.stillRunning += 1;
       continue;
     }
-    if (typeof trigger !== 'string') return;
+    if (typeof trigger !== 'string') break;
     const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: claim.seq, index: claim.index, attempt: claim.attempt, trigger, stageId: stage.stageId };
     const payload = toPayload(taskOutcomeEvent(withAttemptToken(task, options.eventKey), outcome.outcome, outcome.activationId));
     const delivery = await deliverEvent(options.client, trigger, run.workflow, payload, Date.now() + 60_000);
-    const check = options.confirmWithinMs !== 0 ? await checkDelivery(options.client, delivery.activationIds ?? [], Math.max(options.confirmUntil, Date.now() + 2_000)) : { handled: 'unknown' as const };
-    if (check.handled === 'failed') report.failedRedeliveries += 1;
-    report.redelivered.push({
-      runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt, outcome: 'error' in outcome.outcome ? 'failed' : 'completed', activationId: outcome.activationId,
-      handled: check.handled, ...(check.handled === 'failed' ? { error: check.error, handlerActivationId: check.activationId } : {}),
-    });
+    const item: Redelivery = { runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt, outcome: 'error' in outcome.outcome ? 'failed' : 'completed', activationId: outcome.activationId };
+    report.redelivered.push(item);
+    // Confirmed together once all are fired: after a crash a stage may have a hundred lost tasks,
+    // and waiting for each orchestrator activation in turn made the repair take minutes.
+    confirmations.push((async () => {
+      const check = options.confirmWithinMs !== 0 ? await checkDelivery(options.client, delivery.activationIds ?? [], Math.max(options.confirmUntil, Date.now() + 2_000)) : { handled: 'unknown' as const };
+      if (check.handled === 'failed') report.failedRedeliveries += 1;
+      Object.assign(item, { handled: check.handled, ...(check.handled === 'failed' ? { error: check.error, handlerActivationId: check.activationId } : {}) });
+    })());
   }
+  await Promise.all(confirmations);
   if (options.resume && neverInvoked.length > 0) {
     const { invoker, namespace, activationId, claimLeaseMs } = options.resume;
-    report.resumed += await resumeClaimedAttempts({ store, invoker, namespace, activationId, ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}) }, run.runId, stage.seq, neverInvoked);
+    const context = { store, invoker, namespace, activationId };
+    // Claims taken before the platform restarted belong to orchestrator activations that died with
+    // it: their lease is over now, not after the usual 310 s (which covers a claimer still alive).
+    const now = (options.now ?? Date.now)();
+    const claimedAt = new Map([...latest.values()].map((claim) => [claim.index, claim.claimedAt]));
+    const orphaned = neverInvoked.filter((item) => (claimedAt.get(item.index) ?? Infinity) < (options.lostBefore ?? -Infinity));
+    const others = neverInvoked.filter((item) => !orphaned.includes(item));
+    if (orphaned.length > 0) report.resumed += await resumeClaimedAttempts({ ...context, claimLeaseMs: Math.min(claimLeaseMs ?? Infinity, Math.max(0, now - (options.lostBefore ?? now) - 1)) }, run.runId, stage.seq, orphaned);
+    if (others.length > 0) report.resumed += await resumeClaimedAttempts({ ...context, ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}) }, run.runId, stage.seq, others);
+  }
+  if (typeof trigger === 'string') await repairFollowUps(options, { ...run, trigger }, stage, claimed, results.map((row) => row.id), isStale, report);
+}
+
+/** Fires again the stored completions whose follow-ups were lost (stalled-stages.ts). */
+async function repairFollowUps(options: SweepOptions, run: RunDoc & { trigger: string }, stage: StageDoc, claimed: Set<number>, resultIds: string[], isStale: (time: number) => boolean, report: SweepReport): Promise<void> {
+  const { store } = options;
+  const reported = new Set(resultIds.map((id) => Number(id.slice(id.lastIndexOf('/') + 1))));
+  const plan = stage.taskCount === 0 ? { refire: [], unclaimedStart: true, join: false } : stalledFollowUps(stage, claimed, reported);
+  if (plan.join) plan.refire = joinRefires(resultIds, (await store.listByPrefix(docIds.joinedPrefix(run.runId, stage.seq))).map((row) => row.id));
+  const fire = async (at: StageDoc, result: ResultDoc) => {
+    if (!isStale(result.completedAt)) return;
+    const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: at.seq, index: result.index, attempt: result.attempt, trigger: run.trigger, stageId: at.stageId };
+    const outcome: Outcome = result.ok ? { result: result.result ?? null } : { error: (result.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown' }) as unknown as Json };
+    await deliverEvent(options.client, run.trigger, run.workflow, toPayload(taskOutcomeEvent(withAttemptToken(task, options.eventKey), outcome, result.activationId)), Date.now() + 60_000);
+    report.followUps.push({ runId: run.runId, seq: at.seq, index: result.index });
+  };
+  // A bounded number per round: each is an orchestrator activation (a 1,000-task map has ~32 buckets).
+  for (const index of plan.refire.slice(0, 50)) {
+    const result = await store.get<ResultDoc>(docIds.result(run.runId, stage.seq, index, stage.taskCount));
+    if (result) await fire(stage, result);
+  }
+  if (plan.unclaimedStart && stage.seq > 0 && isStale(stage.startedAt)) {
+    const previous = await store.get<StageDoc>(docIds.stage(run.runId, stage.seq - 1));
+    const [last] = previous && previous.taskCount > 0 ? await store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, previous.seq), { includeDocs: true, descending: true, limit: 1 }) : [];
+    if (previous && last?.doc) await fire(previous, last.doc);
   }
 }
 
@@ -243,15 +297,32 @@ async function outcomeOf(client: DeliveryClient, activationId: string): Promise<
     // [first conductor run, the user's action, second conductor run]: the action's own record says how it went.
     const actionId = record.logs?.[1];
     const action = typeof actionId === 'string' ? await activationRecord(client, actionId) : undefined;
-    if (action) return { outcome: outcomeOfRecord(action), activationId: actionId as string };
+    if (action) return isLost(action) ? lostOutcome(actionId as string, errorText(action)) : { outcome: outcomeOfRecord(action), activationId: actionId as string };
+    if (isLost(record)) return lostOutcome(activationId, errorText(record));
     return { outcome: { error: errorOf(record) ?? 'whiskflow.ConductorFailed' }, activationId };
   }
-  return { outcome: outcomeOfRecord(record), activationId };
+  return isLost(record) ? lostOutcome(activationId, errorText(record)) : { outcome: outcomeOfRecord(record), activationId };
 }
 
-/** An attempt whose activation never got a record and never will: a failure, so retry/catch apply. */
-function lostOutcome(activationId: string): { outcome: Outcome; activationId: string } {
-  return { outcome: { error: { error: ACTIVATION_LOST, cause: `activation ${activationId} ended without a record (the platform running it stopped or lost it)` } }, activationId };
+const LOST_WITHOUT_RECORD = 'ended without a record (the platform running it stopped or lost it)';
+
+/** An attempt whose activation was lost (or never got a record and never will): a failure, so retry/catch apply. */
+function lostOutcome(activationId: string, how: string): { outcome: Outcome; activationId: string } {
+  return { outcome: { error: { error: ACTIVATION_LOST, cause: `activation ${activationId} ${how}` } }, activationId };
+}
+
+/**
+ * A record the platform made for an activation it did not run to an end: `whisk internal error`
+ * (the local platform records the activations running when it stopped so, from its journal). The
+ * action produced no outcome, so the attempt is lost, not failed by the action.
+ */
+function isLost(record: ActivationRecord): boolean {
+  return record.response?.status === 'whisk internal error';
+}
+
+function errorText(record: ActivationRecord): string {
+  const error = errorOf(record);
+  return `was lost: ${typeof error === 'string' ? error : JSON.stringify(error ?? record.response?.status ?? 'no response')}`;
 }
 
 /** A record of the task conductor's composition (OpenWhisk annotates conductor compositions `conductor: true`). */

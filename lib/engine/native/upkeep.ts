@@ -25,7 +25,7 @@ import { readEventKey, type ActionReader } from '../../openwhisk/event-key';
 export interface UpkeepOptions {
   store: RunStore;
   client: LostStartClient & ActionsClient & ActionReader;
-  /** Time between two rounds; the first round runs after one interval. */
+  /** Time between two rounds; the first round runs after one interval, or 3 s if that is shorter. */
   intervalMs: number;
   /** Passed to the sweep: only tasks invoked (and starts fired) at least this long ago. */
   staleAfterMs: number;
@@ -48,6 +48,9 @@ export interface Upkeep {
   runOnce(): Promise<UpkeepRound>;
   stop(): Promise<void>;
 }
+
+/** When the first round runs after the start (at most; a shorter interval comes first). */
+const FIRST_ROUND_AFTER_MS = 3_000;
 
 const ORCHESTRATOR_NAME = ORCHESTRATOR_ACTION.slice(ORCHESTRATOR_ACTION.lastIndexOf('/') + 1);
 
@@ -97,12 +100,14 @@ export function startUpkeep(options: UpkeepOptions): Upkeep {
     inFlight ??= round().finally(() => { inFlight = undefined; });
     return inFlight;
   };
-  const schedule = () => {
+  const schedule = (delayMs = options.intervalMs) => {
     if (stopped) return;
-    timer = setTimeout(() => { void runOnce().finally(schedule); }, options.intervalMs);
+    timer = setTimeout(() => { void runOnce().finally(() => schedule()); }, delayMs);
     timer.unref();
   };
-  schedule();
+  // The first round soon: runs interrupted by a crash of the previous platform are stale at once
+  // (the sweep's lostBefore), and nobody should wait a whole interval for their repair.
+  schedule(Math.min(options.intervalMs, FIRST_ROUND_AFTER_MS));
   return {
     runOnce,
     stop: async () => {
@@ -119,6 +124,7 @@ function logSweep(log: (message: string) => void, sweep: SweepReport): void {
     log(`sweep: run ${item.runId} stage #${item.seq} task ${item.index}: completion (${item.outcome}) re-delivered${handled}`);
   }
   if (sweep.resumed > 0) log(`sweep: ${sweep.resumed} attempt(s) claimed but never invoked started`);
+  if (sweep.followUps.length > 0) log(`sweep: ${sweep.followUps.length} recorded completion(s) fired again, whose next steps were lost (e.g. run ${sweep.followUps[0]?.runId} stage #${sweep.followUps[0]?.seq} task ${sweep.followUps[0]?.index})`);
   for (const item of sweep.restarted) log(`sweep: start of ${item.runId !== undefined ? `run ${item.runId}` : `start ${item.startKey}`} (${item.workflow}) fired again`);
   for (const item of sweep.childEnds) log(`sweep: end of child run ${item.runId} reported to run ${item.parentRunId} again`);
 }

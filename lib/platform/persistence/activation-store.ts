@@ -7,6 +7,7 @@
  */
 import nano from 'nano';
 import { ActivationRecord } from '../activation-record';
+import { ActivationJournal, type ActivationStart } from './activation-journal';
 import { readAllDocs, statusCodeOf, storeError } from './couch';
 
 export interface ActivationStoreOptions {
@@ -35,6 +36,13 @@ export interface ActivationStoreOptions {
    * @default 100
    */
   batchSize?: number;
+  /**
+   * The journal file (activation-journal.ts): starts and records are appended to it before anything
+   * else, so that a crash loses none, and `open` writes what a crashed platform left. Unset: none.
+   */
+  journalFile?: string;
+  /** The journal starts afresh once it is this big and its records are in CouchDB. @default 16 MiB */
+  journalMaxBytes?: number;
   /** Reports write failures (records stay queued and are retried). */
   onError?: (error: Error) => void;
 }
@@ -57,7 +65,7 @@ export class ActivationStore {
    * to be 404 without asking CouchDB, which is shared with the run store and serves one request at
    * a time.
    */
-  private readonly running = new Set<string>();
+  private readonly running = new Map<string, ActivationStart | undefined>();
   private pending: { record: ActivationRecord; bytes: number }[] = [];
   /** `namespace/id` of queued records: a record evicted from the window is still read from here. */
   private readonly pendingById = new Map<string, ActivationRecord>();
@@ -70,6 +78,9 @@ export class ActivationStore {
   private readonly flushDelayMs: number;
   private readonly batchSize: number;
   private readonly batchBytes: number;
+  private journal: ActivationJournal | undefined;
+  /** What `open` found in the journal of a platform that stopped without writing it all. */
+  recovered = { ended: 0, lost: 0 };
 
   private constructor(private readonly db: nano.DocumentScope<Record<string, unknown>>, private readonly options: ActivationStoreOptions) {
     this.cacheSize = options.cacheSize ?? 10_000;
@@ -87,23 +98,28 @@ export class ActivationStore {
       const { _id, _rev, ...record } = doc;
       store.remember(record, sizeOf(record));
     }
+    if (options.journalFile) await store.openJournal(options.journalFile, new Set(docs.map((doc) => `${doc.namespace}/${doc.activationId}`)));
     return store;
   }
 
-  /** An activation that has started: until `add` records it, reads of its id answer `undefined`. */
-  started(namespace: string, activationId: string): void {
-    this.running.add(`${namespace}/${activationId}`);
+  /**
+   * An activation that has started: until `add` records it, reads of its id answer `undefined`.
+   * With `start`, it is journaled, so that a crash before its record leaves a record saying it was lost.
+   */
+  started(namespace: string, activationId: string, start?: ActivationStart): void {
+    this.running.set(`${namespace}/${activationId}`, start);
+    if (start && !this.closed) this.journal?.started(start);
   }
 
   add(record: ActivationRecord): void {
     const key = `${record.namespace}/${record.activationId}`;
     this.running.delete(key);
+    if (!this.closed) this.journal?.ended(record);
     const bytes = sizeOf(record);
     this.remember(record, bytes);
     if (this.closed) return;
-    this.pending.push({ record, bytes });
-    this.pendingById.set(key, record);
-    this.pendingBytes += bytes;
+    this.queue(record, bytes);
+    this.compactJournal();
     // A full batch goes out at once instead of waiting for the timer.
     if ((this.pending.length >= this.batchSize || this.pendingBytes >= this.batchBytes) && !this.flushing) {
       this.flush().catch(() => this.scheduleFlush());
@@ -170,6 +186,47 @@ export class ActivationStore {
     }
     this.closed = true;
     if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = undefined; }
+    // What is still running or unwritten stays journaled for the next start.
+    this.journal?.reset(this.runningStarts(), this.pendingRecords());
+    this.journal?.close();
+    this.journal = undefined;
+  }
+
+  private queue(record: ActivationRecord, bytes: number): void {
+    this.pending.push({ record, bytes });
+    this.pendingById.set(`${record.namespace}/${record.activationId}`, record);
+    this.pendingBytes += bytes;
+  }
+
+  private pendingRecords(): ActivationRecord[] {
+    return this.pending.map((entry) => entry.record);
+  }
+
+  /** Writes the records a crashed platform left in the journal (those CouchDB lacks), then starts it afresh. */
+  private async openJournal(file: string, stored: Set<string>): Promise<void> {
+    const { journal, recovered } = ActivationJournal.open(file);
+    for (const [kind, records] of [['ended', recovered.ended], ['lost', recovered.lost]] as const) {
+      for (const record of records) {
+        if (stored.has(`${record.namespace}/${record.activationId}`)) continue;
+        const bytes = sizeOf(record);
+        this.remember(record, bytes);
+        this.queue(record, bytes);
+        this.recovered[kind] += 1;
+      }
+    }
+    this.journal = journal;
+    if (this.pending.length > 0) await this.flush();
+    journal.reset([], this.pendingRecords());
+  }
+
+  private runningStarts(): ActivationStart[] {
+    return [...this.running.values()].filter((start): start is ActivationStart => start !== undefined);
+  }
+
+  /** A big journal whose records are all written or queued starts afresh (no batch may be in flight: it is in neither). */
+  private compactJournal(): void {
+    if (!this.journal || this.flushing || this.journal.size < (this.options.journalMaxBytes ?? 16 * 1024 * 1024)) return;
+    this.journal.reset(this.runningStarts(), this.pendingRecords());
   }
 
   private scheduleFlush(): void {

@@ -1,4 +1,5 @@
 /** How the sweep reads a task's outcome from activation records, and which tasks it leaves alone. */
+import { parseEvent } from '../../../lib/engine/native/events';
 import { handleEvent } from '../../../lib/engine/native/orchestrator';
 import type { TaskStart } from '../../../lib/engine/native/invoker';
 import { sweepRuns } from '../../../lib/engine/native/sweep';
@@ -6,7 +7,8 @@ import { parseWorkflow } from '../../../lib/model/parse';
 import { RecordingInvoker } from './recording-invoker';
 import type { LostStartClient } from '../../../lib/engine/native/lost-starts';
 import { MemoryRunStore } from '../../../lib/store/memory';
-import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
+import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
+import type { JsonObject } from '../../../lib/model/json';
 
 const NOW = 1_000_000;
 const conductor = (logs: string[], result: object) => ({ name: 'task', logs, annotations: [{ key: 'conductor', value: true }], response: { success: !('error' in result), result } });
@@ -85,7 +87,7 @@ describe('sweepRuns', () => {
     ]);
     const { client, fired } = fakeClient({ c0: conductor(['x', 'y', 'z'], {}), c1: conductor(['x', 'y', 'z'], {}), 'old-attempt': conductor(['x', 'y', 'z'], {}) });
     const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
-    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', seq: 0, index: 4, attempt: 1 }], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0 });
+    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', seq: 0, index: 4, attempt: 1 }], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0, followUps: [] });
     expect(fired).toEqual([]);
 
     const finished = await seededStore([{ index: 0, activationId: 'c0' }], 'succeeded');
@@ -165,6 +167,101 @@ describe('sweepRuns', () => {
       const reports = await Promise.all(['s1', 's2'].map((activationId) => sweepRuns({ store, client, staleAfterMs: 0, resume: { invoker, namespace: 'guest', activationId, claimLeaseMs: 0 } })));
       expect(reports.map((report) => report.resumed).sort()).toEqual([0, 1]);
       expect(invoker.starts).toHaveLength(1);
+    });
+  });
+
+  describe('after a crash of the platform', () => {
+    // As the local platform records, from its journal, an activation that was running when it stopped.
+    const lost = (name: string, logs: string[] = [], conductorAnnotation = false) => ({
+      name, logs, annotations: conductorAnnotation ? [{ key: 'conductor', value: true }] : [],
+      response: { success: false, status: 'whisk internal error', result: { error: 'The activation was lost: the platform stopped while it ran, and it produced no response.' } },
+    });
+
+    it('fails an attempt whose activation was recorded as lost with whiskflow.ActivationLost, and uses the action\'s record when the action itself ended', async () => {
+      const store = await seededStore([{ index: 0, activationId: 'c0' }, { index: 1, activationId: 'c1' }, { index: 2, activationId: 'self2' }, { index: 3, activationId: 'c3' }]);
+      const { client, fired } = fakeClient({
+        // The composition died in the user action.
+        c0: lost('task', ['c0-1', 'a0'], true), a0: lost('user'),
+        // The action ended before the crash; the second conductor run never came.
+        c1: lost('task', ['c1-1', 'a1'], true), a1: action({ sum: 3 }),
+        // A self-reporting action.
+        self2: lost('user'),
+        // The composition died before the action started.
+        c3: lost('task', ['c3-1'], true),
+      });
+      const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
+      expect(report.stillRunning).toBe(0);
+      expect(report.redelivered.map((item) => [item.index, item.outcome, item.activationId])).toEqual([[0, 'failed', 'a0'], [1, 'completed', 'a1'], [2, 'failed', 'self2'], [3, 'failed', 'c3']]);
+      for (const index of [0, 2, 3]) {
+        expect(fired[index]!.params).toMatchObject({ type: 'dev.whiskflow.task.failed', data: { error: { error: 'whiskflow.ActivationLost', cause: expect.stringContaining('the platform stopped while it ran') } } });
+      }
+      expect(fired[1]!.params).toMatchObject({ type: 'dev.whiskflow.task.completed', data: { result: { sum: 3 } } });
+    });
+
+    it('fires again a recorded completion whose next element was never claimed, and the orchestrator then starts that element', async () => {
+      const store = new MemoryRunStore();
+      const definition = parseWorkflow('name: wf\nstages:\n  - { id: each, kind: map, action: work, items: $.items, concurrency: 1 }\n');
+      await store.upsert(docIds.workflow('wf'), { type: 'workflow', name: 'wf', definition, trigger: 'whiskflow-wf', selfReporting: [], deployedAt: 0 } satisfies WorkflowDoc);
+      const invoker = new RecordingInvoker();
+      const context = { store, invoker, namespace: 'guest', activationId: 'o1' };
+      await handleEvent(context, { type: 'run.started', eventId: 'e0', workflow: 'wf', runId: 'r1', input: { items: [10, 11, 12] } });
+      expect(invoker.starts.map((start) => start.context.index)).toEqual([0]);
+      // The orchestrator that handled element 0's completion recorded it, then died before claiming element 1.
+      const stage = (await store.get<StageDoc>(docIds.stage('r1', 0)))!;
+      await store.createOnly(docIds.result('r1', 0, 0, stage.taskCount), { type: 'result', runId: 'r1', seq: 0, index: 0, attempt: 1, ok: true, result: { v: 10 }, completedAt: 0 } satisfies ResultDoc);
+      const { client, fired } = fakeClient({});
+      // Younger than staleAfterMs: left alone (the orchestrator may be on its way).
+      expect((await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => -1 })).followUps).toEqual([]);
+      const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
+      expect(report.followUps).toEqual([{ runId: 'r1', seq: 0, index: 0 }]);
+      expect(fired[0]!.params).toMatchObject({ type: 'dev.whiskflow.task.completed', id: 'r1/0/0/1', data: { result: { v: 10 } } });
+      await handleEvent(context, parseEvent(fired[0]!.params as JsonObject, 'wf'));
+      expect(invoker.starts.map((start) => start.context.index)).toEqual([0, 1]);
+      // Element 1 is claimed (in flight) now: nothing more to repair.
+      expect((await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW })).followUps).toEqual([]);
+    });
+
+    it('fires again the completion before a choice whose orchestrator died before claiming what follows it', async () => {
+      const store = new MemoryRunStore();
+      const definition = parseWorkflow([
+        'name: wf', 'stages:', '  - { id: step, kind: task, action: work }',
+        '  - { id: again, kind: choice, rules: [ { when: { path: $.n, lt: 3 }, next: step } ], default: done }',
+        '  - { id: done, kind: succeed }', '',
+      ].join('\n'));
+      await store.upsert(docIds.workflow('wf'), { type: 'workflow', name: 'wf', definition, trigger: 'whiskflow-wf', selfReporting: [], deployedAt: 0 } satisfies WorkflowDoc);
+      const invoker = new RecordingInvoker();
+      const context = { store, invoker, namespace: 'guest', activationId: 'o1' };
+      await handleEvent(context, { type: 'run.started', eventId: 'e0', workflow: 'wf', runId: 'r1', input: { n: 0 } });
+      // The orchestrator of step's completion recorded it and claimed the choice, then died.
+      await store.createOnly(docIds.result('r1', 0, 0, 1), { type: 'result', runId: 'r1', seq: 0, index: 0, attempt: 1, ok: true, result: { n: 1 }, completedAt: 0 } satisfies ResultDoc);
+      await store.createOnly(docIds.stage('r1', 1), { type: 'stage', runId: 'r1', seq: 1, stageId: 'again', data: { n: 1 }, taskCount: 0, window: 0, startedAt: 0 } satisfies StageDoc);
+      const { client, fired } = fakeClient({});
+      const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
+      expect(report.followUps).toEqual([{ runId: 'r1', seq: 0, index: 0 }]);
+      await handleEvent(context, parseEvent(fired[0]!.params as JsonObject, 'wf'));
+      expect(invoker.starts.map((start) => [start.context.seq, start.params])).toEqual([[0, { n: 0 }], [2, { n: 1 }]]);
+    });
+
+    it('takes over claims made before the platform restarted at once, not after the claim lease', async () => {
+      const store = new MemoryRunStore();
+      const definition = parseWorkflow('name: wf\nstages:\n  - { id: each, kind: map, action: work, items: $.items }\n');
+      await store.upsert(docIds.workflow('wf'), { type: 'workflow', name: 'wf', definition, trigger: 'whiskflow-wf', selfReporting: [], deployedAt: 0 } satisfies WorkflowDoc);
+      class DyingInvoker extends RecordingInvoker {
+        override async start(task: TaskStart): Promise<string> {
+          if (task.context.index === 1) throw new Error('platform killed');
+          return super.start(task);
+        }
+      }
+      await expect(handleEvent({ store, invoker: new DyingInvoker(), namespace: 'guest', activationId: 'o1' }, { type: 'run.started', eventId: 'e0', workflow: 'wf', runId: 'r1', input: { items: [10, 11, 12] } })).rejects.toThrow('platform killed');
+      const claim = (await store.get<InvokeDoc>(docIds.invoke('r1', 0, 1, 1)))!;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const { client } = fakeClient({});
+      const invoker = new RecordingInvoker();
+      const sweep = (lostBefore: number) => sweepRuns({ store, client, staleAfterMs: 0, lostBefore, resume: { invoker, namespace: 'guest', activationId: 'sweeper' } });
+      // A claim made after the restart is some live orchestrator's: the usual lease applies.
+      expect((await sweep(claim.claimedAt)).resumed).toBe(0);
+      expect((await sweep(claim.claimedAt + 1)).resumed).toBe(1);
+      expect(invoker.starts.map((start) => [start.context.index, start.context.attempt])).toEqual([[1, 1]]);
     });
   });
 });

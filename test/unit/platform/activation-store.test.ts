@@ -206,3 +206,91 @@ describe('the byte budget of the memory window', () => {
     expect(stored.has(`guest/${big.activationId}`)).toBe(true);
   });
 });
+
+describe('the activation journal', () => {
+  const { mkdtempSync, readFileSync, rmSync, statSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
+  const { join } = jest.requireActual<typeof import('node:path')>('node:path');
+  const { tmpdir } = jest.requireActual<typeof import('node:os')>('node:os');
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'whiskflow-journal-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const startOf = (item: ActivationRecord, extra: { cause?: string; conductor?: boolean } = {}) => ({
+    namespace: item.namespace, activationId: item.activationId, name: item.name, version: item.version, subject: item.subject, start: item.start,
+    annotations: extra.conductor ? [{ key: 'conductor', value: true }] : [], ...(extra.cause ? { cause: extra.cause } : {}),
+  });
+
+  test('a platform that died before writing its records: the next one writes them, and records the activations that were running as lost', async () => {
+    const journalFile = join(dir, 'activations.journal');
+    const crashed = await ActivationStore.open(recordingDb().db, { flushDelayMs: 60_000, journalFile });
+    const composition = record('guest', 1000);
+    const first = { ...record('guest', 1001), cause: composition.activationId };
+    const second = { ...record('guest', 1002), cause: composition.activationId };
+    const plain = record('guest', 1003);
+    crashed.started('guest', composition.activationId, startOf(composition, { conductor: true }));
+    crashed.started('guest', first.activationId, startOf(first, { cause: composition.activationId }));
+    crashed.add(first);
+    crashed.started('guest', second.activationId, startOf(second, { cause: composition.activationId }));
+    crashed.started('guest', plain.activationId, startOf(plain));
+    // kill -9: no flush, no close.
+
+    const { db, stored } = recordingDb();
+    const restarted = await ActivationStore.open(db, { flushDelayMs: 60_000, journalFile });
+    expect(restarted.recovered).toEqual({ ended: 1, lost: 3 });
+    expect(stored.size).toBe(4);
+    expect(await restarted.get('guest', first.activationId)).toEqual(first);
+    for (const item of [second, plain]) {
+      expect(await restarted.get('guest', item.activationId)).toMatchObject({
+        activationId: item.activationId, start: item.start, response: { status: 'whisk internal error', success: false, result: { error: expect.stringContaining('lost') } },
+      });
+    }
+    // The composition's record lists its components, as a finished one's would.
+    expect(await restarted.get('guest', composition.activationId)).toMatchObject({ logs: [first.activationId, second.activationId], annotations: [{ key: 'conductor', value: true }] });
+    // Written: the journal starts afresh, and a third start finds nothing to recover.
+    expect(statSync(journalFile).size).toBe(0);
+    await restarted.close();
+    const third = await ActivationStore.open(recordingDb().db, { journalFile });
+    expect(third.recovered).toEqual({ ended: 0, lost: 0 });
+    await third.close();
+    // Only now (its timers would keep the test process alive): the crashed store's journal is the restarted one's now.
+    await crashed.close();
+  });
+
+  test('a cut last line (the crash came mid-write) is skipped; records CouchDB has are not written again', async () => {
+    const journalFile = join(dir, 'activations.journal');
+    const crashed = await ActivationStore.open(recordingDb().db, { flushDelayMs: 60_000, journalFile });
+    const done = record();
+    crashed.add(done);
+    const { appendFileSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
+    appendFileSync(journalFile, '{"s":{"namespace":"gue');
+    const { db, stored, batches } = recordingDb();
+    stored.set(`guest/${done.activationId}`, { ...done, _id: `guest/${done.activationId}`, _rev: '1-a' });
+    db.list = async () => ({ rows: [...stored.entries()].map(([id, doc]) => ({ id, doc })) });
+    const restarted = await ActivationStore.open(db, { journalFile });
+    expect(restarted.recovered).toEqual({ ended: 0, lost: 0 });
+    expect(batches).toEqual([]);
+    await restarted.close();
+    await crashed.close();
+  });
+
+  test('the journal starts afresh once big, keeping what is running or unwritten; close keeps what could not be written', async () => {
+    const journalFile = join(dir, 'activations.journal');
+    const { db, stored } = recordingDb();
+    const store = await ActivationStore.open(db, { flushDelayMs: 60_000, journalFile, journalMaxBytes: 2_000 });
+    const running = record();
+    store.started('guest', running.activationId, startOf(running));
+    for (let i = 0; i < 50; i++) { const item = record(); store.started('guest', item.activationId, startOf(item)); store.add(item); await store.flush(); }
+    expect(statSync(journalFile).size).toBeLessThan(4_000);
+    expect(readFileSync(journalFile, 'utf8')).toContain(running.activationId);
+    expect(stored.size).toBe(50);
+    const unwritten = record();
+    db.bulk = async () => { throw new Error('CouchDB is down'); };
+    store.add(unwritten);
+    await store.close();
+    const { db: next, stored: nextStored } = recordingDb();
+    const reopened = await ActivationStore.open(next, { journalFile });
+    expect(reopened.recovered).toEqual({ ended: 1, lost: 1 });
+    expect([...nextStored.keys()].sort()).toEqual([`guest/${running.activationId}`, `guest/${unwritten.activationId}`].sort());
+    await reopened.close();
+  });
+});
