@@ -232,14 +232,14 @@ describe('sweepRuns', () => {
       const invoker = new RecordingInvoker();
       const context = { store, invoker, namespace: 'guest', activationId: 'o1' };
       await handleEvent(context, { type: 'run.started', eventId: 'e0', workflow: 'wf', runId: 'r1', input: { n: 0 } });
-      // The orchestrator of step's completion recorded it and claimed the choice, then died.
+      // The orchestrator of step's completion recorded it and died before it claimed the next
+      // transition (the choice is passed inside that transition: it has no document of its own).
       await store.createOnly(docIds.result('r1', 0, 0, 1), { type: 'result', runId: 'r1', seq: 0, index: 0, attempt: 1, ok: true, result: { n: 1 }, completedAt: 0 } satisfies ResultDoc);
-      await store.createOnly(docIds.stage('r1', 1), { type: 'stage', runId: 'r1', seq: 1, stageId: 'again', data: { n: 1 }, taskCount: 0, window: 0, startedAt: 0 } satisfies StageDoc);
       const { client, fired } = fakeClient({});
       const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
       expect(report.followUps).toEqual([{ runId: 'r1', seq: 0, index: 0 }]);
       await handleEvent(context, parseEvent(fired[0]!.params as JsonObject, 'wf'));
-      expect(invoker.starts.map((start) => [start.context.seq, start.params])).toEqual([[0, { n: 0 }], [2, { n: 1 }]]);
+      expect(invoker.starts.map((start) => [start.context.seq, start.params])).toEqual([[0, { n: 0 }], [1, { n: 1 }]]);
     });
 
     it('takes over claims made before the platform restarted at once, not after the claim lease', async () => {
