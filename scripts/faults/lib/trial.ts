@@ -5,7 +5,7 @@
  * store and the counting action's file, never from whiskflow's own account of itself.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,7 +60,10 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   const dir = mkdtempSync(join(tmpdir(), 'whiskflow-faults-'));
   const dataDir = join(dir, 'data');
   const countFile = join(dir, 'runs.txt');
+  // The counting action runs as the platform's action user (`nobody` under a root platform): it must reach and write the file.
+  chmodSync(dir, 0o755);
   writeFileSync(countFile, '');
+  chmodSync(countFile, 0o666);
   writeFileSync(join(dir, 'actions.js'), ACTIONS);
   writeFileSync(join(dir, 'workflow.yaml'), workload.yaml);
   const fraction = Math.round((0.05 + options.random() * 0.75) * 100) / 100;

@@ -7,7 +7,7 @@
  * steps died with the orchestrator are fired again by the upkeep's sweep.
  * Runs the compiled CLI (`npm run build` first).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitForRun } from '../../../lib/runs/run-client';
@@ -60,7 +60,10 @@ describe('whiskflow local killed with SIGKILL mid-map and started again', () => 
     writeFileSync(join(dir, 'crash-map.yaml'), WORKFLOW);
     await session.cli('deploy', join(dir, 'crash-map.yaml'), '--actions', join(dir, 'actions.js'), '--package', 'crash');
     const countFile = join(dir, 'runs.txt');
+    // The counting action runs as the platform's action user (`nobody` under a root platform): it must reach and write the file.
+    chmodSync(dir, 0o755);
     writeFileSync(countFile, '');
+    chmodSync(countFile, 0o666);
     const items = Array.from({ length: TASKS }, (_, i) => ({ i, countFile }));
     const { runId } = JSON.parse(await session.cli('run', 'crash-map', '--input', JSON.stringify({ items }), '--json')) as { runId: string };
     session.restore();
