@@ -119,9 +119,11 @@ describe('examples deployed by whiskflow manifest + wskdeploy, started by wsk tr
     // A trigger made by hand, without the seal: the orchestrator refuses its starts and records no run.
     await wsk(platform, 'trigger', 'create', 'whiskflow-unsealed', '-p', 'whiskflowWorkflow', 'unsealed', '-p', 'whiskflowDefinition', JSON.stringify({ name: 'unsealed', stages: [{ id: 't', kind: 'task', action: 'nothing' }] }));
     await wsk(platform, 'rule', 'create', 'whiskflow-unsealed-rule', 'whiskflow-unsealed', 'whiskflow/orchestrator');
-    const fired = JSON.parse((await wsk(platform, 'trigger', 'fire', 'whiskflow-unsealed', '-p', 'input', '{"a":1}')).replace(/^[^{]*/, '')) as { activationId: string };
+    // wsk prints `ok: triggered /_/whiskflow-unsealed with id <activation id>`.
+    const firedId = /with id ([0-9a-f]{32})/.exec(await wsk(platform, 'trigger', 'fire', 'whiskflow-unsealed', '-p', 'input', '{"a":1}'))?.[1];
+    expect(firedId).toBeDefined();
     const refusal = await until('the orchestrator activation of the unsealed fire', async () => {
-      const trigger = JSON.parse((await wsk(platform, 'activation', 'get', fired.activationId)).replace(/^[^{]*/, '')) as { logs: string[] };
+      const trigger = JSON.parse((await wsk(platform, 'activation', 'get', firedId!)).replace(/^[^{]*/, '')) as { logs: string[] };
       const line = trigger.logs.map((text) => JSON.parse(text) as { activationId?: string }).find((entry) => entry.activationId);
       if (!line?.activationId) return undefined;
       const got = await wsk(platform, 'activation', 'get', line.activationId).catch(() => undefined);
