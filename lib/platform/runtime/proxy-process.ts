@@ -123,7 +123,9 @@ export class ProxyProcess {
 
   kill(signal: NodeJS.Signals): void {
     if (this.hasExited) return;
-    // Processes that left the group (a detached child has a session of its own) go too.
+    // Processes that left the group (a detached child has a session of its own) go too: now for
+    // SIGKILL, when the proxy exits for SIGTERM (what the proxy's tree holds now is noted first).
+    this.confinement.lookAgain();
     if (signal === 'SIGKILL') this.confinement.killAll();
     const pid = this.child.pid;
     try {

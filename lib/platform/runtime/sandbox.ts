@@ -11,7 +11,7 @@ import { ServiceMissingError } from '../../errors';
 import { chooseContainerUser, type ContainerUser } from './container-user';
 import { openMemoryCgroups, type ContainerCgroup, type MemoryCgroups } from './memory-cgroup';
 import { guardMemory, isOverLimit, type GuardedContainer } from './memory-guard';
-import { killIfSame } from './process-tree';
+import { descendantsOf, killIfSame, readProcessTable } from './process-tree';
 
 const BYTES_PER_MB = 1024 * 1024;
 
@@ -135,10 +135,20 @@ export class Confinement {
     return this.outOfMemory;
   }
 
+  /**
+   * Without a cgroup, reads the proxy's process tree now, so that what it started since the guard's
+   * last look (an interval ago, longer on a loaded machine) is killed at teardown too. Only while the
+   * proxy runs: after it exited, its pid may be another process's.
+   */
+  lookAgain(): void {
+    if (this.cgroup || this.guarded.rootPid <= 0) return;
+    for (const process of descendantsOf(this.guarded.rootPid, readProcessTable())) this.guarded.seen.set(process.pid, process);
+  }
+
   /** SIGKILLs every process of the container, synchronously. */
   killAll(): void {
-    if (this.cgroup) this.cgroup.killAll();
-    else for (const seen of this.guarded.seen.values()) killIfSame(seen);
+    if (this.cgroup) return this.cgroup.killAll();
+    for (const seen of this.guarded.seen.values()) killIfSame(seen);
   }
 
   /**
