@@ -20,7 +20,8 @@ import type { RunStore } from '../lib/store/run-store';
 import { GroupCommitStore } from '../lib/store/group-commit';
 import { toActionError } from '../lib/engine/native/action-error';
 import { recordFailedStart } from '../lib/engine/native/failed-start';
-import { EVENT_KEY_PARAM, SEAL_PARAM, authenticate, recordRejection } from '../lib/engine/native/event-auth';
+import { authenticate, recordRejection } from '../lib/engine/native/event-auth';
+import { EVENT_KEY_PARAM, SEAL_PARAM } from '../lib/openwhisk/names';
 
 export async function main(params: JsonObject): Promise<JsonObject> {
   const started = performance.now();

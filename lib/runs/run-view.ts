@@ -45,9 +45,10 @@ export interface RunView {
   stages: StageView[];
   /** Tasks finished / tasks known so far (later stages are not known before they start). */
   progress: { done: number; total: number };
-  /** Events for this run that the orchestrator refused (forged, misrouted; lib/engine/native/event-auth.ts). */
-  rejected: { count: number; latest?: { eventType: string; reason: string; rejectedAt: number } };
 }
+
+/** Events for a run that its runtime refused (forged, misrouted, unsigned; lib/store/rejected-events.ts). */
+export interface RejectedEvents { count: number; latest?: { eventType: string; reason: string; rejectedAt: number } }
 
 export async function describeRun(store: RunStore, runId: string, withTasks = true): Promise<RunView | undefined> {
   const run = await store.get<RunDoc>(docIds.run(runId));
@@ -60,7 +61,7 @@ export async function describeRun(store: RunStore, runId: string, withTasks = tr
   ]);
   await addChildRuns(store, run, stages, withTasks ? invokes : undefined);
   const total = stages.reduce((sum, stage) => sum + stage.taskCount, 0);
-  return { run, stages, progress: { done: results.length, total }, rejected: await rejectedOf(store, runId) };
+  return { run, stages, progress: { done: results.length, total } };
 }
 
 /** A stage passed inside a transition (a choice, `succeed`, `fail`, an empty map): no tasks. */
@@ -146,7 +147,8 @@ export async function listRuns(store: RunStore, options: { workflow?: string; li
   return runs.slice(0, limit);
 }
 
-async function rejectedOf(store: RunStore, runId: string): Promise<RunView['rejected']> {
+/** Read only where it is shown (`whiskflow status`): not on every view a poller or a page takes. */
+export async function rejectedEventsOf(store: RunStore, runId: string): Promise<RejectedEvents> {
   const rows = await store.listByPrefix<RejectedDoc>(docIds.rejectedPrefix(runId), { includeDocs: true });
   const docs = rows.flatMap((row) => (row.doc ? [row.doc] : [])).sort((a, b) => a.rejectedAt - b.rejectedAt);
   const latest = docs.at(-1);

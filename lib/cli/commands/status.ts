@@ -1,6 +1,6 @@
 /** `whiskflow status <runId>`: the run's status, current stage, output or failure; the exit code tells a failed run. */
 import type { Command } from 'commander';
-import { describeRun } from '../../runs/run-view';
+import { describeRun, rejectedEventsOf } from '../../runs/run-view';
 import { WhiskflowError } from '../../errors';
 import { EXIT } from '../exit-codes';
 import { printJson } from '../output';
@@ -19,10 +19,10 @@ export function register(program: Command): void {
         // What a running native run waits on is read while the connection is open.
         const waiting = view && view.run.status === 'running' && (view.run as { engine?: string }).engine !== 'stream'
           ? await waitsOf(connection.store, view.run, connection.client) : undefined;
-        return view ? { view, waiting } : undefined;
+        return view ? { view, waiting, rejected: await rejectedEventsOf(connection.store, runId) } : undefined;
       });
       if (!found) throw new WhiskflowError('ENTITY_NOT_FOUND', `run ${runId} not found (list runs with \`whiskflow runs\`)`, { runId });
-      const { view, waiting } = found;
+      const { view, waiting, rejected } = found;
       if (view.run.status === 'failed') process.exitCode = EXIT.runFailed;
       if (flags.json) return printJson(view.run);
       const { run } = view;
@@ -38,8 +38,8 @@ export function register(program: Command): void {
       for (const stage of view.stages) {
         for (const child of stage.children ?? []) console.log(`stage ${stage.stageId}: branch ${child.index} runs as child run ${child.runId}: ${child.status}`);
       }
-      if (view.rejected.count > 0) {
-        const { count, latest } = view.rejected;
+      if (rejected.count > 0) {
+        const { count, latest } = rejected;
         console.log(`rejected events: ${count}${latest ? ` (latest ${latest.eventType}: ${latest.reason})` : ''}`);
       }
       if (run.parent) console.log(`child run of ${run.parent.runId} (stage ${run.parent.stageId}, branch ${run.parent.index})`);

@@ -16,9 +16,8 @@ import { docIds, type StartDoc } from '../../store/run-documents';
 import { recordRejectedEvent } from '../../store/rejected-events';
 import type { RunStore } from '../../store/run-store';
 import type { OrchestratorEvent } from './events';
-import { EVENT_KEY_PARAM, SEAL_PARAM } from '../../openwhisk/names';
+import { EVENT_KEY_PARAM } from '../../openwhisk/names';
 
-export { EVENT_KEY_PARAM, SEAL_PARAM };
 
 export interface EventSettings {
   /** The deployment's event key; absent: the orchestrator refuses every event (it cannot tell forged ones). */

@@ -11,10 +11,9 @@ import { parseWorkflow } from '../../../lib/model/parse';
 import { deployWorkflow } from '../../../lib/deploy/workflow';
 import { deployActionFile } from '../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../lib/runs/run-client';
-import { describeRun } from '../../../lib/runs/run-view';
+import { describeRun, listRuns, rejectedEventsOf } from '../../../lib/runs/run-view';
 import { readEventKey } from '../../../lib/openwhisk/event-key';
 import { attemptToken } from '../../../lib/events/event-seal';
-import { listRuns } from '../../../lib/runs/run-view';
 import { wsk } from '../../helpers/openwhisk-cli';
 import { until } from '../../helpers/until';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
@@ -99,8 +98,9 @@ stages:
     expect(JSON.stringify(run.output)).not.toContain('forged');
     const view = (await describeRun(store, runId))!;
     expect(view.stages[0]!.tasks[0]!.attempts.map((attempt) => attempt.attempt)).toEqual([1]);
-    expect(view.rejected.count).toBe(6);
-    expect(view.rejected.latest?.reason).toBeTruthy();
+    const rejected = await rejectedEventsOf(store, runId);
+    expect(rejected.count).toBe(6);
+    expect(rejected.latest?.reason).toBeTruthy();
   });
 
   it('does not let a fire override the orchestrator\'s store or pick another workflow', async () => {

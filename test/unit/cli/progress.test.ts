@@ -9,7 +9,7 @@ import type { RunDoc } from '../../../lib/store/run-documents';
 
 const stage = (seq: number, stageId: string, taskCount: number, completed: number, failed = 0): StageView =>
   ({ seq, stageId, startedAt: 0, taskCount, completed, failed, tasks: [] });
-const view = (...stages: StageView[]): RunView => ({ run: { runId: 'r', workflow: 'w', status: 'running' } as RunDoc, stages, progress: { done: 0, total: 0 }, rejected: { count: 0 } });
+const view = (...stages: StageView[]): RunView => ({ run: { runId: 'r', workflow: 'w', status: 'running' } as RunDoc, stages, progress: { done: 0, total: 0 } });
 
 it('shows each stage against its own task count', () => {
   let text = '';
