@@ -6,10 +6,10 @@ const ROOMS = [
   ['base', '^lib/(errors|limited|config)\\.ts$'],
   ['model', '^lib/model/'],
   [['conditions', '^lib/conditions/'], ['events', '^lib/events/']],
-  ['core', '^lib/engine/[^/]+\\.ts$'],
+  ['core', '^lib/core/'],
   ['store', '^lib/store/'],
   ['openwhisk', '^lib/openwhisk/'],
-  [['streaming', '^lib/engine/streaming/'], ['native', '^lib/engine/native/']],
+  [['streaming', '^lib/runtimes/streaming/'], ['native', '^lib/runtimes/native/']],
   // The self-report API of user actions: speaks the native runtime's protocol (events, parameters).
   ['report', '^lib/report/'],
   // Starting, following and viewing runs of either runtime.
@@ -24,9 +24,6 @@ const ROOMS = [
 // only the CLI (`whiskflow local`) and the entry points start it.
 const PLATFORM = '^lib/platform/';
 const PLATFORM_MAY_IMPORT = ['^lib/(errors|limited|config)\\.ts$', '^lib/store/', PLATFORM, '^schemas/'];
-
-// Known exceptions, to be removed once lib/engine/native/orchestrator.ts is split: it and
-// warm-cache.ts import each other (warm-cache reads the orchestrator's RunHead type).
 
 const levels = ROOMS.map((level) => (Array.isArray(level[0]) ? level : [level]));
 const either = (patterns) => `(${patterns.join('|')})`;

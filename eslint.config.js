@@ -22,7 +22,7 @@ module.exports = tseslint.config(
     files: ['lib/platform/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/engine/**', '**/engine', '**/deploy/**', '**/cli/**', '**/report/**', '**/dashboard/**', '**/store/run-store', '**/store/couchdb', '**/store/cloudant'], message: 'lib/platform must not import the orchestrator rooms' },
+        { group: ['**/core/**', '**/core', '**/runtimes/**', '**/deploy/**', '**/cli/**', '**/report/**', '**/dashboard/**', '**/store/run-store', '**/store/couchdb', '**/store/cloudant'], message: 'lib/platform must not import the orchestrator rooms' },
       ] }],
     },
   },
@@ -31,7 +31,7 @@ module.exports = tseslint.config(
     files: ['lib/dashboard/browser/**/*.ts', 'lib/dashboard/browser/**/*.tsx'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['node:*', '**/engine/**', '**/store/**', '**/platform/**', '**/cli/**', '../data', '../handler', '../mount', '../start'], message: 'the browser bundle takes only lib/dashboard/model and types', allowTypeImports: true },
+        { group: ['node:*', '**/core/**', '**/runtimes/**', '**/store/**', '**/platform/**', '**/cli/**', '../data', '../handler', '../mount', '../start'], message: 'the browser bundle takes only lib/dashboard/model and types', allowTypeImports: true },
       ] }],
     },
   },
@@ -42,7 +42,7 @@ module.exports = tseslint.config(
   },
   {
     // The pure core: no I/O clients.
-    files: ['lib/model/**/*.ts', 'lib/conditions/**/*.ts', 'lib/events/**/*.ts'],
+    files: ['lib/model/**/*.ts', 'lib/conditions/**/*.ts', 'lib/events/**/*.ts', 'lib/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: ['openwhisk', 'nano', '@ibm-cloud/cloudant', 'kafkajs', 'ioredis', 'node:http', 'http', 'node:fs', 'fs'] }],
     },

@@ -1,26 +1,26 @@
 /**
  * OpenWhisk entry point of the native orchestrator (`whiskflow/orchestrator`), the target of each
  * workflow's rule. Thin: split configuration from the event, build the store and the client, hand
- * the event to lib/engine/native, map errors to `{ error }`.
+ * the event to lib/runtimes/native, map errors to `{ error }`.
  *
  * Parameters: the trigger fire's payload (a CloudEvent in structured JSON, or a plain start
  * payload), over the trigger's `whiskflowWorkflow` and `whiskflowSeal` parameters, over the action's
  * own (`final`) `whiskflowStore` and `whiskflowEventKey`. Events that are not authentic (event-auth.ts)
  * are refused before anything else happens.
  */
-import { handleEvent } from '../lib/engine/native/orchestrator';
-import { parseEvent } from '../lib/engine/native/events';
-import { OpenWhiskTaskInvoker } from '../lib/engine/native/invoker';
+import { handleEvent } from '../lib/runtimes/native/orchestrator';
+import { parseEvent } from '../lib/runtimes/native/events';
+import { OpenWhiskTaskInvoker } from '../lib/runtimes/native/invoker';
 import { platformClient } from '../lib/openwhisk/client';
-import { tracedInvoker, tracedStore, withTrace } from '../lib/engine/native/activation-trace';
+import { tracedInvoker, tracedStore, withTrace } from '../lib/runtimes/native/activation-trace';
 import type { JsonObject } from '../lib/model/json';
-import type { OrchestratorEvent } from '../lib/engine/native/events';
+import type { OrchestratorEvent } from '../lib/runtimes/native/events';
 import { createRunStore, storeConfigOfAction } from '../lib/store/config';
 import type { RunStore } from '../lib/store/run-store';
 import { GroupCommitStore } from '../lib/store/group-commit';
-import { toActionError } from '../lib/engine/native/action-error';
-import { recordFailedStart } from '../lib/engine/native/failed-start';
-import { authenticate, recordRejection } from '../lib/engine/native/event-auth';
+import { toActionError } from '../lib/runtimes/native/action-error';
+import { recordFailedStart } from '../lib/runtimes/native/failed-start';
+import { authenticate, recordRejection } from '../lib/runtimes/native/event-auth';
 import { EVENT_KEY_PARAM, SEAL_PARAM } from '../lib/openwhisk/names';
 
 export async function main(params: JsonObject): Promise<JsonObject> {
@@ -55,7 +55,7 @@ export async function main(params: JsonObject): Promise<JsonObject> {
       const { value: outcome, trace } = await withTrace(() => handleEvent(ctx, withDefined));
       return { ...outcome, trace: { ...trace, totalMs: Math.round(performance.now() - started) } };
     } catch (error) {
-      // A refused start shows as a failed run (lib/engine/native/failed-start.ts); the activation still fails.
+      // A refused start shows as a failed run (lib/runtimes/native/failed-start.ts); the activation still fails.
       const runId = event.type === 'run.started' ? await recordFailedStart(ctx, event, error) : undefined;
       return { ...toActionError(error), ...(runId ? { runId } : {}) };
     }

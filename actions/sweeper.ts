@@ -1,6 +1,6 @@
 /**
  * `whiskflow/sweeper`: re-delivers completions that never reached the orchestrator (its activation
- * died after the rule started it), so that a stalled run goes on; see lib/engine/native/sweep.ts.
+ * died after the rule started it), so that a stalled run goes on; see lib/runtimes/native/sweep.ts.
  * Deployed with every runtime; `whiskflow deploy --sweep-cron <expr>` runs it from an alarms trigger.
  *
  * Parameters: its own (`final`) `whiskflowStore` and `whiskflowEventKey`; optional `staleAfterMs` (default 120000) and `runIds`.
@@ -8,11 +8,11 @@
  * a `run.started` that never created its run (optional `startLookbackMs`, default 3600000, and
  * `startActivationsLimit`, default 1000 per trigger, bound the trigger activations read for it).
  */
-import { toActionError } from '../lib/engine/native/action-error';
+import { toActionError } from '../lib/runtimes/native/action-error';
 import { platformClient } from '../lib/openwhisk/client';
-import { OpenWhiskTaskInvoker } from '../lib/engine/native/invoker';
-import type { StartWindow } from '../lib/engine/native/lost-starts';
-import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../lib/engine/native/sweep';
+import { OpenWhiskTaskInvoker } from '../lib/runtimes/native/invoker';
+import type { StartWindow } from '../lib/runtimes/native/lost-starts';
+import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../lib/runtimes/native/sweep';
 import type { JsonObject } from '../lib/model/json';
 import { createRunStore, storeConfigOfAction } from '../lib/store/config';
 

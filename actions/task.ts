@@ -9,13 +9,13 @@
  *    `state`. An `error` field means the action failed (or timed out): fire `task.failed`, else
  *    `task.completed`, then end the composition.
  */
-import { TASK_PARAM } from '../lib/engine/native/invoker';
-import { parseTaskContext } from '../lib/engine/native/events';
+import { TASK_PARAM } from '../lib/runtimes/native/invoker';
+import { parseTaskContext } from '../lib/runtimes/native/events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isJsonObject, type Json, type JsonObject } from '../lib/model/json';
 import { fireTaskOutcome } from '../lib/report';
-import { toActionError } from '../lib/engine/native/action-error';
-import { checkInvocable } from '../lib/engine/native/action-check';
+import { toActionError } from '../lib/runtimes/native/action-error';
+import { checkInvocable } from '../lib/runtimes/native/action-check';
 import { platformClient } from '../lib/openwhisk/client';
 
 /** Key of the conductor state; chosen so it cannot collide with a user action's output fields. */
@@ -32,7 +32,7 @@ export async function main(params: JsonObject): Promise<JsonObject> {
       if (delayMs > 0) await sleep(Math.min(delayMs, Math.max(0, deadline - Date.now() - 1_000)));
       const action = String(start.action);
       // A component the platform cannot resolve ends the composition without a second conductor
-      // run: report the failed attempt now (lib/engine/native/action-check.ts).
+      // run: report the failed attempt now (lib/runtimes/native/action-check.ts).
       const invocable = await checkInvocable(platformClient(), action);
       if (!invocable.ok) {
         const triggerActivation = await fireTaskOutcome(context, { error: invocable.error });

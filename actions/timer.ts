@@ -4,12 +4,12 @@
  * `whiskflow.Timeout`. If the attempt finished first, the orchestrator ignores this report.
  * Its own time limit (set at deploy) bounds the longest task timeout it can enforce.
  */
-import { TASK_PARAM } from '../lib/engine/native/invoker';
-import { parseTaskContext } from '../lib/engine/native/events';
+import { TASK_PARAM } from '../lib/runtimes/native/invoker';
+import { parseTaskContext } from '../lib/runtimes/native/events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonObject } from '../lib/model/json';
 import { fireTaskOutcome } from '../lib/report';
-import { toActionError } from '../lib/engine/native/action-error';
+import { toActionError } from '../lib/runtimes/native/action-error';
 
 export async function main(params: JsonObject): Promise<JsonObject> {
   try {

@@ -7,7 +7,7 @@
  * and the platform's own provider does it.
  */
 import { createRunStore, storeConfigOfAction } from '../../lib/store/config';
-import { toActionError } from '../../lib/engine/native/action-error';
+import { toActionError } from '../../lib/runtimes/native/action-error';
 import type { JsonObject } from '../../lib/model/json';
 import { describeRegistration, registrationId, toRegistration, type ChangesRegistration } from '../../lib/deploy/changes-registration';
 import { updateWithRetry } from '../../lib/store/claims';

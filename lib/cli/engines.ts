@@ -5,9 +5,9 @@
  * it is opened here and closed here, also when the engines fail to start.
  */
 import { loadEventKey } from '../store/event-key';
-import { OpenWhiskStreamInvoker, WorkflowCatalog, startStreamingEngines, type StreamingEngines, type StreamingEnginesOptions } from '../engine/streaming';
-import type { EventStream } from '../engine/streaming/brokers';
-import { createEventStream } from '../engine/streaming/stream-connection';
+import { OpenWhiskStreamInvoker, WorkflowCatalog, startStreamingEngines, type StreamingEngines, type StreamingEnginesOptions } from '../runtimes/streaming';
+import type { EventStream } from '../runtimes/streaming/brokers';
+import { createEventStream } from '../runtimes/streaming/stream-connection';
 import type { StreamTasksClient } from '../openwhisk/client';
 import type { Workflow } from '../model/workflow';
 

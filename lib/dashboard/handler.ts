@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { LruMap } from '../engine/lru-map';
+import { LruMap } from '../core/lru-map';
 import type { RunStore } from '../store/run-store';
 import { newestRuns, runPage, runsPage, taskDetail, workflowNames, workflowPage, type PlatformReader } from './data';
 import { pageHtml } from './page-html';

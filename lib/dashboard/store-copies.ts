@@ -6,7 +6,7 @@
  * since, not a new listing of 20,000. `store()` is a RunStore that answers those reads from the
  * copies and passes every other call through, so the page code (and describeRun) stays as it is.
  */
-import { LruMap } from '../engine/lru-map';
+import { LruMap } from '../core/lru-map';
 import type { ListedDoc, ListOptions, RunStore, StoredDoc } from '../store/run-store';
 import type { ChangedDoc, StoreWatch, WatchSubscriber } from './store-watch';
 

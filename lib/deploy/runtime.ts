@@ -28,7 +28,7 @@ export interface RuntimeLimits {
 }
 
 /**
- * Runs the sweeper (lost completions, lib/engine/native/sweep.ts) on a cron schedule through the
+ * Runs the sweeper (lost completions, lib/runtimes/native/sweep.ts) on a cron schedule through the
  * alarms feed: trigger `whiskflow-sweep` and its rule, replaced on every call like a workflow's cron.
  */
 export async function scheduleSweeper(client: ManagementClient, cron: string, options: { staleAfterMs?: number } = {}): Promise<void> {

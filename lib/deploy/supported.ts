@@ -4,7 +4,7 @@ import type { Workflow } from '../model/workflow';
 
 /**
  * Parallel stages nested in branches deeper than this are refused. A branch of several stages runs
- * as a child run, whose end is reported to its parent inline (lib/engine/native/orchestrator.ts):
+ * as a child run, whose end is reported to its parent inline (lib/runtimes/native/orchestrator.ts):
  * the last task of the innermost branch can end every enclosing run in one orchestrator activation,
  * which must fit its time limit, and each level makes the run ids longer.
  */

@@ -78,11 +78,11 @@ export type ClientPart<P extends CallsOf> = {
   [R in keyof P & keyof WhiskClient]: Pick<WhiskClient[R], Extract<P[R], keyof WhiskClient[R]>>;
 };
 
-/** Starting tasks (lib/engine/native/invoker.ts). */
+/** Starting tasks (lib/runtimes/native/invoker.ts). */
 export type ActionsClient = ClientPart<{ actions: 'invoke' }>;
-/** The task conductor's look-up of the action it is about to run (lib/engine/native/action-check.ts). */
+/** The task conductor's look-up of the action it is about to run (lib/runtimes/native/action-check.ts). */
 export type ActionLookupClient = ClientPart<{ actions: 'get' }>;
-/** The streaming engine's Rule Engine: non-blocking invokes, and reads of their activations (lib/engine/streaming/task-invoker.ts). */
+/** The streaming engine's Rule Engine: non-blocking invokes, and reads of their activations (lib/runtimes/streaming/task-invoker.ts). */
 export type StreamTasksClient = ClientPart<{ actions: 'invoke'; activations: 'get' }>;
 /** Firing a trigger and making sure its rules ran (lib/openwhisk/deliver.ts). */
 export type DeliveryClient = ClientPart<{ triggers: 'invoke'; actions: 'invoke'; activations: 'get' }>;

@@ -23,7 +23,7 @@ export const RUNTIME_ACTIONS = [
   { name: TASK_ACTION, bundle: 'task.js', timeoutMs: 300_000, annotations: { conductor: true }, usesStore: false, web: false, signs: false },
   { name: TIMER_ACTION, bundle: 'timer.js', timeoutMs: 300_000, annotations: {}, usesStore: false, web: false, signs: false },
   { name: CHANGES_FEED_ACTION, bundle: 'feeds/changes.js', timeoutMs: 60_000, annotations: { feed: true }, usesStore: true, web: false, signs: false },
-  // Re-fires completions lost with a dead orchestrator activation (lib/engine/native/sweep.ts).
+  // Re-fires completions lost with a dead orchestrator activation (lib/runtimes/native/sweep.ts).
   { name: SWEEPER_ACTION, bundle: 'sweeper.js', timeoutMs: 300_000, annotations: {}, usesStore: true, web: false, signs: true },
   // The run dashboard's pages, at /api/v1/web/<namespace>/whiskflow/dashboard.http (actions/dashboard.ts).
   { name: DASHBOARD_ACTION, bundle: 'dashboard.js', timeoutMs: 60_000, annotations: {}, usesStore: true, web: true, signs: false },

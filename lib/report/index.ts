@@ -17,8 +17,8 @@
  * lose it; a duplicate is harmless (the orchestrator records each attempt once).
  */
 import { InvalidInputError } from '../errors';
-import { parseTaskContext, taskOutcomeEvent, toPayload, type TaskContext } from '../engine/native/events';
-import { SELF_REPORT_PARAM } from '../engine/native/invoker';
+import { parseTaskContext, taskOutcomeEvent, toPayload, type TaskContext } from '../runtimes/native/events';
+import { SELF_REPORT_PARAM } from '../runtimes/native/invoker';
 import { platformClient, type DeliveryClient } from '../openwhisk/client';
 import { deliverEvent } from '../openwhisk/deliver';
 import type { Json } from '../model/json';

@@ -7,7 +7,7 @@ import type { Json } from '../model/json';
 import { newRunId, type RunDoc } from '../store/run-documents';
 import type { RunStore } from '../store/run-store';
 import { workflowTrigger } from '../openwhisk/names';
-import { runStartedEvent, toPayload } from '../engine/native/events';
+import { runStartedEvent, toPayload } from '../runtimes/native/events';
 import { describeRun, type RunView } from './run-view';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deliverEvent } from '../openwhisk/deliver';

@@ -2,7 +2,7 @@
  * The streaming model's event key (lib/events/event-seal.ts), kept in the run store: every engine
  * of the deployment reads the same one, and only what holds the store's credentials can read it.
  * The first engine to start creates it (create-only, so concurrent first starts agree on one key).
- * The native model's key is bound to its actions instead (lib/engine/native/event-auth.ts).
+ * The native model's key is bound to its actions instead (lib/runtimes/native/event-auth.ts).
  */
 import { newEventKey } from '../events/event-seal';
 import { StoreConflictError } from '../errors';

@@ -51,7 +51,7 @@ export interface RunDoc {
 
 /**
  * The run a start that names no run (a plain payload, a feed's event) started, under the start's key
- * (`startKeys` in lib/engine/native/events.ts). Created once, before the run head: a second handler
+ * (`startKeys` in lib/runtimes/native/events.ts). Created once, before the run head: a second handler
  * of the same start (the sweep's fire again, a slow original) reads the run id from it.
  */
 export interface StartDoc {
@@ -60,7 +60,7 @@ export interface StartDoc {
   runId: string;
   workflow: string;
   claimedAt: number;
-  /** Set when the orchestrator refused the start (lib/engine/native/event-auth.ts): no run began. */
+  /** Set when the orchestrator refused the start (lib/runtimes/native/event-auth.ts): no run began. */
   rejected?: string;
 }
 

@@ -6,9 +6,9 @@
 import { runStarted, taskCompleted, taskFailed } from '../../lib/events/build';
 import { taskErrorFromResult } from '../../lib/events/activation';
 import type { WhiskflowEvent } from '../../lib/events/types';
-import type { Effect, InvokeEffect, ScheduleTimeoutEffect } from '../../lib/engine/effects';
-import type { RunState } from '../../lib/engine/run-state';
-import { startRun, transition } from '../../lib/engine/transition';
+import type { Effect, InvokeEffect, ScheduleTimeoutEffect } from '../../lib/core/effects';
+import type { RunState } from '../../lib/core/run-state';
+import { startRun, transition } from '../../lib/core/transition';
 import { compileWorkflow, type CompiledWorkflow } from '../../lib/model/compile';
 import type { Json } from '../../lib/model/json';
 import type { Workflow } from '../../lib/model/workflow';

@@ -6,15 +6,15 @@
  * A bound on store writes stops a run that never ends inside one event (a loop of stages without
  * a task): the event's handling throws, and the run is reported `did-not-terminate`.
  */
-import { handleEvent, type OrchestratorContext, type RunHead } from '../../lib/engine/native/orchestrator';
-import type { OrchestratorEvent } from '../../lib/engine/native/events';
-import type { TaskStart } from '../../lib/engine/native/invoker';
+import { handleEvent, type OrchestratorContext, type RunHead } from '../../lib/runtimes/native/orchestrator';
+import type { OrchestratorEvent } from '../../lib/runtimes/native/events';
+import type { TaskStart } from '../../lib/runtimes/native/invoker';
 import type { Json, JsonObject } from '../../lib/model/json';
 import type { Workflow } from '../../lib/model/workflow';
 import { MemoryRunStore } from '../../lib/store/memory';
 import type { CreateOutcome, CreateResult, NewDoc, ReplaceResult, StoredDoc } from '../../lib/store/run-store';
 import { docIds, type WorkflowDoc } from '../../lib/store/run-documents';
-import { RecordingInvoker } from '../unit/native/recording-invoker';
+import { RecordingInvoker } from '../unit/runtimes/native/recording-invoker';
 import type { Delivery, RunEnd, Runtime, Settled, StartedTask } from './runtime';
 
 const NAMESPACE = 'guest';

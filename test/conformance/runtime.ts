@@ -5,7 +5,7 @@
  */
 import type { Json, JsonObject } from '../../lib/model/json';
 import type { Workflow } from '../../lib/model/workflow';
-import { seededRandom } from '../unit/engine/simulate';
+import { seededRandom } from '../unit/core/simulate';
 import { performAction, type ActionOutcome } from './actions';
 
 /** One task attempt a runtime started, as every runtime can tell it. */

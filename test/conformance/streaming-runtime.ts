@@ -10,8 +10,8 @@
  * while the machine is slow.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryBroker, MemoryEventStream, startStreamRun, startStreamingEngines, WorkflowCatalog, type StreamingEngines, type StreamTaskInvoker } from '../../lib/engine/streaming';
-import { STREAM_TASK_PARAM, streamTaskOf, type StreamTaskContext } from '../../lib/engine/streaming/report';
+import { MemoryBroker, MemoryEventStream, startStreamRun, startStreamingEngines, WorkflowCatalog, type StreamingEngines, type StreamTaskInvoker } from '../../lib/runtimes/streaming';
+import { STREAM_TASK_PARAM, streamTaskOf, type StreamTaskContext } from '../../lib/runtimes/streaming/report';
 import type { ActivationLike } from '../../lib/events/activation';
 import { taskErrorFromResult } from '../../lib/events/activation';
 import { taskCompleted, taskFailed } from '../../lib/events/build';

@@ -1,14 +1,14 @@
 /**
  * `whiskflow cancel <runId>`: ends a running run as `cancelled`. No task starts after the cancel,
  * tasks already running finish and their completions are recorded and change nothing. A native run
- * is cancelled through its store (lib/engine/native/cancel.ts), a streaming run through its stream
+ * is cancelled through its store (lib/runtimes/native/cancel.ts), a streaming run through its stream
  * (a `run.cancelled` event the Condition Engine applies).
  */
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
-import { cancelNativeRun } from '../../engine/native/cancel';
-import { DEFAULT_TOPICS, cancelStreamRun } from '../../engine/streaming';
-import { createEventStream } from '../../engine/streaming/stream-connection';
+import { cancelNativeRun } from '../../runtimes/native/cancel';
+import { DEFAULT_TOPICS, cancelStreamRun } from '../../runtimes/streaming';
+import { createEventStream } from '../../runtimes/streaming/stream-connection';
 import { docIds, type WorkflowDoc } from '../../store/run-documents';
 import { connect } from './connection';
 

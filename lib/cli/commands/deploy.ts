@@ -5,8 +5,8 @@ import type { JsonObject } from '../../model/json';
 import { dashboardUrl, deployRuntime, scheduleSweeper } from '../../deploy/runtime';
 import { deployStreamingWorkflow, deployWorkflow, type FeedOptions } from '../../deploy/workflow';
 import { missingActionsOf } from '../../deploy/workflow-actions';
-import { parseStreamUrl } from '../../engine/streaming/brokers/stream-url';
-import { redactStreamUrl } from '../../engine/streaming/stream-connection';
+import { parseStreamUrl } from '../../runtimes/streaming/brokers/stream-url';
+import { redactStreamUrl } from '../../runtimes/streaming/stream-connection';
 import type { Workflow } from '../../model/workflow';
 import { addConnectionOptions, withConnection, type Connection } from './connection';
 import { apihostUrl, sameHost, type ConnectionFlags } from '../settings';
@@ -99,7 +99,7 @@ async function deployNative(connection: Connection, workflow: Workflow, flags: D
   const dashboard = await dashboardUrl(connection.client, apihostUrl(connection.apihost));
   if (flags.json) return printJson({ model: 'native', ...deployed, actions, dashboard, ...(flags.sweepCron ? { sweepCron: flags.sweepCron } : {}) });
   say(`ok: deployed workflow ${deployed.workflow} (trigger ${deployed.trigger}, rule ${deployed.rule}${deployed.feeds.length ? `, feeds ${deployed.feeds.join(', ')}` : ''})`);
-  // A plain fire's parameters are the run's input (lib/engine/native/events.ts plainStartInput).
+  // A plain fire's parameters are the run's input (lib/runtimes/native/events.ts plainStartInput).
   say(`runs: ${dashboard} (the whiskflow/dashboard web action)`);
   say(`run it: whiskflow run ${deployed.workflow} --input <json|file> --wait   or   wsk trigger fire ${deployed.trigger} -P <input.json>`);
 }

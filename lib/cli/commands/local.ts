@@ -10,7 +10,7 @@ import { homedir, hostname } from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
 import { loadConfig, redact } from '../../config';
-import { redactStreamUrl } from '../../engine/streaming/stream-connection';
+import { redactStreamUrl } from '../../runtimes/streaming/stream-connection';
 import { createClient } from '../../openwhisk/client';
 import { startPlatform } from '../../platform';
 import { DEFAULT_CONTAINER_NICE, defaultUserMemoryMb } from '../../platform/runtime';
@@ -22,7 +22,7 @@ import { startEnginesOnStream } from '../engines';
 import { removeLocalPlatformFile, writeLocalPlatformFile } from '../local-platform-file';
 import { withWskprops } from '../wskprops';
 import { niceLevel, niceLevelFromEnv, nonNegativeInteger, portNumber, positiveInteger, positiveIntegerFromEnv } from '../options';
-import { startUpkeep } from '../../engine/native/upkeep';
+import { startUpkeep } from '../../runtimes/native/upkeep';
 
 export interface LocalCommandOptions {
   port: number;

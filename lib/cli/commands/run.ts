@@ -7,8 +7,8 @@
  */
 import type { Command } from 'commander';
 import { requestRun, waitForRun } from '../../runs/run-client';
-import { DEFAULT_TOPICS, startStreamRun } from '../../engine/streaming';
-import { createEventStream } from '../../engine/streaming/stream-connection';
+import { DEFAULT_TOPICS, startStreamRun } from '../../runtimes/streaming';
+import { createEventStream } from '../../runtimes/streaming/stream-connection';
 import { hasErrorCode, WhiskflowError } from '../../errors';
 import type { Json } from '../../model/json';
 import { docIds, type RunDoc, type WorkflowDoc } from '../../store/run-documents';

@@ -6,7 +6,7 @@ import { EXIT } from '../exit-codes';
 import { printJson } from '../output';
 import type { ConnectionFlags } from '../settings';
 import { addConnectionOptions, withConnection } from './connection';
-import { waitsOf } from '../../engine/native/run-waits';
+import { waitsOf } from '../../runtimes/native/run-waits';
 
 export function register(program: Command): void {
   addConnectionOptions(program

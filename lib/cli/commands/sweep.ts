@@ -2,13 +2,13 @@
  * `whiskflow sweep [runId...]`: fires again the completion of tasks that finished while their
  * event never reached the orchestrator (its activation died), so that stalled runs go on, and the
  * `run.started` of runs whose start was lost on its way from the trigger to the orchestrator
- * (lib/engine/native/sweep.ts). Safe to run at any time, e.g. from cron: duplicates change nothing.
+ * (lib/runtimes/native/sweep.ts). Safe to run at any time, e.g. from cron: duplicates change nothing.
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { OpenWhiskTaskInvoker } from '../../engine/native/invoker';
-import { DEFAULT_START_WINDOW } from '../../engine/native/lost-starts';
-import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../../engine/native/sweep';
+import { OpenWhiskTaskInvoker } from '../../runtimes/native/invoker';
+import { DEFAULT_START_WINDOW } from '../../runtimes/native/lost-starts';
+import { DEFAULT_STALE_AFTER_MS, sweepRuns } from '../../runtimes/native/sweep';
 import { readEventKey } from '../../openwhisk/event-key';
 import { nonNegativeInteger } from '../options';
 import type { ConnectionFlags } from '../settings';

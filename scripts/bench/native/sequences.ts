@@ -5,7 +5,7 @@
 import { toWorkflow } from '../../../lib/model/parse';
 import { deployWorkflow } from '../../../lib/deploy/workflow';
 import { requestRun } from '../../../lib/runs/run-client';
-import { startStreamRun } from '../../../lib/engine/streaming';
+import { startStreamRun } from '../../../lib/runtimes/streaming';
 import type { RunStore } from '../../../lib/store/run-store';
 import { messageOf } from '../lib/report';
 import { rounded, summarize, type Summary } from '../lib/stats';

@@ -10,9 +10,9 @@ import { freePort } from '../lib/ports';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import type { EventStream } from '../../../lib/engine/streaming/brokers';
-import { createEventStream } from '../../../lib/engine/streaming/stream-connection';
-import { DEFAULT_TOPICS } from '../../../lib/engine/streaming/topics';
+import type { EventStream } from '../../../lib/runtimes/streaming/brokers';
+import { createEventStream } from '../../../lib/runtimes/streaming/stream-connection';
+import { DEFAULT_TOPICS } from '../../../lib/runtimes/streaming/topics';
 
 const run = promisify(execFile);
 

@@ -11,8 +11,8 @@ import { deployWorkflow } from '../../../lib/deploy/workflow';
 import { startBrowser, type TestBrowser } from '../../helpers/browser';
 import { exampleJson, EXAMPLES_DIR } from '../../helpers/examples';
 import { requireRedis, type TestService } from '../../helpers/services';
-import { startDeployedPlatform, type DeployedPlatform } from '../native/deployed-platform';
-import { runUnder, startStreamingModel, type StreamingModel } from '../streaming/engine/two-models';
+import { startDeployedPlatform, type DeployedPlatform } from '../runtimes/native/deployed-platform';
+import { runUnder, startStreamingModel, type StreamingModel } from '../runtimes/streaming/engine/two-models';
 
 jest.setTimeout(300_000);
 

@@ -14,7 +14,7 @@ import { dashboardUrl } from '../../../lib/deploy/runtime';
 import { deployWorkflow } from '../../../lib/deploy/workflow';
 import { startBrowser, type TestBrowser } from '../../helpers/browser';
 import { exampleJson, EXAMPLES_DIR } from '../../helpers/examples';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../native/deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../runtimes/native/deployed-platform';
 
 jest.setTimeout(300_000);
 

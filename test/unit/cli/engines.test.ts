@@ -3,8 +3,8 @@
  * engines stop, and also when they fail to start, so a failed command leaves no broker connection open.
  */
 import { startEnginesOnStream } from '../../../lib/cli/engines';
-import { MemoryEventStream } from '../../../lib/engine/streaming';
-import type { SubscribeOptions, Subscription } from '../../../lib/engine/streaming/brokers';
+import { MemoryEventStream } from '../../../lib/runtimes/streaming';
+import type { SubscribeOptions, Subscription } from '../../../lib/runtimes/streaming/brokers';
 import type { StreamTasksClient } from '../../../lib/openwhisk/client';
 import { ServiceMissingError } from '../../../lib/errors';
 import { MemoryRunStore } from '../../../lib/store/memory';

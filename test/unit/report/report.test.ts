@@ -1,7 +1,7 @@
 import { reportTaskOutcome } from '../../../lib/report';
 import type { DeliveryClient } from '../../../lib/openwhisk/client';
-import type { TaskContext } from '../../../lib/engine/native/events';
-import { keyedStartEvent, parseEvent, runStartedEvent, toPayload } from '../../../lib/engine/native/events';
+import type { TaskContext } from '../../../lib/runtimes/native/events';
+import { keyedStartEvent, parseEvent, runStartedEvent, toPayload } from '../../../lib/runtimes/native/events';
 import type { JsonObject } from '../../../lib/model/json';
 
 const context: TaskContext = { runId: 'r1', workflow: 'wf', seq: 2, index: 7, attempt: 1, trigger: 'whiskflow-wf', stageId: 'each' };

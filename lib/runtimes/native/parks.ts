@@ -1,0 +1,157 @@
+/**
+ * What a stored transition waits for, as the pure core says (lib/core/scope.ts): a stage document
+ * keeps only the step it parked at, the data it parked on and the scope's joins, and the core
+ * re-derives the rest from them (the items of a map, the parameters of each task, the input of a
+ * parallel stage's branches). Also the other way: the stage's outcome from its tasks' results.
+ */
+import { InvalidInputError } from '../../errors';
+import type { FanOutStep, InvokeStep } from '../../model/compile';
+import type { Json, JsonObject } from '../../model/json';
+import { docIds, type ResultDoc, type StageDoc } from '../../store/run-documents';
+import {
+  InstantBudget, afterStep, branchTask, elementParams, parkAt, reduceParams,
+  type Park, type ScopeHooks, type StepOutcome,
+} from '../../core/scope';
+import { cacheOf, readStage, type OrchestratorContext } from './handling';
+import { joinOf, storedResults, type JoinedStage } from './results';
+import type { RunHead } from './run-head';
+import { compiledOf } from './warm-cache';
+
+export type Joins = NonNullable<StageDoc['joins']>;
+
+/**
+ * The core's scope hooks over a transition's joins (written into `joins`). An empty map completes
+ * inside the walk, with no transition of its own: its (empty) results are kept inline. Results that
+ * are not empty come from the parked stage `parkedSeq` being completed: kept by its seq.
+ */
+export function scopeHooks(joins: Joins, parkedSeq?: number, passed?: string[]): ScopeHooks {
+  return {
+    visit: (step) => {
+      passed?.push(step.id);
+      return 0;
+    },
+    hasJoin: (stepId) => Object.prototype.hasOwnProperty.call(joins, stepId),
+    joined: (step, results) => {
+      joins[step.id] = results.length > 0 && parkedSeq !== undefined ? parkedSeq : [];
+    },
+  };
+}
+
+/** The park a stored transition stands for. */
+export function parkOf(run: RunHead, stageDoc: StageDoc): Park {
+  const park = parkAt(compiledOf(run.definition), stageDoc.stageId, stageDoc.data, scopeHooks({ ...(stageDoc.joins ?? {}) }));
+  if (!park) throw new InvalidInputError(`transition ${stageDoc.seq} of run ${run.runId} does not wait at ${stageDoc.stageId}`, { runId: run.runId, seq: stageDoc.seq });
+  return park;
+}
+
+/** Tasks a park waits for, and how many start at once. */
+export function tasksOf(park: Park): { taskCount: number; window: number } {
+  switch (park.kind) {
+    case 'invoke':
+    case 'reduce':
+      return { taskCount: 1, window: 1 };
+    case 'fan-out':
+      return { taskCount: park.items.length, window: park.window };
+    case 'fork':
+      return { taskCount: park.step.branchStarts.length, window: park.step.branchStarts.length };
+    default:
+      return unknownPark(park);
+  }
+}
+
+/** What task `index` of a park runs: an action, or (a parallel branch of several stages) a child run. */
+export type TaskRunner =
+  /** `stageId`: the step a failure names (a single-task branch's own task, as the core records it). */
+  | { runsAs: 'action'; step: InvokeStep | FanOutStep; stageId: string; params: JsonObject | 'reduce' }
+  | { runsAs: 'child-run'; startStep: string; input: Json };
+
+export function runnerOf(run: RunHead, park: Park, index: number): TaskRunner {
+  switch (park.kind) {
+    case 'invoke':
+      return { runsAs: 'action', step: park.step, stageId: park.step.id, params: park.params };
+    case 'reduce':
+      return { runsAs: 'action', step: park.step, stageId: park.step.id, params: 'reduce' };
+    case 'fan-out': {
+      const item = park.items[index];
+      if (item === undefined) throw new InvalidInputError(`map stage '${park.step.id}' has no element ${index}`, { stageId: park.step.id, index });
+      return { runsAs: 'action', step: park.step, stageId: park.step.id, params: elementParams(park.step, item) };
+    }
+    case 'fork': {
+      const startStep = park.step.branchStarts[index];
+      if (startStep === undefined) throw new InvalidInputError(`parallel stage '${park.step.id}' has no branch ${index}`, { stageId: park.step.id, index });
+      // A branch that is one task runs as a task of the parallel stage (no child run: fewer documents and hops).
+      const task = branchTask(compiledOf(run.definition), park.step, index, park.input);
+      return task ? { runsAs: 'action', step: task.step, stageId: task.step.id, params: task.params } : { runsAs: 'child-run', startStep, input: park.input };
+    }
+    default:
+      return unknownPark(park);
+  }
+}
+
+/** The parameters of an action runner; a reduce's come from its source's joined results. */
+export async function paramsOf(ctx: OrchestratorContext, run: RunHead, stageDoc: StageDoc, park: Park, runner: Extract<TaskRunner, { runsAs: 'action' }>): Promise<JsonObject> {
+  if (runner.params !== 'reduce') return runner.params;
+  if (park.kind !== 'reduce') throw new InvalidInputError(`stage '${park.step.id}' is not a reduce`, { stageId: park.step.id });
+  const source = stageDoc.joins?.[park.step.input.fromStepId];
+  if (source === undefined) throw new InvalidInputError(`reduce '${park.step.id}' found no results of '${park.step.input.fromStepId}'`, { stageId: park.step.id });
+  return reduceParams(park.step, await joinedResults(ctx, run, source));
+}
+
+/**
+ * The outcome of a complete park from its tasks' results in index order: a task's result, a map's
+ * results, a parallel stage's branch outputs (a single-task branch's result goes through its task's
+ * own `resultPath`/`output` over the branch input, as in the core; a child run's output is that
+ * already). The results a later reduce reads are kept in the warm cache.
+ */
+export function parkOutcome(ctx: OrchestratorContext, run: RunHead, stageDoc: StageDoc, joined: JoinedStage): StepOutcome {
+  if (!joined.ok) return { status: 'failed', error: joined.failure };
+  const park = parkOf(run, stageDoc);
+  let results: Json[];
+  switch (park.kind) {
+    case 'invoke':
+    case 'reduce':
+      return { status: 'succeeded', result: joined.values[0] ?? null };
+    case 'fan-out':
+      results = joined.values;
+      break;
+    case 'fork': {
+      results = [];
+      for (const [index, value] of joined.values.entries()) {
+        const task = branchTask(compiledOf(run.definition), park.step, index, park.input);
+        if (!task) {
+          results.push(value);
+          continue;
+        }
+        const end = afterStep(compiledOf(run.definition), task.step, 0, park.input, { status: 'succeeded', result: value }, scopeHooks({}), new InstantBudget());
+        if (!('end' in end)) throw new InvalidInputError(`branch ${index} of '${park.step.id}' goes on after its only task`, { stageId: park.step.id, index });
+        if (end.end.status === 'failed') return { status: 'failed', error: end.end.error };
+        results.push(end.end.output);
+      }
+      break;
+    }
+    default:
+      return unknownPark(park);
+  }
+  cacheOf(ctx).results.set(`${run.runId}/${stageDoc.seq}`, { stageId: stageDoc.stageId, seq: stageDoc.seq, values: results });
+  return { status: 'succeeded', result: results };
+}
+
+/** The results a map or parallel stage joined (`source`: its transition, or the results themselves). */
+async function joinedResults(ctx: OrchestratorContext, run: RunHead, source: number | Json[]): Promise<Json[]> {
+  if (Array.isArray(source)) return source;
+  // Usually the stage right before, joined moments ago by this very activation (or container).
+  const cached = cacheOf(ctx).results.get(`${run.runId}/${source}`);
+  if (cached) return cached.values;
+  const stageDoc = await readStage(ctx, run.runId, source);
+  if (!stageDoc) throw new InvalidInputError(`run ${run.runId} has no transition ${source}`, { runId: run.runId, seq: source });
+  const rows = await ctx.store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, source), { includeDocs: true });
+  const outcome = parkOutcome(ctx, run, stageDoc, joinOf(storedResults(rows), stageDoc.stageId));
+  if (outcome.status !== 'succeeded' || !Array.isArray(outcome.result)) {
+    throw new InvalidInputError(`transition ${source} of run ${run.runId} has no joined results`, { runId: run.runId, seq: source });
+  }
+  return outcome.result;
+}
+
+function unknownPark(park: never): never {
+  throw new InvalidInputError('unknown park', { park });
+}

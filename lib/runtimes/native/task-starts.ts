@@ -1,0 +1,155 @@
+/**
+ * Starting task attempts exactly once: each attempt runs only after its `invoke/<run>/<seq>/<index>/
+ * <attempt>` claim was created (in bulk), a claim whose claimer died before invoking is taken over
+ * after its lease (compare-and-swap), and the activation ids go onto the claims in batches while the
+ * invokes go on. What each task runs and with which parameters is the core's (parks.ts).
+ */
+import { hasErrorCode } from '../../errors';
+import type { JsonObject } from '../../model/json';
+import { BULK_CHUNK, createAll } from '../../store/bulk';
+import { docIds, type InvokeDoc, type StageDoc } from '../../store/run-documents';
+import type { CreateResult } from '../../store/run-store';
+import { forEachLimited } from '../../limited';
+import type { Park } from '../../core/scope';
+import { ActionUnavailableError } from './action-check';
+import { ActivationRecorder } from './activation-recorder';
+import { startChildRun } from './child-runs';
+import type { TaskContext } from './events';
+import {
+  DEFAULT_LEASE_MS, INVOKE_PARALLELISM, attemptEventId, isSelfReporting, now, qualify, readStage,
+  type Handling, type OwnedClaim,
+} from './handling';
+import { paramsOf, parkOf, runnerOf } from './parks';
+import type { RunHead } from './run-head';
+
+export interface ClaimDraft { id: string; index: number; body: InvokeDoc }
+
+export function invokeClaim(ctx: Handling, run: RunHead, seq: number, index: number, attempt: number): InvokeDoc {
+  return { type: 'invoke', runId: run.runId, seq, index, attempt, claimedAt: now(ctx), claimedBy: ctx.activationId, claimToken: ctx.token };
+}
+
+/** Claims of the first attempts of a proposed stage's first tasks (at most one request's worth). */
+export function invokeClaimsFor(ctx: Handling, run: RunHead, proposal: StageDoc): ClaimDraft[] {
+  if (proposal.end || proposal.taskCount === 0) return [];
+  return Array.from({ length: Math.min(proposal.window, BULK_CHUNK - 1) }, (_, index) => ({
+    id: docIds.invoke(run.runId, proposal.seq, index, 1), index, body: invokeClaim(ctx, run, proposal.seq, index, 1),
+  }));
+}
+
+export function ownedClaims(claims: readonly ClaimDraft[], outcomes: readonly CreateResult[]): Map<number, OwnedClaim> {
+  const owned = new Map<number, OwnedClaim>();
+  claims.forEach((claimDoc, position) => {
+    const outcome = outcomes[position];
+    if (outcome?.outcome === 'created') owned.set(claimDoc.index, { ...claimDoc.body, _id: claimDoc.id, _rev: outcome.rev });
+  });
+  return owned;
+}
+
+/**
+ * Claims attempt `attempt` of the tasks `indexes` (in bulk) and invokes those this activation owns;
+ * returns how many it started. `owned`: claims this activation made earlier (with the transition).
+ * Then the activation ids are recorded on the claims (bulk, with the revisions the creates returned).
+ */
+export async function startTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, indexes: readonly number[], attempt: number, delayMs: number, owned: Map<number, OwnedClaim> = new Map()): Promise<number> {
+  let started = 0;
+  const park = parkOf(run, stageDoc);
+  for (let from = 0; from < indexes.length; from += BULK_CHUNK) {
+    const mine = await claimTasks(ctx, run, stageDoc, indexes.slice(from, from + BULK_CHUNK), attempt, owned);
+    await invokeClaimed(ctx, run, stageDoc, park, mine, delayMs);
+    started += mine.length;
+  }
+  return started;
+}
+
+async function claimTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, indexes: readonly number[], attempt: number, owned: Map<number, OwnedClaim>): Promise<OwnedClaim[]> {
+  const mine: OwnedClaim[] = [];
+  const toClaim: ClaimDraft[] = [];
+  for (const index of indexes) {
+    const earlier = attempt === 1 ? owned.get(index) : undefined;
+    if (earlier) mine.push(earlier);
+    else toClaim.push({ id: docIds.invoke(run.runId, stageDoc.seq, index, attempt), index, body: invokeClaim(ctx, run, stageDoc.seq, index, attempt) });
+  }
+  const outcomes = await createAll(ctx.store, toClaim);
+  // Claimed, then checked: once the stage was left (a catch route, a cancel: cancel.ts), nothing claimed after that starts.
+  if (toClaim.length > 0 && await readStage(ctx, run.runId, stageDoc.seq + 1)) return mine;
+  const won = ownedClaims(toClaim, outcomes);
+  mine.push(...won.values());
+  const lost = toClaim.filter((claimDoc) => !won.has(claimDoc.index));
+  // A lost claim is someone else's, unless its claimer died between claim and invoke.
+  await forEachLimited(lost, INVOKE_PARALLELISM, async (claimDoc) => {
+    const taken = await takeOverIfAbandoned(ctx, claimDoc.id);
+    if (taken) mine.push(taken);
+  });
+  return mine;
+}
+
+/**
+ * A claim that lost is still this handling's if it carries its token (the create landed, its answer
+ * did not). A claim without an activation id after the lease is taken over by compare-and-swap, so
+ * that only one taker starts the task.
+ */
+async function takeOverIfAbandoned(ctx: Handling, id: string): Promise<OwnedClaim | undefined> {
+  const current = await ctx.store.get<InvokeDoc>(id);
+  if (!current || current.activationId) return undefined;
+  if (current.claimToken === ctx.token) return current;
+  if (now(ctx) - current.claimedAt <= (ctx.claimLeaseMs ?? DEFAULT_LEASE_MS)) return undefined;
+  const taken = { ...current, claimedAt: now(ctx), claimedBy: ctx.activationId, claimToken: ctx.token };
+  try {
+    return { ...taken, _rev: await ctx.store.replace(taken) };
+  } catch (error) {
+    if (hasErrorCode(error, 'STORE_CONFLICT')) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Invokes the claimed tasks (a few at once), records their activation ids, then arms their timeouts.
+ * The ids are recorded while the invokes go on, a batch at a time: an activation that dies while
+ * starting a wide map (thousands of invokes, many seconds) then leaves only the batches not yet
+ * written without their ids, and only those tasks are started again once their claims' lease has
+ * passed (before, every task it had started).
+ */
+async function invokeClaimed(ctx: Handling, run: RunHead, stageDoc: StageDoc, park: Park, claims: readonly OwnedClaim[], delayMs: number): Promise<void> {
+  const invoked: StartedAttempt[] = [];
+  const recorder = new ActivationRecorder(ctx.store);
+  try {
+    await forEachLimited(claims, INVOKE_PARALLELISM, async (owned) => {
+      const started = await startAttempt(ctx, run, stageDoc, park, owned, delayMs);
+      invoked.push(started);
+      recorder.add(started.claim);
+    });
+  } finally {
+    // Also after a failed invoke: what was started must not look abandoned.
+    await recorder.finish();
+  }
+  for (const entry of invoked) {
+    // A refused invoke is the attempt's failure, handled here as its conductor would report it.
+    if (entry.refused) await ctx.react({ type: 'task.failed', eventId: attemptEventId(entry.context), task: entry.context, error: entry.refused, activationId: ctx.activationId });
+    else if (entry.timeoutMs !== undefined) await ctx.invoker.scheduleTimeout(entry.context, entry.timeoutMs + delayMs);
+  }
+}
+
+interface StartedAttempt { claim: OwnedClaim; context: TaskContext; timeoutMs?: number; refused?: JsonObject }
+
+/** Starts one claimed attempt: invokes its action, or starts its child run (a branch of several stages). */
+async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, park: Park, owned: OwnedClaim, delayMs: number): Promise<StartedAttempt> {
+  const context: TaskContext = { runId: run.runId, workflow: run.workflow, seq: stageDoc.seq, index: owned.index, attempt: owned.attempt, trigger: run.trigger, stageId: stageDoc.stageId };
+  const runner = runnerOf(run, park, owned.index);
+  if (runner.runsAs === 'child-run') {
+    const childRunId = await startChildRun(ctx, run, runner.startStep, runner.input, context);
+    // The activation id is this orchestrator activation's: it started the child run, whose own
+    // tasks carry their activations (the sweep skips claims with `childRunId`).
+    return { claim: { ...owned, activationId: ctx.activationId, invokedAt: now(ctx), childRunId }, context };
+  }
+  const { step } = runner;
+  const params = await paramsOf(ctx, run, stageDoc, park, runner);
+  let activationId: string;
+  try {
+    activationId = await ctx.invoker.start({ context, action: qualify(step.action, ctx.namespace), params, delayMs, selfReporting: isSelfReporting(ctx, run, step.action) });
+  } catch (error) {
+    // A self-reporting action the platform refuses (action-check.ts): no activation will ever report.
+    if (!(error instanceof ActionUnavailableError)) throw error;
+    return { claim: { ...owned, activationId: ctx.activationId, invokedAt: now(ctx) }, context, refused: error.taskError };
+  }
+  return { claim: { ...owned, activationId, invokedAt: now(ctx) }, context, ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}) };
+}

@@ -1,0 +1,105 @@
+/**
+ * The stage, invoke and result records `whiskflow status`/`logs` assemble a run's view from
+ * (lib/store/run-documents.ts), for a streaming run: derived from its checkpointed context (the
+ * state's task records plus the stage-visit numbering, stage-visits.ts) rather than read as
+ * documents, which the Condition Engine does not write. Same shapes as the native documents, so one
+ * view serves both models.
+ */
+import { parseTaskKey, type TaskKey } from '../../events/task-key';
+import type { InvokeDoc, ResultDoc, RunDoc, RunFailure, StageDoc } from '../../store/run-documents';
+import type { RunStore } from '../../store/run-store';
+import type { RunState, TaskRecord } from '../../core/run-state';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CheckpointChunkError } from './context-chunks';
+import { ContextStore } from './context-store';
+import type { StreamRunContext } from './run-context';
+import { visitKey } from './stage-visits';
+
+export interface ViewRecords {
+  stages: StageDoc[];
+  invokes: InvokeDoc[];
+  results: ResultDoc[];
+}
+
+/** A head the streaming engine wrote says so (run-records.ts). */
+export function isStreamRun(run: RunDoc): boolean {
+  return (run as RunDoc & { engine?: string }).engine === 'stream';
+}
+
+/** Attempts at reading a context that is being rewritten (see `streamViewRecords`). */
+const READ_ATTEMPTS = 20;
+const READ_RETRY_MS = 50;
+
+/**
+ * The view records of streaming run `run`, or undefined when its context numbers no stage visits:
+ * a run checkpointed before views were derived, whose documents were written instead (or one that
+ * never got a context, such as a start naming an unknown workflow).
+ *
+ * The engine finishes a run's head just before it checkpoints the context that finished it, and
+ * deletes a finished run's chunks right after: a reader in between sees a finished head over a
+ * running context, or a chunk gone. Either passes within a write, so it reads again.
+ */
+export async function streamViewRecords(store: RunStore, run: RunDoc, withInvokes = true): Promise<ViewRecords | undefined> {
+  const contexts = new ContextStore(store);
+  for (let attempt = 1; ; attempt += 1) {
+    let context: StreamRunContext | undefined;
+    try {
+      context = await contexts.load(run.runId);
+    } catch (error) {
+      if (attempt >= READ_ATTEMPTS || !(error instanceof CheckpointChunkError)) throw error;
+      await sleep(READ_RETRY_MS);
+      continue;
+    }
+    if (!context?.stageVisits) return undefined;
+    const behindHead = run.status !== 'running' && context.state.status === 'running';
+    if (!behindHead || attempt >= READ_ATTEMPTS) return viewRecordsOf(context, withInvokes);
+    await sleep(READ_RETRY_MS);
+  }
+}
+
+/**
+ * Pure: the records of `context`, invokes and results in (seq, index, attempt) order as listed
+ * natively. Without `withInvokes` (a status, not the logs) the invokes are left out, as the native
+ * listing leaves out the claims: a wide map's status then builds no record per attempt.
+ */
+export function viewRecordsOf(context: StreamRunContext, withInvokes = true): ViewRecords {
+  const { state } = context;
+  const visits = context.stageVisits ?? {};
+  const stages = Object.values(visits).sort((a, b) => a.seq - b.seq).map((visit): StageDoc => ({
+    type: 'stage', runId: state.runId, seq: visit.seq, stageId: visit.stageId, data: null,
+    taskCount: visit.taskCount, window: visit.taskCount, startedAt: visit.startedAt, claimedBy: 'stream',
+  }));
+  const invokes: InvokeDoc[] = [];
+  const results: ResultDoc[] = [];
+  for (const record of Object.values(state.tasks)) {
+    const key = parseTaskKey(record.taskKey);
+    const visit = visits[visitKey(key.stageId, key.seq)];
+    if (!visit) continue;
+    if (withInvokes) {
+      const claimedAt = Date.parse(record.startedAt);
+      const invoke: InvokeDoc = { type: 'invoke', runId: state.runId, seq: visit.seq, index: key.index, attempt: key.attempt, claimedAt };
+      if (record.activationId !== undefined) Object.assign(invoke, { activationId: record.activationId, invokedAt: claimedAt });
+      invokes.push(invoke);
+    }
+    if (record.status !== 'started' && isFinal(state, record, key)) results.push(resultRecord(state.runId, visit.seq, key, record));
+  }
+  const order = (a: InvokeDoc | ResultDoc, b: InvokeDoc | ResultDoc) => a.seq - b.seq || a.index - b.index || a.attempt - b.attempt;
+  return { stages, invokes: invokes.sort(order), results: results.sort(order) };
+}
+
+/** A failed attempt with a retry already scheduled is not the slot's outcome. */
+function isFinal(state: RunState, record: TaskRecord, key: TaskKey): boolean {
+  if (record.status === 'succeeded') return true;
+  return state.tasks[`${key.stageId}:${key.seq}:${key.index}:${key.attempt + 1}`] === undefined;
+}
+
+function resultRecord(runId: string, seq: number, key: TaskKey, record: TaskRecord): ResultDoc {
+  const doc: ResultDoc = { type: 'result', runId, seq, index: key.index, attempt: key.attempt, ok: record.status === 'succeeded', completedAt: Date.parse(record.endedAt ?? record.startedAt) };
+  if (record.activationId !== undefined) doc.activationId = record.activationId;
+  if (record.error) {
+    const failure: RunFailure = { error: record.error.error, cause: record.error.cause ?? record.error.error, stageId: record.stageId };
+    if (record.activationId !== undefined) failure.activationId = record.activationId;
+    doc.failure = failure;
+  }
+  return doc;
+}

@@ -1,0 +1,55 @@
+/** Engines wired to an in-memory broker and store, as one test's world. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EventStream } from '../../../../lib/runtimes/streaming/brokers';
+import { startStreamingEngines, WorkflowCatalog, type StreamingEngines, type StreamTaskInvoker, type StreamTrigger } from '../../../../lib/runtimes/streaming';
+import { parseWorkflow } from '../../../../lib/model/parse';
+import type { Workflow } from '../../../../lib/model/workflow';
+import { docIds, type RunDoc } from '../../../../lib/store/run-documents';
+import type { RunStore } from '../../../../lib/store/run-store';
+import { waitUntil } from './fake-platform';
+
+export function fixtureWorkflow(name: string): Workflow {
+  return parseWorkflow(readFileSync(join(__dirname, '../../../fixtures/workflows', `${name}.yaml`), 'utf8'));
+}
+
+export async function engines(args: {
+  stream: EventStream;
+  store: RunStore;
+  platform: StreamTaskInvoker;
+  workflows: Workflow[];
+  consumer: string;
+  triggers?: StreamTrigger[];
+  topics?: { completions: string; orchestration: string };
+  /** How often due timers are checked; a huge value makes a process that never fires its timers. */
+  timerResolutionMs?: number;
+}): Promise<StreamingEngines> {
+  return startStreamingEngines({
+    stream: args.stream,
+    store: args.store,
+    invoker: args.platform,
+    workflows: new WorkflowCatalog(args.workflows),
+    consumer: args.consumer,
+    ...(args.triggers ? { triggers: args.triggers } : {}),
+    ...(args.topics ? { topics: args.topics } : {}),
+    // WHISKFLOW_TEST_ENGINE_LOG=1 prints what the engines warn about (for debugging a scenario).
+    ...(process.env.WHISKFLOW_TEST_ENGINE_LOG ? { logger: consoleLogger(args.consumer) } : {}),
+    condition: { timerResolutionMs: args.timerResolutionMs ?? 10 },
+    rule: { pollIntervalMs: 10 },
+  });
+}
+
+/** The run head once the run has ended. */
+export async function finishedRun(store: RunStore, runId: string): Promise<RunDoc> {
+  let head: RunDoc | undefined;
+  await waitUntil(async () => {
+    head = await store.get<RunDoc>(docIds.run(runId));
+    return head !== undefined && head.status !== 'running';
+  });
+  return head as RunDoc;
+}
+
+function consoleLogger(name: string) {
+  const print = (level: string) => (context: Record<string, unknown>, message: string) => console.log(`[${name}] ${level} ${message} ${JSON.stringify(context)}`);
+  return { info: print('info'), warn: print('warn'), error: print('error') };
+}

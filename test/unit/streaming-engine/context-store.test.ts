@@ -1,7 +1,0 @@
-/** The ContextStore's contract on the in-memory store; the same on the embedded CouchDB in test/integration/streaming/. */
-import { MemoryRunStore } from '../../../lib/store/memory';
-import { contextStoreContract } from './context-store-contract';
-
-describe('ContextStore on the in-memory store', () => {
-  contextStoreContract(async () => new MemoryRunStore());
-});
