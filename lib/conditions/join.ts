@@ -15,6 +15,8 @@ export interface JoinContext {
   arrived: Record<string, Json>;
   /** How many slots have arrived; absent in contexts stored before it was kept (then counted once). */
   count?: number;
+  /** Slots that failed for good, under a completion policy that tolerates failures (completion.ts). */
+  failed?: number[];
 }
 
 export type ArrivalVerdict =
@@ -63,7 +65,32 @@ export function recordArrivalInPlace(context: JoinContext, slot: number, result:
 export function copyJoin(context: JoinContext): JoinContext {
   const arrived: Record<string, Json> = {};
   for (const slot in context.arrived) arrived[slot] = context.arrived[slot] as Json;
-  return { expected: context.expected, arrived, count: arrivedCount(context) };
+  const copy: JoinContext = { expected: context.expected, arrived, count: arrivedCount(context) };
+  if (context.failed) copy.failed = [...context.failed];
+  return copy;
+}
+
+/** Slots that failed for good. */
+export function failedCount(context: JoinContext): number {
+  return context.failed?.length ?? 0;
+}
+
+/** Whether `slot` has an outcome (a result or a failure for good). */
+export function hasEnded(context: JoinContext, slot: number): boolean {
+  return hasArrived(context, slot) || (context.failed?.includes(slot) ?? false);
+}
+
+/** Records that `slot` failed for good, in place; false when it had already ended (a duplicate). */
+export function recordFailureInPlace(context: JoinContext, slot: number): boolean {
+  checkSlot(context, slot);
+  if (hasEnded(context, slot)) return false;
+  context.failed = [...(context.failed ?? []), slot];
+  return true;
+}
+
+/** The results that arrived, in slot order (what a completion policy passes on). */
+export function arrivedResults(context: JoinContext): Json[] {
+  return Object.keys(context.arrived).map(Number).sort((a, b) => a - b).map((slot) => context.arrived[String(slot)] as Json);
 }
 
 function checkSlot(context: JoinContext, slot: number): void {

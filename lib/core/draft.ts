@@ -56,6 +56,7 @@ function copyWait(wait: Wait): Wait {
       // The join too: steps record arrivals into the draft's join in place (see conditions/join.ts).
       return { ...wait, attempts: { ...wait.attempts }, join: copyJoin(wait.join) };
     case 'fork':
+    case 'timer':
       return { ...wait };
     default:
       return unknownWait(wait);

@@ -2,7 +2,7 @@
  * What the transition asks an interpreter to do. Effects are data: the native interpreter performs
  * them with the `openwhisk` client and triggers, the streaming one with its broker; tests read them.
  */
-import type { RunError, TaskTimedOutEvent, WhiskflowEvent } from '../events/types';
+import type { RunError, TaskCompletedEvent, TaskTimedOutEvent, WhiskflowEvent } from '../events/types';
 import type { Json, JsonObject } from '../model/json';
 
 /** Invoke `action` non-blocking with `params`; report the outcome as a task event for `taskKey`. */
@@ -25,6 +25,18 @@ export interface ScheduleTimeoutEffect {
   event: TaskTimedOutEvent;
 }
 
+/**
+ * At `at` (ISO), deliver `event`: the `task.completed` of a wait stage's timer (slot 0, attempt 1),
+ * which the interpreter keeps durably (streaming: a checkpointed timer). Delivered twice, the second
+ * finds the wait over and changes nothing.
+ */
+export interface ScheduleWakeEffect {
+  kind: 'schedule-wake';
+  taskKey: string;
+  at: string;
+  event: TaskCompletedEvent;
+}
+
 /** After `ms` (retry backoff), perform `then`: the retry's invoke and, with a timeout, its timer. */
 export interface RetryAfterEffect {
   kind: 'retry-after';
@@ -44,5 +56,5 @@ export type FinishEffect =
   | { kind: 'finish'; runId: string; status: 'succeeded'; result: Json }
   | { kind: 'finish'; runId: string; status: 'failed' | 'cancelled'; error: RunError };
 
-export type Effect = InvokeEffect | ScheduleTimeoutEffect | RetryAfterEffect | EmitEffect | FinishEffect;
+export type Effect = InvokeEffect | ScheduleTimeoutEffect | ScheduleWakeEffect | RetryAfterEffect | EmitEffect | FinishEffect;
 export type EffectKind = Effect['kind'];

@@ -45,7 +45,13 @@ export interface Thread {
   joins: Record<string, Json[]>;
 }
 
-export type Wait = TaskWait | FanOutWait | ForkWait;
+export type Wait = TaskWait | FanOutWait | ForkWait | TimerWait;
+
+/** A wait stage: its timer's `task.completed` (slot 0) wakes it at `due` (ISO). */
+export interface TimerWait {
+  kind: 'timer';
+  due: string;
+}
 
 /** A task or reduce: one slot (index 0). */
 export interface TaskWait {

@@ -14,14 +14,18 @@
  */
 import { chooseNext } from '../conditions/choice';
 import type { RunError } from '../events/types';
-import { stepOf, type CompiledWorkflow, type FanOutStep, type ForkStep, type InvokeStep, type Step } from '../model/compile';
+import { unreachableCompletion } from '../conditions/completion';
+import { stepOf, type CompiledWorkflow, type FanOutStep, type ForkStep, type InvokeStep, type Step, type WaitStep } from '../model/compile';
 import type { Json, JsonObject } from '../model/json';
 import { selectPath } from '../model/path';
 import { mapWindow, type CatchRule } from '../model/workflow';
 import { actionParams, dataErrorOf, errorData, selectInput, stageOutput } from './data-flow';
 
 /** Steps that park a scope, and so complete later. */
-export type WaitingStep = InvokeStep | FanOutStep | ForkStep;
+export type WaitingStep = InvokeStep | FanOutStep | ForkStep | WaitStep;
+
+/** When a wait wakes: after a duration from when it was entered, or at a time from the data. */
+export type Wake = { afterMs: number } | { at: string };
 
 export type StepOutcome = { status: 'succeeded'; result: Json } | { status: 'failed'; error: RunError };
 
@@ -34,7 +38,9 @@ export type Park =
   /** One action per item, `window` of them at once. */
   | { kind: 'fan-out'; step: FanOutStep; seq: number; data: Json; items: Json[]; window: number }
   /** One child scope per branch, each entered at its start with `input`. */
-  | { kind: 'fork'; step: ForkStep; seq: number; data: Json; input: Json };
+  | { kind: 'fork'; step: ForkStep; seq: number; data: Json; input: Json }
+  /** A timer: the runtime stores when it wakes (entry time + `afterMs`, or `at`) with the run. */
+  | { kind: 'wait'; step: WaitStep; seq: number; data: Json; wake: Wake };
 
 export type ScopeEnd = { status: 'succeeded'; output: Json } | { status: 'failed'; error: RunError };
 
@@ -103,6 +109,8 @@ function enterStep(step: Step, seq: number, data: Json, hooks: ScopeHooks, budge
     case 'fan-out': {
       const items = fanOutItems(step, data);
       if (!Array.isArray(items)) return stepFailed(step, seq, data, items, hooks);
+      const unreachable = unreachableCompletion(step.completion, items.length);
+      if (unreachable) return stepFailed(step, seq, data, { error: COMPLETION_UNREACHABLE, cause: `map stage ${step.id}, field completion.atLeast: ${unreachable} elements`, stageId: step.id }, hooks);
       if (items.length === 0) return stepSucceeded(step, seq, data, [], hooks);
       return { park: { kind: 'fan-out', step, seq, data, items, window: mapWindow(step.concurrency, items.length) } };
     }
@@ -110,6 +118,11 @@ function enterStep(step: Step, seq: number, data: Json, hooks: ScopeHooks, budge
       const input = dataStep(step.id, () => selectInput(data, step.input));
       if ('error' in input) return stepFailed(step, seq, data, input.error, hooks);
       return { park: { kind: 'fork', step, seq, data, input: input.value } };
+    }
+    case 'wait': {
+      const wake = wakeOf(step, data);
+      if ('error' in wake) return stepFailed(step, seq, data, wake, hooks);
+      return { park: { kind: 'wait', step, seq, data, wake } };
     }
     case 'branch': {
       if (!budget.spend()) return failed({ error: 'whiskflow.InstantLoop', cause: `choices looped through ${step.id} without running a task`, stageId: step.id });
@@ -149,9 +162,14 @@ function enterInvoke(step: InvokeStep, seq: number, data: Json, hooks: ScopeHook
 }
 
 function stepSucceeded(step: WaitingStep, seq: number, data: Json, result: Json, hooks: ScopeHooks): Move {
+  if (step.kind === 'wait') {
+    // A wait's data passes through unchanged: its timer has no result.
+    hooks.completed?.(step, seq, { status: 'succeeded', output: data });
+    return step.next === null ? { end: { status: 'succeeded', output: data } } : { enter: { stepId: step.next, data } };
+  }
   const output = dataStep(step.id, () => stageOutput(data, result, step.resultPath, step.output));
   if ('error' in output) return stepFailed(step, seq, data, output.error, hooks);
-  if (step.kind !== 'invoke' && Array.isArray(result)) hooks.joined(step, result);
+  if ((step.kind === 'fan-out' || step.kind === 'fork') && Array.isArray(result)) hooks.joined(step, result);
   hooks.completed?.(step, seq, { status: 'succeeded', output: output.value });
   return step.next === null ? { end: { status: 'succeeded', output: output.value } } : { enter: { stepId: step.next, data: output.value } };
 }
@@ -168,6 +186,30 @@ function stepFailed(step: WaitingStep, seq: number, data: Json, error: RunError,
 }
 
 const failed = (error: RunError): Move => ({ end: { status: 'failed', error } });
+
+/** A map whose completion policy needs more successes than it has elements (`atLeast` > items). */
+export const COMPLETION_UNREACHABLE = 'whiskflow.CompletionUnreachable';
+/** A wait whose `until` is not an ISO 8601 time. */
+export const INVALID_TIME = 'whiskflow.InvalidTime';
+
+/** ISO 8601 date-times (with a zone, or UTC) and dates, as `Date.parse` reads them reliably. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function wakeOf(step: WaitStep, data: Json): Wake | RunError {
+  if (step.until === undefined) return { afterMs: Math.round((step.seconds ?? 0) * 1000) };
+  const until = step.until;
+  const selected = dataStep(step.id, () => selectPath(data, until));
+  if ('error' in selected) return selected.error;
+  const value = selected.value;
+  if (typeof value === 'string' && ISO_TIME.test(value) && !Number.isNaN(Date.parse(value))) return { at: new Date(Date.parse(value)).toISOString() };
+  const shown = value === undefined ? 'missing' : JSON.stringify(value).slice(0, 80);
+  return { error: INVALID_TIME, cause: `wait stage ${step.id}, field until: ${until} is ${shown}, not an ISO 8601 time`, stageId: step.id };
+}
+
+/** The ISO time a wait parked at `enteredAt` (ISO) wakes. */
+export function wakeTime(wake: Wake, enteredAt: string): string {
+  return 'at' in wake ? wake.at : new Date(Date.parse(enteredAt) + wake.afterMs).toISOString();
+}
 
 /**
  * The park of a waiting step entered with `data` once more: a runtime that stored only the step id

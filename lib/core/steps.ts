@@ -4,17 +4,20 @@
  * What each step *means* (data flow, choices, catch routing, failures) is scope.ts, which the
  * native orchestrator applies as well; this module only keeps the thread state around it.
  */
-import { emptyJoin, recordArrival } from '../conditions/join';
-import { runFinished, stageCompleted } from '../events/build';
+import { completionVerdict } from '../conditions/completion';
+import { arrivedCount, arrivedResults, copyJoin, emptyJoin, failedCount, recordArrival, recordFailureInPlace, type JoinContext } from '../conditions/join';
+import { runFinished, stageCompleted, taskCompleted } from '../events/build';
+import { formatTaskKey } from '../events/task-key';
 import type { RunError } from '../events/types';
 import type { FanOutStep, ForkStep } from '../model/compile';
+import type { CompletionPolicy } from '../model/workflow';
 import { stepOf } from '../model/compile';
 import type { Json } from '../model/json';
 import type { Draft } from './draft';
 import type { Thread } from './run-state';
 import { ROOT_THREAD } from './run-state';
 import { startAttempt } from './attempts';
-import { afterStep, elementParams, enterScope, reduceParams, type Entered, type ScopeHooks, type StepOutcome, type WaitingStep } from './scope';
+import { afterStep, elementParams, enterScope, reduceParams, wakeTime, type Entered, type ScopeHooks, type StepOutcome, type WaitingStep } from './scope';
 
 export type { StepOutcome, WaitingStep } from './scope';
 
@@ -101,6 +104,14 @@ function settle(draft: Draft, scope: ThreadScope, entered: Entered): void {
     }
     case 'fork':
       return startFork(draft, thread, parked.step, parked.seq, parked.data, parked.input);
+    case 'wait': {
+      const { step, seq } = parked;
+      const due = wakeTime(parked.wake, draft.time);
+      park(draft, thread, step, seq, parked.data, { kind: 'timer', due });
+      const taskKey = formatTaskKey({ stageId: step.id, seq, index: 0, attempt: 1 });
+      draft.emit({ kind: 'schedule-wake', taskKey, at: due, event: taskCompleted({ runId: draft.state.runId, taskKey, result: null, time: due }) });
+      return;
+    }
     default:
       return unknownPark(parked);
   }
@@ -139,9 +150,42 @@ function endScope(draft: Draft, thread: ThreadIdentity, data: Json): void {
   if (!thread.parent) return finishRun(draft, { status: 'succeeded', result: data });
   const fork = parkedFork(draft, thread.parent);
   if (!fork || fork.wait.kind !== 'fork') return;
+  const policy = (stepOf(draft.workflow, fork.stageId) as ForkStep).completion;
   const verdict = recordArrival(fork.wait.join, thread.parent.branch, data);
   fork.wait.join = verdict.context;
-  if (verdict.kind === 'complete') completeParkedStep(draft, fork, { status: 'succeeded', result: verdict.results });
+  if (policy === undefined) {
+    if (verdict.kind === 'complete') completeParkedStep(draft, fork, { status: 'succeeded', result: verdict.results });
+    return;
+  }
+  if (verdict.kind !== 'duplicate') settleFork(draft, fork, policy, undefined);
+}
+
+/**
+ * What a completion policy (completion.ts) says of a join after an arrival or a failure for good:
+ * the results that counted (in input order), the failure, or nothing yet.
+ */
+export function joinVerdict(policy: CompletionPolicy | undefined, join: JoinContext): 'pending' | 'failed' | { results: Json[] } {
+  const verdict = completionVerdict(policy, { total: join.expected, succeeded: arrivedCount(join), failed: failedCount(join) });
+  return verdict === 'complete' ? { results: arrivedResults(join) } : verdict;
+}
+
+/** A fork with a completion policy after one of its branches ended: complete it, fail it, or wait on. */
+function settleFork(draft: Draft, fork: Thread, policy: CompletionPolicy, error: RunError | undefined): void {
+  if (fork.wait.kind !== 'fork') return;
+  const verdict = joinVerdict(policy, fork.wait.join);
+  if (verdict === 'pending') return;
+  // The branches still running are left: their threads go, so they start nothing more and their
+  // tasks' outcomes find no thread (recorded by the platform, ignored here).
+  dropBranches(draft, fork);
+  if (verdict === 'failed') return completeParkedStep(draft, fork, { status: 'failed', error: error ?? { error: 'whiskflow.CompletionUnreachable', stageId: fork.stageId } });
+  completeParkedStep(draft, fork, { status: 'succeeded', result: verdict.results });
+}
+
+function dropBranches(draft: Draft, fork: Thread): void {
+  const branchPrefix = `${fork.id}/${fork.stageId}.${fork.seq}.`;
+  for (const id of Object.keys(draft.state.threads)) {
+    if (id.startsWith(branchPrefix)) delete draft.state.threads[id];
+  }
 }
 
 /** The thread's scope failed: the run fails, or the enclosing parallel stage fails (siblings cancelled). */
@@ -150,10 +194,15 @@ export function failScope(draft: Draft, thread: ThreadIdentity, error: RunError)
   if (!thread.parent) return finishRun(draft, { status: 'failed', error });
   const fork = parkedFork(draft, thread.parent);
   if (!fork) return;
-  const branchPrefix = `${fork.id}/${fork.stageId}.${fork.seq}.`;
-  for (const id of Object.keys(draft.state.threads)) {
-    if (id.startsWith(branchPrefix)) delete draft.state.threads[id];
+  const policy = (stepOf(draft.workflow, fork.stageId) as ForkStep).completion;
+  if (policy !== undefined && fork.wait.kind === 'fork') {
+    // The fork's join is shared with the caller's state (draft.ts copies fork waits shallowly).
+    const join = copyJoin(fork.wait.join);
+    if (!recordFailureInPlace(join, thread.parent.branch)) return;
+    fork.wait.join = join;
+    return settleFork(draft, fork, policy, error);
   }
+  dropBranches(draft, fork);
   completeParkedStep(draft, fork, { status: 'failed', error });
 }
 

@@ -3,7 +3,7 @@
  * wins); a failure or timeout of the *current* attempt retries with backoff or fails the stage.
  * Events for slots already filled, stale attempts or stages no longer waiting change nothing.
  */
-import { hasArrived, recordArrivalInPlace } from '../conditions/join';
+import { hasEnded, recordArrivalInPlace, recordFailureInPlace } from '../conditions/join';
 import type { RunError, TaskEvent } from '../events/types';
 import { EVENT_TYPES } from '../events/types';
 import { parseTaskKey, type TaskKey } from '../events/task-key';
@@ -14,7 +14,7 @@ import type { Draft } from './draft';
 import { retryDelayMs, shouldRetry } from './retry';
 import type { FanOutWait, TaskRecord, TaskWait, Thread } from './run-state';
 import { elementFailure } from './scope';
-import { completeParkedStep, startElement, threadAt } from './steps';
+import { completeParkedStep, joinVerdict, startElement, threadAt } from './steps';
 
 /** A task event reduced to what happened. */
 export type TaskOutcome =
@@ -50,6 +50,10 @@ export function applyTaskEvent(draft: Draft, event: TaskEvent): void {
   const step = stepOf(draft.workflow, parked.stageId);
   if (parked.wait.kind === 'task' && step.kind === 'invoke') return onTask(draft, parked, parked.wait, step, key, outcome, event);
   if (parked.wait.kind === 'fan-out' && step.kind === 'fan-out') return onElement(draft, parked, parked.wait, step, key, outcome, event);
+  // A wait's timer: its one completion (slot 0, attempt 1) wakes it; a second finds it gone.
+  if (parked.wait.kind === 'timer' && step.kind === 'wait' && key.index === 0 && outcome.kind === 'completed') {
+    completeParkedStep(draft, parked, { status: 'succeeded', result: null });
+  }
 }
 
 function onTask(draft: Draft, parked: Thread, wait: TaskWait, step: InvokeStep, key: TaskKey, outcome: TaskOutcome, event: TaskEvent): void {
@@ -69,12 +73,13 @@ function onTask(draft: Draft, parked: Thread, wait: TaskWait, step: InvokeStep, 
 
 function onElement(draft: Draft, parked: Thread, wait: FanOutWait, step: FanOutStep, key: TaskKey, outcome: TaskOutcome, event: TaskEvent): void {
   const current = wait.attempts[String(key.index)];
-  if (current === undefined || key.attempt > current || hasArrived(wait.join, key.index)) return;
+  if (current === undefined || key.attempt > current || hasEnded(wait.join, key.index)) return;
   if (outcome.kind === 'completed') {
     recordTask(draft, event, 'succeeded', outcome);
     // The draft owns its fan-out joins (copied with the wait, see draft.ts): no per-arrival copy.
     const verdict = recordArrivalInPlace(wait.join, key.index, outcome.result);
     wait.join = verdict.context;
+    if (step.completion !== undefined) return settleElements(draft, parked, wait, step, key, undefined);
     // Sliding window: element i's resolution starts element i+concurrency, so each element starts
     // exactly once and at most `concurrency` run at a time, whatever order completions arrive in.
     startElement(draft, step, key.seq, key.index + wait.concurrency, 1, 0);
@@ -86,8 +91,26 @@ function onElement(draft: Draft, parked: Thread, wait: FanOutWait, step: FanOutS
   if (shouldRetry(step.retry, key.attempt, outcome.error.error) && step.retry) {
     return startElement(draft, step, key.seq, key.index, key.attempt + 1, retryDelayMs(step.retry, key.attempt));
   }
+  if (step.completion !== undefined) {
+    recordFailureInPlace(wait.join, key.index);
+    return settleElements(draft, parked, wait, step, key, elementFailure(outcome.error, key.index));
+  }
   // Fail fast, as a map in Amazon States Language does: elements still running are ignored.
   completeParkedStep(draft, parked, { status: 'failed', error: elementFailure(outcome.error, key.index) });
+}
+
+/**
+ * A map with a completion policy after element `key.index` ended: complete (the successes that
+ * counted, in input order), fail, or start the next element of the window and wait on. Elements
+ * still running when it completes are left to finish; their outcomes find no thread.
+ */
+function settleElements(draft: Draft, parked: Thread, wait: FanOutWait, step: FanOutStep, key: TaskKey, error: RunError | undefined): void {
+  const verdict = joinVerdict(step.completion, wait.join);
+  if (verdict === 'pending') return startElement(draft, step, key.seq, key.index + wait.concurrency, 1, 0);
+  if (verdict === 'failed') {
+    return completeParkedStep(draft, parked, { status: 'failed', error: error ?? { error: 'whiskflow.CompletionUnreachable', stageId: step.id } });
+  }
+  completeParkedStep(draft, parked, { status: 'succeeded', result: verdict.results });
 }
 
 function recordTask(draft: Draft, event: TaskEvent, status: TaskRecord['status'], outcome: TaskOutcome): void {

@@ -7,14 +7,15 @@
  * - `fan-out`  one action per element, joined in input order (map);
  * - `fork`     one child scope per branch, joined in branch order (parallel);
  * - `branch`   pick the next step from the data (choice);
- * - `succeed`, `fail`  end the scope.
+ * - `succeed`, `fail`  end the scope;
+ * - `wait`     park until a time, then go on with the data unchanged (wait).
  * Every step knows its resolved `next` (`null`: end of its scope) and the scope it belongs to, so
  * the transition never walks the nested stage lists.
  */
 import { createHash } from 'node:crypto';
 import { InvalidWorkflowError } from '../errors';
 import type { JsonObject } from './json';
-import type { CatchRule, ChoiceRule, DataPath, RetryPolicy, Stage, Workflow } from './workflow';
+import type { CatchRule, ChoiceRule, CompletionPolicy, DataPath, RetryPolicy, Stage, Workflow } from './workflow';
 
 /** Bumped when the compiled form changes shape, so stored runs can tell which compiler made them. */
 export const COMPILED_FORMAT = 1;
@@ -51,6 +52,8 @@ export interface FanOutStep extends StepCommon {
   items: DataPath;
   /** `undefined`: DEFAULT_MAP_CONCURRENCY (see mapWindow). */
   concurrency?: number;
+  /** `undefined`: all, fail fast (lib/conditions/completion.ts). */
+  completion?: CompletionPolicy;
   action: string;
   params: JsonObject;
   retry?: RetryPolicy;
@@ -64,6 +67,8 @@ export interface ForkStep extends StepCommon {
   kind: 'fork';
   /** First step of each branch, in branch order. */
   branchStarts: string[];
+  /** `undefined`: all, fail fast (lib/conditions/completion.ts). */
+  completion?: CompletionPolicy;
   input: DataPath;
   resultPath: DataPath | null;
   output: DataPath;
@@ -87,7 +92,16 @@ export interface FailStep extends StepCommon {
   cause?: string;
 }
 
-export type Step = InvokeStep | FanOutStep | ForkStep | BranchStep | SucceedStep | FailStep;
+export interface WaitStep extends StepCommon {
+  kind: 'wait';
+  /** Exactly one: a duration, or the path of an ISO 8601 time in the data. */
+  seconds?: number;
+  until?: DataPath;
+  /** Always empty (a wait has no catch of its own); kept so every parked step routes failures alike. */
+  catch: CatchRule[];
+}
+
+export type Step = InvokeStep | FanOutStep | ForkStep | BranchStep | SucceedStep | FailStep | WaitStep;
 export type StepKind = Step['kind'];
 
 export interface CompiledWorkflow {
@@ -163,12 +177,13 @@ function lowerStage(stage: Stage, common: StepCommon, steps: Record<string, Step
         catch: stage.catch ?? [],
       };
       if (stage.concurrency !== undefined) step.concurrency = stage.concurrency;
+      if (stage.completion !== undefined) step.completion = stage.completion;
       if (stage.retry) step.retry = stage.retry;
       if (stage.timeoutMs !== undefined) step.timeoutMs = stage.timeoutMs;
       return step;
     }
-    case 'parallel':
-      return {
+    case 'parallel': {
+      const step: ForkStep = {
         ...common,
         kind: 'fork',
         branchStarts: stage.branches.map((branch, index) =>
@@ -178,6 +193,15 @@ function lowerStage(stage: Stage, common: StepCommon, steps: Record<string, Step
         output: stage.output,
         catch: stage.catch ?? [],
       };
+      if (stage.completion !== undefined) step.completion = stage.completion;
+      return step;
+    }
+    case 'wait': {
+      const step: WaitStep = { ...common, kind: 'wait', catch: [] };
+      if (stage.seconds !== undefined) step.seconds = stage.seconds;
+      if (stage.until !== undefined) step.until = stage.until;
+      return step;
+    }
     case 'choice': {
       const step: BranchStep = { ...common, kind: 'branch', rules: stage.rules };
       if (stage.default !== undefined) step.default = stage.default;

@@ -10,8 +10,11 @@ import {
   DEFAULTS,
   type CatchRule,
   type ChoiceStage,
+  type CompletionPolicy,
   type FailStage,
   type MapStage,
+  type ParallelStage,
+  type WaitStage,
   type Condition,
   type DataSelection,
   type InvocationOptions,
@@ -69,7 +72,7 @@ function toStage(wire: WireStage, previous: WireStage | undefined): Stage {
     case 'map': {
       const stage: MapStage = { ...common, kind: 'map', items: required(wire.items), ...invocation(wire), ...selection(wire), ...catchRules(wire) };
       if (wire.concurrency !== undefined) stage.concurrency = wire.concurrency;
-      return stage;
+      return withCompletion(stage, wire);
     }
     case 'reduce': {
       // validate.ts guarantees a preceding map/parallel when `from` is left out.
@@ -87,7 +90,7 @@ function toStage(wire: WireStage, previous: WireStage | undefined): Stage {
       return stage;
     }
     case 'parallel':
-      return {
+      return withCompletion({
         ...common,
         kind: 'parallel',
         branches: required(wire.branches).map((branch) => ({
@@ -95,7 +98,13 @@ function toStage(wire: WireStage, previous: WireStage | undefined): Stage {
         })),
         ...selection(wire),
         ...catchRules(wire),
-      };
+      }, wire);
+    case 'wait': {
+      const stage: WaitStage = { ...common, kind: 'wait' };
+      if (wire.seconds !== undefined) stage.seconds = wire.seconds;
+      if (wire.until !== undefined) stage.until = wire.until;
+      return stage;
+    }
     case 'succeed':
       return { ...common, kind: 'succeed', output: wire.output ?? DEFAULTS.path };
     case 'fail': {
@@ -106,6 +115,16 @@ function toStage(wire: WireStage, previous: WireStage | undefined): Stage {
     default:
       return assertNever(wire.kind);
   }
+}
+
+/** `completion` and the tolerated failures of a map or parallel stage; none given: absent (all). */
+function withCompletion<T extends MapStage | ParallelStage>(stage: T, wire: WireStage): T {
+  const { completion, toleratedFailureCount, toleratedFailurePercentage } = wire;
+  if (completion === undefined && toleratedFailureCount === undefined && toleratedFailurePercentage === undefined) return stage;
+  const policy: CompletionPolicy = { required: completion === undefined || completion === 'all' ? 'all' : completion === 'any' ? 1 : completion.atLeast };
+  if (toleratedFailureCount !== undefined) policy.toleratedFailures = toleratedFailureCount;
+  if (toleratedFailurePercentage !== undefined) policy.toleratedFailurePercentage = toleratedFailurePercentage;
+  return { ...stage, completion: policy };
 }
 
 function invocation(wire: WireStage): InvocationOptions {

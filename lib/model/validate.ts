@@ -21,7 +21,7 @@ export interface WireWorkflow {
 
 export interface WireStage {
   id: string;
-  kind: 'task' | 'map' | 'reduce' | 'choice' | 'parallel' | 'succeed' | 'fail';
+  kind: 'task' | 'map' | 'reduce' | 'choice' | 'parallel' | 'succeed' | 'fail' | 'wait';
   next?: string;
   end?: boolean;
   action?: string;
@@ -40,6 +40,11 @@ export interface WireStage {
   branches?: { stages: WireStage[] }[];
   error?: string;
   cause?: string;
+  completion?: 'all' | 'any' | { atLeast: number };
+  toleratedFailureCount?: number;
+  toleratedFailurePercentage?: number;
+  seconds?: number;
+  until?: string;
 }
 
 let compiledSchema: ValidateFunction | undefined;
@@ -85,7 +90,7 @@ function toInvalidWorkflowError(errors: ErrorObject[]): InvalidWorkflowError {
       return new InvalidWorkflowError(`${path}.${field}`, (first.data as Record<string, unknown>)[field], `no such field (allowed: ${allowed.join(', ')})`);
     }
     case 'discriminator':
-      return new InvalidWorkflowError(`${path}.kind`, first.params.tagValue, 'a stage kind: task, map, reduce, choice, parallel, succeed or fail');
+      return new InvalidWorkflowError(`${path}.kind`, first.params.tagValue, 'a stage kind: task, map, reduce, choice, parallel, succeed, fail or wait');
     case 'pattern':
       return new InvalidWorkflowError(path, first.data, describePattern(first));
     default:
@@ -137,6 +142,8 @@ function checkScope(stages: WireStage[], listPath: string): void {
     stage.rules?.forEach((rule, ruleIndex) => mustExist(rule.next, `${path}.rules[${ruleIndex}].next`));
     if (stage.default !== undefined) mustExist(stage.default, `${path}.default`);
     if (stage.kind === 'reduce') checkReduceSource(stage, path, scope.slice(0, index));
+    if (stage.kind === 'wait') checkWait(stage, path);
+    checkCompletion(stage, path);
     stage.branches?.forEach((branch, branchIndex) => checkScope(branch.stages, `${path}.branches[${branchIndex}].stages`));
   });
   checkInstantLoops(scope);
@@ -193,5 +200,25 @@ function checkReduceSource(stage: WireStage, path: string, before: ScopeEntry[])
   const source = before.find((entry) => entry.stage.id === stage.from);
   if (!source || (source.stage.kind !== 'map' && source.stage.kind !== 'parallel')) {
     throw new InvalidWorkflowError(`${path}.from`, stage.from, expected);
+  }
+}
+
+/** A wait says how long in exactly one way. */
+function checkWait(stage: WireStage, path: string): void {
+  if ((stage.seconds === undefined) === (stage.until === undefined)) {
+    throw new InvalidWorkflowError(`${path}.seconds`, stage.seconds, `exactly one of \`seconds\` (a duration) and \`until\` (a path to an ISO 8601 time) on wait stage ${stage.id}`);
+  }
+}
+
+/** A parallel stage's branches are known here: a policy they cannot meet is refused at deploy. */
+function checkCompletion(stage: WireStage, path: string): void {
+  const atLeast = typeof stage.completion === 'object' ? stage.completion.atLeast : undefined;
+  const branches = stage.branches?.length;
+  if (atLeast === undefined || branches === undefined) return;
+  if (atLeast > branches) {
+    throw new InvalidWorkflowError(`${path}.completion.atLeast`, atLeast, `at most the number of branches of parallel stage ${stage.id} (${branches})`);
+  }
+  if (stage.toleratedFailureCount !== undefined && stage.toleratedFailureCount > branches) {
+    throw new InvalidWorkflowError(`${path}.toleratedFailureCount`, stage.toleratedFailureCount, `at most the number of branches of parallel stage ${stage.id} (${branches})`);
   }
 }

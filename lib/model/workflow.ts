@@ -31,7 +31,7 @@ export interface Workflow {
   stages: Stage[];
 }
 
-export type Stage = TaskStage | MapStage | ReduceStage | ChoiceStage | ParallelStage | SucceedStage | FailStage;
+export type Stage = TaskStage | MapStage | ReduceStage | ChoiceStage | ParallelStage | SucceedStage | FailStage | WaitStage;
 export type StageKind = Stage['kind'];
 
 /** Fields every stage has. */
@@ -112,7 +112,26 @@ export interface MapStage extends StageCommon, InvocationOptions, DataSelection 
   items: DataPath;
   /** At most this many elements run at once; absent means DEFAULT_MAP_CONCURRENCY. */
   concurrency?: number;
+  /** When the map is complete; absent: every element succeeded (see CompletionPolicy). */
+  completion?: CompletionPolicy;
   catch?: CatchRule[];
+}
+
+/**
+ * When a map or parallel stage is complete (lib/conditions/completion.ts gives it its meaning):
+ * - `required`: `'all'` waits for every element (branch) to end; a number k completes the stage at
+ *   its k-th success (`any` is 1), whatever the others still do: they are left to finish, their
+ *   outcomes recorded and ignored.
+ * - `toleratedFailures`: failures (after retries) the stage survives; one more fails it. Absent:
+ *   none with `all`, else as many as still leave k successes possible.
+ * - `toleratedFailurePercentage`: the same as a share of the elements, for maps whose size is known
+ *   only at run time (the lower of the two bounds applies when both are given).
+ * The results passed on are those that counted (the successes), in input order.
+ */
+export interface CompletionPolicy {
+  required: 'all' | number;
+  toleratedFailures?: number;
+  toleratedFailurePercentage?: number;
 }
 
 /**
@@ -170,6 +189,8 @@ export type ConditionKind = Condition['kind'];
 export interface ParallelStage extends StageCommon, DataSelection {
   kind: 'parallel';
   branches: Branch[];
+  /** When the stage is complete; absent: every branch succeeded (see CompletionPolicy). */
+  completion?: CompletionPolicy;
   catch?: CatchRule[];
 }
 
@@ -188,6 +209,19 @@ export interface FailStage extends StageCommon {
   kind: 'fail';
   error: string;
   cause?: string;
+}
+
+/**
+ * Waits, then goes on with its data unchanged. Durable under both runtimes: the time to wake is
+ * stored with the run (native: its transition document, fired by the sweep; streaming: a
+ * checkpointed timer), so a restart of anything while it waits neither loses nor repeats it, and
+ * nothing runs meanwhile.
+ */
+export interface WaitStage extends StageCommon {
+  kind: 'wait';
+  /** Exactly one of the two: a duration, or an ISO 8601 time read from the data at this path. */
+  seconds?: number;
+  until?: DataPath;
 }
 
 /** Defaults applied when a file leaves fields out. */

@@ -129,6 +129,8 @@ export interface StageDoc {
   window: number;
   startedAt: number;
   claimedBy?: string;
+  /** A wait stage's: when its timer is due (ms since the epoch); the sweep fires it then (waits.ts). */
+  wakeAt?: number;
   /** Present when this transition ends the run. */
   end?: { status: 'succeeded' | 'failed' | 'cancelled'; output?: Json; failure?: RunFailure };
   /**

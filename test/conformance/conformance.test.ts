@@ -8,11 +8,14 @@
  * A runtime known to diverge on a case is listed in KNOWN_DIVERGENCES: that test is `test.failing`
  * (it fails loudly once the runtime is fixed, and the entry is then removed).
  */
-import { CASES, type ConformanceCase } from './cases';
+import { CASES as PLAIN_CASES, type ConformanceCase } from './cases';
+import { WAIT_AND_JOIN_CASES } from './cases-wait-join';
 import { CoreRuntime } from './core-runtime';
 import { NativeRuntime } from './native-runtime';
 import { playRun, startKey, type DeliveryOrder, type Observed, type Runtime } from './runtime';
 import { StreamingRuntime } from './streaming-runtime';
+
+const CASES: ConformanceCase[] = [...PLAIN_CASES, ...WAIT_AND_JOIN_CASES];
 
 const RUNTIMES: Record<string, () => Runtime> = {
   core: () => new CoreRuntime(),
@@ -28,6 +31,7 @@ const KNOWN_DIVERGENCES: Record<string, Record<string, Partial<Record<Aspect, st
     'parallel of single tasks': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage' },
     'nested parallel branches': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `inner`, `outer`), not of its own stage' },
     'catch of a failed branch': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage' },
+    'parallel with atLeast 2 of 3 branches survives a failed branch': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `write`), not of its own stage' },
     'uncaught failure inside a multi-stage branch fails the run, naming the branch stage': {
       starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage',
     },

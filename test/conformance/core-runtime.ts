@@ -6,7 +6,7 @@
 import { runStarted, taskCompleted, taskFailed } from '../../lib/events/build';
 import { taskErrorFromResult } from '../../lib/events/activation';
 import type { WhiskflowEvent } from '../../lib/events/types';
-import type { Effect, InvokeEffect, ScheduleTimeoutEffect } from '../../lib/core/effects';
+import type { Effect, InvokeEffect, ScheduleTimeoutEffect, ScheduleWakeEffect } from '../../lib/core/effects';
 import type { RunState } from '../../lib/core/run-state';
 import { startRun, transition } from '../../lib/core/transition';
 import { compileWorkflow, type CompiledWorkflow } from '../../lib/model/compile';
@@ -24,6 +24,8 @@ export class CoreRuntime implements Runtime {
   private state: RunState | undefined;
   private readonly invokes: InvokeEffect[] = [];
   private readonly timers = new Map<string, ScheduleTimeoutEffect>();
+  /** Wait stages' timers, fired once nothing else is left to deliver. */
+  private readonly wakes: ScheduleWakeEffect[] = [];
 
   async start(workflow: Workflow, input: Json): Promise<void> {
     this.workflow = compileWorkflow(workflow);
@@ -43,6 +45,11 @@ export class CoreRuntime implements Runtime {
       return { tasks, end: { status: 'failed', error: { error: error?.error ?? 'unknown', ...(error?.stageId ? { stageId: error.stageId } : {}), ...(error?.cause ? { cause: error.cause } : {}) } } };
     }
     if (tasks.some((task) => !handled.has(task.id))) return { tasks };
+    const wake = this.wakes.shift();
+    if (wake) {
+      this.apply(wake.event);
+      return this.settle(handled);
+    }
     return { tasks, end: { status: 'stuck', detail: 'run is still running and nothing is left to deliver' } };
   }
 
@@ -68,6 +75,7 @@ export class CoreRuntime implements Runtime {
       if (effect.kind === 'invoke') this.invokes.push(effect);
       else if (effect.kind === 'schedule-timeout') this.timers.set(effect.taskKey, effect);
       else if (effect.kind === 'retry-after') this.perform(effect.then);
+      else if (effect.kind === 'schedule-wake') this.wakes.push(effect);
     }
   }
 }

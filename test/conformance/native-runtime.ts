@@ -13,7 +13,7 @@ import type { Json, JsonObject } from '../../lib/model/json';
 import type { Workflow } from '../../lib/model/workflow';
 import { MemoryRunStore } from '../../lib/store/memory';
 import type { CreateOutcome, CreateResult, NewDoc, ReplaceResult, StoredDoc } from '../../lib/store/run-store';
-import { docIds, type WorkflowDoc } from '../../lib/store/run-documents';
+import { docIds, type StageDoc, type WorkflowDoc } from '../../lib/store/run-documents';
 import { RecordingInvoker } from '../unit/runtimes/native/recording-invoker';
 import type { Delivery, RunEnd, Runtime, Settled, StartedTask } from './runtime';
 
@@ -97,6 +97,7 @@ export class NativeRuntime implements Runtime {
       return { tasks, end: { status: 'failed', error: { error: failure?.error ?? 'unknown', ...(failure?.stageId ? { stageId: failure.stageId } : {}), ...(failure?.cause ? { cause: failure.cause } : {}) } } };
     }
     if (tasks.some((task) => !handled.has(task.id))) return { tasks };
+    if (head && await this.fireWait(head)) return this.settle(handled);
     return { tasks, end: { status: 'stuck', detail: `run ${head ? 'is still running' : 'has no head'} and nothing is left to deliver` } };
   }
 
@@ -117,6 +118,16 @@ export class NativeRuntime implements Runtime {
   }
 
   async close(): Promise<void> {}
+
+  /** A run parked at a wait: its timer's completion, as the sweep fires it when due (waits.ts). */
+  private async fireWait(head: RunHead): Promise<boolean> {
+    const [current] = await this.store.listByPrefix<StageDoc>(docIds.stagesPrefix(RUN_ID), { includeDocs: true, descending: true, limit: 1 });
+    const stage = current?.doc;
+    if (!stage || stage.end || stage.wakeAt === undefined) return false;
+    const task = { runId: RUN_ID, workflow: head.workflow, seq: stage.seq, index: 0, attempt: 1, trigger: head.trigger, stageId: stage.stageId };
+    await this.handle({ type: 'task.completed', eventId: `wake-${stage.seq}`, task, result: null });
+    return true;
+  }
 
   private async handle(event: OrchestratorEvent): Promise<void> {
     if (this.stopped) return;

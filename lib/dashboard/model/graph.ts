@@ -86,7 +86,7 @@ function addScope(graph: WorkflowGraph, stages: readonly Stage[], exit: string, 
       default:
         graph.edges.push({ from: stage.id, to: following, kind: 'next' });
     }
-    for (const rule of stage.catch ?? []) {
+    for (const rule of ('catch' in stage ? stage.catch : undefined) ?? []) {
       graph.edges.push({ from: stage.id, to: rule.next, kind: 'catch', label: rule.errors ? `catch ${rule.errors.join(', ')}` : 'catch' });
     }
   });
@@ -105,6 +105,8 @@ function detailOf(stage: Stage): { detail?: string } {
       return { detail: `${stage.branches.length} branches` };
     case 'fail':
       return { detail: stage.error };
+    case 'wait':
+      return { detail: stage.until !== undefined ? `until ${stage.until}` : `${stage.seconds} s` };
     default:
       return {};
   }

@@ -31,6 +31,7 @@ import {
   type EventOutcome, type Handling, type OrchestratorContext,
 } from './handling';
 import { completeStage, joinIfComplete, startNextInWindow } from './join';
+import { completionPolicyOf, joinUnderPolicy } from './policy-join';
 import { parkOf, runnerOf } from './parks';
 import type { RunHead } from './run-head';
 import { invokeClaimsFor, ownedClaims, startTasks } from './task-starts';
@@ -127,8 +128,13 @@ async function onTaskCompleted(ctx: Handling, event: Extract<OrchestratorEvent, 
     result: event.result, completedAt: now(ctx), ...(event.activationId ? { activationId: event.activationId } : {}),
   };
   const resultId = docIds.result(run.runId, stage.seq, event.task.index, stage.taskCount);
+  const policy = completionPolicyOf(run, stage);
   let written: CreateResult['outcome'];
-  if (stage.taskCount === 1) {
+  if (policy) {
+    // Even a duplicate decides again: whoever stored it may have died before deciding.
+    written = (await createOne(ctx.store, resultId, result)).outcome;
+    await joinUnderPolicy(ctx, run, stage, policy, event.task.index);
+  } else if (stage.taskCount === 1) {
     written = onlyOutcomeOfAttempt(ctx, run, stage, event.task)
       ? await recordAndAdvance(ctx, run, stage, resultId, result)
       : await recordSingle(ctx, run, stage, resultId, result);
@@ -152,6 +158,8 @@ async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { t
   if (await ctx.store.get(resultId)) return { outcome: 'duplicate', runId: run.runId };
   const park = parkOf(run, stage);
   const runner = runnerOf(run, park, task.index);
+  // A wait's timer only ever completes: a failure for it is no outcome of anything.
+  if (runner.runsAs === 'timer') return { outcome: 'ignored', runId: run.runId, reason: `stage ${stage.stageId} is a wait` };
   const activationId = event.activationId ?? (await ctx.store.get<InvokeDoc>(docIds.invoke(run.runId, stage.seq, task.index, task.attempt)))?.activationId;
   // A child run's failure is already a scope failure (its stage, cause and activation): passed on as it is.
   const error = runner.runsAs === 'child-run' ? scopeFailure(event.error, stage.stageId) : reportedError(event.error, runner.stageId, activationId);
@@ -171,7 +179,9 @@ async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { t
   // the race (a timeout reported while the attempt itself completed): never this event's failure.
   const stored = written.outcome === 'created' ? result : await ctx.store.get<ResultDoc>(resultId);
   if (!stored) throw new StoreConflictError(resultId);
-  if (stage.taskCount === 1) await completeStage(ctx, run, stage, [stored]);
+  const completion = completionPolicyOf(run, stage);
+  if (completion) await joinUnderPolicy(ctx, run, stage, completion, task.index);
+  else if (stage.taskCount === 1) await completeStage(ctx, run, stage, [stored]);
   else if (!stored.ok) await failStage(ctx, run, stage, stored.failure ?? failure);
   else await joinIfComplete(ctx, run, stage, task.index);
   return { outcome: written.outcome === 'created' ? 'recorded' : 'duplicate', runId: run.runId };
@@ -208,6 +218,8 @@ function onlyOutcomeOfAttempt(ctx: Handling, run: RunHead, stage: StageDoc, task
   const runner = runnerOf(run, parkOf(run, stage), task.index);
   // A child run ends once (its `$end` transition is claimed) and every report of it carries that end.
   if (runner.runsAs === 'child-run') return true;
+  // A wait's timer may be fired by more than one sweep: the stored completion goes on.
+  if (runner.runsAs === 'timer') return false;
   return runner.step.timeoutMs === undefined && !isSelfReporting(ctx, run, runner.step.action);
 }
 

@@ -32,7 +32,10 @@ export function scopeHooks(joins: Joins, parkedSeq?: number, passed?: string[]):
     },
     hasJoin: (stepId) => Object.prototype.hasOwnProperty.call(joins, stepId),
     joined: (step, results) => {
-      joins[step.id] = results.length > 0 && parkedSeq !== undefined ? parkedSeq : [];
+      // Under a completion policy the results that counted are kept inline: the stored ones may
+      // include outcomes that arrived after the stage completed (and were ignored).
+      if (step.completion !== undefined) joins[step.id] = results;
+      else joins[step.id] = results.length > 0 && parkedSeq !== undefined ? parkedSeq : [];
     },
   };
 }
@@ -54,6 +57,9 @@ export function tasksOf(park: Park): { taskCount: number; window: number } {
       return { taskCount: park.items.length, window: park.window };
     case 'fork':
       return { taskCount: park.step.branchStarts.length, window: park.step.branchStarts.length };
+    case 'wait':
+      // One slot that no invoke fills: the timer's completion (waits.ts) does, when it is due.
+      return { taskCount: 1, window: 0 };
     default:
       return unknownPark(park);
   }
@@ -63,7 +69,9 @@ export function tasksOf(park: Park): { taskCount: number; window: number } {
 export type TaskRunner =
   /** `stageId`: the step a failure names (a single-task branch's own task, as the core records it). */
   | { runsAs: 'action'; step: InvokeStep | FanOutStep; stageId: string; params: JsonObject | 'reduce' }
-  | { runsAs: 'child-run'; startStep: string; input: Json };
+  | { runsAs: 'child-run'; startStep: string; input: Json }
+  /** A wait stage's timer: nothing is invoked, the timer's completion fills the slot (waits.ts). */
+  | { runsAs: 'timer' };
 
 export function runnerOf(run: RunHead, park: Park, index: number): TaskRunner {
   switch (park.kind) {
@@ -83,6 +91,8 @@ export function runnerOf(run: RunHead, park: Park, index: number): TaskRunner {
       const task = branchTask(compiledOf(run.definition), park.step, index, park.input);
       return task ? { runsAs: 'action', step: task.step, stageId: task.step.id, params: task.params } : { runsAs: 'child-run', startStep, input: park.input };
     }
+    case 'wait':
+      return { runsAs: 'timer' };
     default:
       return unknownPark(park);
   }
@@ -111,12 +121,16 @@ export function parkOutcome(ctx: OrchestratorContext, run: RunHead, stageDoc: St
     case 'invoke':
     case 'reduce':
       return { status: 'succeeded', result: joined.values[0] ?? null };
+    case 'wait':
+      return { status: 'succeeded', result: null };
     case 'fan-out':
       results = joined.values;
       break;
     case 'fork': {
       results = [];
-      for (const [index, value] of joined.values.entries()) {
+      for (const [position, value] of joined.values.entries()) {
+        // Under a completion policy only the branches that counted are joined: `indexes` names them.
+        const index = joined.indexes?.[position] ?? position;
         const task = branchTask(compiledOf(run.definition), park.step, index, park.input);
         if (!task) {
           results.push(value);

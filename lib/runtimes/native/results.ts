@@ -27,8 +27,11 @@ export function joinedMarker(runId: string, seq: number, bucket: number, results
   return JSON.stringify(carried).length <= MARKER_RESULTS_MAX_CHARS ? { ...marker, ...carried } : marker;
 }
 
-/** A complete stage as the join read it: every result's value in index order, or the failure that decides it. */
-export type JoinedStage = { ok: true; values: Json[] } | { ok: false; failure: RunFailure };
+/**
+ * A complete stage as the join read it: every result's value in index order, or the failure that
+ * decides it. Under a completion policy, only the values that counted, and `indexes` says whose.
+ */
+export type JoinedStage = { ok: true; values: Json[]; indexes?: number[] } | { ok: false; failure: RunFailure };
 
 /** The outcome of complete results (index order): the lowest index's failure decides, if any. */
 export function joinOf(results: readonly ResultDoc[], stageId: string): JoinedStage {

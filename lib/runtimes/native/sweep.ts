@@ -46,6 +46,7 @@ import { restartLostStarts, type LostStartClient, type RestartedRun, type StartW
 import { resumeClaimedAttempts, type ClaimedAttempt, type RunHead } from './orchestrator';
 import { checkDelivery, DEFAULT_CONFIRM_WITHIN_MS, type DeliveryCheck } from './redelivery-check';
 import { joinRefires, stalledFollowUps } from './stalled-stages';
+import { fireWait, isDueWait, type DueWait } from './waits';
 
 /** How long an invoked attempt may go without a recorded outcome before its activation is looked at. */
 export const DEFAULT_STALE_AFTER_MS = 120_000;
@@ -133,6 +134,8 @@ export interface SweepReport {
    * the next stage's tasks; stalled-stages.ts).
    */
   followUps: { runId: string; seq: number; index: number }[];
+  /** Wait stages whose time had come: their timers' completions were fired (waits.ts). */
+  woken: DueWait[];
 }
 
 type Outcome = { result: Json } | { error: Json };
@@ -150,7 +153,7 @@ export async function sweepRuns(given: SweepOptions, runIds?: readonly string[])
   // Outcomes fired again need their attempts' tokens: the deployment's key, read from its orchestrator when not given.
   const eventKey = given.eventKey ?? (isActionReader(given.client) ? await readEventKey(given.client) : undefined);
   const options: SweepOptions = { ...given, ...(eventKey ? { eventKey } : {}) };
-  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0, followUps: [] };
+  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0, followUps: [], woken: [] };
   // One wait for the whole sweep, not one per re-delivery: a store that is down fails them all.
   const confirmUntil = Date.now() + (options.confirmWithinMs ?? DEFAULT_CONFIRM_WITHIN_MS);
   const heads = runIds
@@ -184,6 +187,14 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
   // What happened before the platform restarted is stale at once: no activation of that time is alive.
   const isStale = (time: number) => time <= staleBefore || time < (options.lostBefore ?? -Infinity);
   if (stage?.end && run.parent && isStale(stage.startedAt)) return reportChildEnd(options, run, run.parent, stage.end, report);
+  const { trigger: runTrigger } = run as Partial<RunHead>;
+  if (stage?.wakeAt !== undefined) {
+    // A wait invokes nothing: it has no task to repair, only a timer that may be due.
+    if (isDueWait(stage, (options.now ?? Date.now)()) && typeof runTrigger === 'string') {
+      report.woken.push(await fireWait(options.client, options.eventKey, { runId: run.runId, workflow: run.workflow, trigger: runTrigger }, stage));
+    }
+    return;
+  }
   // A stage of no tasks (a choice) is passed through by the orchestrator that claimed it; if that
   // one died before claiming what follows, the completion before it is fired again.
   if (stage && !stage.end && stage.taskCount === 0 && typeof (run as Partial<RunHead>).trigger === 'string') {

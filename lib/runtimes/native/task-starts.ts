@@ -4,7 +4,7 @@
  * after its lease (compare-and-swap), and the activation ids go onto the claims in batches while the
  * invokes go on. What each task runs and with which parameters is the core's (parks.ts).
  */
-import { hasErrorCode } from '../../errors';
+import { hasErrorCode, InvalidInputError } from '../../errors';
 import type { JsonObject } from '../../model/json';
 import { BULK_CHUNK, createAll } from '../../store/bulk';
 import { docIds, type InvokeDoc, type StageDoc } from '../../store/run-documents';
@@ -141,6 +141,7 @@ async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, par
     // tasks carry their activations (the sweep skips claims with `childRunId`).
     return { claim: { ...owned, activationId: ctx.activationId, invokedAt: now(ctx), childRunId }, context };
   }
+  if (runner.runsAs === 'timer') throw new InvalidInputError(`stage '${stageDoc.stageId}' is a wait: it starts no task`, { stageId: stageDoc.stageId });
   const { step } = runner;
   const params = await paramsOf(ctx, run, stageDoc, park, runner);
   let activationId: string;

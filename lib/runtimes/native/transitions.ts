@@ -11,7 +11,7 @@ import { claim, updateWithRetry } from '../../store/claims';
 import { createAll } from '../../store/bulk';
 import { END_STAGE, docIds, type RunFailure, type StageDoc } from '../../store/run-documents';
 import type { CreateResult, StoredDoc } from '../../store/run-store';
-import { InstantBudget, afterStep, enterScope, type Entered, type StepOutcome, type WaitingStep } from '../../core/scope';
+import { InstantBudget, afterStep, enterScope, wakeTime, type Entered, type StepOutcome, type WaitingStep } from '../../core/scope';
 import { StoreConflictError } from '../../errors';
 import { reportToParent } from './child-runs';
 import { cacheOf, now, storedFailure, type Handling, type OwnedClaim } from './handling';
@@ -74,7 +74,8 @@ function toProposal(ctx: Handling, run: RunHead, seq: number, entered: Entered, 
     return { ...base, stageId: END_STAGE, data: null, taskCount: 0, window: 0, end: { status: 'failed', failure: storedFailure(end.error) } };
   }
   const { park } = entered;
-  return { ...base, stageId: park.step.id, data: park.data, ...tasksOf(park) };
+  const wake = park.kind === 'wait' ? { wakeAt: Date.parse(wakeTime(park.wake, new Date(base.startedAt).toISOString())) } : {};
+  return { ...base, stageId: park.step.id, data: park.data, ...tasksOf(park), ...wake };
 }
 
 /**

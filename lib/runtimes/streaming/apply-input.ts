@@ -131,6 +131,12 @@ function perform(context: StreamRunContext, effects: readonly Effect[], time: st
         timers[id] = { id, due: later(time, effect.ms), action: { kind: 'deliver', event: effect.event } };
         break;
       }
+      case 'schedule-wake': {
+        // A wait stage's timer: kept in the checkpointed context, so a restarted engine still fires it.
+        const id = timerIds.wake(effect.taskKey);
+        timers[id] = { id, due: effect.at, action: { kind: 'deliver', event: effect.event } };
+        break;
+      }
       case 'retry-after': {
         const id = timerIds.retry(effect.taskKey);
         timers[id] = { id, due: later(time, effect.ms), action: { kind: 'perform', effects: effect.then } };

@@ -33,7 +33,7 @@ export interface Timer {
 }
 
 export type TimerAction =
-  /** A task's timeout: apply this `task.timed-out` event (ignored if the task finished meanwhile). */
+  /** A task's timeout: apply this `task.timed-out` event (ignored if the task finished meanwhile); a wait's wake-up: its `task.completed`. */
   | { kind: 'deliver'; event: WhiskflowEvent }
   /** A retry's backoff is over: perform its invoke (and timeout). */
   | { kind: 'perform'; effects: (InvokeEffect | ScheduleTimeoutEffect)[] }
@@ -43,6 +43,7 @@ export type TimerAction =
 export const timerIds = {
   taskTimeout: (taskKey: string) => `timeout:${taskKey}`,
   retry: (taskKey: string) => `retry:${taskKey}`,
+  wake: (taskKey: string) => `wake:${taskKey}`,
   trigger: (triggerId: string) => `trigger:${triggerId}`,
 };
 
