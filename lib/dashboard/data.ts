@@ -11,9 +11,6 @@ import type { Workflow } from '../model/workflow';
 import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type RunFailure, type RunStatus, type StageDoc, type WorkflowDoc } from '../store/run-documents';
 import type { RunStore } from '../store/run-store';
 import { workflowGraph, type WorkflowGraph } from './model/graph';
-import { nodeStates, type RunGraphState } from './model/node-states';
-import { timelineOf } from './model/timeline';
-import { packTimeline, type PackedTimeline } from './model/timeline-wire';
 
 /** The part of the `openwhisk` client the dashboard reads the platform with. */
 export interface PlatformReader {
@@ -95,40 +92,6 @@ export async function newestRuns(store: RunStore, query: Pick<RunsQuery, 'offset
   }
   const shown = runs.slice(query.offset ?? 0, wanted);
   return { runs: shown.map(summaryOf), matched: shown.length, total: shown.length, workflows: [], counts: { running: 0, succeeded: 0, failed: 0, cancelled: 0 }, partial: true };
-}
-
-export interface StageSummary extends Omit<StageView, 'tasks'> { retried: number }
-
-export interface RunPage {
-  run: RunSummary & { input: Json; output?: Json; failure?: RunFailure; parent?: RunDoc['parent']; startedBy?: string };
-  graph?: WorkflowGraph;
-  state?: RunGraphState;
-  stages: StageSummary[];
-  /** One array per bar field (model/timeline-wire.ts): a wide map's bars are most of the page. */
-  timeline: PackedTimeline;
-  progress: { done: number; total: number };
-}
-
-export async function runPage(store: RunStore, runId: string, now = Date.now()): Promise<RunPage | undefined> {
-  const view = await describeRun(store, runId, true);
-  if (!view) return undefined;
-  const { run } = view;
-  const definition = (run as RunDoc & { definition?: Workflow }).definition ?? (await store.get<WorkflowDoc>(docIds.workflow(run.workflow)))?.definition;
-  // The latest attempt of each branch that runs as a child run: its stages are nodes of this graph.
-  const latest = new Map<string, string>();
-  for (const stage of view.stages) for (const child of stage.children ?? []) latest.set(`${stage.seq}/${child.index}`, child.runId);
-  const children = (await Promise.all([...latest.values()].map((id) => describeRun(store, id, true)))).flatMap((child) => child?.stages ?? []);
-  const graph = definition ? workflowGraph(definition) : undefined;
-  return {
-    run: {
-      ...summaryOf(run), input: run.input, ...(run.output !== undefined ? { output: run.output } : {}), ...(run.failure ? { failure: run.failure } : {}),
-      ...(run.parent ? { parent: run.parent } : {}), ...(run.startedBy ? { startedBy: run.startedBy } : {}),
-    },
-    ...(graph ? { graph, state: nodeStates(graph, view.stages, run, children) } : {}),
-    stages: view.stages.map(({ tasks, ...stage }) => ({ ...stage, retried: tasks.reduce((sum, task) => sum + Math.max(0, task.attempts.length - 1), 0) })),
-    timeline: packTimeline(timelineOf(view.stages, now)),
-    progress: view.progress,
-  };
 }
 
 export interface TaskAttemptDetail {

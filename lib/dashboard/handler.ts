@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { LruMap } from '../core/lru-map';
 import type { RunStore } from '../store/run-store';
-import { newestRuns, runPage, runsPage, taskDetail, workflowNames, workflowPage, type PlatformReader } from './data';
+import { newestRuns, runsPage, taskDetail, workflowNames, workflowPage, type PlatformReader } from './data';
+import { MAX_BARS_PAGE, runBars, runSummary } from './run-summary';
 import { pageHtml } from './page-html';
 import { StoreCopies } from './store-copies';
 import type { StoreWatch } from './store-watch';
@@ -86,6 +87,7 @@ const notFound = (what: string): DashboardResponse => json(404, { error: `${what
 export function createDashboardHandler(options: DashboardOptions): DashboardHandler {
   const assetsDir = options.assetsDir ?? defaultAssetsDir();
   const finished = new LruMap<string>(FINISHED_PAGES);
+  const settledBars = new LruMap<string>(SETTLED_BAR_PAGES);
   const current = new LruMap<Promise<DashboardResponse>>(FINISHED_PAGES);
   const copies = options.watch ? new StoreCopies(options.store, options.watch) : undefined;
   /** The store pages are read from: the copies, caught up with the store, when the feed is followed. */
@@ -105,16 +107,18 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     const [first, ...rest] = segments;
     if (first === 'assets') return options.assets ? inlineAsset(options.assets, rest.join('/')) : asset(assetsDir, rest.join('/'));
     if (first !== 'api') return page();
-    return api(options, { finished, current, reader, copies }, rest, request.query);
+    return api(options, { finished, settledBars, current, reader, copies }, rest, request.query);
   };
 }
 
-/** Pages of finished runs: they no longer change, and a wide map's page takes seconds to assemble. */
+/** Summaries of finished runs: they no longer change. */
 const FINISHED_PAGES = 16;
+/** Pages of bars whose tasks all ended (a few KB each): a wide map's timeline drawn again reads none of them. */
+const SETTLED_BAR_PAGES = 256;
 
-interface Readers { finished: LruMap<string>; current: LruMap<Promise<DashboardResponse>>; reader: () => Promise<RunStore>; copies: StoreCopies | undefined }
+interface Readers { finished: LruMap<string>; settledBars: LruMap<string>; current: LruMap<Promise<DashboardResponse>>; reader: () => Promise<RunStore>; copies: StoreCopies | undefined }
 
-async function api(options: DashboardOptions, { finished, current, reader, copies }: Readers, segments: string[], query: URLSearchParams): Promise<DashboardResponse> {
+async function api(options: DashboardOptions, { finished, settledBars, current, reader, copies }: Readers, segments: string[], query: URLSearchParams): Promise<DashboardResponse> {
   const { store, platform } = options;
   const [resource, id, sub, seq, index] = segments;
   if (resource === 'runs' && id === undefined) {
@@ -146,11 +150,14 @@ async function api(options: DashboardOptions, { finished, current, reader, copie
     const shared = key ? current.get(key) : undefined;
     if (shared) return shared;
     const assembled = (async (): Promise<DashboardResponse> => {
-      const found = await runPage(source, id);
+      const found = await runSummary(source, id);
       if (!found) return notFound(`run ${id}`);
       const answer = json(200, found);
       const settled = found.run.status !== 'running' && !Object.values(found.state?.nodes ?? {}).some((node) => node.status === 'running');
       if (settled) finished.set(id, answer.body as string);
+      // A running run's page asks again after every change: its records are then followed from memory
+      // (copied once, in the background: this answer does not wait for it).
+      else if (copies && !copies.runCopied(id)) copies.copyRun(id).catch(() => undefined);
       return answer;
     })();
     if (key) {
@@ -158,6 +165,20 @@ async function api(options: DashboardOptions, { finished, current, reader, copie
       assembled.catch(() => current.delete(key));
     }
     return assembled;
+  }
+  if (resource === 'runs' && id && sub === 'bars') {
+    const [seqText = '', fromText = '', countText = ''] = ['seq', 'from', 'count'].map((name) => query.get(name) ?? '');
+    if (![seqText, fromText, countText].every((value) => /^\d+$/.test(value)) || Number(countText) < 1 || Number(countText) > MAX_BARS_PAGE) {
+      return json(400, { error: `a page of bars is named by ?seq=<stage seq>&from=<first task>&count=<tasks, 1 to ${MAX_BARS_PAGE}>` });
+    }
+    const pageKey = `${id}/${seqText}/${fromText}/${countText}`;
+    const cached = settledBars.get(pageKey);
+    if (cached) return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: cached };
+    const found = await runBars(await reader(), id, Number(seqText), Number(fromText), Number(countText));
+    if (!found) return notFound(`stage ${seqText} of run ${id}`);
+    const answer = json(200, found);
+    if (found.settled) settledBars.set(pageKey, answer.body as string);
+    return answer;
   }
   if (resource === 'runs' && id && sub === 'tasks' && seq !== undefined && index !== undefined) {
     if (!/^\d+$/.test(seq) || !/^\d+$/.test(index)) return json(400, { error: 'a task is named by two numbers: /tasks/<seq>/<index>' });

@@ -1,22 +1,25 @@
 /**
  * In-memory copies of the parts of the run store the dashboard's pages read again and again: all
- * run heads (the runs page) and, per run looked at, its stage, invoke and result documents (its
- * page). A copy is listed from the store once, then kept current from the store's changes feed
- * (store-watch.ts), so that a page read while a 10,000-task map runs costs the documents written
- * since, not a new listing of 20,000. `store()` is a RunStore that answers those reads from the
- * copies and passes every other call through, so the page code (and describeRun) stays as it is.
+ * run heads (the runs page) and, per running run looked at, its stage, invoke, result and joined
+ * documents (its page's live updates). A copy is listed from the store once, then kept current from
+ * the store's changes feed (store-watch.ts), so that a page read while a 10,000-task map runs costs
+ * the documents written since, not a new listing of 20,000. `store()` is a RunStore that answers
+ * reads from the copies that are ready and passes every other call through, so the page code (and
+ * describeRun) stays as it is. A run's records are copied only when asked (`copyRun`): a page of a
+ * finished run reads its summary from the store (ids and markers, run-summary.ts), not all of it.
  */
 import { LruMap } from '../core/lru-map';
-import type { ListedDoc, ListOptions, RunStore, StoredDoc } from '../store/run-store';
+import { inListRange, type ListedDoc, type ListOptions, type RunStore, type StoredDoc } from '../store/run-store';
 import type { ChangedDoc, StoreWatch, WatchSubscriber } from './store-watch';
 
 type Doc = StoredDoc<Record<string, unknown>>;
 
 /** The ranges copied: all heads, and one run's records of one kind. */
-const RECORD_RANGE = /^(stage|invoke|result)\/([^/]+)\//;
+const RECORD_RANGE = /^(stage|invoke|result|joined)\/([^/]+)\//;
+const RECORD_KINDS = ['stage', 'invoke', 'result', 'joined'] as const;
 const HEADS = 'run/';
 
-/** Runs' records kept at once (each is three ranges); a wide map's are 20,000 documents. */
+/** Runs' records kept at once (each is four ranges); a wide map's are 20,000 documents. */
 export const COPIED_RUNS = 6;
 
 class RangeCopy {
@@ -52,7 +55,8 @@ class RangeCopy {
 
   list(prefix: string, options: ListOptions): ListedDoc<Record<string, unknown>>[] {
     this.sorted ??= [...this.docs.keys()].sort();
-    let ids = prefix === this.prefix ? this.sorted : this.sorted.filter((id) => id.startsWith(prefix));
+    const ranged = options.startKey !== undefined || options.endKey !== undefined;
+    let ids = prefix === this.prefix && !ranged ? this.sorted : this.sorted.filter((id) => inListRange(id, prefix, options));
     if (options.descending) ids = [...ids].reverse();
     ids = ids.slice(options.skip ?? 0, options.limit !== undefined ? (options.skip ?? 0) + options.limit : undefined);
     return ids.map((id) => (options.includeDocs ? { id, doc: this.docs.get(id)! } : { id }));
@@ -61,9 +65,10 @@ class RangeCopy {
 
 const revision = (rev: string): number => Number.parseInt(rev, 10) || 0;
 
+
 export class StoreCopies implements WatchSubscriber {
   private heads: RangeCopy | undefined;
-  private readonly records = new LruMap<RangeCopy>(COPIED_RUNS * 3);
+  private readonly records = new LruMap<RangeCopy>(COPIED_RUNS * RECORD_KINDS.length);
   private readonly facade: RunStore;
 
   constructor(private readonly backing: RunStore, private readonly watch: StoreWatch) {
@@ -94,6 +99,16 @@ export class StoreCopies implements WatchSubscriber {
   /** Starts copying the run heads, without waiting for it (the runs page's first answer does not). */
   warmHeads(): void {
     this.copyOf(HEADS).catch(() => undefined);
+  }
+
+  /** Copies one run's records (its page then follows it from memory); resolves once they are copied. */
+  async copyRun(runId: string): Promise<void> {
+    await Promise.all(RECORD_KINDS.map((kind) => this.copyOf(`${kind}/${runId}/`)));
+  }
+
+  /** Whether one run's records are all copied. */
+  runCopied(runId: string): boolean {
+    return RECORD_KINDS.every((kind) => this.records.get(`${kind}/${runId}/`)?.ready === true);
   }
 
   changed(docs: readonly ChangedDoc[]): void {
@@ -132,11 +147,17 @@ export class StoreCopies implements WatchSubscriber {
   private async read(id: string): Promise<Doc | undefined> {
     // Heads are copied only once the runs page asked for them; a single head is one cheap read otherwise.
     if (id.startsWith(HEADS) && this.heads) return (await this.copyOf(HEADS))?.docs.get(id);
+    const range = RECORD_RANGE.exec(id)?.[0];
+    const copy = range ? this.records.get(range) : undefined;
+    if (copy?.ready) return copy.docs.get(id);
     return this.backing.get<Record<string, unknown>>(id);
   }
 
   private async listed(prefix: string, options: ListOptions): Promise<ListedDoc<Record<string, unknown>>[]> {
-    const copy = options.includeDocs ? await this.copyOf(prefix) : undefined;
-    return copy ? copy.list(prefix, options) : this.backing.listByPrefix<Record<string, unknown>>(prefix, options);
+    // All heads are copied on the runs page's first whole listing; a run's records only by copyRun.
+    const heads = prefix.startsWith(HEADS) && options.includeDocs ? await this.copyOf(HEADS) : undefined;
+    const range = RECORD_RANGE.exec(prefix)?.[0];
+    const copy = heads ?? (range ? this.records.get(range) : undefined);
+    return copy?.ready ? copy.list(prefix, options) : this.backing.listByPrefix<Record<string, unknown>>(prefix, options);
   }
 }

@@ -69,8 +69,8 @@ function passedView(doc: StageDoc, stageId: string): StageView {
   return { seq: doc.seq, stageId, startedAt: doc.startedAt, endedAt: doc.startedAt, taskCount: 0, completed: 0, failed: 0, tasks: [] };
 }
 
-/** The stage a transition parked at, with its tasks. */
-function parkView(doc: StageDoc, { results, invokes }: ViewRecords): StageView {
+/** The stage a transition parked at, with its tasks (the dashboard builds its narrow stages with it). */
+export function parkView(doc: StageDoc, { results, invokes }: ViewRecords): StageView {
   const own = results.filter((result) => result.seq === doc.seq);
   const tasks = new Map<number, TaskView>();
   const task = (index: number) => tasks.get(index) ?? tasks.set(index, { index, attempts: [] }).get(index)!;

@@ -4,7 +4,7 @@
  */
 import { BasicAuthenticator, CloudantV1, IamAuthenticator } from '@ibm-cloud/cloudant';
 import { StoreConflictError, WhiskflowError } from '../errors';
-import { prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
+import { listRange, prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
 import { bulkRowOutcome, liveRevisions, type BulkRow } from './bulk';
 
 export interface CloudantStoreOptions {
@@ -129,7 +129,7 @@ export class CloudantRunStore implements RunStore {
     try {
       const response = await this.client.postAllDocs({
         db: this.options.dbname,
-        ...(options.descending ? { startKey: prefixEnd(prefix), endKey: prefix, descending: true } : { startKey: prefix, endKey: prefixEnd(prefix) }),
+        ...rangeOf(listRange(prefix, options)),
         includeDocs: options.includeDocs === true,
         ...(options.limit !== undefined ? { limit: options.limit } : {}),
         ...(options.skip ? { skip: options.skip } : {}),
@@ -145,6 +145,10 @@ export class CloudantRunStore implements RunStore {
     return new WhiskflowError('STORE_UNAVAILABLE', `${this.description}: ${operation} failed${status ? ` with HTTP ${status}` : ''}`,
       { store: this.description, operation, status }, status === undefined || status >= 500 || status === 429);
   }
+}
+
+function rangeOf(range: ReturnType<typeof listRange>): { startKey: string; endKey: string; descending?: boolean; inclusiveEnd?: boolean } {
+  return { startKey: range.startkey, endKey: range.endkey, ...(range.descending ? { descending: true } : {}), ...(range.inclusiveEnd ? {} : { inclusiveEnd: false }) };
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -4,7 +4,7 @@
  */
 import nano from 'nano';
 import { StoreConflictError, WhiskflowError } from '../errors';
-import { prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
+import { listRange, prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
 import { isConnectionFailure } from './connection-retry';
 import { bulkRowOutcome, liveRevisions, type BulkRow } from './bulk';
 
@@ -117,9 +117,8 @@ export class CouchDbRunStore implements RunStore {
   }
 
   async listByPrefix<T extends object>(prefix: string, options: ListOptions = {}): Promise<ListedDoc<T>[]> {
-    const range = options.descending
-      ? { startkey: prefixEnd(prefix), endkey: prefix, descending: true }
-      : { startkey: prefix, endkey: prefixEnd(prefix) };
+    const { startkey, endkey, inclusiveEnd, descending } = listRange(prefix, options);
+    const range = { startkey, endkey, ...(descending ? { descending: true } : {}), ...(inclusiveEnd ? {} : { inclusive_end: false }) };
     try {
       const response = await this.retrying(() => this.db.list({
         ...range,

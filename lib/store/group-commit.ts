@@ -104,7 +104,7 @@ class ListCoalescer {
   constructor(private readonly list: (prefix: string, options: ListOptions) => Promise<ListedDoc<object>[]>, private readonly stats: GroupCommitStats) {}
 
   submit(prefix: string, options: ListOptions): Promise<ListedDoc<object>[]> {
-    const key = JSON.stringify([prefix, options.includeDocs === true, options.limit, options.skip, options.descending === true]);
+    const key = JSON.stringify([prefix, options.includeDocs === true, options.limit, options.skip, options.descending === true, options.startKey, options.endKey]);
     let lane = this.lanes.get(key);
     if (!lane) {
       lane = { inFlight: false, waiting: [] };

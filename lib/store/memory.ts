@@ -3,7 +3,7 @@
  * Revisions are `<n>-mem`, enough to detect lost updates the way CouchDB does.
  */
 import { StoreConflictError } from '../errors';
-import { withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
+import { inListRange, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
 
 export class MemoryRunStore implements RunStore {
   readonly description = 'memory';
@@ -86,7 +86,7 @@ export class MemoryRunStore implements RunStore {
 
   async listByPrefix<T extends object>(prefix: string, options: ListOptions = {}): Promise<ListedDoc<T>[]> {
     await Promise.resolve();
-    let ids = [...this.docs.keys()].filter((id) => id.startsWith(prefix)).sort();
+    let ids = [...this.docs.keys()].filter((id) => inListRange(id, prefix, options)).sort();
     if (options.descending) ids.reverse();
     ids = ids.slice(options.skip ?? 0, options.limit === undefined ? undefined : (options.skip ?? 0) + options.limit);
     const rows: ListedDoc<T>[] = [];

@@ -22,6 +22,30 @@ export interface ListOptions {
   skip?: number;
   /** Newest (highest key) first. */
   descending?: boolean;
+  /**
+   * An id inside the prefix's range where the listing starts (inclusive), in the listing's
+   * direction: a page of a long range by key (CouchDB `startkey`), not by `skip`, which the server
+   * walks row by row.
+   */
+  startKey?: string;
+  /** An id inside the prefix's range the listing stops before (exclusive; CouchDB `endkey` with `inclusive_end=false`). */
+  endKey?: string;
+}
+
+/** The key range of a listing: CouchDB's `startkey`, `endkey`, `inclusive_end`, `descending`. */
+export function listRange(prefix: string, options: ListOptions): { startkey: string; endkey: string; inclusiveEnd: boolean; descending: boolean } {
+  const descending = options.descending === true;
+  const startkey = options.startKey ?? (descending ? prefixEnd(prefix) : prefix);
+  const endkey = options.endKey ?? (descending ? prefix : prefixEnd(prefix));
+  return { startkey, endkey, inclusiveEnd: options.endKey === undefined, descending };
+}
+
+/** Whether `id` lies in a listing's key range (the prefix and `startKey`/`endKey`), for stores that list from memory. */
+export function inListRange(id: string, prefix: string, options: ListOptions): boolean {
+  if (!id.startsWith(prefix)) return false;
+  const { startKey, endKey } = options;
+  if (options.descending) return (startKey === undefined || id <= startKey) && (endKey === undefined || id > endKey);
+  return (startKey === undefined || id >= startKey) && (endKey === undefined || id < endKey);
 }
 
 export interface ListedDoc<T> {

@@ -2,7 +2,8 @@
  * Benchmark of the run dashboard in a real browser (Debian's chromium, playwright-core): how long
  * the runs page takes with 10,000 runs in the store, and a run's page with a 10,000-task map, from
  * navigation until what a person looks at is drawn (the first rows; the graph's node states and the
- * timeline's 10,000 bars). The store is filled directly with documents of the shapes the engines
+ * timeline's first bars), and until all of it is (the counts over all runs; every one of the
+ * timeline's 10,201 bars, fetched a page of tasks at a time). The store is filled directly with documents of the shapes the engines
  * write (lib/store/run-documents.ts): no actions run. Then what live updates cost a running map:
  * the same map of no-op tasks run by the native orchestrator in interleaved pairs, with its run page
  * open and without (dashboard/live-overhead.ts).
@@ -92,7 +93,11 @@ async function main(options: Options): Promise<void> {
     };
     // What a person looks at first: a screenful of rows; then the counts over all runs.
     await phase('runsPage', () => measure(() => dashboard.url, 'tbody tr[data-run-id]:nth-child(30)', `#runs-count[data-total="${options.runs + 1}"]`));
-    await phase('runPage', () => measure(() => dashboard.runUrl(wideRun), `canvas.timeline[data-bars="${options.tasks + Math.ceil(options.tasks / 50) + 1}"]`));
+    // What a person looks at first: the graph with the map's count and the timeline's first bars; then every bar.
+    const attempts = options.tasks + Math.ceil(options.tasks / 50) + 1;
+    await phase('runPage', () => measure(() => dashboard.runUrl(wideRun),
+      'article:has(g.node[data-node-id="fan"][data-status="succeeded"]) canvas.timeline:not([data-bars="0"])',
+      `canvas.timeline[data-bars="${attempts}"]`));
   } finally {
     dashboard.stop();
     await platform.stop();
@@ -110,11 +115,12 @@ async function main(options: Options): Promise<void> {
   const complete = (name: string): number | null => ((results[name] as Record<string, { complete?: { p50?: number } }> | undefined)?.first?.complete?.p50 ?? null);
   const live = results.liveOverhead as LiveResult | undefined;
   notes.push('The machine\'s load average is recorded per page: on a shared 2-core machine it inflates every number.');
-  notes.push('first: every load on a dashboard mounted afresh (the server reads the store: all run heads, or the wide run\'s 20,000 documents); later: the same mount again (heads and a finished run\'s page kept in memory).');
+  notes.push('first: every load on a dashboard mounted afresh (the server reads the store: the newest heads then all of them; the wide run\'s summary from ids and bucket markers, then its bars a page of 1,000 tasks at a time); later: the same mount again (heads, a finished run\'s summary and settled pages of bars kept in memory).');
   const under = (value: number | null, limit: number) => (value ?? Infinity) < limit;
   const targets = [
     target(`runs page with ${options.runs} runs, first load, navigation to a screenful of rows (p50, ms)`, '< 2000', p50('runsPage', 'first'), under(p50('runsPage', 'first'), 2000)),
-    target(`run page of a ${options.tasks}-task map, first load, navigation to graph and every bar (p50, ms)`, '< 2000', p50('runPage', 'first'), under(p50('runPage', 'first'), 2000)),
+    target(`run page of a ${options.tasks}-task map, first load, navigation to the graph's states and the timeline's first bars (p50, ms)`, '< 2000', p50('runPage', 'first'), under(p50('runPage', 'first'), 2000)),
+    target(`run page of a ${options.tasks}-task map, first load, navigation to every bar drawn (p50, ms)`, '< 2000', complete('runPage'), under(complete('runPage'), 2000)),
     target(`runs page with ${options.runs} runs, first load, navigation to the counts over all runs (p50, ms)`, '< 2000', complete('runsPage'), under(complete('runsPage'), 2000)),
     target(`runs page, later loads (p50, ms)`, '< 2000', p50('runsPage', 'later'), under(p50('runsPage', 'later'), 2000)),
     target(`run page, later loads (p50, ms)`, '< 2000', p50('runPage', 'later'), under(p50('runPage', 'later'), 2000)),

@@ -1,8 +1,12 @@
-/** One run: its graph coloured by state, its timeline, its input and output or error, a task's detail; live. */
+/**
+ * One run: its graph coloured by state, its timeline, its input and output or error, a task's
+ * detail; live. The run's summary comes first; the timeline's bars follow a page at a time (bars.ts).
+ */
 import { BASE } from './base';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { unpackTimeline } from '../model/timeline-wire';
-import type { RunPage as RunData } from '../data';
+import { packRows, type TimelineModel } from '../model/timeline';
+import type { RunPage as RunData } from '../run-summary';
+import { useBars } from './bars';
 import { count, duration, pretty, runHref, time, workflowHref } from './format';
 import { GraphView } from './graph-view';
 import { useLive } from './live';
@@ -26,11 +30,21 @@ export function RunPage(props: { runId: string }) {
   }, []);
   const open = (seq: number, index: number) => { location.hash = `task=${seq}/${index}`; };
   const data = loaded.data;
-  const timeline = useMemo(() => (data ? unpackTimeline(data.timeline) : undefined), [data]);
+  const [view, setView] = useState<[number, number] | undefined>(undefined);
+  const paged = useMemo(() => (data?.stages ?? []).map((s) => ({ seq: s.seq, taskCount: s.taskCount, attempts: s.attempts })), [data]);
+  const bars = useBars(props.runId, paged, loaded.reads, view?.[1]);
+  const timeline = useMemo((): TimelineModel | undefined => {
+    if (!data) return undefined;
+    const { start, end, lanes } = data.timeline;
+    const now = Date.now();
+    const byLane = lanes.map(() => [] as typeof bars.bars);
+    for (const bar of bars.bars) byLane[bar.lane]?.push({ ...bar });
+    return { start, end, lanes: lanes.map((lane, i) => ({ ...lane, rows: packRows(byLane[i]!, now) })), bars: byLane.flat() };
+  }, [data, bars.bars]);
   if (loaded.error && !data) return <p class="error" role="alert">Could not read run {props.runId}: {loaded.error}</p>;
   if (!data || !timeline) return <p>Loading…</p>;
   const { run } = data;
-  const failedTasks = timeline.bars.filter((bar) => bar.status === 'failed' || bar.status === 'timeout').slice(0, 20);
+  const failedTasks = data.failures;
   return (
     <article aria-labelledby="run-title" data-reads={String(loaded.reads)}>
       <h1 id="run-title">Run <code>{run.runId}</code> <StatusBadge status={run.status} /></h1>
@@ -50,7 +64,8 @@ export function RunPage(props: { runId: string }) {
           </section>
           <section class="card" aria-labelledby="timeline-title">
             <h2 id="timeline-title">Timeline</h2>
-            <TimelineView model={timeline} onSelect={open} />
+            <TimelineView model={timeline} attempts={data.timeline.attempts} loading={bars.loading} view={view} onView={setView} onSelect={open} />
+            {bars.error ? <p class="error" role="alert">Could not read the timeline's bars: {bars.error}</p> : null}
           </section>
           <section class="card" aria-labelledby="stages-title">
             <h2 id="stages-title">Stages</h2>
@@ -70,10 +85,9 @@ export function RunPage(props: { runId: string }) {
               <>
                 <h3>Failed attempts</h3>
                 <ul id="failed-tasks">
-                  {failedTasks.map((bar) => {
-                    const lane = timeline.lanes[bar.lane]!;
-                    return <li key={`${bar.lane}/${bar.index}/${bar.attempt}`}><a href={`#task=${lane.seq}/${bar.index}`}>{lane.stageId} task {bar.index}, attempt {bar.attempt}: {bar.status}</a></li>;
-                  })}
+                  {failedTasks.map((failure) => (
+                    <li key={`${failure.seq}/${failure.index}/${failure.attempt}`}><a href={`#task=${failure.seq}/${failure.index}`}>{failure.stageId} task {failure.index}, attempt {failure.attempt}: {failure.status}{failure.error ? ` (${failure.error})` : ''}</a></li>
+                  ))}
                 </ul>
               </>
             ) : null}

@@ -1,9 +1,10 @@
 /**
  * The run's timeline on a canvas (thousands of bars stay cheap): one bar per task attempt, one lane
  * per stage visit; a wide lane folds its tasks onto a few rows. Zoom with the buttons, the mouse
- * wheel or +/- and the arrow keys when focused; a click on a bar opens that task.
+ * wheel or +/- and the arrow keys when focused; a click on a bar opens that task. The bars arrive
+ * a page at a time (bars.ts): the view (`view`, `onView`) tells which pages are needed.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import type { BarStatus, TimelineModel } from '../model/timeline';
 import { count, duration } from './format';
 
@@ -27,10 +28,19 @@ function laneBoxes(model: TimelineModel): { boxes: LaneBox[]; height: number } {
   return { boxes, height: top + 4 };
 }
 
-export function TimelineView(props: { model: TimelineModel; onSelect?: (seq: number, index: number) => void }) {
-  const { model } = props;
+export interface TimelineProps {
+  model: TimelineModel;
+  /** Attempts in the whole run (the summary's count); `model.bars` are those loaded so far. */
+  attempts: number;
+  loading: boolean;
+  view: [number, number] | undefined;
+  onView: (view: [number, number] | undefined) => void;
+  onSelect?: (seq: number, index: number) => void;
+}
+
+export function TimelineView(props: TimelineProps) {
+  const { model, view, onView: setView } = props;
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [view, setView] = useState<[number, number] | undefined>(undefined);
   const [from, to] = view ?? [model.start, Math.max(model.end, model.start + 1)];
   const { boxes, height } = laneBoxes(model);
 
@@ -100,7 +110,7 @@ export function TimelineView(props: { model: TimelineModel; onSelect?: (seq: num
     if (hit) props.onSelect?.(model.lanes[lane]!.seq, hit.index);
   };
 
-  const summary = `Timeline: ${count(model.bars.length)} task attempts in ${model.lanes.length} stages over ${duration(model.end - model.start)}; `
+  const summary = `Timeline: ${count(props.attempts)} task attempts${model.bars.length < props.attempts ? ` (${count(model.bars.length)} drawn so far)` : ''} in ${model.lanes.length} stages over ${duration(model.end - model.start)}; `
     + model.lanes.map((lane) => `${lane.stageId}: ${lane.attempts} attempts, ${lane.retried} retried, ${lane.timeouts} timed out, ${lane.failed} failed`).join('; ');
   return (
     <div>
@@ -109,11 +119,12 @@ export function TimelineView(props: { model: TimelineModel; onSelect?: (seq: num
         <button type="button" onClick={() => zoom(2)} aria-label="zoom out">Zoom out</button>
         <button type="button" onClick={() => setView(undefined)}>Reset</button>
         <span>{duration(to - from)} shown</span>
+        <span id="bars-loaded" aria-live="polite">{model.bars.length < props.attempts || props.loading ? `${count(model.bars.length)} of ${count(props.attempts)} attempts drawn${props.loading ? ', loading…' : ''}` : ''}</span>
       </div>
       <div class="legend" aria-hidden="true">
         {Object.entries(BAR_COLOURS).map(([status, colour]) => <span key={status} style={{ '--c': colour }}>{status}</span>)}
       </div>
-      <canvas ref={canvas} class="timeline" tabIndex={0} role="img" aria-label={summary} data-bars={String(model.bars.length)} data-lanes={String(model.lanes.length)}
+      <canvas ref={canvas} class="timeline" tabIndex={0} role="img" aria-label={summary} data-bars={String(model.bars.length)} data-attempts={String(props.attempts)} data-loading={String(props.loading)} data-lanes={String(model.lanes.length)}
         data-statuses={JSON.stringify(countStatuses(model))}
         onClick={onClick}
         onWheel={(event) => { event.preventDefault(); zoom(event.deltaY < 0 ? 0.8 : 1.25, plotFraction(event.clientX)); }}

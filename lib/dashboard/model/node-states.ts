@@ -15,6 +15,11 @@ export interface StageFacts {
   completed: number;
   failed: number;
   endedAt?: number;
+  /**
+   * Attempts after the first, when known without the tasks (a wide stage's summary counts them
+   * from its claims' ids); otherwise counted from `tasks`.
+   */
+  retried?: number;
   tasks: { index: number; attempts: { attempt: number }[]; outcome?: { ok: boolean; error?: string } }[];
 }
 
@@ -76,7 +81,7 @@ export function nodeStates(graph: WorkflowGraph, stages: readonly StageFacts[], 
 }
 
 function stageState(stage: StageFacts, kind: string | undefined, visits: number): NodeState {
-  const retried = stage.tasks.reduce((sum, task) => sum + Math.max(0, task.attempts.length - 1), 0);
+  const retried = stage.retried ?? stage.tasks.reduce((sum, task) => sum + Math.max(0, task.attempts.length - 1), 0);
   let status: NodeStatus;
   if (kind === 'fail') status = 'failed';
   else if (stage.failed > 0) status = 'failed';

@@ -55,6 +55,27 @@ export interface TimedStage extends StageFacts {
 
 export const TIMEOUT_ERROR = 'whiskflow.Timeout';
 
+export type TimedTask = TimedStage['tasks'][number];
+
+/** The bars of one task's attempts, in attempt order (row 0: rows are packed per lane, `packRows`). */
+export function taskBars(task: TimedTask, stageStartedAt: number, lane: number): TimelineBar[] {
+  const attempts = [...task.attempts].sort((a, b) => a.attempt - b.attempt);
+  return attempts.map((attempt, position) => {
+    const begun = attempt.invokedAt ?? stageStartedAt;
+    const next = attempts[position + 1];
+    const bar: TimelineBar = { lane, row: 0, index: task.index, attempt: attempt.attempt, start: begun, status: 'running' };
+    const outcome = task.outcome?.attempt === attempt.attempt ? task.outcome : undefined;
+    if (outcome) {
+      bar.end = outcome.completedAt;
+      bar.status = outcome.ok ? 'succeeded' : outcome.error === TIMEOUT_ERROR ? 'timeout' : 'failed';
+    } else if (next) {
+      bar.end = Math.max(begun, next.invokedAt ?? begun);
+      bar.status = 'retried';
+    }
+    return bar;
+  });
+}
+
 export function timelineOf(stages: readonly TimedStage[], now: number): TimelineModel {
   const ordered = [...stages].sort((a, b) => a.seq - b.seq);
   const bars: TimelineBar[] = [];
@@ -68,19 +89,7 @@ export function timelineOf(stages: readonly TimedStage[], now: number): Timeline
     start = Math.min(start, stage.startedAt);
     end = Math.max(end, stage.endedAt ?? stage.startedAt);
     for (const task of stage.tasks) {
-      const attempts = [...task.attempts].sort((a, b) => a.attempt - b.attempt);
-      attempts.forEach((attempt, position) => {
-        const begun = attempt.invokedAt ?? stage.startedAt;
-        const next = attempts[position + 1];
-        const bar: TimelineBar = { lane, row: 0, index: task.index, attempt: attempt.attempt, start: begun, status: 'running' };
-        const outcome = task.outcome?.attempt === attempt.attempt ? task.outcome : undefined;
-        if (outcome) {
-          bar.end = outcome.completedAt;
-          bar.status = outcome.ok ? 'succeeded' : outcome.error === TIMEOUT_ERROR ? 'timeout' : 'failed';
-        } else if (next) {
-          bar.end = Math.max(begun, next.invokedAt ?? begun);
-          bar.status = 'retried';
-        }
+      for (const bar of taskBars(task, stage.startedAt, lane)) {
         info.attempts += 1;
         if (bar.status === 'retried') info.retried += 1;
         if (bar.status === 'timeout') info.timeouts += 1;
@@ -88,7 +97,7 @@ export function timelineOf(stages: readonly TimedStage[], now: number): Timeline
         start = Math.min(start, bar.start);
         end = Math.max(end, bar.end ?? now);
         bars.push(bar);
-      });
+      }
     }
     info.rows = packRows(bars.slice(first), now);
   });
@@ -98,9 +107,10 @@ export function timelineOf(stages: readonly TimedStage[], now: number): Timeline
 
 /**
  * First fit: each bar, by start time, goes to the first row free by then, so that a lane is as tall
- * as its stage was wide (a map's window), not as long as its task list. Returns the rows used.
+ * as its stage was wide (a map's window), not as long as its task list. Sets each bar's `row`;
+ * returns the rows used.
  */
-function packRows(bars: TimelineBar[], now: number): number {
+export function packRows(bars: TimelineBar[], now: number): number {
   const rowEnds: number[] = [];
   for (const bar of [...bars].sort((a, b) => a.start - b.start || a.index - b.index || a.attempt - b.attempt)) {
     let row = rowEnds.findIndex((end) => end <= bar.start);

@@ -1,11 +1,13 @@
 /**
  * The dashboard bench's store: run heads of a few workflows and one finished run whose map has
  * `tasks` tasks, written directly as documents of the shapes the engines write
- * (lib/store/run-documents.ts): no actions run.
+ * (lib/store/run-documents.ts), the join's bucket markers included (lib/runtimes/native/join.ts:
+ * one per full bucket but the bucket the last completion joined): no actions run.
  */
 import { parseWorkflow } from '../../../lib/model/parse';
 import { createAll } from '../../../lib/store/bulk';
-import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
+import { joinedMarker } from '../../../lib/runtimes/native/results';
+import { bucketOf, bucketSize, docIds, type InvokeDoc, type ResultDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../lib/store/run-documents';
 import type { NewDoc, RunStore } from '../../../lib/store/run-store';
 
 export interface FillOptions { runs: number; tasks: number }
@@ -46,6 +48,11 @@ export async function fillStore(store: RunStore, options: FillOptions): Promise<
       docs.push({ id: docIds.invoke(runId, 1, index, attempt), body: { type: 'invoke', runId, seq: 1, index, attempt, claimedAt: invokedAt + (attempt - 1) * 150, invokedAt: invokedAt + (attempt - 1) * 150, activationId: `${index.toString(16).padStart(28, '0')}000${attempt}` } satisfies InvokeDoc });
     }
     docs.push({ id: docIds.result(runId, 1, index, n), body: { type: 'result', runId, seq: 1, index, attempt: attempts, ok: true, result: { value: index }, completedAt: invokedAt + attempts * 150 + 200 } satisfies ResultDoc });
+  }
+  const results = docs.flatMap((doc) => ((doc.body as { type?: string }).type === 'result' ? [doc.body as ResultDoc] : []));
+  const buckets = Math.ceil(n / bucketSize(n));
+  for (let bucket = 0; bucket < buckets - 1; bucket += 1) {
+    docs.push({ id: docIds.joinedBucket(runId, 1, bucket), body: joinedMarker(runId, 1, bucket, results.filter((result) => bucketOf(result.index, n) === bucket)) });
   }
   docs.push({ id: docIds.invoke(runId, 2, 0, 1), body: { type: 'invoke', runId, seq: 2, index: 0, attempt: 1, claimedAt: started + 45_000, invokedAt: started + 45_000 } satisfies InvokeDoc });
   docs.push({ id: docIds.result(runId, 2, 0, 1), body: { type: 'result', runId, seq: 2, index: 0, attempt: 1, ok: true, result: { total: n }, completedAt: started + 50_000 } satisfies ResultDoc });

@@ -126,8 +126,10 @@ describe('the run dashboard in a browser', () => {
     expect(await node(page, 'large').getAttribute('aria-label')).toContain('succeeded');
     expect(await page.locator('g.edge[data-from="verdict"][data-to="large"]').getAttribute('data-taken')).toBe('true');
     expect(await page.locator('g.edge[data-from="verdict"][data-to="small"]').getAttribute('data-taken')).toBe('false');
-    // 5 sums, the total, the label: one bar per attempt.
+    // 5 sums, the total, the label: one bar per attempt (the bars follow the summary).
+    await page.locator('canvas.timeline[data-loading="false"]').waitFor();
     expect(await page.locator('canvas.timeline').getAttribute('data-bars')).toBe('7');
+    expect(await page.locator('canvas.timeline').getAttribute('data-attempts')).toBe('7');
     expect(JSON.parse((await page.locator('#run-output').textContent())!)).toEqual({ label: 'large', total: 210, parts: 5 });
     await browser.screenshot(page, 'dashboard', 'run-map-reduce');
     await page.getByRole('button', { name: 'zoom in' }).click();
@@ -145,6 +147,7 @@ describe('the run dashboard in a browser', () => {
     expect(await page.locator('g.edge[data-from="breaks"][data-to="recover"]').getAttribute('data-kind')).toBe('catch');
     expect(await page.locator('g.edge[data-from="breaks"][data-to="recover"]').getAttribute('data-taken')).toBe('true');
     const timeline = page.locator('canvas.timeline');
+    await page.locator('canvas.timeline[data-loading="false"]').waitFor();
     expect(await timeline.getAttribute('data-bars')).toBe('4');
     expect(JSON.parse((await timeline.getAttribute('data-statuses'))!)).toEqual({ retried: 2, failed: 1, succeeded: 1 });
     await page.locator('#failed-tasks a').first().click();
@@ -157,11 +160,19 @@ describe('the run dashboard in a browser', () => {
     await browser.screenshot(page, 'dashboard', 'run-failed-task');
   });
 
-  it('draws a 1,000-task map with its count and one bar per task', async () => {
+  it('draws a 1,000-task map with its count and one bar per task, the bars fetched after the summary', async () => {
     const page = await open(`/dashboard/runs/${runs.wide}`);
     await node(page, 'doubles').waitFor();
     expect(await node(page, 'doubles').getAttribute('data-state')).toBe('succeeded: 1,000/1,000 done');
-    expect(await page.locator('canvas.timeline').getAttribute('data-bars')).toBe('1001');
+    const timeline = page.locator('canvas.timeline');
+    expect(await timeline.getAttribute('data-attempts')).toBe('1001');
+    await page.locator('canvas.timeline[data-bars="1001"][data-loading="false"]').waitFor();
+    expect(JSON.parse((await timeline.getAttribute('data-statuses'))!)).toEqual({ succeeded: 1001 });
+    // Zooming in and back keeps the bars fetched (which pages a view needs: test/unit/dashboard/run-summary.test.ts).
+    await timeline.focus();
+    for (let i = 0; i < 6; i += 1) await page.keyboard.press('+');
+    await page.keyboard.press('0');
+    await page.locator('canvas.timeline[data-bars="1001"][data-loading="false"]').waitFor();
     await browser.screenshot(page, 'dashboard', 'run-wide-map');
   });
 

@@ -55,6 +55,7 @@ describe('a streaming run on the dashboard', () => {
     expect(await node('partial-sums').getAttribute('data-state')).toBe('succeeded: 5/5 done');
     expect(await node('large').getAttribute('data-status')).toBe('succeeded');
     expect(await node('small').getAttribute('data-status')).toBe('pending');
+    await page.locator('canvas.timeline[data-loading="false"]').waitFor();
     expect(await page.locator('canvas.timeline').getAttribute('data-bars')).toBe('7');
     await browser.screenshot(page, 'dashboard', 'run-streaming');
     await page.close();

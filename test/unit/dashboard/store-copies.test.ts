@@ -1,4 +1,5 @@
-import { runPage, runsPage } from '../../../lib/dashboard/data';
+import { runsPage } from '../../../lib/dashboard/data';
+import { runSummary as runPage } from '../../../lib/dashboard/run-summary';
 import { createDashboardHandler } from '../../../lib/dashboard/handler';
 import { StoreCopies } from '../../../lib/dashboard/store-copies';
 import { StoreWatch, type ChangedDoc, type ReadChanges } from '../../../lib/dashboard/store-watch';
@@ -61,6 +62,8 @@ describe('the dashboard\'s copies of the run store', () => {
     await startRun(backing, 20);
     for (let i = 0; i < 5; i += 1) await invoke(backing, i);
     const now = 5000;
+    await copies.copyRun(RUN);
+    expect(copies.runCopied(RUN)).toBe(true);
     expect(await runPage(copies.store(), RUN, now)).toEqual(await runPage(backing, RUN, now));
     const listed = listings.length;
     for (let i = 0; i < 20; i += 1) {
@@ -71,10 +74,12 @@ describe('the dashboard\'s copies of the run store', () => {
     await backing.replace({ ...running!, ...head('succeeded', 3000) });
     await watch.catchUp();
     const copied = await runPage(copies.store(), RUN, now);
+    const fromCopies = listings.length;
     expect(copied).toEqual(await runPage(backing, RUN, now));
     expect(copied?.progress).toEqual({ done: 20, total: 20 });
-    // The second page read listed nothing but what the first did not copy (the backing's own reads above are counted too).
-    expect(listings.slice(listed).filter((prefix) => prefix.includes(RUN) && !prefix.startsWith('run/'))).toEqual(['stage/0001-wide/', 'result/0001-wide/', 'invoke/0001-wide/']);
+    // Reads from the copies list nothing in the store; the same read from the store lists the run's records.
+    expect(fromCopies).toBe(listed);
+    expect(listings.length).toBeGreaterThan(listed);
   });
 
   it('keeps the heads for the runs page and sees new runs and new states', async () => {
@@ -96,7 +101,7 @@ describe('the dashboard\'s copies of the run store', () => {
     const watch = new StoreWatch(read, 10);
     const copies = new StoreCopies(backing, watch);
     await startRun(backing, 30);
-    await runPage(copies.store(), RUN);
+    await copies.copyRun(RUN);
     for (let i = 0; i < 30; i += 1) await result(backing, i, 30);
     await watch.catchUp();
     const before = listings.filter((prefix) => prefix === `result/${RUN}/`).length;
@@ -113,7 +118,7 @@ describe('the dashboard\'s copies of the run store', () => {
     await invoke(backing, 0);
     const claim = (await backing.get<InvokeDoc>(docIds.invoke(RUN, 1, 0, 1)))!;
     await backing.replace({ ...claim, activationId: 'b'.repeat(32) });
-    await runPage(copies.store(), RUN);
+    await copies.copyRun(RUN);
     stale = [{ id: claim._id, doc: claim as unknown as ChangedDoc['doc'] }];
     await watch.catchUp();
     const [row] = await copies.store().listByPrefix<InvokeDoc>(docIds.invokesPrefix(RUN), { includeDocs: true });
@@ -156,6 +161,7 @@ describe('the dashboard\'s copies of the run store', () => {
       return rows as never;
     } };
     const copies = new StoreCopies(slow, watch);
+    await copies.copyRun(RUN);
     expect((await runPage(copies.store(), RUN))?.progress.done).toBe(1);
   });
 });

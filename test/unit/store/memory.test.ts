@@ -32,6 +32,15 @@ describe('MemoryRunStore', () => {
     expect(await store.listByPrefix(docIds.resultsPrefix('r', 2), { skip: 5, limit: 1 })).toEqual([]);
     expect(await store.listByPrefix(docIds.bucketPrefix('r', 2, 0))).toHaveLength(3);
   });
+
+  it('lists from a start key to an end key (excluded), either way', async () => {
+    const store = new MemoryRunStore();
+    for (const index of [0, 1, 3, 12, 19]) await store.createOnly(docIds.result('r', 2, index, 20), { index });
+    const prefix = docIds.resultsPrefix('r', 2);
+    const ids = async (options: object) => (await store.listByPrefix(prefix, options)).map((row) => row.id);
+    expect(await ids({ startKey: docIds.result('r', 2, 1, 20), endKey: docIds.result('r', 2, 19, 20) })).toEqual([1, 3, 12].map((i) => docIds.result('r', 2, i, 20)));
+    expect(await ids({ descending: true, startKey: docIds.result('r', 2, 12, 20), endKey: docIds.result('r', 2, 0, 20), limit: 2 })).toEqual([12, 3].map((i) => docIds.result('r', 2, i, 20)));
+  });
 });
 
 describe('claims', () => {

@@ -1,0 +1,248 @@
+/**
+ * A run's page in two parts, so that a 10,000-task map's page does not wait for its 20,000
+ * documents: first its summary (`runSummary`: the head, the graph's node states, each stage's
+ * counts, the timeline's lanes, the failed attempts), then the timeline's bars a page of tasks at a
+ * time (`runBars`), as the browser draws them.
+ *
+ * A wide stage is counted without its documents: its claims and results are listed by id only
+ * (`_all_docs` without `include_docs`: a claim id names its task and attempt, a result id its
+ * task), and whether results succeeded comes from the join's bucket markers (`joined/…`, written
+ * when a bucket of ~sqrt(n) results is full: the values when all succeeded, else the results).
+ * Only buckets without such a marker (the one the stage's last completion joined, those still
+ * filling) are read with their documents. On pouchdb-server, ids cost about a tenth of documents.
+ * Narrow stages, parallel stages (their child runs) and streaming runs (whose records come from one
+ * checkpointed context) are read whole, as `whiskflow status` reads them (lib/runs/run-view.ts).
+ */
+import { forkSteps } from '../core/scope';
+import type { Workflow } from '../model/workflow';
+import { describeRun, parkView, type StageView } from '../runs/run-view';
+import { compiledOf } from '../runtimes/native/warm-cache';
+import { isStreamRun } from '../runtimes/streaming/run-view-source';
+import { bucketSize, docIds, END_STAGE, type InvokeDoc, type JoinedDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type WorkflowDoc } from '../store/run-documents';
+import type { RunStore } from '../store/run-store';
+import { summaryOf, type RunSummary } from './data';
+import { workflowGraph, type WorkflowGraph } from './model/graph';
+import { nodeStates, type RunGraphState, type StageFacts } from './model/node-states';
+import { taskBars, TIMEOUT_ERROR, type TimelineLane } from './model/timeline';
+import { packBars, type BarsPage } from './model/timeline-wire';
+
+/** Stages of at most this many tasks are read whole: their documents cost less than the extra requests. */
+export const NARROW_STAGE = 64;
+/** Failed attempts listed on the page (the graph and the stages table count all of them). */
+export const FAILURES_SHOWN = 20;
+/** Tasks per page of bars at most. */
+export const MAX_BARS_PAGE = 5000;
+
+export interface StageSummary {
+  seq: number;
+  stageId: string;
+  startedAt: number;
+  /** When the last task finished (for a wide stage whose results were not all read: when it was joined). */
+  endedAt?: number;
+  taskCount: number;
+  completed: number;
+  failed: number;
+  /** Attempts after the first. */
+  retried: number;
+  attempts: number;
+  timeouts: number;
+}
+
+export interface FailedAttempt { seq: number; stageId: string; index: number; attempt: number; status: 'failed' | 'timeout'; error?: string }
+
+export interface RunPage {
+  run: RunSummary & { input: unknown; output?: unknown; failure?: RunFailure; parent?: RunDoc['parent']; startedBy?: string };
+  graph?: WorkflowGraph;
+  state?: RunGraphState;
+  stages: StageSummary[];
+  /** The timeline without its bars (`/bars` pages): one lane per stage visit, `rows` packed by the browser. */
+  timeline: { start: number; end: number; lanes: TimelineLane[]; attempts: number };
+  /** The first FAILURES_SHOWN failed attempts, by stage and task. */
+  failures: FailedAttempt[];
+  progress: { done: number; total: number };
+}
+
+interface Tally { facts: StageFacts; summary: StageSummary; failures: FailedAttempt[] }
+
+export async function runSummary(store: RunStore, runId: string, now = Date.now()): Promise<RunPage | undefined> {
+  const run = await store.get<RunDoc>(docIds.run(runId));
+  if (!run) return undefined;
+  const definition = (run as RunDoc & { definition?: Workflow }).definition ?? (await store.get<WorkflowDoc>(docIds.workflow(run.workflow)))?.definition;
+  const tallies = isStreamRun(run) ? await viewedTallies(store, runId) : await nativeTallies(store, run, definition);
+  if (!tallies) return undefined;
+  const { stages, children } = tallies;
+  const graph = definition ? workflowGraph(definition) : undefined;
+  const summaries = stages.map((t) => t.summary);
+  const running = run.status === 'running' && summaries.some((s) => s.endedAt === undefined && s.taskCount > 0);
+  const start = Math.min(...summaries.map((s) => s.startedAt), run.startedAt);
+  const end = running ? now : Math.max(start, ...summaries.map((s) => s.endedAt ?? s.startedAt), run.endedAt ?? start);
+  return {
+    run: {
+      ...summaryOf(run), input: run.input, ...(run.output !== undefined ? { output: run.output } : {}), ...(run.failure ? { failure: run.failure } : {}),
+      ...(run.parent ? { parent: run.parent } : {}), ...(run.startedBy ? { startedBy: run.startedBy } : {}),
+    },
+    ...(graph ? { graph, state: nodeStates(graph, stages.map((t) => t.facts), run, children) } : {}),
+    stages: summaries,
+    timeline: {
+      start, end, attempts: summaries.reduce((sum, s) => sum + s.attempts, 0),
+      lanes: summaries.map((s) => ({
+        seq: s.seq, stageId: s.stageId, startedAt: s.startedAt, ...(s.endedAt !== undefined ? { endedAt: s.endedAt } : {}),
+        attempts: s.attempts, retried: s.retried, timeouts: s.timeouts, failed: s.failed - s.timeouts, rows: 0,
+      })),
+    },
+    failures: stages.flatMap((t) => t.failures).slice(0, FAILURES_SHOWN),
+    progress: { done: summaries.reduce((sum, s) => sum + s.completed + s.failed, 0), total: summaries.reduce((sum, s) => sum + s.taskCount, 0) },
+  };
+}
+
+/** A stage read whole: its counts from its tasks' bars, as the timeline draws them. */
+function tallyOfView(stage: StageView): Tally {
+  let attempts = 0;
+  let retried = 0;
+  let timeouts = 0;
+  const failures: FailedAttempt[] = [];
+  for (const task of stage.tasks) {
+    for (const bar of taskBars(task, stage.startedAt, 0)) {
+      attempts += 1;
+      if (bar.status === 'retried') retried += 1;
+      if (bar.status === 'timeout') timeouts += 1;
+      if (bar.status === 'failed' || bar.status === 'timeout') {
+        failures.push({ seq: stage.seq, stageId: stage.stageId, index: bar.index, attempt: bar.attempt, status: bar.status, ...(task.outcome?.error ? { error: task.outcome.error } : {}) });
+      }
+    }
+  }
+  const { tasks: _tasks, children: _children, ...facts } = stage;
+  return {
+    facts: stage,
+    summary: { ...facts, retried, attempts, timeouts },
+    failures,
+  };
+}
+
+async function viewedTallies(store: RunStore, runId: string): Promise<{ stages: Tally[]; children: StageFacts[] } | undefined> {
+  const view = await describeRun(store, runId, true);
+  return view ? { stages: view.stages.map(tallyOfView), children: [] } : undefined;
+}
+
+const listedDocs = async <T extends object>(store: RunStore, prefix: string, options: { startKey?: string; endKey?: string } = {}): Promise<T[]> =>
+  (await store.listByPrefix<T>(prefix, { includeDocs: true, ...options })).flatMap((row) => (row.doc ? [row.doc] : []));
+
+async function nativeTallies(store: RunStore, run: RunDoc, definition: Workflow | undefined): Promise<{ stages: Tally[]; children: StageFacts[] }> {
+  const { runId } = run;
+  const forks = new Set(definition ? forkSteps(compiledOf(definition)).map((step) => step.id) : []);
+  const [stageDocs, invokeIds, resultIds, markers] = await Promise.all([
+    listedDocs<StageDoc>(store, docIds.stagesPrefix(runId)),
+    store.listByPrefix(docIds.invokesPrefix(runId)).then((rows) => rows.map((row) => row.id)),
+    store.listByPrefix(docIds.resultsPrefix(runId)).then((rows) => rows.map((row) => row.id)),
+    listedDocs<JoinedDoc>(store, `joined/${runId}/`),
+  ]);
+  stageDocs.sort((a, b) => a.seq - b.seq);
+  const seqOf = (id: string): number => Number(id.split('/')[2]);
+  const bySeq = <T>(items: T[], seq: (item: T) => number) => {
+    const map = new Map<number, T[]>();
+    for (const item of items) map.set(seq(item), [...(map.get(seq(item)) ?? []), item]);
+    return map;
+  };
+  const invokesBySeq = bySeq(invokeIds, seqOf);
+  const resultsBySeq = bySeq(resultIds, seqOf);
+  const markersBySeq = bySeq(markers, (marker) => marker.seq);
+  const children: StageFacts[] = [];
+  const parked = await Promise.all(stageDocs.map(async (doc, position): Promise<Tally[]> => {
+    const passed = (doc.passed ?? []).map((stageId) => tallyOfView({ seq: doc.seq, stageId, startedAt: doc.startedAt, endedAt: doc.startedAt, taskCount: 0, completed: 0, failed: 0, tasks: [] }));
+    if (doc.stageId === END_STAGE) return passed;
+    const joinedAt = stageDocs[position + 1]?.startedAt ?? run.endedAt;
+    if (doc.taskCount > NARROW_STAGE && !forks.has(doc.stageId)) {
+      return [...passed, await wideTally(store, run, doc, invokesBySeq.get(doc.seq) ?? [], resultsBySeq.get(doc.seq) ?? [], markersBySeq.get(doc.seq) ?? [], joinedAt)];
+    }
+    const [invokes, results] = await Promise.all([
+      listedDocs<InvokeDoc>(store, docIds.invokesPrefix(runId, doc.seq)),
+      listedDocs<ResultDoc>(store, docIds.resultsPrefix(runId, doc.seq)),
+    ]);
+    const view = parkView(doc, { stages: [doc], invokes, results });
+    if (forks.has(doc.stageId)) children.push(...await childStages(store, invokes));
+    return [...passed, tallyOfView(view)];
+  }));
+  return { stages: parked.flat(), children };
+}
+
+/** The stages of the latest attempt of each branch that ran as a child run: their nodes are in the parent's graph. */
+async function childStages(store: RunStore, claims: readonly InvokeDoc[]): Promise<StageFacts[]> {
+  const latest = new Map<number, InvokeDoc>();
+  for (const claim of claims) if (claim.childRunId && (latest.get(claim.index)?.attempt ?? 0) < claim.attempt) latest.set(claim.index, claim);
+  const views = await Promise.all([...latest.values()].map((claim) => describeRun(store, claim.childRunId!, true)));
+  return views.flatMap((view) => view?.stages ?? []);
+}
+
+/** A wide stage from the ids of its claims and results and its buckets' markers (see above). */
+async function wideTally(store: RunStore, run: RunDoc, doc: StageDoc, invokeIds: readonly string[], resultIds: readonly string[], markers: readonly JoinedDoc[], joinedAt: number | undefined): Promise<Tally> {
+  // `invoke/<runId>/<seq>/<index>/<attempt>`: a task's claims are its attempts.
+  const tasks = new Set<number>();
+  for (const id of invokeIds) tasks.add(Number(id.split('/')[3]));
+  const attempts = invokeIds.length;
+  // `result/<runId>/<seq>/<bucket>/<index>`
+  const buckets = new Map<number, number>();
+  for (const id of resultIds) {
+    const bucket = Number(id.split('/')[3]);
+    buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
+  }
+  const markerOf = new Map(markers.map((marker) => [marker.bucket, marker]));
+  const size = bucketSize(doc.taskCount);
+  const known: ResultDoc[] = [];
+  const toRead: number[] = [];
+  for (const [bucket, count] of buckets) {
+    const marker = markerOf.get(bucket);
+    const expected = Math.min(size, doc.taskCount - bucket * size);
+    if (marker?.values && count === expected) continue;
+    if (marker?.results && count === expected) known.push(...marker.results);
+    else toRead.push(bucket);
+  }
+  for (const docs of await Promise.all(toRead.map((bucket) => listedDocs<ResultDoc>(store, docIds.bucketPrefix(run.runId, doc.seq, bucket))))) known.push(...docs);
+  const failedDocs = known.filter((result) => !result.ok).sort((a, b) => a.index - b.index);
+  const done = resultIds.length;
+  const failed = failedDocs.length;
+  const finished = done >= doc.taskCount || failed > 0;
+  const lastKnown = known.length ? Math.max(...known.map((result) => result.completedAt)) : undefined;
+  const endedAt = doc.taskCount === 0 ? doc.startedAt : finished ? lastKnown ?? joinedAt : undefined;
+  const timeouts = failedDocs.filter((result) => result.failure?.error === TIMEOUT_ERROR).length;
+  const retried = attempts - tasks.size;
+  return {
+    facts: { seq: doc.seq, stageId: doc.stageId, taskCount: doc.taskCount, completed: done - failed, failed, retried, tasks: [], ...(endedAt !== undefined ? { endedAt } : {}) },
+    summary: {
+      seq: doc.seq, stageId: doc.stageId, startedAt: doc.startedAt, ...(endedAt !== undefined ? { endedAt } : {}),
+      taskCount: doc.taskCount, completed: done - failed, failed, retried, attempts, timeouts,
+    },
+    failures: failedDocs.map((result) => ({
+      seq: doc.seq, stageId: doc.stageId, index: result.index, attempt: result.attempt,
+      status: result.failure?.error === TIMEOUT_ERROR ? 'timeout' : 'failed', ...(result.failure?.error ? { error: result.failure.error } : {}),
+    })),
+  };
+}
+
+/**
+ * The bars of tasks `from` to `from + count` (excluded) of the stage entered at `seq`: a native
+ * run's claims and results of that range of ids, a streaming run's from its view.
+ */
+export async function runBars(store: RunStore, runId: string, seq: number, from: number, count: number): Promise<BarsPage | undefined> {
+  const run = await store.get<RunDoc>(docIds.run(runId));
+  if (!run) return undefined;
+  let stage: StageView | undefined;
+  let to: number;
+  if (isStreamRun(run)) {
+    stage = (await describeRun(store, runId, true))?.stages.find((s) => s.seq === seq && s.taskCount > 0);
+    if (!stage) return undefined;
+    to = Math.min(from + count, stage.taskCount);
+    stage = { ...stage, tasks: stage.tasks.filter((task) => task.index >= from && task.index < to) };
+  } else {
+    const doc = await store.get<StageDoc>(docIds.stage(runId, seq));
+    if (!doc || doc.stageId === END_STAGE) return undefined;
+    to = Math.min(from + count, doc.taskCount);
+    const [invokes, results] = await Promise.all([
+      listedDocs<InvokeDoc>(store, docIds.invokesPrefix(runId, seq), { startKey: docIds.invoke(runId, seq, from, 0), endKey: docIds.invoke(runId, seq, to, 0) }),
+      listedDocs<ResultDoc>(store, docIds.resultsPrefix(runId, seq), { startKey: docIds.result(runId, seq, from, doc.taskCount), endKey: docIds.result(runId, seq, to, doc.taskCount) }),
+    ]);
+    stage = parkView(doc, { stages: [doc], invokes, results });
+  }
+  const settled = run.status !== 'running' || stage.tasks.filter((task) => task.outcome).length >= to - from;
+  const { startedAt } = stage;
+  return packBars({ seq, from, to, settled }, stage.tasks.flatMap((task) => taskBars(task, startedAt, 0)));
+}
