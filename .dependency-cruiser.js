@@ -10,7 +10,7 @@ const ROOMS = [
   ['store', '^lib/store/'],
   ['openwhisk', '^lib/openwhisk/'],
   [['streaming', '^lib/runtimes/streaming/'], ['native', '^lib/runtimes/native/']],
-  // The self-report API of user actions: speaks the native runtime's protocol (events, parameters).
+  // The self-report API of user actions, one for both runtimes: it picks the runtime's transport.
   ['report', '^lib/report/'],
   // Starting, following and viewing runs of either runtime.
   ['runs', '^lib/runs/'],

@@ -13,7 +13,7 @@ import { TASK_PARAM } from '../lib/runtimes/native/invoker';
 import { parseTaskContext } from '../lib/runtimes/native/events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isJsonObject, type Json, type JsonObject } from '../lib/model/json';
-import { fireTaskOutcome } from '../lib/report';
+import { fireTaskOutcome } from '../lib/report/native';
 import { toActionError } from '../lib/runtimes/native/action-error';
 import { checkInvocable } from '../lib/runtimes/native/action-check';
 import { platformClient } from '../lib/openwhisk/client';

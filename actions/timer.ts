@@ -8,7 +8,7 @@ import { TASK_PARAM } from '../lib/runtimes/native/invoker';
 import { parseTaskContext } from '../lib/runtimes/native/events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonObject } from '../lib/model/json';
-import { fireTaskOutcome } from '../lib/report';
+import { fireTaskOutcome } from '../lib/report/native';
 import { toActionError } from '../lib/runtimes/native/action-error';
 
 export async function main(params: JsonObject): Promise<JsonObject> {

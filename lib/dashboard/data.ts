@@ -4,7 +4,7 @@
  */
 import { stringify } from 'yaml';
 import { describeRun, type StageView } from '../runs/run-view';
-import { isStreamRun } from '../runtimes/streaming/run-view-source';
+import { isStreamRun } from '../store/run-records';
 import { changesTrigger, cronTrigger, workflowRule, workflowTrigger } from '../openwhisk/names';
 import type { Json } from '../model/json';
 import type { Workflow } from '../model/workflow';

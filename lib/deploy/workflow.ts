@@ -17,7 +17,7 @@ import type { RunStore } from '../store/run-store';
 import { getIfExists, retry } from './calls';
 import { readEventKey } from '../openwhisk/event-key';
 import { workflowSeal } from '../events/event-seal';
-import { EntityNotFoundError } from '../errors';
+import { EntityNotFoundError, InvalidInputError } from '../errors';
 import { recreateFeedTrigger } from './feed-trigger';
 import { checkSupported } from './supported';
 import { actionsOf, inspectActions } from './workflow-actions';
@@ -25,15 +25,16 @@ import { actionsOf, inspectActions } from './workflow-actions';
 /** Parameters of OpenWhisk's cloudant `changes` feed (apache/openwhisk-package-cloudant). */
 export interface ChangesFeedOptions {
   dbname: string;
-  /** `https://host` or host name; one of url/host is required. */
+  /** The database server's base URL (credentials may be in it); given as the feed's `protocol`, `host`, `port`, `username`, `password`. */
   url?: string;
+  /** Host name (https), when no `url`. */
   host?: string;
   username?: string;
   password?: string;
   iamApiKey?: string;
   filter?: string;
   query_params?: JsonObject;
-  /** Feed action; on a real OpenWhisk `/whisk.system/cloudant/changes`. @default whiskflow/changes */
+  /** Feed action. @default /whisk.system/cloudant/changes (built into the local platform) */
   feed?: string;
 }
 
@@ -91,8 +92,8 @@ export async function deployWorkflow(client: ManagementClient, store: RunStore, 
   }
   if (feeds.changes) {
     const name = changesTrigger(workflow.name);
-    const { feed = CHANGES_FEED_ACTION, ...params } = feeds.changes;
-    await recreateFeedTrigger(client, name, feed, triggerBody([{ key: 'feed', value: feed }]), params as JsonObject);
+    const { feed = CHANGES_FEED_ACTION, url, ...params } = feeds.changes;
+    await recreateFeedTrigger(client, name, feed, triggerBody([{ key: 'feed', value: feed }]), { ...params, ...(url ? cloudantServerParams(url) : {}) } as JsonObject);
     await retry(`update rule ${changesRule(workflow.name)}`, () => client.rules.update({ name: changesRule(workflow.name), trigger: name, action: ORCHESTRATOR_ACTION }));
     feedTriggers.push(name);
   }
@@ -149,4 +150,23 @@ async function removeNativeEntities(client: ManagementClient, workflow: string):
     await gone(`trigger ${trigger}`, () => client.triggers.delete({ name: trigger }));
   }
   return removed;
+}
+
+/**
+ * A server URL as the cloudant `changes` feed takes it: `protocol`, `host`, `port`, `username`,
+ * `password` (apache/openwhisk-package-cloudant's parameter names; it has no `url`).
+ */
+export function cloudantServerParams(url: string): JsonObject {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidInputError(`changes feed: '${url.replace(/\/\/[^@/]*@/, '//***@')}' is not a valid URL`, {});
+  }
+  return {
+    protocol: parsed.protocol.replace(/:$/, ''), host: parsed.hostname,
+    ...(parsed.port ? { port: Number(parsed.port) } : {}),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+  };
 }

@@ -6,7 +6,12 @@ export const PACKAGE = 'whiskflow';
 export const ORCHESTRATOR_ACTION = `${PACKAGE}/orchestrator`;
 export const TASK_ACTION = `${PACKAGE}/task`;
 export const TIMER_ACTION = `${PACKAGE}/timer`;
-export const CHANGES_FEED_ACTION = `${PACKAGE}/changes`;
+/**
+ * The CouchDB changes feed: the cloudant package's, built into the local platform like the alarms
+ * package (lib/platform/builtins/cloudant-package.ts) and installed on OpenWhisk deployments that
+ * follow databases (apache/openwhisk-package-cloudant).
+ */
+export const CHANGES_FEED_ACTION = '/whisk.system/cloudant/changes';
 export const SWEEPER_ACTION = `${PACKAGE}/sweeper`;
 export const DASHBOARD_ACTION = `${PACKAGE}/dashboard`;
 
@@ -22,7 +27,6 @@ export const RUNTIME_ACTIONS = [
   // A conductor: the platform runs the user's action between its two activations.
   { name: TASK_ACTION, bundle: 'task.js', timeoutMs: 300_000, annotations: { conductor: true }, usesStore: false, web: false, signs: false },
   { name: TIMER_ACTION, bundle: 'timer.js', timeoutMs: 300_000, annotations: {}, usesStore: false, web: false, signs: false },
-  { name: CHANGES_FEED_ACTION, bundle: 'feeds/changes.js', timeoutMs: 60_000, annotations: { feed: true }, usesStore: true, web: false, signs: false },
   // Re-fires completions lost with a dead orchestrator activation (lib/runtimes/native/sweep.ts).
   { name: SWEEPER_ACTION, bundle: 'sweeper.js', timeoutMs: 300_000, annotations: {}, usesStore: true, web: false, signs: true },
   // The run dashboard's pages, at /api/v1/web/<namespace>/whiskflow/dashboard.http (actions/dashboard.ts).

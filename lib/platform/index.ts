@@ -1,6 +1,6 @@
 /**
  * The local OpenWhisk-compatible platform: the REST API (controller) on loopback with web actions and
- * API routes, the Node.js action runtime, the built-in alarms, utils and apimgmt packages, and CouchDB
+ * API routes, the Node.js action runtime, the built-in alarms, cloudant (changes feed), utils and apimgmt packages, and CouchDB
  * persistence (embedded pouchdb-server unless a real CouchDB is given). Official clients (`openwhisk`
  * npm, wsk, wskdeploy) work against it unchanged.
  */
@@ -14,6 +14,7 @@ import { BuiltinHandler, Invoker } from './invoker';
 import { LimitOverrides, SystemLimits, resolveLimits } from './limits';
 import { ApiServices } from './api/context';
 import { AlarmsPackage, installAlarmsPackage } from './builtins/alarms-package';
+import { installCloudantPackage } from './builtins/cloudant-package';
 import { installUtilsPackage } from './builtins/utils-package';
 import { createApiServer, type HttpRoute } from './http/server';
 import { ActivationStore } from './persistence/activation-store';
@@ -164,6 +165,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const fire: TriggerFireDeps = { entities, resolver, invoker, activations, throttles };
     const alarms: AlarmsPackage = await installAlarmsPackage({ entities, subjects, subjectsDb: databases.subjects, fire, builtins, log });
     cleanups.push(() => alarms.stop());
+    const cloudant = await installCloudantPackage({ entities, subjects, subjectsDb: databases.subjects, fire, builtins, log });
+    cleanups.push(() => cloudant.stop());
     installUtilsPackage(entities);
 
     const buildOptions = (): BuildOptions => ({ now: Date.now(), limits, requireApiKeyAnnotation: options.requireApiKeyAnnotation === true, kinds: host.catalog });

@@ -8,7 +8,8 @@ import { forkSteps } from '../core/scope';
 import { compiledOf } from '../runtimes/native/warm-cache';
 import { docIds, END_STAGE, type InvokeDoc, type ResultDoc, type RunDoc, type RunStatus, type StageDoc, type RejectedDoc } from '../store/run-documents';
 import type { RunStore } from '../store/run-store';
-import { isStreamRun, streamViewRecords, type ViewRecords } from '../runtimes/streaming/run-view-source';
+import { isStreamRun } from '../store/run-records';
+import { streamViewRecords, type ViewRecords } from '../runtimes/streaming/run-view-source';
 
 /** A child run of a parallel stage: one attempt of a branch of several stages (`whiskflow status <runId>` drills in). */
 export interface ChildRunView {

@@ -111,7 +111,7 @@ export class StreamingRuntime implements Runtime {
       return;
     }
     const base = { runId: invocation.task.runId, taskKey: invocation.task.taskKey, activationId: `activation-${task.id}`, time: this.now() };
-    // As `reportingAction` reports an action's return value: an `error` field is a failure.
+    // As the self-report API (lib/report `reportingAction`) reports an action's return value: an `error` field is a failure.
     const event = 'result' in delivery
       ? taskCompleted({ ...base, result: delivery.result })
       : taskFailed({ ...base, error: taskErrorFromResult({ error: delivery.error }) });

@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .option('--changes-db <dbname>', 'also start a run for each change of this CouchDB database')
     .option('--changes-url <url>', 'CouchDB/Cloudant URL of --changes-db (default: the store\'s CouchDB)')
     .option('--changes-filter <ddoc/filter>', 'filter function of the changes feed')
-    .option('--changes-feed <action>', 'feed action (on IBM Cloud: /whisk.system/cloudant/changes)')
+    .option('--changes-feed <action>', 'changes feed action (default /whisk.system/cloudant/changes, built into whiskflow local)')
     .option('--actions <file>', 'also deploy the functions of this file as actions (.js: exported functions; .py: top-level functions; .go: func Main-like functions; .jar: one action, its Main-Class) ...')
     .option('--kind <kind>', '... of this kind (default: from the extension, e.g. python:default for .py)')
     .option('--package <name>', '... in this package (with --actions)')

@@ -17,7 +17,6 @@ import { DEFAULT_CONTAINER_NICE, defaultUserMemoryMb } from '../../platform/runt
 import { startDashboard } from '../../dashboard/start';
 import { createRunStore, DEFAULT_DBNAME } from '../../store/config';
 import type { RunStore } from '../../store/run-store';
-import { ChangesProvider } from '../../deploy/changes-provider';
 import { startEnginesOnStream } from '../engines';
 import { removeLocalPlatformFile, writeLocalPlatformFile } from '../local-platform-file';
 import { withWskprops } from '../wskprops';
@@ -102,14 +101,10 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
     say(`wrote ${wskprops} (APIHOST, AUTH, NAMESPACE for wsk and whiskflow; COUCHDB_URL for whiskflow)`);
   }
   if (!options.json) printPointers(platform, path.resolve(options.dataDir));
-  // The CouchDB changes feed needs a long-running follower; locally it lives next to the platform
-  // (on a real OpenWhisk the cloudant package's provider service plays this role).
   const store = createRunStore({ kind: 'couchdb', url: platform.couchUrl, dbname });
   await store.ensureReady();
   const dashboard = startDashboard({ platform, store, couchUrl: platform.couchUrl, dbname, log: (message) => console.error(`whiskflow local: ${message}`) });
   say(`dashboard: ${dashboard.url}`);
-  const changes = new ChangesProvider({ store, apihost: platform.apihost, log: (message) => console.error(`whiskflow local: changes feed: ${message}`) });
-  changes.start();
   const streaming = options.stream ? await startLocalEngines(options.stream, platform, store) : undefined;
   // Runs interrupted by a restart, or stalled by a lost event, go on by themselves (upkeep.ts).
   const upkeep = options.sweepInterval > 0 ? startUpkeep({
@@ -126,7 +121,7 @@ async function runLocal(flags: LocalCommandOptions, couchUrl: string | undefined
       console.error(`whiskflow local: ${signal}, stopping`);
       removeLocalPlatformFile(recorded);
       // The engines first: their last batches still invoke and read activations on the platform.
-      (upkeep?.stop() ?? Promise.resolve()).then(() => streaming?.stop()).then(() => dashboard.stop()).then(() => changes.stop()).then(() => platform.stop()).then(resolve, (error: unknown) => {
+      (upkeep?.stop() ?? Promise.resolve()).then(() => streaming?.stop()).then(() => dashboard.stop()).then(() => platform.stop()).then(resolve, (error: unknown) => {
         console.error(`whiskflow local: stop failed: ${String(error)}`);
         resolve();
       });

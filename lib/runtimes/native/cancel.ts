@@ -20,6 +20,7 @@ import { EntityNotFoundError, InvalidInputError } from '../../errors';
 import { createOne } from '../../store/bulk';
 import { updateWithRetry } from '../../store/claims';
 import { END_STAGE, docIds, type RunDoc, type RunFailure, type RunStatus, type StageDoc } from '../../store/run-documents';
+import { endRunHead } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';
 import { CANCELLED_ERROR } from '../../core/transition';
 
@@ -78,7 +79,7 @@ async function cancelTree(store: RunStore, head: RunDoc, options: CancelOptions)
 }
 
 async function markCancelled(store: RunStore, runId: string, failure: RunFailure, endedAt: number): Promise<void> {
-  await updateWithRetry<RunDoc>(store, docIds.run(runId), (current) => (current.status !== 'running' ? undefined : { ...current, status: 'cancelled', endedAt, failure }));
+  await endRunHead(store, runId, { status: 'cancelled', failure }, endedAt);
 }
 
 /**

@@ -11,6 +11,7 @@
 import { ensureError, hasErrorCode } from '../../errors';
 import { claim } from '../../store/claims';
 import { docIds, type RunDoc, type StartDoc } from '../../store/run-documents';
+import { createRunHead, refusedStartHead } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';
 import type { OrchestratorEvent } from './events';
 
@@ -50,13 +51,12 @@ export async function recordFailedStart(ctx: FailedStartContext, event: StartEve
     const runId = event.startKey
       ? (await claim<StartDoc>(ctx.store, docIds.start(event.startKey), { type: 'start', startKey: event.startKey, runId: event.runId, workflow: event.workflow, claimedAt: at })).doc.runId
       : event.runId;
-    const head: RunDoc = {
-      type: 'run', runId, workflow: event.workflow, input: event.input, status: 'failed', startedAt: at, endedAt: at,
-      startedBy: ctx.activationId,
-      failure: { error: name, cause: error.message, activationId: ctx.activationId },
-    };
-    const created = await claim(ctx.store, docIds.run(runId), head);
-    return created.won ? runId : undefined;
+    const head = refusedStartHead(
+      { runId, workflow: event.workflow, input: event.input, ...(ctx.activationId !== undefined ? { startedBy: ctx.activationId } : {}) },
+      { error: name, cause: error.message, ...(ctx.activationId !== undefined ? { activationId: ctx.activationId } : {}) },
+      at,
+    );
+    return (await createRunHead(ctx.store, head)) ? runId : undefined;
   } catch {
     // The store itself failed: the activation record still carries the refusal.
     return undefined;

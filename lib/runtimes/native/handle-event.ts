@@ -20,6 +20,7 @@ import { EntityNotFoundError, InvalidInputError, StoreConflictError } from '../.
 import { claim } from '../../store/claims';
 import { createAll, createOne } from '../../store/bulk';
 import { docIds, type InvokeDoc, type ResultDoc, type StageDoc, type StartDoc, type WorkflowDoc } from '../../store/run-documents';
+import { resultRecord } from '../../store/run-records';
 import type { CreateResult, StoredDoc } from '../../store/run-store';
 import { workflowTrigger } from '../../openwhisk/names';
 import { reportedError, scopeFailure } from '../../core/reported-error';
@@ -123,10 +124,7 @@ async function onTaskCompleted(ctx: Handling, event: Extract<OrchestratorEvent, 
   const loaded = await loadTaskStage(ctx, event.task);
   if ('ignored' in loaded) return { outcome: 'ignored', runId: event.task.runId, reason: loaded.ignored };
   const { run, stage } = loaded;
-  const result: ResultDoc = {
-    type: 'result', runId: run.runId, seq: stage.seq, index: event.task.index, attempt: event.task.attempt, ok: true,
-    result: event.result, completedAt: now(ctx), ...(event.activationId ? { activationId: event.activationId } : {}),
-  };
+  const result = resultRecord({ runId: run.runId, seq: stage.seq, index: event.task.index, attempt: event.task.attempt }, { ok: true, result: event.result }, now(ctx), event.activationId || undefined);
   const resultId = docIds.result(run.runId, stage.seq, event.task.index, stage.taskCount);
   const policy = completionPolicyOf(run, stage);
   let written: CreateResult['outcome'];
@@ -170,10 +168,7 @@ async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { t
     return { outcome: started > 0 ? 'recorded' : 'duplicate', runId: run.runId };
   }
   const failure = storedFailure(taskFailure(park, task.index, error));
-  const result: ResultDoc = {
-    type: 'result', runId: run.runId, seq: stage.seq, index: task.index, attempt: task.attempt, ok: false, failure,
-    completedAt: now(ctx), ...(activationId ? { activationId } : {}),
-  };
+  const result = resultRecord({ runId: run.runId, seq: stage.seq, index: task.index, attempt: task.attempt }, { ok: false, failure }, now(ctx), activationId || undefined);
   const written = await createOne(ctx.store, resultId, result);
   // What happens next follows the stored outcome, which may be another attempt's success that won
   // the race (a timeout reported while the attempt itself completed): never this event's failure.

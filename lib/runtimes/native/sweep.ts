@@ -38,6 +38,7 @@ import { deliverEvent } from '../../openwhisk/deliver';
 import type { DeliveryClient } from '../../openwhisk/client';
 import { updateWithRetry } from '../../store/claims';
 import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
+import { endRunHead } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
 import { TASK_CONDUCTOR, withAttemptToken, type TaskInvoker } from './invoker';
@@ -293,10 +294,7 @@ async function reportChildEnd(options: SweepOptions, run: RunDoc, parent: NonNul
   const outcome: Outcome = end.status === 'succeeded' ? { result: end.output ?? null } : { error: (end.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown' }) as unknown as Json };
   const payload = toPayload(taskOutcomeEvent(withAttemptToken(parent, options.eventKey), outcome, end.failure?.activationId));
   await deliverEvent(options.client, parent.trigger, parent.workflow, payload, Date.now() + 60_000);
-  await updateWithRetry<RunDoc>(options.store, docIds.run(run.runId), (head) => (head.status !== 'running' ? undefined : {
-    ...head, status: end.status, endedAt: (options.now ?? Date.now)(),
-    ...(end.output !== undefined ? { output: end.output } : {}), ...(end.failure ? { failure: end.failure } : {}),
-  }));
+  await endRunHead(options.store, run.runId, end, (options.now ?? Date.now)());
   report.childEnds.push({ runId: run.runId, parentRunId: parent.runId, status: end.status });
 }
 

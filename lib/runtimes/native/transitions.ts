@@ -10,6 +10,7 @@ import { stepOf } from '../../model/compile';
 import { claim, updateWithRetry } from '../../store/claims';
 import { createAll } from '../../store/bulk';
 import { END_STAGE, docIds, type RunFailure, type StageDoc } from '../../store/run-documents';
+import { endRunHead } from '../../store/run-records';
 import type { CreateResult, StoredDoc } from '../../store/run-store';
 import { InstantBudget, afterStep, enterScope, wakeTime, type Entered, type StepOutcome, type WaitingStep } from '../../core/scope';
 import { StoreConflictError } from '../../errors';
@@ -115,13 +116,7 @@ async function finishRun(ctx: Handling, run: RunHead, end: NonNullable<StageDoc[
   // create-only). The other order would make that event find the child ended and be ignored, and the
   // parent would wait for ever.
   if (run.parent) await reportToParent(ctx, run.parent, end);
-  await updateWithRetry<RunHead>(ctx.store, docIds.run(run.runId), (current) => {
-    if (current.status !== 'running') return undefined;
-    return {
-      ...current, status: end.status, endedAt: now(ctx),
-      ...(end.output !== undefined ? { output: end.output } : {}), ...(end.failure ? { failure: end.failure } : {}),
-    };
-  });
+  await endRunHead(ctx.store, run.runId, end, now(ctx));
 }
 
 /** A complete stage (its results joined in index order): the core decides what comes next. */

@@ -30,7 +30,7 @@ import { recordRejectedEvent } from '../../store/rejected-events';
 
 /** The inputs that report a task's outcome: only the attempt's holder may send them. */
 const TASK_EVENT_TYPES = new Set<string>([EVENT_TYPES.taskCompleted, EVENT_TYPES.taskFailed, EVENT_TYPES.taskTimedOut]);
-import { recordRunFinished, recordRunStarted } from './run-records';
+import { createRunHead, endRunHead, refusedStartHead, runEndOf, startedHead } from '../../store/run-records';
 import { LruMap } from '../../core/lru-map';
 import { numberStageVisits } from './stage-visits';
 import type { StreamRunContext, Timer } from './run-context';
@@ -157,7 +157,7 @@ export class ConditionEngine {
     try {
       // The heads of new runs first, so that `status` finds a run while its first checkpoint is
       // written. A run's `logs` are derived from its checkpoint (run-view-source.ts).
-      await Promise.all(changed.filter((item) => !item.previous).map((item) => recordRunStarted(this.options.store, (item.context as StreamRunContext).state)));
+      await Promise.all(changed.filter((item) => !item.previous).map((item) => createRunHead(this.options.store, startedHead((item.context as StreamRunContext).state))));
       const saved = await Promise.all(changed.map(async (item) => {
         const context = item.context as StreamRunContext;
         await this.recordRunFinished(item.previous, context);
@@ -293,18 +293,18 @@ export class ConditionEngine {
   }
 
   private async recordRunFinished(previous: StoredContext | undefined, context: StreamRunContext): Promise<void> {
-    if (context.state.status !== 'running' && (previous?.state.status ?? 'running') === 'running') {
-      await recordRunFinished(this.options.store, context.state);
+    const end = runEndOf(context.state);
+    if (end && (previous?.state.status ?? 'running') === 'running') {
+      await endRunHead(this.options.store, context.state.runId, end, Date.parse(context.state.finishedAt ?? context.state.updatedAt));
     }
   }
 
   /** A start for a workflow nobody knows ends at once, visibly, instead of being dropped. */
   private async recordUnknownWorkflow(runId: string, workflow: string, input: RunDoc['input'], time: string): Promise<void> {
     this.logger.warn({ runId, workflow }, 'run.started names a workflow this engine does not know');
-    await claim<RunDoc>(this.options.store, docIds.run(runId), {
-      type: 'run', runId, workflow, input, status: 'failed', startedAt: Date.parse(time), endedAt: Date.parse(time),
-      failure: { error: 'whiskflow.UnknownWorkflow', cause: `workflow '${workflow}' is neither given to the engine (--workflow) nor deployed` },
-    });
+    await createRunHead(this.options.store, refusedStartHead({ runId, workflow, input }, {
+      error: 'whiskflow.UnknownWorkflow', cause: `workflow '${workflow}' is neither given to the engine (--workflow) nor deployed`,
+    }, Date.parse(time)));
   }
 
   private remember(stored: StoredContext): void {

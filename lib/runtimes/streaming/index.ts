@@ -19,7 +19,7 @@ export { OpenWhiskStreamInvoker, type StreamTaskInvoker } from './task-invoker';
 export { WorkflowCatalog, type WorkflowSource } from './workflow-source';
 export { startStreamRun } from './start-run';
 export { cancelStreamRun } from './cancel-run';
-export { reportingAction, reportToStream, streamTaskOf, STREAM_TASK_PARAM, STREAM_URL_PARAM } from './report';
+export { reportToStream, streamTaskOf, STREAM_TASK_PARAM, STREAM_URL_PARAM } from './report';
 export { DEFAULT_GROUPS, DEFAULT_TOPICS, type StreamTopics } from './topics';
 export type { StreamTrigger } from './triggers';
 

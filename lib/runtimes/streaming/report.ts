@@ -1,21 +1,18 @@
 /**
- * For TS/JS actions that report their own completion to the stream (no activation polling): the
- * Rule Engine passes the task context as `__whiskflow_stream`, and `reportingAction` wraps the
- * action's `main` so that its result (or thrown error / `{ error }` result) is produced as the
- * task's completion event before the action returns.
+ * The streaming model's side of self-reporting TS/JS actions (no activation polling): the task
+ * context the Rule Engine passes as `__whiskflow_stream`, and producing a completion to the stream.
+ * Actions do not call this directly: the self-report API (lib/report: `reportingAction`,
+ * `reportTaskOutcome`) chooses it when the action was started with `__whiskflow_stream`.
  *
- *   export const main = reportingAction(async (params) => ({ total: params.a + params.b }));
- *
- * The stream URL is NOT in the task context (it may hold a password): bind it to the action as the
- * default parameter `__whiskflow_stream_url` (or set WHISKFLOW_STREAM_URL in the runtime).
+ * The stream URL is NOT in the task context (it may hold a password): it is bound to the action as
+ * the default parameter `__whiskflow_stream_url` (or set as WHISKFLOW_STREAM_URL in the runtime).
  */
 import { taskCompleted, taskFailed } from '../../events/build';
 import { toStructuredJson } from '../../events/cloudevent';
-import { taskErrorFromResult } from '../../events/activation';
 import type { TaskError } from '../../events/types';
 import { InvalidInputError } from '../../errors';
 import { isJsonObject, type Json, type JsonObject } from '../../model/json';
-import { createEventStream, type EventStream } from './brokers';
+import type { EventStream } from './brokers';
 import { TOKEN_ATTRIBUTE } from '../../events/event-seal';
 
 /** The structured event with the attempt's token as an extension attribute (when there is one). */
@@ -58,34 +55,4 @@ export async function reportToStream(stream: EventStream, task: StreamTaskContex
   const base = { runId: task.runId, taskKey: task.taskKey, time, ...(activationId ? { activationId } : {}) };
   const event = 'result' in outcome ? taskCompleted({ ...base, result: outcome.result }) : taskFailed({ ...base, error: outcome.error });
   await stream.produce(task.completionTopic, task.runId, [withToken(toStructuredJson(event), task.token)]);
-}
-
-export type ActionMain = (params: JsonObject) => Promise<Json> | Json;
-
-/** Wraps an action's `main` to report its outcome; outside an engine-started task it is a no-op. */
-export function reportingAction(main: ActionMain, connect: (url: string) => EventStream = (url) => createEventStream(url)): (params: JsonObject) => Promise<Json> {
-  return async (params) => {
-    const task = streamTaskOf(params);
-    const { [STREAM_TASK_PARAM]: _task, [STREAM_URL_PARAM]: urlParam, ...own } = params;
-    if (!task) return main(own);
-    const url = typeof urlParam === 'string' ? urlParam : process.env.WHISKFLOW_STREAM_URL;
-    if (!url) throw new InvalidInputError(`a self-reporting action needs the stream URL: bind ${STREAM_URL_PARAM} or set WHISKFLOW_STREAM_URL`, { taskKey: task.taskKey });
-    let outcome: TaskOutcome;
-    let returned: Json;
-    try {
-      returned = await main(own);
-      outcome = isJsonObject(returned) && returned.error !== undefined ? { error: taskErrorFromResult(returned) } : { result: returned };
-    } catch (thrown) {
-      const error = thrown instanceof Error ? { error: thrown.name, cause: thrown.message } : { error: 'whiskflow.ActionFailed', cause: String(thrown) };
-      returned = { error: error.cause };
-      outcome = { error };
-    }
-    const stream = connect(url);
-    try {
-      await reportToStream(stream, task, outcome, process.env.__OW_ACTIVATION_ID);
-    } finally {
-      await stream.close();
-    }
-    return returned;
-  };
 }

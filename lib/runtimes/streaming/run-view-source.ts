@@ -7,6 +7,7 @@
  */
 import { parseTaskKey, type TaskKey } from '../../events/task-key';
 import type { InvokeDoc, ResultDoc, RunDoc, RunFailure, StageDoc } from '../../store/run-documents';
+import { resultRecord } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';
 import type { RunState, TaskRecord } from '../../core/run-state';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,11 +20,6 @@ export interface ViewRecords {
   stages: StageDoc[];
   invokes: InvokeDoc[];
   results: ResultDoc[];
-}
-
-/** A head the streaming engine wrote says so (run-records.ts). */
-export function isStreamRun(run: RunDoc): boolean {
-  return (run as RunDoc & { engine?: string }).engine === 'stream';
 }
 
 /** Attempts at reading a context that is being rewritten (see `streamViewRecords`). */
@@ -81,7 +77,7 @@ export function viewRecordsOf(context: StreamRunContext, withInvokes = true): Vi
       if (record.activationId !== undefined) Object.assign(invoke, { activationId: record.activationId, invokedAt: claimedAt });
       invokes.push(invoke);
     }
-    if (record.status !== 'started' && isFinal(state, record, key)) results.push(resultRecord(state.runId, visit.seq, key, record));
+    if (record.status !== 'started' && isFinal(state, record, key)) results.push(resultOf(state.runId, visit.seq, key, record));
   }
   const order = (a: InvokeDoc | ResultDoc, b: InvokeDoc | ResultDoc) => a.seq - b.seq || a.index - b.index || a.attempt - b.attempt;
   return { stages, invokes: invokes.sort(order), results: results.sort(order) };
@@ -93,13 +89,12 @@ function isFinal(state: RunState, record: TaskRecord, key: TaskKey): boolean {
   return state.tasks[`${key.stageId}:${key.seq}:${key.index}:${key.attempt + 1}`] === undefined;
 }
 
-function resultRecord(runId: string, seq: number, key: TaskKey, record: TaskRecord): ResultDoc {
-  const doc: ResultDoc = { type: 'result', runId, seq, index: key.index, attempt: key.attempt, ok: record.status === 'succeeded', completedAt: Date.parse(record.endedAt ?? record.startedAt) };
-  if (record.activationId !== undefined) doc.activationId = record.activationId;
-  if (record.error) {
-    const failure: RunFailure = { error: record.error.error, cause: record.error.cause ?? record.error.error, stageId: record.stageId };
-    if (record.activationId !== undefined) failure.activationId = record.activationId;
-    doc.failure = failure;
-  }
-  return doc;
+function resultOf(runId: string, seq: number, key: TaskKey, record: TaskRecord): ResultDoc {
+  const completedAt = Date.parse(record.endedAt ?? record.startedAt);
+  const task = { runId, seq, index: key.index, attempt: key.attempt };
+  if (record.status === 'succeeded') return resultRecord(task, { ok: true }, completedAt, record.activationId);
+  const name = record.error?.error ?? (record.status === 'timed-out' ? 'whiskflow.Timeout' : 'whiskflow.ActionFailed');
+  const failure: RunFailure = { error: name, cause: record.error?.cause ?? name, stageId: record.stageId };
+  if (record.activationId !== undefined) failure.activationId = record.activationId;
+  return resultRecord(task, { ok: false, failure }, completedAt, record.activationId);
 }

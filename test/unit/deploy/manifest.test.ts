@@ -87,7 +87,7 @@ describe('whiskflow manifest writer', () => {
 
   it('writes the runtime package alone without a workflow', () => {
     const pkg = pkgOf(buildManifest(undefined, { bundlesPath: '../dist/actions' }));
-    expect(Object.keys(pkg.actions)).toEqual(['orchestrator', 'task', 'timer', 'changes', 'sweeper', 'dashboard']);
+    expect(Object.keys(pkg.actions)).toEqual(['orchestrator', 'task', 'timer', 'sweeper', 'dashboard']);
     // The dashboard is a raw-http web action: wskdeploy's `web: raw` (web-export, raw-http, final).
     expect(pkg.actions.dashboard).toMatchObject({ function: '../dist/actions/dashboard.js', web: 'raw' });
     expect(pkg.actions.orchestrator).not.toHaveProperty('web');

@@ -70,7 +70,7 @@ describe('triggers manager', () => {
     await deployWorkflow(whisk.client, store, workflow, { cron: '0 * * * *', changes: { dbname: 'orders', url: 'http://127.0.0.1:5984' } });
     expect(whisk.feedCalls.filter((c) => c.startsWith('CREATE'))).toEqual([
       'CREATE /whisk.system/alarms/alarm whiskflow-wf-cron',
-      'CREATE whiskflow/changes whiskflow-wf-changes',
+      'CREATE /whisk.system/cloudant/changes whiskflow-wf-changes',
     ]);
     const removed = await undeployWorkflow(whisk.client, store, 'wf');
     expect(removed).toEqual([

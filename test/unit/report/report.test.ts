@@ -1,4 +1,6 @@
-import { reportTaskOutcome } from '../../../lib/report';
+import { reportingAction, reportTaskOutcome } from '../../../lib/report';
+import { MemoryBroker, MemoryEventStream, STREAM_TASK_PARAM, STREAM_URL_PARAM } from '../../../lib/runtimes/streaming';
+import { EVENT_TYPES } from '../../../lib/events/types';
 import type { DeliveryClient } from '../../../lib/openwhisk/client';
 import type { TaskContext } from '../../../lib/runtimes/native/events';
 import { keyedStartEvent, parseEvent, runStartedEvent, toPayload } from '../../../lib/runtimes/native/events';
@@ -16,6 +18,8 @@ function recordingClient() {
   return { client, fired };
 }
 
+const streamTask = { runId: 'r9', stageId: 's', taskKey: 's:1:0:1', completionTopic: 'completions' };
+
 describe('reportTaskOutcome (self-reporting actions)', () => {
   it('fires a task.completed CloudEvent that the orchestrator reads back as the same task and result', async () => {
     const { client, fired } = recordingClient();
@@ -32,9 +36,72 @@ describe('reportTaskOutcome (self-reporting actions)', () => {
     expect(parseEvent(fired[0]!.params!, 'wf')).toMatchObject({ type: 'task.failed', error: 'no numbers' });
   });
 
+  it('produces to the run\'s completion topic when the streaming engines started the action', async () => {
+    const broker = new MemoryBroker(2);
+    await reportTaskOutcome({ [STREAM_TASK_PARAM]: streamTask, [STREAM_URL_PARAM]: 'memory://' }, { error: 'no numbers' }, { connect: () => new MemoryEventStream(broker) });
+    expect(broker.events('completions')).toEqual([
+      expect.objectContaining({ id: 'r9/s:1:0:1/failed', type: EVENT_TYPES.taskFailed, data: expect.objectContaining({ runId: 'r9', error: { error: 'no numbers' } }) }),
+    ]);
+  });
+
   it('refuses to report for an action not started by whiskflow', async () => {
     const { client } = recordingClient();
     await expect(reportTaskOutcome({}, { result: {} }, { client })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
+
+describe('reportingAction: one wrapper, the transport chosen by how the action was invoked', () => {
+  it('produces the wrapped action\'s result as the task\'s completion and returns it', async () => {
+    const broker = new MemoryBroker(2);
+    const main = reportingAction(async (params) => ({ doubled: (params.n as number) * 2 }), { connect: () => new MemoryEventStream(broker) });
+    const result = await main({
+      n: 21,
+      [STREAM_TASK_PARAM]: { runId: 'r9', stageId: 's', taskKey: 's:1:0:1', completionTopic: 'completions' },
+      [STREAM_URL_PARAM]: 'memory://',
+    });
+    expect(result).toEqual({ doubled: 42 });
+    expect(broker.events('completions')).toEqual([
+      expect.objectContaining({ id: 'r9/s:1:0:1/completed', type: EVENT_TYPES.taskCompleted, data: expect.objectContaining({ runId: 'r9', result: { doubled: 42 } }) }),
+    ]);
+  });
+
+  it('reports a thrown error as task.failed', async () => {
+    const broker = new MemoryBroker(2);
+    const main = reportingAction(() => {
+      throw new TypeError('bad input');
+    }, { connect: () => new MemoryEventStream(broker) });
+    await main({ [STREAM_TASK_PARAM]: { runId: 'r9', stageId: 's', taskKey: 's:1:0:1', completionTopic: 'completions' }, [STREAM_URL_PARAM]: 'memory://' });
+    expect(broker.events('completions')[0]).toMatchObject({ type: EVENT_TYPES.taskFailed, data: { error: { error: 'TypeError', cause: 'bad input' } } });
+  });
+
+  it('runs the action as is when no engine started it', async () => {
+    const { client, fired } = recordingClient();
+    const main = reportingAction((params) => ({ echo: params.x ?? null }), { client, connect: () => {
+      throw new Error('must not connect');
+    } });
+    await expect(main({ x: 1 })).resolves.toEqual({ echo: 1 });
+    expect(fired).toEqual([]);
+  });
+
+  it('fires the same action\'s outcome into the workflow\'s trigger when the native orchestrator started it', async () => {
+    const { client, fired } = recordingClient();
+    const seen: JsonObject[] = [];
+    const main = reportingAction(async (params) => {
+      seen.push(params);
+      return { doubled: (params.n as number) * 2 };
+    }, { client, activationId: 'self-2', deadline: Date.now() + 5_000 });
+    await expect(main({ n: 21, __whiskflow: context as unknown as JsonObject })).resolves.toEqual({ doubled: 42 });
+    expect(seen).toEqual([{ n: 21 }]);
+    expect(parseEvent(fired[0]!.params!, 'wf')).toMatchObject({ type: 'task.completed', eventId: 'r1/2/7/1', result: { doubled: 42 }, activationId: 'self-2' });
+  });
+
+  it('reports a thrown error as task.failed natively too, with the error\'s name and message', async () => {
+    const { client, fired } = recordingClient();
+    const main = reportingAction(() => {
+      throw new TypeError('bad input');
+    }, { client, deadline: Date.now() + 5_000 });
+    await expect(main({ __whiskflow: context as unknown as JsonObject })).resolves.toEqual({ error: 'bad input' });
+    expect(parseEvent(fired[0]!.params!, 'wf')).toMatchObject({ type: 'task.failed', error: { name: 'TypeError', message: 'bad input' } });
   });
 });
 

@@ -2,7 +2,7 @@
  * The Rule Engine alone, on the in-memory broker and store: how it starts tasks and how their
  * completions get back to the stream.
  */
-import { MemoryBroker, MemoryEventStream, reportingAction, RuleEngine, STREAM_TASK_PARAM, STREAM_URL_PARAM } from '../../../../lib/runtimes/streaming';
+import { MemoryBroker, MemoryEventStream, RuleEngine, STREAM_TASK_PARAM, STREAM_URL_PARAM } from '../../../../lib/runtimes/streaming';
 import { invokeClaimId, type InvokeClaim } from '../../../../lib/runtimes/streaming/invoke-claims';
 import { readAgainAfter } from '../../../../lib/runtimes/streaming/activation-watcher';
 import { taskInvoke, toStreamJson } from '../../../../lib/runtimes/streaming/orchestration-events';
@@ -156,37 +156,5 @@ describe('RuleEngine', () => {
     now += 60_001;
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
     await waitUntil(() => platform.invocations.length === 1);
-  });
-});
-
-describe('reportingAction', () => {
-  it('produces the wrapped action\'s result as the task\'s completion and returns it', async () => {
-    const broker = new MemoryBroker(2);
-    const main = reportingAction(async (params) => ({ doubled: (params.n as number) * 2 }), () => new MemoryEventStream(broker));
-    const result = await main({
-      n: 21,
-      [STREAM_TASK_PARAM]: { runId: 'r9', stageId: 's', taskKey: 's:1:0:1', completionTopic: 'completions' },
-      [STREAM_URL_PARAM]: 'memory://',
-    });
-    expect(result).toEqual({ doubled: 42 });
-    expect(broker.events('completions')).toEqual([
-      expect.objectContaining({ id: 'r9/s:1:0:1/completed', type: EVENT_TYPES.taskCompleted, data: expect.objectContaining({ runId: 'r9', result: { doubled: 42 } }) }),
-    ]);
-  });
-
-  it('reports a thrown error as task.failed', async () => {
-    const broker = new MemoryBroker(2);
-    const main = reportingAction(() => {
-      throw new TypeError('bad input');
-    }, () => new MemoryEventStream(broker));
-    await main({ [STREAM_TASK_PARAM]: { runId: 'r9', stageId: 's', taskKey: 's:1:0:1', completionTopic: 'completions' }, [STREAM_URL_PARAM]: 'memory://' });
-    expect(broker.events('completions')[0]).toMatchObject({ type: EVENT_TYPES.taskFailed, data: { error: { error: 'TypeError', cause: 'bad input' } } });
-  });
-
-  it('runs the action as is when no engine started it', async () => {
-    const main = reportingAction((params) => ({ echo: params.x ?? null }), () => {
-      throw new Error('must not connect');
-    });
-    await expect(main({ x: 1 })).resolves.toEqual({ echo: 1 });
   });
 });
