@@ -23,16 +23,7 @@ const RUNTIMES: Record<string, () => Runtime> = {
 type Aspect = 'end' | 'starts';
 
 /** runtime → case name → aspect → what is wrong (the divergence from the core's meaning). */
-const KNOWN_DIVERGENCES: Record<string, Record<string, Partial<Record<Aspect, string>>>> = {
-  native: {
-    'parallel of single tasks': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage' },
-    'nested parallel branches': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `inner`, `outer`), not of its own stage' },
-    'catch of a failed branch': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage' },
-    'uncaught failure inside a multi-stage branch fails the run, naming the branch stage': {
-      starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage',
-    },
-  },
-};
+const KNOWN_DIVERGENCES: Record<string, Record<string, Partial<Record<Aspect, string>>>> = {};
 
 const ORDERS: DeliveryOrder[] = ['in start order', 'reversed', 'shuffled'];
 

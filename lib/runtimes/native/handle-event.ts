@@ -190,10 +190,19 @@ async function loadTaskStage(ctx: Handling, task: TaskContext): Promise<{ run: R
     if (run.status !== 'running') return { ignored: `run ${task.runId} is ${run.status}` };
     cacheOf(ctx).runs.set(task.runId, run);
   }
-  if (!stage || stage.stageId !== task.stageId || task.index < 0 || task.index >= stage.taskCount) {
+  if (!stage || task.index < 0 || task.index >= stage.taskCount || !runsIn(run, stage, task)) {
     return { ignored: `no task ${task.seq}/${task.index} in stage ${task.stageId}` };
   }
   return { run, stage };
+}
+
+/** Whether `task` names the stage its transition runs it as: the parked stage, or a single-task branch's own stage. */
+function runsIn(run: RunHead, stage: StageDoc, task: TaskContext): boolean {
+  if (stage.stageId === task.stageId) return true;
+  const park = parkOf(run, stage);
+  if (park.kind !== 'fork') return false;
+  const runner = runnerOf(run, park, task.index);
+  return runner.runsAs === 'action' && runner.stageId === task.stageId;
 }
 
 /**
