@@ -76,8 +76,16 @@ describe.each(Object.keys(RUNTIMES))('conformance: %s runtime', (runtimeName) =>
       for (const order of ORDERS) expect({ order, end: comparableEnd(seen(order), testCase) }).toEqual({ order, end: testCase.end });
     });
     (divergence.starts ? test.failing : test)('starts the same task attempts (stage, action, attempt, parameters)', () => {
-      const expected = testCase.starts.map((start) => startKey({ id: '', ...start })).sort();
+      const expected = testCase.starts.map((start) => startKey({ id: '', taskKey: '', ...start })).sort();
       for (const order of ORDERS) expect({ order, starts: seen(order).starts.map(startKey).sort() }).toEqual({ order, starts: expected });
     });
+    // One vocabulary: the task events of both runtimes name an attempt by the same task key.
+    if (runtimeName !== 'core') {
+      test('names its task attempts with the core\'s task keys', async () => {
+        const reference = await observe(RUNTIMES.core as () => Runtime, testCase, 'in start order');
+        const keys = (observed: Observed) => observed.starts.map((start) => start.taskKey).sort();
+        expect(keys(seen('in start order'))).toEqual(keys(reference));
+      });
+    }
   });
 });
