@@ -5,7 +5,7 @@
  */
 import { hasEnded, recordArrivalInPlace, recordFailureInPlace } from '../conditions/join';
 import type { RunError, TaskEvent } from '../events/types';
-import { EVENT_TYPES } from '../events/types';
+import { EVENT_TYPES, timeoutError } from '../events/types';
 import { parseTaskKey, type TaskKey } from '../events/task-key';
 import { stepOf, type FanOutStep, type InvokeStep } from '../model/compile';
 import type { Json } from '../model/json';
@@ -21,8 +21,6 @@ export type TaskOutcome =
   | { kind: 'completed'; result: Json; activationId?: string }
   | { kind: 'failed'; error: RunError; activationId?: string };
 
-export const TIMEOUT_ERROR = 'whiskflow.Timeout';
-
 export function taskOutcomeOf(event: TaskEvent): TaskOutcome {
   switch (event.type) {
     case EVENT_TYPES.taskCompleted:
@@ -35,7 +33,7 @@ export function taskOutcomeOf(event: TaskEvent): TaskOutcome {
     case EVENT_TYPES.taskTimedOut:
       return {
         kind: 'failed',
-        error: { error: TIMEOUT_ERROR, cause: `no result within ${event.data.timeoutMs} ms`, stageId: event.data.stageId, taskKey: event.data.taskKey },
+        error: { ...timeoutError(event.data.timeoutMs), stageId: event.data.stageId, taskKey: event.data.taskKey },
       };
     default:
       return unknownEvent(event);

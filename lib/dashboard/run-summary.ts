@@ -17,13 +17,14 @@ import { forkSteps } from '../core/scope';
 import type { Workflow } from '../model/workflow';
 import { describeRun, parkView, type StageView } from '../runs/run-view';
 import { compiledOf } from '../runtimes/native/warm-cache';
-import { isStreamRun } from '../runtimes/streaming/run-view-source';
+import { isStreamRun } from '../store/run-records';
 import { bucketSize, docIds, END_STAGE, type InvokeDoc, type JoinedDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type WorkflowDoc } from '../store/run-documents';
 import type { RunStore } from '../store/run-store';
 import { summaryOf, type RunSummary } from './data';
 import { workflowGraph, type WorkflowGraph } from './model/graph';
 import { nodeStates, type RunGraphState, type StageFacts } from './model/node-states';
-import { taskBars, TIMEOUT_ERROR, type TimelineLane } from './model/timeline';
+import { taskBars, type TimelineLane } from './model/timeline';
+import { TIMEOUT_ERROR } from '../events/types';
 import { packBars, type BarsPage } from './model/timeline-wire';
 
 /** Stages of at most this many tasks are read whole: their documents cost less than the extra requests. */

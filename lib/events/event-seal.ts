@@ -24,6 +24,9 @@ export interface AttemptIdentity {
   seq: number;
   index: number;
   attempt: number;
+  /** With the task key, the token covers it and the stage too (attempts started before task keys have neither). */
+  taskKey?: string;
+  stageId?: string;
 }
 
 /** A fresh event key: 32 random bytes, base64url. */
@@ -32,11 +35,13 @@ export function newEventKey(): string {
 }
 
 export function attemptToken(key: string, attempt: AttemptIdentity): string {
-  return mac(key, ['attempt', attempt.runId, attempt.workflow, String(attempt.seq), String(attempt.index), String(attempt.attempt)]);
+  const parts = ['attempt', attempt.runId, attempt.workflow, String(attempt.seq), String(attempt.index), String(attempt.attempt)];
+  if (attempt.taskKey !== undefined) parts.push(attempt.taskKey, attempt.stageId ?? '');
+  return mac(key, parts);
 }
 
 /**
- * The streaming model names an attempt by its task key (`<stage>/<seq>/<index>/<attempt>`, see
+ * The streaming model names an attempt by its task key (`<stage>:<seq>:<index>:<attempt>`, see
  * task-key.ts); its token travels as a CloudEvent extension attribute of the completion.
  */
 export const TOKEN_ATTRIBUTE = 'whiskflowtoken';

@@ -56,10 +56,22 @@ export interface TaskFailedEvent extends EventCommon {
   data: { runId: string; stageId: string; taskKey: string; error: TaskError; activationId?: string };
 }
 
-/** Delivered by the interpreter when a `schedule-timeout` effect comes due. */
+/**
+ * An attempt gave no outcome within its stage's `timeout`: the streaming engine delivers it when a
+ * `schedule-timeout` effect comes due, the native runtime's timer action fires it. Both runtimes
+ * read it as the attempt's failure `timeoutError(timeoutMs)` (ignored if the attempt finished first).
+ */
 export interface TaskTimedOutEvent extends EventCommon {
   type: typeof EVENT_TYPES.taskTimedOut;
   data: { runId: string; stageId: string; taskKey: string; timeoutMs: number };
+}
+
+/** The error name of a timed-out attempt, as `retry.errors` and `catch.errors` match it. */
+export const TIMEOUT_ERROR = 'whiskflow.Timeout';
+
+/** What a `task.timed-out` event means: the attempt failed with `whiskflow.Timeout`. */
+export function timeoutError(timeoutMs: number): TaskError {
+  return { error: TIMEOUT_ERROR, cause: `no result within ${timeoutMs} ms` };
 }
 
 export interface StageCompletedEvent extends EventCommon {

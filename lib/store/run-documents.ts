@@ -77,7 +77,14 @@ export interface TaskAttempt {
   attempt: number;
   /** Trigger to fire with the completion event. */
   trigger: string;
+  /** The stage whose task this is (a single-task parallel branch: the branch's own stage). */
   stageId: string;
+  /**
+   * The attempt's task key (lib/events/task-key.ts), as the completion event names it; `seq` and
+   * `index` above are where the native runtime stores the attempt (its transition and task slot).
+   * Absent on attempts started before task keys were given out.
+   */
+  taskKey?: string;
   /**
    * The attempt's token (lib/events/event-seal.ts), added when the attempt is handed to whoever
    * runs it; a completion without the right one is refused. Never stored in run documents.
@@ -145,6 +152,12 @@ export interface StageDoc {
    * most the first 100 (a choice loop may pass thousands before whiskflow.InstantLoop).
    */
   passed?: string[];
+  /**
+   * How many times the run (a child run: the branch) has entered each stage, this transition
+   * included: the `seq` of its tasks' keys (lib/events/task-key.ts). Absent on transitions stored
+   * before it was kept.
+   */
+  visits?: Record<string, number>;
 }
 
 export interface InvokeDoc {

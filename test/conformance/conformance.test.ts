@@ -26,17 +26,7 @@ const RUNTIMES: Record<string, () => Runtime> = {
 type Aspect = 'end' | 'starts';
 
 /** runtime → case name → aspect → what is wrong (the divergence from the core's meaning). */
-const KNOWN_DIVERGENCES: Record<string, Record<string, Partial<Record<Aspect, string>>>> = {
-  native: {
-    'parallel of single tasks': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage' },
-    'nested parallel branches': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `inner`, `outer`), not of its own stage' },
-    'catch of a failed branch': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage' },
-    'parallel with atLeast 2 of 3 branches survives a failed branch': { starts: 'a branch of one task is started as a task of the parallel stage (stageId `write`), not of its own stage' },
-    'uncaught failure inside a multi-stage branch fails the run, naming the branch stage': {
-      starts: 'a branch of one task is started as a task of the parallel stage (stageId `both`), not of its own stage',
-    },
-  },
-};
+const KNOWN_DIVERGENCES: Record<string, Record<string, Partial<Record<Aspect, string>>>> = {};
 
 const ORDERS: DeliveryOrder[] = ['in start order', 'reversed', 'shuffled'];
 
@@ -89,8 +79,16 @@ describe.each(Object.keys(RUNTIMES))('conformance: %s runtime', (runtimeName) =>
       for (const order of ORDERS) expect({ order, end: comparableEnd(seen(order), testCase) }).toEqual({ order, end: testCase.end });
     });
     (divergence.starts ? test.failing : test)('starts the same task attempts (stage, action, attempt, parameters)', () => {
-      const expected = testCase.starts.map((start) => startKey({ id: '', ...start })).sort();
+      const expected = testCase.starts.map((start) => startKey({ id: '', taskKey: '', ...start })).sort();
       for (const order of ORDERS) expect({ order, starts: seen(order).starts.map(startKey).sort() }).toEqual({ order, starts: expected });
     });
+    // One vocabulary: the task events of both runtimes name an attempt by the same task key.
+    if (runtimeName !== 'core') {
+      test('names its task attempts with the core\'s task keys', async () => {
+        const reference = await observe(RUNTIMES.core as () => Runtime, testCase, 'in start order');
+        const keys = (observed: Observed) => observed.starts.map((start) => start.taskKey).sort();
+        expect(keys(seen('in start order'))).toEqual(keys(reference));
+      });
+    }
   });
 });

@@ -36,7 +36,7 @@ export class CoreRuntime implements Runtime {
 
   async settle(handled: ReadonlySet<string>): Promise<Settled> {
     const tasks = this.invokes.map((invoke): StartedTask => ({
-      id: invoke.taskKey, stageId: invoke.stageId, action: invoke.action, params: invoke.params, attempt: parseTaskKey(invoke.taskKey).attempt,
+      id: invoke.taskKey, taskKey: invoke.taskKey, stageId: invoke.stageId, action: invoke.action, params: invoke.params, attempt: parseTaskKey(invoke.taskKey).attempt,
     }));
     const state = this.state as RunState;
     if (state.status === 'succeeded') return { tasks, end: { status: 'succeeded', result: state.result ?? null } };

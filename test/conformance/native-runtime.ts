@@ -1,7 +1,7 @@
 /**
  * The native orchestrator as a conformance runtime: `handleEvent` over an in-memory store, driven
  * event by event as the platform would (task conductor completions, the timer action's
- * `whiskflow.Timeout` failure), with the unit tests' recording invoker.
+ * `task.timed-out`), with the unit tests' recording invoker.
  *
  * A bound on store writes stops a run that never ends inside one event (a loop of stages without
  * a task): the event's handling throws, and the run is reported `did-not-terminate`.
@@ -87,7 +87,7 @@ export class NativeRuntime implements Runtime {
   async settle(handled: ReadonlySet<string>): Promise<Settled> {
     // Every handling completes before it returns: what it started is recorded already.
     const tasks = this.invoker.starts.map((start): StartedTask => ({
-      id: attemptId(start), stageId: start.context.stageId, action: unqualified(start.action), params: start.params, attempt: start.context.attempt,
+      id: attemptId(start), taskKey: start.context.taskKey ?? '', stageId: start.context.stageId, action: unqualified(start.action), params: start.params, attempt: start.context.attempt,
     }));
     if (this.stopped) return { tasks, end: this.stopped };
     const head = await this.store.get<RunHead>(docIds.run(RUN_ID));
@@ -107,8 +107,8 @@ export class NativeRuntime implements Runtime {
     const common = { eventId: task.id, task: start.context, activationId: `activation-${task.id}` };
     if (delivery === 'timeout') {
       // The timer action fires this only if the orchestrator armed one for the attempt.
-      const armed = this.invoker.timeouts.some(({ context }) => attemptId({ context } as TaskStart) === task.id);
-      if (armed) await this.handle({ ...common, eventId: `${task.id}/timeout`, type: 'task.failed', error: 'whiskflow.Timeout' });
+      const armed = this.invoker.timeouts.find(({ context }) => attemptId({ context } as TaskStart) === task.id);
+      if (armed) await this.handle({ type: 'task.timed-out', eventId: `${task.id}/timed-out`, task: start.context, timeoutMs: armed.timeoutMs });
     } else if ('result' in delivery) {
       await this.handle({ ...common, type: 'task.completed', result: delivery.result });
     } else {

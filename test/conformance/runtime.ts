@@ -19,6 +19,8 @@ export interface StartedTask {
   params: JsonObject;
   /** 1-based. */
   attempt: number;
+  /** The attempt's task key (lib/events/task-key.ts), as its task events name it. */
+  taskKey: string;
 }
 
 /** What the driver tells a runtime about a started task. */

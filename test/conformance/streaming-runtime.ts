@@ -129,7 +129,7 @@ export class StreamingRuntime implements Runtime {
 
   private tasks(): StartedTask[] {
     return this.platform.invocations.map(({ action, params, task }): StartedTask => ({
-      id: task.taskKey, stageId: task.stageId, action, params, attempt: parseTaskKey(task.taskKey).attempt,
+      id: task.taskKey, taskKey: task.taskKey, stageId: task.stageId, action, params, attempt: parseTaskKey(task.taskKey).attempt,
     }));
   }
 

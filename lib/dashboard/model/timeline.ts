@@ -3,6 +3,7 @@
  * its outcome was recorded; an attempt that was retried ends when the next one was invoked (the
  * records keep no end of their own for it). Pure; compact rows, since a map has thousands of them.
  */
+import { TIMEOUT_ERROR } from '../../events/types';
 import type { StageFacts } from './node-states';
 
 export type BarStatus = 'running' | 'succeeded' | 'failed' | 'retried' | 'timeout';
@@ -52,8 +53,6 @@ export interface TimedStage extends StageFacts {
     outcome?: { ok: boolean; attempt: number; completedAt: number; error?: string };
   }[];
 }
-
-export const TIMEOUT_ERROR = 'whiskflow.Timeout';
 
 export type TimedTask = TimedStage['tasks'][number];
 

@@ -19,12 +19,11 @@ import { InvalidInputError } from '../../errors';
 import { isJsonObject, type Json, type JsonObject } from '../../model/json';
 import { newRunId, type TaskAttempt } from '../../store/run-documents';
 import type { Workflow } from '../../model/workflow';
+import { EVENT_TYPES, type TaskError } from '../../events/types';
+import { reportedError } from '../../core/reported-error';
 
-export const EVENT_TYPES = {
-  runStarted: 'dev.whiskflow.run.started',
-  taskCompleted: 'dev.whiskflow.task.completed',
-  taskFailed: 'dev.whiskflow.task.failed',
-} as const;
+/** The event types the orchestrator accepts (the run's vocabulary is lib/events/types.ts). */
+const ACCEPTED_TYPES = [EVENT_TYPES.runStarted, EVENT_TYPES.taskCompleted, EVENT_TYPES.taskFailed, EVENT_TYPES.taskTimedOut];
 
 /** Identifies one attempt of one task; travels through the task conductor's state (defined with the run documents, which store it as a child run's parent). */
 export type TaskContext = TaskAttempt;
@@ -36,7 +35,8 @@ export type OrchestratorEvent =
     startKey?: string;
   }
   | { type: 'task.completed'; eventId: string; task: TaskContext; result: Json; activationId?: string }
-  | { type: 'task.failed'; eventId: string; task: TaskContext; error: Json; activationId?: string };
+  | { type: 'task.failed'; eventId: string; task: TaskContext; error: Json; activationId?: string }
+  | { type: 'task.timed-out'; eventId: string; task: TaskContext; timeoutMs: number };
 
 const SOURCE = '/whiskflow';
 
@@ -61,16 +61,55 @@ export function keyedStartEvent(workflow: string, startKey: string, input: Json)
   return new CloudEvent<JsonObject>({ id: startKey, type: EVENT_TYPES.runStarted, source: `${SOURCE}/${workflow}`, data: { workflow, startKey, input } });
 }
 
-/** The completion of one attempt; its id is the attempt's identity, so that re-reports are duplicates. */
-export function taskOutcomeEvent(task: TaskContext, outcome: { result: Json } | { error: Json }, activationId?: string): CloudEvent<JsonObject> {
-  const failed = 'error' in outcome;
+/**
+ * A task event of one attempt as the native runtime fires it: the data of lib/events/types.ts
+ * (`runId`, `stageId`, `taskKey`, then `result`, `error` or `timeoutMs`, and `activationId`), the
+ * same as under the streaming engine, plus `task`, the attempt's context with its token: where the
+ * orchestrator stores the attempt, and what authenticates the event (the token covers the task key
+ * and stage; parseEvent refuses data that disagrees with them). The id is the core's
+ * (`<run>/<taskKey>/<completed|failed|timed-out>`), so that a re-report is a duplicate.
+ */
+function taskEvent(task: TaskContext, type: TaskEventType, suffix: string, fields: JsonObject): CloudEvent<JsonObject> {
+  const data: JsonObject = { runId: task.runId, stageId: task.stageId, ...(task.taskKey ? { taskKey: task.taskKey } : {}), ...fields, task: task as unknown as JsonObject };
   return new CloudEvent<JsonObject>({
-    id: `${task.runId}/${task.seq}/${task.index}/${task.attempt}`,
-    type: failed ? EVENT_TYPES.taskFailed : EVENT_TYPES.taskCompleted,
+    id: task.taskKey ? `${task.runId}/${task.taskKey}/${suffix}` : `${task.runId}/${task.seq}/${task.index}/${task.attempt}/${suffix}`,
+    type,
     source: `${SOURCE}/${task.workflow}`,
     subject: task.runId,
-    data: { task: task as unknown as JsonObject, ...outcome, ...(activationId ? { activationId } : {}) },
+    data,
   });
+}
+
+type TaskEventType = typeof EVENT_TYPES.taskCompleted | typeof EVENT_TYPES.taskFailed | typeof EVENT_TYPES.taskTimedOut;
+
+/** The completion or failure of one attempt; a failure's `error` is the task error it means (`{ error, cause }`). */
+export function taskOutcomeEvent(task: TaskContext, outcome: { result: Json } | { error: Json }, activationId?: string): CloudEvent<JsonObject> {
+  const reported: JsonObject = activationId ? { activationId } : {};
+  if ('error' in outcome) return taskEvent(task, EVENT_TYPES.taskFailed, 'failed', { error: taskErrorOf(outcome.error) as unknown as JsonObject, ...reported });
+  return taskEvent(task, EVENT_TYPES.taskCompleted, 'completed', { result: outcome.result, ...reported });
+}
+
+/** The attempt's timer ran out before its outcome (actions/timer.ts): the same event the streaming engine applies. */
+export function taskTimedOutEvent(task: TaskContext, timeoutMs: number): CloudEvent<JsonObject> {
+  return taskEvent(task, EVENT_TYPES.taskTimedOut, 'timed-out', { timeoutMs });
+}
+
+/**
+ * A reported error (an action's `error` field, a child run's failure) as a task error: one already
+ * in that shape keeps its fields (a child run's names the stage and activation that failed), any
+ * other is read as the core reads an action's error.
+ */
+function taskErrorOf(error: Json): TaskError {
+  if (isJsonObject(error) && typeof error.error === 'string' && typeof error.cause === 'string') return error as unknown as TaskError;
+  const { stageId: _stageId, ...taskError } = reportedError(error, '', undefined);
+  return taskError;
+}
+
+/** The fields of an event's data that must agree with its (sealed) task context. */
+function checkAgainstContext(data: JsonObject, task: TaskContext): void {
+  const disagrees = (key: 'runId' | 'stageId' | 'taskKey') => data[key] !== undefined && data[key] !== task[key];
+  const field = (['runId', 'stageId', 'taskKey'] as const).find(disagrees);
+  if (field) throw new InvalidInputError(`the event's ${field} '${String(data[field])}' is not its task context's`, { field });
 }
 
 /** Structured-mode JSON of an event, as fired to a trigger. */
@@ -107,9 +146,17 @@ export function parseEvent(given: JsonObject, workflow: string, activationId?: s
       if ('runId' in request) return { type: 'run.started', eventId: event.id, workflow, runId: request.runId, input: request.input };
       return { type: 'run.started', eventId: event.id, workflow, runId: newRunId(), input: request.input, ...(request.startKey ? { startKey: request.startKey } : ownKey) };
     }
+    case EVENT_TYPES.taskTimedOut: {
+      const timeoutMs = data.timeoutMs;
+      if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new InvalidInputError('a task.timed-out event needs a non-negative timeoutMs', { timeoutMs: timeoutMs ?? null });
+      const task = parseTaskContext(data.task);
+      checkAgainstContext(data, task);
+      return { type: 'task.timed-out', eventId: event.id, task, timeoutMs };
+    }
     case EVENT_TYPES.taskCompleted:
     case EVENT_TYPES.taskFailed: {
       const task = parseTaskContext(data.task);
+      checkAgainstContext(data, task);
       const activationId = typeof data.activationId === 'string' ? data.activationId : undefined;
       const common = { eventId: event.id, task, ...(activationId ? { activationId } : {}) };
       return event.type === EVENT_TYPES.taskCompleted
@@ -117,7 +164,7 @@ export function parseEvent(given: JsonObject, workflow: string, activationId?: s
         : { type: 'task.failed', ...common, error: data.error ?? 'unknown error' };
     }
     default:
-      throw new InvalidInputError(`unknown event type '${event.type}'`, { expected: Object.values(EVENT_TYPES) });
+      throw new InvalidInputError(`unknown event type '${event.type}'`, { expected: ACCEPTED_TYPES });
   }
 }
 
@@ -176,6 +223,7 @@ export function parseTaskContext(value: unknown): TaskContext {
     return task[key] as number;
   };
   const context: TaskContext = { runId: text('runId'), workflow: text('workflow'), seq: count('seq'), index: count('index'), attempt: count('attempt'), trigger: text('trigger'), stageId: text('stageId') };
+  if (typeof task.taskKey === 'string') context.taskKey = task.taskKey;
   if (typeof task.token === 'string') context.token = task.token;
   return context;
 }

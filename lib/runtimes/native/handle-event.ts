@@ -26,6 +26,8 @@ import { workflowTrigger } from '../../openwhisk/names';
 import { reportedError, scopeFailure } from '../../core/reported-error';
 import { retryDelayMs, shouldRetry } from '../../core/retry';
 import { taskFailure } from '../../core/scope';
+import { timeoutError, type RunError } from '../../events/types';
+import { isJsonObject } from '../../model/json';
 import type { OrchestratorEvent, TaskContext } from './events';
 import {
   cacheOf, isSelfReporting, now, readStage, storedFailure,
@@ -48,6 +50,7 @@ export async function handleEvent(context: OrchestratorContext, event: Orchestra
     case 'task.completed':
       return onTaskCompleted(ctx, event);
     case 'task.failed':
+    case 'task.timed-out':
       return onTaskFailed(ctx, event);
     default: {
       const unknownEvent: never = event;
@@ -146,7 +149,7 @@ async function onTaskCompleted(ctx: Handling, event: Extract<OrchestratorEvent, 
   return { outcome: written === 'created' ? 'recorded' : 'duplicate', runId: run.runId };
 }
 
-async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { type: 'task.failed' }>): Promise<EventOutcome> {
+async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { type: 'task.failed' | 'task.timed-out' }>): Promise<EventOutcome> {
   const loaded = await loadTaskStage(ctx, event.task);
   if ('ignored' in loaded) return { outcome: 'ignored', runId: event.task.runId, reason: loaded.ignored };
   const { run, stage } = loaded;
@@ -158,9 +161,9 @@ async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { t
   const runner = runnerOf(run, park, task.index);
   // A wait's timer only ever completes: a failure for it is no outcome of anything.
   if (runner.runsAs === 'timer') return { outcome: 'ignored', runId: run.runId, reason: `stage ${stage.stageId} is a wait` };
-  const activationId = event.activationId ?? (await ctx.store.get<InvokeDoc>(docIds.invoke(run.runId, stage.seq, task.index, task.attempt)))?.activationId;
-  // A child run's failure is already a scope failure (its stage, cause and activation): passed on as it is.
-  const error = runner.runsAs === 'child-run' ? scopeFailure(event.error, stage.stageId) : reportedError(event.error, runner.stageId, activationId);
+  const reported = event.type === 'task.failed' ? event.activationId : undefined;
+  const activationId = reported ?? (await ctx.store.get<InvokeDoc>(docIds.invoke(run.runId, stage.seq, task.index, task.attempt)))?.activationId;
+  const error = failureOf(event, runner.runsAs === 'child-run' ? stage.stageId : runner.stageId, runner.runsAs === 'child-run', activationId);
   // A child run is not retried as a whole (a parallel stage has no retry policy; its tasks have theirs).
   const policy = runner.runsAs === 'action' ? runner.step.retry : undefined;
   if (policy && shouldRetry(policy, task.attempt, error.error)) {
@@ -182,6 +185,21 @@ async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { t
   return { outcome: written.outcome === 'created' ? 'recorded' : 'duplicate', runId: run.runId };
 }
 
+/**
+ * The run error a failure event means: a timeout is `whiskflow.Timeout` of the attempt's stage (as
+ * the core reads `task.timed-out`); a child run's failure is already a scope failure (its stage,
+ * cause and activation), passed on as it is; a task error (`{ error, cause }`, as task events carry
+ * it) is the attempt's; anything else is the action's reported error.
+ */
+function failureOf(event: Extract<OrchestratorEvent, { type: 'task.failed' | 'task.timed-out' }>, stageId: string, ofChildRun: boolean, activationId: string | undefined): RunError {
+  const activation = activationId !== undefined ? { activationId } : {};
+  if (event.type === 'task.timed-out') return { ...timeoutError(event.timeoutMs), stageId, ...activation };
+  if (ofChildRun) return scopeFailure(event.error, stageId);
+  const { error } = event;
+  if (isJsonObject(error) && typeof error.error === 'string' && typeof error.cause === 'string') return { error: error.error, cause: error.cause, stageId, ...activation };
+  return reportedError(error, stageId, activationId);
+}
+
 async function loadTaskStage(ctx: Handling, task: TaskContext): Promise<{ run: RunHead; stage: StoredDoc<StageDoc> } | { ignored: string }> {
   const cached = cacheOf(ctx).runs.get(task.runId);
   // On a cold container both documents are read at once; a warm one usually has both.
@@ -195,10 +213,19 @@ async function loadTaskStage(ctx: Handling, task: TaskContext): Promise<{ run: R
     if (run.status !== 'running') return { ignored: `run ${task.runId} is ${run.status}` };
     cacheOf(ctx).runs.set(task.runId, run);
   }
-  if (!stage || stage.stageId !== task.stageId || task.index < 0 || task.index >= stage.taskCount) {
+  if (!stage || task.index < 0 || task.index >= stage.taskCount || !runsIn(run, stage, task)) {
     return { ignored: `no task ${task.seq}/${task.index} in stage ${task.stageId}` };
   }
   return { run, stage };
+}
+
+/** Whether `task` names the stage its transition runs it as: the parked stage, or a single-task branch's own stage. */
+function runsIn(run: RunHead, stage: StageDoc, task: TaskContext): boolean {
+  if (stage.stageId === task.stageId) return true;
+  const park = parkOf(run, stage);
+  if (park.kind !== 'fork') return false;
+  const runner = runnerOf(run, park, task.index);
+  return runner.runsAs === 'action' && runner.stageId === task.stageId;
 }
 
 /**

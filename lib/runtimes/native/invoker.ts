@@ -35,7 +35,7 @@ export interface TaskStart {
 export interface TaskInvoker {
   /** Starts the task without waiting for it; resolves with the activation id the platform assigned. */
   start(task: TaskStart): Promise<string>;
-  /** Arranges for a `task.failed` timeout event for this attempt after `timeoutMs`. */
+  /** Arranges for a `task.timed-out` event for this attempt after `timeoutMs`. */
   scheduleTimeout(context: TaskContext, timeoutMs: number): Promise<string>;
 }
 

@@ -12,23 +12,71 @@ import {
   InstantBudget, afterStep, branchTask, elementParams, parkAt, reduceParams,
   type Park, type ScopeHooks, type StepOutcome,
 } from '../../core/scope';
+import { formatTaskKey } from '../../events/task-key';
+import type { TaskContext } from './events';
 import { cacheOf, readStage, type OrchestratorContext } from './handling';
 import { joinOf, storedResults, type JoinedStage } from './results';
 import type { RunHead } from './run-head';
 import { compiledOf } from './warm-cache';
 
 export type Joins = NonNullable<StageDoc['joins']>;
+export type Visits = NonNullable<StageDoc['visits']>;
+
+/**
+ * The stages a fork's single-task branches run (each is entered as the fork starts, as the core's
+ * branch threads enter theirs) counted as visited; a branch of several stages counts its own
+ * visits in its child run.
+ */
+export function visitBranchTasks(run: RunHead, park: Park, visits: Visits): void {
+  if (park.kind !== 'fork') return;
+  for (let branch = 0; branch < park.step.branchStarts.length; branch += 1) {
+    const task = branchTask(compiledOf(run.definition), park.step, branch, park.input);
+    if (task) visits[task.step.id] = (visits[task.step.id] ?? 0) + 1;
+  }
+}
+
+/**
+ * The context of attempt `attempt` of task `index` of a transition, as handed to whoever runs it
+ * (and as the sweep fires an outcome for it): where the attempt is stored (`seq`, `index`), the
+ * stage whose task it is and its task key.
+ */
+export function attemptContext(run: RunHead, stageDoc: StageDoc, index: number, attempt: number, park: Park = parkOf(run, stageDoc)): TaskContext {
+  const runner = runnerOf(run, park, index);
+  return {
+    runId: run.runId, workflow: run.workflow, seq: stageDoc.seq, index, attempt, trigger: run.trigger,
+    // A single-task branch's attempt is a task of the branch's own stage, as the core starts it.
+    stageId: runner.runsAs === 'action' ? runner.stageId : stageDoc.stageId,
+    taskKey: taskKeyOf(run, stageDoc, park, index, attempt),
+  };
+}
+
+/**
+ * The task key (lib/events/task-key.ts) of attempt `attempt` of task `index` of a transition: the
+ * stage that runs it (a single-task branch's own stage, as element 0), that stage's visit, the
+ * element, the attempt. A branch of several stages is a task of the fork (element: the branch).
+ * Transitions stored before visits were counted name visit 1.
+ */
+export function taskKeyOf(run: RunHead, stageDoc: StageDoc, park: Park, index: number, attempt: number): string {
+  const runner = runnerOf(run, park, index);
+  const stageId = runner.runsAs === 'action' ? runner.stageId : stageDoc.stageId;
+  const element = park.kind === 'fork' && runner.runsAs === 'action' ? 0 : index;
+  return formatTaskKey({ stageId, seq: stageDoc.visits?.[stageId] ?? 1, index: element, attempt });
+}
 
 /**
  * The core's scope hooks over a transition's joins (written into `joins`). An empty map completes
  * inside the walk, with no transition of its own: its (empty) results are kept inline. Results that
- * are not empty come from the parked stage `parkedSeq` being completed: kept by its seq.
+ * are not empty come from the parked stage `parkedSeq` being completed: kept by its seq. `visits`
+ * counts each stage entered (the `seq` of task keys, lib/events/task-key.ts).
  */
-export function scopeHooks(joins: Joins, parkedSeq?: number, passed?: string[]): ScopeHooks {
+export function scopeHooks(joins: Joins, parkedSeq?: number, passed?: string[], visits?: Visits): ScopeHooks {
   return {
     visit: (step) => {
       passed?.push(step.id);
-      return 0;
+      if (!visits) return 0;
+      const visit = (visits[step.id] ?? 0) + 1;
+      visits[step.id] = visit;
+      return visit;
     },
     hasJoin: (stepId) => Object.prototype.hasOwnProperty.call(joins, stepId),
     joined: (step, results) => {

@@ -48,6 +48,7 @@ import { resumeClaimedAttempts, type ClaimedAttempt, type RunHead } from './orch
 import { checkDelivery, DEFAULT_CONFIRM_WITHIN_MS, type DeliveryCheck } from './redelivery-check';
 import { joinRefires, stalledFollowUps } from './stalled-stages';
 import { fireWait, isDueWait, type DueWait } from './waits';
+import { attemptContext } from './parks';
 
 /** How long an invoked attempt may go without a recorded outcome before its activation is looked at. */
 export const DEFAULT_STALE_AFTER_MS = 120_000;
@@ -232,7 +233,7 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
       continue;
     }
     if (typeof trigger !== 'string') break;
-    const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: claim.seq, index: claim.index, attempt: claim.attempt, trigger, stageId: stage.stageId };
+    const task = sweptContext({ ...run, trigger }, stage, claim.index, claim.attempt);
     const payload = toPayload(taskOutcomeEvent(withAttemptToken(task, options.eventKey), outcome.outcome, outcome.activationId));
     const delivery = await deliverEvent(options.client, trigger, run.workflow, payload, Date.now() + 60_000);
     const item: Redelivery = { runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt, outcome: 'error' in outcome.outcome ? 'failed' : 'completed', activationId: outcome.activationId };
@@ -269,7 +270,7 @@ async function repairFollowUps(options: SweepOptions, run: RunDoc & { trigger: s
   if (plan.join) plan.refire = joinRefires(resultIds, (await store.listByPrefix(docIds.joinedPrefix(run.runId, stage.seq))).map((row) => row.id));
   const fire = async (at: StageDoc, result: ResultDoc) => {
     if (!isStale(result.completedAt)) return;
-    const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: at.seq, index: result.index, attempt: result.attempt, trigger: run.trigger, stageId: at.stageId };
+    const task = sweptContext(run, at, result.index, result.attempt);
     const outcome: Outcome = result.ok ? { result: result.result ?? null } : { error: (result.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown' }) as unknown as Json };
     await deliverEvent(options.client, run.trigger, run.workflow, toPayload(taskOutcomeEvent(withAttemptToken(task, options.eventKey), outcome, result.activationId)), Date.now() + 60_000);
     report.followUps.push({ runId: run.runId, seq: at.seq, index: result.index });
@@ -284,6 +285,16 @@ async function repairFollowUps(options: SweepOptions, run: RunDoc & { trigger: s
     const [last] = previous && previous.taskCount > 0 ? await store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, previous.seq), { includeDocs: true, descending: true, limit: 1 }) : [];
     if (previous && last?.doc) await fire(previous, last.doc);
   }
+}
+
+/**
+ * The context of an attempt whose outcome the sweep fires, as the orchestrator handed it out (its
+ * stage and task key); a head without its definition gets the transition's stage only.
+ */
+function sweptContext(run: RunDoc & { trigger: string }, stage: StageDoc, index: number, attempt: number): TaskContext {
+  const head = run as Partial<RunHead> & typeof run;
+  if (head.definition && !stage.end) return attemptContext({ ...head, definition: head.definition, selfReporting: head.selfReporting ?? [] }, stage, index, attempt);
+  return { runId: run.runId, workflow: run.workflow, seq: stage.seq, index, attempt, trigger: run.trigger, stageId: stage.stageId };
 }
 
 /**

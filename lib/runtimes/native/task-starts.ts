@@ -19,7 +19,7 @@ import {
   DEFAULT_LEASE_MS, INVOKE_PARALLELISM, attemptEventId, isSelfReporting, now, qualify, readStage,
   type Handling, type OwnedClaim,
 } from './handling';
-import { paramsOf, parkOf, runnerOf } from './parks';
+import { attemptContext, paramsOf, parkOf, runnerOf } from './parks';
 import type { RunHead } from './run-head';
 
 export interface ClaimDraft { id: string; index: number; body: InvokeDoc }
@@ -133,8 +133,8 @@ interface StartedAttempt { claim: OwnedClaim; context: TaskContext; timeoutMs?: 
 
 /** Starts one claimed attempt: invokes its action, or starts its child run (a branch of several stages). */
 async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, park: Park, owned: OwnedClaim, delayMs: number): Promise<StartedAttempt> {
-  const context: TaskContext = { runId: run.runId, workflow: run.workflow, seq: stageDoc.seq, index: owned.index, attempt: owned.attempt, trigger: run.trigger, stageId: stageDoc.stageId };
   const runner = runnerOf(run, park, owned.index);
+  const context = attemptContext(run, stageDoc, owned.index, owned.attempt, park);
   if (runner.runsAs === 'child-run') {
     const childRunId = await startChildRun(ctx, run, runner.startStep, runner.input, context);
     // The activation id is this orchestrator activation's: it started the child run, whose own

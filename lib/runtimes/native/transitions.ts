@@ -16,7 +16,7 @@ import { InstantBudget, afterStep, enterScope, wakeTime, type Entered, type Step
 import { StoreConflictError } from '../../errors';
 import { reportToParent } from './child-runs';
 import { cacheOf, now, storedFailure, type Handling, type OwnedClaim } from './handling';
-import { parkOutcome, scopeHooks, tasksOf, type Joins } from './parks';
+import { parkOutcome, scopeHooks, tasksOf, visitBranchTasks, type Joins, type Visits } from './parks';
 import type { JoinedStage } from './results';
 import type { RunHead } from './run-head';
 import { invokeClaimsFor, ownedClaims, startTasks } from './task-starts';
@@ -37,8 +37,9 @@ export async function beginRun(ctx: Handling, head: RunHead): Promise<boolean> {
   // The first transition depends only on the stored input: every proposer proposes the same tasks.
   const joins: Joins = {};
   const visited: string[] = [];
-  const entered = enterScope(compiledOf(run.definition), start, run.input, scopeHooks(joins, undefined, visited), new InstantBudget());
-  await enter(ctx, run, toProposal(ctx, run, 0, entered, joins, visited), true);
+  const visits: Visits = {};
+  const entered = enterScope(compiledOf(run.definition), start, run.input, scopeHooks(joins, undefined, visited, visits), new InstantBudget());
+  await enter(ctx, run, toProposal(ctx, run, 0, entered, joins, visited, visits), true);
   return created.won;
 }
 
@@ -52,8 +53,9 @@ export function proposeAfter(ctx: Handling, run: RunHead, stageDoc: StageDoc, ou
   const joins: Joins = { ...(stageDoc.joins ?? {}) };
   const step = stepOf(workflow, stageDoc.stageId) as WaitingStep;
   const visited: string[] = [];
-  const entered = afterStep(workflow, step, stageDoc.seq, stageDoc.data, outcome, scopeHooks(joins, stageDoc.seq, visited), new InstantBudget());
-  return toProposal(ctx, run, stageDoc.seq + 1, entered, joins, visited);
+  const visits: Visits = { ...(stageDoc.visits ?? {}) };
+  const entered = afterStep(workflow, step, stageDoc.seq, stageDoc.data, outcome, scopeHooks(joins, stageDoc.seq, visited, visits), new InstantBudget());
+  return toProposal(ctx, run, stageDoc.seq + 1, entered, joins, visited, visits);
 }
 
 /** Stages passed inside one transition that its document lists (status and logs show them). */
@@ -63,11 +65,12 @@ const PASSED_RECORDED = 100;
  * What the seq-th transition would be if this activation wins it. `visited`: the steps the walk
  * entered, the park last (if it parked).
  */
-function toProposal(ctx: Handling, run: RunHead, seq: number, entered: Entered, joins: Joins, visited: readonly string[]): StageDoc {
+function toProposal(ctx: Handling, run: RunHead, seq: number, entered: Entered, joins: Joins, visited: readonly string[], visits: Visits): StageDoc {
   const passed = ('park' in entered ? visited.slice(0, -1) : visited).slice(0, PASSED_RECORDED);
+  if ('park' in entered) visitBranchTasks(run, entered.park, visits);
   const base = {
     type: 'stage' as const, runId: run.runId, seq, startedAt: now(ctx), claimedBy: ctx.activationId,
-    ...(Object.keys(joins).length > 0 ? { joins } : {}), ...(passed.length > 0 ? { passed } : {}),
+    ...(Object.keys(joins).length > 0 ? { joins } : {}), ...(passed.length > 0 ? { passed } : {}), visits,
   };
   if ('end' in entered) {
     const { end } = entered;

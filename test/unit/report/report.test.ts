@@ -27,13 +27,14 @@ describe('reportTaskOutcome (self-reporting actions)', () => {
     expect(fired).toHaveLength(1);
     expect(fired[0]!.name).toBe('whiskflow-wf');
     const event = parseEvent(fired[0]!.params!, 'wf');
-    expect(event).toMatchObject({ type: 'task.completed', eventId: 'r1/2/7/1', task: context, result: { sum: 3 }, activationId: 'self-1' });
+    expect(event).toMatchObject({ type: 'task.completed', eventId: 'r1/2/7/1/completed', task: context, result: { sum: 3 }, activationId: 'self-1' });
   });
 
   it('fires task.failed for an error outcome', async () => {
     const { client, fired } = recordingClient();
     await reportTaskOutcome({ __whiskflow: context }, { error: 'no numbers' }, { client, deadline: Date.now() + 5_000 });
-    expect(parseEvent(fired[0]!.params!, 'wf')).toMatchObject({ type: 'task.failed', error: 'no numbers' });
+    expect(fired[0]!.params).toMatchObject({ type: 'dev.whiskflow.task.failed', data: { runId: 'r1', error: { error: 'whiskflow.ActionFailed', cause: 'no numbers' } } });
+    expect(parseEvent(fired[0]!.params!, 'wf')).toMatchObject({ type: 'task.failed', error: { error: 'whiskflow.ActionFailed', cause: 'no numbers' } });
   });
 
   it('produces to the run\'s completion topic when the streaming engines started the action', async () => {

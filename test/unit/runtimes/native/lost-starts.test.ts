@@ -3,7 +3,8 @@
  * refused, or the orchestrator died first) in the workflow trigger's activation records, and fires
  * them again once; what it leaves alone; how it bounds the listing.
  */
-import { EVENT_TYPES, parseEvent, runStartedEvent, taskOutcomeEvent, toPayload } from '../../../../lib/runtimes/native/events';
+import { parseEvent, runStartedEvent, taskOutcomeEvent, toPayload } from '../../../../lib/runtimes/native/events';
+import { EVENT_TYPES } from '../../../../lib/events/types';
 import type { LostStartClient } from '../../../../lib/runtimes/native/lost-starts';
 import { handleEvent } from '../../../../lib/runtimes/native/orchestrator';
 import { sweepRuns } from '../../../../lib/runtimes/native/sweep';

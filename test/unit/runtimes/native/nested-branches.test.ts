@@ -304,7 +304,7 @@ stages:
     expect(report.redelivered).toEqual([]);
     expect(report.childEnds).toEqual([{ runId: childId, parentRunId: 'run-1', status: 'succeeded' }]);
     expect(fired).toHaveLength(1);
-    expect(fired[0]).toMatchObject({ name: 'whiskflow-sweep-nested', params: { id: 'run-1/0/0/1', type: 'dev.whiskflow.task.completed', data: { result: { x: 2 }, task: { runId: 'run-1', index: 0 } } } });
+    expect(fired[0]).toMatchObject({ name: 'whiskflow-sweep-nested', params: { id: 'run-1/fork:1:0:1/completed', type: 'dev.whiskflow.task.completed', data: { runId: 'run-1', stageId: 'fork', taskKey: 'fork:1:0:1', result: { x: 2 }, task: { runId: 'run-1', index: 0 } } } });
     expect((await store.get<RunDoc>(docIds.run(childId)))!.status).toBe('succeeded');
     // Delivered, the event ends the parent with the child's output.
     await handleEvent(ctx, { type: 'task.completed', eventId: 'run-1/0/0/1', task: (fired[0]!.params.data as { task: never }).task, result: { x: 2 } });

@@ -22,5 +22,8 @@ export async function setUp(workflow: Workflow) {
   const fail = (task: TaskStart, error: Json): Promise<unknown> =>
     handleEvent(ctx, { type: 'task.failed', eventId: `f-${task.context.index}`, task: task.context, error, activationId: `failed-${task.context.seq}-${task.context.index}-${task.context.attempt}` });
   const run = async (runId = 'run-1') => (await store.get<RunHead>(docIds.run(runId)))!;
-  return { store, invoker, ctx, start, complete, fail, run };
+  /** What the timer action fires when an attempt outlives its timeout. */
+  const timeOut = (task: TaskStart, timeoutMs = 5000): Promise<unknown> =>
+    handleEvent(ctx, { type: 'task.timed-out', eventId: `t-${task.context.index}`, task: task.context, timeoutMs });
+  return { store, invoker, ctx, start, complete, fail, timeOut, run };
 }

@@ -188,7 +188,7 @@ stages:
     await t.start({});
     expect(t.invoker.timeouts).toEqual([{ context: t.invoker.starts[0]!.context, timeoutMs: 5000 }]);
     await t.complete(t.invoker.starts[0]!, { ok: true });
-    await t.fail(t.invoker.starts[0]!, 'whiskflow.Timeout');
+    await t.timeOut(t.invoker.starts[0]!);
     expect((await t.run()).status).toBe('succeeded');
     expect(t.invoker.starts).toHaveLength(1);
   });
@@ -274,7 +274,7 @@ describe('native orchestrator transitions', () => {
       const t = await setUp(timed);
       await t.start({}, `race-${round}`);
       const first = t.invoker.starts[0]!;
-      const deliveries = [() => t.complete(first, { ok: true }), () => t.fail(first, 'whiskflow.Timeout')];
+      const deliveries = [() => t.complete(first, { ok: true }), () => t.timeOut(first)];
       await Promise.all(round % 2 ? deliveries.reverse().map((d) => d()) : deliveries.map((d) => d()));
       const stored = await t.store.get<ResultDoc>(docIds.result(`race-${round}`, 0, 0, 1));
       const run = await t.run(`race-${round}`);

@@ -60,8 +60,8 @@ describe('sweepRuns', () => {
     expect(report.redelivered.map((item) => [item.index, item.outcome, item.activationId])).toEqual([[0, 'completed', 'a0'], [1, 'failed', 'a1']]);
     expect(fired.map((fire) => fire.name)).toEqual(['whiskflow-wf', 'whiskflow-wf']);
     const [completed, failed] = fired.map((fire) => fire.params);
-    expect(completed).toMatchObject({ type: 'dev.whiskflow.task.completed', id: 'r1/0/0/1', data: { result: { sum: 3 }, task: { runId: 'r1', seq: 0, index: 0, attempt: 1, stageId: 'm', trigger: 'whiskflow-wf' } } });
-    expect(failed).toMatchObject({ type: 'dev.whiskflow.task.failed', id: 'r1/0/1/1', data: { error: 'bad input' } });
+    expect(completed).toMatchObject({ type: 'dev.whiskflow.task.completed', id: 'r1/0/0/1/completed', data: { result: { sum: 3 }, task: { runId: 'r1', seq: 0, index: 0, attempt: 1, stageId: 'm', trigger: 'whiskflow-wf' } } });
+    expect(failed).toMatchObject({ type: 'dev.whiskflow.task.failed', id: 'r1/0/1/1/failed', data: { error: { error: 'whiskflow.ActionFailed', cause: 'bad input' } } });
   });
 
   it('fails the attempt with the composition\'s error when the conductor died before running the action; reads a self-reporting action\'s own record', async () => {
@@ -72,7 +72,7 @@ describe('sweepRuns', () => {
     });
     const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
     expect(report.redelivered.map((item) => [item.index, item.outcome])).toEqual([[0, 'failed'], [1, 'completed']]);
-    expect(fired[0]!.params).toMatchObject({ data: { error: 'The action did not produce a valid response and exited unexpectedly.' } });
+    expect(fired[0]!.params).toMatchObject({ data: { error: { error: 'whiskflow.ActionFailed', cause: 'The action did not produce a valid response and exited unexpectedly.' } } });
     expect(fired[1]!.params).toMatchObject({ data: { result: { total: 7 } } });
   });
 
@@ -214,7 +214,7 @@ describe('sweepRuns', () => {
       expect((await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => -1 })).followUps).toEqual([]);
       const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
       expect(report.followUps).toEqual([{ runId: 'r1', seq: 0, index: 0 }]);
-      expect(fired[0]!.params).toMatchObject({ type: 'dev.whiskflow.task.completed', id: 'r1/0/0/1', data: { result: { v: 10 } } });
+      expect(fired[0]!.params).toMatchObject({ type: 'dev.whiskflow.task.completed', id: 'r1/each:1:0:1/completed', data: { runId: 'r1', stageId: 'each', taskKey: 'each:1:0:1', result: { v: 10 } } });
       await handleEvent(context, parseEvent(fired[0]!.params as JsonObject, 'wf'));
       expect(invoker.starts.map((start) => start.context.index)).toEqual([0, 1]);
       // Element 1 is claimed (in flight) now: nothing more to repair.
