@@ -19,7 +19,17 @@ export interface Broker {
 
 export async function startBroker(kind: BrokerKind, dir: string): Promise<Broker> {
   const port = await freePort();
-  const start = async () => { await run('bash', [join(SERVICES, `start-${kind}.sh`), String(port), dir], { timeout: 180_000 }); };
+  // A JVM starting on a loaded machine (the trials share it) takes minutes, not the script's default minute.
+  const env = { ...process.env, KAFKA_START_TIMEOUT_S: process.env.KAFKA_START_TIMEOUT_S ?? '240' };
+  const start = async () => {
+    try {
+      await run('bash', [join(SERVICES, `start-${kind}.sh`), String(port), dir], { timeout: 300_000, env });
+    } catch (error) {
+      // The script says why on stderr (and the broker's log's tail): keep it in the trial's error.
+      const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-5).join(' | ');
+      throw new Error(`${kind} did not start on port ${port}${stderr ? `: ${stderr}` : ''}`, { cause: error });
+    }
+  };
   await start();
   return {
     url: `${kind}://127.0.0.1:${port}`,
