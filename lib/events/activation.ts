@@ -14,10 +14,30 @@ export interface ActivationLike {
   response: { success: boolean; status?: string; result?: unknown };
 }
 
+/**
+ * The error of an attempt whose activation the platform lost (docs/exactly-once.md): a failure like
+ * any other, so the task's `retry` applies, then `catch`, then the run fails with it.
+ */
+export const ACTIVATION_LOST = 'whiskflow.ActivationLost';
+
+/**
+ * A record the platform made for an activation it did not run to an end (`whisk internal error`:
+ * the local platform records so the activations running when it stopped, from its journal). The
+ * action produced no outcome: the attempt was lost, not failed by the action.
+ */
+export function isLostActivation(activation: Pick<ActivationLike, 'response'>): boolean {
+  return activation.response?.status === 'whisk internal error';
+}
+
 export function taskEventFromActivation(runId: string, taskKey: string, activation: ActivationLike): TaskCompletedEvent | TaskFailedEvent {
   const result = (activation.response.result ?? {}) as Json;
   const time = new Date(activation.end ?? Date.now()).toISOString();
   const base = { runId, taskKey, activationId: activation.activationId, time };
+  if (isLostActivation(activation)) {
+    const error = isJsonObject(result) ? result.error : undefined;
+    const how = typeof error === 'string' ? error : JSON.stringify(error ?? 'no response');
+    return taskFailed({ ...base, error: { error: ACTIVATION_LOST, cause: `activation ${activation.activationId} was lost: ${how}` } });
+  }
   if (activation.response.success && !(isJsonObject(result) && result.error !== undefined)) {
     return taskCompleted({ ...base, result });
   }

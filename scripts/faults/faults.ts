@@ -15,7 +15,8 @@
 import { Command } from 'commander';
 import { positiveInteger } from '../../lib/cli/options';
 import { choiceList, numberList } from '../bench/lib/option-lists';
-import { hostInfo, printTargets, target, writeReport, type BenchReport } from '../bench/lib/report';
+import { hostInfo, printTargets, writeReport, type BenchReport } from '../bench/lib/report';
+import { NOTES, summarize } from './lib/summary';
 import { runTrial, TARGETS, type FaultTarget, type TrialResult } from './lib/trial';
 import { workload, type WorkloadKind } from './lib/workloads';
 
@@ -56,6 +57,19 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const { sizes } = options;
   const trials: TrialResult[] = [];
+  const out = options.out ?? `bench-results/faults-${startedAt.toISOString().slice(0, 10)}.json`;
+  // Written after every trial (`finished: false` until the last), so a run stopped early keeps what it measured.
+  const write = (finished: boolean) => {
+    const { byTarget, targets } = summarize(trials);
+    const report: BenchReport = {
+      benchmark: 'faults', startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), host: hostInfo(),
+      options: { ...options, sizes, finished },
+      results: { byTarget, trials },
+      targets,
+      notes: NOTES,
+    };
+    return { file: writeReport(out, report), byTarget, targets };
+  };
   for (const faultTarget of options.targets) {
     for (const kind of options.workloads) {
       for (const size of sizes) {
@@ -65,40 +79,12 @@ async function main(): Promise<void> {
           const result = await runTrial({ target: faultTarget, workload: load, trial, finishTimeoutMs: options.finishTimeout, random, log: (line) => console.log(line) });
           console.log(`  ${result.status}, completed ${result.completed}, lost ${result.tasksLost}, run twice ${result.tasksRunTwice}, recorded twice ${result.resultsRecordedTwice}, recovery ${result.recoveryMs ?? '-'} ms${result.error ? `, error: ${result.error}` : ''}`);
           trials.push(result);
+          write(false);
         }
       }
     }
   }
-  const byTarget = Object.fromEntries(options.targets.map((name) => {
-    const mine = trials.filter((trial) => trial.target === name);
-    const recoveries = mine.flatMap((trial) => (trial.recoveryMs === null ? [] : [trial.recoveryMs])).sort((a, b) => a - b);
-    return [name, {
-      trials: mine.length,
-      runsCompleted: mine.filter((trial) => trial.completed).length,
-      tasksLost: mine.reduce((sum, trial) => sum + trial.tasksLost, 0),
-      tasksRunTwice: mine.reduce((sum, trial) => sum + trial.tasksRunTwice, 0),
-      resultsRecordedTwice: mine.reduce((sum, trial) => sum + trial.resultsRecordedTwice, 0),
-      recoveryMs: { median: recoveries[Math.floor(recoveries.length / 2)] ?? null, max: recoveries.at(-1) ?? null },
-    }];
-  }));
-  const all = Object.values(byTarget);
-  const completed = all.reduce((sum, item) => sum + item.runsCompleted, 0);
-  const targets = [
-    target('runs completed', '100%', trials.length === 0 ? null : completed / trials.length, completed === trials.length),
-    target('tasks lost', '0', all.reduce((sum, item) => sum + item.tasksLost, 0), all.every((item) => item.tasksLost === 0)),
-    target('results recorded twice', '0', all.reduce((sum, item) => sum + item.resultsRecordedTwice, 0), all.every((item) => item.resultsRecordedTwice === 0)),
-  ];
-  const report: BenchReport = {
-    benchmark: 'faults', startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), host: hostInfo(),
-    options: { ...options, sizes },
-    results: { byTarget, trials },
-    targets,
-    notes: [
-      'tasks run twice counts tasks whose action ran more than once (at-least-once effects: a task running at the crash, or whose completion died with its orchestrator, runs again); results recorded twice must stay 0',
-      'native-couch kills only the embedded CouchDB; the harness restarts nothing, so the run finishes only if the platform brings its CouchDB back',
-    ],
-  };
-  const file = writeReport(options.out ?? `bench-results/faults-${startedAt.toISOString().slice(0, 10)}.json`, report);
+  const { file, byTarget, targets } = write(true);
   console.log(JSON.stringify(byTarget, null, 2));
   printTargets(targets);
   console.log(`wrote ${file}`);

@@ -8,7 +8,7 @@
 import nano from 'nano';
 import { ActivationRecord } from '../activation-record';
 import { ActivationJournal, type ActivationStart } from './activation-journal';
-import { readAllDocs, statusCodeOf, storeError } from './couch';
+import { statusCodeOf, storeError } from './couch';
 
 export interface ActivationStoreOptions {
   /** Records kept in memory for reads and lists. @default 10000 */
@@ -90,15 +90,17 @@ export class ActivationStore {
     this.batchBytes = options.batchBytes ?? 8 * 1024 * 1024;
   }
 
+  /**
+   * Reads back only what the memory window holds: the newest `cacheSize` records written (the
+   * changes feed, newest first), not the whole database, so a platform with millions of records
+   * starts as fast as one with a few. Older records stay readable by id from CouchDB.
+   */
   static async open(db: nano.DocumentScope<Record<string, unknown>>, options: ActivationStoreOptions = {}): Promise<ActivationStore> {
     const store = new ActivationStore(db, options);
-    const docs = (await readAllDocs(db)) as unknown as (ActivationRecord & { _id?: string; _rev?: string })[];
+    const docs = await readNewestRecords(db, store.cacheSize);
     docs.sort((a, b) => a.start - b.start);
-    for (const doc of docs.slice(-store.cacheSize)) {
-      const { _id, _rev, ...record } = doc;
-      store.remember(record, sizeOf(record));
-    }
-    if (options.journalFile) await store.openJournal(options.journalFile, new Set(docs.map((doc) => `${doc.namespace}/${doc.activationId}`)));
+    for (const record of docs) store.remember(record, sizeOf(record));
+    if (options.journalFile) await store.openJournal(options.journalFile);
     return store;
   }
 
@@ -203,8 +205,10 @@ export class ActivationStore {
   }
 
   /** Writes the records a crashed platform left in the journal (those CouchDB lacks), then starts it afresh. */
-  private async openJournal(file: string, stored: Set<string>): Promise<void> {
+  private async openJournal(file: string): Promise<void> {
     const { journal, recovered } = ActivationJournal.open(file);
+    // Which of the journal's records CouchDB has: asked by id, so the cost follows the journal's size.
+    const stored = await storedIds(this.db, [...recovered.ended, ...recovered.lost].map((record) => `${record.namespace}/${record.activationId}`));
     for (const [kind, records] of [['ended', recovered.ended], ['lost', recovered.lost]] as const) {
       for (const record of records) {
         if (stored.has(`${record.namespace}/${record.activationId}`)) continue;
@@ -310,4 +314,33 @@ export class ActivationStore {
 /** A record's size as stored: its JSON text (logs included), which is what it costs to keep. */
 function sizeOf(record: ActivationRecord): number {
   return JSON.stringify(record).length;
+}
+
+type StoredRecord = ActivationRecord & { _id?: string; _rev?: string; _deleted?: boolean };
+
+/** The newest `limit` activation records written, from the changes feed read backwards (one request). */
+async function readNewestRecords(db: nano.DocumentScope<Record<string, unknown>>, limit: number): Promise<ActivationRecord[]> {
+  if (limit <= 0) return [];
+  const changes = await db.changes({ descending: true, limit, include_docs: true });
+  const records: ActivationRecord[] = [];
+  for (const change of changes.results) {
+    const doc = (change as { doc?: StoredRecord }).doc;
+    if (!doc || change.deleted || doc._deleted || change.id.startsWith('_design/') || typeof doc.activationId !== 'string') continue;
+    const { _id, _rev, ...record } = doc;
+    records.push(record);
+  }
+  return records;
+}
+
+/** Which of `ids` exist in the database (`_all_docs` by keys, no bodies, 1,000 ids a request). */
+async function storedIds(db: nano.DocumentScope<Record<string, unknown>>, ids: string[]): Promise<Set<string>> {
+  const stored = new Set<string>();
+  for (let from = 0; from < ids.length; from += 1000) {
+    const page = await db.fetchRevs({ keys: ids.slice(from, from + 1000) });
+    for (const row of page.rows) {
+      const value = (row as { value?: { deleted?: boolean } }).value;
+      if (!('error' in row) && value && !value.deleted) stored.add(row.key);
+    }
+  }
+  return stored;
 }

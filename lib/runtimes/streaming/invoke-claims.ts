@@ -4,7 +4,7 @@
  * winner), then invokes, then records the activation id on it. The document also says whether the
  * completion still has to be reported, so a restarted engine resumes watching the activation.
  */
-import { hasErrorCode } from '../../errors';
+import { hasErrorCode, WhiskflowError } from '../../errors';
 import { createAll, replaceAll } from '../../store/bulk';
 import { claim, updateWithRetry } from '../../store/claims';
 import { withoutMeta, type RunStore, type StoredDoc } from '../../store/run-store';
@@ -31,6 +31,20 @@ export const INVOKE_CLAIM_PREFIX = 'stream-invoke/';
 
 export function invokeClaimId(runId: string, taskKey: string): string {
   return `${INVOKE_CLAIM_PREFIX}${runId}/${taskKey}`;
+}
+
+/**
+ * A delivered invoke found its task claimed by another engine that has not recorded an activation
+ * yet: either that engine is invoking right now, or it died between its claim and its invoke. The
+ * batch must not be acknowledged then (no other delivery of the invoke will ever come, since the
+ * Condition Engine produced it once), so it is delivered again until the claim has its activation
+ * id or is old enough to be taken over.
+ */
+export class ClaimInFlightError extends WhiskflowError {
+  constructor(readonly claimIds: readonly string[]) {
+    super('STORE_CONFLICT', `${claimIds.length} task(s) claimed by another engine and not invoked yet (first: ${claimIds[0] ?? '-'}); the batch is delivered again`, { claimIds: claimIds.slice(0, 10) }, true);
+    this.name = 'ClaimInFlightError';
+  }
 }
 
 export type ClaimOutcome =

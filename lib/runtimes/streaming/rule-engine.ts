@@ -16,7 +16,7 @@ import { ensureError } from '../../errors';
 import { EVENT_TYPES, type RunFinishedEvent } from '../../events/types';
 import type { EventBatch, EventStream, Subscription } from './brokers';
 import { ActivationWatcher } from './activation-watcher';
-import { InvokeClaims, type InvokeClaim } from './invoke-claims';
+import { ClaimInFlightError, InvokeClaims, type InvokeClaim } from './invoke-claims';
 import type { EngineLogger } from './logger';
 import { silentLogger } from './logger';
 import { STREAM_EVENT_TYPES, parseOrchestrationEvent, type TaskInvokeEvent } from './orchestration-events';
@@ -126,10 +126,18 @@ export class RuleEngine {
     // Condition Engine batch), which takes longer than a session timeout to start: heartbeat
     // between chunks, or the group hands the partition on and the batch is delivered again.
     const concurrency = this.options.concurrency ?? 16;
+    let inFlight: ClaimInFlightError | undefined;
     for (let start = 0; start < invokes.length; start += concurrency) {
       if (start > 0) await batch.heartbeat();
-      await this.startTasks(invokes.slice(start, start + concurrency));
+      try {
+        await this.startTasks(invokes.slice(start, start + concurrency));
+      } catch (error) {
+        // The batch's other tasks still start now; only the redelivery waits for those claims.
+        if (!(error instanceof ClaimInFlightError)) throw error;
+        inFlight = new ClaimInFlightError([...(inFlight?.claimIds ?? []), ...error.claimIds]);
+      }
     }
+    if (inFlight) throw inFlight;
   }
 
   /** Two bulk store writes per chunk (the claims, then their activation ids) around the invokes. */
@@ -159,6 +167,9 @@ export class RuleEngine {
       if (doc.report === 'poll') this.watcher.watch({ runId: doc.runId, taskKey: doc.taskKey, completionTopic: doc.completionTopic, activationId: doc.activationId as string, invokedAfter: doc.claimedAt, claim: doc });
     }
     if (failure) throw failure.error;
+    // Claimed elsewhere and not invoked (yet): ask for the batch again, see ClaimInFlightError.
+    const inFlight = outcomes.flatMap((outcome) => (outcome.kind === 'taken' && outcome.doc.activationId === undefined ? [outcome.doc._id] : []));
+    if (inFlight.length > 0) throw new ClaimInFlightError(inFlight);
   }
 
   private invoke({ data }: TaskInvokeEvent, selfReporting: boolean): Promise<string> {

@@ -156,14 +156,24 @@ async function measure(result: TrialResult, workload: Workload, store: RunStore,
       if (row.doc?.ok && typeof task === 'string') recorded.push(task);
     }
   } else if (head?.status === 'succeeded') {
-    if (workload.kind === 'map') for (const item of (head.output as { task?: string }[] | undefined) ?? []) if (item?.task) recorded.push(item.task);
-    else recorded.push(...workload.taskIds().filter((id) => counts.has(id)));
+    recorded.push(...streamingRecordedTasks(workload, head.output, counts));
   }
   const seen = new Map<string, number>();
   for (const task of recorded) seen.set(task, (seen.get(task) ?? 0) + 1);
   result.resultsRecordedTwice = [...seen.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0);
   result.tasksLost = workload.taskIds().filter((id) => !seen.has(id)).length;
   result.completed = head?.status === 'succeeded' && result.tasksLost === 0 && outputIsRight(workload, head.output);
+}
+
+/**
+ * Which tasks a succeeded streaming run recorded: a map's output names each element's task; a loop's
+ * output is its last task's, so each task that ran counts once (its output fed the next visit).
+ */
+export function streamingRecordedTasks(workload: Workload, output: unknown, counts: Map<string, number>): string[] {
+  if (workload.kind === 'map') {
+    return ((output as { task?: unknown }[] | undefined) ?? []).flatMap((item) => (typeof item?.task === 'string' ? [item.task] : []));
+  }
+  return workload.taskIds().filter((id) => counts.has(id));
 }
 
 function outputIsRight(workload: Workload, output: unknown): boolean {

@@ -12,7 +12,8 @@ function recordingDb() {
   let holdNext = false;
   let signalStarted: (() => void) | undefined;
   const db: any = {
-    list: async () => ({ rows: [] }),
+    changes: async () => ({ results: [] }),
+    fetchRevs: async ({ keys }: { keys: string[] }) => ({ rows: keys.map((key) => (stored.has(key) ? { key, id: key, value: { rev: '1-x' } } : { key, error: 'not_found' })) }),
     get: async (id: string) => { if (!stored.has(id)) throw Object.assign(new Error('missing'), { statusCode: 404 }); return stored.get(id); },
     bulk: async ({ docs }: { docs: { _id: string }[] }) => {
       batches.push(docs.length);

@@ -20,6 +20,7 @@ function memoryDb(): any {
   let rev = 0;
   return {
     list: async () => ({ rows: [] }),
+    changes: async () => ({ results: [] }),
     insert: async (doc: { _id: string }) => { docs.set(doc._id, doc); return { ok: true, id: doc._id, rev: `${++rev}-x` }; },
     destroy: async (id: string) => { docs.delete(id); return { ok: true }; },
     bulk: async ({ docs: batch }: { docs: { _id: string }[] }) => batch.map((doc) => { docs.set(doc._id, doc); return { ok: true, id: doc._id, rev: `${++rev}-x` }; }),

@@ -150,11 +150,29 @@ describe('RuleEngine', () => {
     });
     await rule.start();
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
-    await waitUntil(() => rule.stats.duplicates === 1);
+    await waitUntil(() => rule.stats.duplicates >= 1);
     expect(platform.invocations).toHaveLength(0);
 
     now += 60_001;
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
     await waitUntil(() => platform.invocations.length === 1);
+  });
+
+  it('takes over a claim whose engine died between claim and invoke without a second delivery: the batch is not acknowledged while the claim is in flight', async () => {
+    let now = 1_000_000;
+    const platform = new FakePlatform({ double: () => ({ result: {} }) });
+    const { broker, stream, store, engine: rule } = setup(platform, { leaseMs: 60_000, now: () => now });
+    await store.createOnly<InvokeClaim>(invokeClaimId('r1', 'a:1:0:1'), {
+      type: 'stream-invoke', runId: 'r1', stageId: 'a', taskKey: 'a:1:0:1', action: 'double', completionTopic: topics.completions,
+      report: 'poll', claimedAt: now, claimedBy: 'dead-engine',
+    });
+    await rule.start();
+    // The Condition Engine produces each invoke once: this delivery is the only one there will be.
+    await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1'), invokeEvent('b:1:0:1')]);
+    await waitUntil(() => rule.stats.duplicates >= 1 && platform.invocations.length === 1);
+    expect(platform.invocations[0]?.activationId).toBe('activation-000001');
+    now += 60_001;
+    await waitUntil(() => broker.events(topics.completions).length === 2);
+    expect(platform.invocations).toHaveLength(2);
   });
 });
