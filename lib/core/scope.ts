@@ -14,14 +14,15 @@
  */
 import { chooseNext } from '../conditions/choice';
 import type { RunError } from '../events/types';
-import { stepOf, type CompiledWorkflow, type FanOutStep, type ForkStep, type InvokeStep, type Step } from '../model/compile';
+import { stepOf, type AwaitStep, type CompiledWorkflow, type FanOutStep, type ForkStep, type InvokeStep, type Step } from '../model/compile';
 import type { Json, JsonObject } from '../model/json';
 import { selectPath } from '../model/path';
 import { mapWindow, type CatchRule } from '../model/workflow';
 import { actionParams, dataErrorOf, errorData, selectInput, stageOutput } from './data-flow';
+import { correlationKey } from './correlation';
 
 /** Steps that park a scope, and so complete later. */
-export type WaitingStep = InvokeStep | FanOutStep | ForkStep;
+export type WaitingStep = InvokeStep | FanOutStep | ForkStep | AwaitStep;
 
 export type StepOutcome = { status: 'succeeded'; result: Json } | { status: 'failed'; error: RunError };
 
@@ -34,7 +35,9 @@ export type Park =
   /** One action per item, `window` of them at once. */
   | { kind: 'fan-out'; step: FanOutStep; seq: number; data: Json; items: Json[]; window: number }
   /** One child scope per branch, each entered at its start with `input`. */
-  | { kind: 'fork'; step: ForkStep; seq: number; data: Json; input: Json };
+  | { kind: 'fork'; step: ForkStep; seq: number; data: Json; input: Json }
+  /** One external event of `step.eventType` whose correlation key is `key` (await.ts). */
+  | { kind: 'await'; step: AwaitStep; seq: number; data: Json; key: string };
 
 export type ScopeEnd = { status: 'succeeded'; output: Json } | { status: 'failed'; error: RunError };
 
@@ -111,6 +114,11 @@ function enterStep(step: Step, seq: number, data: Json, hooks: ScopeHooks, budge
       if ('error' in input) return stepFailed(step, seq, data, input.error, hooks);
       return { park: { kind: 'fork', step, seq, data, input: input.value } };
     }
+    case 'await': {
+      const key = dataStep(step.id, () => correlationKey(step, data));
+      if ('error' in key) return stepFailed(step, seq, data, key.error, hooks);
+      return { park: { kind: 'await', step, seq, data, key: key.value } };
+    }
     case 'branch': {
       if (!budget.spend()) return failed({ error: 'whiskflow.InstantLoop', cause: `choices looped through ${step.id} without running a task`, stageId: step.id });
       const chosen = chooseNext(step.rules, data, step.default);
@@ -151,7 +159,7 @@ function enterInvoke(step: InvokeStep, seq: number, data: Json, hooks: ScopeHook
 function stepSucceeded(step: WaitingStep, seq: number, data: Json, result: Json, hooks: ScopeHooks): Move {
   const output = dataStep(step.id, () => stageOutput(data, result, step.resultPath, step.output));
   if ('error' in output) return stepFailed(step, seq, data, output.error, hooks);
-  if (step.kind !== 'invoke' && Array.isArray(result)) hooks.joined(step, result);
+  if ((step.kind === 'fan-out' || step.kind === 'fork') && Array.isArray(result)) hooks.joined(step, result);
   hooks.completed?.(step, seq, { status: 'succeeded', output: output.value });
   return step.next === null ? { end: { status: 'succeeded', output: output.value } } : { enter: { stepId: step.next, data: output.value } };
 }

@@ -14,6 +14,7 @@ import type { Draft } from './draft';
 import type { Thread } from './run-state';
 import { ROOT_THREAD } from './run-state';
 import { startAttempt } from './attempts';
+import { startAwait } from './await';
 import { afterStep, elementParams, enterScope, reduceParams, type Entered, type ScopeHooks, type StepOutcome, type WaitingStep } from './scope';
 
 export type { StepOutcome, WaitingStep } from './scope';
@@ -101,6 +102,10 @@ function settle(draft: Draft, scope: ThreadScope, entered: Entered): void {
     }
     case 'fork':
       return startFork(draft, thread, parked.step, parked.seq, parked.data, parked.input);
+    case 'await': {
+      park(draft, thread, parked.step, parked.seq, parked.data, { kind: 'task', attempt: 1, params: {} });
+      return startAwait(draft, parked.step, parked.seq, parked.key);
+    }
     default:
       return unknownPark(parked);
   }

@@ -21,7 +21,7 @@ export interface WireWorkflow {
 
 export interface WireStage {
   id: string;
-  kind: 'task' | 'map' | 'reduce' | 'choice' | 'parallel' | 'succeed' | 'fail';
+  kind: 'task' | 'map' | 'reduce' | 'choice' | 'parallel' | 'succeed' | 'fail' | 'event';
   next?: string;
   end?: boolean;
   action?: string;
@@ -40,6 +40,11 @@ export interface WireStage {
   branches?: { stages: WireStage[] }[];
   error?: string;
   cause?: string;
+  /** event stage */
+  type?: string;
+  key?: string;
+  /** task stage */
+  callback?: boolean;
 }
 
 let compiledSchema: ValidateFunction | undefined;
@@ -85,7 +90,7 @@ function toInvalidWorkflowError(errors: ErrorObject[]): InvalidWorkflowError {
       return new InvalidWorkflowError(`${path}.${field}`, (first.data as Record<string, unknown>)[field], `no such field (allowed: ${allowed.join(', ')})`);
     }
     case 'discriminator':
-      return new InvalidWorkflowError(`${path}.kind`, first.params.tagValue, 'a stage kind: task, map, reduce, choice, parallel, succeed or fail');
+      return new InvalidWorkflowError(`${path}.kind`, first.params.tagValue, 'a stage kind: task, map, reduce, choice, parallel, succeed, fail or event');
     case 'pattern':
       return new InvalidWorkflowError(path, first.data, describePattern(first));
     default:

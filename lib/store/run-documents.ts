@@ -163,6 +163,8 @@ export interface InvokeDoc {
   invokedAt?: number;
   /** Set when the attempt is a child run (a parallel branch of several stages) rather than an action. */
   childRunId?: string;
+  /** Set when the attempt is an event stage's wait (lib/store/event-mailbox.ts): no activation runs it. */
+  eventWait?: true;
 }
 
 export interface ResultDoc {

@@ -19,6 +19,7 @@ import { InvalidInputError } from '../../errors';
 import { isJsonObject, type Json, type JsonObject } from '../../model/json';
 import { newRunId, type TaskAttempt } from '../../store/run-documents';
 import type { Workflow } from '../../model/workflow';
+import { keyOfCloudEvent, type ExternalEvent } from '../../core/correlation';
 
 export const EVENT_TYPES = {
   runStarted: 'dev.whiskflow.run.started',
@@ -36,7 +37,9 @@ export type OrchestratorEvent =
     startKey?: string;
   }
   | { type: 'task.completed'; eventId: string; task: TaskContext; result: Json; activationId?: string }
-  | { type: 'task.failed'; eventId: string; task: TaskContext; error: Json; activationId?: string };
+  | { type: 'task.failed'; eventId: string; task: TaskContext; error: Json; activationId?: string }
+  /** A CloudEvent of another type: an external event for the workflow's `event` stages (event-waits.ts). */
+  | { type: 'external'; eventId: string; workflow: string; event: ExternalEvent };
 
 const SOURCE = '/whiskflow';
 
@@ -117,8 +120,20 @@ export function parseEvent(given: JsonObject, workflow: string, activationId?: s
         : { type: 'task.failed', ...common, error: data.error ?? 'unknown error' };
     }
     default:
-      throw new InvalidInputError(`unknown event type '${event.type}'`, { expected: Object.values(EVENT_TYPES) });
+      if (event.type.startsWith('dev.whiskflow.')) throw new InvalidInputError(`unknown event type '${event.type}'`, { expected: Object.values(EVENT_TYPES) });
+      return { type: 'external', eventId: event.id, workflow, event: externalEventOf(params, event.id, event.type, event.time ?? new Date().toISOString(), event.data) };
   }
+}
+
+/** An external CloudEvent as event stages receive it; its correlation key is its `key` attribute, else its `subject`. */
+export function externalEventOf(params: JsonObject, id: string, type: string, time: string, data: unknown): ExternalEvent {
+  const key = keyOfCloudEvent(params);
+  if (key === undefined) {
+    throw new InvalidInputError(`event '${type}' carries no correlation key: give it a 'key' attribute (or a 'subject'), a string or number of at most 200 characters`, { type });
+  }
+  const event: ExternalEvent = { id, type, key, time, data: (data ?? null) as Json };
+  if (typeof params.source === 'string') event.source = params.source;
+  return event;
 }
 
 /**

@@ -36,6 +36,7 @@ import type { RunHead } from './run-head';
 import { invokeClaimsFor, ownedClaims, startTasks } from './task-starts';
 import { beginRun, carryOut, failStage, proposeAfter } from './transitions';
 import { readShared } from './warm-cache';
+import { receiveExternal } from './event-waits';
 import { parkOutcome } from './parks';
 
 export async function handleEvent(context: OrchestratorContext, event: OrchestratorEvent): Promise<EventOutcome> {
@@ -47,6 +48,11 @@ export async function handleEvent(context: OrchestratorContext, event: Orchestra
       return onTaskCompleted(ctx, event);
     case 'task.failed':
       return onTaskFailed(ctx, event);
+    case 'external': {
+      const received = await receiveExternal(ctx, event.workflow, event.event, 'trigger');
+      const outcome = received.outcome === 'duplicate' ? 'duplicate-event' : received.outcome;
+      return { outcome, eventId: event.eventId, ...('runId' in received && received.runId !== undefined ? { runId: received.runId } : {}) };
+    }
     default: {
       const unknownEvent: never = event;
       throw new InvalidInputError('unknown event', { event: unknownEvent });
@@ -208,6 +214,8 @@ function onlyOutcomeOfAttempt(ctx: Handling, run: RunHead, stage: StageDoc, task
   const runner = runnerOf(run, parkOf(run, stage), task.index);
   // A child run ends once (its `$end` transition is claimed) and every report of it carries that end.
   if (runner.runsAs === 'child-run') return true;
+  // An event wait's slot is raced by its timeout and by every event matched to it; a callback's by every report of its token.
+  if (runner.runsAs === 'event' || (runner.step.kind === 'invoke' && runner.step.callback)) return false;
   return runner.step.timeoutMs === undefined && !isSelfReporting(ctx, run, runner.step.action);
 }
 

@@ -5,7 +5,7 @@
  * parallel stage's branches). Also the other way: the stage's outcome from its tasks' results.
  */
 import { InvalidInputError } from '../../errors';
-import type { FanOutStep, InvokeStep } from '../../model/compile';
+import type { AwaitStep, FanOutStep, InvokeStep } from '../../model/compile';
 import type { Json, JsonObject } from '../../model/json';
 import { docIds, type ResultDoc, type StageDoc } from '../../store/run-documents';
 import {
@@ -49,6 +49,7 @@ export function tasksOf(park: Park): { taskCount: number; window: number } {
   switch (park.kind) {
     case 'invoke':
     case 'reduce':
+    case 'await':
       return { taskCount: 1, window: 1 };
     case 'fan-out':
       return { taskCount: park.items.length, window: park.window };
@@ -63,7 +64,9 @@ export function tasksOf(park: Park): { taskCount: number; window: number } {
 export type TaskRunner =
   /** `stageId`: the step a failure names (a single-task branch's own task, as the core records it). */
   | { runsAs: 'action'; step: InvokeStep | FanOutStep; stageId: string; params: JsonObject | 'reduce' }
-  | { runsAs: 'child-run'; startStep: string; input: Json };
+  | { runsAs: 'child-run'; startStep: string; input: Json }
+  /** An event stage: its one task is the wait for the event (event-waits.ts). */
+  | { runsAs: 'event'; step: AwaitStep; stageId: string; key: string };
 
 export function runnerOf(run: RunHead, park: Park, index: number): TaskRunner {
   switch (park.kind) {
@@ -83,6 +86,8 @@ export function runnerOf(run: RunHead, park: Park, index: number): TaskRunner {
       const task = branchTask(compiledOf(run.definition), park.step, index, park.input);
       return task ? { runsAs: 'action', step: task.step, stageId: task.step.id, params: task.params } : { runsAs: 'child-run', startStep, input: park.input };
     }
+    case 'await':
+      return { runsAs: 'event', step: park.step, stageId: park.step.id, key: park.key };
     default:
       return unknownPark(park);
   }
@@ -110,6 +115,7 @@ export function parkOutcome(ctx: OrchestratorContext, run: RunHead, stageDoc: St
   switch (park.kind) {
     case 'invoke':
     case 'reduce':
+    case 'await':
       return { status: 'succeeded', result: joined.values[0] ?? null };
     case 'fan-out':
       results = joined.values;
