@@ -165,6 +165,8 @@ export interface InvokeDoc {
   childRunId?: string;
   /** Set when the attempt is an event stage's wait (lib/store/event-mailbox.ts): no activation runs it. */
   eventWait?: true;
+  /** A callback task's token (lib/events/callback-token.ts), for `whiskflow status`: whoever holds it may report the attempt. */
+  callbackToken?: string;
 }
 
 export interface ResultDoc {

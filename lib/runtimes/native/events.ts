@@ -92,12 +92,20 @@ export function withoutPlatformContext(params: JsonObject): JsonObject {
 }
 
 /**
+ * `wsk trigger fire … -p specversion 1.0` sends the number 1 (wsk reads parameter values as JSON
+ * when they parse): a CloudEvent given parameter by parameter has its spec version back as text.
+ */
+function withSpecVersionText(params: JsonObject): JsonObject {
+  return typeof params.specversion === 'number' && typeof params.type === 'string' ? { ...params, specversion: params.specversion.toFixed(1) } : params;
+}
+
+/**
  * Reads an event from action parameters (configuration parameters already removed).
  * `workflow` is the deployed workflow the trigger belongs to; `activationId`, the orchestrator
  * activation handling it (the start key of a start that does not name its run).
  */
 export function parseEvent(given: JsonObject, workflow: string, activationId?: string): OrchestratorEvent {
-  const params = withoutPlatformContext(given);
+  const params = withSpecVersionText(withoutPlatformContext(given));
   const ownKey = activationId ? { startKey: startKeys.orchestrator(activationId) } : {};
   if (typeof params.specversion !== 'string') {
     return { type: 'run.started', eventId: randomUUID(), workflow, runId: newRunId(), input: plainStartInput(params), ...ownKey };
@@ -164,7 +172,7 @@ export type StartRequest = { runId: string; input: Json } | { startKey?: string;
 
 export function startRequestOf(payload: unknown): StartRequest | undefined {
   if (!isJsonObject(payload as Json)) return undefined;
-  const event = payload as JsonObject;
+  const event = withSpecVersionText(payload as JsonObject);
   if (typeof event.specversion !== 'string') return { input: plainStartInput(event) };
   if (event.type !== EVENT_TYPES.runStarted) return undefined;
   return runStartedRequest(isJsonObject(event.data as Json) ? (event.data as JsonObject) : {});

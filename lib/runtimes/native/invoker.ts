@@ -40,6 +40,8 @@ export interface TaskInvoker {
   start(task: TaskStart): Promise<string>;
   /** Arranges for a `task.failed` timeout event for this attempt after `timeoutMs`. */
   scheduleTimeout(context: TaskContext, timeoutMs: number): Promise<string>;
+  /** The callback token a callback task's attempt is handed (recorded on its claim for `whiskflow status`). */
+  callbackTokenOf?(context: TaskContext): string;
 }
 
 /** The context handed to whoever runs the attempt: with its token when the deployment has an event key. */
@@ -54,7 +56,7 @@ export class OpenWhiskTaskInvoker implements TaskInvoker {
   async start(task: TaskStart): Promise<string> {
     const context = withAttemptToken(task.context, this.eventKey) as unknown as JsonObject;
     const invocation: { name: string; params: JsonObject } = task.callback
-      ? { name: task.action, params: { ...task.params, [SELF_REPORT_PARAM]: context, [CALLBACK_TOKEN_PARAM]: encodeCallbackToken({ model: 'native', context }) } }
+      ? { name: task.action, params: { ...task.params, [SELF_REPORT_PARAM]: context, [CALLBACK_TOKEN_PARAM]: this.callbackTokenOf(task.context) } }
       : task.selfReporting
       ? { name: task.action, params: { ...task.params, [SELF_REPORT_PARAM]: context } }
       : { name: TASK_CONDUCTOR, params: { [TASK_PARAM]: { context, action: task.action, params: task.params, delayMs: task.delayMs } as unknown as JsonObject } };
@@ -66,6 +68,10 @@ export class OpenWhiskTaskInvoker implements TaskInvoker {
       const refusal = task.selfReporting || task.callback ? refusalOf(error, task.action) : undefined;
       throw refusal ? new ActionUnavailableError(refusal) : error;
     }
+  }
+
+  callbackTokenOf(context: TaskContext): string {
+    return encodeCallbackToken({ model: 'native', context: withAttemptToken(context, this.eventKey) as unknown as JsonObject });
   }
 
   async scheduleTimeout(context: TaskContext, timeoutMs: number): Promise<string> {

@@ -45,6 +45,7 @@ async function waitOfClaim(stage: StageDoc, claim: InvokeDoc, platform: Activati
   const task = `stage ${stage.stageId} task ${claim.index} attempt ${claim.attempt}`;
   if (claim.childRunId) return { what: `${task}: child run ${claim.childRunId}`, since: claim.invokedAt ?? claim.claimedAt };
   if (!claim.activationId) return { what: `${task}: claimed, not invoked yet`, since: claim.claimedAt };
+  if (claim.callbackToken) return { what: `${task}: a callback, reported with whiskflow complete ${claim.callbackToken}`, since: claim.invokedAt ?? claim.claimedAt };
   const record = platform ? await recordOf(platform, claim.activationId) : undefined;
   if (!record?.end) return { what: `${task}: running (activation ${claim.activationId})`, since: claim.invokedAt ?? claim.claimedAt };
   const outcome = record.response?.success === false ? 'failed' : 'ended';

@@ -159,5 +159,6 @@ async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, par
     if (!(error instanceof ActionUnavailableError)) throw error;
     return { claim: { ...owned, activationId: ctx.activationId, invokedAt: now(ctx) }, context, refused: error.taskError };
   }
-  return { claim: { ...owned, activationId, invokedAt: now(ctx) }, context, ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}) };
+  const callbackToken = step.kind === 'invoke' && step.callback ? ctx.invoker.callbackTokenOf?.(context) : undefined;
+  return { claim: { ...owned, activationId, invokedAt: now(ctx), ...(callbackToken ? { callbackToken } : {}) }, context, ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}) };
 }
