@@ -137,7 +137,7 @@ export function parseEvent(given: JsonObject, workflow: string, activationId?: s
 export function externalEventOf(params: JsonObject, id: string, type: string, time: string, data: unknown): ExternalEvent {
   const key = keyOfCloudEvent(params);
   if (key === undefined) {
-    throw new InvalidInputError(`event '${type}' carries no correlation key: give it a 'key' attribute (or a 'subject'), a string or number of at most 200 characters`, { type });
+    throw new InvalidInputError(`unknown event type '${type}': not a whiskflow event, and as an external event for an event stage it needs a correlation key: a 'key' attribute (or a 'subject'), a string or number of at most 200 characters`, { type });
   }
   const event: ExternalEvent = { id, type, key, time, data: (data ?? null) as Json };
   if (typeof params.source === 'string') event.source = params.source;

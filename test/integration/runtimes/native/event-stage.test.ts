@@ -35,7 +35,7 @@ stages:
   - { id: ship, kind: task, action: fixtures/wait, params: { ms: 10 } }
 `;
 
-const waiting = (store: RunStore, runId: string) => until(`run ${runId} to wait for its event`, () => store.get(eventDocIds.awaits(runId, 0)), 60_000);
+const waiting = (store: RunStore, runId: string, seq = 0) => until(`run ${runId} to wait for its event`, () => store.get(eventDocIds.awaits(runId, seq)), 60_000);
 
 describe('event stages on the local platform (native)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'whiskflow-events-'));
@@ -128,7 +128,8 @@ stages:
     await deployWorkflow(client, store, workflow);
     const paid = await requestRun(client, 'order-payment', { orderId: 'o-paid', items: ['book'] });
     const unpaid = await requestRun(client, 'order-payment', { orderId: 'o-unpaid' });
-    await waiting(store, paid.runId);
+    // Transition 0 is the reserve task; the wait is the run's second transition.
+    await waiting(store, paid.runId, 1);
     await sendEvent({ client, store }, 'order-payment', { type: 'payment.received', key: 'o-paid', data: { amount: 25 } });
     expect(await waitForRun(store, paid.runId, { timeoutMs: 120_000 })).toMatchObject({ status: 'succeeded', output: { orderId: 'o-paid', shipped: true, paid: 25 } });
     expect(await waitForRun(store, unpaid.runId, { timeoutMs: 120_000 })).toMatchObject({ status: 'succeeded', output: { orderId: 'o-unpaid', cancelled: true, reason: 'whiskflow.Timeout' } });
