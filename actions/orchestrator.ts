@@ -46,7 +46,7 @@ export async function main(params: JsonObject): Promise<JsonObject> {
     });
     if (!verdict.accepted) {
       await recordRejection(store, event, verdict.reason);
-      return { outcome: 'rejected', reason: verdict.reason, ...(event.type === 'run.started' ? {} : { runId: event.task.runId }) };
+      return { outcome: 'rejected', reason: verdict.reason, ...(event.type === 'run.started' || event.type === 'external' ? {} : { runId: event.task.runId }) };
     }
     try {
       const withDefined = withDefinition(event, whiskflowDefinition);

@@ -12,6 +12,7 @@ export function startAttempt(draft: Draft, step: InvokeStep | FanOutStep, key: T
   const runId = draft.state.runId;
   draft.state.tasks[taskKey] = { taskKey, stageId: step.id, action: step.action, status: 'started', startedAt: draft.time };
   const invoke: InvokeEffect = { kind: 'invoke', runId, stageId: step.id, taskKey, action: step.action, params };
+  if (step.kind === 'invoke' && step.callback) invoke.callback = true;
   const run: (InvokeEffect | ScheduleTimeoutEffect)[] = [invoke];
   if (step.timeoutMs !== undefined) {
     invoke.timeoutMs = step.timeoutMs;

@@ -15,6 +15,8 @@ export interface InvokeEffect {
   params: JsonObject;
   /** Per-attempt limit; the matching `schedule-timeout` effect is issued alongside. */
   timeoutMs?: number;
+  /** A callback task: the action gets the attempt's callback token, and its own result does not complete the task. */
+  callback?: true;
 }
 
 /** After `ms`, deliver `event` (a `task.timed-out`); it is ignored if the task finished meanwhile. */
@@ -45,6 +47,22 @@ export interface RetryAfterEffect {
   then: (InvokeEffect | ScheduleTimeoutEffect)[];
 }
 
+/**
+ * Deliver the external event of `eventType` with correlation key `key` (one that already arrived,
+ * or the next one) to the wait `taskKey`, as its `task.completed` (await.ts `eventDelivered`).
+ */
+export interface AwaitEventEffect {
+  kind: 'await-event';
+  runId: string;
+  stageId: string;
+  seq: number;
+  taskKey: string;
+  eventType: string;
+  key: string;
+  /** The wait's limit; the matching `schedule-timeout` effect is issued alongside. */
+  timeoutMs?: number;
+}
+
 /** Publish an event (observers, the streaming engine's topics). */
 export interface EmitEffect {
   kind: 'emit';
@@ -56,5 +74,5 @@ export type FinishEffect =
   | { kind: 'finish'; runId: string; status: 'succeeded'; result: Json }
   | { kind: 'finish'; runId: string; status: 'failed' | 'cancelled'; error: RunError };
 
-export type Effect = InvokeEffect | ScheduleTimeoutEffect | ScheduleWakeEffect | RetryAfterEffect | EmitEffect | FinishEffect;
+export type Effect = InvokeEffect | ScheduleTimeoutEffect | ScheduleWakeEffect | RetryAfterEffect | EmitEffect | FinishEffect | AwaitEventEffect;
 export type EffectKind = Effect['kind'];

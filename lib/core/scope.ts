@@ -15,14 +15,15 @@
 import { chooseNext } from '../conditions/choice';
 import type { RunError } from '../events/types';
 import { unreachableCompletion } from '../conditions/completion';
-import { stepOf, type CompiledWorkflow, type FanOutStep, type ForkStep, type InvokeStep, type Step, type WaitStep } from '../model/compile';
+import { stepOf, type AwaitStep, type CompiledWorkflow, type FanOutStep, type ForkStep, type InvokeStep, type Step, type WaitStep } from '../model/compile';
 import type { Json, JsonObject } from '../model/json';
 import { selectPath } from '../model/path';
 import { mapWindow, type CatchRule } from '../model/workflow';
 import { actionParams, dataErrorOf, errorData, selectInput, stageOutput } from './data-flow';
+import { correlationKey } from './correlation';
 
 /** Steps that park a scope, and so complete later. */
-export type WaitingStep = InvokeStep | FanOutStep | ForkStep | WaitStep;
+export type WaitingStep = InvokeStep | FanOutStep | ForkStep | WaitStep | AwaitStep;
 
 /** When a wait wakes: after a duration from when it was entered, or at a time from the data. */
 export type Wake = { afterMs: number } | { at: string };
@@ -40,7 +41,9 @@ export type Park =
   /** One child scope per branch, each entered at its start with `input`. */
   | { kind: 'fork'; step: ForkStep; seq: number; data: Json; input: Json }
   /** A timer: the runtime stores when it wakes (entry time + `afterMs`, or `at`) with the run. */
-  | { kind: 'wait'; step: WaitStep; seq: number; data: Json; wake: Wake };
+  | { kind: 'wait'; step: WaitStep; seq: number; data: Json; wake: Wake }
+  /** One external event of `step.eventType` whose correlation key is `key` (await.ts). */
+  | { kind: 'await'; step: AwaitStep; seq: number; data: Json; key: string };
 
 export type ScopeEnd = { status: 'succeeded'; output: Json } | { status: 'failed'; error: RunError };
 
@@ -123,6 +126,11 @@ function enterStep(step: Step, seq: number, data: Json, hooks: ScopeHooks, budge
       const wake = wakeOf(step, data);
       if ('error' in wake) return stepFailed(step, seq, data, wake, hooks);
       return { park: { kind: 'wait', step, seq, data, wake } };
+    }
+    case 'await': {
+      const key = dataStep(step.id, () => correlationKey(step, data));
+      if ('error' in key) return stepFailed(step, seq, data, key.error, hooks);
+      return { park: { kind: 'await', step, seq, data, key: key.value } };
     }
     case 'branch': {
       if (!budget.spend()) return failed({ error: 'whiskflow.InstantLoop', cause: `choices looped through ${step.id} without running a task`, stageId: step.id });

@@ -17,6 +17,7 @@ import type { Draft } from './draft';
 import type { Thread } from './run-state';
 import { ROOT_THREAD } from './run-state';
 import { startAttempt } from './attempts';
+import { startAwait } from './await';
 import { afterStep, elementParams, enterScope, reduceParams, wakeTime, type Entered, type ScopeHooks, type StepOutcome, type WaitingStep } from './scope';
 
 export type { StepOutcome, WaitingStep } from './scope';
@@ -111,6 +112,10 @@ function settle(draft: Draft, scope: ThreadScope, entered: Entered): void {
       const taskKey = formatTaskKey({ stageId: step.id, seq, index: 0, attempt: 1 });
       draft.emit({ kind: 'schedule-wake', taskKey, at: due, event: taskCompleted({ runId: draft.state.runId, taskKey, result: null, time: due }) });
       return;
+    }
+    case 'await': {
+      park(draft, thread, parked.step, parked.seq, parked.data, { kind: 'task', attempt: 1, params: {} });
+      return startAwait(draft, parked.step, parked.seq, parked.key);
     }
     default:
       return unknownPark(parked);

@@ -7,7 +7,7 @@ import { hasEnded, recordArrivalInPlace, recordFailureInPlace } from '../conditi
 import type { RunError, TaskEvent } from '../events/types';
 import { EVENT_TYPES, timeoutError } from '../events/types';
 import { parseTaskKey, type TaskKey } from '../events/task-key';
-import { stepOf, type FanOutStep, type InvokeStep } from '../model/compile';
+import { stepOf, type AwaitStep, type FanOutStep, type InvokeStep } from '../model/compile';
 import type { Json } from '../model/json';
 import { startAttempt } from './attempts';
 import type { Draft } from './draft';
@@ -46,7 +46,7 @@ export function applyTaskEvent(draft: Draft, event: TaskEvent): void {
   if (!parked) return;
   const outcome = taskOutcomeOf(event);
   const step = stepOf(draft.workflow, parked.stageId);
-  if (parked.wait.kind === 'task' && step.kind === 'invoke') return onTask(draft, parked, parked.wait, step, key, outcome, event);
+  if (parked.wait.kind === 'task' && (step.kind === 'invoke' || step.kind === 'await')) return onTask(draft, parked, parked.wait, step, key, outcome, event);
   if (parked.wait.kind === 'fan-out' && step.kind === 'fan-out') return onElement(draft, parked, parked.wait, step, key, outcome, event);
   // A wait's timer: its one completion (slot 0, attempt 1) wakes it; a second finds it gone.
   if (parked.wait.kind === 'timer' && step.kind === 'wait' && key.index === 0 && outcome.kind === 'completed') {
@@ -54,7 +54,7 @@ export function applyTaskEvent(draft: Draft, event: TaskEvent): void {
   }
 }
 
-function onTask(draft: Draft, parked: Thread, wait: TaskWait, step: InvokeStep, key: TaskKey, outcome: TaskOutcome, event: TaskEvent): void {
+function onTask(draft: Draft, parked: Thread, wait: TaskWait, step: InvokeStep | AwaitStep, key: TaskKey, outcome: TaskOutcome, event: TaskEvent): void {
   if (key.index !== 0 || key.attempt > wait.attempt) return;
   if (outcome.kind === 'completed') {
     recordTask(draft, event, 'succeeded', outcome);
@@ -62,7 +62,8 @@ function onTask(draft: Draft, parked: Thread, wait: TaskWait, step: InvokeStep, 
   }
   if (key.attempt !== wait.attempt) return;
   recordTask(draft, event, event.type === EVENT_TYPES.taskTimedOut ? 'timed-out' : 'failed', outcome);
-  if (shouldRetry(step.retry, key.attempt, outcome.error.error) && step.retry) {
+  // An event stage has no retry: its wait ends with its timeout.
+  if (step.kind === 'invoke' && shouldRetry(step.retry, key.attempt, outcome.error.error) && step.retry) {
     wait.attempt = key.attempt + 1;
     return startAttempt(draft, step, { ...key, attempt: wait.attempt }, wait.params, retryDelayMs(step.retry, key.attempt));
   }

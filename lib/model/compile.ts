@@ -9,6 +9,7 @@
  * - `branch`   pick the next step from the data (choice);
  * - `succeed`, `fail`  end the scope;
  * - `wait`     park until a time, then go on with the data unchanged (wait).
+ * - `await`    one external event correlated to the run (event).
  * Every step knows its resolved `next` (`null`: end of its scope) and the scope it belongs to, so
  * the transition never walks the nested stage lists.
  */
@@ -40,6 +41,19 @@ export interface InvokeStep extends StepCommon {
   params: JsonObject;
   input: InvokeInput;
   retry?: RetryPolicy;
+  timeoutMs?: number;
+  resultPath: DataPath | null;
+  output: DataPath;
+  catch: CatchRule[];
+  /** A callback task: its outcome is reported for its token, not by the action (see TaskStage). */
+  callback?: true;
+}
+
+/** Waits for an external event (an `event` stage; lib/core/await.ts). */
+export interface AwaitStep extends StepCommon {
+  kind: 'await';
+  eventType: string;
+  key: DataPath;
   timeoutMs?: number;
   resultPath: DataPath | null;
   output: DataPath;
@@ -101,7 +115,7 @@ export interface WaitStep extends StepCommon {
   catch: CatchRule[];
 }
 
-export type Step = InvokeStep | FanOutStep | ForkStep | BranchStep | SucceedStep | FailStep | WaitStep;
+export type Step = InvokeStep | FanOutStep | ForkStep | BranchStep | SucceedStep | FailStep | WaitStep | AwaitStep;
 export type StepKind = Step['kind'];
 
 export interface CompiledWorkflow {
@@ -161,6 +175,14 @@ function lowerStage(stage: Stage, common: StepCommon, steps: Record<string, Step
         catch: stage.catch ?? [],
       };
       if (stage.retry) step.retry = stage.retry;
+      if (stage.timeoutMs !== undefined) step.timeoutMs = stage.timeoutMs;
+      if (stage.kind === 'task' && stage.callback) step.callback = true;
+      return step;
+    }
+    case 'event': {
+      const step: AwaitStep = {
+        ...common, kind: 'await', eventType: stage.eventType, key: stage.key, resultPath: stage.resultPath, output: stage.output, catch: stage.catch ?? [],
+      };
       if (stage.timeoutMs !== undefined) step.timeoutMs = stage.timeoutMs;
       return step;
     }

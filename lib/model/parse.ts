@@ -17,6 +17,7 @@ import {
   type WaitStage,
   type Condition,
   type DataSelection,
+  type EventStage,
   type InvocationOptions,
   type RetryPolicy,
   type Stage,
@@ -68,7 +69,13 @@ function toStage(wire: WireStage, previous: WireStage | undefined): Stage {
   if (wire.end !== undefined) common.end = wire.end;
   switch (wire.kind) {
     case 'task':
-      return { ...common, kind: 'task', ...invocation(wire), ...selection(wire), ...catchRules(wire) };
+      return { ...common, kind: 'task', ...invocation(wire), ...selection(wire), ...catchRules(wire), ...(wire.callback === true ? { callback: true } : {}) };
+    case 'event': {
+      const { input: _unused, ...rest } = selection(wire);
+      const stage: EventStage = { ...common, kind: 'event', eventType: required(wire.type), key: required(wire.key), ...rest, ...catchRules(wire) };
+      if (wire.timeout !== undefined) stage.timeoutMs = wire.timeout * 1000;
+      return stage;
+    }
     case 'map': {
       const stage: MapStage = { ...common, kind: 'map', items: required(wire.items), ...invocation(wire), ...selection(wire), ...catchRules(wire) };
       if (wire.concurrency !== undefined) stage.concurrency = wire.concurrency;

@@ -21,7 +21,7 @@ export interface WireWorkflow {
 
 export interface WireStage {
   id: string;
-  kind: 'task' | 'map' | 'reduce' | 'choice' | 'parallel' | 'succeed' | 'fail' | 'wait';
+  kind: 'task' | 'map' | 'reduce' | 'choice' | 'parallel' | 'succeed' | 'fail' | 'wait' | 'event';
   next?: string;
   end?: boolean;
   action?: string;
@@ -45,6 +45,11 @@ export interface WireStage {
   toleratedFailurePercentage?: number;
   seconds?: number;
   until?: string;
+  /** event stage */
+  type?: string;
+  key?: string;
+  /** task stage */
+  callback?: boolean;
 }
 
 let compiledSchema: ValidateFunction | undefined;
@@ -90,7 +95,7 @@ function toInvalidWorkflowError(errors: ErrorObject[]): InvalidWorkflowError {
       return new InvalidWorkflowError(`${path}.${field}`, (first.data as Record<string, unknown>)[field], `no such field (allowed: ${allowed.join(', ')})`);
     }
     case 'discriminator':
-      return new InvalidWorkflowError(`${path}.kind`, first.params.tagValue, 'a stage kind: task, map, reduce, choice, parallel, succeed, fail or wait');
+      return new InvalidWorkflowError(`${path}.kind`, first.params.tagValue, 'a stage kind: task, map, reduce, choice, parallel, succeed, fail, wait or event');
     case 'pattern':
       return new InvalidWorkflowError(path, first.data, describePattern(first));
     default:

@@ -31,7 +31,7 @@ export interface Workflow {
   stages: Stage[];
 }
 
-export type Stage = TaskStage | MapStage | ReduceStage | ChoiceStage | ParallelStage | SucceedStage | FailStage | WaitStage;
+export type Stage = TaskStage | MapStage | ReduceStage | ChoiceStage | ParallelStage | SucceedStage | FailStage | WaitStage | EventStage;
 export type StageKind = Stage['kind'];
 
 /** Fields every stage has. */
@@ -103,6 +103,13 @@ export interface DataSelection {
 export interface TaskStage extends StageCommon, InvocationOptions, DataSelection {
   kind: 'task';
   catch?: CatchRule[];
+  /**
+   * A callback task: the action receives a token (parameter `whiskflowToken`, see
+   * lib/events/callback-token.ts) and the task's outcome is whatever is reported for that token
+   * (`whiskflow complete`, lib/report, the HTTP endpoint), not the action's own result; `timeoutMs`
+   * bounds the wait.
+   */
+  callback?: true;
 }
 
 /** One task per element of the array at `items`, joined into an array of results in input order. */
@@ -222,6 +229,22 @@ export interface WaitStage extends StageCommon {
   /** Exactly one of the two: a duration, or an ISO 8601 time read from the data at this path. */
   seconds?: number;
   until?: DataPath;
+}
+
+/**
+ * Waits for an external event correlated to the run: a CloudEvent of type `eventType` whose
+ * correlation key equals the value at `key` in the data (see lib/core/await.ts). The event's data
+ * is the stage's result; with `timeoutMs`, no event in time fails the stage with `whiskflow.Timeout`.
+ */
+export interface EventStage extends StageCommon, Omit<DataSelection, 'input'> {
+  kind: 'event';
+  /** The CloudEvent `type` waited for (written `type` in a workflow file). */
+  eventType: string;
+  /** Path of the correlation key in the data (a string or a number there). */
+  key: DataPath;
+  /** Written `timeout`, in seconds, in a workflow file. */
+  timeoutMs?: number;
+  catch?: CatchRule[];
 }
 
 /** Defaults applied when a file leaves fields out. */

@@ -178,6 +178,10 @@ export interface InvokeDoc {
   invokedAt?: number;
   /** Set when the attempt is a child run (a parallel branch of several stages) rather than an action. */
   childRunId?: string;
+  /** Set when the attempt is an event stage's wait (lib/store/event-mailbox.ts): no activation runs it. */
+  eventWait?: true;
+  /** A callback task's token (lib/events/callback-token.ts), for `whiskflow status`: whoever holds it may report the attempt. */
+  callbackToken?: string;
 }
 
 export interface ResultDoc {

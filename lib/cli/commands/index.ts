@@ -12,5 +12,6 @@ import { register as runs } from './runs';
 import { register as status } from './status';
 import { register as sweep } from './sweep';
 import { register as undeploy } from './undeploy';
+import { register as events } from './events';
 
-export const WORKFLOW_COMMANDS: ((program: Command) => void)[] = [deploy, undeploy, run, status, runs, logs, manifest, sweep, cancel];
+export const WORKFLOW_COMMANDS: ((program: Command) => void)[] = [deploy, undeploy, run, status, runs, logs, manifest, sweep, cancel, events];

@@ -6,7 +6,15 @@ import { EXIT } from '../exit-codes';
 import { printJson } from '../output';
 import type { ConnectionFlags } from '../settings';
 import { addConnectionOptions, withConnection } from './connection';
-import { waitsOf } from '../../runtimes/native/run-waits';
+import { waitsOf, type RunWait } from '../../runtimes/native/run-waits';
+import { describeWait, eventsOfRun } from '../../store/event-mailbox';
+import type { RunStore } from '../../store/run-store';
+
+/** A streaming run's event waits not yet resumed (its tasks are the engine's to show). */
+async function openEventWaits(store: RunStore, runId: string): Promise<{ waits: RunWait[]; more: number }> {
+  const waits = (await eventsOfRun(store, runId)).filter((entry) => !entry.received);
+  return { waits: waits.map(({ wait }) => ({ what: describeWait(wait), since: wait.since })), more: 0 };
+}
 
 export function register(program: Command): void {
   addConnectionOptions(program
@@ -17,8 +25,9 @@ export function register(program: Command): void {
       const found = await withConnection(flags, async (connection) => {
         const view = await describeRun(connection.store, runId, false);
         // What a running native run waits on is read while the connection is open.
-        const waiting = view && view.run.status === 'running' && (view.run as { engine?: string }).engine !== 'stream'
-          ? await waitsOf(connection.store, view.run, connection.client) : undefined;
+        const streaming = (view?.run as { engine?: string } | undefined)?.engine === 'stream';
+        const waiting = view && view.run.status === 'running'
+          ? (streaming ? await openEventWaits(connection.store, runId) : await waitsOf(connection.store, view.run, connection.client)) : undefined;
         return view ? { view, waiting, rejected: await rejectedEventsOf(connection.store, runId) } : undefined;
       });
       if (!found) throw new WhiskflowError('ENTITY_NOT_FOUND', `run ${runId} not found (list runs with \`whiskflow runs\`)`, { runId });

@@ -75,5 +75,6 @@ export function tracedInvoker(invoker: TaskInvoker): TaskInvoker {
   return {
     start: (task) => timed('invoke', count, () => invoker.start(task)),
     scheduleTimeout: (context, timeoutMs) => timed('timer', count, () => invoker.scheduleTimeout(context, timeoutMs)),
+    ...(invoker.callbackTokenOf ? { callbackTokenOf: invoker.callbackTokenOf.bind(invoker) } : {}),
   };
 }

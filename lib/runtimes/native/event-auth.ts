@@ -4,6 +4,8 @@
  * - a start is accepted when the trigger settings it arrived with carry the seal of the workflow
  *   (and definition) they name: a fire whose payload renames the workflow or brings a definition
  *   of its own is refused, since a payload can override a trigger's parameters but not forge a seal;
+ * - an external event (a CloudEvent of a type of its own, for `event` stages) is accepted like a
+ *   start: whoever may fire the workflow's trigger may send it, and the trigger must carry its seal;
  * - a completion is accepted when it carries its attempt's token and belongs to the workflow whose
  *   trigger it arrived on: a completion typed by hand, one for an attempt never started, and one
  *   fired into another workflow's trigger are refused.
@@ -36,7 +38,8 @@ export function authenticate(event: OrchestratorEvent, settings: EventSettings):
   if (typeof key !== 'string' || key === '') {
     return refused(`the orchestrator has no '${EVENT_KEY_PARAM}' parameter: redeploy the whiskflow runtime (whiskflow deploy) to bind one`);
   }
-  if (event.type === 'run.started') {
+  // An external event is as trusted as a start: whoever may fire the workflow's trigger may send it.
+  if (event.type === 'run.started' || event.type === 'external') {
     if (!sameToken(workflowSeal(key, settings.workflow, settings.definition), settings.seal)) {
       return refused(`the trigger settings of workflow '${settings.workflow}' do not carry its seal: the fire's payload overrode whiskflow's parameters, or the trigger was not deployed by whiskflow`);
     }
@@ -64,6 +67,8 @@ export async function recordRejection(store: RunStore, event: OrchestratorEvent,
     await store.createOnly(docIds.start(event.startKey), start);
     return;
   }
+  // A refused external event names no run: the refusal is the orchestrator activation's result.
+  if (event.type === 'external') return;
   await recordRejectedEvent(store, { runId: event.task.runId, eventId: event.eventId, eventType: event.type }, reason, now);
 }
 

@@ -21,6 +21,7 @@ import { newRunId, type TaskAttempt } from '../../store/run-documents';
 import type { Workflow } from '../../model/workflow';
 import { EVENT_TYPES, type TaskError } from '../../events/types';
 import { reportedError } from '../../core/reported-error';
+import { keyOfCloudEvent, type ExternalEvent } from '../../core/correlation';
 
 /** The event types the orchestrator accepts (the run's vocabulary is lib/events/types.ts). */
 const ACCEPTED_TYPES = [EVENT_TYPES.runStarted, EVENT_TYPES.taskCompleted, EVENT_TYPES.taskFailed, EVENT_TYPES.taskTimedOut];
@@ -36,7 +37,9 @@ export type OrchestratorEvent =
   }
   | { type: 'task.completed'; eventId: string; task: TaskContext; result: Json; activationId?: string }
   | { type: 'task.failed'; eventId: string; task: TaskContext; error: Json; activationId?: string }
-  | { type: 'task.timed-out'; eventId: string; task: TaskContext; timeoutMs: number };
+  | { type: 'task.timed-out'; eventId: string; task: TaskContext; timeoutMs: number }
+  /** A CloudEvent of another type: an external event for the workflow's `event` stages (event-waits.ts). */
+  | { type: 'external'; eventId: string; workflow: string; event: ExternalEvent };
 
 const SOURCE = '/whiskflow';
 
@@ -128,12 +131,20 @@ export function withoutPlatformContext(params: JsonObject): JsonObject {
 }
 
 /**
+ * `wsk trigger fire … -p specversion 1.0` sends the number 1 (wsk reads parameter values as JSON
+ * when they parse): a CloudEvent given parameter by parameter has its spec version back as text.
+ */
+function withSpecVersionText(params: JsonObject): JsonObject {
+  return typeof params.specversion === 'number' && typeof params.type === 'string' ? { ...params, specversion: params.specversion.toFixed(1) } : params;
+}
+
+/**
  * Reads an event from action parameters (configuration parameters already removed).
  * `workflow` is the deployed workflow the trigger belongs to; `activationId`, the orchestrator
  * activation handling it (the start key of a start that does not name its run).
  */
 export function parseEvent(given: JsonObject, workflow: string, activationId?: string): OrchestratorEvent {
-  const params = withoutPlatformContext(given);
+  const params = withSpecVersionText(withoutPlatformContext(given));
   const ownKey = activationId ? { startKey: startKeys.orchestrator(activationId) } : {};
   if (typeof params.specversion !== 'string') {
     return { type: 'run.started', eventId: randomUUID(), workflow, runId: newRunId(), input: plainStartInput(params), ...ownKey };
@@ -164,8 +175,20 @@ export function parseEvent(given: JsonObject, workflow: string, activationId?: s
         : { type: 'task.failed', ...common, error: data.error ?? 'unknown error' };
     }
     default:
-      throw new InvalidInputError(`unknown event type '${event.type}'`, { expected: ACCEPTED_TYPES });
+      if (event.type.startsWith('dev.whiskflow.')) throw new InvalidInputError(`unknown event type '${event.type}'`, { expected: ACCEPTED_TYPES });
+      return { type: 'external', eventId: event.id, workflow, event: externalEventOf(params, event.id, event.type, event.time ?? new Date().toISOString(), event.data) };
   }
+}
+
+/** An external CloudEvent as event stages receive it; its correlation key is its `key` attribute, else its `subject`. */
+export function externalEventOf(params: JsonObject, id: string, type: string, time: string, data: unknown): ExternalEvent {
+  const key = keyOfCloudEvent(params);
+  if (key === undefined) {
+    throw new InvalidInputError(`unknown event type '${type}': not a whiskflow event, and as an external event for an event stage it needs a correlation key: a 'key' attribute (or a 'subject'), a string or number of at most 200 characters`, { type });
+  }
+  const event: ExternalEvent = { id, type, key, time, data: (data ?? null) as Json };
+  if (typeof params.source === 'string') event.source = params.source;
+  return event;
 }
 
 /**
@@ -196,7 +219,7 @@ export type StartRequest = { runId: string; input: Json } | { startKey?: string;
 
 export function startRequestOf(payload: unknown): StartRequest | undefined {
   if (!isJsonObject(payload as Json)) return undefined;
-  const event = payload as JsonObject;
+  const event = withSpecVersionText(payload as JsonObject);
   if (typeof event.specversion !== 'string') return { input: plainStartInput(event) };
   if (event.type !== EVENT_TYPES.runStarted) return undefined;
   return runStartedRequest(isJsonObject(event.data as Json) ? (event.data as JsonObject) : {});

@@ -40,6 +40,7 @@ import type { RunHead } from './run-head';
 import { invokeClaimsFor, ownedClaims, startTasks } from './task-starts';
 import { beginRun, carryOut, failStage, proposeAfter } from './transitions';
 import { readShared } from './warm-cache';
+import { receiveExternal } from './event-waits';
 import { parkOutcome } from './parks';
 
 export async function handleEvent(context: OrchestratorContext, event: OrchestratorEvent): Promise<EventOutcome> {
@@ -52,6 +53,11 @@ export async function handleEvent(context: OrchestratorContext, event: Orchestra
     case 'task.failed':
     case 'task.timed-out':
       return onTaskFailed(ctx, event);
+    case 'external': {
+      const received = await receiveExternal(ctx, event.workflow, event.event, 'trigger');
+      const outcome = received.outcome === 'duplicate' ? 'duplicate-event' : received.outcome;
+      return { outcome, eventId: event.eventId, ...('runId' in received && received.runId !== undefined ? { runId: received.runId } : {}) };
+    }
     default: {
       const unknownEvent: never = event;
       throw new InvalidInputError('unknown event', { event: unknownEvent });
@@ -242,6 +248,8 @@ function onlyOutcomeOfAttempt(ctx: Handling, run: RunHead, stage: StageDoc, task
   if (runner.runsAs === 'child-run') return true;
   // A wait's timer may be fired by more than one sweep: the stored completion goes on.
   if (runner.runsAs === 'timer') return false;
+  // An event wait's slot is raced by its timeout and by every event matched to it; a callback's by every report of its token.
+  if (runner.runsAs === 'event' || (runner.step.kind === 'invoke' && runner.step.callback)) return false;
   return runner.step.timeoutMs === undefined && !isSelfReporting(ctx, run, runner.step.action);
 }
 

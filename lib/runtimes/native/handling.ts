@@ -26,7 +26,9 @@ export type EventOutcome =
   | { outcome: 'started'; runId: string }
   | { outcome: 'recorded'; runId: string }
   | { outcome: 'duplicate'; runId: string }
-  | { outcome: 'ignored'; runId: string; reason: string };
+  | { outcome: 'ignored'; runId: string; reason: string }
+  /** An external event: delivered to a waiting run, kept for a later wait, or a duplicate. */
+  | { outcome: 'delivered' | 'kept' | 'duplicate-event'; eventId: string; runId?: string };
 
 /** One handling of one event: the context plus the token its claims carry. */
 export interface Handling extends OrchestratorContext {

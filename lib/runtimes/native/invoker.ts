@@ -14,6 +14,7 @@ import { withThrottleRetry } from '../../openwhisk/throttle';
 import type { ActionsClient } from '../../openwhisk/client';
 import { ActionUnavailableError, refusalOf } from './action-check';
 import { attemptToken } from '../../events/event-seal';
+import { CALLBACK_TOKEN_PARAM, encodeCallbackToken } from '../../events/callback-token';
 
 export const TASK_CONDUCTOR = 'whiskflow/task';
 export const TIMER_ACTION = 'whiskflow/timer';
@@ -30,6 +31,8 @@ export interface TaskStart {
   /** Wait before running the action (retry backoff); the conductor waits, not the orchestrator. */
   delayMs: number;
   selfReporting: boolean;
+  /** A callback task: invoked directly with its task context and callback token; its result is not its outcome. */
+  callback?: boolean;
 }
 
 export interface TaskInvoker {
@@ -37,6 +40,8 @@ export interface TaskInvoker {
   start(task: TaskStart): Promise<string>;
   /** Arranges for a `task.timed-out` event for this attempt after `timeoutMs`. */
   scheduleTimeout(context: TaskContext, timeoutMs: number): Promise<string>;
+  /** The callback token a callback task's attempt is handed (recorded on its claim for `whiskflow status`). */
+  callbackTokenOf?(context: TaskContext): string;
 }
 
 /** The context handed to whoever runs the attempt: with its token when the deployment has an event key. */
@@ -50,7 +55,9 @@ export class OpenWhiskTaskInvoker implements TaskInvoker {
 
   async start(task: TaskStart): Promise<string> {
     const context = withAttemptToken(task.context, this.eventKey) as unknown as JsonObject;
-    const invocation: { name: string; params: JsonObject } = task.selfReporting
+    const invocation: { name: string; params: JsonObject } = task.callback
+      ? { name: task.action, params: { ...task.params, [SELF_REPORT_PARAM]: context, [CALLBACK_TOKEN_PARAM]: this.callbackTokenOf(task.context) } }
+      : task.selfReporting
       ? { name: task.action, params: { ...task.params, [SELF_REPORT_PARAM]: context } }
       : { name: TASK_CONDUCTOR, params: { [TASK_PARAM]: { context, action: task.action, params: task.params, delayMs: task.delayMs } as unknown as JsonObject } };
     try {
@@ -58,9 +65,13 @@ export class OpenWhiskTaskInvoker implements TaskInvoker {
       return response.activationId;
     } catch (error) {
       // A self-reporting action the platform refuses would never report: its attempt fails now.
-      const refusal = task.selfReporting ? refusalOf(error, task.action) : undefined;
+      const refusal = task.selfReporting || task.callback ? refusalOf(error, task.action) : undefined;
       throw refusal ? new ActionUnavailableError(refusal) : error;
     }
+  }
+
+  callbackTokenOf(context: TaskContext): string {
+    return encodeCallbackToken({ model: 'native', context: withAttemptToken(context, this.eventKey) as unknown as JsonObject });
   }
 
   async scheduleTimeout(context: TaskContext, timeoutMs: number): Promise<string> {

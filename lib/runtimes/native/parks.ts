@@ -5,7 +5,7 @@
  * parallel stage's branches). Also the other way: the stage's outcome from its tasks' results.
  */
 import { InvalidInputError } from '../../errors';
-import type { FanOutStep, InvokeStep } from '../../model/compile';
+import type { AwaitStep, FanOutStep, InvokeStep } from '../../model/compile';
 import type { Json, JsonObject } from '../../model/json';
 import { docIds, type ResultDoc, type StageDoc } from '../../store/run-documents';
 import {
@@ -100,6 +100,7 @@ export function tasksOf(park: Park): { taskCount: number; window: number } {
   switch (park.kind) {
     case 'invoke':
     case 'reduce':
+    case 'await':
       return { taskCount: 1, window: 1 };
     case 'fan-out':
       return { taskCount: park.items.length, window: park.window };
@@ -119,7 +120,9 @@ export type TaskRunner =
   | { runsAs: 'action'; step: InvokeStep | FanOutStep; stageId: string; params: JsonObject | 'reduce' }
   | { runsAs: 'child-run'; startStep: string; input: Json }
   /** A wait stage's timer: nothing is invoked, the timer's completion fills the slot (waits.ts). */
-  | { runsAs: 'timer' };
+  | { runsAs: 'timer' }
+  /** An event stage: its one task is the wait for the event (event-waits.ts). */
+  | { runsAs: 'event'; step: AwaitStep; stageId: string; key: string };
 
 export function runnerOf(run: RunHead, park: Park, index: number): TaskRunner {
   switch (park.kind) {
@@ -141,6 +144,8 @@ export function runnerOf(run: RunHead, park: Park, index: number): TaskRunner {
     }
     case 'wait':
       return { runsAs: 'timer' };
+    case 'await':
+      return { runsAs: 'event', step: park.step, stageId: park.step.id, key: park.key };
     default:
       return unknownPark(park);
   }
@@ -168,6 +173,7 @@ export function parkOutcome(ctx: OrchestratorContext, run: RunHead, stageDoc: St
   switch (park.kind) {
     case 'invoke':
     case 'reduce':
+    case 'await':
       return { status: 'succeeded', result: joined.values[0] ?? null };
     case 'wait':
       return { status: 'succeeded', result: null };

@@ -6,6 +6,7 @@
  */
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
+import { describeWait, waitOf } from '../../store/event-mailbox';
 
 export interface RunWait {
   /** One line, for people. */
@@ -36,7 +37,7 @@ export async function waitsOf(store: RunStore, run: RunDoc, platform?: Activatio
   const latestClaim = new Map<number, InvokeDoc>();
   for (const row of claims) if (row.doc) latestClaim.set(row.doc.index, row.doc);
   const open = [...latestClaim.values()].filter((claim) => !done.has(claim.index));
-  const waits = await Promise.all(open.slice(0, SHOWN).map((claim) => waitOfClaim(stage, claim, platform)));
+  const waits = await Promise.all(open.slice(0, SHOWN).map((claim) => (claim.eventWait ? eventWaitOf(store, stage, claim) : waitOfClaim(stage, claim, platform))));
   return { waits, more: Math.max(0, open.length - SHOWN) };
 }
 
@@ -44,6 +45,7 @@ async function waitOfClaim(stage: StageDoc, claim: InvokeDoc, platform: Activati
   const task = `stage ${stage.stageId} task ${claim.index} attempt ${claim.attempt}`;
   if (claim.childRunId) return { what: `${task}: child run ${claim.childRunId}`, since: claim.invokedAt ?? claim.claimedAt };
   if (!claim.activationId) return { what: `${task}: claimed, not invoked yet`, since: claim.claimedAt };
+  if (claim.callbackToken) return { what: `${task}: a callback, reported with whiskflow complete ${claim.callbackToken}`, since: claim.invokedAt ?? claim.claimedAt };
   const record = platform ? await recordOf(platform, claim.activationId) : undefined;
   if (!record?.end) return { what: `${task}: running (activation ${claim.activationId})`, since: claim.invokedAt ?? claim.claimedAt };
   const outcome = record.response?.success === false ? 'failed' : 'ended';
@@ -51,6 +53,14 @@ async function waitOfClaim(stage: StageDoc, claim: InvokeDoc, platform: Activati
     what: `${task}: activation ${claim.activationId} ${outcome}, its completion not recorded by the orchestrator yet (failing orchestrator activations, or a lost event: the sweep re-delivers it)`,
     since: record.end,
   };
+}
+
+/** An event stage's wait: what it waits for (type, key) and until when. */
+async function eventWaitOf(store: RunStore, stage: StageDoc, claim: InvokeDoc): Promise<RunWait> {
+  const wait = await waitOf(store, claim.runId, stage.seq);
+  const since = claim.invokedAt ?? claim.claimedAt;
+  if (!wait) return { what: `stage ${stage.stageId}: an event (its wait not registered yet)`, since };
+  return { what: describeWait(wait), since: wait.since };
 }
 
 interface ActivationRecord { end?: number; response?: { success?: boolean } }

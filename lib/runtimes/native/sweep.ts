@@ -213,7 +213,8 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
   for (const row of invokes) if (row.doc) latest.set(row.doc.index, row.doc);
   const claimed = new Set(latest.keys());
   // A child run's attempt has no task activation to read: the child's own tasks are swept with it.
-  for (const [index, claim] of latest) if (claim.childRunId) latest.delete(index);
+  // Nor has an event stage's wait: its outcome is the event or its timer's.
+  for (const [index, claim] of latest) if (claim.childRunId || claim.eventWait) latest.delete(index);
   // Every native run head names the trigger its tasks report to; a wskdeploy deployment has no workflow document.
   const { trigger } = run as Partial<RunHead>;
   const neverInvoked: ClaimedAttempt[] = [];

@@ -19,7 +19,8 @@ import {
   DEFAULT_LEASE_MS, INVOKE_PARALLELISM, attemptEventId, isSelfReporting, now, qualify, readStage,
   type Handling, type OwnedClaim,
 } from './handling';
-import { attemptContext, paramsOf, parkOf, runnerOf } from './parks';
+import { attemptContext, paramsOf, parkOf, runnerOf, type TaskRunner } from './parks';
+import { awaitEvent } from './event-waits';
 import type { RunHead } from './run-head';
 
 export interface ClaimDraft { id: string; index: number; body: InvokeDoc }
@@ -126,10 +127,12 @@ async function invokeClaimed(ctx: Handling, run: RunHead, stageDoc: StageDoc, pa
     // A refused invoke is the attempt's failure, handled here as its conductor would report it.
     if (entry.refused) await ctx.react({ type: 'task.failed', eventId: attemptEventId(entry.context), task: entry.context, error: entry.refused, activationId: ctx.activationId });
     else if (entry.timeoutMs !== undefined) await ctx.invoker.scheduleTimeout(entry.context, entry.timeoutMs + delayMs);
+    // Registered once its claim carries an activation id: the sweep then leaves the wait alone.
+    if (entry.awaits) await awaitEvent(ctx, run, entry.context, entry.awaits);
   }
 }
 
-interface StartedAttempt { claim: OwnedClaim; context: TaskContext; timeoutMs?: number; refused?: JsonObject }
+interface StartedAttempt { claim: OwnedClaim; context: TaskContext; timeoutMs?: number; refused?: JsonObject; awaits?: Extract<TaskRunner, { runsAs: 'event' }> }
 
 /** Starts one claimed attempt: invokes its action, or starts its child run (a branch of several stages). */
 async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, park: Park, owned: OwnedClaim, delayMs: number): Promise<StartedAttempt> {
@@ -142,15 +145,21 @@ async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, par
     return { claim: { ...owned, activationId: ctx.activationId, invokedAt: now(ctx), childRunId }, context };
   }
   if (runner.runsAs === 'timer') throw new InvalidInputError(`stage '${stageDoc.stageId}' is a wait: it starts no task`, { stageId: stageDoc.stageId });
+  if (runner.runsAs === 'event') {
+    // Nothing to invoke: the wait is registered once the claim is recorded (invokeClaimed).
+    const timeout = runner.step.timeoutMs !== undefined ? { timeoutMs: runner.step.timeoutMs } : {};
+    return { claim: { ...owned, activationId: ctx.activationId, invokedAt: now(ctx), eventWait: true }, context, awaits: runner, ...timeout };
+  }
   const { step } = runner;
   const params = await paramsOf(ctx, run, stageDoc, park, runner);
   let activationId: string;
   try {
-    activationId = await ctx.invoker.start({ context, action: qualify(step.action, ctx.namespace), params, delayMs, selfReporting: isSelfReporting(ctx, run, step.action) });
+    activationId = await ctx.invoker.start({ context, action: qualify(step.action, ctx.namespace), params, delayMs, selfReporting: isSelfReporting(ctx, run, step.action), ...(step.kind === 'invoke' && step.callback ? { callback: true } : {}) });
   } catch (error) {
     // A self-reporting action the platform refuses (action-check.ts): no activation will ever report.
     if (!(error instanceof ActionUnavailableError)) throw error;
     return { claim: { ...owned, activationId: ctx.activationId, invokedAt: now(ctx) }, context, refused: error.taskError };
   }
-  return { claim: { ...owned, activationId, invokedAt: now(ctx) }, context, ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}) };
+  const callbackToken = step.kind === 'invoke' && step.callback ? ctx.invoker.callbackTokenOf?.(context) : undefined;
+  return { claim: { ...owned, activationId, invokedAt: now(ctx), ...(callbackToken ? { callbackToken } : {}) }, context, ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}) };
 }

@@ -14,6 +14,7 @@ import type { Effect, InvokeEffect } from '../../core/effects';
 import { startRun, transition, transitionInPlace, type TransitionResult } from '../../core/transition';
 import { STREAM_EVENT_TYPES, taskInvoke, type ConditionInput, type OrchestrationEvent, type TaskInvokeEvent } from './orchestration-events';
 import { timerIds, type StreamRunContext, type Timer } from './run-context';
+import { awaitInvoke } from './stream-waits';
 import { createTriggerStates, evaluateTriggers, triggerDeadlines, type StreamTrigger, type TriggerFiring } from './triggers';
 
 export interface ApplyOptions {
@@ -145,6 +146,10 @@ function perform(context: StreamRunContext, effects: readonly Effect[], time: st
       case 'emit':
         outputs.push(effect.event);
         break;
+      case 'await-event':
+        // The Rule Engine registers the wait in the store's mailbox (stream-waits.ts), once per task key.
+        outputs.push(awaitInvoke(context.workflow.name, effect, time, options.completionTopic));
+        break;
       case 'finish':
         // The run is over: its task timers and retries can only be ignored now, so drop them.
         for (const id of Object.keys(timers)) if (timers[id]?.action.kind !== 'tick') delete timers[id];
@@ -160,7 +165,8 @@ function perform(context: StreamRunContext, effects: readonly Effect[], time: st
 
 function invokeEvent(effect: InvokeEffect, time: string, options: ApplyOptions): TaskInvokeEvent {
   const data = { runId: effect.runId, stageId: effect.stageId, taskKey: effect.taskKey, action: effect.action, params: effect.params, completionTopic: options.completionTopic, time };
-  return taskInvoke(effect.timeoutMs === undefined ? data : { ...data, timeoutMs: effect.timeoutMs });
+  const withTimeout = effect.timeoutMs === undefined ? data : { ...data, timeoutMs: effect.timeoutMs };
+  return taskInvoke(effect.callback ? { ...withTimeout, callback: true } : withTimeout);
 }
 
 /** A decided trigger starts its action as a task of its own (stage id = trigger id). */

@@ -32,6 +32,8 @@ export interface TaskInvokeEvent {
     /** Topic the task's completion must be produced to (keyed by `runId`). */
     completionTopic: string;
     timeoutMs?: number;
+    /** A callback task: invoked with its callback token, its outcome reported for the token (stream-waits.ts). */
+    callback?: true;
   };
 }
 
@@ -129,6 +131,7 @@ export function parseOrchestrationEvent(raw: unknown): OrchestrationEvent {
     },
   };
   if (typeof data.timeoutMs === 'number') event.data.timeoutMs = data.timeoutMs;
+  if (data.callback === true) event.data.callback = true;
   return event;
 }
 

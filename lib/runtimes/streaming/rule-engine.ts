@@ -26,6 +26,8 @@ import type { StreamTaskInvoker } from './task-invoker';
 import { DEFAULT_GROUPS, DEFAULT_TOPICS, type StreamTopics } from './topics';
 import type { RunStore, StoredDoc } from '../../store/run-store';
 import type { JsonObject } from '../../model/json';
+import { AWAIT_ACTION, registerStreamWait, streamCallbackToken } from './stream-waits';
+import { CALLBACK_TOKEN_PARAM } from '../../events/callback-token';
 
 export interface RuleEngineOptions {
   stream: EventStream;
@@ -59,6 +61,8 @@ export interface RuleEngineOptions {
    * Condition Engine with a key refuses them.
    */
   eventKey?: string;
+  /** The workflow of a run, named in callback tokens (for `whiskflow complete`). */
+  workflowOf?: (runId: string) => string | undefined;
 }
 
 export class RuleEngine {
@@ -143,7 +147,8 @@ export class RuleEngine {
   /** Two bulk store writes per chunk (the claims, then their activation ids) around the invokes. */
   private async startTasks(events: readonly TaskInvokeEvent[]): Promise<void> {
     const now = (this.options.now ?? Date.now)();
-    const selfReporting = events.map((event) => this.options.selfReporting?.(event.data.action) ?? false);
+    // Awaits and callback tasks report through the stream, never by their activation (stream-waits.ts).
+    const selfReporting = events.map((event) => event.data.action === AWAIT_ACTION || event.data.callback === true || (this.options.selfReporting?.(event.data.action) ?? false));
     const outcomes = await this.claims.claimAll(events.map(({ data }, index) => ({
       type: 'stream-invoke', runId: data.runId, stageId: data.stageId, taskKey: data.taskKey, action: data.action,
       completionTopic: data.completionTopic, report: selfReporting[index] ? 'self' : 'poll', claimedAt: now, claimedBy: this.consumer,
@@ -172,10 +177,16 @@ export class RuleEngine {
     if (inFlight.length > 0) throw new ClaimInFlightError(inFlight);
   }
 
-  private invoke({ data }: TaskInvokeEvent, selfReporting: boolean): Promise<string> {
+  private async invoke(event: TaskInvokeEvent, selfReporting: boolean): Promise<string> {
+    const { data } = event;
+    if (data.action === AWAIT_ACTION) {
+      await registerStreamWait(this.options.store, event, (topic, key, produced) => this.options.stream.produce(topic, key, [produced]), (this.options.now ?? Date.now)());
+      return AWAIT_ACTION;
+    }
     const task: StreamTaskContext = { runId: data.runId, stageId: data.stageId, taskKey: data.taskKey, completionTopic: data.completionTopic };
     if (this.options.eventKey) task.token = taskKeyToken(this.options.eventKey, data.runId, data.taskKey);
-    const params: JsonObject = selfReporting ? { ...data.params, [STREAM_TASK_PARAM]: task as unknown as JsonObject } : data.params;
+    let params: JsonObject = selfReporting ? { ...data.params, [STREAM_TASK_PARAM]: task as unknown as JsonObject } : data.params;
+    if (data.callback) params = { ...params, [CALLBACK_TOKEN_PARAM]: streamCallbackToken(task, this.options.workflowOf?.(data.runId) ?? '') };
     return this.options.invoker.invoke(data.action, params);
   }
 }

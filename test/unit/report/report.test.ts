@@ -93,7 +93,7 @@ describe('reportingAction: one wrapper, the transport chosen by how the action w
     }, { client, activationId: 'self-2', deadline: Date.now() + 5_000 });
     await expect(main({ n: 21, __whiskflow: context as unknown as JsonObject })).resolves.toEqual({ doubled: 42 });
     expect(seen).toEqual([{ n: 21 }]);
-    expect(parseEvent(fired[0]!.params!, 'wf')).toMatchObject({ type: 'task.completed', eventId: 'r1/2/7/1', result: { doubled: 42 }, activationId: 'self-2' });
+    expect(parseEvent(fired[0]!.params!, 'wf')).toMatchObject({ type: 'task.completed', eventId: 'r1/2/7/1/completed', result: { doubled: 42 }, activationId: 'self-2' });
   });
 
   it('reports a thrown error as task.failed natively too, with the error\'s name and message', async () => {
@@ -102,7 +102,7 @@ describe('reportingAction: one wrapper, the transport chosen by how the action w
       throw new TypeError('bad input');
     }, { client, deadline: Date.now() + 5_000 });
     await expect(main({ __whiskflow: context as unknown as JsonObject })).resolves.toEqual({ error: 'bad input' });
-    expect(parseEvent(fired[0]!.params!, 'wf')).toMatchObject({ type: 'task.failed', error: { name: 'TypeError', message: 'bad input' } });
+    expect(parseEvent(fired[0]!.params!, 'wf')).toMatchObject({ type: 'task.failed', error: { error: 'TypeError', cause: JSON.stringify({ name: 'TypeError', message: 'bad input' }) } });
   });
 });
 

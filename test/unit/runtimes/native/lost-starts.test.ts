@@ -227,11 +227,12 @@ describe('sweeping runs whose start was lost', () => {
       handleEvent({ store, invoker, namespace: 'guest', activationId }, parseEvent(params, 'wf', activationId));
     const refired = await orchestrate(fired[0]!.params, 'o-refire');
     expect(refired).toMatchObject({ outcome: 'started' });
-    expect(await store.get<StartDoc>(docIds.start('a-o-slow'))).toMatchObject({ runId: refired.runId });
-    expect(await store.get<RunDoc>(docIds.run(refired.runId))).toMatchObject({ status: 'running', input: { value: 7 }, startedBy: 'o-refire' });
+    const runId = refired.runId ?? '';
+    expect(await store.get<StartDoc>(docIds.start('a-o-slow'))).toMatchObject({ runId });
+    expect(await store.get<RunDoc>(docIds.run(runId))).toMatchObject({ status: 'running', input: { value: 7 }, startedBy: 'o-refire' });
 
     // The original orchestrator activation was only slow: same key, so the same run, a duplicate.
-    expect(await orchestrate(plain, 'o-slow')).toEqual({ outcome: 'duplicate', runId: refired.runId });
+    expect(await orchestrate(plain, 'o-slow')).toEqual({ outcome: 'duplicate', runId });
     expect(invoker.starts).toHaveLength(1);
 
     // The sweep's own fire is recorded with the key in its payload: nothing is fired again.

@@ -1,0 +1,63 @@
+/**
+ * The streaming engine's event stages and callback tasks. The Condition Engine turns an `await-event`
+ * effect into a `task.invoke` of the pseudo action AWAIT_ACTION, so that the Rule Engine's claim
+ * (`stream-invoke/<run>/<taskKey>`, create-only) registers each wait once; registering it in the
+ * store's mailbox (lib/store/event-mailbox.ts, shared with the native runtime) and receiving an
+ * external event both resume the wait by producing its `task.completed` (lib/core/await.ts) to the
+ * run's completion topic, where the transition applies the first and ignores any other.
+ */
+import { eventDelivered } from '../../core/await';
+import type { ExternalEvent } from '../../core/correlation';
+import type { AwaitEventEffect } from '../../core/effects';
+import { toStructuredJson } from '../../events/cloudevent';
+import { parseTaskKey } from '../../events/task-key';
+import type { JsonObject } from '../../model/json';
+import { receiveEvent, registerWait, type Received, type WaitRef, type WaitResumer } from '../../store/event-mailbox';
+import type { RunStore } from '../../store/run-store';
+import { taskInvoke, type TaskInvokeEvent } from './orchestration-events';
+import type { StreamTaskContext } from './report';
+import { encodeCallbackToken } from '../../events/callback-token';
+
+/** Not an OpenWhisk action (`:` cannot occur in one): the wait of an event stage. */
+export const AWAIT_ACTION = 'whiskflow:await';
+
+export function awaitInvoke(workflow: string, effect: AwaitEventEffect, time: string, completionTopic: string): TaskInvokeEvent {
+  const params: JsonObject = { workflow, eventType: effect.eventType, key: effect.key };
+  if (effect.timeoutMs !== undefined) params.timeoutMs = effect.timeoutMs;
+  return taskInvoke({ runId: effect.runId, stageId: effect.stageId, taskKey: effect.taskKey, action: AWAIT_ACTION, params, completionTopic, time });
+}
+
+/** Produces one event (structured JSON) to a topic, keyed by run id. */
+export type Produce = (topic: string, key: string, event: JsonObject) => Promise<void>;
+
+function resumer(completionTopic: string, produce: Produce): WaitResumer {
+  return {
+    // The transition ignores a completion of a slot already filled: no read needed to stay exactly-once.
+    isOpen: async () => true,
+    resume: async (wait, event) => {
+      const taskKey = wait.taskKey ?? '';
+      await produce(completionTopic, wait.runId, toStructuredJson(eventDelivered(wait.runId, taskKey, event)));
+    },
+  };
+}
+
+/** The Rule Engine won the claim of an await: register the wait, take an event kept for it. */
+export async function registerStreamWait(store: RunStore, { data }: TaskInvokeEvent, produce: Produce, now = Date.now()): Promise<void> {
+  const timeoutMs = typeof data.params.timeoutMs === 'number' ? data.params.timeoutMs : undefined;
+  const wait: WaitRef = {
+    workflow: String(data.params.workflow), eventType: String(data.params.eventType), key: String(data.params.key),
+    runId: data.runId, seq: parseTaskKey(data.taskKey).seq, stageId: data.stageId, taskKey: data.taskKey, since: now,
+    ...(timeoutMs !== undefined ? { deadline: now + timeoutMs } : {}),
+  };
+  await registerWait(store, wait, resumer(data.completionTopic, produce), now);
+}
+
+/** An external event for `workflow` (produced to the stream, or sent): kept, and delivered if a run waits. */
+export async function receiveStreamEvent(store: RunStore, workflow: string, event: ExternalEvent, completionTopic: string, produce: Produce, via: string): Promise<Received> {
+  return receiveEvent(store, workflow, event, resumer(completionTopic, produce), via);
+}
+
+/** A streaming callback task's token: its task context (with the attempt's MAC) for `whiskflow complete`. */
+export function streamCallbackToken(task: StreamTaskContext, workflow: string): string {
+  return encodeCallbackToken({ model: 'streaming', runId: task.runId, taskKey: task.taskKey, workflow, mac: task.token ?? '', completionTopic: task.completionTopic });
+}
