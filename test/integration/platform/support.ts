@@ -5,6 +5,7 @@
 import openwhisk from 'openwhisk';
 import type { PlatformOptions } from '../../../lib/platform';
 import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
+import { until } from '../../helpers/until';
 
 /** The platform of a suite and the official client bound to it. */
 export interface SuitePlatform {
@@ -70,31 +71,16 @@ export async function raw(
   return { status: response.status, body: parsed, text };
 }
 
-/** Polls `probe` until it returns a value (not undefined) or `attempts` run out. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, attempts = 200, pauseMs = 50): Promise<T> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, pauseMs));
-  }
-  throw new Error(`condition not met after ${attempts} attempts${lastError ? `: ${String(lastError)}` : ''}`);
-}
-
 /** Waits for an activation record to be readable (records of non-blocking invokes appear when done). */
 export function activationOf(ow: openwhisk.Client, activationId: string): Promise<any> {
-  return eventually(async () => {
+  return until(`activation ${activationId} is readable`, async () => {
     try {
       return await ow.activations.get({ name: activationId });
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw error;
     }
-  });
+  }, { retryErrors: true });
 }
 
 export function annotation(record: { annotations: { key: string; value: unknown }[] }, key: string): unknown {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import openwhisk from 'openwhisk';
 import { startPlatform, type Platform } from '../../../../lib/platform';
+import { until } from '../../../helpers/until';
 
 type Client = ReturnType<typeof openwhisk>;
 type Activation = Awaited<ReturnType<Client['activations']['get']>>;
@@ -63,14 +64,12 @@ describe('/whisk.system/alarms feeds on the local platform', () => {
   });
 });
 
-/** Polls the activation list until `action` has a finished activation; bounded by the Jest timeout. */
-async function waitForActivation(ow: Client, action: string): Promise<Activation> {
-  for (;;) {
+/** Polls the activation list until `action` has a finished activation. */
+function waitForActivation(ow: Client, action: string): Promise<Activation> {
+  return until(`${action} has a finished activation`, async () => {
     const [latest] = await ow.activations.list({ name: action, limit: 1 });
-    if (latest) {
-      const record = await ow.activations.get({ name: latest.activationId });
-      if (typeof record.end === 'number') return record;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    if (!latest) return undefined;
+    const record = await ow.activations.get({ name: latest.activationId });
+    return typeof record.end === 'number' ? record : undefined;
+  }, { intervalMs: 200 });
 }

@@ -17,6 +17,7 @@ import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../../lib/runs/run-client';
 import { describeRun } from '../../../../lib/runs/run-view';
 import type { DeliveryClient } from '../../../../lib/openwhisk/client';
+import { until } from '../../../helpers/until';
 
 const root = join(__dirname, '../../../..');
 const example = join(root, 'examples/map-reduce');
@@ -66,11 +67,7 @@ describe('map-reduce example on the local platform', () => {
   it('starts a run from a plain trigger fire (wsk trigger fire whiskflow-map-reduce -p input ...)', async () => {
     const before = new Set((await store.listByPrefix('run/')).map((row) => row.id));
     await client.triggers.invoke({ name: 'whiskflow-map-reduce', params: { input: { chunks: [{ numbers: [1, 2] }, { numbers: [3] }] } } });
-    let runId: string | undefined;
-    for (let i = 0; i < 200 && !runId; i++) {
-      runId = (await store.listByPrefix('run/')).map((row) => row.id).find((id) => !before.has(id))?.slice('run/'.length);
-      if (!runId) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const runId = await until('the fire starts a run', async () => (await store.listByPrefix('run/')).map((row) => row.id).find((id) => !before.has(id))?.slice('run/'.length), { intervalMs: 100 });
     expect(runId).toBeDefined();
     const run = await waitForRun(store, runId!, { timeoutMs: 60_000 });
     expect(run.output).toEqual({ label: 'small', total: 6, parts: 2 });

@@ -10,9 +10,10 @@ import { counting } from './context-store-contract';
 import { StoreConflictError } from '../../../../lib/errors';
 import type { RunStore } from '../../../../lib/store/run-store';
 import type { Workflow } from '../../../../lib/model/workflow';
-import { FakePlatform, mapReduceActions, waitUntil } from './fake-platform';
+import { FakePlatform, mapReduceActions } from './fake-platform';
 import { engines, finishedRun, fixtureWorkflow } from './harness';
 import { scenarioFixture, type Backend } from './scenarios';
+import { IN_MEMORY, until } from '../../../helpers/until';
 
 const ELEMENTS = 600;
 const input = { chunks: Array.from({ length: ELEMENTS }, (_, i) => [i, i + 1]) };
@@ -43,8 +44,8 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
     expect(platform.count('sum')).toBe(ELEMENTS);
     expect(writes.filter((id) => id.startsWith(runChunkPrefix(runId))).length).toBeGreaterThan(0);
     // The context's last checkpoint comes after the run head: wait for it, inline, then for the chunks to go.
-    await waitUntil(async () => (await store.get<{ type: string }>(`stream/${runId}`))?.type === 'stream-run');
-    await waitUntil(async () => (await store.listByPrefix(runChunkPrefix(runId))).length === 0);
+    await until('the run is a plain stream run', async () => (await store.get<{ type: string }>(`stream/${runId}`))?.type === 'stream-run', IN_MEMORY);
+    await until('the run\'s chunks are gone', async () => (await store.listByPrefix(runChunkPrefix(runId))).length === 0, IN_MEMORY);
     expect(await store.get(`stream/${runId}`)).toMatchObject({ state: { status: 'succeeded' } });
   });
 
@@ -60,7 +61,7 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
     const a = await engines({ stream: streamA, store: dying.store, platform, workflows: [wideMapReduce()], consumer: 'dying-a', topics: where });
     running.push(a);
     const runId = await startStreamRun(streamA, { workflow: 'mapreduce', input, topic: where.completions });
-    await waitUntil(() => dying.tripped);
+    await until('the store died', () => dying.tripped, IN_MEMORY);
     expect((await shared.get<{ type: string }>(`stream/${runId}`))?.type).toBe('stream-run-chunked');
     await backend.kill(streamA, a);
 
@@ -81,7 +82,7 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
     const a = await engines({ stream: streamA, store, platform, workflows: [wideMapReduce()], consumer: 'chunks-a', topics: where });
     running.push(a);
     const runId = await startStreamRun(streamA, { workflow: 'mapreduce', input, topic: where.completions });
-    await waitUntil(async () => platform.count('sumall') === 1 && (await store.get<{ type: string }>(`stream/${runId}`))?.type === 'stream-run-chunked');
+    await until('sumall is invoked on a chunked run', async () => platform.count('sumall') === 1 && (await store.get<{ type: string }>(`stream/${runId}`))?.type === 'stream-run-chunked', IN_MEMORY);
     await backend.kill(streamA, a);
 
     const b = await engines({ stream: connect(), store, platform, workflows: [wideMapReduce()], consumer: 'chunks-b', topics: where });

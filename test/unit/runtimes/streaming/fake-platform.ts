@@ -79,11 +79,3 @@ export function mapReduceActions(): Record<string, FakeAction> {
     }),
   };
 }
-
-/**
- * Waits until `condition` holds, checking every 10 ms. Not a timed assertion: it never fails on its
- * own; Jest's test timeout bounds it.
- */
-export async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
-}

@@ -13,6 +13,7 @@ import type { RunStore } from '../../../../lib/store/run-store';
 import { DuplicatingStream, DyingStore } from './faults';
 import { FakePlatform, mapReduceActions } from './fake-platform';
 import { engines, finishedRun, fixtureWorkflow } from './harness';
+import { IN_MEMORY, until } from '../../../helpers/until';
 
 export interface Backend {
   /** A new connection to the backend, as one engine process would open. */
@@ -92,8 +93,8 @@ export function streamingScenarios(backend: Backend): void {
     const b = await engines({ stream: connect(), store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'share-b', topics: where });
     running.push(b);
     // Both members own partitions before any run starts (joining may take a rebalance round).
-    await waitFor(() => a.condition.assignedPartitions().length > 0 && b.condition.assignedPartitions().length > 0
-      && a.condition.assignedPartitions().length + b.condition.assignedPartitions().length === 4);
+    await until('both engines own partitions covering the topic', () => a.condition.assignedPartitions().length > 0 && b.condition.assignedPartitions().length > 0
+      && a.condition.assignedPartitions().length + b.condition.assignedPartitions().length === 4, IN_MEMORY);
 
     const producer = connect();
     const runIds = await Promise.all(Array.from({ length: 20 }, () => startStreamRun(producer, { workflow: 'mapreduce', input: { chunks }, topic: where.completions })));
@@ -146,7 +147,7 @@ export function streamingScenarios(backend: Backend): void {
     // otherwise be a race, with an attempt claimed but never recorded on one side of it).
     const platformA: StreamTaskInvoker = {
       invoke: async (action, params) => {
-        if (action === 'sumall') await waitFor(() => dying.tripped);
+        if (action === 'sumall') await until('the store died', () => dying.tripped, IN_MEMORY);
         if (dying.tripped) throw new Error('process is dead');
         return platform.invoke(action, params);
       },
@@ -156,7 +157,7 @@ export function streamingScenarios(backend: Backend): void {
     const a = await engines({ stream: streamA, store: dying, platform: platformA, workflows: [fixtureWorkflow('mapreduce')], consumer: 'a', topics: where });
     running.push(a);
     const runId = await startStreamRun(streamA, { workflow: 'mapreduce', input: { chunks }, topic: where.completions });
-    await waitFor(() => dying.tripped);
+    await until('the store died', () => dying.tripped, IN_MEMORY);
     await backend.kill(streamA, a);
 
     const streamB = connect();
@@ -199,7 +200,7 @@ export function streamingScenarios(backend: Backend): void {
     running.push(await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'trig', topics: where, triggers: [trigger] }));
 
     const runId = await startStreamRun(stream, { workflow: 'mapreduce', input: { chunks }, topic: where.completions });
-    await waitFor(() => platform.count('preview') === 1 && platform.count('sum') === 5);
+    await until('the preview and the five sums are invoked', () => platform.count('preview') === 1 && platform.count('sum') === 5, IN_MEMORY);
     platform.release();
     const head = await finishedRun(store, runId);
 
@@ -217,7 +218,7 @@ export function streamingScenarios(backend: Backend): void {
     const a = await engines({ stream: streamA, store, platform, workflows: [slowWorkflow], consumer: 'a', topics: where, timerResolutionMs: 3_600_000 });
     running.push(a);
     const runId = await startStreamRun(streamA, { workflow: 'slow', input: {}, topic: where.completions });
-    await waitFor(async () => (await store.get(`stream/${runId}`)) !== undefined && platform.count('never') === 1);
+    await until('the run is stored and `never` invoked', async () => (await store.get(`stream/${runId}`)) !== undefined && platform.count('never') === 1, IN_MEMORY);
     await backend.kill(streamA, a);
 
     const streamB = connect();
@@ -228,8 +229,4 @@ export function streamingScenarios(backend: Backend): void {
     expect(head.failure).toMatchObject({ error: 'whiskflow.Timeout', stageId: 'never' });
     expect(platform.count('never')).toBe(1);
   });
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
 }
