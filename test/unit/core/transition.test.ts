@@ -4,7 +4,8 @@ import { runStarted, taskCompleted } from '../../../lib/events/build';
 import { recordActivationId } from '../../../lib/core/run-state';
 import { startRun, transition } from '../../../lib/core/transition';
 import type { Json } from '../../../lib/model/json';
-import { actions, compile, deepFreeze, finishOf, fixture, FIXTURES, invokes, stageCompletions, T0 } from './helpers';
+import { compile, deepFreeze, finishOf, fixture, FIXTURES, invokes, stageCompletions, T0 } from './helpers';
+import { fixtureActions as actions } from '../../helpers/fake-actions';
 import { simulate } from './simulate';
 
 describe('fixtures run to the expected result, whatever the delivery order', () => {

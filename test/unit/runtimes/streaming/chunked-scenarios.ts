@@ -10,14 +10,15 @@ import { counting } from './context-store-contract';
 import { StoreConflictError } from '../../../../lib/errors';
 import type { RunStore } from '../../../../lib/store/run-store';
 import type { Workflow } from '../../../../lib/model/workflow';
-import { FakePlatform, mapReduceActions } from './fake-platform';
+import { FakePlatform } from './fake-platform';
+import { fixtureActions } from '../../../helpers/fake-actions';
 import { engines, finishedRun, fixtureWorkflow } from './harness';
 import { scenarioFixture, type Backend } from './scenarios';
 import { IN_MEMORY, until } from '../../../helpers/until';
 
 const ELEMENTS = 600;
 const input = { chunks: Array.from({ length: ELEMENTS }, (_, i) => [i, i + 1]) };
-const expectedOutput = { sum: ELEMENTS * ELEMENTS, order: Array.from({ length: ELEMENTS }, (_, i) => 2 * i + 1) };
+const expectedOutput = { sum: ELEMENTS * ELEMENTS, parts: Array.from({ length: ELEMENTS }, (_, i) => 2 * i + 1) };
 
 /**
  * The map-reduce fixture with every sum in flight at once (past the default window): the attempts
@@ -33,7 +34,7 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
 
   it('runs a wide map on chunked checkpoints and deletes the chunks once the run is finished', async () => {
     const { store, writes } = counting(await openStore());
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     const stream = connect();
     const where = topics();
     running.push(await engines({ stream, store, platform, workflows: [wideMapReduce()], consumer: 'wide', topics: where }));
@@ -51,7 +52,7 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
 
   it.each(['before', 'after'] as const)('resumes a wide run whose engine dies mid-join %s its chunked checkpoint\'s head is written: each task starts once', async (when) => {
     const shared = await openStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     // Half the sums held back: the run must pass through "some results are in" (the second checkpoint).
     platform.hold = (action, params) => action === 'sum' && (params.value as number[])[0]! >= ELEMENTS / 2;
     const where = topics();
@@ -75,7 +76,7 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
 
   it('hands a run over to another engine, which reads the chunked checkpoint and finishes it', async () => {
     const store = await openStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     platform.hold = (action) => action === 'sumall';
     const where = topics();
     const streamA = connect();

@@ -6,7 +6,8 @@ import { MemoryBroker, MemoryEventStream, startStreamRun } from '../../../../lib
 import { toStructuredJson } from '../../../../lib/events/cloudevent';
 import { EVENT_TYPES } from '../../../../lib/events/types';
 import { MemoryRunStore } from '../../../../lib/store/memory';
-import { FakePlatform, mapReduceActions } from './fake-platform';
+import { FakePlatform } from './fake-platform';
+import { fixtureActions } from '../../../helpers/fake-actions';
 import { engines, finishedRun, fixtureWorkflow } from './harness';
 import { chunkedCheckpointScenarios } from './chunked-scenarios';
 import { streamingScenarios } from './scenarios';
@@ -43,7 +44,7 @@ describe('the Condition Engine with events it cannot use', () => {
     const broker = new MemoryBroker(1);
     const stream = new MemoryEventStream(broker);
     const store = new MemoryRunStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     // Held back so that both bad events are in the partition before the run can finish.
     platform.hold = (action) => action === 'sum';
     const running = await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'poison' });
@@ -54,7 +55,7 @@ describe('the Condition Engine with events it cannot use', () => {
       await stream.produce('whiskflow.completions', runId, [{ not: 'an event' }, toStructuredJson(badKey as never)]);
       platform.release();
       const head = await finishedRun(store, runId);
-      expect(head).toMatchObject({ status: 'succeeded', output: { sum: 3, order: [1, 2] } });
+      expect(head).toMatchObject({ status: 'succeeded', output: { sum: 3, parts: [1, 2] } });
       expect(running.condition.stats.invalid).toBe(2);
     } finally {
       await running.stop();
@@ -82,7 +83,7 @@ describe('the Condition Engine starting over a store with garbage', () => {
     const runningChunks = await chunksOf('running-run');
 
     const stream = new MemoryEventStream(new MemoryBroker(1));
-    const running = await engines({ stream, store, platform: new FakePlatform(mapReduceActions()), workflows: [fixtureWorkflow('mapreduce')], consumer: 'collector' });
+    const running = await engines({ stream, store, platform: new FakePlatform(fixtureActions), workflows: [fixtureWorkflow('mapreduce')], consumer: 'collector' });
     try {
       await until('the finished run\'s chunks are gone', async () => (await chunksOf('finished-run')) === 0, IN_MEMORY);
       expect(await chunksOf('running-run')).toBe(runningChunks);

@@ -11,7 +11,8 @@ import { parseWorkflow } from '../../../../lib/model/parse';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import type { RunStore } from '../../../../lib/store/run-store';
 import { DuplicatingStream, DyingStore } from './faults';
-import { FakePlatform, mapReduceActions } from './fake-platform';
+import { FakePlatform } from './fake-platform';
+import { fixtureActions } from '../../../helpers/fake-actions';
 import { engines, finishedRun, fixtureWorkflow } from './harness';
 import { IN_MEMORY, until } from '../../../helpers/until';
 
@@ -25,7 +26,7 @@ export interface Backend {
 }
 
 const chunks = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]];
-const expectedOutput = { sum: 55, order: [3, 7, 11, 15, 19] };
+const expectedOutput = { sum: 55, parts: [3, 7, 11, 15, 19] };
 
 const slowWorkflow = parseWorkflow(`
 name: slow
@@ -66,7 +67,7 @@ export function streamingScenarios(backend: Backend): void {
 
   it('completes a fan-out/fan-in run; the join sees each result once, in input order', async () => {
     const store = await openStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     const stream = connect();
     const where = topics();
     running.push(await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'one', topics: where }));
@@ -86,7 +87,7 @@ export function streamingScenarios(backend: Backend): void {
 
   it('shares runs between two engine processes of one group; every run completes, every task starts once', async () => {
     const store = await openStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     const where = topics();
     const a = await engines({ stream: connect(), store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'share-a', topics: where });
     running.push(a);
@@ -111,7 +112,7 @@ export function streamingScenarios(backend: Backend): void {
 
   it('applies duplicated completion and orchestration events once', async () => {
     const store = await openStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     const stream = new DuplicatingStream(connect());
     const where = topics();
     running.push(await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'dup', topics: where }));
@@ -133,7 +134,7 @@ export function streamingScenarios(backend: Backend): void {
     { moment: 'right after the join fired and was checkpointed, before the ack', when: 'after' as const, trips: (done: number) => done === 5 },
   ])('resumes a run whose engine dies $moment: each stage starts once, the run ends right', async ({ when, trips }) => {
     const shared = await openStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     // Holding two sums back makes "some but not all results are in" a state the run must pass through.
     if (when === 'before' && trips(3)) platform.hold = (action, params) => action === 'sum' && (params.value as number[])[0]! > 5;
     const where = topics();
@@ -187,7 +188,7 @@ export function streamingScenarios(backend: Backend): void {
 
   it('fires a k-of-n stream trigger once, next to the workflow, with the first results', async () => {
     const store = await openStore();
-    const platform = new FakePlatform({ ...mapReduceActions(), preview: () => ({ result: {} }) });
+    const platform = new FakePlatform({ ...fixtureActions, preview: () => ({ result: {} }) });
     // Three sums report at once; the other two only after the trigger has fired.
     platform.hold = (action, params) => action === 'sum' && (params.value as number[])[0]! > 5;
     const stream = connect();
