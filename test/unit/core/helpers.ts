@@ -1,15 +1,13 @@
 /** Shared helpers of the core's unit tests: fixtures, effect filters. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { EVENT_TYPES, type StageCompletedEvent } from '../../../lib/events/types';
 import type { Effect, FinishEffect, InvokeEffect } from '../../../lib/core/effects';
 import { compileWorkflow, type CompiledWorkflow } from '../../../lib/model/compile';
 import { isJsonObject, type Json } from '../../../lib/model/json';
 import { parseWorkflow } from '../../../lib/model/parse';
 import type { Simulation } from './simulate';
+import { fixtureWorkflow } from '../../helpers/fixtures';
 
-export const FIXTURES = join(__dirname, '../../fixtures/workflows');
-export const fixture = (name: string): CompiledWorkflow => compileWorkflow(parseWorkflow(readFileSync(join(FIXTURES, `${name}.yaml`), 'utf8')));
+export const fixture = (name: string): CompiledWorkflow => compileWorkflow(fixtureWorkflow(name));
 export const compile = (yaml: string): CompiledWorkflow => compileWorkflow(parseWorkflow(yaml));
 export const T0 = '2026-01-01T00:00:00.000Z';
 

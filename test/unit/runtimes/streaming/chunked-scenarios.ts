@@ -12,7 +12,8 @@ import type { RunStore } from '../../../../lib/store/run-store';
 import type { Workflow } from '../../../../lib/model/workflow';
 import { FakePlatform } from './fake-platform';
 import { fixtureActions } from '../../../helpers/fake-actions';
-import { engines, finishedRun, fixtureWorkflow } from './harness';
+import { engines, finishedRun } from './harness';
+import { fixtureWorkflow } from '../../../helpers/fixtures';
 import { scenarioFixture, type Backend } from './scenarios';
 import { IN_MEMORY, until } from '../../../helpers/until';
 

@@ -1,17 +1,10 @@
 /** Engines wired to an in-memory broker and store, as one test's world. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EventStream } from '../../../../lib/runtimes/streaming/brokers';
 import { startStreamingEngines, WorkflowCatalog, type StreamingEngines, type StreamTaskInvoker, type StreamTrigger } from '../../../../lib/runtimes/streaming';
-import { parseWorkflow } from '../../../../lib/model/parse';
 import type { Workflow } from '../../../../lib/model/workflow';
 import { docIds, type RunDoc } from '../../../../lib/store/run-documents';
 import type { RunStore } from '../../../../lib/store/run-store';
 import { IN_MEMORY, until } from '../../../helpers/until';
-
-export function fixtureWorkflow(name: string): Workflow {
-  return parseWorkflow(readFileSync(join(__dirname, '../../../fixtures/workflows', `${name}.yaml`), 'utf8'));
-}
 
 export async function engines(args: {
   stream: EventStream;

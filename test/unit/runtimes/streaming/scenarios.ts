@@ -13,7 +13,8 @@ import type { RunStore } from '../../../../lib/store/run-store';
 import { DuplicatingStream, DyingStore } from './faults';
 import { FakePlatform } from './fake-platform';
 import { fixtureActions } from '../../../helpers/fake-actions';
-import { engines, finishedRun, fixtureWorkflow } from './harness';
+import { engines, finishedRun } from './harness';
+import { fixtureWorkflow } from '../../../helpers/fixtures';
 import { IN_MEMORY, until } from '../../../helpers/until';
 
 export interface Backend {
