@@ -9,7 +9,7 @@ import { deployWorkflow } from '../../../lib/deploy/workflow';
 import { startBrowser, type TestBrowser } from '../../helpers/browser';
 import { EXAMPLES_DIR, exampleJson, exampleWorkflow } from '../../helpers/fixtures';
 import { requireRedis, type TestService } from '../../helpers/services';
-import { startDeployedPlatform, type DeployedPlatform } from '../runtimes/native/deployed-platform';
+import { startDeployedPlatform, type DeployedPlatform } from '../../helpers/deployed-platform';
 import { runUnder, startStreamingModel, type StreamingModel } from '../runtimes/streaming/engine/two-models';
 
 jest.setTimeout(300_000);

@@ -13,7 +13,7 @@ import { dashboardUrl } from '../../../lib/deploy/runtime';
 import { deployWorkflow } from '../../../lib/deploy/workflow';
 import { startBrowser, type TestBrowser } from '../../helpers/browser';
 import { EXAMPLES_DIR, exampleJson, exampleSource } from '../../helpers/fixtures';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../runtimes/native/deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../helpers/deployed-platform';
 
 jest.setTimeout(300_000);
 

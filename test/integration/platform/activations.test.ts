@@ -1,7 +1,8 @@
 /**
  * Activation records: list filters (name, since, upto, limit, skip, docs, count), get, result, logs.
  */
-import { clientFor, raw, usePlatform } from './support';
+import { raw } from './support';
+import { clientFor, usePlatform } from '../../helpers/local-platform';
 import { sleep } from '../../helpers/until';
 
 const { platform, ow } = usePlatform();

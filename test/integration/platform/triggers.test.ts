@@ -2,7 +2,8 @@
  * Triggers, rules and fires, and feeds managed by clients invoking the feed action themselves
  * (`ow.feeds`), with the built-in `/whisk.system/alarms` feed firing a trigger as its owner.
  */
-import { activationOf, clientFor, raw, usePlatform } from './support';
+import { activationOf, raw } from './support';
+import { clientFor, usePlatform } from '../../helpers/local-platform';
 import { until } from '../../helpers/until';
 
 const { platform, ow } = usePlatform();

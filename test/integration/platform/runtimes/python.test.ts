@@ -4,7 +4,8 @@
  * runtime's sentinels, exceptions, init failures, time limits, updates, non-blocking invokes, and
  * Python actions in sequences, as conductors and their components, and behind rules.
  */
-import { activationOf, annotation, usePlatform } from '../support';
+import { activationOf, annotation } from '../support';
+import { usePlatform } from '../../../helpers/local-platform';
 import { until } from '../../../helpers/until';
 import { isRunning, zipBase64 } from './fixtures';
 import { invokeRecord, logMessages } from './invoke';

@@ -5,7 +5,7 @@ import { wordCountOf } from '../../../helpers/examples';
 import { deployWorkflow } from '../../../../lib/deploy/workflow';
 import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../../lib/runs/run-client';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
 import { exampleJson, exampleWorkflow } from '../../../helpers/fixtures';
 
 jest.setTimeout(300_000);

@@ -5,7 +5,7 @@ import { deployWorkflow } from '../../../../lib/deploy/workflow';
 import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../../lib/runs/run-client';
 import { describeRun } from '../../../../lib/runs/run-view';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
 import { sleep, until } from '../../../helpers/until';
 
 jest.setTimeout(180_000);

@@ -11,7 +11,7 @@ import { ChangesProvider } from '../../../../lib/deploy/changes-provider';
 import { CouchDbRunStore } from '../../../../lib/store/couchdb';
 import type { RunDoc } from '../../../../lib/store/run-documents';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
 
 jest.setTimeout(180_000);
 

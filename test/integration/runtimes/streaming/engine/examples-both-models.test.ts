@@ -20,7 +20,7 @@ import { deployWorkflow } from '../../../../../lib/deploy/workflow';
 import { deployActionFile } from '../../../../../lib/deploy/action-file';
 import { requireKafka, requireRedis, type KafkaTestService, type TestService } from '../../../../helpers/services';
 import { startTogether } from '../../../../helpers/start-together';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../../helpers/deployed-platform';
 import { comparableRecord, runUnder, startStreamingModel, type Model, type StreamingModel } from './two-models';
 import { exampleJson, exampleSource, exampleWorkflow } from '../../../../helpers/fixtures';
 

@@ -27,7 +27,7 @@ import type { RunStore } from '../../../../../lib/store/run-store';
 import { deployWorkflow } from '../../../../../lib/deploy/workflow';
 import type { TestService } from '../../../../helpers/services';
 import { startTogether } from '../../../../helpers/start-together';
-import { startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
+import { startDeployedPlatform, type DeployedPlatform } from '../../../../helpers/deployed-platform';
 import { startEngineProcess, type EngineProcess } from './engine-process';
 import { sleep, until } from '../../../../helpers/until';
 

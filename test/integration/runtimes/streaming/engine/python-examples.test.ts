@@ -10,7 +10,7 @@ import { deployActionFile } from '../../../../../lib/deploy/action-file';
 import { deployWorkflow } from '../../../../../lib/deploy/workflow';
 import { wordCountOf } from '../../../../helpers/examples';
 import { requireRedis, type TestService } from '../../../../helpers/services';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../../helpers/deployed-platform';
 import { comparableRecord, runUnder, startStreamingModel, type Model, type StreamingModel } from './two-models';
 import { exampleJson, exampleWorkflow } from '../../../../helpers/fixtures';
 
