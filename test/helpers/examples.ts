@@ -1,13 +1,8 @@
-/** What the example tests share: reading an example's files, and the word count computed independently. */
+/** What the example tests expect of an example, computed here independently of its actions. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../../lib/model/json';
-
-export const EXAMPLES_DIR = join(__dirname, '../../examples');
-
-export function exampleJson(path: string): Json {
-  return JSON.parse(readFileSync(join(EXAMPLES_DIR, path), 'utf8')) as Json;
-}
+import { EXAMPLES_DIR } from './fixtures';
 
 /** The expected output of examples/word-count, computed here independently of the example's actions. */
 export function wordCountOf(path: string): Json {

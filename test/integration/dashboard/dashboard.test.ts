@@ -4,7 +4,6 @@
  * map; what a person sees on the runs page, a run's graph and timeline, a failed task's error and
  * stack, and updates arriving without a reload. Screenshots land in test-artifacts/dashboard/.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startDashboard, type StartedDashboard } from '../../../lib/dashboard/start';
@@ -13,8 +12,8 @@ import { parseWorkflow } from '../../../lib/model/parse';
 import { deployActionFile } from '../../../lib/deploy/action-file';
 import { deployWorkflow } from '../../../lib/deploy/workflow';
 import { startBrowser, type TestBrowser } from '../../helpers/browser';
-import { exampleJson, EXAMPLES_DIR } from '../../helpers/examples';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../runtimes/native/deployed-platform';
+import { EXAMPLES_DIR, exampleJson, exampleSource } from '../../helpers/fixtures';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../helpers/deployed-platform';
 
 jest.setTimeout(300_000);
 
@@ -56,7 +55,7 @@ describe('the run dashboard in a browser', () => {
     await deployActionFile(client, { file: join(EXAMPLES_DIR, 'map-reduce/actions.js'), packageName: 'mapreduce' });
     await deployActionFile(client, { file: join(ROOT, 'test/fixtures/actions/test-actions.js'), packageName: 'fixtures' });
     await deployActionFile(client, { file: join(ROOT, 'test/fixtures/actions/dashboard-actions.js'), packageName: 'dash' });
-    for (const yaml of [readFileSync(join(EXAMPLES_DIR, 'map-reduce/workflow.yaml'), 'utf8'), RESCUED, WIDE, SLOW]) await deployWorkflow(client, store, parseWorkflow(yaml));
+    for (const yaml of [exampleSource('map-reduce'), RESCUED, WIDE, SLOW]) await deployWorkflow(client, store, parseWorkflow(yaml));
     const start = async (workflow: string, input: object) => {
       const { runId } = await requestRun(client, workflow, input as never);
       runs[workflow] = runId;

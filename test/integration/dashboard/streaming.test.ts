@@ -2,16 +2,14 @@
  * A streaming run (the Condition and Rule Engines on a real Redis) on the dashboard: listed with its
  * model, drawn with its stages' states from its checkpointed context, in a real browser.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDashboard, type StartedDashboard } from '../../../lib/dashboard/start';
-import { parseWorkflow } from '../../../lib/model/parse';
 import { deployActionFile } from '../../../lib/deploy/action-file';
 import { deployWorkflow } from '../../../lib/deploy/workflow';
 import { startBrowser, type TestBrowser } from '../../helpers/browser';
-import { exampleJson, EXAMPLES_DIR } from '../../helpers/examples';
+import { EXAMPLES_DIR, exampleJson, exampleWorkflow } from '../../helpers/fixtures';
 import { requireRedis, type TestService } from '../../helpers/services';
-import { startDeployedPlatform, type DeployedPlatform } from '../runtimes/native/deployed-platform';
+import { startDeployedPlatform, type DeployedPlatform } from '../../helpers/deployed-platform';
 import { runUnder, startStreamingModel, type StreamingModel } from '../runtimes/streaming/engine/two-models';
 
 jest.setTimeout(300_000);
@@ -28,7 +26,7 @@ describe('a streaming run on the dashboard', () => {
     const { client, store, platform } = deployed;
     dashboard = startDashboard({ platform, store, couchUrl: platform.couchUrl, dbname: 'whiskflow' });
     await deployActionFile(client, { file: join(EXAMPLES_DIR, 'map-reduce/actions.js'), packageName: 'mapreduce' });
-    await deployWorkflow(client, store, parseWorkflow(readFileSync(join(EXAMPLES_DIR, 'map-reduce/workflow.yaml'), 'utf8')));
+    await deployWorkflow(client, store, exampleWorkflow('map-reduce'));
     streaming = await startStreamingModel(deployed, redis.url, 'redis');
   }, 240_000);
 

@@ -4,7 +4,6 @@
  * playwright-core). Its pages live under the action's `.http` URL, read the store the orchestrator
  * writes, and update by polling (a web action cannot hold an event stream open).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requestRun, waitForRun } from '../../../lib/runs/run-client';
@@ -13,8 +12,8 @@ import { deployActionFile } from '../../../lib/deploy/action-file';
 import { dashboardUrl } from '../../../lib/deploy/runtime';
 import { deployWorkflow } from '../../../lib/deploy/workflow';
 import { startBrowser, type TestBrowser } from '../../helpers/browser';
-import { exampleJson, EXAMPLES_DIR } from '../../helpers/examples';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../runtimes/native/deployed-platform';
+import { EXAMPLES_DIR, exampleJson, exampleSource } from '../../helpers/fixtures';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../helpers/deployed-platform';
 
 jest.setTimeout(300_000);
 
@@ -38,7 +37,7 @@ describe('the run dashboard as a web action of the whiskflow package', () => {
     url = await dashboardUrl(client, platform.apihost);
     await deployActionFile(client, { file: join(EXAMPLES_DIR, 'map-reduce/actions.js'), packageName: 'mapreduce' });
     await deployActionFile(client, { file: join(ROOT, 'test/fixtures/actions/test-actions.js'), packageName: 'fixtures' });
-    for (const yaml of [readFileSync(join(EXAMPLES_DIR, 'map-reduce/workflow.yaml'), 'utf8'), SLOW]) await deployWorkflow(client, store, parseWorkflow(yaml));
+    for (const yaml of [exampleSource('map-reduce'), SLOW]) await deployWorkflow(client, store, parseWorkflow(yaml));
     mapReduceRun = (await requestRun(client, 'map-reduce', exampleJson('map-reduce/input.json') as never)).runId;
     expect((await waitForRun(store, mapReduceRun, { timeoutMs: 240_000 })).status).toBe('succeeded');
   }, 600_000);

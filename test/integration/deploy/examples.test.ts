@@ -14,10 +14,11 @@ import { createRunStore } from '../../../lib/store/config';
 import type { RunDoc } from '../../../lib/store/run-documents';
 import type { RunStore } from '../../../lib/store/run-store';
 import { cliSession, type CliSession } from '../../helpers/cli';
-import { EXAMPLES_DIR, exampleJson, wordCountOf } from '../../helpers/examples';
+import { wordCountOf } from '../../helpers/examples';
 import { startLocalPlatform, type LocalPlatform } from '../../helpers/local-platform';
 import { runToolOk, wsk } from '../../helpers/openwhisk-cli';
 import { until } from '../../helpers/until';
+import { EXAMPLES_DIR } from '../../helpers/fixtures';
 
 jest.setTimeout(600_000);
 

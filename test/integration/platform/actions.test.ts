@@ -5,7 +5,8 @@
  */
 import AdmZip from 'adm-zip';
 import { DEFAULT_NODEJS_KIND } from '../../../lib/platform/entities';
-import { activationOf, annotation, clientFor, raw, usePlatform } from './support';
+import { activationOf, annotation, raw } from './support';
+import { clientFor, usePlatform } from '../../helpers/local-platform';
 
 const { platform, ow } = usePlatform();
 

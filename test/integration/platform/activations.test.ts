@@ -1,7 +1,9 @@
 /**
  * Activation records: list filters (name, since, upto, limit, skip, docs, count), get, result, logs.
  */
-import { clientFor, raw, usePlatform } from './support';
+import { raw } from './support';
+import { clientFor, usePlatform } from '../../helpers/local-platform';
+import { sleep } from '../../helpers/until';
 
 const { platform, ow } = usePlatform();
 const ids: { alpha: string[]; beta: string[]; inPackage: string[] } = { alpha: [], beta: [], inPackage: [] };
@@ -15,7 +17,7 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) ids.alpha.push((await ow.actions.invoke({ name: 'alpha', blocking: true, params: { i } })).activationId);
   between = Date.now();
   // Records are compared by their start time; make sure the next ones start strictly later.
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  await sleep(5);
   ids.beta.push((await ow.actions.invoke({ name: 'beta', blocking: true })).activationId);
   ids.inPackage.push((await ow.actions.invoke({ name: 'tools/alpha', blocking: true })).activationId);
 });

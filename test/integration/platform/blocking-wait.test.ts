@@ -4,7 +4,8 @@
  * once the activation ends. Uses a controllable runtime so that the activation ends when the test says.
  */
 import { ActionRuntime, RunOutcome } from '../../../lib/platform/runtime/types';
-import { activationOf, clientFor, raw, usePlatform } from './support';
+import { activationOf, raw } from './support';
+import { clientFor, usePlatform } from '../../helpers/local-platform';
 
 const releases: (() => void)[] = [];
 const heldRuntime: ActionRuntime = {

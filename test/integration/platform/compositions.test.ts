@@ -1,7 +1,8 @@
 /**
  * Sequences and conductor actions (apache/openwhisk docs/conductors.md) on the real runtime.
  */
-import { annotation, clientFor, raw, usePlatform } from './support';
+import { annotation, raw } from './support';
+import { clientFor, usePlatform } from '../../helpers/local-platform';
 
 const { platform, ow } = usePlatform();
 

@@ -10,7 +10,8 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { sleep, until } from '../../helpers/until';
-import { raw, usePlatform, type SuitePlatform } from './support';
+import { raw } from './support';
+import { usePlatform, type SuitePlatform } from '../../helpers/local-platform';
 
 jest.setTimeout(120_000);
 
@@ -170,8 +171,7 @@ describe.each([
 
 describe('teardown at platform stop', () => {
   test('a detached child of an action does not outlive the platform', async () => {
-    const { startLocalPlatform } = await import('../../helpers/local-platform');
-    const { clientFor } = await import('./support');
+    const { clientFor, startLocalPlatform } = await import('../../helpers/local-platform');
     const platform = await startLocalPlatform();
     const seconds = `${2000 + Math.floor(Math.random() * 1000)}.3`;
     let sleeper: number;

@@ -2,7 +2,8 @@
  * Bad input and refusals answer OpenWhisk's status codes and `{ error, code }` bodies, and never damage
  * what is stored: 401, 403, 404, 409, 400, 413, and 429 under the stock throttles.
  */
-import { clientFor, raw, usePlatform } from './support';
+import { raw } from './support';
+import { clientFor, usePlatform } from '../../helpers/local-platform';
 
 const SECOND_AUTH = '11111111-2222-4333-8444-555555555555:second-key-for-throttle-tests';
 const THIRD_AUTH = '66666666-7777-4888-8999-000000000000:third-key-for-concurrency-tests';

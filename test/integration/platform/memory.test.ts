@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
+import { clientFor, LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
 import { MB, settledRss } from '../../helpers/memory';
-import { clientFor, raw } from './support';
+import { raw } from './support';
 
 let dataDir = '';
 let platform: LocalPlatform | undefined;

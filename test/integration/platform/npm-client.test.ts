@@ -6,7 +6,8 @@
  */
 import AdmZip from 'adm-zip';
 import { until } from '../../helpers/until';
-import { activationOf, annotation, usePlatform } from './support';
+import { activationOf, annotation } from './support';
+import { usePlatform } from '../../helpers/local-platform';
 import { DEFAULT_NODEJS_KIND } from '../../../lib/platform/entities';
 
 const { ow } = usePlatform();

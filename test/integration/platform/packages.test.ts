@@ -2,7 +2,8 @@
  * Packages, bindings with parameter inheritance, actions inside packages, and the published
  * `/whisk.system/alarms` package, through the official client.
  */
-import { annotation, clientFor, raw, usePlatform } from './support';
+import { annotation, raw } from './support';
+import { clientFor, usePlatform } from '../../helpers/local-platform';
 
 const { platform, ow } = usePlatform();
 

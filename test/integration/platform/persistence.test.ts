@@ -4,8 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
-import { clientFor } from './support';
+import { clientFor, LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
 
 let dataDir: string;
 let platform: LocalPlatform | undefined;

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTool } from '../../helpers/openwhisk-cli';
 import { MB, settledRss, withPeakRss } from '../../helpers/memory';
-import { raw, usePlatform } from './support';
+import { raw } from './support';
+import { usePlatform } from '../../helpers/local-platform';
 
 const { platform, ow } = usePlatform({ runtime: { maxContainers: 2 } });
 

@@ -1,53 +1,11 @@
 /**
- * Shared pieces of the platform integration suites: the official client bound to a platform, raw
- * HTTP for status codes and bodies the client hides, and polling for records written behind.
+ * Shared pieces of the platform integration suites: raw HTTP for status codes and bodies the client
+ * hides, and activation records written behind. (The suite's platform and its client:
+ * test/helpers/local-platform.ts.)
  */
-import openwhisk from 'openwhisk';
-import type { PlatformOptions } from '../../../lib/platform';
-import { LocalPlatform, startLocalPlatform } from '../../helpers/local-platform';
-
-/** The platform of a suite and the official client bound to it. */
-export interface SuitePlatform {
-  platform: LocalPlatform;
-  // The client's typings leave out parts of its API (feeds.get, ...) that the suites use.
-  ow: any;
-}
-
-/**
- * Starts a platform before the suite's first test (in a beforeAll registered here, so before the
- * suite's own) and stops it after the last. The returned objects stand for the platform and its
- * client from then on: reading them before the hook ran throws.
- */
-export function usePlatform(options: PlatformOptions = {}): SuitePlatform {
-  let started: SuitePlatform | undefined;
-  beforeAll(async () => {
-    const platform = await startLocalPlatform(options);
-    started = { platform, ow: clientFor(platform) };
-  });
-  afterAll(async () => {
-    await started?.platform.stop();
-  });
-  const current = (): SuitePlatform => {
-    if (!started) throw new Error('the suite platform is used before its beforeAll hook ran');
-    return started;
-  };
-  return { platform: deferred(() => current().platform), ow: deferred(() => current().ow as object) };
-}
-
-/** An object that forwards every property read to the one `get` returns at that moment. */
-function deferred<T extends object>(get: () => T): T {
-  return new Proxy({} as T, {
-    get: (_target, key) => {
-      const target = get();
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
-
-export function clientFor(platform: Pick<LocalPlatform, 'apihost' | 'auth'>, auth = platform.auth): openwhisk.Client {
-  return openwhisk({ apihost: platform.apihost, api_key: auth });
-}
+import type openwhisk from 'openwhisk';
+import type { LocalPlatform } from '../../helpers/local-platform';
+import { until } from '../../helpers/until';
 
 export interface RawResponse { status: number; body: any; text: string }
 
@@ -70,31 +28,16 @@ export async function raw(
   return { status: response.status, body: parsed, text };
 }
 
-/** Polls `probe` until it returns a value (not undefined) or `attempts` run out. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, attempts = 200, pauseMs = 50): Promise<T> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, pauseMs));
-  }
-  throw new Error(`condition not met after ${attempts} attempts${lastError ? `: ${String(lastError)}` : ''}`);
-}
-
 /** Waits for an activation record to be readable (records of non-blocking invokes appear when done). */
 export function activationOf(ow: openwhisk.Client, activationId: string): Promise<any> {
-  return eventually(async () => {
+  return until(`activation ${activationId} is readable`, async () => {
     try {
       return await ow.activations.get({ name: activationId });
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw error;
     }
-  });
+  }, { retryErrors: true });
 }
 
 export function annotation(record: { annotations: { key: string; value: unknown }[] }, key: string): unknown {

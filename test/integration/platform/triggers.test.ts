@@ -2,7 +2,9 @@
  * Triggers, rules and fires, and feeds managed by clients invoking the feed action themselves
  * (`ow.feeds`), with the built-in `/whisk.system/alarms` feed firing a trigger as its owner.
  */
-import { activationOf, clientFor, eventually, raw, usePlatform } from './support';
+import { activationOf, raw } from './support';
+import { clientFor, usePlatform } from '../../helpers/local-platform';
+import { until } from '../../helpers/until';
 
 const { platform, ow } = usePlatform();
 
@@ -85,10 +87,10 @@ test('ow.feeds passes lifecycleEvent, triggerName and authKey to the alarms feed
   expect(read.response.result.config).toMatchObject({ date });
 
   // The alarm fires the trigger, whose rule runs `record` with the trigger payload.
-  const fired = await eventually(async () => {
+  const fired = await until('the alarm\'s rule has run `record`', async () => {
     const records = await ow.activations.list({ name: 'record', docs: true, limit: 50 });
     return records.find((record: any) => record.response.result.seen?.hello === 'alarm');
-  }, 200, 50);
+  }, { retryErrors: true });
   expect(fired.response.result.seen).toEqual({ hello: 'alarm' });
   const triggerRecords = await ow.activations.list({ name: 'wake-up', docs: true });
   expect(triggerRecords.length).toBeGreaterThanOrEqual(1);

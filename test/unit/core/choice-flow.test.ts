@@ -2,7 +2,8 @@ import { runStarted } from '../../../lib/events/build';
 import { EVENT_TYPES } from '../../../lib/events/types';
 import { startRun } from '../../../lib/core/transition';
 import { compileWorkflow } from '../../../lib/model/compile';
-import { actions, compile, finishOf, T0 } from './helpers';
+import { compile, finishOf, T0 } from './helpers';
+import { fixtureActions as actions } from '../../helpers/fake-actions';
 import { simulate } from './simulate';
 
 describe('choice, loops and ends', () => {

@@ -1,5 +1,6 @@
 import type { Json, JsonObject } from '../../../lib/model/json';
-import { actions, compile, finishOf } from './helpers';
+import { compile, finishOf } from './helpers';
+import { fixtureActions as actions } from '../../helpers/fake-actions';
 import { simulate } from './simulate';
 
 describe('data selection', () => {

@@ -1,6 +1,7 @@
 import { runStarted, taskCompleted, taskFailed } from '../../../lib/events/build';
 import { startRun, transition } from '../../../lib/core/transition';
-import { actions, compile, finishOf, invokes, T0 } from './helpers';
+import { compile, finishOf, invokes, T0 } from './helpers';
+import { fixtureActions as actions } from '../../helpers/fake-actions';
 import { DEFAULT_MAP_CONCURRENCY } from '../../../lib/model/workflow';
 import { simulate } from './simulate';
 

@@ -1,6 +1,7 @@
 import { runStarted, taskCompleted, taskFailed } from '../../../lib/events/build';
 import { startRun, transition } from '../../../lib/core/transition';
-import { actions, compile, finishOf, invokes, stageCompletions, T0 } from './helpers';
+import { compile, finishOf, invokes, stageCompletions, T0 } from './helpers';
+import { fixtureActions as actions } from '../../helpers/fake-actions';
 import { simulate } from './simulate';
 
 describe('parallel', () => {

@@ -1,7 +1,8 @@
 import { runStarted, taskCompleted, taskFailed, taskTimedOut } from '../../../lib/events/build';
 import { startRun, transition } from '../../../lib/core/transition';
 import type { Json } from '../../../lib/model/json';
-import { actions, compile, finishOf, stageCompletions, T0 } from './helpers';
+import { compile, finishOf, stageCompletions, T0 } from './helpers';
+import { fixtureActions as actions } from '../../helpers/fake-actions';
 import { simulate, type FakeAction } from './simulate';
 
 describe('retry, timeout and catch', () => {

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runStarted, taskCompleted } from '../../../lib/events/build';
 import { recordActivationId } from '../../../lib/core/run-state';
 import { startRun, transition } from '../../../lib/core/transition';
-import type { Json } from '../../../lib/model/json';
-import { actions, compile, deepFreeze, finishOf, fixture, FIXTURES, invokes, stageCompletions, T0 } from './helpers';
+import { compile, deepFreeze, finishOf, fixture, invokes, stageCompletions, T0 } from './helpers';
+import { fixtureActions as actions } from '../../helpers/fake-actions';
 import { simulate } from './simulate';
+import { fixtureInput, fixtureSource } from '../../helpers/fixtures';
 
 describe('fixtures run to the expected result, whatever the delivery order', () => {
   const orders = ['fifo', 'lifo', { seed: 7 }, { seed: 42 }] as const;
@@ -57,21 +56,20 @@ describe('fixtures run to the expected result, whatever the delivery order', () 
 });
 
 describe('fixture inputs', () => {
-  const input = (name: string): Json => JSON.parse(readFileSync(join(FIXTURES, `${name}.input.json`), 'utf8')) as Json;
 
   it('map-reduce sums 1..20 and routes to `large`', () => {
-    const simulation = simulate(fixture('mapreduce'), input('mapreduce'), { actions, order: { seed: 5 } });
+    const simulation = simulate(fixture('mapreduce'), fixtureInput('mapreduce'), { actions, order: { seed: 5 } });
     expect(finishOf(simulation)).toMatchObject({ status: 'succeeded', result: { sum: 210, parts: [10, 26, 42, 58, 74] } });
     expect(stageCompletions(simulation.effects, 'large')).toHaveLength(1);
   });
 
   it('word count merges the counts of every chunk', () => {
-    const simulation = simulate(fixture('wordcount'), input('wordcount'), { actions, order: 'lifo' });
+    const simulation = simulate(fixture('wordcount'), fixtureInput('wordcount'), { actions, order: 'lifo' });
     expect(finishOf(simulation)).toMatchObject({ status: 'succeeded', result: { the: 5, fox: 4, dog: 3, over: 3, quick: 2, lazy: 2, and: 3, a: 2 } });
   });
 
   it('80 waits with their input finish with 80 results', () => {
-    const simulation = simulate(fixture('parallel-waits'), input('parallel-waits'), { actions, order: { seed: 8 } });
+    const simulation = simulate(fixture('parallel-waits'), fixtureInput('parallel-waits'), { actions, order: { seed: 8 } });
     expect(finishOf(simulation)).toMatchObject({ status: 'succeeded', result: Array.from({ length: 80 }, () => ({ waited: 1000 })) });
   });
 });
@@ -136,7 +134,7 @@ describe('duplicates and stale events', () => {
 
   it('refuses a run state made by another version of the workflow', () => {
     const { state } = startRun(fixture('sequence-waits'), runStarted({ runId: 'r', workflow: 'sequence-waits', input: {}, time: T0 }));
-    const changed = compile(readFileSync(join(FIXTURES, 'sequence-waits.yaml'), 'utf8').replace('version: "1"', 'version: "2"'));
+    const changed = compile(fixtureSource('sequence-waits').replace('version: "1"', 'version: "2"'));
     expect(() => transition(changed, state, taskCompleted({ runId: 'r', taskKey: 'wait1:1:0:1', result: {}, time: T0 }))).toThrow(/sequence-waits@1/);
   });
 });

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { hasErrorCode } from '../../../lib/errors';
 import { parseWorkflow, toWorkflow } from '../../../lib/model/parse';
 import type { ChoiceStage, MapStage, ReduceStage, TaskStage } from '../../../lib/model/workflow';
+import { FIXTURES_DIR } from '../../helpers/fixtures';
 
-const FIXTURES = join(__dirname, '../../fixtures/workflows');
 
 /** The InvalidWorkflowError details thrown by parsing `document`, or a failure if nothing was thrown. */
 function rejection(document: unknown): { path: string; value: unknown; expected: string } {
@@ -20,8 +20,8 @@ function rejection(document: unknown): { path: string; value: unknown; expected:
 const task = (id: string, extra: Record<string, unknown> = {}) => ({ id, kind: 'task', action: 'echo', ...extra });
 
 describe('parseWorkflow: every fixture is valid', () => {
-  it.each(readdirSync(FIXTURES).filter((file) => file.endsWith('.yaml')))('%s', (file) => {
-    const workflow = parseWorkflow(readFileSync(join(FIXTURES, file), 'utf8'));
+  it.each(readdirSync(FIXTURES_DIR).filter((file) => file.endsWith('.yaml')))('%s', (file) => {
+    const workflow = parseWorkflow(readFileSync(join(FIXTURES_DIR, file), 'utf8'));
     expect(workflow.name).toBe(file.replace(/\.yaml$/, ''));
     expect(workflow.stages.length).toBeGreaterThan(0);
   });

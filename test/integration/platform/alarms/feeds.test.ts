@@ -4,11 +4,9 @@
  * READ and DELETE, and the alarm fires its trigger, whose rule runs an action.
  * Needs the compiled runtime: run `npx tsc -p tsconfig.build.json` first.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import openwhisk from 'openwhisk';
-import { startPlatform, type Platform } from '../../../../lib/platform';
+import { startLocalPlatform, type LocalPlatform } from '../../../helpers/local-platform';
+import { until } from '../../../helpers/until';
 
 type Client = ReturnType<typeof openwhisk>;
 type Activation = Awaited<ReturnType<Client['activations']['get']>>;
@@ -16,20 +14,17 @@ type Activation = Awaited<ReturnType<Client['activations']['get']>>;
 type FeedCall = (options: { name: string; trigger: string; params?: Record<string, unknown> }) => Promise<Activation>;
 
 describe('/whisk.system/alarms feeds on the local platform', () => {
-  let platform: Platform;
-  let dataDir: string;
+  let platform: LocalPlatform;
   let ow: Client;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'whiskflow-alarms-'));
-    platform = await startPlatform({ port: 0, dataDir });
+    platform = await startLocalPlatform();
     ow = openwhisk({ apihost: platform.apihost, api_key: platform.auth, namespace: platform.namespace });
     await ow.actions.create({ name: 'echo', action: 'function main(params) { return { seen: params }; }', kind: 'nodejs:20' });
   });
 
   afterAll(async () => {
     await platform?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('fires a once alarm through its rule, then READ shows it disabled', async () => {
@@ -63,14 +58,12 @@ describe('/whisk.system/alarms feeds on the local platform', () => {
   });
 });
 
-/** Polls the activation list until `action` has a finished activation; bounded by the Jest timeout. */
-async function waitForActivation(ow: Client, action: string): Promise<Activation> {
-  for (;;) {
+/** Polls the activation list until `action` has a finished activation. */
+function waitForActivation(ow: Client, action: string): Promise<Activation> {
+  return until(`${action} has a finished activation`, async () => {
     const [latest] = await ow.activations.list({ name: action, limit: 1 });
-    if (latest) {
-      const record = await ow.activations.get({ name: latest.activationId });
-      if (typeof record.end === 'number') return record;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    if (!latest) return undefined;
+    const record = await ow.activations.get({ name: latest.activationId });
+    return typeof record.end === 'number' ? record : undefined;
+  }, { intervalMs: 200 });
 }

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import openwhisk from 'openwhisk';
 import { createAlarmsProvider, type AlarmsProvider } from '../../../../lib/platform/alarms';
+import { until } from '../../../helpers/until';
 
 const AUTH = '23bc46b1-71f6-4ed5-8c54-816aa4f8c502:alarm-test-key';
 
@@ -88,11 +89,10 @@ describe('alarms provider firing over HTTP', () => {
     await provider.handle('once', {
       lifecycleEvent: 'CREATE', triggerName: '/guest/missing', authKey: AUTH, date: new Date(Date.now() + 1500).toISOString(),
     });
-    let status: Record<string, unknown> = {};
-    while (status.active !== false) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      status = (await provider.handle('once', { lifecycleEvent: 'READ', triggerName: '/guest/missing', authKey: AUTH })).status as Record<string, unknown>;
-    }
+    const status = await until('the alarm is disabled', async () => {
+      const read = (await provider.handle('once', { lifecycleEvent: 'READ', triggerName: '/guest/missing', authKey: AUTH })).status as Record<string, unknown>;
+      return read.active === false ? read : undefined;
+    }, { intervalMs: 100 });
     expect(status.reason).toEqual({
       kind: 'AUTO', statusCode: 404, message: 'Trigger automatically disabled: Received a 404 status code when firing the trigger',
     });

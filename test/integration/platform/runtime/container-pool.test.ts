@@ -11,7 +11,8 @@ import { startPlatform } from '../../../../lib/platform';
 import { DEFAULT_CONTAINER_NICE, createNodeRuntime, type ActionRuntime, type RunOutcome } from '../../../../lib/platform/runtime';
 import { SCALE_OUT_MIN_IDLE_MS } from '../../../../lib/platform/runtime/pool';
 import { compileRuntime, type CompiledRuntime } from './compiled-runtime';
-import { eventually, isProcessAlive, nodeAction, runRequest } from './fixtures';
+import { isProcessAlive, nodeAction, runRequest } from './fixtures';
+import { sleep, until } from '../../../helpers/until';
 
 /** Waits until `expect` activations are inside the same container at once, then answers. */
 const BARRIER_ACTION = `
@@ -117,7 +118,7 @@ describe('the memory budget and the container cap', () => {
     const after = await runtime.run(second, runRequest(second));
     expect(after).toMatchObject({ status: 'success', cold: true });
     expect(runtime.stats().containers).toBe(1);
-    await eventually(() => !isProcessAlive(before.result['pid'] as number), 'the evicted container has exited');
+    await until('the evicted container has exited', () => !isProcessAlive(before.result['pid'] as number));
   });
 
   it('scales an action out over a recently used idle container of another action only once it has been idle a while; an action without a container does not wait', async () => {
@@ -127,7 +128,7 @@ describe('the memory budget and the container cap', () => {
     const newcomer = nodeAction(SLEEP_ACTION);
     await runtime.run(other, runRequest(other));
     const running = runtime.run(busy, runRequest(busy, { ms: 3_000 }));
-    await eventually(() => runtime.stats().busy === 1, 'the long activation runs');
+    await until('the long activation runs', () => runtime.stats().busy === 1);
     // A second activation of the busy action: the other action's container was used just now.
     const scaledOut = await runtime.run(busy, runRequest(busy));
     expect(scaledOut).toMatchObject({ status: 'success', cold: true });
@@ -172,7 +173,7 @@ describe('the memory budget and the container cap', () => {
     const bigOutcome = await runtime.run(big, runRequest(big));
     expect(bigOutcome).toMatchObject({ status: 'success', cold: true });
     expect(runtime.stats().containers).toBe(1);
-    for (const outcome of smalls) await eventually(() => !isProcessAlive(outcome.result['pid'] as number), 'the evicted containers have exited');
+    for (const outcome of smalls) await until('the evicted containers have exited', () => !isProcessAlive(outcome.result['pid'] as number));
   });
 
   it('runs a burst over a few actions without thrashing and within the budget', async () => {
@@ -267,8 +268,8 @@ describe('container lifetime', () => {
     const runtime = newRuntime({ idleTimeoutMs: 200 });
     const action = nodeAction(SLEEP_ACTION);
     const outcome = await runtime.run(action, runRequest(action));
-    await eventually(() => runtime.stats().containers === 0, 'the idle container is stopped');
-    await eventually(() => !isProcessAlive(outcome.result['pid'] as number), 'its process has exited');
+    await until('the idle container is stopped', () => runtime.stats().containers === 0);
+    await until('its process has exited', () => !isProcessAlive(outcome.result['pid'] as number));
   });
 
   it('stops every container on shutdown and answers queued and later requests with an internal error', async () => {
@@ -311,9 +312,9 @@ describe('container lifetime', () => {
     const containerPid = result['pid'] as number;
     expect(isProcessAlive(containerPid)).toBe(true);
     // Let the container enter its endless loop, where it cannot see the IPC channel close.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     platform.kill('SIGKILL');
-    await eventually(() => !isProcessAlive(containerPid), 'the orphaned container has exited');
+    await until('the orphaned container has exited', () => !isProcessAlive(containerPid));
     // Its work directory (HOME) goes with it, though the platform was not there to remove it.
     expect(result['home']).toEqual(expect.stringContaining('whiskflow-container-'));
     expect(fs.existsSync(result['home'] as string)).toBe(false);

@@ -51,12 +51,3 @@ export function isProcessAlive(pid: number): boolean {
     return false;
   }
 }
-
-/** Polls `condition` until it holds; fails the test after `attempts` tries. Not a timing assertion. */
-export async function eventually(condition: () => boolean, what: string, attempts = 200, intervalMs = 50): Promise<void> {
-  for (let attempt = 0; attempt < attempts; attempt += 1) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-  throw new Error(`gave up waiting until ${what}`);
-}

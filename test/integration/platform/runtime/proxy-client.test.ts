@@ -4,6 +4,7 @@
  */
 import * as net from 'node:net';
 import { ProxyClient } from '../../../../lib/platform/runtime/proxy-client';
+import { sleep } from '../../../helpers/until';
 
 interface RawServer { port: number; connections: number; requests: string[]; close(): Promise<void> }
 
@@ -98,7 +99,7 @@ test('rejects when the connection breaks before the whole answer arrived', async
 test('rejects requests in flight when closed', async () => {
   const { client } = await setUp(() => undefined);
   const pending = client.post('/run', '{}');
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await sleep(20);
   client.close();
   await expect(pending).rejects.toThrow();
   await expect(client.post('/run', '{}')).rejects.toThrow(/closed/);

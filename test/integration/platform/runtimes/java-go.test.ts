@@ -4,7 +4,8 @@
  * prebuilt `exec`, compiled at /init by the machine's Go; errors as their runtimes report them;
  * time limits; sequences mixing the languages.
  */
-import { annotation, usePlatform } from '../support';
+import { annotation } from '../support';
+import { usePlatform } from '../../../helpers/local-platform';
 import { goExecutable, goLauncher, javaJar, zipBase64 } from './fixtures';
 import { invokeRecord, logMessages } from './invoke';
 

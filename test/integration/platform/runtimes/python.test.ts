@@ -4,7 +4,9 @@
  * runtime's sentinels, exceptions, init failures, time limits, updates, non-blocking invokes, and
  * Python actions in sequences, as conductors and their components, and behind rules.
  */
-import { activationOf, annotation, eventually, usePlatform } from '../support';
+import { activationOf, annotation } from '../support';
+import { usePlatform } from '../../../helpers/local-platform';
+import { until } from '../../../helpers/until';
 import { isRunning, zipBase64 } from './fixtures';
 import { invokeRecord, logMessages } from './invoke';
 
@@ -86,7 +88,7 @@ describe('python actions', () => {
     expect(after.response.status).toBe('success');
     expect(after.response.result['pid']).not.toBe(before.response.result['pid']);
     // Killed with its container (a zombie until something reaps it counts as ended).
-    await eventually(async () => (isRunning(before.response.result['pid'] as number) ? undefined : true));
+    await until('the old container\'s process has ended', async () => (isRunning(before.response.result['pid'] as number) ? undefined : true), { retryErrors: true });
   });
 
   it('runs non-blocking invokes, sequences mixing Python and Node.js, and fires through rules', async () => {
@@ -118,7 +120,7 @@ describe('python actions', () => {
     ].join('\n');
     await ow.actions.update({ name: 'py-double', action: 'def main(args):\n    return {"n": args["n"] * 2}\n', kind: 'python:3' });
     await ow.actions.create({ name: 'py-conductor', action: conductor, kind: 'python:3', annotations: { conductor: true } });
-    const record = await eventually(async () => invokeRecord(ow, 'py-conductor', { n: 5 }));
+    const record = await until('the conductor action answers', async () => invokeRecord(ow, 'py-conductor', { n: 5 }), { retryErrors: true });
     expect(record.response).toMatchObject({ status: 'success', result: { final: 20 } });
   });
 });

@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runTool, runToolOk, wsk } from '../../../helpers/openwhisk-cli';
-import { raw, usePlatform } from '../support';
+import { raw } from '../support';
+import { usePlatform } from '../../../helpers/local-platform';
 import { javaJar, tempFiles } from './fixtures';
 import { invokeRecord } from './invoke';
 

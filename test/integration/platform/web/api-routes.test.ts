@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTool, wsk } from '../../../helpers/openwhisk-cli';
-import { LocalPlatform, startLocalPlatform } from '../../../helpers/local-platform';
-import { usePlatform } from '../support';
+import { LocalPlatform, startLocalPlatform, usePlatform } from '../../../helpers/local-platform';
 
 const { platform, ow } = usePlatform();
 const dir = mkdtempSync(join(tmpdir(), 'whiskflow-apis-'));

@@ -9,9 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wsk } from '../../../helpers/openwhisk-cli';
-import { startLocalPlatform } from '../../../helpers/local-platform';
+import { clientFor, startLocalPlatform, usePlatform } from '../../../helpers/local-platform';
 import { until } from '../../../helpers/until';
-import { clientFor, usePlatform } from '../support';
 
 const execFileAsync = promisify(execFile);
 const { platform, ow } = usePlatform();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AdmZip from 'adm-zip';
 import { ToolResult, runTool } from '../../../helpers/openwhisk-cli';
-import { usePlatform, SuitePlatform } from '../support';
+import { usePlatform, SuitePlatform } from '../../../helpers/local-platform';
 
 export interface WskSuite extends SuitePlatform {
   /** `wsk ...`; resolves with stdout, fails on a non-zero exit. */

@@ -20,7 +20,7 @@ import { cliSession, type CliSession } from '../../../helpers/cli';
 import { startLocalPlatform, type LocalPlatform } from '../../../helpers/local-platform';
 import { wsk } from '../../../helpers/openwhisk-cli';
 import { until } from '../../../helpers/until';
-import { ROOT, startDeployedPlatform, type TestClient } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type TestClient } from '../../../helpers/deployed-platform';
 
 jest.setTimeout(300_000);
 

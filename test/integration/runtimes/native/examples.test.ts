@@ -1,13 +1,12 @@
 /** Every example under examples/ deployed and run on the local platform, checking its output. */
-import { readFileSync } from 'fs';
 import { join } from 'path';
-import { parseWorkflow } from '../../../../lib/model/parse';
 import type { Json } from '../../../../lib/model/json';
-import { exampleJson, wordCountOf } from '../../../helpers/examples';
+import { wordCountOf } from '../../../helpers/examples';
 import { deployWorkflow } from '../../../../lib/deploy/workflow';
 import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../../lib/runs/run-client';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
+import { exampleJson, exampleWorkflow } from '../../../helpers/fixtures';
 
 jest.setTimeout(300_000);
 
@@ -33,7 +32,7 @@ describe('examples on the local platform', () => {
   it.each(examples)('$dir', async ({ dir, actions, pkg, input, expected }) => {
     const { client, store } = deployed;
     await deployActionFile(client, { file: join(ROOT, 'examples', actions, 'actions.js'), packageName: pkg });
-    const workflow = parseWorkflow(readFileSync(join(ROOT, 'examples', dir, 'workflow.yaml'), 'utf8'));
+    const workflow = exampleWorkflow(dir);
     await deployWorkflow(client, store, workflow);
     const { runId } = await requestRun(client, workflow.name, input);
     const run = await waitForRun(store, runId, { timeoutMs: 240_000 });

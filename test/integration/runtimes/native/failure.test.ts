@@ -5,7 +5,8 @@ import { deployWorkflow } from '../../../../lib/deploy/workflow';
 import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../../lib/runs/run-client';
 import { describeRun } from '../../../../lib/runs/run-view';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
+import { sleep, until } from '../../../helpers/until';
 
 jest.setTimeout(180_000);
 
@@ -70,14 +71,12 @@ stages:
     expect(run.status).toBe('failed');
     expect(run.failure).toMatchObject({ error: 'whiskflow.Timeout', stageId: 'sleepy' });
     // The action's own (late) completion is reported later and must not change the outcome.
-    let lateReport = false;
-    for (let i = 0; i < 100 && !lateReport; i++) {
+    const lateReport = await until('the late completion is reported', async () => {
       const records = await client.activations.list({ name: 'task', limit: 20, docs: true } as never) as unknown as { response?: { result?: { runId?: string; reported?: string } } }[];
-      lateReport = records.some((record) => record.response?.result?.runId === runId && record.response.result.reported === 'task.completed');
-      if (!lateReport) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+      return records.some((record) => record.response?.result?.runId === runId && record.response.result.reported === 'task.completed');
+    }, { intervalMs: 200 });
     expect(lateReport).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 1_000)); // let the orchestrator handle that event
+    await sleep(1_000); // let the orchestrator handle that event
     expect((await waitForRun(store, runId)).failure).toMatchObject({ error: 'whiskflow.Timeout' });
     const tasks = (await describeRun(store, runId))!.stages[0]!.tasks;
     expect(tasks[0]!.outcome).toMatchObject({ ok: false, error: 'whiskflow.Timeout' });

@@ -10,7 +10,7 @@ import { waitForRun } from '../../../../lib/runs/run-client';
 import { CouchDbRunStore } from '../../../../lib/store/couchdb';
 import type { RunDoc } from '../../../../lib/store/run-documents';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
 
 jest.setTimeout(180_000);
 

@@ -16,7 +16,7 @@ import { readEventKey } from '../../../../lib/openwhisk/event-key';
 import { attemptToken } from '../../../../lib/events/event-seal';
 import { wsk } from '../../../helpers/openwhisk-cli';
 import { until } from '../../../helpers/until';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
 
 jest.setTimeout(240_000);
 

@@ -1,6 +1,6 @@
 /** Driving the local platform's stock per-minute invocation quota (120) into its 429s, for throttling tests. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TestClient } from './deployed-platform';
+import type { TestClient } from '../../../helpers/deployed-platform';
 
 /**
  * Uses up the namespace's invocations of the current minute (stock: 120), so that whatever is

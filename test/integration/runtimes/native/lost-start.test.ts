@@ -22,7 +22,7 @@ import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { deployWorkflow } from '../../../../lib/deploy/workflow';
 import { workflowTrigger } from '../../../../lib/openwhisk/names';
 import { sleep, until } from '../../../helpers/until';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
 import { exhaustInvocationQuota, nextMinute } from './invocation-quota';
 import { deployManifestTriggers } from './manifest-deployment';
 

@@ -12,7 +12,7 @@ import { buildManifest } from '../../../../lib/deploy/manifest';
 import { parseWorkflowSource } from '../../../../lib/model/parse';
 import { PACKAGE } from '../../../../lib/openwhisk/names';
 import { readEventKey } from '../../../../lib/openwhisk/event-key';
-import type { TestClient } from './deployed-platform';
+import type { TestClient } from '../../../helpers/deployed-platform';
 
 interface ManifestTrigger { inputs?: Record<string, unknown>; feed?: string }
 interface ManifestRule { trigger: string; action: string }

@@ -4,10 +4,8 @@
  * (the orchestrator/task bundles in dist/actions and the platform's compiled runtime).
  */
 import openwhisk from 'openwhisk';
-import { readFileSync } from 'fs';
 import { join } from 'path';
 import { startLocalPlatform, type LocalPlatform } from '../../../helpers/local-platform';
-import { parseWorkflow } from '../../../../lib/model/parse';
 import { createRunStore, type StoreConfig } from '../../../../lib/store/config';
 import type { RunStore } from '../../../../lib/store/run-store';
 import { deployRuntime } from '../../../../lib/deploy/runtime';
@@ -17,6 +15,8 @@ import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../../lib/runs/run-client';
 import { describeRun } from '../../../../lib/runs/run-view';
 import type { DeliveryClient } from '../../../../lib/openwhisk/client';
+import { until } from '../../../helpers/until';
+import { exampleJson, exampleWorkflow } from '../../../helpers/fixtures';
 
 const root = join(__dirname, '../../../..');
 const example = join(root, 'examples/map-reduce');
@@ -36,7 +36,7 @@ describe('map-reduce example on the local platform', () => {
     await store.ensureReady();
     await deployRuntime(client, storeConfig, join(root, 'dist/actions'));
     await deployActionFile(client, { file: join(example, 'actions.js'), packageName: 'mapreduce' });
-    await deployWorkflow(client, store, parseWorkflow(readFileSync(join(example, 'workflow.yaml'), 'utf8')));
+    await deployWorkflow(client, store, exampleWorkflow('map-reduce'));
   });
 
   afterAll(async () => {
@@ -44,7 +44,7 @@ describe('map-reduce example on the local platform', () => {
   });
 
   it('runs 5 sums, their total and the choice, and records every activation', async () => {
-    const input = JSON.parse(readFileSync(join(example, 'input.json'), 'utf8'));
+    const input = exampleJson('map-reduce/input.json');
     const { runId } = await requestRun(client, 'map-reduce', input);
     const run = await waitForRun(store, runId, { timeoutMs: 90_000 });
     expect(run.failure).toBeUndefined();
@@ -66,18 +66,14 @@ describe('map-reduce example on the local platform', () => {
   it('starts a run from a plain trigger fire (wsk trigger fire whiskflow-map-reduce -p input ...)', async () => {
     const before = new Set((await store.listByPrefix('run/')).map((row) => row.id));
     await client.triggers.invoke({ name: 'whiskflow-map-reduce', params: { input: { chunks: [{ numbers: [1, 2] }, { numbers: [3] }] } } });
-    let runId: string | undefined;
-    for (let i = 0; i < 200 && !runId; i++) {
-      runId = (await store.listByPrefix('run/')).map((row) => row.id).find((id) => !before.has(id))?.slice('run/'.length);
-      if (!runId) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const runId = await until('the fire starts a run', async () => (await store.listByPrefix('run/')).map((row) => row.id).find((id) => !before.has(id))?.slice('run/'.length), { intervalMs: 100 });
     expect(runId).toBeDefined();
     const run = await waitForRun(store, runId!, { timeoutMs: 60_000 });
     expect(run.output).toEqual({ label: 'small', total: 6, parts: 2 });
   });
 
   it('undeploy removes the trigger and rule, and deploy is idempotent', async () => {
-    const workflow = parseWorkflow(readFileSync(join(example, 'workflow.yaml'), 'utf8'));
+    const workflow = exampleWorkflow('map-reduce');
     await deployWorkflow(client, store, workflow);
     const removed = await undeployWorkflow(client, store, 'map-reduce');
     expect(removed).toEqual(['rule whiskflow-map-reduce-rule', 'trigger whiskflow-map-reduce', 'definition map-reduce']);

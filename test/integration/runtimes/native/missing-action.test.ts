@@ -9,7 +9,7 @@ import { parseWorkflow } from '../../../../lib/model/parse';
 import { deployWorkflow } from '../../../../lib/deploy/workflow';
 import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../../lib/runs/run-client';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
 
 jest.setTimeout(180_000);
 

@@ -20,7 +20,7 @@ import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { deployWorkflow } from '../../../../lib/deploy/workflow';
 import { startLocalPlatform, type LocalPlatform } from '../../../helpers/local-platform';
 import { until } from '../../../helpers/until';
-import { ROOT, startDeployedPlatform, type TestClient } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type TestClient } from '../../../helpers/deployed-platform';
 
 jest.setTimeout(240_000);
 

@@ -11,7 +11,7 @@ import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../../lib/runs/run-client';
 import { describeRun } from '../../../../lib/runs/run-view';
 import { ruleOutcomes } from '../../../../lib/openwhisk/deliver';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
 import { exhaustInvocationQuota } from './invocation-quota';
 
 jest.setTimeout(420_000);

@@ -13,7 +13,7 @@ import { requestRun, waitForRun } from '../../../../lib/runs/run-client';
 import { docIds, type InvokeDoc } from '../../../../lib/store/run-documents';
 import { cliSession } from '../../../helpers/cli';
 import { sleep, until } from '../../../helpers/until';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
 
 jest.setTimeout(180_000);
 

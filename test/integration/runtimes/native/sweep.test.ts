@@ -14,7 +14,7 @@ import { requestRun, waitForRun } from '../../../../lib/runs/run-client';
 import { describeRun } from '../../../../lib/runs/run-view';
 import { sweepRuns } from '../../../../lib/runtimes/native/sweep';
 import { docIds, type InvokeDoc } from '../../../../lib/store/run-documents';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
 import { deployManifestTriggers } from './manifest-deployment';
 import { sleep, until } from '../../../helpers/until';
 

@@ -18,10 +18,10 @@ import { createRunStore } from '../../../../lib/store/config';
 import { docIds, type RunDoc, type StageDoc } from '../../../../lib/store/run-documents';
 import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { deployWorkflow } from '../../../../lib/deploy/workflow';
-import { exampleJson } from '../../../helpers/examples';
+import { exampleJson } from '../../../helpers/fixtures';
 import { startLocalPlatform, type LocalPlatform } from '../../../helpers/local-platform';
 import { until } from '../../../helpers/until';
-import { ROOT, startDeployedPlatform, type TestClient } from './deployed-platform';
+import { ROOT, startDeployedPlatform, type TestClient } from '../../../helpers/deployed-platform';
 
 jest.setTimeout(300_000);
 

@@ -4,8 +4,6 @@
  * failure, with every event duplicated and delivered in shuffled order, each copy handled by its
  * own activation (half of them with a cold warm cache).
  */
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { handleEvent, type OrchestratorContext, type RunHead } from '../../../../lib/runtimes/native/orchestrator';
 import type { OrchestratorEvent } from '../../../../lib/runtimes/native/events';
 import { describeRun, listRuns } from '../../../../lib/runs/run-view';
@@ -21,10 +19,10 @@ import { MemoryRunStore } from '../../../../lib/store/memory';
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../../lib/store/run-documents';
 import { seededRandom, simulate, type FakeAction } from '../../core/simulate';
 import { RecordingInvoker } from './recording-invoker';
+import { exampleJson, exampleWorkflow } from '../../../helpers/fixtures';
 
-const EXAMPLE = join(__dirname, '../../../../examples/nested-branches');
-const nested = parseWorkflow(readFileSync(join(EXAMPLE, 'workflow.yaml'), 'utf8'));
-const nestedInput = JSON.parse(readFileSync(join(EXAMPLE, 'input.json'), 'utf8')) as Json;
+const nested = exampleWorkflow('nested-branches');
+const nestedInput = exampleJson('nested-branches/input.json');
 
 /** One fake action: a result, or a failure (as the pure core's TaskError; the native engine gets the same object as the action's `error`). */
 type Outcome = { result: Json } | { error: TaskError };

@@ -1,5 +1,3 @@
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { handleEvent } from '../../../../lib/runtimes/native/orchestrator';
 import { describeRun } from '../../../../lib/runs/run-view';
 import type { OrchestratorEvent } from '../../../../lib/runtimes/native/events';
@@ -11,9 +9,10 @@ import { MemoryRunStore } from '../../../../lib/store/memory';
 import { GroupCommitStore } from '../../../../lib/store/group-commit';
 import { docIds, type InvokeDoc, type ResultDoc } from '../../../../lib/store/run-documents';
 import { setUp } from './orchestrator-harness';
+import { exampleJson, exampleWorkflow } from '../../../helpers/fixtures';
 
-const mapReduce = parseWorkflow(readFileSync(join(__dirname, '../../../../examples/map-reduce/workflow.yaml'), 'utf8'));
-const mapReduceInput = JSON.parse(readFileSync(join(__dirname, '../../../../examples/map-reduce/input.json'), 'utf8')) as Json;
+const mapReduce = exampleWorkflow('map-reduce');
+const mapReduceInput = exampleJson('map-reduce/input.json');
 
 
 const sumOf = (params: Record<string, unknown>) => (params.numbers as number[]).reduce((a, b) => a + b, 0);

@@ -9,6 +9,7 @@ import type { LostStartClient } from '../../../../lib/runtimes/native/lost-start
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../../lib/store/run-documents';
 import type { JsonObject } from '../../../../lib/model/json';
+import { sleep } from '../../../helpers/until';
 
 const NOW = 1_000_000;
 const conductor = (logs: string[], result: object) => ({ name: 'task', logs, annotations: [{ key: 'conductor', value: true }], response: { success: !('error' in result), result } });
@@ -254,7 +255,7 @@ describe('sweepRuns', () => {
       }
       await expect(handleEvent({ store, invoker: new DyingInvoker(), namespace: 'guest', activationId: 'o1' }, { type: 'run.started', eventId: 'e0', workflow: 'wf', runId: 'r1', input: { items: [10, 11, 12] } })).rejects.toThrow('platform killed');
       const claim = (await store.get<InvokeDoc>(docIds.invoke('r1', 0, 1, 1)))!;
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await sleep(5);
       const { client } = fakeClient({});
       const invoker = new RecordingInvoker();
       const sweep = (lostBefore: number) => sweepRuns({ store, client, staleAfterMs: 0, lostBefore, resume: { invoker, namespace: 'guest', activationId: 'sweeper' } });

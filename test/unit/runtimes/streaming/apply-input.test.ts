@@ -10,7 +10,7 @@ import { runStarted, taskCompleted, taskFailed } from '../../../../lib/events/bu
 import { EVENT_TYPES } from '../../../../lib/events/types';
 import { compileWorkflow } from '../../../../lib/model/compile';
 import { parseWorkflow } from '../../../../lib/model/parse';
-import { fixtureWorkflow } from './harness';
+import { fixtureWorkflow } from '../../../helpers/fixtures';
 
 const options = { completionTopic: 'completions' };
 const at = (ms: number): string => new Date(Date.parse('2026-01-01T00:00:00.000Z') + ms).toISOString();

@@ -5,9 +5,10 @@
  */
 import { cancelStreamRun, startStreamRun } from '../../../../lib/runtimes/streaming';
 import { parseWorkflow } from '../../../../lib/model/parse';
-import { FakePlatform, waitUntil } from './fake-platform';
+import { FakePlatform } from './fake-platform';
 import { engines, finishedRun } from './harness';
 import { scenarioFixture, type Backend } from './scenarios';
+import { IN_MEMORY, sleep, until } from '../../../helpers/until';
 
 const cancellable = parseWorkflow(`
 name: cancellable
@@ -29,7 +30,7 @@ export function cancelScenario(backend: Backend): void {
     running.push(await engines({ stream, store, platform, workflows: [cancellable], consumer: 'cancel', topics: where }));
 
     const runId = await startStreamRun(stream, { workflow: 'cancellable', input: { items: [1, 2, 3] }, topic: where.completions });
-    await waitUntil(() => platform.count('work') === 1);
+    await until('the task is invoked', () => platform.count('work') === 1, IN_MEMORY);
     await cancelStreamRun(stream, { runId, reason: 'not needed', topic: where.completions });
     const head = await finishedRun(store, runId);
     expect(head).toMatchObject({ status: 'cancelled', failure: { error: 'whiskflow.Cancelled', cause: 'not needed' } });
@@ -39,8 +40,8 @@ export function cancelScenario(backend: Backend): void {
     const reads = platform.calls.byId;
     platform.hold = () => false;
     platform.release();
-    await waitUntil(() => platform.calls.byId > reads);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until('the activation is read again', () => platform.calls.byId > reads, IN_MEMORY);
+    await sleep(300);
     expect(platform.count('work')).toBe(1);
     expect(platform.count('after')).toBe(0);
     expect(await finishedRun(store, runId)).toMatchObject({ status: 'cancelled' });

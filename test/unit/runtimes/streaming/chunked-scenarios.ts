@@ -10,13 +10,16 @@ import { counting } from './context-store-contract';
 import { StoreConflictError } from '../../../../lib/errors';
 import type { RunStore } from '../../../../lib/store/run-store';
 import type { Workflow } from '../../../../lib/model/workflow';
-import { FakePlatform, mapReduceActions, waitUntil } from './fake-platform';
-import { engines, finishedRun, fixtureWorkflow } from './harness';
+import { FakePlatform } from './fake-platform';
+import { fixtureActions } from '../../../helpers/fake-actions';
+import { engines, finishedRun } from './harness';
+import { fixtureWorkflow } from '../../../helpers/fixtures';
 import { scenarioFixture, type Backend } from './scenarios';
+import { IN_MEMORY, until } from '../../../helpers/until';
 
 const ELEMENTS = 600;
 const input = { chunks: Array.from({ length: ELEMENTS }, (_, i) => [i, i + 1]) };
-const expectedOutput = { sum: ELEMENTS * ELEMENTS, order: Array.from({ length: ELEMENTS }, (_, i) => 2 * i + 1) };
+const expectedOutput = { sum: ELEMENTS * ELEMENTS, parts: Array.from({ length: ELEMENTS }, (_, i) => 2 * i + 1) };
 
 /**
  * The map-reduce fixture with every sum in flight at once (past the default window): the attempts
@@ -32,7 +35,7 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
 
   it('runs a wide map on chunked checkpoints and deletes the chunks once the run is finished', async () => {
     const { store, writes } = counting(await openStore());
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     const stream = connect();
     const where = topics();
     running.push(await engines({ stream, store, platform, workflows: [wideMapReduce()], consumer: 'wide', topics: where }));
@@ -43,14 +46,14 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
     expect(platform.count('sum')).toBe(ELEMENTS);
     expect(writes.filter((id) => id.startsWith(runChunkPrefix(runId))).length).toBeGreaterThan(0);
     // The context's last checkpoint comes after the run head: wait for it, inline, then for the chunks to go.
-    await waitUntil(async () => (await store.get<{ type: string }>(`stream/${runId}`))?.type === 'stream-run');
-    await waitUntil(async () => (await store.listByPrefix(runChunkPrefix(runId))).length === 0);
+    await until('the run is a plain stream run', async () => (await store.get<{ type: string }>(`stream/${runId}`))?.type === 'stream-run', IN_MEMORY);
+    await until('the run\'s chunks are gone', async () => (await store.listByPrefix(runChunkPrefix(runId))).length === 0, IN_MEMORY);
     expect(await store.get(`stream/${runId}`)).toMatchObject({ state: { status: 'succeeded' } });
   });
 
   it.each(['before', 'after'] as const)('resumes a wide run whose engine dies mid-join %s its chunked checkpoint\'s head is written: each task starts once', async (when) => {
     const shared = await openStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     // Half the sums held back: the run must pass through "some results are in" (the second checkpoint).
     platform.hold = (action, params) => action === 'sum' && (params.value as number[])[0]! >= ELEMENTS / 2;
     const where = topics();
@@ -60,7 +63,7 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
     const a = await engines({ stream: streamA, store: dying.store, platform, workflows: [wideMapReduce()], consumer: 'dying-a', topics: where });
     running.push(a);
     const runId = await startStreamRun(streamA, { workflow: 'mapreduce', input, topic: where.completions });
-    await waitUntil(() => dying.tripped);
+    await until('the store died', () => dying.tripped, IN_MEMORY);
     expect((await shared.get<{ type: string }>(`stream/${runId}`))?.type).toBe('stream-run-chunked');
     await backend.kill(streamA, a);
 
@@ -74,14 +77,14 @@ export function chunkedCheckpointScenarios(backend: Backend): void {
 
   it('hands a run over to another engine, which reads the chunked checkpoint and finishes it', async () => {
     const store = await openStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     platform.hold = (action) => action === 'sumall';
     const where = topics();
     const streamA = connect();
     const a = await engines({ stream: streamA, store, platform, workflows: [wideMapReduce()], consumer: 'chunks-a', topics: where });
     running.push(a);
     const runId = await startStreamRun(streamA, { workflow: 'mapreduce', input, topic: where.completions });
-    await waitUntil(async () => platform.count('sumall') === 1 && (await store.get<{ type: string }>(`stream/${runId}`))?.type === 'stream-run-chunked');
+    await until('sumall is invoked on a chunked run', async () => platform.count('sumall') === 1 && (await store.get<{ type: string }>(`stream/${runId}`))?.type === 'stream-run-chunked', IN_MEMORY);
     await backend.kill(streamA, a);
 
     const b = await engines({ stream: connect(), store, platform, workflows: [wideMapReduce()], consumer: 'chunks-b', topics: where });

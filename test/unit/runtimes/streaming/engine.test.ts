@@ -6,14 +6,17 @@ import { MemoryBroker, MemoryEventStream, startStreamRun } from '../../../../lib
 import { toStructuredJson } from '../../../../lib/events/cloudevent';
 import { EVENT_TYPES } from '../../../../lib/events/types';
 import { MemoryRunStore } from '../../../../lib/store/memory';
-import { FakePlatform, mapReduceActions, waitUntil } from './fake-platform';
-import { engines, finishedRun, fixtureWorkflow } from './harness';
+import { FakePlatform } from './fake-platform';
+import { fixtureActions } from '../../../helpers/fake-actions';
+import { engines, finishedRun } from './harness';
+import { fixtureWorkflow } from '../../../helpers/fixtures';
 import { chunkedCheckpointScenarios } from './chunked-scenarios';
 import { streamingScenarios } from './scenarios';
 import { completeTasks, mapContext } from './context-store-contract';
 import { ContextStore } from '../../../../lib/runtimes/streaming/context-store';
 import { runChunkPrefix } from '../../../../lib/runtimes/streaming/context-chunks';
 import type { StreamRunContext } from '../../../../lib/runtimes/streaming/run-context';
+import { IN_MEMORY, until } from '../../../helpers/until';
 
 describe('streaming engines on the in-memory broker', () => {
   const broker = new MemoryBroker(4);
@@ -42,18 +45,18 @@ describe('the Condition Engine with events it cannot use', () => {
     const broker = new MemoryBroker(1);
     const stream = new MemoryEventStream(broker);
     const store = new MemoryRunStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     // Held back so that both bad events are in the partition before the run can finish.
     platform.hold = (action) => action === 'sum';
     const running = await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'poison' });
     try {
       const runId = await startStreamRun(stream, { workflow: 'mapreduce', input: { chunks: [[1], [2]] } });
       const badKey = { type: EVENT_TYPES.taskCompleted, id: `${runId}/bad`, time: new Date().toISOString(), data: { runId, stageId: 'sum', taskKey: 'not-a-key', result: 1 } };
-      await waitUntil(() => platform.invocations.length === 2);
+      await until('both sums are invoked', () => platform.invocations.length === 2, IN_MEMORY);
       await stream.produce('whiskflow.completions', runId, [{ not: 'an event' }, toStructuredJson(badKey as never)]);
       platform.release();
       const head = await finishedRun(store, runId);
-      expect(head).toMatchObject({ status: 'succeeded', output: { sum: 3, order: [1, 2] } });
+      expect(head).toMatchObject({ status: 'succeeded', output: { sum: 3, parts: [1, 2] } });
       expect(running.condition.stats.invalid).toBe(2);
     } finally {
       await running.stop();
@@ -81,9 +84,9 @@ describe('the Condition Engine starting over a store with garbage', () => {
     const runningChunks = await chunksOf('running-run');
 
     const stream = new MemoryEventStream(new MemoryBroker(1));
-    const running = await engines({ stream, store, platform: new FakePlatform(mapReduceActions()), workflows: [fixtureWorkflow('mapreduce')], consumer: 'collector' });
+    const running = await engines({ stream, store, platform: new FakePlatform(fixtureActions), workflows: [fixtureWorkflow('mapreduce')], consumer: 'collector' });
     try {
-      await waitUntil(async () => (await chunksOf('finished-run')) === 0);
+      await until('the finished run\'s chunks are gone', async () => (await chunksOf('finished-run')) === 0, IN_MEMORY);
       expect(await chunksOf('running-run')).toBe(runningChunks);
     } finally {
       await running.stop();

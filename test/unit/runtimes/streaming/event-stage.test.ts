@@ -6,7 +6,8 @@ import { parseWorkflow } from '../../../../lib/model/parse';
 import type { JsonObject } from '../../../../lib/model/json';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { eventDocIds, eventsOf } from '../../../../lib/store/event-mailbox';
-import { FakePlatform, waitUntil } from './fake-platform';
+import { FakePlatform } from './fake-platform';
+import { IN_MEMORY, until } from '../../../helpers/until';
 import { engines, finishedRun } from './harness';
 
 const order = parseWorkflow(`
@@ -43,7 +44,7 @@ describe('event stages under the streaming engines', () => {
     expect(early).toEqual({ outcome: 'kept' });
     const waitingRun = await startStreamRun(stream, { workflow: 'order', input: { orderId: 'o-1' }, topic: DEFAULT_TOPICS.completions });
     const earlyRun = await startStreamRun(stream, { workflow: 'order', input: { orderId: 'o-2' }, topic: DEFAULT_TOPICS.completions });
-    await waitUntil(async () => (await store.get(eventDocIds.awaits(waitingRun, 1))) !== undefined);
+    await until('the run waits', async () => (await store.get(eventDocIds.awaits(waitingRun, 1))) !== undefined, IN_MEMORY);
     expect(await send('o-1', 'pay-1', { amount: 1 })).toMatchObject({ outcome: 'delivered', runId: waitingRun });
     expect(await send('o-1', 'pay-1', { amount: 1 })).toMatchObject({ outcome: 'duplicate' });
     expect(await finishedRun(store, waitingRun)).toMatchObject({ status: 'succeeded', output: { orderId: 'o-1', payment: { amount: 1 } } });
@@ -54,7 +55,7 @@ describe('event stages under the streaming engines', () => {
 
   it('a callback task goes on with the outcome reported for its token, not the action result', async () => {
     const runId = await startStreamRun(stream, { workflow: 'approval', input: { request: 1 }, topic: DEFAULT_TOPICS.completions });
-    await waitUntil(() => platform.count('ask') === 1);
+    await until('the callback task is invoked', () => platform.count('ask') === 1, IN_MEMORY);
     const token = platform.invocations.find((call) => call.action === 'ask')?.params.whiskflowToken as string;
     expect(token).toMatch(/^wf1\./);
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -66,24 +66,3 @@ export class FakePlatform implements StreamTaskInvoker {
     return this.invocations.filter((invocation) => invocation.action === action).length;
   }
 }
-
-/** The map-reduce of the fixtures: sum each chunk, then add the sums in chunk order. */
-export function mapReduceActions(): Record<string, FakeAction> {
-  return {
-    sum: (params) => ({ result: { sum: (params.value as number[]).reduce((total, n) => total + n, 0) } }),
-    sumall: (params) => ({
-      result: {
-        sum: (params.results as { sum: number }[]).reduce((total, item) => total + item.sum, 0),
-        order: (params.results as { sum: number }[]).map((item) => item.sum),
-      },
-    }),
-  };
-}
-
-/**
- * Waits until `condition` holds, checking every 10 ms. Not a timed assertion: it never fails on its
- * own; Jest's test timeout bounds it.
- */
-export async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
-}

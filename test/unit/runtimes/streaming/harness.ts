@@ -1,17 +1,10 @@
 /** Engines wired to an in-memory broker and store, as one test's world. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EventStream } from '../../../../lib/runtimes/streaming/brokers';
 import { startStreamingEngines, WorkflowCatalog, type StreamingEngines, type StreamTaskInvoker, type StreamTrigger } from '../../../../lib/runtimes/streaming';
-import { parseWorkflow } from '../../../../lib/model/parse';
 import type { Workflow } from '../../../../lib/model/workflow';
 import { docIds, type RunDoc } from '../../../../lib/store/run-documents';
 import type { RunStore } from '../../../../lib/store/run-store';
-import { waitUntil } from './fake-platform';
-
-export function fixtureWorkflow(name: string): Workflow {
-  return parseWorkflow(readFileSync(join(__dirname, '../../../fixtures/workflows', `${name}.yaml`), 'utf8'));
-}
+import { IN_MEMORY, until } from '../../../helpers/until';
 
 export async function engines(args: {
   stream: EventStream;
@@ -42,10 +35,10 @@ export async function engines(args: {
 /** The run head once the run has ended. */
 export async function finishedRun(store: RunStore, runId: string): Promise<RunDoc> {
   let head: RunDoc | undefined;
-  await waitUntil(async () => {
+  await until('the run has ended', async () => {
     head = await store.get<RunDoc>(docIds.run(runId));
     return head !== undefined && head.status !== 'running';
-  });
+  }, IN_MEMORY);
   return head as RunDoc;
 }
 

@@ -10,7 +10,8 @@ import { EVENT_TYPES } from '../../../../lib/events/types';
 import type { JsonObject } from '../../../../lib/model/json';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import type { SubscribeOptions, Subscription } from '../../../../lib/runtimes/streaming/brokers';
-import { FakePlatform, waitUntil } from './fake-platform';
+import { FakePlatform } from './fake-platform';
+import { IN_MEMORY, sleep, until } from '../../../helpers/until';
 
 const topics = { completions: 'completions', orchestration: 'orchestration' };
 const invokeEvent = (taskKey: string, action = 'double') =>
@@ -37,12 +38,12 @@ describe('RuleEngine', () => {
     await rule.start();
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1'), invokeEvent('a:1:0:1')]);
 
-    await waitUntil(() => broker.events(topics.completions).length === 1 && rule.watching() === 0);
+    await until('the completion is emitted and nothing is watched', () => broker.events(topics.completions).length === 1 && rule.watching() === 0, IN_MEMORY);
     expect(platform.invocations).toEqual([{ action: 'double', params: { n: 2 }, activationId: 'activation-000001' }]);
     expect(broker.events(topics.completions)).toEqual([
       expect.objectContaining({ id: 'r1/a:1:0:1/completed', type: EVENT_TYPES.taskCompleted, data: expect.objectContaining({ result: { n: 4 }, activationId: 'activation-000001' }) }),
     ]);
-    await waitUntil(async () => (await store.get<InvokeClaim>(invokeClaimId('r1', 'a:1:0:1')))?.reported === true);
+    await until('the invoke claim is marked reported', async () => (await store.get<InvokeClaim>(invokeClaimId('r1', 'a:1:0:1')))?.reported === true, IN_MEMORY);
   });
 
   it('heartbeats between the chunks of a batch that starts a wide map, so a long batch keeps its partition', async () => {
@@ -58,7 +59,7 @@ describe('RuleEngine', () => {
     engine = new RuleEngine({ stream, store: new MemoryRunStore(), invoker: platform, topics, pollIntervalMs: 5, concurrency: 16 });
     await engine.start();
     await stream.produce(topics.orchestration, 'r1', Array.from({ length: 40 }, (_, index) => invokeEvent(`a:1:${index}:1`)));
-    await waitUntil(() => platform.invocations.length === 40);
+    await until('all 40 tasks are invoked', () => platform.invocations.length === 40, IN_MEMORY);
     expect(stream.heartbeats).toBe(2);
   });
 
@@ -69,7 +70,7 @@ describe('RuleEngine', () => {
     await rule.start();
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
     const giveUpAt = Date.now() + 5_000;
-    await waitUntil(() => broker.events(topics.completions).length === 1 || Date.now() > giveUpAt);
+    await until('the completion is emitted (or 5 s passed)', () => broker.events(topics.completions).length === 1 || Date.now() > giveUpAt, IN_MEMORY);
     expect(broker.events(topics.completions)).toHaveLength(1);
     expect(platform.calls).toEqual({ byId: 1 });
   });
@@ -83,9 +84,9 @@ describe('RuleEngine', () => {
     const { stream, engine: rule } = setup(platform, { pollIntervalMs: 1_000 });
     await rule.start();
     await stream.produce(topics.orchestration, 'r1', Array.from({ length: 20 }, (_, index) => invokeEvent(`a:1:${index}:1`, 'slow')));
-    await waitUntil(() => platform.calls.byId > 0);
+    await until('the activation is read', () => platform.calls.byId > 0, IN_MEMORY);
     // Young, each would be due again after 20, 40, 80, 160 ms; with 20 watched the next round waits the interval.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await sleep(400);
     expect(platform.calls.byId).toBeLessThanOrEqual(20);
   });
 
@@ -96,8 +97,8 @@ describe('RuleEngine', () => {
     const { stream, engine: rule } = setup(platform, { now: () => Date.now() - 100_000 });
     await rule.start();
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1', 'slow')]);
-    await waitUntil(() => platform.calls.byId === 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until('the activation is read once', () => platform.calls.byId === 1, IN_MEMORY);
+    await sleep(300);
     expect(platform.calls).toEqual({ byId: 1 });
     expect(rule.watching()).toBe(1);
   });
@@ -107,7 +108,7 @@ describe('RuleEngine', () => {
     const { broker, stream, engine: rule } = setup(platform);
     await rule.start();
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
-    await waitUntil(() => broker.events(topics.completions).length === 1);
+    await until('the failure is emitted', () => broker.events(topics.completions).length === 1, IN_MEMORY);
     expect(broker.events(topics.completions)[0]).toMatchObject({ type: EVENT_TYPES.taskFailed, data: { error: { error: 'Nope' } } });
   });
 
@@ -116,7 +117,7 @@ describe('RuleEngine', () => {
     const { stream, engine: rule } = setup(platform, { selfReporting: (action) => action === 'double' });
     await rule.start();
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
-    await waitUntil(() => platform.invocations.length === 1);
+    await until('the task is invoked', () => platform.invocations.length === 1, IN_MEMORY);
     expect(platform.invocations[0]?.params).toEqual({
       n: 2,
       [STREAM_TASK_PARAM]: { runId: 'r1', stageId: 'a', taskKey: 'a:1:0:1', completionTopic: topics.completions },
@@ -136,7 +137,7 @@ describe('RuleEngine', () => {
     const { broker, stream, engine: rule } = setup(flaky);
     await rule.start();
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
-    await waitUntil(() => broker.events(topics.completions).length === 1);
+    await until('the completion is emitted', () => broker.events(topics.completions).length === 1, IN_MEMORY);
     expect(platform.invocations).toHaveLength(1);
   });
 
@@ -150,12 +151,12 @@ describe('RuleEngine', () => {
     });
     await rule.start();
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
-    await waitUntil(() => rule.stats.duplicates >= 1);
+    await until('the duplicate is counted', () => rule.stats.duplicates >= 1, IN_MEMORY);
     expect(platform.invocations).toHaveLength(0);
 
     now += 60_001;
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
-    await waitUntil(() => platform.invocations.length === 1);
+    await until('the task is invoked', () => platform.invocations.length === 1, IN_MEMORY);
   });
 
   it('takes over a claim whose engine died between claim and invoke without a second delivery: the batch is not acknowledged while the claim is in flight', async () => {
@@ -169,10 +170,10 @@ describe('RuleEngine', () => {
     await rule.start();
     // The Condition Engine produces each invoke once: this delivery is the only one there will be.
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1'), invokeEvent('b:1:0:1')]);
-    await waitUntil(() => rule.stats.duplicates >= 1 && platform.invocations.length === 1);
+    await until('the rule engine catches up', () => rule.stats.duplicates >= 1 && platform.invocations.length === 1, IN_MEMORY);
     expect(platform.invocations[0]?.activationId).toBe('activation-000001');
     now += 60_001;
-    await waitUntil(() => broker.events(topics.completions).length === 2);
+    await until('the rule engine catches up', () => broker.events(topics.completions).length === 2, IN_MEMORY);
     expect(platform.invocations).toHaveLength(2);
   });
 });

@@ -11,8 +11,11 @@ import { parseWorkflow } from '../../../../lib/model/parse';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import type { RunStore } from '../../../../lib/store/run-store';
 import { DuplicatingStream, DyingStore } from './faults';
-import { FakePlatform, mapReduceActions } from './fake-platform';
-import { engines, finishedRun, fixtureWorkflow } from './harness';
+import { FakePlatform } from './fake-platform';
+import { fixtureActions } from '../../../helpers/fake-actions';
+import { engines, finishedRun } from './harness';
+import { fixtureWorkflow } from '../../../helpers/fixtures';
+import { IN_MEMORY, until } from '../../../helpers/until';
 
 export interface Backend {
   /** A new connection to the backend, as one engine process would open. */
@@ -24,7 +27,7 @@ export interface Backend {
 }
 
 const chunks = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]];
-const expectedOutput = { sum: 55, order: [3, 7, 11, 15, 19] };
+const expectedOutput = { sum: 55, parts: [3, 7, 11, 15, 19] };
 
 const slowWorkflow = parseWorkflow(`
 name: slow
@@ -65,7 +68,7 @@ export function streamingScenarios(backend: Backend): void {
 
   it('completes a fan-out/fan-in run; the join sees each result once, in input order', async () => {
     const store = await openStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     const stream = connect();
     const where = topics();
     running.push(await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'one', topics: where }));
@@ -85,15 +88,15 @@ export function streamingScenarios(backend: Backend): void {
 
   it('shares runs between two engine processes of one group; every run completes, every task starts once', async () => {
     const store = await openStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     const where = topics();
     const a = await engines({ stream: connect(), store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'share-a', topics: where });
     running.push(a);
     const b = await engines({ stream: connect(), store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'share-b', topics: where });
     running.push(b);
     // Both members own partitions before any run starts (joining may take a rebalance round).
-    await waitFor(() => a.condition.assignedPartitions().length > 0 && b.condition.assignedPartitions().length > 0
-      && a.condition.assignedPartitions().length + b.condition.assignedPartitions().length === 4);
+    await until('both engines own partitions covering the topic', () => a.condition.assignedPartitions().length > 0 && b.condition.assignedPartitions().length > 0
+      && a.condition.assignedPartitions().length + b.condition.assignedPartitions().length === 4, IN_MEMORY);
 
     const producer = connect();
     const runIds = await Promise.all(Array.from({ length: 20 }, () => startStreamRun(producer, { workflow: 'mapreduce', input: { chunks }, topic: where.completions })));
@@ -110,7 +113,7 @@ export function streamingScenarios(backend: Backend): void {
 
   it('applies duplicated completion and orchestration events once', async () => {
     const store = await openStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     const stream = new DuplicatingStream(connect());
     const where = topics();
     running.push(await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'dup', topics: where }));
@@ -132,7 +135,7 @@ export function streamingScenarios(backend: Backend): void {
     { moment: 'right after the join fired and was checkpointed, before the ack', when: 'after' as const, trips: (done: number) => done === 5 },
   ])('resumes a run whose engine dies $moment: each stage starts once, the run ends right', async ({ when, trips }) => {
     const shared = await openStore();
-    const platform = new FakePlatform(mapReduceActions());
+    const platform = new FakePlatform(fixtureActions);
     // Holding two sums back makes "some but not all results are in" a state the run must pass through.
     if (when === 'before' && trips(3)) platform.hold = (action, params) => action === 'sum' && (params.value as number[])[0]! > 5;
     const where = topics();
@@ -146,7 +149,7 @@ export function streamingScenarios(backend: Backend): void {
     // otherwise be a race, with an attempt claimed but never recorded on one side of it).
     const platformA: StreamTaskInvoker = {
       invoke: async (action, params) => {
-        if (action === 'sumall') await waitFor(() => dying.tripped);
+        if (action === 'sumall') await until('the store died', () => dying.tripped, IN_MEMORY);
         if (dying.tripped) throw new Error('process is dead');
         return platform.invoke(action, params);
       },
@@ -156,7 +159,7 @@ export function streamingScenarios(backend: Backend): void {
     const a = await engines({ stream: streamA, store: dying, platform: platformA, workflows: [fixtureWorkflow('mapreduce')], consumer: 'a', topics: where });
     running.push(a);
     const runId = await startStreamRun(streamA, { workflow: 'mapreduce', input: { chunks }, topic: where.completions });
-    await waitFor(() => dying.tripped);
+    await until('the store died', () => dying.tripped, IN_MEMORY);
     await backend.kill(streamA, a);
 
     const streamB = connect();
@@ -186,7 +189,7 @@ export function streamingScenarios(backend: Backend): void {
 
   it('fires a k-of-n stream trigger once, next to the workflow, with the first results', async () => {
     const store = await openStore();
-    const platform = new FakePlatform({ ...mapReduceActions(), preview: () => ({ result: {} }) });
+    const platform = new FakePlatform({ ...fixtureActions, preview: () => ({ result: {} }) });
     // Three sums report at once; the other two only after the trigger has fired.
     platform.hold = (action, params) => action === 'sum' && (params.value as number[])[0]! > 5;
     const stream = connect();
@@ -199,7 +202,7 @@ export function streamingScenarios(backend: Backend): void {
     running.push(await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'trig', topics: where, triggers: [trigger] }));
 
     const runId = await startStreamRun(stream, { workflow: 'mapreduce', input: { chunks }, topic: where.completions });
-    await waitFor(() => platform.count('preview') === 1 && platform.count('sum') === 5);
+    await until('the preview and the five sums are invoked', () => platform.count('preview') === 1 && platform.count('sum') === 5, IN_MEMORY);
     platform.release();
     const head = await finishedRun(store, runId);
 
@@ -217,7 +220,7 @@ export function streamingScenarios(backend: Backend): void {
     const a = await engines({ stream: streamA, store, platform, workflows: [slowWorkflow], consumer: 'a', topics: where, timerResolutionMs: 3_600_000 });
     running.push(a);
     const runId = await startStreamRun(streamA, { workflow: 'slow', input: {}, topic: where.completions });
-    await waitFor(async () => (await store.get(`stream/${runId}`)) !== undefined && platform.count('never') === 1);
+    await until('the run is stored and `never` invoked', async () => (await store.get(`stream/${runId}`)) !== undefined && platform.count('never') === 1, IN_MEMORY);
     await backend.kill(streamA, a);
 
     const streamB = connect();
@@ -228,8 +231,4 @@ export function streamingScenarios(backend: Backend): void {
     expect(head.failure).toMatchObject({ error: 'whiskflow.Timeout', stageId: 'never' });
     expect(platform.count('never')).toBe(1);
   });
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
 }

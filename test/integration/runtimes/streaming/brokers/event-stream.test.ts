@@ -8,7 +8,8 @@ import type { EventBatch, EventStream, StreamRecord } from '../../../../../lib/r
 import { hasErrorCode } from '../../../../../lib/errors';
 import { requireKafka, requireRedis } from '../../../../helpers/services';
 import type { TestService } from '../../../../helpers/services';
-import { distinctEventIds, firstDeliveryOrderByRun, recordingConsumer, taskEvent, waitUntil } from './recording-consumer';
+import { distinctEventIds, firstDeliveryOrderByRun, recordingConsumer, taskEvent, DELIVERY_LIMITS } from './recording-consumer';
+import { sleep, until } from '../../../../helpers/until';
 import type { RecordingConsumer } from './recording-consumer';
 
 const PARTITIONS = 4;
@@ -72,7 +73,7 @@ describe.each([
     await stream.produce(topic, 'run-1', [taskEvent('run-1', 0), taskEvent('run-1', 1), taskEvent('run-1', 2)]);
 
     const recording = await consumer(stream, topic, group, 'engine-a');
-    await waitUntil('3 events received', () => recording.received.length >= 3);
+    await until('3 events received', () => recording.received.length >= 3, DELIVERY_LIMITS);
 
     expect(recording.received.map((delivered) => delivered.event)).toEqual([taskEvent('run-1', 0), taskEvent('run-1', 1), taskEvent('run-1', 2)]);
     expect(recording.received.every((delivered) => delivered.key === 'run-1')).toBe(true);
@@ -95,7 +96,7 @@ describe.each([
     await stream.produceBatch(topic, records.filter((record) => record.key.includes('\n')));
 
     const recording = await consumer(stream, topic, group, 'engine-a');
-    await waitUntil('4 events received', () => recording.received.length >= 4);
+    await until('4 events received', () => recording.received.length >= 4, DELIVERY_LIMITS);
 
     const byKey = (key: string) => recording.received.filter((delivered) => delivered.key === key).map((delivered) => delivered.event);
     expect(byKey('run-ä€😀')).toEqual([records[0]?.event, records[1]?.event]);
@@ -111,7 +112,7 @@ describe.each([
     for (let start = 0; start < records.length; start += 250) await stream.produceBatch(topic, records.slice(start, start + 250));
 
     const recording = await consumer(stream, topic, group, 'engine-a');
-    await waitUntil('all events received', () => distinctEventIds(recording.received).size === records.length);
+    await until('all events received', () => distinctEventIds(recording.received).size === records.length, DELIVERY_LIMITS);
 
     const expectedOrder = Array.from({ length: 25 }, (_, seq) => seq);
     for (const [run, sequence] of firstDeliveryOrderByRun(recording.received)) {
@@ -135,7 +136,7 @@ describe.each([
     await stream.produceBatch(topic, records);
 
     const recording = await consumer(stream, topic, group, 'engine-a');
-    await waitUntil('all events received', () => distinctEventIds(recording.received).size === records.length);
+    await until('all events received', () => distinctEventIds(recording.received).size === records.length, DELIVERY_LIMITS);
     expect(firstDeliveryOrderByRun(recording.received).get('run-big')).toEqual(Array.from({ length: 3000 }, (_, seq) => seq));
     expect(recording.received[0]?.event).toEqual(records[0]?.event);
   });
@@ -146,16 +147,16 @@ describe.each([
     const first = await consumer(stream, topic, group, 'engine-a');
     const second = await consumer(stream, topic, group, 'engine-b');
     const all = Array.from({ length: PARTITIONS }, (_, partition) => partition);
-    await waitUntil('both consumers own disjoint partitions covering the topic', () => {
+    await until('both consumers own disjoint partitions covering the topic', () => {
       const a = first.subscription.assignedPartitions();
       const b = second.subscription.assignedPartitions();
       return a.length > 0 && b.length > 0 && [...a, ...b].sort((x, y) => x - y).join() === all.join();
-    });
+    }, DELIVERY_LIMITS);
 
     const records = runEvents(100, 5);
     await stream.produceBatch(topic, records);
-    await waitUntil('all events received by the group', () =>
-      new Set([...distinctEventIds(first.received), ...distinctEventIds(second.received)]).size === records.length);
+    await until('all events received by the group', () =>
+      new Set([...distinctEventIds(first.received), ...distinctEventIds(second.received)]).size === records.length, DELIVERY_LIMITS);
 
     expect(first.received.length).toBeGreaterThan(0);
     expect(second.received.length).toBeGreaterThan(0);
@@ -172,12 +173,12 @@ describe.each([
     let releaseHung: (error: Error) => void = () => undefined;
     const hung = new Promise<void>((_resolve, reject) => { releaseHung = reject; });
     const dying = await consumer(stream, topic, group, 'engine-a', () => hung);
-    await waitUntil('the first consumer holds a batch', () => dying.received.length > 0);
+    await until('the first consumer holds a batch', () => dying.received.length > 0, DELIVERY_LIMITS);
     const heldIds = dying.received.map((delivered) => delivered.event.id);
 
     try {
       const survivor = await consumer(stream, topic, group, 'engine-b');
-      await waitUntil('the survivor got all 20 events', () => distinctEventIds(survivor.received).size === 20);
+      await until('the survivor got all 20 events', () => distinctEventIds(survivor.received).size === 20, DELIVERY_LIMITS);
 
       expect(heldIds.every((id) => distinctEventIds(survivor.received).has(id))).toBe(true);
       expect(firstDeliveryOrderByRun(survivor.received).get('run-1')).toEqual(Array.from({ length: 20 }, (_, seq) => seq));
@@ -199,11 +200,11 @@ describe.each([
     const hung = new Promise<void>((_resolve, reject) => { releaseHung = reject; });
     const dying = await consumer(stream, topic, group, 'engine-a', () => hung, 5);
     try {
-      await waitUntil('the first consumer holds a batch', () => dying.received.length > 0);
-      await new Promise((done) => setTimeout(done, 200));
+      await until('the first consumer holds a batch', () => dying.received.length > 0, DELIVERY_LIMITS);
+      await sleep(200);
       expect(dying.received.map((delivered) => delivered.event.data.seq)).toEqual(_backend === 'redis' ? [0, 1, 2, 3, 4] : dying.received.map((_d, seq) => seq));
       const survivor = await consumer(stream, topic, group, 'engine-b', undefined, 5);
-      await waitUntil('the survivor got all 20 events', () => distinctEventIds(survivor.received).size === 20);
+      await until('the survivor got all 20 events', () => distinctEventIds(survivor.received).size === 20, DELIVERY_LIMITS);
       expect(survivor.received.map((delivered) => delivered.event.data.seq)).toEqual(Array.from({ length: 20 }, (_, seq) => seq));
     } finally {
       releaseHung(new Error('the dying consumer gives up'));
@@ -219,11 +220,11 @@ describe.each([
     const recording = await consumer(stream, topic, group, 'engine-a', async (batch) => {
       if (failedBatch) return;
       failedBatch = batch.events.map((delivered) => (delivered.event as { data: { seq: number } }).data.seq);
-      await new Promise((done) => setTimeout(done, 200));
+      await sleep(200);
       throw new Error('state store unavailable');
     }, 2);
-    await waitUntil('every event delivered after the failure', () => recording.received.length >= (failedBatch?.length ?? 0) + 10);
-    await new Promise((done) => setTimeout(done, 300));
+    await until('every event delivered after the failure', () => recording.received.length >= (failedBatch?.length ?? 0) + 10, DELIVERY_LIMITS);
+    await sleep(300);
 
     const seqs = recording.received.map((delivered) => delivered.event.data.seq);
     expect(seqs).toEqual([...(failedBatch ?? []), ...Array.from({ length: 10 }, (_, seq) => seq)]);
@@ -234,12 +235,12 @@ describe.each([
     const { topic, group } = names('resume');
     await stream.produce(topic, 'run-1', Array.from({ length: 10 }, (_, seq) => taskEvent('run-1', seq)));
     const before = await consumer(stream, topic, group, 'engine-a');
-    await waitUntil('the first 10 events received', () => before.received.length >= 10);
+    await until('the first 10 events received', () => before.received.length >= 10, DELIVERY_LIMITS);
     await before.subscription.close();
 
     await stream.produce(topic, 'run-1', Array.from({ length: 10 }, (_, seq) => taskEvent('run-1', seq + 10)));
     const after = await consumer(stream, topic, group, 'engine-b');
-    await waitUntil('the next 10 events received', () => distinctEventIds(after.received).size >= 10);
+    await until('the next 10 events received', () => distinctEventIds(after.received).size >= 10, DELIVERY_LIMITS);
 
     expect(after.received.map((delivered) => delivered.event.data.seq)).toEqual(Array.from({ length: 10 }, (_, seq) => seq + 10));
   });
@@ -256,7 +257,7 @@ describe.each([
         throw new Error('state store unavailable');
       }
     });
-    await waitUntil('the events delivered twice', () => recording.received.length >= 4);
+    await until('the events delivered twice', () => recording.received.length >= 4, DELIVERY_LIMITS);
 
     const ids = recording.received.map((delivered) => delivered.id);
     expect(ids.slice(0, 2)).toEqual(ids.slice(2, 4));
@@ -275,14 +276,14 @@ describe.each([
     const recording = await consumer(stream, topic, group, 'engine-a');
     const beforeRestart = runEvents(10, 10);
     await stream.produceBatch(topic, beforeRestart);
-    await waitUntil('events before the restart received', () => distinctEventIds(recording.received).size === beforeRestart.length);
+    await until('events before the restart received', () => distinctEventIds(recording.received).size === beforeRestart.length, DELIVERY_LIMITS);
 
     await service.restart({ crash });
 
     const afterRestart = runEvents(10, 20).slice(beforeRestart.length);
     await stream.produceBatch(topic, afterRestart);
-    await waitUntil('events after the restart received', () =>
-      distinctEventIds(recording.received).size === beforeRestart.length + afterRestart.length);
+    await until('events after the restart received', () =>
+      distinctEventIds(recording.received).size === beforeRestart.length + afterRestart.length, DELIVERY_LIMITS);
 
     const expectedOrder = Array.from({ length: 20 }, (_, seq) => seq);
     for (const [run, sequence] of firstDeliveryOrderByRun(recording.received)) {

@@ -1,5 +1,6 @@
-/** Test-side consumers that record what they are given, and a condition wait with no clock in it. */
+/** Test-side consumers that record what they are given, and how long the broker tests wait for deliveries. */
 import type { DeliveredEvent, EventBatch, EventStream, SubscribeOptions, Subscription } from '../../../../../lib/runtimes/streaming/brokers';
+import type { UntilOptions } from '../../../../helpers/until';
 
 /** The event body tests produce: a CloudEvent whose data says which run and which step it is. */
 export interface TaskEvent {
@@ -54,16 +55,10 @@ export function distinctEventIds(received: readonly Recorded[]): Set<string> {
 }
 
 /**
- * Waits until `condition` holds, checking every 25 ms. The limit only turns a hang into a readable
- * failure naming what never happened; it is far above the time any step needs, so it asserts no speed.
+ * How the broker tests wait for deliveries (with `until`): checked every 25 ms; the limit only turns
+ * a hang into a readable failure naming what never happened, far above the time any step needs.
  */
-export async function waitUntil(what: string, condition: () => boolean, limitMs = 90_000): Promise<void> {
-  const giveUpAt = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > giveUpAt) throw new Error(`gave up waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export const DELIVERY_LIMITS: UntilOptions = { timeoutMs: 90_000, intervalMs: 25 };
 
 /** Per run, the sequence numbers in the order they were first delivered. */
 export function firstDeliveryOrderByRun(received: readonly Recorded[]): Map<string, number[]> {

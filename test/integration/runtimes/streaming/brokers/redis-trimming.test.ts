@@ -8,7 +8,8 @@ import Redis from 'ioredis';
 import { RedisEventStream } from '../../../../../lib/runtimes/streaming/brokers/redis';
 import { requireRedis } from '../../../../helpers/services';
 import type { TestService } from '../../../../helpers/services';
-import { recordingConsumer, taskEvent, waitUntil } from './recording-consumer';
+import { recordingConsumer, taskEvent, DELIVERY_LIMITS } from './recording-consumer';
+import { until } from '../../../../helpers/until';
 
 describe('redis event stream trimming', () => {
   let service: TestService;
@@ -42,7 +43,7 @@ describe('redis event stream trimming', () => {
     expect(length).toBeLessThan(2000);
 
     const recording = await recordingConsumer(stream, { topic, group: 'late', consumer: 'engine-a', sessionTimeoutMs: 3_000 });
-    await waitUntil('the retained entries delivered', () => recording.received.length >= length);
+    await until('the retained entries delivered', () => recording.received.length >= length, DELIVERY_LIMITS);
     const seqs = recording.received.map((delivered) => delivered.event.data.seq);
     expect(seqs).toEqual(Array.from({ length }, (_, index) => 2000 - length + index));
     await recording.subscription.close();

@@ -8,21 +8,21 @@
  * `outputOnly`): its outputs are compared only.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseWorkflow } from '../../../../../lib/model/parse';
 import type { Json } from '../../../../../lib/model/json';
 import { DEFAULT_TOPICS } from '../../../../../lib/runtimes/streaming';
 import { docIds, type RunDoc } from '../../../../../lib/store/run-documents';
-import { exampleJson, wordCountOf } from '../../../../helpers/examples';
+import { wordCountOf } from '../../../../helpers/examples';
 import { cliSession } from '../../../../helpers/cli';
 import { deployWorkflow } from '../../../../../lib/deploy/workflow';
 import { deployActionFile } from '../../../../../lib/deploy/action-file';
 import { requireKafka, requireRedis, type KafkaTestService, type TestService } from '../../../../helpers/services';
 import { startTogether } from '../../../../helpers/start-together';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../../helpers/deployed-platform';
 import { comparableRecord, runUnder, startStreamingModel, type Model, type StreamingModel } from './two-models';
+import { exampleJson, exampleSource, exampleWorkflow } from '../../../../helpers/fixtures';
 
 // Generous: CI's 2 cores are shared by parallel suites; a run normally ends within seconds.
 jest.setTimeout(300_000);
@@ -63,7 +63,7 @@ describe('examples under the native and the streaming model (Redis, Kafka) on on
     const { client, store } = deployed;
     for (const { dir, actions, pkg } of examples) {
       await deployActionFile(client, { file: join(ROOT, 'examples', actions, 'actions.js'), packageName: pkg });
-      await deployWorkflow(client, store, parseWorkflow(readFileSync(join(ROOT, 'examples', dir, 'workflow.yaml'), 'utf8')));
+      await deployWorkflow(client, store, exampleWorkflow(dir));
     }
     streaming.redis = await startStreamingModel(deployed, redis.url, 'redis');
     streaming.kafka = await startStreamingModel(deployed, kafka.url, 'kafka');
@@ -76,7 +76,7 @@ describe('examples under the native and the streaming model (Redis, Kafka) on on
 
   it.each(examples)('$dir → $expected', async ({ dir, input, expected, outputOnly }) => {
     const live = deployed as DeployedPlatform;
-    const workflow = parseWorkflow(readFileSync(join(ROOT, 'examples', dir, 'workflow.yaml'), 'utf8')).name;
+    const workflow = exampleWorkflow(dir).name;
     // The three models at once: they share the platform, as they would share a real OpenWhisk.
     const heads = await Promise.all(MODELS.map((model) => runUnder(model, live, streaming, workflow, input, 240_000)));
 
@@ -115,7 +115,7 @@ describe('examples under the native and the streaming model (Redis, Kafka) on on
     const prefix = `deploy-${randomUUID().slice(0, 8)}.`;
     const dir = mkdtempSync(join(tmpdir(), 'whiskflow-streamed-'));
     const file = join(dir, 'workflow.yaml');
-    writeFileSync(file, readFileSync(join(ROOT, 'examples/map-reduce/workflow.yaml'), 'utf8').replace(/^name: map-reduce$/m, 'name: map-reduce-streamed'));
+    writeFileSync(file, exampleSource('map-reduce').replace(/^name: map-reduce$/m, 'name: map-reduce-streamed'));
     const model = await startStreamingModel(live, (redis as TestService).url, 'deploy', {
       completions: `${prefix}${DEFAULT_TOPICS.completions}`, orchestration: `${prefix}${DEFAULT_TOPICS.orchestration}`,
     });

@@ -27,7 +27,7 @@ import type { RunStore } from '../../../../../lib/store/run-store';
 import { deployWorkflow } from '../../../../../lib/deploy/workflow';
 import type { TestService } from '../../../../helpers/services';
 import { startTogether } from '../../../../helpers/start-together';
-import { startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
+import { startDeployedPlatform, type DeployedPlatform } from '../../../../helpers/deployed-platform';
 import { startEngineProcess, type EngineProcess } from './engine-process';
 import { sleep, until } from '../../../../helpers/until';
 
@@ -185,12 +185,11 @@ function failureScenarios(world: () => FailureWorld): void {
         duplicated.add(claim.taskKey);
       }
     };
-    let head: RunDoc | undefined;
-    while (!head || head.status === 'running') {
+    const head = await until('the run ends, its completions duplicated meanwhile', async () => {
       await duplicate();
-      head = await store.get<RunDoc>(docIds.run(runId));
-      await sleep(100);
-    }
+      const current = await store.get<RunDoc>(docIds.run(runId));
+      return current && current.status !== 'running' ? current : undefined;
+    }, { intervalMs: 100, timeoutMs: Infinity });
     await duplicate();
     expect(duplicated.size).toBe(ITEMS.length + 1);
     // The duplicates of the last completions reach the engine after the run ended: they change nothing.

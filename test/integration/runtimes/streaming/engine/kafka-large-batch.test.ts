@@ -5,6 +5,7 @@
  */
 import { createEventStream, type EventBatch, type EventStream } from '../../../../../lib/runtimes/streaming/brokers';
 import { requireKafka, type KafkaTestService } from '../../../../helpers/services';
+import { until } from '../../../../helpers/until';
 
 jest.setTimeout(120_000);
 
@@ -32,7 +33,7 @@ describe('Kafka: a batch larger than the broker takes in one request', () => {
         for (const delivered of batch.events) seen.push((delivered.event as { seq: number }).seq);
       },
     });
-    while (seen.length < records.length) await new Promise((resolve) => setTimeout(resolve, 50));
+    await until('every record is seen', () => seen.length >= records.length, { timeoutMs: Infinity });
     await subscription.close();
     expect(seen).toEqual(records.map((record) => record.event.seq));
   });

@@ -12,7 +12,8 @@ import { MemoryRunStore } from '../../../../../lib/store/memory';
 import { startLocalPlatform, type LocalPlatform } from '../../../../helpers/local-platform';
 import { requireRedis, type TestService } from '../../../../helpers/services';
 import { startTogether } from '../../../../helpers/start-together';
-import { finishedRun, fixtureWorkflow } from '../../../../unit/runtimes/streaming/harness';
+import { finishedRun } from '../../../../unit/runtimes/streaming/harness';
+import { fixtureWorkflow } from '../../../../helpers/fixtures';
 
 jest.setTimeout(120_000);
 

@@ -4,16 +4,15 @@
  * actions.py` (deployActionFile), run natively and under the streaming engine on Redis, on one local
  * platform. Both models must give the results of the JavaScript examples.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../../../../../lib/model/json';
-import { parseWorkflow } from '../../../../../lib/model/parse';
 import { deployActionFile } from '../../../../../lib/deploy/action-file';
 import { deployWorkflow } from '../../../../../lib/deploy/workflow';
-import { exampleJson, wordCountOf } from '../../../../helpers/examples';
+import { wordCountOf } from '../../../../helpers/examples';
 import { requireRedis, type TestService } from '../../../../helpers/services';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../../helpers/deployed-platform';
 import { comparableRecord, runUnder, startStreamingModel, type Model, type StreamingModel } from './two-models';
+import { exampleJson, exampleWorkflow } from '../../../../helpers/fixtures';
 
 jest.setTimeout(300_000);
 
@@ -38,7 +37,7 @@ describe('the Python examples under the native and the streaming model (Redis)',
       const pkg = examples.find((example) => example.dir === dir)!.pkg;
       const names = await deployActionFile(client, { file: join(ROOT, 'examples', dir, 'actions.py'), packageName: pkg });
       expect(names.length).toBe(3);
-      await deployWorkflow(client, store, parseWorkflow(readFileSync(join(ROOT, 'examples', dir, 'workflow.yaml'), 'utf8')));
+      await deployWorkflow(client, store, exampleWorkflow(dir));
     }
     streaming = { redis: await startStreamingModel(deployed, redis.url, 'redis') };
   }, 180_000);
@@ -55,7 +54,7 @@ describe('the Python examples under the native and the streaming model (Redis)',
 
   it.each(examples)('$dir → $expected', async ({ dir, input, expected }) => {
     const live = deployed as DeployedPlatform;
-    const workflow = parseWorkflow(readFileSync(join(ROOT, 'examples', dir, 'workflow.yaml'), 'utf8')).name;
+    const workflow = exampleWorkflow(dir).name;
     const heads = await Promise.all(MODELS.map((model) => runUnder(model, live, streaming, workflow, input, 240_000)));
     for (const [index, head] of heads.entries()) {
       expect({ model: MODELS[index], failure: head.failure ?? null, output: head.output }).toEqual({ model: MODELS[index], failure: null, output: expected });

@@ -15,7 +15,7 @@ import { describeRun } from '../../../../../lib/runs/run-view';
 import type { Json } from '../../../../../lib/model/json';
 import type { RunDoc } from '../../../../../lib/store/run-documents';
 import type { RunStore } from '../../../../../lib/store/run-store';
-import type { DeployedPlatform } from '../../native/deployed-platform';
+import type { DeployedPlatform } from '../../../../helpers/deployed-platform';
 
 export type Model = 'native' | 'redis' | 'kafka';
 

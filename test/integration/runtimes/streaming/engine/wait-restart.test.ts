@@ -12,10 +12,10 @@ import { contextDocId, type StreamRunContext } from '../../../../../lib/runtimes
 import { waitForRun } from '../../../../../lib/runs/run-client';
 import { deployActionFile } from '../../../../../lib/deploy/action-file';
 import { deployWorkflow } from '../../../../../lib/deploy/workflow';
-import { exampleJson } from '../../../../helpers/examples';
+import { exampleJson } from '../../../../helpers/fixtures';
 import { requireRedis, type TestService } from '../../../../helpers/services';
 import { until } from '../../../../helpers/until';
-import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../native/deployed-platform';
+import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../../helpers/deployed-platform';
 import { runUnder, startStreamingModel, type StreamingModel } from './two-models';
 
 jest.setTimeout(300_000);

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { readTriggers, register } from '../../../../lib/cli/commands/engine';
-import { startEnginesOnStream } from '../../../../lib/cli/engines';
+import { readTriggers, register } from '../../../lib/cli/commands/engine';
+import { startEnginesOnStream } from '../../../lib/cli/engines';
 
-jest.mock('../../../../lib/cli/engines', () => ({ startEnginesOnStream: jest.fn(async () => { throw new Error('engines started'); }) }));
+jest.mock('../../../lib/cli/engines', () => ({ startEnginesOnStream: jest.fn(async () => { throw new Error('engines started'); }) }));
 
 describe('whiskflow engine', () => {
   let dir: string;

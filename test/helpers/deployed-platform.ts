@@ -1,15 +1,15 @@
-/** A local platform with the whiskflow orchestrator deployed, for the native integration tests. */
+/** A local platform (test/helpers/local-platform.ts) with the whiskflow orchestrator deployed, for the runtimes' and dashboard's integration tests. */
 import openwhisk from 'openwhisk';
 import { join } from 'path';
-import type { PlatformOptions } from '../../../../lib/platform';
-import { startLocalPlatform, type LocalPlatform } from '../../../helpers/local-platform';
-import { createRunStore, type StoreConfig } from '../../../../lib/store/config';
-import type { RunStore } from '../../../../lib/store/run-store';
-import { deployRuntime } from '../../../../lib/deploy/runtime';
-import type { ManagementClient } from '../../../../lib/openwhisk/client';
-import type { DeliveryClient } from '../../../../lib/openwhisk/client';
+import type { PlatformOptions } from '../../lib/platform';
+import { startLocalPlatform, type LocalPlatform } from './local-platform';
+import { createRunStore, type StoreConfig } from '../../lib/store/config';
+import type { RunStore } from '../../lib/store/run-store';
+import { deployRuntime } from '../../lib/deploy/runtime';
+import type { ManagementClient } from '../../lib/openwhisk/client';
+import type { DeliveryClient } from '../../lib/openwhisk/client';
 
-export const ROOT = join(__dirname, '../../../..');
+export const ROOT = join(__dirname, '../..');
 export type TestClient = ManagementClient & DeliveryClient & openwhisk.Client;
 
 export interface DeployedPlatform {
