@@ -15,9 +15,8 @@ import { platformClient } from '../lib/openwhisk/client';
 import { tracedInvoker, tracedStore, withTrace } from '../lib/runtimes/native/activation-trace';
 import type { JsonObject } from '../lib/model/json';
 import type { OrchestratorEvent } from '../lib/runtimes/native/events';
-import { createRunStore, storeConfigOfAction } from '../lib/store/config';
+import { storeOfAction } from '../lib/runtimes/native/action-stores';
 import type { RunStore } from '../lib/store/run-store';
-import { GroupCommitStore } from '../lib/store/group-commit';
 import { toActionError } from '../lib/runtimes/native/action-error';
 import { recordFailedStart } from '../lib/runtimes/native/failed-start';
 import { authenticate, recordRejection } from '../lib/runtimes/native/event-auth';
@@ -29,7 +28,7 @@ export async function main(params: JsonObject): Promise<JsonObject> {
     const { whiskflowStore, whiskflowWorkflow, whiskflowDefinition, [EVENT_KEY_PARAM]: eventKey, [SEAL_PARAM]: seal, ...eventParams } = params;
     // Everything below reads this activation's environment before its first await: with
     // `limits.concurrency` > 1 another activation's /run may change process.env afterwards.
-    const store = tracedStore(storeFor(whiskflowStore));
+    const store = tracedStore(storeOfAction(whiskflowStore));
     const deadline = Number(process.env.__OW_DEADLINE) || Date.now() + 60_000;
     const client = platformClient();
     const workflow = typeof whiskflowWorkflow === 'string' ? whiskflowWorkflow : '';
@@ -62,18 +61,6 @@ export async function main(params: JsonObject): Promise<JsonObject> {
   } catch (error) {
     return toActionError(error);
   }
-}
-
-/**
- * One store per configuration for the life of the container, so that its caches survive activations.
- * Group commit: the activations a container runs at once share their creates and listings
- * (lib/store/group-commit.ts), which cuts the store's request count on wide fan-ins.
- */
-const stores = new Map<string, RunStore>();
-function storeFor(settings: unknown): RunStore {
-  const config = storeConfigOfAction(settings);
-  const key = JSON.stringify(config);
-  return stores.get(key) ?? stores.set(key, new GroupCommitStore(createRunStore(config))).get(key)!;
 }
 
 const ready = new WeakMap<RunStore, Promise<void>>();

@@ -6,14 +6,16 @@
  * 1st activation (invoked non-blocking by the orchestrator): returns the continuation
  *    `{ action, params, state }`; the platform then runs the user's action.
  * 2nd activation: the platform re-activates the conductor with the action's output merged with
- *    `state`. An `error` field means the action failed (or timed out): fire `task.failed`, else
- *    `task.completed`, then end the composition.
+ *    `state`. An `error` field means the action failed (or timed out): `task.failed`, else
+ *    `task.completed`, which this activation applies itself (the orchestrator's code, the same
+ *    create-only claims; lib/runtimes/native/conductor-completion.ts), or fires into the workflow's
+ *    trigger when the deployment asks for task events; then the composition ends.
  */
 import { TASK_PARAM } from '../lib/runtimes/native/invoker';
 import { parseTaskContext } from '../lib/runtimes/native/events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isJsonObject, type Json, type JsonObject } from '../lib/model/json';
-import { fireTaskOutcome } from '../lib/report/native';
+import { reportOutcome, splitConductorParams, type Reported } from '../lib/runtimes/native/conductor-completion';
 import { toActionError } from '../lib/runtimes/native/action-error';
 import { checkInvocable } from '../lib/runtimes/native/action-check';
 import { platformClient } from '../lib/openwhisk/client';
@@ -21,8 +23,9 @@ import { platformClient } from '../lib/openwhisk/client';
 /** Key of the conductor state; chosen so it cannot collide with a user action's output fields. */
 const STATE_PARAM = '__whiskflow_state';
 
-export async function main(params: JsonObject): Promise<JsonObject> {
+export async function main(given: JsonObject): Promise<JsonObject> {
   try {
+    const { settings, rest: params } = splitConductorParams(given);
     const start = params[TASK_PARAM];
     if (isJsonObject(start)) {
       const context = parseTaskContext(start.context);
@@ -35,17 +38,24 @@ export async function main(params: JsonObject): Promise<JsonObject> {
       // run: report the failed attempt now (lib/runtimes/native/action-check.ts).
       const invocable = await checkInvocable(platformClient(), action);
       if (!invocable.ok) {
-        const triggerActivation = await fireTaskOutcome(context, { error: invocable.error });
-        return { params: { reported: 'task.failed', runId: context.runId, seq: context.seq, index: context.index, attempt: context.attempt, error: invocable.error, triggerActivation: triggerActivation ?? null } };
+        const reported = await reportOutcome(settings, context, { error: invocable.error });
+        return { params: { reported: 'task.failed', runId: context.runId, seq: context.seq, index: context.index, attempt: context.attempt, error: invocable.error, ...shown(reported) } };
       }
       return { action, params: isJsonObject(start.params) ? start.params : {}, state: { [STATE_PARAM]: context as unknown as JsonObject } };
     }
     const { [STATE_PARAM]: state, ...output } = params;
     const context = parseTaskContext(state);
     const outcome = 'error' in output ? { error: (output.error ?? 'unknown error') as Json } : { result: output };
-    const triggerActivation = await fireTaskOutcome(context, outcome);
-    return { params: { reported: 'error' in outcome ? 'task.failed' : 'task.completed', runId: context.runId, seq: context.seq, index: context.index, attempt: context.attempt, triggerActivation: triggerActivation ?? null } };
+    const reported = await reportOutcome(settings, context, outcome);
+    return { params: { reported: 'error' in outcome ? 'task.failed' : 'task.completed', runId: context.runId, seq: context.seq, index: context.index, attempt: context.attempt, ...shown(reported) } };
   } catch (error) {
     return toActionError(error);
   }
+}
+
+/** The composition's result says how the outcome went on (the sweep and benchmarks read it). */
+function shown(reported: Reported): JsonObject {
+  return reported.via === 'trigger'
+    ? { triggerActivation: reported.triggerActivation, ...(reported.fallbackFrom ? { fallbackFrom: reported.fallbackFrom } : {}) }
+    : { applied: reported.outcome, ...(reported.reason ? { reason: reported.reason } : {}), trace: reported.trace };
 }

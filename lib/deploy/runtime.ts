@@ -9,7 +9,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { JsonObject } from '../model/json';
 import type { KeyValue, ManagementClient } from '../openwhisk/client';
-import { DASHBOARD_ACTION, EVENT_KEY_PARAM, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, SWEEPER_ACTION, SWEEP_RULE, SWEEP_TRIGGER } from '../openwhisk/names';
+import { DASHBOARD_ACTION, EVENT_KEY_PARAM, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, SWEEPER_ACTION, SWEEP_RULE, SWEEP_TRIGGER, TASK_ACTION, TASK_EVENTS_PARAM } from '../openwhisk/names';
 import type { StoreConfig } from '../store/config';
 import { retry } from './calls';
 import { readEventKey } from '../openwhisk/event-key';
@@ -27,6 +27,18 @@ export interface RuntimeLimits {
   memoryMb?: number;
 }
 
+/** How the runtime is deployed beyond its limits. */
+export interface RuntimeOptions extends RuntimeLimits {
+  /**
+   * The task conductor fires each task's completion into the workflow's trigger as a CloudEvent
+   * (`dev.whiskflow.task.completed` / `.task.failed`), where a user's own rule sees it and the rule
+   * to the orchestrator applies it. Otherwise (the default) the conductor applies the completion
+   * itself (lib/runtimes/native/conductor-completion.ts): no fire, no orchestrator activation per task.
+   * It holds for every workflow of the namespace (one conductor serves them all).
+   */
+  taskEvents?: boolean;
+}
+
 /**
  * Runs the sweeper (lost completions, lib/runtimes/native/sweep.ts) on a cron schedule through the
  * alarms feed: trigger `whiskflow-sweep` and its rule, replaced on every call like a workflow's cron.
@@ -40,7 +52,7 @@ export async function scheduleSweeper(client: ManagementClient, cron: string, op
 }
 
 /** Installs or updates the whiskflow package and its actions from the webpack bundles. */
-export async function deployRuntime(client: ManagementClient, storeConfig: StoreConfig, bundlesDir: string, runtimeLimits: RuntimeLimits = {}): Promise<string[]> {
+export async function deployRuntime(client: ManagementClient, storeConfig: StoreConfig, bundlesDir: string, runtimeLimits: RuntimeOptions = {}): Promise<string[]> {
   await retry(`update package ${PACKAGE}`, () => client.packages.update({
     name: PACKAGE,
     package: { parameters: [], annotations: [{ key: 'description', value: 'whiskflow native orchestrator' }] },
@@ -72,10 +84,12 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
           ...(runtimeLimits.memoryMb !== undefined ? { memory: runtimeLimits.memoryMb } : {}),
         },
         // Only the actions that read run state get the store settings (they may hold credentials);
-        // package-wide defaults would also reach the task conductor and leak into task results.
+        // package-wide defaults would reach every action. The task conductor, which gets them to
+        // apply completions, strips them from what it records (conductor-completion.ts).
         parameters: [
           ...(action.usesStore ? [{ key: STORE_PARAM, value: storeConfig }] : []),
           ...(action.signs ? [{ key: EVENT_KEY_PARAM, value: eventKey }] : []),
+          ...(action.name === TASK_ACTION && runtimeLimits.taskEvents ? [{ key: TASK_EVENTS_PARAM, value: true }] : []),
         ],
       },
     }));

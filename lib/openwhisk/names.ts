@@ -25,7 +25,8 @@ export const RUNTIME_ACTIONS = [
   // The orchestrator may wait out throttling (429) with backoff: give it the longest stock limit.
   { name: ORCHESTRATOR_ACTION, bundle: 'orchestrator.js', timeoutMs: 300_000, annotations: {}, usesStore: true, web: false, signs: true },
   // A conductor: the platform runs the user's action between its two activations.
-  { name: TASK_ACTION, bundle: 'task.js', timeoutMs: 300_000, annotations: { conductor: true }, usesStore: false, web: false, signs: false },
+  // It applies each completion itself (lib/runtimes/native/conductor-completion.ts): the store and the event key.
+  { name: TASK_ACTION, bundle: 'task.js', timeoutMs: 300_000, annotations: { conductor: true }, usesStore: true, web: false, signs: true },
   { name: TIMER_ACTION, bundle: 'timer.js', timeoutMs: 300_000, annotations: {}, usesStore: false, web: false, signs: false },
   // Re-fires completions lost with a dead orchestrator activation (lib/runtimes/native/sweep.ts).
   { name: SWEEPER_ACTION, bundle: 'sweeper.js', timeoutMs: 300_000, annotations: {}, usesStore: true, web: false, signs: true },
@@ -38,6 +39,11 @@ export const STORE_PARAM = 'whiskflowStore';
 export const WORKFLOW_PARAM = 'whiskflowWorkflow';
 /** The deployment's event key (lib/events/event-seal.ts), bound to the actions that sign (RUNTIME_ACTIONS' `signs`). */
 export const EVENT_KEY_PARAM = 'whiskflowEventKey';
+/**
+ * Bound to the task conductor when completions are to be fired into the workflow's trigger as
+ * CloudEvents (`whiskflow deploy --task-events`); otherwise the conductor applies them itself.
+ */
+export const TASK_EVENTS_PARAM = 'whiskflowTaskEvents';
 /** A workflow trigger's seal of its settings (lib/events/event-seal.ts workflowSeal). */
 export const SEAL_PARAM = 'whiskflowSeal';
 /** A wskdeploy deployment's trigger (and cron orchestrator) carries the workflow file's document under this name. */

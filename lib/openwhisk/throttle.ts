@@ -22,8 +22,14 @@ export function isTransient(error: unknown): boolean {
   const candidate = error as { statusCode?: unknown; code?: unknown; cause?: unknown; error?: { code?: unknown } } | null;
   if (typeof candidate?.statusCode === 'number') return TRANSIENT_STATUS.has(candidate.statusCode);
   const code = candidate?.code ?? candidate?.error?.code ?? (candidate?.cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && TRANSIENT_CODES.has(code);
+  if (typeof code === 'string') return TRANSIENT_CODES.has(code);
+  // The openwhisk client keeps only the message of a failed connection ("Unknown Error From API:
+  // read ECONNRESET"): no status, no code.
+  const message = error instanceof Error ? error.message : '';
+  return message.startsWith(UNKNOWN_API_ERROR) && [...TRANSIENT_CODES].some((transient) => message.includes(transient));
 }
+
+const UNKNOWN_API_ERROR = 'Unknown Error From API:';
 
 export async function withThrottleRetry<T>(operation: string, call: () => Promise<T>, options: RetryOptions): Promise<T> {
   const initial = options.initialDelayMs ?? 250;

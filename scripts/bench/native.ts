@@ -35,7 +35,7 @@ import { hostInfo, messageOf, phaseRunner, printTargets, target, writeReport, ty
 import { rounded } from './lib/stats';
 import { probeLatency, startCountingProxy, type CountingProxy } from './native/couch-proxy';
 import { startStreamingEngine, stopStreamingEngine, type Backend, type StreamingEngine } from './streaming/processes';
-import { BACKENDS, MAP_NOOP, NOOP, NOOP_CODE, ORCHESTRATOR, REDUCE_NOOP, STREAMING_SYSTEM, TASK, type BenchClient, type Context, type Options, type StreamingSystem, type System } from './native/context';
+import { BACKENDS, COMPLETION_PATHS, MAP_NOOP, NOOP, NOOP_CODE, ORCHESTRATOR, REDUCE_NOOP, STREAMING_SYSTEM, TASK, type BenchClient, type CompletionPath, type Context, type Options, type StreamingSystem, type System } from './native/context';
 import { fanout } from './native/fanout';
 import { sequences } from './native/sequences';
 
@@ -45,8 +45,8 @@ import { sequences } from './native/sequences';
  * They spend their time waiting on CouchDB and the controller, so one container can serve many
  * activations at once instead of the pool starting (and evicting) one container per activation.
  */
-async function installWhiskflow(ow: BenchClient, storeConfig: StoreConfig, options: Options): Promise<void> {
-  await deployRuntime(ow, storeConfig, options.actionsDir);
+async function installWhiskflow(ow: BenchClient, storeConfig: StoreConfig, options: Options, path: CompletionPath = 'conductor'): Promise<void> {
+  await deployRuntime(ow, storeConfig, options.actionsDir, path === 'trigger' ? { taskEvents: true } : {});
   if (options.whiskflowConcurrency <= 1 && options.whiskflowMemory === undefined) return;
   for (const name of [ORCHESTRATOR, TASK, 'whiskflow/timer']) {
     const action = (await ow.actions.get({ name })) as unknown as { exec: object; annotations: object[]; parameters: object[]; limits: Record<string, number> };
@@ -123,7 +123,7 @@ async function run(options: Options): Promise<void> {
     const orchestratorStore: StoreConfig = { kind: 'couchdb', url: proxy?.url ?? runCouchUrl, dbname: 'whiskflow' };
     const store = createRunStore({ kind: 'couchdb', url: runCouchUrl, dbname: 'whiskflow' });
     await store.ensureReady();
-    await installWhiskflow(ow, orchestratorStore, options);
+    await installWhiskflow(ow, orchestratorStore, options, options.completionPaths[0]);
     for (const name of [NOOP, MAP_NOOP, REDUCE_NOOP]) {
       await ow.actions.update({ name, action: { exec: { kind: 'nodejs:20', code: NOOP_CODE } } } as never);
     }
@@ -134,14 +134,25 @@ async function run(options: Options): Promise<void> {
     // row: the sequence comparison gives the orchestrator a direct store URL (the platform itself stays
     // behind the proxy, for all three systems alike); the fan-out phase counts through the proxy.
     const directStore: StoreConfig = { kind: 'couchdb', url: runCouchUrl, dbname: 'whiskflow' };
-    if (proxy && options.sequenceSizes.length) await installWhiskflow(ow, directStore, options);
 
-    const phase = phaseRunner(results, notes);
-    if (options.sequenceSizes.length) await phase('sequences', () => sequences(ctx));
-    if (options.fanoutSizes.length || options.fanout10k) {
-      if (proxy && options.sequenceSizes.length) await installWhiskflow(ow, orchestratorStore, options);
-      await phase('fanout', () => fanout(ctx));
+    // A/B: each phase runs once per completion path, the first path's results under `sequences` and
+    // `fanout`, the others' under `byCompletionPath.<path>`; each measures its references anew.
+    const [firstPath] = options.completionPaths;
+    const byPath: Record<string, Record<string, unknown>> = {};
+    const phaseOf = (path: CompletionPath) => phaseRunner(path === firstPath ? results : (byPath[path] ??= {}), notes);
+    if (options.sequenceSizes.length) {
+      for (const path of options.completionPaths) {
+        await installWhiskflow(ow, proxy ? directStore : orchestratorStore, options, path);
+        await phaseOf(path)('sequences', () => sequences(ctx));
+      }
     }
+    if (options.fanoutSizes.length || options.fanout10k) {
+      for (const path of options.completionPaths) {
+        await installWhiskflow(ow, orchestratorStore, options, path);
+        await phaseOf(path)('fanout', () => fanout(ctx));
+      }
+    }
+    if (Object.keys(byPath).length) results.byCompletionPath = byPath;
   } finally {
     await stopStreamingEngines(streaming);
     agent.destroy();
@@ -193,6 +204,9 @@ function verdicts(results: Record<string, unknown>, options: Options): TargetVer
     const ratio = size.whiskflowOverOpenwhiskSequence;
     verdictsList.push(target(`sequence N=${size.size}: whiskflow / OpenWhisk sequence per-transition overhead (p50 ratio)`, '<= 1.5',
       Number.isFinite(ratio) ? ratio : null, Number.isFinite(ratio) && ratio <= 1.5));
+    const overComposer = size.whiskflowOverComposer;
+    verdictsList.push(target(`sequence N=${size.size}: whiskflow / composer per-transition overhead (p50 ratio)`, '<= 2',
+      Number.isFinite(overComposer) ? overComposer : null, Number.isFinite(overComposer) && overComposer <= 2));
   }
   const fan = results.fanout as Awaited<ReturnType<typeof fanout>> | undefined;
   const runs = fan?.runs ?? [];
@@ -200,6 +214,10 @@ function verdicts(results: Record<string, unknown>, options: Options): TargetVer
   const ranTenK = options.fanout10k || options.fanoutSizes.includes(10_000);
   const tenKError = fan?.errors.find((error) => error.startsWith('fan-out 10000:'));
   verdictsList.push(target('10,000-task map completes', 'run succeeded', ranTenK ? (tenK ? tenK.status : (tenKError ?? 'failed')) : 'not run', tenK?.ok === true));
+  for (const run of runs) {
+    const ratio = run.makespanOverBare;
+    verdictsList.push(target(`fan-out ${run.tasks}: makespan / the bare invocations`, '<= 1.5', ratio ?? null, ratio !== undefined && ratio <= 1.5));
+  }
   const thousand = runs.find((r) => r.tasks === 1000);
   verdictsList.push(target('join latency at 1,000 tasks', '< 100 ms', thousand ? thousand.joinLatencyMs : 'not run', thousand !== undefined && thousand.joinLatencyMs < 100));
   return verdictsList;
@@ -225,11 +243,17 @@ function printSummary(report: BenchReport, runNotes: readonly string[]): void {
       console.log(`  N=${size.size}: ${p.orchestratorDurationMs} (${p.orchestratorStoreRequests}, ${p.orchestratorStoreMs}, ${p.orchestratorInvokeMs}, ${p.orchestratorOtherMs}) | ${p.orchestratorStartToTaskStartMs} | ${p.taskStartToNextOrchestratorStartMs}`);
     }
   }
+  for (const [path, other] of Object.entries((r.byCompletionPath ?? {}) as Record<string, Record<string, unknown>>)) {
+    const otherSeq = other.sequences as Awaited<ReturnType<typeof sequences>> | undefined;
+    for (const size of otherSeq?.bySize ?? []) console.log(`  [${path}] N=${size.size}: whiskflow ${size.whiskflow.overheadPerTransitionMs.p50} ms/transition, ${size.whiskflowOverComposer}x composer, ${size.whiskflowOverOpenwhiskSequence}x sequence`);
+    const otherFan = other.fanout as Awaited<ReturnType<typeof fanout>> | undefined;
+    for (const run of otherFan?.runs ?? []) console.log(`  [${path}] fan-out ${run.tasks}: ${run.makespanMs} ms, ${run.makespanOverBare}x bare, join ${run.joinLatencyMs} ms, ${run.activationsPerTask} activations/task, ${run.firesPerTask} fires/task, CouchDB ${run.couchRequestsPerTask?.total ?? 'n/a'}/task`);
+  }
   const fan = r.fanout as Awaited<ReturnType<typeof fanout>> | undefined;
   if (fan?.runs) {
-    console.log('fan-out/fan-in: tasks | makespan ms | join ms | orchestrator act/task | CouchDB req/task (whiskflow db)');
+    console.log('fan-out/fan-in: tasks | makespan ms | bare ms | ratio | join ms | orchestrator act/task | CouchDB req/task (whiskflow db)');
     for (const run of fan.runs) {
-      console.log(`  ${run.tasks} | ${run.makespanMs} | ${run.joinLatencyMs} | ${run.orchestratorActivationsPerTask} | ${run.couchRequestsPerTask?.total ?? 'n/a'} (${run.couchRequestsPerTask?.whiskflowDb ?? 'n/a'})`);
+      console.log(`  ${run.tasks} | ${run.makespanMs} | ${run.bare?.makespanMs ?? 'n/a'} | ${run.makespanOverBare ?? 'n/a'} | ${run.joinLatencyMs} | ${run.orchestratorActivationsPerTask} | ${run.couchRequestsPerTask?.total ?? 'n/a'} (${run.couchRequestsPerTask?.whiskflowDb ?? 'n/a'})`);
     }
   }
   for (const note of runNotes) console.log(`note: ${note}`);
@@ -255,6 +279,7 @@ const program = new Command('bench-native')
   .option('--stall-ms <ms>', 'give up on a fan-out run when no map task completed for this long', nonNegativeInteger, 60_000)
   .option('--streaming-backends <list>', 'brokers to run the sequences on under the streaming engine too (redis, kafka); empty to skip', choiceList(BACKENDS), [...BACKENDS])
   .option('--map-concurrency <k>', `map \`concurrency\` (window) of the fan-out workflow; absent = the default, ${DEFAULT_MAP_CONCURRENCY}`, positiveInteger)
+  .option('--completion-paths <list>', 'how task completions reach the next transition, A/B in one run: conductor (the task conductor applies them), trigger (fired into the workflow trigger, the orchestrator applies them; `whiskflow deploy --task-events`)', choiceList(COMPLETION_PATHS), [...COMPLETION_PATHS])
   .option('--out <file>', 'JSON report path', 'bench-results/native.json')
   .option('--platform-entry <file>', 'script that runs the platform in a child process', join(__dirname, 'platform-server.js'))
   .option('--actions-dir <dir>', 'webpack bundles of the whiskflow actions', join(__dirname, '../../actions'))

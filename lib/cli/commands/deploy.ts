@@ -31,6 +31,7 @@ interface DeployFlags extends ConnectionFlags {
   package?: string;
   concurrency?: number;
   memory?: number;
+  taskEvents?: boolean;
   sweepCron?: string;
   model: 'native' | 'streaming';
   stream?: string;
@@ -53,6 +54,7 @@ export function register(program: Command): void {
     .option('--package <name>', '... in this package (with --actions)')
     .option('--concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, conductor, timer); stock OpenWhisk allows 1 unless raised', positiveInteger)
     .option('--memory <MB>', 'limits.memory of the whiskflow actions', positiveInteger)
+    .option('--task-events', 'fire every task completion into the workflow\'s trigger as a CloudEvent (for rules of your own on it); without it the task conductor applies completions itself, with no fire and no orchestrator activation per task (all workflows of the namespace)')
     .option('--sweep-cron <expression>', 'run whiskflow/sweeper on this schedule (alarms feed): re-delivers completions lost with a dead orchestrator activation')
     .addOption(new Option('--model <model>', 'execution model: native (trigger, rule, orchestrator actions) or streaming (`whiskflow engine`)').choices(['native', 'streaming']).default('native'))
     .option('--stream <url>', 'with --model streaming: the engine\'s kafka://… or redis://… URL, where `whiskflow run` starts runs')
@@ -87,6 +89,7 @@ async function deployNative(connection: Connection, workflow: Workflow, flags: D
   await deployRuntime(connection.client, bound, connection.bundlesDir, {
     ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
     ...(flags.memory !== undefined ? { memoryMb: flags.memory } : {}),
+    ...(flags.taskEvents ? { taskEvents: true } : {}),
   });
   if (flags.sweepCron) {
     await scheduleSweeper(connection.client, flags.sweepCron);
@@ -105,7 +108,7 @@ async function deployNative(connection: Connection, workflow: Workflow, flags: D
 }
 
 /** Native-only flags make no sense for a workflow that `whiskflow engine` runs: refuse them by name. */
-const NATIVE_ONLY_FLAGS = [['cron', '--cron'], ['changesDb', '--changes-db'], ['sweepCron', '--sweep-cron'], ['concurrency', '--concurrency'], ['memory', '--memory']] as const;
+const NATIVE_ONLY_FLAGS = [['cron', '--cron'], ['changesDb', '--changes-db'], ['sweepCron', '--sweep-cron'], ['concurrency', '--concurrency'], ['memory', '--memory'], ['taskEvents', '--task-events']] as const;
 
 async function deployForStreaming(connection: Connection, workflow: Workflow, flags: DeployFlags): Promise<void> {
   if (!flags.stream) throw new InvalidInputError('--model streaming needs --stream <url> (the kafka://… or redis://… URL given to `whiskflow engine`)', { flag: '--stream' });

@@ -27,6 +27,7 @@ export interface Options {
   stallMs: number;
   mapConcurrency?: number;
   streamingBackends: Backend[];
+  completionPaths: CompletionPath[];
   out: string;
   platformEntry: string;
   actionsDir: string;
@@ -44,6 +45,9 @@ export type System = 'whiskflow' | StreamingSystem | 'openwhiskSequence' | 'comp
 export type StreamingSystem = 'streamingRedis' | 'streamingKafka';
 export const STREAMING_SYSTEM: Record<Backend, StreamingSystem> = { redis: 'streamingRedis', kafka: 'streamingKafka' };
 export const BACKENDS: readonly Backend[] = ['redis', 'kafka'];
+/** conductor: the task conductor applies completions; trigger: it fires them, the orchestrator applies them. */
+export type CompletionPath = 'conductor' | 'trigger';
+export const COMPLETION_PATHS: readonly CompletionPath[] = ['conductor', 'trigger'];
 
 export interface Context {
   options: Options;

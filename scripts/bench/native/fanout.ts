@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { toWorkflow } from '../../../lib/model/parse';
 import { deployWorkflow } from '../../../lib/deploy/workflow';
 import { ruleOutcomes } from '../../../lib/openwhisk/deliver';
+import { workflowTrigger } from '../../../lib/openwhisk/names';
 import { requestRun } from '../../../lib/runs/run-client';
 import { describeRun } from '../../../lib/runs/run-view';
 import { docIds, type RunDoc, type StageDoc } from '../../../lib/store/run-documents';
@@ -18,6 +19,7 @@ import { rounded } from '../lib/stats';
 import { coldStarts, listActivations, type ActivationSummary, type OrchestratorTrace } from './activations';
 import { diffCounts, type CouchCounts } from './couch-proxy';
 import { cpuDiff, cpuSample, type CpuSample } from './cpu';
+import { bareInvocations, type BareResult } from './bare';
 import { FANOUT_WORKFLOW, MAP_NOOP, ORCHESTRATOR, REDUCE_NOOP, TASK, writeProgress, type Client, type Context } from './context';
 
 export interface FanoutResult {
@@ -41,13 +43,23 @@ export interface FanoutResult {
   reduceNoopActivations: number;
   orchestratorActivations: number;
   orchestratorActivationsPerTask: number;
+  /** Task conductor records: each composition's own record and its conductor runs. */
   taskConductorActivations: number;
+  /** Activations of the workflow's trigger (the run's start and every completion fired). */
+  triggerFires: number;
+  firesPerTask: number;
+  /** Every activation record of the run (user no-ops, conductor compositions and runs, orchestrator, trigger) per task. */
+  activationsPerTask: number;
   /** Activations that paid a cold start, by action. */
   coldStarts: Record<string, number>;
   couchRequests: CouchCounts | null;
   couchRequestsPerTask: { total: number; whiskflowDb: number } | null;
   cpuMsPerTask: CpuSample;
   settled: boolean;
+  /** The same no-op invocations with no orchestration, measured just before this run (bare.ts). */
+  bare?: BareResult;
+  /** makespanMs / bare.makespanMs */
+  makespanOverBare?: number;
 }
 
 async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
@@ -83,9 +95,9 @@ async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
   await sleep(500);
   const couch = proxy && couchBefore ? diffCounts(proxy.snapshot(), couchBefore) : null;
   const end = run.endedAt ?? Number.NaN;
-  const [maps, reduces, orchestrations, conductors] = await Promise.all([
+  const [maps, reduces, orchestrations, conductors, fires] = await Promise.all([
     listActivations(ow, MAP_NOOP, t0), listActivations(ow, REDUCE_NOOP, t0),
-    listActivations(ow, ORCHESTRATOR, t0), listActivations(ow, TASK, t0),
+    listActivations(ow, ORCHESTRATOR, t0), listActivations(ow, TASK, t0), listActivations(ow, workflowTrigger(FANOUT_WORKFLOW), t0),
   ]);
   const lastMapEnd = Math.max(...maps.map((record) => record.end ?? record.start));
   const lastMap = maps.find((record) => (record.end ?? record.start) === lastMapEnd);
@@ -117,6 +129,9 @@ async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
     orchestratorActivations: orchestrations.length,
     orchestratorActivationsPerTask: orchestrations.length / totalTasks,
     taskConductorActivations: conductors.length,
+    triggerFires: fires.length,
+    firesPerTask: fires.length / totalTasks,
+    activationsPerTask: (maps.length + reduces.length + orchestrations.length + conductors.length + fires.length) / totalTasks,
     coldStarts: { orchestrator: coldStarts(orchestrations), task: coldStarts(conductors), mapNoop: coldStarts(maps), reduceNoop: coldStarts(reduces) },
     couchRequests: couch,
     couchRequestsPerTask: couch ? { total: couch.total / totalTasks, whiskflowDb: whiskflowDb / totalTasks } : null,
@@ -157,12 +172,15 @@ export async function fanout(ctx: Context) {
   for (const tasks of sizes) {
     const started = performance.now();
     try {
-      const result = await fanoutOnce(ctx, tasks);
+      const bare = await bareInvocations(ctx, tasks);
+      console.log(`  bare ${tasks} no-op invocations, ${bare.window} in flight: ${bare.makespanMs} ms${bare.failed ? ` (${bare.failed} failed)` : ''}`);
+      const result: FanoutResult = { ...await fanoutOnce(ctx, tasks), bare, makespanOverBare: 0 };
+      result.makespanOverBare = result.makespanMs / bare.makespanMs;
       results.push(result);
       writeProgress(ctx, 'fanout', results);
       console.log(`  fan-out ${tasks}: ${result.status}, makespan ${result.makespanMs} ms, join ${result.joinLatencyMs} ms, `
         + `orchestrator activations/task ${result.orchestratorActivationsPerTask.toFixed(2)}, CouchDB requests/task ${result.couchRequestsPerTask?.total.toFixed(1) ?? 'n/a'} `
-        + `(whiskflow db ${result.couchRequestsPerTask?.whiskflowDb.toFixed(1) ?? 'n/a'})`);
+        + `(whiskflow db ${result.couchRequestsPerTask?.whiskflowDb.toFixed(1) ?? 'n/a'}), ${result.makespanOverBare?.toFixed(2)}x bare`);
     } catch (thrown) {
       errors.push(`fan-out ${tasks}: ${messageOf(thrown)}`);
       console.log(`  fan-out ${tasks}: FAILED after ${((performance.now() - started) / 1000).toFixed(0)} s: ${messageOf(thrown)}`);
@@ -227,7 +245,9 @@ async function joinActivation(ow: Client, store: RunStore, runId: string, seq: n
   if (!stage?.claimedBy) return {};
   try {
     const record = await ow.activations.get({ name: stage.claimedBy });
-    const trace = (record.response?.result as { trace?: OrchestratorTrace } | undefined)?.trace;
+    // An orchestrator returns its trace; a task conductor that applied the completion, under `params`.
+    const result = record.response?.result as { trace?: OrchestratorTrace; params?: { trace?: OrchestratorTrace } } | undefined;
+    const trace = result?.trace ?? result?.params?.trace;
     const cold = (record.annotations ?? []).some((annotation) => annotation.key === 'initTime');
     return { joinActivation: { startAfterLastMapEndMs: record.start - lastMapEnd, durationMs: (record.end ?? record.start) - record.start, cold, ...(trace ? { trace } : {}) } };
   } catch {

@@ -42,7 +42,9 @@ describe('whiskflow manifest writer', () => {
     expect(trigger.inputs!.whiskflowSeal).toBe(workflowSeal('test-event-key', 'map-reduce', source));
     expect(pkg.actions.orchestrator!.inputs!.whiskflowEventKey).toBe('$WHISKFLOW_EVENT_KEY');
     expect(pkg.actions.sweeper!.inputs!.whiskflowEventKey).toBe('$WHISKFLOW_EVENT_KEY');
-    expect(pkg.actions.task!.inputs).toBeUndefined();
+    // The task conductor applies completions itself (conductor-completion.ts): store and key, from the environment.
+    expect(pkg.actions.task!.inputs!.whiskflowEventKey).toBe('$WHISKFLOW_EVENT_KEY');
+    expect(pkg.actions.timer!.inputs).toBeUndefined();
     for (const action of Object.values(pkg.actions)) expect(action.annotations).toMatchObject({ final: true });
     expect(manifestYaml(source, KEYED)).not.toContain('test-event-key');
   });

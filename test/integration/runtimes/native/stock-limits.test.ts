@@ -9,6 +9,7 @@ import { parseWorkflow } from '../../../../lib/model/parse';
 import { deployWorkflow } from '../../../../lib/deploy/workflow';
 import { deployActionFile } from '../../../../lib/deploy/action-file';
 import { requestRun, waitForRun } from '../../../../lib/runs/run-client';
+import { deployRuntime } from '../../../../lib/deploy/runtime';
 import { describeRun } from '../../../../lib/runs/run-view';
 import { ruleOutcomes } from '../../../../lib/openwhisk/deliver';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../helpers/deployed-platform';
@@ -41,7 +42,8 @@ stages:
     await deployed?.platform.stop();
   });
 
-  it(`completes a ${ITEMS}-task fan-out started while the invocation quota is exhausted, each task once`, async () => {
+  /** Starts the fan-out once the invocation quota is exhausted; checks its result and that each task ran once. */
+  async function runThrottled(): Promise<void> {
     const { client, store } = deployed;
     const values = Array.from({ length: ITEMS }, (_, i) => i + 1);
     const admitted = await exhaustInvocationQuota(client);
@@ -50,14 +52,27 @@ stages:
     const run = await waitForRun(store, runId, { timeoutMs: 360_000, pollMs: 1_000 });
     expect(run.failure).toBeUndefined();
     expect(run.output).toEqual({ total: ITEMS * (ITEMS + 1), count: ITEMS });
-
     const view = (await describeRun(store, runId))!;
     expect(view.stages[0]!.tasks).toHaveLength(ITEMS);
     for (const task of view.stages[0]!.tasks) expect(task.attempts).toHaveLength(1);
+  }
 
+  const firesOf = async (since: number) => await deployed.client.activations.list({ name: 'whiskflow-throttled', since, limit: 200, docs: true } as never) as unknown as { logs?: string[] }[];
+
+  it(`completes a ${ITEMS}-task fan-out started while the invocation quota is exhausted, each task once, with one fire`, async () => {
+    const since = Date.now();
+    await runThrottled();
+    // The task conductor applies completions (conductor-completion.ts): the start is the only fire.
+    expect(await firesOf(since)).toHaveLength(1);
+  });
+
+  it('survives throttled rules when completions are fired as task events', async () => {
+    await deployRuntime(deployed.client, { kind: 'couchdb', url: deployed.platform.couchUrl, dbname: 'whiskflow' }, join(ROOT, 'dist/actions'), { taskEvents: true });
+    const since = Date.now();
+    await runThrottled();
     // The rule's invocation of the orchestrator was refused at least once (recorded in the trigger
     // activation) and the event was redelivered: the run still started and finished.
-    const fires = await client.activations.list({ name: 'whiskflow-throttled', limit: 200, docs: true } as never) as unknown as { logs?: string[] }[];
+    const fires = await firesOf(since);
     expect(fires.length).toBeGreaterThanOrEqual(ITEMS + 1);
     const throttledRules = fires.flatMap((a) => ruleOutcomes(a.logs))
       .filter((outcome) => !outcome.success && outcome.statusCode === 429);
