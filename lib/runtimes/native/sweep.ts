@@ -41,6 +41,7 @@ import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type StageDoc } fr
 import { endRunHead } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
+import { ACTIVATION_LOST } from '../../events/activation';
 import { TASK_CONDUCTOR, withAttemptToken, type TaskInvoker } from './invoker';
 import { readEventKey, type ActionReader } from '../../openwhisk/event-key';
 import { restartLostStarts, type LostStartClient, type RestartedRun, type StartWindow } from './lost-starts';
@@ -83,8 +84,6 @@ export interface SweepOptions {
    */
   eventKey?: string;
 }
-
-export const ACTIVATION_LOST = 'whiskflow.ActivationLost';
 
 export interface ResumeOptions {
   invoker: TaskInvoker;
