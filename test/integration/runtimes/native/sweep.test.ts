@@ -24,7 +24,10 @@ describe('sweeping runs whose completion event was lost', () => {
   let deployed: DeployedPlatform;
 
   beforeAll(async () => {
-    deployed = await startDeployedPlatform();
+    // Completions fired into the workflow's trigger (--task-events), so that a disabled rule loses one
+    // as a dead orchestrator activation would; the conductor that applies its completion itself and
+    // dies first is repaired by the same sweep (crash-recovery.test.ts kills the platform mid-map).
+    deployed = await startDeployedPlatform({}, { taskEvents: true });
     await deployActionFile(deployed.client, { file: join(ROOT, 'test/fixtures/actions/test-actions.js'), packageName: 'fixtures' });
     const stages = `
 stages:
