@@ -34,15 +34,11 @@ export const FAILURES_SHOWN = 20;
 /** Tasks per page of bars at most. */
 export const MAX_BARS_PAGE = 5000;
 
-export interface StageSummary {
-  seq: number;
-  stageId: string;
-  startedAt: number;
-  /** When the last task finished (for a wide stage whose results were not all read: when it was joined). */
-  endedAt?: number;
-  taskCount: number;
-  completed: number;
-  failed: number;
+/**
+ * A stage's counts without its tasks. `endedAt`: when the last task finished (for a wide stage whose
+ * results were not all read: when it was joined).
+ */
+export interface StageSummary extends Omit<StageView, 'tasks' | 'children'> {
   /** Attempts after the first. */
   retried: number;
   attempts: number;

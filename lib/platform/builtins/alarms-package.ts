@@ -8,13 +8,12 @@ import nano from 'nano';
 import { ensureError } from '../../errors';
 import { createAlarmsProvider, AlarmFeed, AlarmRecord, AlarmsProvider } from '../alarms';
 import { ActionEntity, PackageEntity } from '../entities';
-import { BuiltinHandler } from '../invoker';
 import { LOCAL_LIMITS } from '../limits';
 import { parseQualifiedName, pathOf } from '../names';
-import { EntityStore } from '../persistence/entity-store';
+import { FeedPackageDeps } from './feed-package-deps';
 import { statusCodeOf } from '../persistence/couch';
-import { SYSTEM_NAMESPACE, SubjectStore } from '../persistence/subject-store';
-import { TriggerFireDeps, fireTrigger, rulesOfTrigger, unlinkRulesOf } from '../trigger-fire';
+import { SYSTEM_NAMESPACE } from '../persistence/subject-store';
+import { fireTrigger, rulesOfTrigger, unlinkRulesOf } from '../trigger-fire';
 
 const FEEDS: Record<AlarmFeed, string> = {
   alarm: 'Fire trigger when alarm occurs (cron, trigger_payload, startDate, stopDate, maxTriggers)',
@@ -25,14 +24,7 @@ const FEEDS: Record<AlarmFeed, string> = {
 /** Where registered alarms are kept across restarts: next to the credentials, in the subjects database. */
 const ALARMS_DOC_ID = 'feeds:alarms';
 
-export interface AlarmsPackageDeps {
-  entities: EntityStore;
-  subjects: SubjectStore;
-  subjectsDb: nano.DocumentScope<Record<string, unknown>>;
-  fire: TriggerFireDeps;
-  builtins: Map<string, BuiltinHandler>;
-  log: (message: string) => void;
-}
+export type AlarmsPackageDeps = FeedPackageDeps;
 
 export interface AlarmsPackage {
   provider: AlarmsProvider;

@@ -9,25 +9,18 @@ import nano from 'nano';
 import { ensureError } from '../../errors';
 import { ChangesFeedProvider, type ChangesRegistration } from '../cloudant';
 import { ActionEntity, PackageEntity } from '../entities';
-import { BuiltinHandler } from '../invoker';
 import { LOCAL_LIMITS } from '../limits';
 import { parseQualifiedName } from '../names';
-import { EntityStore } from '../persistence/entity-store';
+import { FeedPackageDeps } from './feed-package-deps';
 import { statusCodeOf } from '../persistence/couch';
-import { SYSTEM_NAMESPACE, SubjectStore } from '../persistence/subject-store';
-import { TriggerFireDeps, fireTrigger } from '../trigger-fire';
+import { SYSTEM_NAMESPACE } from '../persistence/subject-store';
+import { fireTrigger } from '../trigger-fire';
 
 export const CLOUDANT_PACKAGE = 'cloudant';
 /** Where the registrations are kept across restarts: next to the alarms, in the subjects database. */
 const REGISTRATIONS_DOC_ID = 'feeds:cloudant-changes';
 
-export interface CloudantPackageDeps {
-  entities: EntityStore;
-  subjects: SubjectStore;
-  subjectsDb: nano.DocumentScope<Record<string, unknown>>;
-  fire: TriggerFireDeps;
-  builtins: Map<string, BuiltinHandler>;
-  log: (message: string) => void;
+export interface CloudantPackageDeps extends FeedPackageDeps {
   /** Long-poll timeout of one `_changes` request. @default 10000 */
   longPollMs?: number;
 }
