@@ -29,6 +29,8 @@ export async function waitsOf(store: RunStore, run: RunDoc, platform?: Activatio
   const stage = latest?.doc;
   if (!stage) return { waits: [{ what: 'its first stage to be entered by the orchestrator', since: run.startedAt }], more: 0 };
   if (stage.end) return { waits: [{ what: `its ${stage.end.status} end to be recorded on the run (decided, not yet written: the sweep completes it)`, since: stage.startedAt }], more: 0 };
+  // A wait stage invokes nothing: its stage document holds when it wakes (the sweep fires it then).
+  if (stage.wakeAt !== undefined) return { waits: [{ what: `stage ${stage.stageId}: a timer, due ${new Date(stage.wakeAt).toISOString()} (fired by the sweep once due)`, since: stage.startedAt }], more: 0 };
   const [claims, results] = await Promise.all([
     store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true }),
     store.listByPrefix(docIds.resultsPrefix(run.runId, stage.seq)),

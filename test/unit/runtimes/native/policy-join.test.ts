@@ -7,7 +7,8 @@
 import { handleEvent } from '../../../../lib/runtimes/native/orchestrator';
 import { parseWorkflow } from '../../../../lib/model/parse';
 import { MemoryRunStore } from '../../../../lib/store/memory';
-import { docIds, type StageDoc } from '../../../../lib/store/run-documents';
+import { docIds, type RunDoc, type StageDoc } from '../../../../lib/store/run-documents';
+import { waitsOf } from '../../../../lib/runtimes/native/run-waits';
 import { setUp } from './orchestrator-harness';
 
 const quorum = parseWorkflow(`
@@ -64,6 +65,9 @@ stages:
     expect(stage).toMatchObject({ stageId: 'pause', taskCount: 1, window: 0 });
     expect(stage.wakeAt! - stage.startedAt).toBe(60_000);
     expect(t.invoker.starts).toEqual([]);
+    // `whiskflow status` says what the run waits for: the timer and when it is due.
+    const waiting = await waitsOf(t.store, (await t.store.get<RunDoc>(docIds.run('run-1')))!);
+    expect(waiting.waits.map((wait) => wait.what)).toEqual([`stage pause: a timer, due ${new Date(stage.wakeAt!).toISOString()} (fired by the sweep once due)`]);
     const task = { runId: 'run-1', workflow: 'waits', seq: 0, index: 0, attempt: 1, trigger: 'whiskflow-waits', stageId: 'pause' };
     await Promise.all([0, 1, 2].map((copy) => handleEvent({ ...t.ctx, store: Object.create(t.store) as MemoryRunStore, activationId: `w-${copy}` }, {
       type: 'task.completed', eventId: `wake-${copy}`, task, result: null,
