@@ -106,8 +106,11 @@ stages:
       await client.feeds.delete({ name: '/whisk.system/alarms/alarm', trigger: SWEEP_TRIGGER }).catch(() => undefined);
       await client.triggers.delete({ name: SWEEP_TRIGGER }).catch(() => undefined);
     }
-    const sweeps = await client.activations.list({ name: 'whiskflow/sweeper', limit: 5, docs: true } as never) as unknown as { response: { success: boolean } }[];
-    expect(sweeps.length).toBeGreaterThan(0);
+    // A record is listed once written, which may come a little after the run it repaired has ended.
+    const sweeps = await until('the sweeper\'s activations are listed', async () => {
+      const listed = await client.activations.list({ name: 'whiskflow/sweeper', limit: 5, docs: true } as never) as unknown as { response: { success: boolean } }[];
+      return listed.length > 0 ? listed : undefined;
+    });
     expect(sweeps.every((activation) => activation.response.success)).toBe(true);
   });
 });
