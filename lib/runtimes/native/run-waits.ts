@@ -7,6 +7,7 @@
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { describeWait, waitOf } from '../../store/event-mailbox';
+import { stageAttempts } from './stage-attempts';
 
 export interface RunWait {
   /** One line, for people. */
@@ -31,14 +32,8 @@ export async function waitsOf(store: RunStore, run: RunDoc, platform?: Activatio
   if (stage.end) return { waits: [{ what: `its ${stage.end.status} end to be recorded on the run (decided, not yet written: the sweep completes it)`, since: stage.startedAt }], more: 0 };
   // A wait stage invokes nothing: its stage document holds when it wakes (the sweep fires it then).
   if (stage.wakeAt !== undefined) return { waits: [{ what: `stage ${stage.stageId}: a timer, due ${new Date(stage.wakeAt).toISOString()} (fired by the sweep once due)`, since: stage.startedAt }], more: 0 };
-  const [claims, results] = await Promise.all([
-    store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true }),
-    store.listByPrefix(docIds.resultsPrefix(run.runId, stage.seq)),
-  ]);
-  const done = new Set(results.map((row) => Number(row.id.slice(row.id.lastIndexOf('/') + 1))));
-  const latestClaim = new Map<number, InvokeDoc>();
-  for (const row of claims) if (row.doc) latestClaim.set(row.doc.index, row.doc);
-  const open = [...latestClaim.values()].filter((claim) => !done.has(claim.index));
+  const { latest: claims, reported } = await stageAttempts(store, run.runId, stage.seq);
+  const open = [...claims.values()].filter((claim) => !reported.has(claim.index));
   const waits = await Promise.all(open.slice(0, SHOWN).map((claim) => (claim.eventWait ? eventWaitOf(store, stage, claim) : waitOfClaim(stage, claim, platform))));
   return { waits, more: Math.max(0, open.length - SHOWN) };
 }

@@ -36,8 +36,7 @@
 import { isJsonObject, type Json } from '../../model/json';
 import { deliverEvent } from '../../openwhisk/deliver';
 import type { DeliveryClient } from '../../openwhisk/client';
-import { updateWithRetry } from '../../store/claims';
-import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
+import { docIds, type ResultDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
 import { endRunHead } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
@@ -49,6 +48,7 @@ import { resumeClaimedAttempts, type ClaimedAttempt, type RunHead } from './orch
 import { checkDelivery, DEFAULT_CONFIRM_WITHIN_MS, type DeliveryCheck } from './redelivery-check';
 import { joinRefires, stalledFollowUps } from './stalled-stages';
 import { fireWait, isDueWait, type DueWait } from './waits';
+import { stageAttempts, type StageAttempts } from './stage-attempts';
 import { attemptContext } from './parks';
 
 /** How long an invoked attempt may go without a recorded outcome before its activation is looked at. */
@@ -199,17 +199,10 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
   // A stage of no tasks (a choice) is passed through by the orchestrator that claimed it; if that
   // one died before claiming what follows, the completion before it is fired again.
   if (stage && !stage.end && stage.taskCount === 0 && typeof (run as Partial<RunHead>).trigger === 'string') {
-    return repairFollowUps(options, { ...run, trigger: (run as RunHead).trigger }, stage, new Set(), [], isStale, report);
+    return repairFollowUps(options, { ...run, trigger: (run as RunHead).trigger }, stage, new Set(), { resultIds: [], reported: new Set() }, isStale, report);
   }
   if (!stage || stage.end || stage.taskCount === 0) return;
-  const [invokes, results] = await Promise.all([
-    store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true }),
-    store.listByPrefix(docIds.resultsPrefix(run.runId, stage.seq)),
-  ]);
-  const reported = new Set(results.map((row) => Number(row.id.slice(row.id.lastIndexOf('/') + 1))));
-  // Ids sort by index, then attempt: the last claim of an index is its latest attempt.
-  const latest = new Map<number, InvokeDoc>();
-  for (const row of invokes) if (row.doc) latest.set(row.doc.index, row.doc);
+  const { latest, reported, resultIds } = await stageAttempts(store, run.runId, stage.seq);
   const claimed = new Set(latest.keys());
   // A child run's attempt has no task activation to read: the child's own tasks are swept with it.
   // Nor has an event stage's wait: its outcome is the event or its timer's.
@@ -259,13 +252,15 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
     if (orphaned.length > 0) report.resumed += await resumeClaimedAttempts({ ...context, claimLeaseMs: Math.min(claimLeaseMs ?? Infinity, Math.max(0, now - (options.lostBefore ?? now) - 1)) }, run.runId, stage.seq, orphaned);
     if (others.length > 0) report.resumed += await resumeClaimedAttempts({ ...context, ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}) }, run.runId, stage.seq, others);
   }
-  if (typeof trigger === 'string') await repairFollowUps(options, { ...run, trigger }, stage, claimed, results.map((row) => row.id), isStale, report);
+  if (typeof trigger === 'string') await repairFollowUps(options, { ...run, trigger }, stage, claimed, { resultIds, reported }, isStale, report);
 }
 
 /** Fires again the stored completions whose follow-ups were lost (stalled-stages.ts). */
-async function repairFollowUps(options: SweepOptions, run: RunDoc & { trigger: string }, stage: StageDoc, claimed: Set<number>, resultIds: string[], isStale: (time: number) => boolean, report: SweepReport): Promise<void> {
+async function repairFollowUps(
+  options: SweepOptions, run: RunDoc & { trigger: string }, stage: StageDoc, claimed: Set<number>,
+  { resultIds, reported }: Pick<StageAttempts, 'resultIds' | 'reported'>, isStale: (time: number) => boolean, report: SweepReport,
+): Promise<void> {
   const { store } = options;
-  const reported = new Set(resultIds.map((id) => Number(id.slice(id.lastIndexOf('/') + 1))));
   const plan = stage.taskCount === 0 ? { refire: [], unclaimedStart: true, join: false } : stalledFollowUps(stage, claimed, reported);
   if (plan.join) plan.refire = joinRefires(resultIds, (await store.listByPrefix(docIds.joinedPrefix(run.runId, stage.seq))).map((row) => row.id));
   const fire = async (at: StageDoc, result: ResultDoc) => {

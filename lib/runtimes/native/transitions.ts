@@ -7,7 +7,7 @@
  * parked on) or its end; choices, `succeed` and `fail` are passed inside one transition.
  */
 import { stepOf } from '../../model/compile';
-import { claim, updateWithRetry } from '../../store/claims';
+import { claim } from '../../store/claims';
 import { createAll } from '../../store/bulk';
 import { END_STAGE, docIds, type RunFailure, type StageDoc } from '../../store/run-documents';
 import { endRunHead } from '../../store/run-records';
