@@ -39,7 +39,7 @@ export async function main(given: JsonObject): Promise<JsonObject> {
       const invocable = await checkInvocable(platformClient(), action);
       if (!invocable.ok) {
         const reported = await reportOutcome(settings, context, { error: invocable.error });
-        return { params: { reported: 'task.failed', runId: context.runId, seq: context.seq, index: context.index, attempt: context.attempt, error: invocable.error, ...shown(reported) } };
+        return { params: { reported: 'task.failed', runId: context.runId, position: context.position, index: context.index, attempt: context.attempt, error: invocable.error, ...shown(reported) } };
       }
       return { action, params: isJsonObject(start.params) ? start.params : {}, state: { [STATE_PARAM]: context as unknown as JsonObject } };
     }
@@ -47,7 +47,7 @@ export async function main(given: JsonObject): Promise<JsonObject> {
     const context = parseTaskContext(state);
     const outcome = 'error' in output ? { error: (output.error ?? 'unknown error') as Json } : { result: output };
     const reported = await reportOutcome(settings, context, outcome);
-    return { params: { reported: 'error' in outcome ? 'task.failed' : 'task.completed', runId: context.runId, seq: context.seq, index: context.index, attempt: context.attempt, ...shown(reported) } };
+    return { params: { reported: 'error' in outcome ? 'task.failed' : 'task.completed', runId: context.runId, position: context.position, index: context.index, attempt: context.attempt, ...shown(reported) } };
   } catch (error) {
     return toActionError(error);
   }

@@ -20,7 +20,7 @@ export async function main(params: JsonObject): Promise<JsonObject> {
     const deadline = Number(process.env.__OW_DEADLINE) || Date.now() + timeoutMs + 10_000;
     await sleep(Math.min(timeoutMs, Math.max(0, deadline - Date.now() - 3_000)));
     await deliverEvent(platformClient(), context.trigger, context.workflow, toPayload(taskTimedOutEvent(context, timeoutMs)), deadline - 500);
-    return { timedOut: true, runId: context.runId, seq: context.seq, index: context.index, attempt: context.attempt };
+    return { timedOut: true, runId: context.runId, position: context.position, index: context.index, attempt: context.attempt };
   } catch (error) {
     return toActionError(error);
   }

@@ -19,10 +19,10 @@ export class StageProgress {
     const stage = view.stages.at(-1);
     if (!stage) return;
     const done = stage.completed + stage.failed;
-    if (this.current !== stage.seq) {
+    if (this.current !== stage.position) {
       // A new stage: the finished one's bar stays on screen, the next one starts below it.
       if (this.current !== undefined) this.bar.stop();
-      this.current = stage.seq;
+      this.current = stage.position;
       this.bar.start(stage.taskCount, done, { stage: stage.stageId });
       return;
     }

@@ -105,7 +105,7 @@ export interface TaskAttemptDetail {
 
 export interface TaskDetail {
   runId: string;
-  seq: number;
+  position: number;
   stageId: string;
   index: number;
   /** The run's data when the stage was entered: what the stage's `input` path selects from. */
@@ -114,8 +114,8 @@ export interface TaskDetail {
   attempts: TaskAttemptDetail[];
 }
 
-export async function taskDetail(store: RunStore, platform: PlatformReader | undefined, runId: string, seq: number, index: number): Promise<TaskDetail | undefined> {
-  const found = await nativeTask(store, runId, seq, index) ?? await viewedTask(store, runId, seq, index);
+export async function taskDetail(store: RunStore, platform: PlatformReader | undefined, runId: string, position: number, index: number): Promise<TaskDetail | undefined> {
+  const found = await nativeTask(store, runId, position, index) ?? await viewedTask(store, runId, position, index);
   if (!found) return undefined;
   const { stageId, stageInput, task, result } = found;
   const attempts = await Promise.all(task.attempts.map(async (attempt): Promise<TaskAttemptDetail> => ({
@@ -124,7 +124,7 @@ export async function taskDetail(store: RunStore, platform: PlatformReader | und
   })));
   const outcome = task.outcome;
   return {
-    runId, seq, stageId, index, ...(stageInput !== undefined ? { stageInput } : {}), attempts,
+    runId, position, stageId, index, ...(stageInput !== undefined ? { stageInput } : {}), attempts,
     ...(outcome ? {
       outcome: {
         ok: outcome.ok, attempt: outcome.attempt, completedAt: outcome.completedAt, ...(outcome.activationId ? { activationId: outcome.activationId } : {}),
@@ -138,12 +138,12 @@ export async function taskDetail(store: RunStore, platform: PlatformReader | und
 interface FoundTask { stageId: string; stageInput?: Json; task: StageView['tasks'][number]; result?: ResultDoc }
 
 /** A native run's task from its own few documents: a wide map's other tasks are not read. */
-async function nativeTask(store: RunStore, runId: string, seq: number, index: number): Promise<FoundTask | undefined> {
-  const stage = await store.get<StageDoc>(docIds.stage(runId, seq));
+async function nativeTask(store: RunStore, runId: string, position: number, index: number): Promise<FoundTask | undefined> {
+  const stage = await store.get<StageDoc>(docIds.stage(runId, position));
   if (!stage) return undefined;
   const [invokes, result] = await Promise.all([
-    store.listByPrefix<InvokeDoc>(`${docIds.invokesPrefix(runId, seq)}${String(index).padStart(6, '0')}/`, { includeDocs: true }),
-    store.get<ResultDoc>(docIds.result(runId, seq, index, stage.taskCount)),
+    store.listByPrefix<InvokeDoc>(`${docIds.invokesPrefix(runId, position)}${String(index).padStart(6, '0')}/`, { includeDocs: true }),
+    store.get<ResultDoc>(docIds.result(runId, position, index, stage.taskCount)),
   ]);
   const attempts = invokes.flatMap((row) => (row.doc ? [row.doc] : [])).map((doc) => ({
     attempt: doc.attempt, ...(doc.activationId ? { activationId: doc.activationId } : {}), ...(doc.invokedAt ? { invokedAt: doc.invokedAt } : {}),
@@ -158,9 +158,9 @@ async function nativeTask(store: RunStore, runId: string, seq: number, index: nu
 }
 
 /** A streaming run's task, from the run's view (its records are derived from the checkpointed context). */
-async function viewedTask(store: RunStore, runId: string, seq: number, index: number): Promise<FoundTask | undefined> {
+async function viewedTask(store: RunStore, runId: string, position: number, index: number): Promise<FoundTask | undefined> {
   const view = await describeRun(store, runId, true);
-  const stage = view?.stages.find((s) => s.seq === seq);
+  const stage = view?.stages.find((s) => s.position === position);
   const task = stage?.tasks.find((t) => t.index === index);
   return stage && task ? { stageId: stage.stageId, task } : undefined;
 }

@@ -120,7 +120,7 @@ interface Readers { finished: LruMap<string>; settledBars: LruMap<string>; curre
 
 async function api(options: DashboardOptions, { finished, settledBars, current, reader, copies }: Readers, segments: string[], query: URLSearchParams): Promise<DashboardResponse> {
   const { store, platform } = options;
-  const [resource, id, sub, seq, index] = segments;
+  const [resource, id, sub, position, index] = segments;
   if (resource === 'runs' && id === undefined) {
     const number = (name: string): number | undefined => {
       const value = query.get(name);
@@ -167,22 +167,22 @@ async function api(options: DashboardOptions, { finished, settledBars, current, 
     return assembled;
   }
   if (resource === 'runs' && id && sub === 'bars') {
-    const [seqText = '', fromText = '', countText = ''] = ['seq', 'from', 'count'].map((name) => query.get(name) ?? '');
-    if (![seqText, fromText, countText].every((value) => /^\d+$/.test(value)) || Number(countText) < 1 || Number(countText) > MAX_BARS_PAGE) {
-      return json(400, { error: `a page of bars is named by ?seq=<stage seq>&from=<first task>&count=<tasks, 1 to ${MAX_BARS_PAGE}>` });
+    const [positionText = '', fromText = '', countText = ''] = ['position', 'from', 'count'].map((name) => query.get(name) ?? '');
+    if (![positionText, fromText, countText].every((value) => /^\d+$/.test(value)) || Number(countText) < 1 || Number(countText) > MAX_BARS_PAGE) {
+      return json(400, { error: `a page of bars is named by ?position=<stage position>&from=<first task>&count=<tasks, 1 to ${MAX_BARS_PAGE}>` });
     }
-    const pageKey = `${id}/${seqText}/${fromText}/${countText}`;
+    const pageKey = `${id}/${positionText}/${fromText}/${countText}`;
     const cached = settledBars.get(pageKey);
     if (cached) return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: cached };
-    const found = await runBars(await reader(), id, Number(seqText), Number(fromText), Number(countText));
-    if (!found) return notFound(`stage ${seqText} of run ${id}`);
+    const found = await runBars(await reader(), id, Number(positionText), Number(fromText), Number(countText));
+    if (!found) return notFound(`stage ${positionText} of run ${id}`);
     const answer = json(200, found);
     if (found.settled) settledBars.set(pageKey, answer.body as string);
     return answer;
   }
-  if (resource === 'runs' && id && sub === 'tasks' && seq !== undefined && index !== undefined) {
-    if (!/^\d+$/.test(seq) || !/^\d+$/.test(index)) return json(400, { error: 'a task is named by two numbers: /tasks/<seq>/<index>' });
-    return (await taskDetail(store, platform, id, Number(seq), Number(index)).then((found) => found && json(200, found))) ?? notFound(`task ${seq}/${index} of run ${id}`);
+  if (resource === 'runs' && id && sub === 'tasks' && position !== undefined && index !== undefined) {
+    if (!/^\d+$/.test(position) || !/^\d+$/.test(index)) return json(400, { error: 'a task is named by two numbers: /tasks/<position>/<index>' });
+    return (await taskDetail(store, platform, id, Number(position), Number(index)).then((found) => found && json(200, found))) ?? notFound(`task ${position}/${index} of run ${id}`);
   }
   if (resource === 'workflows' && id === undefined) return json(200, { workflows: await workflowNames(store) });
   if (resource === 'workflows' && id) return (await workflowPage(await reader(), platform, id).then((found) => found && json(200, found))) ?? notFound(`workflow ${id}`);

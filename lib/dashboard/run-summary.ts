@@ -45,7 +45,7 @@ export interface StageSummary extends Omit<StageView, 'tasks' | 'children'> {
   timeouts: number;
 }
 
-export interface FailedAttempt { seq: number; stageId: string; index: number; attempt: number; status: 'failed' | 'timeout'; error?: string }
+export interface FailedAttempt { position: number; stageId: string; index: number; attempt: number; status: 'failed' | 'timeout'; error?: string }
 
 export interface RunPage {
   run: RunSummary & { input: unknown; output?: unknown; failure?: RunFailure; parent?: RunDoc['parent']; startedBy?: string };
@@ -83,7 +83,7 @@ export async function runSummary(store: RunStore, runId: string, now = Date.now(
     timeline: {
       start, end, attempts: summaries.reduce((sum, s) => sum + s.attempts, 0),
       lanes: summaries.map((s) => ({
-        seq: s.seq, stageId: s.stageId, startedAt: s.startedAt, ...(s.endedAt !== undefined ? { endedAt: s.endedAt } : {}),
+        position: s.position, stageId: s.stageId, startedAt: s.startedAt, ...(s.endedAt !== undefined ? { endedAt: s.endedAt } : {}),
         attempts: s.attempts, retried: s.retried, timeouts: s.timeouts, failed: s.failed - s.timeouts, rows: 0,
       })),
     },
@@ -104,7 +104,7 @@ function tallyOfView(stage: StageView): Tally {
       if (bar.status === 'retried') retried += 1;
       if (bar.status === 'timeout') timeouts += 1;
       if (bar.status === 'failed' || bar.status === 'timeout') {
-        failures.push({ seq: stage.seq, stageId: stage.stageId, index: bar.index, attempt: bar.attempt, status: bar.status, ...(task.outcome?.error ? { error: task.outcome.error } : {}) });
+        failures.push({ position: stage.position, stageId: stage.stageId, index: bar.index, attempt: bar.attempt, status: bar.status, ...(task.outcome?.error ? { error: task.outcome.error } : {}) });
       }
     }
   }
@@ -133,27 +133,27 @@ async function nativeTallies(store: RunStore, run: RunDoc, definition: Workflow 
     store.listByPrefix(docIds.resultsPrefix(runId)).then((rows) => rows.map((row) => row.id)),
     listedDocs<JoinedDoc>(store, `joined/${runId}/`),
   ]);
-  stageDocs.sort((a, b) => a.seq - b.seq);
-  const seqOf = (id: string): number => Number(id.split('/')[2]);
-  const bySeq = <T>(items: T[], seq: (item: T) => number) => {
+  stageDocs.sort((a, b) => a.position - b.position);
+  const positionOf = (id: string): number => Number(id.split('/')[2]);
+  const byPosition = <T>(items: T[], position: (item: T) => number) => {
     const map = new Map<number, T[]>();
-    for (const item of items) map.set(seq(item), [...(map.get(seq(item)) ?? []), item]);
+    for (const item of items) map.set(position(item), [...(map.get(position(item)) ?? []), item]);
     return map;
   };
-  const invokesBySeq = bySeq(invokeIds, seqOf);
-  const resultsBySeq = bySeq(resultIds, seqOf);
-  const markersBySeq = bySeq(markers, (marker) => marker.seq);
+  const invokesByPosition = byPosition(invokeIds, positionOf);
+  const resultsByPosition = byPosition(resultIds, positionOf);
+  const markersByPosition = byPosition(markers, (marker) => marker.position);
   const children: StageFacts[] = [];
   const parked = await Promise.all(stageDocs.map(async (doc, position): Promise<Tally[]> => {
-    const passed = (doc.passed ?? []).map((stageId) => tallyOfView({ seq: doc.seq, stageId, startedAt: doc.startedAt, endedAt: doc.startedAt, taskCount: 0, completed: 0, failed: 0, tasks: [] }));
+    const passed = (doc.passed ?? []).map((stageId) => tallyOfView({ position: doc.position, stageId, startedAt: doc.startedAt, endedAt: doc.startedAt, taskCount: 0, completed: 0, failed: 0, tasks: [] }));
     if (doc.stageId === END_STAGE) return passed;
     const joinedAt = stageDocs[position + 1]?.startedAt ?? run.endedAt;
     if (doc.taskCount > NARROW_STAGE && !forks.has(doc.stageId)) {
-      return [...passed, await wideTally(store, run, doc, invokesBySeq.get(doc.seq) ?? [], resultsBySeq.get(doc.seq) ?? [], markersBySeq.get(doc.seq) ?? [], joinedAt)];
+      return [...passed, await wideTally(store, run, doc, invokesByPosition.get(doc.position) ?? [], resultsByPosition.get(doc.position) ?? [], markersByPosition.get(doc.position) ?? [], joinedAt)];
     }
     const [invokes, results] = await Promise.all([
-      listedDocs<InvokeDoc>(store, docIds.invokesPrefix(runId, doc.seq)),
-      listedDocs<ResultDoc>(store, docIds.resultsPrefix(runId, doc.seq)),
+      listedDocs<InvokeDoc>(store, docIds.invokesPrefix(runId, doc.position)),
+      listedDocs<ResultDoc>(store, docIds.resultsPrefix(runId, doc.position)),
     ]);
     const view = parkView(doc, { stages: [doc], invokes, results });
     if (forks.has(doc.stageId)) children.push(...await childStages(store, invokes));
@@ -172,11 +172,11 @@ async function childStages(store: RunStore, claims: readonly InvokeDoc[]): Promi
 
 /** A wide stage from the ids of its claims and results and its buckets' markers (see above). */
 async function wideTally(store: RunStore, run: RunDoc, doc: StageDoc, invokeIds: readonly string[], resultIds: readonly string[], markers: readonly JoinedDoc[], joinedAt: number | undefined): Promise<Tally> {
-  // `invoke/<runId>/<seq>/<index>/<attempt>`: a task's claims are its attempts.
+  // `invoke/<runId>/<position>/<index>/<attempt>`: a task's claims are its attempts.
   const tasks = new Set<number>();
   for (const id of invokeIds) tasks.add(Number(id.split('/')[3]));
   const attempts = invokeIds.length;
-  // `result/<runId>/<seq>/<bucket>/<index>`
+  // `result/<runId>/<position>/<bucket>/<index>`
   const buckets = new Map<number, number>();
   for (const id of resultIds) {
     const bucket = Number(id.split('/')[3]);
@@ -193,7 +193,7 @@ async function wideTally(store: RunStore, run: RunDoc, doc: StageDoc, invokeIds:
     if (marker?.results && count === expected) known.push(...marker.results);
     else toRead.push(bucket);
   }
-  for (const docs of await Promise.all(toRead.map((bucket) => listedDocs<ResultDoc>(store, docIds.bucketPrefix(run.runId, doc.seq, bucket))))) known.push(...docs);
+  for (const docs of await Promise.all(toRead.map((bucket) => listedDocs<ResultDoc>(store, docIds.bucketPrefix(run.runId, doc.position, bucket))))) known.push(...docs);
   const failedDocs = known.filter((result) => !result.ok).sort((a, b) => a.index - b.index);
   const done = resultIds.length;
   const failed = failedDocs.length;
@@ -203,43 +203,43 @@ async function wideTally(store: RunStore, run: RunDoc, doc: StageDoc, invokeIds:
   const timeouts = failedDocs.filter((result) => result.failure?.error === TIMEOUT_ERROR).length;
   const retried = attempts - tasks.size;
   return {
-    facts: { seq: doc.seq, stageId: doc.stageId, taskCount: doc.taskCount, completed: done - failed, failed, retried, tasks: [], ...(endedAt !== undefined ? { endedAt } : {}) },
+    facts: { position: doc.position, stageId: doc.stageId, taskCount: doc.taskCount, completed: done - failed, failed, retried, tasks: [], ...(endedAt !== undefined ? { endedAt } : {}) },
     summary: {
-      seq: doc.seq, stageId: doc.stageId, startedAt: doc.startedAt, ...(endedAt !== undefined ? { endedAt } : {}),
+      position: doc.position, stageId: doc.stageId, startedAt: doc.startedAt, ...(endedAt !== undefined ? { endedAt } : {}),
       taskCount: doc.taskCount, completed: done - failed, failed, retried, attempts, timeouts,
     },
     failures: failedDocs.map((result) => ({
-      seq: doc.seq, stageId: doc.stageId, index: result.index, attempt: result.attempt,
+      position: doc.position, stageId: doc.stageId, index: result.index, attempt: result.attempt,
       status: result.failure?.error === TIMEOUT_ERROR ? 'timeout' : 'failed', ...(result.failure?.error ? { error: result.failure.error } : {}),
     })),
   };
 }
 
 /**
- * The bars of tasks `from` to `from + count` (excluded) of the stage entered at `seq`: a native
+ * The bars of tasks `from` to `from + count` (excluded) of the stage entered at `position`: a native
  * run's claims and results of that range of ids, a streaming run's from its view.
  */
-export async function runBars(store: RunStore, runId: string, seq: number, from: number, count: number): Promise<BarsPage | undefined> {
+export async function runBars(store: RunStore, runId: string, position: number, from: number, count: number): Promise<BarsPage | undefined> {
   const run = await store.get<RunDoc>(docIds.run(runId));
   if (!run) return undefined;
   let stage: StageView | undefined;
   let to: number;
   if (isStreamRun(run)) {
-    stage = (await describeRun(store, runId, true))?.stages.find((s) => s.seq === seq && s.taskCount > 0);
+    stage = (await describeRun(store, runId, true))?.stages.find((s) => s.position === position && s.taskCount > 0);
     if (!stage) return undefined;
     to = Math.min(from + count, stage.taskCount);
     stage = { ...stage, tasks: stage.tasks.filter((task) => task.index >= from && task.index < to) };
   } else {
-    const doc = await store.get<StageDoc>(docIds.stage(runId, seq));
+    const doc = await store.get<StageDoc>(docIds.stage(runId, position));
     if (!doc || doc.stageId === END_STAGE) return undefined;
     to = Math.min(from + count, doc.taskCount);
     const [invokes, results] = await Promise.all([
-      listedDocs<InvokeDoc>(store, docIds.invokesPrefix(runId, seq), { startKey: docIds.invoke(runId, seq, from, 0), endKey: docIds.invoke(runId, seq, to, 0) }),
-      listedDocs<ResultDoc>(store, docIds.resultsPrefix(runId, seq), { startKey: docIds.result(runId, seq, from, doc.taskCount), endKey: docIds.result(runId, seq, to, doc.taskCount) }),
+      listedDocs<InvokeDoc>(store, docIds.invokesPrefix(runId, position), { startKey: docIds.invoke(runId, position, from, 0), endKey: docIds.invoke(runId, position, to, 0) }),
+      listedDocs<ResultDoc>(store, docIds.resultsPrefix(runId, position), { startKey: docIds.result(runId, position, from, doc.taskCount), endKey: docIds.result(runId, position, to, doc.taskCount) }),
     ]);
     stage = parkView(doc, { stages: [doc], invokes, results });
   }
   const settled = run.status !== 'running' || stage.tasks.filter((task) => task.outcome).length >= to - from;
   const { startedAt } = stage;
-  return packBars({ seq, from, to, settled }, stage.tasks.flatMap((task) => taskBars(task, startedAt, 0)));
+  return packBars({ position, from, to, settled }, stage.tasks.flatMap((task) => taskBars(task, startedAt, 0)));
 }

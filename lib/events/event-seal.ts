@@ -21,7 +21,7 @@ import type { Json } from '../model/json';
 export interface AttemptIdentity {
   runId: string;
   workflow: string;
-  seq: number;
+  position: number;
   index: number;
   attempt: number;
   /** With the task key, the token covers it and the stage too (attempts started before task keys have neither). */
@@ -35,7 +35,7 @@ export function newEventKey(): string {
 }
 
 export function attemptToken(key: string, attempt: AttemptIdentity): string {
-  const parts = ['attempt', attempt.runId, attempt.workflow, String(attempt.seq), String(attempt.index), String(attempt.attempt)];
+  const parts = ['attempt', attempt.runId, attempt.workflow, String(attempt.position), String(attempt.index), String(attempt.attempt)];
   if (attempt.taskKey !== undefined) parts.push(attempt.taskKey, attempt.stageId ?? '');
   return mac(key, parts);
 }

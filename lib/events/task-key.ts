@@ -3,7 +3,7 @@
  * - `seq`: which visit of the stage: the n-th time the run entered it (a choice may loop back, so a
  *   stage can run more than once), 1 for the first. One meaning in both runtimes (the native runtime
  *   counts visits on its transitions; a parallel branch of several stages, a child run there, counts
- *   its own). Native's transition number is a storage coordinate of its own, not a `seq`;
+ *   its own). Native's transition number is a storage coordinate of its own, `position` (lib/store/run-documents.ts);
  * - `index`: the element of a map (0 for a task or reduce);
  * - `attempt`: 1 for the first try, 2 for the first retry, ...
  * Stage ids cannot contain `:` (see the schema), so the key splits back unambiguously. Everything

@@ -28,7 +28,7 @@ export interface TaskView {
 }
 
 export interface StageView {
-  seq: number;
+  position: number;
   stageId: string;
   startedAt: number;
   /** When the last task finished (or the stage started, for stages without tasks). */
@@ -67,15 +67,15 @@ export async function describeRun(store: RunStore, runId: string, withTasks = tr
 
 /** A stage passed inside a transition (a choice, `succeed`, `fail`, an empty map): no tasks. */
 function passedView(doc: StageDoc, stageId: string): StageView {
-  return { seq: doc.seq, stageId, startedAt: doc.startedAt, endedAt: doc.startedAt, taskCount: 0, completed: 0, failed: 0, tasks: [] };
+  return { position: doc.position, stageId, startedAt: doc.startedAt, endedAt: doc.startedAt, taskCount: 0, completed: 0, failed: 0, tasks: [] };
 }
 
 /** The stage a transition parked at, with its tasks (the dashboard builds its narrow stages with it). */
 export function parkView(doc: StageDoc, { results, invokes }: ViewRecords): StageView {
-  const own = results.filter((result) => result.seq === doc.seq);
+  const own = results.filter((result) => result.position === doc.position);
   const tasks = new Map<number, TaskView>();
   const task = (index: number) => tasks.get(index) ?? tasks.set(index, { index, attempts: [] }).get(index)!;
-  for (const invoke of invokes.filter((i) => i.seq === doc.seq)) {
+  for (const invoke of invokes.filter((i) => i.position === doc.position)) {
     task(invoke.index).attempts.push({
       attempt: invoke.attempt, ...(invoke.activationId ? { activationId: invoke.activationId } : {}), ...(invoke.invokedAt ? { invokedAt: invoke.invokedAt } : {}),
       ...(invoke.childRunId ? { childRunId: invoke.childRunId } : {}),
@@ -90,7 +90,7 @@ export function parkView(doc: StageDoc, { results, invokes }: ViewRecords): Stag
   const finished = own.length >= doc.taskCount || own.some((r) => !r.ok);
   const endedAt = doc.taskCount === 0 ? doc.startedAt : finished ? Math.max(...own.map((r) => r.completedAt)) : undefined;
   return {
-    seq: doc.seq, stageId: doc.stageId, startedAt: doc.startedAt, ...(endedAt !== undefined ? { endedAt } : {}),
+    position: doc.position, stageId: doc.stageId, startedAt: doc.startedAt, ...(endedAt !== undefined ? { endedAt } : {}),
     taskCount: doc.taskCount, completed: own.filter((r) => r.ok).length, failed: own.filter((r) => !r.ok).length,
     tasks: [...tasks.values()].sort((a, b) => a.index - b.index),
   };
@@ -118,8 +118,8 @@ async function addChildRuns(store: RunStore, run: RunDoc, stages: StageView[], i
   // Parallel stages anywhere in the definition: a child run's head holds its parent's whole definition.
   const withChildren = new Set(definition ? forkSteps(compiledOf(definition)).map((step) => step.id) : []);
   await Promise.all(stages.filter((stage) => stage.taskCount > 0 && withChildren.has(stage.stageId)).map(async (stage) => {
-    const claims = invokes?.filter((claim) => claim.seq === stage.seq)
-      ?? (await store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.seq), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
+    const claims = invokes?.filter((claim) => claim.position === stage.position)
+      ?? (await store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(run.runId, stage.position), { includeDocs: true })).flatMap((row) => (row.doc ? [row.doc] : []));
     stage.children = await Promise.all(claims.filter((claim) => claim.childRunId).map(async (claim): Promise<ChildRunView> => {
       const head = await store.get<RunDoc>(docIds.run(claim.childRunId!));
       return { index: claim.index, attempt: claim.attempt, runId: claim.childRunId!, status: head?.status ?? 'starting' };

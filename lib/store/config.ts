@@ -5,6 +5,7 @@
  */
 import { InvalidInputError } from '../errors';
 import { CouchDbRunStore } from './couchdb';
+import { readingLegacyPositions } from './legacy-position';
 import { MemoryRunStore } from './memory';
 import type { RunStore } from './run-store';
 import { PLATFORM_COUCHDB_ENV } from './platform-couch';
@@ -17,7 +18,12 @@ export type StoreConfig =
   | { kind: 'cloudant'; url: string; dbname: string; iamApiKey?: string; username?: string; password?: string }
   | { kind: 'memory' };
 
+/** The store `config` names, reading documents stored by earlier versions as this one names their fields. */
 export function createRunStore(config: StoreConfig): RunStore {
+  return readingLegacyPositions(openStore(config));
+}
+
+function openStore(config: StoreConfig): RunStore {
   switch (config.kind) {
     case 'couchdb':
       return new CouchDbRunStore({ url: config.url, dbname: config.dbname });

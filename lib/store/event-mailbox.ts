@@ -3,7 +3,7 @@
  * create-only documents (both runtimes use it: the native orchestrator, and the streaming engine's
  * edge). A correlation is (workflow, CloudEvent type, key):
  * - `mailbox/<corr>/<eventId>`        every event received (a redelivery of the same id is a duplicate);
- * - `waiter/<corr>/<runId>/<seq>`     every wait entered (`awaits/<runId>/<seq>` is its copy by run);
+ * - `waiter/<corr>/<runId>/<position>`     every wait entered (`awaits/<runId>/<position>` is its copy by run);
  * - `consumed/<corr>/<eventId>`       which wait an event went to: of all deliveries, one creates it.
  * Each side writes its own document first and then lists the other's: an event arriving while a
  * run enters its wait is seen by at least one of the two (single-node CouchDB reads its own
@@ -22,10 +22,10 @@ export interface Correlation {
   key: string;
 }
 
-/** A run's wait at transition `seq` (native) or task key (streaming, `taskKey`). */
+/** A run's wait at transition `position` (native; streaming: the stage visit of its task key `taskKey`). */
 export interface WaitRef extends Correlation {
   runId: string;
-  seq: number;
+  position: number;
   stageId: string;
   /** Native: the trigger its completion goes to. */
   trigger?: string;
@@ -52,7 +52,7 @@ export interface ConsumedDoc extends Correlation {
   type: 'consumed';
   eventId: string;
   runId: string;
-  seq: number;
+  position: number;
   at: number;
 }
 
@@ -63,9 +63,9 @@ const corr = (c: Correlation): string => `${enc(c.workflow)}/${enc(c.eventType)}
 export const eventDocIds = {
   mailbox: (c: Correlation, eventId: string) => `mailbox/${corr(c)}/${enc(eventId)}`,
   mailboxPrefix: (c?: Correlation | { workflow: string }) => (c === undefined ? 'mailbox/' : 'eventType' in c ? `mailbox/${corr(c)}/` : `mailbox/${enc(c.workflow)}/`),
-  waiter: (c: Correlation, runId: string, seq: number) => `waiter/${corr(c)}/${runId}/${pad(seq)}`,
+  waiter: (c: Correlation, runId: string, position: number) => `waiter/${corr(c)}/${runId}/${pad(position)}`,
   waitersPrefix: (c: Correlation) => `waiter/${corr(c)}/`,
-  awaits: (runId: string, seq: number) => `awaits/${runId}/${pad(seq)}`,
+  awaits: (runId: string, position: number) => `awaits/${runId}/${pad(position)}`,
   awaitsPrefix: (runId: string) => `awaits/${runId}/`,
   consumed: (c: Correlation, eventId: string) => `consumed/${corr(c)}/${enc(eventId)}`,
   consumedPrefix: (c: Correlation) => `consumed/${corr(c)}/`,
@@ -78,7 +78,7 @@ export interface WaitResumer {
 }
 
 export type Received =
-  | { outcome: 'delivered'; runId: string; seq: number }
+  | { outcome: 'delivered'; runId: string; position: number }
   /** No open wait: kept in the mailbox for the next wait on its correlation. */
   | { outcome: 'kept' }
   /** The same event id was received before (its first delivery stands). */
@@ -94,7 +94,7 @@ export async function receiveEvent(store: RunStore, workflow: string, event: Ext
   for (const row of waiters) {
     if (!row.doc) continue;
     const delivered = await deliver(store, row.doc, event, resumer, now);
-    if (delivered === 'delivered') return written.outcome === 'created' ? { outcome: 'delivered', runId: row.doc.runId, seq: row.doc.seq } : { outcome: 'duplicate', runId: row.doc.runId };
+    if (delivered === 'delivered') return written.outcome === 'created' ? { outcome: 'delivered', runId: row.doc.runId, position: row.doc.position } : { outcome: 'duplicate', runId: row.doc.runId };
     if (delivered === 'taken') break;
   }
   return written.outcome === 'created' ? { outcome: 'kept' } : { outcome: 'duplicate' };
@@ -103,7 +103,7 @@ export async function receiveEvent(store: RunStore, workflow: string, event: Ext
 /** A run entered a wait: register it, then take the earliest event already kept for it, if any. */
 export async function registerWait(store: RunStore, wait: WaitRef, resumer: WaitResumer, now = Date.now()): Promise<ExternalEvent | undefined> {
   const doc: WaiterDoc = { type: 'waiter', ...wait };
-  await createAll(store, [{ id: eventDocIds.waiter(wait, wait.runId, wait.seq), body: doc }, { id: eventDocIds.awaits(wait.runId, wait.seq), body: doc }]);
+  await createAll(store, [{ id: eventDocIds.waiter(wait, wait.runId, wait.position), body: doc }, { id: eventDocIds.awaits(wait.runId, wait.position), body: doc }]);
   const kept = await store.listByPrefix<MailboxDoc>(eventDocIds.mailboxPrefix(wait), { includeDocs: true });
   const events = kept.flatMap((row) => (row.doc ? [row.doc] : [])).sort((a, b) => a.receivedAt - b.receivedAt);
   for (const kept of events) {
@@ -121,11 +121,11 @@ async function deliver(store: RunStore, wait: WaitRef, event: ExternalEvent, res
   const c: Correlation = wait;
   const consumedId = eventDocIds.consumed(c, event.id);
   const existing = await store.get<ConsumedDoc>(consumedId);
-  const mine = (doc: ConsumedDoc): boolean => doc.runId === wait.runId && doc.seq === wait.seq;
+  const mine = (doc: ConsumedDoc): boolean => doc.runId === wait.runId && doc.position === wait.position;
   if (existing && !mine(existing)) return 'taken';
   if (!existing) {
     if (!await resumer.isOpen(wait)) return 'closed';
-    const claimed = await claim<ConsumedDoc>(store, consumedId, { type: 'consumed', ...c, eventId: event.id, runId: wait.runId, seq: wait.seq, at: now });
+    const claimed = await claim<ConsumedDoc>(store, consumedId, { type: 'consumed', ...c, eventId: event.id, runId: wait.runId, position: wait.position, at: now });
     if (!mine(claimed.doc)) return 'taken';
   }
   await resumer.resume(wait, event);
@@ -142,7 +142,7 @@ export interface EventView {
   data: Json;
   via?: string;
   /** The wait it went to; absent: pending, no wait has taken it. */
-  consumedBy?: { runId: string; seq: number };
+  consumedBy?: { runId: string; position: number };
 }
 
 /** The events a run's waits received, with each wait (`whiskflow events <run>`). */
@@ -150,7 +150,7 @@ export async function eventsOfRun(store: RunStore, runId: string): Promise<{ wai
   const waits = await store.listByPrefix<WaiterDoc>(eventDocIds.awaitsPrefix(runId), { includeDocs: true });
   return Promise.all(waits.flatMap((row) => (row.doc ? [row.doc] : [])).map(async (wait) => {
     const events = await eventsOf(store, wait);
-    const received = events.find((event) => event.consumedBy?.runId === runId && event.consumedBy.seq === wait.seq);
+    const received = events.find((event) => event.consumedBy?.runId === runId && event.consumedBy.position === wait.position);
     return received ? { wait, received } : { wait };
   }));
 }
@@ -163,14 +163,14 @@ export async function eventsOf(store: RunStore, scope?: Correlation | { workflow
     const consumed = await store.get<ConsumedDoc>(eventDocIds.consumed(doc, doc.event.id));
     const view: EventView = { eventId: doc.event.id, workflow: doc.workflow, eventType: doc.eventType, key: doc.key, receivedAt: doc.receivedAt, data: doc.event.data };
     if (doc.via) view.via = doc.via;
-    if (consumed) view.consumedBy = { runId: consumed.runId, seq: consumed.seq };
+    if (consumed) view.consumedBy = { runId: consumed.runId, position: consumed.position };
     return view;
   }));
 }
 
-/** The wait of `runId` at `seq`, if it registered one. */
-export async function waitOf(store: RunStore, runId: string, seq: number): Promise<WaitRef | undefined> {
-  return store.get<WaiterDoc>(eventDocIds.awaits(runId, seq));
+/** The wait of `runId` at `position`, if it registered one. */
+export async function waitOf(store: RunStore, runId: string, position: number): Promise<WaitRef | undefined> {
+  return store.get<WaiterDoc>(eventDocIds.awaits(runId, position));
 }
 
 /** One line for `whiskflow status`/`logs`: what the wait waits for, and until when. */

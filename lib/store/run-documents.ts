@@ -4,12 +4,12 @@
  * Ids are built so that everything of one stage sorts together (`_all_docs` key ranges) and so that
  * each exactly-once decision has one fixed id that only one writer can create:
  * - `run/<runId>`                               the run head (status, input, output, error)
- *   (a parallel branch of several stages runs as a child run `<runId>.s<seq>b<index>a<attempt>`,
+ *   (a parallel branch of several stages runs as a child run `<runId>.s<position>b<index>a<attempt>`,
  *   see `docIds.childRun`, with documents of its own under the same patterns)
- * - `stage/<runId>/<seq>`                       claim of the seq-th transition: which stage runs, on what data
- * - `invoke/<runId>/<seq>/<index>/<attempt>`    claim of one task attempt, then its activation id
- * - `result/<runId>/<seq>/<bucket>/<index>`     the first final outcome of task `index` of that stage
- * - `joined/<runId>/<seq>/<bucket>`             marks a bucket of results complete (two-level join)
+ * - `stage/<runId>/<position>`                       claim of the position-th transition: which stage runs, on what data
+ * - `invoke/<runId>/<position>/<index>/<attempt>`    claim of one task attempt, then its activation id
+ * - `result/<runId>/<position>/<bucket>/<index>`     the first final outcome of task `index` of that stage
+ * - `joined/<runId>/<position>/<bucket>`             marks a bucket of results complete (two-level join)
  * - `workflow/<name>`                           a deployed definition
  * Numbers are zero-padded so that string order is numeric order.
  *
@@ -71,7 +71,7 @@ export interface StartDoc {
 export interface TaskAttempt {
   runId: string;
   workflow: string;
-  seq: number;
+  position: number;
   index: number;
   /** 1-based. */
   attempt: number;
@@ -80,7 +80,7 @@ export interface TaskAttempt {
   /** The stage whose task this is (a single-task parallel branch: the branch's own stage). */
   stageId: string;
   /**
-   * The attempt's task key (lib/events/task-key.ts), as the completion event names it; `seq` and
+   * The attempt's task key (lib/events/task-key.ts), as the completion event names it; `position` and
    * `index` above are where the native runtime stores the attempt (its transition and task slot).
    * Absent on attempts started before task keys were given out.
    */
@@ -119,14 +119,14 @@ export interface WorkflowDoc {
 }
 
 /**
- * A transition: the `seq`-th stage the run parks at (a task, reduce, map or parallel stage, entered
+ * A transition: the `position`-th stage the run parks at (a task, reduce, map or parallel stage, entered
  * with `data`), or its end (`stageId` = END_STAGE). Choices, `succeed` and `fail` are passed inside
  * a transition and leave no document of their own.
  */
 export interface StageDoc {
   type: 'stage';
   runId: string;
-  seq: number;
+  position: number;
   stageId: string;
   /** The run's data when the stage was entered. */
   data: Json;
@@ -142,7 +142,7 @@ export interface StageDoc {
   end?: { status: 'succeeded' | 'failed' | 'cancelled'; output?: Json; failure?: RunFailure };
   /**
    * The results the run's scope holds for a later reduce, by the map or parallel stage that produced
-   * them: the `seq` of the transition whose results they are, or the results themselves when there
+   * them: the `position` of the transition whose results they are, or the results themselves when there
    * were none (an empty map has no transition of its own). Absent: none yet.
    */
   joins?: Record<string, number | Json[]>;
@@ -154,7 +154,7 @@ export interface StageDoc {
   passed?: string[];
   /**
    * How many times the run (a child run: the branch) has entered each stage, this transition
-   * included: the `seq` of its tasks' keys (lib/events/task-key.ts). Absent on transitions stored
+   * included: the `position` of its tasks' keys (lib/events/task-key.ts). Absent on transitions stored
    * before it was kept.
    */
   visits?: Record<string, number>;
@@ -163,7 +163,7 @@ export interface StageDoc {
 export interface InvokeDoc {
   type: 'invoke';
   runId: string;
-  seq: number;
+  position: number;
   index: number;
   attempt: number;
   claimedAt: number;
@@ -187,7 +187,7 @@ export interface InvokeDoc {
 export interface ResultDoc {
   type: 'result';
   runId: string;
-  seq: number;
+  position: number;
   index: number;
   attempt: number;
   ok: boolean;
@@ -205,7 +205,7 @@ export interface ResultDoc {
 export interface JoinedDoc {
   type: 'joined';
   runId: string;
-  seq: number;
+  position: number;
   bucket: number;
   /**
    * When every result of the bucket succeeded: their values (`result`), in index order. Only the
@@ -229,22 +229,22 @@ export const docIds = {
   runsPrefix: () => 'run/',
   start: (startKey: string) => `start/${startKey}`,
   /**
-   * The child run of attempt `attempt` of branch `index` of the parallel stage entered at `seq`.
+   * The child run of attempt `attempt` of branch `index` of the parallel stage entered at `position`.
    * Derived, so that every activation starting it names the same run. `.` cannot end a prefix of
    * the parent's own ranges (they all end in `<parentId>/`), so no listing of the parent's
    * documents picks up the child's; and generated run ids (`newRunId`) never contain a `.`.
    */
-  childRun: (parentRunId: string, seq: number, index: number, attempt: number) => `${parentRunId}.s${seq}b${index}a${attempt}`,
-  stage: (runId: string, seq: number) => `stage/${runId}/${pad(seq, 4)}`,
+  childRun: (parentRunId: string, position: number, index: number, attempt: number) => `${parentRunId}.s${position}b${index}a${attempt}`,
+  stage: (runId: string, position: number) => `stage/${runId}/${pad(position, 4)}`,
   stagesPrefix: (runId: string) => `stage/${runId}/`,
-  invoke: (runId: string, seq: number, index: number, attempt: number) => `invoke/${runId}/${pad(seq, 4)}/${pad(index, 6)}/${pad(attempt, 3)}`,
-  invokesPrefix: (runId: string, seq?: number) => (seq === undefined ? `invoke/${runId}/` : `invoke/${runId}/${pad(seq, 4)}/`),
-  result: (runId: string, seq: number, index: number, taskCount: number) =>
-    `result/${runId}/${pad(seq, 4)}/${pad(bucketOf(index, taskCount), 4)}/${pad(index, 6)}`,
-  resultsPrefix: (runId: string, seq?: number) => (seq === undefined ? `result/${runId}/` : `result/${runId}/${pad(seq, 4)}/`),
-  bucketPrefix: (runId: string, seq: number, bucket: number) => `result/${runId}/${pad(seq, 4)}/${pad(bucket, 4)}/`,
-  joinedBucket: (runId: string, seq: number, bucket: number) => `joined/${runId}/${pad(seq, 4)}/${pad(bucket, 4)}`,
-  joinedPrefix: (runId: string, seq: number) => `joined/${runId}/${pad(seq, 4)}/`,
+  invoke: (runId: string, position: number, index: number, attempt: number) => `invoke/${runId}/${pad(position, 4)}/${pad(index, 6)}/${pad(attempt, 3)}`,
+  invokesPrefix: (runId: string, position?: number) => (position === undefined ? `invoke/${runId}/` : `invoke/${runId}/${pad(position, 4)}/`),
+  result: (runId: string, position: number, index: number, taskCount: number) =>
+    `result/${runId}/${pad(position, 4)}/${pad(bucketOf(index, taskCount), 4)}/${pad(index, 6)}`,
+  resultsPrefix: (runId: string, position?: number) => (position === undefined ? `result/${runId}/` : `result/${runId}/${pad(position, 4)}/`),
+  bucketPrefix: (runId: string, position: number, bucket: number) => `result/${runId}/${pad(position, 4)}/${pad(bucket, 4)}/`,
+  joinedBucket: (runId: string, position: number, bucket: number) => `joined/${runId}/${pad(position, 4)}/${pad(bucket, 4)}`,
+  joinedPrefix: (runId: string, position: number) => `joined/${runId}/${pad(position, 4)}/`,
   /** One per refused event id (a repeat of the same forgery is one document). */
   rejected: (runId: string, eventKey: string) => `rejected/${runId}/${eventKey}`,
   rejectedPrefix: (runId: string) => `rejected/${runId}/`,

@@ -64,18 +64,18 @@ export function runEndOf(state: RunState): RunEnd | undefined {
 }
 
 /**
- * The result record of one task attempt's outcome (`seq` is that of the stage record it belongs to).
+ * The result record of one task attempt's outcome (`position` is that of the stage record it belongs to).
  * A success carries its value where the runtime keeps it in the record (native joins read it there;
  * a streaming run's values are in its checkpoint).
  */
 export function resultRecord(
-  task: { runId: string; seq: number; index: number; attempt: number },
+  task: { runId: string; position: number; index: number; attempt: number },
   outcome: { ok: true; result?: Json } | { ok: false; failure: RunFailure },
   completedAt: number,
   activationId?: string,
 ): ResultDoc {
   return {
-    type: 'result', runId: task.runId, seq: task.seq, index: task.index, attempt: task.attempt,
+    type: 'result', runId: task.runId, position: task.position, index: task.index, attempt: task.attempt,
     ...outcome, completedAt, ...(activationId !== undefined ? { activationId } : {}),
   };
 }

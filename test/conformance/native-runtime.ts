@@ -65,7 +65,7 @@ class BoundedStore extends MemoryRunStore {
 
 /** `/guest/double` → `double`, as written in the workflow. */
 const unqualified = (action: string): string => action.replace(new RegExp(`^/${NAMESPACE}/`), '');
-const attemptId = (start: TaskStart): string => `${start.context.runId}/${start.context.seq}/${start.context.index}/${start.context.attempt}`;
+const attemptId = (start: TaskStart): string => `${start.context.runId}/${start.context.position}/${start.context.index}/${start.context.attempt}`;
 
 export class NativeRuntime implements Runtime {
   readonly name = 'native';
@@ -124,8 +124,8 @@ export class NativeRuntime implements Runtime {
     const [current] = await this.store.listByPrefix<StageDoc>(docIds.stagesPrefix(RUN_ID), { includeDocs: true, descending: true, limit: 1 });
     const stage = current?.doc;
     if (!stage || stage.end || stage.wakeAt === undefined) return false;
-    const task = { runId: RUN_ID, workflow: head.workflow, seq: stage.seq, index: 0, attempt: 1, trigger: head.trigger, stageId: stage.stageId };
-    await this.handle({ type: 'task.completed', eventId: `wake-${stage.seq}`, task, result: null });
+    const task = { runId: RUN_ID, workflow: head.workflow, position: stage.position, index: 0, attempt: 1, trigger: head.trigger, stageId: stage.stageId };
+    await this.handle({ type: 'task.completed', eventId: `wake-${stage.position}`, task, result: null });
     return true;
   }
 

@@ -10,7 +10,7 @@ import { performAction, type ActionOutcome } from './actions';
 
 /** One task attempt a runtime started, as every runtime can tell it. */
 export interface StartedTask {
-  /** Unique per attempt within one runtime (its own key: native seq/index, streaming task key). */
+  /** Unique per attempt within one runtime (its own key: native position/index, streaming task key). */
   id: string;
   /** The stage whose task this is (inside a branch: the branch's stage). */
   stageId: string;

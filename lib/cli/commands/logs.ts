@@ -23,7 +23,7 @@ interface LogsFlags extends ConnectionFlags {
   maxActivations: number;
 }
 
-/** `seq/index/attempt` → what its user action did. */
+/** `position/index/attempt` → what its user action did. */
 type AttemptDetails = Map<string, AttemptActivation>;
 
 export function register(program: Command): void {
@@ -65,7 +65,7 @@ function isFailed(task: TaskView): boolean {
   return task.outcome !== undefined && !task.outcome.ok;
 }
 
-const key = (stage: StageView, task: TaskView, attempt: number): string => `${stage.seq}/${task.index}/${attempt}`;
+const key = (stage: StageView, task: TaskView, attempt: number): string => `${stage.position}/${task.index}/${attempt}`;
 
 async function readAttempts(client: ActivationReader, view: RunView, max: number): Promise<AttemptDetails> {
   const wanted = view.stages.flatMap((stage) => stage.tasks.flatMap((task) => task.attempts
@@ -99,7 +99,7 @@ function print(view: RunView, details: AttemptDetails, flags: LogsFlags): void {
   let unread = 0;
   for (const stage of view.stages) {
     const took = stage.endedAt !== undefined ? `${stage.endedAt - stage.startedAt} ms` : 'running';
-    console.log(`[${stage.seq}] ${stage.stageId}: ${stage.completed}/${stage.taskCount} done${stage.failed ? `, ${stage.failed} failed` : ''}, ${took}`);
+    console.log(`[${stage.position}] ${stage.stageId}: ${stage.completed}/${stage.taskCount} done${stage.failed ? `, ${stage.failed} failed` : ''}, ${took}`);
     for (const task of stage.tasks) {
       // A child run's attempt names the run (drill in with `whiskflow logs <child>`) and the activation that started it.
       const attempts = task.attempts.map((a) => (a.childRunId

@@ -44,10 +44,10 @@ export function register(program: Command): void {
       for (const workflow of report.startWindowCut) console.log(`  workflow ${workflow}: more trigger activations than --start-limit in the window; older run starts were not checked`);
       for (const item of report.redelivered) {
         const handled = item.handled === 'failed' ? `, re-delivery FAILED in orchestrator activation ${item.handlerActivationId}: ${item.error}` : '';
-        console.log(`  run ${item.runId} stage #${item.seq} task ${item.index} attempt ${item.attempt}: ${item.outcome} (activation ${item.activationId})${handled}`);
+        console.log(`  run ${item.runId} stage #${item.position} task ${item.index} attempt ${item.attempt}: ${item.outcome} (activation ${item.activationId})${handled}`);
       }
       for (const item of report.childEnds) console.log(`  child run ${item.runId} ${item.status}: its end was reported to run ${item.parentRunId} again`);
-      for (const item of report.neverInvoked) console.log(`  run ${item.runId} stage #${item.seq} task ${item.index} attempt ${item.attempt}: claimed but never invoked`);
+      for (const item of report.neverInvoked) console.log(`  run ${item.runId} stage #${item.position} task ${item.index} attempt ${item.attempt}: claimed but never invoked`);
       if (report.failedRedeliveries > 0) console.error(`${report.failedRedeliveries} re-delivered completion(s) failed again: their runs still wait (see the errors above)`);
     });
 }

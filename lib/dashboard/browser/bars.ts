@@ -33,7 +33,7 @@ export function useBars(runId: string, stages: readonly PagedStage[], version: n
   const stagesKey = JSON.stringify(stages);
   useEffect(() => {
     let stopped = false;
-    const lanes = new Map(stages.map((stage, lane) => [stage.seq, lane]));
+    const lanes = new Map(stages.map((stage, lane) => [stage.position, lane]));
     const stale = new Set([...pages.current].filter(([, page]) => !page.settled).map(([key]) => key));
     const publish = (loading: boolean, error?: string) => {
       const bars = [...pages.current.values()].flatMap((page) => page.held);
@@ -46,12 +46,12 @@ export function useBars(runId: string, stages: readonly PagedStage[], version: n
           if (stopped) return;
           if (!wanted.length) { publish(false); return; }
           const got = await Promise.all(wanted.map((page) =>
-            getJson<BarsPage>(`${BASE}/api/runs/${encodeURIComponent(runId)}/bars?seq=${page.seq}&from=${page.from}&count=${page.count}`)));
+            getJson<BarsPage>(`${BASE}/api/runs/${encodeURIComponent(runId)}/bars?position=${page.position}&from=${page.from}&count=${page.count}`)));
           if (stopped) return;
           for (const page of got) {
-            const lane = lanes.get(page.seq) ?? 0;
+            const lane = lanes.get(page.position) ?? 0;
             const held = unpackBars(page, lane);
-            const key = pageKey(page.seq, page.from);
+            const key = pageKey(page.position, page.from);
             pages.current.set(key, {
               settled: page.settled, bars: held.length, held, lane,
               ...(held.length ? { firstStart: held.reduce((least, bar) => Math.min(least, bar.start), Infinity) } : {}),

@@ -14,9 +14,9 @@ import { StatusBadge } from './runs-table';
 import { TaskDetail } from './task-detail';
 import { TimelineView } from './timeline-view';
 
-function taskFromHash(): { seq: number; index: number } | undefined {
+function taskFromHash(): { position: number; index: number } | undefined {
   const match = /^#task=(\d+)\/(\d+)$/.exec(location.hash);
-  return match ? { seq: Number(match[1]), index: Number(match[2]) } : undefined;
+  return match ? { position: Number(match[1]), index: Number(match[2]) } : undefined;
 }
 
 export function RunPage(props: { runId: string }) {
@@ -28,10 +28,10 @@ export function RunPage(props: { runId: string }) {
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
-  const open = (seq: number, index: number) => { location.hash = `task=${seq}/${index}`; };
+  const open = (position: number, index: number) => { location.hash = `task=${position}/${index}`; };
   const data = loaded.data;
   const [view, setView] = useState<[number, number] | undefined>(undefined);
-  const paged = useMemo(() => (data?.stages ?? []).map((s) => ({ seq: s.seq, taskCount: s.taskCount, attempts: s.attempts })), [data]);
+  const paged = useMemo(() => (data?.stages ?? []).map((s) => ({ position: s.position, taskCount: s.taskCount, attempts: s.attempts })), [data]);
   const bars = useBars(props.runId, paged, loaded.reads, view?.[1]);
   const timeline = useMemo((): TimelineModel | undefined => {
     if (!data) return undefined;
@@ -73,8 +73,8 @@ export function RunPage(props: { runId: string }) {
               <thead><tr><th scope="col">#</th><th scope="col">Stage</th><th scope="col">State</th><th scope="col">Tasks done</th><th scope="col">Failed</th><th scope="col">Retried</th><th scope="col">Took</th></tr></thead>
               <tbody>
                 {data.stages.map((s) => (
-                  <tr key={s.seq} data-stage-id={s.stageId} aria-current={stage === s.stageId ? 'true' : undefined}>
-                    <td>{s.seq}</td><td>{s.stageId}</td><td>{data.state?.nodes[s.stageId]?.text ?? '-'}</td>
+                  <tr key={s.position} data-stage-id={s.stageId} aria-current={stage === s.stageId ? 'true' : undefined}>
+                    <td>{s.position}</td><td>{s.stageId}</td><td>{data.state?.nodes[s.stageId]?.text ?? '-'}</td>
                     <td>{count(s.completed)}/{count(s.taskCount)}</td><td>{count(s.failed)}</td><td>{count(s.retried)}</td>
                     <td>{s.endedAt !== undefined ? duration(s.endedAt - s.startedAt) : 'running'}</td>
                   </tr>
@@ -86,7 +86,7 @@ export function RunPage(props: { runId: string }) {
                 <h3>Failed attempts</h3>
                 <ul id="failed-tasks">
                   {failedTasks.map((failure) => (
-                    <li key={`${failure.seq}/${failure.index}/${failure.attempt}`}><a href={`#task=${failure.seq}/${failure.index}`}>{failure.stageId} task {failure.index}, attempt {failure.attempt}: {failure.status}{failure.error ? ` (${failure.error})` : ''}</a></li>
+                    <li key={`${failure.position}/${failure.index}/${failure.attempt}`}><a href={`#task=${failure.position}/${failure.index}`}>{failure.stageId} task {failure.index}, attempt {failure.attempt}: {failure.status}{failure.error ? ` (${failure.error})` : ''}</a></li>
                   ))}
                 </ul>
               </>
@@ -94,7 +94,7 @@ export function RunPage(props: { runId: string }) {
           </section>
         </div>
         <div>
-          {task ? <TaskDetail runId={run.runId} seq={task.seq} index={task.index} runStatus={run.status} onClose={() => { history.replaceState(null, '', location.pathname); setTask(undefined); }} /> : null}
+          {task ? <TaskDetail runId={run.runId} position={task.position} index={task.index} runStatus={run.status} onClose={() => { history.replaceState(null, '', location.pathname); setTask(undefined); }} /> : null}
           <section class="card" aria-labelledby="io-title">
             <h2 id="io-title">Input and {run.failure ? 'error' : 'output'}</h2>
             <h3>Input</h3>

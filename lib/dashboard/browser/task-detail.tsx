@@ -5,13 +5,13 @@ import { pretty, time } from './format';
 import { useLive } from './live';
 import { StatusBadge } from './runs-table';
 
-export function TaskDetail(props: { runId: string; seq: number; index: number; runStatus: string; onClose: () => void }) {
-  const loaded = useLive<TaskData>(`${BASE}/api/runs/${encodeURIComponent(props.runId)}/tasks/${props.seq}/${props.index}`, props.runStatus === 'running');
+export function TaskDetail(props: { runId: string; position: number; index: number; runStatus: string; onClose: () => void }) {
+  const loaded = useLive<TaskData>(`${BASE}/api/runs/${encodeURIComponent(props.runId)}/tasks/${props.position}/${props.index}`, props.runStatus === 'running');
   const task = loaded.data;
   const status = task?.outcome ? (task.outcome.ok ? 'succeeded' : 'failed') : 'running';
   return (
     <section class="card" id="task-detail" aria-labelledby="task-title" data-status={task ? status : ''}>
-      <h2 id="task-title">Task {props.index} of stage {task?.stageId ?? `#${props.seq}`} {task ? <StatusBadge status={status} /> : null}</h2>
+      <h2 id="task-title">Task {props.index} of stage {task?.stageId ?? `#${props.position}`} {task ? <StatusBadge status={status} /> : null}</h2>
       <button type="button" onClick={props.onClose}>Close task</button>
       {loaded.error ? <p class="error" role="alert">{loaded.error}</p> : null}
       {task ? (

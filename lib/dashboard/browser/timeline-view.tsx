@@ -35,7 +35,7 @@ export interface TimelineProps {
   loading: boolean;
   view: [number, number] | undefined;
   onView: (view: [number, number] | undefined) => void;
-  onSelect?: (seq: number, index: number) => void;
+  onSelect?: (position: number, index: number) => void;
 }
 
 export function TimelineView(props: TimelineProps) {
@@ -69,7 +69,7 @@ export function TimelineView(props: TimelineProps) {
     model.lanes.forEach((lane, index) => {
       const box = boxes[index]!;
       ctx.fillStyle = '#1b1f24';
-      ctx.fillText(`${lane.stageId} #${lane.seq}`.slice(0, 22), 4, box.top + 12);
+      ctx.fillText(`${lane.stageId} #${lane.position}`.slice(0, 22), 4, box.top + 12);
       ctx.fillStyle = '#c9d1d9';
       ctx.fillRect(0, box.top - 3, width, 1);
     });
@@ -107,7 +107,7 @@ export function TimelineView(props: TimelineProps) {
     const row = Math.floor((y - boxes[lane]!.top) / boxes[lane]!.rowH);
     const tolerance = ((to - from) / (rect.width - LABEL_W)) * 3;
     const hit = model.bars.find((bar) => bar.lane === lane && bar.row === row && bar.start - tolerance <= t && (bar.end ?? model.end) + tolerance >= t);
-    if (hit) props.onSelect?.(model.lanes[lane]!.seq, hit.index);
+    if (hit) props.onSelect?.(model.lanes[lane]!.position, hit.index);
   };
 
   const summary = `Timeline: ${count(props.attempts)} task attempts${model.bars.length < props.attempts ? ` (${count(model.bars.length)} drawn so far)` : ''} in ${model.lanes.length} stages over ${duration(model.end - model.start)}; `

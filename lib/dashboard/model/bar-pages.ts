@@ -16,11 +16,11 @@ export interface LoadedPage {
   firstStart?: number;
 }
 
-export interface PagedStage { seq: number; taskCount: number; attempts: number }
+export interface PagedStage { position: number; taskCount: number; attempts: number }
 
-export interface PageToLoad { seq: number; from: number; count: number }
+export interface PageToLoad { position: number; from: number; count: number }
 
-export const pageKey = (seq: number, from: number): string => `${seq}/${from}`;
+export const pageKey = (position: number, from: number): string => `${position}/${from}`;
 
 /**
  * The pages to fetch now: for each stage, the first page not loaded yet within the visible range,
@@ -32,15 +32,15 @@ export function pagesToLoad(stages: readonly PagedStage[], loaded: ReadonlyMap<s
   for (const stage of stages) {
     if (stage.taskCount === 0 || stage.attempts === 0) continue;
     for (let from = 0; from < stage.taskCount; from += size) {
-      const key = pageKey(stage.seq, from);
+      const key = pageKey(stage.position, from);
       const page = loaded.get(key);
       const count = Math.min(size, stage.taskCount - from);
       if (!page) {
-        wanted.push({ seq: stage.seq, from, count });
+        wanted.push({ position: stage.position, from, count });
         break;
       }
       if (viewEnd !== undefined && page.firstStart !== undefined && page.firstStart > viewEnd) break;
-      if (stale.has(key) && !page.settled) wanted.push({ seq: stage.seq, from, count });
+      if (stale.has(key) && !page.settled) wanted.push({ position: stage.position, from, count });
       if (page.bars === 0) break;
     }
   }

@@ -9,7 +9,7 @@ import { END_NODE, joinNode, START_NODE, type WorkflowGraph } from './graph';
 
 /** The parts of a stage view (lib/runs/run-view.ts) node states are computed from. */
 export interface StageFacts {
-  seq: number;
+  position: number;
   stageId: string;
   taskCount: number;
   completed: number;
@@ -51,7 +51,7 @@ const count = (value: number): string => value.toLocaleString('en-US');
 export function nodeStates(graph: WorkflowGraph, stages: readonly StageFacts[], run: { status: RunStatus }, childStages: readonly StageFacts[] = []): RunGraphState {
   const kinds = new Map(graph.nodes.map((node) => [node.id, node.kind]));
   const nodes: Record<string, NodeState> = {};
-  const ordered = [...stages].sort((a, b) => a.seq - b.seq);
+  const ordered = [...stages].sort((a, b) => a.position - b.position);
   const all = [...ordered, ...childStages];
   for (const stage of all) {
     const previous = nodes[stage.stageId];
@@ -64,7 +64,7 @@ export function nodeStates(graph: WorkflowGraph, stages: readonly StageFacts[], 
       const task = stage.tasks.find((t) => t.index === index);
       if (!task || nodes[edge.to]) return;
       const single: StageFacts = {
-        seq: stage.seq, stageId: edge.to, taskCount: 1, completed: task.outcome?.ok ? 1 : 0, failed: task.outcome && !task.outcome.ok ? 1 : 0, tasks: [task],
+        position: stage.position, stageId: edge.to, taskCount: 1, completed: task.outcome?.ok ? 1 : 0, failed: task.outcome && !task.outcome.ok ? 1 : 0, tasks: [task],
         ...(task.outcome ? { endedAt: 0 } : {}),
       };
       nodes[edge.to] = stageState(single, 'task', 1);

@@ -11,7 +11,7 @@ import type { BarStatus, TimelineBar } from './timeline';
 export const BAR_STATUSES: readonly BarStatus[] = ['running', 'succeeded', 'failed', 'retried', 'timeout'];
 
 export interface BarsPage {
-  seq: number;
+  position: number;
   from: number;
   /** The first task index after the page. */
   to: number;
@@ -30,7 +30,7 @@ export interface BarsPage {
   };
 }
 
-export function packBars(page: { seq: number; from: number; to: number; settled: boolean }, bars: readonly TimelineBar[]): BarsPage {
+export function packBars(page: { position: number; from: number; to: number; settled: boolean }, bars: readonly TimelineBar[]): BarsPage {
   const base = bars.reduce((least, bar) => Math.min(least, bar.start), Infinity);
   const packed: BarsPage['bars'] = { index: [], attempt: [], start: [], end: [], status: [] };
   for (const bar of bars) {

@@ -22,7 +22,7 @@ export interface TimelineBar {
 }
 
 export interface TimelineLane {
-  seq: number;
+  position: number;
   stageId: string;
   startedAt: number;
   endedAt?: number;
@@ -76,13 +76,13 @@ export function taskBars(task: TimedTask, stageStartedAt: number, lane: number):
 }
 
 export function timelineOf(stages: readonly TimedStage[], now: number): TimelineModel {
-  const ordered = [...stages].sort((a, b) => a.seq - b.seq);
+  const ordered = [...stages].sort((a, b) => a.position - b.position);
   const bars: TimelineBar[] = [];
   const lanes: TimelineLane[] = [];
   let start = Infinity;
   let end = -Infinity;
   ordered.forEach((stage, lane) => {
-    const info: TimelineLane = { seq: stage.seq, stageId: stage.stageId, startedAt: stage.startedAt, attempts: 0, retried: 0, timeouts: 0, failed: 0, rows: 0, ...(stage.endedAt !== undefined ? { endedAt: stage.endedAt } : {}) };
+    const info: TimelineLane = { position: stage.position, stageId: stage.stageId, startedAt: stage.startedAt, attempts: 0, retried: 0, timeouts: 0, failed: 0, rows: 0, ...(stage.endedAt !== undefined ? { endedAt: stage.endedAt } : {}) };
     lanes.push(info);
     const first = bars.length;
     start = Math.min(start, stage.startedAt);

@@ -1,6 +1,6 @@
 /**
  * Cancelling a native run (`whiskflow cancel`): the cancel is a *transition*. It claims the run's
- * next transition document, `stage/<run>/<latest seq + 1>`, create-only, as an end with status
+ * next transition document, `stage/<run>/<latest position + 1>`, create-only, as an end with status
  * `cancelled`, exactly as the orchestrator claims a transition. So the cancel and the run's own next
  * transition race for one create-only document and exactly one of them wins:
  *
@@ -63,13 +63,13 @@ async function cancelTree(store: RunStore, head: RunDoc, options: CancelOptions)
       // The run's end was decided before the cancel: the orchestrator (or the sweep) marks the head.
       return { outcome: 'over', runId, status: current.end.status };
     }
-    const seq = current ? current.seq + 1 : 0;
+    const position = current ? current.position + 1 : 0;
     const end: StageDoc = {
-      type: 'stage', runId, seq, stageId: END_STAGE, data: null, taskCount: 0, window: 0, startedAt: now(),
+      type: 'stage', runId, position, stageId: END_STAGE, data: null, taskCount: 0, window: 0, startedAt: now(),
       ...(options.by ? { claimedBy: options.by } : {}),
       end: { status: 'cancelled', failure: { ...failure, ...(current ? { stageId: current.stageId } : {}) } },
     };
-    const written = await createOne(store, docIds.stage(runId, seq), end);
+    const written = await createOne(store, docIds.stage(runId, position), end);
     // Lost to the run's own transition: cancel the one after it.
     if (written.outcome !== 'created') continue;
     await markCancelled(store, runId, end.end!.failure!, now());
@@ -83,7 +83,7 @@ async function markCancelled(store: RunStore, runId: string, failure: RunFailure
 }
 
 /**
- * Child runs (`<run>.s<seq>b<index>a<attempt>`, parallel branches of several stages) still running
+ * Child runs (`<run>.s<position>b<index>a<attempt>`, parallel branches of several stages) still running
  * are cancelled too, grandchildren included (their ids extend the parent's with `.`).
  */
 async function cancelChildren(store: RunStore, runId: string, options: CancelOptions): Promise<string[]> {

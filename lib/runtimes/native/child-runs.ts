@@ -17,7 +17,7 @@ import type { RunHead } from './run-head';
  * starter names the same run. Returns the child run id.
  */
 export async function startChildRun(ctx: Handling, run: RunHead, startStep: string, input: Json, parent: TaskContext): Promise<string> {
-  const childRunId = docIds.childRun(run.runId, parent.seq, parent.index, parent.attempt);
+  const childRunId = docIds.childRun(run.runId, parent.position, parent.index, parent.attempt);
   const head: RunHead = {
     type: 'run', runId: childRunId, workflow: run.workflow, input, status: 'running', startedAt: now(ctx), startedBy: ctx.activationId,
     definition: run.definition, startStep, trigger: run.trigger, selfReporting: run.selfReporting, parent,

@@ -50,7 +50,7 @@ export function authenticate(event: OrchestratorEvent, settings: EventSettings):
     return refused(`a completion of workflow '${task.workflow}' arrived on the trigger of workflow '${settings.workflow}'`);
   }
   if (!sameToken(attemptToken(key, task), task.token)) {
-    return refused(`the completion of ${task.runId} task ${task.seq}/${task.index} attempt ${task.attempt} does not carry that attempt's token`);
+    return refused(`the completion of ${task.runId} task ${task.position}/${task.index} attempt ${task.attempt} does not carry that attempt's token`);
   }
   return { accepted: true };
 }

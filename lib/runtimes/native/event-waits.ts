@@ -2,7 +2,7 @@
  * The native orchestrator's event stages (lib/store/event-mailbox.ts has the exactly-once argument):
  * entering a wait registers it and takes an event kept for it; an external event fired into the
  * workflow's trigger is kept and handed to the first open wait. A match resumes the wait as the
- * completion of its one task (`result/<run>/<seq>/…/0`, create-only), so the run goes on once, and
+ * completion of its one task (`result/<run>/<position>/…/0`, create-only), so the run goes on once, and
  * the timeout, if any, is the timer's `whiskflow.Timeout` failure of that task.
  */
 import type { ExternalEvent } from '../../core/correlation';
@@ -19,12 +19,12 @@ function resumer(ctx: Handling): WaitResumer {
     isOpen: async (wait) => {
       const run = await ctx.store.get<RunHead>(docIds.run(wait.runId));
       if (!run || run.status !== 'running') return false;
-      const [result, next] = await Promise.all([ctx.store.get(docIds.result(wait.runId, wait.seq, 0, 1)), readStage(ctx, wait.runId, wait.seq + 1)]);
+      const [result, next] = await Promise.all([ctx.store.get(docIds.result(wait.runId, wait.position, 0, 1)), readStage(ctx, wait.runId, wait.position + 1)]);
       return !result && !next;
     },
     resume: async (wait, event) => {
-      const task: TaskContext = { runId: wait.runId, workflow: wait.workflow, seq: wait.seq, index: 0, attempt: 1, trigger: wait.trigger ?? '', stageId: wait.stageId };
-      await ctx.react({ type: 'task.completed', eventId: `${wait.runId}/${wait.seq}/0/1`, task, result: event.data });
+      const task: TaskContext = { runId: wait.runId, workflow: wait.workflow, position: wait.position, index: 0, attempt: 1, trigger: wait.trigger ?? '', stageId: wait.stageId };
+      await ctx.react({ type: 'task.completed', eventId: `${wait.runId}/${wait.position}/0/1`, task, result: event.data });
     },
   };
 }
@@ -34,7 +34,7 @@ export async function awaitEvent(ctx: Handling, run: RunHead, context: TaskConte
   const since = now(ctx);
   const wait: WaitRef = {
     workflow: run.workflow, eventType: runner.step.eventType, key: runner.key,
-    runId: run.runId, seq: context.seq, stageId: context.stageId, trigger: run.trigger, since,
+    runId: run.runId, position: context.position, stageId: context.stageId, trigger: run.trigger, since,
     ...(runner.step.timeoutMs !== undefined ? { deadline: since + runner.step.timeoutMs } : {}),
   };
   await registerWait(ctx.store, wait, resumer(ctx), since);

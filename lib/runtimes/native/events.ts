@@ -18,6 +18,7 @@ import { randomUUID } from 'crypto';
 import { InvalidInputError } from '../../errors';
 import { isJsonObject, type Json, type JsonObject } from '../../model/json';
 import { newRunId, type TaskAttempt } from '../../store/run-documents';
+import { withPosition } from '../../store/legacy-position';
 import type { Workflow } from '../../model/workflow';
 import { EVENT_TYPES, type TaskError } from '../../events/types';
 import { reportedError } from '../../core/reported-error';
@@ -75,7 +76,7 @@ export function keyedStartEvent(workflow: string, startKey: string, input: Json)
 function taskEvent(task: TaskContext, type: TaskEventType, suffix: string, fields: JsonObject): CloudEvent<JsonObject> {
   const data: JsonObject = { runId: task.runId, stageId: task.stageId, ...(task.taskKey ? { taskKey: task.taskKey } : {}), ...fields, task: task as unknown as JsonObject };
   return new CloudEvent<JsonObject>({
-    id: task.taskKey ? `${task.runId}/${task.taskKey}/${suffix}` : `${task.runId}/${task.seq}/${task.index}/${task.attempt}/${suffix}`,
+    id: task.taskKey ? `${task.runId}/${task.taskKey}/${suffix}` : `${task.runId}/${task.position}/${task.index}/${task.attempt}/${suffix}`,
     type,
     source: `${SOURCE}/${task.workflow}`,
     subject: task.runId,
@@ -193,7 +194,7 @@ export function externalEventOf(params: JsonObject, id: string, type: string, ti
 
 /**
  * The run id a `run.started` event's data asks for, when it is one the orchestrator keeps (else it
- * picks a fresh one). No `.`: child runs are named `<parent>.s<seq>b<index>a<attempt>`, and a
+ * picks a fresh one). No `.`: child runs are named `<parent>.s<position>b<index>a<attempt>`, and a
  * started run must not take one's id.
  */
 export function requestedRunId(data: JsonObject): string | undefined {
@@ -236,7 +237,8 @@ function runStartedRequest(data: JsonObject): StartRequest {
 
 export function parseTaskContext(value: unknown): TaskContext {
   if (!isJsonObject(value as Json)) throw new InvalidInputError('task context missing from event', {});
-  const task = value as Record<string, unknown>;
+  // An attempt started by an earlier version (a conductor, timer or callback token in flight) names its position `seq`.
+  const task = withPosition(value as Record<string, unknown>);
   const text = (key: string): string => {
     if (typeof task[key] !== 'string') throw new InvalidInputError(`task context field '${key}' must be a string`, { key });
     return task[key] as string;
@@ -245,7 +247,7 @@ export function parseTaskContext(value: unknown): TaskContext {
     if (!Number.isInteger(task[key])) throw new InvalidInputError(`task context field '${key}' must be an integer`, { key });
     return task[key] as number;
   };
-  const context: TaskContext = { runId: text('runId'), workflow: text('workflow'), seq: count('seq'), index: count('index'), attempt: count('attempt'), trigger: text('trigger'), stageId: text('stageId') };
+  const context: TaskContext = { runId: text('runId'), workflow: text('workflow'), position: count('position'), index: count('index'), attempt: count('attempt'), trigger: text('trigger'), stageId: text('stageId') };
   if (typeof task.taskKey === 'string') context.taskKey = task.taskKey;
   if (typeof task.token === 'string') context.token = task.token;
   return context;

@@ -6,10 +6,10 @@
  * Every side effect hangs off a create-only document (see lib/store/run-documents.ts), so any number
  * of concurrent, duplicated or retried events produce each transition, each task start and each
  * join exactly once:
- * - a completion writes `result/<run>/<seq>/<index>`; a duplicate finds it there and changes nothing;
+ * - a completion writes `result/<run>/<position>/<index>`; a duplicate finds it there and changes nothing;
  * - a stage of one task is complete when its result is written; a wider join is complete when every
  *   bucket of results is full (join.ts);
- * - the next transition is claimed by whoever creates `stage/<run>/<seq+1>` first (transitions.ts);
+ * - the next transition is claimed by whoever creates `stage/<run>/<position+1>` first (transitions.ts);
  * - a task attempt runs only after its `invoke/...` claim was created (task-starts.ts).
  * Round trips are what a transition costs, so independent create-only writes travel together in one
  * `_bulk_docs`, a winner never re-reads what it created, and documents that never change are kept
@@ -81,18 +81,18 @@ function handling(context: OrchestratorContext): Handling {
 export interface ClaimedAttempt { index: number; attempt: number }
 
 /**
- * Starts the attempts of stage `seq` whose claimer died between claim and invoke, as a retried
+ * Starts the attempts of stage `position` whose claimer died between claim and invoke, as a retried
  * event would: through `startTasks`, whose claim take-over (compare-and-swap, only after the claim
  * lease) lets one caller start each of them. For the sweep, which is the only one left to notice:
  * the event that made the claim was already handled. Returns how many it started; a claim still
  * within its lease, or a stage the run already left, starts nothing.
  */
-export async function resumeClaimedAttempts(context: OrchestratorContext, runId: string, seq: number, attempts: readonly ClaimedAttempt[]): Promise<number> {
+export async function resumeClaimedAttempts(context: OrchestratorContext, runId: string, position: number, attempts: readonly ClaimedAttempt[]): Promise<number> {
   const ctx = handling(context);
   const run = await ctx.store.get<RunHead>(docIds.run(runId));
   if (!run || run.status !== 'running') return 0;
-  const stage = await readStage(ctx, runId, seq);
-  if (!stage || stage.end || await readStage(ctx, runId, seq + 1)) return 0;
+  const stage = await readStage(ctx, runId, position);
+  if (!stage || stage.end || await readStage(ctx, runId, position + 1)) return 0;
   let started = 0;
   for (const attempt of new Set(attempts.map((item) => item.attempt))) {
     const indexes = attempts.filter((item) => item.attempt === attempt && item.index < stage.taskCount).map((item) => item.index);
@@ -133,8 +133,8 @@ async function onTaskCompleted(ctx: Handling, event: Extract<OrchestratorEvent, 
   const loaded = await loadTaskStage(ctx, event.task);
   if ('ignored' in loaded) return { outcome: 'ignored', runId: event.task.runId, reason: loaded.ignored };
   const { run, stage } = loaded;
-  const result = resultRecord({ runId: run.runId, seq: stage.seq, index: event.task.index, attempt: event.task.attempt }, { ok: true, result: event.result }, now(ctx), event.activationId || undefined);
-  const resultId = docIds.result(run.runId, stage.seq, event.task.index, stage.taskCount);
+  const result = resultRecord({ runId: run.runId, position: stage.position, index: event.task.index, attempt: event.task.attempt }, { ok: true, result: event.result }, now(ctx), event.activationId || undefined);
+  const resultId = docIds.result(run.runId, stage.position, event.task.index, stage.taskCount);
   const policy = completionPolicyOf(run, stage);
   let written: CreateResult['outcome'];
   if (policy) {
@@ -160,7 +160,7 @@ async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { t
   if ('ignored' in loaded) return { outcome: 'ignored', runId: event.task.runId, reason: loaded.ignored };
   const { run, stage } = loaded;
   const { task } = event;
-  const resultId = docIds.result(run.runId, stage.seq, task.index, stage.taskCount);
+  const resultId = docIds.result(run.runId, stage.position, task.index, stage.taskCount);
   // A late timeout or failure of an attempt whose task already has its outcome changes nothing.
   if (await ctx.store.get(resultId)) return { outcome: 'duplicate', runId: run.runId };
   const park = parkOf(run, stage);
@@ -168,7 +168,7 @@ async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { t
   // A wait's timer only ever completes: a failure for it is no outcome of anything.
   if (runner.runsAs === 'timer') return { outcome: 'ignored', runId: run.runId, reason: `stage ${stage.stageId} is a wait` };
   const reported = event.type === 'task.failed' ? event.activationId : undefined;
-  const activationId = reported ?? (await ctx.store.get<InvokeDoc>(docIds.invoke(run.runId, stage.seq, task.index, task.attempt)))?.activationId;
+  const activationId = reported ?? (await ctx.store.get<InvokeDoc>(docIds.invoke(run.runId, stage.position, task.index, task.attempt)))?.activationId;
   const error = failureOf(event, runner.runsAs === 'child-run' ? stage.stageId : runner.stageId, runner.runsAs === 'child-run', activationId);
   // A child run is not retried as a whole (a parallel stage has no retry policy; its tasks have theirs).
   const policy = runner.runsAs === 'action' ? runner.step.retry : undefined;
@@ -177,7 +177,7 @@ async function onTaskFailed(ctx: Handling, event: Extract<OrchestratorEvent, { t
     return { outcome: started > 0 ? 'recorded' : 'duplicate', runId: run.runId };
   }
   const failure = storedFailure(taskFailure(park, task.index, error));
-  const result = resultRecord({ runId: run.runId, seq: stage.seq, index: task.index, attempt: task.attempt }, { ok: false, failure }, now(ctx), activationId || undefined);
+  const result = resultRecord({ runId: run.runId, position: stage.position, index: task.index, attempt: task.attempt }, { ok: false, failure }, now(ctx), activationId || undefined);
   const written = await createOne(ctx.store, resultId, result);
   // What happens next follows the stored outcome, which may be another attempt's success that won
   // the race (a timeout reported while the attempt itself completed): never this event's failure.
@@ -210,7 +210,7 @@ async function loadTaskStage(ctx: Handling, task: TaskContext): Promise<{ run: R
   const cached = cacheOf(ctx).runs.get(task.runId);
   // On a cold container both documents are read at once; a warm one usually has both.
   const runId = docIds.run(task.runId);
-  const [read, stage] = await Promise.all([cached ? undefined : readShared(cacheOf(ctx), runId, () => ctx.store.get<RunHead>(runId)), readStage(ctx, task.runId, task.seq)]);
+  const [read, stage] = await Promise.all([cached ? undefined : readShared(cacheOf(ctx), runId, () => ctx.store.get<RunHead>(runId)), readStage(ctx, task.runId, task.position)]);
   const run = cached ?? read;
   if (!run) return { ignored: `run ${task.runId} not found` };
   // Only a freshly read head tells the status; a cached one may be older, which costs an ended run
@@ -220,7 +220,7 @@ async function loadTaskStage(ctx: Handling, task: TaskContext): Promise<{ run: R
     cacheOf(ctx).runs.set(task.runId, run);
   }
   if (!stage || task.index < 0 || task.index >= stage.taskCount || !runsIn(run, stage, task)) {
-    return { ignored: `no task ${task.seq}/${task.index} in stage ${task.stageId}` };
+    return { ignored: `no task ${task.position}/${task.index} in stage ${task.stageId}` };
   }
   return { run, stage };
 }
@@ -262,7 +262,7 @@ async function recordAndAdvance(ctx: Handling, run: RunHead, stage: StageDoc, re
   const proposal = proposeAfter(ctx, run, stage, parkOutcome(ctx, run, stage, { ok: true, values: [result.result ?? null] }));
   const claims = invokeClaimsFor(ctx, run, proposal);
   const [written, claimed, ...invokes] = await createAll(ctx.store, [
-    { id: resultId, body: result }, { id: docIds.stage(run.runId, proposal.seq), body: proposal }, ...claims,
+    { id: resultId, body: result }, { id: docIds.stage(run.runId, proposal.position), body: proposal }, ...claims,
   ]);
   await carryOut(ctx, run, proposal, claimed!, ownedClaims(claims, invokes));
   return written!.outcome;

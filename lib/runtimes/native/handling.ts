@@ -63,8 +63,8 @@ export function now(ctx: OrchestratorContext): number {
 }
 
 /** Transition documents never change once claimed: a warm container reads each at most once. */
-export async function readStage(ctx: OrchestratorContext, runId: string, seq: number): Promise<StoredDoc<StageDoc> | undefined> {
-  const id = docIds.stage(runId, seq);
+export async function readStage(ctx: OrchestratorContext, runId: string, position: number): Promise<StoredDoc<StageDoc> | undefined> {
+  const id = docIds.stage(runId, position);
   const cache = cacheOf(ctx);
   const cached = cache.stages.get(id);
   if (cached) return cached;
@@ -82,7 +82,7 @@ export function isSelfReporting(ctx: OrchestratorContext, run: RunHead, action: 
   return run.selfReporting.includes(action) || run.selfReporting.includes(qualify(action, ctx.namespace));
 }
 
-export const attemptEventId = (task: TaskContext): string => `${task.runId}/${task.seq}/${task.index}/${task.attempt}`;
+export const attemptEventId = (task: TaskContext): string => `${task.runId}/${task.position}/${task.index}/${task.attempt}`;
 
 /**
  * A core run error as stored (RunFailure): with a cause (the error's name when it has none), and

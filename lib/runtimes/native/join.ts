@@ -45,8 +45,8 @@ export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: Stag
   const buckets = Math.ceil(stageDoc.taskCount / size);
   const bucket = Math.floor(index / size);
   const expected = Math.min(size, stageDoc.taskCount - bucket * size);
-  const joinedPrefix = docIds.joinedPrefix(run.runId, stageDoc.seq);
-  const seenKey = `${run.runId}/${stageDoc.seq}`;
+  const joinedPrefix = docIds.joinedPrefix(run.runId, stageDoc.position);
+  const seenKey = `${run.runId}/${stageDoc.position}`;
   const listMarkers = async (): Promise<ListedDoc<JoinedDoc>[]> => {
     const rows = await ctx.store.listByPrefix<JoinedDoc>(joinedPrefix, { includeDocs: true });
     if (rows.length > (cacheOf(ctx).markersSeen.get(seenKey) ?? 0)) cacheOf(ctx).markersSeen.set(seenKey, rows.length);
@@ -59,15 +59,15 @@ export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: Stag
   const early = buckets > 1 && (cacheOf(ctx).markersSeen.get(seenKey) ?? 0) >= buckets - 1 ? listMarkers() : undefined;
   // Not awaited when the bucket is not full: its failure must not go unhandled.
   early?.catch(() => undefined);
-  const bucketRows = await ctx.store.listByPrefix<ResultDoc>(docIds.bucketPrefix(run.runId, stageDoc.seq, bucket), { includeDocs: true });
+  const bucketRows = await ctx.store.listByPrefix<ResultDoc>(docIds.bucketPrefix(run.runId, stageDoc.position, bucket), { includeDocs: true });
   if (bucketRows.length < expected) return;
   const own = storedResults(bucketRows);
   // A single bucket needs no marker at all: it is the whole stage.
   if (buckets === 1) return completeStage(ctx, run, stageDoc, own.length === stageDoc.taskCount ? own : undefined);
-  const markerId = docIds.joinedBucket(run.runId, stageDoc.seq, bucket);
+  const markerId = docIds.joinedBucket(run.runId, stageDoc.position, bucket);
   let markers = await (early ?? listMarkers());
   if (markers.filter((row) => row.id !== markerId).length < buckets - 1) {
-    await ctx.store.createOnly(markerId, joinedMarker(run.runId, stageDoc.seq, bucket, own.length === expected ? own : undefined));
+    await ctx.store.createOnly(markerId, joinedMarker(run.runId, stageDoc.position, bucket, own.length === expected ? own : undefined));
     markers = await listMarkers();
     if (markers.length < buckets) return;
   }
@@ -82,7 +82,7 @@ export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: Stag
  * `known`: the stage's complete, stored results when the caller has them (a single-task stage).
  */
 export async function completeStage(ctx: Handling, run: RunHead, stageDoc: StageDoc, known?: readonly ResultDoc[]): Promise<void> {
-  const results = known ?? storedResults(await ctx.store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, stageDoc.seq), { includeDocs: true }));
+  const results = known ?? storedResults(await ctx.store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, stageDoc.position), { includeDocs: true }));
   await completeJoined(ctx, run, stageDoc, joinOf(results, stageDoc.stageId));
 }
 

@@ -37,13 +37,13 @@ export function visitBranchTasks(run: RunHead, park: Park, visits: Visits): void
 
 /**
  * The context of attempt `attempt` of task `index` of a transition, as handed to whoever runs it
- * (and as the sweep fires an outcome for it): where the attempt is stored (`seq`, `index`), the
+ * (and as the sweep fires an outcome for it): where the attempt is stored (`position`, `index`), the
  * stage whose task it is and its task key.
  */
 export function attemptContext(run: RunHead, stageDoc: StageDoc, index: number, attempt: number, park: Park = parkOf(run, stageDoc)): TaskContext {
   const runner = runnerOf(run, park, index);
   return {
-    runId: run.runId, workflow: run.workflow, seq: stageDoc.seq, index, attempt, trigger: run.trigger,
+    runId: run.runId, workflow: run.workflow, position: stageDoc.position, index, attempt, trigger: run.trigger,
     // A single-task branch's attempt is a task of the branch's own stage, as the core starts it.
     stageId: runner.runsAs === 'action' ? runner.stageId : stageDoc.stageId,
     taskKey: taskKeyOf(run, stageDoc, park, index, attempt),
@@ -66,10 +66,10 @@ export function taskKeyOf(run: RunHead, stageDoc: StageDoc, park: Park, index: n
 /**
  * The core's scope hooks over a transition's joins (written into `joins`). An empty map completes
  * inside the walk, with no transition of its own: its (empty) results are kept inline. Results that
- * are not empty come from the parked stage `parkedSeq` being completed: kept by its seq. `visits`
+ * are not empty come from the parked stage `parkedPosition` being completed: kept by its position. `visits`
  * counts each stage entered (the `seq` of task keys, lib/events/task-key.ts).
  */
-export function scopeHooks(joins: Joins, parkedSeq?: number, passed?: string[], visits?: Visits): ScopeHooks {
+export function scopeHooks(joins: Joins, parkedPosition?: number, passed?: string[], visits?: Visits): ScopeHooks {
   return {
     visit: (step) => {
       passed?.push(step.id);
@@ -83,7 +83,7 @@ export function scopeHooks(joins: Joins, parkedSeq?: number, passed?: string[], 
       // Under a completion policy the results that counted are kept inline: the stored ones may
       // include outcomes that arrived after the stage completed (and were ignored).
       if (step.completion !== undefined) joins[step.id] = results;
-      else joins[step.id] = results.length > 0 && parkedSeq !== undefined ? parkedSeq : [];
+      else joins[step.id] = results.length > 0 && parkedPosition !== undefined ? parkedPosition : [];
     },
   };
 }
@@ -91,7 +91,7 @@ export function scopeHooks(joins: Joins, parkedSeq?: number, passed?: string[], 
 /** The park a stored transition stands for. */
 export function parkOf(run: RunHead, stageDoc: StageDoc): Park {
   const park = parkAt(compiledOf(run.definition), stageDoc.stageId, stageDoc.data, scopeHooks({ ...(stageDoc.joins ?? {}) }));
-  if (!park) throw new InvalidInputError(`transition ${stageDoc.seq} of run ${run.runId} does not wait at ${stageDoc.stageId}`, { runId: run.runId, seq: stageDoc.seq });
+  if (!park) throw new InvalidInputError(`transition ${stageDoc.position} of run ${run.runId} does not wait at ${stageDoc.stageId}`, { runId: run.runId, position: stageDoc.position });
   return park;
 }
 
@@ -200,7 +200,7 @@ export function parkOutcome(ctx: OrchestratorContext, run: RunHead, stageDoc: St
     default:
       return unknownPark(park);
   }
-  cacheOf(ctx).results.set(`${run.runId}/${stageDoc.seq}`, { stageId: stageDoc.stageId, seq: stageDoc.seq, values: results });
+  cacheOf(ctx).results.set(`${run.runId}/${stageDoc.position}`, { stageId: stageDoc.stageId, position: stageDoc.position, values: results });
   return { status: 'succeeded', result: results };
 }
 
@@ -211,11 +211,11 @@ async function joinedResults(ctx: OrchestratorContext, run: RunHead, source: num
   const cached = cacheOf(ctx).results.get(`${run.runId}/${source}`);
   if (cached) return cached.values;
   const stageDoc = await readStage(ctx, run.runId, source);
-  if (!stageDoc) throw new InvalidInputError(`run ${run.runId} has no transition ${source}`, { runId: run.runId, seq: source });
+  if (!stageDoc) throw new InvalidInputError(`run ${run.runId} has no transition ${source}`, { runId: run.runId, position: source });
   const rows = await ctx.store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, source), { includeDocs: true });
   const outcome = parkOutcome(ctx, run, stageDoc, joinOf(storedResults(rows), stageDoc.stageId));
   if (outcome.status !== 'succeeded' || !Array.isArray(outcome.result)) {
-    throw new InvalidInputError(`transition ${source} of run ${run.runId} has no joined results`, { runId: run.runId, seq: source });
+    throw new InvalidInputError(`transition ${source} of run ${run.runId} has no joined results`, { runId: run.runId, position: source });
   }
   return outcome.result;
 }

@@ -3,7 +3,7 @@
  * failures; lib/conditions/completion.ts decides). Every outcome, success or failure for good, is
  * a create-only `result/…` document as usual; each completer then lists the stage's results and asks
  * the policy. Whoever sees it complete (or failed) proposes the next transition, and the create-only
- * claim of `stage/<run>/<seq+1>` lets exactly one of concurrent deciders win: the k-th completion
+ * claim of `stage/<run>/<position+1>` lets exactly one of concurrent deciders win: the k-th completion
  * decides once however many see it. The results that counted are the winner's: the first k
  * successes by the time they were stored (index breaks ties), passed on in index order; outcomes
  * stored after the decision are recorded and ignored.
@@ -31,8 +31,8 @@ export function completionPolicyOf(run: RunHead, stageDoc: StageDoc): Completion
 /** After the outcome of task `index` was stored: complete, fail, or start the next of the window. */
 export async function joinUnderPolicy(ctx: Handling, run: RunHead, stageDoc: StageDoc, policy: CompletionPolicy, index: number): Promise<void> {
   // Decided already: this outcome came late (left to finish, recorded, ignored).
-  if (await readStage(ctx, run.runId, stageDoc.seq + 1)) return;
-  const results = storedResults(await ctx.store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, stageDoc.seq), { includeDocs: true }));
+  if (await readStage(ctx, run.runId, stageDoc.position + 1)) return;
+  const results = storedResults(await ctx.store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, stageDoc.position), { includeDocs: true }));
   const successes = results.filter((result) => result.ok);
   const failures = results.filter((result) => !result.ok);
   const verdict = completionVerdict(policy, { total: stageDoc.taskCount, succeeded: successes.length, failed: failures.length });

@@ -18,8 +18,8 @@ export function storedResults(rows: readonly ListedDoc<ResultDoc>[]): ResultDoc[
 const MARKER_RESULTS_MAX_CHARS = 256 * 1024;
 
 /** The marker of a full bucket: the values when all succeeded, else the result documents, if small enough. */
-export function joinedMarker(runId: string, seq: number, bucket: number, results: readonly ResultDoc[] | undefined): JoinedDoc {
-  const marker: JoinedDoc = { type: 'joined', runId, seq, bucket };
+export function joinedMarker(runId: string, position: number, bucket: number, results: readonly ResultDoc[] | undefined): JoinedDoc {
+  const marker: JoinedDoc = { type: 'joined', runId, position, bucket };
   if (!results) return marker;
   const carried: Pick<JoinedDoc, 'values' | 'results'> = results.every((result) => result.ok)
     ? { values: results.map((result) => result.result ?? null) }

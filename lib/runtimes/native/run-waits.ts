@@ -32,7 +32,7 @@ export async function waitsOf(store: RunStore, run: RunDoc, platform?: Activatio
   if (stage.end) return { waits: [{ what: `its ${stage.end.status} end to be recorded on the run (decided, not yet written: the sweep completes it)`, since: stage.startedAt }], more: 0 };
   // A wait stage invokes nothing: its stage document holds when it wakes (the sweep fires it then).
   if (stage.wakeAt !== undefined) return { waits: [{ what: `stage ${stage.stageId}: a timer, due ${new Date(stage.wakeAt).toISOString()} (fired by the sweep once due)`, since: stage.startedAt }], more: 0 };
-  const { latest: claims, reported } = await stageAttempts(store, run.runId, stage.seq);
+  const { latest: claims, reported } = await stageAttempts(store, run.runId, stage.position);
   const open = [...claims.values()].filter((claim) => !reported.has(claim.index));
   const waits = await Promise.all(open.slice(0, SHOWN).map((claim) => (claim.eventWait ? eventWaitOf(store, stage, claim) : waitOfClaim(stage, claim, platform))));
   return { waits, more: Math.max(0, open.length - SHOWN) };
@@ -54,7 +54,7 @@ async function waitOfClaim(stage: StageDoc, claim: InvokeDoc, platform: Activati
 
 /** An event stage's wait: what it waits for (type, key) and until when. */
 async function eventWaitOf(store: RunStore, stage: StageDoc, claim: InvokeDoc): Promise<RunWait> {
-  const wait = await waitOf(store, claim.runId, stage.seq);
+  const wait = await waitOf(store, claim.runId, stage.position);
   const since = claim.invokedAt ?? claim.claimedAt;
   if (!wait) return { what: `stage ${stage.stageId}: an event (its wait not registered yet)`, since };
   return { what: describeWait(wait), since: wait.since };

@@ -15,10 +15,10 @@ export interface StageAttempts {
   resultIds: string[];
 }
 
-export async function stageAttempts(store: RunStore, runId: string, seq: number): Promise<StageAttempts> {
+export async function stageAttempts(store: RunStore, runId: string, position: number): Promise<StageAttempts> {
   const [claims, results] = await Promise.all([
-    store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(runId, seq), { includeDocs: true }),
-    store.listByPrefix(docIds.resultsPrefix(runId, seq)),
+    store.listByPrefix<InvokeDoc>(docIds.invokesPrefix(runId, position), { includeDocs: true }),
+    store.listByPrefix(docIds.resultsPrefix(runId, position)),
   ]);
   const latest = new Map<number, InvokeDoc>();
   for (const row of claims) if (row.doc) latest.set(row.doc.index, row.doc);

@@ -6,7 +6,7 @@
  * fires that event again, and a run whose task did finish waits for ever. The sweep finds such
  * tasks from the store and the platform's activation records, and fires their completion again:
  *
- * - a running run's current stage is its highest `stage/<run>/<seq>` document;
+ * - a running run's current stage is its highest `stage/<run>/<position>` document;
  * - a task of it is *overdue* when its latest attempt was invoked (the claim carries the activation
  *   id) more than `staleAfterMs` ago and no `result/…` document exists for it;
  * - the outcome is read from the activation record: for the task conductor, the user action's
@@ -98,7 +98,7 @@ export interface ResumeOptions {
 /** One task whose completion the sweep fired again. */
 export interface Redelivery {
   runId: string;
-  seq: number;
+  position: number;
   index: number;
   attempt: number;
   outcome: 'completed' | 'failed';
@@ -116,7 +116,7 @@ export interface SweepReport {
   /** Overdue tasks whose activation has no record yet (still running, or not stored yet). */
   stillRunning: number;
   /** Attempts claimed but never invoked (the orchestrator died in between). */
-  neverInvoked: { runId: string; seq: number; index: number; attempt: number }[];
+  neverInvoked: { runId: string; position: number; index: number; attempt: number }[];
   /** Of those, how many this sweep started (with `resume`; a claim within its lease is left). */
   resumed: number;
   /** Child runs whose decided end never reached their parent: reported to it again. */
@@ -134,7 +134,7 @@ export interface SweepReport {
    * died between recording a result and claiming the next element, checking the join or claiming
    * the next stage's tasks; stalled-stages.ts).
    */
-  followUps: { runId: string; seq: number; index: number }[];
+  followUps: { runId: string; position: number; index: number }[];
   /** Wait stages whose time had come: their timers' completions were fired (waits.ts). */
   woken: DueWait[];
 }
@@ -202,7 +202,7 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
     return repairFollowUps(options, { ...run, trigger: (run as RunHead).trigger }, stage, new Set(), { resultIds: [], reported: new Set() }, isStale, report);
   }
   if (!stage || stage.end || stage.taskCount === 0) return;
-  const { latest, reported, resultIds } = await stageAttempts(store, run.runId, stage.seq);
+  const { latest, reported, resultIds } = await stageAttempts(store, run.runId, stage.position);
   const claimed = new Set(latest.keys());
   // A child run's attempt has no task activation to read: the child's own tasks are swept with it.
   // Nor has an event stage's wait: its outcome is the event or its timer's.
@@ -215,7 +215,7 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
     if (reported.has(claim.index) || !isStale(claim.invokedAt ?? claim.claimedAt)) continue;
     if (!claim.activationId) {
       neverInvoked.push({ index: claim.index, attempt: claim.attempt });
-      report.neverInvoked.push({ runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt });
+      report.neverInvoked.push({ runId: run.runId, position: claim.position, index: claim.index, attempt: claim.attempt });
       continue;
     }
     const invokedAt = claim.invokedAt ?? claim.claimedAt;
@@ -229,7 +229,7 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
     const task = sweptContext({ ...run, trigger }, stage, claim.index, claim.attempt);
     const payload = toPayload(taskOutcomeEvent(withAttemptToken(task, options.eventKey), outcome.outcome, outcome.activationId));
     const delivery = await deliverEvent(options.client, trigger, run.workflow, payload, Date.now() + 60_000);
-    const item: Redelivery = { runId: run.runId, seq: claim.seq, index: claim.index, attempt: claim.attempt, outcome: 'error' in outcome.outcome ? 'failed' : 'completed', activationId: outcome.activationId };
+    const item: Redelivery = { runId: run.runId, position: claim.position, index: claim.index, attempt: claim.attempt, outcome: 'error' in outcome.outcome ? 'failed' : 'completed', activationId: outcome.activationId };
     report.redelivered.push(item);
     // Confirmed together once all are fired: after a crash a stage may have a hundred lost tasks,
     // and waiting for each orchestrator activation in turn made the repair take minutes.
@@ -249,8 +249,8 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
     const claimedAt = new Map([...latest.values()].map((claim) => [claim.index, claim.claimedAt]));
     const orphaned = neverInvoked.filter((item) => (claimedAt.get(item.index) ?? Infinity) < (options.lostBefore ?? -Infinity));
     const others = neverInvoked.filter((item) => !orphaned.includes(item));
-    if (orphaned.length > 0) report.resumed += await resumeClaimedAttempts({ ...context, claimLeaseMs: Math.min(claimLeaseMs ?? Infinity, Math.max(0, now - (options.lostBefore ?? now) - 1)) }, run.runId, stage.seq, orphaned);
-    if (others.length > 0) report.resumed += await resumeClaimedAttempts({ ...context, ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}) }, run.runId, stage.seq, others);
+    if (orphaned.length > 0) report.resumed += await resumeClaimedAttempts({ ...context, claimLeaseMs: Math.min(claimLeaseMs ?? Infinity, Math.max(0, now - (options.lostBefore ?? now) - 1)) }, run.runId, stage.position, orphaned);
+    if (others.length > 0) report.resumed += await resumeClaimedAttempts({ ...context, ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}) }, run.runId, stage.position, others);
   }
   if (typeof trigger === 'string') await repairFollowUps(options, { ...run, trigger }, stage, claimed, { resultIds, reported }, isStale, report);
 }
@@ -262,22 +262,22 @@ async function repairFollowUps(
 ): Promise<void> {
   const { store } = options;
   const plan = stage.taskCount === 0 ? { refire: [], unclaimedStart: true, join: false } : stalledFollowUps(stage, claimed, reported);
-  if (plan.join) plan.refire = joinRefires(resultIds, (await store.listByPrefix(docIds.joinedPrefix(run.runId, stage.seq))).map((row) => row.id));
+  if (plan.join) plan.refire = joinRefires(resultIds, (await store.listByPrefix(docIds.joinedPrefix(run.runId, stage.position))).map((row) => row.id));
   const fire = async (at: StageDoc, result: ResultDoc) => {
     if (!isStale(result.completedAt)) return;
     const task = sweptContext(run, at, result.index, result.attempt);
     const outcome: Outcome = result.ok ? { result: result.result ?? null } : { error: (result.failure ?? { error: 'whiskflow.ActionFailed', cause: 'unknown' }) as unknown as Json };
     await deliverEvent(options.client, run.trigger, run.workflow, toPayload(taskOutcomeEvent(withAttemptToken(task, options.eventKey), outcome, result.activationId)), Date.now() + 60_000);
-    report.followUps.push({ runId: run.runId, seq: at.seq, index: result.index });
+    report.followUps.push({ runId: run.runId, position: at.position, index: result.index });
   };
   // A bounded number per round: each is an orchestrator activation (a 1,000-task map has ~32 buckets).
   for (const index of plan.refire.slice(0, 50)) {
-    const result = await store.get<ResultDoc>(docIds.result(run.runId, stage.seq, index, stage.taskCount));
+    const result = await store.get<ResultDoc>(docIds.result(run.runId, stage.position, index, stage.taskCount));
     if (result) await fire(stage, result);
   }
-  if (plan.unclaimedStart && stage.seq > 0 && isStale(stage.startedAt)) {
-    const previous = await store.get<StageDoc>(docIds.stage(run.runId, stage.seq - 1));
-    const [last] = previous && previous.taskCount > 0 ? await store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, previous.seq), { includeDocs: true, descending: true, limit: 1 }) : [];
+  if (plan.unclaimedStart && stage.position > 0 && isStale(stage.startedAt)) {
+    const previous = await store.get<StageDoc>(docIds.stage(run.runId, stage.position - 1));
+    const [last] = previous && previous.taskCount > 0 ? await store.listByPrefix<ResultDoc>(docIds.resultsPrefix(run.runId, previous.position), { includeDocs: true, descending: true, limit: 1 }) : [];
     if (previous && last?.doc) await fire(previous, last.doc);
   }
 }
@@ -289,7 +289,7 @@ async function repairFollowUps(
 function sweptContext(run: RunDoc & { trigger: string }, stage: StageDoc, index: number, attempt: number): TaskContext {
   const head = run as Partial<RunHead> & typeof run;
   if (head.definition && !stage.end) return attemptContext({ ...head, definition: head.definition, selfReporting: head.selfReporting ?? [] }, stage, index, attempt);
-  return { runId: run.runId, workflow: run.workflow, seq: stage.seq, index, attempt, trigger: run.trigger, stageId: stage.stageId };
+  return { runId: run.runId, workflow: run.workflow, position: stage.position, index, attempt, trigger: run.trigger, stageId: stage.stageId };
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Starting task attempts exactly once: each attempt runs only after its `invoke/<run>/<seq>/<index>/
+ * Starting task attempts exactly once: each attempt runs only after its `invoke/<run>/<position>/<index>/
  * <attempt>` claim was created (in bulk), a claim whose claimer died before invoking is taken over
  * after its lease (compare-and-swap), and the activation ids go onto the claims in batches while the
  * invokes go on. What each task runs and with which parameters is the core's (parks.ts).
@@ -25,15 +25,15 @@ import type { RunHead } from './run-head';
 
 export interface ClaimDraft { id: string; index: number; body: InvokeDoc }
 
-export function invokeClaim(ctx: Handling, run: RunHead, seq: number, index: number, attempt: number): InvokeDoc {
-  return { type: 'invoke', runId: run.runId, seq, index, attempt, claimedAt: now(ctx), claimedBy: ctx.activationId, claimToken: ctx.token };
+export function invokeClaim(ctx: Handling, run: RunHead, position: number, index: number, attempt: number): InvokeDoc {
+  return { type: 'invoke', runId: run.runId, position, index, attempt, claimedAt: now(ctx), claimedBy: ctx.activationId, claimToken: ctx.token };
 }
 
 /** Claims of the first attempts of a proposed stage's first tasks (at most one request's worth). */
 export function invokeClaimsFor(ctx: Handling, run: RunHead, proposal: StageDoc): ClaimDraft[] {
   if (proposal.end || proposal.taskCount === 0) return [];
   return Array.from({ length: Math.min(proposal.window, BULK_CHUNK - 1) }, (_, index) => ({
-    id: docIds.invoke(run.runId, proposal.seq, index, 1), index, body: invokeClaim(ctx, run, proposal.seq, index, 1),
+    id: docIds.invoke(run.runId, proposal.position, index, 1), index, body: invokeClaim(ctx, run, proposal.position, index, 1),
   }));
 }
 
@@ -68,11 +68,11 @@ async function claimTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, index
   for (const index of indexes) {
     const earlier = attempt === 1 ? owned.get(index) : undefined;
     if (earlier) mine.push(earlier);
-    else toClaim.push({ id: docIds.invoke(run.runId, stageDoc.seq, index, attempt), index, body: invokeClaim(ctx, run, stageDoc.seq, index, attempt) });
+    else toClaim.push({ id: docIds.invoke(run.runId, stageDoc.position, index, attempt), index, body: invokeClaim(ctx, run, stageDoc.position, index, attempt) });
   }
   const outcomes = await createAll(ctx.store, toClaim);
   // Claimed, then checked: once the stage was left (a catch route, a cancel: cancel.ts), nothing claimed after that starts.
-  if (toClaim.length > 0 && await readStage(ctx, run.runId, stageDoc.seq + 1)) return mine;
+  if (toClaim.length > 0 && await readStage(ctx, run.runId, stageDoc.position + 1)) return mine;
   const won = ownedClaims(toClaim, outcomes);
   mine.push(...won.values());
   const lost = toClaim.filter((claimDoc) => !won.has(claimDoc.index));

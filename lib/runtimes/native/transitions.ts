@@ -1,7 +1,7 @@
 /**
  * Transitions: what the run does next is the pure core's decision (lib/core/scope.ts) over the
- * stored data; this module claims it. The `seq`-th transition is the create-only document
- * `stage/<run>/<seq>`: whoever creates it first decides it, everyone else reads the winner's and
+ * stored data; this module claims it. The `position`-th transition is the create-only document
+ * `stage/<run>/<position>`: whoever creates it first decides it, everyone else reads the winner's and
  * only repeats idempotent follow-ups (start the claimed stage's tasks, finish the run). A transition
  * records where the run's scope parks (a task, reduce, map or parallel stage, with the data it
  * parked on) or its end; choices, `succeed` and `fail` are passed inside one transition.
@@ -54,22 +54,22 @@ export function proposeAfter(ctx: Handling, run: RunHead, stageDoc: StageDoc, ou
   const step = stepOf(workflow, stageDoc.stageId) as WaitingStep;
   const visited: string[] = [];
   const visits: Visits = { ...(stageDoc.visits ?? {}) };
-  const entered = afterStep(workflow, step, stageDoc.seq, stageDoc.data, outcome, scopeHooks(joins, stageDoc.seq, visited, visits), new InstantBudget());
-  return toProposal(ctx, run, stageDoc.seq + 1, entered, joins, visited, visits);
+  const entered = afterStep(workflow, step, stageDoc.position, stageDoc.data, outcome, scopeHooks(joins, stageDoc.position, visited, visits), new InstantBudget());
+  return toProposal(ctx, run, stageDoc.position + 1, entered, joins, visited, visits);
 }
 
 /** Stages passed inside one transition that its document lists (status and logs show them). */
 const PASSED_RECORDED = 100;
 
 /**
- * What the seq-th transition would be if this activation wins it. `visited`: the steps the walk
+ * What the position-th transition would be if this activation wins it. `visited`: the steps the walk
  * entered, the park last (if it parked).
  */
-function toProposal(ctx: Handling, run: RunHead, seq: number, entered: Entered, joins: Joins, visited: readonly string[], visits: Visits): StageDoc {
+function toProposal(ctx: Handling, run: RunHead, position: number, entered: Entered, joins: Joins, visited: readonly string[], visits: Visits): StageDoc {
   const passed = ('park' in entered ? visited.slice(0, -1) : visited).slice(0, PASSED_RECORDED);
   if ('park' in entered) visitBranchTasks(run, entered.park, visits);
   const base = {
-    type: 'stage' as const, runId: run.runId, seq, startedAt: now(ctx), claimedBy: ctx.activationId,
+    type: 'stage' as const, runId: run.runId, position, startedAt: now(ctx), claimedBy: ctx.activationId,
     ...(Object.keys(joins).length > 0 ? { joins } : {}), ...(passed.length > 0 ? { passed } : {}), visits,
   };
   if ('end' in entered) {
@@ -89,12 +89,12 @@ function toProposal(ctx: Handling, run: RunHead, seq: number, entered: Entered, 
  */
 export async function enter(ctx: Handling, run: RunHead, proposal: StageDoc, withTasks: boolean): Promise<void> {
   const claims = withTasks ? invokeClaimsFor(ctx, run, proposal) : [];
-  const [claimed, ...invokes] = await createAll(ctx.store, [{ id: docIds.stage(run.runId, proposal.seq), body: proposal }, ...claims]);
+  const [claimed, ...invokes] = await createAll(ctx.store, [{ id: docIds.stage(run.runId, proposal.position), body: proposal }, ...claims]);
   await carryOut(ctx, run, proposal, claimed!, ownedClaims(claims, invokes));
 }
 
 export async function carryOut(ctx: Handling, run: RunHead, proposal: StageDoc, claimed: CreateResult, owned: Map<number, OwnedClaim>): Promise<void> {
-  const id = docIds.stage(run.runId, proposal.seq);
+  const id = docIds.stage(run.runId, proposal.position);
   // Read afresh, not through a shared read that may have started before the winner's create.
   const stageDoc = claimed.outcome === 'created' ? { ...proposal, _id: id, _rev: claimed.rev } : cacheOf(ctx).stages.get(id) ?? await ctx.store.get<StageDoc>(id);
   // A create that lost to another create is readable afterwards.

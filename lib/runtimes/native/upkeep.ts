@@ -121,10 +121,10 @@ export function startUpkeep(options: UpkeepOptions): Upkeep {
 function logSweep(log: (message: string) => void, sweep: SweepReport): void {
   for (const item of sweep.redelivered) {
     const handled = item.handled === 'failed' ? ` - failed again: ${item.error}` : '';
-    log(`sweep: run ${item.runId} stage #${item.seq} task ${item.index}: completion (${item.outcome}) re-delivered${handled}`);
+    log(`sweep: run ${item.runId} stage #${item.position} task ${item.index}: completion (${item.outcome}) re-delivered${handled}`);
   }
   if (sweep.resumed > 0) log(`sweep: ${sweep.resumed} attempt(s) claimed but never invoked started`);
-  if (sweep.followUps.length > 0) log(`sweep: ${sweep.followUps.length} recorded completion(s) fired again, whose next steps were lost (e.g. run ${sweep.followUps[0]?.runId} stage #${sweep.followUps[0]?.seq} task ${sweep.followUps[0]?.index})`);
+  if (sweep.followUps.length > 0) log(`sweep: ${sweep.followUps.length} recorded completion(s) fired again, whose next steps were lost (e.g. run ${sweep.followUps[0]?.runId} stage #${sweep.followUps[0]?.position} task ${sweep.followUps[0]?.index})`);
   for (const item of sweep.restarted) log(`sweep: start of ${item.runId !== undefined ? `run ${item.runId}` : `start ${item.startKey}`} (${item.workflow}) fired again`);
   for (const item of sweep.childEnds) log(`sweep: end of child run ${item.runId} reported to run ${item.parentRunId} again`);
 }

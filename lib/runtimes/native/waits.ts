@@ -1,6 +1,6 @@
 /**
  * Durable timers of wait stages under the native runtime. A transition that parks at a wait stores
- * when it is due (`wakeAt` on its `stage/<run>/<seq>` document) and invokes nothing: no activation
+ * when it is due (`wakeAt` on its `stage/<run>/<position>` document) and invokes nothing: no activation
  * runs, or is billed, while the run waits. The sweep (`whiskflow local`'s upkeep, or
  * `whiskflow deploy --sweep-cron` on OpenWhisk) fires the timer's completion through the workflow's
  * trigger once it is due, as any task completion: slot 0, attempt 1, sealed with the attempt's token.
@@ -19,7 +19,7 @@ import { withAttemptToken } from './invoker';
 
 export interface DueWait {
   runId: string;
-  seq: number;
+  position: number;
   stageId: string;
 }
 
@@ -37,7 +37,7 @@ export function isDueWait(stage: StageDoc | undefined, now: number): stage is St
 
 /** Fires the completion of a due wait's timer at the run's trigger. */
 export async function fireWait(client: DeliveryClient, eventKey: string | undefined, run: WaitingRun, stage: StageDoc): Promise<DueWait> {
-  const task: TaskContext = { runId: run.runId, workflow: run.workflow, seq: stage.seq, index: 0, attempt: 1, trigger: run.trigger, stageId: stage.stageId };
+  const task: TaskContext = { runId: run.runId, workflow: run.workflow, position: stage.position, index: 0, attempt: 1, trigger: run.trigger, stageId: stage.stageId };
   await deliverEvent(client, run.trigger, run.workflow, toPayload(taskOutcomeEvent(withAttemptToken(task, eventKey), { result: null })), Date.now() + 60_000);
-  return { runId: run.runId, seq: stage.seq, stageId: stage.stageId };
+  return { runId: run.runId, position: stage.position, stageId: stage.stageId };
 }

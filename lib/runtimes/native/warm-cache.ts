@@ -16,7 +16,7 @@ import { LruMap } from '../../core/lru-map';
 /** The joined results of one completed stage visit, as the reduce stage after it needs them. */
 export interface JoinedResults {
   stageId: string;
-  seq: number;
+  position: number;
   values: Json[];
 }
 
@@ -25,10 +25,10 @@ export interface WarmCache {
   runs: LruMap<RunHead>;
   /** Claimed transitions by document id. */
   stages: LruMap<StoredDoc<StageDoc>>;
-  /** Joined results by `<runId>/<seq>`; few, since they can be large. */
+  /** Joined results by `<runId>/<position>`; few, since they can be large. */
   results: LruMap<JoinedResults>;
   /**
-   * The most joined markers (`joined/…`) a listing of this container saw, by `<runId>/<seq>`. Not a
+   * The most joined markers (`joined/…`) a listing of this container saw, by `<runId>/<position>`. Not a
    * document but a lower bound of a count that only grows; it decides nothing but when the join
    * lists the markers (see joinIfComplete), so a missing or low value only costs a round trip.
    */

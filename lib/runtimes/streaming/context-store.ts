@@ -18,6 +18,7 @@ import { StoreConflictError, WhiskflowError } from '../../errors';
 import { createOne, removeAll } from '../../store/bulk';
 import { forEachLimited } from '../../limited';
 import type { RunStore, StoredDoc } from '../../store/run-store';
+import { upgradeStageVisits } from '../../store/legacy-position';
 import { chunkText, DEFAULT_CHUNK_SIZES, type ChunkSizes } from './content-chunker';
 import { CHUNK_PREFIX, chunkHash, readChunks, removeRunChunks, runIdOfChunk, writeChunks } from './context-chunks';
 import { CONTEXT_PREFIX, contextDocId, type StreamRunContext, type Timer } from './run-context';
@@ -109,12 +110,12 @@ export class ContextStore {
   /** The run's last checkpoint; a chunked one is read back whole (throws `CheckpointChunkError` if it cannot be). */
   async load(runId: string): Promise<StoredContext | undefined> {
     const head = await this.store.get<ContextHead>(contextDocId(runId));
-    if (!head || head.type !== 'stream-run-chunked') return head as StoredContext | undefined;
+    if (!head || head.type !== 'stream-run-chunked') return head && upgradeStageVisits(head as StoredContext);
     const text = await readChunks(this.store, runId, head.chunks);
     if (text.length !== head.length) {
       throw new WhiskflowError('STORE_UNAVAILABLE', `run context of ${runId} cannot be read: its chunks hold ${text.length} characters, its head says ${head.length}`, { runId }, true);
     }
-    const context = JSON.parse(text) as StreamRunContext;
+    const context = upgradeStageVisits(JSON.parse(text) as StreamRunContext);
     return withChunks({ ...context, _id: head._id, _rev: head._rev }, head.chunks);
   }
 

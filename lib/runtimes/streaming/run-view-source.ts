@@ -54,15 +54,15 @@ export async function streamViewRecords(store: RunStore, run: RunDoc, withInvoke
 }
 
 /**
- * Pure: the records of `context`, invokes and results in (seq, index, attempt) order as listed
+ * Pure: the records of `context`, invokes and results in (position, index, attempt) order as listed
  * natively. Without `withInvokes` (a status, not the logs) the invokes are left out, as the native
  * listing leaves out the claims: a wide map's status then builds no record per attempt.
  */
 export function viewRecordsOf(context: StreamRunContext, withInvokes = true): ViewRecords {
   const { state } = context;
   const visits = context.stageVisits ?? {};
-  const stages = Object.values(visits).sort((a, b) => a.seq - b.seq).map((visit): StageDoc => ({
-    type: 'stage', runId: state.runId, seq: visit.seq, stageId: visit.stageId, data: null,
+  const stages = Object.values(visits).sort((a, b) => a.position - b.position).map((visit): StageDoc => ({
+    type: 'stage', runId: state.runId, position: visit.position, stageId: visit.stageId, data: null,
     taskCount: visit.taskCount, window: visit.taskCount, startedAt: visit.startedAt, claimedBy: 'stream',
   }));
   const invokes: InvokeDoc[] = [];
@@ -73,13 +73,13 @@ export function viewRecordsOf(context: StreamRunContext, withInvokes = true): Vi
     if (!visit) continue;
     if (withInvokes) {
       const claimedAt = Date.parse(record.startedAt);
-      const invoke: InvokeDoc = { type: 'invoke', runId: state.runId, seq: visit.seq, index: key.index, attempt: key.attempt, claimedAt };
+      const invoke: InvokeDoc = { type: 'invoke', runId: state.runId, position: visit.position, index: key.index, attempt: key.attempt, claimedAt };
       if (record.activationId !== undefined) Object.assign(invoke, { activationId: record.activationId, invokedAt: claimedAt });
       invokes.push(invoke);
     }
-    if (record.status !== 'started' && isFinal(state, record, key)) results.push(resultOf(state.runId, visit.seq, key, record));
+    if (record.status !== 'started' && isFinal(state, record, key)) results.push(resultOf(state.runId, visit.position, key, record));
   }
-  const order = (a: InvokeDoc | ResultDoc, b: InvokeDoc | ResultDoc) => a.seq - b.seq || a.index - b.index || a.attempt - b.attempt;
+  const order = (a: InvokeDoc | ResultDoc, b: InvokeDoc | ResultDoc) => a.position - b.position || a.index - b.index || a.attempt - b.attempt;
   return { stages, invokes: invokes.sort(order), results: results.sort(order) };
 }
 
@@ -89,9 +89,9 @@ function isFinal(state: RunState, record: TaskRecord, key: TaskKey): boolean {
   return state.tasks[`${key.stageId}:${key.seq}:${key.index}:${key.attempt + 1}`] === undefined;
 }
 
-function resultOf(runId: string, seq: number, key: TaskKey, record: TaskRecord): ResultDoc {
+function resultOf(runId: string, position: number, key: TaskKey, record: TaskRecord): ResultDoc {
   const completedAt = Date.parse(record.endedAt ?? record.startedAt);
-  const task = { runId, seq, index: key.index, attempt: key.attempt };
+  const task = { runId, position, index: key.index, attempt: key.attempt };
   if (record.status === 'succeeded') return resultRecord(task, { ok: true }, completedAt, record.activationId);
   const name = record.error?.error ?? (record.status === 'timed-out' ? 'whiskflow.Timeout' : 'whiskflow.ActionFailed');
   const failure: RunFailure = { error: name, cause: record.error?.cause ?? name, stageId: record.stageId };

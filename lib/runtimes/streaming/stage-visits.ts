@@ -1,8 +1,8 @@
 /**
  * Numbering of a streaming run's stage visits, as `whiskflow status`/`logs` show them.
  *
- * Native runs number their stage documents by the run's n-th transition (`seq`); a streaming run's
- * state only counts visits per stage (the `seq` in task keys). The run context therefore keeps,
+ * Native runs number their stage documents by the run's n-th transition (`position`); a streaming
+ * run's state only counts visits per stage (the `seq` in task keys). The run context therefore keeps,
  * per visit `<stageId>:<visit>`, its number in the order the visits appeared (a visit appears when
  * it starts its first task, or when it is passed without any: choice, succeed, fail, an empty map),
  * its task count and its start. Everything else `logs` shows (invokes, activation ids, outcomes) is
@@ -14,8 +14,8 @@ import { parseTaskKey } from '../../events/task-key';
 import type { RunState, TaskRecord } from '../../core/run-state';
 
 export interface StageVisit {
-  /** Position among the run's stage visits, from 0. */
-  seq: number;
+  /** Position among the run's stage visits, from 0: the `position` of its stage record. */
+  position: number;
   stageId: string;
   /** Tasks the visit waits for (a map's element count); 0 when it started none. */
   taskCount: number;
@@ -57,10 +57,10 @@ export function numberStageVisits(previous: RunState | undefined, next: RunState
   for (const visit of freshVisits) {
     const id = visitKey(visit.stageId, visit.seq);
     if (numbered[id] || withTasks?.has(id) || parked.has(id)) continue;
-    numbered[id] = { seq: count++, stageId: visit.stageId, taskCount: 0, startedAt: Date.parse(next.updatedAt) };
+    numbered[id] = { position: count++, stageId: visit.stageId, taskCount: 0, startedAt: Date.parse(next.updatedAt) };
   }
   for (const [id, first] of withTasks ?? []) {
-    numbered[id] = { seq: count++, stageId: first.stageId, taskCount: taskCountOf(next, id), startedAt: Date.parse(first.startedAt) };
+    numbered[id] = { position: count++, stageId: first.stageId, taskCount: taskCountOf(next, id), startedAt: Date.parse(first.startedAt) };
   }
   return numbered;
 }

@@ -46,7 +46,7 @@ export async function registerStreamWait(store: RunStore, { data }: TaskInvokeEv
   const timeoutMs = typeof data.params.timeoutMs === 'number' ? data.params.timeoutMs : undefined;
   const wait: WaitRef = {
     workflow: String(data.params.workflow), eventType: String(data.params.eventType), key: String(data.params.key),
-    runId: data.runId, seq: parseTaskKey(data.taskKey).seq, stageId: data.stageId, taskKey: data.taskKey, since: now,
+    runId: data.runId, position: parseTaskKey(data.taskKey).seq, stageId: data.stageId, taskKey: data.taskKey, since: now,
     ...(timeoutMs !== undefined ? { deadline: now + timeoutMs } : {}),
   };
   await registerWait(store, wait, resumer(data.completionTopic, produce), now);

@@ -123,7 +123,7 @@ async function fanoutOnce(ctx: Context, tasks: number): Promise<FanoutResult> {
     },
     lastMapTask: lastMap ? reportingPath(lastMap, conductors, mapStage?.endedAt) : {},
     lastCompletion: lastMap ? await lastCompletionPath(ow, lastMap, conductors) : undefined,
-    ...(reduceStage ? await joinActivation(ow, store, runId, reduceStage.seq, lastMapEnd) : {}),
+    ...(reduceStage ? await joinActivation(ow, store, runId, reduceStage.position, lastMapEnd) : {}),
     mapNoopActivations: maps.length,
     reduceNoopActivations: reduces.length,
     orchestratorActivations: orchestrations.length,
@@ -240,8 +240,8 @@ async function lastCompletionPath(ow: Client, noop: ActivationSummary, conductor
 }
 
 /** The activation that decided the join (the reduce stage's claimer) and where its time went. */
-async function joinActivation(ow: Client, store: RunStore, runId: string, seq: number, lastMapEnd: number): Promise<Pick<FanoutResult, 'joinActivation'>> {
-  const stage = await store.get<StageDoc>(docIds.stage(runId, seq));
+async function joinActivation(ow: Client, store: RunStore, runId: string, position: number, lastMapEnd: number): Promise<Pick<FanoutResult, 'joinActivation'>> {
+  const stage = await store.get<StageDoc>(docIds.stage(runId, position));
   if (!stage?.claimedBy) return {};
   try {
     const record = await ow.activations.get({ name: stage.claimedBy });

@@ -7,8 +7,8 @@ import type { RunView, StageView } from '../../../lib/runs/run-view';
 import { StageProgress } from '../../../lib/cli/progress';
 import type { RunDoc } from '../../../lib/store/run-documents';
 
-const stage = (seq: number, stageId: string, taskCount: number, completed: number, failed = 0): StageView =>
-  ({ seq, stageId, startedAt: 0, taskCount, completed, failed, tasks: [] });
+const stage = (position: number, stageId: string, taskCount: number, completed: number, failed = 0): StageView =>
+  ({ position, stageId, startedAt: 0, taskCount, completed, failed, tasks: [] });
 const view = (...stages: StageView[]): RunView => ({ run: { runId: 'r', workflow: 'w', status: 'running' } as RunDoc, stages, progress: { done: 0, total: 0 } });
 
 it('shows each stage against its own task count', () => {

@@ -28,7 +28,7 @@ describe('the dashboard handler', () => {
     await run('0001-aaa', 'alpha', 'succeeded', { endedAt: 1500 });
     await run('0002-bbb', 'beta', 'failed', { endedAt: 1100 });
     await run('0003-ccc', 'alpha', 'running');
-    await run('0003-ccc.s1b0a1', 'alpha', 'running', { parent: { runId: '0003-ccc', workflow: 'alpha', seq: 1, index: 0, attempt: 1, trigger: 't', stageId: 's' } });
+    await run('0003-ccc.s1b0a1', 'alpha', 'running', { parent: { runId: '0003-ccc', workflow: 'alpha', position: 1, index: 0, attempt: 1, trigger: 't', stageId: 's' } });
   });
 
   it('leaves the API\'s paths and JSON clients\' GET / to the platform', async () => {

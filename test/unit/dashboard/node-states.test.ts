@@ -23,7 +23,7 @@ const tasks = (n: number, outcome: (i: number) => { ok: boolean } | undefined, a
 describe('nodeStates', () => {
   it('counts a running map\'s tasks, failures and retries, and writes the state as text', () => {
     const stages: StageFacts[] = [{
-      seq: 1, stageId: 'parts', taskCount: 1000, completed: 812, failed: 0,
+      position: 1, stageId: 'parts', taskCount: 1000, completed: 812, failed: 0,
       tasks: tasks(1000, (i) => (i < 812 ? { ok: true } : undefined), (i) => (i < 3 ? 2 : 1)),
     }];
     const state = nodeStates(graph, stages, { status: 'running' });
@@ -35,9 +35,9 @@ describe('nodeStates', () => {
 
   it('marks the choice branch taken and the end reached', () => {
     const stages: StageFacts[] = [
-      { seq: 1, stageId: 'parts', taskCount: 2, completed: 2, failed: 0, endedAt: 5, tasks: tasks(2, () => ({ ok: true })) },
-      { seq: 2, stageId: 'verdict', taskCount: 0, completed: 0, failed: 0, endedAt: 6, tasks: [] },
-      { seq: 3, stageId: 'large', taskCount: 1, completed: 1, failed: 0, endedAt: 7, tasks: tasks(1, () => ({ ok: true })) },
+      { position: 1, stageId: 'parts', taskCount: 2, completed: 2, failed: 0, endedAt: 5, tasks: tasks(2, () => ({ ok: true })) },
+      { position: 2, stageId: 'verdict', taskCount: 0, completed: 0, failed: 0, endedAt: 6, tasks: [] },
+      { position: 3, stageId: 'large', taskCount: 1, completed: 1, failed: 0, endedAt: 7, tasks: tasks(1, () => ({ ok: true })) },
     ];
     const state = nodeStates(graph, stages, { status: 'succeeded' });
     expect(state.nodes.parts?.text).toBe('succeeded: 2/2 done');
@@ -48,9 +48,9 @@ describe('nodeStates', () => {
   });
 
   it('fails a stage with a failed task, and the stage a failed run stopped in', () => {
-    const failing: StageFacts[] = [{ seq: 1, stageId: 'parts', taskCount: 3, completed: 1, failed: 1, endedAt: 9, tasks: tasks(3, (i) => (i === 0 ? { ok: true } : i === 1 ? { ok: false } : undefined)) }];
+    const failing: StageFacts[] = [{ position: 1, stageId: 'parts', taskCount: 3, completed: 1, failed: 1, endedAt: 9, tasks: tasks(3, (i) => (i === 0 ? { ok: true } : i === 1 ? { ok: false } : undefined)) }];
     expect(nodeStates(graph, failing, { status: 'failed' }).nodes.parts).toMatchObject({ status: 'failed', text: 'failed: 1/3 done, 1 failed' });
-    const stopped: StageFacts[] = [{ seq: 1, stageId: 'parts', taskCount: 3, completed: 1, failed: 0, tasks: tasks(3, (i) => (i === 0 ? { ok: true } : undefined)) }];
+    const stopped: StageFacts[] = [{ position: 1, stageId: 'parts', taskCount: 3, completed: 1, failed: 0, tasks: tasks(3, (i) => (i === 0 ? { ok: true } : undefined)) }];
     expect(nodeStates(graph, stopped, { status: 'failed' }).nodes.parts?.status).toBe('failed');
     expect(nodeStates(graph, stopped, { status: 'failed' }).nodes[END_NODE]?.status).toBe('failed');
   });
@@ -65,10 +65,10 @@ stages:
       - stages: [{ id: one, kind: task, action: a/x }]
       - stages: [{ id: two, kind: task, action: a/x }, { id: three, kind: task, action: a/x }]
 `));
-    const stages: StageFacts[] = [{ seq: 1, stageId: 'both', taskCount: 2, completed: 2, failed: 0, endedAt: 3, tasks: tasks(2, () => ({ ok: true })) }];
+    const stages: StageFacts[] = [{ position: 1, stageId: 'both', taskCount: 2, completed: 2, failed: 0, endedAt: 3, tasks: tasks(2, () => ({ ok: true })) }];
     const child: StageFacts[] = [
-      { seq: 1, stageId: 'two', taskCount: 1, completed: 1, failed: 0, endedAt: 1, tasks: tasks(1, () => ({ ok: true }), () => 3) },
-      { seq: 2, stageId: 'three', taskCount: 1, completed: 1, failed: 0, endedAt: 2, tasks: tasks(1, () => ({ ok: true })) },
+      { position: 1, stageId: 'two', taskCount: 1, completed: 1, failed: 0, endedAt: 1, tasks: tasks(1, () => ({ ok: true }), () => 3) },
+      { position: 2, stageId: 'three', taskCount: 1, completed: 1, failed: 0, endedAt: 2, tasks: tasks(1, () => ({ ok: true })) },
     ];
     const state = nodeStates(parallel, stages, { status: 'succeeded' }, child);
     expect(state.nodes.one?.status).toBe('succeeded');

@@ -24,15 +24,15 @@ stages:
 async function fill(store: RunStore, n = 300): Promise<void> {
   await store.upsert(docIds.workflow('wide'), { type: 'workflow', name: 'wide', definition: WORKFLOW, trigger: 't', selfReporting: [], deployedAt: 1 } satisfies WorkflowDoc);
   await store.createOnly(docIds.run(RUN), { type: 'run', runId: RUN, workflow: 'wide', input: {}, status: 'failed', startedAt: 1000, endedAt: 9000 } satisfies RunDoc);
-  await store.createOnly(docIds.stage(RUN, 1), { type: 'stage', runId: RUN, seq: 1, stageId: 'fan', data: null, taskCount: n, window: 50, startedAt: 1000 } satisfies StageDoc);
+  await store.createOnly(docIds.stage(RUN, 1), { type: 'stage', runId: RUN, position: 1, stageId: 'fan', data: null, taskCount: n, window: 50, startedAt: 1000 } satisfies StageDoc);
   const results: ResultDoc[] = [];
   for (let index = 0; index < n; index += 1) {
     const attempts = index % 7 === 0 ? 2 : 1;
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      await store.createOnly(docIds.invoke(RUN, 1, index, attempt), { type: 'invoke', runId: RUN, seq: 1, index, attempt, claimedAt: 1000 + index * 10 + attempt, invokedAt: 1000 + index * 10 + attempt } satisfies InvokeDoc);
+      await store.createOnly(docIds.invoke(RUN, 1, index, attempt), { type: 'invoke', runId: RUN, position: 1, index, attempt, claimedAt: 1000 + index * 10 + attempt, invokedAt: 1000 + index * 10 + attempt } satisfies InvokeDoc);
     }
     const failure = index === 5 ? { error: 'whiskflow.Timeout', cause: 'too slow' } : index === 11 || index === 250 ? { error: 'whiskflow.ActionFailed', cause: 'boom' } : undefined;
-    const result: ResultDoc = { type: 'result', runId: RUN, seq: 1, index, attempt: attempts, ok: !failure, ...(failure ? { failure } : { result: { v: index } }), completedAt: 1200 + index * 10 };
+    const result: ResultDoc = { type: 'result', runId: RUN, position: 1, index, attempt: attempts, ok: !failure, ...(failure ? { failure } : { result: { v: index } }), completedAt: 1200 + index * 10 };
     results.push(result);
     await store.createOnly(docIds.result(RUN, 1, index, n), result);
   }
@@ -41,9 +41,9 @@ async function fill(store: RunStore, n = 300): Promise<void> {
   for (let bucket = 0; bucket < buckets - 1; bucket += 1) {
     await store.createOnly(docIds.joinedBucket(RUN, 1, bucket), joinedMarker(RUN, 1, bucket, results.filter((r) => bucketOf(r.index, n) === bucket)));
   }
-  await store.createOnly(docIds.stage(RUN, 2), { type: 'stage', runId: RUN, seq: 2, stageId: 'gather', data: null, taskCount: 1, window: 1, startedAt: 4300 } satisfies StageDoc);
-  await store.createOnly(docIds.invoke(RUN, 2, 0, 1), { type: 'invoke', runId: RUN, seq: 2, index: 0, attempt: 1, claimedAt: 4310, invokedAt: 4310 } satisfies InvokeDoc);
-  await store.createOnly(docIds.result(RUN, 2, 0, 1), { type: 'result', runId: RUN, seq: 2, index: 0, attempt: 1, ok: true, result: 1, completedAt: 4400 } satisfies ResultDoc);
+  await store.createOnly(docIds.stage(RUN, 2), { type: 'stage', runId: RUN, position: 2, stageId: 'gather', data: null, taskCount: 1, window: 1, startedAt: 4300 } satisfies StageDoc);
+  await store.createOnly(docIds.invoke(RUN, 2, 0, 1), { type: 'invoke', runId: RUN, position: 2, index: 0, attempt: 1, claimedAt: 4310, invokedAt: 4310 } satisfies InvokeDoc);
+  await store.createOnly(docIds.result(RUN, 2, 0, 1), { type: 'result', runId: RUN, position: 2, index: 0, attempt: 1, ok: true, result: 1, completedAt: 4400 } satisfies ResultDoc);
 }
 
 /** The store, counting the documents its listings return. */
@@ -72,7 +72,7 @@ describe('a run\'s page: its summary first, its bars a page at a time', () => {
     const fan = page.stages.find((s) => s.stageId === 'fan')!;
     const view = (await describeRun(memory, RUN, true))!.stages.find((s) => s.stageId === 'fan')!;
     expect(fan).toEqual({
-      seq: 1, stageId: 'fan', startedAt: 1000, endedAt: view.endedAt, taskCount: 300, completed: view.completed, failed: view.failed,
+      position: 1, stageId: 'fan', startedAt: 1000, endedAt: view.endedAt, taskCount: 300, completed: view.completed, failed: view.failed,
       retried: 43, attempts: 343, timeouts: 1,
     });
     expect([fan.completed, fan.failed]).toEqual([297, 3]);
@@ -101,16 +101,16 @@ describe('a run\'s page: its summary first, its bars a page at a time', () => {
   });
 
   it('fetches pages in task order only as far as the visible range reaches, and again those not settled', () => {
-    const stages = [{ seq: 1, taskCount: 3000, attempts: 3000 }, { seq: 2, taskCount: 1, attempts: 0 }];
+    const stages = [{ position: 1, taskCount: 3000, attempts: 3000 }, { position: 2, taskCount: 1, attempts: 0 }];
     const loaded = new Map<string, LoadedPage>();
-    expect(pagesToLoad(stages, loaded, undefined, new Set())).toEqual([{ seq: 1, from: 0, count: 1000 }]);
+    expect(pagesToLoad(stages, loaded, undefined, new Set())).toEqual([{ position: 1, from: 0, count: 1000 }]);
     loaded.set(pageKey(1, 0), { settled: true, bars: 1000, firstStart: 0 });
     loaded.set(pageKey(1, 1000), { settled: false, bars: 500, firstStart: 5000 });
     // The whole run shown: the next page; zoomed into the first 4 s: nothing more.
-    expect(pagesToLoad(stages, loaded, undefined, new Set())).toEqual([{ seq: 1, from: 2000, count: 1000 }]);
+    expect(pagesToLoad(stages, loaded, undefined, new Set())).toEqual([{ position: 1, from: 2000, count: 1000 }]);
     expect(pagesToLoad(stages, loaded, 4000, new Set())).toEqual([]);
     // After a change: the unsettled page again.
     expect(pagesToLoad(stages, loaded, 4000, new Set([pageKey(1, 0), pageKey(1, 1000)]))).toEqual([]);
-    expect(pagesToLoad(stages, loaded, 6000, new Set([pageKey(1, 0), pageKey(1, 1000)]))).toEqual([{ seq: 1, from: 1000, count: 1000 }, { seq: 1, from: 2000, count: 1000 }]);
+    expect(pagesToLoad(stages, loaded, 6000, new Set([pageKey(1, 0), pageKey(1, 1000)]))).toEqual([{ position: 1, from: 1000, count: 1000 }, { position: 1, from: 2000, count: 1000 }]);
   });
 });

@@ -49,10 +49,10 @@ const head = (status: RunDoc['status'], endedAt?: number): RunDoc => ({ type: 'r
 
 async function startRun(store: RunStore, tasks: number): Promise<void> {
   await store.createOnly(docIds.run(RUN), head('running'));
-  await store.createOnly(docIds.stage(RUN, 1), { type: 'stage', runId: RUN, seq: 1, stageId: 'fan', data: null, taskCount: tasks, window: 10, startedAt: 1000 } satisfies StageDoc);
+  await store.createOnly(docIds.stage(RUN, 1), { type: 'stage', runId: RUN, position: 1, stageId: 'fan', data: null, taskCount: tasks, window: 10, startedAt: 1000 } satisfies StageDoc);
 }
-const invoke = (store: RunStore, index: number) => store.createOnly(docIds.invoke(RUN, 1, index, 1), { type: 'invoke', runId: RUN, seq: 1, index, attempt: 1, claimedAt: 1000 + index, invokedAt: 1000 + index } satisfies InvokeDoc);
-const result = (store: RunStore, index: number, tasks: number) => store.createOnly(docIds.result(RUN, 1, index, tasks), { type: 'result', runId: RUN, seq: 1, index, attempt: 1, ok: true, completedAt: 1100 + index } satisfies ResultDoc);
+const invoke = (store: RunStore, index: number) => store.createOnly(docIds.invoke(RUN, 1, index, 1), { type: 'invoke', runId: RUN, position: 1, index, attempt: 1, claimedAt: 1000 + index, invokedAt: 1000 + index } satisfies InvokeDoc);
+const result = (store: RunStore, index: number, tasks: number) => store.createOnly(docIds.result(RUN, 1, index, tasks), { type: 'result', runId: RUN, position: 1, index, attempt: 1, ok: true, completedAt: 1100 + index } satisfies ResultDoc);
 
 describe('the dashboard\'s copies of the run store', () => {
   it('lists a run once, then follows the changes feed: the page equals one read from the store itself', async () => {

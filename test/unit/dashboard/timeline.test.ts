@@ -4,11 +4,11 @@ describe('timelineOf', () => {
   it('draws one bar per attempt: retried ones end when the next starts, outcomes end the last', () => {
     const stages: TimedStage[] = [
       {
-        seq: 2, stageId: 'breaks', startedAt: 100, taskCount: 1, completed: 0, failed: 1, endedAt: 400,
+        position: 2, stageId: 'breaks', startedAt: 100, taskCount: 1, completed: 0, failed: 1, endedAt: 400,
         tasks: [{ index: 0, attempts: [{ attempt: 2, invokedAt: 250 }, { attempt: 1, invokedAt: 110 }, { attempt: 3, invokedAt: 330 }], outcome: { ok: false, attempt: 3, completedAt: 400, error: 'whiskflow.Timeout' } }],
       },
       {
-        seq: 1, stageId: 'first', startedAt: 10, taskCount: 2, completed: 1, failed: 0,
+        position: 1, stageId: 'first', startedAt: 10, taskCount: 2, completed: 1, failed: 0,
         tasks: [{ index: 0, attempts: [{ attempt: 1, invokedAt: 20 }], outcome: { ok: true, attempt: 1, completedAt: 90 } }, { index: 1, attempts: [{ attempt: 1 }] }],
       },
     ];
@@ -27,7 +27,7 @@ describe('timelineOf', () => {
 
   it('keeps 10,000 attempts as 10,000 bars and an empty run as an empty span', () => {
     const wide: TimedStage = {
-      seq: 1, stageId: 'map', startedAt: 0, taskCount: 10_000, completed: 10_000, failed: 0, endedAt: 20_000,
+      position: 1, stageId: 'map', startedAt: 0, taskCount: 10_000, completed: 10_000, failed: 0, endedAt: 20_000,
       tasks: Array.from({ length: 10_000 }, (_, index) => ({ index, attempts: [{ attempt: 1, invokedAt: index }], outcome: { ok: true, attempt: 1, completedAt: index + 50 } })),
     };
     const model = timelineOf([wide], 0);

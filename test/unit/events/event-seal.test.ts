@@ -1,13 +1,13 @@
 import { attemptToken, canonicalJson, newEventKey, sameToken, workflowSeal } from '../../../lib/events/event-seal';
 
-const attempt = { runId: 'r1', workflow: 'wf', seq: 2, index: 3, attempt: 1 };
+const attempt = { runId: 'r1', workflow: 'wf', position: 2, index: 3, attempt: 1 };
 
 describe('event seal', () => {
   it('makes a token per attempt that another key, run, workflow or attempt does not match', () => {
     const key = newEventKey();
     const token = attemptToken(key, attempt);
     expect(sameToken(token, attemptToken(key, { ...attempt }))).toBe(true);
-    for (const other of [{ ...attempt, attempt: 2 }, { ...attempt, index: 4 }, { ...attempt, seq: 1 }, { ...attempt, runId: 'r2' }, { ...attempt, workflow: 'x' }]) {
+    for (const other of [{ ...attempt, attempt: 2 }, { ...attempt, index: 4 }, { ...attempt, position: 1 }, { ...attempt, runId: 'r2' }, { ...attempt, workflow: 'x' }]) {
       expect(sameToken(token, attemptToken(key, other))).toBe(false);
     }
     expect(sameToken(token, attemptToken(newEventKey(), attempt))).toBe(false);

@@ -6,7 +6,7 @@ import type { TaskContext } from '../../../lib/runtimes/native/events';
 import { keyedStartEvent, parseEvent, runStartedEvent, toPayload } from '../../../lib/runtimes/native/events';
 import type { JsonObject } from '../../../lib/model/json';
 
-const context: TaskContext = { runId: 'r1', workflow: 'wf', seq: 2, index: 7, attempt: 1, trigger: 'whiskflow-wf', stageId: 'each' };
+const context: TaskContext = { runId: 'r1', workflow: 'wf', position: 2, index: 7, attempt: 1, trigger: 'whiskflow-wf', stageId: 'each' };
 
 function recordingClient() {
   const fired: { name: string; params?: JsonObject }[] = [];

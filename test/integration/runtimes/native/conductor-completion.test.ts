@@ -81,7 +81,7 @@ stages:
   it('refuses a completion of a conductor invoked with a forged task context', async () => {
     const { runId } = await requestRun(deployed.client, WORKFLOW, { value: 1 });
     await waitForRun(deployed.store, runId, { timeoutMs: 120_000 });
-    const forged = { runId, workflow: WORKFLOW, seq: 0, index: 0, attempt: 2, trigger: TRIGGER, stageId: 'one', token: 'forged' };
+    const forged = { runId, workflow: WORKFLOW, position: 0, index: 0, attempt: 2, trigger: TRIGGER, stageId: 'one', token: 'forged' };
     const result = await deployed.client.actions.invoke({
       name: 'whiskflow/task', blocking: true, result: true,
       params: { __whiskflow_task: { context: forged, action: 'fixtures/double', params: { value: 100 }, delayMs: 0 } },

@@ -35,7 +35,7 @@ stages:
   - { id: ship, kind: task, action: fixtures/wait, params: { ms: 10 } }
 `;
 
-const waiting = (store: RunStore, runId: string, seq = 0) => until(`run ${runId} to wait for its event`, () => store.get(eventDocIds.awaits(runId, seq)), 60_000);
+const waiting = (store: RunStore, runId: string, position = 0) => until(`run ${runId} to wait for its event`, () => store.get(eventDocIds.awaits(runId, position)), 60_000);
 
 describe('event stages on the local platform (native)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'whiskflow-events-'));

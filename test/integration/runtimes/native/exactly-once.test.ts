@@ -90,7 +90,7 @@ describe('exactly-once transitions on the embedded CouchDB', () => {
     const start: OrchestratorEvent = { type: 'run.started', eventId: 'start', workflow: 'fan-in', runId, input: { items: Array.from({ length: N }, (_, i) => i) } };
     // The start event delivered twice at once: a retried orchestrator activation.
     await Promise.all([handleEvent(contexts[0]!, start), handleEvent(contexts[1]!, start)]);
-    const fanOut = invoker.ofSeq(0);
+    const fanOut = invoker.ofPosition(0);
     expect(fanOut).toHaveLength(N);
     expect(new Set(fanOut.map((s) => s.context.index)).size).toBe(N);
 
@@ -103,7 +103,7 @@ describe('exactly-once transitions on the embedded CouchDB', () => {
     expect(outcomes.filter((o) => o.outcome === 'recorded')).toHaveLength(N);
     expect(outcomes.filter((o) => o.outcome === 'duplicate')).toHaveLength(N);
 
-    const reduce = invoker.ofSeq(1);
+    const reduce = invoker.ofPosition(1);
     expect(reduce).toHaveLength(1);
     const joined = reduce[0]!.params.results as { value: number }[];
     expect(joined).toHaveLength(N);
@@ -134,7 +134,7 @@ describe('exactly-once transitions on the embedded CouchDB', () => {
     const start: OrchestratorEvent = { type: 'run.started', eventId: 'start', workflow: 'chain', runId: 'chain-run', input: {} };
     await Promise.all(contexts.map((ctx) => handleEvent(ctx, start)));
     for (let seq = 0; seq < length; seq += 1) {
-      const started = invoker.ofSeq(seq);
+      const started = invoker.ofPosition(seq);
       expect(started).toHaveLength(1);
       const outcomes = await Promise.all(contexts.map((ctx, copy) => handleEvent(ctx, {
         type: 'task.completed', eventId: `done-${seq}`, task: started[0]!.context, result: seq, activationId: `a-${seq}-${copy}`,

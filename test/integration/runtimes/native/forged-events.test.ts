@@ -76,7 +76,7 @@ stages:
     const { client, store } = deployed;
     const { runId } = await requestRun(client, 'guarded', { ms: 4_000 });
     const stage = await until('the first stage', async () => (await describeRun(store, runId))?.stages[0], 30_000);
-    const task = { runId, workflow: 'guarded', seq: stage.seq, index: 0, trigger: 'whiskflow-guarded', stageId: 'first' };
+    const task = { runId, workflow: 'guarded', position: stage.position, index: 0, trigger: 'whiskflow-guarded', stageId: 'first' };
 
     // The attempt in flight, with a made-up token and with none; attempts never started.
     const forged: string[] = [];

@@ -75,7 +75,7 @@ stages:
     expect(early).toMatchObject({ runsChecked: 1, redelivered: [] });
 
     const report = await sweepRuns({ store, client, staleAfterMs: 0 });
-    expect(report.redelivered).toEqual([expect.objectContaining({ runId, seq: 0, index: 0, attempt: 1, outcome: 'completed' })]);
+    expect(report.redelivered).toEqual([expect.objectContaining({ runId, position: 0, index: 0, attempt: 1, outcome: 'completed' })]);
     const run = await waitForRun(store, runId, { timeoutMs: 60_000 });
     expect(run).toMatchObject({ status: 'succeeded', output: { value: 42 } });
 
@@ -90,7 +90,7 @@ stages:
     expect(await store.get(docIds.workflow('lossy-manifest'))).toBeUndefined();
     const runId = await runLosingFirstCompletion('lossy-manifest');
     const report = await sweepRuns({ store, client, staleAfterMs: 0 }, [runId]);
-    expect(report.redelivered).toEqual([expect.objectContaining({ runId, seq: 0, index: 0, outcome: 'completed' })]);
+    expect(report.redelivered).toEqual([expect.objectContaining({ runId, position: 0, index: 0, outcome: 'completed' })]);
     expect(await waitForRun(store, runId, { timeoutMs: 60_000 })).toMatchObject({ status: 'succeeded', output: { value: 42 } });
     const view = (await describeRun(store, runId))!;
     expect(view.stages.map((stage) => [stage.stageId, stage.tasks.map((task) => task.attempts.length)])).toEqual([['slow', [1]], ['after', [1]]]);

@@ -45,10 +45,10 @@ describe('cancelling a native run', () => {
     const t = await setUp(parseWorkflow('name: seq\nstages:\n  - { id: one, kind: task, action: one }\n  - { id: two, kind: task, action: two }\n'));
     await t.start({});
     await t.complete(t.invoker.starts[0]!, { n: 1 });
-    // `two` was entered (seq 1) before the cancel: the cancel claims seq 2.
+    // `two` was entered (position 1) before the cancel: the cancel claims position 2.
     const outcome = await cancelNativeRun(t.store, 'run-1');
     expect(outcome).toMatchObject({ outcome: 'cancelled', stageId: 'two' });
-    await t.complete(t.invoker.ofSeq(1)[0]!, { n: 2 });
+    await t.complete(t.invoker.ofPosition(1)[0]!, { n: 2 });
     const head = await t.run();
     expect(head.status).toBe('cancelled');
     expect(head.output).toBeUndefined();

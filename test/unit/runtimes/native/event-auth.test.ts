@@ -7,7 +7,7 @@ import { MemoryRunStore } from '../../../../lib/store/memory';
 import { docIds } from '../../../../lib/store/run-documents';
 
 const KEY = 'deployment-key';
-const task: TaskContext = { runId: 'run-1', workflow: 'wf', seq: 1, index: 0, attempt: 1, trigger: 'whiskflow-wf', stageId: 's' };
+const task: TaskContext = { runId: 'run-1', workflow: 'wf', position: 1, index: 0, attempt: 1, trigger: 'whiskflow-wf', stageId: 's' };
 const completed = (context: TaskContext, eventId = 'e1'): OrchestratorEvent => ({ type: 'task.completed', eventId, task: context, result: { ok: true } });
 const start: OrchestratorEvent = { type: 'run.started', eventId: 's1', workflow: 'wf', runId: 'run-2', input: {}, startKey: 'a-123' };
 

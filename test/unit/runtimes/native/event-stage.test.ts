@@ -52,7 +52,7 @@ describe('native event stage', () => {
     await start('r2', 'o-2');
     expect(invoker.starts).toEqual([expect.objectContaining({ params: { orderId: 'o-2', payment: { amount: 5 } } })]);
     const events = await eventsOf(store, { workflow: 'order' });
-    expect(events.find((event) => event.eventId === 'early')?.consumedBy).toEqual({ runId: 'r2', seq: 0 });
+    expect(events.find((event) => event.eventId === 'early')?.consumedBy).toEqual({ runId: 'r2', position: 0 });
     expect(events.find((event) => event.eventId === 'stray')?.consumedBy).toBeUndefined();
   });
 

@@ -115,7 +115,7 @@ describe('sweeping runs whose start was lost', () => {
     const store = await storeWithWorkflow();
     await store.createOnly(docIds.run('r-exists'), { type: 'run', runId: 'r-exists', workflow: 'wf', input: null, status: 'succeeded', startedAt: 0 } satisfies RunDoc);
     const old = NOW - 10 * 60_000;
-    const task = { runId: 'r-exists', workflow: 'wf', seq: 0, index: 0, attempt: 1, trigger: TRIGGER, stageId: 'only' };
+    const task = { runId: 'r-exists', workflow: 'wf', position: 0, index: 0, attempt: 1, trigger: TRIGGER, stageId: 'only' };
     const { client, fired, listed } = fakePlatform([
       fireRecord('exists', old, started('r-exists')),
       fireRecord('recent', NOW - STALE + 1_000, started('r-recent')),
@@ -280,7 +280,7 @@ describe('sweeping runs whose start was lost', () => {
 
   it('reads 200 records a page, OpenWhisk\'s largest listing', async () => {
     const store = await storeWithWorkflow();
-    const task = { runId: 'r', workflow: 'wf', seq: 0, index: 0, attempt: 1, trigger: TRIGGER, stageId: 'only' };
+    const task = { runId: 'r', workflow: 'wf', position: 0, index: 0, attempt: 1, trigger: TRIGGER, stageId: 'only' };
     const records = Array.from({ length: 250 }, (_, i) => fireRecord(`c${i}`, NOW - 10 * 60_000 - i, toPayload(taskOutcomeEvent({ ...task, index: i }, { result: i }))));
     const { client, listed } = fakePlatform(records);
     expect(await sweep(store, client)).toMatchObject({ startsChecked: 0, startWindowCut: [] });

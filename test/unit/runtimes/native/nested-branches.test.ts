@@ -81,7 +81,7 @@ async function runNative(workflow: Workflow, input: Json, options: { seed?: numb
     delivered = invoker.starts.length;
     const events = round.flatMap((start): OrchestratorEvent[] => {
       const outcome = fakes[start.action.replace(/^\/guest\//, '')]!(start.params);
-      const common = { eventId: `${start.context.runId}/${start.context.seq}/${start.context.index}/${start.context.attempt}`, task: start.context };
+      const common = { eventId: `${start.context.runId}/${start.context.position}/${start.context.index}/${start.context.attempt}`, task: start.context };
       const event: OrchestratorEvent = 'result' in outcome
         ? { type: 'task.completed', ...common, result: outcome.result, activationId: `done-${common.eventId}` }
         : { type: 'task.failed', ...common, error: outcome.error as unknown as Json, activationId: `failed-${common.eventId}` };
@@ -94,7 +94,7 @@ async function runNative(workflow: Workflow, input: Json, options: { seed?: numb
 
 /** Every task attempt of every run (children included) was started at most once. */
 function expectEachStartOnce(run: NativeRun): void {
-  const keys = run.invoker.starts.map((start) => `${start.context.runId}/${start.context.seq}/${start.context.index}/${start.context.attempt}`);
+  const keys = run.invoker.starts.map((start) => `${start.context.runId}/${start.context.position}/${start.context.index}/${start.context.attempt}`);
   expect(keys.length).toBeGreaterThan(0);
   expect(new Set(keys).size).toBe(keys.length);
 }
@@ -115,7 +115,7 @@ describe('native parallel stages with branches of several stages (child runs)', 
       'nested/square', 'nested/square', 'nested/square', 'nested/summarize', 'nested/sumv',
     ]);
     // The single-task branch is a task of the parallel stage itself; the others run as child runs.
-    const fork = run.invoker.ofSeq(0).filter((start) => start.context.runId === 'run-1');
+    const fork = run.invoker.ofPosition(0).filter((start) => start.context.runId === 'run-1');
     expect(fork.map((start) => [start.context.index, start.action])).toEqual([[3, '/guest/nested/inc']]);
     expect(run.invoker.starts.find((start) => start.action === '/guest/nested/square')!.context.runId).toBe(docIds.childRun('run-1', 0, 1, 1));
     // The nested parallel stage's two-stage branch is a grandchild run.
@@ -151,7 +151,7 @@ describe('native parallel stages with branches of several stages (child runs)', 
     // The claim of a child run names the orchestrator activation that started it.
     expect(forkTasks[0]!.attempts[0]!.activationId).toMatch(/^orchestrator-/);
     const child = (await describeRun(run.store, docIds.childRun('run-1', 0, 1, 1)))!;
-    expect(child.run).toMatchObject({ status: 'succeeded', output: { total: 14 }, parent: { runId: 'run-1', seq: 0, index: 1, attempt: 1, stageId: 'fork' } });
+    expect(child.run).toMatchObject({ status: 'succeeded', output: { total: 14 }, parent: { runId: 'run-1', position: 0, index: 1, attempt: 1, stageId: 'fork' } });
     expect(child.stages.map((stage) => stage.stageId)).toEqual(['squares', 'sum-of-squares']);
   });
 });
@@ -294,7 +294,7 @@ stages:
     const childId = docIds.childRun('run-1', 0, 0, 1);
     expect((await store.get<InvokeDoc>(docIds.invoke('run-1', 0, 0, 1)))).toMatchObject({ childRunId: childId, activationId: 'orchestrator-1' });
     // The child's end is decided, but its activation died before reporting it (and before the head).
-    await store.createOnly(docIds.stage(childId, 2), { type: 'stage', runId: childId, seq: 2, stageId: '$end', data: { x: 2 }, taskCount: 0, window: 0, startedAt: 0, end: { status: 'succeeded', output: { x: 2 } } } satisfies StageDoc);
+    await store.createOnly(docIds.stage(childId, 2), { type: 'stage', runId: childId, position: 2, stageId: '$end', data: { x: 2 }, taskCount: 0, window: 0, startedAt: 0, end: { status: 'succeeded', output: { x: 2 } } } satisfies StageDoc);
     const { delivery, fired } = client();
     const report = await sweepRuns({ store, client: delivery, now: () => 1_000_000 });
     // The parent's claim for its child is not read as an activation; the child's end is fired at the parent.

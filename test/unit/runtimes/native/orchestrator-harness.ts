@@ -18,9 +18,9 @@ export async function setUp(workflow: Workflow) {
   const ctx: OrchestratorContext = { store, invoker, namespace: 'guest', activationId: 'orchestrator-1' };
   const start = (input: Json, runId = 'run-1') => handleEvent(ctx, { type: 'run.started', eventId: 'e0', workflow: workflow.name, runId, input });
   const complete = (task: TaskStart, result: Json): Promise<unknown> =>
-    handleEvent(ctx, { type: 'task.completed', eventId: `c-${task.context.index}`, task: task.context, result, activationId: `done-${task.context.seq}-${task.context.index}` });
+    handleEvent(ctx, { type: 'task.completed', eventId: `c-${task.context.index}`, task: task.context, result, activationId: `done-${task.context.position}-${task.context.index}` });
   const fail = (task: TaskStart, error: Json): Promise<unknown> =>
-    handleEvent(ctx, { type: 'task.failed', eventId: `f-${task.context.index}`, task: task.context, error, activationId: `failed-${task.context.seq}-${task.context.index}-${task.context.attempt}` });
+    handleEvent(ctx, { type: 'task.failed', eventId: `f-${task.context.index}`, task: task.context, error, activationId: `failed-${task.context.position}-${task.context.index}-${task.context.attempt}` });
   const run = async (runId = 'run-1') => (await store.get<RunHead>(docIds.run(runId)))!;
   /** What the timer action fires when an attempt outlives its timeout. */
   const timeOut = (task: TaskStart, timeoutMs = 5000): Promise<unknown> =>

@@ -21,19 +21,19 @@ describe('native orchestrator on the map-reduce example', () => {
   it('fans out 5 sums, reduces them once, branches on the total and ends with the result', async () => {
     const t = await setUp(mapReduce);
     await t.start(mapReduceInput);
-    const sums = t.invoker.ofSeq(0);
+    const sums = t.invoker.ofPosition(0);
     expect(sums.map((s) => s.action)).toEqual(Array(5).fill('/guest/mapreduce/sum'));
     expect(sums.map((s) => s.params)).toEqual((mapReduceInput as { chunks: Json[] }).chunks);
 
     await Promise.all(sums.map((s) => t.complete(s, { sum: sumOf(s.params) })));
-    const reduce = t.invoker.ofSeq(1);
+    const reduce = t.invoker.ofPosition(1);
     expect(reduce).toHaveLength(1);
     expect(reduce[0]!.action).toBe('/guest/mapreduce/sumall');
     expect(reduce[0]!.params).toEqual({ results: [{ sum: 10 }, { sum: 26 }, { sum: 42 }, { sum: 58 }, { sum: 74 }] });
 
     await t.complete(reduce[0]!, { total: 210, parts: 5 });
-    // The choice is passed inside the transition after the reduce: `large` is the transition at seq 2.
-    const label = t.invoker.ofSeq(2);
+    // The choice is passed inside the transition after the reduce: `large` is the transition at position 2.
+    const label = t.invoker.ofPosition(2);
     expect(label).toHaveLength(1);
     expect(label[0]!.params).toEqual({ label: 'large', total: 210, parts: 5 });
     expect((await t.run()).status).toBe('running');
@@ -50,20 +50,20 @@ describe('native orchestrator on the map-reduce example', () => {
   it('takes the default branch when no rule holds', async () => {
     const t = await setUp(mapReduce);
     await t.start({ chunks: [{ numbers: [1] }] });
-    await t.complete(t.invoker.ofSeq(0)[0]!, { sum: 1 });
-    await t.complete(t.invoker.ofSeq(1)[0]!, { total: 1, parts: 1 });
-    expect(t.invoker.ofSeq(2)[0]!.params).toMatchObject({ label: 'small' });
+    await t.complete(t.invoker.ofPosition(0)[0]!, { sum: 1 });
+    await t.complete(t.invoker.ofPosition(1)[0]!, { total: 1, parts: 1 });
+    expect(t.invoker.ofPosition(2)[0]!.params).toMatchObject({ label: 'small' });
   });
 
   it('ignores duplicated completions and repeated start events', async () => {
     const t = await setUp(mapReduce);
     await t.start(mapReduceInput);
     await t.start(mapReduceInput); // the same run id again: nothing new starts
-    expect(t.invoker.ofSeq(0)).toHaveLength(5);
-    const sums = t.invoker.ofSeq(0);
+    expect(t.invoker.ofPosition(0)).toHaveLength(5);
+    const sums = t.invoker.ofPosition(0);
     await Promise.all([...sums, ...sums, ...sums].map((s) => t.complete(s, { sum: sumOf(s.params) })));
-    expect(t.invoker.ofSeq(1)).toHaveLength(1);
-    expect(t.invoker.ofSeq(1)[0]!.params.results).toHaveLength(5);
+    expect(t.invoker.ofPosition(1)).toHaveLength(1);
+    expect(t.invoker.ofPosition(1)[0]!.params.results).toHaveLength(5);
   });
 
   it('ends the run failed with the cause when the input does not fit (a map over a non-array, as the core says)', async () => {
@@ -79,7 +79,7 @@ describe('native orchestrator on the map-reduce example', () => {
   it('retries a failing task with backoff, then fails the run with the cause and the failing activation', async () => {
     const t = await setUp(mapReduce);
     await t.start({ chunks: [{ numbers: [1] }, { numbers: [2] }] });
-    let attempt = t.invoker.ofSeq(0)[1]!;
+    let attempt = t.invoker.ofPosition(0)[1]!;
     await t.fail(attempt, 'boom');
     const second = t.invoker.starts.at(-1)!;
     expect(second.context).toMatchObject({ index: 1, attempt: 2 });
@@ -95,9 +95,9 @@ describe('native orchestrator on the map-reduce example', () => {
     expect(run.status).toBe('failed');
     expect(run.failure).toMatchObject({ error: 'boom', stageId: 'partial-sums', activationId: 'failed-0-1-3' });
     // The other task's late success changes nothing.
-    await t.complete(t.invoker.ofSeq(0)[0]!, { sum: 1 });
+    await t.complete(t.invoker.ofPosition(0)[0]!, { sum: 1 });
     expect((await t.run()).status).toBe('failed');
-    expect(t.invoker.ofSeq(1)).toHaveLength(0);
+    expect(t.invoker.ofPosition(1)).toHaveLength(0);
   });
 
   it('starts element i + concurrency when element i completes', async () => {
@@ -329,7 +329,7 @@ describe('native orchestrator joins of a wide stage', () => {
     // listed along with the bucket (with its documents, full); no marker create, not every result.
     expect(requests).toEqual(['list joined with docs', 'list result with docs']);
     expect(await markers()).toHaveLength(2);
-    const reduce = t.invoker.ofSeq(1);
+    const reduce = t.invoker.ofPosition(1);
     expect(reduce).toHaveLength(1);
     expect(reduce[0]!.params.results).toEqual(items);
   });
@@ -353,7 +353,7 @@ describe('native orchestrator joins of a wide stage', () => {
     requests.length = 0;
     await handleEvent({ ...t.ctx, store: otherContainer, activationId: 'other' }, { type: 'task.completed', eventId: 'c-8', task: tasks[8]!.context, result: 8 });
     expect(requests).toEqual(['list result with docs', 'list joined with docs']);
-    expect(t.invoker.ofSeq(1)[0]!.params.results).toEqual(items);
+    expect(t.invoker.ofPosition(1)[0]!.params.results).toEqual(items);
   });
 
   it('joins from the results themselves when the buckets are too big for their markers to carry them', async () => {
@@ -364,7 +364,7 @@ describe('native orchestrator joins of a wide stage', () => {
     const markers = await t.store.listByPrefix<{ results?: unknown }>(docIds.joinedPrefix('run-1', 0), { includeDocs: true });
     expect(markers.length).toBeGreaterThan(0);
     expect(markers.every((row) => row.doc!.results === undefined)).toBe(true);
-    const reduce = t.invoker.ofSeq(1);
+    const reduce = t.invoker.ofPosition(1);
     expect(reduce).toHaveLength(1);
     expect(reduce[0]!.params.results).toEqual(items.map(big));
   });
@@ -377,7 +377,7 @@ describe('native orchestrator joins of a wide stage', () => {
     const otherContainer = Object.create(t.store) as MemoryRunStore;
     await handleEvent({ ...t.ctx, store: otherContainer, activationId: 'other' }, { type: 'task.completed', eventId: 'c-4', task: tasks[4]!.context, result: 4 });
     for (const task of tasks.filter((task) => task.context.index !== 4)) await t.complete(task, task.context.index);
-    const reduce = t.invoker.ofSeq(1);
+    const reduce = t.invoker.ofPosition(1);
     expect(reduce).toHaveLength(1);
     expect(reduce[0]!.params.results).toEqual(items);
   });
@@ -389,7 +389,7 @@ describe('native orchestrator joins of a wide stage', () => {
     await Promise.all(tasks.map((task) => handleEvent({ ...t.ctx, store: Object.create(t.store) as MemoryRunStore, activationId: `cold-${task.context.index}` }, {
       type: 'task.completed', eventId: `c-${task.context.index}`, task: task.context, result: task.context.index * 10,
     })));
-    expect(t.invoker.ofSeq(1)[0]!.params.results).toEqual(items.map((i) => i * 10));
+    expect(t.invoker.ofPosition(1)[0]!.params.results).toEqual(items.map((i) => i * 10));
   });
 
   it.each([
@@ -407,7 +407,7 @@ describe('native orchestrator joins of a wide stage', () => {
         type: 'task.completed', eventId: `c-${task.context.index}`, task: task.context, result: task.context.index,
       })));
       expect(outcomes.filter((outcome) => outcome.outcome === 'recorded')).toHaveLength(items.length);
-      const reduce = t.invoker.ofSeq(1);
+      const reduce = t.invoker.ofPosition(1);
       expect(reduce).toHaveLength(1);
       expect(reduce[0]!.params.results).toEqual(items);
     }

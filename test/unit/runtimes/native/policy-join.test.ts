@@ -28,7 +28,7 @@ describe('native joins under a completion policy', () => {
       await Promise.all(order.map((task, copy) => handleEvent({ ...t.ctx, store: Object.create(t.store) as MemoryRunStore, activationId: `o-${copy}` }, {
         type: 'task.completed', eventId: `c-${task.context.index}`, task: task.context, result: task.context.index,
       })));
-      const reduce = t.invoker.ofSeq(1);
+      const reduce = t.invoker.ofPosition(1);
       expect(reduce).toHaveLength(1);
       const counted = reduce[0]!.params.results as number[];
       expect(counted).toHaveLength(2);
@@ -68,13 +68,13 @@ stages:
     // `whiskflow status` says what the run waits for: the timer and when it is due.
     const waiting = await waitsOf(t.store, (await t.store.get<RunDoc>(docIds.run('run-1')))!);
     expect(waiting.waits.map((wait) => wait.what)).toEqual([`stage pause: a timer, due ${new Date(stage.wakeAt!).toISOString()} (fired by the sweep once due)`]);
-    const task = { runId: 'run-1', workflow: 'waits', seq: 0, index: 0, attempt: 1, trigger: 'whiskflow-waits', stageId: 'pause' };
+    const task = { runId: 'run-1', workflow: 'waits', position: 0, index: 0, attempt: 1, trigger: 'whiskflow-waits', stageId: 'pause' };
     await Promise.all([0, 1, 2].map((copy) => handleEvent({ ...t.ctx, store: Object.create(t.store) as MemoryRunStore, activationId: `w-${copy}` }, {
       type: 'task.completed', eventId: `wake-${copy}`, task, result: null,
     })));
     expect(t.invoker.starts.map((start) => [start.context.stageId, start.params])).toEqual([['after', { x: 1 }]]);
     // A forged failure for the timer is no outcome of anything.
-    const ignored = await handleEvent(t.ctx, { type: 'task.failed', eventId: 'forged', task: { ...task, seq: 0 }, error: { name: 'X' } });
+    const ignored = await handleEvent(t.ctx, { type: 'task.failed', eventId: 'forged', task: { ...task, position: 0 }, error: { name: 'X' } });
     expect(ignored.outcome).not.toBe('recorded');
   });
 });

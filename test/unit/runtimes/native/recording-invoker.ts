@@ -18,7 +18,7 @@ export class RecordingInvoker implements TaskInvoker {
   }
 
   /** Starts of one stage sequence number, in start order. */
-  ofSeq(seq: number): TaskStart[] {
-    return this.starts.filter((start) => start.context.seq === seq);
+  ofPosition(position: number): TaskStart[] {
+    return this.starts.filter((start) => start.context.position === position);
   }
 }

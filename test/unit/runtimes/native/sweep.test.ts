@@ -20,13 +20,13 @@ async function seededStore(tasks: { index: number; attempt?: number; activationI
   await store.createOnly(docIds.workflow('wf'), { type: 'workflow', name: 'wf', trigger: 'whiskflow-wf', selfReporting: [], deployedAt: 0, definition: { name: 'wf', stages: [] } } as unknown as WorkflowDoc);
   // As the orchestrator writes a head: it names the trigger the run's tasks report to.
   await store.createOnly(docIds.run('r1'), { type: 'run', runId: 'r1', workflow: 'wf', input: null, status: runStatus, startedAt: 0, trigger: 'whiskflow-wf' } as RunDoc);
-  await store.createOnly(docIds.stage('r1', 0), { type: 'stage', runId: 'r1', seq: 0, stageId: 'm', data: null, taskCount: tasks.length, window: tasks.length, startedAt: 0 } satisfies StageDoc);
+  await store.createOnly(docIds.stage('r1', 0), { type: 'stage', runId: 'r1', position: 0, stageId: 'm', data: null, taskCount: tasks.length, window: tasks.length, startedAt: 0 } satisfies StageDoc);
   for (const task of tasks) {
     const attempt = task.attempt ?? 1;
-    const invoke: InvokeDoc = { type: 'invoke', runId: 'r1', seq: 0, index: task.index, attempt, claimedAt: task.invokedAt ?? 0 };
+    const invoke: InvokeDoc = { type: 'invoke', runId: 'r1', position: 0, index: task.index, attempt, claimedAt: task.invokedAt ?? 0 };
     if (task.activationId) Object.assign(invoke, { activationId: task.activationId, invokedAt: task.invokedAt ?? 0 });
     await store.createOnly(docIds.invoke('r1', 0, task.index, attempt), invoke);
-    if (task.done) await store.createOnly(docIds.result('r1', 0, task.index, tasks.length), { type: 'result', runId: 'r1', seq: 0, index: task.index, attempt, ok: true, completedAt: 0 });
+    if (task.done) await store.createOnly(docIds.result('r1', 0, task.index, tasks.length), { type: 'result', runId: 'r1', position: 0, index: task.index, attempt, ok: true, completedAt: 0 });
   }
   return store;
 }
@@ -61,7 +61,7 @@ describe('sweepRuns', () => {
     expect(report.redelivered.map((item) => [item.index, item.outcome, item.activationId])).toEqual([[0, 'completed', 'a0'], [1, 'failed', 'a1']]);
     expect(fired.map((fire) => fire.name)).toEqual(['whiskflow-wf', 'whiskflow-wf']);
     const [completed, failed] = fired.map((fire) => fire.params);
-    expect(completed).toMatchObject({ type: 'dev.whiskflow.task.completed', id: 'r1/0/0/1/completed', data: { result: { sum: 3 }, task: { runId: 'r1', seq: 0, index: 0, attempt: 1, stageId: 'm', trigger: 'whiskflow-wf' } } });
+    expect(completed).toMatchObject({ type: 'dev.whiskflow.task.completed', id: 'r1/0/0/1/completed', data: { result: { sum: 3 }, task: { runId: 'r1', position: 0, index: 0, attempt: 1, stageId: 'm', trigger: 'whiskflow-wf' } } });
     expect(failed).toMatchObject({ type: 'dev.whiskflow.task.failed', id: 'r1/0/1/1/failed', data: { error: { error: 'whiskflow.ActionFailed', cause: 'bad input' } } });
   });
 
@@ -88,7 +88,7 @@ describe('sweepRuns', () => {
     ]);
     const { client, fired } = fakeClient({ c0: conductor(['x', 'y', 'z'], {}), c1: conductor(['x', 'y', 'z'], {}), 'old-attempt': conductor(['x', 'y', 'z'], {}) });
     const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
-    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', seq: 0, index: 4, attempt: 1 }], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0, followUps: [], woken: [] });
+    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', position: 0, index: 4, attempt: 1 }], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0, followUps: [], woken: [] });
     expect(fired).toEqual([]);
 
     const finished = await seededStore([{ index: 0, activationId: 'c0' }], 'succeeded');
@@ -147,7 +147,7 @@ describe('sweepRuns', () => {
       const sweep = (claimLeaseMs: number) => sweepRuns({ store, client, staleAfterMs: 0, resume: { invoker, namespace: 'guest', activationId: 'sweeper', claimLeaseMs } });
 
       const withinLease = await sweep(3_600_000);
-      expect(withinLease.neverInvoked).toEqual([{ runId: 'r1', seq: 0, index: 1, attempt: 1 }]);
+      expect(withinLease.neverInvoked).toEqual([{ runId: 'r1', position: 0, index: 1, attempt: 1 }]);
       expect(withinLease.resumed).toBe(0);
       expect(invoker.starts).toEqual([]);
 
@@ -209,12 +209,12 @@ describe('sweepRuns', () => {
       expect(invoker.starts.map((start) => start.context.index)).toEqual([0]);
       // The orchestrator that handled element 0's completion recorded it, then died before claiming element 1.
       const stage = (await store.get<StageDoc>(docIds.stage('r1', 0)))!;
-      await store.createOnly(docIds.result('r1', 0, 0, stage.taskCount), { type: 'result', runId: 'r1', seq: 0, index: 0, attempt: 1, ok: true, result: { v: 10 }, completedAt: 0 } satisfies ResultDoc);
+      await store.createOnly(docIds.result('r1', 0, 0, stage.taskCount), { type: 'result', runId: 'r1', position: 0, index: 0, attempt: 1, ok: true, result: { v: 10 }, completedAt: 0 } satisfies ResultDoc);
       const { client, fired } = fakeClient({});
       // Younger than staleAfterMs: left alone (the orchestrator may be on its way).
       expect((await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => -1 })).followUps).toEqual([]);
       const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
-      expect(report.followUps).toEqual([{ runId: 'r1', seq: 0, index: 0 }]);
+      expect(report.followUps).toEqual([{ runId: 'r1', position: 0, index: 0 }]);
       expect(fired[0]!.params).toMatchObject({ type: 'dev.whiskflow.task.completed', id: 'r1/each:1:0:1/completed', data: { runId: 'r1', stageId: 'each', taskKey: 'each:1:0:1', result: { v: 10 } } });
       await handleEvent(context, parseEvent(fired[0]!.params as JsonObject, 'wf'));
       expect(invoker.starts.map((start) => start.context.index)).toEqual([0, 1]);
@@ -235,12 +235,12 @@ describe('sweepRuns', () => {
       await handleEvent(context, { type: 'run.started', eventId: 'e0', workflow: 'wf', runId: 'r1', input: { n: 0 } });
       // The orchestrator of step's completion recorded it and died before it claimed the next
       // transition (the choice is passed inside that transition: it has no document of its own).
-      await store.createOnly(docIds.result('r1', 0, 0, 1), { type: 'result', runId: 'r1', seq: 0, index: 0, attempt: 1, ok: true, result: { n: 1 }, completedAt: 0 } satisfies ResultDoc);
+      await store.createOnly(docIds.result('r1', 0, 0, 1), { type: 'result', runId: 'r1', position: 0, index: 0, attempt: 1, ok: true, result: { n: 1 }, completedAt: 0 } satisfies ResultDoc);
       const { client, fired } = fakeClient({});
       const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
-      expect(report.followUps).toEqual([{ runId: 'r1', seq: 0, index: 0 }]);
+      expect(report.followUps).toEqual([{ runId: 'r1', position: 0, index: 0 }]);
       await handleEvent(context, parseEvent(fired[0]!.params as JsonObject, 'wf'));
-      expect(invoker.starts.map((start) => [start.context.seq, start.params])).toEqual([[0, { n: 0 }], [1, { n: 1 }]]);
+      expect(invoker.starts.map((start) => [start.context.position, start.params])).toEqual([[0, { n: 0 }], [1, { n: 1 }]]);
     });
 
     it('takes over claims made before the platform restarted at once, not after the claim lease', async () => {

@@ -200,7 +200,7 @@ export function contextStoreContract(open: () => Promise<RunStore>): void {
     expect(plain(await contexts.load(nested))).toEqual(plain(inside));
     // Saving the finished run again (a late event) deletes nothing more and stays inline.
     deletes.length = 0;
-    await contexts.save({ ...finished, stageVisits: { 'fan:1': { seq: 0, stageId: 'fan', taskCount: 3_000, startedAt: 0 } } }, last);
+    await contexts.save({ ...finished, stageVisits: { 'fan:1': { position: 0, stageId: 'fan', taskCount: 3_000, startedAt: 0 } } }, last);
     expect(deletes).toEqual([]);
   });
 

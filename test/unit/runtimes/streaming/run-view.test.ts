@@ -64,7 +64,7 @@ describe('streaming run view', () => {
     expect(await store.listByPrefix(docIds.invokesPrefix(runId))).toEqual([]);
 
     const view = await describeRun(store, runId);
-    expect(view?.stages.map((stage) => [stage.seq, stage.stageId, stage.taskCount, stage.completed, stage.failed])).toEqual([
+    expect(view?.stages.map((stage) => [stage.position, stage.stageId, stage.taskCount, stage.completed, stage.failed])).toEqual([
       [0, 'flaky', 1, 1, 0], [1, 'route', 0, 0, 0], [2, 'fan', 3, 3, 0], [3, 'stop', 0, 0, 0],
     ]);
     const flaky = view?.stages[0]?.tasks[0];
@@ -79,7 +79,7 @@ describe('streaming run view', () => {
 
     // A status (no task details) has the same stages and outcomes, and builds no attempts.
     const status = await describeRun(store, runId, false);
-    expect(status?.stages.map((stage) => [stage.seq, stage.stageId, stage.completed])).toEqual(view?.stages.map((stage) => [stage.seq, stage.stageId, stage.completed]));
+    expect(status?.stages.map((stage) => [stage.position, stage.stageId, stage.completed])).toEqual(view?.stages.map((stage) => [stage.position, stage.stageId, stage.completed]));
     expect(status?.progress).toEqual({ done: 4, total: 4 });
     expect(status?.stages.flatMap((stage) => stage.tasks.flatMap((task) => task.attempts))).toEqual([]);
     expect((await streamViewRecords(store, head, false))?.invokes).toEqual([]);
@@ -98,7 +98,7 @@ describe('streaming run view', () => {
 
     const finishing = new Promise<void>((resolve) => setTimeout(() => {
       const finished = { ...state, status: 'succeeded' as const, visits: { stop: 1 } };
-      const stageVisits = { 'stop:1': { seq: 0, stageId: 'stop', taskCount: 0, startedAt: 1 } };
+      const stageVisits = { 'stop:1': { position: 0, stageId: 'stop', taskCount: 0, startedAt: 1 } };
       void contexts.save({ ...base, state: finished, stageVisits }, first).then(() => resolve());
     }, 120));
     const records = await streamViewRecords(store, { ...head, engine: 'stream' } as RunDoc);
@@ -113,7 +113,7 @@ describe('streaming run view', () => {
     const state = { runId, workflow: { name: 'w', version: '1' }, status: 'succeeded' as const, input: null, startedAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), threads: {}, visits: { only: 1 }, tasks: {}, seenEventIds: [] };
     await contexts.save({ type: 'stream-run', runId, workflow: compileWorkflow(workflow), timers: {}, triggers: {}, state }, undefined);
     await store.createOnly(docIds.run(runId), { type: 'run', runId, workflow: 'w', input: null, status: 'succeeded', startedAt: 0, endedAt: 1, engine: 'stream' });
-    await store.createOnly(docIds.stage(runId, 0), { type: 'stage', runId, seq: 0, stageId: 'only', data: null, taskCount: 0, window: 0, startedAt: 0, claimedBy: 'stream' });
+    await store.createOnly(docIds.stage(runId, 0), { type: 'stage', runId, position: 0, stageId: 'only', data: null, taskCount: 0, window: 0, startedAt: 0, claimedBy: 'stream' });
     const view = await describeRun(store, runId);
     expect(view?.stages.map((stage) => stage.stageId)).toEqual(['only']);
   });

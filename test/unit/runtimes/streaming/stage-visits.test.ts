@@ -21,13 +21,13 @@ describe('numbering a streaming run\'s stage visits', () => {
   it('numbers a visit by its first task, and a visit passed without tasks where it was entered', () => {
     const visits = numberStageVisits(undefined, state({ decide: 1, each: 1 }, ['each:1:0:1', 'each:1:1:1']), {});
     expect(visits).toEqual({
-      'decide:1': { seq: 0, stageId: 'decide', taskCount: 0, startedAt: Date.parse(T0) },
-      'each:1': { seq: 1, stageId: 'each', taskCount: 1, startedAt: Date.parse(T1) },
+      'decide:1': { position: 0, stageId: 'decide', taskCount: 0, startedAt: Date.parse(T0) },
+      'each:1': { position: 1, stageId: 'each', taskCount: 1, startedAt: Date.parse(T1) },
     });
   });
 
   it('settles a batch that only adds tasks to numbered visits without walking the task records', () => {
-    const known: StageVisits = { 'each:1': { seq: 0, stageId: 'each', taskCount: 3, startedAt: 1 } };
+    const known: StageVisits = { 'each:1': { position: 0, stageId: 'each', taskCount: 3, startedAt: 1 } };
     const previous = state({ each: 1 }, ['each:1:0:1']);
     const next = unwalkable(state({ each: 1 }, ['each:1:0:1', 'each:1:1:1', 'each:1:2:1']));
     expect(numberStageVisits(previous, next, known)).toBe(known);
@@ -38,6 +38,6 @@ describe('numbering a streaming run\'s stage visits', () => {
     const known = numberStageVisits(undefined, entered, {});
     expect(known).toEqual({});
     const started = state({ slow: 1 }, ['slow:1:0:1'], { root: parkedAt('slow', 1) });
-    expect(numberStageVisits(entered, started, known)).toEqual({ 'slow:1': { seq: 0, stageId: 'slow', taskCount: 1, startedAt: Date.parse(T1) } });
+    expect(numberStageVisits(entered, started, known)).toEqual({ 'slow:1': { position: 0, stageId: 'slow', taskCount: 1, startedAt: Date.parse(T1) } });
   });
 });
