@@ -136,10 +136,20 @@ async function api(options: DashboardOptions, { finished, settledBars, current, 
       copies.warmHeads();
       return json(200, await newestRuns(store, paging));
     }
-    return json(200, await runsPage(await reader(), {
+    const source = await reader();
+    // Every page open on the list asks after each change: one answer per query and store version serves them all.
+    const key = options.watch?.version !== undefined ? `list?${query.toString()}@${options.watch.version}` : undefined;
+    const shared = key ? current.get(key) : undefined;
+    if (shared) return shared;
+    const listed = runsPage(source, {
       ...(query.get('workflow') ? { workflow: query.get('workflow')! } : {}), ...(status ? { status } : {}),
       ...(query.get('q') ? { search: query.get('q')! } : {}), ...paging,
-    }));
+    }).then((found) => json(200, found));
+    if (key) {
+      current.set(key, listed);
+      listed.catch(() => current.delete(key));
+    }
+    return listed;
   }
   if (resource === 'runs' && id && sub === undefined) {
     const cached = finished.get(id);

@@ -4,12 +4,13 @@
  * counts, the timeline's lanes, the failed attempts), then the timeline's bars a page of tasks at a
  * time (`runBars`), as the browser draws them.
  *
- * A wide stage is counted without its documents: its claims and results are listed by id only
- * (`_all_docs` without `include_docs`: a claim id names its task and attempt, a result id its
- * task), and whether results succeeded comes from the join's bucket markers (`joined/…`, written
- * when a bucket of ~sqrt(n) results is full: the values when all succeeded, else the results).
- * Only buckets without such a marker (the one the stage's last completion joined, those still
- * filling) are read with their documents. On pouchdb-server, ids cost about a tenth of documents.
+ * A wide stage is counted from the join's bucket markers (`joined/…`, written when a bucket of
+ * ~sqrt(n) results is full: the values when all succeeded, else the results, and the attempts they
+ * took), so that a finished 10,000-task map costs its ~100 markers, not its 20,000 documents. The
+ * buckets no marker counts (the one the stage's last completion joined, those still filling) are
+ * counted from the ids of their claims and results (`_all_docs` without `include_docs`: a claim id
+ * names its task and attempt, a result id its task; on pouchdb-server ids cost about a tenth of
+ * documents), and read with their documents where whether they succeeded is not known.
  * Narrow stages, parallel stages (their child runs) and streaming runs (whose records come from one
  * checkpointed context) are read whole, as `whiskflow status` reads them (lib/runs/run-view.ts).
  */
@@ -18,7 +19,7 @@ import type { Workflow } from '../model/workflow';
 import { describeRun, parkView, type StageView } from '../runs/run-view';
 import { compiledOf } from '../runtimes/native/warm-cache';
 import { isStreamRun } from '../store/run-records';
-import { bucketSize, docIds, END_STAGE, type InvokeDoc, type JoinedDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type WorkflowDoc } from '../store/run-documents';
+import { bucketOf, bucketSize, docIds, END_STAGE, type InvokeDoc, type JoinedDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type WorkflowDoc } from '../store/run-documents';
 import type { RunStore } from '../store/run-store';
 import { summaryOf, type RunSummary } from './data';
 import { workflowGraph, type WorkflowGraph } from './model/graph';
@@ -33,6 +34,8 @@ export const NARROW_STAGE = 64;
 export const FAILURES_SHOWN = 20;
 /** Tasks per page of bars at most. */
 export const MAX_BARS_PAGE = 5000;
+/** Buckets a marker does not count, at most, that are read one by one (each a range of ids); more: the stage's ids at once. */
+export const FEW_BUCKETS = 4;
 
 /**
  * A stage's counts without its tasks. `endedAt`: when the last task finished (for a wide stage whose
@@ -127,29 +130,20 @@ const listedDocs = async <T extends object>(store: RunStore, prefix: string, opt
 async function nativeTallies(store: RunStore, run: RunDoc, definition: Workflow | undefined): Promise<{ stages: Tally[]; children: StageFacts[] }> {
   const { runId } = run;
   const forks = new Set(definition ? forkSteps(compiledOf(definition)).map((step) => step.id) : []);
-  const [stageDocs, invokeIds, resultIds, markers] = await Promise.all([
+  const [stageDocs, markers] = await Promise.all([
     listedDocs<StageDoc>(store, docIds.stagesPrefix(runId)),
-    store.listByPrefix(docIds.invokesPrefix(runId)).then((rows) => rows.map((row) => row.id)),
-    store.listByPrefix(docIds.resultsPrefix(runId)).then((rows) => rows.map((row) => row.id)),
     listedDocs<JoinedDoc>(store, `joined/${runId}/`),
   ]);
   stageDocs.sort((a, b) => a.position - b.position);
-  const positionOf = (id: string): number => Number(id.split('/')[2]);
-  const byPosition = <T>(items: T[], position: (item: T) => number) => {
-    const map = new Map<number, T[]>();
-    for (const item of items) map.set(position(item), [...(map.get(position(item)) ?? []), item]);
-    return map;
-  };
-  const invokesByPosition = byPosition(invokeIds, positionOf);
-  const resultsByPosition = byPosition(resultIds, positionOf);
-  const markersByPosition = byPosition(markers, (marker) => marker.position);
+  const markersByPosition = new Map<number, JoinedDoc[]>();
+  for (const marker of markers) markersByPosition.set(marker.position, [...markersByPosition.get(marker.position) ?? [], marker]);
   const children: StageFacts[] = [];
   const parked = await Promise.all(stageDocs.map(async (doc, position): Promise<Tally[]> => {
     const passed = (doc.passed ?? []).map((stageId) => tallyOfView({ position: doc.position, stageId, startedAt: doc.startedAt, endedAt: doc.startedAt, taskCount: 0, completed: 0, failed: 0, tasks: [] }));
     if (doc.stageId === END_STAGE) return passed;
     const joinedAt = stageDocs[position + 1]?.startedAt ?? run.endedAt;
     if (doc.taskCount > NARROW_STAGE && !forks.has(doc.stageId)) {
-      return [...passed, await wideTally(store, run, doc, invokesByPosition.get(doc.position) ?? [], resultsByPosition.get(doc.position) ?? [], markersByPosition.get(doc.position) ?? [], joinedAt)];
+      return [...passed, await wideTally(store, run, doc, markersByPosition.get(doc.position) ?? [], joinedAt)];
     }
     const [invokes, results] = await Promise.all([
       listedDocs<InvokeDoc>(store, docIds.invokesPrefix(runId, doc.position)),
@@ -170,38 +164,74 @@ async function childStages(store: RunStore, claims: readonly InvokeDoc[]): Promi
   return views.flatMap((view) => view?.stages ?? []);
 }
 
-/** A wide stage from the ids of its claims and results and its buckets' markers (see above). */
-async function wideTally(store: RunStore, run: RunDoc, doc: StageDoc, invokeIds: readonly string[], resultIds: readonly string[], markers: readonly JoinedDoc[], joinedAt: number | undefined): Promise<Tally> {
-  // `invoke/<runId>/<position>/<index>/<attempt>`: a task's claims are its attempts.
+/**
+ * A wide stage from its buckets' markers and, for the buckets a marker does not count (the one the
+ * last completion joined, those still filling, markers of older versions without `attempts`), the
+ * ids of their claims and their results: by bucket when they are few, else the stage's ids at once.
+ */
+async function wideTally(store: RunStore, run: RunDoc, doc: StageDoc, markers: readonly JoinedDoc[], joinedAt: number | undefined): Promise<Tally> {
+  const n = doc.taskCount;
+  const size = bucketSize(n);
+  const markerOf = new Map(markers.map((marker) => [marker.bucket, marker]));
+  /** A marker that says all of its bucket's tallies: its attempts, and its results or their values. */
+  const counts = (marker: JoinedDoc | undefined): marker is JoinedDoc & { attempts: number } => marker?.attempts !== undefined && (marker.values !== undefined || marker.results !== undefined);
+  const open = Array.from({ length: Math.ceil(n / size) }, (_, bucket) => bucket).filter((bucket) => !counts(markerOf.get(bucket)));
+  let attempts = 0;
+  let claimed = 0;
+  let done = 0;
+  const known: ResultDoc[] = [];
+  for (const marker of markerOf.values()) {
+    if (!counts(marker)) continue;
+    const expected = Math.min(size, n - marker.bucket * size);
+    attempts += marker.attempts;
+    claimed += expected;
+    done += expected;
+    if (marker.results) known.push(...marker.results);
+  }
+  const ids = (rows: readonly { id: string }[]) => rows.map((row) => row.id);
+  let invokeIds: string[];
+  let resultIds: string[];
+  if (open.length <= FEW_BUCKETS) {
+    // `result/<runId>/<position>/<bucket>/<index>`; `invoke/<runId>/<position>/<index>/<attempt>`: a bucket is a range of both.
+    const read = await Promise.all(open.map(async (bucket) => Promise.all([
+      store.listByPrefix(docIds.invokesPrefix(run.runId, doc.position), { startKey: docIds.invoke(run.runId, doc.position, bucket * size, 0), endKey: docIds.invoke(run.runId, doc.position, Math.min(n, (bucket + 1) * size), 0) }).then(ids),
+      store.listByPrefix(docIds.bucketPrefix(run.runId, doc.position, bucket)).then(ids),
+    ])));
+    invokeIds = read.flatMap(([invokes]) => invokes);
+    resultIds = read.flatMap(([, results]) => results);
+  } else {
+    const inOpen = (index: number) => !counts(markerOf.get(bucketOf(index, n)));
+    [invokeIds, resultIds] = await Promise.all([
+      store.listByPrefix(docIds.invokesPrefix(run.runId, doc.position)).then((rows) => ids(rows).filter((id) => inOpen(Number(id.split('/')[3])))),
+      store.listByPrefix(docIds.resultsPrefix(run.runId, doc.position)).then((rows) => ids(rows).filter((id) => inOpen(Number(id.split('/')[4])))),
+    ]);
+  }
   const tasks = new Set<number>();
   for (const id of invokeIds) tasks.add(Number(id.split('/')[3]));
-  const attempts = invokeIds.length;
-  // `result/<runId>/<position>/<bucket>/<index>`
+  attempts += invokeIds.length;
+  claimed += tasks.size;
+  done += resultIds.length;
   const buckets = new Map<number, number>();
   for (const id of resultIds) {
     const bucket = Number(id.split('/')[3]);
     buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
   }
-  const markerOf = new Map(markers.map((marker) => [marker.bucket, marker]));
-  const size = bucketSize(doc.taskCount);
-  const known: ResultDoc[] = [];
   const toRead: number[] = [];
   for (const [bucket, count] of buckets) {
     const marker = markerOf.get(bucket);
-    const expected = Math.min(size, doc.taskCount - bucket * size);
+    const expected = Math.min(size, n - bucket * size);
     if (marker?.values && count === expected) continue;
     if (marker?.results && count === expected) known.push(...marker.results);
     else toRead.push(bucket);
   }
   for (const docs of await Promise.all(toRead.map((bucket) => listedDocs<ResultDoc>(store, docIds.bucketPrefix(run.runId, doc.position, bucket))))) known.push(...docs);
   const failedDocs = known.filter((result) => !result.ok).sort((a, b) => a.index - b.index);
-  const done = resultIds.length;
   const failed = failedDocs.length;
   const finished = done >= doc.taskCount || failed > 0;
   const lastKnown = known.length ? Math.max(...known.map((result) => result.completedAt)) : undefined;
   const endedAt = doc.taskCount === 0 ? doc.startedAt : finished ? lastKnown ?? joinedAt : undefined;
   const timeouts = failedDocs.filter((result) => result.failure?.error === TIMEOUT_ERROR).length;
-  const retried = attempts - tasks.size;
+  const retried = attempts - claimed;
   return {
     facts: { position: doc.position, stageId: doc.stageId, taskCount: doc.taskCount, completed: done - failed, failed, retried, tasks: [], ...(endedAt !== undefined ? { endedAt } : {}) },
     summary: {

@@ -216,6 +216,12 @@ export interface JoinedDoc {
   values?: Json[];
   /** Otherwise: the bucket's result documents (without `_id`/`_rev`), in index order. Neither when too large. */
   results?: ResultDoc[];
+  /**
+   * The attempts its results took, summed (each result's `attempt`): with the values or results, a
+   * reader (the dashboard) counts the bucket without listing its claims. Absent in markers written
+   * before it was added, and when the bucket's results were not at hand.
+   */
+  attempts?: number;
 }
 
 export const END_STAGE = '$end';

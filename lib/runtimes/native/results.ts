@@ -17,14 +17,15 @@ export function storedResults(rows: readonly ListedDoc<ResultDoc>[]): ResultDoc[
  */
 const MARKER_RESULTS_MAX_CHARS = 256 * 1024;
 
-/** The marker of a full bucket: the values when all succeeded, else the result documents, if small enough. */
+/** The marker of a full bucket: the values when all succeeded, else the result documents, if small enough; the attempts they took. */
 export function joinedMarker(runId: string, position: number, bucket: number, results: readonly ResultDoc[] | undefined): JoinedDoc {
   const marker: JoinedDoc = { type: 'joined', runId, position, bucket };
   if (!results) return marker;
   const carried: Pick<JoinedDoc, 'values' | 'results'> = results.every((result) => result.ok)
     ? { values: results.map((result) => result.result ?? null) }
     : { results: [...results] };
-  return JSON.stringify(carried).length <= MARKER_RESULTS_MAX_CHARS ? { ...marker, ...carried } : marker;
+  const attempts = results.reduce((sum, result) => sum + result.attempt, 0);
+  return JSON.stringify(carried).length <= MARKER_RESULTS_MAX_CHARS ? { ...marker, ...carried, attempts } : { ...marker, attempts };
 }
 
 /**

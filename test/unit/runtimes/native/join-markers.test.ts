@@ -12,15 +12,17 @@ const stage = { taskCount: 6, stageId: 'each' };
 
 describe('joined markers', () => {
   it('carry only the values of a bucket whose results all succeeded', () => {
-    expect(joinedMarker('r', 0, 1, [ok(2, { a: 1 }), ok(3, null)])).toEqual({ type: 'joined', runId: 'r', position: 0, bucket: 1, values: [{ a: 1 }, null] });
+    expect(joinedMarker('r', 0, 1, [ok(2, { a: 1 }), ok(3, null)])).toEqual({ type: 'joined', runId: 'r', position: 0, bucket: 1, values: [{ a: 1 }, null], attempts: 2 });
   });
 
   it('carry the result documents of a bucket with a failure, and nothing when too big or not known', () => {
     expect(joinedMarker('r', 0, 1, [ok(2, 1), failed(3, 'boom')]).results).toHaveLength(2);
     expect(joinedMarker('r', 0, 1, [ok(2, 1), failed(3, 'boom')]).values).toBeUndefined();
+    expect(joinedMarker('r', 0, 1, [{ ...ok(2, 1), attempt: 3 }, failed(3, 'boom')]).attempts).toBe(4);
     const big = joinedMarker('r', 0, 1, [ok(2, 'x'.repeat(300 * 1024))]);
     expect(big.values).toBeUndefined();
     expect(big.results).toBeUndefined();
+    expect(big.attempts).toBe(1);
     expect(joinedMarker('r', 0, 1, undefined)).toEqual({ type: 'joined', runId: 'r', position: 0, bucket: 1 });
   });
 
