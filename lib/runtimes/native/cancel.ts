@@ -18,7 +18,6 @@
  */
 import { EntityNotFoundError, InvalidInputError } from '../../errors';
 import { createOne } from '../../store/bulk';
-import { updateWithRetry } from '../../store/claims';
 import { END_STAGE, docIds, type RunDoc, type RunFailure, type RunStatus, type StageDoc } from '../../store/run-documents';
 import { endRunHead, stageRecord } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';
