@@ -14,6 +14,11 @@ module.exports = tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      // Dead imports and variables hide what a module really depends on. `_`-prefixed: kept on purpose
+      // (a parameter a signature requires, a field left out of a copy by destructuring).
+      '@typescript-eslint/no-unused-vars': ['error', {
+        args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true,
+      }],
     },
   },
   {

@@ -10,7 +10,7 @@
  */
 import { WhiskflowError, hasErrorCode } from '../errors';
 import { forEachLimited } from '../limited';
-import { withoutMeta, type CreateResult, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
+import type { CreateResult, NewDoc, ReplaceResult, RunStore, StoredDoc } from './run-store';
 
 /** One row of a `_bulk_docs` answer: the document's new revision, or a conflict (its id exists / its `_rev` is stale). */
 export type BulkRow = { id?: string; conflict: true } | { id?: string; conflict?: false; rev: string };

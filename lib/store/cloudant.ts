@@ -4,7 +4,7 @@
  */
 import { BasicAuthenticator, CloudantV1, IamAuthenticator } from '@ibm-cloud/cloudant';
 import { StoreConflictError, WhiskflowError } from '../errors';
-import { listRange, prefixEnd, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
+import { listRange, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
 import { bulkRowOutcome, liveRevisions, type BulkRow } from './bulk';
 
 export interface CloudantStoreOptions {

@@ -7,7 +7,7 @@
 import { WhiskflowError, ensureError } from '../../errors';
 import { RETRY_ATTEMPTS, retryDelayMs, shouldDisableOnStatus, statusCodeOf } from './fire-policy';
 import { messages } from './messages';
-import { dateToMs, firstFireTime, followingFireTime, stopDateReached } from './schedule';
+import { firstFireTime, followingFireTime, stopDateReached } from './schedule';
 import { LIFECYCLE_EVENTS } from './types';
 import type {
   AlarmConfig, AlarmFeed, AlarmRecord, AlarmStatus, AlarmStatusReason, AlarmTimers, AlarmsProvider, AlarmsProviderDeps,

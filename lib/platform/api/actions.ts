@@ -3,8 +3,7 @@
  */
 import { ActivationRecord } from '../activation-record';
 import { badRequest, conflict, forbidden, malformed, notFound, tooLarge } from '../api-error';
-import { ActionEntity, Entity, annotationValue, buildAction, isSequence, isTruthy, nextVersion, paramsToObject, requireObjectBody } from '../entities';
-import { ResolvedAction } from '../resolver';
+import { ActionEntity, Entity, buildAction, isSequence, nextVersion, requireObjectBody } from '../entities';
 import { checkFinalParameters } from '../final-parameters';
 import { Messages } from '../messages';
 import { QualifiedName, checkEntityName, fqnOf, parseQualifiedName, pathOf } from '../names';

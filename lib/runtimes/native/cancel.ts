@@ -18,9 +18,8 @@
  */
 import { EntityNotFoundError, InvalidInputError } from '../../errors';
 import { createOne } from '../../store/bulk';
-import { updateWithRetry } from '../../store/claims';
 import { END_STAGE, docIds, type RunDoc, type RunFailure, type RunStatus, type StageDoc } from '../../store/run-documents';
-import { endRunHead } from '../../store/run-records';
+import { endRunHead, stageRecord } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';
 import { CANCELLED_ERROR } from '../../core/transition';
 
@@ -64,11 +63,11 @@ async function cancelTree(store: RunStore, head: RunDoc, options: CancelOptions)
       return { outcome: 'over', runId, status: current.end.status };
     }
     const position = current ? current.position + 1 : 0;
-    const end: StageDoc = {
-      type: 'stage', runId, position, stageId: END_STAGE, data: null, taskCount: 0, window: 0, startedAt: now(),
+    const end = stageRecord({
+      runId, position, stageId: END_STAGE, data: null, taskCount: 0, window: 0, startedAt: now(),
       ...(options.by ? { claimedBy: options.by } : {}),
       end: { status: 'cancelled', failure: { ...failure, ...(current ? { stageId: current.stageId } : {}) } },
-    };
+    });
     const written = await createOne(store, docIds.stage(runId, position), end);
     // Lost to the run's own transition: cancel the one after it.
     if (written.outcome !== 'created') continue;

@@ -5,6 +5,7 @@
  */
 import type { Json, JsonObject } from '../../model/json';
 import { docIds, type RunFailure, type StageDoc } from '../../store/run-documents';
+import { runningHead } from '../../store/run-records';
 import type { TaskContext } from './events';
 import { attemptEventId, now, type Handling } from './handling';
 import type { RunHead } from './run-head';
@@ -18,10 +19,10 @@ import type { RunHead } from './run-head';
  */
 export async function startChildRun(ctx: Handling, run: RunHead, startStep: string, input: Json, parent: TaskContext): Promise<string> {
   const childRunId = docIds.childRun(run.runId, parent.position, parent.index, parent.attempt);
-  const head: RunHead = {
-    type: 'run', runId: childRunId, workflow: run.workflow, input, status: 'running', startedAt: now(ctx), startedBy: ctx.activationId,
-    definition: run.definition, startStep, trigger: run.trigger, selfReporting: run.selfReporting, parent,
-  };
+  const head: RunHead = runningHead(
+    { runId: childRunId, workflow: run.workflow, input, startedAt: now(ctx), startedBy: ctx.activationId, parent },
+    { definition: run.definition, startStep, trigger: run.trigger, selfReporting: run.selfReporting },
+  );
   await ctx.beginRun(head);
   return childRunId;
 }

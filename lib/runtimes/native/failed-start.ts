@@ -10,7 +10,7 @@
  */
 import { ensureError, hasErrorCode } from '../../errors';
 import { claim } from '../../store/claims';
-import { docIds, type RunDoc, type StartDoc } from '../../store/run-documents';
+import { docIds, type StartDoc } from '../../store/run-documents';
 import { createRunHead, refusedStartHead } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';
 import type { OrchestratorEvent } from './events';

@@ -20,7 +20,7 @@ import { EntityNotFoundError, InvalidInputError, StoreConflictError } from '../.
 import { claim } from '../../store/claims';
 import { createAll, createOne } from '../../store/bulk';
 import { docIds, type InvokeDoc, type ResultDoc, type StageDoc, type StartDoc, type WorkflowDoc } from '../../store/run-documents';
-import { resultRecord } from '../../store/run-records';
+import { resultRecord, runningHead } from '../../store/run-records';
 import type { CreateResult, StoredDoc } from '../../store/run-store';
 import { workflowTrigger } from '../../openwhisk/names';
 import { reportedError, scopeFailure } from '../../core/reported-error';
@@ -107,11 +107,10 @@ async function startRun(ctx: Handling, event: Extract<OrchestratorEvent, { type:
     ?? (event.definition ? { type: 'workflow', name: event.workflow, definition: event.definition, trigger: workflowTrigger(event.workflow), selfReporting: [], deployedAt: 0 } : undefined);
   if (!deployed) throw new EntityNotFoundError('workflow', event.workflow);
   const runId = event.startKey ? await runIdOfStart(ctx, event.startKey, event) : event.runId;
-  const head: RunHead = {
-    type: 'run', runId, workflow: event.workflow, input: event.input, status: 'running',
-    startedAt: now(ctx), startedBy: ctx.activationId,
-    definition: deployed.definition, trigger: deployed.trigger, selfReporting: deployed.selfReporting,
-  };
+  const head: RunHead = runningHead(
+    { runId, workflow: event.workflow, input: event.input, startedAt: now(ctx), startedBy: ctx.activationId },
+    { definition: deployed.definition, trigger: deployed.trigger, selfReporting: deployed.selfReporting },
+  );
   const won = await ctx.beginRun(head);
   return won ? { outcome: 'started', runId } : { outcome: 'duplicate', runId };
 }

@@ -8,6 +8,7 @@ import { hasErrorCode, InvalidInputError } from '../../errors';
 import type { JsonObject } from '../../model/json';
 import { BULK_CHUNK, createAll } from '../../store/bulk';
 import { docIds, type InvokeDoc, type StageDoc } from '../../store/run-documents';
+import { invokeRecord } from '../../store/run-records';
 import type { CreateResult } from '../../store/run-store';
 import { forEachLimited } from '../../limited';
 import type { Park } from '../../core/scope';
@@ -26,7 +27,7 @@ import type { RunHead } from './run-head';
 export interface ClaimDraft { id: string; index: number; body: InvokeDoc }
 
 export function invokeClaim(ctx: Handling, run: RunHead, position: number, index: number, attempt: number): InvokeDoc {
-  return { type: 'invoke', runId: run.runId, position, index, attempt, claimedAt: now(ctx), claimedBy: ctx.activationId, claimToken: ctx.token };
+  return invokeRecord({ runId: run.runId, position, index, attempt }, now(ctx), { claimedBy: ctx.activationId, claimToken: ctx.token });
 }
 
 /** Claims of the first attempts of a proposed stage's first tasks (at most one request's worth). */

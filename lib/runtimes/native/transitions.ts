@@ -10,7 +10,7 @@ import { stepOf } from '../../model/compile';
 import { claim } from '../../store/claims';
 import { createAll } from '../../store/bulk';
 import { END_STAGE, docIds, type RunFailure, type StageDoc } from '../../store/run-documents';
-import { endRunHead } from '../../store/run-records';
+import { endRunHead, stageRecord } from '../../store/run-records';
 import type { CreateResult, StoredDoc } from '../../store/run-store';
 import { InstantBudget, afterStep, enterScope, wakeTime, type Entered, type StepOutcome, type WaitingStep } from '../../core/scope';
 import { StoreConflictError } from '../../errors';
@@ -69,17 +69,17 @@ function toProposal(ctx: Handling, run: RunHead, position: number, entered: Ente
   const passed = ('park' in entered ? visited.slice(0, -1) : visited).slice(0, PASSED_RECORDED);
   if ('park' in entered) visitBranchTasks(run, entered.park, visits);
   const base = {
-    type: 'stage' as const, runId: run.runId, position, startedAt: now(ctx), claimedBy: ctx.activationId,
+    runId: run.runId, position, startedAt: now(ctx), claimedBy: ctx.activationId,
     ...(Object.keys(joins).length > 0 ? { joins } : {}), ...(passed.length > 0 ? { passed } : {}), visits,
   };
   if ('end' in entered) {
     const { end } = entered;
-    if (end.status === 'succeeded') return { ...base, stageId: END_STAGE, data: end.output, taskCount: 0, window: 0, end: { status: 'succeeded', output: end.output } };
-    return { ...base, stageId: END_STAGE, data: null, taskCount: 0, window: 0, end: { status: 'failed', failure: storedFailure(end.error) } };
+    if (end.status === 'succeeded') return stageRecord({ ...base, stageId: END_STAGE, data: end.output, taskCount: 0, window: 0, end: { status: 'succeeded', output: end.output } });
+    return stageRecord({ ...base, stageId: END_STAGE, data: null, taskCount: 0, window: 0, end: { status: 'failed', failure: storedFailure(end.error) } });
   }
   const { park } = entered;
   const wake = park.kind === 'wait' ? { wakeAt: Date.parse(wakeTime(park.wake, new Date(base.startedAt).toISOString())) } : {};
-  return { ...base, stageId: park.step.id, data: park.data, ...tasksOf(park), ...wake };
+  return stageRecord({ ...base, stageId: park.step.id, data: park.data, ...tasksOf(park), ...wake });
 }
 
 /**

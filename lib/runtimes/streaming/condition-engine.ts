@@ -16,8 +16,7 @@
 import { hostname } from 'node:os';
 import { ensureError, hasErrorCode } from '../../errors';
 import { EVENT_TYPES } from '../../events/types';
-import { claim } from '../../store/claims';
-import { docIds, type RunDoc } from '../../store/run-documents';
+import type { RunDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { applyInput, applyStart, type Applied, type ApplyOptions } from './apply-input';
 import type { EventBatch, EventStream, StreamRecord, Subscription } from './brokers';

@@ -1,13 +1,13 @@
 /**
- * The stage, invoke and result records `whiskflow status`/`logs` assemble a run's view from
- * (lib/store/run-documents.ts), for a streaming run: derived from its checkpointed context (the
- * state's task records plus the stage-visit numbering, stage-visits.ts) rather than read as
- * documents, which the Condition Engine does not write. Same shapes as the native documents, so one
- * view serves both models.
+ * The stage, invoke and result records `whiskflow status`/`logs` assemble a run's view from, for a
+ * streaming run: derived from its checkpointed context (the state's task records plus the
+ * stage-visit numbering, stage-visits.ts) rather than read as documents, which the Condition Engine
+ * does not write. Built by the builders the native runtime stores its records with
+ * (lib/store/run-records.ts), so one view serves both models.
  */
 import { parseTaskKey, type TaskKey } from '../../events/task-key';
 import type { InvokeDoc, ResultDoc, RunDoc, RunFailure, StageDoc } from '../../store/run-documents';
-import { resultRecord } from '../../store/run-records';
+import { invokeRecord, resultRecord, stageRecord } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';
 import type { RunState, TaskRecord } from '../../core/run-state';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,8 +61,8 @@ export async function streamViewRecords(store: RunStore, run: RunDoc, withInvoke
 export function viewRecordsOf(context: StreamRunContext, withInvokes = true): ViewRecords {
   const { state } = context;
   const visits = context.stageVisits ?? {};
-  const stages = Object.values(visits).sort((a, b) => a.position - b.position).map((visit): StageDoc => ({
-    type: 'stage', runId: state.runId, position: visit.position, stageId: visit.stageId, data: null,
+  const stages = Object.values(visits).sort((a, b) => a.position - b.position).map((visit) => stageRecord({
+    runId: state.runId, position: visit.position, stageId: visit.stageId, data: null,
     taskCount: visit.taskCount, window: visit.taskCount, startedAt: visit.startedAt, claimedBy: 'stream',
   }));
   const invokes: InvokeDoc[] = [];
@@ -73,9 +73,8 @@ export function viewRecordsOf(context: StreamRunContext, withInvokes = true): Vi
     if (!visit) continue;
     if (withInvokes) {
       const claimedAt = Date.parse(record.startedAt);
-      const invoke: InvokeDoc = { type: 'invoke', runId: state.runId, position: visit.position, index: key.index, attempt: key.attempt, claimedAt };
-      if (record.activationId !== undefined) Object.assign(invoke, { activationId: record.activationId, invokedAt: claimedAt });
-      invokes.push(invoke);
+      const invoked = record.activationId !== undefined ? { activationId: record.activationId, invokedAt: claimedAt } : {};
+      invokes.push(invokeRecord({ runId: state.runId, position: visit.position, index: key.index, attempt: key.attempt }, claimedAt, invoked));
     }
     if (record.status !== 'started' && isFinal(state, record, key)) results.push(resultOf(state.runId, visit.position, key, record));
   }

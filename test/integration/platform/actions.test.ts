@@ -6,7 +6,7 @@
 import AdmZip from 'adm-zip';
 import { DEFAULT_NODEJS_KIND } from '../../../lib/platform/entities';
 import { activationOf, annotation, raw } from './support';
-import { clientFor, usePlatform } from '../../helpers/local-platform';
+import { usePlatform } from '../../helpers/local-platform';
 
 const { platform, ow } = usePlatform();
 

@@ -2,7 +2,7 @@
  * Activation records: list filters (name, since, upto, limit, skip, docs, count), get, result, logs.
  */
 import { raw } from './support';
-import { clientFor, usePlatform } from '../../helpers/local-platform';
+import { usePlatform } from '../../helpers/local-platform';
 import { sleep } from '../../helpers/until';
 
 const { platform, ow } = usePlatform();

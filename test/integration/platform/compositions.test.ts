@@ -2,7 +2,7 @@
  * Sequences and conductor actions (apache/openwhisk docs/conductors.md) on the real runtime.
  */
 import { annotation, raw } from './support';
-import { clientFor, usePlatform } from '../../helpers/local-platform';
+import { usePlatform } from '../../helpers/local-platform';
 
 const { platform, ow } = usePlatform();
 

@@ -3,7 +3,7 @@
  * what is stored: 401, 403, 404, 409, 400, 413, and 429 under the stock throttles.
  */
 import { raw } from './support';
-import { clientFor, usePlatform } from '../../helpers/local-platform';
+import { usePlatform } from '../../helpers/local-platform';
 
 const SECOND_AUTH = '11111111-2222-4333-8444-555555555555:second-key-for-throttle-tests';
 const THIRD_AUTH = '66666666-7777-4888-8999-000000000000:third-key-for-concurrency-tests';

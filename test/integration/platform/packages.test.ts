@@ -3,7 +3,7 @@
  * `/whisk.system/alarms` package, through the official client.
  */
 import { annotation, raw } from './support';
-import { clientFor, usePlatform } from '../../helpers/local-platform';
+import { usePlatform } from '../../helpers/local-platform';
 
 const { platform, ow } = usePlatform();
 

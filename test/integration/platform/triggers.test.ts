@@ -3,7 +3,7 @@
  * (`ow.feeds`), with the built-in `/whisk.system/alarms` feed firing a trigger as its owner.
  */
 import { activationOf, raw } from './support';
-import { clientFor, usePlatform } from '../../helpers/local-platform';
+import { usePlatform } from '../../helpers/local-platform';
 import { until } from '../../helpers/until';
 
 const { platform, ow } = usePlatform();

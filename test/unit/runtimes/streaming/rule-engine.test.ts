@@ -2,7 +2,7 @@
  * The Rule Engine alone, on the in-memory broker and store: how it starts tasks and how their
  * completions get back to the stream.
  */
-import { MemoryBroker, MemoryEventStream, RuleEngine, STREAM_TASK_PARAM, STREAM_URL_PARAM } from '../../../../lib/runtimes/streaming';
+import { MemoryBroker, MemoryEventStream, RuleEngine, STREAM_TASK_PARAM } from '../../../../lib/runtimes/streaming';
 import { invokeClaimId, type InvokeClaim } from '../../../../lib/runtimes/streaming/invoke-claims';
 import { readAgainAfter } from '../../../../lib/runtimes/streaming/activation-watcher';
 import { taskInvoke, toStreamJson } from '../../../../lib/runtimes/streaming/orchestration-events';
