@@ -66,10 +66,10 @@ export async function handleEvent(context: OrchestratorContext, event: Orchestra
 }
 
 function handling(context: OrchestratorContext): Handling {
-  const { store, invoker, namespace, activationId, claimLeaseMs, now: clock } = context;
+  const { store, invoker, namespace, activationId, claimLeaseMs, endedClaimers, now: clock } = context;
   const ctx: Handling = {
     store, invoker, namespace, activationId,
-    ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}), ...(clock ? { now: clock } : {}),
+    ...(claimLeaseMs !== undefined ? { claimLeaseMs } : {}), ...(endedClaimers ? { endedClaimers } : {}), ...(clock ? { now: clock } : {}),
     token: `${activationId}/${randomUUID()}`,
     react: (event) => handleEvent(context, event),
     beginRun: (head) => beginRun(ctx, head),

@@ -19,6 +19,8 @@ export interface OrchestratorContext {
   activationId: string;
   /** An invoke claim older than this without an activation id is taken over (its claimer died). */
   claimLeaseMs?: number;
+  /** Activations known to have ended (ended-claimers.ts): their claims without an activation id are taken over at once. */
+  endedClaimers?: ReadonlySet<string>;
   now?: () => number;
 }
 

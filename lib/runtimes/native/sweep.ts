@@ -26,7 +26,8 @@
  *
  * An attempt *claimed but never invoked* (the orchestrator died between its claim and its invoke)
  * has no activation to read: given `resume` (an invoker), the sweep starts it through the
- * orchestrator's own claim take-over, which waits out the claim lease and lets one taker win.
+ * orchestrator's own claim take-over, which waits out the claim lease (unless the claimer's own
+ * activation has ended: ended-claimers.ts) and lets one taker win.
  *
  * A *lost start* (the trigger fired a `run.started`, but the rule's invoke was refused or the
  * orchestrator died before it created the run head) leaves no run document at all: the sweep reads
@@ -49,6 +50,7 @@ import { checkDelivery, DEFAULT_CONFIRM_WITHIN_MS, type DeliveryCheck } from './
 import { joinRefires, stalledFollowUps } from './stalled-stages';
 import { fireWait, isDueWait, type DueWait } from './waits';
 import { stageAttempts, type StageAttempts } from './stage-attempts';
+import { endedClaimers } from './ended-claimers';
 import { attemptContext } from './parks';
 
 /** How long an invoked attempt may go without a recorded outcome before its activation is looked at. */
@@ -242,7 +244,9 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
   await Promise.all(confirmations);
   if (options.resume && neverInvoked.length > 0) {
     const { invoker, namespace, activationId, claimLeaseMs } = options.resume;
-    const context = { store, invoker, namespace, activationId };
+    // Claims whose claimer has ended (its activation has a record) are taken over at once (ended-claimers.ts).
+    const endedBy = await endedClaimers(options.client, neverInvoked.map((item) => latest.get(item.index)?.claimedBy));
+    const context = { store, invoker, namespace, activationId, endedClaimers: endedBy };
     // Claims taken before the platform restarted belong to orchestrator activations that died with
     // it: their lease is over now, not after the usual 310 s (which covers a claimer still alive).
     const now = (options.now ?? Date.now)();

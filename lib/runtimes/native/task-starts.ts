@@ -87,14 +87,16 @@ async function claimTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, index
 
 /**
  * A claim that lost is still this handling's if it carries its token (the create landed, its answer
- * did not). A claim without an activation id after the lease is taken over by compare-and-swap, so
- * that only one taker starts the task.
+ * did not). A claim without an activation id after the lease (at once when its claimer is known to
+ * have ended) is taken over by compare-and-swap, so that only one taker starts the task.
  */
 async function takeOverIfAbandoned(ctx: Handling, id: string): Promise<OwnedClaim | undefined> {
   const current = await ctx.store.get<InvokeDoc>(id);
   if (!current || current.activationId) return undefined;
   if (current.claimToken === ctx.token) return current;
-  if (now(ctx) - current.claimedAt <= (ctx.claimLeaseMs ?? DEFAULT_LEASE_MS)) return undefined;
+  // A claimer known to have ended invokes nothing more; a later taker (alive) is not in the set.
+  const claimerEnded = current.claimedBy !== undefined && ctx.endedClaimers?.has(current.claimedBy) === true;
+  if (!claimerEnded && now(ctx) - current.claimedAt <= (ctx.claimLeaseMs ?? DEFAULT_LEASE_MS)) return undefined;
   const taken = { ...current, claimedAt: now(ctx), claimedBy: ctx.activationId, claimToken: ctx.token };
   try {
     return { ...taken, _rev: await ctx.store.replace(taken) };

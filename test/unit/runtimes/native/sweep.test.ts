@@ -161,6 +161,41 @@ describe('sweepRuns', () => {
       expect(invoker.starts).toHaveLength(1);
     });
 
+    it('takes a claim over at once, without waiting out the lease, when its claimer\'s activation has ended', async () => {
+      // As after a kill of the embedded CouchDB: the orchestrator (or conductor) failed on the
+      // store between a claim and its invoke, and ended; its activation has a record.
+      const store = await stalledRun();
+      const invoker = new RecordingInvoker();
+      const sweep = (records: Record<string, object>) => sweepRuns({ store, client: fakeClient(records).client, staleAfterMs: 0, resume: { invoker, namespace: 'guest', activationId: 'sweeper' } });
+
+      // No record: the claimer may still be retrying its invoke, the 310 s lease applies.
+      expect((await sweep({})).resumed).toBe(0);
+      expect(invoker.starts).toEqual([]);
+
+      const ended = { name: 'orchestrator', logs: [], annotations: [], response: { success: false, status: 'application error', result: { error: 'store unreachable' } } };
+      // Another activation's record says nothing about this claimer.
+      expect((await sweep({ other: ended })).resumed).toBe(0);
+      expect((await sweep({ o1: ended })).resumed).toBe(1);
+      expect(invoker.starts.map((start) => [start.action, start.params, start.context.index, start.context.attempt])).toEqual([['/guest/work', { value: 11 }, 1, 1]]);
+      expect(await store.get<InvokeDoc>(docIds.invoke('r1', 0, 1, 1))).toMatchObject({ activationId: 'act-1', claimedBy: 'sweeper' });
+      // Taken over and invoked: nothing more starts.
+      expect((await sweep({ o1: ended })).resumed).toBe(0);
+      expect(invoker.starts).toHaveLength(1);
+    });
+
+    it('keeps the lease of a claim taken over since by a live taker', async () => {
+      const store = await stalledRun();
+      const claimId = docIds.invoke('r1', 0, 1, 1);
+      const claim = (await store.get<InvokeDoc>(claimId))!;
+      // Another sweeper took the claim over (and is invoking): its claim is not the ended claimer's.
+      await store.replace({ ...claim, claimedBy: 'live-sweeper', claimedAt: Date.now(), claimToken: 'live' });
+      const invoker = new RecordingInvoker();
+      const ended = { name: 'orchestrator', logs: [], annotations: [], response: { success: true, result: {} } };
+      const report = await sweepRuns({ store, client: fakeClient({ o1: ended }).client, staleAfterMs: 0, resume: { invoker, namespace: 'guest', activationId: 'sweeper' } });
+      expect(report.resumed).toBe(0);
+      expect(invoker.starts).toEqual([]);
+    });
+
     it('lets only one of two concurrent sweeps take a claim over', async () => {
       const store = await stalledRun();
       const { client } = fakeClient({});

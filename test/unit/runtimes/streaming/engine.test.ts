@@ -17,6 +17,9 @@ import { ContextStore } from '../../../../lib/runtimes/streaming/context-store';
 import { runChunkPrefix } from '../../../../lib/runtimes/streaming/context-chunks';
 import type { StreamRunContext } from '../../../../lib/runtimes/streaming/run-context';
 import { IN_MEMORY, until } from '../../../helpers/until';
+import { INVOKE_CLAIM_PREFIX, type InvokeClaim } from '../../../../lib/runtimes/streaming/invoke-claims';
+import { TOKEN_ATTRIBUTE } from '../../../../lib/events/event-seal';
+import { rejectedEventsOf } from '../../../../lib/runs/run-view';
 
 describe('streaming engines on the in-memory broker', () => {
   const broker = new MemoryBroker(4);
@@ -58,6 +61,36 @@ describe('the Condition Engine with events it cannot use', () => {
       const head = await finishedRun(store, runId);
       expect(head).toMatchObject({ status: 'succeeded', output: { sum: 3, parts: [1, 2] } });
       expect(running.condition.stats.invalid).toBe(2);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+describe('the Condition Engine with the deployment\'s event key', () => {
+  it('refuses completions of an in-flight task without its attempt\'s token, counts them in the run\'s status, and the run ends with its own results', async () => {
+    const broker = new MemoryBroker(1);
+    const stream = new MemoryEventStream(broker);
+    const store = new MemoryRunStore();
+    const platform = new FakePlatform(fixtureActions);
+    platform.hold = (action) => action === 'sum';
+    const running = await engines({ stream, store, platform, workflows: [fixtureWorkflow('mapreduce')], consumer: 'guarded', eventKey: 'a-deployment-key-of-32-characters' });
+    try {
+      const runId = await startStreamRun(stream, { workflow: 'mapreduce', input: { chunks: [[1], [2]] } });
+      await until('both sums are invoked', () => platform.invocations.length === 2, IN_MEMORY);
+      // The key of a task in flight, as anyone reading the store or the broker could learn it.
+      const claims = await store.listByPrefix<InvokeClaim>(`${INVOKE_CLAIM_PREFIX}${runId}/`, { includeDocs: true });
+      const taskKey = claims.find((row) => row.doc?.stageId === 'sum')!.doc!.taskKey;
+      const forged = (id: string, token?: string) => ({
+        ...toStructuredJson({ type: EVENT_TYPES.taskCompleted, id: `${runId}/${id}`, time: new Date().toISOString(), data: { runId, stageId: 'sum', taskKey, result: 1000 } } as never),
+        ...(token !== undefined ? { [TOKEN_ATTRIBUTE]: token } : {}),
+      });
+      await stream.produce('whiskflow.completions', runId, [forged('unsigned'), forged('made-up', 'made-up-token')]);
+      platform.release();
+      const head = await finishedRun(store, runId);
+      expect(head).toMatchObject({ status: 'succeeded', output: { sum: 3, parts: [1, 2] } });
+      expect(running.condition.stats.rejected).toBe(2);
+      expect(await rejectedEventsOf(store, runId)).toMatchObject({ count: 2, latest: { eventType: EVENT_TYPES.taskCompleted } });
     } finally {
       await running.stop();
     }
