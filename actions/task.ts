@@ -9,19 +9,24 @@
  *    `state`. An `error` field means the action failed (or timed out): `task.failed`, else
  *    `task.completed`, which this activation applies itself (the orchestrator's code, the same
  *    create-only claims; lib/runtimes/native/conductor-completion.ts), or fires into the workflow's
- *    trigger when the deployment asks for task events; then the composition ends.
+ *    trigger when the deployment asks for task events. When applying it started a task this
+ *    composition can run next (lib/runtimes/native/composition.ts), the activation returns that
+ *    task as the next component and is re-activated with its output, as after the first; otherwise
+ *    the composition ends.
  */
 import { TASK_PARAM } from '../lib/runtimes/native/invoker';
 import { parseTaskContext } from '../lib/runtimes/native/events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isJsonObject, type Json, type JsonObject } from '../lib/model/json';
-import { reportOutcome, splitConductorParams, type Reported } from '../lib/runtimes/native/conductor-completion';
+import { reportOutcome, splitConductorParams, type Reported, type TaskOutcome } from '../lib/runtimes/native/conductor-completion';
 import { toActionError } from '../lib/runtimes/native/action-error';
 import { checkInvocable } from '../lib/runtimes/native/action-check';
 import { platformClient } from '../lib/openwhisk/client';
 
 /** Key of the conductor state; chosen so it cannot collide with a user action's output fields. */
 const STATE_PARAM = '__whiskflow_state';
+/** Key of the count of components the composition has run (composition.ts caps it). */
+const COMPONENTS_PARAM = '__whiskflow_components';
 
 export async function main(given: JsonObject): Promise<JsonObject> {
   try {
@@ -41,13 +46,24 @@ export async function main(given: JsonObject): Promise<JsonObject> {
         const reported = await reportOutcome(settings, context, { error: invocable.error });
         return { params: { reported: 'task.failed', runId: context.runId, position: context.position, index: context.index, attempt: context.attempt, error: invocable.error, ...shown(reported) } };
       }
-      return { action, params: isJsonObject(start.params) ? start.params : {}, state: { [STATE_PARAM]: context as unknown as JsonObject } };
+      return { action, params: isJsonObject(start.params) ? start.params : {}, state: { [STATE_PARAM]: context as unknown as JsonObject, [COMPONENTS_PARAM]: 1 } };
     }
-    const { [STATE_PARAM]: state, ...output } = params;
-    const context = parseTaskContext(state);
-    const outcome = 'error' in output ? { error: (output.error ?? 'unknown error') as Json } : { result: output };
-    const reported = await reportOutcome(settings, context, outcome);
-    return { params: { reported: 'error' in outcome ? 'task.failed' : 'task.completed', runId: context.runId, position: context.position, index: context.index, attempt: context.attempt, ...shown(reported) } };
+    const { [STATE_PARAM]: state, [COMPONENTS_PARAM]: counted, ...output } = params;
+    // A composition started before components were counted has run one.
+    const components = typeof counted === 'number' ? counted : 1;
+    let context = parseTaskContext(state);
+    let outcome: TaskOutcome = 'error' in output ? { error: (output.error ?? 'unknown error') as Json } : { result: output };
+    for (;;) {
+      const reported = await reportOutcome(settings, context, outcome, components);
+      const next = reported.via === 'conductor' ? reported.next : undefined;
+      if (!next) return { params: { reported: 'error' in outcome ? 'task.failed' : 'task.completed', runId: context.runId, position: context.position, index: context.index, attempt: context.attempt, ...shown(reported) } };
+      // As the first activation: a component the platform cannot resolve would end the composition.
+      const invocable = await checkInvocable(platformClient(), next.action);
+      if (invocable.ok) return { action: next.action, params: next.params, state: { [STATE_PARAM]: next.context as unknown as JsonObject, [COMPONENTS_PARAM]: components + 1 } };
+      // The attempt this run took fails at once, reported as its own conductor would have.
+      context = next.context;
+      outcome = { error: invocable.error };
+    }
   } catch (error) {
     return toActionError(error);
   }

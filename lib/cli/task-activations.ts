@@ -11,6 +11,7 @@ export interface ActivationRecord {
   activationId: string;
   name?: string;
   namespace?: string;
+  cause?: string;
   logs?: unknown[];
   start?: number;
   end?: number;
@@ -44,12 +45,24 @@ const ACTIVATION_ID = /^[0-9a-f]{32}$/;
 export async function actionActivationsOf(client: ActivationReader, activationId: string): Promise<AttemptActivation> {
   try {
     const primary = (await client.activations.get({ name: activationId })) as ActivationRecord;
+    if (primary.cause && !isComposition(primary)) {
+      // A conductor run that continued its composition with this attempt (lib/runtimes/native/composition.ts):
+      // the attempt is the component after it in the composition (its cause), once that has ended.
+      const composition = (await client.activations.get({ name: primary.cause }).catch(() => undefined)) as ActivationRecord | undefined;
+      if (composition && isComposition(composition) && pathOf(composition) === pathOf(primary)) {
+        const logs = (composition.logs ?? []).map(String);
+        const next = logs[logs.indexOf(activationId) + 1];
+        return { ok: true, activations: logs.includes(activationId) && next ? [toActionActivation((await client.activations.get({ name: next })) as ActivationRecord)] : [] };
+      }
+    }
     if (!isComposition(primary)) return { ok: true, activations: [toActionActivation(primary)] };
     const componentIds = (primary.logs ?? []).map(String).filter((id) => ACTIVATION_ID.test(id));
     const components: ActivationRecord[] = [];
     await forEachLimited(componentIds, 4, async (id, index) => { components[index] = (await client.activations.get({ name: id })) as ActivationRecord; });
     const conductor = pathOf(primary);
-    return { ok: true, activations: components.filter((component) => pathOf(component) !== conductor).map(toActionActivation) };
+    const actions = components.filter((component) => pathOf(component) !== conductor);
+    // A conductor's attempt is its first component: the ones after it are the tasks its composition continued with.
+    return { ok: true, activations: (primary.annotations?.some((item) => item.key === 'conductor' && item.value === true) ? actions.slice(0, 1) : actions).map(toActionActivation) };
   } catch (error) {
     return { ok: false, reason: `activation ${activationId} could not be read: ${error instanceof Error ? error.message : String(error)}` };
   }

@@ -9,7 +9,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { JsonObject } from '../model/json';
 import type { KeyValue, ManagementClient } from '../openwhisk/client';
-import { DASHBOARD_ACTION, EVENT_KEY_PARAM, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, SWEEPER_ACTION, SWEEP_RULE, SWEEP_TRIGGER, TASK_ACTION, TASK_EVENTS_PARAM } from '../openwhisk/names';
+import { DASHBOARD_ACTION, EVENT_KEY_PARAM, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, SWEEPER_ACTION, SWEEP_RULE, SWEEP_TRIGGER, TASK_ACTION, TASK_CHAIN_PARAM, TASK_EVENTS_PARAM } from '../openwhisk/names';
 import type { StoreConfig } from '../store/config';
 import { retry } from './calls';
 import { readEventKey } from '../openwhisk/event-key';
@@ -37,6 +37,12 @@ export interface RuntimeOptions extends RuntimeLimits {
    * It holds for every workflow of the namespace (one conductor serves them all).
    */
   taskEvents?: boolean;
+  /**
+   * `false`: the task conductor invokes a new conductor for each next task instead of continuing its
+   * composition with it (lib/runtimes/native/composition.ts; the default continues, up to the
+   * platform's 50 components a composition).
+   */
+  taskChain?: boolean;
 }
 
 /**
@@ -90,6 +96,7 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
           ...(action.usesStore ? [{ key: STORE_PARAM, value: storeConfig }] : []),
           ...(action.signs ? [{ key: EVENT_KEY_PARAM, value: eventKey }] : []),
           ...(action.name === TASK_ACTION && runtimeLimits.taskEvents ? [{ key: TASK_EVENTS_PARAM, value: true }] : []),
+          ...(action.name === TASK_ACTION && runtimeLimits.taskChain === false ? [{ key: TASK_CHAIN_PARAM, value: false }] : []),
         ],
       },
     }));

@@ -44,6 +44,11 @@ export const EVENT_KEY_PARAM = 'whiskflowEventKey';
  * CloudEvents (`whiskflow deploy --task-events`); otherwise the conductor applies them itself.
  */
 export const TASK_EVENTS_PARAM = 'whiskflowTaskEvents';
+/**
+ * Bound `false` to the task conductor when it is not to continue its composition with the next task
+ * (lib/runtimes/native/composition.ts) but to invoke a new conductor for each task.
+ */
+export const TASK_CHAIN_PARAM = 'whiskflowTaskChain';
 /** A workflow trigger's seal of its settings (lib/events/event-seal.ts workflowSeal). */
 export const SEAL_PARAM = 'whiskflowSeal';
 /** A wskdeploy deployment's trigger (and cron orchestrator) carries the workflow file's document under this name. */

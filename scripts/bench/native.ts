@@ -45,8 +45,8 @@ import { sequences } from './native/sequences';
  * They spend their time waiting on CouchDB and the controller, so one container can serve many
  * activations at once instead of the pool starting (and evicting) one container per activation.
  */
-async function installWhiskflow(ow: BenchClient, storeConfig: StoreConfig, options: Options, path: CompletionPath = 'conductor'): Promise<void> {
-  await deployRuntime(ow, storeConfig, options.actionsDir, path === 'trigger' ? { taskEvents: true } : {});
+async function installWhiskflow(ow: BenchClient, storeConfig: StoreConfig, options: Options, path: CompletionPath = 'chain'): Promise<void> {
+  await deployRuntime(ow, storeConfig, options.actionsDir, path === 'trigger' ? { taskEvents: true } : path === 'conductor' ? { taskChain: false } : {});
   if (options.whiskflowConcurrency <= 1 && options.whiskflowMemory === undefined) return;
   for (const name of [ORCHESTRATOR, TASK, 'whiskflow/timer']) {
     const action = (await ow.actions.get({ name })) as unknown as { exec: object; annotations: object[]; parameters: object[]; limits: Record<string, number> };
@@ -279,7 +279,7 @@ const program = new Command('bench-native')
   .option('--stall-ms <ms>', 'give up on a fan-out run when no map task completed for this long', nonNegativeInteger, 60_000)
   .option('--streaming-backends <list>', 'brokers to run the sequences on under the streaming engine too (redis, kafka); empty to skip', choiceList(BACKENDS), [...BACKENDS])
   .option('--map-concurrency <k>', `map \`concurrency\` (window) of the fan-out workflow; absent = the default, ${DEFAULT_MAP_CONCURRENCY}`, positiveInteger)
-  .option('--completion-paths <list>', 'how task completions reach the next transition, A/B in one run: conductor (the task conductor applies them), trigger (fired into the workflow trigger, the orchestrator applies them; `whiskflow deploy --task-events`)', choiceList(COMPLETION_PATHS), [...COMPLETION_PATHS])
+  .option('--completion-paths <list>', 'how task completions reach the next transition, A/B in one run: chain (the task conductor applies them and continues its composition with the next task), conductor (applies them, invokes a new conductor per task), trigger (fired into the workflow trigger, the orchestrator applies them; `whiskflow deploy --task-events`)', choiceList(COMPLETION_PATHS), [...COMPLETION_PATHS])
   .option('--out <file>', 'JSON report path', 'bench-results/native.json')
   .option('--platform-entry <file>', 'script that runs the platform in a child process', join(__dirname, 'platform-server.js'))
   .option('--actions-dir <dir>', 'webpack bundles of the whiskflow actions', join(__dirname, '../../actions'))

@@ -17,7 +17,7 @@
  */
 import type { JsonObject } from '../../model/json';
 import { platformClient } from '../../openwhisk/client';
-import { EVENT_KEY_PARAM, STORE_PARAM, TASK_EVENTS_PARAM } from '../../openwhisk/names';
+import { EVENT_KEY_PARAM, STORE_PARAM, TASK_CHAIN_PARAM, TASK_EVENTS_PARAM } from '../../openwhisk/names';
 import { deliverEvent } from '../../openwhisk/deliver';
 import type { Json } from '../../model/json';
 import { tracedInvoker, tracedStore, withTrace } from './activation-trace';
@@ -26,6 +26,7 @@ import { authenticate, recordRejection } from './event-auth';
 import { parseEvent, taskOutcomeEvent, toPayload, type TaskContext } from './events';
 import { OpenWhiskTaskInvoker } from './invoker';
 import { handleEvent } from './orchestrator';
+import { ChainingInvoker, type Continuation } from './composition';
 
 export type TaskOutcome = { result: Json } | { error: Json };
 
@@ -35,6 +36,8 @@ export interface ConductorSettings {
   eventKey?: string;
   /** Fire every completion into the workflow's trigger (observable as a CloudEvent) instead. */
   taskEvents: boolean;
+  /** Continue the composition with the next task (composition.ts); off only when the deployment says so. */
+  taskChain: boolean;
 }
 
 /**
@@ -43,19 +46,26 @@ export interface ConductorSettings {
  * plus these, which must not become part of the task's result.
  */
 export function splitConductorParams(params: JsonObject): { settings: ConductorSettings; rest: JsonObject } {
-  const { [STORE_PARAM]: store, [EVENT_KEY_PARAM]: eventKey, [TASK_EVENTS_PARAM]: taskEvents, ...rest } = params;
+  const { [STORE_PARAM]: store, [EVENT_KEY_PARAM]: eventKey, [TASK_EVENTS_PARAM]: taskEvents, [TASK_CHAIN_PARAM]: taskChain, ...rest } = params;
   return {
-    settings: { ...(store !== undefined ? { store } : {}), ...(typeof eventKey === 'string' && eventKey ? { eventKey } : {}), taskEvents: taskEvents === true },
+    settings: {
+      ...(store !== undefined ? { store } : {}), ...(typeof eventKey === 'string' && eventKey ? { eventKey } : {}),
+      taskEvents: taskEvents === true, taskChain: taskChain !== false,
+    },
     rest,
   };
 }
 
-/** How the outcome went on: applied here (with the orchestrator's trace), or fired into the trigger. */
+/**
+ * How the outcome went on: applied here (with the orchestrator's trace, and the task this
+ * composition continues with when it took one), or fired into the trigger.
+ */
 export type Reported =
-  | { via: 'conductor'; outcome: string; reason?: string; trace: JsonObject }
+  | { via: 'conductor'; outcome: string; reason?: string; trace: JsonObject; next?: Continuation }
   | { via: 'trigger'; triggerActivation: string | null; fallbackFrom?: string };
 
-export async function reportOutcome(settings: ConductorSettings, context: TaskContext, outcome: TaskOutcome): Promise<Reported> {
+/** `componentsRun`: the components the composition has run so far, when it may continue with the next task. */
+export async function reportOutcome(settings: ConductorSettings, context: TaskContext, outcome: TaskOutcome, componentsRun?: number): Promise<Reported> {
   // Read before the first await: with `limits.concurrency` > 1 another activation may change process.env.
   const activationId = process.env.__OW_ACTIVATION_ID;
   const deadline = Number(process.env.__OW_DEADLINE) || Date.now() + 60_000;
@@ -71,10 +81,10 @@ export async function reportOutcome(settings: ConductorSettings, context: TaskCo
   try {
     const store = tracedStore(storeOfAction(settings.store));
     const client = platformClient();
-    const ctx = {
-      store, namespace, activationId: activationId ?? 'unknown',
-      invoker: tracedInvoker(new OpenWhiskTaskInvoker(client, () => deadline - 5_000, eventKey)),
-    };
+    const invoker = tracedInvoker(new OpenWhiskTaskInvoker(client, () => deadline - 5_000, eventKey));
+    // Only a run that knows its own activation id can name the composition that continues.
+    const chaining = settings.taskChain && componentsRun !== undefined && activationId ? new ChainingInvoker(invoker, activationId, componentsRun, eventKey) : undefined;
+    const ctx = { store, namespace, activationId: activationId ?? 'unknown', invoker: chaining ?? invoker };
     // The event exactly as the orchestrator would have parsed it from the fire.
     const event = parseEvent(toPayload(taskOutcomeEvent(context, outcome, activationId)), context.workflow);
     const verdict = authenticate(event, { workflow: context.workflow, eventKey });
@@ -83,9 +93,13 @@ export async function reportOutcome(settings: ConductorSettings, context: TaskCo
       return { via: 'conductor', outcome: 'rejected', reason: verdict.reason, trace: {} };
     }
     const { value, trace } = await withTrace(() => handleEvent(ctx, event));
-    return { via: 'conductor', outcome: value.outcome, ...('reason' in value ? { reason: value.reason } : {}), trace: trace as unknown as JsonObject };
+    const next = chaining?.continuation;
+    return { via: 'conductor', outcome: value.outcome, ...('reason' in value ? { reason: value.reason } : {}), trace: trace as unknown as JsonObject, ...(next ? { next } : {}) };
   } catch (error) {
     // The orchestrator does again whatever this activation did not get to; all of it is claimed.
+    // A task this run had taken to continue with is not run: its claim may name this activation
+    // without the composition running it, which the sweep reads as a lost attempt (its retry
+    // policy applies); or the claim has no activation id yet, and the sweep starts it after its lease.
     return fire(error instanceof Error ? error.message : String(error));
   }
 }

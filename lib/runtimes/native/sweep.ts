@@ -146,6 +146,7 @@ type Outcome = { result: Json } | { error: Json };
 /** The parts of an activation record the sweep reads. */
 interface ActivationRecord {
   name?: string;
+  cause?: string;
   logs?: unknown[];
   annotations?: { key: string; value: unknown }[];
   response?: { success?: boolean; status?: string; result?: unknown };
@@ -320,7 +321,24 @@ async function outcomeOf(client: DeliveryClient, activationId: string): Promise<
     if (isLost(record)) return lostOutcome(activationId, errorText(record));
     return { outcome: { error: errorOf(record) ?? 'whiskflow.ConductorFailed' }, activationId };
   }
+  if (isConductorRun(record)) return continuedOutcome(client, activationId, record.cause);
   return isLost(record) ? lostOutcome(activationId, errorText(record)) : { outcome: outcomeOfRecord(record), activationId };
+}
+
+/**
+ * An attempt a task conductor continued its composition with (composition.ts): the claim names that
+ * conductor run, whose composition (its `cause`) ran the task as the component right after it.
+ * Undefined while the composition runs (it has no record until it ends).
+ */
+async function continuedOutcome(client: DeliveryClient, runId: string, compositionId: string): Promise<{ outcome: Outcome; activationId: string } | undefined> {
+  const composition = await activationRecord(client, compositionId);
+  if (!composition) return undefined;
+  const logs = composition.logs ?? [];
+  const actionId = logs[logs.indexOf(runId) + 1];
+  const action = logs.includes(runId) && typeof actionId === 'string' ? await activationRecord(client, actionId) : undefined;
+  if (action) return isLost(action) ? lostOutcome(actionId as string, errorText(action)) : { outcome: outcomeOfRecord(action), activationId: actionId as string };
+  // The composition ended before it ran the task (the platform stopped it, or refused the component).
+  return lostOutcome(runId, `ended its composition ${compositionId} before the task ran (${errorText(composition)})`);
 }
 
 const LOST_WITHOUT_RECORD = 'ended without a record (the platform running it stopped or lost it)';
@@ -346,9 +364,15 @@ function errorText(record: ActivationRecord): string {
 
 /** A record of the task conductor's composition (OpenWhisk annotates conductor compositions `conductor: true`). */
 function isTaskConductor(record: ActivationRecord): boolean {
-  return record.name === TASK_CONDUCTOR.slice(TASK_CONDUCTOR.lastIndexOf('/') + 1)
-    && record.annotations?.some((annotation) => annotation.key === 'conductor' && annotation.value === true) === true;
+  return record.name === TASK_CONDUCTOR_NAME && record.annotations?.some((annotation) => annotation.key === 'conductor' && annotation.value === true) === true;
 }
+
+/** One run of the task conductor within its composition: OpenWhisk gives it the composition's id as `cause`. */
+function isConductorRun(record: ActivationRecord): record is ActivationRecord & { cause: string } {
+  return record.name === TASK_CONDUCTOR_NAME && typeof record.cause === 'string' && !isTaskConductor(record);
+}
+
+const TASK_CONDUCTOR_NAME = TASK_CONDUCTOR.slice(TASK_CONDUCTOR.lastIndexOf('/') + 1);
 
 /** As the task conductor reads an action's output: an `error` field (or an unsuccessful record) is a failure. */
 function outcomeOfRecord(record: ActivationRecord): Outcome {

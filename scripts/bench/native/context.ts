@@ -46,8 +46,8 @@ export type StreamingSystem = 'streamingRedis' | 'streamingKafka';
 export const STREAMING_SYSTEM: Record<Backend, StreamingSystem> = { redis: 'streamingRedis', kafka: 'streamingKafka' };
 export const BACKENDS: readonly Backend[] = ['redis', 'kafka'];
 /** conductor: the task conductor applies completions; trigger: it fires them, the orchestrator applies them. */
-export type CompletionPath = 'conductor' | 'trigger';
-export const COMPLETION_PATHS: readonly CompletionPath[] = ['conductor', 'trigger'];
+export type CompletionPath = 'chain' | 'conductor' | 'trigger';
+export const COMPLETION_PATHS: readonly CompletionPath[] = ['chain', 'conductor', 'trigger'];
 
 export interface Context {
   options: Options;

@@ -1,9 +1,12 @@
 /**
- * The task conductor applies each completion itself (lib/runtimes/native/conductor-completion.ts):
- * a run of three task stages takes one trigger fire and one orchestrator activation (its start),
- * not one per task; a conductor invoked with a forged task context records nothing; and with
- * `--task-events` (deployRuntime's `taskEvents`) every completion is fired into the workflow's
- * trigger again, where a user's own rule sees it. Needs `npm run build`.
+ * The task conductor applies each completion itself (lib/runtimes/native/conductor-completion.ts)
+ * and continues its composition with the next task (lib/runtimes/native/composition.ts): a run of
+ * three task stages takes one trigger fire, one orchestrator activation (its start) and one task
+ * composition; a run longer than a composition's 50 components hands over to a new composition and
+ * finishes; a conductor invoked with a forged task context records nothing; `taskChain: false`
+ * invokes one composition per task; and with `--task-events` (deployRuntime's `taskEvents`) every
+ * completion is fired into the workflow's trigger again, where a user's own rule sees it. Needs
+ * `npm run build`.
  */
 import { join } from 'path';
 import { deployActionFile } from '../../../../lib/deploy/action-file';
@@ -60,7 +63,13 @@ stages:
     return list();
   }
 
-  it('runs three task stages with one fire and one orchestrator activation', async () => {
+  /** The primary records (no `cause`) of task compositions among `records`, by their activation ids. */
+  async function compositionsOf(records: { activationId: string }[]): Promise<string[]> {
+    const full = await Promise.all(records.map((record) => deployed.client.activations.get({ name: record.activationId }) as Promise<{ activationId: string; cause?: string }>));
+    return full.filter((record) => !record.cause).map((record) => record.activationId);
+  }
+
+  it('runs three task stages with one fire, one orchestrator activation and one composition', async () => {
     const since = Date.now();
     const { runId } = await requestRun(deployed.client, WORKFLOW, { value: 1 });
     const run = await waitForRun(deployed.store, runId, { timeoutMs: 120_000 });
@@ -69,12 +78,60 @@ stages:
     expect(await activationsOf(TRIGGER, since, 1)).toHaveLength(1);
     expect(await activationsOf('whiskflow/orchestrator', since, 1)).toHaveLength(1);
     expect(await activationsOf('observer', since, 1)).toHaveLength(1);
-    // Each task once, and its composition says the conductor applied the completion.
+    // One composition: its first conductor run, then per task the action and the conductor run that applies it.
+    const conductorRecords = await activationsOf('whiskflow/task', since, 5);
+    const compositions = await compositionsOf(conductorRecords);
+    expect(compositions).toHaveLength(1);
     const view = (await describeRun(deployed.store, runId))!;
     expect(view.stages.map((stage) => stage.tasks.map((task) => task.attempts.length))).toEqual([[1], [1], [1]]);
-    for (const stage of view.stages) {
-      const record = await deployed.client.activations.get({ name: stage.tasks[0]!.attempts[0]!.activationId! });
-      expect((record.response?.result as { applied?: string } | undefined)?.applied).toBe('recorded');
+    const [first, ...continued] = view.stages.map((stage) => stage.tasks[0]!.attempts[0]!.activationId!);
+    expect(first).toBe(compositions[0]);
+    const composition = await deployed.client.activations.get({ name: first! });
+    // The composition ends with the run that applied the last completion; the others continued it.
+    expect((composition.response?.result as { applied?: string } | undefined)?.applied).toBe('recorded');
+    for (const id of continued) {
+      const record = await deployed.client.activations.get({ name: id }) as { cause?: string; response?: { result?: { action?: string } } };
+      expect(record.cause).toBe(first);
+      expect(record.response?.result?.action).toMatch(/fixtures\/double$/);
+    }
+  });
+
+  it('hands a run longer than a composition allows over to a new composition, each task once', async () => {
+    const stages = 55;
+    await deployWorkflow(deployed.client, deployed.store, parseWorkflow(`
+name: long
+stages:
+${Array.from({ length: stages }, (_, index) => `  - id: s${index}\n    kind: task\n    action: fixtures/wait\n`).join('')}`));
+    const since = Date.now();
+    const { runId } = await requestRun(deployed.client, 'long', { ms: 1 });
+    const run = await waitForRun(deployed.store, runId, { timeoutMs: 200_000 });
+    expect(run.status).toBe('succeeded');
+    const view = (await describeRun(deployed.store, runId))!;
+    expect(view.stages.map((stage) => stage.tasks.map((task) => task.attempts.length))).toEqual(Array.from({ length: stages }, () => [1]));
+    expect(await activationsOf('fixtures/wait', since, stages)).toHaveLength(stages);
+    // 50 components, then one non-blocking invoke of a new conductor for the rest: per composition
+    // its record and one conductor run more than its components.
+    const conductorRecords = await activationsOf('whiskflow/task', since, stages + 4);
+    expect(conductorRecords).toHaveLength(stages + 4);
+    expect(await compositionsOf(conductorRecords)).toHaveLength(2);
+    expect(await activationsOf('whiskflow/orchestrator', since, 1)).toHaveLength(1);
+  });
+
+  it('invokes one composition per task without chaining (taskChain: false)', async () => {
+    await deployRuntime(deployed.client, storeConfig, join(ROOT, 'dist/actions'), { taskChain: false });
+    try {
+      const since = Date.now();
+      const { runId } = await requestRun(deployed.client, WORKFLOW, { value: 3 });
+      const run = await waitForRun(deployed.store, runId, { timeoutMs: 120_000 });
+      expect(run.output).toEqual({ value: 24 });
+      expect(await compositionsOf(await activationsOf('whiskflow/task', since, 6))).toHaveLength(3);
+      const view = (await describeRun(deployed.store, runId))!;
+      for (const stage of view.stages) {
+        const record = await deployed.client.activations.get({ name: stage.tasks[0]!.attempts[0]!.activationId! });
+        expect((record.response?.result as { applied?: string } | undefined)?.applied).toBe('recorded');
+      }
+    } finally {
+      await deployRuntime(deployed.client, storeConfig, join(ROOT, 'dist/actions'));
     }
   });
 

@@ -77,6 +77,22 @@ describe('sweepRuns', () => {
     expect(fired[1]!.params).toMatchObject({ data: { result: { total: 7 } } });
   });
 
+  it('reads a continued attempt (its claim names the conductor run that continued the composition) from the component after that run; still running while the composition runs; lost when the composition ended first', async () => {
+    const store = await seededStore([{ index: 0, activationId: 'run0' }, { index: 1, activationId: 'run1' }, { index: 2, activationId: 'run2' }]);
+    const run = (cause: string) => ({ name: 'task', cause, logs: [], annotations: [], response: { success: true, result: { action: '/_/user' } } });
+    const { client, fired } = fakeClient({
+      run0: run('comp'), run1: run('comp'), run2: run('running'),
+      // The composition ran one task, continued with a0 after run0, then ended after run1 without its component.
+      comp: conductor(['c-1', 'a', 'run0', 'a0', 'run1'], { error: 'The action did not produce a valid response and exited unexpectedly.' }),
+      a0: action({ sum: 5 }),
+    });
+    const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
+    expect(report.redelivered.map((item) => [item.index, item.outcome, item.activationId])).toEqual([[0, 'completed', 'a0'], [1, 'failed', 'run1']]);
+    expect(report.stillRunning).toBe(1);
+    expect(fired[0]!.params).toMatchObject({ data: { result: { sum: 5 } } });
+    expect(fired[1]!.params).toMatchObject({ data: { error: { error: 'whiskflow.ActivationLost' } } });
+  });
+
   it('leaves alone what is recorded, recent, still running, older attempts, finished runs; reports claims never invoked', async () => {
     const store = await seededStore([
       { index: 0, activationId: 'c0', done: true },
