@@ -74,6 +74,17 @@ export function timeoutError(timeoutMs: number): TaskError {
   return { error: TIMEOUT_ERROR, cause: `no result within ${timeoutMs} ms` };
 }
 
+/**
+ * The error name of a callback task's attempt whose heartbeats stopped (`heartbeatSeconds`), as
+ * Step Functions names it `States.HeartbeatTimeout`; `retry.errors` and `catch.errors` match it.
+ */
+export const HEARTBEAT_TIMEOUT_ERROR = 'whiskflow.HeartbeatTimeout';
+
+/** What a missed heartbeat means: the attempt failed with `whiskflow.HeartbeatTimeout`. */
+export function heartbeatTimeoutError(heartbeatMs: number): TaskError {
+  return { error: HEARTBEAT_TIMEOUT_ERROR, cause: `no heartbeat within ${heartbeatMs} ms` };
+}
+
 export interface StageCompletedEvent extends EventCommon {
   type: typeof EVENT_TYPES.stageCompleted;
   data: { runId: string; stageId: string; seq: number; status: 'succeeded' | 'failed'; output?: Json; error?: RunError };
