@@ -20,6 +20,13 @@ export const EVENT_TYPES = {
 
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
+/**
+ * A callback attempt is still being worked on (`whiskflow heartbeat <token>`, lib/report, HTTP): it
+ * postpones the attempt's `heartbeatSeconds` limit and changes no run state, so it is no run event
+ * of the core's; each runtime carries it to where it keeps the attempt's latest heartbeat.
+ */
+export const TASK_HEARTBEAT_TYPE = 'dev.whiskflow.task.heartbeat';
+
 /** What went wrong in a task: an error name (matched by `retry.errors` and `catch.errors`) and a cause. */
 export interface TaskError {
   /** e.g. the action's `error` field, `whiskflow.Timeout`, `whiskflow.NoChoiceMatched`. */
