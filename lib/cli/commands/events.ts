@@ -3,13 +3,14 @@
  * - `whiskflow send <workflow> --type T --key K [--data JSON] [--id ID]`: delivers an event to the
  *   workflow's `event` stages (native: fired into its trigger; streaming: its mailbox and stream);
  * - `whiskflow complete <token> (--result JSON | --error NAME_OR_JSON)`: reports a callback task;
+ * - `whiskflow heartbeat <token>`: the callback's work goes on (its `heartbeatSeconds` start over);
  * - `whiskflow events [runId] [--workflow W]`: the events a run's waits received (and what they
  *   wait for), or every event received for a workflow, the pending ones (no run took them) marked.
  */
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors';
 import type { Json } from '../../model/json';
-import { completeTask, sendEvent } from '../../runs/event-client';
+import { completeTask, heartbeatTask, sendEvent } from '../../runs/event-client';
 import { describeWait, eventsOf, eventsOfRun } from '../../store/event-mailbox';
 import { printJson } from '../output';
 import type { ConnectionFlags } from '../settings';
@@ -41,6 +42,14 @@ export function register(program: Command): void {
       const outcome = flags.result !== undefined ? { result: parseJson('--result', flags.result) } : { error: errorOf(flags.error ?? '') };
       const done = await withConnection(flags, (connection) => completeTask(connection, token, outcome));
       console.log(`ok: ${'result' in outcome ? 'result' : 'error'} reported for run ${done.runId}`);
+    });
+
+  addConnectionOptions(program
+    .command('heartbeat <token>'))
+    .description('report that the work of a callback task goes on: a task with heartbeatSeconds fails (whiskflow.HeartbeatTimeout) without one in time')
+    .action(async (token: string, flags: ConnectionFlags) => {
+      const done = await withConnection(flags, (connection) => heartbeatTask(connection, token));
+      console.log(`ok: heartbeat reported for run ${done.runId}`);
     });
 
   addConnectionOptions(program
