@@ -13,6 +13,7 @@ export function startAttempt(draft: Draft, step: InvokeStep | FanOutStep, key: T
   draft.state.tasks[taskKey] = { taskKey, stageId: step.id, action: step.action, status: 'started', startedAt: draft.time };
   const invoke: InvokeEffect = { kind: 'invoke', runId, stageId: step.id, taskKey, action: step.action, params };
   if (step.kind === 'invoke' && step.callback) invoke.callback = true;
+  if (step.kind === 'invoke' && step.heartbeatMs !== undefined) invoke.heartbeatMs = step.heartbeatMs;
   const run: (InvokeEffect | ScheduleTimeoutEffect)[] = [invoke];
   if (step.timeoutMs !== undefined) {
     invoke.timeoutMs = step.timeoutMs;

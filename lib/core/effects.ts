@@ -17,6 +17,12 @@ export interface InvokeEffect {
   timeoutMs?: number;
   /** A callback task: the action gets the attempt's callback token, and its own result does not complete the task. */
   callback?: true;
+  /**
+   * A callback task's heartbeat limit: the interpreter delivers `heartbeatTimedOut` (lib/events/build.ts,
+   * a `task.failed` with `whiskflow.HeartbeatTimeout`) when no heartbeat for the attempt's token has
+   * arrived for this long since the invoke or the previous heartbeat; a heartbeat changes no run state.
+   */
+  heartbeatMs?: number;
 }
 
 /** After `ms`, deliver `event` (a `task.timed-out`); it is ignored if the task finished meanwhile. */

@@ -9,7 +9,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { JsonObject } from '../model/json';
 import type { KeyValue, ManagementClient } from '../openwhisk/client';
-import { DASHBOARD_ACTION, EVENT_KEY_PARAM, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, SWEEPER_ACTION, SWEEP_RULE, SWEEP_TRIGGER, TASK_ACTION, TASK_CHAIN_PARAM, TASK_EVENTS_PARAM } from '../openwhisk/names';
+import { DASHBOARD_ACTION, EVENTS_ACTION, EVENT_KEY_PARAM, PACKAGE, RUNTIME_ACTIONS, STORE_PARAM, SWEEPER_ACTION, SWEEP_RULE, SWEEP_TRIGGER, TASK_ACTION, TASK_CHAIN_PARAM, TASK_EVENTS_PARAM } from '../openwhisk/names';
 import type { StoreConfig } from '../store/config';
 import { retry } from './calls';
 import { readEventKey } from '../openwhisk/event-key';
@@ -110,8 +110,17 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
  * namespace is the one the platform stored the action in, so that `_` (the key's default) resolves.
  */
 export async function dashboardUrl(client: ManagementClient, apihost: string): Promise<string> {
-  const action = await client.actions.get({ name: DASHBOARD_ACTION });
+  return webActionUrl(client, apihost, DASHBOARD_ACTION);
+}
+
+/** The deployed HTTP endpoint for events and callbacks (`…/whiskflow/events.http`, lib/runs/event-endpoint.ts). */
+export async function eventsEndpointUrl(client: ManagementClient, apihost: string): Promise<string> {
+  return webActionUrl(client, apihost, EVENTS_ACTION);
+}
+
+async function webActionUrl(client: ManagementClient, apihost: string, name: string): Promise<string> {
+  const action = await client.actions.get({ name });
   const [namespace, ...packagePath] = (action.namespace ?? '_').split('/');
-  const path = [namespace!, ...packagePath, DASHBOARD_ACTION.split('/').pop()!].map(encodeURIComponent).join('/');
+  const path = [namespace!, ...packagePath, name.split('/').pop()!].map(encodeURIComponent).join('/');
   return `${apihost.replace(/\/+$/, '')}/api/v1/web/${path}.http`;
 }

@@ -15,6 +15,7 @@ import {
   type TaskError,
   type TaskFailedEvent,
   type TaskTimedOutEvent,
+  heartbeatTimeoutError,
 } from './types';
 
 interface Timing {
@@ -50,6 +51,14 @@ export function taskTimedOut(args: { runId: string; taskKey: string; timeoutMs: 
     time: args.time,
     data: { runId: args.runId, stageId: parseTaskKey(args.taskKey).stageId, taskKey: args.taskKey, timeoutMs: args.timeoutMs },
   };
+}
+
+/**
+ * A callback attempt's heartbeats stopped: its failure `whiskflow.HeartbeatTimeout`. An attempt has
+ * one outcome, so the id is the attempt's failure id: a report that arrives too late is its duplicate.
+ */
+export function heartbeatTimedOut(args: { runId: string; taskKey: string; heartbeatMs: number } & Timing): TaskFailedEvent {
+  return taskFailed({ ...args, error: heartbeatTimeoutError(args.heartbeatMs) });
 }
 
 export function stageCompleted(

@@ -56,6 +56,14 @@ export function workflowSeal(key: string, workflow: string, definition?: Json): 
   return mac(key, ['workflow', workflow, digest]);
 }
 
+/**
+ * The sender token of a workflow's HTTP endpoint for events (lib/runs/event-endpoint.ts): whoever
+ * holds it may post events for that workflow's event stages, as whoever may fire its trigger.
+ */
+export function eventEndpointToken(key: string, workflow: string): string {
+  return mac(key, ['http-events', workflow]);
+}
+
 /** Constant-time comparison of a received token or seal with the expected one. */
 export function sameToken(expected: string, received: unknown): boolean {
   if (typeof received !== 'string') return false;

@@ -20,6 +20,13 @@ export const EVENT_TYPES = {
 
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
+/**
+ * A callback attempt is still being worked on (`whiskflow heartbeat <token>`, lib/report, HTTP): it
+ * postpones the attempt's `heartbeatSeconds` limit and changes no run state, so it is no run event
+ * of the core's; each runtime carries it to where it keeps the attempt's latest heartbeat.
+ */
+export const TASK_HEARTBEAT_TYPE = 'dev.whiskflow.task.heartbeat';
+
 /** What went wrong in a task: an error name (matched by `retry.errors` and `catch.errors`) and a cause. */
 export interface TaskError {
   /** e.g. the action's `error` field, `whiskflow.Timeout`, `whiskflow.NoChoiceMatched`. */
@@ -72,6 +79,17 @@ export const TIMEOUT_ERROR = 'whiskflow.Timeout';
 /** What a `task.timed-out` event means: the attempt failed with `whiskflow.Timeout`. */
 export function timeoutError(timeoutMs: number): TaskError {
   return { error: TIMEOUT_ERROR, cause: `no result within ${timeoutMs} ms` };
+}
+
+/**
+ * The error name of a callback task's attempt whose heartbeats stopped (`heartbeatSeconds`), as
+ * Step Functions names it `States.HeartbeatTimeout`; `retry.errors` and `catch.errors` match it.
+ */
+export const HEARTBEAT_TIMEOUT_ERROR = 'whiskflow.HeartbeatTimeout';
+
+/** What a missed heartbeat means: the attempt failed with `whiskflow.HeartbeatTimeout`. */
+export function heartbeatTimeoutError(heartbeatMs: number): TaskError {
+  return { error: HEARTBEAT_TIMEOUT_ERROR, cause: `no heartbeat within ${heartbeatMs} ms` };
 }
 
 export interface StageCompletedEvent extends EventCommon {

@@ -47,6 +47,8 @@ export interface InvokeStep extends StepCommon {
   catch: CatchRule[];
   /** A callback task: its outcome is reported for its token, not by the action (see TaskStage). */
   callback?: true;
+  /** A callback task's heartbeat limit (see TaskStage). */
+  heartbeatMs?: number;
 }
 
 /** Waits for an external event (an `event` stage; lib/core/await.ts). */
@@ -177,6 +179,7 @@ function lowerStage(stage: Stage, common: StepCommon, steps: Record<string, Step
       if (stage.retry) step.retry = stage.retry;
       if (stage.timeoutMs !== undefined) step.timeoutMs = stage.timeoutMs;
       if (stage.kind === 'task' && stage.callback) step.callback = true;
+      if (stage.kind === 'task' && stage.heartbeatMs !== undefined) step.heartbeatMs = stage.heartbeatMs;
       return step;
     }
     case 'event': {

@@ -69,7 +69,10 @@ function toStage(wire: WireStage, previous: WireStage | undefined): Stage {
   if (wire.end !== undefined) common.end = wire.end;
   switch (wire.kind) {
     case 'task':
-      return { ...common, kind: 'task', ...invocation(wire), ...selection(wire), ...catchRules(wire), ...(wire.callback === true ? { callback: true } : {}) };
+      return {
+        ...common, kind: 'task', ...invocation(wire), ...selection(wire), ...catchRules(wire), ...(wire.callback === true ? { callback: true } : {}),
+        ...(wire.heartbeatSeconds !== undefined ? { heartbeatMs: wire.heartbeatSeconds * 1000 } : {}),
+      };
     case 'event': {
       const { input: _unused, ...rest } = selection(wire);
       const stage: EventStage = { ...common, kind: 'event', eventType: required(wire.type), key: required(wire.key), ...rest, ...catchRules(wire) };

@@ -50,6 +50,7 @@ export interface WireStage {
   key?: string;
   /** task stage */
   callback?: boolean;
+  heartbeatSeconds?: number;
 }
 
 let compiledSchema: ValidateFunction | undefined;
@@ -127,6 +128,9 @@ function checkUniqueIds(stages: WireStage[], listPath: string, seen: Map<string,
     const earlier = seen.get(stage.id);
     if (earlier !== undefined) throw new InvalidWorkflowError(`${path}.id`, stage.id, `a stage id not used before (already used at ${earlier})`);
     seen.set(stage.id, path);
+    if (stage.heartbeatSeconds !== undefined && stage.callback !== true) {
+      throw new InvalidWorkflowError(`${path}.heartbeatSeconds`, stage.heartbeatSeconds, 'a field of callback tasks only (add `callback: true`): only a callback task is reported by heartbeats');
+    }
     stage.branches?.forEach((branch, branchIndex) => checkUniqueIds(branch.stages, `${path}.branches[${branchIndex}].stages`, seen));
   });
 }

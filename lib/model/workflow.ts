@@ -110,6 +110,11 @@ export interface TaskStage extends StageCommon, InvocationOptions, DataSelection
    * bounds the wait.
    */
   callback?: true;
+  /**
+   * Callback tasks only: no heartbeat for this long (since the attempt started or its previous
+   * heartbeat) fails the attempt with `whiskflow.HeartbeatTimeout` (lib/events/types.ts).
+   */
+  heartbeatMs?: number;
 }
 
 /** One task per element of the array at `items`, joined into an array of results in input order. */

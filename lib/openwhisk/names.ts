@@ -14,6 +14,8 @@ export const TIMER_ACTION = `${PACKAGE}/timer`;
 export const CHANGES_FEED_ACTION = '/whisk.system/cloudant/changes';
 export const SWEEPER_ACTION = `${PACKAGE}/sweeper`;
 export const DASHBOARD_ACTION = `${PACKAGE}/dashboard`;
+/** The HTTP endpoint for events and callback reports (lib/runs/event-endpoint.ts). */
+export const EVENTS_ACTION = `${PACKAGE}/events`;
 
 /**
  * Bundles (dist/actions/<file>.js) deployed into the package, with their OpenWhisk settings. `web`:
@@ -32,6 +34,9 @@ export const RUNTIME_ACTIONS = [
   { name: SWEEPER_ACTION, bundle: 'sweeper.js', timeoutMs: 300_000, annotations: {}, usesStore: true, web: false, signs: true },
   // The run dashboard's pages, at /api/v1/web/<namespace>/whiskflow/dashboard.http (actions/dashboard.ts).
   { name: DASHBOARD_ACTION, bundle: 'dashboard.js', timeoutMs: 60_000, annotations: {}, usesStore: true, web: true, signs: false },
+  // Events and callback reports over HTTP, at /api/v1/web/<namespace>/whiskflow/events.http (actions/events.ts):
+  // it checks sender tokens and callback tokens with the event key, and reads workflows' models from the store.
+  { name: EVENTS_ACTION, bundle: 'events.js', timeoutMs: 60_000, annotations: {}, usesStore: true, web: true, signs: true },
 ] as const;
 
 /** Parameter names the deployed entities carry (orchestrator/feed → store settings, trigger → workflow). */

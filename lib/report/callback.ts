@@ -4,6 +4,7 @@
  *
  *   import { completeCallback } from 'whiskflow/lib/report/callback';
  *   await completeCallback(token, { result: { approved: true } });   // or { error: 'Rejected' }
+ *   await heartbeatCallback(token);   // still working: a task with `heartbeatSeconds` waits on
  *
  * A native token fires the workflow's trigger with the attempt's completion, exactly as a
  * self-reporting action does (so it is checked by its HMAC like any completion); a streaming token
@@ -19,6 +20,7 @@ import { parseTaskContext } from '../runtimes/native/events';
 import { reportToStream } from '../runtimes/streaming/report';
 import type { EventStream } from '../runtimes/streaming/brokers';
 import { fireTaskOutcome, type ReportOptions, type TaskOutcome } from './index';
+import { fireTaskHeartbeat } from './native';
 
 export interface CallbackOptions extends ReportOptions {
   /** For a streaming token: the stream its engine consumes. */
@@ -38,6 +40,19 @@ export async function completeCallback(token: string, outcome: TaskOutcome, opti
   const reported = 'result' in outcome ? { result: outcome.result } : { error: taskErrorFromResult({ error: outcome.error } as Json) };
   await reportToStream(options.stream, task, reported);
   return { model: 'streaming', runId: attempt.runId };
+}
+
+/**
+ * Reports that the work for `token` goes on: a callback task with `heartbeatSeconds` fails with
+ * `whiskflow.HeartbeatTimeout` when no heartbeat came for that long. Native tokens only: under the
+ * streaming model the heartbeat is the engine's to carry (it is refused here, naming why).
+ */
+export async function heartbeatCallback(token: string, options: CallbackOptions = {}): Promise<{ model: 'native'; runId: string }> {
+  const attempt = decodeCallbackToken(token);
+  if (attempt.model !== 'native') throw new InvalidInputError('heartbeats of streaming callback tasks are not carried yet: report the outcome, or give the task a timeout instead', { runId: attempt.runId });
+  const context = parseTaskContext(attempt.context);
+  await fireTaskHeartbeat(context, options);
+  return { model: 'native', runId: context.runId };
 }
 
 /** The workflow a callback token belongs to (to find the stream of a streaming one). */

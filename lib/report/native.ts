@@ -4,7 +4,7 @@
  * survives throttling (lib/openwhisk/deliver.ts): a throttled platform delays the event but does not
  * lose it; a duplicate is harmless (the orchestrator records each attempt once).
  */
-import { taskOutcomeEvent, toPayload, type TaskContext } from '../runtimes/native/events';
+import { taskHeartbeatEvent, taskOutcomeEvent, toPayload, type TaskContext } from '../runtimes/native/events';
 import { platformClient, type DeliveryClient } from '../openwhisk/client';
 import { deliverEvent } from '../openwhisk/deliver';
 import type { Json } from '../model/json';
@@ -25,5 +25,13 @@ export async function fireTaskOutcome(context: TaskContext, outcome: { result: J
   const payload = toPayload(taskOutcomeEvent(context, outcome, activationId));
   const deadline = options.deadline ?? (Number(process.env.__OW_DEADLINE) || Date.now() + 60_000) - 2_000;
   const delivery = await deliverEvent(client, context.trigger, context.workflow, payload, deadline);
+  return delivery.triggerActivationId;
+}
+
+/** Fires a heartbeat of the callback attempt whose context is `context` (its `heartbeatSeconds` starts over). */
+export async function fireTaskHeartbeat(context: TaskContext, options: NativeReportOptions = {}): Promise<string | undefined> {
+  const client = options.client ?? platformClient();
+  const deadline = options.deadline ?? (Number(process.env.__OW_DEADLINE) || Date.now() + 60_000) - 2_000;
+  const delivery = await deliverEvent(client, context.trigger, context.workflow, toPayload(taskHeartbeatEvent(context)), deadline);
   return delivery.triggerActivationId;
 }

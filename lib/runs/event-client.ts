@@ -11,7 +11,7 @@ import type { Json, JsonObject } from '../model/json';
 import { deliverEvent } from '../openwhisk/deliver';
 import type { DeliveryClient } from '../openwhisk/client';
 import { workflowTrigger } from '../openwhisk/names';
-import { completeCallback, workflowOfToken } from '../report/callback';
+import { completeCallback, heartbeatCallback, workflowOfToken } from '../report/callback';
 import type { TaskOutcome } from '../report';
 import { DEFAULT_TOPICS } from '../runtimes/streaming';
 import { createEventStream } from '../runtimes/streaming/stream-connection';
@@ -75,4 +75,9 @@ export async function completeTask(target: { client: DeliveryClient; store: RunS
   } finally {
     await stream.close();
   }
+}
+
+/** Reports a heartbeat of a callback task for its token (native: its workflow's trigger). */
+export async function heartbeatTask(target: { client: DeliveryClient }, token: string): Promise<{ model: 'native'; runId: string }> {
+  return heartbeatCallback(token, { client: target.client, deadline: Date.now() + 60_000 });
 }

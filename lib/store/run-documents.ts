@@ -182,6 +182,26 @@ export interface InvokeDoc {
   eventWait?: true;
   /** A callback task's token (lib/events/callback-token.ts), for `whiskflow status`: whoever holds it may report the attempt. */
   callbackToken?: string;
+  /**
+   * An event wait's or a callback's timeout, kept durably (lib/runtimes/native/due-attempts.ts): at
+   * `deadline` (epoch ms) the sweep fires the attempt's `task.timed-out` for `timeoutMs`.
+   */
+  deadline?: number;
+  timeoutMs?: number;
+  /** A callback's heartbeat limit: the sweep fails the attempt when no heartbeat came for this long. */
+  heartbeatMs?: number;
+}
+
+/** The latest heartbeat of a callback attempt (`docIds.heartbeat`), replaced by each heartbeat. */
+export interface HeartbeatDoc {
+  type: 'heartbeat';
+  runId: string;
+  position: number;
+  index: number;
+  attempt: number;
+  /** Epoch ms of the latest heartbeat. */
+  at: number;
+  count: number;
 }
 
 export interface ResultDoc {
@@ -251,6 +271,8 @@ export const docIds = {
   bucketPrefix: (runId: string, position: number, bucket: number) => `result/${runId}/${pad(position, 4)}/${pad(bucket, 4)}/`,
   joinedBucket: (runId: string, position: number, bucket: number) => `joined/${runId}/${pad(position, 4)}/${pad(bucket, 4)}`,
   joinedPrefix: (runId: string, position: number) => `joined/${runId}/${pad(position, 4)}/`,
+  /** A callback attempt's latest heartbeat (HeartbeatDoc). */
+  heartbeat: (runId: string, position: number, index: number, attempt: number) => `beat/${runId}/${pad(position, 4)}/${pad(index, 6)}/${pad(attempt, 3)}`,
   /** One per refused event id (a repeat of the same forgery is one document). */
   rejected: (runId: string, eventKey: string) => `rejected/${runId}/${eventKey}`,
   rejectedPrefix: (runId: string) => `rejected/${runId}/`,

@@ -3,17 +3,23 @@
  * - `whiskflow send <workflow> --type T --key K [--data JSON] [--id ID]`: delivers an event to the
  *   workflow's `event` stages (native: fired into its trigger; streaming: its mailbox and stream);
  * - `whiskflow complete <token> (--result JSON | --error NAME_OR_JSON)`: reports a callback task;
+ * - `whiskflow heartbeat <token>`: the callback's work goes on (its `heartbeatSeconds` start over);
+ * - `whiskflow endpoint [workflow]`: the HTTP endpoint's URL (lib/runs/event-endpoint.ts) and a workflow's sender token;
  * - `whiskflow events [runId] [--workflow W]`: the events a run's waits received (and what they
  *   wait for), or every event received for a workflow, the pending ones (no run took them) marked.
  */
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors';
 import type { Json } from '../../model/json';
-import { completeTask, sendEvent } from '../../runs/event-client';
+import { completeTask, heartbeatTask, sendEvent } from '../../runs/event-client';
 import { describeWait, eventsOf, eventsOfRun } from '../../store/event-mailbox';
 import { printJson } from '../output';
 import type { ConnectionFlags } from '../settings';
 import { addConnectionOptions, withConnection } from './connection';
+import { eventsEndpointUrl } from '../../deploy/runtime';
+import { eventEndpointToken } from '../../events/event-seal';
+import { readEventKey } from '../../openwhisk/event-key';
+import { apihostUrl } from '../settings';
 
 export function register(program: Command): void {
   addConnectionOptions(program
@@ -41,6 +47,31 @@ export function register(program: Command): void {
       const outcome = flags.result !== undefined ? { result: parseJson('--result', flags.result) } : { error: errorOf(flags.error ?? '') };
       const done = await withConnection(flags, (connection) => completeTask(connection, token, outcome));
       console.log(`ok: ${'result' in outcome ? 'result' : 'error'} reported for run ${done.runId}`);
+    });
+
+  addConnectionOptions(program
+    .command('heartbeat <token>'))
+    .description('report that the work of a callback task goes on: a task with heartbeatSeconds fails (whiskflow.HeartbeatTimeout) without one in time')
+    .action(async (token: string, flags: ConnectionFlags) => {
+      const done = await withConnection(flags, (connection) => heartbeatTask(connection, token));
+      console.log(`ok: heartbeat reported for run ${done.runId}`);
+    });
+
+  addConnectionOptions(program
+    .command('endpoint [workflow]'))
+    .description('print the deployed HTTP endpoint for events and callback reports, and the sender token a workflow\'s events are posted with')
+    .option('--json', 'print JSON')
+    .action(async (workflow: string | undefined, flags: ConnectionFlags & { json?: boolean }) => {
+      const found = await withConnection(flags, async (connection) => {
+        const url = await eventsEndpointUrl(connection.client, apihostUrl(connection.apihost));
+        const key = workflow ? await readEventKey(connection.client) : undefined;
+        if (workflow && !key) throw new InvalidInputError('the deployed whiskflow runtime has no event key: redeploy it (whiskflow deploy)', {});
+        return { url, ...(workflow && key ? { workflow, events: `${url}/events/${encodeURIComponent(workflow)}`, token: eventEndpointToken(key, workflow) } : {}) };
+      });
+      if (flags.json) return printJson(found);
+      console.log(`callbacks: POST ${found.url}/callbacks/complete|fail|heartbeat with { "token": …, "result" | "error": … }`);
+      if (found.events) console.log(`events of ${workflow}: POST ${found.events} with authorization: Bearer ${found.token}`);
+      return undefined;
     });
 
   addConnectionOptions(program

@@ -46,6 +46,6 @@ async function recordActivations(store: RunStore, claims: readonly StoredDoc<Inv
   const outcomes = await replaceAll(store, claims);
   const conflicts = claims.filter((_, position) => 'conflict' in (outcomes[position] ?? { conflict: true }));
   for (const claimed of conflicts) {
-    await updateWithRetry<InvokeDoc>(store, claimed._id, (current) => (current.activationId ? undefined : { ...current, activationId: claimed.activationId!, invokedAt: claimed.invokedAt! }));
+    await updateWithRetry<InvokeDoc>(store, claimed._id, (current) => (current.activationId ? undefined : { ...claimed, ...current, activationId: claimed.activationId!, invokedAt: claimed.invokedAt! }));
   }
 }

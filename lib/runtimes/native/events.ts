@@ -20,12 +20,12 @@ import { isJsonObject, type Json, type JsonObject } from '../../model/json';
 import { newRunId, type TaskAttempt } from '../../store/run-documents';
 import { withPosition } from '../../store/legacy-position';
 import type { Workflow } from '../../model/workflow';
-import { EVENT_TYPES, type TaskError } from '../../events/types';
+import { EVENT_TYPES, TASK_HEARTBEAT_TYPE, type TaskError } from '../../events/types';
 import { reportedError } from '../../core/reported-error';
 import { keyOfCloudEvent, type ExternalEvent } from '../../core/correlation';
 
 /** The event types the orchestrator accepts (the run's vocabulary is lib/events/types.ts). */
-const ACCEPTED_TYPES = [EVENT_TYPES.runStarted, EVENT_TYPES.taskCompleted, EVENT_TYPES.taskFailed, EVENT_TYPES.taskTimedOut];
+const ACCEPTED_TYPES = [EVENT_TYPES.runStarted, EVENT_TYPES.taskCompleted, EVENT_TYPES.taskFailed, EVENT_TYPES.taskTimedOut, TASK_HEARTBEAT_TYPE];
 
 /** Identifies one attempt of one task; travels through the task conductor's state (defined with the run documents, which store it as a child run's parent). */
 export type TaskContext = TaskAttempt;
@@ -39,6 +39,8 @@ export type OrchestratorEvent =
   | { type: 'task.completed'; eventId: string; task: TaskContext; result: Json; activationId?: string }
   | { type: 'task.failed'; eventId: string; task: TaskContext; error: Json; activationId?: string }
   | { type: 'task.timed-out'; eventId: string; task: TaskContext; timeoutMs: number }
+  /** A callback attempt's heartbeat (due-attempts.ts): recorded, no run state changes. */
+  | { type: 'task.heartbeat'; eventId: string; task: TaskContext }
   /** A CloudEvent of another type: an external event for the workflow's `event` stages (event-waits.ts). */
   | { type: 'external'; eventId: string; workflow: string; event: ExternalEvent };
 
@@ -46,6 +48,11 @@ const SOURCE = '/whiskflow';
 
 export function runStartedEvent(workflow: string, runId: string, input: Json): CloudEvent<JsonObject> {
   return new CloudEvent<JsonObject>({ type: EVENT_TYPES.runStarted, source: `${SOURCE}/${workflow}`, subject: runId, data: { workflow, runId, input } });
+}
+
+/** A heartbeat of a callback attempt; each has an id of its own (none is a duplicate of another). */
+export function taskHeartbeatEvent(task: TaskContext, at = Date.now()): CloudEvent<JsonObject> {
+  return taskEvent(task, TASK_HEARTBEAT_TYPE, `heartbeat-${at}-${randomUUID().slice(0, 8)}`, {});
 }
 
 /**
@@ -84,7 +91,7 @@ function taskEvent(task: TaskContext, type: TaskEventType, suffix: string, field
   });
 }
 
-type TaskEventType = typeof EVENT_TYPES.taskCompleted | typeof EVENT_TYPES.taskFailed | typeof EVENT_TYPES.taskTimedOut;
+type TaskEventType = typeof EVENT_TYPES.taskCompleted | typeof EVENT_TYPES.taskFailed | typeof EVENT_TYPES.taskTimedOut | typeof TASK_HEARTBEAT_TYPE;
 
 /** The completion or failure of one attempt; a failure's `error` is the task error it means (`{ error, cause }`). */
 export function taskOutcomeEvent(task: TaskContext, outcome: { result: Json } | { error: Json }, activationId?: string): CloudEvent<JsonObject> {
@@ -164,6 +171,11 @@ export function parseEvent(given: JsonObject, workflow: string, activationId?: s
       const task = parseTaskContext(data.task);
       checkAgainstContext(data, task);
       return { type: 'task.timed-out', eventId: event.id, task, timeoutMs };
+    }
+    case TASK_HEARTBEAT_TYPE: {
+      const task = parseTaskContext(data.task);
+      checkAgainstContext(data, task);
+      return { type: 'task.heartbeat', eventId: event.id, task };
     }
     case EVENT_TYPES.taskCompleted:
     case EVENT_TYPES.taskFailed: {

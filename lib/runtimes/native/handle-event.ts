@@ -42,6 +42,7 @@ import { beginRun, carryOut, failStage, proposeAfter } from './transitions';
 import { readShared } from './warm-cache';
 import { receiveExternal } from './event-waits';
 import { parkOutcome } from './parks';
+import { recordHeartbeat } from './due-attempts';
 
 export async function handleEvent(context: OrchestratorContext, event: OrchestratorEvent): Promise<EventOutcome> {
   const ctx = handling(context);
@@ -53,6 +54,9 @@ export async function handleEvent(context: OrchestratorContext, event: Orchestra
     case 'task.failed':
     case 'task.timed-out':
       return onTaskFailed(ctx, event);
+    case 'task.heartbeat':
+      await recordHeartbeat(ctx.store, event.task, now(ctx));
+      return { outcome: 'recorded', runId: event.task.runId };
     case 'external': {
       const received = await receiveExternal(ctx, event.workflow, event.event, 'trigger');
       const outcome = received.outcome === 'duplicate' ? 'duplicate-event' : received.outcome;

@@ -4,10 +4,11 @@
  * has not recorded its completion (the orchestrator failing, e.g. its store unreachable, or the
  * event lost: `whiskflow local` sweeps it, elsewhere `whiskflow sweep`). Read-only.
  */
-import { docIds, type InvokeDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
+import { docIds, type HeartbeatDoc, type InvokeDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { describeWait, waitOf } from '../../store/event-mailbox';
 import { stageAttempts } from './stage-attempts';
+import { heartbeatDue } from './due-attempts';
 
 export interface RunWait {
   /** One line, for people. */
@@ -34,7 +35,7 @@ export async function waitsOf(store: RunStore, run: RunDoc, platform?: Activatio
   if (stage.wakeAt !== undefined) return { waits: [{ what: `stage ${stage.stageId}: a timer, due ${new Date(stage.wakeAt).toISOString()} (fired by the sweep once due)`, since: stage.startedAt }], more: 0 };
   const { latest: claims, reported } = await stageAttempts(store, run.runId, stage.position);
   const open = [...claims.values()].filter((claim) => !reported.has(claim.index));
-  const waits = await Promise.all(open.slice(0, SHOWN).map((claim) => (claim.eventWait ? eventWaitOf(store, stage, claim) : waitOfClaim(stage, claim, platform))));
+  const waits = await Promise.all(open.slice(0, SHOWN).map((claim) => (claim.eventWait ? eventWaitOf(store, stage, claim) : claim.callbackToken ? callbackWaitOf(store, stage, claim) : waitOfClaim(stage, claim, platform))));
   return { waits, more: Math.max(0, open.length - SHOWN) };
 }
 
@@ -42,13 +43,26 @@ async function waitOfClaim(stage: StageDoc, claim: InvokeDoc, platform: Activati
   const task = `stage ${stage.stageId} task ${claim.index} attempt ${claim.attempt}`;
   if (claim.childRunId) return { what: `${task}: child run ${claim.childRunId}`, since: claim.invokedAt ?? claim.claimedAt };
   if (!claim.activationId) return { what: `${task}: claimed, not invoked yet`, since: claim.claimedAt };
-  if (claim.callbackToken) return { what: `${task}: a callback, reported with whiskflow complete ${claim.callbackToken}`, since: claim.invokedAt ?? claim.claimedAt };
   const record = platform ? await recordOf(platform, claim.activationId) : undefined;
   if (!record?.end) return { what: `${task}: running (activation ${claim.activationId})`, since: claim.invokedAt ?? claim.claimedAt };
   const outcome = record.response?.success === false ? 'failed' : 'ended';
   return {
     what: `${task}: activation ${claim.activationId} ${outcome}, its completion not recorded by the orchestrator yet (failing orchestrator activations, or a lost event: the sweep re-delivers it)`,
     since: record.end,
+  };
+}
+
+/** A callback: the token to report it with, its timeout, and when its next heartbeat is due. */
+async function callbackWaitOf(store: RunStore, stage: StageDoc, claim: InvokeDoc): Promise<RunWait> {
+  const beat = claim.heartbeatMs !== undefined ? await store.get<HeartbeatDoc>(docIds.heartbeat(claim.runId, claim.position, claim.index, claim.attempt)) : undefined;
+  const due = heartbeatDue(claim, beat);
+  const limits = [
+    ...(claim.deadline !== undefined ? [`times out ${new Date(claim.deadline).toISOString()}`] : []),
+    ...(due !== undefined ? [`heartbeat due by ${new Date(due).toISOString()} (${beat ? `${beat.count} received, the latest ${new Date(beat.at).toISOString()}` : 'none received yet'})`] : []),
+  ];
+  return {
+    what: `stage ${stage.stageId} task ${claim.index} attempt ${claim.attempt}: a callback, reported with whiskflow complete ${claim.callbackToken}${limits.length ? `; ${limits.join('; ')}` : ''}`,
+    since: claim.invokedAt ?? claim.claimedAt,
   };
 }
 

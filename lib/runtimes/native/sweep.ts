@@ -41,8 +41,9 @@ import { docIds, type ResultDoc, type RunDoc, type StageDoc } from '../../store/
 import { endRunHead } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';
 import { taskOutcomeEvent, toPayload, type TaskContext } from './events';
-import { ACTIVATION_LOST } from '../../events/activation';
-import { TASK_CONDUCTOR, withAttemptToken, type TaskInvoker } from './invoker';
+import { LOST_WITHOUT_RECORD, lostOutcome, outcomeOf, type Outcome } from './activation-outcomes';
+import { fireDueAttempts, type ExpiredAttempt } from './due-attempts';
+import { withAttemptToken, type TaskInvoker } from './invoker';
 import { readEventKey, type ActionReader } from '../../openwhisk/event-key';
 import { restartLostStarts, type LostStartClient, type RestartedRun, type StartWindow } from './lost-starts';
 import { resumeClaimedAttempts, type ClaimedAttempt, type RunHead } from './orchestrator';
@@ -139,25 +140,17 @@ export interface SweepReport {
   followUps: { runId: string; position: number; index: number }[];
   /** Wait stages whose time had come: their timers' completions were fired (waits.ts). */
   woken: DueWait[];
+  /** Event waits and callbacks whose timeout or heartbeat limit passed: their failures were fired (due-attempts.ts). */
+  expired: ExpiredAttempt[];
 }
 
-type Outcome = { result: Json } | { error: Json };
-
-/** The parts of an activation record the sweep reads. */
-interface ActivationRecord {
-  name?: string;
-  cause?: string;
-  logs?: unknown[];
-  annotations?: { key: string; value: unknown }[];
-  response?: { success?: boolean; status?: string; result?: unknown };
-}
 
 /** Sweeps every run whose head says `running` (or only `runIds`). */
 export async function sweepRuns(given: SweepOptions, runIds?: readonly string[]): Promise<SweepReport> {
   // Outcomes fired again need their attempts' tokens: the deployment's key, read from its orchestrator when not given.
   const eventKey = given.eventKey ?? (isActionReader(given.client) ? await readEventKey(given.client) : undefined);
   const options: SweepOptions = { ...given, ...(eventKey ? { eventKey } : {}) };
-  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0, followUps: [], woken: [] };
+  const report: SweepReport = { runsChecked: 0, redelivered: [], stillRunning: 0, neverInvoked: [], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0, followUps: [], woken: [], expired: [] };
   // One wait for the whole sweep, not one per re-delivery: a store that is down fails them all.
   const confirmUntil = Date.now() + (options.confirmWithinMs ?? DEFAULT_CONFIRM_WITHIN_MS);
   const heads = runIds
@@ -207,11 +200,16 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
   if (!stage || stage.end || stage.taskCount === 0) return;
   const { latest, reported, resultIds } = await stageAttempts(store, run.runId, stage.position);
   const claimed = new Set(latest.keys());
+  // Every native run head names the trigger its tasks report to; a wskdeploy deployment has no workflow document.
+  const { trigger } = run as Partial<RunHead>;
+  if (typeof trigger === 'string') {
+    const open = [...latest.values()].filter((claim) => !reported.has(claim.index) && (claim.deadline !== undefined || claim.heartbeatMs !== undefined));
+    const target = { client: options.client, store, eventKey: options.eventKey, now: (options.now ?? Date.now)() };
+    report.expired.push(...await fireDueAttempts(target, trigger, open, (claim) => sweptContext({ ...run, trigger }, stage, claim.index, claim.attempt)));
+  }
   // A child run's attempt has no task activation to read: the child's own tasks are swept with it.
   // Nor has an event stage's wait: its outcome is the event or its timer's.
   for (const [index, claim] of latest) if (claim.childRunId || claim.eventWait) latest.delete(index);
-  // Every native run head names the trigger its tasks report to; a wskdeploy deployment has no workflow document.
-  const { trigger } = run as Partial<RunHead>;
   const neverInvoked: ClaimedAttempt[] = [];
   const confirmations: Promise<void>[] = [];
   for (const claim of latest.values()) {
@@ -224,7 +222,8 @@ async function sweepRun(options: SweepOptions & { confirmUntil: number }, run: R
     const invokedAt = claim.invokedAt ?? claim.claimedAt;
     const lost = invokedAt < (options.lostBefore ?? -Infinity) || (options.lostAfterMs !== undefined && invokedAt <= (options.now ?? Date.now)() - options.lostAfterMs);
     const outcome = await outcomeOf(options.client, claim.activationId) ?? (lost ? lostOutcome(claim.activationId, LOST_WITHOUT_RECORD) : undefined);
-    if (!outcome) {
+    // A callback's action returning is not its outcome (its token's report is); its failure is.
+    if (!outcome || (claim.callbackToken && !('error' in outcome.outcome))) {
       report.stillRunning += 1;
       continue;
     }
@@ -307,92 +306,6 @@ async function reportChildEnd(options: SweepOptions, run: RunDoc, parent: NonNul
   await deliverEvent(options.client, parent.trigger, parent.workflow, payload, Date.now() + 60_000);
   await endRunHead(options.store, run.runId, end, (options.now ?? Date.now)());
   report.childEnds.push({ runId: run.runId, parentRunId: parent.runId, status: end.status });
-}
-
-/** What the task's activation ended with; undefined while it has no record (it still runs). */
-async function outcomeOf(client: DeliveryClient, activationId: string): Promise<{ outcome: Outcome; activationId: string } | undefined> {
-  const record = await activationRecord(client, activationId);
-  if (!record) return undefined;
-  if (isTaskConductor(record)) {
-    // [first conductor run, the user's action, second conductor run]: the action's own record says how it went.
-    const actionId = record.logs?.[1];
-    const action = typeof actionId === 'string' ? await activationRecord(client, actionId) : undefined;
-    if (action) return isLost(action) ? lostOutcome(actionId as string, errorText(action)) : { outcome: outcomeOfRecord(action), activationId: actionId as string };
-    if (isLost(record)) return lostOutcome(activationId, errorText(record));
-    return { outcome: { error: errorOf(record) ?? 'whiskflow.ConductorFailed' }, activationId };
-  }
-  if (isConductorRun(record)) return continuedOutcome(client, activationId, record.cause);
-  return isLost(record) ? lostOutcome(activationId, errorText(record)) : { outcome: outcomeOfRecord(record), activationId };
-}
-
-/**
- * An attempt a task conductor continued its composition with (composition.ts): the claim names that
- * conductor run, whose composition (its `cause`) ran the task as the component right after it.
- * Undefined while the composition runs (it has no record until it ends).
- */
-async function continuedOutcome(client: DeliveryClient, runId: string, compositionId: string): Promise<{ outcome: Outcome; activationId: string } | undefined> {
-  const composition = await activationRecord(client, compositionId);
-  if (!composition) return undefined;
-  const logs = composition.logs ?? [];
-  const actionId = logs[logs.indexOf(runId) + 1];
-  const action = logs.includes(runId) && typeof actionId === 'string' ? await activationRecord(client, actionId) : undefined;
-  if (action) return isLost(action) ? lostOutcome(actionId as string, errorText(action)) : { outcome: outcomeOfRecord(action), activationId: actionId as string };
-  // The composition ended before it ran the task (the platform stopped it, or refused the component).
-  return lostOutcome(runId, `ended its composition ${compositionId} before the task ran (${errorText(composition)})`);
-}
-
-const LOST_WITHOUT_RECORD = 'ended without a record (the platform running it stopped or lost it)';
-
-/** An attempt whose activation was lost (or never got a record and never will): a failure, so retry/catch apply. */
-function lostOutcome(activationId: string, how: string): { outcome: Outcome; activationId: string } {
-  return { outcome: { error: { error: ACTIVATION_LOST, cause: `activation ${activationId} ${how}` } }, activationId };
-}
-
-/**
- * A record the platform made for an activation it did not run to an end: `whisk internal error`
- * (the local platform records the activations running when it stopped so, from its journal). The
- * action produced no outcome, so the attempt is lost, not failed by the action.
- */
-function isLost(record: ActivationRecord): boolean {
-  return record.response?.status === 'whisk internal error';
-}
-
-function errorText(record: ActivationRecord): string {
-  const error = errorOf(record);
-  return `was lost: ${typeof error === 'string' ? error : JSON.stringify(error ?? record.response?.status ?? 'no response')}`;
-}
-
-/** A record of the task conductor's composition (OpenWhisk annotates conductor compositions `conductor: true`). */
-function isTaskConductor(record: ActivationRecord): boolean {
-  return record.name === TASK_CONDUCTOR_NAME && record.annotations?.some((annotation) => annotation.key === 'conductor' && annotation.value === true) === true;
-}
-
-/** One run of the task conductor within its composition: OpenWhisk gives it the composition's id as `cause`. */
-function isConductorRun(record: ActivationRecord): record is ActivationRecord & { cause: string } {
-  return record.name === TASK_CONDUCTOR_NAME && typeof record.cause === 'string' && !isTaskConductor(record);
-}
-
-const TASK_CONDUCTOR_NAME = TASK_CONDUCTOR.slice(TASK_CONDUCTOR.lastIndexOf('/') + 1);
-
-/** As the task conductor reads an action's output: an `error` field (or an unsuccessful record) is a failure. */
-function outcomeOfRecord(record: ActivationRecord): Outcome {
-  const error = errorOf(record);
-  if (error !== undefined || record.response?.success === false) return { error: error ?? record.response?.status ?? 'unknown error' };
-  return { result: (record.response?.result ?? {}) as Json };
-}
-
-function errorOf(record: ActivationRecord): Json | undefined {
-  const result = record.response?.result;
-  return isJsonObject(result as Json) && (result as { error?: Json }).error !== undefined ? (result as { error: Json }).error : undefined;
-}
-
-async function activationRecord(client: DeliveryClient, activationId: string): Promise<ActivationRecord | undefined> {
-  try {
-    return (await client.activations.get({ name: activationId })) as ActivationRecord;
-  } catch (error) {
-    if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
-    throw error;
-  }
 }
 
 function isActionReader(client: object): client is ActionReader {

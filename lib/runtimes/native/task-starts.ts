@@ -22,6 +22,7 @@ import {
 } from './handling';
 import { attemptContext, paramsOf, parkOf, runnerOf, type TaskRunner } from './parks';
 import { awaitEvent } from './event-waits';
+import { durableLimits, PROMPT_TIMER_MAX_MS } from './due-attempts';
 import type { RunHead } from './run-head';
 
 export interface ClaimDraft { id: string; index: number; body: InvokeDoc }
@@ -129,13 +130,22 @@ async function invokeClaimed(ctx: Handling, run: RunHead, stageDoc: StageDoc, pa
   for (const entry of invoked) {
     // A refused invoke is the attempt's failure, handled here as its conductor would report it.
     if (entry.refused) await ctx.react({ type: 'task.failed', eventId: attemptEventId(entry.context), task: entry.context, error: entry.refused, activationId: ctx.activationId });
-    else if (entry.timeoutMs !== undefined) await ctx.invoker.scheduleTimeout(entry.context, entry.timeoutMs + delayMs);
+    // A durable limit (due-attempts.ts) is on the claim; the timer action only fires it on time when it can.
+    else if (entry.timeoutMs !== undefined && (!entry.durable || entry.timeoutMs <= PROMPT_TIMER_MAX_MS)) await ctx.invoker.scheduleTimeout(entry.context, entry.timeoutMs + delayMs);
     // Registered once its claim carries an activation id: the sweep then leaves the wait alone.
     if (entry.awaits) await awaitEvent(ctx, run, entry.context, entry.awaits);
   }
 }
 
-interface StartedAttempt { claim: OwnedClaim; context: TaskContext; timeoutMs?: number; refused?: JsonObject; awaits?: Extract<TaskRunner, { runsAs: 'event' }> }
+interface StartedAttempt {
+  claim: OwnedClaim;
+  context: TaskContext;
+  timeoutMs?: number;
+  /** An event wait or a callback: its limits are on its claim, for the sweep. */
+  durable?: true;
+  refused?: JsonObject;
+  awaits?: Extract<TaskRunner, { runsAs: 'event' }>;
+}
 
 /** Starts one claimed attempt: invokes its action, or starts its child run (a branch of several stages). */
 async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, park: Park, owned: OwnedClaim, delayMs: number): Promise<StartedAttempt> {
@@ -151,7 +161,8 @@ async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, par
   if (runner.runsAs === 'event') {
     // Nothing to invoke: the wait is registered once the claim is recorded (invokeClaimed).
     const timeout = runner.step.timeoutMs !== undefined ? { timeoutMs: runner.step.timeoutMs } : {};
-    return { claim: { ...owned, activationId: ctx.activationId, invokedAt: now(ctx), eventWait: true }, context, awaits: runner, ...timeout };
+    const claim: OwnedClaim = { ...owned, activationId: ctx.activationId, invokedAt: now(ctx), eventWait: true, ...durableLimits(now(ctx), runner.step.timeoutMs, undefined) };
+    return { claim, context, awaits: runner, durable: true, ...timeout };
   }
   const { step } = runner;
   const params = await paramsOf(ctx, run, stageDoc, park, runner);
@@ -163,6 +174,9 @@ async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, par
     if (!(error instanceof ActionUnavailableError)) throw error;
     return { claim: { ...owned, activationId: ctx.activationId, invokedAt: now(ctx) }, context, refused: error.taskError };
   }
-  const callbackToken = step.kind === 'invoke' && step.callback ? ctx.invoker.callbackTokenOf?.(context) : undefined;
-  return { claim: { ...owned, activationId, invokedAt: now(ctx), ...(callbackToken ? { callbackToken } : {}) }, context, ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}) };
+  const timeout = step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {};
+  if (!(step.kind === 'invoke' && step.callback)) return { claim: { ...owned, activationId, invokedAt: now(ctx) }, context, ...timeout };
+  const callbackToken = ctx.invoker.callbackTokenOf?.(context);
+  const limits = durableLimits(now(ctx), step.timeoutMs, step.heartbeatMs);
+  return { claim: { ...owned, activationId, invokedAt: now(ctx), ...(callbackToken ? { callbackToken } : {}), ...limits }, context, durable: true, ...timeout };
 }

@@ -89,7 +89,9 @@ describe('whiskflow manifest writer', () => {
 
   it('writes the runtime package alone without a workflow', () => {
     const pkg = pkgOf(buildManifest(undefined, { bundlesPath: '../dist/actions' }));
-    expect(Object.keys(pkg.actions)).toEqual(['orchestrator', 'task', 'timer', 'sweeper', 'dashboard']);
+    expect(Object.keys(pkg.actions)).toEqual(['orchestrator', 'task', 'timer', 'sweeper', 'dashboard', 'events']);
+    // The events endpoint too, with the event key it checks sender and callback tokens with.
+    expect(pkg.actions.events).toMatchObject({ function: '../dist/actions/events.js', web: 'raw', inputs: { whiskflowEventKey: '$WHISKFLOW_EVENT_KEY' } });
     // The dashboard is a raw-http web action: wskdeploy's `web: raw` (web-export, raw-http, final).
     expect(pkg.actions.dashboard).toMatchObject({ function: '../dist/actions/dashboard.js', web: 'raw' });
     expect(pkg.actions.orchestrator).not.toHaveProperty('web');

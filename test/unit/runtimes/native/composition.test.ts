@@ -4,7 +4,7 @@ import type { TaskStart } from '../../../../lib/runtimes/native/invoker';
 import { RecordingInvoker } from './recording-invoker';
 
 const start = (index: number, extra: Partial<TaskStart> = {}): TaskStart => ({
-  context: { runId: 'r1', workflow: 'wf', seq: 1, index, attempt: 1, trigger: 'whiskflow-wf', stageId: 's' },
+  context: { runId: 'r1', workflow: 'wf', position: 1, index, attempt: 1, trigger: 'whiskflow-wf', stageId: 's' },
   action: '/_/user', params: { index }, delayMs: 0, selfReporting: false, ...extra,
 });
 

@@ -316,4 +316,28 @@ describe('sweepRuns', () => {
       expect(invoker.starts.map((start) => [start.context.index, start.context.attempt])).toEqual([[1, 1]]);
     });
   });
+
+  it('fires due timeouts of event waits and callbacks, and missed heartbeats, once each; a callback\'s returned action is not its outcome', async () => {
+    const store = await seededStore([]);
+    const claim = (index: number, fields: Partial<InvokeDoc>): Promise<unknown> => store.createOnly(docIds.invoke('r1', 0, index, 1), {
+      type: 'invoke', runId: 'r1', position: 0, index, attempt: 1, claimedAt: NOW - 5_000, activationId: `a${index}`, invokedAt: NOW - 5_000, ...fields,
+    } satisfies InvokeDoc);
+    await store.replace({ ...(await store.get<StageDoc>(docIds.stage('r1', 0)))!, taskCount: 6, window: 6 });
+    await claim(0, { eventWait: true, deadline: NOW - 1, timeoutMs: 4_999 });
+    await claim(1, { eventWait: true, deadline: NOW + 1_000, timeoutMs: 6_000 });
+    await claim(2, { callbackToken: 'wf1.x', heartbeatMs: 1_000 });
+    await claim(3, { callbackToken: 'wf1.y', heartbeatMs: 1_000 });
+    await store.createOnly(docIds.heartbeat('r1', 0, 3, 1), { type: 'heartbeat', runId: 'r1', position: 0, index: 3, attempt: 1, at: NOW - 500, count: 2 });
+    await claim(4, { callbackToken: 'wf1.z', deadline: NOW - 1, timeoutMs: 4_999 });
+    await store.createOnly(docIds.result('r1', 0, 4, 6), { type: 'result', runId: 'r1', position: 0, index: 4, attempt: 1, ok: true, completedAt: NOW - 10 });
+    await claim(5, { callbackToken: 'wf1.w' });
+    const { client, fired } = fakeClient({ a5: action({ handedOn: true }) });
+    const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW, confirmWithinMs: 0 });
+    expect(report.expired).toEqual([{ runId: 'r1', position: 0, index: 0, attempt: 1, limit: 'timeout' }, { runId: 'r1', position: 0, index: 2, attempt: 1, limit: 'heartbeat' }]);
+    expect(report.redelivered).toEqual([]);
+    expect(fired.map((fire) => fire.params)).toEqual([
+      expect.objectContaining({ type: 'dev.whiskflow.task.timed-out', id: 'r1/0/0/1/timed-out', data: expect.objectContaining({ timeoutMs: 4_999 }) }),
+      expect.objectContaining({ type: 'dev.whiskflow.task.failed', id: 'r1/0/2/1/failed', data: expect.objectContaining({ error: { error: 'whiskflow.HeartbeatTimeout', cause: 'no heartbeat within 1000 ms' } }) }),
+    ]);
+  });
 });
