@@ -180,7 +180,7 @@ export class RuleEngine {
   private async invoke(event: TaskInvokeEvent, selfReporting: boolean): Promise<string> {
     const { data } = event;
     if (data.action === AWAIT_ACTION) {
-      await registerStreamWait(this.options.store, event, (topic, key, produced) => this.options.stream.produce(topic, key, [produced]), (this.options.now ?? Date.now)());
+      await registerStreamWait(this.options.store, event, (topic, key, produced) => this.options.stream.produce(topic, key, [produced]), (this.options.now ?? Date.now)(), this.options.eventKey);
       return AWAIT_ACTION;
     }
     const task: StreamTaskContext = { runId: data.runId, stageId: data.stageId, taskKey: data.taskKey, completionTopic: data.completionTopic };

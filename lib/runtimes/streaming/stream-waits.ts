@@ -18,6 +18,8 @@ import type { RunStore } from '../../store/run-store';
 import { taskInvoke, type TaskInvokeEvent } from './orchestration-events';
 import type { StreamTaskContext } from './report';
 import { encodeCallbackToken } from '../../events/callback-token';
+import { taskKeyToken } from '../../events/event-seal';
+import { withToken } from './report';
 
 /** Not an OpenWhisk action (`:` cannot occur in one): the wait of an event stage. */
 export const AWAIT_ACTION = 'whiskflow:await';
@@ -50,18 +52,19 @@ function resumer(store: RunStore, completionTopic: string, produce: Produce): Wa
     isOpen: (wait) => isStreamWaitOpen(store, wait),
     resume: async (wait, event) => {
       const taskKey = wait.taskKey ?? '';
-      await produce(completionTopic, wait.runId, toStructuredJson(eventDelivered(wait.runId, taskKey, event)));
+      await produce(completionTopic, wait.runId, withToken(toStructuredJson(eventDelivered(wait.runId, taskKey, event)), wait.token));
     },
   };
 }
 
 /** The Rule Engine won the claim of an await: register the wait, take an event kept for it. */
-export async function registerStreamWait(store: RunStore, { data }: TaskInvokeEvent, produce: Produce, now = Date.now()): Promise<void> {
+export async function registerStreamWait(store: RunStore, { data }: TaskInvokeEvent, produce: Produce, now = Date.now(), eventKey?: string): Promise<void> {
   const timeoutMs = typeof data.params.timeoutMs === 'number' ? data.params.timeoutMs : undefined;
   const wait: WaitRef = {
     workflow: String(data.params.workflow), eventType: String(data.params.eventType), key: String(data.params.key),
     runId: data.runId, seq: parseTaskKey(data.taskKey).seq, stageId: data.stageId, taskKey: data.taskKey, since: now,
     ...(timeoutMs !== undefined ? { deadline: now + timeoutMs } : {}),
+    ...(eventKey ? { token: taskKeyToken(eventKey, data.runId, data.taskKey) } : {}),
   };
   await registerWait(store, wait, resumer(store, data.completionTopic, produce), now);
 }

@@ -16,6 +16,8 @@ export async function engines(args: {
   topics?: { completions: string; orchestration: string };
   /** How often due timers are checked; a huge value makes a process that never fires its timers. */
   timerResolutionMs?: number;
+  /** The deployment's event key: completions must carry their attempt's token. */
+  eventKey?: string;
 }): Promise<StreamingEngines> {
   return startStreamingEngines({
     stream: args.stream,
@@ -25,6 +27,7 @@ export async function engines(args: {
     consumer: args.consumer,
     ...(args.triggers ? { triggers: args.triggers } : {}),
     ...(args.topics ? { topics: args.topics } : {}),
+    ...(args.eventKey ? { eventKey: args.eventKey } : {}),
     // WHISKFLOW_TEST_ENGINE_LOG=1 prints what the engines warn about (for debugging a scenario).
     ...(process.env.WHISKFLOW_TEST_ENGINE_LOG ? { logger: consoleLogger(args.consumer) } : {}),
     condition: { timerResolutionMs: args.timerResolutionMs ?? 10 },
