@@ -186,7 +186,7 @@ export class RuleEngine {
     const task: StreamTaskContext = { runId: data.runId, stageId: data.stageId, taskKey: data.taskKey, completionTopic: data.completionTopic };
     if (this.options.eventKey) task.token = taskKeyToken(this.options.eventKey, data.runId, data.taskKey);
     let params: JsonObject = selfReporting ? { ...data.params, [STREAM_TASK_PARAM]: task as unknown as JsonObject } : data.params;
-    if (data.callback) params = { ...params, [CALLBACK_TOKEN_PARAM]: streamCallbackToken(task, this.options.workflowOf?.(data.runId) ?? '') };
+    if (data.callback) params = { ...params, [CALLBACK_TOKEN_PARAM]: streamCallbackToken(task, data.workflow ?? this.options.workflowOf?.(data.runId) ?? '') };
     return this.options.invoker.invoke(data.action, params);
   }
 }
