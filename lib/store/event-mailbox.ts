@@ -31,6 +31,12 @@ export interface WaitRef extends Correlation {
   trigger?: string;
   /** Streaming: the wait's task key. */
   taskKey?: string;
+  /**
+   * Streaming: the wait's attempt token (lib/events/event-seal.ts), which its resuming completion
+   * carries so that a Condition Engine with the deployment's key accepts it from whoever delivers
+   * the event (the Event Receiver, `whiskflow send`): kept in the store, like a callback's token.
+   */
+  token?: string;
   since: number;
   /** Epoch ms the wait times out, when it has a timeout. */
   deadline?: number;

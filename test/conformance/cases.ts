@@ -9,13 +9,15 @@
 import type { Json, JsonObject } from '../../lib/model/json';
 import { parseWorkflow } from '../../lib/model/parse';
 import type { Workflow } from '../../lib/model/workflow';
-import type { RunEnd } from './runtime';
+import type { RunEnd, ScriptedEvent } from './runtime';
 
 export interface ExpectedStart {
   stageId: string;
   action: string;
   attempt: number;
   params: JsonObject;
+  /** A callback task's attempt (its token parameter is not compared). */
+  callback?: boolean;
 }
 
 export interface ConformanceCase {
@@ -24,6 +26,10 @@ export interface ConformanceCase {
   input: Json;
   end: Exclude<RunEnd, { status: 'did-not-terminate' | 'stuck' }>;
   starts: ExpectedStart[];
+  /** External events the driver sends (event stages). */
+  events?: ScriptedEvent[];
+  /** Ids of the events no wait took, sorted: kept, recorded and visible once the run has ended. */
+  pending?: string[];
 }
 
 const yaml = (text: string): Workflow => parseWorkflow(text);

@@ -15,7 +15,8 @@ import { MemoryRunStore } from '../../lib/store/memory';
 import type { CreateOutcome, CreateResult, NewDoc, ReplaceResult, StoredDoc } from '../../lib/store/run-store';
 import { docIds, type StageDoc, type WorkflowDoc } from '../../lib/store/run-documents';
 import { RecordingInvoker } from '../unit/runtimes/native/recording-invoker';
-import type { Delivery, RunEnd, Runtime, Settled, StartedTask } from './runtime';
+import { eventsOf, eventsOfRun } from '../../lib/store/event-mailbox';
+import type { Delivery, RunEnd, Runtime, ScriptedEvent, Settled, StartedTask } from './runtime';
 
 const NAMESPACE = 'guest';
 const RUN_ID = 'conformance-1';
@@ -73,12 +74,16 @@ export class NativeRuntime implements Runtime {
   private readonly invoker = new RecordingInvoker();
   private activations = 0;
   private stopped: RunEnd | undefined;
+  private workflow = '';
+  /** Event waits (by seq) whose timeout the driver fired. */
+  private readonly expired = new Set<number>();
 
   private context(): OrchestratorContext {
     return { store: this.store, invoker: this.invoker, namespace: NAMESPACE, activationId: `orchestrator-${++this.activations}` };
   }
 
   async start(workflow: Workflow, input: Json): Promise<void> {
+    this.workflow = workflow.name;
     const doc: WorkflowDoc = { type: 'workflow', name: workflow.name, definition: workflow, trigger: `whiskflow-${workflow.name}`, selfReporting: [], deployedAt: 0 };
     await this.store.upsert(docIds.workflow(workflow.name), doc);
     await this.handle({ type: 'run.started', eventId: 'start', workflow: workflow.name, runId: RUN_ID, input });
@@ -88,6 +93,7 @@ export class NativeRuntime implements Runtime {
     // Every handling completes before it returns: what it started is recorded already.
     const tasks = this.invoker.starts.map((start): StartedTask => ({
       id: attemptId(start), taskKey: start.context.taskKey ?? '', stageId: start.context.stageId, action: unqualified(start.action), params: start.params, attempt: start.context.attempt,
+      ...(start.callback ? { callback: true } : {}),
     }));
     if (this.stopped) return { tasks, end: this.stopped };
     const head = await this.store.get<RunHead>(docIds.run(RUN_ID));
@@ -98,6 +104,7 @@ export class NativeRuntime implements Runtime {
     }
     if (tasks.some((task) => !handled.has(task.id))) return { tasks };
     if (head && await this.fireWait(head)) return this.settle(handled);
+    if ((await this.openWaits()).length > 0) return { tasks, waitingForEvent: true };
     return { tasks, end: { status: 'stuck', detail: `run ${head ? 'is still running' : 'has no head'} and nothing is left to deliver` } };
   }
 
@@ -117,7 +124,33 @@ export class NativeRuntime implements Runtime {
     }
   }
 
+  async sendEvent(workflow: string, event: ScriptedEvent): Promise<void> {
+    // As a CloudEvent of another type fired into the workflow's trigger arrives (events.ts).
+    await this.handle({ type: 'external', eventId: event.id, workflow, event: { id: event.id, type: event.type, key: event.key, data: event.data, time: new Date().toISOString() } });
+  }
+
+  async expireWait(): Promise<void> {
+    for (const wait of await this.openWaits()) {
+      this.expired.add(wait.seq);
+      // The timer action fires this only if the orchestrator armed one for the wait.
+      const armed = this.invoker.timeouts.find(({ context }) => context.seq === wait.seq && context.index === 0);
+      if (armed) await this.handle({ type: 'task.timed-out', eventId: `${RUN_ID}/${wait.seq}/timed-out`, task: armed.context, timeoutMs: armed.timeoutMs });
+    }
+  }
+
+  async pendingEvents(): Promise<string[]> {
+    return (await eventsOf(this.store, { workflow: this.workflow })).filter((event) => !event.consumedBy).map((event) => event.eventId).sort();
+  }
+
   async close(): Promise<void> {}
+
+  /** Event waits the run registered that no event resumed and no timeout ended. */
+  private async openWaits() {
+    const head = await this.store.get<RunHead>(docIds.run(RUN_ID));
+    if (head?.status !== 'running') return [];
+    const waits = await eventsOfRun(this.store, RUN_ID);
+    return waits.filter(({ wait, received }) => !received && !this.expired.has(wait.seq)).map(({ wait }) => wait);
+  }
 
   /** A run parked at a wait: its timer's completion, as the sweep fires it when due (waits.ts). */
   private async fireWait(head: RunHead): Promise<boolean> {

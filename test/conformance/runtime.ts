@@ -5,6 +5,7 @@
  */
 import type { Json, JsonObject } from '../../lib/model/json';
 import type { Workflow } from '../../lib/model/workflow';
+import { CALLBACK_TOKEN_PARAM } from '../../lib/events/callback-token';
 import { seededRandom } from '../unit/core/simulate';
 import { performAction, type ActionOutcome } from './actions';
 
@@ -21,6 +22,21 @@ export interface StartedTask {
   attempt: number;
   /** The attempt's task key (lib/events/task-key.ts), as its task events name it. */
   taskKey: string;
+  /** A callback task: the action is handed a token and its own result does not end the task. */
+  callback?: boolean;
+}
+
+/** An external event a case sends (a CloudEvent of `type` with correlation key `key`). */
+export interface ScriptedEvent {
+  id: string;
+  type: string;
+  key: string;
+  data: Json;
+  /**
+   * `before-start`: before the run starts; `when-waiting`: once the run waits on an event and
+   * nothing else is left; `after-end`: once the run has ended (before its pending events are read).
+   */
+  when: 'before-start' | 'when-waiting' | 'after-end';
 }
 
 /** What the driver tells a runtime about a started task. */
@@ -45,6 +61,8 @@ export interface Settled {
   /** Every task started so far, in the order the runtime started them. */
   tasks: StartedTask[];
   end?: RunEnd;
+  /** No task is left to deliver and the run waits on an event stage (instead of `stuck`). */
+  waitingForEvent?: true;
 }
 
 export interface Runtime {
@@ -58,6 +76,12 @@ export interface Runtime {
   settle(handled: ReadonlySet<string>): Promise<Settled>;
   /** Reports the outcome of a started task, as the platform (or the timer) would. */
   deliver(task: StartedTask, delivery: Delivery): Promise<void>;
+  /** Delivers an external event for `workflow` (possibly before its run starts), as the platform or the stream would. */
+  sendEvent(workflow: string, event: ScriptedEvent): Promise<void>;
+  /** The event wait the run is parked at times out (its timer fires), if it has a timeout. */
+  expireWait(): Promise<void>;
+  /** Ids of the events received that no wait has taken (recorded and visible), sorted. */
+  pendingEvents(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -67,21 +91,35 @@ export type DeliveryOrder = 'in start order' | 'reversed' | 'shuffled';
 export interface Observed {
   end: RunEnd;
   starts: StartedTask[];
+  /** Events received that no wait took, once the run has ended. */
+  pending: string[];
 }
 
 /** At most this many rounds of deliveries per run: a runtime that keeps starting tasks fails the case. */
 const MAX_ROUNDS = 200;
 
 /** Plays a run to its end: every started task runs its fake action, outcomes in `order`. */
-export async function playRun(runtime: Runtime, workflow: Workflow, input: Json, order: DeliveryOrder): Promise<Observed> {
+export async function playRun(runtime: Runtime, workflow: Workflow, input: Json, order: DeliveryOrder, events: readonly ScriptedEvent[] = []): Promise<Observed> {
+  for (const event of events) if (event.when === 'before-start') await runtime.sendEvent(workflow.name, event);
+  const later = events.filter((event) => event.when === 'when-waiting');
   await runtime.start(workflow, input);
   const handled = new Set<string>();
   // Seeded: a failure in shuffled order replays the same way.
   const random = seededRandom(7);
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
-    const { tasks, end } = await runtime.settle(handled);
-    if (end) return { end, starts: tasks };
+    const { tasks, end, waitingForEvent } = await runtime.settle(handled);
+    if (end) {
+      for (const event of events) if (event.when === 'after-end') await runtime.sendEvent(workflow.name, event);
+      return { end, starts: tasks, pending: await runtime.pendingEvents() };
+    }
     const fresh = tasks.filter((task) => !handled.has(task.id));
+    if (fresh.length === 0 && waitingForEvent) {
+      // The run waits on an event: the next scripted one arrives, or, with none left, its timeout.
+      const next = later.shift();
+      if (next) await runtime.sendEvent(workflow.name, next);
+      else await runtime.expireWait();
+      continue;
+    }
     if (order === 'reversed') fresh.reverse();
     if (order === 'shuffled') shuffle(fresh, random);
     const hanging: StartedTask[] = [];
@@ -95,7 +133,7 @@ export async function playRun(runtime: Runtime, workflow: Workflow, input: Json,
     for (const task of hanging) await runtime.deliver(task, 'timeout');
   }
   const { tasks } = await runtime.settle(handled);
-  return { end: { status: 'did-not-terminate', detail: `still starting tasks after ${MAX_ROUNDS} rounds` }, starts: tasks };
+  return { end: { status: 'did-not-terminate', detail: `still starting tasks after ${MAX_ROUNDS} rounds` }, starts: tasks, pending: await runtime.pendingEvents() };
 }
 
 function shuffle<T>(items: T[], random: () => number): void {
@@ -105,9 +143,10 @@ function shuffle<T>(items: T[], random: () => number): void {
   }
 }
 
-/** A start as compared between runtimes: what ran, with what, which attempt (not when). */
-export function startKey(task: StartedTask): string {
-  return JSON.stringify([task.stageId, task.action, task.attempt, sortKeys(task.params)]);
+/** A start as compared between runtimes: what ran, with what, which attempt, whether a callback (not when, not its token). */
+export function startKey(task: Omit<StartedTask, 'id' | 'taskKey'>): string {
+  const { [CALLBACK_TOKEN_PARAM]: _token, ...params } = task.params;
+  return JSON.stringify([task.stageId, task.action, task.attempt, sortKeys(params), task.callback === true]);
 }
 
 function sortKeys(value: Json): Json {

@@ -22,7 +22,12 @@ import type { Json, JsonObject } from '../../lib/model/json';
 import type { Workflow } from '../../lib/model/workflow';
 import { MemoryRunStore } from '../../lib/store/memory';
 import { docIds, type RunDoc } from '../../lib/store/run-documents';
-import type { Delivery, RunEnd, Runtime, Settled, StartedTask } from './runtime';
+import { CALLBACK_TOKEN_PARAM } from '../../lib/events/callback-token';
+import { completeCallback } from '../../lib/report/callback';
+import { DEFAULT_TOPICS } from '../../lib/runtimes/streaming';
+import { receiveStreamEvent } from '../../lib/runtimes/streaming/stream-waits';
+import { eventsOf, eventsOfRun, type WaitRef } from '../../lib/store/event-mailbox';
+import type { Delivery, RunEnd, Runtime, ScriptedEvent, Settled, StartedTask } from './runtime';
 
 const RUN_ID = 'conformance-1';
 const POLL_MS = 5;
@@ -65,9 +70,13 @@ export class StreamingRuntime implements Runtime {
   private engines: StreamingEngines | undefined;
   private compiled: CompiledWorkflow | undefined;
   private clock = Date.parse('2026-01-01T00:00:00.000Z');
+  private workflow = '';
+  /** Event waits (by task key) whose timeout the driver fired. */
+  private readonly expired = new Set<string>();
 
   async start(workflow: Workflow, input: Json): Promise<void> {
     this.compiled = compileWorkflow(workflow);
+    this.workflow = workflow.name;
     this.engines = await startStreamingEngines({
       stream: this.stream,
       store: this.store,
@@ -94,6 +103,11 @@ export class StreamingRuntime implements Runtime {
         stable = tasks.length === seen ? stable + 1 : 0;
         seen = tasks.length;
         if (stable >= STABLE_POLLS) return { tasks };
+      } else if ((await this.openWaits()).length > 0) {
+        // Registered by the Rule Engine: the run waits on an event, and nothing else is left.
+        stable = seen === -2 ? stable + 1 : 0;
+        seen = -2;
+        if (stable >= STABLE_POLLS) return { tasks, waitingForEvent: true };
       }
       if (Date.now() > giveUpAt) return { tasks, end: { status: 'stuck', detail: `no new task and no end within ${NO_PROGRESS_MS} ms` } };
       await sleep(POLL_MS);
@@ -103,6 +117,11 @@ export class StreamingRuntime implements Runtime {
   async deliver(task: StartedTask, delivery: Delivery): Promise<void> {
     const invocation = this.platform.invocations.find((candidate) => candidate.task.taskKey === task.id);
     if (!invocation) throw new Error(`no streaming invocation ${task.id}`);
+    if (typeof invocation.params[CALLBACK_TOKEN_PARAM] === 'string' && delivery !== 'timeout') {
+      // A callback task: its outcome is reported for its token, as `whiskflow complete` does.
+      await completeCallback(String(invocation.params[CALLBACK_TOKEN_PARAM]), delivery, { stream: this.stream });
+      return;
+    }
     if (delivery === 'timeout') {
       // The Condition Engine's own timer fires once its clock passes the attempt's deadline.
       const step = this.compiled?.steps[task.stageId];
@@ -118,6 +137,30 @@ export class StreamingRuntime implements Runtime {
     await this.stream.produce(invocation.task.completionTopic, invocation.task.runId, [toStructuredJson(event)]);
   }
 
+  async sendEvent(workflow: string, event: ScriptedEvent): Promise<void> {
+    const external = { id: event.id, type: event.type, key: event.key, data: event.data, time: this.now() };
+    await receiveStreamEvent(this.store, workflow, external, DEFAULT_TOPICS.completions, (topic, key, produced) => this.stream.produce(topic, key, [produced]), 'conformance');
+  }
+
+  async expireWait(): Promise<void> {
+    for (const wait of await this.openWaits()) {
+      this.expired.add(wait.taskKey ?? '');
+      // The Condition Engine's timer fires once its clock passes the wait's deadline.
+      const step = this.compiled?.steps[wait.stageId];
+      if (step?.kind === 'await' && step.timeoutMs !== undefined) this.clock += step.timeoutMs + 1;
+    }
+  }
+
+  async pendingEvents(): Promise<string[]> {
+    return (await eventsOf(this.store, { workflow: this.workflow })).filter((event) => !event.consumedBy).map((event) => event.eventId).sort();
+  }
+
+  /** Event waits the run registered that no event resumed and no timeout ended. */
+  private async openWaits(): Promise<WaitRef[]> {
+    const waits = await eventsOfRun(this.store, RUN_ID);
+    return waits.filter(({ wait, received }) => !received && !this.expired.has(wait.taskKey ?? '')).map(({ wait }) => wait);
+  }
+
   async close(): Promise<void> {
     await this.engines?.stop();
     await this.stream.close();
@@ -128,9 +171,14 @@ export class StreamingRuntime implements Runtime {
   }
 
   private tasks(): StartedTask[] {
-    return this.platform.invocations.map(({ action, params, task }): StartedTask => ({
-      id: task.taskKey, taskKey: task.taskKey, stageId: task.stageId, action, params, attempt: parseTaskKey(task.taskKey).attempt,
-    }));
+    return this.platform.invocations.map(({ action, params: withToken, task }): StartedTask => {
+      // A callback task's token differs per runtime: the action's own parameters are compared.
+      const { [CALLBACK_TOKEN_PARAM]: token, ...params } = withToken;
+      return {
+        id: task.taskKey, taskKey: task.taskKey, stageId: task.stageId, action, params, attempt: parseTaskKey(task.taskKey).attempt,
+        ...(token !== undefined ? { callback: true } : {}),
+      };
+    });
   }
 
   private async end(): Promise<RunEnd | undefined> {

@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .option('--run [input]', 'start one run of the --workflow with this input (JSON text or file) once the engines are up')
     .option('--consumer <name>', 'this process\'s name in the consumer groups', `${hostname()}-${process.pid}`)
     .option('--self-reporting <action>', 'an action that reports its own completion to the stream (repeatable)', collect, [])
-    .option('--topic-prefix <prefix>', 'prefix of the completion and orchestration topics', '')
+    .option('--topic-prefix <prefix>', 'prefix of the completion, orchestration and events topics', '')
     .option('--activation-poll-ms <ms>', 'pause between rounds of reading the activations of running tasks (unmodified actions report through them)', positiveInteger, 100)
     .option('--json', 'print JSON lines: one when ready, one per finished run')
     .action(async (options: EngineCommandOptions) => {
@@ -61,6 +61,7 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
   const topics: StreamTopics = {
     completions: `${options.topicPrefix ?? ''}${DEFAULT_TOPICS.completions}`,
     orchestration: `${options.topicPrefix ?? ''}${DEFAULT_TOPICS.orchestration}`,
+    events: `${options.topicPrefix ?? ''}${DEFAULT_TOPICS.events}`,
   };
   const selfReporting = new Set(options.selfReporting);
   // A bad --run is refused before the engines start taking work from the stream.
@@ -85,7 +86,7 @@ async function runEngine(options: EngineCommandOptions): Promise<void> {
     },
   });
   const say = options.json ? (): void => undefined : (line: string): void => console.log(line);
-  say(`engine ${options.consumer} on ${redactStreamUrl(options.stream)}, topics ${topics.completions} → ${topics.orchestration}, store ${store.description}`);
+  say(`engine ${options.consumer} on ${redactStreamUrl(options.stream)}, topics ${topics.completions} → ${topics.orchestration}, events from ${topics.events}, store ${store.description}`);
   say(`workflows: ${workflows.map((workflow) => workflow.name).join(', ') || '(deployed ones only)'}`);
 
   const startedRun = firstRun ? await startStreamRun(running.stream, { ...firstRun, topic: topics.completions }) : undefined;

@@ -84,7 +84,8 @@ export function register(program: Command): void {
       await withConnection(flags, async ({ store }) => {
         if (runId) {
           const waits = await eventsOfRun(store, runId);
-          if (flags.json) return printJson(waits);
+          // A streaming wait's attempt token stays in the store: it signs the wait's completion.
+          if (flags.json) return printJson(waits.map(({ wait: { token: _token, ...wait }, received }) => (received ? { wait, received } : { wait })));
           if (waits.length === 0) console.log(`run ${runId} has entered no event stage`);
           for (const { wait, received } of waits) {
             console.log(received

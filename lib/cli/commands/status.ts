@@ -9,11 +9,22 @@ import { addConnectionOptions, withConnection } from './connection';
 import { waitsOf, type RunWait } from '../../runtimes/native/run-waits';
 import { describeWait, eventsOfRun } from '../../store/event-mailbox';
 import type { RunStore } from '../../store/run-store';
+import { contextDocId, type StreamRunContext } from '../../runtimes/streaming/run-context';
+import { parseTaskKey } from '../../events/task-key';
 
-/** A streaming run's event waits not yet resumed (its tasks are the engine's to show). */
+/**
+ * A streaming run's event waits not yet resumed, and its wait stages' timers as last checkpointed
+ * (its tasks are the engine's to show).
+ */
 async function openEventWaits(store: RunStore, runId: string): Promise<{ waits: RunWait[]; more: number }> {
-  const waits = (await eventsOfRun(store, runId)).filter((entry) => !entry.received);
-  return { waits: waits.map(({ wait }) => ({ what: describeWait(wait), since: wait.since })), more: 0 };
+  const [events, context] = await Promise.all([eventsOfRun(store, runId), store.get<StreamRunContext>(contextDocId(runId))]);
+  const waits = events.filter((entry) => !entry.received).map(({ wait }): RunWait => ({ what: describeWait(wait), since: wait.since }));
+  for (const timer of Object.values(context?.timers ?? {})) {
+    if (!timer.id.startsWith('wake:')) continue;
+    const stageId = parseTaskKey(timer.id.slice('wake:'.length)).stageId;
+    waits.push({ what: `stage ${stageId}: a timer, due ${timer.due}`, since: Date.parse(context?.state.updatedAt ?? timer.due) });
+  }
+  return { waits, more: 0 };
 }
 
 export function register(program: Command): void {

@@ -116,7 +116,7 @@ function perform(context: StreamRunContext, effects: readonly Effect[], time: st
   // Most effects are invokes: copy the timers only for effects that change them.
   if (effects.every((effect) => effect.kind === 'invoke' || effect.kind === 'emit')) {
     for (const effect of effects) {
-      if (effect.kind === 'invoke') outputs.push(invokeEvent(effect, time, options));
+      if (effect.kind === 'invoke') outputs.push(invokeEvent(effect, time, options, context.workflow.name));
       else if (effect.kind === 'emit') outputs.push(effect.event);
     }
     return context;
@@ -125,7 +125,7 @@ function perform(context: StreamRunContext, effects: readonly Effect[], time: st
   for (const effect of effects) {
     switch (effect.kind) {
       case 'invoke':
-        outputs.push(invokeEvent(effect, time, options));
+        outputs.push(invokeEvent(effect, time, options, context.workflow.name));
         break;
       case 'schedule-timeout': {
         const id = timerIds.taskTimeout(effect.taskKey);
@@ -163,10 +163,11 @@ function perform(context: StreamRunContext, effects: readonly Effect[], time: st
   return { ...context, timers };
 }
 
-function invokeEvent(effect: InvokeEffect, time: string, options: ApplyOptions): TaskInvokeEvent {
+function invokeEvent(effect: InvokeEffect, time: string, options: ApplyOptions, workflow: string): TaskInvokeEvent {
   const data = { runId: effect.runId, stageId: effect.stageId, taskKey: effect.taskKey, action: effect.action, params: effect.params, completionTopic: options.completionTopic, time };
   const withTimeout = effect.timeoutMs === undefined ? data : { ...data, timeoutMs: effect.timeoutMs };
-  return taskInvoke(effect.callback ? { ...withTimeout, callback: true } : withTimeout);
+  // A callback's token names its workflow: `whiskflow complete` finds the workflow's stream by it.
+  return taskInvoke(effect.callback ? { ...withTimeout, callback: true, workflow } : withTimeout);
 }
 
 /** A decided trigger starts its action as a task of its own (stage id = trigger id). */

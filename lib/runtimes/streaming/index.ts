@@ -6,6 +6,7 @@ import type { RunStore } from '../../store/run-store';
 import type { EventStream } from './brokers';
 import { ConditionEngine, type ConditionEngineOptions } from './condition-engine';
 import type { EngineLogger } from './logger';
+import { EventReceiver } from './event-receiver';
 import { RuleEngine, type RuleEngineOptions } from './rule-engine';
 import type { StreamTaskInvoker } from './task-invoker';
 import type { StreamTopics } from './topics';
@@ -14,6 +15,7 @@ import type { WorkflowSource } from './workflow-source';
 
 export { ConditionEngine } from './condition-engine';
 export { RuleEngine } from './rule-engine';
+export { EventReceiver, externalEventOfCloudEvent } from './event-receiver';
 export { MemoryBroker, MemoryEventStream } from './memory-event-stream';
 export { OpenWhiskStreamInvoker, type StreamTaskInvoker } from './task-invoker';
 export { WorkflowCatalog, type WorkflowSource } from './workflow-source';
@@ -44,7 +46,9 @@ export interface StreamingEnginesOptions {
 export interface StreamingEngines {
   condition: ConditionEngine;
   rule: RuleEngine;
-  /** Stops both (each after its batch in progress); the stream stays open, it is the caller's. */
+  /** Takes external events produced to the events topic to the runs' event stages. */
+  receiver: EventReceiver;
+  /** Stops all three (each after its batch in progress); the stream stays open, it is the caller's. */
   stop(): Promise<void>;
 }
 
@@ -71,19 +75,22 @@ export async function startStreamingEngines(options: StreamingEnginesOptions): P
     ...(options.consumer ? { consumer: `${options.consumer}-rule` } : {}),
     ...options.rule,
   });
+  const receiver = new EventReceiver({ ...shared, ...(options.consumer ? { consumer: `${options.consumer}-events` } : {}) });
   await options.store.ensureReady();
   await condition.start();
   try {
     await rule.start();
+    await receiver.start();
   } catch (error) {
-    await condition.stop();
+    await Promise.allSettled([rule.stop(), condition.stop()]);
     throw error;
   }
   return {
     condition,
     rule,
+    receiver,
     async stop() {
-      await Promise.allSettled([rule.stop(), condition.stop()]);
+      await Promise.allSettled([receiver.stop(), rule.stop(), condition.stop()]);
     },
   };
 }

@@ -34,6 +34,8 @@ export interface TaskInvokeEvent {
     timeoutMs?: number;
     /** A callback task: invoked with its callback token, its outcome reported for the token (stream-waits.ts). */
     callback?: true;
+    /** A callback task's workflow (named in its token). */
+    workflow?: string;
   };
 }
 
@@ -132,6 +134,7 @@ export function parseOrchestrationEvent(raw: unknown): OrchestrationEvent {
   };
   if (typeof data.timeoutMs === 'number') event.data.timeoutMs = data.timeoutMs;
   if (data.callback === true) event.data.callback = true;
+  if (typeof data.workflow === 'string') event.data.workflow = data.workflow;
   return event;
 }
 

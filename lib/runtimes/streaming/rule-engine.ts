@@ -180,13 +180,13 @@ export class RuleEngine {
   private async invoke(event: TaskInvokeEvent, selfReporting: boolean): Promise<string> {
     const { data } = event;
     if (data.action === AWAIT_ACTION) {
-      await registerStreamWait(this.options.store, event, (topic, key, produced) => this.options.stream.produce(topic, key, [produced]), (this.options.now ?? Date.now)());
+      await registerStreamWait(this.options.store, event, (topic, key, produced) => this.options.stream.produce(topic, key, [produced]), (this.options.now ?? Date.now)(), this.options.eventKey);
       return AWAIT_ACTION;
     }
     const task: StreamTaskContext = { runId: data.runId, stageId: data.stageId, taskKey: data.taskKey, completionTopic: data.completionTopic };
     if (this.options.eventKey) task.token = taskKeyToken(this.options.eventKey, data.runId, data.taskKey);
     let params: JsonObject = selfReporting ? { ...data.params, [STREAM_TASK_PARAM]: task as unknown as JsonObject } : data.params;
-    if (data.callback) params = { ...params, [CALLBACK_TOKEN_PARAM]: streamCallbackToken(task, this.options.workflowOf?.(data.runId) ?? '') };
+    if (data.callback) params = { ...params, [CALLBACK_TOKEN_PARAM]: streamCallbackToken(task, data.workflow ?? this.options.workflowOf?.(data.runId) ?? '') };
     return this.options.invoker.invoke(data.action, params);
   }
 }

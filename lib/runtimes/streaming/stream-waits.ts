@@ -12,11 +12,14 @@ import type { AwaitEventEffect } from '../../core/effects';
 import { toStructuredJson } from '../../events/cloudevent';
 import { parseTaskKey } from '../../events/task-key';
 import type { JsonObject } from '../../model/json';
-import { receiveEvent, registerWait, type Received, type WaitRef, type WaitResumer } from '../../store/event-mailbox';
+import { eventDocIds, receiveEvent, registerWait, type ConsumedDoc, type Received, type WaitRef, type WaitResumer } from '../../store/event-mailbox';
+import { docIds, type RunDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
 import { taskInvoke, type TaskInvokeEvent } from './orchestration-events';
 import type { StreamTaskContext } from './report';
 import { encodeCallbackToken } from '../../events/callback-token';
+import { taskKeyToken } from '../../events/event-seal';
+import { withToken } from './report';
 
 /** Not an OpenWhisk action (`:` cannot occur in one): the wait of an event stage. */
 export const AWAIT_ACTION = 'whiskflow:await';
@@ -30,31 +33,45 @@ export function awaitInvoke(workflow: string, effect: AwaitEventEffect, time: st
 /** Produces one event (structured JSON) to a topic, keyed by run id. */
 export type Produce = (topic: string, key: string, event: JsonObject) => Promise<void>;
 
-function resumer(completionTopic: string, produce: Produce): WaitResumer {
+/**
+ * Whether a wait still waits, as far as the store tells (the run's state is the Condition Engine's):
+ * its run is running, no other event went to it, and its timeout has not passed. A closed wait
+ * leaves the event kept for a later wait (as the native runtime does). Resuming stays exactly-once
+ * without this: the transition ignores a completion of a slot already filled.
+ */
+export async function isStreamWaitOpen(store: RunStore, wait: WaitRef, now = Date.now()): Promise<boolean> {
+  if (wait.deadline !== undefined && now >= wait.deadline) return false;
+  const head = await store.get<RunDoc>(docIds.run(wait.runId));
+  if (head && head.status !== 'running') return false;
+  const consumed = await store.listByPrefix<ConsumedDoc>(eventDocIds.consumedPrefix(wait), { includeDocs: true });
+  return !consumed.some((row) => row.doc?.runId === wait.runId && row.doc.seq === wait.seq);
+}
+
+function resumer(store: RunStore, completionTopic: string, produce: Produce): WaitResumer {
   return {
-    // The transition ignores a completion of a slot already filled: no read needed to stay exactly-once.
-    isOpen: async () => true,
+    isOpen: (wait) => isStreamWaitOpen(store, wait),
     resume: async (wait, event) => {
       const taskKey = wait.taskKey ?? '';
-      await produce(completionTopic, wait.runId, toStructuredJson(eventDelivered(wait.runId, taskKey, event)));
+      await produce(completionTopic, wait.runId, withToken(toStructuredJson(eventDelivered(wait.runId, taskKey, event)), wait.token));
     },
   };
 }
 
 /** The Rule Engine won the claim of an await: register the wait, take an event kept for it. */
-export async function registerStreamWait(store: RunStore, { data }: TaskInvokeEvent, produce: Produce, now = Date.now()): Promise<void> {
+export async function registerStreamWait(store: RunStore, { data }: TaskInvokeEvent, produce: Produce, now = Date.now(), eventKey?: string): Promise<void> {
   const timeoutMs = typeof data.params.timeoutMs === 'number' ? data.params.timeoutMs : undefined;
   const wait: WaitRef = {
     workflow: String(data.params.workflow), eventType: String(data.params.eventType), key: String(data.params.key),
     runId: data.runId, position: parseTaskKey(data.taskKey).seq, stageId: data.stageId, taskKey: data.taskKey, since: now,
     ...(timeoutMs !== undefined ? { deadline: now + timeoutMs } : {}),
+    ...(eventKey ? { token: taskKeyToken(eventKey, data.runId, data.taskKey) } : {}),
   };
-  await registerWait(store, wait, resumer(data.completionTopic, produce), now);
+  await registerWait(store, wait, resumer(store, data.completionTopic, produce), now);
 }
 
 /** An external event for `workflow` (produced to the stream, or sent): kept, and delivered if a run waits. */
 export async function receiveStreamEvent(store: RunStore, workflow: string, event: ExternalEvent, completionTopic: string, produce: Produce, via: string): Promise<Received> {
-  return receiveEvent(store, workflow, event, resumer(completionTopic, produce), via);
+  return receiveEvent(store, workflow, event, resumer(store, completionTopic, produce), via);
 }
 
 /** A streaming callback task's token: its task context (with the attempt's MAC) for `whiskflow complete`. */

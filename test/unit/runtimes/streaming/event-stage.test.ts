@@ -1,7 +1,7 @@
 /** Event stages and callback tasks under the streaming engines, on the in-memory broker and store. */
 import { DEFAULT_TOPICS, MemoryBroker, MemoryEventStream, startStreamRun, type StreamingEngines } from '../../../../lib/runtimes/streaming';
 import { receiveStreamEvent } from '../../../../lib/runtimes/streaming/stream-waits';
-import { completeCallback } from '../../../../lib/report/callback';
+import { completeCallback, workflowOfToken } from '../../../../lib/report/callback';
 import { parseWorkflow } from '../../../../lib/model/parse';
 import type { JsonObject } from '../../../../lib/model/json';
 import { MemoryRunStore } from '../../../../lib/store/memory';
@@ -58,6 +58,8 @@ describe('event stages under the streaming engines', () => {
     await until('the callback task is invoked', () => platform.count('ask') === 1, IN_MEMORY);
     const token = platform.invocations.find((call) => call.action === 'ask')?.params.whiskflowToken as string;
     expect(token).toMatch(/^wf1\./);
+    // `whiskflow complete` finds the workflow's stream by the workflow its token names.
+    expect(workflowOfToken(token)).toBe('approval');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await store.get<{ status: string }>(`run/${runId}`))?.status).toBe('running');
     await completeCallback(token, { result: { approved: true } }, { stream });
