@@ -131,10 +131,10 @@ export class NativeRuntime implements Runtime {
 
   async expireWait(): Promise<void> {
     for (const wait of await this.openWaits()) {
-      this.expired.add(wait.seq);
+      this.expired.add(wait.position);
       // The timer action fires this only if the orchestrator armed one for the wait.
-      const armed = this.invoker.timeouts.find(({ context }) => context.seq === wait.seq && context.index === 0);
-      if (armed) await this.handle({ type: 'task.timed-out', eventId: `${RUN_ID}/${wait.seq}/timed-out`, task: armed.context, timeoutMs: armed.timeoutMs });
+      const armed = this.invoker.timeouts.find(({ context }) => context.position === wait.position && context.index === 0);
+      if (armed) await this.handle({ type: 'task.timed-out', eventId: `${RUN_ID}/${wait.position}/timed-out`, task: armed.context, timeoutMs: armed.timeoutMs });
     }
   }
 
@@ -149,7 +149,7 @@ export class NativeRuntime implements Runtime {
     const head = await this.store.get<RunHead>(docIds.run(RUN_ID));
     if (head?.status !== 'running') return [];
     const waits = await eventsOfRun(this.store, RUN_ID);
-    return waits.filter(({ wait, received }) => !received && !this.expired.has(wait.seq)).map(({ wait }) => wait);
+    return waits.filter(({ wait, received }) => !received && !this.expired.has(wait.position)).map(({ wait }) => wait);
   }
 
   /** A run parked at a wait: its timer's completion, as the sweep fires it when due (waits.ts). */

@@ -34,9 +34,8 @@
  * the workflow triggers' recent activation records instead, and fires again a `run.started` older
  * than `staleAfterMs` whose run head does not exist (lost-starts.ts; bounded by `startWindow`).
  */
-import { isJsonObject, type Json } from '../../model/json';
+import type { Json } from '../../model/json';
 import { deliverEvent } from '../../openwhisk/deliver';
-import type { DeliveryClient } from '../../openwhisk/client';
 import { docIds, type ResultDoc, type RunDoc, type StageDoc } from '../../store/run-documents';
 import { endRunHead } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';

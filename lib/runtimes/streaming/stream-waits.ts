@@ -44,7 +44,7 @@ export async function isStreamWaitOpen(store: RunStore, wait: WaitRef, now = Dat
   const head = await store.get<RunDoc>(docIds.run(wait.runId));
   if (head && head.status !== 'running') return false;
   const consumed = await store.listByPrefix<ConsumedDoc>(eventDocIds.consumedPrefix(wait), { includeDocs: true });
-  return !consumed.some((row) => row.doc?.runId === wait.runId && row.doc.seq === wait.seq);
+  return !consumed.some((row) => row.doc?.runId === wait.runId && row.doc.position === wait.position);
 }
 
 function resumer(store: RunStore, completionTopic: string, produce: Produce): WaitResumer {

@@ -67,7 +67,7 @@ describe('the Event Receiver', () => {
   });
 
   it('a wait is closed once its run has ended, an event went to it, or its timeout passed', async () => {
-    const wait = { workflow: 'w', eventType: 't', key: 'k', runId: 'r-closed', seq: 1, stageId: 's', since: 0 };
+    const wait = { workflow: 'w', eventType: 't', key: 'k', runId: 'r-closed', position: 1, stageId: 's', since: 0 };
     expect(await isStreamWaitOpen(store, wait)).toBe(true);
     expect(await isStreamWaitOpen(store, { ...wait, deadline: 10 }, 11)).toBe(false);
     await store.createOnly(eventDocIds.consumed(wait, 'e-1'), { type: 'consumed', ...wait, eventId: 'e-1', at: 0 });
