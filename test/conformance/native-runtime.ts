@@ -13,7 +13,7 @@ import type { Json, JsonObject } from '../../lib/model/json';
 import type { Workflow } from '../../lib/model/workflow';
 import { MemoryRunStore } from '../../lib/store/memory';
 import type { CreateOutcome, CreateResult, NewDoc, ReplaceResult, StoredDoc } from '../../lib/store/run-store';
-import { docIds, type StageDoc, type WorkflowDoc } from '../../lib/store/run-documents';
+import { docIds, type InvokeDoc, type StageDoc, type WorkflowDoc } from '../../lib/store/run-documents';
 import { RecordingInvoker } from '../unit/runtimes/native/recording-invoker';
 import { eventsOf, eventsOfRun } from '../../lib/store/event-mailbox';
 import type { Delivery, RunEnd, Runtime, ScriptedEvent, Settled, StartedTask } from './runtime';
@@ -113,9 +113,8 @@ export class NativeRuntime implements Runtime {
     if (!start) throw new Error(`no native start ${task.id}`);
     const common = { eventId: task.id, task: start.context, activationId: `activation-${task.id}` };
     if (delivery === 'timeout') {
-      // The timer action fires this only if the orchestrator armed one for the attempt.
-      const armed = this.invoker.timeouts.find(({ context }) => attemptId({ context } as TaskStart) === task.id);
-      if (armed) await this.handle({ type: 'task.timed-out', eventId: `${task.id}/timed-out`, task: start.context, timeoutMs: armed.timeoutMs });
+      const timeoutMs = await this.armedTimeout(start.context);
+      if (timeoutMs !== undefined) await this.handle({ type: 'task.timed-out', eventId: `${task.id}/timed-out`, task: start.context, timeoutMs });
     } else if ('result' in delivery) {
       await this.handle({ ...common, type: 'task.completed', result: delivery.result });
     } else {
@@ -132,9 +131,10 @@ export class NativeRuntime implements Runtime {
   async expireWait(): Promise<void> {
     for (const wait of await this.openWaits()) {
       this.expired.add(wait.position);
-      // The timer action fires this only if the orchestrator armed one for the wait.
-      const armed = this.invoker.timeouts.find(({ context }) => context.position === wait.position && context.index === 0);
-      if (armed) await this.handle({ type: 'task.timed-out', eventId: `${RUN_ID}/${wait.position}/timed-out`, task: armed.context, timeoutMs: armed.timeoutMs });
+      // The wait's one attempt (event-waits.ts), as the timer or the sweep fires its timeout.
+      const task = { runId: RUN_ID, workflow: wait.workflow, position: wait.position, index: 0, attempt: 1, trigger: wait.trigger ?? '', stageId: wait.stageId };
+      const timeoutMs = await this.armedTimeout(task);
+      if (timeoutMs !== undefined) await this.handle({ type: 'task.timed-out', eventId: `${RUN_ID}/${wait.position}/timed-out`, task, timeoutMs });
     }
   }
 
@@ -150,6 +150,18 @@ export class NativeRuntime implements Runtime {
     if (head?.status !== 'running') return [];
     const waits = await eventsOfRun(this.store, RUN_ID);
     return waits.filter(({ wait, received }) => !received && !this.expired.has(wait.position)).map(({ wait }) => wait);
+  }
+
+  /**
+   * The timeout the platform would fire for an attempt, if any: the timer action's when the
+   * orchestrator armed one, else the durable deadline kept on the attempt's claim, which the sweep
+   * fires once due (due-attempts.ts).
+   */
+  private async armedTimeout(context: TaskStart['context']): Promise<number | undefined> {
+    const armed = this.invoker.timeouts.find((timer) => timer.context.position === context.position && timer.context.index === context.index && timer.context.attempt === context.attempt);
+    if (armed) return armed.timeoutMs;
+    const claim = await this.store.get<InvokeDoc>(docIds.invoke(RUN_ID, context.position, context.index, context.attempt));
+    return claim?.deadline !== undefined ? claim.timeoutMs ?? 0 : undefined;
   }
 
   /** A run parked at a wait: its timer's completion, as the sweep fires it when due (waits.ts). */
