@@ -104,7 +104,7 @@ describe('sweepRuns', () => {
     ]);
     const { client, fired } = fakeClient({ c0: conductor(['x', 'y', 'z'], {}), c1: conductor(['x', 'y', 'z'], {}), 'old-attempt': conductor(['x', 'y', 'z'], {}) });
     const report = await sweepRuns({ store, client, staleAfterMs: 1_000, now: () => NOW });
-    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', position: 0, index: 4, attempt: 1 }], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0, followUps: [], woken: [] });
+    expect(report).toEqual({ runsChecked: 1, redelivered: [], stillRunning: 2, neverInvoked: [{ runId: 'r1', position: 0, index: 4, attempt: 1 }], resumed: 0, childEnds: [], startsChecked: 0, restarted: [], startWindowCut: [], failedRedeliveries: 0, followUps: [], woken: [], expired: [] });
     expect(fired).toEqual([]);
 
     const finished = await seededStore([{ index: 0, activationId: 'c0' }], 'succeeded');
