@@ -1,14 +1,17 @@
 /**
- * Event stages at scale under the streaming model: a batch of runs, each waiting on its own event
- * (correlation key per run), and their events produced to the engine's events topic in random
- * order, some duplicated (same CloudEvent id twice), some before their run has started. Checks
- * that every run resumed exactly once with its own event (one run.finished each, its event's data
- * as output, no event left pending) and fails loudly otherwise; reports the event-to-resume
- * latency (from the later of the event's production and the run's start, to the run's end seen
- * by the Rule Engine) p50/p99. Writes bench-results/events.json.
+ * Event stages at scale: a batch of runs, each waiting on its own event (correlation key per run),
+ * and their events sent in random order, some duplicated (same CloudEvent id twice), some before
+ * their run has started. Checks that every run resumed exactly once with its own event (one end
+ * each, its event's data as output, no event left pending) and fails loudly otherwise; reports the
+ * event-to-resume latency (from the later of the event's sending and the run's start, to the run's
+ * end) p50/p99 per model (`--models streaming,native`). Writes bench-results/events.json.
  *
- * Streaming model: both engines and the Event Receiver in this process on a private Redis (or
- * REDIS_URL), the run store in memory (the workflow is one event stage: nothing is invoked).
+ * - streaming: both engines and the Event Receiver in this process on a private Redis (or
+ *   REDIS_URL), the run store in memory (the workflow is one event stage: nothing is invoked); the
+ *   events are produced to the engine's events topic.
+ * - native: the local platform in a child process with the whiskflow actions deployed; runs started
+ *   and events fired into the workflow's trigger with the `openwhisk` client, as `wsk trigger fire`
+ *   does (events/native.ts). Needs `npm run build` (dist/actions).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -25,18 +28,24 @@ import { eventsOf } from '../../lib/store/event-mailbox';
 import { MemoryRunStore } from '../../lib/store/memory';
 import { freePort } from './lib/ports';
 import { hostInfo, target, writeReport, type BenchReport } from './lib/report';
-import { rounded, summarize } from './lib/stats';
+import { rounded } from './lib/stats';
+import { choiceList } from './lib/option-lists';
+import { judge, planBatch, type BatchOptions, type RunEnd } from './events/batch';
+import { NATIVE_DEFAULTS, nativeOnLocalPlatform } from './events/native';
 
 const run = promisify(execFile);
 const SERVICES = resolve(process.cwd(), 'scripts/services');
 
-interface Options {
-  runs: number;
-  duplicates: number;
-  early: number;
-  seed: number;
-  timeoutMs: number;
+const MODELS = ['streaming', 'native'] as const;
+type Model = (typeof MODELS)[number];
+
+interface Options extends BatchOptions {
+  models: Model[];
   out: string;
+  platformEntry: string;
+  actionsDir: string;
+  whiskflowConcurrency: number;
+  fireConcurrency: number;
 }
 
 const WORKFLOW = parseWorkflow(`
@@ -52,24 +61,6 @@ const NO_ACTIONS: StreamTaskInvoker = {
   },
   activation: async () => undefined,
 };
-
-/** A shuffled copy, the same for the same seed (mulberry32): a run of the bench can be replayed. */
-function seededShuffle<T>(items: readonly T[], seed: number): T[] {
-  let state = seed >>> 0;
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
-  }
-  return copy;
-}
 
 async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
@@ -102,49 +93,42 @@ async function streamingOnRedis(options: Options): Promise<Record<string, unknow
     rule: { pollIntervalMs: 50 },
   });
   try {
-    const orders = Array.from({ length: options.runs }, (_, index) => index);
-    const shuffled = seededShuffle(orders, options.seed);
-    const earlyCount = Math.round(options.runs * options.early);
-    const duplicated = new Set(seededShuffle(orders, options.seed + 1).slice(0, Math.round(options.runs * options.duplicates)));
+    const batch = planBatch(options);
     const sentAt = new Map<number, number>();
     const startedAt = new Map<number, number>();
     const runIds = new Map<number, string>();
     const produce = async (index: number): Promise<void> => {
       const event: JsonObject = { specversion: '1.0', id: `pay-${index}`, type: 'payment.received', source: '/bench', workflow: WORKFLOW.name, key: `o-${index}`, data: { n: index } };
       sentAt.set(index, sentAt.get(index) ?? performance.now());
-      await stream.produce(topics.events, `o-${index}`, duplicated.has(index) ? [event, event] : [event]);
+      await stream.produce(topics.events, `o-${index}`, batch.duplicated.has(index) ? [event, event] : [event]);
     };
     const began = performance.now();
     // Some events before their run exists; then the runs; then the rest, in random order.
-    for (const index of shuffled.slice(0, earlyCount)) await produce(index);
-    await Promise.all(orders.map(async (index) => {
+    for (const index of batch.early) await produce(index);
+    await Promise.all(batch.orders.map(async (index) => {
       startedAt.set(index, performance.now());
       runIds.set(index, await startStreamRun(stream, { workflow: WORKFLOW.name, input: { orderId: `o-${index}` }, topic: topics.completions }));
     }));
-    for (const index of shuffled.slice(earlyCount)) await produce(index);
+    for (const index of batch.late) await produce(index);
     const deadline = performance.now() + options.timeoutMs;
     while (finished.size < options.runs && performance.now() < deadline) await new Promise((done) => setTimeout(done, 50));
     // Let any second resumption show itself before counting.
     await new Promise((done) => setTimeout(done, 2_000));
     const makespanMs = performance.now() - began;
 
-    const problems: string[] = [];
-    const latencies: number[] = [];
-    for (const index of orders) {
+    const ends = new Map<number, RunEnd | undefined>(batch.orders.map((index) => {
       const runId = runIds.get(index) as string;
       const end = finished.get(runId);
-      if (!end) problems.push(`run ${runId} (o-${index}) never resumed`);
-      else if (end.count !== 1) problems.push(`run ${runId} (o-${index}) finished ${end.count} times`);
-      else if (end.status !== 'succeeded' || JSON.stringify((end.output as JsonObject | null)?.payment) !== JSON.stringify({ n: index })) problems.push(`run ${runId} (o-${index}) ended ${end.status} with ${JSON.stringify(end.output)}`);
-      else latencies.push(end.at - Math.max(sentAt.get(index) as number, startedAt.get(index) as number));
-    }
-    const pending = (await eventsOf(store, { workflow: WORKFLOW.name })).filter((event) => !event.consumedBy);
-    if (pending.length > 0) problems.push(`${pending.length} events left pending, e.g. ${pending[0]?.eventId}`);
-    if (problems.length > 0) throw new Error(`not every run resumed exactly once:\n  ${problems.slice(0, 20).join('\n  ')}`);
-    latencies.sort((a, b) => a - b);
+      return [index, end && {
+        runId, count: end.count, status: end.status, payment: (end.output as JsonObject | null)?.payment,
+        latencyMs: end.at - Math.max(sentAt.get(index) as number, startedAt.get(index) as number),
+      }];
+    }));
+    const pending = (await eventsOf(store, { workflow: WORKFLOW.name })).filter((event) => !event.consumedBy).map((event) => event.eventId);
+    const verdict = judge(batch, ends, runIds, pending);
     return rounded({
-      runs: options.runs, early: earlyCount, duplicated: duplicated.size, makespanMs,
-      eventToResumeMs: summarize(latencies), receiver: engines.receiver.stats, rejected: engines.condition.stats.rejected,
+      runs: options.runs, early: batch.early.length, duplicated: batch.duplicated.size, makespanMs,
+      eventToResumeMs: verdict.eventToResumeMs, receiver: engines.receiver.stats, rejected: engines.condition.stats.rejected,
     });
   } finally {
     await engines.stop();
@@ -155,23 +139,33 @@ async function streamingOnRedis(options: Options): Promise<Record<string, unknow
 
 async function main(options: Options): Promise<void> {
   const startedAt = new Date().toISOString();
-  console.log(`events bench: ${options.runs} runs, ${options.duplicates * 100}% duplicated, ${options.early * 100}% before their run (streaming, Redis)`);
-  const streaming = await streamingOnRedis(options);
-  console.log(JSON.stringify(streaming, null, 2));
-  const latency = (streaming.eventToResumeMs as { p50: number; p99: number });
+  console.log(`events bench: ${options.runs} runs, ${options.duplicates * 100}% duplicated, ${options.early * 100}% before their run (${options.models.join(', ')})`);
+  const results: Record<string, unknown> = {};
+  const targets = [target('every run resumed exactly once', 'all', 'all', true)];
+  const notes = ['Latency: from the later of the event\'s sending and its run\'s start, to the run\'s end. A run that did not resume exactly once with its own event fails the bench (no report is written).'];
+  if (options.models.includes('streaming')) {
+    const streaming = await streamingOnRedis(options);
+    console.log(JSON.stringify(streaming, null, 2));
+    results.streamingRedis = streaming;
+    targets.push(target('event-to-resume p99 (streaming, Redis)', 'reported', (streaming.eventToResumeMs as { p99: number }).p99, true));
+    notes.push('streamingRedis: both engines and the Event Receiver in one process on a private Redis, the run store in memory; the workflow is one event stage (no action runs); the end is the run.finished the Rule Engine sees.');
+  }
+  if (options.models.includes('native')) {
+    const native = await nativeOnLocalPlatform(WORKFLOW, options);
+    console.log(JSON.stringify({ ...native, platform: undefined }, null, 2));
+    results.native = native;
+    targets.push(target('event-to-resume p99 (native, local platform)', 'reported', (native.eventToResumeMs as { p99: number }).p99, true));
+    notes.push(`native: the local platform in a child process (embedded CouchDB), whiskflow actions at limits.concurrency ${options.whiskflowConcurrency}; runs started and events fired into the workflow's trigger with the openwhisk client (${options.fireConcurrency} fires in flight), the rule's whiskflow/orchestrator keeps and matches them; the end is the run head's endedAt, written by the orchestrator activation that resumed it.`);
+  }
   const report: BenchReport = {
     benchmark: 'events',
     startedAt,
     finishedAt: new Date().toISOString(),
     host: hostInfo(),
     options: { ...options },
-    results: { streamingRedis: streaming },
-    targets: [target('every run resumed exactly once', 'all', 'all', true), target('event-to-resume p99 (streaming, Redis)', 'reported', latency.p99, true)],
-    notes: [
-      'Streaming model only: both engines and the Event Receiver in one process on a private Redis, the run store in memory; the workflow is one event stage (no action runs).',
-      'Latency: from the later of the event\'s production and its run\'s start, to the run.finished the Rule Engine sees.',
-      'The native model on the local platform is not measured by this script yet.',
-    ],
+    results,
+    targets,
+    notes,
   };
   console.log(`  wrote ${writeReport(options.out, report)}`);
 }
@@ -190,10 +184,15 @@ const positive = (value: string): number => {
 const program = new Command('events')
   .description('1,000 runs each waiting on its own event; events in random order, some duplicated, some early: exactly-once check and event-to-resume latency')
   .option('--runs <n>', 'runs (one event each)', positive, 1000)
-  .option('--duplicates <fraction>', 'share of events produced twice', fraction, 0.1)
-  .option('--early <fraction>', 'share of events produced before the runs start', fraction, 0.2)
+  .option('--duplicates <fraction>', 'share of events sent twice', fraction, 0.1)
+  .option('--early <fraction>', 'share of events sent before the runs start', fraction, 0.2)
   .option('--seed <n>', 'shuffle seed', positive, 7)
   .option('--timeout-ms <ms>', 'give up waiting for the runs after this long', positive, 300_000)
+  .option('--models <list>', `comma-separated: ${MODELS.join(', ')}`, choiceList(MODELS), [...MODELS])
+  .option('--whiskflow-concurrency <n>', 'native: limits.concurrency of the whiskflow actions', positive, 32)
+  .option('--fire-concurrency <n>', 'native: trigger fires in flight at once', positive, 16)
+  .option('--platform-entry <file>', 'native: script that runs the platform in a child process', NATIVE_DEFAULTS.platformEntry)
+  .option('--actions-dir <dir>', 'native: webpack bundles of the whiskflow actions', NATIVE_DEFAULTS.actionsDir)
   .option('--out <file>', 'JSON report path', 'bench-results/events.json');
 program.parse();
 

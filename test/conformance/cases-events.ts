@@ -252,4 +252,29 @@ stages:
       start('total', 'echo', { results: [{ value: 4 }, { value: 4 }] }),
     ],
   },
+  {
+    // The rest after the policy decided: a task still running is left to finish (its outcome, here a
+    // timeout, is ignored), and a branch of several stages starts none of its later stages.
+    name: 'parallel with completion any: a branch of several stages still running starts nothing more once the stage completed',
+    workflow: parseWorkflow(`
+name: parallel-any-rest
+stages:
+  - id: hedge
+    kind: parallel
+    completion: any
+    resultPath: $.hedged
+    branches:
+      - stages: [{ id: fast, kind: task, action: double }]
+      - stages:
+          - { id: slow, kind: task, action: never-answers, timeout: 1000, catch: [{ errors: [whiskflow.Timeout], next: slow-after }] }
+          - { id: slow-after, kind: task, action: echo, params: { tag: late } }
+  - { id: next, kind: task, action: echo, params: { tag: next } }
+`),
+    input: { value: 4 },
+    end: succeeded({ tag: 'next', value: 4, hedged: [{ value: 8 }] }),
+    starts: [
+      start('fast', 'double', { value: 4 }), start('slow', 'never-answers', { value: 4 }),
+      start('next', 'echo', { tag: 'next', value: 4, hedged: [{ value: 8 }] }),
+    ],
+  },
 ];

@@ -77,6 +77,23 @@ async function cancelTree(store: RunStore, head: RunDoc, options: CancelOptions)
   }
 }
 
+/**
+ * The branches of several stages (child runs) of the parallel stage entered at `position` that are
+ * still running, once its completion policy decided the stage: each is ended `cancelled` the way
+ * `whiskflow cancel` ends a run, so it starts no later stage (as the core drops the branches' threads);
+ * a task it has running is left to finish, and its outcome is recorded and ignored.
+ */
+export async function stopUndecidedBranches(store: RunStore, runId: string, position: number, options: CancelOptions = {}): Promise<string[]> {
+  const rows = await store.listByPrefix<RunDoc>(`${docIds.run(runId)}.s${position}b`, { includeDocs: true });
+  const stopped: string[] = [];
+  for (const row of rows) {
+    if (row.doc?.status !== 'running') continue;
+    const outcome = await cancelTree(store, row.doc, options);
+    if (outcome.outcome === 'cancelled') stopped.push(row.doc.runId);
+  }
+  return stopped;
+}
+
 async function markCancelled(store: RunStore, runId: string, failure: RunFailure, endedAt: number): Promise<void> {
   await endRunHead(store, runId, { status: 'cancelled', failure }, endedAt);
 }

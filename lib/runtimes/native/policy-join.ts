@@ -14,7 +14,8 @@
 import { completionVerdict, isPlainAll, requiredSuccesses } from '../../conditions/completion';
 import type { CompletionPolicy } from '../../model/workflow';
 import { docIds, type ResultDoc, type StageDoc } from '../../store/run-documents';
-import { readStage, type Handling } from './handling';
+import { now, readStage, type Handling } from './handling';
+import { stopUndecidedBranches } from './cancel';
 import { parkOf, parkOutcome } from './parks';
 import { storedResults } from './results';
 import type { RunHead } from './run-head';
@@ -41,13 +42,25 @@ export async function joinUnderPolicy(ctx: Handling, run: RunHead, stageDoc: Sta
     // The failure that broke the policy: the latest stored (the core's is the one just applied).
     const [breaking] = [...failures].sort((a, b) => b.completedAt - a.completedAt || b.index - a.index);
     const failure = breaking?.failure ?? { error: 'whiskflow.CompletionUnreachable', cause: `stage ${stageDoc.stageId}`, stageId: stageDoc.stageId };
-    return failStage(ctx, run, stageDoc, failure);
+    await failStage(ctx, run, stageDoc, failure);
+    return stopBranches(ctx, run, stageDoc);
   }
   const required = requiredSuccesses(policy);
   const counted = (required === 'all' ? successes : [...successes].sort(byArrival).slice(0, required)).sort((a, b) => a.index - b.index);
   const joined = { ok: true as const, values: counted.map((result) => result.result ?? null), indexes: counted.map((result) => result.index) };
   // Not with the next stage's task claims: concurrent deciders may have counted different results.
   await enter(ctx, run, proposeAfter(ctx, run, stageDoc, parkOutcome(ctx, run, stageDoc, joined)), false);
+  await stopBranches(ctx, run, stageDoc);
+}
+
+/**
+ * Decided: the parallel stage's branches of several stages still running start nothing more (the
+ * core drops their threads); their running tasks are left to finish, recorded and ignored. Every
+ * decider may do it: stopping a stopped branch changes nothing.
+ */
+async function stopBranches(ctx: Handling, run: RunHead, stageDoc: StageDoc): Promise<void> {
+  if (parkOf(run, stageDoc).kind !== 'fork') return;
+  await stopUndecidedBranches(ctx.store, run.runId, stageDoc.position, { reason: `stage ${stageDoc.stageId} was completed by its completion policy`, now: () => now(ctx) });
 }
 
 function byArrival(a: ResultDoc, b: ResultDoc): number {
