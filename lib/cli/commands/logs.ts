@@ -2,7 +2,8 @@
  * `whiskflow logs <runId>`: per-stage timings and, per task attempt, what its user action did: its
  * activation, its log lines and, when it failed, its error and stack (read from OpenWhisk: wsk is
  * not needed). `--stage`, `--task` and `--failed` pick the attempts; `--no-activations` skips the
- * reads of the platform (timings and activation ids only).
+ * reads of the platform (timings and activation ids only). A running run's last lines say what it
+ * waits on, as `whiskflow status` does.
  */
 import type { Command } from 'commander';
 import { forEachLimited } from '../../limited';
@@ -13,6 +14,7 @@ import { printJson } from '../output';
 import type { ConnectionFlags } from '../settings';
 import { actionActivationsOf, type ActivationReader, type AttemptActivation } from '../task-activations';
 import { addConnectionOptions, withConnection } from './connection';
+import { waitingLines, waitingOf, type RunWaiting } from '../run-waiting';
 
 interface LogsFlags extends ConnectionFlags {
   json?: boolean;
@@ -37,14 +39,18 @@ export function register(program: Command): void {
     .option('--max-activations <n>', 'read at most this many task attempts\' activations (the first ones shown)', positiveInteger, 100)
     .option('--json', 'print as JSON')
     .action(async (runId: string, flags: LogsFlags) => {
-      const { view, details } = await withConnection(flags, async (connection) => {
+      const { view, details, waiting } = await withConnection(flags, async (connection) => {
         const found = await describeRun(connection.store, runId);
         if (!found) throw new WhiskflowError('ENTITY_NOT_FOUND', `run ${runId} not found (list runs with \`whiskflow runs\`)`, { runId });
         const picked = pick(found, flags);
-        return { view: picked, details: flags.activations ? await readAttempts(connection.client as unknown as ActivationReader, picked, flags.maxActivations) : new Map() as AttemptDetails };
+        return {
+          view: picked,
+          details: flags.activations ? await readAttempts(connection.client as unknown as ActivationReader, picked, flags.maxActivations) : new Map() as AttemptDetails,
+          waiting: await waitingOf(connection.store, found, connection.client),
+        };
       });
-      if (flags.json) return printJson(withDetails(view, details));
-      print(view, details, flags);
+      if (flags.json) return printJson({ ...withDetails(view, details), ...(waiting ? { waiting } : {}) });
+      print(view, details, flags, waiting);
     });
 }
 
@@ -76,7 +82,7 @@ async function readAttempts(client: ActivationReader, view: RunView, max: number
   return details;
 }
 
-function withDetails(view: RunView, details: AttemptDetails): unknown {
+function withDetails(view: RunView, details: AttemptDetails): object {
   return {
     ...view,
     stages: view.stages.map((stage) => ({
@@ -92,7 +98,7 @@ function withDetails(view: RunView, details: AttemptDetails): unknown {
   };
 }
 
-function print(view: RunView, details: AttemptDetails, flags: LogsFlags): void {
+function print(view: RunView, details: AttemptDetails, flags: LogsFlags, waiting: RunWaiting | undefined): void {
   const { run } = view;
   console.log(`run ${run.runId} of ${run.workflow}: ${run.status} (started by activation ${run.startedBy ?? '-'})`);
   if (run.parent) console.log(`child run of ${run.parent.runId} (stage ${run.parent.stageId}, branch ${run.parent.index})`);
@@ -119,6 +125,7 @@ function print(view: RunView, details: AttemptDetails, flags: LogsFlags): void {
     }
   }
   if (unread > 0) console.log(`(${unread} more attempt(s) not read: narrow with --stage/--task/--failed or raise --max-activations)`);
+  if (waiting) for (const line of waitingLines(waiting)) console.log(line);
   if (run.failure) console.log(`failure: ${JSON.stringify(run.failure)}`);
 }
 

@@ -78,6 +78,7 @@ stages:
     await waiting(store, runId);
     session = cliSession(platform!);
     expect(await session.cli('status', runId)).toMatch(/waiting on stage payment: event payment.received with key "o-1"/);
+    expect(await session.cli('logs', runId, '--no-activations')).toMatch(/waiting on stage payment: event payment.received with key "o-1"/);
 
     const fire = () => wsk(platform!, 'trigger', 'fire', 'whiskflow-order',
       '-p', 'specversion', '1.0', '-p', 'type', 'payment.received', '-p', 'id', 'pay-1', '-p', 'source', '/payments',
@@ -112,7 +113,7 @@ stages:
   it('a callback task goes on when whiskflow complete reports its token', async () => {
     const { runId } = await requestRun(client, 'approval', { request: 'r-1' });
     session = cliSession(platform!);
-    const status = await until('the callback token in the status', async () => /whiskflow complete (wf1\.\S+)/.exec(await session!.cli('status', runId))?.[1], 60_000);
+    const status = await until('the callback token in the status', async () => /whiskflow complete (wf1\.\S+)/.exec(await session!.cli('status', runId))?.[1], { timeoutMs: 60_000, retryErrors: true });
     await expect(session.cli('complete', 'wf1.bm90IGEgdG9rZW4', '--result', '{}')).rejects.toThrow(/callback token/);
     await session.cli('complete', status, '--result', '{"approved":true}');
     expect(await waitForRun(store, runId, { timeoutMs: 120_000 })).toMatchObject({ status: 'succeeded', output: { request: 'r-1', answer: { approved: true } } });
