@@ -41,6 +41,24 @@ module.exports = tseslint.config(
     },
   },
   {
+    // Tests mirror lib/ and share code through one test kit (test/helpers/): a suite never reaches
+    // into another suite's folder, and the kit imports no suite.
+    files: ['test/integration/**/*.ts', 'test/conformance/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/unit/**'], message: 'shared test code lives in the test kit (test/helpers/), not in test/unit' },
+      ] }],
+    },
+  },
+  {
+    files: ['test/helpers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/unit/**', '**/integration/**', '**/conformance/**'], message: 'the test kit (test/helpers/) imports no test suite' },
+      ] }],
+    },
+  },
+  {
     // Small modules, one concept each: no file in lib/ over 400 lines (blank lines and comments count).
     files: ['lib/**/*.ts', 'lib/**/*.tsx'],
     rules: { 'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }] },

@@ -9,6 +9,7 @@ import { EVENT_TYPES, timeoutError } from '../events/types';
 import { parseTaskKey, type TaskKey } from '../events/task-key';
 import { stepOf, type AwaitStep, type FanOutStep, type InvokeStep } from '../model/compile';
 import type { Json } from '../model/json';
+import { nextInWindow } from '../model/workflow';
 import { startAttempt } from './attempts';
 import type { Draft } from './draft';
 import { retryDelayMs, shouldRetry } from './retry';
@@ -79,9 +80,8 @@ function onElement(draft: Draft, parked: Thread, wait: FanOutWait, step: FanOutS
     const verdict = recordArrivalInPlace(wait.join, key.index, outcome.result);
     wait.join = verdict.context;
     if (step.completion !== undefined) return settleElements(draft, parked, wait, step, key, undefined);
-    // Sliding window: element i's resolution starts element i+concurrency, so each element starts
-    // exactly once and at most `concurrency` run at a time, whatever order completions arrive in.
-    startElement(draft, step, key.seq, key.index + wait.concurrency, 1, 0);
+    // Sliding window: element i's resolution starts element i+concurrency (nextInWindow).
+    startNext(draft, step, wait, key);
     if (verdict.kind === 'complete') completeParkedStep(draft, parked, { status: 'succeeded', result: verdict.results });
     return;
   }
@@ -105,11 +105,16 @@ function onElement(draft: Draft, parked: Thread, wait: FanOutWait, step: FanOutS
  */
 function settleElements(draft: Draft, parked: Thread, wait: FanOutWait, step: FanOutStep, key: TaskKey, error: RunError | undefined): void {
   const verdict = joinVerdict(step.completion, wait.join);
-  if (verdict === 'pending') return startElement(draft, step, key.seq, key.index + wait.concurrency, 1, 0);
+  if (verdict === 'pending') return startNext(draft, step, wait, key);
   if (verdict === 'failed') {
     return completeParkedStep(draft, parked, { status: 'failed', error: error ?? { error: 'whiskflow.CompletionUnreachable', stageId: step.id } });
   }
   completeParkedStep(draft, parked, { status: 'succeeded', result: verdict.results });
+}
+
+function startNext(draft: Draft, step: FanOutStep, wait: FanOutWait, key: TaskKey): void {
+  const next = nextInWindow(key.index, wait.concurrency, wait.items.length);
+  if (next !== undefined) startElement(draft, step, key.seq, next, 1, 0);
 }
 
 function recordTask(draft: Draft, event: TaskEvent, status: TaskRecord['status'], outcome: TaskOutcome): void {

@@ -162,6 +162,17 @@ export function mapWindow(concurrency: number | undefined, elements: number): nu
 }
 
 /**
+ * The element a map starts when element `index` is resolved (its result, or a failure its
+ * completion policy tolerates), with `window` of its `elements` at once: `index + window`, so that
+ * each element starts exactly once and at most `window` run at a time, whatever order they resolve
+ * in. Undefined past the last element, and for a window of 0 (no task starts another).
+ */
+export function nextInWindow(index: number, window: number, elements: number): number | undefined {
+  const next = index + window;
+  return window > 0 && next < elements ? next : undefined;
+}
+
+/**
  * A task that receives `{ results: [...] }`, the results of the map or parallel stage `from`, in
  * input order, under its static params. Its `input` path is not used.
  */

@@ -14,7 +14,7 @@ import type { Workflow } from '../../lib/model/workflow';
 import { MemoryRunStore } from '../../lib/store/memory';
 import type { CreateOutcome, CreateResult, NewDoc, ReplaceResult, StoredDoc } from '../../lib/store/run-store';
 import { docIds, type InvokeDoc, type StageDoc, type WorkflowDoc } from '../../lib/store/run-documents';
-import { RecordingInvoker } from '../unit/runtimes/native/recording-invoker';
+import { RecordingInvoker } from '../helpers/native/recording-invoker';
 import { eventsOf, eventsOfRun } from '../../lib/store/event-mailbox';
 import type { Delivery, RunEnd, Runtime, ScriptedEvent, Settled, StartedTask } from './runtime';
 

@@ -6,7 +6,7 @@
 import type { Json, JsonObject } from '../../lib/model/json';
 import type { Workflow } from '../../lib/model/workflow';
 import { CALLBACK_TOKEN_PARAM } from '../../lib/events/callback-token';
-import { seededRandom } from '../unit/core/simulate';
+import { seededRandom } from '../helpers/simulate';
 import { performAction, type ActionOutcome } from './actions';
 
 /** One task attempt a runtime started, as every runtime can tell it. */

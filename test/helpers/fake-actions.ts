@@ -1,8 +1,8 @@
 /**
  * The test kit's one table of fake actions: what the actions named by the workflow fixtures
  * (test/fixtures/workflows) answer, as deterministic functions of their parameters. Every in-memory
- * runtime of the unit tests runs it: the pure core's simulation (test/unit/core/simulate.ts) and the
- * streaming engine's fake platform (test/unit/runtimes/streaming/fake-platform.ts). The conformance
+ * runtime of the unit tests runs it: the pure core's simulation (test/helpers/simulate.ts) and the
+ * streaming engine's fake platform (test/helpers/streaming/fake-platform.ts). The conformance
  * suite's actions (test/conformance/actions.ts) are part of its cases, beside them.
  */
 import type { Json, JsonObject } from '../../lib/model/json';

@@ -231,9 +231,7 @@ async function loadTaskStage(ctx: Handling, task: TaskContext): Promise<{ run: R
 /** Whether `task` names the stage its transition runs it as: the parked stage, or a single-task branch's own stage. */
 function runsIn(run: RunHead, stage: StageDoc, task: TaskContext): boolean {
   if (stage.stageId === task.stageId) return true;
-  const park = parkOf(run, stage);
-  if (park.kind !== 'fork') return false;
-  const runner = runnerOf(run, park, task.index);
+  const runner = runnerOf(run, parkOf(run, stage), task.index);
   return runner.runsAs === 'action' && runner.stageId === task.stageId;
 }
 
@@ -252,7 +250,7 @@ function onlyOutcomeOfAttempt(ctx: Handling, run: RunHead, stage: StageDoc, task
   // A wait's timer may be fired by more than one sweep: the stored completion goes on.
   if (runner.runsAs === 'timer') return false;
   // An event wait's slot is raced by its timeout and by every event matched to it; a callback's by every report of its token.
-  if (runner.runsAs === 'event' || (runner.step.kind === 'invoke' && runner.step.callback)) return false;
+  if (runner.runsAs === 'event' || runner.callback) return false;
   return runner.step.timeoutMs === undefined && !isSelfReporting(ctx, run, runner.step.action);
 }
 

@@ -6,16 +6,17 @@
  */
 import { bucketSize, docIds, type JoinedDoc, type ResultDoc, type StageDoc } from '../../store/run-documents';
 import type { ListedDoc } from '../../store/run-store';
+import { nextInWindow } from '../../model/workflow';
 import { cacheOf, type Handling } from './handling';
 import { joinOf, joinOfMarkers, joinedMarker, storedResults } from './results';
 import type { RunHead } from './run-head';
 import { startTasks } from './task-starts';
 import { completeJoined } from './transitions';
 
-/** With a concurrency bound, the completion of element i starts element i + window. */
+/** With a concurrency bound, the completion of element i starts element i + window (nextInWindow). */
 export async function startNextInWindow(ctx: Handling, run: RunHead, stage: StageDoc, index: number): Promise<void> {
-  const following = index + stage.window;
-  if (stage.window === 0 || following >= stage.taskCount) return;
+  const following = nextInWindow(index, stage.window, stage.taskCount);
+  if (following === undefined) return;
   await startTasks(ctx, run, stage, [following], 1, 0);
 }
 

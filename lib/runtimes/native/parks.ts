@@ -2,16 +2,15 @@
  * What a stored transition waits for, as the pure core says (lib/core/scope.ts): a stage document
  * keeps only the step it parked at, the data it parked on and the scope's joins, and the core
  * re-derives the rest from them (the items of a map, the parameters of each task, the input of a
- * parallel stage's branches). Also the other way: the stage's outcome from its tasks' results.
+ * parallel stage's branches). Also the other way: the stage's outcome from its tasks' results. What
+ * a park's tasks are and what their results mean is the core's (lib/core/park-tasks.ts); this module
+ * reads and keeps what the core needs from the stored documents.
  */
 import { InvalidInputError } from '../../errors';
-import type { AwaitStep, FanOutStep, InvokeStep } from '../../model/compile';
 import type { Json, JsonObject } from '../../model/json';
 import { docIds, type ResultDoc, type StageDoc } from '../../store/run-documents';
-import {
-  InstantBudget, afterStep, branchTask, elementParams, parkAt, reduceParams,
-  type Park, type ScopeHooks, type StepOutcome,
-} from '../../core/scope';
+import { parkAt, type Park, type ScopeHooks, type StepOutcome } from '../../core/scope';
+import { enteredWithPark, parkOutcome as joinedOutcome, parkRunner, parkTasks, reduceSource, reduceTaskParams, type TaskRunner } from '../../core/park-tasks';
 import { formatTaskKey } from '../../events/task-key';
 import type { TaskContext } from './events';
 import { cacheOf, readStage, type OrchestratorContext } from './handling';
@@ -28,11 +27,7 @@ export type Visits = NonNullable<StageDoc['visits']>;
  * visits in its child run.
  */
 export function visitBranchTasks(run: RunHead, park: Park, visits: Visits): void {
-  if (park.kind !== 'fork') return;
-  for (let branch = 0; branch < park.step.branchStarts.length; branch += 1) {
-    const task = branchTask(compiledOf(run.definition), park.step, branch, park.input);
-    if (task) visits[task.step.id] = (visits[task.step.id] ?? 0) + 1;
-  }
+  for (const step of enteredWithPark(compiledOf(run.definition), park)) visits[step.id] = (visits[step.id] ?? 0) + 1;
 }
 
 /**
@@ -59,7 +54,7 @@ export function attemptContext(run: RunHead, stageDoc: StageDoc, index: number, 
 export function taskKeyOf(run: RunHead, stageDoc: StageDoc, park: Park, index: number, attempt: number): string {
   const runner = runnerOf(run, park, index);
   const stageId = runner.runsAs === 'action' ? runner.stageId : stageDoc.stageId;
-  const element = park.kind === 'fork' && runner.runsAs === 'action' ? 0 : index;
+  const element = runner.runsAs === 'action' ? runner.element : index;
   return formatTaskKey({ stageId, seq: stageDoc.visits?.[stageId] ?? 1, index: element, attempt });
 }
 
@@ -95,69 +90,25 @@ export function parkOf(run: RunHead, stageDoc: StageDoc): Park {
   return park;
 }
 
-/** Tasks a park waits for, and how many start at once. */
+/** Tasks a park waits for, and how many start at once (lib/core/park-tasks.ts). */
 export function tasksOf(park: Park): { taskCount: number; window: number } {
-  switch (park.kind) {
-    case 'invoke':
-    case 'reduce':
-    case 'await':
-      return { taskCount: 1, window: 1 };
-    case 'fan-out':
-      return { taskCount: park.items.length, window: park.window };
-    case 'fork':
-      return { taskCount: park.step.branchStarts.length, window: park.step.branchStarts.length };
-    case 'wait':
-      // One slot that no invoke fills: the timer's completion (waits.ts) does, when it is due.
-      return { taskCount: 1, window: 0 };
-    default:
-      return unknownPark(park);
-  }
+  return parkTasks(park);
 }
 
-/** What task `index` of a park runs: an action, or (a parallel branch of several stages) a child run. */
-export type TaskRunner =
-  /** `stageId`: the step a failure names (a single-task branch's own task, as the core records it). */
-  | { runsAs: 'action'; step: InvokeStep | FanOutStep; stageId: string; params: JsonObject | 'reduce' }
-  | { runsAs: 'child-run'; startStep: string; input: Json }
-  /** A wait stage's timer: nothing is invoked, the timer's completion fills the slot (waits.ts). */
-  | { runsAs: 'timer' }
-  /** An event stage: its one task is the wait for the event (event-waits.ts). */
-  | { runsAs: 'event'; step: AwaitStep; stageId: string; key: string };
+export type { TaskRunner };
 
+/** What task `index` of a park runs (lib/core/park-tasks.ts). */
 export function runnerOf(run: RunHead, park: Park, index: number): TaskRunner {
-  switch (park.kind) {
-    case 'invoke':
-      return { runsAs: 'action', step: park.step, stageId: park.step.id, params: park.params };
-    case 'reduce':
-      return { runsAs: 'action', step: park.step, stageId: park.step.id, params: 'reduce' };
-    case 'fan-out': {
-      const item = park.items[index];
-      if (item === undefined) throw new InvalidInputError(`map stage '${park.step.id}' has no element ${index}`, { stageId: park.step.id, index });
-      return { runsAs: 'action', step: park.step, stageId: park.step.id, params: elementParams(park.step, item) };
-    }
-    case 'fork': {
-      const startStep = park.step.branchStarts[index];
-      if (startStep === undefined) throw new InvalidInputError(`parallel stage '${park.step.id}' has no branch ${index}`, { stageId: park.step.id, index });
-      // A branch that is one task runs as a task of the parallel stage (no child run: fewer documents and hops).
-      const task = branchTask(compiledOf(run.definition), park.step, index, park.input);
-      return task ? { runsAs: 'action', step: task.step, stageId: task.step.id, params: task.params } : { runsAs: 'child-run', startStep, input: park.input };
-    }
-    case 'wait':
-      return { runsAs: 'timer' };
-    case 'await':
-      return { runsAs: 'event', step: park.step, stageId: park.step.id, key: park.key };
-    default:
-      return unknownPark(park);
-  }
+  return parkRunner(compiledOf(run.definition), park, index);
 }
 
 /** The parameters of an action runner; a reduce's come from its source's joined results. */
 export async function paramsOf(ctx: OrchestratorContext, run: RunHead, stageDoc: StageDoc, park: Park, runner: Extract<TaskRunner, { runsAs: 'action' }>): Promise<JsonObject> {
   if (runner.params !== 'reduce') return runner.params;
-  if (park.kind !== 'reduce') throw new InvalidInputError(`stage '${park.step.id}' is not a reduce`, { stageId: park.step.id });
-  const source = stageDoc.joins?.[park.step.input.fromStepId];
-  if (source === undefined) throw new InvalidInputError(`reduce '${park.step.id}' found no results of '${park.step.input.fromStepId}'`, { stageId: park.step.id });
-  return reduceParams(park.step, await joinedResults(ctx, run, source));
+  const from = reduceSource(park);
+  const source = from === undefined ? undefined : stageDoc.joins?.[from];
+  if (source === undefined) throw new InvalidInputError(`reduce '${park.step.id}' found no results of '${from ?? '?'}'`, { stageId: park.step.id });
+  return reduceTaskParams(park, await joinedResults(ctx, run, source));
 }
 
 /**
@@ -168,40 +119,9 @@ export async function paramsOf(ctx: OrchestratorContext, run: RunHead, stageDoc:
  */
 export function parkOutcome(ctx: OrchestratorContext, run: RunHead, stageDoc: StageDoc, joined: JoinedStage): StepOutcome {
   if (!joined.ok) return { status: 'failed', error: joined.failure };
-  const park = parkOf(run, stageDoc);
-  let results: Json[];
-  switch (park.kind) {
-    case 'invoke':
-    case 'reduce':
-    case 'await':
-      return { status: 'succeeded', result: joined.values[0] ?? null };
-    case 'wait':
-      return { status: 'succeeded', result: null };
-    case 'fan-out':
-      results = joined.values;
-      break;
-    case 'fork': {
-      results = [];
-      for (const [position, value] of joined.values.entries()) {
-        // Under a completion policy only the branches that counted are joined: `indexes` names them.
-        const index = joined.indexes?.[position] ?? position;
-        const task = branchTask(compiledOf(run.definition), park.step, index, park.input);
-        if (!task) {
-          results.push(value);
-          continue;
-        }
-        const end = afterStep(compiledOf(run.definition), task.step, 0, park.input, { status: 'succeeded', result: value }, scopeHooks({}), new InstantBudget());
-        if (!('end' in end)) throw new InvalidInputError(`branch ${index} of '${park.step.id}' goes on after its only task`, { stageId: park.step.id, index });
-        if (end.end.status === 'failed') return { status: 'failed', error: end.end.error };
-        results.push(end.end.output);
-      }
-      break;
-    }
-    default:
-      return unknownPark(park);
-  }
-  cacheOf(ctx).results.set(`${run.runId}/${stageDoc.position}`, { stageId: stageDoc.stageId, position: stageDoc.position, values: results });
-  return { status: 'succeeded', result: results };
+  const { outcome, joined: results } = joinedOutcome(compiledOf(run.definition), parkOf(run, stageDoc), joined.values, joined.indexes);
+  if (results) cacheOf(ctx).results.set(`${run.runId}/${stageDoc.position}`, { stageId: stageDoc.stageId, position: stageDoc.position, values: results });
+  return outcome;
 }
 
 /** The results a map or parallel stage joined (`source`: its transition, or the results themselves). */
@@ -218,8 +138,4 @@ async function joinedResults(ctx: OrchestratorContext, run: RunHead, source: num
     throw new InvalidInputError(`transition ${source} of run ${run.runId} has no joined results`, { runId: run.runId, position: source });
   }
   return outcome.result;
-}
-
-function unknownPark(park: never): never {
-  throw new InvalidInputError('unknown park', { park });
 }

@@ -13,6 +13,7 @@
  */
 import { completionVerdict, isPlainAll, requiredSuccesses } from '../../conditions/completion';
 import type { CompletionPolicy } from '../../model/workflow';
+import { parkCompletion } from '../../core/park-tasks';
 import { docIds, type ResultDoc, type StageDoc } from '../../store/run-documents';
 import { now, readStage, type Handling } from './handling';
 import { stopUndecidedBranches } from './cancel';
@@ -24,8 +25,7 @@ import { enter, failStage, proposeAfter } from './transitions';
 
 /** The stage's completion policy when it is not the plain all-of, fail-fast join. */
 export function completionPolicyOf(run: RunHead, stageDoc: StageDoc): CompletionPolicy | undefined {
-  const park = parkOf(run, stageDoc);
-  const policy = park.kind === 'fan-out' || park.kind === 'fork' ? park.step.completion : undefined;
+  const policy = parkCompletion(parkOf(run, stageDoc));
   return isPlainAll(policy) ? undefined : policy;
 }
 

@@ -12,6 +12,7 @@
  *
  * This module decides *which* completions, from the stage's claims and result ids (pure).
  */
+import { nextInWindow } from '../../model/workflow';
 
 /** A stored claim, as far as the decision needs it. */
 export interface ClaimSeen { index: number; attempt: number }
@@ -42,8 +43,8 @@ export function stalledFollowUps(stage: { taskCount: number; window: number }, c
   for (let index = 0; index < window; index++) if (!claimed.has(index) && !reported.has(index)) unclaimedStart = true;
   const refire: number[] = [];
   for (const index of reported) {
-    const next = index + window;
-    if (next < stage.taskCount && !claimed.has(next) && !reported.has(next)) refire.push(index);
+    const next = nextInWindow(index, window, stage.taskCount);
+    if (next !== undefined && !claimed.has(next) && !reported.has(next)) refire.push(index);
   }
   const join = refire.length === 0 && !unclaimedStart && reported.size >= stage.taskCount && stage.taskCount > 0;
   return { refire: refire.sort((a, b) => a - b), unclaimedStart, join };

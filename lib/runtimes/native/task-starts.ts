@@ -2,7 +2,8 @@
  * Starting task attempts exactly once: each attempt runs only after its `invoke/<run>/<position>/<index>/
  * <attempt>` claim was created (in bulk), a claim whose claimer died before invoking is taken over
  * after its lease (compare-and-swap), and the activation ids go onto the claims in batches while the
- * invokes go on. What each task runs and with which parameters is the core's (parks.ts).
+ * invokes go on. What each task runs and with which parameters is the core's
+ * (lib/core/park-tasks.ts, read through parks.ts).
  */
 import { hasErrorCode, InvalidInputError } from '../../errors';
 import type { JsonObject } from '../../model/json';
@@ -168,15 +169,15 @@ async function startAttempt(ctx: Handling, run: RunHead, stageDoc: StageDoc, par
   const params = await paramsOf(ctx, run, stageDoc, park, runner);
   let activationId: string;
   try {
-    activationId = await ctx.invoker.start({ context, action: qualify(step.action, ctx.namespace), params, delayMs, selfReporting: isSelfReporting(ctx, run, step.action), ...(step.kind === 'invoke' && step.callback ? { callback: true } : {}) });
+    activationId = await ctx.invoker.start({ context, action: qualify(step.action, ctx.namespace), params, delayMs, selfReporting: isSelfReporting(ctx, run, step.action), ...(runner.callback ? { callback: true } : {}) });
   } catch (error) {
     // A self-reporting action the platform refuses (action-check.ts): no activation will ever report.
     if (!(error instanceof ActionUnavailableError)) throw error;
     return { claim: { ...owned, activationId: ctx.activationId, invokedAt: now(ctx) }, context, refused: error.taskError };
   }
   const timeout = step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {};
-  if (!(step.kind === 'invoke' && step.callback)) return { claim: { ...owned, activationId, invokedAt: now(ctx) }, context, ...timeout };
+  if (!runner.callback) return { claim: { ...owned, activationId, invokedAt: now(ctx) }, context, ...timeout };
   const callbackToken = ctx.invoker.callbackTokenOf?.(context);
-  const limits = durableLimits(now(ctx), step.timeoutMs, step.heartbeatMs);
+  const limits = durableLimits(now(ctx), step.timeoutMs, runner.heartbeatMs);
   return { claim: { ...owned, activationId, invokedAt: now(ctx), ...(callbackToken ? { callbackToken } : {}), ...limits }, context, durable: true, ...timeout };
 }

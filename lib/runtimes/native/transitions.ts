@@ -12,7 +12,8 @@ import { createAll } from '../../store/bulk';
 import { END_STAGE, docIds, type RunFailure, type StageDoc } from '../../store/run-documents';
 import { endRunHead, stageRecord } from '../../store/run-records';
 import type { CreateResult, StoredDoc } from '../../store/run-store';
-import { InstantBudget, afterStep, enterScope, wakeTime, type Entered, type StepOutcome, type WaitingStep } from '../../core/scope';
+import { InstantBudget, afterStep, enterScope, type Entered, type StepOutcome, type WaitingStep } from '../../core/scope';
+import { parkWakeTime } from '../../core/park-tasks';
 import { StoreConflictError } from '../../errors';
 import { reportToParent } from './child-runs';
 import { cacheOf, now, storedFailure, type Handling, type OwnedClaim } from './handling';
@@ -78,7 +79,8 @@ function toProposal(ctx: Handling, run: RunHead, position: number, entered: Ente
     return stageRecord({ ...base, stageId: END_STAGE, data: null, taskCount: 0, window: 0, end: { status: 'failed', failure: storedFailure(end.error) } });
   }
   const { park } = entered;
-  const wake = park.kind === 'wait' ? { wakeAt: Date.parse(wakeTime(park.wake, new Date(base.startedAt).toISOString())) } : {};
+  const wakeAt = parkWakeTime(park, new Date(base.startedAt).toISOString());
+  const wake = wakeAt !== undefined ? { wakeAt: Date.parse(wakeAt) } : {};
   return stageRecord({ ...base, stageId: park.step.id, data: park.data, ...tasksOf(park), ...wake });
 }
 

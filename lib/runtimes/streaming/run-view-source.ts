@@ -5,7 +5,7 @@
  * does not write. Built by the builders the native runtime stores its records with
  * (lib/store/run-records.ts), so one view serves both models.
  */
-import { parseTaskKey, type TaskKey } from '../../events/task-key';
+import { formatTaskKey, parseTaskKey, type TaskKey } from '../../events/task-key';
 import type { InvokeDoc, ResultDoc, RunDoc, RunFailure, StageDoc } from '../../store/run-documents';
 import { invokeRecord, resultRecord, stageRecord } from '../../store/run-records';
 import type { RunStore } from '../../store/run-store';
@@ -85,7 +85,7 @@ export function viewRecordsOf(context: StreamRunContext, withInvokes = true): Vi
 /** A failed attempt with a retry already scheduled is not the slot's outcome. */
 function isFinal(state: RunState, record: TaskRecord, key: TaskKey): boolean {
   if (record.status === 'succeeded') return true;
-  return state.tasks[`${key.stageId}:${key.seq}:${key.index}:${key.attempt + 1}`] === undefined;
+  return state.tasks[formatTaskKey({ ...key, attempt: key.attempt + 1 })] === undefined;
 }
 
 function resultOf(runId: string, position: number, key: TaskKey, record: TaskRecord): ResultDoc {

@@ -10,7 +10,7 @@ import { startBrowser, type TestBrowser } from '../../helpers/browser';
 import { EXAMPLES_DIR, exampleJson, exampleWorkflow } from '../../helpers/fixtures';
 import { requireRedis, type TestService } from '../../helpers/services';
 import { startDeployedPlatform, type DeployedPlatform } from '../../helpers/deployed-platform';
-import { runUnder, startStreamingModel, type StreamingModel } from '../runtimes/streaming/engine/two-models';
+import { runUnder, startStreamingModel, type StreamingModel } from '../../helpers/two-models';
 
 jest.setTimeout(300_000);
 

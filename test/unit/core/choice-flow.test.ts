@@ -4,7 +4,7 @@ import { startRun } from '../../../lib/core/transition';
 import { compileWorkflow } from '../../../lib/model/compile';
 import { compile, finishOf, T0 } from './helpers';
 import { fixtureActions as actions } from '../../helpers/fake-actions';
-import { simulate } from './simulate';
+import { simulate } from '../../helpers/simulate';
 
 describe('choice, loops and ends', () => {
   const loop = compile(`

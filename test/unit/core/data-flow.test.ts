@@ -1,7 +1,7 @@
 import type { Json, JsonObject } from '../../../lib/model/json';
 import { compile, finishOf } from './helpers';
 import { fixtureActions as actions } from '../../helpers/fake-actions';
-import { simulate } from './simulate';
+import { simulate } from '../../helpers/simulate';
 
 describe('data selection', () => {
   it.each<[string, string, Json, JsonObject, Json]>([

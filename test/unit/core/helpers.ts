@@ -4,7 +4,7 @@ import type { Effect, FinishEffect, InvokeEffect } from '../../../lib/core/effec
 import { compileWorkflow, type CompiledWorkflow } from '../../../lib/model/compile';
 import { isJsonObject, type Json } from '../../../lib/model/json';
 import { parseWorkflow } from '../../../lib/model/parse';
-import type { Simulation } from './simulate';
+import type { Simulation } from '../../helpers/simulate';
 import { fixtureWorkflow } from '../../helpers/fixtures';
 
 export const fixture = (name: string): CompiledWorkflow => compileWorkflow(fixtureWorkflow(name));

@@ -3,7 +3,7 @@ import { startRun, transition } from '../../../lib/core/transition';
 import { compile, finishOf, invokes, T0 } from './helpers';
 import { fixtureActions as actions } from '../../helpers/fake-actions';
 import { DEFAULT_MAP_CONCURRENCY } from '../../../lib/model/workflow';
-import { simulate } from './simulate';
+import { simulate } from '../../helpers/simulate';
 
 describe('map', () => {
   const mapWorkflow = (concurrency?: number) => compile(`

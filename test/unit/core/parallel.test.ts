@@ -2,7 +2,7 @@ import { runStarted, taskCompleted, taskFailed } from '../../../lib/events/build
 import { startRun, transition } from '../../../lib/core/transition';
 import { compile, finishOf, invokes, stageCompletions, T0 } from './helpers';
 import { fixtureActions as actions } from '../../helpers/fake-actions';
-import { simulate } from './simulate';
+import { simulate } from '../../helpers/simulate';
 
 describe('parallel', () => {
   const parallel = compile(`

@@ -3,7 +3,7 @@ import { startRun, transition } from '../../../lib/core/transition';
 import type { Json } from '../../../lib/model/json';
 import { compile, finishOf, stageCompletions, T0 } from './helpers';
 import { fixtureActions as actions } from '../../helpers/fake-actions';
-import { simulate, type FakeAction } from './simulate';
+import { simulate, type FakeAction } from '../../helpers/simulate';
 
 describe('retry, timeout and catch', () => {
   const flaky = (failures: number, error = 'Flaky'): FakeAction => (params, attempt) => (attempt <= failures ? { error: { error, cause: `attempt ${attempt}` } } : { result: { ok: attempt } });

@@ -3,7 +3,7 @@ import { recordActivationId } from '../../../lib/core/run-state';
 import { startRun, transition } from '../../../lib/core/transition';
 import { compile, deepFreeze, finishOf, fixture, invokes, stageCompletions, T0 } from './helpers';
 import { fixtureActions as actions } from '../../helpers/fake-actions';
-import { simulate } from './simulate';
+import { simulate } from '../../helpers/simulate';
 import { fixtureInput, fixtureSource } from '../../helpers/fixtures';
 
 describe('fixtures run to the expected result, whatever the delivery order', () => {

@@ -16,7 +16,7 @@ import { CouchDbRunStore } from '../../../../lib/store/couchdb';
 import { GroupCommitStore } from '../../../../lib/store/group-commit';
 import type { RunStore } from '../../../../lib/store/run-store';
 import { docIds, type ResultDoc, type WorkflowDoc } from '../../../../lib/store/run-documents';
-import { RecordingInvoker } from '../../../unit/runtimes/native/recording-invoker';
+import { RecordingInvoker } from '../../../helpers/native/recording-invoker';
 
 jest.setTimeout(300_000);
 

@@ -1,10 +1,10 @@
-/** The ContextStore's contract (test/unit/runtimes/streaming/context-store-contract.ts) on the embedded CouchDB (pouchdb-server). */
+/** The ContextStore's contract (test/helpers/streaming/context-store-contract.ts) on the embedded CouchDB (pouchdb-server). */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CouchDbRunStore } from '../../../../lib/store/couchdb';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../../../lib/store/embedded-couch';
-import { contextStoreContract } from '../../../unit/runtimes/streaming/context-store-contract';
+import { contextStoreContract } from '../../../helpers/streaming/context-store-contract';
 
 jest.setTimeout(120_000);
 

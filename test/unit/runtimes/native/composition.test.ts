@@ -1,7 +1,7 @@
 /** Which start the task conductor continues its composition with (lib/runtimes/native/composition.ts). */
 import { ChainingInvoker, COMPOSITION_COMPONENTS } from '../../../../lib/runtimes/native/composition';
 import type { TaskStart } from '../../../../lib/runtimes/native/invoker';
-import { RecordingInvoker } from './recording-invoker';
+import { RecordingInvoker } from '../../../helpers/native/recording-invoker';
 
 const start = (index: number, extra: Partial<TaskStart> = {}): TaskStart => ({
   context: { runId: 'r1', workflow: 'wf', position: 1, index, attempt: 1, trigger: 'whiskflow-wf', stageId: 's' },

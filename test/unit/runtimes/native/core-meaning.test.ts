@@ -8,7 +8,7 @@ import type { Json } from '../../../../lib/model/json';
 import { parseWorkflow } from '../../../../lib/model/parse';
 import type { Workflow } from '../../../../lib/model/workflow';
 import { docIds } from '../../../../lib/store/run-documents';
-import { simulate } from '../../core/simulate';
+import { simulate } from '../../../helpers/simulate';
 import { setUp } from './orchestrator-harness';
 
 const echo = { echo: (params: Record<string, Json>) => ({ result: params }) };

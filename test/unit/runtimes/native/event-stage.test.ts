@@ -6,7 +6,7 @@ import { parseWorkflow } from '../../../../lib/model/parse';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { eventsOf, eventsOfRun } from '../../../../lib/store/event-mailbox';
 import { docIds, type RunDoc, type WorkflowDoc } from '../../../../lib/store/run-documents';
-import { RecordingInvoker } from './recording-invoker';
+import { RecordingInvoker } from '../../../helpers/native/recording-invoker';
 
 const definition = parseWorkflow(`
 name: order

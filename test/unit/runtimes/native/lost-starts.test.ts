@@ -12,7 +12,7 @@ import type { JsonObject } from '../../../../lib/model/json';
 import { parseWorkflow } from '../../../../lib/model/parse';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { docIds, type RunDoc, type StartDoc, type WorkflowDoc } from '../../../../lib/store/run-documents';
-import { RecordingInvoker } from './recording-invoker';
+import { RecordingInvoker } from '../../../helpers/native/recording-invoker';
 
 const NOW = 10_000_000;
 const STALE = 120_000;

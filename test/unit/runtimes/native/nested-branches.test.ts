@@ -1,6 +1,6 @@
 /**
  * Parallel branches of several stages in the native orchestrator (child runs), checked against the
- * pure core (test/unit/core/simulate.ts), which the streaming engine runs: same output, same
+ * pure core (test/helpers/simulate.ts), which the streaming engine runs: same output, same
  * failure, with every event duplicated and delivered in shuffled order, each copy handled by its
  * own activation (half of them with a cold warm cache).
  */
@@ -17,8 +17,8 @@ import type { LostStartClient } from '../../../../lib/runtimes/native/lost-start
 import { GroupCommitStore } from '../../../../lib/store/group-commit';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { docIds, type InvokeDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../../lib/store/run-documents';
-import { seededRandom, simulate, type FakeAction } from '../../core/simulate';
-import { RecordingInvoker } from './recording-invoker';
+import { seededRandom, simulate, type FakeAction } from '../../../helpers/simulate';
+import { RecordingInvoker } from '../../../helpers/native/recording-invoker';
 import { exampleJson, exampleWorkflow } from '../../../helpers/fixtures';
 
 const nested = exampleWorkflow('nested-branches');

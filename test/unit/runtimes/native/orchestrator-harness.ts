@@ -8,7 +8,7 @@ import type { Json } from '../../../../lib/model/json';
 import type { Workflow } from '../../../../lib/model/workflow';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { docIds, type WorkflowDoc } from '../../../../lib/store/run-documents';
-import { RecordingInvoker } from './recording-invoker';
+import { RecordingInvoker } from '../../../helpers/native/recording-invoker';
 
 export async function setUp(workflow: Workflow) {
   const store = new MemoryRunStore();

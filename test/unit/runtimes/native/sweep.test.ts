@@ -4,7 +4,7 @@ import { handleEvent } from '../../../../lib/runtimes/native/orchestrator';
 import type { TaskStart } from '../../../../lib/runtimes/native/invoker';
 import { sweepRuns } from '../../../../lib/runtimes/native/sweep';
 import { parseWorkflow } from '../../../../lib/model/parse';
-import { RecordingInvoker } from './recording-invoker';
+import { RecordingInvoker } from '../../../helpers/native/recording-invoker';
 import type { LostStartClient } from '../../../../lib/runtimes/native/lost-starts';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type StageDoc, type WorkflowDoc } from '../../../../lib/store/run-documents';

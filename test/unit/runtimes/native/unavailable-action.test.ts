@@ -9,7 +9,7 @@ import type { TaskStart } from '../../../../lib/runtimes/native/invoker';
 import { parseWorkflow } from '../../../../lib/model/parse';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { docIds, type WorkflowDoc } from '../../../../lib/store/run-documents';
-import { RecordingInvoker } from './recording-invoker';
+import { RecordingInvoker } from '../../../helpers/native/recording-invoker';
 
 class RefusingInvoker extends RecordingInvoker {
   readonly refused: TaskStart[] = [];

@@ -6,13 +6,13 @@ import { MemoryBroker, MemoryEventStream, startStreamRun } from '../../../../lib
 import { toStructuredJson } from '../../../../lib/events/cloudevent';
 import { EVENT_TYPES } from '../../../../lib/events/types';
 import { MemoryRunStore } from '../../../../lib/store/memory';
-import { FakePlatform } from './fake-platform';
+import { FakePlatform } from '../../../helpers/streaming/fake-platform';
 import { fixtureActions } from '../../../helpers/fake-actions';
-import { engines, finishedRun } from './harness';
+import { engines, finishedRun } from '../../../helpers/streaming/engines';
 import { fixtureWorkflow } from '../../../helpers/fixtures';
-import { chunkedCheckpointScenarios } from './chunked-scenarios';
-import { streamingScenarios } from './scenarios';
-import { completeTasks, mapContext } from './context-store-contract';
+import { chunkedCheckpointScenarios } from '../../../helpers/streaming/chunked-scenarios';
+import { streamingScenarios } from '../../../helpers/streaming/scenarios';
+import { completeTasks, mapContext } from '../../../helpers/streaming/context-store-contract';
 import { ContextStore } from '../../../../lib/runtimes/streaming/context-store';
 import { runChunkPrefix } from '../../../../lib/runtimes/streaming/context-chunks';
 import type { StreamRunContext } from '../../../../lib/runtimes/streaming/run-context';

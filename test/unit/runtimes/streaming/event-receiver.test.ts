@@ -11,9 +11,9 @@ import { parseWorkflow } from '../../../../lib/model/parse';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { eventDocIds, eventsOf, waitOf } from '../../../../lib/store/event-mailbox';
 import { docIds } from '../../../../lib/store/run-documents';
-import { FakePlatform } from './fake-platform';
+import { FakePlatform } from '../../../helpers/streaming/fake-platform';
 import { IN_MEMORY, until } from '../../../helpers/until';
-import { engines, finishedRun } from './harness';
+import { engines, finishedRun } from '../../../helpers/streaming/engines';
 
 const order = parseWorkflow(`
 name: order

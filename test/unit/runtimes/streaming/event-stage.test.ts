@@ -6,9 +6,9 @@ import { parseWorkflow } from '../../../../lib/model/parse';
 import type { JsonObject } from '../../../../lib/model/json';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { eventDocIds, eventsOf } from '../../../../lib/store/event-mailbox';
-import { FakePlatform } from './fake-platform';
+import { FakePlatform } from '../../../helpers/streaming/fake-platform';
 import { IN_MEMORY, until } from '../../../helpers/until';
-import { engines, finishedRun } from './harness';
+import { engines, finishedRun } from '../../../helpers/streaming/engines';
 
 const order = parseWorkflow(`
 name: order

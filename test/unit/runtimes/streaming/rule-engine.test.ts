@@ -10,7 +10,7 @@ import { EVENT_TYPES } from '../../../../lib/events/types';
 import type { JsonObject } from '../../../../lib/model/json';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import type { SubscribeOptions, Subscription } from '../../../../lib/runtimes/streaming/brokers';
-import { FakePlatform } from './fake-platform';
+import { FakePlatform } from '../../../helpers/streaming/fake-platform';
 import { IN_MEMORY, sleep, until } from '../../../helpers/until';
 
 const topics = { completions: 'completions', orchestration: 'orchestration' };

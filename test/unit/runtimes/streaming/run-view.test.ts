@@ -12,8 +12,8 @@ import { compileWorkflow } from '../../../../lib/model/compile';
 import { parseWorkflow } from '../../../../lib/model/parse';
 import { MemoryRunStore } from '../../../../lib/store/memory';
 import { docIds, type RunDoc } from '../../../../lib/store/run-documents';
-import { FakePlatform } from './fake-platform';
-import { engines, finishedRun } from './harness';
+import { FakePlatform } from '../../../helpers/streaming/fake-platform';
+import { engines, finishedRun } from '../../../helpers/streaming/engines';
 
 const workflow = parseWorkflow(`
 name: viewed

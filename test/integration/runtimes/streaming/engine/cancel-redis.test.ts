@@ -1,7 +1,7 @@
-/** `whiskflow cancel` of a streaming run on a real Redis (see test/unit/runtimes/streaming/cancel-scenario.ts). */
+/** `whiskflow cancel` of a streaming run on a real Redis (see test/helpers/streaming/cancel-scenario.ts). */
 import { createEventStream } from '../../../../../lib/runtimes/streaming/brokers';
 import { requireRedis, type TestService } from '../../../../helpers/services';
-import { cancelScenario } from '../../../../unit/runtimes/streaming/cancel-scenario';
+import { cancelScenario } from '../../../../helpers/streaming/cancel-scenario';
 
 jest.setTimeout(120_000);
 

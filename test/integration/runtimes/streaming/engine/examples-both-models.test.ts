@@ -21,7 +21,7 @@ import { deployActionFile } from '../../../../../lib/deploy/action-file';
 import { requireKafka, requireRedis, type KafkaTestService, type TestService } from '../../../../helpers/services';
 import { startTogether } from '../../../../helpers/start-together';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../../helpers/deployed-platform';
-import { comparableRecord, runUnder, startStreamingModel, type Model, type StreamingModel } from './two-models';
+import { comparableRecord, runUnder, startStreamingModel, type Model, type StreamingModel } from '../../../../helpers/two-models';
 import { exampleJson, exampleSource, exampleWorkflow } from '../../../../helpers/fixtures';
 
 // Generous: CI's 2 cores are shared by parallel suites; a run normally ends within seconds.

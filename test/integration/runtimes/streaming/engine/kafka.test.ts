@@ -5,7 +5,7 @@
  */
 import { createEventStream } from '../../../../../lib/runtimes/streaming/brokers';
 import { requireKafka, type KafkaTestService } from '../../../../helpers/services';
-import { streamingScenarios } from '../../../../unit/runtimes/streaming/scenarios';
+import { streamingScenarios } from '../../../../helpers/streaming/scenarios';
 
 // Jest's `testTimeout` is a global option, not a project one: set this suite's bound here.
 jest.setTimeout(180_000);

@@ -12,7 +12,7 @@ import { MemoryRunStore } from '../../../../../lib/store/memory';
 import { startLocalPlatform, type LocalPlatform } from '../../../../helpers/local-platform';
 import { requireRedis, type TestService } from '../../../../helpers/services';
 import { startTogether } from '../../../../helpers/start-together';
-import { finishedRun } from '../../../../unit/runtimes/streaming/harness';
+import { finishedRun } from '../../../../helpers/streaming/engines';
 import { fixtureWorkflow } from '../../../../helpers/fixtures';
 
 jest.setTimeout(120_000);

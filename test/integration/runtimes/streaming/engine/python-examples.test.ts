@@ -11,7 +11,7 @@ import { deployWorkflow } from '../../../../../lib/deploy/workflow';
 import { wordCountOf } from '../../../../helpers/examples';
 import { requireRedis, type TestService } from '../../../../helpers/services';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../../helpers/deployed-platform';
-import { comparableRecord, runUnder, startStreamingModel, type Model, type StreamingModel } from './two-models';
+import { comparableRecord, runUnder, startStreamingModel, type Model, type StreamingModel } from '../../../../helpers/two-models';
 import { exampleJson, exampleWorkflow } from '../../../../helpers/fixtures';
 
 jest.setTimeout(300_000);

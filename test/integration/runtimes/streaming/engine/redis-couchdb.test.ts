@@ -11,8 +11,8 @@ import { CouchDbRunStore } from '../../../../../lib/store/couchdb';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../../../../lib/store/embedded-couch';
 import { requireRedis, type TestService } from '../../../../helpers/services';
 import { startTogether } from '../../../../helpers/start-together';
-import { chunkedCheckpointScenarios } from '../../../../unit/runtimes/streaming/chunked-scenarios';
-import { streamingScenarios, type Backend } from '../../../../unit/runtimes/streaming/scenarios';
+import { chunkedCheckpointScenarios } from '../../../../helpers/streaming/chunked-scenarios';
+import { streamingScenarios, type Backend } from '../../../../helpers/streaming/scenarios';
 
 jest.setTimeout(120_000);
 

@@ -16,7 +16,7 @@ import { exampleJson } from '../../../../helpers/fixtures';
 import { requireRedis, type TestService } from '../../../../helpers/services';
 import { until } from '../../../../helpers/until';
 import { ROOT, startDeployedPlatform, type DeployedPlatform } from '../../../../helpers/deployed-platform';
-import { runUnder, startStreamingModel, type StreamingModel } from './two-models';
+import { runUnder, startStreamingModel, type StreamingModel } from '../../../../helpers/two-models';
 
 jest.setTimeout(300_000);
 

@@ -4,13 +4,13 @@
  * (in order, reversed, or seeded-random), optionally delivering every event twice. No timers: a
  * `schedule-timeout` fires only if the fake action says the attempt hangs.
  */
-import { runStarted, taskCompleted, taskFailed } from '../../../lib/events/build';
-import type { TaskError, WhiskflowEvent } from '../../../lib/events/types';
-import type { Effect, InvokeEffect, ScheduleTimeoutEffect } from '../../../lib/core/effects';
-import type { RunState } from '../../../lib/core/run-state';
-import { startRun, transition } from '../../../lib/core/transition';
-import type { CompiledWorkflow } from '../../../lib/model/compile';
-import type { Json, JsonObject } from '../../../lib/model/json';
+import { runStarted, taskCompleted, taskFailed } from '../../lib/events/build';
+import type { TaskError, WhiskflowEvent } from '../../lib/events/types';
+import type { Effect, InvokeEffect, ScheduleTimeoutEffect } from '../../lib/core/effects';
+import type { RunState } from '../../lib/core/run-state';
+import { startRun, transition } from '../../lib/core/transition';
+import type { CompiledWorkflow } from '../../lib/model/compile';
+import type { Json, JsonObject } from '../../lib/model/json';
 
 /** What a fake action does with one attempt. */
 export type FakeOutcome = { result: Json } | { error: TaskError } | 'hang';

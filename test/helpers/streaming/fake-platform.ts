@@ -4,9 +4,9 @@
  * becomes readable (as on the real API, after the action ran). `'hang'` models an action that never
  * finishes, for timeouts.
  */
-import type { ActivationLike } from '../../../../lib/events/activation';
-import type { StreamTaskInvoker } from '../../../../lib/runtimes/streaming';
-import type { Json, JsonObject } from '../../../../lib/model/json';
+import type { ActivationLike } from '../../../lib/events/activation';
+import type { StreamTaskInvoker } from '../../../lib/runtimes/streaming';
+import type { Json, JsonObject } from '../../../lib/model/json';
 
 export type FakeOutcome = { result: Json } | { error: string } | 'hang';
 export type FakeAction = (params: JsonObject) => FakeOutcome;

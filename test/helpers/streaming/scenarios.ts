@@ -3,19 +3,19 @@
  * in-memory broker (unit), Redis and Kafka (integration). Each test uses topics of its own.
  */
 import { randomUUID } from 'node:crypto';
-import { startStreamRun, type StreamingEngines, type StreamTaskInvoker, type StreamTrigger } from '../../../../lib/runtimes/streaming';
-import type { EventStream } from '../../../../lib/runtimes/streaming/brokers';
-import type { RunState } from '../../../../lib/core/run-state';
-import { describeRun } from '../../../../lib/runs/run-view';
-import { parseWorkflow } from '../../../../lib/model/parse';
-import { MemoryRunStore } from '../../../../lib/store/memory';
-import type { RunStore } from '../../../../lib/store/run-store';
+import { startStreamRun, type StreamingEngines, type StreamTaskInvoker, type StreamTrigger } from '../../../lib/runtimes/streaming';
+import type { EventStream } from '../../../lib/runtimes/streaming/brokers';
+import type { RunState } from '../../../lib/core/run-state';
+import { describeRun } from '../../../lib/runs/run-view';
+import { parseWorkflow } from '../../../lib/model/parse';
+import { MemoryRunStore } from '../../../lib/store/memory';
+import type { RunStore } from '../../../lib/store/run-store';
 import { DuplicatingStream, DyingStore } from './faults';
 import { FakePlatform } from './fake-platform';
-import { fixtureActions } from '../../../helpers/fake-actions';
-import { engines, finishedRun } from './harness';
-import { fixtureWorkflow } from '../../../helpers/fixtures';
-import { IN_MEMORY, until } from '../../../helpers/until';
+import { fixtureActions } from '../fake-actions';
+import { engines, finishedRun } from './engines';
+import { fixtureWorkflow } from '../fixtures';
+import { IN_MEMORY, until } from '../until';
 
 export interface Backend {
   /** A new connection to the backend, as one engine process would open. */

@@ -7,15 +7,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import openwhisk from 'openwhisk';
-import { createEventStream, type EventStream } from '../../../../../lib/runtimes/streaming/brokers';
-import { OpenWhiskStreamInvoker, startStreamRun, startStreamingEngines, WorkflowCatalog, type StreamingEngines, type StreamTopics } from '../../../../../lib/runtimes/streaming';
-import type { StreamTasksClient } from '../../../../../lib/openwhisk/client';
-import { requestRun, waitForRun } from '../../../../../lib/runs/run-client';
-import { describeRun } from '../../../../../lib/runs/run-view';
-import type { Json } from '../../../../../lib/model/json';
-import type { RunDoc } from '../../../../../lib/store/run-documents';
-import type { RunStore } from '../../../../../lib/store/run-store';
-import type { DeployedPlatform } from '../../../../helpers/deployed-platform';
+import { createEventStream, type EventStream } from '../../lib/runtimes/streaming/brokers';
+import { OpenWhiskStreamInvoker, startStreamRun, startStreamingEngines, WorkflowCatalog, type StreamingEngines, type StreamTopics } from '../../lib/runtimes/streaming';
+import type { StreamTasksClient } from '../../lib/openwhisk/client';
+import { requestRun, waitForRun } from '../../lib/runs/run-client';
+import { describeRun } from '../../lib/runs/run-view';
+import type { Json } from '../../lib/model/json';
+import type { RunDoc } from '../../lib/store/run-documents';
+import type { RunStore } from '../../lib/store/run-store';
+import type { DeployedPlatform } from './deployed-platform';
 
 export type Model = 'native' | 'redis' | 'kafka';
 

@@ -1,6 +1,6 @@
 /** A TaskInvoker that records what the orchestrator starts, so tests can complete tasks at will. */
-import type { TaskContext } from '../../../../lib/runtimes/native/events';
-import type { TaskInvoker, TaskStart } from '../../../../lib/runtimes/native/invoker';
+import type { TaskContext } from '../../../lib/runtimes/native/events';
+import type { TaskInvoker, TaskStart } from '../../../lib/runtimes/native/invoker';
 
 export class RecordingInvoker implements TaskInvoker {
   readonly starts: TaskStart[] = [];

@@ -1,10 +1,10 @@
 /** Engines wired to an in-memory broker and store, as one test's world. */
-import type { EventStream } from '../../../../lib/runtimes/streaming/brokers';
-import { startStreamingEngines, WorkflowCatalog, type StreamingEngines, type StreamTaskInvoker, type StreamTrigger } from '../../../../lib/runtimes/streaming';
-import type { Workflow } from '../../../../lib/model/workflow';
-import { docIds, type RunDoc } from '../../../../lib/store/run-documents';
-import type { RunStore } from '../../../../lib/store/run-store';
-import { IN_MEMORY, until } from '../../../helpers/until';
+import type { EventStream } from '../../../lib/runtimes/streaming/brokers';
+import { startStreamingEngines, WorkflowCatalog, type StreamingEngines, type StreamTaskInvoker, type StreamTrigger } from '../../../lib/runtimes/streaming';
+import type { Workflow } from '../../../lib/model/workflow';
+import { docIds, type RunDoc } from '../../../lib/store/run-documents';
+import type { RunStore } from '../../../lib/store/run-store';
+import { IN_MEMORY, until } from '../until';
 
 export async function engines(args: {
   stream: EventStream;

@@ -3,12 +3,12 @@
  * stream to the Condition Engine, which ends the run `cancelled`; no task starts after it, and a
  * completion that arrives later changes nothing (as for a native run: test/unit/runtimes/native/cancel.test.ts).
  */
-import { cancelStreamRun, startStreamRun } from '../../../../lib/runtimes/streaming';
-import { parseWorkflow } from '../../../../lib/model/parse';
+import { cancelStreamRun, startStreamRun } from '../../../lib/runtimes/streaming';
+import { parseWorkflow } from '../../../lib/model/parse';
 import { FakePlatform } from './fake-platform';
-import { engines, finishedRun } from './harness';
+import { engines, finishedRun } from './engines';
 import { scenarioFixture, type Backend } from './scenarios';
-import { IN_MEMORY, sleep, until } from '../../../helpers/until';
+import { IN_MEMORY, sleep, until } from '../until';
 
 const cancellable = parseWorkflow(`
 name: cancellable

@@ -4,18 +4,18 @@
  * engine that takes over a run reads its chunked checkpoint back. Run on every backend like
  * scenarios.ts: the in-memory broker and store (unit), Redis with CouchDB (integration).
  */
-import { startStreamRun } from '../../../../lib/runtimes/streaming';
-import { runChunkPrefix } from '../../../../lib/runtimes/streaming/context-chunks';
+import { startStreamRun } from '../../../lib/runtimes/streaming';
+import { runChunkPrefix } from '../../../lib/runtimes/streaming/context-chunks';
 import { counting } from './context-store-contract';
-import { StoreConflictError } from '../../../../lib/errors';
-import type { RunStore } from '../../../../lib/store/run-store';
-import type { Workflow } from '../../../../lib/model/workflow';
+import { StoreConflictError } from '../../../lib/errors';
+import type { RunStore } from '../../../lib/store/run-store';
+import type { Workflow } from '../../../lib/model/workflow';
 import { FakePlatform } from './fake-platform';
-import { fixtureActions } from '../../../helpers/fake-actions';
-import { engines, finishedRun } from './harness';
-import { fixtureWorkflow } from '../../../helpers/fixtures';
+import { fixtureActions } from '../fake-actions';
+import { engines, finishedRun } from './engines';
+import { fixtureWorkflow } from '../fixtures';
 import { scenarioFixture, type Backend } from './scenarios';
-import { IN_MEMORY, until } from '../../../helpers/until';
+import { IN_MEMORY, until } from '../until';
 
 const ELEMENTS = 600;
 const input = { chunks: Array.from({ length: ELEMENTS }, (_, i) => [i, i + 1]) };

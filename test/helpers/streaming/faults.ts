@@ -1,7 +1,7 @@
 /** Wrappers that make a process misbehave the ways the engines must survive. */
-import type { EventStream, StreamRecord, SubscribeOptions, Subscription } from '../../../../lib/runtimes/streaming/brokers';
-import { StoreConflictError } from '../../../../lib/errors';
-import type { CreateOutcome, ListOptions, ListedDoc, RunStore, StoredDoc } from '../../../../lib/store/run-store';
+import type { EventStream, StreamRecord, SubscribeOptions, Subscription } from '../../../lib/runtimes/streaming/brokers';
+import { StoreConflictError } from '../../../lib/errors';
+import type { CreateOutcome, ListOptions, ListedDoc, RunStore, StoredDoc } from '../../../lib/store/run-store';
 
 /** Every event produced through it is produced twice: each consumer sees each event twice. */
 export class DuplicatingStream implements EventStream {

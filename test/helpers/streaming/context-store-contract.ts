@@ -4,12 +4,12 @@
  * the embedded CouchDB (test/integration/runtimes/streaming/context-store-couch.test.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ContextStore, type StoredContext } from '../../../../lib/runtimes/streaming/context-store';
-import { CHUNK_PREFIX, chunkHash, runChunkPrefix, writeChunks } from '../../../../lib/runtimes/streaming/context-chunks';
-import type { StreamRunContext } from '../../../../lib/runtimes/streaming/run-context';
-import type { TaskRecord } from '../../../../lib/core/run-state';
-import type { Json } from '../../../../lib/model/json';
-import type { RunStore } from '../../../../lib/store/run-store';
+import { ContextStore, type StoredContext } from '../../../lib/runtimes/streaming/context-store';
+import { CHUNK_PREFIX, chunkHash, runChunkPrefix, writeChunks } from '../../../lib/runtimes/streaming/context-chunks';
+import type { StreamRunContext } from '../../../lib/runtimes/streaming/run-context';
+import type { TaskRecord } from '../../../lib/core/run-state';
+import type { Json } from '../../../lib/model/json';
+import type { RunStore } from '../../../lib/store/run-store';
 
 /** Ids the wrapped store was asked to write (create, replace, upsert) and to delete. */
 export interface Counted {
