@@ -43,7 +43,24 @@ ${caught ? '    catch: [{ errors: [whiskflow.Timeout], next: cancel, resultPath:
   - { id: done, kind: succeed }
 `);
 
+/** Two waits of one run on the same correlation: each is its own waiter (the mailbox must not mistake one for the other). */
+const TWO_WAITS = parseWorkflow(`
+name: two-payments
+stages:
+  - { id: first, kind: event, type: payment.received, key: $.orderId, resultPath: $.first }
+  - { id: second, kind: event, type: payment.received, key: $.orderId, resultPath: $.second }
+`);
+
 export const EVENT_CASES: ConformanceCase[] = [
+  {
+    name: 'two event stages in a row on the same type and key each take their own event',
+    workflow: TWO_WAITS,
+    input: { orderId: 'o-1' },
+    events: [payment('pay-1', 'o-1', 'when-waiting', 1), payment('pay-2', 'o-1', 'when-waiting', 2)],
+    end: succeeded({ orderId: 'o-1', first: { amount: 1 }, second: { amount: 2 } }),
+    starts: [],
+    pending: [],
+  },
   {
     name: 'event arriving after the run waits resumes it with the event data',
     workflow: ORDER,

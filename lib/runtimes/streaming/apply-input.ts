@@ -148,7 +148,7 @@ function perform(context: StreamRunContext, effects: readonly Effect[], time: st
         break;
       case 'await-event':
         // The Rule Engine registers the wait in the store's mailbox (stream-waits.ts), once per task key.
-        outputs.push(awaitInvoke(context.workflow.name, effect, time, options.completionTopic));
+        outputs.push(awaitInvoke(context.workflow, effect, time, options.completionTopic));
         break;
       case 'finish':
         // The run is over: its task timers and retries can only be ignored now, so drop them.

@@ -12,6 +12,8 @@ import type { AwaitEventEffect } from '../../core/effects';
 import { toStructuredJson } from '../../events/cloudevent';
 import { parseTaskKey } from '../../events/task-key';
 import type { JsonObject } from '../../model/json';
+import type { CompiledWorkflow } from '../../model/compile';
+import { WhiskflowError } from '../../errors';
 import { eventDocIds, receiveEvent, registerWait, type ConsumedDoc, type Received, type WaitRef, type WaitResumer } from '../../store/event-mailbox';
 import { docIds, type RunDoc } from '../../store/run-documents';
 import type { RunStore } from '../../store/run-store';
@@ -24,10 +26,24 @@ import { withToken } from './report';
 /** Not an OpenWhisk action (`:` cannot occur in one): the wait of an event stage. */
 export const AWAIT_ACTION = 'whiskflow:await';
 
-export function awaitInvoke(workflow: string, effect: AwaitEventEffect, time: string, completionTopic: string): TaskInvokeEvent {
-  const params: JsonObject = { workflow, eventType: effect.eventType, key: effect.key };
+export function awaitInvoke(workflow: CompiledWorkflow, effect: AwaitEventEffect, time: string, completionTopic: string): TaskInvokeEvent {
+  const params: JsonObject = { workflow: workflow.name, eventType: effect.eventType, key: effect.key, position: waitPosition(workflow, effect.stageId, effect.seq) };
   if (effect.timeoutMs !== undefined) params.timeoutMs = effect.timeoutMs;
   return taskInvoke({ runId: effect.runId, stageId: effect.stageId, taskKey: effect.taskKey, action: AWAIT_ACTION, params, completionTopic, time });
+}
+
+/**
+ * The mailbox names a run's waits by a number unique within the run (native: its transition's
+ * position). A streaming run has no such counter, and a stage's visit (`seq`) alone is not unique:
+ * two event stages each on their first visit would share a waiter, and one event would resume
+ * both. Stage ids are unique across a workflow, so visit × stage count + the stage's rank among
+ * the sorted ids numbers every (stage, visit) of the run once.
+ */
+export function waitPosition(workflow: CompiledWorkflow, stageId: string, seq: number): number {
+  const ids = Object.keys(workflow.steps).sort();
+  const rank = ids.indexOf(stageId);
+  if (rank < 0) throw new WhiskflowError('INVALID_INPUT', `event stage ${stageId} is not a stage of workflow ${workflow.name}`, { stageId, workflow: workflow.name });
+  return (seq - 1) * ids.length + rank + 1;
 }
 
 /** Produces one event (structured JSON) to a topic, keyed by run id. */
@@ -62,7 +78,9 @@ export async function registerStreamWait(store: RunStore, { data }: TaskInvokeEv
   const timeoutMs = typeof data.params.timeoutMs === 'number' ? data.params.timeoutMs : undefined;
   const wait: WaitRef = {
     workflow: String(data.params.workflow), eventType: String(data.params.eventType), key: String(data.params.key),
-    runId: data.runId, position: parseTaskKey(data.taskKey).seq, stageId: data.stageId, taskKey: data.taskKey, since: now,
+    runId: data.runId,
+    // An invoke produced before waits carried their position named the wait by its visit.
+    position: typeof data.params.position === 'number' ? data.params.position : parseTaskKey(data.taskKey).seq, stageId: data.stageId, taskKey: data.taskKey, since: now,
     ...(timeoutMs !== undefined ? { deadline: now + timeoutMs } : {}),
     ...(eventKey ? { token: taskKeyToken(eventKey, data.runId, data.taskKey) } : {}),
   };
