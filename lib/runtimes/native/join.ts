@@ -5,11 +5,13 @@
  * one of concurrent last completers wins).
  */
 import { bucketSize, docIds, type JoinedDoc, type ResultDoc, type StageDoc } from '../../store/run-documents';
-import type { ListedDoc } from '../../store/run-store';
+import { createAll, createOne } from '../../store/bulk';
+import type { CreateResult, ListedDoc } from '../../store/run-store';
 import { cacheOf, type Handling } from './handling';
 import { joinOf, joinOfMarkers, joinedMarker, storedResults } from './results';
 import type { RunHead } from './run-head';
-import { startTasks } from './task-starts';
+import { parkOf } from './parks';
+import { claimDraft, ownedClaims, startTasks } from './task-starts';
 import { completeJoined } from './transitions';
 
 /** With a concurrency bound, the completion of element i starts element i + window. */
@@ -17,6 +19,24 @@ export async function startNextInWindow(ctx: Handling, run: RunHead, stage: Stag
   const following = index + stage.window;
   if (stage.window === 0 || following >= stage.taskCount) return;
   await startTasks(ctx, run, stage, [following], 1, 0);
+}
+
+/**
+ * A completion's result and, with a concurrency bound, the claim of the element it starts (index +
+ * window) in one `_bulk_docs`: two create-only decisions that are independent (each document is
+ * decided on its own, lib/store/bulk.ts), which used to be two requests one after the other. Every
+ * delivery of the completion proposes the same claim, whoever created the result, so its creator
+ * starts the element once; the claim is still checked against the stage's next transition before
+ * anything starts (a cancel, a catch route), as a claim made on its own is. Returns the result's
+ * outcome.
+ */
+export async function recordAndStartNext(ctx: Handling, run: RunHead, stage: StageDoc, resultId: string, result: ResultDoc, index: number): Promise<CreateResult['outcome']> {
+  const following = index + stage.window;
+  if (stage.window === 0 || following >= stage.taskCount) return (await createOne(ctx.store, resultId, result)).outcome;
+  const draft = claimDraft(ctx, run, stage, parkOf(run, stage), following, 1, 0);
+  const [written, claimed] = await createAll(ctx.store, [{ id: resultId, body: result }, draft]);
+  await startTasks(ctx, run, stage, [following], 1, 0, ownedClaims([draft], [claimed!]), true);
+  return written!.outcome;
 }
 
 /**
