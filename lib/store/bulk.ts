@@ -73,6 +73,29 @@ interface RevisionRow {
   key?: string;
   error?: string;
   value?: { rev?: string; deleted?: boolean } | null;
+  doc?: object | null;
+}
+
+/** The documents of an `_all_docs?keys=&include_docs=true` answer that exist (a missing key answers `not_found`, a deleted one `value.deleted` and `doc: null`). */
+export function liveDocs<T extends object>(rows: readonly RevisionRow[]): Map<string, StoredDoc<T>> {
+  const docs = new Map<string, StoredDoc<T>>();
+  for (const row of rows) {
+    const id = row.id ?? row.key;
+    if (id && !row.error && row.doc && !row.value?.deleted) docs.set(id, row.doc as StoredDoc<T>);
+  }
+  return docs;
+}
+
+/** The documents of `ids` that exist: one request where the store can (`getMany`), a `get` per id otherwise. */
+export async function readAll<T extends object>(store: RunStore, ids: readonly string[]): Promise<Map<string, StoredDoc<T>>> {
+  if (ids.length === 0) return new Map();
+  if (store.getMany) return store.getMany<T>(ids);
+  const docs = new Map<string, StoredDoc<T>>();
+  await Promise.all(ids.map(async (id) => {
+    const doc = await store.get<T>(id);
+    if (doc) docs.set(id, doc);
+  }));
+  return docs;
 }
 
 /** The revisions of the documents that exist: a missing key answers `error: "not_found"`, a deleted one `value.deleted`. */

@@ -151,8 +151,9 @@ async function onTaskCompleted(ctx: Handling, event: Extract<OrchestratorEvent, 
   } else {
     // Even a duplicate goes on: if the activation that wrote the result died before these steps, this
     // one completes them, and each of them is claimed so nothing happens twice.
-    written = await recordAndStartNext(ctx, run, stage, resultId, result, event.task.index);
-    await joinIfComplete(ctx, run, stage, event.task.index);
+    const recorded = await recordAndStartNext(ctx, run, stage, resultId, result, event.task.index);
+    written = recorded.written;
+    await joinIfComplete(ctx, run, stage, event.task.index, recorded.listed);
   }
   return { outcome: written === 'created' ? 'recorded' : 'duplicate', runId: run.runId };
 }

@@ -77,22 +77,22 @@ export function ownedClaims(claims: readonly ClaimDraft[], outcomes: readonly Cr
 /**
  * Claims attempt `attempt` of the tasks `indexes` (in bulk) and invokes those this activation owns;
  * returns how many it started. `owned`: claims this activation made earlier, with the transition
- * (which the stage's leaving cannot precede) or, with `ownedLeaveCheck`, with the result of the
- * completion that starts them (a map's next element: checked like a claim made here). Then the
- * activation ids are recorded on the claims (bulk, with the revisions the creates returned).
+ * (which the stage's leaving cannot precede) or with the result of the completion that starts them
+ * (a map's next element, checked against the next transition by the caller: recordAndStartNext).
+ * Then the activation ids are recorded on the claims (bulk, with the revisions the creates returned).
  */
-export async function startTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, indexes: readonly number[], attempt: number, delayMs: number, owned: Map<number, OwnedClaim> = new Map(), ownedLeaveCheck = false): Promise<number> {
+export async function startTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, indexes: readonly number[], attempt: number, delayMs: number, owned: Map<number, OwnedClaim> = new Map()): Promise<number> {
   let started = 0;
   const park = parkOf(run, stageDoc);
   for (let from = 0; from < indexes.length; from += BULK_CHUNK) {
-    const mine = await claimTasks(ctx, run, stageDoc, park, indexes.slice(from, from + BULK_CHUNK), attempt, delayMs, owned, ownedLeaveCheck);
+    const mine = await claimTasks(ctx, run, stageDoc, park, indexes.slice(from, from + BULK_CHUNK), attempt, delayMs, owned);
     await invokeClaimed(ctx, run, stageDoc, park, mine, delayMs);
     started += mine.length;
   }
   return started;
 }
 
-async function claimTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, park: Park, indexes: readonly number[], attempt: number, delayMs: number, owned: Map<number, OwnedClaim>, ownedLeaveCheck: boolean): Promise<OwnedClaim[]> {
+async function claimTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, park: Park, indexes: readonly number[], attempt: number, delayMs: number, owned: Map<number, OwnedClaim>): Promise<OwnedClaim[]> {
   const mine: OwnedClaim[] = [];
   const toClaim: ClaimDraft[] = [];
   for (const index of indexes) {
@@ -102,7 +102,7 @@ async function claimTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, park:
   }
   const outcomes = await createAll(ctx.store, toClaim);
   // Claimed, then checked: once the stage was left (a catch route, a cancel: cancel.ts), nothing claimed after that starts.
-  if ((toClaim.length > 0 || (ownedLeaveCheck && mine.length > 0)) && await readStage(ctx, run.runId, stageDoc.position + 1)) return ownedLeaveCheck ? [] : mine;
+  if (toClaim.length > 0 && await readStage(ctx, run.runId, stageDoc.position + 1)) return mine;
   const won = ownedClaims(toClaim, outcomes);
   mine.push(...won.values());
   const lost = toClaim.filter((claimDoc) => !won.has(claimDoc.index));

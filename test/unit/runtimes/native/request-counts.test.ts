@@ -37,6 +37,7 @@ function counting(store: MemoryRunStore): { store: RunStore; requests: string[] 
     remove: (id) => { requests.push(`remove(${kindOf(id)})`); return store.remove(id); },
     listByPrefix: (prefix, options) => { requests.push(`list(${kindOf(prefix)})`); return store.listByPrefix(prefix, options); },
     revisions: (ids) => { requests.push('revisions'); return store.revisions(ids); },
+    getMany: (ids) => { requests.push(`getMany(${kindsOf([...ids])})`); return store.getMany(ids); },
   };
   return { store: counted, requests };
 }
@@ -139,10 +140,12 @@ describe('store requests of a fan-out task', () => {
     expect(t.invoker.starts).toHaveLength(10);
     const byKind = new Map<string, number>();
     for (const request of t.requests) byKind.set(request, (byKind.get(request) ?? 0) + 1);
-    // Per refill: the result with the next element's claim (naming the conductor), the check that
-    // the stage was not left, the bucket's listing.
+    // Per refill, two requests (five before): the result with the next element's claim (naming the
+    // conductor), then one read of the result's bucket and of the next transition (was the stage
+    // left?). The last 10 completions start nothing: result, bucket listing. The join's markers and
+    // the reduce's transition with its claim (naming the conductor too) as for any map.
     expect(Object.fromEntries(byKind)).toEqual({
-      'createMany(result,invoke)': 90, 'get(stage)': 90, 'createMany(result)': 10, 'list(result)': 100,
+      'createMany(result,invoke)': 90, 'getMany(result×10,stage)': 90, 'createMany(result)': 10, 'list(result)': 10,
       'create(joined)': 9, 'list(joined)': 28, 'createMany(stage,invoke)': 1,
     });
   });
@@ -157,9 +160,9 @@ describe('store requests of a fan-out task', () => {
     }
     const byKind = new Map<string, number>();
     for (const request of t.requests) byKind.set(request, (byKind.get(request) ?? 0) + 1);
-    // The orchestrator invokes each element: its activation id is written after the claim.
+    // As above, but the orchestrator invokes each element: its activation id is written after the invoke.
     expect(Object.fromEntries(byKind)).toEqual({
-      'createMany(result,invoke)': 90, 'get(stage)': 90, 'replaceMany(invoke)': 91, 'createMany(result)': 10, 'list(result)': 100,
+      'createMany(result,invoke)': 90, 'getMany(result×10,stage)': 90, 'replaceMany(invoke)': 91, 'createMany(result)': 10, 'list(result)': 10,
       'create(joined)': 9, 'list(joined)': 28, 'createMany(stage,invoke)': 1,
     });
   });
