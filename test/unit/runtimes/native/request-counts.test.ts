@@ -87,13 +87,26 @@ describe('store requests of a sequence transition', () => {
     expect(t.invoker.starts).toHaveLength(1);
   });
 
-  it('costs the run\'s end a bulk create and the head\'s update', async () => {
+  it('costs the run\'s end a bulk create and the head\'s update, with the revision the container holds', async () => {
     const t = await setUp('name: one\nstages:\n  - { id: only, kind: task, action: a }\n');
     await handleEvent(t.ctx, { type: 'run.started', eventId: 'e0', workflow: 'one', runId: 'r', input: {} });
     t.requests.length = 0;
     await handleEvent(t.ctx, completed(t.invoker.starts[0]!, 1, 'done-0'));
-    expect(t.requests).toEqual(['createMany(result,stage)', 'get(run)', 'replace(run)']);
+    expect(t.requests).toEqual(['createMany(result,stage)', 'replace(run)']);
     expect((await t.memory.get<RunHead>(docIds.run('r')))!.status).toBe('succeeded');
+  });
+
+  it('ends a run whose head changed since the container read it through the read-and-retry loop', async () => {
+    const t = await setUp('name: one\nstages:\n  - { id: only, kind: task, action: a }\n');
+    await handleEvent(t.ctx, { type: 'run.started', eventId: 'e0', workflow: 'one', runId: 'r', input: {} });
+    // Another process changed the head (a cancel marks it): the held revision is stale.
+    const head = (await t.memory.get<RunHead>(docIds.run('r')))!;
+    await t.memory.replace({ ...head, status: 'cancelled' as const });
+    t.requests.length = 0;
+    await handleEvent(t.ctx, completed(t.invoker.starts[0]!, 1, 'done-0'));
+    expect(t.requests).toEqual(['createMany(result,stage)', 'replace(run)', 'get(run)']);
+    // The end leaves a head that ended otherwise alone.
+    expect((await t.memory.get<RunHead>(docIds.run('r')))!.status).toBe('cancelled');
   });
 });
 
