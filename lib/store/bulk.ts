@@ -86,18 +86,6 @@ export function liveDocs<T extends object>(rows: readonly RevisionRow[]): Map<st
   return docs;
 }
 
-/** The documents of `ids` that exist: one request where the store can (`getMany`), a `get` per id otherwise. */
-export async function readAll<T extends object>(store: RunStore, ids: readonly string[]): Promise<Map<string, StoredDoc<T>>> {
-  if (ids.length === 0) return new Map();
-  if (store.getMany) return store.getMany<T>(ids);
-  const docs = new Map<string, StoredDoc<T>>();
-  await Promise.all(ids.map(async (id) => {
-    const doc = await store.get<T>(id);
-    if (doc) docs.set(id, doc);
-  }));
-  return docs;
-}
-
 /** The revisions of the documents that exist: a missing key answers `error: "not_found"`, a deleted one `value.deleted`. */
 export function liveRevisions(rows: readonly RevisionRow[]): Map<string, string> {
   const revisions = new Map<string, string>();

@@ -105,8 +105,8 @@ export interface RunStore {
   /**
    * The documents of `ids` that exist (deleted ones are absent), in one request (`_all_docs` with
    * `keys` and `include_docs`): reads of documents in different key ranges in one round trip, with
-   * the read-your-writes of a `get` per id. Optional: `readAll` in `lib/store/bulk.ts` falls back to
-   * `get` per id.
+   * the read-your-writes of a `get` per id. Optional: without it, the native join reads as before
+   * (a listing and a `get`).
    */
   getMany?<T extends object>(ids: readonly string[]): Promise<Map<string, StoredDoc<T>>>;
   /**
