@@ -73,6 +73,17 @@ interface RevisionRow {
   key?: string;
   error?: string;
   value?: { rev?: string; deleted?: boolean } | null;
+  doc?: object | null;
+}
+
+/** The documents of an `_all_docs?keys=&include_docs=true` answer that exist (a missing key answers `not_found`, a deleted one `value.deleted` and `doc: null`). */
+export function liveDocs<T extends object>(rows: readonly RevisionRow[]): Map<string, StoredDoc<T>> {
+  const docs = new Map<string, StoredDoc<T>>();
+  for (const row of rows) {
+    const id = row.id ?? row.key;
+    if (id && !row.error && row.doc && !row.value?.deleted) docs.set(id, row.doc as StoredDoc<T>);
+  }
+  return docs;
 }
 
 /** The revisions of the documents that exist: a missing key answers `error: "not_found"`, a deleted one `value.deleted`. */

@@ -5,7 +5,7 @@
 import { BasicAuthenticator, CloudantV1, IamAuthenticator } from '@ibm-cloud/cloudant';
 import { StoreConflictError, WhiskflowError } from '../errors';
 import { listRange, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
-import { bulkRowOutcome, liveRevisions, type BulkRow } from './bulk';
+import { bulkRowOutcome, liveDocs, liveRevisions, type BulkRow } from './bulk';
 
 export interface CloudantStoreOptions {
   /** Service URL, e.g. `https://<account>.cloudantnosqldb.appdomain.cloud`. */
@@ -69,6 +69,15 @@ export class CloudantRunStore implements RunStore {
       return liveRevisions(response.result.rows);
     } catch (error) {
       throw this.unavailable(`revisions of ${ids.length}`, error);
+    }
+  }
+
+  async getMany<T extends object>(ids: readonly string[]): Promise<Map<string, StoredDoc<T>>> {
+    try {
+      const response = await this.client.postAllDocs({ db: this.options.dbname, keys: [...ids], includeDocs: true });
+      return liveDocs<T>(response.result.rows);
+    } catch (error) {
+      throw this.unavailable(`read of ${ids.length}`, error);
     }
   }
 

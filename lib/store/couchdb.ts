@@ -6,7 +6,7 @@ import nano from 'nano';
 import { StoreConflictError, WhiskflowError } from '../errors';
 import { listRange, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
 import { isConnectionFailure } from './connection-retry';
-import { bulkRowOutcome, liveRevisions, type BulkRow } from './bulk';
+import { bulkRowOutcome, liveDocs, liveRevisions, type BulkRow } from './bulk';
 
 export interface CouchDbStoreOptions {
   /** Server URL, credentials may be embedded (`http://user:pass@host:5984`). */
@@ -61,6 +61,15 @@ export class CouchDbRunStore implements RunStore {
       return liveRevisions(response.rows);
     } catch (error) {
       throw this.unavailable(`revisions of ${ids.length}`, error);
+    }
+  }
+
+  async getMany<T extends object>(ids: readonly string[]): Promise<Map<string, StoredDoc<T>>> {
+    try {
+      const response = await this.retrying(() => this.db.fetch({ keys: [...ids] }));
+      return liveDocs<T>(response.rows);
+    } catch (error) {
+      throw this.unavailable(`read of ${ids.length}`, error);
     }
   }
 

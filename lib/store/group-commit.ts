@@ -16,9 +16,10 @@
  *   gathered waits for the next batch instead of travelling twice in one request, so that the
  *   server, not this module, decides every outcome (two creates of one id: one `created`, one
  *   `exists`, as with two separate requests).
- * - listings: a caller only shares a listing that is sent after the caller asked for it, never one
- *   already in flight, so the listing still happens after every write the caller completed before
- *   asking (the read-your-writes the join counts rely on, docs/exactly-once.md).
+ * - listings (and reads of the same ids, `getMany`): a caller only shares a listing that is sent
+ *   after the caller asked for it, never one already in flight, so the listing still happens after
+ *   every write the caller completed before asking (the read-your-writes the join counts rely on,
+ *   docs/exactly-once.md).
  * A failed request fails every caller that shared it, as if each had sent it and failed.
  */
 import { BULK_CHUNK } from './bulk';
@@ -34,6 +35,9 @@ export interface GroupCommitStats {
   listRequests: number;
   /** Listing calls answered (each shared request answers one or more). */
   listCalls: number;
+  /** `getMany` requests sent, and the calls they answered (identical id lists share one). */
+  readRequests: number;
+  readCalls: number;
 }
 
 interface Waiting<In, Out> {
@@ -97,25 +101,25 @@ class Batcher<In, Out> {
   }
 }
 
-/** Identical listings share one request sent after all of them were asked for (see the file comment). */
-class ListCoalescer {
-  private readonly lanes = new Map<string, { inFlight: boolean; waiting: Waiting<undefined, ListedDoc<object>[]>[] }>();
+/** Identical reads (listings, reads of the same ids) share one request sent after all of them were asked for (see the file comment). */
+class ReadCoalescer<T> {
+  private readonly lanes = new Map<string, { inFlight: boolean; waiting: Waiting<undefined, T>[] }>();
 
-  constructor(private readonly list: (prefix: string, options: ListOptions) => Promise<ListedDoc<object>[]>, private readonly stats: GroupCommitStats) {}
+  /** `copy`: each caller gets a copy of its own (callers may sort or filter what they got); `count`: a request sent for `calls` callers. */
+  constructor(private readonly copy: (value: T) => T, private readonly count: (calls: number) => void) {}
 
-  submit(prefix: string, options: ListOptions): Promise<ListedDoc<object>[]> {
-    const key = JSON.stringify([prefix, options.includeDocs === true, options.limit, options.skip, options.descending === true, options.startKey, options.endKey]);
+  submit(key: string, read: () => Promise<T>): Promise<T> {
     let lane = this.lanes.get(key);
     if (!lane) {
       lane = { inFlight: false, waiting: [] };
       this.lanes.set(key, lane);
     }
-    const answer = new Promise<ListedDoc<object>[]>((resolve, reject) => lane.waiting.push({ item: undefined, resolve, reject }));
-    this.pump(key, prefix, options);
+    const answer = new Promise<T>((resolve, reject) => lane.waiting.push({ item: undefined, resolve, reject }));
+    this.pump(key, read);
     return answer;
   }
 
-  private pump(key: string, prefix: string, options: ListOptions): void {
+  private pump(key: string, read: () => Promise<T>): void {
     const lane = this.lanes.get(key);
     if (!lane || lane.inFlight) return;
     if (lane.waiting.length === 0) {
@@ -125,15 +129,13 @@ class ListCoalescer {
     const sharing = lane.waiting;
     lane.waiting = [];
     lane.inFlight = true;
-    this.stats.listRequests += 1;
-    this.stats.listCalls += sharing.length;
-    this.list(prefix, options).then(
-      // Each caller gets its own array: callers may sort or filter what they got.
-      (rows) => { for (const waiting of sharing) waiting.resolve([...rows]); },
+    this.count(sharing.length);
+    read().then(
+      (value) => { for (const waiting of sharing) waiting.resolve(this.copy(value)); },
       (error: unknown) => { for (const waiting of sharing) waiting.reject(error); },
     ).finally(() => {
       lane.inFlight = false;
-      this.pump(key, prefix, options);
+      this.pump(key, read);
     });
   }
 }
@@ -148,10 +150,11 @@ function counted<In, Out>(send: (items: readonly In[]) => Promise<Out[]>, count:
 
 export class GroupCommitStore implements RunStore {
   readonly description: string;
-  readonly stats: GroupCommitStats = { createRequests: 0, createdDocs: 0, replaceRequests: 0, replacedDocs: 0, listRequests: 0, listCalls: 0 };
+  readonly stats: GroupCommitStats = { createRequests: 0, createdDocs: 0, replaceRequests: 0, replacedDocs: 0, listRequests: 0, listCalls: 0, readRequests: 0, readCalls: 0 };
   private readonly creates?: Batcher<NewDoc, CreateResult>;
   private readonly replaces?: Batcher<StoredDoc<object>, ReplaceResult>;
-  private readonly lists: ListCoalescer;
+  private readonly lists: ReadCoalescer<ListedDoc<object>[]>;
+  private readonly reads: ReadCoalescer<Map<string, StoredDoc<object>>>;
 
   constructor(private readonly inner: RunStore) {
     this.description = inner.description;
@@ -163,7 +166,8 @@ export class GroupCommitStore implements RunStore {
     if (replaceMany) {
       this.replaces = new Batcher(counted(replaceMany, (docs) => { this.stats.replaceRequests += 1; this.stats.replacedDocs += docs; }), (doc) => doc._id, BULK_CHUNK);
     }
-    this.lists = new ListCoalescer((prefix, options) => inner.listByPrefix(prefix, options), this.stats);
+    this.lists = new ReadCoalescer((rows) => [...rows], (calls) => { this.stats.listRequests += 1; this.stats.listCalls += calls; });
+    this.reads = new ReadCoalescer((docs) => new Map(docs), (calls) => { this.stats.readRequests += 1; this.stats.readCalls += calls; });
   }
 
   ensureReady(): Promise<void> {
@@ -193,7 +197,14 @@ export class GroupCommitStore implements RunStore {
   }
 
   listByPrefix<T extends object>(prefix: string, options: ListOptions = {}): Promise<ListedDoc<T>[]> {
-    return this.lists.submit(prefix, options) as Promise<ListedDoc<T>[]>;
+    const key = JSON.stringify([prefix, options.includeDocs === true, options.limit, options.skip, options.descending === true, options.startKey, options.endKey]);
+    return this.lists.submit(key, () => this.inner.listByPrefix(prefix, options)) as Promise<ListedDoc<T>[]>;
+  }
+
+  get getMany(): (<T extends object>(ids: readonly string[]) => Promise<Map<string, StoredDoc<T>>>) | undefined {
+    const getMany = this.inner.getMany?.bind(this.inner);
+    if (!getMany) return undefined;
+    return <T extends object>(ids: readonly string[]) => this.reads.submit(JSON.stringify(ids), () => getMany<object>(ids)) as Promise<Map<string, StoredDoc<T>>>;
   }
 
   get createMany(): ((docs: readonly NewDoc[]) => Promise<CreateResult[]>) | undefined {

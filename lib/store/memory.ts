@@ -49,6 +49,16 @@ export class MemoryRunStore implements RunStore {
     return revisions;
   }
 
+  async getMany<T extends object>(ids: readonly string[]): Promise<Map<string, StoredDoc<T>>> {
+    await Promise.resolve();
+    const docs = new Map<string, StoredDoc<T>>();
+    for (const id of ids) {
+      const entry = this.docs.get(id);
+      if (entry) docs.set(id, { ...(JSON.parse(entry.body) as T), _id: id, _rev: `${entry.rev}-mem` });
+    }
+    return docs;
+  }
+
   async removeMany(ids: readonly string[]): Promise<number> {
     await Promise.resolve();
     return ids.filter((id) => this.docs.delete(id)).length;

@@ -15,9 +15,10 @@
  */
 import type { Json } from '../model/json';
 import type { RunState } from '../core/run-state';
+import { hasErrorCode } from '../errors';
 import { claim, updateWithRetry } from './claims';
 import { docIds, type InvokeDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type TaskAttempt } from './run-documents';
-import type { RunStore } from './run-store';
+import type { RunStore, StoredDoc } from './run-store';
 
 /** How a run ended, as its head records it. */
 export interface RunEnd {
@@ -64,8 +65,25 @@ export function endedHead<T extends RunDoc>(current: T, end: RunEnd, endedAt: nu
   };
 }
 
-/** Records the end of run `runId` on its head, unless it ended already. */
-export async function endRunHead(store: RunStore, runId: string, end: RunEnd, endedAt: number): Promise<void> {
+/**
+ * Records the end of run `runId` on its head, unless it ended already. `known`: the head as this
+ * process holds it (created or read earlier, with its revision): the first compare-and-swap uses
+ * it without a read, since a revision that still matches is that very content; any conflict (the
+ * head changed since: a cancel, another end) goes through the read-and-retry loop as before.
+ */
+export async function endRunHead(store: RunStore, runId: string, end: RunEnd, endedAt: number, known?: RunDoc): Promise<void> {
+  const held = known as Partial<StoredDoc<RunDoc>> | undefined;
+  if (held && typeof held._rev === 'string' && held._id === docIds.run(runId)) {
+    const next = endedHead(held as StoredDoc<RunDoc>, end, endedAt);
+    if (next) {
+      try {
+        await store.replace(next);
+        return;
+      } catch (error) {
+        if (!hasErrorCode(error, 'STORE_CONFLICT')) throw error;
+      }
+    }
+  }
   await updateWithRetry<RunDoc>(store, docIds.run(runId), (current) => endedHead(current, end, endedAt));
 }
 

@@ -103,6 +103,13 @@ export interface RunStore {
    */
   revisions?(ids: readonly string[]): Promise<Map<string, string>>;
   /**
+   * The documents of `ids` that exist (deleted ones are absent), in one request (`_all_docs` with
+   * `keys` and `include_docs`): reads of documents in different key ranges in one round trip, with
+   * the read-your-writes of a `get` per id. Optional: without it, the native join reads as before
+   * (a listing and a `get`).
+   */
+  getMany?<T extends object>(ids: readonly string[]): Promise<Map<string, StoredDoc<T>>>;
+  /**
    * Deletes those of `ids` that exist, whatever their revision, in a few requests (`_all_docs` with
    * `keys` for their revisions, then `_bulk_docs` with `_deleted: true`), like `remove` per id; one
    * changed between the two requests is left in place. Returns how many were deleted. Optional:

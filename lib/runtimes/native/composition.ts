@@ -8,7 +8,10 @@
  * The start stays claimed exactly as an invoke: the attempt's `invoke/...` claim is created first,
  * and only its winner gets here. The claim records this conductor run's own activation id, whose
  * record names the composition (`cause`) that then runs the task as the component after it; the
- * sweep reads the attempt's outcome there (sweep.ts, task-activations.ts).
+ * sweep reads the attempt's outcome there (sweep.ts, activation-outcomes.ts). That id is known
+ * before the claim exists, so the claim is created with it (`reserve`, called as the claim is
+ * drafted): no write of the id follows, which takes a store request off every continued task. The
+ * attempt reserved is then the only one this run continues with.
  *
  * OpenWhisk caps a composition at `actionSequenceLimit` components (50 by default; apache/openwhisk
  * PrimitiveActions: `components >= actionSequenceLimit` ends it "too long", and at most 2n+1
@@ -17,7 +20,7 @@
  * finishes.
  */
 import type { TaskContext } from './events';
-import { withAttemptToken, type TaskInvoker, type TaskStart } from './invoker';
+import { sameAttempt, withAttemptToken, type AttemptRef, type TaskInvoker, type TaskStart } from './invoker';
 
 /** Components of one composition (OpenWhisk's default `actionSequenceLimit`). */
 export const COMPOSITION_COMPONENTS = 50;
@@ -36,6 +39,7 @@ export interface Continuation {
  */
 export class ChainingInvoker implements TaskInvoker {
   private taken: Continuation | undefined;
+  private reserved: AttemptRef | undefined;
 
   /**
    * `ownActivationId`: this conductor run's, recorded on the continued attempt's claim;
@@ -53,8 +57,17 @@ export class ChainingInvoker implements TaskInvoker {
     return this.taken;
   }
 
+  /** The attempt whose claim is created naming this run: the first one offered, while the composition has a component left. */
+  reserve(attempt: AttemptRef): string | undefined {
+    if (this.reserved || this.taken || this.componentsRun >= COMPOSITION_COMPONENTS) return undefined;
+    this.reserved = { runId: attempt.runId, position: attempt.position, index: attempt.index, attempt: attempt.attempt };
+    return this.ownActivationId;
+  }
+
   async start(task: TaskStart): Promise<string> {
-    if (this.taken || !canContinue(task, this.componentsRun)) return this.inner.start(task);
+    // Once an attempt is reserved (its claim names this run), only that attempt is continued with.
+    const chosen = this.reserved ? sameAttempt(this.reserved, task.context) : true;
+    if (this.taken || !chosen || !canContinue(task, this.componentsRun)) return this.inner.start(task);
     this.taken = { action: task.action, params: task.params, context: withAttemptToken(task.context, this.eventKey) };
     return this.ownActivationId;
   }

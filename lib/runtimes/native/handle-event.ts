@@ -33,7 +33,7 @@ import {
   cacheOf, isSelfReporting, now, readStage, storedFailure,
   type EventOutcome, type Handling, type OrchestratorContext,
 } from './handling';
-import { completeStage, joinIfComplete, startNextInWindow } from './join';
+import { completeStage, joinIfComplete, recordAndStartNext } from './join';
 import { completionPolicyOf, joinUnderPolicy } from './policy-join';
 import { parkOf, runnerOf } from './parks';
 import type { RunHead } from './run-head';
@@ -149,11 +149,11 @@ async function onTaskCompleted(ctx: Handling, event: Extract<OrchestratorEvent, 
       ? await recordAndAdvance(ctx, run, stage, resultId, result)
       : await recordSingle(ctx, run, stage, resultId, result);
   } else {
-    written = (await createOne(ctx.store, resultId, result)).outcome;
     // Even a duplicate goes on: if the activation that wrote the result died before these steps, this
     // one completes them, and each of them is claimed so nothing happens twice.
-    await startNextInWindow(ctx, run, stage, event.task.index);
-    await joinIfComplete(ctx, run, stage, event.task.index);
+    const recorded = await recordAndStartNext(ctx, run, stage, resultId, result, event.task.index);
+    written = recorded.written;
+    await joinIfComplete(ctx, run, stage, event.task.index, recorded.listed);
   }
   return { outcome: written === 'created' ? 'recorded' : 'duplicate', runId: run.runId };
 }

@@ -42,7 +42,21 @@ export interface TaskInvoker {
   scheduleTimeout(context: TaskContext, timeoutMs: number): Promise<string>;
   /** The callback token a callback task's attempt is handed (recorded on its claim for `whiskflow status`). */
   callbackTokenOf?(context: TaskContext): string;
+  /**
+   * For an invoker that runs a task itself (a task conductor continuing its composition,
+   * composition.ts): reserves `attempt` before its claim is created and returns the activation id
+   * that will run it, which then goes onto the claim in its create (no write of the id after the
+   * start). Only attempts whose start does no I/O between that create and the start are offered
+   * (task-starts.ts). At most one attempt per invoker; undefined when it runs none itself.
+   */
+  reserve?(attempt: AttemptRef): string | undefined;
 }
+
+/** Which attempt of which task: where its claim is stored. */
+export interface AttemptRef { runId: string; position: number; index: number; attempt: number }
+
+export const sameAttempt = (a: AttemptRef, b: AttemptRef): boolean =>
+  a.runId === b.runId && a.position === b.position && a.index === b.index && a.attempt === b.attempt;
 
 /** The context handed to whoever runs the attempt: with its token when the deployment has an event key. */
 export function withAttemptToken(context: TaskContext, eventKey: string | undefined): TaskContext {

@@ -5,12 +5,14 @@
  * one of concurrent last completers wins).
  */
 import { bucketSize, docIds, type JoinedDoc, type ResultDoc, type StageDoc } from '../../store/run-documents';
-import type { ListedDoc } from '../../store/run-store';
+import { createAll, createOne } from '../../store/bulk';
+import type { CreateResult, ListedDoc, StoredDoc } from '../../store/run-store';
 import { nextInWindow } from '../../model/workflow';
-import { cacheOf, type Handling } from './handling';
+import { cacheOf, readStage, type Handling } from './handling';
 import { joinOf, joinOfMarkers, joinedMarker, storedResults } from './results';
 import type { RunHead } from './run-head';
-import { startTasks } from './task-starts';
+import { parkOf } from './parks';
+import { claimDraft, ownedClaims, startTasks } from './task-starts';
 import { completeJoined } from './transitions';
 
 /** With a concurrency bound, the completion of element i starts element i + window (nextInWindow). */
@@ -18,6 +20,49 @@ export async function startNextInWindow(ctx: Handling, run: RunHead, stage: Stag
   const following = nextInWindow(index, stage.window, stage.taskCount);
   if (following === undefined) return;
   await startTasks(ctx, run, stage, [following], 1, 0);
+}
+
+/**
+ * A completion's result and, with a concurrency bound, the claim of the element it starts (index +
+ * window) in one `_bulk_docs`: two create-only decisions that are independent (each document is
+ * decided on its own, lib/store/bulk.ts), which used to be two requests one after the other. Every
+ * delivery of the completion proposes the same claim, whoever created the result, so its creator
+ * starts the element once. A claim created here is checked against the stage's next transition
+ * before anything starts (a cancel, a catch route), as a claim made on its own is; that read and the
+ * join's read of the result's bucket both only need to follow the bulk create, so they are one
+ * request (`getMany` of the bucket's result ids and the next transition's id), whose bucket rows
+ * the join then uses (`listed`). Returns the result's outcome.
+ */
+export async function recordAndStartNext(ctx: Handling, run: RunHead, stage: StageDoc, resultId: string, result: ResultDoc, index: number): Promise<{ written: CreateResult['outcome']; listed?: ListedDoc<ResultDoc>[] }> {
+  const following = nextInWindow(index, stage.window, stage.taskCount);
+  if (following === undefined) return { written: (await createOne(ctx.store, resultId, result)).outcome };
+  const draft = claimDraft(ctx, run, stage, parkOf(run, stage), following, 1, 0);
+  const [written, claimed] = await createAll(ctx.store, [{ id: resultId, body: result }, draft]);
+  const owned = ownedClaims([draft], [claimed!]);
+  // A claim that exists already goes the way of any lost claim (its own check, the take-over).
+  if (owned.size === 0) {
+    await startTasks(ctx, run, stage, [following], 1, 0);
+    return { written: written!.outcome };
+  }
+  const { left, listed } = await readAfterClaim(ctx, run, stage, index);
+  if (!left) await startTasks(ctx, run, stage, [following], 1, 0, owned);
+  return { written: written!.outcome, ...(listed ? { listed } : {}) };
+}
+
+/** Whether the stage was left (its next transition exists), and the rows of `index`'s bucket when the store reads both at once. */
+async function readAfterClaim(ctx: Handling, run: RunHead, stage: StageDoc, index: number): Promise<{ left: boolean; listed?: ListedDoc<ResultDoc>[] }> {
+  if (!ctx.store.getMany) return { left: (await readStage(ctx, run.runId, stage.position + 1)) !== undefined };
+  const nextId = docIds.stage(run.runId, stage.position + 1);
+  const cached = cacheOf(ctx).stages.get(nextId);
+  const size = bucketSize(stage.taskCount);
+  const first = Math.floor(index / size) * size;
+  const ids = Array.from({ length: Math.min(size, stage.taskCount - first) }, (_, offset) => docIds.result(run.runId, stage.position, first + offset, stage.taskCount));
+  const docs = await ctx.store.getMany<ResultDoc | StageDoc>(cached ? ids : [...ids, nextId]);
+  const next = cached ?? (docs.get(nextId) as StoredDoc<StageDoc> | undefined);
+  if (next) cacheOf(ctx).stages.set(nextId, next);
+  // In id order, as a listing of the bucket's range answers.
+  const listed = ids.flatMap((id) => { const doc = docs.get(id) as StoredDoc<ResultDoc> | undefined; return doc ? [{ id, doc }] : []; });
+  return { left: next !== undefined, listed };
 }
 
 /**
@@ -41,7 +86,7 @@ export async function startNextInWindow(ctx: Handling, run: RunHead, stage: Stag
  *   store requests on a 1,000-task map): only the completions of what this container knows to be
  *   the stage's last unjoined bucket do it.
  */
-export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: StageDoc, index: number): Promise<void> {
+export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: StageDoc, index: number, listed?: ListedDoc<ResultDoc>[]): Promise<void> {
   const size = bucketSize(stageDoc.taskCount);
   const buckets = Math.ceil(stageDoc.taskCount / size);
   const bucket = Math.floor(index / size);
@@ -60,7 +105,8 @@ export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: Stag
   const early = buckets > 1 && (cacheOf(ctx).markersSeen.get(seenKey) ?? 0) >= buckets - 1 ? listMarkers() : undefined;
   // Not awaited when the bucket is not full: its failure must not go unhandled.
   early?.catch(() => undefined);
-  const bucketRows = await ctx.store.listByPrefix<ResultDoc>(docIds.bucketPrefix(run.runId, stageDoc.position, bucket), { includeDocs: true });
+  // `listed`: the bucket as read after the result's create by the caller (recordAndStartNext).
+  const bucketRows = listed ?? await ctx.store.listByPrefix<ResultDoc>(docIds.bucketPrefix(run.runId, stageDoc.position, bucket), { includeDocs: true });
   if (bucketRows.length < expected) return;
   const own = storedResults(bucketRows);
   // A single bucket needs no marker at all: it is the whole stage.

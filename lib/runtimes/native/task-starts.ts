@@ -18,7 +18,7 @@ import { ActivationRecorder } from './activation-recorder';
 import { startChildRun } from './child-runs';
 import type { TaskContext } from './events';
 import {
-  DEFAULT_LEASE_MS, INVOKE_PARALLELISM, attemptEventId, isSelfReporting, now, qualify, readStage,
+  DEFAULT_LEASE_MS, INVOKE_PARALLELISM, attemptEventId, cacheOf, isSelfReporting, now, qualify, readStage,
   type Handling, type OwnedClaim,
 } from './handling';
 import { attemptContext, paramsOf, parkOf, runnerOf, type TaskRunner } from './parks';
@@ -32,12 +32,38 @@ export function invokeClaim(ctx: Handling, run: RunHead, position: number, index
   return invokeRecord({ runId: run.runId, position, index, attempt }, now(ctx), { claimedBy: ctx.activationId, claimToken: ctx.token });
 }
 
+/**
+ * The claim of attempt `attempt` of task `index`. When this handling's invoker runs the attempt
+ * itself (a task conductor continuing its composition: composition.ts), the claim is created with
+ * the activation id that runs it, so no write of the id follows. Only for an attempt whose start
+ * does no I/O after the claim's create (an action's plain start: no timer to arm, no reduce
+ * results to read, no backoff, not self-reporting, no callback): nothing can then fail between the
+ * create and the composition going on, which is the moment the id was written before.
+ */
+export function claimDraft(ctx: Handling, run: RunHead, stageDoc: StageDoc, park: Park, index: number, attempt: number, delayMs: number): ClaimDraft {
+  const id = docIds.invoke(run.runId, stageDoc.position, index, attempt);
+  const body = invokeClaim(ctx, run, stageDoc.position, index, attempt);
+  const reserved = ctx.invoker.reserve && delayMs <= 0 && startsWithoutIo(ctx, run, stageDoc, park, index)
+    ? ctx.invoker.reserve({ runId: run.runId, position: stageDoc.position, index, attempt })
+    : undefined;
+  return { id, index, body: reserved ? { ...body, activationId: reserved, invokedAt: body.claimedAt } : body };
+}
+
+function startsWithoutIo(ctx: Handling, run: RunHead, stageDoc: StageDoc, park: Park, index: number): boolean {
+  const runner = runnerOf(run, park, index);
+  if (runner.runsAs !== 'action' || runner.step.timeoutMs !== undefined || isSelfReporting(ctx, run, runner.step.action)) return false;
+  if (runner.step.kind === 'invoke' && runner.step.callback) return false;
+  if (runner.params !== 'reduce' || park.kind !== 'reduce') return runner.params !== 'reduce';
+  // A reduce's parameters are its source's joined results: inline, or in the warm cache right after the join.
+  const source = stageDoc.joins?.[park.step.input.fromStepId];
+  return Array.isArray(source) || (source !== undefined && cacheOf(ctx).results.get(`${run.runId}/${source}`) !== undefined);
+}
+
 /** Claims of the first attempts of a proposed stage's first tasks (at most one request's worth). */
 export function invokeClaimsFor(ctx: Handling, run: RunHead, proposal: StageDoc): ClaimDraft[] {
   if (proposal.end || proposal.taskCount === 0) return [];
-  return Array.from({ length: Math.min(proposal.window, BULK_CHUNK - 1) }, (_, index) => ({
-    id: docIds.invoke(run.runId, proposal.position, index, 1), index, body: invokeClaim(ctx, run, proposal.position, index, 1),
-  }));
+  const park = parkOf(run, proposal);
+  return Array.from({ length: Math.min(proposal.window, BULK_CHUNK - 1) }, (_, index) => claimDraft(ctx, run, proposal, park, index, 1, 0));
 }
 
 export function ownedClaims(claims: readonly ClaimDraft[], outcomes: readonly CreateResult[]): Map<number, OwnedClaim> {
@@ -51,27 +77,29 @@ export function ownedClaims(claims: readonly ClaimDraft[], outcomes: readonly Cr
 
 /**
  * Claims attempt `attempt` of the tasks `indexes` (in bulk) and invokes those this activation owns;
- * returns how many it started. `owned`: claims this activation made earlier (with the transition).
+ * returns how many it started. `owned`: claims this activation made earlier, with the transition
+ * (which the stage's leaving cannot precede) or with the result of the completion that starts them
+ * (a map's next element, checked against the next transition by the caller: recordAndStartNext).
  * Then the activation ids are recorded on the claims (bulk, with the revisions the creates returned).
  */
 export async function startTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, indexes: readonly number[], attempt: number, delayMs: number, owned: Map<number, OwnedClaim> = new Map()): Promise<number> {
   let started = 0;
   const park = parkOf(run, stageDoc);
   for (let from = 0; from < indexes.length; from += BULK_CHUNK) {
-    const mine = await claimTasks(ctx, run, stageDoc, indexes.slice(from, from + BULK_CHUNK), attempt, owned);
+    const mine = await claimTasks(ctx, run, stageDoc, park, indexes.slice(from, from + BULK_CHUNK), attempt, delayMs, owned);
     await invokeClaimed(ctx, run, stageDoc, park, mine, delayMs);
     started += mine.length;
   }
   return started;
 }
 
-async function claimTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, indexes: readonly number[], attempt: number, owned: Map<number, OwnedClaim>): Promise<OwnedClaim[]> {
+async function claimTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, park: Park, indexes: readonly number[], attempt: number, delayMs: number, owned: Map<number, OwnedClaim>): Promise<OwnedClaim[]> {
   const mine: OwnedClaim[] = [];
   const toClaim: ClaimDraft[] = [];
   for (const index of indexes) {
     const earlier = attempt === 1 ? owned.get(index) : undefined;
     if (earlier) mine.push(earlier);
-    else toClaim.push({ id: docIds.invoke(run.runId, stageDoc.position, index, attempt), index, body: invokeClaim(ctx, run, stageDoc.position, index, attempt) });
+    else toClaim.push(claimDraft(ctx, run, stageDoc, park, index, attempt, delayMs));
   }
   const outcomes = await createAll(ctx.store, toClaim);
   // Claimed, then checked: once the stage was left (a catch route, a cancel: cancel.ts), nothing claimed after that starts.
@@ -94,8 +122,11 @@ async function claimTasks(ctx: Handling, run: RunHead, stageDoc: StageDoc, index
  */
 async function takeOverIfAbandoned(ctx: Handling, id: string): Promise<OwnedClaim | undefined> {
   const current = await ctx.store.get<InvokeDoc>(id);
-  if (!current || current.activationId) return undefined;
-  if (current.claimToken === ctx.token) return current;
+  if (!current) return undefined;
+  // This handling's own claim (its create's answer was lost): not yet invoked, or created naming
+  // this very activation, which runs the attempt itself (claimDraft).
+  if (current.claimToken === ctx.token) return !current.activationId || current.activationId === ctx.activationId ? current : undefined;
+  if (current.activationId) return undefined;
   // A claimer known to have ended invokes nothing more; a later taker (alive) is not in the set.
   const claimerEnded = current.claimedBy !== undefined && ctx.endedClaimers?.has(current.claimedBy) === true;
   if (!claimerEnded && now(ctx) - current.claimedAt <= (ctx.claimLeaseMs ?? DEFAULT_LEASE_MS)) return undefined;
@@ -122,7 +153,8 @@ async function invokeClaimed(ctx: Handling, run: RunHead, stageDoc: StageDoc, pa
     await forEachLimited(claims, INVOKE_PARALLELISM, async (owned) => {
       const started = await startAttempt(ctx, run, stageDoc, park, owned, delayMs);
       invoked.push(started);
-      recorder.add(started.claim);
+      // A claim created with the activation that runs it (claimDraft) has nothing left to record.
+      if (!owned.activationId || started.claim.activationId !== owned.activationId) recorder.add(started.claim);
     });
   } finally {
     // Also after a failed invoke: what was started must not look abandoned.

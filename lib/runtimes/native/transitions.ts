@@ -121,7 +121,8 @@ async function finishRun(ctx: Handling, run: RunHead, end: NonNullable<StageDoc[
   // create-only). The other order would make that event find the child ended and be ignored, and the
   // parent would wait for ever.
   if (run.parent) await reportToParent(ctx, run.parent, end);
-  await endRunHead(ctx.store, run.runId, end, now(ctx));
+  // The head as this container holds it: its end is one compare-and-swap, no read first.
+  await endRunHead(ctx.store, run.runId, end, now(ctx), run);
 }
 
 /** A complete stage (its results joined in index order): the core decides what comes next. */

@@ -147,6 +147,25 @@ describe('GroupCommitStore', () => {
     expect(store.stats).toMatchObject({ listRequests: 2, listCalls: 3 });
   });
 
+  it('shares a read of the same ids only among callers that asked before it was sent', async () => {
+    const inner = new HeldStore();
+    inner.holding = false;
+    const reads: string[][] = [];
+    const getMany = inner.getMany.bind(inner);
+    inner.getMany = async (ids) => { reads.push([...ids]); return getMany(ids); };
+    const store = new GroupCommitStore(inner);
+    await store.createOnly('result/r/1', { n: 1 });
+    const ids = ['result/r/1', 'result/r/2', 'stage/r/1'];
+    // The first leaves at once; the two that ask while it is in flight share the next one.
+    const answers = await Promise.all([store.getMany!(ids), store.getMany!(ids), store.getMany!(ids)]);
+    expect(reads).toHaveLength(2);
+    for (const docs of answers) expect([...docs.keys()]).toEqual(['result/r/1']);
+    expect(answers[1]).not.toBe(answers[2]);
+    await store.createOnly('result/r/2', { n: 2 });
+    expect([...(await store.getMany!(ids)).keys()]).toEqual(['result/r/1', 'result/r/2']);
+    expect(store.stats).toMatchObject({ readRequests: 3, readCalls: 4 });
+  });
+
   it('fails every caller of a failed shared request and goes on with the next one', async () => {
     const inner = new HeldStore();
     inner.holding = false;

@@ -17,6 +17,8 @@ import { GroupCommitStore } from '../../../../lib/store/group-commit';
 import type { RunStore } from '../../../../lib/store/run-store';
 import { docIds, type ResultDoc, type WorkflowDoc } from '../../../../lib/store/run-documents';
 import { RecordingInvoker } from '../../../helpers/native/recording-invoker';
+import { ChainingInvoker } from '../../../../lib/runtimes/native/composition';
+import type { TaskContext } from '../../../../lib/runtimes/native/events';
 
 jest.setTimeout(300_000);
 
@@ -145,5 +147,40 @@ describe('exactly-once transitions on the embedded CouchDB', () => {
     const run = (await store.get<RunHead>(docIds.run('chain-run')))!;
     expect(run.status).toBe('succeeded');
     expect(run.output).toEqual(Object.fromEntries(Array.from({ length }, (_, i) => [`r${i}`, i])));
+  });
+
+  it('starts each element of a bounded map once when task conductors and an orchestrator apply each completion at once', async () => {
+    // Each completion claims the next element with its result, and a conductor creates that claim
+    // naming itself: the claims, the checks and the join on the real store, delivered twice.
+    const size = 300;
+    const bounded = parseWorkflow(`name: bounded\nstages:\n  - { id: each, kind: map, action: work, items: $.items, concurrency: 30 }\n  - { id: total, kind: reduce, action: add }\n`);
+    await store.upsert(docIds.workflow('bounded'), { type: 'workflow', name: 'bounded', definition: bounded, trigger: 'whiskflow-bounded', selfReporting: [], deployedAt: 0 } satisfies WorkflowDoc);
+    const invoker = new RecordingInvoker();
+    const containers: RunStore[] = Array.from({ length: 3 }, () => new GroupCommitStore(new CouchDbRunStore({ url: couch.url, dbname: 'whiskflow_exactly_once' })));
+    const base = { invoker, namespace: 'guest' };
+    await handleEvent({ ...base, store: containers[0]!, activationId: 'start' }, { type: 'run.started', eventId: 'start', workflow: 'bounded', runId: 'bounded-run', input: { items: Array.from({ length: size }, (_, i) => i) } });
+    const started: TaskContext[] = invoker.starts.map((task) => task.context);
+    for (let done = 0; done < started.length;) {
+      const wave = started.slice(done);
+      done = started.length;
+      const continued = await withConcurrency(wave.flatMap((task) => {
+        const event = (copy: number): OrchestratorEvent => ({ type: 'task.completed', eventId: `done-${task.position}-${task.index}`, task, result: task.position === 0 ? task.index : 'reduced', activationId: `user-${task.position}-${task.index}-${copy}` });
+        const conductor = `conductor-${task.position}-${task.index}`;
+        const chaining = new ChainingInvoker(invoker, conductor, 1, undefined);
+        return [
+          async () => { await handleEvent({ ...base, store: containers[task.index % 3]!, invoker: chaining, activationId: conductor }, event(0)); return chaining.continuation?.context; },
+          async () => { await handleEvent({ ...base, store: containers[(task.index + 1) % 3]!, activationId: `orchestrator-${task.position}-${task.index}` }, event(1)); return undefined; },
+        ];
+      }), 16);
+      const invoked = invoker.starts.map((task) => task.context).filter((context) => !started.some((known) => known.position === context.position && known.index === context.index && known.attempt === context.attempt));
+      started.push(...invoked, ...continued.filter((context): context is TaskContext => context !== undefined));
+    }
+    const elements = started.filter((context) => context.position === 0).map((context) => context.index).sort((a, b) => a - b);
+    expect(elements).toEqual(Array.from({ length: size }, (_, i) => i));
+    expect(started.filter((context) => context.position === 1)).toHaveLength(1);
+    expect((await store.listByPrefix(docIds.resultsPrefix('bounded-run', 0))).length).toBe(size);
+    const run = (await store.get<RunHead>(docIds.run('bounded-run')))!;
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toBe('reduced');
   });
 });

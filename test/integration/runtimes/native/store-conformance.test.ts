@@ -132,6 +132,17 @@ describe.each(stores)('RunStore contract: %s', (_name, open) => {
     expect(revisions.get('v/live')).toBe((await store.get('v/live'))!._rev);
   });
 
+  it('reads the documents of several ids in one request (missing and deleted ids are absent), after a bulk create', async () => {
+    const store = await open();
+    await createAll(store, [{ id: 'result/r/1', body: { n: 1 } }, { id: 'stage/r/2', body: { s: 2 } }, { id: 'g/gone', body: {} }]);
+    await store.remove('g/gone');
+    const docs = await store.getMany!<{ n?: number; s?: number }>(['result/r/1', 'result/r/0', 'g/gone', 'stage/r/2']);
+    expect([...docs.keys()].sort()).toEqual(['result/r/1', 'stage/r/2']);
+    expect(docs.get('result/r/1')).toEqual(await store.get('result/r/1'));
+    expect(docs.get('stage/r/2')!.s).toBe(2);
+    expect((await store.getMany!(['never'])).size).toBe(0);
+  });
+
   it('removes in bulk whatever the revision; missing and already deleted ids count for nothing', async () => {
     const store = await open();
     expect(store.removeMany).toBeDefined();
