@@ -8,6 +8,7 @@ import { hasErrorCode, WhiskflowError } from '../../errors';
 import { createAll, replaceAll } from '../../store/bulk';
 import { claim, updateWithRetry } from '../../store/claims';
 import { withoutMeta, type RunStore, type StoredDoc } from '../../store/run-store';
+import { claimerHasEnded, type ClaimerProcess } from './claimer-process';
 
 export interface InvokeClaim {
   type: 'stream-invoke';
@@ -20,6 +21,8 @@ export interface InvokeClaim {
   report: 'poll' | 'self';
   claimedAt: number;
   claimedBy: string;
+  /** The claiming process (claimer-process.ts): a claim of one that has ended is taken over before the lease is over. */
+  claimer?: ClaimerProcess;
   activationId?: string;
   /** True once the completion was produced to the stream (poll only). */
   reported?: boolean;
@@ -72,10 +75,11 @@ export class InvokeClaims {
   }
 
   private async takeOverIfStale(current: StoredDoc<InvokeClaim>, body: InvokeClaim): Promise<ClaimOutcome> {
-    const stale = current.activationId === undefined && this.now() - current.claimedAt > this.leaseMs;
+    const stale = current.activationId === undefined && (this.now() - current.claimedAt > this.leaseMs || claimerHasEnded(current.claimer));
     if (!stale) return { kind: 'taken', doc: current };
     // The claimer died between claim and invoke: take over, compare-and-swap so only one engine does.
-    const takenOver = { ...current, claimedAt: this.now(), claimedBy: body.claimedBy };
+    const { claimer: _deadClaimer, ...rest } = current;
+    const takenOver: StoredDoc<InvokeClaim> = { ...rest, claimedAt: this.now(), claimedBy: body.claimedBy, ...(body.claimer ? { claimer: body.claimer } : {}) };
     try {
       return { kind: 'won', doc: { ...takenOver, _rev: await this.store.replace<InvokeClaim>(takenOver) } };
     } catch (error) {

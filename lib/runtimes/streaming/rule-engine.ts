@@ -17,6 +17,7 @@ import { EVENT_TYPES, type RunFinishedEvent } from '../../events/types';
 import type { EventBatch, EventStream, Subscription } from './brokers';
 import { ActivationWatcher } from './activation-watcher';
 import { ClaimInFlightError, InvokeClaims, type InvokeClaim } from './invoke-claims';
+import { thisProcess, type ClaimerProcess } from './claimer-process';
 import type { EngineLogger } from './logger';
 import { silentLogger } from './logger';
 import { STREAM_EVENT_TYPES, parseOrchestrationEvent, type TaskInvokeEvent } from './orchestration-events';
@@ -40,8 +41,13 @@ export interface RuleEngineOptions {
   consumer?: string;
   /** Actions that produce their own completion (see report.ts); others are watched. */
   selfReporting?: (action: string) => boolean;
-  /** A claim this old without an activation id is taken over (its engine died mid-invoke). @default 60000 */
+  /**
+   * A claim this old without an activation id is taken over (its engine died mid-invoke), or younger
+   * when its claiming process is known to have ended (claimer-process.ts). @default 60000
+   */
   leaseMs?: number;
+  /** Which process claims (tests stand in for another one). @default thisProcess() */
+  claimer?: ClaimerProcess;
   /**
    * Longest pause between two rounds of reading the watched activations (a round reads each one
    * that is due, by id), and between two reads of a running task once it is older than this: at
@@ -71,6 +77,8 @@ export class RuleEngine {
   private readonly claims: InvokeClaims;
   private readonly watcher: ActivationWatcher;
   private readonly consumer: string;
+  /** This process, on every claim: a claim of an engine that has ended is taken over at once (claimer-process.ts). */
+  private readonly claimer: ClaimerProcess;
   private subscription: Subscription | undefined;
   readonly stats = { invoked: 0, duplicates: 0 };
 
@@ -78,6 +86,7 @@ export class RuleEngine {
     this.topics = options.topics ?? DEFAULT_TOPICS;
     this.logger = options.logger ?? silentLogger;
     this.consumer = options.consumer ?? `${hostname()}-${process.pid}-rule`;
+    this.claimer = options.claimer ?? thisProcess();
     this.claims = new InvokeClaims(options.store, options.leaseMs ?? 60_000, options.now);
     this.watcher = new ActivationWatcher(options.invoker, options.stream, this.claims, this.logger, {
       pollIntervalMs: options.pollIntervalMs ?? 100,
@@ -151,7 +160,7 @@ export class RuleEngine {
     const selfReporting = events.map((event) => event.data.action === AWAIT_ACTION || event.data.callback === true || (this.options.selfReporting?.(event.data.action) ?? false));
     const outcomes = await this.claims.claimAll(events.map(({ data }, index) => ({
       type: 'stream-invoke', runId: data.runId, stageId: data.stageId, taskKey: data.taskKey, action: data.action,
-      completionTopic: data.completionTopic, report: selfReporting[index] ? 'self' : 'poll', claimedAt: now, claimedBy: this.consumer,
+      completionTopic: data.completionTopic, report: selfReporting[index] ? 'self' : 'poll', claimedAt: now, claimedBy: this.consumer, claimer: this.claimer,
     })));
     const won = outcomes.flatMap((outcome, index) => (outcome.kind === 'won' ? [{ event: events[index] as TaskInvokeEvent, doc: outcome.doc, selfReporting: selfReporting[index] === true }] : []));
     this.stats.duplicates += outcomes.length - won.length;

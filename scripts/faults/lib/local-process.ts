@@ -85,7 +85,13 @@ export function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): Local
 }
 
 /** Waits until the process printed a line matching `pattern` (or exited: then it fails with its output). */
-export async function waitForOutput(processes: LocalProcess, pattern: RegExp, timeoutMs = 120_000): Promise<RegExpExecArray> {
+/**
+ * How long a start may take: on the shared 2-core machine (load average 40) a `whiskflow local`
+ * restarted on a killed tree's data dir once took over 120 s to say `ready`.
+ */
+export const START_TIMEOUT_MS = 300_000;
+
+export async function waitForOutput(processes: LocalProcess, pattern: RegExp, timeoutMs = START_TIMEOUT_MS): Promise<RegExpExecArray> {
   const giveUpAt = Date.now() + timeoutMs;
   for (;;) {
     const found = pattern.exec(processes.output());

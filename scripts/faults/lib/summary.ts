@@ -4,6 +4,8 @@ import type { TrialResult } from './trial';
 
 export interface TargetSummary {
   trials: number;
+  /** Trials whose kill happened (a trial can fail before it: a broker or platform that did not start, a run too slow to reach the kill point). */
+  kills: number;
   runsCompleted: number;
   tasksLost: number;
   tasksRunTwice: number;
@@ -23,6 +25,7 @@ export function summarize(trials: readonly TrialResult[]): { byTarget: Record<st
     const recoveries = mine.flatMap((trial) => (trial.recoveryMs === null ? [] : [trial.recoveryMs])).sort((a, b) => a - b);
     return [name, {
       trials: mine.length,
+      kills: mine.filter((trial) => trial.killedAfterTaskRuns > 0).length,
       runsCompleted: mine.filter((trial) => trial.completed).length,
       tasksLost: mine.reduce((sum, trial) => sum + trial.tasksLost, 0),
       tasksRunTwice: mine.reduce((sum, trial) => sum + trial.tasksRunTwice, 0),

@@ -37,6 +37,8 @@ export interface TrialResult {
   tasksRunTwice: number;
   /** Extra task runs beyond one per task. */
   extraTaskRuns: number;
+  /** Distinct tasks that ran at least once by the trial's end (the counting action's file): tells a stuck run from a slow one. */
+  tasksRunAtEnd?: number;
   resultsRecordedTwice: number;
   /** From the start of the restart (or the kill, when nothing is restarted) to the run's end. */
   recoveryMs: number | null;
@@ -131,9 +133,17 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     }
     await measure(result, workload, store, runId, finished, readFileSync(countFile, 'utf8'), streaming);
     // What the killed component's successor said, when the run did not end right.
-    if (!result.completed) result.diagnostics = (engine ?? platform).output().split('\n').filter((line) => line.trim()).slice(-15);
+    if (!result.completed) {
+      result.diagnostics = (engine ?? platform).output().split('\n').filter((line) => line.trim()).slice(-15);
+      // Where the run stands by whiskflow's own account, to look for why (not used for any count).
+      const status = await cli('status', runId).catch((error: unknown) => String(error));
+      result.diagnostics.push(...status.split('\n').filter((line) => line.trim()).slice(0, 25));
+    }
   } catch (error) {
-    result.error = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const lines = (error instanceof Error ? error.message : String(error)).split('\n');
+    result.error = lines[0];
+    // A start that failed carries the process's output: keep its end, it says why.
+    if (lines.length > 1) result.diagnostics = lines.slice(1).filter((line) => line.trim()).slice(-15);
   } finally {
     await engine?.stop().catch(() => undefined);
     await platform?.stop().catch(() => undefined);
@@ -147,6 +157,7 @@ async function measure(result: TrialResult, workload: Workload, store: RunStore,
   const counts = runCounts(counted);
   result.tasksRunTwice = [...counts.values()].filter((count) => count > 1).length;
   result.extraTaskRuns = [...counts.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0);
+  result.tasksRunAtEnd = counts.size;
   // Which task each recorded result names: from the native result documents, or a streaming run's output.
   const recorded: string[] = [];
   if (!streaming) {

@@ -12,6 +12,7 @@ import { MemoryRunStore } from '../../../../lib/store/memory';
 import type { SubscribeOptions, Subscription } from '../../../../lib/runtimes/streaming/brokers';
 import { FakePlatform } from '../../../helpers/streaming/fake-platform';
 import { IN_MEMORY, sleep, until } from '../../../helpers/until';
+import { claimerChild } from './claimer-child';
 
 const topics = { completions: 'completions', orchestration: 'orchestration' };
 const invokeEvent = (taskKey: string, action = 'double') =>
@@ -157,6 +158,41 @@ describe('RuleEngine', () => {
     now += 60_001;
     await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1')]);
     await until('the task is invoked', () => platform.invocations.length === 1, IN_MEMORY);
+  });
+
+  it('takes over at once, without waiting out the lease, a claim whose claiming process has ended; a live claimer keeps it', async () => {
+    const now = 1_000_000;
+    const platform = new FakePlatform({ double: () => ({ result: {} }) });
+    const { broker, stream, store, engine: rule } = setup(platform, { leaseMs: 60_000, now: () => now });
+    const dead = claimerChild();
+    const alive = claimerChild();
+    try {
+      dead.child.kill('SIGKILL');
+      await dead.exited;
+      const claimOf = (taskKey: string, claimer: typeof dead.claimer): InvokeClaim => ({
+        type: 'stream-invoke', runId: 'r1', stageId: taskKey.split(':')[0] as string, taskKey, action: 'double', completionTopic: topics.completions,
+        report: 'poll', claimedAt: now, claimedBy: `engine-${claimer.pid}-rule`, claimer,
+      });
+      await store.createOnly<InvokeClaim>(invokeClaimId('r1', 'a:1:0:1'), claimOf('a:1:0:1', dead.claimer));
+      await store.createOnly<InvokeClaim>(invokeClaimId('r1', 'b:1:0:1'), claimOf('b:1:0:1', alive.claimer));
+      await rule.start();
+      // The only delivery of both invokes (the clock never moves: no lease runs out).
+      await stream.produce(topics.orchestration, 'r1', [invokeEvent('a:1:0:1'), invokeEvent('b:1:0:1')]);
+      await until('the dead claimer\'s task is reported', () => broker.events(topics.completions).length === 1, IN_MEMORY);
+      await sleep(50);
+      expect(platform.invocations).toHaveLength(1);
+      const taken = await store.get<InvokeClaim>(invokeClaimId('r1', 'a:1:0:1'));
+      expect(taken).toMatchObject({ claimer: { pid: process.pid }, activationId: 'activation-000001' });
+      expect((await store.get<InvokeClaim>(invokeClaimId('r1', 'b:1:0:1')))?.activationId).toBeUndefined();
+      // The live claimer ends too: the redelivered batch takes its claim over.
+      alive.child.kill('SIGKILL');
+      await alive.exited;
+      await until('the second task is reported', () => broker.events(topics.completions).length === 2, IN_MEMORY);
+      expect(platform.invocations).toHaveLength(2);
+    } finally {
+      dead.child.kill('SIGKILL');
+      alive.child.kill('SIGKILL');
+    }
   });
 
   it('takes over a claim whose engine died between claim and invoke without a second delivery: the batch is not acknowledged while the claim is in flight', async () => {
