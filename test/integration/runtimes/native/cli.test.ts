@@ -57,7 +57,7 @@ describe('whiskflow workflow commands', () => {
     const manifestFile = join(tmp, 'manifest.yaml');
     await cli('manifest', example, '-o', manifestFile, '--event-key-file', join(tmp, 'event-key'));
     const manifest = parseYaml(readFileSync(manifestFile, 'utf8'));
-    expect(Object.keys(manifest.packages.whiskflow.actions)).toEqual(['orchestrator', 'task', 'timer', 'sweeper', 'dashboard']);
+    expect(Object.keys(manifest.packages.whiskflow.actions)).toEqual(['orchestrator', 'task', 'timer', 'sweeper', 'dashboard', 'events']);
     expect(manifest.packages.whiskflow.actions.task.annotations.conductor).toBe(true);
     expect(manifest.packages.whiskflow.rules['whiskflow-map-reduce-rule']).toEqual({ trigger: 'whiskflow-map-reduce', action: 'whiskflow/orchestrator' });
     expect(manifest.packages.whiskflow.triggers['whiskflow-map-reduce'].inputs.whiskflowDefinition.value.name).toBe('map-reduce');
