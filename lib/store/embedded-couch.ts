@@ -107,6 +107,13 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
  * The child server of one data directory, restarted when it dies until `stop()`. Connections this
  * process accepts on the shared port (the kernel hands each to one of the two processes) are passed
  * to the child, or held until the next child listens.
+ *
+ * A connection on its way to a child that dies is held again for the next one. Node passes handles
+ * one at a time, each waiting for the child's acknowledgement, and forgets those still queued (and
+ * the one awaiting its acknowledgement) when the child dies: with `keepOpen: false` such a
+ * connection stayed open in this process, unread and answered by nobody, and its client (a task
+ * conductor, in a fault trial) waited out its 300 s limit. So this process keeps its own handle of
+ * each connection until the message carrying it is written, and closes it only then.
  */
 class CouchSupervisor {
   private child: ChildProcess | undefined;
@@ -115,6 +122,8 @@ class CouchSupervisor {
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly waiting: Socket[] = [];
+  /** Connections whose message to a child is not written yet, with that child. */
+  private readonly sending = new Map<Socket, ChildProcess>();
   /** False until a server listened: a first server that dies fails the start instead of looping. */
   private everListened = false;
 
@@ -139,6 +148,8 @@ class CouchSupervisor {
     this.stopping = true;
     clearTimeout(this.restartTimer);
     for (const socket of this.waiting.splice(0)) socket.destroy();
+    for (const socket of this.sending.keys()) socket.destroy();
+    this.sending.clear();
     // Not awaited: close() reports only when every connection ever passed to a child has ended,
     // which for kept-alive ones is the child's keep-alive timeout; stopping the child ends them.
     this.listener.close();
@@ -173,6 +184,12 @@ class CouchSupervisor {
     child.once('exit', (code, signal) => {
       if (this.child !== child) return;
       this.listening = false;
+      // Never written to the dead child (queued behind an acknowledgement that will not come): unread, whole.
+      for (const [socket, to] of this.sending) {
+        if (to !== child) continue;
+        this.sending.delete(socket);
+        if (!socket.destroyed) this.hold(socket);
+      }
       if (this.stopping || !this.everListened) return;
       if (Date.now() - startedAt > STABLE_AFTER_MS) this.restarts = 0;
       const delay = RESTART_BACKOFF_MS[Math.min(this.restarts, RESTART_BACKOFF_MS.length - 1)] ?? 0;
@@ -198,9 +215,17 @@ class CouchSupervisor {
   private handOver(socket: Socket): void {
     const child = this.child;
     if (!child?.connected) { this.hold(socket); return; }
-    child.send('whiskflow:connection', socket, { keepOpen: false }, (error) => {
-      // The child died while the connection was on its way: it waits for the next one.
-      if (error && !socket.destroyed) this.hold(socket);
+    this.sending.set(socket, child);
+    child.send('whiskflow:connection', socket, { keepOpen: true }, (error) => {
+      // Already held again (the child exited first), or closed by stop().
+      if (this.sending.get(socket) !== child) return;
+      this.sending.delete(socket);
+      // Not written (the child went away): the connection was not read, it waits for the next one.
+      if (error) { if (!socket.destroyed) this.hold(socket); return; }
+      // Written: the message holds the connection now, this process's handle can go (closing one
+      // handle of it does not end it). Should the child die before reading the message, the
+      // connection closes with it and its client sees a reset, which it retries.
+      socket.destroy();
     });
   }
 }

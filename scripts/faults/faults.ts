@@ -3,7 +3,7 @@
  * and checks that every run still finishes with each task's outcome recorded exactly once.
  *
  *   node dist/scripts/faults/faults.js [--targets native-platform,streaming-engine-redis,...]
- *     [--workloads map,choice] [--sizes 400,1000] [--trials 3] [--seed 1] [--out file.json]
+ *     [--workloads map,choice,sequence] [--sizes 400,1000] [--trials 3] [--seed 1] [--out file.json]
  *
  * Targets (scripts/faults/lib/trial.ts): `native-platform` (the whole `whiskflow local` tree,
  * restarted on the same data dir and port), `native-couch` (its embedded CouchDB alone, not
@@ -18,7 +18,7 @@ import { choiceList, numberList } from '../bench/lib/option-lists';
 import { hostInfo, printTargets, writeReport, type BenchReport } from '../bench/lib/report';
 import { NOTES, summarize } from './lib/summary';
 import { runTrial, TARGETS, type FaultTarget, type TrialResult } from './lib/trial';
-import { workload, type WorkloadKind } from './lib/workloads';
+import { workload, WORKLOAD_KINDS, type WorkloadKind } from './lib/workloads';
 
 interface FaultOptions {
   targets: FaultTarget[];
@@ -45,8 +45,8 @@ function seeded(seed: number): () => number {
 async function main(): Promise<void> {
   const program = new Command('faults')
     .option('--targets <list>', `comma-separated: ${TARGETS.join(',')}`, choiceList<FaultTarget>(TARGETS), ['native-platform', 'streaming-engine-redis'] as FaultTarget[])
-    .option('--workloads <list>', 'comma-separated: map,choice', choiceList<WorkloadKind>(['map', 'choice']), ['map', 'choice'] as WorkloadKind[])
-    .option('--sizes <list>', 'tasks per map (a choice loop runs a tenth as many, at least 20)', numberList(positiveInteger), [400, 1000])
+    .option('--workloads <list>', `comma-separated: ${WORKLOAD_KINDS.join(',')}`, choiceList<WorkloadKind>(WORKLOAD_KINDS), ['map', 'choice', 'sequence'] as WorkloadKind[])
+    .option('--sizes <list>', 'tasks per map (a choice loop or a sequence runs a tenth as many, at least 20)', numberList(positiveInteger), [400, 1000])
     .option('--trials <n>', 'trials per target, workload and size', positiveInteger, 3)
     .option('--seed <n>', 'seed of the kill points', positiveInteger, 1)
     .option('--finish-timeout <ms>', 'how long a run may take after the kill', positiveInteger, 600_000)

@@ -178,7 +178,7 @@ async function measure(result: TrialResult, workload: Workload, store: RunStore,
 
 /**
  * Which tasks a succeeded streaming run recorded: a map's output names each element's task; a loop's
- * output is its last task's, so each task that ran counts once (its output fed the next visit).
+ * or a sequence's output is its last task's, so each task that ran counts once (its output fed the next one).
  */
 export function streamingRecordedTasks(workload: Workload, output: unknown, counts: Map<string, number>): string[] {
   if (workload.kind === 'map') {

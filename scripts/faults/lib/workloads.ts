@@ -1,11 +1,13 @@
 /**
- * What the fault trials run: a map of N short tasks, a sequence of N tasks (a loop through a choice,
- * so each task is its own stage visit), with one counting action. The action appends its task's id
+ * What the fault trials run: a map of N short tasks, a loop of N tasks through a choice (each task
+ * is a visit of the same stage), or a sequence of N task stages, with one counting action. The action appends its task's id
  * to a file before it sleeps, so the file tells how often each task ran, whatever the activation
  * records say; it returns the id, so each result document names its task.
  */
 
-export type WorkloadKind = 'map' | 'choice';
+export type WorkloadKind = 'map' | 'choice' | 'sequence';
+
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['map', 'choice', 'sequence'];
 
 export interface Workload {
   kind: WorkloadKind;
@@ -20,7 +22,7 @@ export interface Workload {
 
 export const PACKAGE = 'faults';
 
-/** The counting action: `task` is `m<i>` for a map element, `s<n>` for the n-th visit of the loop. */
+/** The counting action: `task` is `m<i>` for a map element, `s<n>` for the n-th task of the loop or the sequence. */
 export const ACTIONS = `
 const { appendFileSync } = require('fs');
 exports.nap = async (params) => {
@@ -41,6 +43,17 @@ export function workload(kind: WorkloadKind, tasks: number, ms = 50): Workload {
       yaml: `name: ${workflow}\nstages:\n  - id: each\n    kind: map\n    action: ${PACKAGE}/nap\n    items: $.items\n    ${RETRY}\n`,
       input: (countFile) => ({ items: Array.from({ length: tasks }, (_, i) => ({ i, countFile, ms })) }),
       taskIds: () => Array.from({ length: tasks }, (_, i) => `m${i}`),
+    };
+  }
+  if (kind === 'sequence') {
+    // N stages in a row: each transition is a stage's end, not a visit of the same stage again.
+    const workflow = `faults-sequence-${tasks}`;
+    const stages = Array.from({ length: tasks }, (_, n) => [`  - id: s${n}`, '    kind: task', `    action: ${PACKAGE}/nap`, `    ${RETRY}`].join('\n'));
+    return {
+      kind, tasks, workflow,
+      yaml: [`name: ${workflow}`, 'stages:', ...stages, ''].join('\n'),
+      input: (countFile) => ({ n: 0, last: tasks, countFile, ms }),
+      taskIds: () => Array.from({ length: tasks }, (_, n) => `s${n}`),
     };
   }
   const workflow = `faults-loop-${tasks}`;

@@ -16,3 +16,11 @@ test('a map records the tasks its output names, including one named twice', () =
   const output = [{ task: 'm0', i: 0 }, { task: 'm1', i: 1 }, { task: 'm1', i: 2 }];
   expect(streamingRecordedTasks(map, output, new Map())).toEqual(['m0', 'm1', 'm1']);
 });
+
+test('a sequence workload is N task stages in a row, each counted once when the run succeeded', () => {
+  const sequence = workload('sequence', 20);
+  expect(sequence.yaml.match(/kind: task/g)).toHaveLength(20);
+  expect(sequence.yaml).toContain('id: s19');
+  const counts = runCounts(sequence.taskIds().map((id) => `${id}\n`).join(''));
+  expect(streamingRecordedTasks(sequence, { task: 's19', n: 20 }, counts)).toEqual(sequence.taskIds());
+});
