@@ -27,6 +27,7 @@ import { choiceList, numberList } from './lib/option-lists';
 import { DEFAULT_CONTAINER_NICE } from '../../lib/platform/runtime';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../lib/store/embedded-couch';
 import { createRunStore, type StoreConfig } from '../../lib/store/config';
+import { redactUrl } from '../../lib/store/couchdb';
 import { DEFAULT_MAP_CONCURRENCY } from '../../lib/model/workflow';
 import { deployRuntime } from '../../lib/deploy/runtime';
 import { startChildPlatform, type ChildPlatform } from './lib/child-platform';
@@ -117,7 +118,7 @@ async function run(options: Options): Promise<void> {
         },
       },
     });
-    console.log(`platform pid ${platform.pid} at ${platform.apihost}; CouchDB ${couch.url}${proxy ? ` behind counting proxy ${proxy.url}` : ''}`);
+    console.log(`platform pid ${platform.pid} at ${platform.apihost}; CouchDB ${redactUrl(couch.url)}${proxy ? ` behind counting proxy ${proxy.url}` : ''}`);
     const ow = openwhisk({ apihost: platform.apihost, api_key: platform.auth, namespace: platform.namespace, agent }) as unknown as BenchClient;
     // The orchestrator's store goes through the proxy (counted); the benchmark's own reads do not.
     const orchestratorStore: StoreConfig = { kind: 'couchdb', url: proxy?.url ?? runCouchUrl, dbname: 'whiskflow' };
