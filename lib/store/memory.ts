@@ -53,8 +53,8 @@ export class MemoryRunStore implements RunStore {
     await Promise.resolve();
     const docs = new Map<string, StoredDoc<T>>();
     for (const id of ids) {
-      const entry = this.docs.get(id);
-      if (entry) docs.set(id, { ...(JSON.parse(entry.body) as T), _id: id, _rev: `${entry.rev}-mem` });
+      const doc = this.stored<T>(id);
+      if (doc) docs.set(id, doc);
     }
     return docs;
   }
@@ -66,9 +66,13 @@ export class MemoryRunStore implements RunStore {
 
   async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {
     await Promise.resolve();
+    return this.stored<T>(id);
+  }
+
+  /** A copy of document `id` as stored, with its revision; undefined when there is none. */
+  private stored<T extends object>(id: string): StoredDoc<T> | undefined {
     const entry = this.docs.get(id);
-    if (!entry) return undefined;
-    return { ...(JSON.parse(entry.body) as T), _id: id, _rev: `${entry.rev}-mem` };
+    return entry ? { ...(JSON.parse(entry.body) as T), _id: id, _rev: `${entry.rev}-mem` } : undefined;
   }
 
   async replace<T extends object>(doc: StoredDoc<T>): Promise<string> {

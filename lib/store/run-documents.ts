@@ -287,6 +287,14 @@ export function bucketOf(index: number, taskCount: number): number {
   return Math.floor(index / bucketSize(taskCount));
 }
 
+/** The bucket of task `index`: its number, its first task and how many tasks it holds (the last one may hold fewer). */
+export function bucketBounds(index: number, taskCount: number): { bucket: number; first: number; count: number } {
+  const size = bucketSize(taskCount);
+  const bucket = Math.floor(index / size);
+  const first = bucket * size;
+  return { bucket, first, count: Math.min(size, taskCount - first) };
+}
+
 /** Run ids sort by start time (base-36 milliseconds) and stay unique across processes. */
 export function newRunId(now = Date.now()): string {
   return `${now.toString(36).padStart(9, '0')}-${Math.random().toString(36).slice(2, 8)}`;

@@ -4,7 +4,7 @@
  * the completion that sees every bucket full hands the stage's results to the transition (which only
  * one of concurrent last completers wins).
  */
-import { bucketSize, docIds, type JoinedDoc, type ResultDoc, type StageDoc } from '../../store/run-documents';
+import { bucketBounds, bucketSize, docIds, type JoinedDoc, type ResultDoc, type StageDoc } from '../../store/run-documents';
 import { createAll, createOne } from '../../store/bulk';
 import type { CreateResult, ListedDoc, StoredDoc } from '../../store/run-store';
 import { nextInWindow } from '../../model/workflow';
@@ -54,9 +54,8 @@ async function readAfterClaim(ctx: Handling, run: RunHead, stage: StageDoc, inde
   if (!ctx.store.getMany) return { left: (await readStage(ctx, run.runId, stage.position + 1)) !== undefined };
   const nextId = docIds.stage(run.runId, stage.position + 1);
   const cached = cacheOf(ctx).stages.get(nextId);
-  const size = bucketSize(stage.taskCount);
-  const first = Math.floor(index / size) * size;
-  const ids = Array.from({ length: Math.min(size, stage.taskCount - first) }, (_, offset) => docIds.result(run.runId, stage.position, first + offset, stage.taskCount));
+  const { first, count } = bucketBounds(index, stage.taskCount);
+  const ids = Array.from({ length: count }, (_, offset) => docIds.result(run.runId, stage.position, first + offset, stage.taskCount));
   const docs = await ctx.store.getMany<ResultDoc | StageDoc>(cached ? ids : [...ids, nextId]);
   const next = cached ?? (docs.get(nextId) as StoredDoc<StageDoc> | undefined);
   if (next) cacheOf(ctx).stages.set(nextId, next);
@@ -87,10 +86,8 @@ async function readAfterClaim(ctx: Handling, run: RunHead, stage: StageDoc, inde
  *   the stage's last unjoined bucket do it.
  */
 export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: StageDoc, index: number, listed?: ListedDoc<ResultDoc>[]): Promise<void> {
-  const size = bucketSize(stageDoc.taskCount);
-  const buckets = Math.ceil(stageDoc.taskCount / size);
-  const bucket = Math.floor(index / size);
-  const expected = Math.min(size, stageDoc.taskCount - bucket * size);
+  const buckets = Math.ceil(stageDoc.taskCount / bucketSize(stageDoc.taskCount));
+  const { bucket, count: expected } = bucketBounds(index, stageDoc.taskCount);
   const joinedPrefix = docIds.joinedPrefix(run.runId, stageDoc.position);
   const seenKey = `${run.runId}/${stageDoc.position}`;
   const listMarkers = async (): Promise<ListedDoc<JoinedDoc>[]> => {
