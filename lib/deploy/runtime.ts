@@ -15,12 +15,13 @@ import { retry } from './calls';
 import { readEventKey } from '../openwhisk/event-key';
 import { newEventKey } from '../events/event-seal';
 import { recreateFeedTrigger } from './feed-trigger';
+import { allowedConcurrency, DEFAULT_RUNTIME_CONCURRENCY } from './concurrency';
 
 /**
- * Limits of the whiskflow actions themselves (orchestrator, task conductor, timer). Unset means the
- * platform's defaults: stock OpenWhisk allows `concurrency` 1 unless the operator raised
- * `limits.concurrency.max`, so a higher value is opt-in; it lets a wide fan-out's completion events
- * share a few warm orchestrator containers instead of queueing for (or cold-starting) one each.
+ * Limits of the whiskflow actions themselves (orchestrator, task conductor, timer). `memoryMb` unset
+ * is the platform's default. `concurrency` unset asks for DEFAULT_RUNTIME_CONCURRENCY, or as many
+ * as the platform allows when it refuses that (stock OpenWhisk: 1; ./concurrency.ts); a value
+ * given is used as it is, and a refusal of it fails the deploy.
  */
 export interface RuntimeLimits {
   concurrency?: number;
@@ -66,6 +67,8 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
   // The event key of an earlier deploy is kept: a new one would refuse the completions of attempts in flight.
   const eventKey = await readEventKey(client) ?? newEventKey();
   const deployed: string[] = [];
+  // Unset: the platform's default, 1 (a threshold of 1 is not written, as stock OpenWhisk has it).
+  let concurrency: number | undefined = runtimeLimits.concurrency ?? DEFAULT_RUNTIME_CONCURRENCY;
   for (const action of RUNTIME_ACTIONS) {
     const code = readFileSync(join(bundlesDir, action.bundle), 'utf8');
     const annotations: KeyValue[] = [
@@ -80,13 +83,13 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
       // parameters (the controller refuses it, 400); `raw-http`: the page's path and query as they came.
       { key: 'final', value: true },
     ];
-    await retry(`update action ${action.name}`, () => client.actions.update({
+    const update = (withConcurrency: number | undefined) => retry(`update action ${action.name}`, () => client.actions.update({
       name: action.name,
       action: {
         exec: { kind: 'nodejs:20', code }, annotations,
         limits: {
           timeout: action.timeoutMs,
-          ...(runtimeLimits.concurrency !== undefined ? { concurrency: runtimeLimits.concurrency } : {}),
+          ...(withConcurrency !== undefined ? { concurrency: withConcurrency } : {}),
           ...(runtimeLimits.memoryMb !== undefined ? { memory: runtimeLimits.memoryMb } : {}),
         },
         // Only the actions that read run state get the store settings (they may hold credentials);
@@ -100,6 +103,14 @@ export async function deployRuntime(client: ManagementClient, storeConfig: Store
         ],
       },
     }));
+    try {
+      await update(concurrency);
+    } catch (error) {
+      const allowed: number | undefined = runtimeLimits.concurrency === undefined && concurrency !== undefined ? allowedConcurrency(error) : undefined;
+      if (allowed === undefined) throw error;
+      concurrency = allowed > 1 ? allowed : undefined;
+      await update(concurrency);
+    }
     deployed.push(action.name);
   }
   return deployed;

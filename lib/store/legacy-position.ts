@@ -10,7 +10,7 @@
  * (lib/runtimes/native/events.ts) and by the checkpoint reader (lib/runtimes/streaming/context-store.ts).
  * Ids never changed (`stage/<runId>/<0004>`): only the field inside the body did.
  */
-import type { RunStore } from './run-store';
+import type { RunStore, StoredDoc } from './run-store';
 
 /** Document types whose body carries the coordinate at the top level. */
 const POSITIONED = new Set(['stage', 'invoke', 'result', 'joined', 'waiter', 'consumed']);
@@ -85,5 +85,18 @@ export function readingLegacyPositions(store: RunStore): RunStore {
   if (store.replaceMany) reading.replaceMany = store.replaceMany.bind(store);
   if (store.revisions) reading.revisions = store.revisions.bind(store);
   if (store.removeMany) reading.removeMany = store.removeMany.bind(store);
+  const { getMany } = store;
+  if (getMany) {
+    reading.getMany = async <T extends object>(ids: readonly string[]) => {
+      const docs = await getMany.call(store, ids) as Map<string, StoredDoc<T>>;
+      // As a listing: the map is copied only when a document changes.
+      let upgraded: typeof docs | undefined;
+      for (const [id, doc] of docs) {
+        const current = upgradeStoredDoc(doc);
+        if (current !== doc) (upgraded ??= new Map(docs)).set(id, current);
+      }
+      return upgraded ?? docs;
+    };
+  }
   return reading;
 }

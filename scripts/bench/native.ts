@@ -30,30 +30,30 @@ import { createRunStore, type StoreConfig } from '../../lib/store/config';
 import { redactUrl } from '../../lib/store/couchdb';
 import { DEFAULT_MAP_CONCURRENCY } from '../../lib/model/workflow';
 import { deployRuntime } from '../../lib/deploy/runtime';
+import { DEFAULT_RUNTIME_CONCURRENCY } from '../../lib/deploy/concurrency';
 import { startChildPlatform, type ChildPlatform } from './lib/child-platform';
 import { commandLine, descendants } from './lib/proc';
 import { hostInfo, messageOf, phaseRunner, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from './lib/report';
 import { rounded } from './lib/stats';
 import { probeLatency, startCountingProxy, type CountingProxy } from './native/couch-proxy';
 import { startStreamingEngine, stopStreamingEngine, type Backend, type StreamingEngine } from './streaming/processes';
-import { BACKENDS, COMPLETION_PATHS, MAP_NOOP, NOOP, NOOP_CODE, ORCHESTRATOR, REDUCE_NOOP, STREAMING_SYSTEM, TASK, type BenchClient, type CompletionPath, type Context, type Options, type StreamingSystem, type System } from './native/context';
+import { BACKENDS, COMPLETION_PATHS, MAP_NOOP, NOOP, NOOP_CODE, REDUCE_NOOP, STREAMING_SYSTEM, type BenchClient, type CompletionPath, type Context, type Options, type StreamingSystem, type System } from './native/context';
 import { fanout } from './native/fanout';
 import { sequences } from './native/sequences';
 
 /**
- * Installs the whiskflow actions for `storeConfig`, then sets their intra-container concurrency
- * (`limits.concurrency`; stock OpenWhisk allows only 1, deployments can raise `concurrency.max`).
- * They spend their time waiting on CouchDB and the controller, so one container can serve many
- * activations at once instead of the pool starting (and evicting) one container per activation.
+ * Installs the whiskflow actions for `storeConfig` as `whiskflow deploy` does: with its default
+ * intra-container concurrency (lib/deploy/concurrency.ts) unless `--whiskflow-concurrency` names
+ * one (1 = stock OpenWhisk). They spend their time waiting on CouchDB and the controller, so one
+ * container can serve many activations at once instead of the pool starting (and evicting) one
+ * container per activation.
  */
 async function installWhiskflow(ow: BenchClient, storeConfig: StoreConfig, options: Options, path: CompletionPath = 'chain'): Promise<void> {
-  await deployRuntime(ow, storeConfig, options.actionsDir, path === 'trigger' ? { taskEvents: true } : path === 'conductor' ? { taskChain: false } : {});
-  if (options.whiskflowConcurrency <= 1 && options.whiskflowMemory === undefined) return;
-  for (const name of [ORCHESTRATOR, TASK, 'whiskflow/timer']) {
-    const action = (await ow.actions.get({ name })) as unknown as { exec: object; annotations: object[]; parameters: object[]; limits: Record<string, number> };
-    const limits = { ...action.limits, concurrency: options.whiskflowConcurrency, ...(options.whiskflowMemory ? { memory: options.whiskflowMemory } : {}) };
-    await ow.actions.update({ name, action: { exec: action.exec, annotations: action.annotations, parameters: action.parameters, limits } } as never);
-  }
+  await deployRuntime(ow, storeConfig, options.actionsDir, {
+    ...(path === 'trigger' ? { taskEvents: true } : path === 'conductor' ? { taskChain: false } : {}),
+    ...(options.whiskflowConcurrency !== undefined ? { concurrency: options.whiskflowConcurrency } : {}),
+    ...(options.whiskflowMemory !== undefined ? { memoryMb: options.whiskflowMemory } : {}),
+  });
 }
 
 /**
@@ -185,7 +185,7 @@ async function run(options: Options): Promise<void> {
           + 'CouchDB requests are counted by a counting HTTP proxy started by the benchmark in front of the embedded pouchdb-server and passed to startPlatform as couchUrl (and as the orchestrator\'s store URL); the benchmark\'s own polling goes to CouchDB directly and is not counted. byDatabase.whiskflow = run-state requests; whisk_local_* = the platform\'s entities/activation records'
         : 'CouchDB requests were not counted (--no-couch-proxy)',
       `limits.sequenceMaxLength raised to ${Math.max(50, Math.max(0, ...options.sequenceSizes) + 10)} (stock OpenWhisk: 50) so that sequences/compositions of every size run`,
-      `whiskflow actions (orchestrator, task conductor, timer) limits.memory = ${options.whiskflowMemory ?? 'default (256)'} MB, limits.concurrency = ${options.whiskflowConcurrency}${options.whiskflowConcurrency > 1 ? ' (stock OpenWhisk allows 1: a deployment must raise concurrency.max)' : ' (stock)'}`,
+      `whiskflow actions (orchestrator, task conductor, timer) limits.memory = ${options.whiskflowMemory ?? 'default (256)'} MB, limits.concurrency = ${options.whiskflowConcurrency ?? `whiskflow deploy's default (${DEFAULT_RUNTIME_CONCURRENCY}, or what the platform allows)`}${options.whiskflowConcurrency === 1 ? ' (stock)' : ' (stock OpenWhisk allows 1: a deployment must raise concurrency.max)'}`,
       `runtime maxContainers = ${options.maxContainers || 'none (the memory budget alone)'}: with 16 (once the platform's default), a 100-task fan-out (orchestrator, task conductor and no-op containers competing) evicted and cold-started ~half of all activations (makespan 189 s vs 13.7 s with 48 on the same machine)`,
       `fan-out map concurrency: ${options.mapConcurrency ?? `absent (the default window, ${DEFAULT_MAP_CONCURRENCY})`}`,
       `load average (1, 5, 15 min) at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`,
@@ -271,7 +271,7 @@ const program = new Command('bench-native')
   .option('--max-containers <n>', "the runtime's container limit, 0 for none (16 thrashed on fan-out: see the report notes)", nonNegativeInteger, 48)
   .option('--user-memory-mb <n>', "the runtime's memory budget for containers (the platform's default when absent)", positiveInteger)
   .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (runtime containerNice; 0 = same priority)', niceLevel, DEFAULT_CONTAINER_NICE)
-  .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, task conductor, timer); 1 = stock OpenWhisk', nonNegativeInteger, 1)
+  .option('--whiskflow-concurrency <n>', "limits.concurrency of the whiskflow actions (orchestrator, task conductor, timer); 1 = stock OpenWhisk; absent = whiskflow deploy's default", positiveInteger)
   .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions (stock default 256, max 512)', nonNegativeInteger)
   .option('--separate-run-store', "the run store on a pouchdb-server of its own instead of the platform's (counted by the same proxy)", false)
   .option('--no-couch-proxy', 'do not put the counting proxy in front of CouchDB (no request counts)')

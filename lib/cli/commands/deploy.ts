@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .option('--actions <file>', 'also deploy the functions of this file as actions (.js: exported functions; .py: top-level functions; .go: func Main-like functions; .jar: one action, its Main-Class) ...')
     .option('--kind <kind>', '... of this kind (default: from the extension, e.g. python:default for .py)')
     .option('--package <name>', '... in this package (with --actions)')
-    .option('--concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, conductor, timer); stock OpenWhisk allows 1 unless raised', positiveInteger)
+    .option('--concurrency <n>', 'limits.concurrency of the whiskflow actions (orchestrator, conductor, timer); default 32, or the most the platform allows (stock OpenWhisk: 1)', positiveInteger)
     .option('--memory <MB>', 'limits.memory of the whiskflow actions', positiveInteger)
     .option('--task-events', 'fire every task completion into the workflow\'s trigger as a CloudEvent (for rules of your own on it); without it the task conductor applies completions itself, with no fire and no orchestrator activation per task (all workflows of the namespace)')
     .option('--sweep-cron <expression>', 'run whiskflow/sweeper on this schedule (alarms feed): re-delivers completions lost with a dead orchestrator activation')

@@ -18,7 +18,7 @@ export interface Options {
   maxContainers?: number;
   userMemoryMb?: number;
   containerNice: number;
-  whiskflowConcurrency: number;
+  whiskflowConcurrency?: number;
   whiskflowMemory?: number;
   couchProxy: boolean;
   separateRunStore: boolean;

@@ -14,6 +14,8 @@ export interface CouchCounts {
   byDatabaseMethod: Record<string, number>;
   /** Sum of request latencies seen at the proxy (request in → response sent), per database, ms. */
   latencyMsByDatabase: Record<string, number>;
+  /** `<db> <METHOD> <kind>` → count, kind being the endpoint (`_bulk_docs`, `_all_docs`, `doc`, …): what each request was for. */
+  byKind: Record<string, number>;
 }
 
 export interface CountingProxy {
@@ -30,6 +32,7 @@ export function diffCounts(after: CouchCounts, before: CouchCounts): CouchCounts
   return {
     total: after.total - before.total, byDatabase: diff(after.byDatabase, before.byDatabase),
     byDatabaseMethod: diff(after.byDatabaseMethod, before.byDatabaseMethod), latencyMsByDatabase: diff(after.latencyMsByDatabase, before.latencyMsByDatabase),
+    byKind: diff(after.byKind, before.byKind),
   };
 }
 
@@ -41,7 +44,7 @@ export async function startCountingProxy(targetUrl: string, routes: Record<strin
   const defaultTarget = new URL(targetUrl);
   const routed = new Map(Object.entries(routes).map(([database, url]) => [database, new URL(url)] as const));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const counts: CouchCounts = { total: 0, byDatabase: {}, byDatabaseMethod: {}, latencyMsByDatabase: {} };
+  const counts: CouchCounts = { total: 0, byDatabase: {}, byDatabaseMethod: {}, latencyMsByDatabase: {}, byKind: {} };
   const server = http.createServer((request, response) => {
     const path = request.url ?? '/';
     const first = path.split('?')[0]!.split('/')[1] ?? '';
@@ -50,6 +53,8 @@ export async function startCountingProxy(targetUrl: string, routes: Record<strin
     counts.byDatabase[database] = (counts.byDatabase[database] ?? 0) + 1;
     const key = `${database} ${request.method}`;
     counts.byDatabaseMethod[key] = (counts.byDatabaseMethod[key] ?? 0) + 1;
+    const kindKey = `${key} ${requestKind(path)}`;
+    counts.byKind[kindKey] = (counts.byKind[kindKey] ?? 0) + 1;
     const started = performance.now();
     response.on('finish', () => {
       counts.latencyMsByDatabase[database] = (counts.latencyMsByDatabase[database] ?? 0) + performance.now() - started;
@@ -95,7 +100,7 @@ export async function startCountingProxy(targetUrl: string, routes: Record<strin
   return {
     url: `http://127.0.0.1:${port}`,
     snapshot: () => ({
-      total: counts.total, byDatabase: { ...counts.byDatabase }, byDatabaseMethod: { ...counts.byDatabaseMethod }, latencyMsByDatabase: { ...counts.latencyMsByDatabase },
+      total: counts.total, byDatabase: { ...counts.byDatabase }, byDatabaseMethod: { ...counts.byDatabaseMethod }, latencyMsByDatabase: { ...counts.latencyMsByDatabase }, byKind: { ...counts.byKind },
     }),
     stop: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -128,4 +133,25 @@ export async function probeLatency(url: string, samples = 200): Promise<number> 
 
 function basicAuth(url: URL): string {
   return `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+}
+
+/**
+ * The endpoint a request went to, without ids or query: `_bulk_docs`, `_all_docs`, `_changes`,
+ * `db` (the database itself), or `doc <kind>` for one document, its kind being the id's first
+ * segment (`run`, `stage`, `result`, …: lib/store/run-documents.ts).
+ */
+export function requestKind(path: string): string {
+  const segments = path.split('?')[0]!.split('/').filter(Boolean);
+  if (segments.length <= 1) return 'db';
+  const endpoint = segments[1]!;
+  if (endpoint.startsWith('_') && endpoint !== '_design' && endpoint !== '_local') return endpoint;
+  return `doc ${safeDecode(endpoint).split('/')[0]}`;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -66,6 +66,23 @@ describe('reading documents stored with `seq`', () => {
     expect((await raw.get<ResultDoc>(docIds.result('r1', 1, 0, 2)))).toHaveProperty('seq', 1);
   });
 
+  it('keeps every operation the store offers, so no caller falls back to more requests', async () => {
+    const raw = new MemoryRunStore();
+    const store = readingLegacyPositions(raw);
+    // The native join reads a bucket and the next transition in one getMany when the store has it.
+    for (const operation of ['getMany', 'createMany', 'replaceMany', 'revisions', 'removeMany'] as const) {
+      expect({ operation, type: typeof store[operation] }).toEqual({ operation, type: typeof raw[operation] });
+    }
+    await raw.createOnly(docIds.stage('r3', 1), { ...legacyStage, runId: 'r3' });
+    await raw.createOnly(docIds.result('r3', 1, 0, 2), legacyResult);
+    const docs = await store.getMany!<StageDoc | ResultDoc>([docIds.stage('r3', 1), docIds.result('r3', 1, 0, 2), docIds.stage('r3', 2)]);
+    expect([...docs.keys()]).toEqual([docIds.stage('r3', 1), docIds.result('r3', 1, 0, 2)]);
+    for (const doc of docs.values()) {
+      expect(doc).toMatchObject({ position: 1 });
+      expect(doc).not.toHaveProperty('seq');
+    }
+  });
+
   it('is how createRunStore opens every store', async () => {
     const store = createRunStore({ kind: 'memory' });
     await store.createOnly(docIds.stage('r2', 0), { ...legacyStage, runId: 'r2', seq: 0 });

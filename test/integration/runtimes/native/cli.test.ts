@@ -77,6 +77,13 @@ describe('whiskflow workflow commands', () => {
       expect(action.limits).toMatchObject({ concurrency: 8, memory: 512 });
     }
     await expect(cli('deploy', example, '--concurrency', '0')).rejects.toThrow("option '--concurrency <n>' argument '0' is invalid. expected a positive integer");
+    // Without --concurrency: the default, which the local platform allows.
+    await cli('deploy', example, '--allow-missing-actions');
+    for (const name of ['whiskflow/orchestrator', 'whiskflow/task', 'whiskflow/timer']) {
+      expect((await ow.actions.get({ name })).limits).toMatchObject({ concurrency: 32 });
+    }
+    // A concurrency the platform refuses fails the deploy, with the platform's reason.
+    await expect(cli('deploy', example, '--concurrency', '501', '--allow-missing-actions')).rejects.toThrow(/concurrency 501 exceeds allowed threshold of 500/);
     await cli('undeploy', 'sequence-of-waits');
   });
 });

@@ -59,6 +59,13 @@ stages:
 
   const firesOf = async (since: number) => await deployed.client.activations.list({ name: 'whiskflow-throttled', since, limit: 200, docs: true } as never) as unknown as { logs?: string[] }[];
 
+  it('deploys the whiskflow actions at the concurrency the platform allows (stock: 1), not the 32 asked for', async () => {
+    for (const name of ['whiskflow/orchestrator', 'whiskflow/task', 'whiskflow/timer']) {
+      const action = await deployed.client.actions.get({ name }) as unknown as { limits: { concurrency: number } };
+      expect({ name, concurrency: action.limits.concurrency }).toEqual({ name, concurrency: 1 });
+    }
+  });
+
   it(`completes a ${ITEMS}-task fan-out started while the invocation quota is exhausted, each task once, with one fire`, async () => {
     const since = Date.now();
     await runThrottled();
