@@ -35,7 +35,7 @@ export interface GroupCommitStats {
   listRequests: number;
   /** Listing calls answered (each shared request answers one or more). */
   listCalls: number;
-  /** `getMany` requests sent, and the calls they answered (identical id lists share one). */
+  /** `getMany` and `revisions` requests sent, and the calls they answered (identical id lists share one). */
   readRequests: number;
   readCalls: number;
 }
@@ -155,6 +155,7 @@ export class GroupCommitStore implements RunStore {
   private readonly replaces?: Batcher<StoredDoc<object>, ReplaceResult>;
   private readonly lists: ReadCoalescer<ListedDoc<object>[]>;
   private readonly reads: ReadCoalescer<Map<string, StoredDoc<object>>>;
+  private readonly revisionReads: ReadCoalescer<Map<string, string>>;
 
   constructor(private readonly inner: RunStore) {
     this.description = inner.description;
@@ -168,6 +169,7 @@ export class GroupCommitStore implements RunStore {
     }
     this.lists = new ReadCoalescer((rows) => [...rows], (calls) => { this.stats.listRequests += 1; this.stats.listCalls += calls; });
     this.reads = new ReadCoalescer((docs) => new Map(docs), (calls) => { this.stats.readRequests += 1; this.stats.readCalls += calls; });
+    this.revisionReads = new ReadCoalescer((revisions) => new Map(revisions), (calls) => { this.stats.readRequests += 1; this.stats.readCalls += calls; });
   }
 
   ensureReady(): Promise<void> {
@@ -205,6 +207,13 @@ export class GroupCommitStore implements RunStore {
     const getMany = this.inner.getMany?.bind(this.inner);
     if (!getMany) return undefined;
     return <T extends object>(ids: readonly string[]) => this.reads.submit(JSON.stringify(ids), () => getMany<object>(ids)) as Promise<Map<string, StoredDoc<T>>>;
+  }
+
+  /** Which of `ids` exist, without their bodies; identical id lists share one request, as `getMany`'s do. */
+  get revisions(): ((ids: readonly string[]) => Promise<Map<string, string>>) | undefined {
+    const revisions = this.inner.revisions?.bind(this.inner);
+    if (!revisions) return undefined;
+    return (ids: readonly string[]) => this.revisionReads.submit(JSON.stringify(ids), () => revisions(ids));
   }
 
   get createMany(): ((docs: readonly NewDoc[]) => Promise<CreateResult[]>) | undefined {

@@ -52,7 +52,7 @@ async function timed<T>(name: string, count: (trace: ActivationTrace, ms: number
   }
 }
 
-const STORE_CALLS = new Set(['get', 'createOnly', 'createMany', 'replace', 'replaceMany', 'upsert', 'remove', 'listByPrefix', 'getMany']);
+const STORE_CALLS = new Set(['get', 'createOnly', 'createMany', 'replace', 'replaceMany', 'upsert', 'remove', 'listByPrefix', 'getMany', 'revisions']);
 
 /** The same store, each request counted in the calling activation's trace. */
 export function tracedStore(store: RunStore): RunStore {

@@ -153,7 +153,7 @@ async function onTaskCompleted(ctx: Handling, event: Extract<OrchestratorEvent, 
     // one completes them, and each of them is claimed so nothing happens twice.
     const recorded = await recordAndStartNext(ctx, run, stage, resultId, result, event.task.index);
     written = recorded.written;
-    await joinIfComplete(ctx, run, stage, event.task.index, recorded.listed);
+    await joinIfComplete(ctx, run, stage, event.task.index, recorded);
   }
   return { outcome: written === 'created' ? 'recorded' : 'duplicate', runId: run.runId };
 }

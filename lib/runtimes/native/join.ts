@@ -29,11 +29,12 @@ export async function startNextInWindow(ctx: Handling, run: RunHead, stage: Stag
  * delivery of the completion proposes the same claim, whoever created the result, so its creator
  * starts the element once. A claim created here is checked against the stage's next transition
  * before anything starts (a cancel, a catch route), as a claim made on its own is; that read and the
- * join's read of the result's bucket both only need to follow the bulk create, so they are one
- * request (`getMany` of the bucket's result ids and the next transition's id), whose bucket rows
- * the join then uses (`listed`). Returns the result's outcome.
+ * join's read of the result's bucket both only need to follow the bulk create, so they go side by
+ * side without bodies: the bucket's ids as a range, whose count the join then uses (`present`), and
+ * whether the next transition's id exists (`revisions`); on a store without keys-only reads, one
+ * `getMany` of the bucket's documents and the next transition (`listed`). Returns the result's outcome.
  */
-export async function recordAndStartNext(ctx: Handling, run: RunHead, stage: StageDoc, resultId: string, result: ResultDoc, index: number): Promise<{ written: CreateResult['outcome']; listed?: ListedDoc<ResultDoc>[] }> {
+export async function recordAndStartNext(ctx: Handling, run: RunHead, stage: StageDoc, resultId: string, result: ResultDoc, index: number): Promise<{ written: CreateResult['outcome'] } & BucketRead> {
   const following = nextInWindow(index, stage.window, stage.taskCount);
   if (following === undefined) return { written: (await createOne(ctx.store, resultId, result)).outcome };
   const draft = claimDraft(ctx, run, stage, parkOf(run, stage), following, 1, 0);
@@ -44,19 +45,38 @@ export async function recordAndStartNext(ctx: Handling, run: RunHead, stage: Sta
     await startTasks(ctx, run, stage, [following], 1, 0);
     return { written: written!.outcome };
   }
-  const { left, listed } = await readAfterClaim(ctx, run, stage, index);
+  const { left, ...bucket } = await readAfterClaim(ctx, run, stage, index);
   if (!left) await startTasks(ctx, run, stage, [following], 1, 0, owned);
-  return { written: written!.outcome, ...(listed ? { listed } : {}) };
+  return { written: written!.outcome, ...bucket };
 }
 
-/** Whether the stage was left (its next transition exists), and the rows of `index`'s bucket when the store reads both at once. */
-async function readAfterClaim(ctx: Handling, run: RunHead, stage: StageDoc, index: number): Promise<{ left: boolean; listed?: ListedDoc<ResultDoc>[] }> {
-  if (!ctx.store.getMany) return { left: (await readStage(ctx, run.runId, stage.position + 1)) !== undefined };
+/**
+ * What a completion read of its result's bucket along with the next transition: how many of the
+ * bucket's results exist (`present`: a bucket is ~sqrt(n) documents, and reading ids only spares
+ * the store their bodies on every completion but the one that fills it), or the bucket's rows
+ * (`listed`, from `getMany`).
+ */
+export type BucketRead = { present?: number; listed?: ListedDoc<ResultDoc>[] };
+
+/** Whether the stage was left (its next transition exists), and what the store read of `index`'s bucket with it. */
+async function readAfterClaim(ctx: Handling, run: RunHead, stage: StageDoc, index: number): Promise<{ left: boolean } & BucketRead> {
+  const { revisions, getMany } = ctx.store;
+  if (!revisions && !getMany) return { left: (await readStage(ctx, run.runId, stage.position + 1)) !== undefined };
   const nextId = docIds.stage(run.runId, stage.position + 1);
   const cached = cacheOf(ctx).stages.get(nextId);
-  const { first, count } = bucketBounds(index, stage.taskCount);
+  const { bucket, first, count } = bucketBounds(index, stage.taskCount);
+  if (revisions) {
+    // The bucket as a range of ids (one index scan) and the next transition by key, side by side:
+    // `_all_docs` by keys costs pouchdb-server an index iterator per key, which made a bucket of
+    // ~100 results (a 10,000-task map) the embedded CouchDB's largest cost.
+    const [rows, existing] = await Promise.all([
+      ctx.store.listByPrefix(docIds.bucketPrefix(run.runId, stage.position, bucket)),
+      cached ? undefined : revisions.call(ctx.store, [nextId]),
+    ]);
+    return { left: cached !== undefined || existing?.has(nextId) === true, present: rows.length };
+  }
   const ids = Array.from({ length: count }, (_, offset) => docIds.result(run.runId, stage.position, first + offset, stage.taskCount));
-  const docs = await ctx.store.getMany<ResultDoc | StageDoc>(cached ? ids : [...ids, nextId]);
+  const docs = await getMany!.call(ctx.store, cached ? ids : [...ids, nextId]) as Map<string, StoredDoc<ResultDoc | StageDoc>>;
   const next = cached ?? (docs.get(nextId) as StoredDoc<StageDoc> | undefined);
   if (next) cacheOf(ctx).stages.set(nextId, next);
   // In id order, as a listing of the bucket's range answers.
@@ -85,7 +105,7 @@ async function readAfterClaim(ctx: Handling, run: RunHead, stage: StageDoc, inde
  *   store requests on a 1,000-task map): only the completions of what this container knows to be
  *   the stage's last unjoined bucket do it.
  */
-export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: StageDoc, index: number, listed?: ListedDoc<ResultDoc>[]): Promise<void> {
+export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: StageDoc, index: number, { listed, present }: BucketRead = {}): Promise<void> {
   const buckets = Math.ceil(stageDoc.taskCount / bucketSize(stageDoc.taskCount));
   const { bucket, count: expected } = bucketBounds(index, stageDoc.taskCount);
   const joinedPrefix = docIds.joinedPrefix(run.runId, stageDoc.position);
@@ -102,7 +122,8 @@ export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: Stag
   const early = buckets > 1 && (cacheOf(ctx).markersSeen.get(seenKey) ?? 0) >= buckets - 1 ? listMarkers() : undefined;
   // Not awaited when the bucket is not full: its failure must not go unhandled.
   early?.catch(() => undefined);
-  // `listed`: the bucket as read after the result's create by the caller (recordAndStartNext).
+  // `present`/`listed`: the bucket as read after the result's create by the caller (recordAndStartNext).
+  if (present !== undefined && present < expected) return;
   const bucketRows = listed ?? await ctx.store.listByPrefix<ResultDoc>(docIds.bucketPrefix(run.runId, stageDoc.position, bucket), { includeDocs: true });
   if (bucketRows.length < expected) return;
   const own = storedResults(bucketRows);

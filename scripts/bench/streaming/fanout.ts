@@ -55,7 +55,7 @@ export interface FanoutOptions {
   /** Niceness of the action containers below the platform (runtime containerNice; 0 = same priority). */
   containerNice: number;
   /** limits.concurrency of the whiskflow actions (native model); 1 is stock OpenWhisk. */
-  whiskflowConcurrency: number;
+  whiskflowConcurrency?: number;
   /** limits.memory (MB) of the whiskflow actions (native model); absent = the action default (256). */
   whiskflowMemory?: number;
   /** The map's `concurrency`; absent = the language default (DEFAULT_MAP_CONCURRENCY). */
@@ -134,7 +134,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
     const countedStore: StoreConfig = { kind: 'couchdb', url: proxy.url, dbname: DATABASE };
     const store = createRunStore({ kind: 'couchdb', url: couch.url, dbname: DATABASE });
     await store.ensureReady();
-    await deployRuntime(ow, countedStore, join(repositoryRoot(), 'dist/actions'), { concurrency: options.whiskflowConcurrency, ...(options.whiskflowMemory ? { memoryMb: options.whiskflowMemory } : {}) });
+    await deployRuntime(ow, countedStore, join(repositoryRoot(), 'dist/actions'), { ...(options.whiskflowConcurrency !== undefined ? { concurrency: options.whiskflowConcurrency } : {}), ...(options.whiskflowMemory ? { memoryMb: options.whiskflowMemory } : {}) });
     for (const system of options.systems) {
       for (const name of [mapAction(system), reduceAction(system)]) await ow.actions.update({ name, action: { exec: { kind: 'nodejs:20', code: NOOP_CODE } } } as never);
       await deployWorkflow(ow, store, toWorkflow({
@@ -210,7 +210,7 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
       'makespan = submit (trigger fire / run.started produced) → run head endedAt; join latency = last map no-op activation end → reduce no-op activation start (platform activation records)',
       'activations per task = every activation that started in the run window (no-ops, orchestrator, task conductor, timer) / n; CouchDB requests per task = requests through the proxy during the run (whiskflowDb = run state; platformDbs = entities and activation records) / n',
       'cpuMsPerTask: platform = the controller process; containers = action processes; couch = pouchdb-server; engine = the `whiskflow engine` process (streaming only); broker = redis-server / Kafka JVM (streaming only, when started here)',
-      `native: whiskflow actions at limits.concurrency ${options.whiskflowConcurrency}${options.whiskflowConcurrency > 1 ? ' (stock OpenWhisk allows 1: `whiskflow deploy --concurrency`)' : ' (stock)'}, limits.memory ${options.whiskflowMemory ?? 'default (256)'} MB`,
+      `native: whiskflow actions at limits.concurrency ${options.whiskflowConcurrency ?? "whiskflow deploy's default (32 where the platform allows it)"}${options.whiskflowConcurrency === 1 ? ' (stock)' : ' (stock OpenWhisk allows 1)'}, limits.memory ${options.whiskflowMemory ?? 'default (256)'} MB`,
       `sizes are interleaved per round, order rotated; each run is bounded by ${options.runTimeoutMs} ms + ${options.perTaskMs} ms per task`,
       `map concurrency: ${options.mapConcurrency ?? `absent (the default window, ${DEFAULT_MAP_CONCURRENCY})`}`,
       `load average (1, 5, 15 min) at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`,
@@ -386,7 +386,7 @@ if (require.main === module) {
     .option('--per-task-ms <ms>', 'time bound added per task', positiveInteger, 300)
     .option('--max-containers <n>', "the runtime's container limit", positiveInteger, 48)
     .option('--container-nice <n>', 'niceness of the action containers below the platform and CouchDB (0 = same priority)', niceLevel, DEFAULT_CONTAINER_NICE)
-    .option('--whiskflow-concurrency <n>', 'limits.concurrency of the whiskflow actions for the native model (1 = stock OpenWhisk; the native bench completes 10,000 tasks at 32)', positiveInteger, 1)
+    .option('--whiskflow-concurrency <n>', "limits.concurrency of the whiskflow actions for the native model (1 = stock OpenWhisk; absent = whiskflow deploy's default)", positiveInteger)
     .option('--whiskflow-memory <mb>', 'limits.memory of the whiskflow actions for the native model (stock default 256, max 512)', positiveInteger)
     .option('--map-concurrency <k>', `the map's \`concurrency\` (window); absent = the default, ${DEFAULT_MAP_CONCURRENCY}`, positiveInteger)
     .option('--out <file>', 'JSON report path', 'bench-results/streaming-fanout.json')

@@ -166,6 +166,22 @@ describe('GroupCommitStore', () => {
     expect(store.stats).toMatchObject({ readRequests: 3, readCalls: 4 });
   });
 
+  it('shares a keys-only read (revisions) as it shares getMany, and answers which ids exist', async () => {
+    const inner = new HeldStore();
+    inner.holding = false;
+    const reads: string[][] = [];
+    const revisions = inner.revisions.bind(inner);
+    inner.revisions = async (ids) => { reads.push([...ids]); return revisions(ids); };
+    const store = new GroupCommitStore(inner);
+    await store.createOnly('result/r/1', { n: 1 });
+    const ids = ['result/r/1', 'result/r/2', 'stage/r/1'];
+    const answers = await Promise.all([store.revisions!(ids), store.revisions!(ids), store.revisions!(ids)]);
+    expect(reads).toHaveLength(2);
+    for (const existing of answers) expect([...existing.keys()]).toEqual(['result/r/1']);
+    expect(answers[1]).not.toBe(answers[2]);
+    expect(store.stats).toMatchObject({ readRequests: 2, readCalls: 3 });
+  });
+
   it('fails every caller of a failed shared request and goes on with the next one', async () => {
     const inner = new HeldStore();
     inner.holding = false;

@@ -36,7 +36,7 @@ function counting(store: MemoryRunStore): { store: RunStore; requests: string[] 
     upsert: (id, body) => { requests.push(`upsert(${kindOf(id)})`); return store.upsert(id, body); },
     remove: (id) => { requests.push(`remove(${kindOf(id)})`); return store.remove(id); },
     listByPrefix: (prefix, options) => { requests.push(`list(${kindOf(prefix)})`); return store.listByPrefix(prefix, options); },
-    revisions: (ids) => { requests.push('revisions'); return store.revisions(ids); },
+    revisions: (ids) => { requests.push(`revisions(${kindsOf([...ids])})`); return store.revisions(ids); },
     getMany: (ids) => { requests.push(`getMany(${kindsOf([...ids])})`); return store.getMany(ids); },
   };
   return { store: counted, requests };
@@ -153,12 +153,13 @@ describe('store requests of a fan-out task', () => {
     expect(t.invoker.starts).toHaveLength(10);
     const byKind = new Map<string, number>();
     for (const request of t.requests) byKind.set(request, (byKind.get(request) ?? 0) + 1);
-    // Per refill, two requests (five before): the result with the next element's claim (naming the
-    // conductor), then one read of the result's bucket and of the next transition (was the stage
-    // left?). The last 10 completions start nothing: result, bucket listing. The join's markers and
-    // the reduce's transition with its claim (naming the conductor too) as for any map.
+    // Per refill, the result with the next element's claim (naming the conductor), then side by
+    // side, without bodies, the result's bucket as a range and whether the next transition exists
+    // (was the stage left?); the completion that fills a bucket then lists it with its results (9
+    // of them here). The last 10 completions start nothing: result, bucket listing. The join's
+    // markers and the reduce's transition with its claim (naming the conductor too) as for any map.
     expect(Object.fromEntries(byKind)).toEqual({
-      'createMany(result,invoke)': 90, 'getMany(result×10,stage)': 90, 'createMany(result)': 10, 'list(result)': 10,
+      'createMany(result,invoke)': 90, 'revisions(stage)': 90, 'createMany(result)': 10, 'list(result)': 109,
       'create(joined)': 9, 'list(joined)': 28, 'createMany(stage,invoke)': 1,
     });
   });
@@ -175,7 +176,7 @@ describe('store requests of a fan-out task', () => {
     for (const request of t.requests) byKind.set(request, (byKind.get(request) ?? 0) + 1);
     // As above, but the orchestrator invokes each element: its activation id is written after the invoke.
     expect(Object.fromEntries(byKind)).toEqual({
-      'createMany(result,invoke)': 90, 'getMany(result×10,stage)': 90, 'replaceMany(invoke)': 91, 'createMany(result)': 10, 'list(result)': 10,
+      'createMany(result,invoke)': 90, 'revisions(stage)': 90, 'replaceMany(invoke)': 91, 'createMany(result)': 10, 'list(result)': 109,
       'create(joined)': 9, 'list(joined)': 28, 'createMany(stage,invoke)': 1,
     });
   });
