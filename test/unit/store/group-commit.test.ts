@@ -147,39 +147,25 @@ describe('GroupCommitStore', () => {
     expect(store.stats).toMatchObject({ listRequests: 2, listCalls: 3 });
   });
 
-  it('shares a read of the same ids only among callers that asked before it was sent', async () => {
+  // `getMany` reads the documents, `revisions` only which of them exist (their revisions): both are shared alike.
+  it.each(['getMany', 'revisions'] as const)('shares a %s of the same ids only among callers that asked before it was sent', async (operation) => {
     const inner = new HeldStore();
     inner.holding = false;
     const reads: string[][] = [];
-    const getMany = inner.getMany.bind(inner);
-    inner.getMany = async (ids) => { reads.push([...ids]); return getMany(ids); };
+    const read = inner[operation].bind(inner) as (ids: readonly string[]) => Promise<Map<string, unknown>>;
+    Object.assign(inner, { [operation]: async (ids: readonly string[]) => { reads.push([...ids]); return read(ids); } });
     const store = new GroupCommitStore(inner);
+    const call = (ids: readonly string[]) => store[operation]!(ids) as Promise<Map<string, unknown>>;
     await store.createOnly('result/r/1', { n: 1 });
     const ids = ['result/r/1', 'result/r/2', 'stage/r/1'];
     // The first leaves at once; the two that ask while it is in flight share the next one.
-    const answers = await Promise.all([store.getMany!(ids), store.getMany!(ids), store.getMany!(ids)]);
+    const answers = await Promise.all([call(ids), call(ids), call(ids)]);
     expect(reads).toHaveLength(2);
-    for (const docs of answers) expect([...docs.keys()]).toEqual(['result/r/1']);
+    for (const found of answers) expect([...found.keys()]).toEqual(['result/r/1']);
     expect(answers[1]).not.toBe(answers[2]);
     await store.createOnly('result/r/2', { n: 2 });
-    expect([...(await store.getMany!(ids)).keys()]).toEqual(['result/r/1', 'result/r/2']);
+    expect([...(await call(ids)).keys()]).toEqual(['result/r/1', 'result/r/2']);
     expect(store.stats).toMatchObject({ readRequests: 3, readCalls: 4 });
-  });
-
-  it('shares a keys-only read (revisions) as it shares getMany, and answers which ids exist', async () => {
-    const inner = new HeldStore();
-    inner.holding = false;
-    const reads: string[][] = [];
-    const revisions = inner.revisions.bind(inner);
-    inner.revisions = async (ids) => { reads.push([...ids]); return revisions(ids); };
-    const store = new GroupCommitStore(inner);
-    await store.createOnly('result/r/1', { n: 1 });
-    const ids = ['result/r/1', 'result/r/2', 'stage/r/1'];
-    const answers = await Promise.all([store.revisions!(ids), store.revisions!(ids), store.revisions!(ids)]);
-    expect(reads).toHaveLength(2);
-    for (const existing of answers) expect([...existing.keys()]).toEqual(['result/r/1']);
-    expect(answers[1]).not.toBe(answers[2]);
-    expect(store.stats).toMatchObject({ readRequests: 2, readCalls: 3 });
   });
 
   it('fails every caller of a failed shared request and goes on with the next one', async () => {
