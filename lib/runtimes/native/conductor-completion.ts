@@ -23,7 +23,7 @@ import type { Json } from '../../model/json';
 import { tracedInvoker, tracedStore, withTrace } from './activation-trace';
 import { storeOfAction } from './action-stores';
 import { authenticate, recordRejection } from './event-auth';
-import { parseEvent, taskOutcomeEvent, toPayload, type TaskContext } from './events';
+import { taskOutcomeEvent, taskOutcomeOf, toPayload, type TaskContext } from './events';
 import { OpenWhiskTaskInvoker } from './invoker';
 import { handleEvent } from './orchestrator';
 import { ChainingInvoker, type Continuation } from './composition';
@@ -86,7 +86,7 @@ export async function reportOutcome(settings: ConductorSettings, context: TaskCo
     const chaining = settings.taskChain && componentsRun !== undefined && activationId ? new ChainingInvoker(invoker, activationId, componentsRun, eventKey) : undefined;
     const ctx = { store, namespace, activationId: activationId ?? 'unknown', invoker: chaining ?? invoker };
     // The event exactly as the orchestrator would have parsed it from the fire.
-    const event = parseEvent(toPayload(taskOutcomeEvent(context, outcome, activationId)), context.workflow);
+    const event = taskOutcomeOf(context, outcome, activationId);
     const verdict = authenticate(event, { workflow: context.workflow, eventKey });
     if (!verdict.accepted) {
       await recordRejection(store, event, verdict.reason);

@@ -80,10 +80,15 @@ export function keyedStartEvent(workflow: string, startKey: string, input: Json)
  * and stage; parseEvent refuses data that disagrees with them). The id is the core's
  * (`<run>/<taskKey>/<completed|failed|timed-out>`), so that a re-report is a duplicate.
  */
+/** The id of an attempt's event: a delivery of the same outcome again has the same id. */
+function taskEventId(task: TaskContext, suffix: string): string {
+  return task.taskKey ? `${task.runId}/${task.taskKey}/${suffix}` : `${task.runId}/${task.position}/${task.index}/${task.attempt}/${suffix}`;
+}
+
 function taskEvent(task: TaskContext, type: TaskEventType, suffix: string, fields: JsonObject): CloudEvent<JsonObject> {
   const data: JsonObject = { runId: task.runId, stageId: task.stageId, ...(task.taskKey ? { taskKey: task.taskKey } : {}), ...fields, task: task as unknown as JsonObject };
   return new CloudEvent<JsonObject>({
-    id: task.taskKey ? `${task.runId}/${task.taskKey}/${suffix}` : `${task.runId}/${task.position}/${task.index}/${task.attempt}/${suffix}`,
+    id: taskEventId(task, suffix),
     type,
     source: `${SOURCE}/${task.workflow}`,
     subject: task.runId,
@@ -98,6 +103,18 @@ export function taskOutcomeEvent(task: TaskContext, outcome: { result: Json } | 
   const reported: JsonObject = activationId ? { activationId } : {};
   if ('error' in outcome) return taskEvent(task, EVENT_TYPES.taskFailed, 'failed', { error: taskErrorOf(outcome.error) as unknown as JsonObject, ...reported });
   return taskEvent(task, EVENT_TYPES.taskCompleted, 'completed', { result: outcome.result, ...reported });
+}
+
+/**
+ * The event `parseEvent` reads from `taskOutcomeEvent(task, outcome, activationId)` once fired, built
+ * directly: the task conductor applies its own completion (conductor-completion.ts), and building
+ * a CloudEvent, serializing it and parsing it back (two validations by the cloudevents library, a
+ * deep copy of the result) was a fair share of its CPU per task, on the path of every transition.
+ */
+export function taskOutcomeOf(task: TaskContext, outcome: { result: Json } | { error: Json }, activationId?: string): OrchestratorEvent {
+  const reported = activationId ? { activationId } : {};
+  if ('error' in outcome) return { type: 'task.failed', eventId: taskEventId(task, 'failed'), task, error: taskErrorOf(outcome.error) as unknown as JsonObject, ...reported };
+  return { type: 'task.completed', eventId: taskEventId(task, 'completed'), task, result: outcome.result ?? null, ...reported };
 }
 
 /** The attempt's timer ran out before its outcome (actions/timer.ts): the same event the streaming engine applies. */

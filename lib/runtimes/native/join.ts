@@ -30,9 +30,9 @@ export async function startNextInWindow(ctx: Handling, run: RunHead, stage: Stag
  * starts the element once. A claim created here is checked against the stage's next transition
  * before anything starts (a cancel, a catch route), as a claim made on its own is; that read and the
  * join's read of the result's bucket both only need to follow the bulk create, so they go side by
- * side without bodies: the bucket's ids as a range, whose count the join then uses (`present`), and
- * whether the next transition's id exists (`revisions`); on a store without keys-only reads, one
- * `getMany` of the bucket's documents and the next transition (`listed`). Returns the result's outcome.
+ * side without bodies: whether the bucket is full (`full`), and whether the next transition's id
+ * exists (`revisions`); on a store without keys-only reads, one `getMany` of the bucket's documents
+ * and the next transition (`listed`). Returns the result's outcome.
  */
 export async function recordAndStartNext(ctx: Handling, run: RunHead, stage: StageDoc, resultId: string, result: ResultDoc, index: number): Promise<{ written: CreateResult['outcome'] } & BucketRead> {
   const following = nextInWindow(index, stage.window, stage.taskCount);
@@ -51,12 +51,11 @@ export async function recordAndStartNext(ctx: Handling, run: RunHead, stage: Sta
 }
 
 /**
- * What a completion read of its result's bucket along with the next transition: how many of the
- * bucket's results exist (`present`: a bucket is ~sqrt(n) documents, and reading ids only spares
- * the store their bodies on every completion but the one that fills it), or the bucket's rows
- * (`listed`, from `getMany`).
+ * What a completion read of its result's bucket along with the next transition: whether all of the
+ * bucket's results exist (`full`: only the completion that fills a bucket needs their bodies), or
+ * the bucket's rows (`listed`, from `getMany`).
  */
-export type BucketRead = { present?: number; listed?: ListedDoc<ResultDoc>[] };
+export type BucketRead = { full?: boolean; listed?: ListedDoc<ResultDoc>[] };
 
 /** Whether the stage was left (its next transition exists), and what the store read of `index`'s bucket with it. */
 async function readAfterClaim(ctx: Handling, run: RunHead, stage: StageDoc, index: number): Promise<{ left: boolean } & BucketRead> {
@@ -66,14 +65,17 @@ async function readAfterClaim(ctx: Handling, run: RunHead, stage: StageDoc, inde
   const cached = cacheOf(ctx).stages.get(nextId);
   const { bucket, first, count } = bucketBounds(index, stage.taskCount);
   if (revisions) {
-    // The bucket as a range of ids (one index scan) and the next transition by key, side by side:
+    // The bucket as a range (one index scan) and the next transition by key, side by side:
     // `_all_docs` by keys costs pouchdb-server an index iterator per key, which made a bucket of
-    // ~100 results (a 10,000-task map) the embedded CouchDB's largest cost.
+    // ~100 results (a 10,000-task map) the embedded CouchDB's largest cost. Of the range, only its
+    // `count`-th row is asked for (a bucket holds at most one result per element): the server
+    // still walks the range's keys, but neither it nor this container turns ~100 rows into JSON
+    // and back on every completion, only to count them.
     const [rows, existing] = await Promise.all([
-      ctx.store.listByPrefix(docIds.bucketPrefix(run.runId, stage.position, bucket)),
+      ctx.store.listByPrefix(docIds.bucketPrefix(run.runId, stage.position, bucket), { skip: count - 1, limit: 1 }),
       cached ? undefined : revisions.call(ctx.store, [nextId]),
     ]);
-    return { left: cached !== undefined || existing?.has(nextId) === true, present: rows.length };
+    return { left: cached !== undefined || existing?.has(nextId) === true, full: rows.length > 0 };
   }
   const ids = Array.from({ length: count }, (_, offset) => docIds.result(run.runId, stage.position, first + offset, stage.taskCount));
   const docs = await getMany!.call(ctx.store, cached ? ids : [...ids, nextId]) as Map<string, StoredDoc<ResultDoc | StageDoc>>;
@@ -105,7 +107,7 @@ async function readAfterClaim(ctx: Handling, run: RunHead, stage: StageDoc, inde
  *   store requests on a 1,000-task map): only the completions of what this container knows to be
  *   the stage's last unjoined bucket do it.
  */
-export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: StageDoc, index: number, { listed, present }: BucketRead = {}): Promise<void> {
+export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: StageDoc, index: number, { listed, full }: BucketRead = {}): Promise<void> {
   const buckets = Math.ceil(stageDoc.taskCount / bucketSize(stageDoc.taskCount));
   const { bucket, count: expected } = bucketBounds(index, stageDoc.taskCount);
   const joinedPrefix = docIds.joinedPrefix(run.runId, stageDoc.position);
@@ -122,8 +124,8 @@ export async function joinIfComplete(ctx: Handling, run: RunHead, stageDoc: Stag
   const early = buckets > 1 && (cacheOf(ctx).markersSeen.get(seenKey) ?? 0) >= buckets - 1 ? listMarkers() : undefined;
   // Not awaited when the bucket is not full: its failure must not go unhandled.
   early?.catch(() => undefined);
-  // `present`/`listed`: the bucket as read after the result's create by the caller (recordAndStartNext).
-  if (present !== undefined && present < expected) return;
+  // `full`/`listed`: the bucket as read after the result's create by the caller (recordAndStartNext).
+  if (full === false) return;
   const bucketRows = listed ?? await ctx.store.listByPrefix<ResultDoc>(docIds.bucketPrefix(run.runId, stageDoc.position, bucket), { includeDocs: true });
   if (bucketRows.length < expected) return;
   const own = storedResults(bucketRows);
