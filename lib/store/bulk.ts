@@ -68,7 +68,7 @@ export async function replaceAll(store: RunStore, docs: readonly StoredDoc<objec
 }
 
 /** One row of an `_all_docs?keys=` answer, as nano and the Cloudant SDK type it (loosely). */
-interface RevisionRow {
+export interface RevisionRow {
   id?: string;
   key?: string;
   error?: string;

@@ -4,7 +4,7 @@
  */
 import { BasicAuthenticator, CloudantV1, IamAuthenticator } from '@ibm-cloud/cloudant';
 import { StoreConflictError, WhiskflowError } from '../errors';
-import { listRange, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
+import { listRange, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoreAnswer, type StoreRead, type StoredDoc } from './run-store';
 import { bulkRowOutcome, liveDocs, liveRevisions, type BulkRow } from './bulk';
 
 export interface CloudantStoreOptions {
@@ -136,17 +136,23 @@ export class CloudantRunStore implements RunStore {
 
   async listByPrefix<T extends object>(prefix: string, options: ListOptions = {}): Promise<ListedDoc<T>[]> {
     try {
-      const response = await this.client.postAllDocs({
-        db: this.options.dbname,
-        ...rangeOf(listRange(prefix, options)),
-        includeDocs: options.includeDocs === true,
-        ...(options.limit !== undefined ? { limit: options.limit } : {}),
-        ...(options.skip ? { skip: options.skip } : {}),
-      });
-      return response.result.rows.map((row) => ({ id: row.id ?? "", ...(row.doc ? { doc: row.doc as unknown as StoredDoc<T> } : {}) }));
+      const response = await this.client.postAllDocs({ db: this.options.dbname, ...listQuery(prefix, options) });
+      return listedRows<T>(response.result.rows);
     } catch (error) {
       throw this.unavailable(`list ${prefix}`, error);
     }
+  }
+
+  /** `POST /{db}/_all_docs/queries`: one request (and one billed read) for several reads. */
+  async readMany(reads: readonly StoreRead[]): Promise<StoreAnswer[]> {
+    let results: CloudantV1.AllDocsResult[];
+    try {
+      results = (await this.client.postAllDocsQueries({ db: this.options.dbname, queries: reads.map(allDocsQuery) })).result.results;
+    } catch (error) {
+      throw this.unavailable(`${reads.length} reads`, error);
+    }
+    if (results.length !== reads.length) throw this.unavailable(`${reads.length} reads`, new Error(`the service answered ${results.length} of ${reads.length} queries`));
+    return reads.map((read, position) => answerOf(read, results[position]!.rows));
   }
 
   private unavailable(operation: string, error: unknown): WhiskflowError {
@@ -158,6 +164,37 @@ export class CloudantRunStore implements RunStore {
 
 function rangeOf(range: ReturnType<typeof listRange>): { startKey: string; endKey: string; descending?: boolean; inclusiveEnd?: boolean } {
   return { startKey: range.startkey, endKey: range.endkey, ...(range.descending ? { descending: true } : {}), ...(range.inclusiveEnd ? {} : { inclusiveEnd: false }) };
+}
+
+/** The `_all_docs` query of a listing of `prefix`'s range (the SDK's names). */
+function listQuery(prefix: string, options: ListOptions): CloudantV1.AllDocsQuery {
+  return {
+    ...rangeOf(listRange(prefix, options)),
+    includeDocs: options.includeDocs === true,
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.skip ? { skip: options.skip } : {}),
+  };
+}
+
+/** One query of `_all_docs/queries`: the parameters its own request would send. */
+function allDocsQuery(read: StoreRead): CloudantV1.AllDocsQuery {
+  switch (read.kind) {
+    case 'list': return listQuery(read.prefix, read.options);
+    case 'revisions': return { keys: [...read.ids] };
+    case 'docs': return { keys: [...read.ids], includeDocs: true };
+  }
+}
+
+function answerOf(read: StoreRead, rows: CloudantV1.DocsResultRow[]): StoreAnswer {
+  switch (read.kind) {
+    case 'list': return { kind: 'list', rows: listedRows(rows) };
+    case 'revisions': return { kind: 'revisions', revisions: liveRevisions(rows) };
+    case 'docs': return { kind: 'docs', docs: liveDocs(rows) };
+  }
+}
+
+function listedRows<T extends object>(rows: readonly CloudantV1.DocsResultRow[]): ListedDoc<T>[] {
+  return rows.map((row) => ({ id: row.id ?? '', ...(row.doc ? { doc: row.doc as unknown as StoredDoc<T> } : {}) }));
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -4,9 +4,9 @@
  */
 import nano from 'nano';
 import { StoreConflictError, WhiskflowError } from '../errors';
-import { listRange, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
+import { listRange, readEach, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoreAnswer, type StoreRead, type StoredDoc } from './run-store';
 import { isConnectionFailure } from './connection-retry';
-import { bulkRowOutcome, liveDocs, liveRevisions, type BulkRow } from './bulk';
+import { bulkRowOutcome, liveDocs, liveRevisions, type BulkRow, type RevisionRow } from './bulk';
 
 export interface CouchDbStoreOptions {
   /** Server URL, credentials may be embedded (`http://user:pass@host:5984`). */
@@ -18,6 +18,8 @@ export class CouchDbRunStore implements RunStore {
   readonly description: string;
   private readonly server: nano.ServerScope;
   private readonly db: nano.DocumentScope<object>;
+  /** The server has no `_all_docs/queries` (found at the first `readMany`). */
+  private withoutQueries = false;
 
   constructor(private readonly options: CouchDbStoreOptions) {
     this.server = nano(options.url);
@@ -126,19 +128,37 @@ export class CouchDbRunStore implements RunStore {
   }
 
   async listByPrefix<T extends object>(prefix: string, options: ListOptions = {}): Promise<ListedDoc<T>[]> {
-    const { startkey, endkey, inclusiveEnd, descending } = listRange(prefix, options);
-    const range = { startkey, endkey, ...(descending ? { descending: true } : {}), ...(inclusiveEnd ? {} : { inclusive_end: false }) };
     try {
-      const response = await this.retrying(() => this.db.list({
-        ...range,
-        include_docs: options.includeDocs === true,
-        ...(options.limit !== undefined ? { limit: options.limit } : {}),
-        ...(options.skip ? { skip: options.skip } : {}),
-      }));
-      return response.rows.map((row) => ({ id: row.id, ...(row.doc ? { doc: row.doc as unknown as StoredDoc<T> } : {}) }));
+      const response = await this.retrying(() => this.db.list(listQuery(prefix, options)));
+      return listedRows<T>(response.rows);
     } catch (error) {
       throw this.unavailable(`list ${prefix}`, error);
     }
+  }
+
+  /**
+   * `POST /{db}/_all_docs/queries` (CouchDB 2.2+; the embedded server answers it too). A server
+   * without it (CouchDB before 2.2, another pouchdb-server) answers 400, 404 or 405: from then on
+   * this store sends each read on its own.
+   */
+  async readMany(reads: readonly StoreRead[]): Promise<StoreAnswer[]> {
+    if (this.withoutQueries) return readEach(this, reads);
+    let response: { results?: { rows?: AllDocsRow[] }[] };
+    try {
+      response = await this.retrying(() => this.server.relax({
+        db: this.options.dbname, method: 'POST', path: '_all_docs/queries', body: { queries: reads.map(allDocsQuery) },
+      }) as Promise<{ results?: { rows?: AllDocsRow[] }[] }>);
+    } catch (error) {
+      const status = statusOf(error);
+      if (status !== undefined && QUERIES_UNSUPPORTED.has(status) && !isMissingDatabase(error)) {
+        this.withoutQueries = true;
+        return readEach(this, reads);
+      }
+      throw this.unavailable(`${reads.length} reads`, error);
+    }
+    const results = response.results ?? [];
+    if (results.length !== reads.length) throw this.unavailable(`${reads.length} reads`, new Error(`the server answered ${results.length} of ${reads.length} queries`));
+    return reads.map((read, position) => answerOf(read, results[position]!.rows ?? []));
   }
 
   /**
@@ -168,6 +188,48 @@ export class CouchDbRunStore implements RunStore {
 }
 
 const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
+/** How a server without `_all_docs/queries` answers it: no such route, or `_all_docs` read as a document id. */
+const QUERIES_UNSUPPORTED = new Set([400, 404, 405]);
+
+/** A 404 that names the database, not the endpoint: the reads on their own would fail the same way. */
+function isMissingDatabase(error: unknown): boolean {
+  const reason = (error as { reason?: unknown; description?: unknown } | null);
+  return /database does not exist|no_db_file/i.test(String(reason?.reason ?? reason?.description ?? ''));
+}
+
+type AllDocsRow = nano.DocumentResponseRow<object> & { error?: string; doc?: object | null };
+
+/** `_all_docs` parameters of a listing of `prefix`'s range (CouchDB's names). */
+function listQuery(prefix: string, options: ListOptions): nano.DocumentListParams {
+  const { startkey, endkey, inclusiveEnd, descending } = listRange(prefix, options);
+  return {
+    startkey, endkey, ...(descending ? { descending: true } : {}), ...(inclusiveEnd ? {} : { inclusive_end: false }),
+    include_docs: options.includeDocs === true,
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.skip ? { skip: options.skip } : {}),
+  };
+}
+
+/** One query of `_all_docs/queries`: the parameters its own request would send. */
+function allDocsQuery(read: StoreRead): object {
+  switch (read.kind) {
+    case 'list': return listQuery(read.prefix, read.options);
+    case 'revisions': return { keys: [...read.ids] };
+    case 'docs': return { keys: [...read.ids], include_docs: true };
+  }
+}
+
+function answerOf(read: StoreRead, rows: readonly AllDocsRow[]): StoreAnswer {
+  switch (read.kind) {
+    case 'list': return { kind: 'list', rows: listedRows(rows) };
+    case 'revisions': return { kind: 'revisions', revisions: liveRevisions(rows as RevisionRow[]) };
+    case 'docs': return { kind: 'docs', docs: liveDocs(rows as RevisionRow[]) };
+  }
+}
+
+function listedRows<T extends object>(rows: readonly { id: string; doc?: object | null }[]): ListedDoc<T>[] {
+  return rows.map((row) => ({ id: row.id, ...(row.doc ? { doc: row.doc as unknown as StoredDoc<T> } : {}) }));
+}
 
 function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;

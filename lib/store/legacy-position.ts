@@ -10,7 +10,7 @@
  * (lib/runtimes/native/events.ts) and by the checkpoint reader (lib/runtimes/streaming/context-store.ts).
  * Ids never changed (`stage/<runId>/<0004>`): only the field inside the body did.
  */
-import type { RunStore, StoredDoc } from './run-store';
+import type { ListedDoc, RunStore, StoreAnswer, StoreRead, StoredDoc } from './run-store';
 
 /** Document types whose body carries the coordinate at the top level. */
 const POSITIONED = new Set(['stage', 'invoke', 'result', 'joined', 'waiter', 'consumed']);
@@ -69,34 +69,41 @@ export function readingLegacyPositions(store: RunStore): RunStore {
     replace: (doc) => store.replace(doc),
     upsert: (id, body) => store.upsert(id, body),
     remove: (id) => store.remove(id),
-    listByPrefix: async <T extends object>(prefix: string, options?: Parameters<RunStore['listByPrefix']>[1]) => {
-      const rows = await store.listByPrefix<T>(prefix, options);
-      // Copied only when a row changes: current documents are passed on as listed.
-      let upgraded: typeof rows | undefined;
-      rows.forEach((row, i) => {
-        const doc = row.doc && upgradeStoredDoc(row.doc);
-        if (doc !== row.doc) (upgraded ??= [...rows])[i] = { ...row, doc };
-      });
-      return upgraded ?? rows;
-    },
+    listByPrefix: async <T extends object>(prefix: string, options?: Parameters<RunStore['listByPrefix']>[1]) => upgradeRows(await store.listByPrefix<T>(prefix, options)),
   };
   // The optional bulk operations stay optional: lib/store/bulk.ts falls back when one is absent.
   if (store.createMany) reading.createMany = store.createMany.bind(store);
   if (store.replaceMany) reading.replaceMany = store.replaceMany.bind(store);
   if (store.revisions) reading.revisions = store.revisions.bind(store);
   if (store.removeMany) reading.removeMany = store.removeMany.bind(store);
-  const { getMany } = store;
-  if (getMany) {
-    reading.getMany = async <T extends object>(ids: readonly string[]) => {
-      const docs = await getMany.call(store, ids) as Map<string, StoredDoc<T>>;
-      // As a listing: the map is copied only when a document changes.
-      let upgraded: typeof docs | undefined;
-      for (const [id, doc] of docs) {
-        const current = upgradeStoredDoc(doc);
-        if (current !== doc) (upgraded ??= new Map(docs)).set(id, current);
-      }
-      return upgraded ?? docs;
-    };
+  const { getMany, readMany } = store;
+  if (getMany) reading.getMany = async <T extends object>(ids: readonly string[]) => upgradeDocs(await getMany.call(store, ids) as Map<string, StoredDoc<T>>);
+  if (readMany) {
+    reading.readMany = async (reads: readonly StoreRead[]) => (await readMany.call(store, reads)).map((answer): StoreAnswer => {
+      if (answer.kind === 'list') return { kind: 'list', rows: upgradeRows(answer.rows) };
+      if (answer.kind === 'docs') return { kind: 'docs', docs: upgradeDocs(answer.docs) };
+      return answer;
+    });
   }
   return reading;
+}
+
+/** Listed rows as this version reads them; copied only when a row changes (current documents are passed on as listed). */
+function upgradeRows<T>(rows: ListedDoc<T>[]): ListedDoc<T>[] {
+  let upgraded: ListedDoc<T>[] | undefined;
+  rows.forEach((row, i) => {
+    const doc = row.doc && upgradeStoredDoc(row.doc);
+    if (doc !== row.doc) (upgraded ??= [...rows])[i] = { ...row, doc };
+  });
+  return upgraded ?? rows;
+}
+
+/** Documents read by id, as a listing: the map is copied only when a document changes. */
+function upgradeDocs<T>(docs: Map<string, StoredDoc<T>>): Map<string, StoredDoc<T>> {
+  let upgraded: Map<string, StoredDoc<T>> | undefined;
+  for (const [id, doc] of docs) {
+    const current = upgradeStoredDoc(doc);
+    if (current !== doc) (upgraded ??= new Map(docs)).set(id, current);
+  }
+  return upgraded ?? docs;
 }

@@ -3,7 +3,7 @@
  * Revisions are `<n>-mem`, enough to detect lost updates the way CouchDB does.
  */
 import { StoreConflictError } from '../errors';
-import { inListRange, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoredDoc } from './run-store';
+import { inListRange, readEach, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoreAnswer, type StoreRead, type StoredDoc } from './run-store';
 
 export class MemoryRunStore implements RunStore {
   readonly description = 'memory';
@@ -96,6 +96,11 @@ export class MemoryRunStore implements RunStore {
   async remove(id: string): Promise<boolean> {
     await Promise.resolve();
     return this.docs.delete(id);
+  }
+
+  /** As CouchDB's `_all_docs/queries`: each read answered as on its own (group commit batches through it). */
+  readMany(reads: readonly StoreRead[]): Promise<StoreAnswer[]> {
+    return readEach(this, reads);
   }
 
   async listByPrefix<T extends object>(prefix: string, options: ListOptions = {}): Promise<ListedDoc<T>[]> {

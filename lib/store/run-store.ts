@@ -116,6 +116,36 @@ export interface RunStore {
    * `removeAll` in `lib/store/bulk.ts` falls back to `remove`, a few at a time.
    */
   removeMany?(ids: readonly string[]): Promise<number>;
+  /**
+   * Several reads in one request (CouchDB 2.2+ and Cloudant `POST /{db}/_all_docs/queries`), each
+   * answered exactly as its own `listByPrefix`, `revisions` or `getMany` would be, in order. For
+   * group commit (group-commit.ts): the distinct reads a container's activations ask for at once.
+   * Optional: without it, each read is its own request.
+   */
+  readMany?(reads: readonly StoreRead[]): Promise<StoreAnswer[]>;
+}
+
+/** One read of a `readMany`. */
+export type StoreRead =
+  | { kind: 'list'; prefix: string; options: ListOptions }
+  | { kind: 'revisions'; ids: readonly string[] }
+  | { kind: 'docs'; ids: readonly string[] };
+
+/** The answer to a `StoreRead`, as its own method gives it. */
+export type StoreAnswer =
+  | { kind: 'list'; rows: ListedDoc<object>[] }
+  | { kind: 'revisions'; revisions: Map<string, string> }
+  | { kind: 'docs'; docs: Map<string, StoredDoc<object>> };
+
+/** Answers `reads` one request each, side by side: `readMany` for a store (or a server) without a batch endpoint. */
+export function readEach(store: Pick<RunStore, 'listByPrefix' | 'revisions' | 'getMany'>, reads: readonly StoreRead[]): Promise<StoreAnswer[]> {
+  return Promise.all(reads.map(async (read): Promise<StoreAnswer> => {
+    switch (read.kind) {
+      case 'list': return { kind: 'list', rows: await store.listByPrefix(read.prefix, read.options) };
+      case 'revisions': return { kind: 'revisions', revisions: await store.revisions!(read.ids) };
+      case 'docs': return { kind: 'docs', docs: await store.getMany!(read.ids) };
+    }
+  }));
 }
 
 /** Upper bound of a key range that holds every id starting with `prefix`. */

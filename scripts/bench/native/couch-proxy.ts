@@ -136,7 +136,7 @@ function basicAuth(url: URL): string {
 }
 
 /**
- * The endpoint a request went to, without ids or query: `_bulk_docs`, `_all_docs`, `_changes`,
+ * The endpoint a request went to, without ids or query: `_bulk_docs`, `_all_docs`, `_all_docs/queries`, `_changes`,
  * `db` (the database itself), or `doc <kind>` for one document, its kind being the id's first
  * segment (`run`, `stage`, `result`, …: lib/store/run-documents.ts).
  */
@@ -144,6 +144,8 @@ export function requestKind(path: string): string {
   const segments = path.split('?')[0]!.split('/').filter(Boolean);
   if (segments.length <= 1) return 'db';
   const endpoint = segments[1]!;
+  // Several reads in one request (group commit) are told apart from a single `_all_docs`.
+  if (endpoint === '_all_docs' && segments[2] === 'queries') return '_all_docs/queries';
   if (endpoint.startsWith('_') && endpoint !== '_design' && endpoint !== '_local') return endpoint;
   return `doc ${safeDecode(endpoint).split('/')[0]}`;
 }

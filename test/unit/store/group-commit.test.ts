@@ -1,7 +1,7 @@
 import { createAll, replaceAll } from '../../../lib/store/bulk';
 import { GroupCommitStore } from '../../../lib/store/group-commit';
 import { MemoryRunStore } from '../../../lib/store/memory';
-import type { CreateResult, ListOptions, ListedDoc, NewDoc, ReplaceResult, StoredDoc } from '../../../lib/store/run-store';
+import { readEach, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type StoreAnswer, type StoreRead, type StoredDoc } from '../../../lib/store/run-store';
 
 /**
  * A memory store whose bulk and list requests are recorded and held until released, so that a test
@@ -46,6 +46,35 @@ class HeldStore extends MemoryRunStore {
     await this.hold();
     return rows;
   }
+
+  readonly batches: StoreRead[][] = [];
+
+  override async readMany(reads: readonly StoreRead[]): Promise<StoreAnswer[]> {
+    this.batches.push([...reads]);
+    // Evaluated apart from the held listings above (those are the lone reads' own requests).
+    const answers = await readEach(new Unheld(this), reads);
+    await this.hold();
+    return answers;
+  }
+}
+
+/** The documents of a HeldStore, read without holding or recording. */
+class Unheld {
+  constructor(private readonly store: HeldStore) {}
+  listByPrefix<T extends object>(prefix: string, options?: ListOptions): Promise<ListedDoc<T>[]> {
+    return MemoryRunStore.prototype.listByPrefix.call(this.store, prefix, options) as Promise<ListedDoc<T>[]>;
+  }
+  revisions(ids: readonly string[]): Promise<Map<string, string>> {
+    return MemoryRunStore.prototype.revisions.call(this.store, ids);
+  }
+  getMany<T extends object>(ids: readonly string[]): Promise<Map<string, StoredDoc<T>>> {
+    return MemoryRunStore.prototype.getMany.call(this.store, ids) as Promise<Map<string, StoredDoc<T>>>;
+  }
+}
+
+/** `store` as a store that cannot send several reads in one request (each read is its own). */
+function withoutReadMany<S extends HeldStore>(store: S): S {
+  return Object.assign(store, { readMany: undefined });
 }
 
 /** Lets queued promise callbacks run (the stores yield once per call). */
@@ -122,8 +151,8 @@ describe('GroupCommitStore', () => {
     expect((await inner.get<{ v: number }>('c/2'))!.v).toBe(9);
   });
 
-  it('shares a listing only with callers that asked before it was sent, so each sees its own writes', async () => {
-    const inner = new HeldStore();
+  it.each([['on its own', true], ['in batches of reads', false]] as const)('shares a listing only with callers that asked before it was sent, so each sees its own writes (reads %s)', async (_mode, alone) => {
+    const inner = alone ? withoutReadMany(new HeldStore()) : new HeldStore();
     const store = new GroupCommitStore(inner);
     inner.holding = false;
     await store.createOnly('result/r/1', {});
@@ -149,7 +178,7 @@ describe('GroupCommitStore', () => {
 
   // `getMany` reads the documents, `revisions` only which of them exist (their revisions): both are shared alike.
   it.each(['getMany', 'revisions'] as const)('shares a %s of the same ids only among callers that asked before it was sent', async (operation) => {
-    const inner = new HeldStore();
+    const inner = withoutReadMany(new HeldStore());
     inner.holding = false;
     const reads: string[][] = [];
     const read = inner[operation].bind(inner) as (ids: readonly string[]) => Promise<Map<string, unknown>>;
@@ -166,6 +195,80 @@ describe('GroupCommitStore', () => {
     await store.createOnly('result/r/2', { n: 2 });
     expect([...(await call(ids)).keys()]).toEqual(['result/r/1', 'result/r/2']);
     expect(store.stats).toMatchObject({ readRequests: 3, readCalls: 4 });
+  });
+
+  it('sends the reads asked in one turn in one request, each answered as its own request would be', async () => {
+    const inner = new HeldStore();
+    inner.holding = false;
+    await createAll(inner, ['result/r/1/0', 'result/r/1/1', 'result/r/1/2', 'stage/r/1'].map((id) => ({ id, body: { id } })));
+    const store = new GroupCommitStore(inner);
+    // A map completion's reads: is its bucket full (its last row), has the stage been left; and a getMany.
+    const [full, left, docs] = await Promise.all([
+      store.listByPrefix('result/r/1/', { skip: 2, limit: 1 }),
+      store.revisions!(['stage/r/2']),
+      store.getMany!(['stage/r/1', 'result/r/9']),
+    ]);
+    expect(inner.batches).toHaveLength(1);
+    expect(inner.batches[0]!.map((read) => read.kind)).toEqual(['list', 'revisions', 'docs']);
+    expect(inner.lists).toEqual([]);
+    expect(full).toEqual([{ id: 'result/r/1/2' }]);
+    expect(left.size).toBe(0);
+    expect([...docs.keys()]).toEqual(['stage/r/1']);
+    expect(store.stats).toMatchObject({ batchRequests: 1, batchedReads: 3, listRequests: 0, readRequests: 0, listCalls: 1, readCalls: 2 });
+  });
+
+  it('sends a lone read as its own request; the reads that arrive while it is in flight leave together, identical ones as one', async () => {
+    const inner = new HeldStore();
+    const store = new GroupCommitStore(inner);
+    inner.holding = false;
+    await createAll(inner, ['result/r/0/0', 'result/r/1/0', 'stage/r/1'].map((id) => ({ id, body: {} })));
+    inner.holding = true;
+    const lone = store.listByPrefix('result/r/0/');
+    await settle();
+    expect(inner.lists).toEqual(['result/r/0/']);
+    const waiting = [
+      store.listByPrefix('result/r/1/', { skip: 0, limit: 1 }),
+      store.listByPrefix('result/r/1/', { skip: 0, limit: 1 }),
+      store.revisions!(['stage/r/1']),
+      store.listByPrefix('result/r/0/'),
+    ];
+    await settle();
+    expect(inner.batches).toHaveLength(0);
+    inner.release();
+    expect((await lone).map((row) => row.id)).toEqual(['result/r/0/0']);
+    await settle();
+    expect(inner.batches).toHaveLength(1);
+    expect(inner.batches[0]).toHaveLength(3);
+    inner.holding = false;
+    inner.release();
+    const [first, second, revisions, again] = await Promise.all(waiting);
+    expect(first).toEqual([{ id: 'result/r/1/0' }]);
+    expect(second).toEqual(first);
+    expect(second).not.toBe(first);
+    expect([...(revisions as Map<string, string>).keys()]).toEqual(['stage/r/1']);
+    expect((again as ListedDoc<object>[]).map((row) => row.id)).toEqual(['result/r/0/0']);
+    expect(store.stats).toMatchObject({ listRequests: 1, batchRequests: 1, batchedReads: 3, listCalls: 4, readCalls: 1 });
+  });
+
+  it('fails every read of a failed batch and goes on with the next one', async () => {
+    const inner = new HeldStore();
+    inner.holding = false;
+    const readMany = inner.readMany.bind(inner);
+    let failNext = true;
+    inner.readMany = async (reads) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('store down');
+      }
+      return readMany(reads);
+    };
+    const store = new GroupCommitStore(inner);
+    const failing = Promise.allSettled([store.listByPrefix('a/'), store.revisions!(['b'])]);
+    expect((await failing).map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    await inner.createOnly('a/1', {});
+    const [rows, revisions] = await Promise.all([store.listByPrefix('a/'), store.revisions!(['a/1'])]);
+    expect(rows.map((row) => row.id)).toEqual(['a/1']);
+    expect(revisions.size).toBe(1);
   });
 
   it('fails every caller of a failed shared request and goes on with the next one', async () => {

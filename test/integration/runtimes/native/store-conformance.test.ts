@@ -1,14 +1,16 @@
 /**
  * The same RunStore contract checked on the in-memory store (used by unit tests) and on the
- * embedded CouchDB (pouchdb-server), so that unit tests on memory mean something for CouchDB.
+ * embedded CouchDB (pouchdb-server) through nano and through the Cloudant SDK, so that unit tests
+ * on memory mean something for CouchDB and Cloudant.
  */
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { CloudantRunStore } from '../../../../lib/store/cloudant';
 import { CouchDbRunStore } from '../../../../lib/store/couchdb';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../../../lib/store/embedded-couch';
 import { MemoryRunStore } from '../../../../lib/store/memory';
-import type { RunStore, StoredDoc } from '../../../../lib/store/run-store';
+import type { RunStore, StoreRead, StoredDoc } from '../../../../lib/store/run-store';
 import { claim, updateWithRetry } from '../../../../lib/store/claims';
 import { createAll, removeAll, replaceAll } from '../../../../lib/store/bulk';
 
@@ -34,6 +36,17 @@ const stores: [string, () => Promise<RunStore>][] = [
     const store = new CouchDbRunStore({ url: couch.url, dbname: `conformance_${++databases}` });
     await store.ensureReady();
     await store.ensureReady(); // idempotent
+    return store;
+  }],
+  // The Cloudant SDK against the same server (Cloudant speaks CouchDB's API, with basic auth here).
+  ['cloudant (SDK, embedded CouchDB)', async () => {
+    const url = new URL(couch.url);
+    const store = new CloudantRunStore({
+      url: `${url.protocol}//${url.host}`, dbname: `conformance_${++databases}`,
+      username: decodeURIComponent(url.username), password: decodeURIComponent(url.password),
+    });
+    await store.ensureReady();
+    await store.ensureReady();
     return store;
   }],
 ];
@@ -141,6 +154,35 @@ describe.each(stores)('RunStore contract: %s', (_name, open) => {
     expect(docs.get('result/r/1')).toEqual(await store.get('result/r/1'));
     expect(docs.get('stage/r/2')!.s).toBe(2);
     expect((await store.getMany!(['never'])).size).toBe(0);
+  });
+
+  it('answers several reads in one request as each would be answered on its own', async () => {
+    const store = await open();
+    await createAll(store, ['q/a/1', 'q/a/2', 'q/a/3', 'q/b/1', 'stage/q/1'].map((id) => ({ id, body: { id } })));
+    await store.createOnly('q/a/gone', {});
+    await store.remove('q/a/gone');
+    const reads: StoreRead[] = [
+      { kind: 'list', prefix: 'q/a/', options: {} },
+      { kind: 'list', prefix: 'q/a/', options: { includeDocs: true, descending: true } },
+      // The join's check that a bucket is full: only its last row.
+      { kind: 'list', prefix: 'q/a/', options: { skip: 2, limit: 1 } },
+      { kind: 'list', prefix: 'q/a/', options: { skip: 3, limit: 1 } },
+      { kind: 'list', prefix: 'q/a/', options: { startKey: 'q/a/2', endKey: 'q/a/3' } },
+      { kind: 'revisions', ids: ['stage/q/1', 'stage/q/2', 'q/a/gone'] },
+      { kind: 'docs', ids: ['q/b/1', 'q/never', 'q/a/gone'] },
+    ];
+    const answers = await store.readMany!(reads);
+    expect(answers).toEqual([
+      { kind: 'list', rows: await store.listByPrefix('q/a/') },
+      { kind: 'list', rows: await store.listByPrefix('q/a/', { includeDocs: true, descending: true }) },
+      { kind: 'list', rows: [{ id: 'q/a/3' }] },
+      { kind: 'list', rows: [] },
+      { kind: 'list', rows: [{ id: 'q/a/2' }] },
+      { kind: 'revisions', revisions: await store.revisions!(['stage/q/1', 'stage/q/2', 'q/a/gone']) },
+      { kind: 'docs', docs: await store.getMany!(['q/b/1', 'q/never', 'q/a/gone']) },
+    ]);
+    expect((answers[5] as { revisions: Map<string, string> }).revisions.size).toBe(1);
+    expect((answers[6] as { docs: Map<string, object> }).docs.size).toBe(1);
   });
 
   it('removes in bulk whatever the revision; missing and already deleted ids count for nothing', async () => {
