@@ -219,8 +219,15 @@ function verdicts(results: Record<string, unknown>, options: Options): TargetVer
     const ratio = run.makespanOverBare;
     verdictsList.push(target(`fan-out ${run.tasks}: makespan / the bare invocations`, '<= 1.5', ratio ?? null, ratio !== undefined && ratio <= 1.5));
   }
+  for (const run of runs) {
+    verdictsList.push(target(`fan-out ${run.tasks}: activation records per task`, '<= 3', run.activationsPerTask, run.activationsPerTask <= 3));
+    verdictsList.push(target(`fan-out ${run.tasks}: trigger fires per task`, '<= 1', run.firesPerTask, run.firesPerTask <= 1));
+  }
   const thousand = runs.find((r) => r.tasks === 1000);
   verdictsList.push(target('join latency at 1,000 tasks', '< 100 ms', thousand ? thousand.joinLatencyMs : 'not run', thousand !== undefined && thousand.joinLatencyMs < 100));
+  verdictsList.push(target('join latency at 10,000 tasks', '< 100 ms', tenK ? tenK.joinLatencyMs : 'not run', tenK !== undefined && tenK.joinLatencyMs < 100));
+  const tenKRequests = tenK?.couchRequestsPerTask?.total;
+  verdictsList.push(target('CouchDB requests per task at 10,000 tasks', '<= 1', tenKRequests ?? (tenK ? 'not counted (--no-couch-proxy)' : 'not run'), tenKRequests !== undefined && tenKRequests <= 1));
   return verdictsList;
 }
 
