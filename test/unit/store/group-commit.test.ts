@@ -77,6 +77,18 @@ function withoutReadMany<S extends HeldStore>(store: S): S {
   return Object.assign(store, { readMany: undefined });
 }
 
+/** `call`, failing its first use as a store that went down would. */
+function failingOnce<A extends unknown[], R>(call: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  let failed = false;
+  return async (...args) => {
+    if (!failed) {
+      failed = true;
+      throw new Error('store down');
+    }
+    return call(...args);
+  };
+}
+
 /** Lets queued promise callbacks run (the stores yield once per call). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -253,15 +265,7 @@ describe('GroupCommitStore', () => {
   it('fails every read of a failed batch and goes on with the next one', async () => {
     const inner = new HeldStore();
     inner.holding = false;
-    const readMany = inner.readMany.bind(inner);
-    let failNext = true;
-    inner.readMany = async (reads) => {
-      if (failNext) {
-        failNext = false;
-        throw new Error('store down');
-      }
-      return readMany(reads);
-    };
+    inner.readMany = failingOnce(inner.readMany.bind(inner));
     const store = new GroupCommitStore(inner);
     const failing = Promise.allSettled([store.listByPrefix('a/'), store.revisions!(['b'])]);
     expect((await failing).map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
@@ -274,15 +278,7 @@ describe('GroupCommitStore', () => {
   it('fails every caller of a failed shared request and goes on with the next one', async () => {
     const inner = new HeldStore();
     inner.holding = false;
-    let failNext = true;
-    const createMany = inner.createMany.bind(inner);
-    inner.createMany = async (docs) => {
-      if (failNext) {
-        failNext = false;
-        throw new Error('store down');
-      }
-      return createMany(docs);
-    };
+    inner.createMany = failingOnce(inner.createMany.bind(inner));
     const store = new GroupCommitStore(inner);
     const failing = createAll(store, [{ id: 'f/1', body: {} }, { id: 'f/2', body: {} }]);
     await expect(failing).rejects.toThrow('store down');
