@@ -19,7 +19,7 @@ import type { Workflow } from '../model/workflow';
 import { describeRun, parkView, type StageView } from '../runs/run-view';
 import { compiledOf } from '../runtimes/native/warm-cache';
 import { isStreamRun } from '../store/run-records';
-import { bucketOf, bucketSize, docIds, END_STAGE, type InvokeDoc, type JoinedDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type WorkflowDoc } from '../store/run-documents';
+import { bucketBounds, bucketOf, bucketSize, docIds, END_STAGE, type InvokeDoc, type JoinedDoc, type ResultDoc, type RunDoc, type RunFailure, type StageDoc, type WorkflowDoc } from '../store/run-documents';
 import type { RunStore } from '../store/run-store';
 import { summaryOf, type RunSummary } from './data';
 import { workflowGraph, type WorkflowGraph } from './model/graph';
@@ -182,7 +182,7 @@ async function wideTally(store: RunStore, run: RunDoc, doc: StageDoc, markers: r
   const known: ResultDoc[] = [];
   for (const marker of markerOf.values()) {
     if (!counts(marker)) continue;
-    const expected = Math.min(size, n - marker.bucket * size);
+    const expected = bucketBounds(marker.bucket * size, n).count;
     attempts += marker.attempts;
     claimed += expected;
     done += expected;
@@ -193,10 +193,13 @@ async function wideTally(store: RunStore, run: RunDoc, doc: StageDoc, markers: r
   let resultIds: string[];
   if (open.length <= FEW_BUCKETS) {
     // `result/<runId>/<position>/<bucket>/<index>`; `invoke/<runId>/<position>/<index>/<attempt>`: a bucket is a range of both.
-    const read = await Promise.all(open.map(async (bucket) => Promise.all([
-      store.listByPrefix(docIds.invokesPrefix(run.runId, doc.position), { startKey: docIds.invoke(run.runId, doc.position, bucket * size, 0), endKey: docIds.invoke(run.runId, doc.position, Math.min(n, (bucket + 1) * size), 0) }).then(ids),
-      store.listByPrefix(docIds.bucketPrefix(run.runId, doc.position, bucket)).then(ids),
-    ])));
+    const read = await Promise.all(open.map(async (bucket) => {
+      const { first, count } = bucketBounds(bucket * size, n);
+      return Promise.all([
+        store.listByPrefix(docIds.invokesPrefix(run.runId, doc.position), { startKey: docIds.invoke(run.runId, doc.position, first, 0), endKey: docIds.invoke(run.runId, doc.position, first + count, 0) }).then(ids),
+        store.listByPrefix(docIds.bucketPrefix(run.runId, doc.position, bucket)).then(ids),
+      ]);
+    }));
     invokeIds = read.flatMap(([invokes]) => invokes);
     resultIds = read.flatMap(([, results]) => results);
   } else {
@@ -219,7 +222,7 @@ async function wideTally(store: RunStore, run: RunDoc, doc: StageDoc, markers: r
   const toRead: number[] = [];
   for (const [bucket, count] of buckets) {
     const marker = markerOf.get(bucket);
-    const expected = Math.min(size, n - bucket * size);
+    const expected = bucketBounds(bucket * size, n).count;
     if (marker?.values && count === expected) continue;
     if (marker?.results && count === expected) known.push(...marker.results);
     else toRead.push(bucket);
