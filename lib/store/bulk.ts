@@ -10,7 +10,7 @@
  */
 import { WhiskflowError, hasErrorCode } from '../errors';
 import { forEachLimited } from '../limited';
-import type { CreateResult, NewDoc, ReplaceResult, RunStore, StoredDoc } from './run-store';
+import type { CreateResult, ListedDoc, NewDoc, ReplaceResult, RunStore, StoreAnswer, StoreRead, StoredDoc } from './run-store';
 
 /** One row of a `_bulk_docs` answer: the document's new revision, or a conflict (its id exists / its `_rev` is stale). */
 export type BulkRow = { id?: string; conflict: true } | { id?: string; conflict?: false; rev: string };
@@ -67,8 +67,8 @@ export async function replaceAll(store: RunStore, docs: readonly StoredDoc<objec
   }));
 }
 
-/** One row of an `_all_docs?keys=` answer, as nano and the Cloudant SDK type it (loosely). */
-export interface RevisionRow {
+/** One row of an `_all_docs` answer (by keys or by range), as nano and the Cloudant SDK type it (loosely). */
+interface RevisionRow {
   id?: string;
   key?: string;
   error?: string;
@@ -94,6 +94,20 @@ export function liveRevisions(rows: readonly RevisionRow[]): Map<string, string>
     if (id && !row.error && row.value?.rev && !row.value.deleted) revisions.set(id, row.value.rev);
   }
   return revisions;
+}
+
+/** The rows of a range listing as `listByPrefix` answers them. */
+export function listedRows<T extends object>(rows: readonly RevisionRow[]): ListedDoc<T>[] {
+  return rows.map((row) => ({ id: row.id ?? '', ...(row.doc ? { doc: row.doc as unknown as StoredDoc<T> } : {}) }));
+}
+
+/** The answer to `read` from the rows of its `_all_docs` query (one of `_all_docs/queries`), as its own method gives it. */
+export function answerOfRows(read: StoreRead, rows: readonly RevisionRow[]): StoreAnswer {
+  switch (read.kind) {
+    case 'list': return { kind: 'list', rows: listedRows(rows) };
+    case 'revisions': return { kind: 'revisions', revisions: liveRevisions(rows) };
+    case 'docs': return { kind: 'docs', docs: liveDocs(rows) };
+  }
 }
 
 /** `remove`s in flight at a time where the store has no `removeMany`. */

@@ -5,7 +5,7 @@
 import { BasicAuthenticator, CloudantV1, IamAuthenticator } from '@ibm-cloud/cloudant';
 import { StoreConflictError, WhiskflowError } from '../errors';
 import { listRange, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoreAnswer, type StoreRead, type StoredDoc } from './run-store';
-import { bulkRowOutcome, liveDocs, liveRevisions, type BulkRow } from './bulk';
+import { answerOfRows, bulkRowOutcome, listedRows, liveDocs, liveRevisions, type BulkRow } from './bulk';
 
 export interface CloudantStoreOptions {
   /** Service URL, e.g. `https://<account>.cloudantnosqldb.appdomain.cloud`. */
@@ -152,7 +152,7 @@ export class CloudantRunStore implements RunStore {
       throw this.unavailable(`${reads.length} reads`, error);
     }
     if (results.length !== reads.length) throw this.unavailable(`${reads.length} reads`, new Error(`the service answered ${results.length} of ${reads.length} queries`));
-    return reads.map((read, position) => answerOf(read, results[position]!.rows));
+    return reads.map((read, position) => answerOfRows(read, results[position]!.rows));
   }
 
   private unavailable(operation: string, error: unknown): WhiskflowError {
@@ -185,17 +185,6 @@ function allDocsQuery(read: StoreRead): CloudantV1.AllDocsQuery {
   }
 }
 
-function answerOf(read: StoreRead, rows: CloudantV1.DocsResultRow[]): StoreAnswer {
-  switch (read.kind) {
-    case 'list': return { kind: 'list', rows: listedRows(rows) };
-    case 'revisions': return { kind: 'revisions', revisions: liveRevisions(rows) };
-    case 'docs': return { kind: 'docs', docs: liveDocs(rows) };
-  }
-}
-
-function listedRows<T extends object>(rows: readonly CloudantV1.DocsResultRow[]): ListedDoc<T>[] {
-  return rows.map((row) => ({ id: row.id ?? '', ...(row.doc ? { doc: row.doc as unknown as StoredDoc<T> } : {}) }));
-}
 
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown; statusCode?: unknown } | null);

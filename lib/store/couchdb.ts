@@ -6,7 +6,7 @@ import nano from 'nano';
 import { StoreConflictError, WhiskflowError } from '../errors';
 import { listRange, readEach, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoreAnswer, type StoreRead, type StoredDoc } from './run-store';
 import { isConnectionFailure } from './connection-retry';
-import { bulkRowOutcome, liveDocs, liveRevisions, type BulkRow, type RevisionRow } from './bulk';
+import { answerOfRows, bulkRowOutcome, listedRows, liveDocs, liveRevisions, type BulkRow } from './bulk';
 
 export interface CouchDbStoreOptions {
   /** Server URL, credentials may be embedded (`http://user:pass@host:5984`). */
@@ -158,7 +158,7 @@ export class CouchDbRunStore implements RunStore {
     }
     const results = response.results ?? [];
     if (results.length !== reads.length) throw this.unavailable(`${reads.length} reads`, new Error(`the server answered ${results.length} of ${reads.length} queries`));
-    return reads.map((read, position) => answerOf(read, results[position]!.rows ?? []));
+    return reads.map((read, position) => answerOfRows(read, results[position]!.rows ?? []));
   }
 
   /**
@@ -219,17 +219,6 @@ function allDocsQuery(read: StoreRead): object {
   }
 }
 
-function answerOf(read: StoreRead, rows: readonly AllDocsRow[]): StoreAnswer {
-  switch (read.kind) {
-    case 'list': return { kind: 'list', rows: listedRows(rows) };
-    case 'revisions': return { kind: 'revisions', revisions: liveRevisions(rows as RevisionRow[]) };
-    case 'docs': return { kind: 'docs', docs: liveDocs(rows as RevisionRow[]) };
-  }
-}
-
-function listedRows<T extends object>(rows: readonly { id: string; doc?: object | null }[]): ListedDoc<T>[] {
-  return rows.map((row) => ({ id: row.id, ...(row.doc ? { doc: row.doc as unknown as StoredDoc<T> } : {}) }));
-}
 
 function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;

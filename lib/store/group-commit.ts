@@ -31,7 +31,7 @@
  * A failed request fails every caller that shared it, as if each had sent it and failed.
  */
 import { BULK_CHUNK } from './bulk';
-import type { CreateOutcome, CreateResult, ListOptions, ListedDoc, NewDoc, ReplaceResult, RunStore, StoreAnswer, StoreRead, StoredDoc } from './run-store';
+import { readEach, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoreAnswer, type StoreRead, type StoredDoc } from './run-store';
 
 /** Requests sent so far, for tests and benchmarks. */
 export interface GroupCommitStats {
@@ -199,7 +199,7 @@ class ReadBatcher {
     this.inFlight = true;
     for (const [, entry] of batch) this.countCalls(entry.read, entry.callers.length);
     const reads = batch.map(([, entry]) => entry.read);
-    const answers = reads.length === 1 ? this.single(reads[0]!).then((answer) => [answer]) : this.many(reads);
+    const answers = reads.length === 1 ? this.single(reads[0]!) : this.many(reads);
     answers.then(
       (values) => batch.forEach(([, entry], position) => {
         const value = values[position];
@@ -222,14 +222,10 @@ class ReadBatcher {
   }
 
   /** One read on its own: the store's own request for it. */
-  private async single(read: StoreRead): Promise<StoreAnswer> {
-    if (read.kind === 'list') {
-      this.stats.listRequests += 1;
-      return { kind: 'list', rows: await this.inner.listByPrefix(read.prefix, read.options) };
-    }
-    this.stats.readRequests += 1;
-    if (read.kind === 'revisions') return { kind: 'revisions', revisions: await this.inner.revisions!(read.ids) };
-    return { kind: 'docs', docs: await this.inner.getMany!(read.ids) };
+  private single(read: StoreRead): Promise<StoreAnswer[]> {
+    if (read.kind === 'list') this.stats.listRequests += 1;
+    else this.stats.readRequests += 1;
+    return readEach(this.inner, [read]);
   }
 
   private countCalls(read: StoreRead, calls: number): void {
