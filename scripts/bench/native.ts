@@ -30,6 +30,8 @@ import { createRunStore, type StoreConfig } from '../../lib/store/config';
 import { redactUrl } from '../../lib/store/couchdb';
 import { DEFAULT_MAP_CONCURRENCY } from '../../lib/model/workflow';
 import { deployRuntime } from '../../lib/deploy/runtime';
+import { RUNTIME_ACTIONS } from '../../lib/openwhisk/names';
+import { PLATFORM_COUCHDB_ANNOTATION } from '../../lib/platform/invoker';
 import { DEFAULT_RUNTIME_CONCURRENCY } from '../../lib/deploy/concurrency';
 import { startChildPlatform, type ChildPlatform } from './lib/child-platform';
 import { commandLine, descendants } from './lib/proc';
@@ -54,6 +56,20 @@ async function installWhiskflow(ow: BenchClient, storeConfig: StoreConfig, optio
     ...(options.whiskflowConcurrency !== undefined ? { concurrency: options.whiskflowConcurrency } : {}),
     ...(options.whiskflowMemory !== undefined ? { memoryMb: options.whiskflowMemory } : {}),
   });
+}
+
+/**
+ * The local platform gives the actions annotated `provide-platform-couchdb` its own CouchDB URL,
+ * which here is the counting proxy's, whatever store URL was bound (lib/store/config.ts
+ * storeConfigOfAction). For the sequence comparison the orchestrator's store must be reached
+ * directly, as the note says: without the annotation the bound (direct) URL holds.
+ */
+async function storeNotFromPlatform(ow: BenchClient): Promise<void> {
+  for (const name of RUNTIME_ACTIONS.filter((action) => action.usesStore).map((action) => action.name)) {
+    const action = await ow.actions.get({ name, code: false } as never) as unknown as { annotations?: { key: string; value: unknown }[] };
+    const annotations = (action.annotations ?? []).filter((annotation) => annotation.key !== PLATFORM_COUCHDB_ANNOTATION);
+    await ow.actions.update({ name, action: { annotations } } as never);
+  }
 }
 
 /**
@@ -144,6 +160,7 @@ async function run(options: Options): Promise<void> {
     if (options.sequenceSizes.length) {
       for (const path of options.completionPaths) {
         await installWhiskflow(ow, proxy ? directStore : orchestratorStore, options, path);
+        if (proxy) await storeNotFromPlatform(ow);
         await phaseOf(path)('sequences', () => sequences(ctx));
       }
     }
@@ -181,7 +198,7 @@ async function run(options: Options): Promise<void> {
       'no-op durations come from the activation list API (name filter, since the submit, paged by 200); a sample counts only if exactly N no-op activations ran',
       'orchestrator activations are counted with the activation list API filtered by name whiskflow/orchestrator since the run request, after the platform went idle',
       options.couchProxy
-        ? 'sequences: the orchestrator\'s store URL points at CouchDB directly (the proxy hop would add ~1-3 ms to each of ~13 store requests per transition), so whiskflowDb* fields of sequence samples are 0; the platform (all systems) stays behind the proxy. fan-out: '
+        ? 'sequences: the orchestrator\'s store URL points at CouchDB directly (the proxy hop would add ~0.5-1 ms to each store request), and its actions lose the provide-platform-couchdb annotation for that phase (the local platform would otherwise hand them the proxy\'s URL), so whiskflowDb* fields of sequence samples are 0; the platform (all systems) stays behind the proxy. fan-out: '
           + 'CouchDB requests are counted by a counting HTTP proxy started by the benchmark in front of the embedded pouchdb-server and passed to startPlatform as couchUrl (and as the orchestrator\'s store URL); the benchmark\'s own polling goes to CouchDB directly and is not counted. byDatabase.whiskflow = run-state requests; whisk_local_* = the platform\'s entities/activation records'
         : 'CouchDB requests were not counted (--no-couch-proxy)',
       `limits.sequenceMaxLength raised to ${Math.max(50, Math.max(0, ...options.sequenceSizes) + 10)} (stock OpenWhisk: 50) so that sequences/compositions of every size run`,
@@ -249,6 +266,16 @@ function printSummary(report: BenchReport, runNotes: readonly string[]): void {
       const p = size.whiskflow.phasesP50;
       if (!p) continue;
       console.log(`  N=${size.size}: ${p.orchestratorDurationMs} (${p.orchestratorStoreRequests}, ${p.orchestratorStoreMs}, ${p.orchestratorInvokeMs}, ${p.orchestratorOtherMs}) | ${p.orchestratorStartToTaskStartMs} | ${p.taskStartToNextOrchestratorStartMs}`);
+    }
+  }
+  if (seq?.bySize) {
+    console.log('composition steps, p50 ms: conductor run | conductor end → component start | component end → conductor start (whiskflow ; composer)');
+    for (const size of seq.bySize) {
+      const step = (system: 'whiskflow' | 'composer') => {
+        const s = size[system].stepsP50;
+        return s ? `${s.conductorRunMs} | ${s.conductorToComponentMs} | ${s.componentToConductorMs}` : 'n/a';
+      };
+      console.log(`  N=${size.size}: ${step('whiskflow')} ; ${step('composer')}`);
     }
   }
   for (const [path, other] of Object.entries((r.byCompletionPath ?? {}) as Record<string, Record<string, unknown>>)) {

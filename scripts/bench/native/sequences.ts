@@ -60,6 +60,8 @@ export interface SequenceSample {
   internalOverheadPerTransitionMs: number;
   ok: boolean;
   id: string;
+  /** A composition's steps (whiskflow's task conductor, composer's conductor), p50 ms per step. */
+  steps?: CompositionSteps;
   couchRequestsPerTransition?: number;
   whiskflowDbRequestsPerTransition?: number;
   whiskflowDbMsPerTransition?: number;
@@ -97,12 +99,14 @@ async function runSequenceOnce(ctx: Context, system: System, names: SequenceName
   const internalMakespanMs = end - internalStart;
   const couch = ctx.proxy && couchBefore ? diffCounts(ctx.proxy.snapshot(), couchBefore) : undefined;
   const phases = system === 'whiskflow' ? await whiskflowPhases(ow, t0, end) : undefined;
+  const steps = system === 'whiskflow' ? await compositionSteps(ow, TASK, t0, end) : system === 'composer' ? await compositionSteps(ow, names.composer, t0, end) : undefined;
   return {
     system, size, repetition, makespanMs, internalMakespanMs,
     noopActivations: noops.length, noopDurationSumMs: sum,
     overheadPerTransitionMs: (makespanMs - sum) / size,
     internalOverheadPerTransitionMs: (internalMakespanMs - sum) / size,
     ok: ok && noops.length === size, id,
+    ...(steps ? { steps } : {}),
     ...(couch ? {
       couchRequestsPerTransition: couch.total / size,
       whiskflowDbRequestsPerTransition: (couch.byDatabase.whiskflow ?? 0) / size,
@@ -148,6 +152,8 @@ async function whiskflowPhases(ow: Client, t0: number, end: number) {
   }))).filter((trace): trace is OrchestratorTrace => trace !== undefined);
   return {
     orchestratorActivations: orchestrators.length,
+    /** The first orchestrator activation's calls in order (`name@startMs+durationMs`): the run's start. */
+    orchestratorTimeline: traces[0]?.timeline ?? [],
     orchestratorTraced: traces.length,
     orchestratorStoreRequests: p50(traces.map((t) => t.storeRequests)),
     orchestratorStoreMs: p50(traces.map((t) => t.storeMs)),
@@ -161,6 +167,32 @@ async function whiskflowPhases(ow: Client, t0: number, end: number) {
     taskStartToNextOrchestratorStartMs: p50(taskToNextOrchestrator),
     taskCompositionMs: p50(composition),
   };
+}
+
+/**
+ * Where a composition's step goes, from the activation records (p50 ms over the run's steps): a
+ * conductor run's duration; the platform's hop from a conductor run's end to the component's start,
+ * and from the component's end to the next conductor run's start. whiskflow's task conductor and
+ * composer's conductor are measured the same way, so the two can be compared step by step.
+ */
+export interface CompositionSteps { conductorRuns: number; conductorRunMs: number; conductorToComponentMs: number; componentToConductorMs: number }
+
+async function compositionSteps(ow: Client, conductor: string, t0: number, end: number): Promise<CompositionSteps> {
+  const [runs, components] = await Promise.all([listActivations(ow, conductor, t0, end), listActivations(ow, NOOP, t0, end)]);
+  // A conductor action's own runs name the composite record as their cause; the composite has none.
+  const conductorRuns = runs.filter((record) => (record as { cause?: string }).cause).sort((a, b) => a.start - b.start);
+  const noops = components.sort((a, b) => a.start - b.start);
+  const durations = conductorRuns.map((record) => record.duration ?? ((record.end ?? record.start) - record.start));
+  const toComponent: number[] = [];
+  const toConductor: number[] = [];
+  for (const noop of noops) {
+    const before = conductorRuns.filter((record) => (record.end ?? record.start) <= noop.start).at(-1);
+    const after = conductorRuns.find((record) => record.start >= (noop.end ?? noop.start));
+    if (before) toComponent.push(noop.start - (before.end ?? before.start));
+    if (after) toConductor.push(after.start - (noop.end ?? noop.start));
+  }
+  const p50 = (values: number[]) => summarize(values).p50;
+  return { conductorRuns: conductorRuns.length, conductorRunMs: p50(durations), conductorToComponentMs: p50(toComponent), componentToConductorMs: p50(toConductor) };
 }
 
 /** The native orchestrator, each streaming engine that started, OpenWhisk's sequence and composer. */
@@ -213,6 +245,13 @@ export async function sequences(ctx: Context) {
         makespanMs: rounded(summarize(own.map((s) => s.makespanMs))),
         noopDurationSumMs: rounded(summarize(own.map((s) => s.noopDurationSumMs))),
         couchRequestsPerTransitionP50: p50Of(own, (s) => s.couchRequestsPerTransition),
+        ...(system === 'whiskflow' || system === 'composer' ? {
+          stepsP50: {
+            conductorRunMs: p50Of(own, (s) => s.steps?.conductorRunMs),
+            conductorToComponentMs: p50Of(own, (s) => s.steps?.conductorToComponentMs),
+            componentToConductorMs: p50Of(own, (s) => s.steps?.componentToConductorMs),
+          },
+        } : {}),
         ...(system === 'whiskflow' ? {
           whiskflowDbRequestsPerTransitionP50: p50Of(own, (s) => s.whiskflowDbRequestsPerTransition),
           whiskflowDbMsPerTransitionP50: p50Of(own, (s) => s.whiskflowDbMsPerTransition),
