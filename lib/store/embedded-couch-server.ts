@@ -13,7 +13,8 @@
  * The front also answers `POST /{db}/_all_docs/queries` (CouchDB 2.2+, several `_all_docs` queries in
  * one request), which express-pouchdb 4.2 lacks: the run stores' group commit sends the reads of a
  * container's concurrent activations that way (lib/store/group-commit.ts). Each query is PouchDB's
- * `allDocs` on the database express-pouchdb itself serves (its own cache of open databases).
+ * `allDocs` on the database express-pouchdb itself serves (its own cache of open databases); a
+ * database not known to exist gets 404 and is not created by asking.
  *
  * The child listens on a socket its parent opened and keeps (the parent holds the port while a
  * crashed child is restarted, see embedded-couch.ts): the parent sends it the listening handle, and
@@ -80,8 +81,7 @@ async function allDocsQueries(req, res, dbName) {
       if (options.keys !== undefined && !Array.isArray(options.keys)) throw badRequest('\`keys\` member must be an array.');
       return options;
     });
-    const names = await Databases.allDbs();
-    if (!names.includes(dbName)) {
+    if (!(await databaseExists(dbName))) {
       sendJson(res, 404, { error: 'not_found', reason: 'Database does not exist.' });
       return;
     }
@@ -92,6 +92,27 @@ async function allDocsQueries(req, res, dbName) {
     const status = Number.isInteger(error.status) ? error.status : 500;
     sendJson(res, status, { error: error.name || 'error', reason: error.message || String(error) });
   }
+}
+// Databases known to exist: the list is read only for a name not seen yet, not at every request.
+// Every request reaches PouchDB through this front, so a DELETE of a database passing through it is
+// the only way one goes: the name is forgotten when the DELETE arrives and again when it is answered
+// (a check that read the list meanwhile may have seen it still there).
+const knownDatabases = new Set();
+async function databaseExists(dbName) {
+  if (knownDatabases.has(dbName)) return true;
+  const names = await Databases.allDbs();
+  if (!names.includes(dbName)) return false;
+  knownDatabases.add(dbName);
+  return true;
+}
+const DATABASE_PATH = /^\\/([^/?]+)\\/?(?:\\?.*)?$/;
+function forgetOnDelete(req, res) {
+  const match = req.method === 'DELETE' ? DATABASE_PATH.exec(req.url) : null;
+  if (!match) return;
+  let dbName;
+  try { dbName = decodeURIComponent(match[1]); } catch { return; }
+  knownDatabases.delete(dbName);
+  res.on('finish', () => knownDatabases.delete(dbName));
 }
 function presented(req) {
   const match = /^basic\\s+(\\S+)\\s*$/i.exec(req.headers.authorization || '');
@@ -120,6 +141,7 @@ function handle(req, res) {
     void allDocsQueries(req, res, dbName);
     return;
   }
+  forgetOnDelete(req, res);
   app(req, res);
 }
 const server = require('node:http').createServer(handle);

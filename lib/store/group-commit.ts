@@ -257,16 +257,23 @@ function counted<In, Out>(send: (items: readonly In[]) => Promise<Out[]>, count:
   };
 }
 
+/** Per-kind sharing of identical reads, for a store that sends one read per request. */
+interface ReadCoalescers {
+  lists: ReadCoalescer<ListedDoc<object>[]>;
+  docs: ReadCoalescer<Map<string, StoredDoc<object>>>;
+  revisions: ReadCoalescer<Map<string, string>>;
+}
+
 export class GroupCommitStore implements RunStore {
   readonly description: string;
   readonly stats: GroupCommitStats = { createRequests: 0, createdDocs: 0, replaceRequests: 0, replacedDocs: 0, listRequests: 0, listCalls: 0, readRequests: 0, readCalls: 0, batchRequests: 0, batchedReads: 0 };
   private readonly creates?: Batcher<NewDoc, CreateResult>;
   private readonly replaces?: Batcher<StoredDoc<object>, ReplaceResult>;
-  private readonly lists: ReadCoalescer<ListedDoc<object>[]>;
-  private readonly reads: ReadCoalescer<Map<string, StoredDoc<object>>>;
-  private readonly revisionReads: ReadCoalescer<Map<string, string>>;
-  /** Every read goes through it when the store can send several in one request. */
-  private readonly batchedReads?: ReadBatcher;
+  /**
+   * Every read goes through one batcher when the store can send several in one request (`readMany`);
+   * otherwise identical reads of each kind share a request.
+   */
+  private readonly reading: { batched: ReadBatcher } | { coalesced: ReadCoalescers };
 
   constructor(private readonly inner: RunStore) {
     this.description = inner.description;
@@ -278,11 +285,15 @@ export class GroupCommitStore implements RunStore {
     if (replaceMany) {
       this.replaces = new Batcher(counted(replaceMany, (docs) => { this.stats.replaceRequests += 1; this.stats.replacedDocs += docs; }), (doc) => doc._id, BULK_CHUNK);
     }
-    this.lists = new ReadCoalescer((rows) => [...rows], (calls) => { this.stats.listRequests += 1; this.stats.listCalls += calls; });
-    this.reads = new ReadCoalescer((docs) => new Map(docs), (calls) => { this.stats.readRequests += 1; this.stats.readCalls += calls; });
-    this.revisionReads = new ReadCoalescer((revisions) => new Map(revisions), (calls) => { this.stats.readRequests += 1; this.stats.readCalls += calls; });
     const readMany = inner.readMany?.bind(inner);
-    if (readMany) this.batchedReads = new ReadBatcher(inner, readMany, this.stats);
+    const countReads = (calls: number) => { this.stats.readRequests += 1; this.stats.readCalls += calls; };
+    this.reading = readMany ? { batched: new ReadBatcher(inner, readMany, this.stats) } : {
+      coalesced: {
+        lists: new ReadCoalescer((rows) => [...rows], (calls) => { this.stats.listRequests += 1; this.stats.listCalls += calls; }),
+        docs: new ReadCoalescer((docs) => new Map(docs), countReads),
+        revisions: new ReadCoalescer((revisions) => new Map(revisions), countReads),
+      },
+    };
   }
 
   ensureReady(): Promise<void> {
@@ -313,38 +324,38 @@ export class GroupCommitStore implements RunStore {
 
   async listByPrefix<T extends object>(prefix: string, options: ListOptions = {}): Promise<ListedDoc<T>[]> {
     const key = JSON.stringify([prefix, options.includeDocs === true, options.limit, options.skip, options.descending === true, options.startKey, options.endKey]);
-    if (this.batchedReads) {
-      const answer = await this.batchedReads.submit(`list ${key}`, { kind: 'list', prefix, options });
+    if ('batched' in this.reading) {
+      const answer = await this.reading.batched.submit(`list ${key}`, { kind: 'list', prefix, options });
       return answerOf(answer, 'list').rows as ListedDoc<T>[];
     }
-    return this.lists.submit(key, () => this.inner.listByPrefix(prefix, options)) as Promise<ListedDoc<T>[]>;
+    return this.reading.coalesced.lists.submit(key, () => this.inner.listByPrefix(prefix, options)) as Promise<ListedDoc<T>[]>;
   }
 
   get getMany(): (<T extends object>(ids: readonly string[]) => Promise<Map<string, StoredDoc<T>>>) | undefined {
     const getMany = this.inner.getMany?.bind(this.inner);
     if (!getMany) return undefined;
-    const batched = this.batchedReads;
-    if (batched) {
+    const reading = this.reading;
+    if ('batched' in reading) {
       return async <T extends object>(ids: readonly string[]) => {
-        const answer = await batched.submit(`docs ${JSON.stringify(ids)}`, { kind: 'docs', ids: [...ids] });
+        const answer = await reading.batched.submit(`docs ${JSON.stringify(ids)}`, { kind: 'docs', ids: [...ids] });
         return answerOf(answer, 'docs').docs as Map<string, StoredDoc<T>>;
       };
     }
-    return <T extends object>(ids: readonly string[]) => this.reads.submit(JSON.stringify(ids), () => getMany<object>(ids)) as Promise<Map<string, StoredDoc<T>>>;
+    return <T extends object>(ids: readonly string[]) => reading.coalesced.docs.submit(JSON.stringify(ids), () => getMany<object>(ids)) as Promise<Map<string, StoredDoc<T>>>;
   }
 
   /** Which of `ids` exist, without their bodies; identical id lists share one request, as `getMany`'s do. */
   get revisions(): ((ids: readonly string[]) => Promise<Map<string, string>>) | undefined {
     const revisions = this.inner.revisions?.bind(this.inner);
     if (!revisions) return undefined;
-    const batched = this.batchedReads;
-    if (batched) {
+    const reading = this.reading;
+    if ('batched' in reading) {
       return async (ids: readonly string[]) => {
-        const answer = await batched.submit(`revisions ${JSON.stringify(ids)}`, { kind: 'revisions', ids: [...ids] });
+        const answer = await reading.batched.submit(`revisions ${JSON.stringify(ids)}`, { kind: 'revisions', ids: [...ids] });
         return answerOf(answer, 'revisions').revisions;
       };
     }
-    return (ids: readonly string[]) => this.revisionReads.submit(JSON.stringify(ids), () => revisions(ids));
+    return (ids: readonly string[]) => reading.coalesced.revisions.submit(JSON.stringify(ids), () => revisions(ids));
   }
 
   get createMany(): ((docs: readonly NewDoc[]) => Promise<CreateResult[]>) | undefined {

@@ -73,6 +73,19 @@ describe('POST /{db}/_all_docs/queries on the embedded CouchDB', () => {
     // The missing database was not created by asking.
     expect((await fetch(`${base}/nowhere`, { headers: auth })).status).toBe(404);
   });
+
+  it('answers 404 for a database deleted after it was queried, and does not bring it back', async () => {
+    const store = new CouchDbRunStore({ url: couch.url, dbname: 'brief' });
+    await store.ensureReady();
+    await store.createOnly('k/1', {});
+    expect((await post('/brief/_all_docs/queries', { queries: [{ keys: ['k/1'] }] })).status).toBe(200);
+    expect((await fetch(`${base}/brief`, { method: 'DELETE', headers: auth })).status).toBe(200);
+    expect(await post('/brief/_all_docs/queries', { queries: [{ keys: ['k/1'] }] })).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect((await fetch(`${base}/brief`, { headers: auth })).status).toBe(404);
+    // Created again, it is found again.
+    await store.ensureReady();
+    expect((await post('/brief/_all_docs/queries', { queries: [{ keys: ['k/1'] }] })).body).toMatchObject({ results: [{ rows: [{ key: 'k/1', error: 'not_found' }] }] });
+  });
 });
 
 describe('CouchDbRunStore.readMany', () => {
