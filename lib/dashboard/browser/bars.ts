@@ -29,15 +29,19 @@ export interface LoadedBars {
 export function useBars(runId: string, stages: readonly PagedStage[], version: number, viewEnd: number | undefined): LoadedBars {
   const pages = useRef(new Map<string, HeldPage>());
   const fetched = useRef(0);
-  const [state, setState] = useState<LoadedBars>({ bars: [], fetched: 0, loading: true });
+  // `inputs`: what the published state was loaded for. Until the effect for new inputs has published,
+  // the bars are still loading, also in the render before the effect runs (a page drawn with the
+  // run's summary must not say "loaded" with none of its bars fetched yet).
+  const [state, setState] = useState<LoadedBars & { inputs?: string }>({ bars: [], fetched: 0, loading: true });
   const stagesKey = JSON.stringify(stages);
+  const inputs = JSON.stringify([runId, stagesKey, version, viewEnd ?? null]);
   useEffect(() => {
     let stopped = false;
     const lanes = new Map(stages.map((stage, lane) => [stage.position, lane]));
     const stale = new Set([...pages.current].filter(([, page]) => !page.settled).map(([key]) => key));
     const publish = (loading: boolean, error?: string) => {
       const bars = [...pages.current.values()].flatMap((page) => page.held);
-      setState({ bars, fetched: fetched.current, loading, ...(error ? { error } : {}) });
+      setState({ bars, fetched: fetched.current, loading, inputs, ...(error ? { error } : {}) });
     };
     void (async () => {
       try {
@@ -68,5 +72,6 @@ export function useBars(runId: string, stages: readonly PagedStage[], version: n
     return () => { stopped = true; };
     // `stagesKey` stands for `stages`: a new array of the same stages is no reason to fetch again.
   }, [runId, stagesKey, version, viewEnd]);
-  return state;
+  const { inputs: loadedFor, ...loaded } = state;
+  return loadedFor === inputs ? loaded : { ...loaded, loading: true };
 }

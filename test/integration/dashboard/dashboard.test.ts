@@ -135,6 +135,22 @@ describe('the run dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Reset' }).click();
   });
 
+  it('says the timeline is loading until its bars arrive, however late they come after the summary', async () => {
+    const page = await browser.newPage();
+    pages.push(page);
+    // The bars' API answers late: the page has drawn the run's summary long before.
+    await page.route('**/api/runs/*/bars?*', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await route.continue();
+    });
+    await page.goto(`${deployed.platform.apihost}/dashboard/runs/${runs['map-reduce']}`);
+    await node(page, 'partial-sums').waitFor();
+    const timeline = page.locator('canvas.timeline');
+    expect(await timeline.getAttribute('data-loading')).toBe('true');
+    await page.locator('canvas.timeline[data-loading="false"]').waitFor();
+    expect(await timeline.getAttribute('data-bars')).toBe('7');
+  });
+
   it('shows a failing task\'s retries on the timeline, the catch taken, and its error with the stack', async () => {
     expect(statuses.rescued).toBe('succeeded null');
     const page = await open(`/dashboard/runs/${runs.rescued}`);
