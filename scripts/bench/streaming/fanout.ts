@@ -40,6 +40,7 @@ import { childrenCpuMs, commandLine, descendants, readCpu } from '../lib/proc';
 import { hostInfo, messageOf, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from '../lib/report';
 import { rounded } from '../lib/stats';
 import { diffCounts, startCountingProxy, type CountingProxy } from '../native/couch-proxy';
+import type { ActivationSummary } from '../native/activations';
 import { repositoryRoot, startStreamingEngine, stopStreamingEngine, type Backend, type StreamingEngine } from './processes';
 
 export const SYSTEMS = ['native', 'streaming-redis', 'streaming-kafka'] as const;
@@ -64,7 +65,6 @@ export interface FanoutOptions {
 }
 
 type Client = ReturnType<typeof openwhisk> & ManagementClient & DeliveryClient;
-type ActivationSummary = { activationId: string; name: string; start: number; end?: number; duration?: number };
 
 interface CpuSample { platformMs: number; containersMs: number; couchMs: number; engineMs: number; brokerMs: number }
 
@@ -84,6 +84,8 @@ export interface FanoutSample {
   /** Every activation of the run's window (no-ops, orchestrator, task conductor, ...) per map task. */
   activationsPerTask?: number;
   activationsByName?: Record<string, number>;
+  /** The run window's activations that paid a cold start (a new container), by action. */
+  coldStartsByName?: Record<string, number>;
   couchRequestsPerTask?: { total: number; whiskflowDb: number; platformDbs: number };
   cpuMsPerTask?: CpuSample;
   /** Streaming only: where the join latency went, from the Rule Engine's invoke claims (engine clock). */
@@ -189,13 +191,17 @@ export async function compareFanout(options: FanoutOptions): Promise<BenchReport
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  const bySize = options.sizes.map((size) => ({
-    tasks: size,
-    ...Object.fromEntries(options.systems.map((system) => {
-      const sample = samples.find((s) => s.system === system && s.tasks === size);
-      return [system, sample ? summaryOf(sample) : null];
-    })),
-  }));
+  // A size listed k times is run k times: its k-th row shows each system's k-th run of it.
+  const bySize = options.sizes.map((size, i) => {
+    const round = options.sizes.slice(0, i).filter((earlier) => earlier === size).length;
+    return {
+      tasks: size,
+      ...Object.fromEntries(options.systems.map((system) => {
+        const sample = samples.filter((s) => s.system === system && s.tasks === size)[round];
+        return [system, sample ? summaryOf(sample) : null];
+      })),
+    };
+  });
   return {
     benchmark: 'streaming-fanout',
     startedAt,
@@ -282,6 +288,11 @@ async function fanoutOnce(world: World, system: System, tasks: number): Promise<
     const activations = await listActivations(ow, t0);
     const byName: Record<string, number> = {};
     for (const record of activations) byName[record.name] = (byName[record.name] ?? 0) + 1;
+    // A record with `initTime` paid a cold start: a new container for its action.
+    const coldByName: Record<string, number> = {};
+    for (const record of activations) {
+      if (record.annotations?.some((annotation) => annotation.key === 'initTime')) coldByName[record.name] = (coldByName[record.name] ?? 0) + 1;
+    }
     const maps = activations.filter((record) => record.name === mapAction(system));
     const reduces = activations.filter((record) => record.name === reduceAction(system));
     const lastMapEnd = Math.max(...maps.map((record) => record.end ?? record.start));
@@ -299,6 +310,7 @@ async function fanoutOnce(world: World, system: System, tasks: number): Promise<
       reduceNoopActivations: reduces.length,
       activationsPerTask: activations.length / tasks,
       activationsByName: byName,
+      coldStartsByName: coldByName,
       couchRequestsPerTask: { total: couch.total / tasks, whiskflowDb: whiskflowDb / tasks, platformDbs: (couch.total - whiskflowDb) / tasks },
       cpuMsPerTask: rounded(cpuDiff(cpuAfter, cpuBefore, tasks)),
       ...(joinBreakdown ? { joinBreakdown } : {}),
