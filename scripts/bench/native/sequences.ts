@@ -9,7 +9,7 @@ import { startStreamRun } from '../../../lib/runtimes/streaming';
 import type { RunStore } from '../../../lib/store/run-store';
 import { messageOf } from '../lib/report';
 import { rounded, summarize, type Summary } from '../lib/stats';
-import { coldStarts, listActivations, waitForActivation, waitForRunEnd, type OrchestratorTrace } from './activations';
+import { coldStarts, listActivations, waitForActivation, waitForRunEnd, type ActivationSummary, type OrchestratorTrace } from './activations';
 import { diffCounts } from './couch-proxy';
 import { NOOP, ORCHESTRATOR, STREAMING_SYSTEM, TASK, writeProgress, type BenchClient, type Client, type Context, type StreamingSystem, type System } from './context';
 
@@ -98,8 +98,11 @@ async function runSequenceOnce(ctx: Context, system: System, names: SequenceName
   const makespanMs = end - t0;
   const internalMakespanMs = end - internalStart;
   const couch = ctx.proxy && couchBefore ? diffCounts(ctx.proxy.snapshot(), couchBefore) : undefined;
-  const phases = system === 'whiskflow' ? await whiskflowPhases(ow, t0, end) : undefined;
-  const steps = system === 'whiskflow' ? await compositionSteps(ow, TASK, t0, end) : system === 'composer' ? await compositionSteps(ow, names.composer, t0, end) : undefined;
+  // The conductor's records, listed once for the phases and the composition's steps.
+  const conductor = system === 'whiskflow' ? TASK : system === 'composer' ? names.composer : undefined;
+  const conductorRuns = conductor ? await listActivations(ow, conductor, t0, end) : [];
+  const phases = system === 'whiskflow' ? await whiskflowPhases(ow, conductorRuns, t0, end) : undefined;
+  const steps = conductor ? compositionSteps(conductorRuns, noops) : undefined;
   return {
     system, size, repetition, makespanMs, internalMakespanMs,
     noopActivations: noops.length, noopDurationSumMs: sum,
@@ -129,8 +132,8 @@ async function startStreamingRun(ctx: Context, system: StreamingSystem, workflow
  * start (decide, claim, invoke); task composition start → the next orchestrator start (conductor,
  * no-op, conductor, trigger fire, rule). The last two add up to one transition.
  */
-async function whiskflowPhases(ow: Client, t0: number, end: number) {
-  const [orchestrations, tasks] = await Promise.all([listActivations(ow, ORCHESTRATOR, t0, end), listActivations(ow, TASK, t0, end)]);
+async function whiskflowPhases(ow: Client, tasks: readonly ActivationSummary[], t0: number, end: number) {
+  const orchestrations = await listActivations(ow, ORCHESTRATOR, t0, end);
   // The composite conductor record has no `cause`; its two conductor runs have the composite as cause.
   const compositions = tasks.filter((record) => !(record as { cause?: string }).cause).sort((a, b) => a.start - b.start);
   const orchestrators = orchestrations.sort((a, b) => a.start - b.start);
@@ -177,11 +180,10 @@ async function whiskflowPhases(ow: Client, t0: number, end: number) {
  */
 export interface CompositionSteps { conductorRuns: number; conductorRunMs: number; conductorToComponentMs: number; componentToConductorMs: number }
 
-async function compositionSteps(ow: Client, conductor: string, t0: number, end: number): Promise<CompositionSteps> {
-  const [runs, components] = await Promise.all([listActivations(ow, conductor, t0, end), listActivations(ow, NOOP, t0, end)]);
+function compositionSteps(runs: readonly ActivationSummary[], components: readonly ActivationSummary[]): CompositionSteps {
   // A conductor action's own runs name the composite record as their cause; the composite has none.
   const conductorRuns = runs.filter((record) => (record as { cause?: string }).cause).sort((a, b) => a.start - b.start);
-  const noops = components.sort((a, b) => a.start - b.start);
+  const noops = [...components].sort((a, b) => a.start - b.start);
   const durations = conductorRuns.map((record) => record.duration ?? ((record.end ?? record.start) - record.start));
   const toComponent: number[] = [];
   const toConductor: number[] = [];
