@@ -185,7 +185,6 @@ function allDocsQuery(read: StoreRead): CloudantV1.AllDocsQuery {
   }
 }
 
-
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown; statusCode?: unknown } | null);
   const value = status?.status ?? status?.statusCode;

@@ -219,7 +219,6 @@ function allDocsQuery(read: StoreRead): object {
   }
 }
 
-
 function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' ? status : undefined;

@@ -72,6 +72,11 @@ export function keyedStartEvent(workflow: string, startKey: string, input: Json)
   return new CloudEvent<JsonObject>({ id: startKey, type: EVENT_TYPES.runStarted, source: `${SOURCE}/${workflow}`, data: { workflow, startKey, input } });
 }
 
+/** The id of an attempt's event: a delivery of the same outcome again has the same id. */
+function taskEventId(task: TaskContext, suffix: string): string {
+  return task.taskKey ? `${task.runId}/${task.taskKey}/${suffix}` : `${task.runId}/${task.position}/${task.index}/${task.attempt}/${suffix}`;
+}
+
 /**
  * A task event of one attempt as the native runtime fires it: the data of lib/events/types.ts
  * (`runId`, `stageId`, `taskKey`, then `result`, `error` or `timeoutMs`, and `activationId`), the
@@ -80,11 +85,6 @@ export function keyedStartEvent(workflow: string, startKey: string, input: Json)
  * and stage; parseEvent refuses data that disagrees with them). The id is the core's
  * (`<run>/<taskKey>/<completed|failed|timed-out>`), so that a re-report is a duplicate.
  */
-/** The id of an attempt's event: a delivery of the same outcome again has the same id. */
-function taskEventId(task: TaskContext, suffix: string): string {
-  return task.taskKey ? `${task.runId}/${task.taskKey}/${suffix}` : `${task.runId}/${task.position}/${task.index}/${task.attempt}/${suffix}`;
-}
-
 function taskEvent(task: TaskContext, type: TaskEventType, suffix: string, fields: JsonObject): CloudEvent<JsonObject> {
   const data: JsonObject = { runId: task.runId, stageId: task.stageId, ...(task.taskKey ? { taskKey: task.taskKey } : {}), ...fields, task: task as unknown as JsonObject };
   return new CloudEvent<JsonObject>({
