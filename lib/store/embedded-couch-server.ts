@@ -106,11 +106,14 @@ async function databaseExists(dbName) {
   return true;
 }
 const DATABASE_PATH = /^\\/([^/?]+)\\/?(?:\\?.*)?$/;
+// The database a path's first segment names (percent-decoded), or undefined for a malformed one.
+function databaseName(segment) {
+  try { return decodeURIComponent(segment); } catch { return undefined; }
+}
 function forgetOnDelete(req, res) {
   const match = req.method === 'DELETE' ? DATABASE_PATH.exec(req.url) : null;
-  if (!match) return;
-  let dbName;
-  try { dbName = decodeURIComponent(match[1]); } catch { return; }
+  const dbName = match ? databaseName(match[1]) : undefined;
+  if (dbName === undefined) return;
   knownDatabases.delete(dbName);
   res.on('finish', () => knownDatabases.delete(dbName));
 }
@@ -136,9 +139,8 @@ function handle(req, res) {
   }
   const queries = req.method === 'POST' ? QUERIES_PATH.exec(req.url) : null;
   if (queries) {
-    let dbName;
-    try { dbName = decodeURIComponent(queries[1]); } catch { dbName = ''; }
-    void allDocsQueries(req, res, dbName);
+    // A malformed name names no database: 404.
+    void allDocsQueries(req, res, databaseName(queries[1]) ?? '');
     return;
   }
   forgetOnDelete(req, res);
