@@ -7,8 +7,11 @@ import type { Client } from './context';
 
 export type ActivationSummary = { activationId: string; name: string; start: number; end?: number; duration?: number; statusCode?: number; annotations?: { key: string; value: unknown }[] };
 
-/** Activations that paid a cold start (the record has an `initTime` annotation). */
-export const coldStarts = (records: readonly ActivationSummary[]) => records.filter((record) => record.annotations?.some((annotation) => annotation.key === 'initTime')).length;
+/** Whether an activation paid a cold start (a new container): its record has an `initTime` annotation. */
+export const isColdStart = (record: ActivationSummary) => record.annotations?.some((annotation) => annotation.key === 'initTime') === true;
+
+/** Activations that paid a cold start. */
+export const coldStarts = (records: readonly ActivationSummary[]) => records.filter(isColdStart).length;
 
 export interface OrchestratorTrace { storeRequests: number; storeMs: number; invokes: number; invokeMs: number; totalMs: number; timeline?: string[] }
 

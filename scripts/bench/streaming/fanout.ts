@@ -40,7 +40,7 @@ import { childrenCpuMs, commandLine, descendants, readCpu } from '../lib/proc';
 import { hostInfo, messageOf, printTargets, target, writeReport, type BenchReport, type TargetVerdict } from '../lib/report';
 import { rounded } from '../lib/stats';
 import { diffCounts, startCountingProxy, type CountingProxy } from '../native/couch-proxy';
-import type { ActivationSummary } from '../native/activations';
+import { isColdStart, type ActivationSummary } from '../native/activations';
 import { repositoryRoot, startStreamingEngine, stopStreamingEngine, type Backend, type StreamingEngine } from './processes';
 
 export const SYSTEMS = ['native', 'streaming-redis', 'streaming-kafka'] as const;
@@ -288,11 +288,8 @@ async function fanoutOnce(world: World, system: System, tasks: number): Promise<
     const activations = await listActivations(ow, t0);
     const byName: Record<string, number> = {};
     for (const record of activations) byName[record.name] = (byName[record.name] ?? 0) + 1;
-    // A record with `initTime` paid a cold start: a new container for its action.
     const coldByName: Record<string, number> = {};
-    for (const record of activations) {
-      if (record.annotations?.some((annotation) => annotation.key === 'initTime')) coldByName[record.name] = (coldByName[record.name] ?? 0) + 1;
-    }
+    for (const record of activations.filter(isColdStart)) coldByName[record.name] = (coldByName[record.name] ?? 0) + 1;
     const maps = activations.filter((record) => record.name === mapAction(system));
     const reduces = activations.filter((record) => record.name === reduceAction(system));
     const lastMapEnd = Math.max(...maps.map((record) => record.end ?? record.start));
