@@ -260,6 +260,10 @@ function printSummary(report: BenchReport, runNotes: readonly string[]): void {
       console.log(`  N=${size.size}: ${cell('whiskflow')} | ${streaming.map((system) => `${cell(system)} | `).join('')}${cell('openwhiskSequence')} | ${cell('composer')} | ${size.whiskflowOverOpenwhiskSequence.toFixed(2)}x`);
     }
   }
+  if (seq?.costModel) {
+    console.log('overhead split, ms (fit over the sizes): once per run | per step');
+    for (const [system, model] of Object.entries(seq.costModel)) if (model) console.log(`  ${system}: ${model.perRunMs} | ${model.perStepMs}`);
+  }
   if (seq?.bySize) {
     console.log('whiskflow transition phases, p50 ms: orchestrator duration (store requests, store ms, invoke ms, other ms) | orchestrator start → task start | task start → next orchestrator start');
     for (const size of seq.bySize) {
@@ -286,9 +290,11 @@ function printSummary(report: BenchReport, runNotes: readonly string[]): void {
   }
   const fan = r.fanout as Awaited<ReturnType<typeof fanout>> | undefined;
   if (fan?.runs) {
-    console.log('fan-out/fan-in: tasks | makespan ms | bare ms | ratio | join ms | orchestrator act/task | CouchDB req/task (whiskflow db)');
+    console.log('fan-out/fan-in: tasks | makespan ms | bare ms | ratio | join ms | orchestrator act/task | CouchDB req/task (whiskflow db) | CPU ms/task controller, containers, CouchDB (bare\'s) | CPU ratio');
     for (const run of fan.runs) {
-      console.log(`  ${run.tasks} | ${run.makespanMs} | ${run.bare?.makespanMs ?? 'n/a'} | ${run.makespanOverBare ?? 'n/a'} | ${run.joinLatencyMs} | ${run.orchestratorActivationsPerTask} | ${run.couchRequestsPerTask?.total ?? 'n/a'} (${run.couchRequestsPerTask?.whiskflowDb ?? 'n/a'})`);
+      const cpu = (sample: { controllerMs: number; containersMs: number; couchMs: number } | undefined) => (sample ? `${sample.controllerMs}, ${sample.containersMs}, ${sample.couchMs}` : 'n/a');
+      console.log(`  ${run.tasks} | ${run.makespanMs} | ${run.bare?.makespanMs ?? 'n/a'} | ${run.makespanOverBare ?? 'n/a'} | ${run.joinLatencyMs} | ${run.orchestratorActivationsPerTask} | ${run.couchRequestsPerTask?.total ?? 'n/a'} (${run.couchRequestsPerTask?.whiskflowDb ?? 'n/a'})`
+        + ` | ${cpu(run.cpuMsPerTask)} (${cpu(run.bare?.cpuMsPerTask)}) | ${run.cpuOverBare ?? 'n/a'}`);
     }
   }
   for (const note of runNotes) console.log(`note: ${note}`);

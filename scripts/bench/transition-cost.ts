@@ -5,13 +5,20 @@
  * code alone), then over the embedded CouchDB through the store stack the conductor uses (group
  * commit over nano), and the store's one round trip alone (`createMany` of the three documents a
  * transition writes). The difference between the first two is what the store costs a transition;
- * `native.js` measures the same transition on the platform (its "composition steps").
+ * `native.js` measures the same transition on the platform (its "composition steps"). Beside them,
+ * the floor any durable write over HTTP pays on this machine: back-to-back requests with a kept-alive
+ * connection to an echo server in this process, to one in a child process (as the embedded CouchDB
+ * is), and the embedded CouchDB's `GET /`.
  *
  *   npm run build && node dist/scripts/bench/transition-cost.js [--size 40] [--runs 100] [--out <file>]
  *
  * Writes JSON (default bench-results/transition-cost.json). Reports, never asserts.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, createServer, request, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -93,6 +100,53 @@ async function measure(store: RunStore, options: Options, label: string) {
   return rounded(summarize(await sequenceRuns(store, name, options.size, options.runs, label)));
 }
 
+/** ms of each of `count` back-to-back requests over one kept-alive connection (`warmup` more first, untimed). */
+async function roundTrips(url: string, method: 'GET' | 'POST', count: number, warmup: number): Promise<number[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const target = new URL(url);
+  const headers: IncomingHttpHeaders = { 'content-type': 'application/json' };
+  if (target.username) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+  const body = method === 'POST' ? JSON.stringify({ docs: [{ _id: 'x', type: 'result' }] }) : undefined;
+  const once1 = () => new Promise<void>((resolve, reject) => {
+    const req = request({ host: target.hostname, port: target.port, path: target.pathname, method, headers, agent }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode !== undefined && res.statusCode < 400 ? resolve() : reject(new Error(`${method} ${target.pathname}: HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < warmup + count; i += 1) {
+      const began = performance.now();
+      await once1();
+      if (i >= warmup) times.push(performance.now() - began);
+    }
+  } finally {
+    agent.destroy();
+  }
+  return times;
+}
+
+const ECHO = "require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => r.end('{\"ok\":true}')); }).listen(0, '127.0.0.1', function () { process.stdout.write(String(this.address().port) + '\\n'); });";
+
+/** The HTTP round trip's floor on this machine: an echo in this process and in a child process. */
+async function httpFloor(runs: number) {
+  const inProcess = createServer((req, res) => { req.resume(); req.on('end', () => res.end('{"ok":true}')); });
+  inProcess.listen(0, '127.0.0.1');
+  await once(inProcess, 'listening');
+  const child = spawn(process.execPath, ['-e', ECHO], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const inProcessMs = await roundTrips(`http://127.0.0.1:${(inProcess.address() as AddressInfo).port}/`, 'POST', runs, runs);
+    const [line] = await once(child.stdout, 'data') as [Buffer];
+    const childMs = await roundTrips(`http://127.0.0.1:${String(line).trim()}/`, 'POST', runs, runs);
+    return { echoInProcessMs: rounded(summarize(inProcessMs)), echoChildProcessMs: rounded(summarize(childMs)) };
+  } finally {
+    child.kill();
+    inProcess.close();
+  }
+}
+
 async function main(options: Options): Promise<void> {
   const startedAt = new Date().toISOString();
   const memory = await measure(new GroupCommitStore(new MemoryRunStore()), options, 'memory');
@@ -115,12 +169,16 @@ async function main(options: Options): Promise<void> {
       ]);
       requestMs.push(performance.now() - began);
     }
-    const request = rounded(summarize(requestMs.slice(options.runs)));
-    console.log(`one _bulk_docs of three new documents: ${request.p50} ms`);
+    const bulk = rounded(summarize(requestMs.slice(options.runs)));
+    console.log(`one _bulk_docs of three new documents: ${bulk.p50} ms`);
+    const floor = { ...await httpFloor(options.runs * 5), embeddedCouchRootMs: rounded(summarize(await roundTrips(couch.url, 'GET', options.runs * 5, options.runs))) };
+    console.log(`HTTP round trip, back to back, one kept-alive connection: echo in this process ${floor.echoInProcessMs.p50} ms, `
+      + `echo in a child process ${floor.echoChildProcessMs.p50} ms, embedded CouchDB GET / ${floor.embeddedCouchRootMs.p50} ms`);
     const results = {
       msPerTransitionMemory: memory,
       msPerTransitionEmbeddedCouch: couchdb,
-      bulkDocsOfThreeMs: request,
+      bulkDocsOfThreeMs: bulk,
+      httpRoundTripFloor: floor,
       storeShareMsP50: rounded({ v: couchdb.p50 - memory.p50 }).v,
     };
     const out = writeReport(options.out, {
@@ -129,6 +187,7 @@ async function main(options: Options): Promise<void> {
       notes: [
         'in-process: no platform, no activation; the orchestrator start is not timed, only the size transitions after it',
         'memory: the code alone (group commit over the in-memory store); embedded CouchDB: the same code over the store stack a conductor uses, its round trips included',
+        'httpRoundTripFloor: node:http with a kept-alive agent, one request at a time; what any synchronous write over HTTP pays at least on this machine, whatever answers it',
       ],
     });
     console.log(`wrote ${out}`);

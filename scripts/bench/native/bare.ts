@@ -6,6 +6,8 @@
  */
 import { DEFAULT_MAP_CONCURRENCY } from '../../../lib/model/workflow';
 import { settle } from '../lib/child-platform';
+import { rounded } from '../lib/stats';
+import { cpuDiff, cpuSample, type CpuSample } from './cpu';
 import { MAP_NOOP, type Context } from './context';
 
 export interface BareResult {
@@ -14,6 +16,11 @@ export interface BareResult {
   /** First submit → last blocking invocation returned. */
   makespanMs: number;
   failed: number;
+  /**
+   * CPU per invocation in the controller, the containers and CouchDB (activation records): what one
+   * task costs the platform with nothing around it, to set a fan-out's CPU per task against.
+   */
+  cpuMsPerTask: CpuSample;
 }
 
 export async function bareInvocations(ctx: Context, tasks: number): Promise<BareResult> {
@@ -21,6 +28,7 @@ export async function bareInvocations(ctx: Context, tasks: number): Promise<Bare
   await settle(ctx.platform);
   let next = 0;
   let failed = 0;
+  const cpuBefore = cpuSample(ctx.platform.pid, ctx.couchPids);
   const started = Date.now();
   const worker = async (): Promise<void> => {
     while (next < tasks) {
@@ -34,5 +42,8 @@ export async function bareInvocations(ctx: Context, tasks: number): Promise<Bare
     }
   };
   await Promise.all(Array.from({ length: window }, worker));
-  return { tasks, window, makespanMs: Date.now() - started, failed };
+  const makespanMs = Date.now() - started;
+  // Like a fan-out's sample, after the platform settled: activation records are written behind.
+  await settle(ctx.platform);
+  return { tasks, window, makespanMs, failed, cpuMsPerTask: rounded(cpuDiff(cpuSample(ctx.platform.pid, ctx.couchPids), cpuBefore, tasks)) };
 }

@@ -302,5 +302,25 @@ export async function sequences(ctx: Context) {
       }])),
     };
   });
-  return { bySize, samples: samples.map((s) => ({ ...rounded(s), ...(s.phases ? { phases: rounded(s.phases) } : {}) })), errors };
+  return { bySize, costModel: costModel(systems, bySize), samples: samples.map((s) => ({ ...rounded(s), ...(s.phases ? { phases: rounded(s.phases) } : {}) })), errors };
+}
+
+/**
+ * Each system's overhead split into what a run pays once (its start and end) and what each step
+ * pays: the least-squares line through (N, N × p50 overhead per transition) over the sizes run.
+ * Two sizes at least; the split tells whether a ratio at small N is the start or the steps.
+ */
+function costModel(systems: readonly System[], bySize: readonly ({ size: number } & Partial<Record<System, { overheadPerTransitionMs: Summary }>>)[]) {
+  if (bySize.length < 2) return undefined;
+  return Object.fromEntries(systems.map((system) => {
+    const points = bySize.flatMap((size) => {
+      const p50 = size[system]?.overheadPerTransitionMs.p50;
+      return p50 !== undefined && Number.isFinite(p50) ? [{ n: size.size, total: p50 * size.size }] : [];
+    });
+    if (points.length < 2) return [system, undefined];
+    const meanN = points.reduce((sum, p) => sum + p.n, 0) / points.length;
+    const meanTotal = points.reduce((sum, p) => sum + p.total, 0) / points.length;
+    const perStepMs = points.reduce((sum, p) => sum + (p.n - meanN) * (p.total - meanTotal), 0) / points.reduce((sum, p) => sum + (p.n - meanN) ** 2, 0);
+    return [system, rounded({ perRunMs: meanTotal - perStepMs * meanN, perStepMs })];
+  }));
 }
