@@ -8,15 +8,18 @@
  * handle. A write retried after it did land answers 409 (a create-only document exists, a revision
  * moved on), which callers already handle as a conflict.
  */
+import { CouchConnectionError } from './couch-http';
 
 /** Waits before the 2nd, 3rd, ... attempt. */
 const RETRY_DELAYS_MS = [50, 250, 1000, 2000];
 
 /**
  * True for nano's failure without an HTTP answer (`error happened in your connection`, no
- * statusCode) and for fetch's own (`TypeError: fetch failed`).
+ * statusCode), for fetch's own (`TypeError: fetch failed`) and for the run store's client's
+ * (couch-http.ts).
  */
 export function isConnectionFailure(error: unknown): boolean {
+  if (error instanceof CouchConnectionError) return true;
   if (typeof error !== 'object' || error === null) return false;
   if (typeof (error as { statusCode?: unknown }).statusCode === 'number') return false;
   const message = (error as { message?: unknown }).message;

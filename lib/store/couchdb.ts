@@ -1,8 +1,9 @@
 /**
- * RunStore on CouchDB (and the embedded pouchdb-server) through `nano`.
- * Conflicts are CouchDB's own 409s; nothing is locked on the client side.
+ * RunStore on CouchDB (and the embedded pouchdb-server) through its HTTP document API
+ * (couch-http.ts says why not nano). Conflicts are CouchDB's own 409s; nothing is locked on the
+ * client side.
  */
-import nano from 'nano';
+import { CouchHttp, docPath, type QueryParams } from './couch-http';
 import { StoreConflictError, WhiskflowError } from '../errors';
 import { listRange, readEach, upsertByReplace, withoutMeta, type CreateOutcome, type CreateResult, type ListOptions, type ListedDoc, type NewDoc, type ReplaceResult, type RunStore, type StoreAnswer, type StoreRead, type StoredDoc } from './run-store';
 import { isConnectionFailure } from './connection-retry';
@@ -16,20 +17,21 @@ export interface CouchDbStoreOptions {
 
 export class CouchDbRunStore implements RunStore {
   readonly description: string;
-  private readonly server: nano.ServerScope;
-  private readonly db: nano.DocumentScope<object>;
+  private readonly http: CouchHttp;
+  /** The database's path segment. */
+  private readonly db: string;
   /** The server has no `_all_docs/queries` (found at the first `readMany`). */
   private withoutQueries = false;
 
   constructor(private readonly options: CouchDbStoreOptions) {
-    this.server = nano(options.url);
-    this.db = this.server.db.use(options.dbname);
+    this.http = new CouchHttp(options.url);
+    this.db = encodeURIComponent(options.dbname);
     this.description = `couchdb ${redactUrl(options.url)}/${options.dbname}`;
   }
 
   async ensureReady(): Promise<void> {
     try {
-      await this.server.db.create(this.options.dbname);
+      await this.http.request('PUT', this.db);
     } catch (error) {
       const status = statusOf(error);
       // 412: the database exists already (another process created it first).
@@ -39,7 +41,7 @@ export class CouchDbRunStore implements RunStore {
 
   async createOnly<T extends object>(id: string, body: T): Promise<CreateOutcome> {
     try {
-      await this.retrying(() => this.db.insert({ ...withoutMeta(body), _id: id }));
+      await this.retrying(() => this.http.request('PUT', docPath(this.options.dbname, id), { body: withoutMeta(body) }));
       return 'created';
     } catch (error) {
       if (statusOf(error) === 409) return 'exists';
@@ -59,7 +61,7 @@ export class CouchDbRunStore implements RunStore {
 
   async revisions(ids: readonly string[]): Promise<Map<string, string>> {
     try {
-      const response = await this.retrying(() => this.db.fetchRevs({ keys: [...ids] }));
+      const response = await this.retrying(() => this.http.request<{ rows: AllDocsRow[] }>('POST', `${this.db}/_all_docs`, { body: { keys: [...ids] } }));
       return liveRevisions(response.rows);
     } catch (error) {
       throw this.unavailable(`revisions of ${ids.length}`, error);
@@ -68,7 +70,7 @@ export class CouchDbRunStore implements RunStore {
 
   async getMany<T extends object>(ids: readonly string[]): Promise<Map<string, StoredDoc<T>>> {
     try {
-      const response = await this.retrying(() => this.db.fetch({ keys: [...ids] }));
+      const response = await this.retrying(() => this.http.request<{ rows: AllDocsRow[] }>('POST', `${this.db}/_all_docs`, { query: { include_docs: true }, body: { keys: [...ids] } }));
       return liveDocs<T>(response.rows);
     } catch (error) {
       throw this.unavailable(`read of ${ids.length}`, error);
@@ -84,9 +86,9 @@ export class CouchDbRunStore implements RunStore {
 
   /** `_bulk_docs`: per document `{ok, id, rev}` or `{id, error: "conflict"}`; any other error fails the call. */
   private async bulk(docs: object[], what: string): Promise<BulkRow[]> {
-    let response: nano.DocumentBulkResponse[];
+    let response: BulkAnswerRow[];
     try {
-      response = await this.retrying(() => this.db.bulk({ docs }));
+      response = await this.retrying(() => this.http.request<BulkAnswerRow[]>('POST', `${this.db}/_bulk_docs`, { body: { docs } }));
     } catch (error) {
       throw this.unavailable(`bulk ${what} of ${docs.length}`, error);
     }
@@ -95,7 +97,7 @@ export class CouchDbRunStore implements RunStore {
 
   async get<T extends object>(id: string): Promise<StoredDoc<T> | undefined> {
     try {
-      return (await this.retrying(() => this.db.get(id))) as unknown as StoredDoc<T>;
+      return await this.retrying(() => this.http.request<StoredDoc<T>>('GET', docPath(this.options.dbname, id)));
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw this.unavailable(`read ${id}`, error);
@@ -104,7 +106,7 @@ export class CouchDbRunStore implements RunStore {
 
   async replace<T extends object>(doc: StoredDoc<T>): Promise<string> {
     try {
-      return (await this.retrying(() => this.db.insert(doc))).rev;
+      return (await this.retrying(() => this.http.request<{ rev: string }>('PUT', docPath(this.options.dbname, doc._id), { body: doc }))).rev;
     } catch (error) {
       if (statusOf(error) === 409) throw new StoreConflictError(doc._id, doc._rev);
       throw this.unavailable(`update ${doc._id}`, error);
@@ -119,7 +121,7 @@ export class CouchDbRunStore implements RunStore {
     const current = await this.get(id);
     if (!current) return false;
     try {
-      await this.retrying(() => this.db.destroy(id, current._rev));
+      await this.retrying(() => this.http.request('DELETE', docPath(this.options.dbname, id), { query: { rev: current._rev } }));
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
@@ -129,7 +131,7 @@ export class CouchDbRunStore implements RunStore {
 
   async listByPrefix<T extends object>(prefix: string, options: ListOptions = {}): Promise<ListedDoc<T>[]> {
     try {
-      const response = await this.retrying(() => this.db.list(listQuery(prefix, options)));
+      const response = await this.retrying(() => this.http.request<{ rows: AllDocsRow[] }>('GET', `${this.db}/_all_docs`, { query: listQuery(prefix, options) }));
       return listedRows<T>(response.rows);
     } catch (error) {
       throw this.unavailable(`list ${prefix}`, error);
@@ -145,9 +147,7 @@ export class CouchDbRunStore implements RunStore {
     if (this.withoutQueries) return readEach(this, reads);
     let response: { results?: { rows?: AllDocsRow[] }[] };
     try {
-      response = await this.retrying(() => this.server.relax({
-        db: this.options.dbname, method: 'POST', path: '_all_docs/queries', body: { queries: reads.map(allDocsQuery) },
-      }) as Promise<{ results?: { rows?: AllDocsRow[] }[] }>);
+      response = await this.retrying(() => this.http.request<{ results?: { rows?: AllDocsRow[] }[] }>('POST', `${this.db}/_all_docs/queries`, { body: { queries: reads.map(allDocsQuery) } }));
     } catch (error) {
       const status = statusOf(error);
       if (status !== undefined && QUERIES_UNSUPPORTED.has(status) && !isMissingDatabase(error)) {
@@ -197,10 +197,13 @@ function isMissingDatabase(error: unknown): boolean {
   return /database does not exist|no_db_file/i.test(String(reason?.reason ?? reason?.description ?? ''));
 }
 
-type AllDocsRow = nano.DocumentResponseRow<object> & { error?: string; doc?: object | null };
+/** A row of `_all_docs`: a live document, a deleted one (`value.deleted`), or a missing key (`error`). */
+type AllDocsRow = { id?: string; key: string; value?: { rev: string; deleted?: boolean }; error?: string; doc?: object | null };
+/** A row of `_bulk_docs`' answer. */
+type BulkAnswerRow = { id?: string; rev?: string; ok?: boolean; error?: string; reason?: string };
 
 /** `_all_docs` parameters of a listing of `prefix`'s range (CouchDB's names). */
-function listQuery(prefix: string, options: ListOptions): nano.DocumentListParams {
+function listQuery(prefix: string, options: ListOptions): QueryParams {
   const { startkey, endkey, inclusiveEnd, descending } = listRange(prefix, options);
   return {
     startkey, endkey, ...(descending ? { descending: true } : {}), ...(inclusiveEnd ? {} : { inclusive_end: false }),
