@@ -67,7 +67,7 @@ export async function replaceAll(store: RunStore, docs: readonly StoredDoc<objec
   }));
 }
 
-/** One row of an `_all_docs` answer (by keys or by range), as nano and the Cloudant SDK type it (loosely). */
+/** One row of an `_all_docs` answer (by keys or by range), as CouchDB and Cloudant answer it (the Cloudant SDK types it loosely). */
 interface RevisionRow {
   id?: string;
   key?: string;

@@ -56,8 +56,8 @@ const POUCHDB_SERVER_PACKAGE = require.resolve('pouchdb-server/package.json');
  * written document (most of the server's CPU per activation record: 0.7 ms per record with it,
  * 0.13 ms without, in the platform benchmark), and its size plugin walks the database directory at
  * every `GET /{db}`. Neither, nor compression, `_config`, logging, Fauxton, replication, sessions
- * or users, is part of what the platform, the run stores (nano, @ibm-cloud/cloudant) and the changes
- * provider use (authentication is the front's, embedded-couch-server.ts). Kept: PouchDB's minimum
+ * or users, is part of what the platform, the run stores (couch-http.ts, @ibm-cloud/cloudant) and
+ * the changes provider use (authentication is the front's, embedded-couch-server.ts). Kept: PouchDB's minimum
  * (databases, documents, `_all_docs`, `_bulk_docs`, `_bulk_get`, `_changes` incl. longpoll and
  * continuous, attachments, views, revs-diff, compaction) plus `_find`/`_index`.
  */

@@ -4,8 +4,8 @@
  * It is deliberately the subset of CouchDB's document model that exactly-once transitions need:
  * a create-only write (PUT of a fixed id without `_rev`: exactly one writer wins, the others get a
  * conflict), a compare-and-swap replace (PUT with the `_rev` that was read), reads, and listings of a
- * key range (`_all_docs` with start/end keys). CouchDB (nano), Cloudant and an in-memory map implement
- * it; the embedded pouchdb-server is CouchDB as far as this interface is concerned.
+ * key range (`_all_docs` with start/end keys). CouchDB (couch-http.ts), Cloudant and an in-memory
+ * map implement it; the embedded pouchdb-server is CouchDB as far as this interface is concerned.
  */
 
 /** A stored document: CouchDB's `_id` and `_rev` next to the body. */

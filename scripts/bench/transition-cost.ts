@@ -3,8 +3,8 @@
  * the conductor's own work (authenticate the completion, `handleEvent` through the chaining invoker,
  * which claims the next task for the composition) in-process, first over the in-memory store (the
  * code alone), then over the embedded CouchDB through the store stack the conductor uses (group
- * commit over nano), and the store's one round trip alone (`createMany` of the three documents a
- * transition writes). The difference between the first two is what the store costs a transition;
+ * commit over the store's HTTP client), and the store's one round trip alone (`createMany` of the
+ * three documents a transition writes). The difference between the first two is what the store costs a transition;
  * `native.js` measures the same transition on the platform (its "composition steps"). Beside them,
  * the floor any durable write over HTTP pays on this machine: back-to-back requests with a kept-alive
  * connection to an echo server in this process, to one in a child process (as the embedded CouchDB
@@ -157,7 +157,7 @@ async function main(options: Options): Promise<void> {
     const plain = new CouchDbRunStore({ url: couch.url, dbname: 'whiskflow' });
     await plain.ensureReady();
     const couchdb = await measure(new GroupCommitStore(plain), options, 'couch');
-    console.log(`in-process, embedded CouchDB (group commit over nano): ${couchdb.p50} ms per transition`);
+    console.log(`in-process, embedded CouchDB (group commit over the store's HTTP client): ${couchdb.p50} ms per transition`);
     // The transition's one request alone: result, next transition, next claim.
     const requestMs: number[] = [];
     for (let i = 0; i < options.runs * 2; i += 1) {
