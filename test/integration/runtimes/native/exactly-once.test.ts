@@ -149,28 +149,37 @@ describe('exactly-once transitions on the embedded CouchDB', () => {
     expect(run.output).toEqual(Object.fromEntries(Array.from({ length }, (_, i) => [`r${i}`, i])));
   });
 
-  it('starts each element of a bounded map once when task conductors and an orchestrator apply each completion at once', async () => {
+  // Shuffled: a bucket's elements complete in any order, and whichever result lands last must find
+  // its bucket full (join.ts).
+  const inIndexOrder = <T>(items: T[]): T[] => items;
+  const shuffled = <T>(items: T[]): T[] => items.map((item, i) => ({ item, key: (i * 7919 + 13) % items.length })).sort((a, b) => a.key - b.key).map((x) => x.item);
+  // Delivered once: a duplicate lists the whole bucket again, so only single deliveries show that
+  // the bucket's last writer joins it by itself.
+  it.each([
+    ['twice, in index order', inIndexOrder, true], ['twice, in shuffled order', shuffled, true], ['once, in shuffled order', shuffled, false],
+  ])('starts each element of a bounded map once when its completions arrive %s', async (order, arrange, duplicated) => {
     // Each completion claims the next element with its result, and a conductor creates that claim
-    // naming itself: the claims, the checks and the join on the real store, delivered twice.
+    // naming itself: the claims, the checks and the join on the real store; delivered twice, a
+    // conductor and an orchestrator apply each completion at once.
     const size = 300;
+    const runId = `bounded-run-${order.replace(/[ ,]+/g, '-')}`;
     const bounded = parseWorkflow(`name: bounded\nstages:\n  - { id: each, kind: map, action: work, items: $.items, concurrency: 30 }\n  - { id: total, kind: reduce, action: add }\n`);
     await store.upsert(docIds.workflow('bounded'), { type: 'workflow', name: 'bounded', definition: bounded, trigger: 'whiskflow-bounded', selfReporting: [], deployedAt: 0 } satisfies WorkflowDoc);
     const invoker = new RecordingInvoker();
     const containers: RunStore[] = Array.from({ length: 3 }, () => new GroupCommitStore(new CouchDbRunStore({ url: couch.url, dbname: 'whiskflow_exactly_once' })));
     const base = { invoker, namespace: 'guest' };
-    await handleEvent({ ...base, store: containers[0]!, activationId: 'start' }, { type: 'run.started', eventId: 'start', workflow: 'bounded', runId: 'bounded-run', input: { items: Array.from({ length: size }, (_, i) => i) } });
+    await handleEvent({ ...base, store: containers[0]!, activationId: 'start' }, { type: 'run.started', eventId: 'start', workflow: 'bounded', runId, input: { items: Array.from({ length: size }, (_, i) => i) } });
     const started: TaskContext[] = invoker.starts.map((task) => task.context);
     for (let done = 0; done < started.length;) {
-      const wave = started.slice(done);
+      const wave = arrange(started.slice(done));
       done = started.length;
       const continued = await withConcurrency(wave.flatMap((task) => {
         const event = (copy: number): OrchestratorEvent => ({ type: 'task.completed', eventId: `done-${task.position}-${task.index}`, task, result: task.position === 0 ? task.index : 'reduced', activationId: `user-${task.position}-${task.index}-${copy}` });
         const conductor = `conductor-${task.position}-${task.index}`;
         const chaining = new ChainingInvoker(invoker, conductor, 1, undefined);
-        return [
-          async () => { await handleEvent({ ...base, store: containers[task.index % 3]!, invoker: chaining, activationId: conductor }, event(0)); return chaining.continuation?.context; },
-          async () => { await handleEvent({ ...base, store: containers[(task.index + 1) % 3]!, activationId: `orchestrator-${task.position}-${task.index}` }, event(1)); return undefined; },
-        ];
+        const byConductor = async () => { await handleEvent({ ...base, store: containers[task.index % 3]!, invoker: chaining, activationId: conductor }, event(0)); return chaining.continuation?.context; };
+        const byOrchestrator = async () => { await handleEvent({ ...base, store: containers[(task.index + 1) % 3]!, activationId: `orchestrator-${task.position}-${task.index}` }, event(1)); return undefined; };
+        return duplicated ? [byConductor, byOrchestrator] : [byConductor];
       }), 16);
       const invoked = invoker.starts.map((task) => task.context).filter((context) => !started.some((known) => known.position === context.position && known.index === context.index && known.attempt === context.attempt));
       started.push(...invoked, ...continued.filter((context): context is TaskContext => context !== undefined));
@@ -178,8 +187,8 @@ describe('exactly-once transitions on the embedded CouchDB', () => {
     const elements = started.filter((context) => context.position === 0).map((context) => context.index).sort((a, b) => a - b);
     expect(elements).toEqual(Array.from({ length: size }, (_, i) => i));
     expect(started.filter((context) => context.position === 1)).toHaveLength(1);
-    expect((await store.listByPrefix(docIds.resultsPrefix('bounded-run', 0))).length).toBe(size);
-    const run = (await store.get<RunHead>(docIds.run('bounded-run')))!;
+    expect((await store.listByPrefix(docIds.resultsPrefix(runId, 0))).length).toBe(size);
+    const run = (await store.get<RunHead>(docIds.run(runId)))!;
     expect(run.status).toBe('succeeded');
     expect(run.output).toBe('reduced');
   });
