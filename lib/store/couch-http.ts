@@ -40,7 +40,8 @@ const JSON_PARAMS = new Set(['key', 'keys', 'startkey', 'endkey', 'start_key', '
 export type QueryParams = Record<string, string | number | boolean | readonly unknown[] | undefined>;
 
 export class CouchHttp {
-  private readonly base: URL;
+  /** The server URL without credentials, ending in `/`: each request's path is appended to it. */
+  private readonly prefix: string;
   private readonly agent: HttpAgent;
   private readonly authorization: string | undefined;
   private readonly send: typeof httpRequest;
@@ -53,7 +54,7 @@ export class CouchHttp {
       : undefined;
     parsed.username = '';
     parsed.password = '';
-    this.base = parsed;
+    this.prefix = parsed.href.replace(/\/?$/, '/');
     const https = parsed.protocol === 'https:';
     this.agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.send = https ? httpsRequest : httpRequest;
@@ -64,7 +65,7 @@ export class CouchHttp {
    * with the parsed JSON answer of a 2xx.
    */
   request<T>(method: string, path: string, options: { query?: QueryParams; body?: unknown } = {}): Promise<T> {
-    const target = new URL(this.base.href.replace(/\/?$/, '/') + path);
+    const target = new URL(this.prefix + path);
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) target.searchParams.set(name, JSON_PARAMS.has(name) ? JSON.stringify(value) : String(value));
     }
